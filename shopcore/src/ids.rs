@@ -1,0 +1,203 @@
+//! Identifier and code newtypes. Each is validated when built, so a value of one of these
+//! types is always well-formed; the store never sees a raw, unchecked id.
+
+use crate::error::InvalidInput;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A person's id as given by the frontend's platform (a Telegram user id). Positive and
+/// at most `i64::MAX`, so it survives any signed 64-bit or JSON round trip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct UserId(u64);
+
+impl UserId {
+    pub const MAX: u64 = i64::MAX as u64;
+
+    pub fn new(raw: u64) -> Result<UserId, InvalidInput> {
+        if raw == 0 || raw > Self::MAX {
+            return Err(InvalidInput::BadUserId {
+                text: raw.to_string(),
+            });
+        }
+        Ok(UserId(raw))
+    }
+
+    pub fn get(self) -> u64 {
+        self.0
+    }
+
+    pub(crate) fn key(self) -> [u8; 8] {
+        self.0.to_be_bytes()
+    }
+}
+
+impl FromStr for UserId {
+    type Err = InvalidInput;
+    fn from_str(text: &str) -> Result<UserId, InvalidInput> {
+        let bad = || InvalidInput::BadUserId {
+            text: text.chars().take(40).collect(),
+        };
+        let trimmed = text.trim();
+        if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let raw: u64 = trimmed.parse().map_err(|_| bad())?;
+        UserId::new(raw).map_err(|_| bad())
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A public handle such as a Telegram `@username`: 3 to 32 characters of ASCII letters,
+/// digits and underscores, starting with a letter. Stored as typed; compared and indexed
+/// case-insensitively (see [`Username::folded`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Username(String);
+
+impl Username {
+    pub const CHARS_MIN: usize = 3;
+    pub const CHARS_MAX: usize = 32;
+
+    /// Accepts the handle with or without a leading `@`.
+    pub fn parse(text: &str) -> Result<Username, InvalidInput> {
+        let bad = |why: &'static str| InvalidInput::BadUsername {
+            text: text.chars().take(40).collect(),
+            why,
+        };
+        let body = text.trim().strip_prefix('@').unwrap_or(text.trim());
+        if body.len() < Self::CHARS_MIN || body.len() > Self::CHARS_MAX {
+            return Err(bad("it must be 3 to 32 characters long"));
+        }
+        if !body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(bad("only letters a-z, digits and _ are allowed"));
+        }
+        if !body.as_bytes()[0].is_ascii_alphabetic() {
+            return Err(bad("it must start with a letter"));
+        }
+        Ok(Username(body.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The case-folded form used by the lookup index.
+    pub fn folded(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "@{}", self.0)
+    }
+}
+
+/// A language tag such as `en`, `ar` or `pt-br`, as frontends report it. Lower-cased.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LanguageCode(String);
+
+impl LanguageCode {
+    pub fn parse(text: &str) -> Result<LanguageCode, InvalidInput> {
+        let lower = text.trim().to_ascii_lowercase();
+        let ok = (2..=10).contains(&lower.len())
+            && lower.as_bytes()[0].is_ascii_alphabetic()
+            && lower.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+        if !ok {
+            return Err(InvalidInput::BadLanguageCode {
+                text: text.chars().take(20).collect(),
+            });
+        }
+        Ok(LanguageCode(lower))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LanguageCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An ISO-4217-style currency code: three ASCII letters, upper-cased. Whether the shop
+/// knows and accepts the currency is a separate check against its currency table.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CurrencyCode(String);
+
+impl CurrencyCode {
+    pub fn parse(text: &str) -> Result<CurrencyCode, InvalidInput> {
+        let upper = text.trim().to_ascii_uppercase();
+        if upper.len() != 3 || !upper.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(InvalidInput::BadCurrencyCode {
+                text: text.chars().take(20).collect(),
+            });
+        }
+        Ok(CurrencyCode(upper))
+    }
+
+    /// The shop's base currency; every stored amount is in it unless said otherwise.
+    pub fn usd() -> CurrencyCode {
+        CurrencyCode("USD".to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CurrencyCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ids() {
+        assert_eq!("42".parse::<UserId>().unwrap().get(), 42);
+        for bad in ["0", "-1", "", "abc", "1.5", "9223372036854775808", "+5"] {
+            assert!(bad.parse::<UserId>().is_err(), "{bad}");
+        }
+        assert!(UserId::new(UserId::MAX).is_ok());
+    }
+
+    #[test]
+    fn usernames() {
+        assert_eq!(Username::parse("@Alice_1").unwrap().as_str(), "Alice_1");
+        assert_eq!(Username::parse("Alice_1").unwrap().folded(), "alice_1");
+        for bad in [
+            "",
+            "@",
+            "@@alice",
+            "ab",
+            "1alice",
+            "al ice",
+            "ålice",
+            &"a".repeat(33),
+        ] {
+            assert!(Username::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn codes() {
+        assert_eq!(LanguageCode::parse("AR").unwrap().as_str(), "ar");
+        assert_eq!(LanguageCode::parse("pt-br").unwrap().as_str(), "pt-br");
+        assert!(LanguageCode::parse("e").is_err());
+        assert!(LanguageCode::parse("e n").is_err());
+        assert_eq!(CurrencyCode::parse("egp").unwrap().as_str(), "EGP");
+        assert!(CurrencyCode::parse("EU").is_err());
+        assert!(CurrencyCode::parse("E$P").is_err());
+    }
+}

@@ -1,0 +1,66 @@
+//! `shopcore` keeps the whole state of a digital-goods shop — users and roles, settings and
+//! store modes, the audit log, and (as the project grows) catalog, wallets, orders, coupons
+//! and currencies — in an embedded sled database. Every change is one atomic transaction
+//! together with its audit entry, durable before the call returns.
+//!
+//! Frontends (the Telegram bot, the operator console) are thin layers over [`Shop`]; every
+//! rule — permissions, validation, modes — is enforced here, so a frontend that forgets a
+//! check can't break an invariant.
+//!
+//! ```
+//! use shopcore::{Config, Registration, Role, Shop, UserId};
+//!
+//! # fn main() -> Result<(), shopcore::Error> {
+//! let dir = tempfile::tempdir().unwrap();
+//! let owner = UserId::new(1)?;
+//! let shop = Shop::open(dir.path().join("shop.db"), Config::default().with_super_admins(vec![owner]))?;
+//!
+//! // A shopper shows up on Telegram.
+//! let alice = shop.register_user(&Registration {
+//!     id: UserId::new(42)?,
+//!     username: Some("alice"),
+//!     display_name: "Alice",
+//!     language: Some("ar"),
+//! })?;
+//!
+//! // The owner makes her support staff; the change is audited.
+//! let admin = shop.actor(owner)?;
+//! let alice = shop.set_role(&admin, alice.id, Role::Support)?;
+//! assert_eq!(shop.find_user(&admin, "@ALICE")?.role, Role::Support);
+//! assert!(shop.verify()?.is_healthy());
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod audit;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod ids;
+pub mod roles;
+pub mod settings;
+mod shop;
+mod store;
+pub mod text;
+pub mod users;
+pub mod verify;
+
+pub use audit::{ActorRef, AuditAction, AuditCursor, AuditEntry, AuditPage, AuditQuery, Target};
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use config::{Config, Durability};
+pub use error::{Denied, Error, InvalidInput, ModeError, Result, StoreError, UserError};
+pub use ids::{CurrencyCode, LanguageCode, UserId, Username};
+pub use roles::{Permission, Role};
+pub use settings::{FulfilmentMode, Settings, StoreState};
+pub use shop::{Actor, Shop};
+pub use store::SCHEMA_VERSION;
+pub use users::{Registration, User, UserFilter, UserPage};
+pub use verify::VerifyReport;
+
+impl Shop {
+    /// Reads the audit log, newest first (`view_audit_logs`).
+    pub fn audit_log(&self, actor: &Actor, query: &AuditQuery) -> Result<AuditPage> {
+        self.transact(|tx| shop::require(tx, actor, Permission::ViewAuditLogs).map(|_| ()))?;
+        audit::query(&self.store, query)
+    }
+}

@@ -1,0 +1,240 @@
+//! Store modes and shop-wide settings. Settings live in one record, are cached in memory
+//! (reads never touch sled) and are refreshed from each committed change.
+//!
+//! Store states (SEED §10), precisely:
+//! - `Open`: everything works.
+//! - `Maintenance`: new orders are refused; everything else (catalog edits, top-ups,
+//!   finalizing existing orders, user management) works.
+//! - `Emergency`: every state change is refused, except lifting the emergency (by a holder
+//!   of `emergency_stop`); reads by staff work. Audit entries for refused attempts are still
+//!   written, and start-up bootstrap of configured super admins still runs (recovery).
+//!
+//! Fulfilment mode `Manual` (default): staff fulfil orders. `Auto`: orders are fulfilled
+//! from code pools or a supplier, falling back to manual when the supplier fails.
+
+use crate::Shop;
+use crate::audit::{self, AuditAction, Detail, Outcome, Record, Target};
+use crate::error::{Error, ModeError, Result};
+use crate::roles::Permission;
+use crate::shop::Actor;
+use crate::store::{StoreError, Table, Tx};
+use crate::text;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum FulfilmentMode {
+    #[default]
+    Manual,
+    Auto,
+}
+
+impl FulfilmentMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            FulfilmentMode::Manual => "manual",
+            FulfilmentMode::Auto => "auto",
+        }
+    }
+}
+
+impl fmt::Display for FulfilmentMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum StoreState {
+    #[default]
+    Open,
+    Maintenance,
+    Emergency,
+}
+
+impl StoreState {
+    pub fn name(self) -> &'static str {
+        match self {
+            StoreState::Open => "open",
+            StoreState::Maintenance => "maintenance",
+            StoreState::Emergency => "emergency",
+        }
+    }
+}
+
+impl fmt::Display for StoreState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The shop-wide settings record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Settings {
+    /// Grows by one with every change; the cache keeps the highest version it has seen.
+    pub version: u64,
+    pub fulfilment: FulfilmentMode,
+    pub state: StoreState,
+    /// Why the shop is in its current state (shown to staff).
+    pub state_reason: Option<String>,
+    /// How shoppers reach a person (shown by frontends).
+    pub support_contact: Option<String>,
+}
+
+pub(crate) const KEY: &[u8] = b"settings";
+
+pub(crate) fn load(tx: &Tx<'_>) -> std::result::Result<Settings, StoreError> {
+    Ok(tx.get(Table::Settings, KEY)?.unwrap_or_default())
+}
+
+/// Refuses every state change while the shop is in emergency mode.
+pub(crate) fn refuse_in_emergency(tx: &Tx<'_>) -> Result<()> {
+    if load(tx)?.state == StoreState::Emergency {
+        return Err(ModeError::Emergency.into());
+    }
+    Ok(())
+}
+
+impl Shop {
+    /// The current settings, from memory.
+    pub fn settings(&self) -> Settings {
+        self.settings_cache
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn remember_settings(&self, settings: &Settings) {
+        let mut cache = self
+            .settings_cache
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if settings.version > cache.version {
+            *cache = settings.clone();
+        }
+    }
+
+    /// Changes the store state. Entering or leaving `Emergency` needs `emergency_stop`;
+    /// switching between `Open` and `Maintenance` needs `manage_settings`. While in emergency,
+    /// only leaving it is allowed.
+    pub fn set_store_state(
+        &self,
+        actor: &Actor,
+        state: StoreState,
+        reason: Option<&str>,
+    ) -> Result<Settings> {
+        let reason = reason.map(|r| text::REASON.check(r)).transpose()?;
+        let settings = self.audited(actor, AuditAction::SetStoreState, Target::Settings, |tx| {
+            let mut settings = load(tx)?;
+            let before = settings.state;
+            let permission = if before == StoreState::Emergency || state == StoreState::Emergency {
+                Permission::EmergencyStop
+            } else {
+                Permission::ManageSettings
+            };
+            crate::shop::require(tx, actor, permission)?;
+            if before == state {
+                return Err(crate::error::InvalidInput::Unchanged {
+                    what: format!("the shop is already {state}"),
+                }
+                .into());
+            }
+            settings.state = state;
+            settings.state_reason = reason.clone();
+            settings.version += 1;
+            tx.put(Table::Settings, KEY, &settings)?;
+            let mut details = vec![Detail::changed("state", before, state)];
+            if let Some(r) = &reason {
+                details.push(Detail::noted("reason", r));
+            }
+            audit::append(
+                tx,
+                Record {
+                    actor: actor.who(),
+                    action: AuditAction::SetStoreState,
+                    target: Target::Settings,
+                    details,
+                    outcome: Outcome::Done,
+                },
+            )?;
+            Ok(settings)
+        })?;
+        self.remember_settings(&settings);
+        Ok(settings)
+    }
+
+    /// Switches between manual and automatic fulfilment (`manage_settings`).
+    pub fn set_fulfilment_mode(&self, actor: &Actor, mode: FulfilmentMode) -> Result<Settings> {
+        let settings = self.audited(
+            actor,
+            AuditAction::SetFulfilmentMode,
+            Target::Settings,
+            |tx| {
+                crate::shop::require(tx, actor, Permission::ManageSettings)?;
+                refuse_in_emergency(tx)?;
+                let mut settings = load(tx)?;
+                let before = settings.fulfilment;
+                settings.fulfilment = mode;
+                settings.version += 1;
+                tx.put(Table::Settings, KEY, &settings)?;
+                audit::append(
+                    tx,
+                    Record {
+                        actor: actor.who(),
+                        action: AuditAction::SetFulfilmentMode,
+                        target: Target::Settings,
+                        details: vec![Detail::changed("fulfilment", before, mode)],
+                        outcome: Outcome::Done,
+                    },
+                )?;
+                Ok(settings)
+            },
+        )?;
+        self.remember_settings(&settings);
+        Ok(settings)
+    }
+
+    /// Sets or clears the support contact shown to shoppers (`manage_settings`).
+    pub fn set_support_contact(&self, actor: &Actor, contact: Option<&str>) -> Result<Settings> {
+        let contact = contact
+            .map(|c| text::SUPPORT_CONTACT.check(c))
+            .transpose()?;
+        let settings =
+            self.audited(actor, AuditAction::UpdateSettings, Target::Settings, |tx| {
+                crate::shop::require(tx, actor, Permission::ManageSettings)?;
+                refuse_in_emergency(tx)?;
+                let mut settings = load(tx)?;
+                let before = settings.support_contact.clone();
+                settings.support_contact = contact.clone();
+                settings.version += 1;
+                tx.put(Table::Settings, KEY, &settings)?;
+                audit::append(
+                    tx,
+                    Record {
+                        actor: actor.who(),
+                        action: AuditAction::UpdateSettings,
+                        target: Target::Settings,
+                        details: vec![Detail {
+                            field: "support_contact".into(),
+                            before,
+                            after: contact.clone(),
+                        }],
+                        outcome: Outcome::Done,
+                    },
+                )?;
+                Ok(settings)
+            })?;
+        self.remember_settings(&settings);
+        Ok(settings)
+    }
+
+    pub(crate) fn load_settings_cache(&self) -> Result<()> {
+        let settings: Settings = self
+            .store
+            .read(Table::Settings, KEY)
+            .map_err(Error::from)?
+            .unwrap_or_default();
+        self.remember_settings(&settings);
+        Ok(())
+    }
+}

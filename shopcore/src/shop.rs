@@ -1,0 +1,175 @@
+//! The `Shop`: one open database plus its clock and settings cache. Every public operation
+//! is a method on it, grouped by domain in the other modules. This module holds opening,
+//! actors and the shared authorization and audit plumbing.
+
+use crate::audit::{self, ActorRef, AuditAction, Outcome, Record, Target};
+use crate::clock::{Clock, Timestamp};
+use crate::config::Config;
+use crate::error::{Denied, Error, Result};
+use crate::ids::UserId;
+use crate::roles::{Permission, Role, has_permission};
+use crate::settings::Settings;
+use crate::store::{Store, Table, Tx};
+use crate::text;
+use crate::users::User;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+/// An open shop. `Send + Sync`: share one (in an `Arc`) between every thread of a frontend.
+#[derive(Debug)]
+pub struct Shop {
+    pub(crate) store: Store,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) settings_cache: RwLock<Settings>,
+}
+
+/// Someone acting on the shop. Only the shop makes these ([`Shop::actor`],
+/// [`Shop::system_actor`]), and every operation re-reads the actor's stored role and ban
+/// state inside its own transaction, so a caller can't claim a role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    who: ActorRef,
+}
+
+impl Actor {
+    pub fn who(&self) -> &ActorRef {
+        &self.who
+    }
+
+    /// The user behind this actor; `None` for system actors.
+    pub fn user_id(&self) -> Option<UserId> {
+        match self.who {
+            ActorRef::User(id) => Some(id),
+            ActorRef::System(_) => None,
+        }
+    }
+}
+
+impl Shop {
+    /// Opens (or creates) the shop at `path`, a directory.
+    ///
+    /// Fails with [`crate::StoreError::InUse`] when another process has it open, and with
+    /// [`crate::StoreError::SchemaTooNew`] when a newer shopcore wrote it.
+    pub fn open(path: impl AsRef<Path>, config: Config) -> Result<Shop> {
+        let store = Store::open(path.as_ref(), &config)?;
+        let shop = Shop {
+            store,
+            clock: config.clock.clone(),
+            settings_cache: RwLock::new(Settings::default()),
+        };
+        shop.load_settings_cache()?;
+        shop.bootstrap_super_admins(&config.super_admins)?;
+        Ok(shop)
+    }
+
+    /// The shop's current time.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Writes everything committed so far to disk (useful after `Durability::Background`).
+    pub fn flush(&self) -> Result<()> {
+        Ok(self.store.flush()?)
+    }
+
+    /// How many group-commit flushes have run since the shop was opened.
+    pub fn flush_count(&self) -> u64 {
+        self.store.flush_count()
+    }
+
+    /// The database's size on disk in bytes.
+    pub fn size_on_disk_bytes(&self) -> Result<u64> {
+        Ok(self.store.size_on_disk_bytes()?)
+    }
+
+    /// The actor for a registered user. Fails when the user is unknown or banned.
+    pub fn actor(&self, id: UserId) -> Result<Actor> {
+        let user: Option<User> = self.store.read(Table::Users, &id.key())?;
+        match user {
+            None => Err(Denied::UnknownActor { user: id }.into()),
+            Some(u) if u.ban.is_some() => Err(Denied::ActorBanned { user: id }.into()),
+            Some(_) => Ok(Actor {
+                who: ActorRef::User(id),
+            }),
+        }
+    }
+
+    /// A trusted local identity with super-admin rights, such as the operator console
+    /// (`"console"`). It is recorded by name in the audit log. Only frontends that run with
+    /// the operator's own authority (the REPL on the shop's machine) should make one.
+    pub fn system_actor(&self, name: &str) -> Result<Actor> {
+        let name = text::SYSTEM_ACTOR.check(name)?;
+        Ok(Actor {
+            who: ActorRef::System(name),
+        })
+    }
+
+    /// Runs a privileged operation in one transaction. The body writes its own audit entry
+    /// on success; when it is denied or fails validation, a `Denied`/`Failed` entry is
+    /// written instead, in a transaction of its own (the body's changes are all discarded).
+    pub(crate) fn audited<T>(
+        &self,
+        actor: &Actor,
+        action: AuditAction,
+        target: Target,
+        body: impl Fn(&Tx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let result = self.store.transact(self.now(), body);
+        if let Err(error) = &result {
+            let outcome = match error {
+                Error::Denied(d) => Outcome::Denied {
+                    reason: d.to_string(),
+                },
+                Error::Store(_) => return result,
+                other => Outcome::Failed {
+                    reason: other.to_string(),
+                },
+            };
+            // Best effort: if even this fails, the caller still gets the original error.
+            let _ = self.store.transact(self.now(), |tx| {
+                audit::append(
+                    tx,
+                    Record {
+                        actor: &actor.who,
+                        action,
+                        target: target.clone(),
+                        details: Vec::new(),
+                        outcome: outcome.clone(),
+                    },
+                )
+            });
+        }
+        result
+    }
+
+    /// Runs a read-only or self-service operation in one transaction.
+    pub(crate) fn transact<T>(&self, body: impl Fn(&Tx<'_>) -> Result<T>) -> Result<T> {
+        self.store.transact(self.now(), body)
+    }
+}
+
+/// The actor's current role, read inside the transaction. Unknown and banned users are
+/// denied; system actors are super admins.
+pub(crate) fn role_of(tx: &Tx<'_>, actor: &Actor) -> Result<Role> {
+    match &actor.who {
+        ActorRef::System(_) => Ok(Role::SuperAdmin),
+        ActorRef::User(id) => {
+            let user: User = tx
+                .get(Table::Users, &id.key())?
+                .ok_or(Denied::UnknownActor { user: *id })?;
+            if user.ban.is_some() {
+                return Err(Denied::ActorBanned { user: *id }.into());
+            }
+            Ok(user.role)
+        }
+    }
+}
+
+/// Checks that the actor holds `permission`; returns their role.
+pub(crate) fn require(tx: &Tx<'_>, actor: &Actor, permission: Permission) -> Result<Role> {
+    let role = role_of(tx, actor)?;
+    if !has_permission(role, permission) {
+        return Err(Denied::MissingPermission { role, permission }.into());
+    }
+    Ok(role)
+}

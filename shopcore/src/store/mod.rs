@@ -1,0 +1,629 @@
+//! The storage layer: the only module that names sled. It declares every tree ([`Table`]),
+//! encodes values (bincode 2 over serde) and keys (big-endian, so byte order is numeric
+//! order), stamps and checks the schema version, allocates ids from counters inside
+//! transactions, and makes commits durable with group commit.
+//!
+//! Domain modules use [`Store::transact`] with a [`Tx`] and the read helpers; they never see
+//! a sled type, so a second backend can be added without touching them.
+
+mod durability;
+
+use crate::config::{Config, Durability};
+use durability::GroupCommit;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sled::Transactional;
+use sled::transaction::{
+    ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
+};
+use std::cell::Cell;
+use std::fs::File;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+
+/// The schema version this build writes. Bump it with a migration in [`MIGRATIONS`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Migrations: entry `i` upgrades a database from version `i + 1` to `i + 2`. Each runs once,
+/// in order, when an older database is opened, before anything else touches it.
+type Migration = fn(&Store) -> Result<(), StoreError>;
+const MIGRATIONS: &[Migration] = &[];
+
+/// Every sled tree the shop uses. `docs/storage.md` documents each key layout and value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Table {
+    Meta,
+    Counters,
+    Users,
+    Usernames,
+    UsersByRole,
+    BannedUsers,
+    Audit,
+    AuditByActor,
+    AuditByAction,
+    AuditByTime,
+    Settings,
+}
+
+impl Table {
+    pub(crate) const ALL: [Table; 11] = [
+        Table::Meta,
+        Table::Counters,
+        Table::Users,
+        Table::Usernames,
+        Table::UsersByRole,
+        Table::BannedUsers,
+        Table::Audit,
+        Table::AuditByActor,
+        Table::AuditByAction,
+        Table::AuditByTime,
+        Table::Settings,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Table::Meta => "meta",
+            Table::Counters => "counters",
+            Table::Users => "users",
+            Table::Usernames => "usernames",
+            Table::UsersByRole => "users_by_role",
+            Table::BannedUsers => "banned_users",
+            Table::Audit => "audit",
+            Table::AuditByActor => "audit_by_actor",
+            Table::AuditByAction => "audit_by_action",
+            Table::AuditByTime => "audit_by_time",
+            Table::Settings => "settings",
+        }
+    }
+
+    fn index(self) -> usize {
+        // `ALL` lists the variants in declaration order; a unit test checks it.
+        self as usize
+    }
+}
+
+/// Named counters in [`Table::Counters`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Counter {
+    /// The last audit sequence number handed out.
+    AuditSeq,
+    /// How many users currently hold the super admin role.
+    SuperAdmins,
+}
+
+impl Counter {
+    fn key(self) -> &'static [u8] {
+        match self {
+            Counter::AuditSeq => b"audit_seq",
+            Counter::SuperAdmins => b"super_admins",
+        }
+    }
+}
+
+/// Storage failures. Opening, decoding and disk errors, each naming what it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error(
+        "the database at {path} is in use by another process (is the bot or another console running?)"
+    )]
+    InUse { path: String },
+    #[error(
+        "the database was written by a newer version of shopcore (schema {found}; this build supports up to {supported}); upgrade shopcore"
+    )]
+    SchemaTooNew { found: u32, supported: u32 },
+    #[error("{path} holds data but is not a shopcore database")]
+    NotAShop { path: String },
+    #[error("corrupt record in tree {table:?}, key {key}: {reason}")]
+    Corrupt {
+        table: &'static str,
+        key: String,
+        reason: String,
+    },
+    #[error("could not encode a value: {reason}")]
+    Encode { reason: String },
+    #[error(
+        "the change was committed but could not be confirmed on disk: {reason}; retry with the same request key"
+    )]
+    NotDurable { reason: String },
+    #[error("storage error: {reason}")]
+    Storage { reason: String },
+    /// A transaction conflict. sled retries these itself; it never reaches a caller.
+    #[doc(hidden)]
+    #[error("transaction conflict")]
+    Conflict,
+}
+
+impl StoreError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StoreError::InUse { .. } => "store.in_use",
+            StoreError::SchemaTooNew { .. } => "store.schema_too_new",
+            StoreError::NotAShop { .. } => "store.not_a_shop",
+            StoreError::Corrupt { .. } => "store.corrupt",
+            StoreError::Encode { .. } => "store.encode",
+            StoreError::NotDurable { .. } => "store.not_durable",
+            StoreError::Storage { .. } => "store.storage",
+            StoreError::Conflict => "store.conflict",
+        }
+    }
+
+    fn from_sled(error: sled::Error) -> StoreError {
+        StoreError::Storage {
+            reason: error.to_string(),
+        }
+    }
+}
+
+/// Key-building helpers: fixed-width big-endian parts, so that byte order is numeric order.
+pub(crate) mod key {
+    pub(crate) fn u64(value: u64) -> [u8; 8] {
+        value.to_be_bytes()
+    }
+
+    /// Concatenates parts into one key.
+    pub(crate) fn join(parts: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+        for part in parts {
+            out.extend_from_slice(part);
+        }
+        out
+    }
+
+    /// Reads a big-endian u64 at `offset`, if the key is long enough.
+    pub(crate) fn read_u64(key: &[u8], offset: usize) -> Option<u64> {
+        let bytes: [u8; 8] = key.get(offset..offset + 8)?.try_into().ok()?;
+        Some(u64::from_be_bytes(bytes))
+    }
+
+    /// The smallest key greater than every key starting with `prefix`, or `None` when the
+    /// prefix is all 0xFF.
+    pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+        let mut end = prefix.to_vec();
+        while let Some(last) = end.pop() {
+            if last < 0xFF {
+                end.push(last + 1);
+                return Some(end);
+            }
+        }
+        None
+    }
+
+    pub(crate) fn hex(key: &[u8]) -> String {
+        key.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+fn bincode_config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+pub(crate) fn encode<V: Serialize>(value: &V) -> Result<Vec<u8>, StoreError> {
+    bincode::serde::encode_to_vec(value, bincode_config()).map_err(|e| StoreError::Encode {
+        reason: e.to_string(),
+    })
+}
+
+pub(crate) fn decode<V: DeserializeOwned>(
+    table: Table,
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<V, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt {
+        table: table.name(),
+        key: key::hex(key),
+        reason,
+    };
+    let (value, used) = bincode::serde::decode_from_slice(bytes, bincode_config())
+        .map_err(|e| corrupt(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(corrupt(format!(
+            "{} trailing bytes after the value",
+            bytes.len() - used
+        )));
+    }
+    Ok(value)
+}
+
+/// Decoded `(key, value)` records from a range read.
+pub(crate) type Records<'a, V> = Box<dyn Iterator<Item = Result<(Vec<u8>, V), StoreError>> + 'a>;
+
+/// An open database.
+#[derive(Debug)]
+pub(crate) struct Store {
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    durability: Durability,
+    group: GroupCommit,
+    /// sled's data file, synced once per group commit under `Durability::PowerSafe`.
+    data_file: Option<File>,
+    path: PathBuf,
+}
+
+impl Store {
+    pub(crate) fn open(path: &Path, config: &Config) -> Result<Store, StoreError> {
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(config.cache_capacity_bytes)
+            .flush_every_ms(Some(config.flush_every_ms.max(1)))
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+                    StoreError::InUse {
+                        path: path.display().to_string(),
+                    }
+                }
+                other => StoreError::from_sled(other),
+            })?;
+        let trees = Table::ALL
+            .iter()
+            .map(|t| db.open_tree(t.name()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(StoreError::from_sled)?;
+        let data_file = match config.durability {
+            Durability::PowerSafe => {
+                Some(
+                    File::open(path.join("db")).map_err(|e| StoreError::Storage {
+                        reason: format!("opening sled's data file for syncing: {e}"),
+                    })?,
+                )
+            }
+            _ => None,
+        };
+        let store = Store {
+            db,
+            trees,
+            durability: config.durability,
+            group: GroupCommit::default(),
+            data_file,
+            path: path.to_path_buf(),
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    fn check_schema(&self) -> Result<(), StoreError> {
+        let found: Option<u32> = self.read(Table::Meta, b"schema_version")?;
+        match found {
+            None => {
+                let has_data = Table::ALL.iter().any(|&t| !self.tree(t).is_empty());
+                let has_foreign_data = self
+                    .db
+                    .tree_names()
+                    .iter()
+                    .any(|n| n.as_ref() != b"__sled__default" && !self.is_our_tree(n));
+                if has_data || has_foreign_data || !self.db.is_empty() {
+                    return Err(StoreError::NotAShop {
+                        path: self.path.display().to_string(),
+                    });
+                }
+                self.write_schema_version(SCHEMA_VERSION)
+            }
+            Some(v) if v > SCHEMA_VERSION => Err(StoreError::SchemaTooNew {
+                found: v,
+                supported: SCHEMA_VERSION,
+            }),
+            Some(0) => Err(StoreError::Corrupt {
+                table: Table::Meta.name(),
+                key: key::hex(b"schema_version"),
+                reason: "schema version 0 does not exist".into(),
+            }),
+            Some(mut v) => {
+                while v < SCHEMA_VERSION {
+                    let index = usize::try_from(v - 1).unwrap_or(usize::MAX);
+                    if let Some(migrate) = MIGRATIONS.get(index) {
+                        migrate(self)?;
+                    }
+                    v += 1;
+                    self.write_schema_version(v)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn is_our_tree(&self, name: &[u8]) -> bool {
+        Table::ALL.iter().any(|t| t.name().as_bytes() == name)
+    }
+
+    fn write_schema_version(&self, version: u32) -> Result<(), StoreError> {
+        self.tree(Table::Meta)
+            .insert(b"schema_version", encode(&version)?)
+            .map_err(StoreError::from_sled)?;
+        self.flush()
+    }
+
+    fn tree(&self, table: Table) -> &sled::Tree {
+        &self.trees[table.index()]
+    }
+
+    /// Runs `body` as one atomic transaction over every tree, then waits until it is durable
+    /// according to the durability policy. `body` may run more than once (sled retries on
+    /// conflict): it must have no side effects outside the `Tx`.
+    pub(crate) fn transact<T, E>(
+        &self,
+        now: crate::clock::Timestamp,
+        body: impl Fn(&Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let result = self.trees[..].transaction(|views: &Vec<TransactionalTree>| {
+            let tx = Tx {
+                views,
+                conflict: Cell::new(false),
+                wrote: Cell::new(false),
+                now,
+            };
+            match body(&tx) {
+                Ok(value) => Ok((value, tx.wrote.get())),
+                Err(_) if tx.conflict.get() => Err(ConflictableTransactionError::Conflict),
+                Err(e) => Err(ConflictableTransactionError::Abort(e)),
+            }
+        });
+        let (value, wrote) = match result {
+            Ok(pair) => pair,
+            Err(TransactionError::Abort(e)) => return Err(e),
+            Err(TransactionError::Storage(e)) => return Err(StoreError::from_sled(e).into()),
+        };
+        if wrote {
+            self.make_durable()?;
+        }
+        Ok(value)
+    }
+
+    fn make_durable(&self) -> Result<(), StoreError> {
+        let not_durable = |reason: String| StoreError::NotDurable { reason };
+        match self.durability {
+            Durability::Background => Ok(()),
+            Durability::Immediate => self
+                .group
+                .wait_durable(|| self.db.flush().map(|_| ()))
+                .map_err(|e| not_durable(e.to_string())),
+            Durability::PowerSafe => self
+                .group
+                .wait_durable(|| {
+                    self.db.flush().map_err(|e| e.to_string())?;
+                    match &self.data_file {
+                        Some(file) => file.sync_data().map_err(|e| e.to_string()),
+                        None => Ok(()),
+                    }
+                })
+                .map_err(not_durable),
+        }
+    }
+
+    /// Flushes everything committed so far to disk.
+    pub(crate) fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map_err(StoreError::from_sled)?;
+        if let Some(file) = &self.data_file {
+            file.sync_data().map_err(|e| StoreError::Storage {
+                reason: e.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn flush_count(&self) -> u64 {
+        self.group.flush_count()
+    }
+
+    pub(crate) fn size_on_disk_bytes(&self) -> Result<u64, StoreError> {
+        self.db.size_on_disk().map_err(StoreError::from_sled)
+    }
+
+    /// Reads one value outside any transaction.
+    pub(crate) fn read<V: DeserializeOwned>(
+        &self,
+        table: Table,
+        key: &[u8],
+    ) -> Result<Option<V>, StoreError> {
+        match self.tree(table).get(key).map_err(StoreError::from_sled)? {
+            Some(bytes) => decode(table, key, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A SHA-256 over every record except the audit log and its bookkeeping: two equal
+    /// digests mean no state changed, apart from audit entries. Tests use it to prove that a
+    /// refused operation changed nothing.
+    pub(crate) fn state_digest(&self) -> Result<[u8; 32], StoreError> {
+        use sha2::{Digest, Sha256};
+        let audit_tables = [
+            Table::Audit,
+            Table::AuditByActor,
+            Table::AuditByAction,
+            Table::AuditByTime,
+        ];
+        let mut hasher = Sha256::new();
+        for table in Table::ALL {
+            if audit_tables.contains(&table) {
+                continue;
+            }
+            for item in self.tree(table).iter() {
+                let (k, v) = item.map_err(StoreError::from_sled)?;
+                let audit_bookkeeping = (table == Table::Meta && k.as_ref() == b"audit_head")
+                    || (table == Table::Counters && k.as_ref() == Counter::AuditSeq.key());
+                if audit_bookkeeping {
+                    continue;
+                }
+                for part in [table.name().as_bytes(), k.as_ref(), v.as_ref()] {
+                    hasher.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+                    hasher.update(part);
+                }
+            }
+        }
+        Ok(hasher.finalize().into())
+    }
+
+    pub(crate) fn len(&self, table: Table) -> usize {
+        self.tree(table).len()
+    }
+
+    /// Iterates `table` between two bounds, decoding values; newest-first when `reverse`.
+    pub(crate) fn range<V: DeserializeOwned>(
+        &self,
+        table: Table,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
+        reverse: bool,
+    ) -> Records<'_, V> {
+        let iter = self.tree(table).range::<Vec<u8>, _>((lower, upper));
+        let decode_item = move |item: sled::Result<(sled::IVec, sled::IVec)>| {
+            let (k, v) = item.map_err(StoreError::from_sled)?;
+            let value = decode(table, &k, &v)?;
+            Ok((k.to_vec(), value))
+        };
+        if reverse {
+            Box::new(iter.rev().map(decode_item))
+        } else {
+            Box::new(iter.map(decode_item))
+        }
+    }
+
+    /// Iterates the keys of `table` between two bounds, without reading values.
+    pub(crate) fn keys(
+        &self,
+        table: Table,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
+        reverse: bool,
+    ) -> Box<dyn Iterator<Item = Result<Vec<u8>, StoreError>> + '_> {
+        let iter = self
+            .tree(table)
+            .range::<Vec<u8>, _>((lower, upper))
+            .map(|item| item.map(|(k, _)| k.to_vec()).map_err(StoreError::from_sled));
+        if reverse {
+            Box::new(iter.rev())
+        } else {
+            Box::new(iter)
+        }
+    }
+}
+
+/// One transaction's view of every tree. Values go through the codec; errors name the tree.
+pub(crate) struct Tx<'a> {
+    views: &'a [TransactionalTree],
+    conflict: Cell<bool>,
+    wrote: Cell<bool>,
+    /// The time of this transaction, read once before it started (retries see the same).
+    pub(crate) now: crate::clock::Timestamp,
+}
+
+impl Tx<'_> {
+    fn view(&self, table: Table) -> &TransactionalTree {
+        &self.views[table.index()]
+    }
+
+    fn sled_error(&self, error: UnabortableTransactionError) -> StoreError {
+        match error {
+            UnabortableTransactionError::Conflict => {
+                self.conflict.set(true);
+                StoreError::Conflict
+            }
+            UnabortableTransactionError::Storage(e) => StoreError::from_sled(e),
+        }
+    }
+
+    pub(crate) fn get<V: DeserializeOwned>(
+        &self,
+        table: Table,
+        key: &[u8],
+    ) -> Result<Option<V>, StoreError> {
+        match self.view(table).get(key).map_err(|e| self.sled_error(e))? {
+            Some(bytes) => decode(table, key, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn put<V: Serialize>(
+        &self,
+        table: Table,
+        key: &[u8],
+        value: &V,
+    ) -> Result<(), StoreError> {
+        let bytes = encode(value)?;
+        self.view(table)
+            .insert(key, bytes)
+            .map_err(|e| self.sled_error(e))?;
+        self.wrote.set(true);
+        Ok(())
+    }
+
+    /// Writes an index entry (a key with an empty value).
+    pub(crate) fn put_key(&self, table: Table, key: &[u8]) -> Result<(), StoreError> {
+        self.put(table, key, &())
+    }
+
+    pub(crate) fn remove(&self, table: Table, key: &[u8]) -> Result<bool, StoreError> {
+        let old = self
+            .view(table)
+            .remove(key)
+            .map_err(|e| self.sled_error(e))?;
+        self.wrote.set(true);
+        Ok(old.is_some())
+    }
+
+    pub(crate) fn counter(&self, counter: Counter) -> Result<u64, StoreError> {
+        Ok(self.get(Table::Counters, counter.key())?.unwrap_or(0))
+    }
+
+    pub(crate) fn set_counter(&self, counter: Counter, value: u64) -> Result<(), StoreError> {
+        self.put(Table::Counters, counter.key(), &value)
+    }
+
+    /// Increments `counter` and returns the new value: the next id of a sequence. Ids are
+    /// contiguous and allocated in the same transaction as the record that uses them.
+    pub(crate) fn next_id(&self, counter: Counter) -> Result<u64, StoreError> {
+        let next = self
+            .counter(counter)?
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Corrupt {
+                table: Table::Counters.name(),
+                key: key::hex(counter.key()),
+                reason: "counter overflow".into(),
+            })?;
+        self.set_counter(counter, next)?;
+        Ok(next)
+    }
+}
+
+/// Reads a counter outside a transaction.
+impl Store {
+    pub(crate) fn read_counter(&self, counter: Counter) -> Result<u64, StoreError> {
+        Ok(self.read(Table::Counters, counter.key())?.unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_all_is_in_declaration_order() {
+        for (i, table) in Table::ALL.iter().enumerate() {
+            assert_eq!(table.index(), i, "{table:?}");
+        }
+    }
+
+    #[test]
+    fn prefix_end_cases() {
+        assert_eq!(key::prefix_end(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(key::prefix_end(&[1, 0xFF]), Some(vec![2]));
+        assert_eq!(key::prefix_end(&[0xFF, 0xFF]), None);
+    }
+
+    #[test]
+    fn decode_garbage_names_the_tree_and_key() {
+        let err = decode::<(u64, String)>(Table::Users, &[0, 1], &[0xFF, 0xFF, 0xFF]).unwrap_err();
+        match err {
+            StoreError::Corrupt { table, key, .. } => {
+                assert_eq!(table, "users");
+                assert_eq!(key, "0001");
+            }
+            other => panic!("{other:?}"),
+        }
+        let trailing = decode::<u8>(Table::Meta, b"k", &[1, 2]).unwrap_err();
+        assert!(matches!(trailing, StoreError::Corrupt { .. }));
+    }
+}

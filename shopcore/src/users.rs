@@ -1,0 +1,638 @@
+//! Users: people known to the shop, registered from a frontend identity (a Telegram user),
+//! found by numeric id or `@username`, banned and unbanned, given roles. The username index
+//! and the role and ban indexes are kept in the same transaction as the user record.
+
+use crate::Shop;
+use crate::audit::{self, ActorRef, AuditAction, Detail, Outcome, Record, Target};
+use crate::clock::Timestamp;
+use crate::error::{Denied, Error, InvalidInput, Result, UserError};
+use crate::ids::{CurrencyCode, LanguageCode, UserId, Username};
+use crate::roles::{Permission, Role, can_grant_role, can_manage_user};
+use crate::settings::refuse_in_emergency;
+use crate::shop::{Actor, require, role_of};
+use crate::store::{Counter, StoreError, Table, Tx, key};
+use crate::text;
+use serde::{Deserialize, Serialize};
+use std::ops::Bound;
+
+/// A person known to the shop.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: Option<Username>,
+    pub display_name: String,
+    /// The language the frontend reported (Telegram's `language_code`).
+    pub language: Option<LanguageCode>,
+    /// The language the person chose in the shop; wins over `language`.
+    pub preferred_language: Option<LanguageCode>,
+    /// The currency prices are shown in; `None` means the base currency.
+    pub preferred_currency: Option<CurrencyCode>,
+    pub role: Role,
+    pub ban: Option<Ban>,
+    pub created_at: Timestamp,
+    pub last_active_at: Timestamp,
+}
+
+/// Why and by whom a user is banned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ban {
+    pub reason: String,
+    pub by: ActorRef,
+    pub at: Timestamp,
+}
+
+impl User {
+    pub fn is_banned(&self) -> bool {
+        self.ban.is_some()
+    }
+
+    /// Counted by the last-super-admin rule: a super admin who is not banned.
+    fn is_active_super_admin(&self) -> bool {
+        self.role == Role::SuperAdmin && self.ban.is_none()
+    }
+}
+
+/// What a frontend knows about a person when they show up.
+#[derive(Clone, Debug)]
+pub struct Registration<'a> {
+    pub id: UserId,
+    pub username: Option<&'a str>,
+    pub display_name: &'a str,
+    pub language: Option<&'a str>,
+}
+
+/// Filters for listing users.
+#[derive(Clone, Debug, Default)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    pub banned_only: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct UserPage {
+    pub users: Vec<User>,
+    /// Pass as `after` to get the next page; `None` at the end.
+    pub next: Option<UserId>,
+}
+
+pub const USER_PAGE_LIMIT_MAX: usize = 200;
+
+fn role_code(role: Role) -> u8 {
+    match role {
+        Role::User => 0,
+        Role::Support => 1,
+        Role::Operator => 2,
+        Role::SuperAdmin => 3,
+    }
+}
+
+fn role_key(role: Role, id: UserId) -> Vec<u8> {
+    key::join(&[&[role_code(role)], &id.key()])
+}
+
+pub(crate) fn load(tx: &Tx<'_>, id: UserId) -> Result<User> {
+    tx.get(Table::Users, &id.key())?.ok_or_else(|| {
+        Error::from(UserError::NotFound {
+            query: id.to_string(),
+        })
+    })
+}
+
+/// Writes `user`, moving its index entries from `before` (the stored version, if any) and
+/// keeping the super admin counter right.
+fn save(tx: &Tx<'_>, before: Option<&User>, user: &User) -> std::result::Result<(), StoreError> {
+    let id_key = user.id.key();
+    let old_name = before
+        .and_then(|b| b.username.as_ref())
+        .map(Username::folded);
+    let new_name = user.username.as_ref().map(Username::folded);
+    if old_name != new_name {
+        if let Some(old) = &old_name {
+            let holder: Option<UserId> = tx.get(Table::Usernames, old.as_bytes())?;
+            if holder == Some(user.id) {
+                tx.remove(Table::Usernames, old.as_bytes())?;
+            }
+        }
+        if let Some(new) = &new_name {
+            tx.put(Table::Usernames, new.as_bytes(), &user.id)?;
+        }
+    }
+    if before.map(|b| b.role) != Some(user.role) {
+        if let Some(b) = before {
+            tx.remove(Table::UsersByRole, &role_key(b.role, b.id))?;
+        }
+        tx.put_key(Table::UsersByRole, &role_key(user.role, user.id))?;
+    }
+    match (before.is_some_and(User::is_banned), user.is_banned()) {
+        (false, true) => tx.put_key(Table::BannedUsers, &id_key)?,
+        (true, false) => {
+            tx.remove(Table::BannedUsers, &id_key)?;
+        }
+        _ => {}
+    }
+    let was = before.is_some_and(User::is_active_super_admin);
+    let is = user.is_active_super_admin();
+    if was != is {
+        let count = tx.counter(Counter::SuperAdmins)?;
+        let count = if is {
+            count.saturating_add(1)
+        } else {
+            count.saturating_sub(1)
+        };
+        tx.set_counter(Counter::SuperAdmins, count)?;
+    }
+    tx.put(Table::Users, &id_key, user)
+}
+
+/// A different user currently holding `username` loses it (platform usernames move between
+/// accounts; the newest claim wins). Returns that user's id.
+fn release_username(tx: &Tx<'_>, username: &Username, claimant: UserId) -> Result<Option<UserId>> {
+    let holder: Option<UserId> = tx.get(Table::Usernames, username.folded().as_bytes())?;
+    match holder {
+        Some(other) if other != claimant => {
+            if let Some(previous) = tx.get::<User>(Table::Users, &other.key())? {
+                let mut updated = previous.clone();
+                updated.username = None;
+                save(tx, Some(&previous), &updated)?;
+            }
+            tx.remove(Table::Usernames, username.folded().as_bytes())?;
+            Ok(Some(other))
+        }
+        _ => Ok(None),
+    }
+}
+
+impl Shop {
+    /// Registers a person, or updates their username, name and language and marks them
+    /// active. Called by frontends whenever someone shows up; the platform vouches for the id.
+    pub fn register_user(&self, registration: &Registration<'_>) -> Result<User> {
+        let username = registration.username.map(Username::parse).transpose()?;
+        let display_name = text::DISPLAY_NAME.check(registration.display_name)?;
+        let language = registration.language.map(LanguageCode::parse).transpose()?;
+        let id = registration.id;
+        self.transact(|tx| {
+            refuse_in_emergency(tx)?;
+            let before: Option<User> = tx.get(Table::Users, &id.key())?;
+            let mut user = before.clone().unwrap_or_else(|| User {
+                id,
+                username: None,
+                display_name: display_name.clone(),
+                language: None,
+                preferred_language: None,
+                preferred_currency: None,
+                role: Role::User,
+                ban: None,
+                created_at: tx.now,
+                last_active_at: tx.now,
+            });
+            let mut details = Vec::new();
+            if let Some(name) = &username
+                && let Some(other) = release_username(tx, name, id)?
+            {
+                audit::append(
+                    tx,
+                    Record {
+                        actor: &ActorRef::User(id),
+                        action: AuditAction::UpdateUserProfile,
+                        target: Target::User(other),
+                        details: vec![Detail::changed(
+                            "username",
+                            name,
+                            format!("(none: claimed by user {id})"),
+                        )],
+                        outcome: Outcome::Done,
+                    },
+                )?;
+            }
+            if user.username != username {
+                details.push(Detail {
+                    field: "username".into(),
+                    before: user.username.as_ref().map(ToString::to_string),
+                    after: username.as_ref().map(ToString::to_string),
+                });
+                user.username = username.clone();
+            }
+            if before.is_some() && user.display_name != display_name {
+                details.push(Detail::changed(
+                    "display_name",
+                    &user.display_name,
+                    &display_name,
+                ));
+                user.display_name = display_name.clone();
+            }
+            if language.is_some() {
+                user.language = language.clone();
+            }
+            user.last_active_at = tx.now;
+            save(tx, before.as_ref(), &user)?;
+            if before.is_none() {
+                audit::append(
+                    tx,
+                    Record {
+                        actor: &ActorRef::User(id),
+                        action: AuditAction::RegisterUser,
+                        target: Target::User(id),
+                        details,
+                        outcome: Outcome::Done,
+                    },
+                )?;
+            } else if !details.is_empty() {
+                audit::append(
+                    tx,
+                    Record {
+                        actor: &ActorRef::User(id),
+                        action: AuditAction::UpdateUserProfile,
+                        target: Target::User(id),
+                        details,
+                        outcome: Outcome::Done,
+                    },
+                )?;
+            }
+            Ok(user)
+        })
+    }
+
+    /// A user by id, for frontends showing a person their own profile.
+    pub fn user(&self, id: UserId) -> Result<Option<User>> {
+        Ok(self.store.read(Table::Users, &id.key())?)
+    }
+
+    /// Staff lookup by numeric id or `@username` (`view_users`).
+    pub fn find_user(&self, actor: &Actor, query: &str) -> Result<User> {
+        let trimmed = query.trim();
+        let not_found = || {
+            Error::from(UserError::NotFound {
+                query: trimmed.chars().take(40).collect(),
+            })
+        };
+        let by_id = trimmed.bytes().all(|b| b.is_ascii_digit()) && !trimmed.is_empty();
+        let id = if by_id {
+            trimmed.parse::<UserId>()?
+        } else {
+            let name = Username::parse(trimmed)?;
+            let found: Option<UserId> = self
+                .store
+                .read(Table::Usernames, name.folded().as_bytes())?;
+            found.ok_or_else(not_found)?
+        };
+        self.transact(|tx| {
+            require(tx, actor, Permission::ViewUsers)?;
+            tx.get::<User>(Table::Users, &id.key())?
+                .ok_or_else(not_found)
+        })
+    }
+
+    /// Lists users in id order, a page at a time (`view_users`).
+    pub fn list_users(
+        &self,
+        actor: &Actor,
+        filter: &UserFilter,
+        after: Option<UserId>,
+        limit: usize,
+    ) -> Result<UserPage> {
+        if limit == 0 || limit > USER_PAGE_LIMIT_MAX {
+            return Err(InvalidInput::BadPageSize {
+                limit,
+                limit_max: USER_PAGE_LIMIT_MAX,
+            }
+            .into());
+        }
+        self.transact(|tx| require(tx, actor, Permission::ViewUsers).map(|_| ()))?;
+        let after_bound = |prefix: &[u8]| match after {
+            Some(id) => Bound::Excluded(key::join(&[prefix, &id.key()])),
+            None => Bound::Included(prefix.to_vec()),
+        };
+        let (table, prefix) = match (filter.role, filter.banned_only) {
+            (Some(role), _) => (Table::UsersByRole, vec![role_code(role)]),
+            (None, true) => (Table::BannedUsers, Vec::new()),
+            (None, false) => (Table::Users, Vec::new()),
+        };
+        let upper = match key::prefix_end(&prefix) {
+            Some(end) if !prefix.is_empty() => Bound::Excluded(end),
+            _ => Bound::Unbounded,
+        };
+        let mut users = Vec::new();
+        let mut more = false;
+        for item in self.store.keys(table, after_bound(&prefix), upper, false) {
+            let k = item?;
+            let id = key::read_u64(&k, prefix.len())
+                .and_then(|raw| UserId::new(raw).ok())
+                .ok_or_else(|| StoreError::Corrupt {
+                    table: table.name(),
+                    key: key::hex(&k),
+                    reason: "not a user id key".into(),
+                })?;
+            let Some(user) = self.user(id)? else { continue };
+            if filter.banned_only && !user.is_banned() {
+                continue;
+            }
+            if users.len() == limit {
+                more = true;
+                break;
+            }
+            users.push(user);
+        }
+        let next = if more {
+            users.last().map(|u| u.id)
+        } else {
+            None
+        };
+        Ok(UserPage { users, next })
+    }
+
+    /// Bans a user (`manage_users`; the actor must outrank them). The last active super
+    /// admin can't be banned, and nobody bans themselves.
+    pub fn ban_user(&self, actor: &Actor, target: UserId, reason: &str) -> Result<User> {
+        let reason = text::REASON.check(reason)?;
+        self.audited(actor, AuditAction::BanUser, Target::User(target), |tx| {
+            let before = self.managed_target(tx, actor, target, "ban")?;
+            refuse_in_emergency(tx)?;
+            if before.is_banned() {
+                return Err(UserError::AlreadyBanned { user: target }.into());
+            }
+            if before.is_active_super_admin() && tx.counter(Counter::SuperAdmins)? <= 1 {
+                return Err(UserError::LastSuperAdmin { user: target }.into());
+            }
+            let mut user = before.clone();
+            user.ban = Some(Ban {
+                reason: reason.clone(),
+                by: actor.who().clone(),
+                at: tx.now,
+            });
+            save(tx, Some(&before), &user)?;
+            audit::append(
+                tx,
+                Record {
+                    actor: actor.who(),
+                    action: AuditAction::BanUser,
+                    target: Target::User(target),
+                    details: vec![Detail::noted("reason", &reason)],
+                    outcome: Outcome::Done,
+                },
+            )?;
+            Ok(user)
+        })
+    }
+
+    /// Lifts a ban (`manage_users`; the actor must outrank the user).
+    pub fn unban_user(&self, actor: &Actor, target: UserId) -> Result<User> {
+        self.audited(actor, AuditAction::UnbanUser, Target::User(target), |tx| {
+            let before = self.managed_target(tx, actor, target, "unban")?;
+            refuse_in_emergency(tx)?;
+            let Some(ban) = &before.ban else {
+                return Err(UserError::NotBanned { user: target }.into());
+            };
+            let mut user = before.clone();
+            user.ban = None;
+            save(tx, Some(&before), &user)?;
+            audit::append(
+                tx,
+                Record {
+                    actor: actor.who(),
+                    action: AuditAction::UnbanUser,
+                    target: Target::User(target),
+                    details: vec![Detail {
+                        field: "ban_reason".into(),
+                        before: Some(ban.reason.clone()),
+                        after: None,
+                    }],
+                    outcome: Outcome::Done,
+                },
+            )?;
+            Ok(user)
+        })
+    }
+
+    /// Changes a user's role (`manage_roles`). The actor must outrank the user, may only
+    /// grant roles below their own (super admins may grant any), and the last active super
+    /// admin can't be demoted.
+    pub fn set_role(&self, actor: &Actor, target: UserId, role: Role) -> Result<User> {
+        self.audited(actor, AuditAction::ChangeRole, Target::User(target), |tx| {
+            let actor_role = require(tx, actor, Permission::ManageRoles)?;
+            if actor.user_id() == Some(target) {
+                return Err(Denied::SelfAction {
+                    what: "change the role of",
+                }
+                .into());
+            }
+            let before = load(tx, target)?;
+            if !can_manage_user(actor_role, before.role) {
+                return Err(Denied::CannotManage {
+                    actor_role,
+                    target_role: before.role,
+                }
+                .into());
+            }
+            if !can_grant_role(actor_role, role) {
+                return Err(Denied::CannotGrant { actor_role, role }.into());
+            }
+            refuse_in_emergency(tx)?;
+            if before.role == role {
+                return Err(UserError::RoleUnchanged { user: target, role }.into());
+            }
+            if before.is_active_super_admin() && tx.counter(Counter::SuperAdmins)? <= 1 {
+                return Err(UserError::LastSuperAdmin { user: target }.into());
+            }
+            let mut user = before.clone();
+            user.role = role;
+            save(tx, Some(&before), &user)?;
+            audit::append(
+                tx,
+                Record {
+                    actor: actor.who(),
+                    action: AuditAction::ChangeRole,
+                    target: Target::User(target),
+                    details: vec![Detail::changed("role", before.role, role)],
+                    outcome: Outcome::Done,
+                },
+            )?;
+            Ok(user)
+        })
+    }
+
+    /// The acting user picks the language the shop speaks to them in.
+    pub fn set_preferred_language(&self, actor: &Actor, language: &str) -> Result<User> {
+        let language = LanguageCode::parse(language)?;
+        self.update_own_profile(actor, |user| {
+            user.preferred_language = Some(language.clone())
+        })
+    }
+
+    /// The acting user picks the currency prices are shown in. The code must be one the shop
+    /// accepts; until currencies are configured only the base currency (USD) is.
+    pub fn set_preferred_currency(&self, actor: &Actor, code: &str) -> Result<User> {
+        let code = CurrencyCode::parse(code)?;
+        if code != CurrencyCode::usd() {
+            return Err(InvalidInput::UnknownName {
+                what: "currency",
+                text: code.to_string(),
+            }
+            .into());
+        }
+        self.update_own_profile(actor, |user| user.preferred_currency = Some(code.clone()))
+    }
+
+    fn update_own_profile(&self, actor: &Actor, change: impl Fn(&mut User)) -> Result<User> {
+        let id = actor.user_id().ok_or(Denied::SelfAction {
+            what: "edit a profile without being a user:",
+        })?;
+        self.transact(|tx| {
+            role_of(tx, actor)?;
+            refuse_in_emergency(tx)?;
+            let before = load(tx, id)?;
+            let mut user = before.clone();
+            change(&mut user);
+            user.last_active_at = tx.now;
+            save(tx, Some(&before), &user)?;
+            Ok(user)
+        })
+    }
+
+    /// Loads `target` for an action by `actor` needing `manage_users` and outranking.
+    fn managed_target(
+        &self,
+        tx: &Tx<'_>,
+        actor: &Actor,
+        target: UserId,
+        what: &'static str,
+    ) -> Result<User> {
+        let actor_role = require(tx, actor, Permission::ManageUsers)?;
+        if actor.user_id() == Some(target) {
+            return Err(Denied::SelfAction { what }.into());
+        }
+        let user = load(tx, target)?;
+        if !can_manage_user(actor_role, user.role) {
+            return Err(Denied::CannotManage {
+                actor_role,
+                target_role: user.role,
+            }
+            .into());
+        }
+        Ok(user)
+    }
+
+    /// Makes each configured id an active super admin (registering unknown ones), audited as
+    /// the `bootstrap` system actor. Runs at every open; does nothing when all already are.
+    pub(crate) fn bootstrap_super_admins(&self, ids: &[UserId]) -> Result<()> {
+        let bootstrap = ActorRef::System("bootstrap".into());
+        for &id in ids {
+            self.transact(|tx| {
+                let before: Option<User> = tx.get(Table::Users, &id.key())?;
+                if before.as_ref().is_some_and(User::is_active_super_admin) {
+                    return Ok(());
+                }
+                let mut user = before.clone().unwrap_or_else(|| User {
+                    id,
+                    username: None,
+                    display_name: format!("admin {id}"),
+                    language: None,
+                    preferred_language: None,
+                    preferred_currency: None,
+                    role: Role::User,
+                    ban: None,
+                    created_at: tx.now,
+                    last_active_at: tx.now,
+                });
+                let details = vec![
+                    Detail::changed("role", user.role, Role::SuperAdmin),
+                    Detail::changed("banned", user.is_banned(), false),
+                ];
+                user.role = Role::SuperAdmin;
+                user.ban = None;
+                save(tx, before.as_ref(), &user)?;
+                audit::append(
+                    tx,
+                    Record {
+                        actor: &bootstrap,
+                        action: AuditAction::BootstrapSuperAdmin,
+                        target: Target::User(id),
+                        details,
+                        outcome: Outcome::Done,
+                    },
+                )?;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks the username, role and ban indexes and the super admin counter against the users.
+pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<String>, StoreError> {
+    let mut problems = Vec::new();
+    let mut super_admins = 0u64;
+    let mut users = 0usize;
+    let mut banned = 0usize;
+    let mut usernames = 0usize;
+    for item in store.range::<User>(Table::Users, Bound::Unbounded, Bound::Unbounded, false) {
+        let (k, user) = match item {
+            Ok(pair) => pair,
+            Err(e) => {
+                problems.push(format!("users: unreadable record: {e}"));
+                continue;
+            }
+        };
+        users += 1;
+        if k != user.id.key() {
+            problems.push(format!(
+                "users: record under key {} says id {}",
+                key::hex(&k),
+                user.id
+            ));
+        }
+        if user.is_active_super_admin() {
+            super_admins += 1;
+        }
+        if let Some(name) = &user.username {
+            usernames += 1;
+            let indexed: Option<UserId> = store.read(Table::Usernames, name.folded().as_bytes())?;
+            if indexed != Some(user.id) {
+                problems.push(format!(
+                    "users: username {name} of user {} is indexed to {indexed:?}",
+                    user.id
+                ));
+            }
+        }
+        if store
+            .read::<()>(Table::UsersByRole, &role_key(user.role, user.id))?
+            .is_none()
+        {
+            problems.push(format!(
+                "users: user {} missing from the role index",
+                user.id
+            ));
+        }
+        if user.is_banned() {
+            banned += 1;
+            if store
+                .read::<()>(Table::BannedUsers, &user.id.key())?
+                .is_none()
+            {
+                problems.push(format!(
+                    "users: banned user {} missing from the ban index",
+                    user.id
+                ));
+            }
+        }
+    }
+    for (table, expected) in [
+        (Table::Usernames, usernames),
+        (Table::UsersByRole, users),
+        (Table::BannedUsers, banned),
+    ] {
+        let n = store.len(table);
+        if n != expected {
+            problems.push(format!(
+                "users: index {} has {n} entries, expected {expected}",
+                table.name()
+            ));
+        }
+    }
+    let counter = store.read_counter(Counter::SuperAdmins)?;
+    if counter != super_admins {
+        problems.push(format!(
+            "users: super admin counter says {counter}, there are {super_admins}"
+        ));
+    }
+    Ok(problems)
+}

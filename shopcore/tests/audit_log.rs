@@ -1,0 +1,214 @@
+//! The audit log: queries and pagination, and tamper detection by `verify()`.
+
+use crate::common::{TestShop, config, uid};
+use shopcore::audit::Outcome;
+use shopcore::{ActorRef, AuditAction, AuditEntry, AuditQuery, Error, Role, Shop, Timestamp};
+
+fn history() -> TestShop {
+    let t = TestShop::new();
+    let operator = t.staff(2, Role::Operator);
+    for id in 10..30 {
+        t.clock.advance_millis(1_000);
+        t.user(id, None);
+        if id % 2 == 0 {
+            t.shop.ban_user(&operator, uid(id), "spam").unwrap();
+        }
+    }
+    t
+}
+
+fn all_pages(t: &TestShop, query: AuditQuery) -> Vec<AuditEntry> {
+    let mut out = Vec::new();
+    let mut query = query;
+    loop {
+        let page = t.shop.audit_log(&t.owner(), &query).unwrap();
+        assert!(page.entries.len() <= query.limit);
+        out.extend(page.entries);
+        match page.next {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => return out,
+        }
+    }
+}
+
+#[test]
+fn queries_filter_and_paginate() {
+    let t = history();
+    let everything = all_pages(
+        &t,
+        AuditQuery {
+            limit: 3,
+            ..Default::default()
+        },
+    );
+    let seqs: Vec<u64> = everything.iter().map(|e| e.seq).collect();
+    let expected: Vec<u64> = (1..=seqs.len() as u64).rev().collect();
+    assert_eq!(seqs, expected, "every entry once, newest first");
+
+    let bans = all_pages(
+        &t,
+        AuditQuery {
+            action: Some(AuditAction::BanUser),
+            limit: 4,
+            ..Default::default()
+        },
+    );
+    assert_eq!(bans.len(), 10);
+    assert!(
+        bans.iter()
+            .all(|e| e.action == AuditAction::BanUser && e.outcome == Outcome::Done)
+    );
+
+    let by_operator = all_pages(
+        &t,
+        AuditQuery {
+            actor: Some(ActorRef::User(uid(2))),
+            limit: 5,
+            ..Default::default()
+        },
+    );
+    assert_eq!(by_operator.len(), 11, "registration + 10 bans");
+
+    // Users 10..=14 registered at START + 1s..5s.
+    let since = Timestamp(crate::common::START.millis() + 1_000);
+    let until = Timestamp(crate::common::START.millis() + 6_000);
+    let window = all_pages(
+        &t,
+        AuditQuery {
+            since: Some(since),
+            until: Some(until),
+            action: Some(AuditAction::RegisterUser),
+            limit: 2,
+            ..Default::default()
+        },
+    );
+    let targets: Vec<String> = window.iter().map(|e| format!("{:?}", e.target)).collect();
+    assert_eq!(window.len(), 5, "{targets:?}");
+    assert!(window.iter().all(|e| e.at >= since && e.at < until));
+
+    let err = t
+        .shop
+        .audit_log(
+            &t.owner(),
+            &AuditQuery {
+                limit: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), "invalid.page_size");
+    assert!(AuditAction::parse("ban_user").is_ok());
+    assert!(AuditAction::parse("HACK").is_err());
+}
+
+#[test]
+fn reading_needs_view_audit_logs() {
+    let t = history();
+    let support = t.staff(3, Role::Support);
+    let err = t
+        .shop
+        .audit_log(
+            &support,
+            &AuditQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::Denied(_)), "{err}");
+}
+
+/// Closes the shop, applies `tamper` to the raw audit tree, reopens, returns the report.
+fn tampered(tamper: impl FnOnce(&sled::Tree, u64)) -> Vec<String> {
+    let t = history();
+    assert!(t.shop.verify().unwrap().is_healthy());
+    let last = t
+        .shop
+        .audit_log(
+            &t.owner(),
+            &AuditQuery {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .entries[0]
+        .seq;
+    let crate::common::TestShop { shop, clock, dir } = t;
+    drop(shop);
+    {
+        let db = sled::open(dir.path().join("shop.db")).unwrap();
+        tamper(&db.open_tree("audit").unwrap(), last);
+        db.flush().unwrap();
+    }
+    let shop = Shop::open(dir.path().join("shop.db"), config(&clock)).unwrap();
+    shop.verify().unwrap().problems
+}
+
+fn decode(bytes: &[u8]) -> AuditEntry {
+    bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+        .unwrap()
+        .0
+}
+
+fn encode(entry: &AuditEntry) -> Vec<u8> {
+    bincode::serde::encode_to_vec(entry, bincode::config::standard()).unwrap()
+}
+
+#[test]
+fn editing_an_entry_is_detected() {
+    let problems = tampered(|tree, _| {
+        let key = 5u64.to_be_bytes();
+        let mut entry = decode(&tree.get(key).unwrap().unwrap());
+        entry.actor = ActorRef::System("nobody".into());
+        tree.insert(key, encode(&entry)).unwrap();
+    });
+    assert!(
+        problems.iter().any(|p| p.contains("entry 5 was altered")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn rehashing_an_edited_entry_still_breaks_the_chain() {
+    let problems = tampered(|tree, _| {
+        let key = 5u64.to_be_bytes();
+        let mut entry = decode(&tree.get(key).unwrap().unwrap());
+        entry.details.clear();
+        // A forger who recomputes this entry's hash breaks the link to the next one.
+        entry.hash = entry.compute_hash().unwrap();
+        tree.insert(key, encode(&entry)).unwrap();
+    });
+    assert!(
+        !problems.iter().any(|p| p.contains("entry 5 was altered")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("entry 6 does not follow")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn deleting_a_middle_entry_is_detected() {
+    let problems = tampered(|tree, _| {
+        tree.remove(7u64.to_be_bytes()).unwrap();
+    });
+    assert!(
+        problems.iter().any(|p| p.contains("expected entry 7")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn deleting_the_newest_entry_is_detected() {
+    let problems = tampered(|tree, last| {
+        tree.remove(last.to_be_bytes()).unwrap();
+    });
+    assert!(
+        problems.iter().any(|p| p.contains("tail lost")),
+        "{problems:?}"
+    );
+}
