@@ -5,7 +5,7 @@
 
 use crate::clock::Timestamp;
 use crate::error::InvalidInput;
-use crate::ids::UserId;
+use crate::ids::{CategoryId, CurrencyCode, PaymentMethodId, ProductId, UserId};
 use crate::store::{Counter, StoreError, Table, Tx, key};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -85,9 +85,19 @@ audit_actions! {
     SetFulfilmentMode = 8 => "SET_FULFILMENT_MODE",
     UpdateSettings = 9 => "UPDATE_SETTINGS",
     ViewAuditLogs = 10 => "VIEW_AUDIT_LOGS",
+    AddCurrency = 11 => "ADD_CURRENCY",
+    SetExchangeRate = 12 => "SET_EXCHANGE_RATE",
+    UpdateCurrency = 13 => "UPDATE_CURRENCY",
     CreateProduct = 20 => "CREATE_PRODUCT",
     UpdateProduct = 21 => "UPDATE_PRODUCT",
     DeleteProduct = 22 => "DELETE_PRODUCT",
+    ActivateProduct = 23 => "ACTIVATE_PRODUCT",
+    DeactivateProduct = 24 => "DEACTIVATE_PRODUCT",
+    AddCodes = 25 => "ADD_CODES",
+    RevokeCodes = 26 => "REVOKE_CODES",
+    CreateCategory = 27 => "CREATE_CATEGORY",
+    UpdateCategory = 28 => "UPDATE_CATEGORY",
+    DeleteCategory = 29 => "DELETE_CATEGORY",
     CreatePaymentMethod = 30 => "CREATE_PAYMENT_METHOD",
     UpdatePaymentMethod = 31 => "UPDATE_PAYMENT_METHOD",
     DeletePaymentMethod = 32 => "DELETE_PAYMENT_METHOD",
@@ -111,6 +121,10 @@ pub enum Target {
     None,
     User(UserId),
     Settings,
+    Currency(CurrencyCode),
+    Category(CategoryId),
+    Product(ProductId),
+    PaymentMethod(PaymentMethodId),
 }
 
 impl fmt::Display for Target {
@@ -119,6 +133,10 @@ impl fmt::Display for Target {
             Target::None => f.write_str("-"),
             Target::User(id) => write!(f, "user {id}"),
             Target::Settings => f.write_str("settings"),
+            Target::Currency(code) => write!(f, "currency {code}"),
+            Target::Category(id) => write!(f, "category {id}"),
+            Target::Product(id) => write!(f, "product {id}"),
+            Target::PaymentMethod(id) => write!(f, "payment method {id}"),
         }
     }
 }

@@ -19,6 +19,12 @@ pub enum Error {
     #[error(transparent)]
     User(#[from] UserError),
     #[error(transparent)]
+    Currency(#[from] crate::currency::CurrencyError),
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    #[error(transparent)]
+    PaymentMethod(#[from] crate::payment_methods::PaymentMethodError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -32,6 +38,9 @@ impl Error {
             Error::Mode(ModeError::Emergency) => "mode.emergency",
             Error::Mode(ModeError::Maintenance) => "mode.maintenance",
             Error::User(e) => e.kind(),
+            Error::Currency(e) => e.kind(),
+            Error::Catalog(e) => e.kind(),
+            Error::PaymentMethod(e) => e.kind(),
             Error::Store(e) => e.kind(),
         }
     }
@@ -54,6 +63,8 @@ pub enum InvalidInput {
         field: &'static str,
         code_point: u32,
     },
+    #[error("{text:?} is not a valid {what} (a positive whole number)")]
+    BadId { what: &'static str, text: String },
     #[error("{text:?} is not a valid user id (a positive whole number)")]
     BadUserId { text: String },
     #[error("{text:?} is not a valid username: {why}")]
@@ -68,6 +79,11 @@ pub enum InvalidInput {
     UnknownName { what: &'static str, text: String },
     #[error("nothing to change: {what}")]
     Unchanged { what: String },
+    #[error("{what}: {source}")]
+    Amount {
+        what: &'static str,
+        source: crate::money::AmountError,
+    },
 }
 
 impl InvalidInput {
@@ -76,6 +92,7 @@ impl InvalidInput {
             InvalidInput::EmptyText { .. } => "invalid.empty_text",
             InvalidInput::TextTooLong { .. } => "invalid.text_too_long",
             InvalidInput::ForbiddenCharacter { .. } => "invalid.forbidden_character",
+            InvalidInput::BadId { .. } => "invalid.id",
             InvalidInput::BadUserId { .. } => "invalid.user_id",
             InvalidInput::BadUsername { .. } => "invalid.username",
             InvalidInput::BadLanguageCode { .. } => "invalid.language_code",
@@ -83,6 +100,7 @@ impl InvalidInput {
             InvalidInput::BadPageSize { .. } => "invalid.page_size",
             InvalidInput::UnknownName { .. } => "invalid.unknown_name",
             InvalidInput::Unchanged { .. } => "invalid.unchanged",
+            InvalidInput::Amount { source, .. } => source.kind(),
         }
     }
 }

@@ -201,3 +201,67 @@ mod tests {
         assert!(CurrencyCode::parse("E$P").is_err());
     }
 }
+
+macro_rules! sequential_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub struct $name(u64);
+
+        impl $name {
+            /// Wraps a raw id (from a button, a command). Whether it exists is checked when used.
+            pub fn new(raw: u64) -> Result<$name, InvalidInput> {
+                if raw == 0 {
+                    return Err(InvalidInput::BadId { what: $what, text: "0".into() });
+                }
+                Ok($name(raw))
+            }
+
+            pub fn get(self) -> u64 {
+                self.0
+            }
+
+            pub(crate) fn key(self) -> [u8; 8] {
+                self.0.to_be_bytes()
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InvalidInput;
+            fn from_str(text: &str) -> Result<$name, InvalidInput> {
+                let trimmed = text.trim().trim_start_matches('#');
+                let raw = if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+                    trimmed.parse::<u64>().ok()
+                } else {
+                    None
+                };
+                raw.and_then(|r| $name::new(r).ok()).ok_or_else(|| InvalidInput::BadId {
+                    what: $what,
+                    text: text.chars().take(40).collect(),
+                })
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "#{}", self.0)
+            }
+        }
+    };
+}
+
+sequential_id!(
+    /// A product category, numbered by the shop from 1.
+    CategoryId,
+    "category id"
+);
+sequential_id!(
+    /// A product, numbered by the shop from 1.
+    ProductId,
+    "product id"
+);
+sequential_id!(
+    /// A payment method, numbered by the shop from 1.
+    PaymentMethodId,
+    "payment method id"
+);

@@ -33,10 +33,14 @@
 //! ```
 
 pub mod audit;
+pub mod catalog;
 pub mod clock;
 pub mod config;
+pub mod currency;
 pub mod error;
 pub mod ids;
+pub mod money;
+pub mod payment_methods;
 pub mod roles;
 pub mod settings;
 mod shop;
@@ -46,10 +50,21 @@ pub mod users;
 pub mod verify;
 
 pub use audit::{ActorRef, AuditAction, AuditCursor, AuditEntry, AuditPage, AuditQuery, Target};
+pub use catalog::{
+    CatalogError, Category, CategoryChange, Delivery, NewProduct, PlayerField, PlayerIdRule,
+    Product, ProductChange, ProductFilter, ProductKind, Stock,
+};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use config::{Config, Durability};
+pub use currency::{Currency, CurrencyError};
 pub use error::{Denied, Error, InvalidInput, ModeError, Result, StoreError, UserError};
-pub use ids::{CurrencyCode, LanguageCode, UserId, Username};
+pub use ids::{
+    CategoryId, CurrencyCode, LanguageCode, PaymentMethodId, ProductId, UserId, Username,
+};
+pub use money::{AmountError, Money};
+pub use payment_methods::{
+    MethodFilter, NewPaymentMethod, PaymentMethod, PaymentMethodChange, PaymentMethodError,
+};
 pub use roles::{Permission, Role};
 pub use settings::{FulfilmentMode, Settings, StoreState};
 pub use shop::{Actor, Shop};

@@ -55,10 +55,12 @@ pub enum Permission {
     ViewUsers,
     /// Approve or reject wallet top-ups.
     ReviewTopups,
+    /// See the whole catalog as staff do: inactive and archived products, stock, code counts.
+    ViewCatalog,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ManageProducts,
         Permission::ManagePaymentMethods,
         Permission::ManageOrders,
@@ -72,6 +74,7 @@ impl Permission {
         Permission::EmergencyStop,
         Permission::ViewUsers,
         Permission::ReviewTopups,
+        Permission::ViewCatalog,
     ];
 
     pub fn name(self) -> &'static str {
@@ -89,6 +92,7 @@ impl Permission {
             Permission::EmergencyStop => "emergency_stop",
             Permission::ViewUsers => "view_users",
             Permission::ReviewTopups => "review_topups",
+            Permission::ViewCatalog => "view_catalog",
         }
     }
 
@@ -106,8 +110,9 @@ impl fmt::Display for Permission {
 
 /// The one role → permission table: each permission and the lowest role that holds it.
 /// Higher roles inherit it. ARCHITECTURE.md reproduces this table; a test keeps them equal.
-pub const PERMISSION_MATRIX: [(Permission, Role); 13] = [
+pub const PERMISSION_MATRIX: [(Permission, Role); 14] = [
     (Permission::ViewUsers, Role::Support),
+    (Permission::ViewCatalog, Role::Support),
     (Permission::ManageOrders, Role::Support),
     (Permission::ReviewTopups, Role::Support),
     (Permission::ViewStats, Role::Support),
@@ -178,7 +183,13 @@ mod tests {
     #[test]
     fn every_role_permission_pair() {
         use Permission::*;
-        let support = [ViewUsers, ManageOrders, ReviewTopups, ViewStats];
+        let support = [
+            ViewUsers,
+            ViewCatalog,
+            ManageOrders,
+            ReviewTopups,
+            ViewStats,
+        ];
         let operator = [
             ManageProducts,
             ManagePaymentMethods,

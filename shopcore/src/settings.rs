@@ -123,7 +123,17 @@ impl Shop {
         state: StoreState,
         reason: Option<&str>,
     ) -> Result<Settings> {
-        let reason = reason.map(|r| text::REASON.check(r)).transpose()?;
+        // Either permission may apply; validation failures are audited under the weaker.
+        let reason = self.validated(
+            actor,
+            AuditAction::SetStoreState,
+            Target::Settings,
+            Permission::EmergencyStop,
+            reason
+                .map(|r| text::REASON.check(r))
+                .transpose()
+                .map_err(Error::from),
+        )?;
         let settings = self.audited(actor, AuditAction::SetStoreState, Target::Settings, |tx| {
             let mut settings = load(tx)?;
             let before = settings.state;
@@ -196,9 +206,16 @@ impl Shop {
 
     /// Sets or clears the support contact shown to shoppers (`manage_settings`).
     pub fn set_support_contact(&self, actor: &Actor, contact: Option<&str>) -> Result<Settings> {
-        let contact = contact
-            .map(|c| text::SUPPORT_CONTACT.check(c))
-            .transpose()?;
+        let contact = self.validated(
+            actor,
+            AuditAction::UpdateSettings,
+            Target::Settings,
+            Permission::ManageSettings,
+            contact
+                .map(|c| text::SUPPORT_CONTACT.check(c))
+                .transpose()
+                .map_err(Error::from),
+        )?;
         let settings =
             self.audited(actor, AuditAction::UpdateSettings, Target::Settings, |tx| {
                 crate::shop::require(tx, actor, Permission::ManageSettings)?;

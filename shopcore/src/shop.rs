@@ -116,30 +116,57 @@ impl Shop {
     ) -> Result<T> {
         let result = self.store.transact(self.now(), body);
         if let Err(error) = &result {
-            let outcome = match error {
-                Error::Denied(d) => Outcome::Denied {
-                    reason: d.to_string(),
-                },
-                Error::Store(_) => return result,
-                other => Outcome::Failed {
-                    reason: other.to_string(),
-                },
-            };
-            // Best effort: if even this fails, the caller still gets the original error.
-            let _ = self.store.transact(self.now(), |tx| {
-                audit::append(
-                    tx,
-                    Record {
-                        actor: &actor.who,
-                        action,
-                        target: target.clone(),
-                        details: Vec::new(),
-                        outcome: outcome.clone(),
-                    },
-                )
-            });
+            self.record_refusal(actor, action, &target, error);
         }
         result
+    }
+
+    /// Passes validated input through; when validation failed, answers as a privileged
+    /// operation would: `Denied` if the actor lacks `permission` anyway, else the validation
+    /// error, and audits the refusal either way.
+    pub(crate) fn validated<V>(
+        &self,
+        actor: &Actor,
+        action: AuditAction,
+        target: Target,
+        permission: Permission,
+        input: Result<V>,
+    ) -> Result<V> {
+        let error = match input {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        let error = match self.transact(|tx| require(tx, actor, permission).map(|_| ())) {
+            Err(denied @ Error::Denied(_)) => denied,
+            _ => error,
+        };
+        self.record_refusal(actor, action, &target, &error);
+        Err(error)
+    }
+
+    fn record_refusal(&self, actor: &Actor, action: AuditAction, target: &Target, error: &Error) {
+        let outcome = match error {
+            Error::Denied(d) => Outcome::Denied {
+                reason: d.to_string(),
+            },
+            Error::Store(_) => return,
+            other => Outcome::Failed {
+                reason: other.to_string(),
+            },
+        };
+        // Best effort: if even this fails, the caller still gets the original error.
+        let _ = self.store.transact(self.now(), |tx| {
+            audit::append(
+                tx,
+                Record {
+                    actor: &actor.who,
+                    action,
+                    target: target.clone(),
+                    details: Vec::new(),
+                    outcome: outcome.clone(),
+                },
+            )
+        });
     }
 
     /// Runs a read-only or self-service operation in one transaction.

@@ -343,7 +343,13 @@ impl Shop {
     /// Bans a user (`manage_users`; the actor must outrank them). The last active super
     /// admin can't be banned, and nobody bans themselves.
     pub fn ban_user(&self, actor: &Actor, target: UserId, reason: &str) -> Result<User> {
-        let reason = text::REASON.check(reason)?;
+        let reason = self.validated(
+            actor,
+            AuditAction::BanUser,
+            Target::User(target),
+            Permission::ManageUsers,
+            text::REASON.check(reason).map_err(Error::from),
+        )?;
         self.audited(actor, AuditAction::BanUser, Target::User(target), |tx| {
             let before = self.managed_target(tx, actor, target, "ban")?;
             refuse_in_emergency(tx)?;

@@ -38,6 +38,7 @@ impl Shop {
         let mut problems = Vec::new();
         problems.extend(crate::users::verify(&self.store)?);
         problems.extend(crate::audit::verify(&self.store)?);
+        problems.extend(crate::catalog::verify(&self.store)?);
         Ok(VerifyReport { problems })
     }
 

@@ -3,8 +3,11 @@
 mod common;
 
 mod audit_log;
+mod catalog;
+mod currencies;
 mod durability;
 mod modes;
+mod payment_methods;
 mod storage;
 mod tidy;
 mod users_and_roles;

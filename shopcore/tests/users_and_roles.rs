@@ -1,33 +1,11 @@
 //! Users, roles and permissions through the public API: success paths, and every refusal
 //! with its specific error, no state change, and a `Denied`/`Failed` audit entry.
 
-use crate::common::{OWNER, TestShop, uid};
+use crate::common::{OWNER, TestShop, last_audit as last_entry, refused, uid};
 use shopcore::audit::Outcome;
 use shopcore::{
     AuditAction, AuditQuery, Denied, Error, InvalidInput, Registration, Role, UserError, UserFilter,
 };
-
-fn last_entry(t: &TestShop) -> shopcore::AuditEntry {
-    let page = t
-        .shop
-        .audit_log(
-            &t.owner(),
-            &AuditQuery {
-                limit: 1,
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    page.entries.into_iter().next().expect("an audit entry")
-}
-
-/// Runs `attempt`, which must fail; checks nothing but the audit log changed.
-fn refused(t: &TestShop, attempt: impl FnOnce() -> Result<shopcore::User, Error>) -> Error {
-    let before = t.digest();
-    let err = attempt().expect_err("the attempt must be refused");
-    assert_eq!(t.digest(), before, "a refused attempt changed state: {err}");
-    err
-}
 
 #[test]
 fn register_lookup_and_rename() {

@@ -43,10 +43,18 @@ pub(crate) enum Table {
     AuditByAction,
     AuditByTime,
     Settings,
+    Currencies,
+    Categories,
+    CategoriesByOrder,
+    Products,
+    ProductsByCategory,
+    Codes,
+    CodesByHash,
+    PaymentMethods,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 11] = [
+    pub(crate) const ALL: [Table; 19] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -58,6 +66,14 @@ impl Table {
         Table::AuditByAction,
         Table::AuditByTime,
         Table::Settings,
+        Table::Currencies,
+        Table::Categories,
+        Table::CategoriesByOrder,
+        Table::Products,
+        Table::ProductsByCategory,
+        Table::Codes,
+        Table::CodesByHash,
+        Table::PaymentMethods,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -73,6 +89,14 @@ impl Table {
             Table::AuditByAction => "audit_by_action",
             Table::AuditByTime => "audit_by_time",
             Table::Settings => "settings",
+            Table::Currencies => "currencies",
+            Table::Categories => "categories",
+            Table::CategoriesByOrder => "categories_by_order",
+            Table::Products => "products",
+            Table::ProductsByCategory => "products_by_category",
+            Table::Codes => "codes",
+            Table::CodesByHash => "codes_by_hash",
+            Table::PaymentMethods => "payment_methods",
         }
     }
 
@@ -89,6 +113,9 @@ pub(crate) enum Counter {
     AuditSeq,
     /// How many users currently hold the super admin role.
     SuperAdmins,
+    CategorySeq,
+    ProductSeq,
+    PaymentMethodSeq,
 }
 
 impl Counter {
@@ -96,6 +123,9 @@ impl Counter {
         match self {
             Counter::AuditSeq => b"audit_seq",
             Counter::SuperAdmins => b"super_admins",
+            Counter::CategorySeq => b"category_seq",
+            Counter::ProductSeq => b"product_seq",
+            Counter::PaymentMethodSeq => b"payment_method_seq",
         }
     }
 }

@@ -79,3 +79,64 @@ pub fn config(clock: &Arc<ManualClock>) -> Config {
 pub fn uid(id: u64) -> UserId {
     UserId::new(id).expect("valid id")
 }
+
+/// Runs `attempt`, which must fail; asserts that nothing but the audit log changed.
+pub fn refused<T: std::fmt::Debug>(
+    t: &TestShop,
+    attempt: impl FnOnce() -> Result<T, shopcore::Error>,
+) -> shopcore::Error {
+    let before = t.digest();
+    let err = attempt().expect_err("the attempt must be refused");
+    assert_eq!(t.digest(), before, "a refused attempt changed state: {err}");
+    err
+}
+
+/// The newest audit entry.
+pub fn last_audit(t: &TestShop) -> shopcore::AuditEntry {
+    let page = t
+        .shop
+        .audit_log(
+            &t.owner(),
+            &shopcore::AuditQuery {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .expect("audit log");
+    page.entries.into_iter().next().expect("an audit entry")
+}
+
+pub fn money(text: &str) -> shopcore::Money {
+    shopcore::Money::from_decimal(text.parse().expect("decimal"))
+}
+
+/// A manual-delivery product with unlimited stock.
+pub fn new_product(
+    category: shopcore::CategoryId,
+    name: &str,
+    price: &str,
+) -> shopcore::NewProduct {
+    shopcore::NewProduct {
+        category,
+        name: name.into(),
+        description: String::new(),
+        price_usd: money(price),
+        kind: shopcore::ProductKind::GameTopUp,
+        delivery: shopcore::Delivery::Manual,
+        stock: shopcore::Stock::Unlimited,
+        player_field: None,
+        sort_order: 0,
+        active: true,
+    }
+}
+
+pub fn new_method(name: &str, currency: &str, min: &str, max: &str) -> shopcore::NewPaymentMethod {
+    shopcore::NewPaymentMethod {
+        name: name.into(),
+        instructions: "Send to account 123-456".into(),
+        currency: currency.into(),
+        min_amount: money(min),
+        max_amount: money(max),
+        active: true,
+    }
+}

@@ -1,0 +1,1451 @@
+//! The catalog: categories and products, and pools of codes for products delivered
+//! automatically. Staff with `manage_products` change it; shoppers list what is on sale.
+//!
+//! Codes are secrets: they are stored only in the `codes` tree, never in audit details,
+//! listings or errors (only counts leave this module, until an order delivers one).
+
+use crate::Shop;
+use crate::audit::{self, AuditAction, Detail, Outcome, Record, Target};
+use crate::clock::Timestamp;
+use crate::error::{Error, InvalidInput, Result};
+use crate::ids::{CategoryId, ProductId};
+use crate::money::Money;
+use crate::roles::Permission;
+use crate::settings::refuse_in_emergency;
+use crate::shop::{Actor, require};
+use crate::store::{Counter, StoreError, Table, Tx, key};
+use crate::text::TextRule;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::ops::Bound;
+
+pub const PRODUCT_NAME: TextRule = TextRule::single_line("product name", 100);
+pub const PRODUCT_DESCRIPTION: TextRule = TextRule::multi_line("product description", 2_000);
+pub const CATEGORY_NAME: TextRule = TextRule::single_line("category name", 60);
+pub const SUPPLIER_SKU: TextRule = TextRule::single_line("supplier SKU", 100);
+pub const PLAYER_FIELD_LABEL: TextRule = TextRule::single_line("player field label", 40);
+pub const CODE: TextRule = TextRule::single_line("code", 200);
+/// The highest price a product may have, in USD.
+pub const PRICE_MAX_USD: i64 = 100_000;
+/// Prices have at most this many decimal places.
+pub const PRICE_DECIMALS_MAX: u32 = 2;
+/// The largest counted stock.
+pub const STOCK_MAX: u64 = 1_000_000_000;
+/// Codes accepted in one upload.
+pub const CODES_PER_UPLOAD_MAX: usize = 5_000;
+/// Codes a product's pool may hold.
+pub const CODES_PER_PRODUCT_MAX: u64 = 100_000;
+pub const PAGE_LIMIT_MAX: usize = 100;
+
+/// What kind of goods a product is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ProductKind {
+    GameTopUp,
+    GiftCard,
+    Subscription,
+    Other,
+}
+
+impl ProductKind {
+    pub const ALL: [ProductKind; 4] = [
+        ProductKind::GameTopUp,
+        ProductKind::GiftCard,
+        ProductKind::Subscription,
+        ProductKind::Other,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ProductKind::GameTopUp => "game_top_up",
+            ProductKind::GiftCard => "gift_card",
+            ProductKind::Subscription => "subscription",
+            ProductKind::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<ProductKind> {
+        let lower = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        ProductKind::ALL
+            .into_iter()
+            .find(|k| k.name() == lower)
+            .ok_or_else(|| {
+                InvalidInput::UnknownName {
+                    what: "product type",
+                    text: text.chars().take(40).collect(),
+                }
+                .into()
+            })
+    }
+}
+
+impl fmt::Display for ProductKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How an order for the product is fulfilled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Delivery {
+    /// Staff deliver by hand.
+    Manual,
+    /// A code from the product's pool is delivered automatically.
+    Codes,
+    /// A supplier API fulfils it (in AUTO mode), identified by the supplier's SKU.
+    Supplier { sku: String },
+}
+
+impl fmt::Display for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Delivery::Manual => f.write_str("manual"),
+            Delivery::Codes => f.write_str("codes"),
+            Delivery::Supplier { sku } => write!(f, "supplier:{sku}"),
+        }
+    }
+}
+
+/// How many units can be sold. For `Delivery::Codes` the pool size is the stock and this
+/// field is not used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stock {
+    Unlimited,
+    Limited(u64),
+}
+
+impl fmt::Display for Stock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stock::Unlimited => f.write_str("unlimited"),
+            Stock::Limited(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// The rule a player/game-account id must follow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlayerIdRule {
+    /// Only digits, with a length in `len_min..=len_max`.
+    Digits { len_min: u8, len_max: u8 },
+    /// ASCII letters and digits, with a length in `len_min..=len_max`.
+    Alphanumeric { len_min: u8, len_max: u8 },
+    /// A mask: `#` a digit, `A` a letter, `*` a letter or digit, anything else itself.
+    /// `"###-######"` accepts `123-456789`.
+    Mask(String),
+}
+
+/// The longest player id any rule accepts.
+pub const PLAYER_ID_LEN_MAX: u8 = 64;
+
+impl PlayerIdRule {
+    fn validate(&self) -> Result<()> {
+        let bad = |why: &str| -> Result<()> {
+            Err(CatalogError::BadPlayerRule {
+                why: why.to_owned(),
+            }
+            .into())
+        };
+        match self {
+            PlayerIdRule::Digits { len_min, len_max }
+            | PlayerIdRule::Alphanumeric { len_min, len_max } => {
+                if *len_min == 0 || len_min > len_max || *len_max > PLAYER_ID_LEN_MAX {
+                    return bad("lengths must satisfy 1 <= min <= max <= 64");
+                }
+            }
+            PlayerIdRule::Mask(mask) => {
+                let len = mask.chars().count();
+                if len == 0 || len > usize::from(PLAYER_ID_LEN_MAX) {
+                    return bad("a mask has 1 to 64 characters");
+                }
+                if !mask.chars().all(|c| c.is_ascii_graphic()) {
+                    return bad("a mask uses printable ASCII characters only");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a player id a shopper typed; returns it trimmed.
+    pub fn check(&self, input: &str) -> std::result::Result<String, PlayerIdError> {
+        let id = input.trim();
+        let len = id.chars().count();
+        let length_ok = |min: u8, max: u8| len >= usize::from(min) && len <= usize::from(max);
+        let ok = match self {
+            PlayerIdRule::Digits { len_min, len_max } => {
+                length_ok(*len_min, *len_max) && id.bytes().all(|b| b.is_ascii_digit())
+            }
+            PlayerIdRule::Alphanumeric { len_min, len_max } => {
+                length_ok(*len_min, *len_max) && id.bytes().all(|b| b.is_ascii_alphanumeric())
+            }
+            PlayerIdRule::Mask(mask) => {
+                len == mask.chars().count()
+                    && mask.chars().zip(id.chars()).all(|(m, c)| match m {
+                        '#' => c.is_ascii_digit(),
+                        'A' => c.is_ascii_alphabetic(),
+                        '*' => c.is_ascii_alphanumeric(),
+                        literal => c == literal,
+                    })
+            }
+        };
+        if ok {
+            Ok(id.to_owned())
+        } else {
+            Err(PlayerIdError {
+                rule: self.to_string(),
+            })
+        }
+    }
+}
+
+impl fmt::Display for PlayerIdRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlayerIdRule::Digits { len_min, len_max } => {
+                write!(f, "digits only, {len_min} to {len_max} long")
+            }
+            PlayerIdRule::Alphanumeric { len_min, len_max } => {
+                write!(f, "letters and digits, {len_min} to {len_max} long")
+            }
+            PlayerIdRule::Mask(mask) => write!(f, "like {mask} (# digit, A letter, * either)"),
+        }
+    }
+}
+
+/// A player id that breaks its product's rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the player id must be {rule}")]
+pub struct PlayerIdError {
+    pub rule: String,
+}
+
+/// The player/game-account field a product asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlayerField {
+    /// What the shopper is asked for ("Player ID").
+    pub label: String,
+    pub rule: PlayerIdRule,
+}
+
+impl fmt::Display for PlayerField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.label, self.rule)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Category {
+    pub id: CategoryId,
+    pub name: String,
+    pub sort_order: i32,
+    pub active: bool,
+    /// Products (archived included) in the category; it can be deleted only at zero.
+    pub product_count: u64,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: ProductId,
+    pub category: CategoryId,
+    pub name: String,
+    /// May be empty.
+    pub description: String,
+    pub price_usd: Money,
+    pub kind: ProductKind,
+    pub active: bool,
+    /// Deleted but kept because orders refer to it: hidden from shoppers, not editable.
+    pub archived: bool,
+    pub delivery: Delivery,
+    pub stock: Stock,
+    pub player_field: Option<PlayerField>,
+    pub sort_order: i32,
+    /// Codes in the pool (for `Delivery::Codes`).
+    pub codes_available: u64,
+    /// The pool occupies per-product slots `codes_head..codes_tail`; revoked slots are holes.
+    pub(crate) codes_head: u64,
+    pub(crate) codes_tail: u64,
+    /// Orders ever placed for it; a product with orders is archived instead of removed.
+    pub order_count: u64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Product {
+    /// Units that can still be sold; `None` means unlimited.
+    pub fn available(&self) -> Option<u64> {
+        match (&self.delivery, self.stock) {
+            (Delivery::Codes, _) => Some(self.codes_available),
+            (_, Stock::Limited(n)) => Some(n),
+            (_, Stock::Unlimited) => None,
+        }
+    }
+
+    pub fn in_stock(&self) -> bool {
+        self.available() != Some(0)
+    }
+
+    /// Shown to shoppers: active, not archived and in stock.
+    pub fn on_sale(&self) -> bool {
+        self.active && !self.archived && self.in_stock()
+    }
+}
+
+/// Everything needed to create a product.
+#[derive(Clone, Debug)]
+pub struct NewProduct {
+    pub category: CategoryId,
+    pub name: String,
+    pub description: String,
+    pub price_usd: Money,
+    pub kind: ProductKind,
+    pub delivery: Delivery,
+    pub stock: Stock,
+    pub player_field: Option<PlayerField>,
+    pub sort_order: i32,
+    pub active: bool,
+}
+
+/// One edit to a product.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProductChange {
+    Name(String),
+    Description(String),
+    Price(Money),
+    Kind(ProductKind),
+    Category(CategoryId),
+    Delivery(Delivery),
+    Stock(Stock),
+    PlayerField(Option<PlayerField>),
+    SortOrder(i32),
+    Active(bool),
+}
+
+/// One edit to a category.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CategoryChange {
+    Name(String),
+    SortOrder(i32),
+    Active(bool),
+}
+
+/// Filters for the staff product list.
+#[derive(Clone, Debug, Default)]
+pub struct ProductFilter {
+    pub category: Option<CategoryId>,
+    pub active: Option<bool>,
+    pub include_archived: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProductPage {
+    pub products: Vec<Product>,
+    /// Pass back to get the next page; `None` at the end.
+    pub next: Option<ProductCursor>,
+}
+
+/// Where a product page ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductCursor(Vec<u8>);
+
+/// The result of a code upload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CodesAdded {
+    pub added: u64,
+    /// Codes skipped because they were already in the pool or repeated in the upload.
+    pub duplicates: u64,
+    pub available: u64,
+}
+
+/// Failures about the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogError {
+    #[error("category {id} does not exist")]
+    CategoryNotFound { id: CategoryId },
+    #[error("category {id} still holds {products} product(s)")]
+    CategoryNotEmpty { id: CategoryId, products: u64 },
+    #[error("product {id} does not exist")]
+    ProductNotFound { id: ProductId },
+    #[error("product {id} is archived (deleted with order history) and can't be changed")]
+    ProductArchived { id: ProductId },
+    #[error("the price is invalid: {source}")]
+    BadPrice { source: crate::money::AmountError },
+    #[error("stock {stock} is above the limit of {STOCK_MAX}")]
+    StockTooLarge { stock: u64 },
+    #[error("product {id} is delivered from codes: its stock is the code pool")]
+    StockFromCodes { id: ProductId },
+    #[error("product {id} is not delivered from codes")]
+    NotACodesProduct { id: ProductId },
+    #[error("product {id} still has {codes} code(s) in its pool; revoke them first")]
+    CodesInPool { id: ProductId, codes: u64 },
+    #[error("code on line {line} is invalid: {reason}")]
+    BadCode { line: usize, reason: String },
+    #[error("no codes given")]
+    NoCodes,
+    #[error("{count} codes in one upload; the limit is {CODES_PER_UPLOAD_MAX}")]
+    TooManyCodes { count: usize },
+    #[error("the pool would hold {count} codes; the limit is {CODES_PER_PRODUCT_MAX}")]
+    PoolFull { count: u64 },
+    #[error("invalid player id rule: {why}")]
+    BadPlayerRule { why: String },
+}
+
+impl CatalogError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CatalogError::CategoryNotFound { .. } => "catalog.category_not_found",
+            CatalogError::CategoryNotEmpty { .. } => "catalog.category_not_empty",
+            CatalogError::ProductNotFound { .. } => "catalog.product_not_found",
+            CatalogError::ProductArchived { .. } => "catalog.product_archived",
+            CatalogError::BadPrice { source } => source.kind(),
+            CatalogError::StockTooLarge { .. } => "catalog.stock_too_large",
+            CatalogError::StockFromCodes { .. } => "catalog.stock_from_codes",
+            CatalogError::NotACodesProduct { .. } => "catalog.not_a_codes_product",
+            CatalogError::CodesInPool { .. } => "catalog.codes_in_pool",
+            CatalogError::BadCode { .. } => "catalog.bad_code",
+            CatalogError::NoCodes => "catalog.no_codes",
+            CatalogError::TooManyCodes { .. } => "catalog.too_many_codes",
+            CatalogError::PoolFull { .. } => "catalog.pool_full",
+            CatalogError::BadPlayerRule { .. } => "catalog.bad_player_rule",
+        }
+    }
+}
+
+/// Checks a price: positive, at most 2 decimals, at most `PRICE_MAX_USD`.
+pub fn check_price(price: Money) -> Result<Money> {
+    price
+        .check(PRICE_DECIMALS_MAX, Money::units(PRICE_MAX_USD))
+        .map_err(|source| CatalogError::BadPrice { source }.into())
+}
+
+/// Parses a price typed by a person.
+pub fn parse_price(text: &str) -> Result<Money> {
+    crate::money::parse_amount(text, PRICE_DECIMALS_MAX, Money::units(PRICE_MAX_USD))
+        .map_err(|source| CatalogError::BadPrice { source }.into())
+}
+
+fn check_description(text: &str) -> Result<String> {
+    if text.trim().is_empty() {
+        return Ok(String::new());
+    }
+    Ok(PRODUCT_DESCRIPTION.check(text)?)
+}
+
+fn check_delivery(delivery: &Delivery) -> Result<Delivery> {
+    Ok(match delivery {
+        Delivery::Supplier { sku } => Delivery::Supplier {
+            sku: SUPPLIER_SKU.check(sku)?,
+        },
+        other => other.clone(),
+    })
+}
+
+fn check_stock(stock: Stock) -> Result<Stock> {
+    match stock {
+        Stock::Limited(n) if n > STOCK_MAX => Err(CatalogError::StockTooLarge { stock: n }.into()),
+        other => Ok(other),
+    }
+}
+
+fn check_player_field(field: &Option<PlayerField>) -> Result<Option<PlayerField>> {
+    match field {
+        None => Ok(None),
+        Some(f) => {
+            f.rule.validate()?;
+            Ok(Some(PlayerField {
+                label: PLAYER_FIELD_LABEL.check(&f.label)?,
+                rule: f.rule.clone(),
+            }))
+        }
+    }
+}
+
+fn sort_key(sort_order: i32) -> [u8; 4] {
+    // Flip the sign bit so that byte order is numeric order for negative values too.
+    (u32::from_be_bytes(sort_order.to_be_bytes()) ^ 0x8000_0000).to_be_bytes()
+}
+
+fn category_order_key(category: &Category) -> Vec<u8> {
+    key::join(&[&sort_key(category.sort_order), &category.id.key()])
+}
+
+fn product_index_key(product: &Product) -> Vec<u8> {
+    key::join(&[
+        &product.category.key(),
+        &sort_key(product.sort_order),
+        &product.id.key(),
+    ])
+}
+
+fn code_key(product: ProductId, slot: u64) -> Vec<u8> {
+    key::join(&[&product.key(), &key::u64(slot)])
+}
+
+fn code_hash_key(product: ProductId, code: &str) -> Vec<u8> {
+    let digest: [u8; 32] = Sha256::digest(code.as_bytes()).into();
+    key::join(&[&product.key(), &digest])
+}
+
+/// A code in a product's pool.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StoredCode {
+    pub(crate) code: String,
+    pub(crate) added_at: Timestamp,
+}
+
+pub(crate) fn load_product(tx: &Tx<'_>, id: ProductId) -> Result<Product> {
+    tx.get(Table::Products, &id.key())?
+        .ok_or_else(|| CatalogError::ProductNotFound { id }.into())
+}
+
+fn load_category(tx: &Tx<'_>, id: CategoryId) -> Result<Category> {
+    tx.get(Table::Categories, &id.key())?
+        .ok_or_else(|| CatalogError::CategoryNotFound { id }.into())
+}
+
+/// Writes a product, moving its category index entry and category counts.
+pub(crate) fn save_product(
+    tx: &Tx<'_>,
+    before: Option<&Product>,
+    product: &Product,
+) -> std::result::Result<(), StoreError> {
+    let new_key = product_index_key(product);
+    if let Some(b) = before {
+        let old_key = product_index_key(b);
+        if old_key != new_key {
+            tx.remove(Table::ProductsByCategory, &old_key)?;
+        }
+    }
+    tx.put_key(Table::ProductsByCategory, &new_key)?;
+    if before.map(|b| b.category) != Some(product.category) {
+        if let Some(b) = before {
+            adjust_product_count(tx, b.category, -1)?;
+        }
+        adjust_product_count(tx, product.category, 1)?;
+    }
+    tx.put(Table::Products, &product.id.key(), product)
+}
+
+fn adjust_product_count(
+    tx: &Tx<'_>,
+    id: CategoryId,
+    delta: i64,
+) -> std::result::Result<(), StoreError> {
+    let Some(mut category) = tx.get::<Category>(Table::Categories, &id.key())? else {
+        return Ok(());
+    };
+    category.product_count = if delta >= 0 {
+        category.product_count.saturating_add(delta.unsigned_abs())
+    } else {
+        category.product_count.saturating_sub(delta.unsigned_abs())
+    };
+    tx.put(Table::Categories, &id.key(), &category)
+}
+
+/// Takes the oldest code from a product's pool inside the caller's transaction (the order
+/// flow uses this). Returns `None` when the pool is empty.
+#[allow(dead_code)] // Used by the orders module (next issue); tested here.
+pub(crate) fn take_code(
+    tx: &Tx<'_>,
+    product: &mut Product,
+) -> std::result::Result<Option<String>, StoreError> {
+    while product.codes_head < product.codes_tail {
+        let slot = product.codes_head;
+        product.codes_head += 1;
+        let k = code_key(product.id, slot);
+        if let Some(stored) = tx.get::<StoredCode>(Table::Codes, &k)? {
+            tx.remove(Table::Codes, &k)?;
+            tx.remove(Table::CodesByHash, &code_hash_key(product.id, &stored.code))?;
+            product.codes_available = product.codes_available.saturating_sub(1);
+            return Ok(Some(stored.code));
+        }
+    }
+    Ok(None)
+}
+
+fn product_audit(
+    tx: &Tx<'_>,
+    actor: &Actor,
+    action: AuditAction,
+    id: ProductId,
+    details: Vec<Detail>,
+) -> std::result::Result<u64, StoreError> {
+    audit::append(
+        tx,
+        Record {
+            actor: actor.who(),
+            action,
+            target: Target::Product(id),
+            details,
+            outcome: Outcome::Done,
+        },
+    )
+}
+
+impl Shop {
+    // ----- categories -------------------------------------------------------------------
+
+    /// Creates a category (`manage_products`).
+    pub fn create_category(&self, actor: &Actor, name: &str, sort_order: i32) -> Result<Category> {
+        let name = self.validated(
+            actor,
+            AuditAction::CreateCategory,
+            Target::None,
+            Permission::ManageProducts,
+            CATEGORY_NAME.check(name).map_err(Error::from),
+        )?;
+        self.audited(actor, AuditAction::CreateCategory, Target::None, |tx| {
+            require(tx, actor, Permission::ManageProducts)?;
+            refuse_in_emergency(tx)?;
+            let id = CategoryId::new(tx.next_id(Counter::CategorySeq)?)?;
+            let category = Category {
+                id,
+                name: name.clone(),
+                sort_order,
+                active: true,
+                product_count: 0,
+                created_at: tx.now,
+            };
+            tx.put(Table::Categories, &id.key(), &category)?;
+            tx.put_key(Table::CategoriesByOrder, &category_order_key(&category))?;
+            audit::append(
+                tx,
+                Record {
+                    actor: actor.who(),
+                    action: AuditAction::CreateCategory,
+                    target: Target::Category(id),
+                    details: vec![
+                        Detail::noted("name", &name),
+                        Detail::noted("sort_order", sort_order),
+                    ],
+                    outcome: Outcome::Done,
+                },
+            )?;
+            Ok(category)
+        })
+    }
+
+    /// Changes one thing about a category (`manage_products`).
+    pub fn update_category(
+        &self,
+        actor: &Actor,
+        id: CategoryId,
+        change: CategoryChange,
+    ) -> Result<Category> {
+        let change = self.validated(
+            actor,
+            AuditAction::UpdateCategory,
+            Target::Category(id),
+            Permission::ManageProducts,
+            match change {
+                CategoryChange::Name(n) => CATEGORY_NAME
+                    .check(&n)
+                    .map(CategoryChange::Name)
+                    .map_err(Error::from),
+                other => Ok(other),
+            },
+        )?;
+        self.audited(
+            actor,
+            AuditAction::UpdateCategory,
+            Target::Category(id),
+            |tx| {
+                require(tx, actor, Permission::ManageProducts)?;
+                refuse_in_emergency(tx)?;
+                let before = load_category(tx, id)?;
+                let mut category = before.clone();
+                let detail = match &change {
+                    CategoryChange::Name(n) => {
+                        category.name = n.clone();
+                        Detail::changed("name", &before.name, n)
+                    }
+                    CategoryChange::SortOrder(s) => {
+                        category.sort_order = *s;
+                        Detail::changed("sort_order", before.sort_order, s)
+                    }
+                    CategoryChange::Active(a) => {
+                        category.active = *a;
+                        Detail::changed("active", before.active, a)
+                    }
+                };
+                if category == before {
+                    return Err(InvalidInput::Unchanged {
+                        what: format!("category {id} already has that {}", detail.field),
+                    }
+                    .into());
+                }
+                tx.remove(Table::CategoriesByOrder, &category_order_key(&before))?;
+                tx.put_key(Table::CategoriesByOrder, &category_order_key(&category))?;
+                tx.put(Table::Categories, &id.key(), &category)?;
+                audit::append(
+                    tx,
+                    Record {
+                        actor: actor.who(),
+                        action: AuditAction::UpdateCategory,
+                        target: Target::Category(id),
+                        details: vec![detail],
+                        outcome: Outcome::Done,
+                    },
+                )?;
+                Ok(category)
+            },
+        )
+    }
+
+    /// Deletes an empty category (`manage_products`).
+    pub fn delete_category(&self, actor: &Actor, id: CategoryId) -> Result<()> {
+        self.audited(
+            actor,
+            AuditAction::DeleteCategory,
+            Target::Category(id),
+            |tx| {
+                require(tx, actor, Permission::ManageProducts)?;
+                refuse_in_emergency(tx)?;
+                let category = load_category(tx, id)?;
+                if category.product_count > 0 {
+                    return Err(CatalogError::CategoryNotEmpty {
+                        id,
+                        products: category.product_count,
+                    }
+                    .into());
+                }
+                tx.remove(Table::Categories, &id.key())?;
+                tx.remove(Table::CategoriesByOrder, &category_order_key(&category))?;
+                audit::append(
+                    tx,
+                    Record {
+                        actor: actor.who(),
+                        action: AuditAction::DeleteCategory,
+                        target: Target::Category(id),
+                        details: vec![Detail::noted("name", &category.name)],
+                        outcome: Outcome::Done,
+                    },
+                )?;
+                Ok(())
+            },
+        )
+    }
+
+    pub fn category(&self, id: CategoryId) -> Result<Option<Category>> {
+        Ok(self.store.read(Table::Categories, &id.key())?)
+    }
+
+    /// Categories in sort order; `active_only` for shoppers.
+    pub fn categories(&self, active_only: bool) -> Result<Vec<Category>> {
+        let mut out = Vec::new();
+        for item in self.store.keys(
+            Table::CategoriesByOrder,
+            Bound::Unbounded,
+            Bound::Unbounded,
+            false,
+        ) {
+            let k = item?;
+            let Some(id) = key::read_u64(&k, 4).and_then(|raw| CategoryId::new(raw).ok()) else {
+                continue;
+            };
+            if let Some(category) = self.category(id)?
+                && (category.active || !active_only)
+            {
+                out.push(category);
+            }
+        }
+        Ok(out)
+    }
+
+    // ----- products ---------------------------------------------------------------------
+
+    /// Creates a product (`manage_products`); audited `CREATE_PRODUCT`.
+    pub fn create_product(&self, actor: &Actor, new: &NewProduct) -> Result<Product> {
+        let (name, description, price, delivery, stock, player_field) = self.validated(
+            actor,
+            AuditAction::CreateProduct,
+            Target::None,
+            Permission::ManageProducts,
+            (|| {
+                Ok((
+                    PRODUCT_NAME.check(&new.name)?,
+                    check_description(&new.description)?,
+                    check_price(new.price_usd)?,
+                    check_delivery(&new.delivery)?,
+                    check_stock(new.stock)?,
+                    check_player_field(&new.player_field)?,
+                ))
+            })(),
+        )?;
+        self.audited(actor, AuditAction::CreateProduct, Target::None, |tx| {
+            require(tx, actor, Permission::ManageProducts)?;
+            refuse_in_emergency(tx)?;
+            load_category(tx, new.category)?;
+            let id = ProductId::new(tx.next_id(Counter::ProductSeq)?)?;
+            let product = Product {
+                id,
+                category: new.category,
+                name: name.clone(),
+                description: description.clone(),
+                price_usd: price,
+                kind: new.kind,
+                active: new.active,
+                archived: false,
+                delivery: delivery.clone(),
+                stock,
+                player_field: player_field.clone(),
+                sort_order: new.sort_order,
+                codes_available: 0,
+                codes_head: 0,
+                codes_tail: 0,
+                order_count: 0,
+                created_at: tx.now,
+                updated_at: tx.now,
+            };
+            save_product(tx, None, &product)?;
+            product_audit(
+                tx,
+                actor,
+                AuditAction::CreateProduct,
+                id,
+                vec![
+                    Detail::noted("name", &product.name),
+                    Detail::noted("price_usd", product.price_usd),
+                    Detail::noted("category", product.category),
+                    Detail::noted("kind", product.kind),
+                    Detail::noted("delivery", &product.delivery),
+                    Detail::noted("stock", product.stock),
+                    Detail::noted("active", product.active),
+                ],
+            )?;
+            Ok(product)
+        })
+    }
+
+    /// Changes one field of a product (`manage_products`). Audited `UPDATE_PRODUCT` with
+    /// before and after, or `ACTIVATE_PRODUCT` / `DEACTIVATE_PRODUCT` for the active flag.
+    pub fn update_product(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        change: ProductChange,
+    ) -> Result<Product> {
+        let action = match change {
+            ProductChange::Active(true) => AuditAction::ActivateProduct,
+            ProductChange::Active(false) => AuditAction::DeactivateProduct,
+            _ => AuditAction::UpdateProduct,
+        };
+        let change = self.validated(
+            actor,
+            action,
+            Target::Product(id),
+            Permission::ManageProducts,
+            (|| {
+                Ok(match change {
+                    ProductChange::Name(n) => ProductChange::Name(PRODUCT_NAME.check(&n)?),
+                    ProductChange::Description(d) => {
+                        ProductChange::Description(check_description(&d)?)
+                    }
+                    ProductChange::Price(p) => ProductChange::Price(check_price(p)?),
+                    ProductChange::Delivery(d) => ProductChange::Delivery(check_delivery(&d)?),
+                    ProductChange::Stock(s) => ProductChange::Stock(check_stock(s)?),
+                    ProductChange::PlayerField(f) => {
+                        ProductChange::PlayerField(check_player_field(&f)?)
+                    }
+                    other => other,
+                })
+            })(),
+        )?;
+        self.audited(actor, action, Target::Product(id), |tx| {
+            require(tx, actor, Permission::ManageProducts)?;
+            refuse_in_emergency(tx)?;
+            let before = load_product(tx, id)?;
+            if before.archived {
+                return Err(CatalogError::ProductArchived { id }.into());
+            }
+            let mut product = before.clone();
+            let optional = |f: &Option<PlayerField>| match f {
+                Some(f) => f.to_string(),
+                None => "(none)".into(),
+            };
+            let detail = match &change {
+                ProductChange::Name(n) => {
+                    product.name = n.clone();
+                    Detail::changed("name", &before.name, n)
+                }
+                ProductChange::Description(d) => {
+                    product.description = d.clone();
+                    Detail::changed("description", &before.description, d)
+                }
+                ProductChange::Price(p) => {
+                    product.price_usd = *p;
+                    Detail::changed("price_usd", before.price_usd, p)
+                }
+                ProductChange::Kind(k) => {
+                    product.kind = *k;
+                    Detail::changed("kind", before.kind, k)
+                }
+                ProductChange::Category(c) => {
+                    load_category(tx, *c)?;
+                    product.category = *c;
+                    Detail::changed("category", before.category, c)
+                }
+                ProductChange::Delivery(d) => {
+                    if before.delivery == Delivery::Codes
+                        && *d != Delivery::Codes
+                        && before.codes_available > 0
+                    {
+                        return Err(CatalogError::CodesInPool {
+                            id,
+                            codes: before.codes_available,
+                        }
+                        .into());
+                    }
+                    product.delivery = d.clone();
+                    Detail::changed("delivery", &before.delivery, d)
+                }
+                ProductChange::Stock(s) => {
+                    if before.delivery == Delivery::Codes {
+                        return Err(CatalogError::StockFromCodes { id }.into());
+                    }
+                    product.stock = *s;
+                    Detail::changed("stock", before.stock, s)
+                }
+                ProductChange::PlayerField(f) => {
+                    product.player_field = f.clone();
+                    Detail::changed("player_field", optional(&before.player_field), optional(f))
+                }
+                ProductChange::SortOrder(s) => {
+                    product.sort_order = *s;
+                    Detail::changed("sort_order", before.sort_order, s)
+                }
+                ProductChange::Active(a) => {
+                    product.active = *a;
+                    Detail::changed("active", before.active, a)
+                }
+            };
+            if product == before {
+                return Err(InvalidInput::Unchanged {
+                    what: format!("product {id} already has that {}", detail.field),
+                }
+                .into());
+            }
+            product.updated_at = tx.now;
+            save_product(tx, Some(&before), &product)?;
+            product_audit(tx, actor, action, id, vec![detail])?;
+            Ok(product)
+        })
+    }
+
+    /// Deletes a product (`manage_products`): removed when it never had orders, archived
+    /// (hidden, history intact) otherwise. Its code pool must be empty first. Returns the
+    /// archived product, or `None` when it was removed.
+    pub fn delete_product(&self, actor: &Actor, id: ProductId) -> Result<Option<Product>> {
+        self.audited(
+            actor,
+            AuditAction::DeleteProduct,
+            Target::Product(id),
+            |tx| {
+                require(tx, actor, Permission::ManageProducts)?;
+                refuse_in_emergency(tx)?;
+                let before = load_product(tx, id)?;
+                if before.archived {
+                    return Err(CatalogError::ProductArchived { id }.into());
+                }
+                if before.codes_available > 0 {
+                    return Err(CatalogError::CodesInPool {
+                        id,
+                        codes: before.codes_available,
+                    }
+                    .into());
+                }
+                if before.order_count == 0 {
+                    tx.remove(Table::Products, &id.key())?;
+                    tx.remove(Table::ProductsByCategory, &product_index_key(&before))?;
+                    adjust_product_count(tx, before.category, -1)?;
+                    product_audit(
+                        tx,
+                        actor,
+                        AuditAction::DeleteProduct,
+                        id,
+                        vec![
+                            Detail::noted("name", &before.name),
+                            Detail::noted("outcome", "removed"),
+                        ],
+                    )?;
+                    Ok(None)
+                } else {
+                    let mut product = before.clone();
+                    product.archived = true;
+                    product.active = false;
+                    product.updated_at = tx.now;
+                    save_product(tx, Some(&before), &product)?;
+                    product_audit(
+                        tx,
+                        actor,
+                        AuditAction::DeleteProduct,
+                        id,
+                        vec![
+                            Detail::noted("name", &before.name),
+                            Detail::noted(
+                                "outcome",
+                                format!("archived ({} orders)", before.order_count),
+                            ),
+                        ],
+                    )?;
+                    Ok(Some(product))
+                }
+            },
+        )
+    }
+
+    /// A product by id (archived ones too, for order history).
+    pub fn product(&self, id: ProductId) -> Result<Option<Product>> {
+        Ok(self.store.read(Table::Products, &id.key())?)
+    }
+
+    /// What shoppers see in a category: on-sale products in sort order, a page at a time.
+    /// An inactive or unknown category shows nothing.
+    pub fn products_on_sale(
+        &self,
+        category: CategoryId,
+        cursor: Option<&ProductCursor>,
+        limit: usize,
+    ) -> Result<ProductPage> {
+        check_limit(limit)?;
+        match self.category(category)? {
+            Some(c) if c.active => {}
+            _ => {
+                return Ok(ProductPage {
+                    products: Vec::new(),
+                    next: None,
+                });
+            }
+        }
+        let prefix = category.key().to_vec();
+        let lower = match cursor {
+            Some(ProductCursor(k)) => Bound::Excluded(k.clone()),
+            None => Bound::Included(prefix.clone()),
+        };
+        let upper = key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
+        let mut products = Vec::new();
+        let mut last = None;
+        let mut more = false;
+        for item in self
+            .store
+            .keys(Table::ProductsByCategory, lower, upper, false)
+        {
+            let k = item?;
+            let Some(id) = key::read_u64(&k, 12).and_then(|raw| ProductId::new(raw).ok()) else {
+                continue;
+            };
+            let Some(product) = self.product(id)? else {
+                continue;
+            };
+            if !product.on_sale() {
+                continue;
+            }
+            if products.len() == limit {
+                more = true;
+                break;
+            }
+            last = Some(k);
+            products.push(product);
+        }
+        Ok(ProductPage {
+            products,
+            next: if more { last.map(ProductCursor) } else { None },
+        })
+    }
+
+    /// Every product for staff, in id order, with filters (any staff role).
+    pub fn list_products(
+        &self,
+        actor: &Actor,
+        filter: &ProductFilter,
+        cursor: Option<&ProductCursor>,
+        limit: usize,
+    ) -> Result<ProductPage> {
+        check_limit(limit)?;
+        self.transact(|tx| require(tx, actor, Permission::ViewCatalog).map(|_| ()))?;
+        let lower = match cursor {
+            Some(ProductCursor(k)) => Bound::Excluded(k.clone()),
+            None => Bound::Unbounded,
+        };
+        let mut products = Vec::new();
+        let mut more = false;
+        for item in self
+            .store
+            .range::<Product>(Table::Products, lower, Bound::Unbounded, false)
+        {
+            let (_, product) = item?;
+            let keep = filter.category.is_none_or(|c| c == product.category)
+                && filter.active.is_none_or(|a| a == product.active)
+                && (filter.include_archived || !product.archived);
+            if !keep {
+                continue;
+            }
+            if products.len() == limit {
+                more = true;
+                break;
+            }
+            products.push(product);
+        }
+        let next = if more {
+            products.last().map(|p| ProductCursor(p.id.key().to_vec()))
+        } else {
+            None
+        };
+        Ok(ProductPage { products, next })
+    }
+
+    // ----- codes ------------------------------------------------------------------------
+
+    /// Adds codes to a product's pool (`manage_products`). Blank lines are ignored; codes
+    /// already in the pool or repeated are skipped and counted. Audited with counts only.
+    pub fn add_codes(&self, actor: &Actor, id: ProductId, codes: &[&str]) -> Result<CodesAdded> {
+        let cleaned = self.validated(
+            actor,
+            AuditAction::AddCodes,
+            Target::Product(id),
+            Permission::ManageProducts,
+            clean_codes(codes),
+        )?;
+        self.audited(actor, AuditAction::AddCodes, Target::Product(id), |tx| {
+            require(tx, actor, Permission::ManageProducts)?;
+            refuse_in_emergency(tx)?;
+            let before = load_product(tx, id)?;
+            if before.archived {
+                return Err(CatalogError::ProductArchived { id }.into());
+            }
+            if before.delivery != Delivery::Codes {
+                return Err(CatalogError::NotACodesProduct { id }.into());
+            }
+            let mut product = before.clone();
+            let mut added = 0u64;
+            let mut duplicates = 0u64;
+            for code in &cleaned {
+                let hash_key = code_hash_key(id, code);
+                if tx.get::<u64>(Table::CodesByHash, &hash_key)?.is_some() {
+                    duplicates += 1;
+                    continue;
+                }
+                let slot = product.codes_tail;
+                product.codes_tail += 1;
+                tx.put(
+                    Table::Codes,
+                    &code_key(id, slot),
+                    &StoredCode {
+                        code: code.clone(),
+                        added_at: tx.now,
+                    },
+                )?;
+                tx.put(Table::CodesByHash, &hash_key, &slot)?;
+                added += 1;
+            }
+            product.codes_available += added;
+            if product.codes_available > CODES_PER_PRODUCT_MAX {
+                return Err(CatalogError::PoolFull {
+                    count: product.codes_available,
+                }
+                .into());
+            }
+            product.updated_at = tx.now;
+            save_product(tx, Some(&before), &product)?;
+            product_audit(
+                tx,
+                actor,
+                AuditAction::AddCodes,
+                id,
+                vec![
+                    Detail::noted("added", added),
+                    Detail::noted("duplicates_skipped", duplicates),
+                    Detail::changed("available", before.codes_available, product.codes_available),
+                ],
+            )?;
+            Ok(CodesAdded {
+                added,
+                duplicates,
+                available: product.codes_available,
+            })
+        })
+    }
+
+    /// Removes the given codes from a product's pool (`manage_products`); returns how many
+    /// were found and removed. Audited with counts only.
+    pub fn revoke_codes(&self, actor: &Actor, id: ProductId, codes: &[&str]) -> Result<u64> {
+        let wanted = self.validated(
+            actor,
+            AuditAction::RevokeCodes,
+            Target::Product(id),
+            Permission::ManageProducts,
+            clean_codes(codes),
+        )?;
+        self.revoke(actor, id, |tx, product| {
+            let mut slots = Vec::new();
+            for code in &wanted {
+                if let Some(slot) =
+                    tx.get::<u64>(Table::CodesByHash, &code_hash_key(product.id, code))?
+                {
+                    slots.push(slot);
+                }
+            }
+            Ok(slots)
+        })
+    }
+
+    /// Empties a product's pool (`manage_products`); returns how many codes were removed.
+    pub fn revoke_all_codes(&self, actor: &Actor, id: ProductId) -> Result<u64> {
+        self.revoke(actor, id, |_, product| {
+            Ok((product.codes_head..product.codes_tail).collect())
+        })
+    }
+
+    fn revoke(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        slots: impl Fn(&Tx<'_>, &Product) -> Result<Vec<u64>>,
+    ) -> Result<u64> {
+        self.audited(actor, AuditAction::RevokeCodes, Target::Product(id), |tx| {
+            require(tx, actor, Permission::ManageProducts)?;
+            refuse_in_emergency(tx)?;
+            let before = load_product(tx, id)?;
+            if before.delivery != Delivery::Codes && before.codes_available == 0 {
+                return Err(CatalogError::NotACodesProduct { id }.into());
+            }
+            let mut product = before.clone();
+            let mut revoked = 0u64;
+            for slot in slots(tx, &before)? {
+                let k = code_key(id, slot);
+                if let Some(stored) = tx.get::<StoredCode>(Table::Codes, &k)? {
+                    tx.remove(Table::Codes, &k)?;
+                    tx.remove(Table::CodesByHash, &code_hash_key(id, &stored.code))?;
+                    revoked += 1;
+                }
+            }
+            product.codes_available = product.codes_available.saturating_sub(revoked);
+            if product.codes_available == 0 {
+                product.codes_head = product.codes_tail;
+            }
+            product.updated_at = tx.now;
+            save_product(tx, Some(&before), &product)?;
+            product_audit(
+                tx,
+                actor,
+                AuditAction::RevokeCodes,
+                id,
+                vec![
+                    Detail::noted("revoked", revoked),
+                    Detail::changed("available", before.codes_available, product.codes_available),
+                ],
+            )?;
+            Ok(revoked)
+        })
+    }
+}
+
+/// Trims an upload, drops blank lines and checks each code (line numbers in errors count
+/// every line given).
+fn clean_codes(codes: &[&str]) -> Result<Vec<String>> {
+    let mut cleaned: Vec<String> = Vec::new();
+    for (i, raw) in codes.iter().enumerate() {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let code = CODE.check(raw).map_err(|e| CatalogError::BadCode {
+            line: i + 1,
+            reason: e.to_string(),
+        })?;
+        cleaned.push(code);
+    }
+    if cleaned.is_empty() {
+        return Err(CatalogError::NoCodes.into());
+    }
+    if cleaned.len() > CODES_PER_UPLOAD_MAX {
+        return Err(CatalogError::TooManyCodes {
+            count: cleaned.len(),
+        }
+        .into());
+    }
+    Ok(cleaned)
+}
+
+fn check_limit(limit: usize) -> Result<()> {
+    if limit == 0 || limit > PAGE_LIMIT_MAX {
+        return Err(Error::from(InvalidInput::BadPageSize {
+            limit,
+            limit_max: PAGE_LIMIT_MAX,
+        }));
+    }
+    Ok(())
+}
+
+/// Checks category counts, the category and product indexes, and every code pool.
+pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<String>, StoreError> {
+    let mut problems = Vec::new();
+    let mut per_category: std::collections::BTreeMap<CategoryId, u64> = Default::default();
+    let mut products = 0usize;
+    let mut codes_total = 0u64;
+    for item in store.range::<Product>(Table::Products, Bound::Unbounded, Bound::Unbounded, false) {
+        let (_, product) = match item {
+            Ok(pair) => pair,
+            Err(e) => {
+                problems.push(format!("catalog: unreadable product: {e}"));
+                continue;
+            }
+        };
+        products += 1;
+        *per_category.entry(product.category).or_default() += 1;
+        if store
+            .read::<()>(Table::ProductsByCategory, &product_index_key(&product))?
+            .is_none()
+        {
+            problems.push(format!(
+                "catalog: product {} missing from the category index",
+                product.id
+            ));
+        }
+        if store
+            .read::<Category>(Table::Categories, &product.category.key())?
+            .is_none()
+        {
+            problems.push(format!(
+                "catalog: product {} is in missing category {}",
+                product.id, product.category
+            ));
+        }
+        let prefix = product.id.key();
+        let mut pool = 0u64;
+        for code in store.range::<StoredCode>(
+            Table::Codes,
+            Bound::Included(prefix.to_vec()),
+            key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
+            false,
+        ) {
+            let (k, stored) = code?;
+            pool += 1;
+            let slot = key::read_u64(&k, 8).unwrap_or(u64::MAX);
+            if slot < product.codes_head || slot >= product.codes_tail {
+                problems.push(format!(
+                    "catalog: product {} has a code outside its pool range",
+                    product.id
+                ));
+            }
+            let indexed: Option<u64> =
+                store.read(Table::CodesByHash, &code_hash_key(product.id, &stored.code))?;
+            if indexed != Some(slot) {
+                problems.push(format!(
+                    "catalog: a code of product {} is not indexed",
+                    product.id
+                ));
+            }
+        }
+        codes_total += pool;
+        if pool != product.codes_available {
+            problems.push(format!(
+                "catalog: product {} says {} codes available, its pool holds {pool}",
+                product.id, product.codes_available
+            ));
+        }
+    }
+    if store.len(Table::ProductsByCategory) != products {
+        problems.push(format!(
+            "catalog: category index has {} entries for {products} products",
+            store.len(Table::ProductsByCategory)
+        ));
+    }
+    if u64::try_from(store.len(Table::CodesByHash)).unwrap_or(u64::MAX) != codes_total {
+        problems.push("catalog: code hash index and pools differ in size".into());
+    }
+    let mut categories = 0usize;
+    for item in
+        store.range::<Category>(Table::Categories, Bound::Unbounded, Bound::Unbounded, false)
+    {
+        let (_, category) = item?;
+        categories += 1;
+        let actual = per_category.get(&category.id).copied().unwrap_or(0);
+        if category.product_count != actual {
+            problems.push(format!(
+                "catalog: category {} counts {} products, holds {actual}",
+                category.id, category.product_count
+            ));
+        }
+        if store
+            .read::<()>(Table::CategoriesByOrder, &category_order_key(&category))?
+            .is_none()
+        {
+            problems.push(format!(
+                "catalog: category {} missing from the order index",
+                category.id
+            ));
+        }
+    }
+    if store.len(Table::CategoriesByOrder) != categories {
+        problems.push("catalog: category order index and categories differ in size".into());
+    }
+    Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn player_id_rules() {
+        let digits = PlayerIdRule::Digits {
+            len_min: 6,
+            len_max: 12,
+        };
+        assert_eq!(digits.check(" 123456 ").unwrap(), "123456");
+        for bad in ["12345", "1234567890123", "12345a", "", "١٢٣٤٥٦"] {
+            assert!(digits.check(bad).is_err(), "{bad}");
+        }
+        let alnum = PlayerIdRule::Alphanumeric {
+            len_min: 3,
+            len_max: 5,
+        };
+        assert!(alnum.check("ab12").is_ok());
+        assert!(alnum.check("ab_1").is_err());
+        let mask = PlayerIdRule::Mask("###-AA*".into());
+        assert!(mask.check("123-xy9").is_ok());
+        assert!(mask.check("123-xyz").is_ok());
+        assert!(mask.check("123xy9").is_err());
+        assert!(mask.check("12a-xy9").is_err());
+        assert!(mask.check("123-x19").is_err());
+        assert!(
+            PlayerIdRule::Digits {
+                len_min: 0,
+                len_max: 3
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            PlayerIdRule::Digits {
+                len_min: 5,
+                len_max: 3
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(PlayerIdRule::Mask(String::new()).validate().is_err());
+        assert!(PlayerIdRule::Mask("a b".into()).validate().is_err());
+    }
+
+    #[test]
+    fn sort_keys_order_like_numbers() {
+        let values = [i32::MIN, -10, -1, 0, 1, 10, i32::MAX];
+        for pair in values.windows(2) {
+            assert!(sort_key(pair[0]) < sort_key(pair[1]));
+        }
+    }
+
+    #[test]
+    fn price_rules() {
+        assert!(check_price(Money::units(0)).is_err());
+        assert!(check_price(Money::units(-1)).is_err());
+        assert!(check_price(Money::units(100_001)).is_err());
+        assert!(check_price(Money::units(100_000)).is_ok());
+        assert_eq!(
+            parse_price("1.999").unwrap_err().kind(),
+            "amount.too_many_decimals"
+        );
+    }
+}

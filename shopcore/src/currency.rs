@@ -1,0 +1,365 @@
+//! Currencies: USD is the base (built in, rate 1, never disabled); staff add others with a
+//! rate in units per USD. Unknown or disabled codes are refused wherever a currency is named.
+//!
+//! Conversion rule: `local = round_half_away_from_zero(usd × units_per_usd, decimals)` and
+//! `usd = round_half_away_from_zero(local ÷ units_per_usd, 2)`. The rate used is recorded
+//! beside every converted amount that is stored.
+
+use crate::Shop;
+use crate::audit::{self, AuditAction, Detail, Outcome, Record, Target};
+use crate::clock::Timestamp;
+use crate::error::{Error, InvalidInput, Result};
+use crate::ids::CurrencyCode;
+use crate::money::{AmountError, Money};
+use crate::roles::Permission;
+use crate::settings::refuse_in_emergency;
+use crate::shop::{Actor, require};
+use crate::store::{Table, Tx};
+use crate::text::TextRule;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::ops::Bound;
+
+/// A currency the shop knows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Currency {
+    pub code: CurrencyCode,
+    /// How many units of this currency one USD buys.
+    pub units_per_usd: Money,
+    /// Decimal places amounts in this currency use (0 to 4).
+    pub decimals: u32,
+    pub symbol: String,
+    pub enabled: bool,
+    pub updated_at: Timestamp,
+}
+
+impl Currency {
+    /// The built-in base currency.
+    pub fn usd() -> Currency {
+        Currency {
+            code: CurrencyCode::usd(),
+            units_per_usd: Money::units(1),
+            decimals: USD_DECIMALS,
+            symbol: "$".into(),
+            enabled: true,
+            updated_at: Timestamp(0),
+        }
+    }
+
+    /// `usd` in this currency, rounded to its decimal places.
+    pub fn from_usd(&self, usd: Money) -> Option<Money> {
+        Some(
+            usd.checked_mul(self.units_per_usd.decimal())?
+                .round_to(self.decimals),
+        )
+    }
+
+    /// `local` (in this currency) in USD, rounded to cents.
+    pub fn to_usd(&self, local: Money) -> Option<Money> {
+        let usd = local.decimal().checked_div(self.units_per_usd.decimal())?;
+        Some(Money::from_decimal(usd).round_to(USD_DECIMALS))
+    }
+
+    /// Formats an amount in this currency ("12.50 USD").
+    pub fn format(&self, amount: Money) -> String {
+        format!("{} {}", amount.display_with(self.decimals), self.code)
+    }
+}
+
+pub const USD_DECIMALS: u32 = 2;
+/// The highest rate accepted, in units per USD (some currencies trade at tens of thousands).
+pub const RATE_MAX: i64 = 1_000_000;
+/// Rates carry at most this many decimal places.
+pub const RATE_DECIMALS_MAX: u32 = 8;
+pub const DECIMALS_MAX: u32 = 4;
+const SYMBOL: TextRule = TextRule::single_line("currency symbol", 8);
+
+/// Failures about currencies.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CurrencyError {
+    #[error("the shop does not know the currency {code}")]
+    Unknown { code: CurrencyCode },
+    #[error("the currency {code} is disabled")]
+    Disabled { code: CurrencyCode },
+    #[error("the currency {code} already exists")]
+    AlreadyExists { code: CurrencyCode },
+    #[error("USD is the base currency; its rate is always 1 and it can't be disabled")]
+    BaseCurrencyFixed,
+    #[error("{decimals} decimal places is out of range 0..={DECIMALS_MAX}")]
+    BadDecimals { decimals: u32 },
+    #[error("the exchange rate is invalid: {source}")]
+    BadRate { source: AmountError },
+    #[error("the currency {code} is used by {methods} active payment method(s)")]
+    InUse { code: CurrencyCode, methods: usize },
+}
+
+impl CurrencyError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CurrencyError::Unknown { .. } => "currency.unknown",
+            CurrencyError::Disabled { .. } => "currency.disabled",
+            CurrencyError::AlreadyExists { .. } => "currency.already_exists",
+            CurrencyError::BaseCurrencyFixed => "currency.base_fixed",
+            CurrencyError::BadDecimals { .. } => "currency.bad_decimals",
+            CurrencyError::BadRate { .. } => "currency.bad_rate",
+            CurrencyError::InUse { .. } => "currency.in_use",
+        }
+    }
+}
+
+fn check_rate(rate: Money) -> Result<Money> {
+    rate.check(RATE_DECIMALS_MAX, Money::units(RATE_MAX))
+        .map_err(|source| CurrencyError::BadRate { source }.into())
+}
+
+/// Parses a rate typed by a person ("48.25").
+pub fn parse_rate(text: &str) -> Result<Money> {
+    crate::money::parse_amount(text, RATE_DECIMALS_MAX, Money::units(RATE_MAX))
+        .map_err(|source| CurrencyError::BadRate { source }.into())
+}
+
+/// The currency `code`, enabled, inside a transaction. Unknown or disabled codes fail.
+pub(crate) fn enabled(tx: &Tx<'_>, code: &CurrencyCode) -> Result<Currency> {
+    if *code == CurrencyCode::usd() {
+        return Ok(Currency::usd());
+    }
+    let currency: Currency = tx
+        .get(Table::Currencies, code.as_str().as_bytes())?
+        .ok_or_else(|| CurrencyError::Unknown { code: code.clone() })?;
+    if !currency.enabled {
+        return Err(CurrencyError::Disabled { code: code.clone() }.into());
+    }
+    Ok(currency)
+}
+
+impl Shop {
+    /// A currency by code (enabled or not); USD is always there.
+    pub fn currency(&self, code: &str) -> Result<Currency> {
+        let code = CurrencyCode::parse(code)?;
+        if code == CurrencyCode::usd() {
+            return Ok(Currency::usd());
+        }
+        self.store
+            .read(Table::Currencies, code.as_str().as_bytes())?
+            .ok_or_else(|| CurrencyError::Unknown { code }.into())
+    }
+
+    /// Every currency, USD first, then by code.
+    pub fn currencies(&self) -> Result<Vec<Currency>> {
+        let mut out = vec![Currency::usd()];
+        for item in self.store.range::<Currency>(
+            Table::Currencies,
+            Bound::Unbounded,
+            Bound::Unbounded,
+            false,
+        ) {
+            out.push(item?.1);
+        }
+        Ok(out)
+    }
+
+    /// Adds a currency (`manage_settings`).
+    pub fn add_currency(
+        &self,
+        actor: &Actor,
+        code: &str,
+        symbol: &str,
+        decimals: u32,
+        units_per_usd: Money,
+    ) -> Result<Currency> {
+        let (code, symbol, rate) = self.validated(
+            actor,
+            AuditAction::AddCurrency,
+            Target::None,
+            Permission::ManageSettings,
+            (|| {
+                let code = CurrencyCode::parse(code)?;
+                let symbol = SYMBOL.check(symbol)?;
+                if decimals > DECIMALS_MAX {
+                    return Err(CurrencyError::BadDecimals { decimals }.into());
+                }
+                Ok((code, symbol, check_rate(units_per_usd)?))
+            })(),
+        )?;
+        let target = Target::Currency(code.clone());
+        self.audited(actor, AuditAction::AddCurrency, target.clone(), |tx| {
+            require(tx, actor, Permission::ManageSettings)?;
+            refuse_in_emergency(tx)?;
+            if code == CurrencyCode::usd()
+                || tx
+                    .get::<Currency>(Table::Currencies, code.as_str().as_bytes())?
+                    .is_some()
+            {
+                return Err(CurrencyError::AlreadyExists { code: code.clone() }.into());
+            }
+            let currency = Currency {
+                code: code.clone(),
+                units_per_usd: rate,
+                decimals,
+                symbol: symbol.clone(),
+                enabled: true,
+                updated_at: tx.now,
+            };
+            tx.put(Table::Currencies, code.as_str().as_bytes(), &currency)?;
+            audit::append(
+                tx,
+                Record {
+                    actor: actor.who(),
+                    action: AuditAction::AddCurrency,
+                    target: target.clone(),
+                    details: vec![
+                        Detail::noted("units_per_usd", rate),
+                        Detail::noted("decimals", decimals),
+                        Detail::noted("symbol", &symbol),
+                    ],
+                    outcome: Outcome::Done,
+                },
+            )?;
+            Ok(currency)
+        })
+    }
+
+    /// Sets a currency's rate (`manage_settings`); audited with the old and new rate.
+    pub fn set_exchange_rate(
+        &self,
+        actor: &Actor,
+        code: &str,
+        units_per_usd: Money,
+    ) -> Result<Currency> {
+        let (code, rate) = self.validated(
+            actor,
+            AuditAction::SetExchangeRate,
+            Target::None,
+            Permission::ManageSettings,
+            (|| Ok((CurrencyCode::parse(code)?, check_rate(units_per_usd)?)))(),
+        )?;
+        self.update_currency(actor, &code, AuditAction::SetExchangeRate, |currency| {
+            if currency.units_per_usd == rate {
+                return Err(InvalidInput::Unchanged {
+                    what: format!("the rate of {} is already {rate}", currency.code),
+                }
+                .into());
+            }
+            let detail = Detail::changed("units_per_usd", currency.units_per_usd, rate);
+            currency.units_per_usd = rate;
+            Ok(detail)
+        })
+    }
+
+    /// Enables or disables a currency (`manage_settings`). A currency used by an active
+    /// payment method can't be disabled.
+    pub fn set_currency_enabled(
+        &self,
+        actor: &Actor,
+        code: &str,
+        enabled: bool,
+    ) -> Result<Currency> {
+        let code = CurrencyCode::parse(code)?;
+        if !enabled {
+            let methods = self
+                .all_payment_methods_unchecked()?
+                .into_iter()
+                .filter(|m| m.currency == code && m.active && m.deleted_at.is_none())
+                .count();
+            if methods > 0 {
+                return Err(CurrencyError::InUse { code, methods }.into());
+            }
+        }
+        self.update_currency(actor, &code, AuditAction::UpdateCurrency, |currency| {
+            if currency.enabled == enabled {
+                return Err(InvalidInput::Unchanged {
+                    what: format!(
+                        "{} is already {}",
+                        currency.code,
+                        if enabled { "enabled" } else { "disabled" }
+                    ),
+                }
+                .into());
+            }
+            let detail = Detail::changed("enabled", currency.enabled, enabled);
+            currency.enabled = enabled;
+            Ok(detail)
+        })
+    }
+
+    fn update_currency(
+        &self,
+        actor: &Actor,
+        code: &CurrencyCode,
+        action: AuditAction,
+        change: impl Fn(&mut Currency) -> Result<Detail>,
+    ) -> Result<Currency> {
+        let target = Target::Currency(code.clone());
+        self.audited(actor, action, target.clone(), |tx| {
+            require(tx, actor, Permission::ManageSettings)?;
+            refuse_in_emergency(tx)?;
+            if *code == CurrencyCode::usd() {
+                return Err(Error::from(CurrencyError::BaseCurrencyFixed));
+            }
+            let mut currency: Currency = tx
+                .get(Table::Currencies, code.as_str().as_bytes())?
+                .ok_or_else(|| CurrencyError::Unknown { code: code.clone() })?;
+            let detail = change(&mut currency)?;
+            currency.updated_at = tx.now;
+            tx.put(Table::Currencies, code.as_str().as_bytes(), &currency)?;
+            audit::append(
+                tx,
+                Record {
+                    actor: actor.who(),
+                    action,
+                    target: target.clone(),
+                    details: vec![detail],
+                    outcome: Outcome::Done,
+                },
+            )?;
+            Ok(currency)
+        })
+    }
+}
+
+/// Parses a currency rate from a decimal (for callers that already have one).
+pub fn rate(value: Decimal) -> Result<Money> {
+    check_rate(Money::from_decimal(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn conversions_round_half_away_from_zero() {
+        let egp = Currency {
+            code: CurrencyCode::parse("EGP").unwrap(),
+            units_per_usd: Money::from_decimal(dec!(48.25)),
+            decimals: 2,
+            symbol: "E£".into(),
+            enabled: true,
+            updated_at: Timestamp(0),
+        };
+        assert_eq!(
+            egp.from_usd(Money::from_decimal(dec!(10))),
+            Some(Money::from_decimal(dec!(482.5)))
+        );
+        assert_eq!(
+            egp.to_usd(Money::from_decimal(dec!(482.5))),
+            Some(Money::units(10))
+        );
+        // 100 / 48.25 = 2.0725388… → 2.07
+        assert_eq!(
+            egp.to_usd(Money::units(100)),
+            Some(Money::from_decimal(dec!(2.07)))
+        );
+        assert_eq!(egp.format(Money::units(5)), "5.00 EGP");
+        let iqd = Currency {
+            decimals: 0,
+            units_per_usd: Money::units(1310),
+            ..egp
+        };
+        assert_eq!(
+            iqd.from_usd(Money::from_decimal(dec!(1.99))),
+            Some(Money::units(2607))
+        );
+    }
+}

@@ -1,0 +1,620 @@
+//! The catalog: SEED pre-release tests 1-3, every refusal, listings, code pools, modes.
+
+use crate::common::{TestShop, last_audit, money, new_product, refused};
+use shopcore::audit::Outcome;
+use shopcore::catalog::{ProductCursor, ProductFilter, parse_price};
+use shopcore::{
+    AuditAction, CatalogError, CategoryChange, CategoryId, Delivery, Denied, Error, PlayerField,
+    PlayerIdRule, ProductChange, ProductId, ProductKind, Role, Stock, StoreState, Target,
+};
+
+fn shop_with_category() -> (TestShop, CategoryId) {
+    let t = TestShop::new();
+    let category = t
+        .shop
+        .create_category(&t.owner(), "PUBG Mobile", 1)
+        .unwrap();
+    (t, category.id)
+}
+
+#[test]
+fn seed_test_1_create_a_product() {
+    let (t, cat) = shop_with_category();
+    let operator = t.staff(2, Role::Operator);
+    let mut new = new_product(cat, "660 UC", "9.99");
+    new.description = "Delivered to your player id\nwithin minutes".into();
+    new.player_field = Some(PlayerField {
+        label: "Player ID".into(),
+        rule: PlayerIdRule::Digits {
+            len_min: 6,
+            len_max: 12,
+        },
+    });
+    let product = t.shop.create_product(&operator, &new).unwrap();
+    assert_eq!(product.id, ProductId::new(1).unwrap());
+
+    let stored = t.shop.product(product.id).unwrap().unwrap();
+    assert_eq!(stored, product);
+    assert_eq!(stored.price_usd, money("9.99"));
+    assert_eq!(stored.name, "660 UC");
+    assert!(stored.on_sale());
+    assert_eq!(t.shop.category(cat).unwrap().unwrap().product_count, 1);
+
+    let entry = last_audit(&t);
+    assert_eq!(entry.action, AuditAction::CreateProduct);
+    assert_eq!(entry.target, Target::Product(product.id));
+    assert_eq!(entry.actor, shopcore::ActorRef::User(crate::common::uid(2)));
+    assert!(
+        entry
+            .details
+            .iter()
+            .any(|d| d.field == "price_usd" && d.after.as_deref() == Some("9.99"))
+    );
+    assert!(t.shop.verify().unwrap().is_healthy());
+}
+
+#[test]
+fn seed_test_2_edit_a_product() {
+    let (t, cat) = shop_with_category();
+    let owner = t.owner();
+    let p = t
+        .shop
+        .create_product(&owner, &new_product(cat, "60 UC", "0.99"))
+        .unwrap();
+    let other = t.shop.create_category(&owner, "Free Fire", 2).unwrap();
+    let edits = [
+        (
+            ProductChange::Name("60 UC (fast)".into()),
+            "name",
+            "60 UC",
+            "60 UC (fast)",
+        ),
+        (
+            ProductChange::Price(money("1.49")),
+            "price_usd",
+            "0.99",
+            "1.49",
+        ),
+        (
+            ProductChange::Description("New text".into()),
+            "description",
+            "",
+            "New text",
+        ),
+        (
+            ProductChange::Kind(ProductKind::GiftCard),
+            "kind",
+            "game_top_up",
+            "gift_card",
+        ),
+        (
+            ProductChange::Stock(Stock::Limited(5)),
+            "stock",
+            "unlimited",
+            "5",
+        ),
+        (ProductChange::Category(other.id), "category", "#1", "#2"),
+        (
+            ProductChange::Delivery(Delivery::Supplier {
+                sku: "PUBG-60".into(),
+            }),
+            "delivery",
+            "manual",
+            "supplier:PUBG-60",
+        ),
+        (ProductChange::SortOrder(-3), "sort_order", "0", "-3"),
+    ];
+    for (change, field, before, after) in edits {
+        t.shop.update_product(&owner, p.id, change).unwrap();
+        let entry = last_audit(&t);
+        assert_eq!(entry.action, AuditAction::UpdateProduct);
+        let d = &entry.details[0];
+        assert_eq!(
+            (d.field.as_str(), d.before.as_deref(), d.after.as_deref()),
+            (field, Some(before), Some(after))
+        );
+    }
+    let stored = t.shop.product(p.id).unwrap().unwrap();
+    assert_eq!(stored.name, "60 UC (fast)");
+    assert_eq!(stored.price_usd, money("1.49"));
+    assert_eq!(stored.category, other.id);
+    assert_eq!(stored.stock, Stock::Limited(5));
+    assert_eq!(t.shop.category(cat).unwrap().unwrap().product_count, 0);
+    assert_eq!(t.shop.category(other.id).unwrap().unwrap().product_count, 1);
+
+    // Toggles have their own audit actions.
+    t.shop
+        .update_product(&owner, p.id, ProductChange::Active(false))
+        .unwrap();
+    assert_eq!(last_audit(&t).action, AuditAction::DeactivateProduct);
+    assert!(!t.shop.product(p.id).unwrap().unwrap().on_sale());
+    t.shop
+        .update_product(&owner, p.id, ProductChange::Active(true))
+        .unwrap();
+    assert_eq!(last_audit(&t).action, AuditAction::ActivateProduct);
+
+    let err = refused(&t, || {
+        t.shop
+            .update_product(&owner, p.id, ProductChange::Active(true))
+    });
+    assert_eq!(err.kind(), "invalid.unchanged");
+    assert!(t.shop.verify().unwrap().is_healthy());
+}
+
+#[test]
+fn seed_test_3_delete_a_product() {
+    let (t, cat) = shop_with_category();
+    let owner = t.owner();
+    let p = t
+        .shop
+        .create_product(&owner, &new_product(cat, "Gift card", "25"))
+        .unwrap();
+    assert_eq!(
+        t.shop.delete_product(&owner, p.id).unwrap(),
+        None,
+        "no orders: removed"
+    );
+    assert!(t.shop.product(p.id).unwrap().is_none());
+    assert_eq!(t.shop.category(cat).unwrap().unwrap().product_count, 0);
+    let entry = last_audit(&t);
+    assert_eq!(entry.action, AuditAction::DeleteProduct);
+    assert_eq!(entry.target, Target::Product(p.id));
+    let err = refused(&t, || t.shop.delete_product(&owner, p.id));
+    assert!(
+        matches!(err, Error::Catalog(CatalogError::ProductNotFound { .. })),
+        "{err}"
+    );
+    // The category is empty now and can go too.
+    t.shop.delete_category(&owner, cat).unwrap();
+    assert!(t.shop.category(cat).unwrap().is_none());
+    assert!(t.shop.verify().unwrap().is_healthy());
+}
+
+#[test]
+fn bad_prices_are_refused() {
+    let (t, cat) = shop_with_category();
+    let owner = t.owner();
+    for (price, kind) in [
+        ("0", "amount.not_positive"),
+        ("-5", "amount.not_positive"),
+        ("1.999", "amount.too_many_decimals"),
+        ("100000.01", "amount.too_large"),
+        ("1000000000000000000000000000", "amount.too_large"),
+    ] {
+        let err = refused(&t, || {
+            t.shop.create_product(&owner, &new_product(cat, "X", price))
+        });
+        assert_eq!(err.kind(), kind, "{price}");
+    }
+    for (text, kind) in [
+        ("1e30", "amount.not_a_number"),
+        ("ten", "amount.not_a_number"),
+        ("0", "amount.not_positive"),
+        ("-1", "amount.not_positive"),
+        ("1.005", "amount.too_many_decimals"),
+    ] {
+        assert_eq!(parse_price(text).unwrap_err().kind(), kind, "{text}");
+    }
+    let p = t
+        .shop
+        .create_product(&owner, &new_product(cat, "X", "5"))
+        .unwrap();
+    let err = refused(&t, || {
+        t.shop
+            .update_product(&owner, p.id, ProductChange::Price(money("0")))
+    });
+    assert_eq!(err.kind(), "amount.not_positive");
+    assert!(matches!(last_audit(&t).outcome, Outcome::Failed { .. }));
+}
+
+#[test]
+fn bad_text_and_ids_are_refused() {
+    let (t, cat) = shop_with_category();
+    let owner = t.owner();
+    let long = "n".repeat(101);
+    for (name, kind) in [
+        ("", "invalid.empty_text"),
+        ("  ", "invalid.empty_text"),
+        (long.as_str(), "invalid.text_too_long"),
+        ("bad\u{0}name", "invalid.forbidden_character"),
+        ("two\nlines", "invalid.forbidden_character"),
+        ("spoof\u{202E}txt", "invalid.forbidden_character"),
+    ] {
+        let err = refused(&t, || {
+            t.shop.create_product(&owner, &new_product(cat, name, "1"))
+        });
+        assert_eq!(err.kind(), kind, "{name:?}");
+        let err = refused(&t, || t.shop.create_category(&owner, name, 0));
+        assert!(err.kind().starts_with("invalid."), "{name:?}");
+    }
+    let huge = "d".repeat(2_001);
+    let mut new = new_product(cat, "Y", "1");
+    new.description = huge;
+    assert_eq!(
+        refused(&t, || t.shop.create_product(&owner, &new)).kind(),
+        "invalid.text_too_long"
+    );
+
+    let missing_cat = CategoryId::new(99).unwrap();
+    let err = refused(&t, || {
+        t.shop
+            .create_product(&owner, &new_product(missing_cat, "Z", "1"))
+    });
+    assert!(
+        matches!(err, Error::Catalog(CatalogError::CategoryNotFound { .. })),
+        "{err}"
+    );
+    let missing = ProductId::new(99).unwrap();
+    let err = refused(&t, || {
+        t.shop
+            .update_product(&owner, missing, ProductChange::Name("A".into()))
+    });
+    assert!(
+        matches!(err, Error::Catalog(CatalogError::ProductNotFound { .. })),
+        "{err}"
+    );
+    assert_eq!("abc".parse::<ProductId>().unwrap_err().kind(), "invalid.id");
+    assert_eq!("0".parse::<ProductId>().unwrap_err().kind(), "invalid.id");
+    assert_eq!("#7".parse::<ProductId>().unwrap().get(), 7);
+
+    let mut bad_rule = new_product(cat, "R", "1");
+    bad_rule.player_field = Some(PlayerField {
+        label: "Player ID".into(),
+        rule: PlayerIdRule::Digits {
+            len_min: 9,
+            len_max: 3,
+        },
+    });
+    assert_eq!(
+        refused(&t, || t.shop.create_product(&owner, &bad_rule)).kind(),
+        "catalog.bad_player_rule"
+    );
+    let mut huge_stock = new_product(cat, "S", "1");
+    huge_stock.stock = Stock::Limited(u64::MAX);
+    assert_eq!(
+        refused(&t, || t.shop.create_product(&owner, &huge_stock)).kind(),
+        "catalog.stock_too_large"
+    );
+}
+
+#[test]
+fn support_staff_cannot_edit_the_catalog() {
+    let (t, cat) = shop_with_category();
+    let p = t
+        .shop
+        .create_product(&t.owner(), &new_product(cat, "X", "5"))
+        .unwrap();
+    let support = t.staff(3, Role::Support);
+    let err = refused(&t, || {
+        t.shop
+            .update_product(&support, p.id, ProductChange::Price(money("1")))
+    });
+    assert!(matches!(
+        err,
+        Error::Denied(Denied::MissingPermission {
+            role: Role::Support,
+            ..
+        })
+    ));
+    let entry = last_audit(&t);
+    assert_eq!(
+        (entry.action, entry.target.clone()),
+        (AuditAction::UpdateProduct, Target::Product(p.id))
+    );
+    assert!(matches!(entry.outcome, Outcome::Denied { .. }));
+    refused(&t, || {
+        t.shop.create_product(&support, &new_product(cat, "Y", "5"))
+    });
+    refused(&t, || t.shop.delete_product(&support, p.id));
+    refused(&t, || t.shop.create_category(&support, "C", 0));
+    refused(&t, || t.shop.add_codes(&support, p.id, &["A"]));
+    // But support can see the staff catalog.
+    let page = t
+        .shop
+        .list_products(&support, &ProductFilter::default(), None, 10)
+        .unwrap();
+    assert_eq!(page.products.len(), 1);
+    let shopper = {
+        t.user(4, None);
+        t.shop.actor(crate::common::uid(4)).unwrap()
+    };
+    refused(&t, || {
+        t.shop
+            .list_products(&shopper, &ProductFilter::default(), None, 10)
+    });
+}
+
+#[test]
+fn shopper_listing_is_filtered_ordered_and_paginated() {
+    let (t, cat) = shop_with_category();
+    let owner = t.owner();
+    let mut expected = Vec::new();
+    for i in 0..23i32 {
+        let mut new = new_product(cat, &format!("P{i}"), "1");
+        // Sort orders out of id order, with ties broken by id.
+        new.sort_order = (i * 7) % 5 - 2;
+        let p = t.shop.create_product(&owner, &new).unwrap();
+        match i % 6 {
+            1 => {
+                t.shop
+                    .update_product(&owner, p.id, ProductChange::Active(false))
+                    .unwrap();
+            }
+            2 => {
+                t.shop
+                    .update_product(&owner, p.id, ProductChange::Stock(Stock::Limited(0)))
+                    .unwrap();
+            }
+            _ => expected.push((new.sort_order, p.id)),
+        }
+    }
+    expected.sort();
+    let expected: Vec<ProductId> = expected.into_iter().map(|(_, id)| id).collect();
+    for limit in [1, 4, 7, 100] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<ProductCursor> = None;
+        loop {
+            let page = t
+                .shop
+                .products_on_sale(cat, cursor.as_ref(), limit)
+                .unwrap();
+            assert!(page.products.len() <= limit);
+            seen.extend(page.products.iter().map(|p| p.id));
+            match page.next {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "limit {limit}");
+    }
+    // Staff see everything, in id order, also across pages.
+    let mut staff_seen = 0;
+    let mut cursor = None;
+    loop {
+        let page = t
+            .shop
+            .list_products(&owner, &ProductFilter::default(), cursor.as_ref(), 5)
+            .unwrap();
+        staff_seen += page.products.len();
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(staff_seen, 23);
+    let inactive = t
+        .shop
+        .list_products(
+            &owner,
+            &ProductFilter {
+                active: Some(false),
+                ..Default::default()
+            },
+            None,
+            100,
+        )
+        .unwrap();
+    assert_eq!(inactive.products.len(), 4);
+
+    // An inactive category shows nothing to shoppers and disappears from their list.
+    t.shop
+        .update_category(&owner, cat, CategoryChange::Active(false))
+        .unwrap();
+    assert!(
+        t.shop
+            .products_on_sale(cat, None, 10)
+            .unwrap()
+            .products
+            .is_empty()
+    );
+    assert!(t.shop.categories(true).unwrap().is_empty());
+    assert_eq!(t.shop.categories(false).unwrap().len(), 1);
+    assert_eq!(
+        t.shop.products_on_sale(cat, None, 0).unwrap_err().kind(),
+        "invalid.page_size"
+    );
+}
+
+#[test]
+fn categories_sort_and_refuse_deletion_while_full() {
+    let t = TestShop::new();
+    let owner = t.owner();
+    let b = t.shop.create_category(&owner, "B", 2).unwrap();
+    let a = t.shop.create_category(&owner, "A", 1).unwrap();
+    let c = t.shop.create_category(&owner, "C", -1).unwrap();
+    let order: Vec<_> = t
+        .shop
+        .categories(false)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(order, vec![c.id, a.id, b.id]);
+    t.shop
+        .update_category(&owner, c.id, CategoryChange::SortOrder(5))
+        .unwrap();
+    let order: Vec<_> = t
+        .shop
+        .categories(false)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(order, vec![a.id, b.id, c.id]);
+    t.shop
+        .create_product(&owner, &new_product(a.id, "X", "1"))
+        .unwrap();
+    let err = refused(&t, || t.shop.delete_category(&owner, a.id));
+    assert!(
+        matches!(
+            err,
+            Error::Catalog(CatalogError::CategoryNotEmpty { products: 1, .. })
+        ),
+        "{err}"
+    );
+    assert!(t.shop.verify().unwrap().is_healthy());
+}
+
+#[test]
+fn code_pools_are_counted_deduplicated_revoked_and_secret() {
+    let (t, cat) = shop_with_category();
+    let owner = t.owner();
+    let mut new = new_product(cat, "Steam $10", "10");
+    new.delivery = Delivery::Codes;
+    let p = t.shop.create_product(&owner, &new).unwrap();
+    assert!(!p.on_sale(), "an empty pool is out of stock");
+
+    let added = t
+        .shop
+        .add_codes(
+            &owner,
+            p.id,
+            &["AAAA-1111", "", "BBBB-2222", "AAAA-1111", " CCCC-3333 "],
+        )
+        .unwrap();
+    assert_eq!((added.added, added.duplicates, added.available), (3, 1, 3));
+    let again = t
+        .shop
+        .add_codes(&owner, p.id, &["BBBB-2222", "DDDD-4444"])
+        .unwrap();
+    assert_eq!((again.added, again.duplicates, again.available), (1, 1, 4));
+    let product = t.shop.product(p.id).unwrap().unwrap();
+    assert_eq!(product.available(), Some(4));
+    assert!(product.on_sale());
+
+    // Codes never appear in the audit log.
+    let entry = last_audit(&t);
+    assert_eq!(entry.action, AuditAction::AddCodes);
+    let text = format!("{entry:?}");
+    assert!(!text.contains("DDDD") && !text.contains("BBBB"), "{text}");
+
+    // Stock comes from the pool; delivery can't change while codes remain; nor can it be deleted.
+    let err = refused(&t, || {
+        t.shop
+            .update_product(&owner, p.id, ProductChange::Stock(Stock::Limited(9)))
+    });
+    assert_eq!(err.kind(), "catalog.stock_from_codes");
+    let err = refused(&t, || {
+        t.shop
+            .update_product(&owner, p.id, ProductChange::Delivery(Delivery::Manual))
+    });
+    assert_eq!(err.kind(), "catalog.codes_in_pool");
+    let err = refused(&t, || t.shop.delete_product(&owner, p.id));
+    assert_eq!(err.kind(), "catalog.codes_in_pool");
+
+    // Bad uploads change nothing.
+    let long = "c".repeat(201);
+    assert_eq!(
+        refused(&t, || t.shop.add_codes(&owner, p.id, &["OK", &long])).kind(),
+        "catalog.bad_code"
+    );
+    assert_eq!(
+        refused(&t, || t.shop.add_codes(&owner, p.id, &["OK", "bad\u{7}"])).kind(),
+        "catalog.bad_code"
+    );
+    assert_eq!(
+        refused(&t, || t.shop.add_codes(&owner, p.id, &["", "  "])).kind(),
+        "catalog.no_codes"
+    );
+    let many: Vec<String> = (0..5_001).map(|i| format!("C{i}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    assert_eq!(
+        refused(&t, || t.shop.add_codes(&owner, p.id, &many)).kind(),
+        "catalog.too_many_codes"
+    );
+
+    assert_eq!(
+        t.shop
+            .revoke_codes(&owner, p.id, &["BBBB-2222", "NOPE"])
+            .unwrap(),
+        1
+    );
+    assert_eq!(t.shop.product(p.id).unwrap().unwrap().codes_available, 3);
+    assert!(t.shop.verify().unwrap().is_healthy());
+    assert_eq!(t.shop.revoke_all_codes(&owner, p.id).unwrap(), 3);
+    assert_eq!(t.shop.product(p.id).unwrap().unwrap().codes_available, 0);
+    // A revoked code can be uploaded again.
+    assert_eq!(
+        t.shop
+            .add_codes(&owner, p.id, &["BBBB-2222"])
+            .unwrap()
+            .added,
+        1
+    );
+    assert!(t.shop.verify().unwrap().is_healthy());
+
+    let manual = t
+        .shop
+        .create_product(&owner, &new_product(cat, "Manual", "1"))
+        .unwrap();
+    assert_eq!(
+        refused(&t, || t.shop.add_codes(&owner, manual.id, &["X"])).kind(),
+        "catalog.not_a_codes_product"
+    );
+}
+
+#[test]
+fn emergency_refuses_catalog_changes_maintenance_does_not() {
+    let (t, cat) = shop_with_category();
+    let owner = t.owner();
+    let p = t
+        .shop
+        .create_product(&owner, &new_product(cat, "X", "5"))
+        .unwrap();
+    t.shop
+        .set_store_state(&owner, StoreState::Maintenance, None)
+        .unwrap();
+    t.shop
+        .update_product(&owner, p.id, ProductChange::Price(money("6")))
+        .unwrap();
+    t.shop
+        .create_product(&owner, &new_product(cat, "Y", "5"))
+        .unwrap();
+    t.shop
+        .set_store_state(&owner, StoreState::Emergency, None)
+        .unwrap();
+    let emergency = |e: Error| assert_eq!(e.kind(), "mode.emergency");
+    emergency(refused(&t, || {
+        t.shop
+            .update_product(&owner, p.id, ProductChange::Price(money("7")))
+    }));
+    emergency(refused(&t, || {
+        t.shop.create_product(&owner, &new_product(cat, "Z", "5"))
+    }));
+    emergency(refused(&t, || t.shop.delete_product(&owner, p.id)));
+    emergency(refused(&t, || t.shop.create_category(&owner, "C", 0)));
+    emergency(refused(&t, || {
+        t.shop
+            .update_category(&owner, cat, CategoryChange::Name("N".into()))
+    }));
+    // Reads still work.
+    assert_eq!(t.shop.product(p.id).unwrap().unwrap().price_usd, money("6"));
+    assert_eq!(
+        t.shop
+            .list_products(&owner, &ProductFilter::default(), None, 10)
+            .unwrap()
+            .products
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn catalog_survives_reopen() {
+    let (t, cat) = shop_with_category();
+    let mut new = new_product(cat, "Codes", "3");
+    new.delivery = Delivery::Codes;
+    let p = t.shop.create_product(&t.owner(), &new).unwrap();
+    t.shop.add_codes(&t.owner(), p.id, &["A1", "A2"]).unwrap();
+    let digest = t.digest();
+    let t = t.reopen();
+    assert_eq!(t.digest(), digest);
+    assert_eq!(t.shop.product(p.id).unwrap().unwrap().codes_available, 2);
+    // Ids keep counting after a reopen.
+    let next = t
+        .shop
+        .create_product(&t.owner(), &new_product(cat, "Next", "1"))
+        .unwrap();
+    assert_eq!(next.id.get(), p.id.get() + 1);
+    assert!(t.shop.verify().unwrap().is_healthy());
+}
