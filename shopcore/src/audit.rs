@@ -5,7 +5,7 @@
 
 use crate::clock::Timestamp;
 use crate::error::InvalidInput;
-use crate::ids::{CategoryId, CurrencyCode, PaymentMethodId, ProductId, UserId};
+use crate::ids::{CategoryId, CurrencyCode, PaymentMethodId, ProductId, TopupId, UserId};
 use crate::store::{Counter, StoreError, Table, Tx, key};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -21,7 +21,7 @@ pub enum ActorRef {
 }
 
 impl ActorRef {
-    fn index_prefix(&self) -> Vec<u8> {
+    pub(crate) fn index_prefix(&self) -> Vec<u8> {
         match self {
             ActorRef::User(id) => key::join(&[&[1], &id.key()]),
             // System names never contain NUL (they pass the text rules), so NUL ends them.
@@ -104,6 +104,8 @@ audit_actions! {
     ViewPaymentMethodsPanel = 33 => "VIEW_PAYMENT_METHODS_PANEL",
     ApproveDeposit = 40 => "APPROVE_DEPOSIT",
     RejectDeposit = 41 => "REJECT_DEPOSIT",
+    RequestDeposit = 42 => "REQUEST_DEPOSIT",
+    AdjustBalance = 43 => "ADJUST_BALANCE",
     FinalizeOrderCompleted = 50 => "FINALIZE_ORDER_COMPLETED",
     ViewStats = 60 => "VIEW_STATS",
 }
@@ -125,6 +127,7 @@ pub enum Target {
     Category(CategoryId),
     Product(ProductId),
     PaymentMethod(PaymentMethodId),
+    Topup(TopupId),
 }
 
 impl fmt::Display for Target {
@@ -137,6 +140,7 @@ impl fmt::Display for Target {
             Target::Category(id) => write!(f, "category {id}"),
             Target::Product(id) => write!(f, "product {id}"),
             Target::PaymentMethod(id) => write!(f, "payment method {id}"),
+            Target::Topup(id) => write!(f, "top-up {id}"),
         }
     }
 }

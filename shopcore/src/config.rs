@@ -35,6 +35,8 @@ pub struct Config {
     pub clock: Arc<dyn Clock>,
     /// These users are made super admins (registered if unknown) every time the shop opens.
     pub super_admins: Vec<UserId>,
+    /// How many top-ups one user may have waiting for review at once.
+    pub pending_topups_per_user_max: u32,
 }
 
 impl Config {
@@ -64,6 +66,7 @@ impl Default for Config {
             flush_every_ms: 500,
             clock: Arc::new(SystemClock),
             super_admins: Vec::new(),
+            pending_topups_per_user_max: 3,
         }
     }
 }

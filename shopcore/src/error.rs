@@ -25,6 +25,8 @@ pub enum Error {
     #[error(transparent)]
     PaymentMethod(#[from] crate::payment_methods::PaymentMethodError),
     #[error(transparent)]
+    Wallet(#[from] crate::wallet::WalletError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -41,6 +43,7 @@ impl Error {
             Error::Currency(e) => e.kind(),
             Error::Catalog(e) => e.kind(),
             Error::PaymentMethod(e) => e.kind(),
+            Error::Wallet(e) => e.kind(),
             Error::Store(e) => e.kind(),
         }
     }
@@ -73,6 +76,10 @@ pub enum InvalidInput {
     BadLanguageCode { text: String },
     #[error("{text:?} is not a valid currency code (three letters, like \"USD\")")]
     BadCurrencyCode { text: String },
+    #[error("{text:?} is not a valid request key (1 to 100 printable ASCII characters)")]
+    BadRequestKey { text: String },
+    #[error("request key {key:?} was already used for a different request")]
+    RequestKeyReused { key: String },
     #[error("page size {limit} is out of range 1..={limit_max}")]
     BadPageSize { limit: usize, limit_max: usize },
     #[error("{text:?} is not a known {what}")]
@@ -98,6 +105,8 @@ impl InvalidInput {
             InvalidInput::BadLanguageCode { .. } => "invalid.language_code",
             InvalidInput::BadCurrencyCode { .. } => "invalid.currency_code",
             InvalidInput::BadPageSize { .. } => "invalid.page_size",
+            InvalidInput::BadRequestKey { .. } => "invalid.request_key",
+            InvalidInput::RequestKeyReused { .. } => "invalid.request_key_reused",
             InvalidInput::UnknownName { .. } => "invalid.unknown_name",
             InvalidInput::Unchanged { .. } => "invalid.unchanged",
             InvalidInput::Amount { source, .. } => source.kind(),
@@ -121,6 +130,8 @@ pub enum Denied {
     CannotGrant { actor_role: Role, role: Role },
     #[error("you can't {what} yourself")]
     SelfAction { what: &'static str },
+    #[error("only a registered user can do this, not a system identity")]
+    NotAUser,
 }
 
 impl Denied {
@@ -132,6 +143,7 @@ impl Denied {
             Denied::CannotManage { .. } => "denied.cannot_manage",
             Denied::CannotGrant { .. } => "denied.cannot_grant",
             Denied::SelfAction { .. } => "denied.self_action",
+            Denied::NotAUser => "denied.not_a_user",
         }
     }
 }

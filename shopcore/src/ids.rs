@@ -265,3 +265,41 @@ sequential_id!(
     PaymentMethodId,
     "payment method id"
 );
+sequential_id!(
+    /// A wallet top-up request, numbered by the shop from 1.
+    TopupId,
+    "top-up id"
+);
+
+/// A caller-chosen key that makes a money-moving call idempotent: the same key with the
+/// same request returns the first result without a second effect; with a different request
+/// it is refused. Frontends use something unique per intent (a Telegram update id, a
+/// callback query id). 1 to 100 printable ASCII characters; scoped to the actor.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RequestKey(String);
+
+impl RequestKey {
+    pub const CHARS_MAX: usize = 100;
+
+    pub fn new(text: &str) -> Result<RequestKey, InvalidInput> {
+        let ok = !text.is_empty()
+            && text.len() <= Self::CHARS_MAX
+            && text.bytes().all(|b| b.is_ascii_graphic());
+        if !ok {
+            return Err(InvalidInput::BadRequestKey {
+                text: text.chars().take(40).collect(),
+            });
+        }
+        Ok(RequestKey(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RequestKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

@@ -41,6 +41,7 @@ pub mod error;
 pub mod ids;
 pub mod money;
 pub mod payment_methods;
+mod requests;
 pub mod roles;
 pub mod settings;
 mod shop;
@@ -48,6 +49,7 @@ mod store;
 pub mod text;
 pub mod users;
 pub mod verify;
+pub mod wallet;
 
 pub use audit::{ActorRef, AuditAction, AuditCursor, AuditEntry, AuditPage, AuditQuery, Target};
 pub use catalog::{
@@ -59,7 +61,8 @@ pub use config::{Config, Durability};
 pub use currency::{Currency, CurrencyError};
 pub use error::{Denied, Error, InvalidInput, ModeError, Result, StoreError, UserError};
 pub use ids::{
-    CategoryId, CurrencyCode, LanguageCode, PaymentMethodId, ProductId, UserId, Username,
+    CategoryId, CurrencyCode, LanguageCode, PaymentMethodId, ProductId, RequestKey, TopupId,
+    UserId, Username,
 };
 pub use money::{AmountError, Money};
 pub use payment_methods::{
@@ -71,6 +74,10 @@ pub use shop::{Actor, Shop};
 pub use store::SCHEMA_VERSION;
 pub use users::{Registration, User, UserFilter, UserPage};
 pub use verify::VerifyReport;
+pub use wallet::{
+    LedgerEntry, LedgerKind, LedgerPage, LedgerRef, Proof, Topup, TopupRequest, TopupStatus,
+    Wallet, WalletError,
+};
 
 impl Shop {
     /// Reads the audit log, newest first (`view_audit_logs`).

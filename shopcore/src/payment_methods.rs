@@ -139,7 +139,6 @@ pub(crate) fn load(tx: &Tx<'_>, id: PaymentMethodId) -> Result<PaymentMethod> {
 }
 
 /// A method that new payments may use, inside a transaction.
-#[allow(dead_code)] // Used by top-ups and orders (next issues); tested through them.
 pub(crate) fn usable(tx: &Tx<'_>, id: PaymentMethodId) -> Result<PaymentMethod> {
     let method = load(tx, id)?;
     if method.deleted_at.is_some() {
@@ -153,7 +152,6 @@ pub(crate) fn usable(tx: &Tx<'_>, id: PaymentMethodId) -> Result<PaymentMethod> 
 
 /// Changes a method's pending-use count (top-ups and unpaid orders call this in their own
 /// transactions).
-#[allow(dead_code)] // Used by top-ups and orders (next issues).
 pub(crate) fn adjust_pending(
     tx: &Tx<'_>,
     id: PaymentMethodId,

@@ -21,6 +21,14 @@ pub struct Shop {
     pub(crate) store: Store,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings_cache: RwLock<Settings>,
+    pub(crate) pending_topups_max: u32,
+}
+
+impl Drop for Shop {
+    fn drop(&mut self) {
+        // Make a clean close durable under every policy (`Background` included).
+        let _ = self.store.flush();
+    }
 }
 
 /// Someone acting on the shop. Only the shop makes these ([`Shop::actor`],
@@ -56,6 +64,7 @@ impl Shop {
             store,
             clock: config.clock.clone(),
             settings_cache: RwLock::new(Settings::default()),
+            pending_topups_max: config.pending_topups_per_user_max,
         };
         shop.load_settings_cache()?;
         shop.bootstrap_super_admins(&config.super_admins)?;

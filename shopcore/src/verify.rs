@@ -39,6 +39,7 @@ impl Shop {
         problems.extend(crate::users::verify(&self.store)?);
         problems.extend(crate::audit::verify(&self.store)?);
         problems.extend(crate::catalog::verify(&self.store)?);
+        problems.extend(crate::wallet::verify(&self.store)?);
         Ok(VerifyReport { problems })
     }
 

@@ -11,3 +11,5 @@ mod payment_methods;
 mod storage;
 mod tidy;
 mod users_and_roles;
+mod wallet;
+mod wallet_model;

@@ -51,10 +51,17 @@ pub(crate) enum Table {
     Codes,
     CodesByHash,
     PaymentMethods,
+    Wallets,
+    Ledger,
+    LedgerByUser,
+    Topups,
+    TopupsByStatus,
+    TopupsByUser,
+    RequestKeys,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 19] = [
+    pub(crate) const ALL: [Table; 26] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -74,6 +81,13 @@ impl Table {
         Table::Codes,
         Table::CodesByHash,
         Table::PaymentMethods,
+        Table::Wallets,
+        Table::Ledger,
+        Table::LedgerByUser,
+        Table::Topups,
+        Table::TopupsByStatus,
+        Table::TopupsByUser,
+        Table::RequestKeys,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -97,6 +111,13 @@ impl Table {
             Table::Codes => "codes",
             Table::CodesByHash => "codes_by_hash",
             Table::PaymentMethods => "payment_methods",
+            Table::Wallets => "wallets",
+            Table::Ledger => "ledger",
+            Table::LedgerByUser => "ledger_by_user",
+            Table::Topups => "topups",
+            Table::TopupsByStatus => "topups_by_status",
+            Table::TopupsByUser => "topups_by_user",
+            Table::RequestKeys => "request_keys",
         }
     }
 
@@ -116,6 +137,8 @@ pub(crate) enum Counter {
     CategorySeq,
     ProductSeq,
     PaymentMethodSeq,
+    LedgerSeq,
+    TopupSeq,
 }
 
 impl Counter {
@@ -126,6 +149,8 @@ impl Counter {
             Counter::CategorySeq => b"category_seq",
             Counter::ProductSeq => b"product_seq",
             Counter::PaymentMethodSeq => b"payment_method_seq",
+            Counter::LedgerSeq => b"ledger_seq",
+            Counter::TopupSeq => b"topup_seq",
         }
     }
 }

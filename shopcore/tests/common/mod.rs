@@ -140,3 +140,21 @@ pub fn new_method(name: &str, currency: &str, min: &str, max: &str) -> shopcore:
         active: true,
     }
 }
+
+pub fn key(text: &str) -> shopcore::RequestKey {
+    shopcore::RequestKey::new(text).expect("request key")
+}
+
+/// A shopper's top-up request with a text proof.
+pub fn topup_request(
+    method: shopcore::PaymentMethodId,
+    amount: &str,
+    request_key: &str,
+) -> shopcore::TopupRequest {
+    shopcore::TopupRequest {
+        method,
+        amount: money(amount),
+        proof: shopcore::Proof::Text(format!("txn {request_key}")),
+        key: key(request_key),
+    }
+}

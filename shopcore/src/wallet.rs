@@ -1,0 +1,1043 @@
+//! Wallets: each user's USD balance, the financial ledger every balance change is written
+//! to, top-up requests and their review, and staff adjustments.
+//!
+//! Invariants (checked by `Shop::verify`): a balance never goes negative; it equals the sum
+//! of the user's ledger entries, whose before/after amounts form an unbroken chain; every
+//! approved top-up has exactly one TOPUP entry, pending and rejected ones none; ledger
+//! entries are never edited or deleted (mistakes are corrected by new entries).
+
+use crate::Shop;
+use crate::audit::{self, ActorRef, AuditAction, Detail, Outcome, Record, Target};
+use crate::clock::Timestamp;
+use crate::currency::{self, USD_DECIMALS};
+use crate::error::{Denied, Error, InvalidInput, Result};
+use crate::ids::{CurrencyCode, PaymentMethodId, RequestKey, TopupId, UserId};
+use crate::money::{AmountError, Money};
+use crate::payment_methods;
+use crate::requests::{self, RequestOutcome};
+use crate::roles::{Permission, can_manage_user, has_permission};
+use crate::settings::refuse_in_emergency;
+use crate::shop::{Actor, require, role_of};
+use crate::store::{Counter, StoreError, Table, Tx, key};
+use crate::text::{self, TextRule};
+use crate::users;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Bound;
+
+/// The highest balance a wallet may hold, in USD.
+pub const BALANCE_MAX_USD: i64 = 1_000_000;
+/// The largest single adjustment, in USD.
+pub const ADJUSTMENT_MAX_USD: i64 = 100_000;
+pub const PROOF_TEXT: TextRule = TextRule::multi_line("payment proof", 500);
+pub const PROOF_FILE: TextRule = TextRule::single_line("proof file reference", 200);
+pub const PAGE_LIMIT_MAX: usize = 100;
+
+/// A user's wallet. Users with no wallet record have a zero balance.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wallet {
+    pub balance: Money,
+    /// Top-ups waiting for review.
+    pub pending_topups: u32,
+    /// Ledger entries written for this user, and the newest one.
+    pub entries: u64,
+    pub last_entry: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LedgerKind {
+    Topup,
+    Purchase,
+    Refund,
+    Adjustment,
+}
+
+impl LedgerKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LedgerKind::Topup => "TOPUP",
+            LedgerKind::Purchase => "PURCHASE",
+            LedgerKind::Refund => "REFUND",
+            LedgerKind::Adjustment => "ADJUSTMENT",
+        }
+    }
+}
+
+impl fmt::Display for LedgerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a ledger entry is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LedgerRef {
+    None,
+    Topup(TopupId),
+    Order(u64),
+}
+
+/// One balance change. Never edited or deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub seq: u64,
+    pub user: UserId,
+    /// Signed: credits are positive, debits negative.
+    pub amount: Money,
+    pub balance_before: Money,
+    pub balance_after: Money,
+    pub kind: LedgerKind,
+    pub reference: LedgerRef,
+    pub actor: ActorRef,
+    pub at: Timestamp,
+    /// The reason, for adjustments.
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TopupStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl TopupStatus {
+    fn code(self) -> u8 {
+        match self {
+            TopupStatus::Pending => 0,
+            TopupStatus::Approved => 1,
+            TopupStatus::Rejected => 2,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TopupStatus::Pending => "pending",
+            TopupStatus::Approved => "approved",
+            TopupStatus::Rejected => "rejected",
+        }
+    }
+}
+
+impl fmt::Display for TopupStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the payer submits as proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Proof {
+    /// A transaction id or a note.
+    Text(String),
+    /// An opaque reference to a file the frontend stores (a Telegram `file_id`).
+    File {
+        reference: String,
+        caption: Option<String>,
+    },
+}
+
+impl Proof {
+    fn checked(&self) -> Result<Proof> {
+        Ok(match self {
+            Proof::Text(t) => Proof::Text(PROOF_TEXT.check(t)?),
+            Proof::File { reference, caption } => Proof::File {
+                reference: PROOF_FILE.check(reference)?,
+                caption: caption
+                    .as_deref()
+                    .filter(|c| !c.trim().is_empty())
+                    .map(|c| PROOF_TEXT.check(c))
+                    .transpose()?,
+            },
+        })
+    }
+}
+
+/// A top-up request and its review.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Topup {
+    pub id: TopupId,
+    pub user: UserId,
+    pub method: PaymentMethodId,
+    /// What the payer says they paid, in the method's currency.
+    pub amount: Money,
+    pub currency: CurrencyCode,
+    /// The rate used (units of `currency` per USD) when the request was made.
+    pub units_per_usd: Money,
+    /// What approval credits.
+    pub amount_usd: Money,
+    pub proof: Proof,
+    pub status: TopupStatus,
+    pub requested_at: Timestamp,
+    pub decided_at: Option<Timestamp>,
+    pub decided_by: Option<ActorRef>,
+    pub reject_reason: Option<String>,
+    /// The TOPUP ledger entry, once approved.
+    pub ledger_seq: Option<u64>,
+}
+
+/// A shopper's top-up request.
+#[derive(Clone, Debug)]
+pub struct TopupRequest {
+    pub method: PaymentMethodId,
+    /// In the method's currency.
+    pub amount: Money,
+    pub proof: Proof,
+    pub key: RequestKey,
+}
+
+#[derive(Clone, Debug)]
+pub struct LedgerPage {
+    pub entries: Vec<LedgerEntry>,
+    /// Pass as `before` for the next (older) page.
+    pub next: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WalletError {
+    #[error("the balance is {balance} USD, {needed} USD is needed")]
+    InsufficientBalance { balance: Money, needed: Money },
+    #[error("the balance would exceed the limit of {max} USD")]
+    BalanceLimit { max: Money },
+    #[error("top-up {id} does not exist")]
+    TopupNotFound { id: TopupId },
+    #[error("top-up {id} was already {status}")]
+    AlreadyDecided { id: TopupId, status: TopupStatus },
+    #[error("you already have {pending} top-ups waiting for review (the limit is {max})")]
+    TooManyPendingTopups { pending: u32, max: u32 },
+    #[error("{amount} {currency} is less than one cent in USD")]
+    RoundsToZero {
+        amount: Money,
+        currency: CurrencyCode,
+    },
+}
+
+impl WalletError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            WalletError::InsufficientBalance { .. } => "wallet.insufficient_balance",
+            WalletError::BalanceLimit { .. } => "wallet.balance_limit",
+            WalletError::TopupNotFound { .. } => "wallet.topup_not_found",
+            WalletError::AlreadyDecided { .. } => "wallet.already_decided",
+            WalletError::TooManyPendingTopups { .. } => "wallet.too_many_pending",
+            WalletError::RoundsToZero { .. } => "wallet.rounds_to_zero",
+        }
+    }
+}
+
+fn topup_status_key(status: TopupStatus, id: TopupId) -> Vec<u8> {
+    key::join(&[&[status.code()], &id.key()])
+}
+
+fn topup_user_key(user: UserId, id: TopupId) -> Vec<u8> {
+    key::join(&[&user.key(), &id.key()])
+}
+
+fn ledger_user_key(user: UserId, seq: u64) -> Vec<u8> {
+    key::join(&[&user.key(), &key::u64(seq)])
+}
+
+pub(crate) fn load_wallet(tx: &Tx<'_>, user: UserId) -> std::result::Result<Wallet, StoreError> {
+    Ok(tx.get(Table::Wallets, &user.key())?.unwrap_or_default())
+}
+
+/// Writes one balance change and its ledger entry inside the caller's transaction. Refuses
+/// to take a balance below zero or above the limit.
+pub(crate) fn post(
+    tx: &Tx<'_>,
+    user: UserId,
+    amount: Money,
+    kind: LedgerKind,
+    reference: LedgerRef,
+    actor: &ActorRef,
+    note: Option<String>,
+) -> Result<LedgerEntry> {
+    let mut wallet = load_wallet(tx, user)?;
+    let before = wallet.balance;
+    let after = before
+        .checked_add(amount)
+        .ok_or(WalletError::BalanceLimit {
+            max: Money::units(BALANCE_MAX_USD),
+        })?;
+    if after.is_negative() {
+        return Err(WalletError::InsufficientBalance {
+            balance: before,
+            needed: amount.negated(),
+        }
+        .into());
+    }
+    if after > Money::units(BALANCE_MAX_USD) {
+        return Err(WalletError::BalanceLimit {
+            max: Money::units(BALANCE_MAX_USD),
+        }
+        .into());
+    }
+    let seq = tx.next_id(Counter::LedgerSeq)?;
+    let entry = LedgerEntry {
+        seq,
+        user,
+        amount,
+        balance_before: before,
+        balance_after: after,
+        kind,
+        reference,
+        actor: actor.clone(),
+        at: tx.now,
+        note,
+    };
+    tx.put(Table::Ledger, &key::u64(seq), &entry)?;
+    tx.put_key(Table::LedgerByUser, &ledger_user_key(user, seq))?;
+    wallet.balance = after;
+    wallet.entries += 1;
+    wallet.last_entry = Some(seq);
+    tx.put(Table::Wallets, &user.key(), &wallet)?;
+    Ok(entry)
+}
+
+fn load_topup(tx: &Tx<'_>, id: TopupId) -> Result<Topup> {
+    tx.get(Table::Topups, &id.key())?
+        .ok_or_else(|| WalletError::TopupNotFound { id }.into())
+}
+
+fn save_topup(
+    tx: &Tx<'_>,
+    before: Option<&Topup>,
+    topup: &Topup,
+) -> std::result::Result<(), StoreError> {
+    if let Some(b) = before {
+        tx.remove(Table::TopupsByStatus, &topup_status_key(b.status, b.id))?;
+    } else {
+        tx.put_key(Table::TopupsByUser, &topup_user_key(topup.user, topup.id))?;
+    }
+    tx.put_key(
+        Table::TopupsByStatus,
+        &topup_status_key(topup.status, topup.id),
+    )?;
+    tx.put(Table::Topups, &topup.id.key(), topup)
+}
+
+/// Leaves the pending state: the wallet's and the method's pending counts drop.
+fn settle_pending(tx: &Tx<'_>, topup: &Topup) -> std::result::Result<(), StoreError> {
+    let mut wallet = load_wallet(tx, topup.user)?;
+    wallet.pending_topups = wallet.pending_topups.saturating_sub(1);
+    tx.put(Table::Wallets, &topup.user.key(), &wallet)?;
+    payment_methods::adjust_pending(tx, topup.method, -1)
+}
+
+fn replayed_topup(tx: &Tx<'_>, outcome: RequestOutcome) -> Result<Topup> {
+    match outcome {
+        RequestOutcome::Topup(id) => load_topup(tx, id),
+        RequestOutcome::LedgerEntry(_) => Err(Error::from(StoreError::Corrupt {
+            table: Table::RequestKeys.name(),
+            key: "(request)".into(),
+            reason: "a top-up request key remembers a ledger entry".into(),
+        })),
+    }
+}
+
+fn check_adjustment(amount: Money) -> Result<Money> {
+    let magnitude = if amount.is_negative() {
+        amount.negated()
+    } else {
+        amount
+    };
+    magnitude
+        .check(USD_DECIMALS, Money::units(ADJUSTMENT_MAX_USD))
+        .map_err(|source| InvalidInput::Amount {
+            what: "adjustment",
+            source,
+        })?;
+    Ok(amount)
+}
+
+impl Shop {
+    /// A shopper asks to top up their wallet through a payment method. The amount is in the
+    /// method's currency and within its limits; the request records the rate used and the
+    /// USD amount approval will credit. Idempotent by `request.key`.
+    pub fn request_topup(&self, actor: &Actor, request: &TopupRequest) -> Result<Topup> {
+        let user = actor.user_id().ok_or(Denied::NotAUser)?;
+        let proof = request.proof.checked()?;
+        let fingerprint =
+            requests::fingerprint("request_topup", &(request.method, request.amount, &proof))?;
+        let pending_max = self.pending_topups_max;
+        self.transact(|tx| {
+            role_of(tx, actor)?;
+            if let Some(outcome) = requests::replayed(tx, actor.who(), &request.key, &fingerprint)?
+            {
+                return replayed_topup(tx, outcome);
+            }
+            refuse_in_emergency(tx)?;
+            let method = payment_methods::usable(tx, request.method)?;
+            let currency = currency::enabled(tx, &method.currency)?;
+            let amount = request
+                .amount
+                .check(currency.decimals, method.max_amount)
+                .map_err(|source| InvalidInput::Amount {
+                    what: "top-up amount",
+                    source,
+                })?;
+            if amount < method.min_amount {
+                return Err(InvalidInput::Amount {
+                    what: "top-up amount",
+                    source: AmountError::TooSmall {
+                        min: method.min_amount,
+                    },
+                }
+                .into());
+            }
+            let amount_usd = currency
+                .to_usd(amount)
+                .filter(|usd| usd.is_positive())
+                .ok_or_else(|| WalletError::RoundsToZero {
+                    amount,
+                    currency: currency.code.clone(),
+                })?;
+            let mut wallet = load_wallet(tx, user)?;
+            if wallet.pending_topups >= pending_max {
+                return Err(WalletError::TooManyPendingTopups {
+                    pending: wallet.pending_topups,
+                    max: pending_max,
+                }
+                .into());
+            }
+            wallet.pending_topups += 1;
+            tx.put(Table::Wallets, &user.key(), &wallet)?;
+            payment_methods::adjust_pending(tx, method.id, 1)?;
+            let id = TopupId::new(tx.next_id(Counter::TopupSeq)?)?;
+            let topup = Topup {
+                id,
+                user,
+                method: method.id,
+                amount,
+                currency: currency.code.clone(),
+                units_per_usd: currency.units_per_usd,
+                amount_usd,
+                proof: proof.clone(),
+                status: TopupStatus::Pending,
+                requested_at: tx.now,
+                decided_at: None,
+                decided_by: None,
+                reject_reason: None,
+                ledger_seq: None,
+            };
+            save_topup(tx, None, &topup)?;
+            requests::remember(
+                tx,
+                actor.who(),
+                &request.key,
+                fingerprint,
+                RequestOutcome::Topup(id),
+            )?;
+            audit::append(
+                tx,
+                Record {
+                    actor: actor.who(),
+                    action: AuditAction::RequestDeposit,
+                    target: Target::Topup(id),
+                    details: vec![
+                        Detail::noted("amount", currency.format(amount)),
+                        Detail::noted("amount_usd", amount_usd),
+                        Detail::noted("units_per_usd", currency.units_per_usd),
+                        Detail::noted("method", method.id),
+                    ],
+                    outcome: Outcome::Done,
+                },
+            )?;
+            Ok(topup)
+        })
+    }
+
+    /// Staff approve a pending top-up (`review_topups`): the wallet is credited with the
+    /// recorded USD amount (a TOPUP ledger entry), audited `APPROVE_DEPOSIT`. A top-up is
+    /// decided once; later attempts get `AlreadyDecided`. Nobody reviews their own top-up.
+    pub fn approve_topup(&self, actor: &Actor, id: TopupId, key: &RequestKey) -> Result<Topup> {
+        let fingerprint = requests::fingerprint("approve_topup", &id)?;
+        self.audited(
+            actor,
+            AuditAction::ApproveDeposit,
+            Target::Topup(id),
+            |tx| {
+                require(tx, actor, Permission::ReviewTopups)?;
+                if let Some(outcome) = requests::replayed(tx, actor.who(), key, &fingerprint)? {
+                    return replayed_topup(tx, outcome);
+                }
+                refuse_in_emergency(tx)?;
+                let before = self.pending_for_review(tx, actor, id)?;
+                let entry = post(
+                    tx,
+                    before.user,
+                    before.amount_usd,
+                    LedgerKind::Topup,
+                    LedgerRef::Topup(id),
+                    actor.who(),
+                    None,
+                )?;
+                let mut topup = before.clone();
+                topup.status = TopupStatus::Approved;
+                topup.decided_at = Some(tx.now);
+                topup.decided_by = Some(actor.who().clone());
+                topup.ledger_seq = Some(entry.seq);
+                save_topup(tx, Some(&before), &topup)?;
+                settle_pending(tx, &topup)?;
+                requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Topup(id))?;
+                audit::append(
+                    tx,
+                    Record {
+                        actor: actor.who(),
+                        action: AuditAction::ApproveDeposit,
+                        target: Target::Topup(id),
+                        details: vec![
+                            Detail::noted("user", topup.user),
+                            Detail::noted("amount_usd", topup.amount_usd),
+                            Detail::changed("balance", entry.balance_before, entry.balance_after),
+                            Detail::noted("ledger_seq", entry.seq),
+                        ],
+                        outcome: Outcome::Done,
+                    },
+                )?;
+                Ok(topup)
+            },
+        )
+    }
+
+    /// Staff reject a pending top-up with a reason (`review_topups`), audited
+    /// `REJECT_DEPOSIT`. Nothing is credited.
+    pub fn reject_topup(
+        &self,
+        actor: &Actor,
+        id: TopupId,
+        reason: &str,
+        key: &RequestKey,
+    ) -> Result<Topup> {
+        let reason = self.validated(
+            actor,
+            AuditAction::RejectDeposit,
+            Target::Topup(id),
+            Permission::ReviewTopups,
+            text::REASON.check(reason).map_err(Error::from),
+        )?;
+        let fingerprint = requests::fingerprint("reject_topup", &(id, &reason))?;
+        self.audited(actor, AuditAction::RejectDeposit, Target::Topup(id), |tx| {
+            require(tx, actor, Permission::ReviewTopups)?;
+            if let Some(outcome) = requests::replayed(tx, actor.who(), key, &fingerprint)? {
+                return replayed_topup(tx, outcome);
+            }
+            refuse_in_emergency(tx)?;
+            let before = self.pending_for_review(tx, actor, id)?;
+            let mut topup = before.clone();
+            topup.status = TopupStatus::Rejected;
+            topup.decided_at = Some(tx.now);
+            topup.decided_by = Some(actor.who().clone());
+            topup.reject_reason = Some(reason.clone());
+            save_topup(tx, Some(&before), &topup)?;
+            settle_pending(tx, &topup)?;
+            requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Topup(id))?;
+            audit::append(
+                tx,
+                Record {
+                    actor: actor.who(),
+                    action: AuditAction::RejectDeposit,
+                    target: Target::Topup(id),
+                    details: vec![
+                        Detail::noted("user", topup.user),
+                        Detail::noted("amount_usd", topup.amount_usd),
+                        Detail::noted("reason", &reason),
+                    ],
+                    outcome: Outcome::Done,
+                },
+            )?;
+            Ok(topup)
+        })
+    }
+
+    fn pending_for_review(&self, tx: &Tx<'_>, actor: &Actor, id: TopupId) -> Result<Topup> {
+        let topup = load_topup(tx, id)?;
+        if actor.user_id() == Some(topup.user) {
+            return Err(Denied::SelfAction {
+                what: "review a top-up of",
+            }
+            .into());
+        }
+        if topup.status != TopupStatus::Pending {
+            return Err(WalletError::AlreadyDecided {
+                id,
+                status: topup.status,
+            }
+            .into());
+        }
+        Ok(topup)
+    }
+
+    /// Staff credit (positive `amount`) or debit (negative) a user's balance with a reason
+    /// (`manage_users`; the actor must outrank the user; not their own). A debit can't take
+    /// the balance below zero. Audited `ADJUST_BALANCE`; idempotent by `key`.
+    pub fn adjust_balance(
+        &self,
+        actor: &Actor,
+        target: UserId,
+        amount: Money,
+        reason: &str,
+        key: &RequestKey,
+    ) -> Result<LedgerEntry> {
+        let (amount, reason) = self.validated(
+            actor,
+            AuditAction::AdjustBalance,
+            Target::User(target),
+            Permission::ManageUsers,
+            (|| Ok((check_adjustment(amount)?, text::REASON.check(reason)?)))(),
+        )?;
+        let fingerprint = requests::fingerprint("adjust_balance", &(target, amount, &reason))?;
+        self.audited(
+            actor,
+            AuditAction::AdjustBalance,
+            Target::User(target),
+            |tx| {
+                let actor_role = require(tx, actor, Permission::ManageUsers)?;
+                if let Some(outcome) = requests::replayed(tx, actor.who(), key, &fingerprint)? {
+                    return match outcome {
+                        RequestOutcome::LedgerEntry(seq) => tx
+                            .get::<LedgerEntry>(Table::Ledger, &key::u64(seq))?
+                            .ok_or_else(|| {
+                                Error::from(StoreError::Corrupt {
+                                    table: Table::Ledger.name(),
+                                    key: key::hex(&key::u64(seq)),
+                                    reason: "a request key names a missing ledger entry".into(),
+                                })
+                            }),
+                        RequestOutcome::Topup(_) => Err(InvalidInput::RequestKeyReused {
+                            key: key.to_string(),
+                        }
+                        .into()),
+                    };
+                }
+                refuse_in_emergency(tx)?;
+                if actor.user_id() == Some(target) {
+                    return Err(Denied::SelfAction {
+                        what: "adjust the balance of",
+                    }
+                    .into());
+                }
+                let user = users::load(tx, target)?;
+                if !can_manage_user(actor_role, user.role) {
+                    return Err(Denied::CannotManage {
+                        actor_role,
+                        target_role: user.role,
+                    }
+                    .into());
+                }
+                let entry = post(
+                    tx,
+                    target,
+                    amount,
+                    LedgerKind::Adjustment,
+                    LedgerRef::None,
+                    actor.who(),
+                    Some(reason.clone()),
+                )?;
+                requests::remember(
+                    tx,
+                    actor.who(),
+                    key,
+                    fingerprint,
+                    RequestOutcome::LedgerEntry(entry.seq),
+                )?;
+                audit::append(
+                    tx,
+                    Record {
+                        actor: actor.who(),
+                        action: AuditAction::AdjustBalance,
+                        target: Target::User(target),
+                        details: vec![
+                            Detail::noted("amount_usd", amount),
+                            Detail::changed("balance", entry.balance_before, entry.balance_after),
+                            Detail::noted("reason", &reason),
+                            Detail::noted("ledger_seq", entry.seq),
+                        ],
+                        outcome: Outcome::Done,
+                    },
+                )?;
+                Ok(entry)
+            },
+        )
+    }
+
+    /// A user's wallet (a zero wallet for users who never had money).
+    pub fn wallet(&self, user: UserId) -> Result<Wallet> {
+        Ok(self
+            .store
+            .read(Table::Wallets, &user.key())?
+            .unwrap_or_default())
+    }
+
+    /// A user's balance in USD.
+    pub fn balance(&self, user: UserId) -> Result<Money> {
+        Ok(self.wallet(user)?.balance)
+    }
+
+    /// A user's ledger, newest first, a page at a time. The user sees their own; staff with
+    /// `view_users` see anyone's.
+    pub fn ledger(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<LedgerPage> {
+        check_limit(limit)?;
+        self.own_or(actor, user, Permission::ViewUsers)?;
+        let prefix = user.key();
+        let upper = match before {
+            Some(seq) => Bound::Excluded(ledger_user_key(user, seq)),
+            None => key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
+        };
+        let mut entries = Vec::new();
+        let mut more = false;
+        for item in self.store.keys(
+            Table::LedgerByUser,
+            Bound::Included(prefix.to_vec()),
+            upper,
+            true,
+        ) {
+            let k = item?;
+            if entries.len() == limit {
+                more = true;
+                break;
+            }
+            let seq = key::read_u64(&k, 8).unwrap_or(0);
+            if let Some(entry) = self
+                .store
+                .read::<LedgerEntry>(Table::Ledger, &key::u64(seq))?
+            {
+                entries.push(entry);
+            }
+        }
+        let next = if more {
+            entries.last().map(|e| e.seq)
+        } else {
+            None
+        };
+        Ok(LedgerPage { entries, next })
+    }
+
+    /// One top-up: its owner or staff with `review_topups` may look.
+    pub fn topup(&self, actor: &Actor, id: TopupId) -> Result<Topup> {
+        let topup: Topup = self
+            .store
+            .read(Table::Topups, &id.key())?
+            .ok_or(WalletError::TopupNotFound { id })?;
+        self.own_or(actor, topup.user, Permission::ReviewTopups)?;
+        Ok(topup)
+    }
+
+    /// The review queue: pending top-ups, oldest first (`review_topups`).
+    pub fn pending_topups(
+        &self,
+        actor: &Actor,
+        after: Option<TopupId>,
+        limit: usize,
+    ) -> Result<Vec<Topup>> {
+        check_limit(limit)?;
+        self.transact(|tx| require(tx, actor, Permission::ReviewTopups).map(|_| ()))?;
+        let prefix = [TopupStatus::Pending.code()];
+        let lower = match after {
+            Some(id) => Bound::Excluded(topup_status_key(TopupStatus::Pending, id)),
+            None => Bound::Included(prefix.to_vec()),
+        };
+        let upper = key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
+        let mut out = Vec::new();
+        for item in self
+            .store
+            .keys(Table::TopupsByStatus, lower, upper, false)
+            .take(limit)
+        {
+            let k = item?;
+            let Some(id) = key::read_u64(&k, 1).and_then(|raw| TopupId::new(raw).ok()) else {
+                continue;
+            };
+            if let Some(topup) = self.store.read::<Topup>(Table::Topups, &id.key())? {
+                out.push(topup);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A user's top-ups, newest first. The user sees their own; staff with `view_users` too.
+    pub fn topups_of(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        before: Option<TopupId>,
+        limit: usize,
+    ) -> Result<Vec<Topup>> {
+        check_limit(limit)?;
+        self.own_or(actor, user, Permission::ViewUsers)?;
+        let prefix = user.key();
+        let upper = match before {
+            Some(id) => Bound::Excluded(topup_user_key(user, id)),
+            None => key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
+        };
+        let mut out = Vec::new();
+        for item in self
+            .store
+            .keys(
+                Table::TopupsByUser,
+                Bound::Included(prefix.to_vec()),
+                upper,
+                true,
+            )
+            .take(limit)
+        {
+            let k = item?;
+            let Some(id) = key::read_u64(&k, 8).and_then(|raw| TopupId::new(raw).ok()) else {
+                continue;
+            };
+            if let Some(topup) = self.store.read::<Topup>(Table::Topups, &id.key())? {
+                out.push(topup);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Allows the user themselves, or staff holding `permission`.
+    fn own_or(&self, actor: &Actor, user: UserId, permission: Permission) -> Result<()> {
+        self.transact(|tx| {
+            let role = role_of(tx, actor)?;
+            if actor.user_id() == Some(user) || has_permission(role, permission) {
+                Ok(())
+            } else {
+                Err(Denied::MissingPermission { role, permission }.into())
+            }
+        })
+    }
+}
+
+fn check_limit(limit: usize) -> Result<()> {
+    if limit == 0 || limit > PAGE_LIMIT_MAX {
+        return Err(InvalidInput::BadPageSize {
+            limit,
+            limit_max: PAGE_LIMIT_MAX,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Recomputes balances from the ledger and top-ups and compares with what is stored.
+pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<String>, StoreError> {
+    let mut problems = Vec::new();
+    // Walk the ledger in order, replaying each user's chain.
+    let mut replayed: BTreeMap<UserId, (Money, u64, Option<u64>)> = BTreeMap::new();
+    let mut by_kind: BTreeMap<&'static str, Money> = BTreeMap::new();
+    let mut topup_entries: BTreeMap<TopupId, Vec<LedgerEntry>> = BTreeMap::new();
+    let mut expected_seq = 1u64;
+    for item in store.range::<LedgerEntry>(Table::Ledger, Bound::Unbounded, Bound::Unbounded, false)
+    {
+        let (k, entry) = match item {
+            Ok(pair) => pair,
+            Err(e) => {
+                problems.push(format!("wallet: unreadable ledger entry: {e}"));
+                continue;
+            }
+        };
+        if key::read_u64(&k, 0) != Some(entry.seq) || entry.seq != expected_seq {
+            problems.push(format!(
+                "wallet: ledger entry {} out of sequence (expected {expected_seq})",
+                entry.seq
+            ));
+        }
+        expected_seq = entry.seq.saturating_add(1);
+        let state = replayed.entry(entry.user).or_insert((Money::ZERO, 0, None));
+        if entry.balance_before != state.0 {
+            problems.push(format!(
+                "wallet: ledger entry {} of user {} starts at {} but the previous balance was {}",
+                entry.seq, entry.user, entry.balance_before, state.0
+            ));
+        }
+        if entry.balance_before.checked_add(entry.amount) != Some(entry.balance_after) {
+            problems.push(format!(
+                "wallet: ledger entry {} does not add up",
+                entry.seq
+            ));
+        }
+        if entry.balance_after.is_negative() {
+            problems.push(format!(
+                "wallet: ledger entry {} leaves a negative balance",
+                entry.seq
+            ));
+        }
+        state.0 = entry.balance_after;
+        state.1 += 1;
+        state.2 = Some(entry.seq);
+        let sum = by_kind.entry(entry.kind.name()).or_insert(Money::ZERO);
+        *sum = sum.checked_add(entry.amount).unwrap_or(*sum);
+        if let LedgerRef::Topup(id) = entry.reference {
+            topup_entries.entry(id).or_default().push(entry.clone());
+        }
+        if store
+            .read::<()>(Table::LedgerByUser, &ledger_user_key(entry.user, entry.seq))?
+            .is_none()
+        {
+            problems.push(format!(
+                "wallet: ledger entry {} missing from the user index",
+                entry.seq
+            ));
+        }
+    }
+    let ledger_count = expected_seq - 1;
+    if store.read_counter(Counter::LedgerSeq)? < ledger_count {
+        problems.push("wallet: ledger counter is behind the ledger".into());
+    }
+    if u64::try_from(store.len(Table::LedgerByUser)).unwrap_or(u64::MAX) != ledger_count {
+        problems.push("wallet: ledger user index and ledger differ in size".into());
+    }
+
+    // Top-ups: approved ones have exactly one matching TOPUP entry; others none.
+    let mut pending_per_user: BTreeMap<UserId, u32> = BTreeMap::new();
+    let mut pending_per_method: BTreeMap<PaymentMethodId, u64> = BTreeMap::new();
+    let mut approved_usd = Money::ZERO;
+    let mut topups = 0usize;
+    for item in store.range::<Topup>(Table::Topups, Bound::Unbounded, Bound::Unbounded, false) {
+        let (_, topup) = item?;
+        topups += 1;
+        let entries = topup_entries.remove(&topup.id).unwrap_or_default();
+        match topup.status {
+            TopupStatus::Approved => {
+                approved_usd = approved_usd
+                    .checked_add(topup.amount_usd)
+                    .unwrap_or(approved_usd);
+                let ok = entries.len() == 1
+                    && entries[0].kind == LedgerKind::Topup
+                    && entries[0].amount == topup.amount_usd
+                    && entries[0].user == topup.user
+                    && topup.ledger_seq == Some(entries[0].seq);
+                if !ok {
+                    problems.push(format!(
+                        "wallet: approved top-up {} has {} ledger entries, not exactly one matching TOPUP",
+                        topup.id,
+                        entries.len()
+                    ));
+                }
+            }
+            TopupStatus::Pending | TopupStatus::Rejected => {
+                if !entries.is_empty() || topup.ledger_seq.is_some() {
+                    problems.push(format!(
+                        "wallet: {} top-up {} has ledger entries",
+                        topup.status, topup.id
+                    ));
+                }
+                if topup.status == TopupStatus::Pending {
+                    *pending_per_user.entry(topup.user).or_default() += 1;
+                    *pending_per_method.entry(topup.method).or_default() += 1;
+                }
+            }
+        }
+        if store
+            .read::<()>(
+                Table::TopupsByStatus,
+                &topup_status_key(topup.status, topup.id),
+            )?
+            .is_none()
+            || store
+                .read::<()>(Table::TopupsByUser, &topup_user_key(topup.user, topup.id))?
+                .is_none()
+        {
+            problems.push(format!("wallet: top-up {} missing from an index", topup.id));
+        }
+    }
+    for id in topup_entries.keys() {
+        problems.push(format!(
+            "wallet: ledger entries refer to missing top-up {id}"
+        ));
+    }
+    if store.len(Table::TopupsByStatus) != topups || store.len(Table::TopupsByUser) != topups {
+        problems.push("wallet: top-up indexes and top-ups differ in size".into());
+    }
+
+    // Wallets against the replayed ledger.
+    let mut total_balances = Money::ZERO;
+    for item in store.range::<Wallet>(Table::Wallets, Bound::Unbounded, Bound::Unbounded, false) {
+        let (k, wallet) = item?;
+        let Some(user) = key::read_u64(&k, 0).and_then(|raw| UserId::new(raw).ok()) else {
+            problems.push(format!("wallet: bad wallet key {}", key::hex(&k)));
+            continue;
+        };
+        total_balances = total_balances
+            .checked_add(wallet.balance)
+            .unwrap_or(total_balances);
+        if wallet.balance.is_negative() {
+            problems.push(format!(
+                "wallet: user {user} has a negative balance {}",
+                wallet.balance
+            ));
+        }
+        let (ledger_balance, entries, last) =
+            replayed.remove(&user).unwrap_or((Money::ZERO, 0, None));
+        if wallet.balance != ledger_balance
+            || wallet.entries != entries
+            || wallet.last_entry != last
+        {
+            problems.push(format!(
+                "wallet: user {user} holds {} but the ledger sums to {ledger_balance}",
+                wallet.balance
+            ));
+        }
+        let pending = pending_per_user.remove(&user).unwrap_or(0);
+        if wallet.pending_topups != pending {
+            problems.push(format!(
+                "wallet: user {user} counts {} pending top-ups, there are {pending}",
+                wallet.pending_topups
+            ));
+        }
+    }
+    for (user, (balance, _, _)) in replayed {
+        problems.push(format!(
+            "wallet: user {user} has ledger entries (sum {balance}) but no wallet"
+        ));
+    }
+    for (user, n) in pending_per_user {
+        problems.push(format!(
+            "wallet: user {user} has {n} pending top-ups but no wallet"
+        ));
+    }
+    for item in store.range::<payment_methods::PaymentMethod>(
+        Table::PaymentMethods,
+        Bound::Unbounded,
+        Bound::Unbounded,
+        false,
+    ) {
+        let (_, method) = item?;
+        // Unpaid orders will add their uses here when orders exist.
+        let pending = pending_per_method.get(&method.id).copied().unwrap_or(0);
+        if method.pending_uses != pending {
+            problems.push(format!(
+                "wallet: payment method {} counts {} pending uses, there are {pending}",
+                method.id, method.pending_uses
+            ));
+        }
+    }
+
+    // Shop-wide conservation: balances = top-ups + adjustments - purchases + refunds.
+    let kind_sum = |kind: LedgerKind| by_kind.get(kind.name()).copied().unwrap_or(Money::ZERO);
+    if kind_sum(LedgerKind::Topup) != approved_usd {
+        problems.push(format!(
+            "wallet: TOPUP entries sum to {} but approved top-ups to {approved_usd}",
+            kind_sum(LedgerKind::Topup)
+        ));
+    }
+    let expected_total = [
+        LedgerKind::Topup,
+        LedgerKind::Adjustment,
+        LedgerKind::Purchase,
+        LedgerKind::Refund,
+    ]
+    .into_iter()
+    .try_fold(Money::ZERO, |acc, kind| acc.checked_add(kind_sum(kind)));
+    if expected_total != Some(total_balances) {
+        problems.push(format!(
+            "wallet: money is not conserved: balances total {total_balances}, the ledger says {expected_total:?}"
+        ));
+    }
+    Ok(problems)
+}
