@@ -5,7 +5,9 @@
 
 use crate::clock::Timestamp;
 use crate::error::InvalidInput;
-use crate::ids::{CategoryId, CurrencyCode, PaymentMethodId, ProductId, TopupId, UserId};
+use crate::ids::{
+    CategoryId, CouponCode, CurrencyCode, OrderId, PaymentMethodId, ProductId, TopupId, UserId,
+};
 use crate::store::{Counter, StoreError, Table, Tx, key};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -107,6 +109,14 @@ audit_actions! {
     RequestDeposit = 42 => "REQUEST_DEPOSIT",
     AdjustBalance = 43 => "ADJUST_BALANCE",
     FinalizeOrderCompleted = 50 => "FINALIZE_ORDER_COMPLETED",
+    FinalizeOrderFailed = 51 => "FINALIZE_ORDER_FAILED",
+    CreateOrder = 52 => "CREATE_ORDER",
+    CancelOrder = 53 => "CANCEL_ORDER",
+    ConfirmPayment = 54 => "CONFIRM_PAYMENT",
+    ExpireOrder = 55 => "EXPIRE_ORDER",
+    SupplierFallback = 56 => "SUPPLIER_FALLBACK",
+    CreateCoupon = 57 => "CREATE_COUPON",
+    UpdateCoupon = 58 => "UPDATE_COUPON",
     ViewStats = 60 => "VIEW_STATS",
 }
 
@@ -128,6 +138,8 @@ pub enum Target {
     Product(ProductId),
     PaymentMethod(PaymentMethodId),
     Topup(TopupId),
+    Order(OrderId),
+    Coupon(CouponCode),
 }
 
 impl fmt::Display for Target {
@@ -141,6 +153,8 @@ impl fmt::Display for Target {
             Target::Product(id) => write!(f, "product {id}"),
             Target::PaymentMethod(id) => write!(f, "payment method {id}"),
             Target::Topup(id) => write!(f, "top-up {id}"),
+            Target::Order(id) => write!(f, "order {id}"),
+            Target::Coupon(code) => write!(f, "coupon {code}"),
         }
     }
 }

@@ -543,9 +543,34 @@ fn adjust_product_count(
     tx.put(Table::Categories, &id.key(), &category)
 }
 
+/// Puts a code back into a product's pool (an order holding it failed or was cancelled).
+/// A code that is already back in the pool (uploaded again meanwhile) is not duplicated.
+pub(crate) fn return_code(
+    tx: &Tx<'_>,
+    product: &mut Product,
+    code: &str,
+) -> std::result::Result<(), StoreError> {
+    let hash_key = code_hash_key(product.id, code);
+    if tx.get::<u64>(Table::CodesByHash, &hash_key)?.is_some() {
+        return Ok(());
+    }
+    let slot = product.codes_tail;
+    product.codes_tail += 1;
+    tx.put(
+        Table::Codes,
+        &code_key(product.id, slot),
+        &StoredCode {
+            code: code.to_owned(),
+            added_at: tx.now,
+        },
+    )?;
+    tx.put(Table::CodesByHash, &hash_key, &slot)?;
+    product.codes_available += 1;
+    Ok(())
+}
+
 /// Takes the oldest code from a product's pool inside the caller's transaction (the order
 /// flow uses this). Returns `None` when the pool is empty.
-#[allow(dead_code)] // Used by the orders module (next issue); tested here.
 pub(crate) fn take_code(
     tx: &Tx<'_>,
     product: &mut Product,

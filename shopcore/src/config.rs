@@ -37,6 +37,12 @@ pub struct Config {
     pub super_admins: Vec<UserId>,
     /// How many top-ups one user may have waiting for review at once.
     pub pending_topups_per_user_max: u32,
+    /// How long an order paid through a payment method may wait for its payment.
+    pub unpaid_order_ttl_ms: i64,
+    /// Supplier attempts per order before staff take over.
+    pub supplier_attempts_max: u32,
+    /// The wait before the first supplier retry; it doubles with each attempt.
+    pub supplier_backoff_ms: i64,
 }
 
 impl Config {
@@ -67,6 +73,9 @@ impl Default for Config {
             clock: Arc::new(SystemClock),
             super_admins: Vec::new(),
             pending_topups_per_user_max: 3,
+            unpaid_order_ttl_ms: 30 * 60 * 1_000,
+            supplier_attempts_max: 3,
+            supplier_backoff_ms: 30 * 1_000,
         }
     }
 }

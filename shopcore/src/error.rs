@@ -27,6 +27,10 @@ pub enum Error {
     #[error(transparent)]
     Wallet(#[from] crate::wallet::WalletError),
     #[error(transparent)]
+    Coupon(#[from] crate::coupons::CouponError),
+    #[error(transparent)]
+    Order(#[from] crate::orders::OrderError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -44,6 +48,8 @@ impl Error {
             Error::Catalog(e) => e.kind(),
             Error::PaymentMethod(e) => e.kind(),
             Error::Wallet(e) => e.kind(),
+            Error::Coupon(e) => e.kind(),
+            Error::Order(e) => e.kind(),
             Error::Store(e) => e.kind(),
         }
     }
@@ -80,6 +86,8 @@ pub enum InvalidInput {
     BadRequestKey { text: String },
     #[error("request key {key:?} was already used for a different request")]
     RequestKeyReused { key: String },
+    #[error("{text:?} is not a valid coupon code (3 to 32 letters, digits, - or _)")]
+    BadCouponCode { text: String },
     #[error("page size {limit} is out of range 1..={limit_max}")]
     BadPageSize { limit: usize, limit_max: usize },
     #[error("{text:?} is not a known {what}")]
@@ -105,6 +113,7 @@ impl InvalidInput {
             InvalidInput::BadLanguageCode { .. } => "invalid.language_code",
             InvalidInput::BadCurrencyCode { .. } => "invalid.currency_code",
             InvalidInput::BadPageSize { .. } => "invalid.page_size",
+            InvalidInput::BadCouponCode { .. } => "invalid.coupon_code",
             InvalidInput::BadRequestKey { .. } => "invalid.request_key",
             InvalidInput::RequestKeyReused { .. } => "invalid.request_key_reused",
             InvalidInput::UnknownName { .. } => "invalid.unknown_name",

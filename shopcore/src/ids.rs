@@ -303,3 +303,39 @@ impl fmt::Display for RequestKey {
         f.write_str(&self.0)
     }
 }
+sequential_id!(
+    /// An order, numbered by the shop from 1.
+    OrderId,
+    "order id"
+);
+
+/// A coupon code: 3 to 32 characters of letters, digits, `-` and `_`, compared
+/// case-insensitively (stored upper-cased).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CouponCode(String);
+
+impl CouponCode {
+    pub fn parse(text: &str) -> Result<CouponCode, InvalidInput> {
+        let upper = text.trim().to_ascii_uppercase();
+        let ok = (3..=32).contains(&upper.len())
+            && upper
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !ok {
+            return Err(InvalidInput::BadCouponCode {
+                text: text.chars().take(40).collect(),
+            });
+        }
+        Ok(CouponCode(upper))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CouponCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

@@ -36,16 +36,19 @@ pub mod audit;
 pub mod catalog;
 pub mod clock;
 pub mod config;
+pub mod coupons;
 pub mod currency;
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod orders;
 pub mod payment_methods;
 mod requests;
 pub mod roles;
 pub mod settings;
 mod shop;
 mod store;
+pub mod supplier;
 pub mod text;
 pub mod users;
 pub mod verify;
@@ -58,13 +61,18 @@ pub use catalog::{
 };
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use config::{Config, Durability};
+pub use coupons::{Coupon, CouponError, CouponKind, CouponScope, NewCoupon};
 pub use currency::{Currency, CurrencyError};
 pub use error::{Denied, Error, InvalidInput, ModeError, Result, StoreError, UserError};
 pub use ids::{
-    CategoryId, CurrencyCode, LanguageCode, PaymentMethodId, ProductId, RequestKey, TopupId,
-    UserId, Username,
+    CategoryId, CouponCode, CurrencyCode, LanguageCode, OrderId, PaymentMethodId, ProductId,
+    RequestKey, TopupId, UserId, Username,
 };
 pub use money::{AmountError, Money};
+pub use orders::{
+    Fulfilment, Order, OrderError, OrderPage, OrderRequest, OrderStatus, Payment, PaymentChoice,
+    Quote, SupplierRun,
+};
 pub use payment_methods::{
     MethodFilter, NewPaymentMethod, PaymentMethod, PaymentMethodChange, PaymentMethodError,
 };
@@ -72,6 +80,7 @@ pub use roles::{Permission, Role};
 pub use settings::{FulfilmentMode, Settings, StoreState};
 pub use shop::{Actor, Shop};
 pub use store::SCHEMA_VERSION;
+pub use supplier::{Behaviour, ScriptedSupplier, Supplier, SupplierOrder, SupplierResult};
 pub use users::{Registration, User, UserFilter, UserPage};
 pub use verify::VerifyReport;
 pub use wallet::{

@@ -6,7 +6,7 @@
 use crate::audit::ActorRef;
 use crate::clock::Timestamp;
 use crate::error::{InvalidInput, Result};
-use crate::ids::{RequestKey, TopupId};
+use crate::ids::{OrderId, RequestKey, TopupId};
 use crate::store::{StoreError, Table, Tx, key};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -18,6 +18,8 @@ pub(crate) enum RequestOutcome {
     Topup(TopupId),
     /// A ledger entry was written (balance adjustments).
     LedgerEntry(u64),
+    /// An order was created or changed.
+    Order(OrderId),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -95,6 +95,15 @@ pub(crate) fn refuse_in_emergency(tx: &Tx<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Refuses new orders in maintenance and emergency modes.
+pub(crate) fn refuse_new_orders(tx: &Tx<'_>) -> Result<()> {
+    match load(tx)?.state {
+        StoreState::Open => Ok(()),
+        StoreState::Maintenance => Err(ModeError::Maintenance.into()),
+        StoreState::Emergency => Err(ModeError::Emergency.into()),
+    }
+}
+
 impl Shop {
     /// The current settings, from memory.
     pub fn settings(&self) -> Settings {

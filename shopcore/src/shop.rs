@@ -22,6 +22,15 @@ pub struct Shop {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings_cache: RwLock<Settings>,
     pub(crate) pending_topups_max: u32,
+    pub(crate) limits: Limits,
+}
+
+/// Timing limits copied from `Config` at open.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    pub(crate) unpaid_order_ttl_ms: i64,
+    pub(crate) supplier_attempts_max: u32,
+    pub(crate) supplier_backoff_ms: i64,
 }
 
 impl Drop for Shop {
@@ -65,6 +74,11 @@ impl Shop {
             clock: config.clock.clone(),
             settings_cache: RwLock::new(Settings::default()),
             pending_topups_max: config.pending_topups_per_user_max,
+            limits: Limits {
+                unpaid_order_ttl_ms: config.unpaid_order_ttl_ms.max(1),
+                supplier_attempts_max: config.supplier_attempts_max.max(1),
+                supplier_backoff_ms: config.supplier_backoff_ms.max(0),
+            },
         };
         shop.load_settings_cache()?;
         shop.bootstrap_super_admins(&config.super_admins)?;

@@ -464,18 +464,22 @@ impl Shop {
         })
     }
 
-    /// The acting user picks the currency prices are shown in. The code must be one the shop
-    /// accepts; until currencies are configured only the base currency (USD) is.
+    /// The acting user picks the currency prices are shown in; it must be a currency the
+    /// shop knows and has enabled.
     pub fn set_preferred_currency(&self, actor: &Actor, code: &str) -> Result<User> {
         let code = CurrencyCode::parse(code)?;
-        if code != CurrencyCode::usd() {
-            return Err(InvalidInput::UnknownName {
-                what: "currency",
-                text: code.to_string(),
-            }
-            .into());
-        }
-        self.update_own_profile(actor, |user| user.preferred_currency = Some(code.clone()))
+        let id = actor.user_id().ok_or(Denied::NotAUser)?;
+        self.transact(|tx| {
+            role_of(tx, actor)?;
+            refuse_in_emergency(tx)?;
+            crate::currency::enabled(tx, &code)?;
+            let before = load(tx, id)?;
+            let mut user = before.clone();
+            user.preferred_currency = Some(code.clone());
+            user.last_active_at = tx.now;
+            save(tx, Some(&before), &user)?;
+            Ok(user)
+        })
     }
 
     fn update_own_profile(&self, actor: &Actor, change: impl Fn(&mut User)) -> Result<User> {

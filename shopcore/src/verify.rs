@@ -40,6 +40,7 @@ impl Shop {
         problems.extend(crate::audit::verify(&self.store)?);
         problems.extend(crate::catalog::verify(&self.store)?);
         problems.extend(crate::wallet::verify(&self.store)?);
+        problems.extend(crate::orders::verify(&self.store)?);
         Ok(VerifyReport { problems })
     }
 

@@ -11,7 +11,7 @@ use crate::audit::{self, ActorRef, AuditAction, Detail, Outcome, Record, Target}
 use crate::clock::Timestamp;
 use crate::currency::{self, USD_DECIMALS};
 use crate::error::{Denied, Error, InvalidInput, Result};
-use crate::ids::{CurrencyCode, PaymentMethodId, RequestKey, TopupId, UserId};
+use crate::ids::{CurrencyCode, OrderId, PaymentMethodId, RequestKey, TopupId, UserId};
 use crate::money::{AmountError, Money};
 use crate::payment_methods;
 use crate::requests::{self, RequestOutcome};
@@ -45,12 +45,14 @@ pub struct Wallet {
     pub last_entry: Option<u64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum LedgerKind {
     Topup,
     Purchase,
     Refund,
     Adjustment,
+    /// Money received outside the bot for an order paid through a payment method.
+    Payment,
 }
 
 impl LedgerKind {
@@ -60,6 +62,7 @@ impl LedgerKind {
             LedgerKind::Purchase => "PURCHASE",
             LedgerKind::Refund => "REFUND",
             LedgerKind::Adjustment => "ADJUSTMENT",
+            LedgerKind::Payment => "PAYMENT",
         }
     }
 }
@@ -75,7 +78,7 @@ impl fmt::Display for LedgerKind {
 pub enum LedgerRef {
     None,
     Topup(TopupId),
-    Order(u64),
+    Order(OrderId),
 }
 
 /// One balance change. Never edited or deleted.
@@ -139,7 +142,7 @@ pub enum Proof {
 }
 
 impl Proof {
-    fn checked(&self) -> Result<Proof> {
+    pub(crate) fn checked(&self) -> Result<Proof> {
         Ok(match self {
             Proof::Text(t) => Proof::Text(PROOF_TEXT.check(t)?),
             Proof::File { reference, caption } => Proof::File {
@@ -329,10 +332,10 @@ fn settle_pending(tx: &Tx<'_>, topup: &Topup) -> std::result::Result<(), StoreEr
 fn replayed_topup(tx: &Tx<'_>, outcome: RequestOutcome) -> Result<Topup> {
     match outcome {
         RequestOutcome::Topup(id) => load_topup(tx, id),
-        RequestOutcome::LedgerEntry(_) => Err(Error::from(StoreError::Corrupt {
+        _ => Err(Error::from(StoreError::Corrupt {
             table: Table::RequestKeys.name(),
             key: "(request)".into(),
-            reason: "a top-up request key remembers a ledger entry".into(),
+            reason: "a top-up request key remembers something else".into(),
         })),
     }
 }
@@ -606,10 +609,12 @@ impl Shop {
                                     reason: "a request key names a missing ledger entry".into(),
                                 })
                             }),
-                        RequestOutcome::Topup(_) => Err(InvalidInput::RequestKeyReused {
-                            key: key.to_string(),
+                        RequestOutcome::Topup(_) | RequestOutcome::Order(_) => {
+                            Err(InvalidInput::RequestKeyReused {
+                                key: key.to_string(),
+                            }
+                            .into())
                         }
-                        .into()),
                     };
                 }
                 refuse_in_emergency(tx)?;
@@ -1001,6 +1006,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             "wallet: user {user} has {n} pending top-ups but no wallet"
         ));
     }
+    let awaiting_orders = crate::orders::awaiting_per_method(store)?;
     for item in store.range::<payment_methods::PaymentMethod>(
         Table::PaymentMethods,
         Bound::Unbounded,
@@ -1008,8 +1014,8 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         false,
     ) {
         let (_, method) = item?;
-        // Unpaid orders will add their uses here when orders exist.
-        let pending = pending_per_method.get(&method.id).copied().unwrap_or(0);
+        let pending = pending_per_method.get(&method.id).copied().unwrap_or(0)
+            + awaiting_orders.get(&method.id).copied().unwrap_or(0);
         if method.pending_uses != pending {
             problems.push(format!(
                 "wallet: payment method {} counts {} pending uses, there are {pending}",
@@ -1018,7 +1024,8 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         }
     }
 
-    // Shop-wide conservation: balances = top-ups + adjustments - purchases + refunds.
+    // Shop-wide conservation: balances = top-ups + outside payments + adjustments
+    // - purchases + refunds.
     let kind_sum = |kind: LedgerKind| by_kind.get(kind.name()).copied().unwrap_or(Money::ZERO);
     if kind_sum(LedgerKind::Topup) != approved_usd {
         problems.push(format!(
@@ -1028,6 +1035,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
     }
     let expected_total = [
         LedgerKind::Topup,
+        LedgerKind::Payment,
         LedgerKind::Adjustment,
         LedgerKind::Purchase,
         LedgerKind::Refund,

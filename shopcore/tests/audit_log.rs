@@ -137,7 +137,7 @@ fn tampered(tamper: impl FnOnce(&sled::Tree, u64)) -> Vec<String> {
     let crate::common::TestShop { shop, clock, dir } = t;
     drop(shop);
     {
-        let db = sled::open(dir.path().join("shop.db")).unwrap();
+        let db = crate::common::raw_sled(&dir.path().join("shop.db"));
         tamper(&db.open_tree("audit").unwrap(), last);
         db.flush().unwrap();
     }

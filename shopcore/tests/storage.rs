@@ -46,7 +46,7 @@ fn raw_db(
 ) {
     let TestShop { shop, clock, dir } = t;
     drop(shop);
-    let db = sled::open(dir.path().join("shop.db")).expect("raw open");
+    let db = crate::common::raw_sled(&dir.path().join("shop.db"));
     (db, dir, clock)
 }
 
@@ -71,7 +71,7 @@ fn a_newer_schema_is_refused_and_left_alone() {
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains("newer version of shopcore"));
-    let db = sled::open(dir.path().join("shop.db")).unwrap();
+    let db = crate::common::raw_sled(&dir.path().join("shop.db"));
     let stored = db
         .open_tree("meta")
         .unwrap()
@@ -90,7 +90,7 @@ fn a_foreign_database_is_not_taken_over() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("other.db");
     {
-        let db = sled::open(&path).unwrap();
+        let db = crate::common::raw_sled(&path);
         db.open_tree("something_else")
             .unwrap()
             .insert("k", "v")

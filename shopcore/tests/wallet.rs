@@ -673,7 +673,7 @@ fn verify_catches_a_tampered_balance() {
     let crate::common::TestShop { shop, clock, dir } = t;
     drop(shop);
     {
-        let db = sled::open(dir.path().join("shop.db")).unwrap();
+        let db = crate::common::raw_sled(&dir.path().join("shop.db"));
         let wallets = db.open_tree("wallets").unwrap();
         let k = 10u64.to_be_bytes();
         let (mut wallet, _): (shopcore::Wallet, usize) = bincode::serde::decode_from_slice(

@@ -58,10 +58,16 @@ pub(crate) enum Table {
     TopupsByStatus,
     TopupsByUser,
     RequestKeys,
+    Orders,
+    OrdersByStatus,
+    OrdersByUser,
+    OpenOrders,
+    Coupons,
+    CouponUses,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 26] = [
+    pub(crate) const ALL: [Table; 32] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -88,6 +94,12 @@ impl Table {
         Table::TopupsByStatus,
         Table::TopupsByUser,
         Table::RequestKeys,
+        Table::Orders,
+        Table::OrdersByStatus,
+        Table::OrdersByUser,
+        Table::OpenOrders,
+        Table::Coupons,
+        Table::CouponUses,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -118,6 +130,12 @@ impl Table {
             Table::TopupsByStatus => "topups_by_status",
             Table::TopupsByUser => "topups_by_user",
             Table::RequestKeys => "request_keys",
+            Table::Orders => "orders",
+            Table::OrdersByStatus => "orders_by_status",
+            Table::OrdersByUser => "orders_by_user",
+            Table::OpenOrders => "open_orders",
+            Table::Coupons => "coupons",
+            Table::CouponUses => "coupon_uses",
         }
     }
 
@@ -139,6 +157,7 @@ pub(crate) enum Counter {
     PaymentMethodSeq,
     LedgerSeq,
     TopupSeq,
+    OrderSeq,
 }
 
 impl Counter {
@@ -151,6 +170,7 @@ impl Counter {
             Counter::PaymentMethodSeq => b"payment_method_seq",
             Counter::LedgerSeq => b"ledger_seq",
             Counter::TopupSeq => b"topup_seq",
+            Counter::OrderSeq => b"order_seq",
         }
     }
 }
@@ -283,6 +303,36 @@ pub(crate) fn decode<V: DeserializeOwned>(
 /// Decoded `(key, value)` records from a range read.
 pub(crate) type Records<'a, V> = Box<dyn Iterator<Item = Result<(Vec<u8>, V), StoreError>> + 'a>;
 
+/// How long opening waits for a lock held by a database that is still closing. sled
+/// finishes its last writes on a background thread after the `Db` is dropped, so a shop
+/// reopened at once in the same process can find the lock still held for a moment.
+const LOCK_WAIT_MS_MAX: u64 = 2_000;
+const LOCK_RETRY_MS: u64 = 20;
+
+fn open_sled(path: &Path, config: &Config) -> Result<sled::Db, StoreError> {
+    let mut waited_ms = 0;
+    loop {
+        let result = sled::Config::new()
+            .path(path)
+            .cache_capacity(config.cache_capacity_bytes)
+            .flush_every_ms(Some(config.flush_every_ms.max(1)))
+            .open();
+        match result {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(io)) if io.to_string().contains("could not acquire lock") => {
+                if waited_ms >= LOCK_WAIT_MS_MAX {
+                    return Err(StoreError::InUse {
+                        path: path.display().to_string(),
+                    });
+                }
+                std::thread::sleep(std::time::Duration::from_millis(LOCK_RETRY_MS));
+                waited_ms += LOCK_RETRY_MS;
+            }
+            Err(other) => return Err(StoreError::from_sled(other)),
+        }
+    }
+}
+
 /// An open database.
 #[derive(Debug)]
 pub(crate) struct Store {
@@ -297,19 +347,7 @@ pub(crate) struct Store {
 
 impl Store {
     pub(crate) fn open(path: &Path, config: &Config) -> Result<Store, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(config.cache_capacity_bytes)
-            .flush_every_ms(Some(config.flush_every_ms.max(1)))
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-                    StoreError::InUse {
-                        path: path.display().to_string(),
-                    }
-                }
-                other => StoreError::from_sled(other),
-            })?;
+        let db = open_sled(path, config)?;
         let trees = Table::ALL
             .iter()
             .map(|t| db.open_tree(t.name()))

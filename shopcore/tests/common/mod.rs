@@ -158,3 +158,15 @@ pub fn topup_request(
         key: key(request_key),
     }
 }
+
+/// Opens the database with sled directly (to tamper with it), waiting briefly for the lock
+/// of a shop that was just closed: sled finishes its last writes on a background thread.
+pub fn raw_sled(path: &std::path::Path) -> sled::Db {
+    for _ in 0..100 {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    sled::open(path).expect("raw sled open")
+}

@@ -1,0 +1,1578 @@
+//! Orders: quoting, creating, paying, fulfilling (staff, code pools, suppliers), finalizing,
+//! cancelling and expiring, with an explicit state machine.
+//!
+//! ```text
+//! AwaitingPayment ──► Paid ──► Processing ──► Completed
+//!        │              │  ╲        │  ╲
+//!        │              │   ╲       │   ╲──► Paid   (supplier retry or fallback to staff)
+//!        ▼              ▼    ╲      ▼
+//!    Cancelled     Cancelled  ╲─► Failed ◄── (any of the three, with refund if paid)
+//!                             Completed (staff, or at once from a code pool in AUTO mode)
+//! ```
+//!
+//! Everything an order does to money, stock and coupons happens in the order's own
+//! transaction, and is undone exactly once by the transaction that fails, cancels or expires
+//! it. A paid order has one PURCHASE ledger entry; a refunded one also one REFUND entry; an
+//! order paid through a payment method also one PAYMENT entry (the money received outside).
+
+use crate::Shop;
+use crate::audit::{self, ActorRef, AuditAction, Detail, Outcome, Record, Target};
+use crate::catalog::{self, Delivery, Product, Stock};
+use crate::clock::Timestamp;
+use crate::coupons::{self, Coupon};
+use crate::currency::{self, Currency};
+use crate::error::{Denied, Error, InvalidInput, Result};
+use crate::ids::{
+    CouponCode, CurrencyCode, OrderId, PaymentMethodId, ProductId, RequestKey, UserId,
+};
+use crate::money::Money;
+use crate::payment_methods::{self, PaymentMethod};
+use crate::requests::{self, RequestOutcome};
+use crate::roles::{Permission, has_permission};
+use crate::settings::{self, FulfilmentMode, refuse_in_emergency, refuse_new_orders};
+use crate::shop::{Actor, require, role_of};
+use crate::store::{Counter, StoreError, Table, Tx, key};
+use crate::supplier::{Supplier, SupplierError, SupplierOrder, SupplierResult, SupplierStatus};
+use crate::text::{self, TextRule};
+use crate::wallet::{self, LedgerKind, LedgerRef, Proof};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::ops::Bound;
+
+pub const DELIVERY_TEXT: TextRule = TextRule::multi_line("delivery text", 2_000);
+pub const PAGE_LIMIT_MAX: usize = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum OrderStatus {
+    AwaitingPayment,
+    Paid,
+    Processing,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 6] = [
+        OrderStatus::AwaitingPayment,
+        OrderStatus::Paid,
+        OrderStatus::Processing,
+        OrderStatus::Completed,
+        OrderStatus::Failed,
+        OrderStatus::Cancelled,
+    ];
+
+    fn code(self) -> u8 {
+        match self {
+            OrderStatus::AwaitingPayment => 0,
+            OrderStatus::Paid => 1,
+            OrderStatus::Processing => 2,
+            OrderStatus::Completed => 3,
+            OrderStatus::Failed => 4,
+            OrderStatus::Cancelled => 5,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderStatus::AwaitingPayment => "awaiting_payment",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Processing => "processing",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Failed => "failed",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Not yet finished: holds the user's one open-order slot.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::AwaitingPayment | OrderStatus::Paid | OrderStatus::Processing
+        )
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Every allowed status change. Anything else is refused with `OrderError::BadTransition`.
+pub const TRANSITIONS: [(OrderStatus, OrderStatus); 10] = [
+    (OrderStatus::AwaitingPayment, OrderStatus::Paid),
+    (OrderStatus::AwaitingPayment, OrderStatus::Cancelled),
+    (OrderStatus::AwaitingPayment, OrderStatus::Failed),
+    (OrderStatus::Paid, OrderStatus::Processing),
+    (OrderStatus::Paid, OrderStatus::Completed),
+    (OrderStatus::Paid, OrderStatus::Failed),
+    (OrderStatus::Paid, OrderStatus::Cancelled),
+    (OrderStatus::Processing, OrderStatus::Completed),
+    (OrderStatus::Processing, OrderStatus::Failed),
+    (OrderStatus::Processing, OrderStatus::Paid),
+];
+
+pub fn can_transition(from: OrderStatus, to: OrderStatus) -> bool {
+    TRANSITIONS.contains(&(from, to))
+}
+
+/// Who fulfils the order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fulfilment {
+    /// Staff deliver by hand.
+    Manual,
+    /// A code reserved from the product's pool when the order was made.
+    Codes,
+    /// The supplier API (AUTO mode); falls back to `Manual`.
+    Supplier,
+}
+
+impl fmt::Display for Fulfilment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Fulfilment::Manual => "manual",
+            Fulfilment::Codes => "codes",
+            Fulfilment::Supplier => "supplier",
+        })
+    }
+}
+
+/// How the buyer pays.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Payment {
+    Balance,
+    /// Outside the bot, through a payment method, confirmed by staff.
+    Method {
+        method: PaymentMethodId,
+        /// What to pay, in the method's currency, at `units_per_usd`.
+        amount: Money,
+        currency: CurrencyCode,
+        units_per_usd: Money,
+        proof: Option<Proof>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: OrderId,
+    pub user: UserId,
+    pub product: ProductId,
+    /// The product's name when ordered (history survives renames).
+    pub product_name: String,
+    pub player_id: Option<String>,
+    pub price_usd: Money,
+    pub discount_usd: Money,
+    pub total_usd: Money,
+    /// The currency the buyer saw, its rate, and the total in it.
+    pub currency: CurrencyCode,
+    pub exchange_rate: Money,
+    pub price_local: Money,
+    pub coupon: Option<CouponCode>,
+    pub payment: Payment,
+    pub status: OrderStatus,
+    pub fulfilment: Fulfilment,
+    /// The code reserved from the pool (a secret: shown only to the buyer once delivered).
+    pub reserved_code: Option<String>,
+    /// What the buyer received.
+    pub delivery: Option<String>,
+    pub failure_reason: Option<String>,
+    pub supplier_attempts: u32,
+    pub next_attempt_at: Option<Timestamp>,
+    pub payment_seq: Option<u64>,
+    pub purchase_seq: Option<u64>,
+    pub refund_seq: Option<u64>,
+    pub expires_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Order {
+    /// The buyer paid (balance debited, or outside payment confirmed).
+    pub fn is_paid(&self) -> bool {
+        self.purchase_seq.is_some()
+    }
+}
+
+/// How a shopper wants to pay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaymentChoice {
+    Balance,
+    Method(PaymentMethodId),
+}
+
+/// A shopper's order, as quoted and as placed.
+#[derive(Clone, Debug)]
+pub struct OrderRequest {
+    pub product: ProductId,
+    pub payment: PaymentChoice,
+    pub coupon: Option<String>,
+    pub player_id: Option<String>,
+    /// The currency to show prices in; the user's preferred currency when `None`.
+    pub currency: Option<String>,
+    /// Proof of an outside payment, when paying through a method.
+    pub proof: Option<Proof>,
+}
+
+/// The confirmation screen: every check passed, nothing written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Quote {
+    pub product: Product,
+    pub price_usd: Money,
+    pub discount_usd: Money,
+    pub total_usd: Money,
+    pub currency: Currency,
+    pub total_local: Money,
+    /// For method payments: what to pay and in which currency.
+    pub pay: Option<(Money, CurrencyCode)>,
+    pub coupon: Option<CouponCode>,
+    pub player_id: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OrderPage {
+    pub orders: Vec<Order>,
+    pub next: Option<OrderId>,
+}
+
+/// What one pass over the supplier queue did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SupplierRun {
+    pub delivered: u32,
+    pub retry_scheduled: u32,
+    pub fell_back: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OrderError {
+    #[error("order {id} does not exist")]
+    NotFound { id: OrderId },
+    #[error("product {id} is not on sale right now")]
+    ProductInactive { id: ProductId },
+    #[error("product {id} is no longer sold")]
+    ProductArchived { id: ProductId },
+    #[error("product {id} is out of stock")]
+    OutOfStock { id: ProductId },
+    #[error("you already have an open order ({order}); finish or cancel it first")]
+    OpenOrderExists { order: OrderId },
+    #[error(
+        "the amount to pay, {amount} {currency}, is outside this method's limits ({min} to {max})"
+    )]
+    PaymentOutOfRange {
+        amount: Money,
+        currency: CurrencyCode,
+        min: Money,
+        max: Money,
+    },
+    #[error("this product needs your {label}")]
+    PlayerIdRequired { label: String },
+    #[error("{0}")]
+    BadPlayerId(#[from] crate::catalog::PlayerIdError),
+    #[error("order {id} is {from}; it can't become {to}")]
+    BadTransition {
+        id: OrderId,
+        from: OrderStatus,
+        to: OrderStatus,
+    },
+    #[error("completing this order needs the delivery text (the code or account details)")]
+    DeliveryRequired,
+    #[error("paying through a payment method needs proof of payment")]
+    ProofRequired,
+}
+
+impl OrderError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            OrderError::NotFound { .. } => "order.not_found",
+            OrderError::ProductInactive { .. } => "order.product_inactive",
+            OrderError::ProductArchived { .. } => "order.product_archived",
+            OrderError::OutOfStock { .. } => "order.out_of_stock",
+            OrderError::OpenOrderExists { .. } => "order.open_order_exists",
+            OrderError::PaymentOutOfRange { .. } => "order.payment_out_of_range",
+            OrderError::PlayerIdRequired { .. } => "order.player_id_required",
+            OrderError::BadPlayerId(_) => "order.bad_player_id",
+            OrderError::BadTransition { .. } => "order.bad_transition",
+            OrderError::DeliveryRequired => "order.delivery_required",
+            OrderError::ProofRequired => "order.proof_required",
+        }
+    }
+}
+
+// ----- keys and records --------------------------------------------------------------------
+
+fn status_key(status: OrderStatus, id: OrderId) -> Vec<u8> {
+    key::join(&[&[status.code()], &id.key()])
+}
+
+fn user_key(user: UserId, id: OrderId) -> Vec<u8> {
+    key::join(&[&user.key(), &id.key()])
+}
+
+fn load(tx: &Tx<'_>, id: OrderId) -> Result<Order> {
+    tx.get(Table::Orders, &id.key())?
+        .ok_or_else(|| OrderError::NotFound { id }.into())
+}
+
+/// Writes an order with its status index and the user's open-order marker.
+fn save(tx: &Tx<'_>, before: Option<&Order>, order: &Order) -> std::result::Result<(), StoreError> {
+    match before {
+        Some(b) if b.status != order.status => {
+            tx.remove(Table::OrdersByStatus, &status_key(b.status, b.id))?;
+            tx.put_key(Table::OrdersByStatus, &status_key(order.status, order.id))?;
+        }
+        Some(_) => {}
+        None => {
+            tx.put_key(Table::OrdersByStatus, &status_key(order.status, order.id))?;
+            tx.put_key(Table::OrdersByUser, &user_key(order.user, order.id))?;
+        }
+    }
+    if order.status.is_open() {
+        tx.put(Table::OpenOrders, &order.user.key(), &order.id)?;
+    } else if before.is_some_and(|b| b.status.is_open()) {
+        tx.remove(Table::OpenOrders, &order.user.key())?;
+    }
+    tx.put(Table::Orders, &order.id.key(), order)
+}
+
+fn transition(order: &mut Order, to: OrderStatus, now: Timestamp) -> Result<()> {
+    if !can_transition(order.status, to) {
+        return Err(OrderError::BadTransition {
+            id: order.id,
+            from: order.status,
+            to,
+        }
+        .into());
+    }
+    order.status = to;
+    order.updated_at = now;
+    Ok(())
+}
+
+fn order_audit(
+    tx: &Tx<'_>,
+    actor: &ActorRef,
+    action: AuditAction,
+    id: OrderId,
+    details: Vec<Detail>,
+) -> std::result::Result<u64, StoreError> {
+    audit::append(
+        tx,
+        Record {
+            actor,
+            action,
+            target: Target::Order(id),
+            details,
+            outcome: Outcome::Done,
+        },
+    )
+}
+
+/// Undoes what an order holds: its reserved stock or code, its coupon use, its refund if paid,
+/// its method's pending use if unpaid. Runs once, in the transaction that ends the order.
+fn release(tx: &Tx<'_>, order: &mut Order, actor: &ActorRef) -> Result<()> {
+    let mut product = catalog::load_product(tx, order.product)?;
+    let before = product.clone();
+    match (&order.fulfilment, &order.reserved_code) {
+        (Fulfilment::Codes, Some(code)) => catalog::return_code(tx, &mut product, code)?,
+        _ => {
+            if let Stock::Limited(n) = product.stock
+                && product.delivery != Delivery::Codes
+            {
+                product.stock = Stock::Limited(n.saturating_add(1));
+            }
+        }
+    }
+    order.reserved_code = None;
+    if product != before {
+        catalog::save_product(tx, Some(&before), &product)?;
+    }
+    if let Some(code) = &order.coupon {
+        coupons::release(tx, code, order.user)?;
+    }
+    if order.is_paid() {
+        let entry = wallet::post(
+            tx,
+            order.user,
+            order.total_usd,
+            LedgerKind::Refund,
+            LedgerRef::Order(order.id),
+            actor,
+            None,
+        )?;
+        order.refund_seq = Some(entry.seq);
+    } else if let Payment::Method { method, .. } = &order.payment {
+        payment_methods::adjust_pending(tx, *method, -1)?;
+    }
+    order.expires_at = None;
+    order.next_attempt_at = None;
+    Ok(())
+}
+
+/// Everything validated and priced for one order request.
+struct Priced {
+    product: Product,
+    coupon: Option<Coupon>,
+    method: Option<(PaymentMethod, Currency)>,
+    price: Money,
+    discount: Money,
+    total: Money,
+    currency: Currency,
+    total_local: Money,
+    pay_amount: Option<Money>,
+    player_id: Option<String>,
+}
+
+/// The seven checks of SEED §3, in order, each with its own error; then the price.
+/// `expired_open_order` tells whether an open order that has passed its payment deadline
+/// blocks (it does not: creation expires it in the same transaction).
+fn price(
+    tx: &Tx<'_>,
+    actor: &Actor,
+    request: &OrderRequest,
+    coupon: Option<&CouponCode>,
+) -> Result<Priced> {
+    // 1. The user exists and is not banned.
+    let user_id = actor.user_id().ok_or(Denied::NotAUser)?;
+    role_of(tx, actor)?;
+    let user = crate::users::load(tx, user_id)?; // the buyer record (preferred currency)
+    // 2. The product exists, is active, not archived, in stock.
+    let product = catalog::load_product(tx, request.product)?;
+    if product.archived {
+        return Err(OrderError::ProductArchived { id: product.id }.into());
+    }
+    let category_active = tx
+        .get::<catalog::Category>(Table::Categories, &product.category.key())?
+        .is_some_and(|c| c.active);
+    if !product.active || !category_active {
+        return Err(OrderError::ProductInactive { id: product.id }.into());
+    }
+    if !product.in_stock() {
+        return Err(OrderError::OutOfStock { id: product.id }.into());
+    }
+    // 3. The store takes orders.
+    refuse_new_orders(tx)?;
+    // 4. No other open order (an unpaid one past its deadline does not count).
+    if let Some(open) = tx.get::<OrderId>(Table::OpenOrders, &user_id.key())? {
+        let order = load(tx, open)?;
+        if !is_expired(&order, tx.now) {
+            return Err(OrderError::OpenOrderExists { order: open }.into());
+        }
+    }
+    // 5. The payment method, when one is given.
+    let method = match request.payment {
+        PaymentChoice::Balance => None,
+        PaymentChoice::Method(id) => {
+            let method = payment_methods::usable(tx, id)?;
+            let currency = currency::enabled(tx, &method.currency)?;
+            Some((method, currency))
+        }
+    };
+    // The coupon, then the price.
+    let price = product.price_usd;
+    let coupon = match coupon {
+        None => None,
+        Some(code) => {
+            let coupon = coupons::load(tx, code)?;
+            let used = coupons::user_uses(tx, code, user_id)?;
+            coupons::check_eligible(&coupon, &product, price, used, tx.now)?;
+            Some(coupon)
+        }
+    };
+    let discount = coupon
+        .as_ref()
+        .map_or(Money::ZERO, |c| coupons::discount(price, c.kind));
+    let total = price.checked_sub(discount).unwrap_or(Money::ZERO);
+    let display_code = match &request.currency {
+        Some(code) => CurrencyCode::parse(code)?,
+        None => user
+            .preferred_currency
+            .clone()
+            .unwrap_or_else(CurrencyCode::usd),
+    };
+    let currency = currency::enabled(tx, &display_code)?;
+    let total_local = currency.from_usd(total).unwrap_or(Money::ZERO);
+    let pay_amount = match &method {
+        None => None,
+        Some((method, method_currency)) => {
+            let amount = method_currency.from_usd(total).unwrap_or(Money::ZERO);
+            if amount < method.min_amount || amount > method.max_amount {
+                return Err(OrderError::PaymentOutOfRange {
+                    amount,
+                    currency: method.currency.clone(),
+                    min: method.min_amount,
+                    max: method.max_amount,
+                }
+                .into());
+            }
+            Some(amount)
+        }
+    };
+    // 6. The balance, when paying from it.
+    if method.is_none() {
+        let balance = wallet::load_wallet(tx, user_id)?.balance;
+        if balance < total {
+            return Err(crate::wallet::WalletError::InsufficientBalance {
+                balance,
+                needed: total,
+            }
+            .into());
+        }
+    }
+    // 7. The player id, when the product asks for one.
+    let player_id = match &product.player_field {
+        None => None,
+        Some(field) => {
+            let given = request
+                .player_id
+                .as_deref()
+                .filter(|p| !p.trim().is_empty())
+                .ok_or_else(|| OrderError::PlayerIdRequired {
+                    label: field.label.clone(),
+                })?;
+            Some(field.rule.check(given).map_err(OrderError::from)?)
+        }
+    };
+    Ok(Priced {
+        product,
+        coupon,
+        method,
+        price,
+        discount,
+        total,
+        currency,
+        total_local,
+        pay_amount,
+        player_id,
+    })
+}
+
+fn is_expired(order: &Order, now: Timestamp) -> bool {
+    order.status == OrderStatus::AwaitingPayment && order.expires_at.is_some_and(|at| now >= at)
+}
+
+fn expire(tx: &Tx<'_>, order: &Order) -> Result<Order> {
+    let actor = ActorRef::System("expiry".into());
+    let mut expired = order.clone();
+    transition(&mut expired, OrderStatus::Cancelled, tx.now)?;
+    release(tx, &mut expired, &actor)?;
+    expired.failure_reason = Some("payment not received in time".into());
+    save(tx, Some(order), &expired)?;
+    order_audit(tx, &actor, AuditAction::ExpireOrder, order.id, vec![])?;
+    Ok(expired)
+}
+
+/// Completes an order with what the buyer receives.
+fn complete(tx: &Tx<'_>, before: &Order, delivery: String, actor: &ActorRef) -> Result<Order> {
+    let mut order = before.clone();
+    transition(&mut order, OrderStatus::Completed, tx.now)?;
+    order.delivery = Some(delivery);
+    order.reserved_code = None;
+    order.next_attempt_at = None;
+    save(tx, Some(before), &order)?;
+    order_audit(
+        tx,
+        actor,
+        AuditAction::FinalizeOrderCompleted,
+        order.id,
+        vec![Detail::noted("fulfilment", order.fulfilment)],
+    )?;
+    Ok(order)
+}
+
+/// After payment: a code order in AUTO mode completes at once.
+fn after_payment(tx: &Tx<'_>, order: Order) -> Result<Order> {
+    let auto = settings::load(tx)?.fulfilment == FulfilmentMode::Auto;
+    match (&order.fulfilment, &order.reserved_code) {
+        (Fulfilment::Codes, Some(code)) if auto => {
+            let code = code.clone();
+            complete(
+                tx,
+                &order,
+                code,
+                &ActorRef::System("auto-fulfilment".into()),
+            )
+        }
+        _ => Ok(order),
+    }
+}
+
+fn replayed_order(tx: &Tx<'_>, outcome: RequestOutcome) -> Result<Order> {
+    match outcome {
+        RequestOutcome::Order(id) => load(tx, id),
+        _ => Err(StoreError::Corrupt {
+            table: Table::RequestKeys.name(),
+            key: "(request)".into(),
+            reason: "an order request key remembers something else".into(),
+        }
+        .into()),
+    }
+}
+
+impl Shop {
+    /// Runs every check and prices an order without writing anything: the shopper's
+    /// confirmation screen.
+    pub fn quote(&self, actor: &Actor, request: &OrderRequest) -> Result<Quote> {
+        let coupon = request
+            .coupon
+            .as_deref()
+            .map(CouponCode::parse)
+            .transpose()?;
+        self.transact(|tx| {
+            let p = price(tx, actor, request, coupon.as_ref())?;
+            Ok(Quote {
+                pay: p
+                    .pay_amount
+                    .zip(p.method.as_ref().map(|(m, _)| m.currency.clone())),
+                product: p.product,
+                price_usd: p.price,
+                discount_usd: p.discount,
+                total_usd: p.total,
+                total_local: p.total_local,
+                currency: p.currency,
+                coupon: p.coupon.map(|c| c.code),
+                player_id: p.player_id,
+            })
+        })
+    }
+
+    /// Places an order: the seven checks, then in one transaction the stock or code is
+    /// reserved, the coupon use counted, the balance debited (PURCHASE) or the order left
+    /// awaiting an outside payment, the order and its indexes written, and the audit entry.
+    /// Idempotent by `key`.
+    pub fn create_order(
+        &self,
+        actor: &Actor,
+        request: &OrderRequest,
+        key: &RequestKey,
+    ) -> Result<Order> {
+        let coupon = request
+            .coupon
+            .as_deref()
+            .map(CouponCode::parse)
+            .transpose()?;
+        let proof = match (&request.payment, &request.proof) {
+            (PaymentChoice::Method(_), None) => return Err(OrderError::ProofRequired.into()),
+            (PaymentChoice::Method(_), Some(proof)) => Some(proof.checked()?),
+            (PaymentChoice::Balance, _) => None,
+        };
+        let fingerprint = requests::fingerprint(
+            "create_order",
+            &(
+                request.product,
+                format!("{:?}", request.payment),
+                &coupon,
+                &request.player_id,
+                &request.currency,
+                &proof,
+            ),
+        )?;
+        let unpaid_ttl = self.limits.unpaid_order_ttl_ms;
+        self.transact(|tx| {
+            role_of(tx, actor)?;
+            if let Some(outcome) = requests::replayed(tx, actor.who(), key, &fingerprint)? {
+                return replayed_order(tx, outcome);
+            }
+            let user_id = actor.user_id().ok_or(Denied::NotAUser)?;
+            // An unpaid order past its deadline gives its slot (and stock) back first.
+            if let Some(open) = tx.get::<OrderId>(Table::OpenOrders, &user_id.key())? {
+                let order = load(tx, open)?;
+                if is_expired(&order, tx.now) {
+                    expire(tx, &order)?;
+                }
+            }
+            let p = price(tx, actor, request, coupon.as_ref())?;
+            let mode = settings::load(tx)?.fulfilment;
+            let id = OrderId::new(tx.next_id(Counter::OrderSeq)?)?;
+
+            // Reserve the goods.
+            let mut product = p.product.clone();
+            let mut reserved_code = None;
+            let fulfilment = match &product.delivery {
+                Delivery::Codes => {
+                    reserved_code = catalog::take_code(tx, &mut product)?;
+                    if reserved_code.is_none() {
+                        return Err(OrderError::OutOfStock { id: product.id }.into());
+                    }
+                    Fulfilment::Codes
+                }
+                Delivery::Supplier { .. } if mode == FulfilmentMode::Auto => Fulfilment::Supplier,
+                _ => Fulfilment::Manual,
+            };
+            if product.delivery != Delivery::Codes
+                && let Stock::Limited(n) = product.stock
+            {
+                product.stock = Stock::Limited(
+                    n.checked_sub(1)
+                        .ok_or(OrderError::OutOfStock { id: product.id })?,
+                );
+            }
+            product.order_count += 1;
+            catalog::save_product(tx, Some(&p.product), &product)?;
+            if let Some(coupon) = &p.coupon {
+                coupons::redeem(tx, coupon, user_id)?;
+            }
+
+            let mut order = Order {
+                id,
+                user: user_id,
+                product: product.id,
+                product_name: product.name.clone(),
+                player_id: p.player_id.clone(),
+                price_usd: p.price,
+                discount_usd: p.discount,
+                total_usd: p.total,
+                currency: p.currency.code.clone(),
+                exchange_rate: p.currency.units_per_usd,
+                price_local: p.total_local,
+                coupon: p.coupon.as_ref().map(|c| c.code.clone()),
+                payment: Payment::Balance,
+                status: OrderStatus::Paid,
+                fulfilment,
+                reserved_code,
+                delivery: None,
+                failure_reason: None,
+                supplier_attempts: 0,
+                next_attempt_at: None,
+                payment_seq: None,
+                purchase_seq: None,
+                refund_seq: None,
+                expires_at: None,
+                created_at: tx.now,
+                updated_at: tx.now,
+            };
+            match &p.method {
+                None => {
+                    let entry = wallet::post(
+                        tx,
+                        user_id,
+                        p.total.negated(),
+                        LedgerKind::Purchase,
+                        LedgerRef::Order(id),
+                        actor.who(),
+                        None,
+                    )?;
+                    order.purchase_seq = Some(entry.seq);
+                }
+                Some((method, method_currency)) => {
+                    order.payment = Payment::Method {
+                        method: method.id,
+                        amount: p.pay_amount.unwrap_or(Money::ZERO),
+                        currency: method.currency.clone(),
+                        units_per_usd: method_currency.units_per_usd,
+                        proof: proof.clone(),
+                    };
+                    order.status = OrderStatus::AwaitingPayment;
+                    order.expires_at = Some(tx.now.plus_millis(unpaid_ttl));
+                    payment_methods::adjust_pending(tx, method.id, 1)?;
+                }
+            }
+            save(tx, None, &order)?;
+            requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Order(id))?;
+            order_audit(
+                tx,
+                actor.who(),
+                AuditAction::CreateOrder,
+                id,
+                vec![
+                    Detail::noted("product", product.id),
+                    Detail::noted("total_usd", p.total),
+                    Detail::noted("discount_usd", p.discount),
+                    Detail::noted(
+                        "coupon",
+                        order
+                            .coupon
+                            .as_ref()
+                            .map_or("-".to_owned(), ToString::to_string),
+                    ),
+                    Detail::noted(
+                        "payment",
+                        if p.method.is_some() {
+                            "method"
+                        } else {
+                            "balance"
+                        },
+                    ),
+                    Detail::noted("status", order.status),
+                ],
+            )?;
+            if order.status == OrderStatus::Paid {
+                after_payment(tx, order)
+            } else {
+                Ok(order)
+            }
+        })
+    }
+
+    /// Staff confirm that an outside payment arrived (`manage_orders`): the money received is
+    /// recorded (PAYMENT) and spent (PURCHASE); a code order in AUTO mode completes at once.
+    pub fn confirm_payment(&self, actor: &Actor, id: OrderId, key: &RequestKey) -> Result<Order> {
+        let fingerprint = requests::fingerprint("confirm_payment", &id)?;
+        self.audited(
+            actor,
+            AuditAction::ConfirmPayment,
+            Target::Order(id),
+            |tx| {
+                require(tx, actor, Permission::ManageOrders)?;
+                if let Some(outcome) = requests::replayed(tx, actor.who(), key, &fingerprint)? {
+                    return replayed_order(tx, outcome);
+                }
+                refuse_in_emergency(tx)?;
+                let before = load(tx, id)?;
+                let mut order = before.clone();
+                transition(&mut order, OrderStatus::Paid, tx.now)?;
+                let Payment::Method { method, .. } = &order.payment else {
+                    return Err(OrderError::BadTransition {
+                        id,
+                        from: before.status,
+                        to: OrderStatus::Paid,
+                    }
+                    .into());
+                };
+                payment_methods::adjust_pending(tx, *method, -1)?;
+                let payment = wallet::post(
+                    tx,
+                    order.user,
+                    order.total_usd,
+                    LedgerKind::Payment,
+                    LedgerRef::Order(id),
+                    actor.who(),
+                    None,
+                )?;
+                let purchase = wallet::post(
+                    tx,
+                    order.user,
+                    order.total_usd.negated(),
+                    LedgerKind::Purchase,
+                    LedgerRef::Order(id),
+                    actor.who(),
+                    None,
+                )?;
+                order.payment_seq = Some(payment.seq);
+                order.purchase_seq = Some(purchase.seq);
+                order.expires_at = None;
+                save(tx, Some(&before), &order)?;
+                requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Order(id))?;
+                order_audit(
+                    tx,
+                    actor.who(),
+                    AuditAction::ConfirmPayment,
+                    id,
+                    vec![Detail::noted("total_usd", order.total_usd)],
+                )?;
+                after_payment(tx, order)
+            },
+        )
+    }
+
+    /// Staff complete an order (`manage_orders`). A code order delivers its reserved code
+    /// (plus `delivery` as a note, if given); any other needs the delivery text.
+    pub fn complete_order(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        delivery: Option<&str>,
+        key: &RequestKey,
+    ) -> Result<Order> {
+        let delivery = self.validated(
+            actor,
+            AuditAction::FinalizeOrderCompleted,
+            Target::Order(id),
+            Permission::ManageOrders,
+            delivery
+                .filter(|d| !d.trim().is_empty())
+                .map(|d| DELIVERY_TEXT.check(d))
+                .transpose()
+                .map_err(Error::from),
+        )?;
+        let fingerprint = requests::fingerprint("complete_order", &(id, &delivery))?;
+        self.audited(
+            actor,
+            AuditAction::FinalizeOrderCompleted,
+            Target::Order(id),
+            |tx| {
+                require(tx, actor, Permission::ManageOrders)?;
+                if let Some(outcome) = requests::replayed(tx, actor.who(), key, &fingerprint)? {
+                    return replayed_order(tx, outcome);
+                }
+                refuse_in_emergency(tx)?;
+                let before = load(tx, id)?;
+                if !can_transition(before.status, OrderStatus::Completed) {
+                    return Err(OrderError::BadTransition {
+                        id,
+                        from: before.status,
+                        to: OrderStatus::Completed,
+                    }
+                    .into());
+                }
+                let text = match (&before.reserved_code, &delivery) {
+                    (Some(code), Some(note)) => format!("{code}\n{note}"),
+                    (Some(code), None) => code.clone(),
+                    (None, Some(note)) => note.clone(),
+                    (None, None) => return Err(OrderError::DeliveryRequired.into()),
+                };
+                let order = complete(tx, &before, text, actor.who())?;
+                requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Order(id))?;
+                Ok(order)
+            },
+        )
+    }
+
+    /// Staff fail an order with a reason (`manage_orders`): the buyer is refunded if they
+    /// paid, stock and coupon use are restored, exactly once.
+    pub fn fail_order(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        reason: &str,
+        key: &RequestKey,
+    ) -> Result<Order> {
+        let reason = self.validated(
+            actor,
+            AuditAction::FinalizeOrderFailed,
+            Target::Order(id),
+            Permission::ManageOrders,
+            text::REASON.check(reason).map_err(Error::from),
+        )?;
+        let fingerprint = requests::fingerprint("fail_order", &(id, &reason))?;
+        self.audited(
+            actor,
+            AuditAction::FinalizeOrderFailed,
+            Target::Order(id),
+            |tx| {
+                require(tx, actor, Permission::ManageOrders)?;
+                if let Some(outcome) = requests::replayed(tx, actor.who(), key, &fingerprint)? {
+                    return replayed_order(tx, outcome);
+                }
+                refuse_in_emergency(tx)?;
+                let before = load(tx, id)?;
+                let mut order = before.clone();
+                transition(&mut order, OrderStatus::Failed, tx.now)?;
+                release(tx, &mut order, actor.who())?;
+                order.failure_reason = Some(reason.clone());
+                save(tx, Some(&before), &order)?;
+                requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Order(id))?;
+                order_audit(
+                    tx,
+                    actor.who(),
+                    AuditAction::FinalizeOrderFailed,
+                    id,
+                    vec![
+                        Detail::noted("reason", &reason),
+                        Detail::noted("refunded", order.refund_seq.is_some()),
+                    ],
+                )?;
+                Ok(order)
+            },
+        )
+    }
+
+    /// Cancels an order before processing starts: the buyer cancels their own, staff with
+    /// `manage_orders` any (e.g. rejecting an outside payment). Refund and restock as for a
+    /// failure.
+    pub fn cancel_order(&self, actor: &Actor, id: OrderId, key: &RequestKey) -> Result<Order> {
+        let fingerprint = requests::fingerprint("cancel_order", &id)?;
+        self.audited(actor, AuditAction::CancelOrder, Target::Order(id), |tx| {
+            let role = role_of(tx, actor)?;
+            if let Some(outcome) = requests::replayed(tx, actor.who(), key, &fingerprint)? {
+                return replayed_order(tx, outcome);
+            }
+            let before = load(tx, id)?;
+            if actor.user_id() != Some(before.user)
+                && !has_permission(role, Permission::ManageOrders)
+            {
+                // Someone else's order: answer as if it did not exist.
+                return Err(OrderError::NotFound { id }.into());
+            }
+            refuse_in_emergency(tx)?;
+            let mut order = before.clone();
+            transition(&mut order, OrderStatus::Cancelled, tx.now)?;
+            release(tx, &mut order, actor.who())?;
+            save(tx, Some(&before), &order)?;
+            requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Order(id))?;
+            order_audit(
+                tx,
+                actor.who(),
+                AuditAction::CancelOrder,
+                id,
+                vec![Detail::noted("refunded", order.refund_seq.is_some())],
+            )?;
+            Ok(order)
+        })
+    }
+
+    /// Cancels every unpaid order past its payment deadline, giving back stock and coupon
+    /// uses. Frontends call it periodically; creation also expires a buyer's own stale order.
+    pub fn expire_unpaid_orders(&self) -> Result<u32> {
+        let mut expired = 0;
+        for id in self.order_ids_with_status(OrderStatus::AwaitingPayment)? {
+            let done = self.transact(|tx| {
+                let order = load(tx, id)?;
+                if !is_expired(&order, tx.now) {
+                    return Ok(false);
+                }
+                expire(tx, &order)?;
+                Ok(true)
+            })?;
+            if done {
+                expired += 1;
+            }
+        }
+        Ok(expired)
+    }
+
+    // ----- supplier fulfilment ---------------------------------------------------------
+
+    /// Sends due supplier orders to `supplier` (AUTO mode only), at most `limit`. Each order
+    /// is claimed (PROCESSING) in one transaction, the supplier is called outside any
+    /// transaction with the order id as its idempotency key, and the answer is recorded in
+    /// another. Failures are retried with backoff up to the configured attempts, then the
+    /// order falls back to staff (audited `SUPPLIER_FALLBACK`).
+    pub fn run_supplier_queue(&self, supplier: &dyn Supplier, limit: usize) -> Result<SupplierRun> {
+        let mut run = SupplierRun::default();
+        let settings = self.settings();
+        if settings.fulfilment != FulfilmentMode::Auto
+            || settings.state == settings::StoreState::Emergency
+        {
+            return Ok(run);
+        }
+        let mut processed = 0;
+        for id in self.order_ids_with_status(OrderStatus::Paid)? {
+            if processed >= limit {
+                break;
+            }
+            let Some(claimed) = self.claim_for_supplier(id)? else {
+                continue;
+            };
+            processed += 1;
+            let answer = supplier.place(&claimed.1);
+            match self.record_supplier_answer(id, answer)? {
+                Some(OrderStatus::Completed) => run.delivered += 1,
+                Some(_) if self.order_fell_back(id)? => run.fell_back += 1,
+                Some(_) => run.retry_scheduled += 1,
+                None => {}
+            }
+        }
+        Ok(run)
+    }
+
+    fn order_fell_back(&self, id: OrderId) -> Result<bool> {
+        Ok(self
+            .store
+            .read::<Order>(Table::Orders, &id.key())?
+            .is_some_and(|o| o.fulfilment == Fulfilment::Manual))
+    }
+
+    fn claim_for_supplier(&self, id: OrderId) -> Result<Option<(Order, SupplierOrder)>> {
+        self.transact(|tx| {
+            refuse_in_emergency(tx)?;
+            let before = load(tx, id)?;
+            let due = before.next_attempt_at.is_none_or(|at| tx.now >= at);
+            if before.status != OrderStatus::Paid
+                || before.fulfilment != Fulfilment::Supplier
+                || !due
+            {
+                return Ok(None);
+            }
+            let product = catalog::load_product(tx, before.product)?;
+            let Delivery::Supplier { sku } = &product.delivery else {
+                // The product stopped being a supplier product: staff take over.
+                let mut order = before.clone();
+                order.fulfilment = Fulfilment::Manual;
+                save(tx, Some(&before), &order)?;
+                return Ok(None);
+            };
+            let mut order = before.clone();
+            transition(&mut order, OrderStatus::Processing, tx.now)?;
+            order.supplier_attempts += 1;
+            save(tx, Some(&before), &order)?;
+            let request = SupplierOrder {
+                order_id: id,
+                sku: sku.clone(),
+                player_id: order.player_id.clone(),
+                total_usd: order.total_usd,
+            };
+            Ok(Some((order, request)))
+        })
+    }
+
+    /// Records a supplier's answer for a PROCESSING order; returns the new status, or `None`
+    /// if the order was no longer processing (someone else settled it).
+    fn record_supplier_answer(
+        &self,
+        id: OrderId,
+        answer: std::result::Result<SupplierResult, SupplierError>,
+    ) -> Result<Option<OrderStatus>> {
+        let attempts_max = self.limits.supplier_attempts_max;
+        let backoff_ms = self.limits.supplier_backoff_ms;
+        let system = ActorRef::System("supplier".into());
+        self.transact(|tx| {
+            let before = load(tx, id)?;
+            if before.status != OrderStatus::Processing {
+                return Ok(None);
+            }
+            match &answer {
+                Ok(SupplierResult::Delivered { payload }) => {
+                    let text = DELIVERY_TEXT
+                        .check(payload)
+                        .unwrap_or_else(|_| payload.chars().take(2_000).collect());
+                    complete(tx, &before, text, &system)?;
+                    Ok(Some(OrderStatus::Completed))
+                }
+                Ok(SupplierResult::Rejected { reason }) => {
+                    fall_back(
+                        tx,
+                        &before,
+                        &format!("supplier rejected: {reason}"),
+                        &system,
+                    )?;
+                    Ok(Some(OrderStatus::Paid))
+                }
+                Err(error) if before.supplier_attempts >= attempts_max => {
+                    fall_back(
+                        tx,
+                        &before,
+                        &format!(
+                            "supplier failed {} times: {error}",
+                            before.supplier_attempts
+                        ),
+                        &system,
+                    )?;
+                    Ok(Some(OrderStatus::Paid))
+                }
+                Err(_) => {
+                    let mut order = before.clone();
+                    transition(&mut order, OrderStatus::Paid, tx.now)?;
+                    let exponent = order.supplier_attempts.saturating_sub(1).min(16);
+                    let delay = backoff_ms.saturating_mul(1i64 << exponent);
+                    order.next_attempt_at = Some(tx.now.plus_millis(delay));
+                    save(tx, Some(&before), &order)?;
+                    Ok(Some(OrderStatus::Paid))
+                }
+            }
+        })
+    }
+
+    /// After a crash between a supplier call and recording its answer, orders stay
+    /// PROCESSING. This asks the supplier about each and settles it: delivered → completed;
+    /// failed → staff; never received → queued again (safe: the order id is the supplier's
+    /// idempotency key). Returns how many were settled.
+    pub fn reconcile_supplier_orders(&self, supplier: &dyn Supplier) -> Result<u32> {
+        let mut settled = 0;
+        let system = ActorRef::System("reconciliation".into());
+        for id in self.order_ids_with_status(OrderStatus::Processing)? {
+            let status = match supplier.status(id) {
+                Ok(status) => status,
+                Err(_) => continue,
+            };
+            let changed = self.transact(|tx| {
+                let before = load(tx, id)?;
+                if before.status != OrderStatus::Processing {
+                    return Ok(false);
+                }
+                match &status {
+                    SupplierStatus::Delivered { payload } => {
+                        complete(tx, &before, payload.clone(), &system)?;
+                    }
+                    SupplierStatus::Failed { reason } => {
+                        fall_back(tx, &before, &format!("supplier failed: {reason}"), &system)?;
+                    }
+                    SupplierStatus::Unknown => {
+                        let mut order = before.clone();
+                        transition(&mut order, OrderStatus::Paid, tx.now)?;
+                        order.next_attempt_at = None;
+                        save(tx, Some(&before), &order)?;
+                    }
+                    SupplierStatus::InProgress => return Ok(false),
+                }
+                Ok(true)
+            })?;
+            if changed {
+                settled += 1;
+            }
+        }
+        Ok(settled)
+    }
+
+    // ----- reads -----------------------------------------------------------------------
+
+    /// One order: its buyer, or staff with `manage_orders`. Someone else's order is reported
+    /// as not found.
+    pub fn order(&self, actor: &Actor, id: OrderId) -> Result<Order> {
+        self.transact(|tx| {
+            let role = role_of(tx, actor)?;
+            let order = load(tx, id)?;
+            if actor.user_id() != Some(order.user)
+                && !has_permission(role, Permission::ManageOrders)
+            {
+                return Err(OrderError::NotFound { id }.into());
+            }
+            Ok(order)
+        })
+    }
+
+    /// A summary line for an order (SEED's `get_order_summary`).
+    pub fn order_summary(&self, actor: &Actor, id: OrderId) -> Result<String> {
+        let order = self.order(actor, id)?;
+        Ok(format!(
+            "order {} · {} · {} USD ({} {}) · {}",
+            order.id,
+            order.product_name,
+            order.total_usd,
+            order.price_local,
+            order.currency,
+            order.status
+        ))
+    }
+
+    /// A user's orders, newest first: their own, or anyone's for staff with `manage_orders`.
+    pub fn orders_of(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        before: Option<OrderId>,
+        limit: usize,
+    ) -> Result<OrderPage> {
+        check_limit(limit)?;
+        self.transact(|tx| {
+            let role = role_of(tx, actor)?;
+            if actor.user_id() != Some(user) && !has_permission(role, Permission::ManageOrders) {
+                return Err(Denied::MissingPermission {
+                    role,
+                    permission: Permission::ManageOrders,
+                }
+                .into());
+            }
+            Ok(())
+        })?;
+        let prefix = user.key();
+        let upper = match before {
+            Some(id) => Bound::Excluded(user_key(user, id)),
+            None => key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
+        };
+        self.page_of_orders(
+            Table::OrdersByUser,
+            Bound::Included(prefix.to_vec()),
+            upper,
+            true,
+            8,
+            limit,
+        )
+    }
+
+    /// Orders in one status, oldest first (`manage_orders`): the staff queues.
+    pub fn orders_with_status(
+        &self,
+        actor: &Actor,
+        status: OrderStatus,
+        after: Option<OrderId>,
+        limit: usize,
+    ) -> Result<OrderPage> {
+        check_limit(limit)?;
+        self.transact(|tx| require(tx, actor, Permission::ManageOrders).map(|_| ()))?;
+        let prefix = [status.code()];
+        let lower = match after {
+            Some(id) => Bound::Excluded(status_key(status, id)),
+            None => Bound::Included(prefix.to_vec()),
+        };
+        let upper = key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
+        self.page_of_orders(Table::OrdersByStatus, lower, upper, false, 1, limit)
+    }
+
+    /// The staff's manual queue: paid orders waiting for a person (`manage_orders`).
+    pub fn manual_queue(&self, actor: &Actor, limit: usize) -> Result<Vec<Order>> {
+        check_limit(limit)?;
+        let auto = self.settings().fulfilment == FulfilmentMode::Auto;
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.orders_with_status(actor, OrderStatus::Paid, after, PAGE_LIMIT_MAX)?;
+            for order in page.orders {
+                let waits_for_staff = match order.fulfilment {
+                    Fulfilment::Manual => true,
+                    Fulfilment::Codes | Fulfilment::Supplier => !auto,
+                };
+                if waits_for_staff && out.len() < limit {
+                    out.push(order);
+                }
+            }
+            match page.next {
+                Some(next) if out.len() < limit => after = Some(next),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    fn page_of_orders(
+        &self,
+        table: Table,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
+        reverse: bool,
+        id_offset: usize,
+        limit: usize,
+    ) -> Result<OrderPage> {
+        let mut orders = Vec::new();
+        let mut more = false;
+        for item in self.store.keys(table, lower, upper, reverse) {
+            let k = item?;
+            if orders.len() == limit {
+                more = true;
+                break;
+            }
+            let Some(id) = key::read_u64(&k, id_offset).and_then(|raw| OrderId::new(raw).ok())
+            else {
+                continue;
+            };
+            if let Some(order) = self.store.read::<Order>(Table::Orders, &id.key())? {
+                orders.push(order);
+            }
+        }
+        let next = if more {
+            orders.last().map(|o| o.id)
+        } else {
+            None
+        };
+        Ok(OrderPage { orders, next })
+    }
+
+    fn order_ids_with_status(&self, status: OrderStatus) -> Result<Vec<OrderId>> {
+        let prefix = [status.code()];
+        let upper = key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
+        let mut ids = Vec::new();
+        for item in self.store.keys(
+            Table::OrdersByStatus,
+            Bound::Included(prefix.to_vec()),
+            upper,
+            false,
+        ) {
+            let k = item?;
+            if let Some(id) = key::read_u64(&k, 1).and_then(|raw| OrderId::new(raw).ok()) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+}
+
+fn fall_back(tx: &Tx<'_>, before: &Order, reason: &str, actor: &ActorRef) -> Result<()> {
+    let mut order = before.clone();
+    if order.status == OrderStatus::Processing {
+        transition(&mut order, OrderStatus::Paid, tx.now)?;
+    }
+    order.fulfilment = Fulfilment::Manual;
+    order.next_attempt_at = None;
+    save(tx, Some(before), &order)?;
+    order_audit(
+        tx,
+        actor,
+        AuditAction::SupplierFallback,
+        order.id,
+        vec![Detail::noted("reason", reason)],
+    )?;
+    Ok(())
+}
+
+fn check_limit(limit: usize) -> Result<()> {
+    if limit == 0 || limit > PAGE_LIMIT_MAX {
+        return Err(InvalidInput::BadPageSize {
+            limit,
+            limit_max: PAGE_LIMIT_MAX,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Checks orders against the ledger, coupons, products, and the open-order markers.
+pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<String>, StoreError> {
+    use std::collections::BTreeMap;
+    let mut problems = Vec::new();
+    // Ledger entries per order and kind.
+    let mut entries: BTreeMap<(OrderId, LedgerKind), Vec<wallet::LedgerEntry>> = BTreeMap::new();
+    for item in
+        store.range::<wallet::LedgerEntry>(Table::Ledger, Bound::Unbounded, Bound::Unbounded, false)
+    {
+        let (_, entry) = item?;
+        if let LedgerRef::Order(id) = entry.reference {
+            entries.entry((id, entry.kind)).or_default().push(entry);
+        }
+    }
+    let mut coupon_uses: BTreeMap<CouponCode, u32> = BTreeMap::new();
+    let mut coupon_user_uses: BTreeMap<(CouponCode, UserId), u32> = BTreeMap::new();
+    let mut per_product: BTreeMap<ProductId, u64> = BTreeMap::new();
+    let mut open_per_user: BTreeMap<UserId, Vec<OrderId>> = BTreeMap::new();
+    let mut orders = 0usize;
+    for item in store.range::<Order>(Table::Orders, Bound::Unbounded, Bound::Unbounded, false) {
+        let (_, order) = item?;
+        orders += 1;
+        *per_product.entry(order.product).or_default() += 1;
+        let count = |kind| entries.get(&(order.id, kind)).map_or(0, Vec::len);
+        let paid = order.is_paid();
+        let expect_purchase = usize::from(paid);
+        if count(LedgerKind::Purchase) != expect_purchase {
+            problems.push(format!(
+                "orders: order {} has {} PURCHASE entries, expected {expect_purchase}",
+                order.id,
+                count(LedgerKind::Purchase)
+            ));
+        } else if let Some(e) = entries
+            .get(&(order.id, LedgerKind::Purchase))
+            .and_then(|v| v.first())
+            && e.amount != order.total_usd.negated()
+        {
+            problems.push(format!(
+                "orders: order {} PURCHASE entry is {} for a total of {}",
+                order.id, e.amount, order.total_usd
+            ));
+        }
+        let refunded = matches!(order.status, OrderStatus::Failed | OrderStatus::Cancelled) && paid;
+        if count(LedgerKind::Refund) != usize::from(refunded)
+            || order.refund_seq.is_some() != refunded
+        {
+            problems.push(format!(
+                "orders: order {} ({}) has {} REFUND entries",
+                order.id,
+                order.status,
+                count(LedgerKind::Refund)
+            ));
+        }
+        let method_paid = paid && matches!(order.payment, Payment::Method { .. });
+        if count(LedgerKind::Payment) != usize::from(method_paid) {
+            problems.push(format!(
+                "orders: order {} has {} PAYMENT entries",
+                order.id,
+                count(LedgerKind::Payment)
+            ));
+        }
+        if !paid
+            && !matches!(
+                order.status,
+                OrderStatus::AwaitingPayment | OrderStatus::Cancelled | OrderStatus::Failed
+            )
+        {
+            problems.push(format!(
+                "orders: order {} is {} but unpaid",
+                order.id, order.status
+            ));
+        }
+        if let Some(code) = &order.coupon
+            && !matches!(order.status, OrderStatus::Failed | OrderStatus::Cancelled)
+        {
+            *coupon_uses.entry(code.clone()).or_default() += 1;
+            *coupon_user_uses
+                .entry((code.clone(), order.user))
+                .or_default() += 1;
+        }
+        if order.status.is_open() {
+            open_per_user.entry(order.user).or_default().push(order.id);
+        }
+        if order.price_usd.checked_sub(order.discount_usd) != Some(order.total_usd)
+            || order.total_usd.is_negative()
+        {
+            problems.push(format!("orders: order {} totals do not add up", order.id));
+        }
+        if store
+            .read::<()>(Table::OrdersByStatus, &status_key(order.status, order.id))?
+            .is_none()
+            || store
+                .read::<()>(Table::OrdersByUser, &user_key(order.user, order.id))?
+                .is_none()
+        {
+            problems.push(format!("orders: order {} missing from an index", order.id));
+        }
+    }
+    if store.len(Table::OrdersByStatus) != orders || store.len(Table::OrdersByUser) != orders {
+        problems.push("orders: indexes and orders differ in size".into());
+    }
+    // One open order per user, and the marker points at it.
+    for (user, open) in &open_per_user {
+        if open.len() > 1 {
+            problems.push(format!(
+                "orders: user {user} has {} open orders",
+                open.len()
+            ));
+        }
+        let marker: Option<OrderId> = store.read(Table::OpenOrders, &user.key())?;
+        if marker != open.first().copied() {
+            problems.push(format!(
+                "orders: user {user}'s open-order marker is {marker:?}, open orders {open:?}"
+            ));
+        }
+    }
+    if store.len(Table::OpenOrders) != open_per_user.len() {
+        problems.push(format!(
+            "orders: {} open-order markers for {} users with open orders",
+            store.len(Table::OpenOrders),
+            open_per_user.len()
+        ));
+    }
+    // Coupons: uses = live redemptions.
+    for item in store.range::<Coupon>(Table::Coupons, Bound::Unbounded, Bound::Unbounded, false) {
+        let (_, coupon) = item?;
+        let live = coupon_uses.remove(&coupon.code).unwrap_or(0);
+        if coupon.uses != live {
+            problems.push(format!(
+                "orders: coupon {} counts {} uses, {live} orders hold it",
+                coupon.code, coupon.uses
+            ));
+        }
+        if coupon.uses > coupon.max_uses {
+            problems.push(format!(
+                "orders: coupon {} is used {} times, over its {}",
+                coupon.code, coupon.uses, coupon.max_uses
+            ));
+        }
+    }
+    for (code, n) in coupon_uses {
+        problems.push(format!("orders: {n} orders hold unknown coupon {code}"));
+    }
+    let mut stored_user_uses = 0usize;
+    for item in store.range::<u32>(Table::CouponUses, Bound::Unbounded, Bound::Unbounded, false) {
+        let (k, n) = item?;
+        stored_user_uses += 1;
+        let split = k.iter().position(|b| *b == 0).unwrap_or(k.len());
+        let code = CouponCode::parse(&String::from_utf8_lossy(&k[..split])).ok();
+        let user = key::read_u64(&k, split + 1).and_then(|raw| UserId::new(raw).ok());
+        let live = match (code, user) {
+            (Some(c), Some(u)) => coupon_user_uses.get(&(c, u)).copied().unwrap_or(0),
+            _ => 0,
+        };
+        if n != live {
+            problems.push(format!(
+                "orders: a per-user coupon count says {n}, orders say {live}"
+            ));
+        }
+    }
+    if stored_user_uses != coupon_user_uses.len() {
+        problems.push("orders: per-user coupon counts and orders differ".into());
+    }
+    // Products count their orders.
+    for item in store.range::<Product>(Table::Products, Bound::Unbounded, Bound::Unbounded, false) {
+        let (_, product) = item?;
+        let n = per_product.get(&product.id).copied().unwrap_or(0);
+        if product.order_count != n {
+            problems.push(format!(
+                "orders: product {} counts {} orders, there are {n}",
+                product.id, product.order_count
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// Pending uses of each payment method by unpaid orders (for the method check in verify).
+pub(crate) fn awaiting_per_method(
+    store: &crate::store::Store,
+) -> std::result::Result<std::collections::BTreeMap<PaymentMethodId, u64>, StoreError> {
+    let mut out = std::collections::BTreeMap::new();
+    for item in store.range::<Order>(Table::Orders, Bound::Unbounded, Bound::Unbounded, false) {
+        let (_, order) = item?;
+        if let (OrderStatus::AwaitingPayment, Payment::Method { method, .. }) =
+            (order.status, &order.payment)
+        {
+            *out.entry(*method).or_default() += 1;
+        }
+    }
+    Ok(out)
+}

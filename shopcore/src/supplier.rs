@@ -1,0 +1,173 @@
+//! The supplier boundary: how automatic fulfilment talks to an outside API without the core
+//! knowing HTTP. A frontend implements [`Supplier`] (blocking; it is called outside any
+//! transaction, with the order id as the supplier's idempotency key), and the shop drives it
+//! through `Shop::run_supplier_queue` and `Shop::reconcile_supplier_orders`.
+//!
+//! [`ScriptedSupplier`] is a supplier that does what it is told (succeed, reject, fail,
+//! hang); tests, demos and fuzzers use it.
+
+use crate::ids::OrderId;
+use crate::money::Money;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// What the shop asks a supplier to deliver.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupplierOrder {
+    /// The supplier's idempotency key: placing the same order twice must not deliver twice.
+    pub order_id: OrderId,
+    pub sku: String,
+    pub player_id: Option<String>,
+    pub total_usd: Money,
+}
+
+/// A definite answer from the supplier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SupplierResult {
+    /// Delivered; `payload` is what the buyer receives (a code, a receipt).
+    Delivered { payload: String },
+    /// Refused for good (bad player id, SKU gone): staff take over.
+    Rejected { reason: String },
+}
+
+/// A failure that may pass: the call is retried with backoff, then staff take over.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SupplierError {
+    #[error("the supplier did not answer in time")]
+    Timeout,
+    #[error("the supplier is unavailable: {reason}")]
+    Unavailable { reason: String },
+}
+
+/// What the supplier knows about an order (for reconciliation after a crash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SupplierStatus {
+    Delivered {
+        payload: String,
+    },
+    Failed {
+        reason: String,
+    },
+    InProgress,
+    /// The supplier never received the order.
+    Unknown,
+}
+
+/// An outside fulfilment API, called synchronously from a frontend's worker thread.
+pub trait Supplier: Send + Sync {
+    fn place(&self, order: &SupplierOrder) -> Result<SupplierResult, SupplierError>;
+    fn status(&self, order_id: OrderId) -> Result<SupplierStatus, SupplierError>;
+}
+
+/// What a [`ScriptedSupplier`] does on its next `place` call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Behaviour {
+    Succeed,
+    Reject(String),
+    Fail,
+    /// Blocks for the duration, then times out (the order stays unplaced).
+    Hang(Duration),
+    /// Delivers, then times out before answering (the crash-in-between case).
+    DeliverThenTimeout,
+}
+
+/// A supplier that follows a script; after the script runs out it succeeds. Deliveries are
+/// idempotent by order id, as a real supplier's must be, and counted.
+#[derive(Debug, Default)]
+pub struct ScriptedSupplier {
+    script: Mutex<VecDeque<Behaviour>>,
+    delivered: Mutex<BTreeMap<OrderId, (String, u32)>>,
+    calls: Mutex<u32>,
+}
+
+impl ScriptedSupplier {
+    pub fn new(script: impl IntoIterator<Item = Behaviour>) -> ScriptedSupplier {
+        ScriptedSupplier {
+            script: Mutex::new(script.into_iter().collect()),
+            ..ScriptedSupplier::default()
+        }
+    }
+
+    /// Appends behaviours to the script.
+    pub fn then(&self, behaviour: Behaviour) {
+        self.script
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_back(behaviour);
+    }
+
+    /// How many times `place` was called.
+    pub fn calls(&self) -> u32 {
+        *self.calls.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many times an order was delivered (1 for a correct shop, however many retries).
+    pub fn deliveries(&self, order_id: OrderId) -> u32 {
+        self.delivered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&order_id)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    fn deliver(&self, order: &SupplierOrder) -> String {
+        let mut delivered = self.delivered.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = delivered.entry(order.order_id).or_insert_with(|| {
+            (
+                format!("SUPPLIER-{}-{}", order.sku, order.order_id.get()),
+                0,
+            )
+        });
+        // Idempotent: a second placement returns the first delivery without a new one.
+        if entry.1 == 0 {
+            entry.1 = 1;
+        }
+        entry.0.clone()
+    }
+}
+
+impl Supplier for ScriptedSupplier {
+    fn place(&self, order: &SupplierOrder) -> Result<SupplierResult, SupplierError> {
+        *self.calls.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        let next = self
+            .script
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front()
+            .unwrap_or(Behaviour::Succeed);
+        match next {
+            Behaviour::Succeed => Ok(SupplierResult::Delivered {
+                payload: self.deliver(order),
+            }),
+            Behaviour::Reject(reason) => Ok(SupplierResult::Rejected { reason }),
+            Behaviour::Fail => Err(SupplierError::Unavailable {
+                reason: "scripted failure".into(),
+            }),
+            Behaviour::Hang(duration) => {
+                std::thread::sleep(duration);
+                Err(SupplierError::Timeout)
+            }
+            Behaviour::DeliverThenTimeout => {
+                self.deliver(order);
+                Err(SupplierError::Timeout)
+            }
+        }
+    }
+
+    fn status(&self, order_id: OrderId) -> Result<SupplierStatus, SupplierError> {
+        Ok(
+            match self
+                .delivered
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&order_id)
+            {
+                Some((payload, _)) => SupplierStatus::Delivered {
+                    payload: payload.clone(),
+                },
+                None => SupplierStatus::Unknown,
+            },
+        )
+    }
+}
