@@ -68,8 +68,12 @@ pub enum Behaviour {
     Fail,
     /// Blocks for the duration, then times out (the order stays unplaced).
     Hang(Duration),
-    /// Delivers, then times out before answering (the crash-in-between case).
+    /// Delivers, then times out before answering.
     DeliverThenTimeout,
+    /// Delivers, then panics: the caller dies between the call and recording its answer.
+    DeliverThenCrash,
+    /// Panics before the order reaches the supplier.
+    CrashBeforeSending,
 }
 
 /// A supplier that follows a script; after the script runs out it succeeds. Deliveries are
@@ -151,6 +155,13 @@ impl Supplier for ScriptedSupplier {
             Behaviour::DeliverThenTimeout => {
                 self.deliver(order);
                 Err(SupplierError::Timeout)
+            }
+            Behaviour::DeliverThenCrash => {
+                self.deliver(order);
+                panic!("scripted crash after delivering order {}", order.order_id);
+            }
+            Behaviour::CrashBeforeSending => {
+                panic!("scripted crash before sending order {}", order.order_id);
             }
         }
     }

@@ -7,6 +7,8 @@ mod catalog;
 mod currencies;
 mod durability;
 mod modes;
+mod order_races;
+mod orders;
 mod payment_methods;
 mod storage;
 mod tidy;
