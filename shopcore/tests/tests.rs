@@ -10,6 +10,7 @@ mod modes;
 mod order_races;
 mod orders;
 mod payment_methods;
+mod shop_model;
 mod storage;
 mod tidy;
 mod users_and_roles;
