@@ -45,6 +45,7 @@ pub mod orders;
 pub mod payment_methods;
 mod requests;
 pub mod roles;
+pub mod sessions;
 pub mod settings;
 mod shop;
 mod store;

@@ -130,3 +130,31 @@ fn corrupt_bytes_give_an_error_naming_tree_and_key() {
         "{report}"
     );
 }
+
+#[test]
+fn sessions_are_durable_scoped_and_bounded() {
+    let t = TestShop::new();
+    assert_eq!(t.shop.session("telegram", 42).unwrap(), None);
+    t.shop
+        .set_session("telegram", 42, b"awaiting_player_id:7")
+        .unwrap();
+    t.shop.set_session("console", 42, b"other").unwrap();
+    let t = t.reopen();
+    assert_eq!(
+        t.shop.session("telegram", 42).unwrap().as_deref(),
+        Some(&b"awaiting_player_id:7"[..])
+    );
+    assert_eq!(
+        t.shop.session("console", 42).unwrap().as_deref(),
+        Some(&b"other"[..])
+    );
+    t.shop.clear_session("telegram", 42).unwrap();
+    assert_eq!(t.shop.session("telegram", 42).unwrap(), None);
+    assert!(
+        t.shop
+            .set_session("telegram", 1, &vec![0; 16 * 1024 + 1])
+            .is_err()
+    );
+    assert!(t.shop.set_session("bad scope", 1, b"x").is_err());
+    assert!(t.shop.session("", 1).is_err());
+}

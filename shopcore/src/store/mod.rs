@@ -64,10 +64,11 @@ pub(crate) enum Table {
     OpenOrders,
     Coupons,
     CouponUses,
+    Sessions,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 32] = [
+    pub(crate) const ALL: [Table; 33] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -100,6 +101,7 @@ impl Table {
         Table::OpenOrders,
         Table::Coupons,
         Table::CouponUses,
+        Table::Sessions,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -136,6 +138,7 @@ impl Table {
             Table::OpenOrders => "open_orders",
             Table::Coupons => "coupons",
             Table::CouponUses => "coupon_uses",
+            Table::Sessions => "sessions",
         }
     }
 
