@@ -41,6 +41,7 @@ pub mod currency;
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod notifications;
 pub mod orders;
 pub mod payment_methods;
 mod requests;
@@ -70,6 +71,7 @@ pub use ids::{
     RequestKey, TopupId, UserId, Username,
 };
 pub use money::{AmountError, Money};
+pub use notifications::{Notification, NotificationKind};
 pub use orders::{
     Fulfilment, Order, OrderError, OrderPage, OrderRequest, OrderStatus, Payment, PaymentChoice,
     Quote, SupplierRun,

@@ -26,6 +26,7 @@ use crate::ids::{
     CouponCode, CurrencyCode, OrderId, PaymentMethodId, ProductId, RequestKey, UserId,
 };
 use crate::money::Money;
+use crate::notifications::{self, NotificationKind};
 use crate::payment_methods::{self, PaymentMethod};
 use crate::requests::{self, RequestOutcome};
 use crate::roles::{Permission, has_permission};
@@ -558,6 +559,14 @@ fn expire(tx: &Tx<'_>, order: &Order) -> Result<Order> {
     release(tx, &mut expired, &actor)?;
     expired.failure_reason = Some("payment not received in time".into());
     save(tx, Some(order), &expired)?;
+    notifications::push(
+        tx,
+        order.user,
+        NotificationKind::OrderCancelled {
+            order: order.id,
+            refunded: false,
+        },
+    )?;
     order_audit(tx, &actor, AuditAction::ExpireOrder, order.id, vec![])?;
     Ok(expired)
 }
@@ -570,6 +579,11 @@ fn complete(tx: &Tx<'_>, before: &Order, delivery: String, actor: &ActorRef) -> 
     order.reserved_code = None;
     order.next_attempt_at = None;
     save(tx, Some(before), &order)?;
+    notifications::push(
+        tx,
+        order.user,
+        NotificationKind::OrderCompleted { order: order.id },
+    )?;
     order_audit(
         tx,
         actor,
@@ -852,6 +866,11 @@ impl Shop {
                 order.purchase_seq = Some(purchase.seq);
                 order.expires_at = None;
                 save(tx, Some(&before), &order)?;
+                notifications::push(
+                    tx,
+                    order.user,
+                    NotificationKind::PaymentConfirmed { order: id },
+                )?;
                 requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Order(id))?;
                 order_audit(
                     tx,
@@ -951,6 +970,15 @@ impl Shop {
                 release(tx, &mut order, actor.who())?;
                 order.failure_reason = Some(reason.clone());
                 save(tx, Some(&before), &order)?;
+                notifications::push(
+                    tx,
+                    order.user,
+                    NotificationKind::OrderFailed {
+                        order: id,
+                        refunded: order.refund_seq.is_some(),
+                        reason: reason.clone(),
+                    },
+                )?;
                 requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Order(id))?;
                 order_audit(
                     tx,
@@ -989,6 +1017,16 @@ impl Shop {
             transition(&mut order, OrderStatus::Cancelled, tx.now)?;
             release(tx, &mut order, actor.who())?;
             save(tx, Some(&before), &order)?;
+            if actor.user_id() != Some(order.user) {
+                notifications::push(
+                    tx,
+                    order.user,
+                    NotificationKind::OrderCancelled {
+                        order: id,
+                        refunded: order.refund_seq.is_some(),
+                    },
+                )?;
+            }
             requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Order(id))?;
             order_audit(
                 tx,

@@ -13,6 +13,7 @@ use crate::currency::{self, USD_DECIMALS};
 use crate::error::{Denied, Error, InvalidInput, Result};
 use crate::ids::{CurrencyCode, OrderId, PaymentMethodId, RequestKey, TopupId, UserId};
 use crate::money::{AmountError, Money};
+use crate::notifications::{self, NotificationKind};
 use crate::payment_methods;
 use crate::requests::{self, RequestOutcome};
 use crate::roles::{Permission, can_manage_user, has_permission};
@@ -483,6 +484,14 @@ impl Shop {
                 topup.decided_by = Some(actor.who().clone());
                 topup.ledger_seq = Some(entry.seq);
                 save_topup(tx, Some(&before), &topup)?;
+                notifications::push(
+                    tx,
+                    topup.user,
+                    NotificationKind::TopupApproved {
+                        topup: id,
+                        amount_usd: topup.amount_usd,
+                    },
+                )?;
                 settle_pending(tx, &topup)?;
                 requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Topup(id))?;
                 audit::append(
@@ -535,6 +544,14 @@ impl Shop {
             topup.decided_by = Some(actor.who().clone());
             topup.reject_reason = Some(reason.clone());
             save_topup(tx, Some(&before), &topup)?;
+            notifications::push(
+                tx,
+                topup.user,
+                NotificationKind::TopupRejected {
+                    topup: id,
+                    reason: reason.clone(),
+                },
+            )?;
             settle_pending(tx, &topup)?;
             requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Topup(id))?;
             audit::append(

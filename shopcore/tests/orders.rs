@@ -1051,3 +1051,74 @@ fn orders_survive_reopen() {
     assert_eq!(t.shop.order(&shopper, o.id).unwrap(), o);
     assert!(t.shop.verify().unwrap().is_healthy());
 }
+
+#[test]
+fn notifications_are_queued_with_their_events_and_acknowledged() {
+    use shopcore::NotificationKind;
+    let s = shop();
+    let t = &s.t;
+    let p = product(&s, "X", "2", Delivery::Manual, Stock::Unlimited);
+    let a = t
+        .shop
+        .create_order(&s.shopper, &by_balance(p), &key("a"))
+        .unwrap();
+    assert!(
+        t.shop
+            .pending_notifications("telegram", 10)
+            .unwrap()
+            .is_empty(),
+        "nothing to tell yet"
+    );
+    t.shop
+        .complete_order(&s.support, a.id, Some("here you go"), &key("c"))
+        .unwrap();
+    let b = t
+        .shop
+        .create_order(&s.shopper, &by_balance(p), &key("b"))
+        .unwrap();
+    t.shop
+        .fail_order(&s.support, b.id, "supplier down", &key("f"))
+        .unwrap();
+    let pending = t.shop.pending_notifications("telegram", 10).unwrap();
+    let kinds: Vec<_> = pending.iter().map(|n| (n.user, n.kind.clone())).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (uid(10), NotificationKind::OrderCompleted { order: a.id }),
+            (
+                uid(10),
+                NotificationKind::OrderFailed {
+                    order: b.id,
+                    refunded: true,
+                    reason: "supplier down".into()
+                }
+            ),
+        ]
+    );
+    // Each consumer has its own cursor; acknowledging moves only forward.
+    t.shop
+        .ack_notifications("telegram", pending[0].seq)
+        .unwrap();
+    assert_eq!(
+        t.shop.pending_notifications("telegram", 10).unwrap().len(),
+        1
+    );
+    assert_eq!(t.shop.pending_notifications("email", 10).unwrap().len(), 2);
+    t.shop.ack_notifications("telegram", 0).unwrap();
+    assert_eq!(
+        t.shop.pending_notifications("telegram", 10).unwrap().len(),
+        1
+    );
+    // A failed attempt queues nothing.
+    let before = t.shop.pending_notifications("email", 10).unwrap().len();
+    assert!(
+        t.shop
+            .fail_order(&s.support, b.id, "again", &key("f2"))
+            .is_err()
+    );
+    assert_eq!(
+        t.shop.pending_notifications("email", 10).unwrap().len(),
+        before
+    );
+    assert!(t.shop.pending_notifications("bad name", 10).is_err());
+}

@@ -65,10 +65,12 @@ pub(crate) enum Table {
     Coupons,
     CouponUses,
     Sessions,
+    Outbox,
+    OutboxCursors,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 33] = [
+    pub(crate) const ALL: [Table; 35] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -102,6 +104,8 @@ impl Table {
         Table::Coupons,
         Table::CouponUses,
         Table::Sessions,
+        Table::Outbox,
+        Table::OutboxCursors,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -139,6 +143,8 @@ impl Table {
             Table::Coupons => "coupons",
             Table::CouponUses => "coupon_uses",
             Table::Sessions => "sessions",
+            Table::Outbox => "outbox",
+            Table::OutboxCursors => "outbox_cursors",
         }
     }
 
@@ -161,6 +167,7 @@ pub(crate) enum Counter {
     LedgerSeq,
     TopupSeq,
     OrderSeq,
+    OutboxSeq,
 }
 
 impl Counter {
@@ -174,6 +181,7 @@ impl Counter {
             Counter::LedgerSeq => b"ledger_seq",
             Counter::TopupSeq => b"topup_seq",
             Counter::OrderSeq => b"order_seq",
+            Counter::OutboxSeq => b"outbox_seq",
         }
     }
 }

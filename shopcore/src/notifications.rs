@@ -1,0 +1,133 @@
+//! An outbox of things to tell people: written in the same transaction as the event (an
+//! order completed, a top-up approved), so an acknowledged event is never lost and never
+//! invented. Frontends read it after their own cursor, deliver, then move the cursor; a
+//! crash between delivery and acknowledgement repeats a message rather than dropping it.
+
+use crate::Shop;
+use crate::clock::Timestamp;
+use crate::error::{InvalidInput, Result};
+use crate::ids::{OrderId, TopupId, UserId};
+use crate::money::Money;
+use crate::store::{Counter, StoreError, Table, Tx, key};
+use serde::{Deserialize, Serialize};
+use std::ops::Bound;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NotificationKind {
+    /// The order was delivered; the buyer reads the delivery from the order.
+    OrderCompleted {
+        order: OrderId,
+    },
+    /// Staff failed the order; `refunded` says whether money went back to the wallet.
+    OrderFailed {
+        order: OrderId,
+        refunded: bool,
+        reason: String,
+    },
+    /// The order was cancelled (by staff, or because payment did not arrive in time).
+    OrderCancelled {
+        order: OrderId,
+        refunded: bool,
+    },
+    /// Staff confirmed an outside payment for the order.
+    PaymentConfirmed {
+        order: OrderId,
+    },
+    TopupApproved {
+        topup: TopupId,
+        amount_usd: Money,
+    },
+    TopupRejected {
+        topup: TopupId,
+        reason: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub seq: u64,
+    pub user: UserId,
+    pub at: Timestamp,
+    pub kind: NotificationKind,
+}
+
+pub const PAGE_LIMIT_MAX: usize = 500;
+
+/// Queues a notification inside the caller's transaction.
+pub(crate) fn push(
+    tx: &Tx<'_>,
+    user: UserId,
+    kind: NotificationKind,
+) -> std::result::Result<(), StoreError> {
+    let seq = tx.next_id(Counter::OutboxSeq)?;
+    tx.put(
+        Table::Outbox,
+        &key::u64(seq),
+        &Notification {
+            seq,
+            user,
+            at: tx.now,
+            kind,
+        },
+    )
+}
+
+fn consumer_key(consumer: &str) -> Result<Vec<u8>> {
+    let ok = !consumer.is_empty()
+        && consumer.len() <= 32
+        && consumer
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !ok {
+        return Err(InvalidInput::UnknownName {
+            what: "notification consumer (1 to 32 letters, digits or _)",
+            text: consumer.chars().take(40).collect(),
+        }
+        .into());
+    }
+    Ok(consumer.as_bytes().to_vec())
+}
+
+impl Shop {
+    /// Notifications the `consumer` (a frontend's name) has not acknowledged, oldest first.
+    pub fn pending_notifications(&self, consumer: &str, limit: usize) -> Result<Vec<Notification>> {
+        if limit == 0 || limit > PAGE_LIMIT_MAX {
+            return Err(InvalidInput::BadPageSize {
+                limit,
+                limit_max: PAGE_LIMIT_MAX,
+            }
+            .into());
+        }
+        let cursor: u64 = self
+            .store
+            .read(Table::OutboxCursors, &consumer_key(consumer)?)?
+            .unwrap_or(0);
+        let mut out = Vec::new();
+        for item in self
+            .store
+            .range::<Notification>(
+                Table::Outbox,
+                Bound::Excluded(key::u64(cursor).to_vec()),
+                Bound::Unbounded,
+                false,
+            )
+            .take(limit)
+        {
+            out.push(item?.1);
+        }
+        Ok(out)
+    }
+
+    /// Marks every notification up to `seq` as delivered for `consumer`. The cursor only moves
+    /// forward.
+    pub fn ack_notifications(&self, consumer: &str, seq: u64) -> Result<()> {
+        let k = consumer_key(consumer)?;
+        self.transact(|tx| {
+            let cursor: u64 = tx.get(Table::OutboxCursors, &k)?.unwrap_or(0);
+            if seq > cursor {
+                tx.put(Table::OutboxCursors, &k, &seq)?;
+            }
+            Ok(())
+        })
+    }
+}
