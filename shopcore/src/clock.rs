@@ -25,6 +25,13 @@ impl Timestamp {
         Timestamp(self.0.saturating_add(millis))
     }
 
+    /// The calendar day (days since 1970-01-01) this instant falls on at a UTC offset.
+    pub fn day(self, utc_offset_minutes: i32) -> i64 {
+        self.0
+            .saturating_add(i64::from(utc_offset_minutes) * Self::MILLIS_PER_MINUTE)
+            .div_euclid(Self::MILLIS_PER_DAY)
+    }
+
     /// The key-order encoding: big-endian with the sign bit flipped, so that byte order is
     /// time order for negative and positive values alike.
     pub fn to_key_bytes(self) -> [u8; 8] {

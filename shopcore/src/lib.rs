@@ -32,6 +32,7 @@
 //! # }
 //! ```
 
+pub mod analytics;
 pub mod audit;
 pub mod catalog;
 pub mod clock;
@@ -56,6 +57,7 @@ pub mod users;
 pub mod verify;
 pub mod wallet;
 
+pub use analytics::{Dashboard, DashboardOptions};
 pub use audit::{ActorRef, AuditAction, AuditCursor, AuditEntry, AuditPage, AuditQuery, Target};
 pub use catalog::{
     CatalogError, Category, CategoryChange, Delivery, NewProduct, PlayerField, PlayerIdRule,

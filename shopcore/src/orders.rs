@@ -180,6 +180,8 @@ pub struct Order {
     pub failure_reason: Option<String>,
     pub supplier_attempts: u32,
     pub next_attempt_at: Option<Timestamp>,
+    /// Completed without a person: from a code pool in AUTO mode, or by the supplier.
+    pub auto_fulfilled: bool,
     pub payment_seq: Option<u64>,
     pub purchase_seq: Option<u64>,
     pub refund_seq: Option<u64>,
@@ -333,6 +335,7 @@ fn save(tx: &Tx<'_>, before: Option<&Order>, order: &Order) -> std::result::Resu
     } else if before.is_some_and(|b| b.status.is_open()) {
         tx.remove(Table::OpenOrders, &order.user.key())?;
     }
+    crate::analytics::on_order_saved(tx, before, order)?;
     tx.put(Table::Orders, &order.id.key(), order)
 }
 
@@ -578,6 +581,8 @@ fn complete(tx: &Tx<'_>, before: &Order, delivery: String, actor: &ActorRef) -> 
     order.delivery = Some(delivery);
     order.reserved_code = None;
     order.next_attempt_at = None;
+    order.auto_fulfilled =
+        crate::analytics::is_auto(order.fulfilment, matches!(actor, ActorRef::System(_)));
     save(tx, Some(before), &order)?;
     notifications::push(
         tx,
@@ -748,6 +753,7 @@ impl Shop {
                 failure_reason: None,
                 supplier_attempts: 0,
                 next_attempt_at: None,
+                auto_fulfilled: false,
                 payment_seq: None,
                 purchase_seq: None,
                 refund_seq: None,

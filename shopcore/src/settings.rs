@@ -79,7 +79,14 @@ pub struct Settings {
     pub state_reason: Option<String>,
     /// How shoppers reach a person (shown by frontends).
     pub support_contact: Option<String>,
+    /// The shop's time zone as an offset from UTC in minutes: where its days begin for
+    /// "today", "this week" and "this month" in the statistics.
+    pub utc_offset_minutes: i32,
 }
+
+/// Offsets in use on Earth run from UTC-12:00 to UTC+14:00.
+pub const UTC_OFFSET_MINUTES_MIN: i32 = -12 * 60;
+pub const UTC_OFFSET_MINUTES_MAX: i32 = 14 * 60;
 
 pub(crate) const KEY: &[u8] = b"settings";
 
@@ -251,6 +258,50 @@ impl Shop {
                 Ok(settings)
             })?;
         self.remember_settings(&settings);
+        Ok(settings)
+    }
+
+    /// Sets the shop's UTC offset (`manage_settings`) and rebuilds the statistics roll-ups
+    /// for the new day boundaries.
+    pub fn set_utc_offset(&self, actor: &Actor, minutes: i32) -> Result<Settings> {
+        let minutes = self.validated(
+            actor,
+            AuditAction::UpdateSettings,
+            Target::Settings,
+            Permission::ManageSettings,
+            if (UTC_OFFSET_MINUTES_MIN..=UTC_OFFSET_MINUTES_MAX).contains(&minutes) {
+                Ok(minutes)
+            } else {
+                Err(crate::error::InvalidInput::UnknownName {
+                    what: "UTC offset (minutes between -720 and 840)",
+                    text: minutes.to_string(),
+                }
+                .into())
+            },
+        )?;
+        let settings =
+            self.audited(actor, AuditAction::UpdateSettings, Target::Settings, |tx| {
+                crate::shop::require(tx, actor, Permission::ManageSettings)?;
+                refuse_in_emergency(tx)?;
+                let mut settings = load(tx)?;
+                let before = settings.utc_offset_minutes;
+                settings.utc_offset_minutes = minutes;
+                settings.version += 1;
+                tx.put(Table::Settings, KEY, &settings)?;
+                audit::append(
+                    tx,
+                    Record {
+                        actor: actor.who(),
+                        action: AuditAction::UpdateSettings,
+                        target: Target::Settings,
+                        details: vec![Detail::changed("utc_offset_minutes", before, minutes)],
+                        outcome: Outcome::Done,
+                    },
+                )?;
+                Ok(settings)
+            })?;
+        self.remember_settings(&settings);
+        self.rebuild_rollups_unchecked()?;
         Ok(settings)
     }
 

@@ -141,6 +141,7 @@ fn save(tx: &Tx<'_>, before: Option<&User>, user: &User) -> std::result::Result<
         };
         tx.set_counter(Counter::SuperAdmins, count)?;
     }
+    crate::analytics::on_user_saved(tx, before, user)?;
     tx.put(Table::Users, &id_key, user)
 }
 

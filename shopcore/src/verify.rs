@@ -41,6 +41,10 @@ impl Shop {
         problems.extend(crate::catalog::verify(&self.store)?);
         problems.extend(crate::wallet::verify(&self.store)?);
         problems.extend(crate::orders::verify(&self.store)?);
+        problems.extend(crate::analytics::verify(
+            &self.store,
+            self.settings().utc_offset_minutes,
+        )?);
         Ok(VerifyReport { problems })
     }
 

@@ -484,6 +484,7 @@ impl Shop {
                 topup.decided_by = Some(actor.who().clone());
                 topup.ledger_seq = Some(entry.seq);
                 save_topup(tx, Some(&before), &topup)?;
+                crate::analytics::on_topup_approved(tx, &topup)?;
                 notifications::push(
                     tx,
                     topup.user,

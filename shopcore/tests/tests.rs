@@ -2,6 +2,7 @@
 
 mod common;
 
+mod analytics;
 mod audit_log;
 mod catalog;
 mod currencies;

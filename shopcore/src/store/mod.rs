@@ -67,10 +67,12 @@ pub(crate) enum Table {
     Sessions,
     Outbox,
     OutboxCursors,
+    Rollups,
+    Activity,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 35] = [
+    pub(crate) const ALL: [Table; 37] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -106,6 +108,8 @@ impl Table {
         Table::Sessions,
         Table::Outbox,
         Table::OutboxCursors,
+        Table::Rollups,
+        Table::Activity,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -145,6 +149,8 @@ impl Table {
             Table::Sessions => "sessions",
             Table::Outbox => "outbox",
             Table::OutboxCursors => "outbox_cursors",
+            Table::Rollups => "rollups",
+            Table::Activity => "activity",
         }
     }
 
@@ -560,6 +566,15 @@ impl Store {
         Ok(hasher.finalize().into())
     }
 
+    /// Reads the encoded bytes of one value.
+    pub(crate) fn read_raw(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .tree(table)
+            .get(key)
+            .map_err(StoreError::from_sled)?
+            .map(|v| v.to_vec()))
+    }
+
     pub(crate) fn len(&self, table: Table) -> usize {
         self.tree(table).len()
     }
@@ -647,6 +662,24 @@ impl Tx<'_> {
         value: &V,
     ) -> Result<(), StoreError> {
         let bytes = encode(value)?;
+        self.view(table)
+            .insert(key, bytes)
+            .map_err(|e| self.sled_error(e))?;
+        self.wrote.set(true);
+        Ok(())
+    }
+
+    /// Whether `key` is present.
+    pub(crate) fn contains_key(&self, table: Table, key: &[u8]) -> Result<bool, StoreError> {
+        Ok(self
+            .view(table)
+            .get(key)
+            .map_err(|e| self.sled_error(e))?
+            .is_some())
+    }
+
+    /// Writes already-encoded bytes (roll-up rebuilds copy encoded records).
+    pub(crate) fn put_raw(&self, table: Table, key: &[u8], bytes: &[u8]) -> Result<(), StoreError> {
         self.view(table)
             .insert(key, bytes)
             .map_err(|e| self.sled_error(e))?;

@@ -1,0 +1,650 @@
+//! Analytics: the statistics dashboard of SEED §7 at a cost that does not grow with the
+//! number of orders. Roll-ups (shop totals, per-day and per-product counters, and a
+//! last-active-day histogram) are updated in the same transactions as the users, orders and
+//! top-ups they count; the dashboard reads a bounded number of them.
+//!
+//! Days follow the shop's UTC offset (`Settings::utc_offset_minutes`): "today" is the shop's
+//! calendar day, "this week" starts on Monday, "this month" on the 1st. Changing the offset
+//! rebuilds the roll-ups. Revenue is the total (net of discounts) of completed orders, on the
+//! day they completed; completed orders are never refunded, so no refund is subtracted from it.
+
+use crate::Shop;
+use crate::audit::{self, AuditAction, Detail, Outcome, Record, Target};
+use crate::clock::Timestamp;
+use crate::error::{InvalidInput, Result};
+use crate::ids::{ProductId, UserId};
+use crate::money::Money;
+use crate::orders::{Fulfilment, Order, OrderStatus};
+use crate::roles::Permission;
+use crate::settings;
+use crate::shop::{Actor, require};
+use crate::store::{Store, StoreError, Table, Tx, key};
+use crate::users::User;
+use crate::wallet::{Topup, TopupStatus};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+/// Shop-wide running totals.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub users: u64,
+    pub banned: u64,
+    pub orders: u64,
+    /// Current orders per status, indexed like `OrderStatus::ALL`.
+    pub by_status: [u64; 6],
+    pub completed_manual: u64,
+    pub completed_auto: u64,
+    pub revenue_usd: Money,
+    pub topups: u64,
+    pub topups_usd: Money,
+}
+
+/// One shop day.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayStats {
+    pub new_users: u64,
+    /// Orders created that day.
+    pub orders: u64,
+    /// Orders completed that day, and their revenue.
+    pub completed: u64,
+    pub revenue_usd: Money,
+    /// Top-ups approved that day.
+    pub topups: u64,
+    pub topups_usd: Money,
+    /// Distinct users active that day.
+    pub active_users: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductStats {
+    /// Completed orders.
+    pub units: u64,
+    pub revenue_usd: Money,
+}
+
+const TOTALS: &[u8] = b"t";
+
+fn day_key(prefix: u8, day: i64) -> Vec<u8> {
+    key::join(&[&[prefix], &Timestamp(day).to_key_bytes()])
+}
+
+fn product_key(id: ProductId) -> Vec<u8> {
+    key::join(&[b"p", &id.key()])
+}
+
+fn activity_key(day: i64, user: UserId) -> Vec<u8> {
+    key::join(&[&Timestamp(day).to_key_bytes(), &user.key()])
+}
+
+fn status_index(status: OrderStatus) -> usize {
+    OrderStatus::ALL
+        .iter()
+        .position(|s| *s == status)
+        .unwrap_or(0)
+}
+
+fn add(a: Money, b: Money) -> Money {
+    a.checked_add(b).unwrap_or(a)
+}
+
+fn offset(tx: &Tx<'_>) -> std::result::Result<i32, StoreError> {
+    Ok(settings::load(tx)?.utc_offset_minutes)
+}
+
+fn update<V: Serialize + serde::de::DeserializeOwned + Default>(
+    tx: &Tx<'_>,
+    k: &[u8],
+    change: impl FnOnce(&mut V),
+) -> std::result::Result<(), StoreError> {
+    let mut value: V = tx.get(Table::Rollups, k)?.unwrap_or_default();
+    change(&mut value);
+    tx.put(Table::Rollups, k, &value)
+}
+
+fn bump_histogram(tx: &Tx<'_>, day: i64, delta: i64) -> std::result::Result<(), StoreError> {
+    update::<u64>(tx, &day_key(b'h', day), |n| {
+        *n = if delta >= 0 {
+            n.saturating_add(delta.unsigned_abs())
+        } else {
+            n.saturating_sub(delta.unsigned_abs())
+        }
+    })
+}
+
+/// Counts a user's registration, ban changes and activity (called from every user save).
+pub(crate) fn on_user_saved(
+    tx: &Tx<'_>,
+    before: Option<&User>,
+    user: &User,
+) -> std::result::Result<(), StoreError> {
+    let off = offset(tx)?;
+    let was_banned = before.is_some_and(User::is_banned);
+    let new_user = before.is_none();
+    if new_user || was_banned != user.is_banned() {
+        update::<Totals>(tx, TOTALS, |t| {
+            if new_user {
+                t.users += 1;
+            }
+            match (was_banned, user.is_banned()) {
+                (false, true) => t.banned += 1,
+                (true, false) => t.banned = t.banned.saturating_sub(1),
+                _ => {}
+            }
+        })?;
+    }
+    if new_user {
+        update::<DayStats>(tx, &day_key(b'd', user.created_at.day(off)), |d| {
+            d.new_users += 1
+        })?;
+    }
+    let day = user.last_active_at.day(off);
+    let previous = before.map(|b| b.last_active_at.day(off));
+    if previous != Some(day) && !tx.contains_key(Table::Activity, &activity_key(day, user.id))? {
+        tx.put_key(Table::Activity, &activity_key(day, user.id))?;
+        update::<DayStats>(tx, &day_key(b'd', day), |d| d.active_users += 1)?;
+    }
+    if previous != Some(day) {
+        if let Some(p) = previous {
+            bump_histogram(tx, p, -1)?;
+        }
+        bump_histogram(tx, day, 1)?;
+    }
+    Ok(())
+}
+
+/// Counts an order's creation, status changes and completion (called from every order save).
+pub(crate) fn on_order_saved(
+    tx: &Tx<'_>,
+    before: Option<&Order>,
+    order: &Order,
+) -> std::result::Result<(), StoreError> {
+    let off = offset(tx)?;
+    let completed_now = order.status == OrderStatus::Completed
+        && before.is_none_or(|b| b.status != OrderStatus::Completed);
+    if before.map(|b| b.status) == Some(order.status) && !completed_now {
+        return Ok(());
+    }
+    update::<Totals>(tx, TOTALS, |t| {
+        if before.is_none() {
+            t.orders += 1;
+        }
+        if let Some(b) = before {
+            let i = status_index(b.status);
+            t.by_status[i] = t.by_status[i].saturating_sub(1);
+        }
+        t.by_status[status_index(order.status)] += 1;
+        if completed_now {
+            if order.auto_fulfilled {
+                t.completed_auto += 1;
+            } else {
+                t.completed_manual += 1;
+            }
+            t.revenue_usd = add(t.revenue_usd, order.total_usd);
+        }
+    })?;
+    if before.is_none() {
+        update::<DayStats>(tx, &day_key(b'd', order.created_at.day(off)), |d| {
+            d.orders += 1
+        })?;
+    }
+    if completed_now {
+        update::<DayStats>(tx, &day_key(b'd', order.updated_at.day(off)), |d| {
+            d.completed += 1;
+            d.revenue_usd = add(d.revenue_usd, order.total_usd);
+        })?;
+        update::<ProductStats>(tx, &product_key(order.product), |p| {
+            p.units += 1;
+            p.revenue_usd = add(p.revenue_usd, order.total_usd);
+        })?;
+    }
+    Ok(())
+}
+
+/// Counts an approved top-up.
+pub(crate) fn on_topup_approved(tx: &Tx<'_>, topup: &Topup) -> std::result::Result<(), StoreError> {
+    let day = topup.decided_at.unwrap_or(tx.now).day(offset(tx)?);
+    update::<Totals>(tx, TOTALS, |t| {
+        t.topups += 1;
+        t.topups_usd = add(t.topups_usd, topup.amount_usd);
+    })?;
+    update::<DayStats>(tx, &day_key(b'd', day), |d| {
+        d.topups += 1;
+        d.topups_usd = add(d.topups_usd, topup.amount_usd);
+    })
+}
+
+// ----- the dashboard -----------------------------------------------------------------------
+
+/// How much the dashboard shows.
+#[derive(Clone, Copy, Debug)]
+pub struct DashboardOptions {
+    /// Products in each best-seller list.
+    pub top_n: usize,
+    /// Days in the revenue and activity series (ending today).
+    pub series_days: usize,
+}
+
+impl Default for DashboardOptions {
+    fn default() -> DashboardOptions {
+        DashboardOptions {
+            top_n: 5,
+            series_days: 30,
+        }
+    }
+}
+
+pub const SERIES_DAYS_MAX: usize = 366;
+pub const TOP_N_MAX: usize = 50;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserFigures {
+    pub total: u64,
+    pub new_today: u64,
+    pub new_this_week: u64,
+    pub banned: u64,
+    pub active_1d: u64,
+    pub active_7d: u64,
+    pub active_30d: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderFigures {
+    pub total: u64,
+    pub today: u64,
+    pub this_week: u64,
+    /// Current count per status, in `OrderStatus::ALL` order.
+    pub by_status: Vec<(OrderStatus, u64)>,
+    /// Completed / (completed + failed), in percent with two decimals; `None` before any.
+    pub success_rate_percent: Option<rust_decimal::Decimal>,
+    pub completed_manual: u64,
+    pub completed_auto: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevenueFigures {
+    pub total: Money,
+    pub today: Money,
+    pub this_week: Money,
+    pub this_month: Money,
+    /// Revenue / completed orders, rounded to cents; zero before any.
+    pub average_order_value: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopupFigures {
+    pub count: u64,
+    pub total: Money,
+    pub today_count: u64,
+    pub today_total: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BestSeller {
+    pub product: ProductId,
+    pub name: String,
+    pub units: u64,
+    pub revenue: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dashboard {
+    /// The shop day the figures are for (days since 1970-01-01) and its date.
+    pub today: i64,
+    pub date: (i32, u32, u32),
+    pub utc_offset_minutes: i32,
+    pub users: UserFigures,
+    pub orders: OrderFigures,
+    pub revenue: RevenueFigures,
+    pub topups: TopupFigures,
+    pub best_by_units: Vec<BestSeller>,
+    pub best_by_revenue: Vec<BestSeller>,
+    /// (day, revenue) for the last `series_days` days, oldest first.
+    pub revenue_series: Vec<(i64, Money)>,
+    /// (day, distinct active users), oldest first.
+    pub activity_series: Vec<(i64, u64)>,
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
+pub fn civil_from_days(days: i64) -> (i32, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        i32::try_from(y).unwrap_or(i32::MAX),
+        u32::try_from(m).unwrap_or(1),
+        u32::try_from(d).unwrap_or(1),
+    )
+}
+
+/// The first day of `day`'s ISO week (Monday).
+pub fn week_start(day: i64) -> i64 {
+    // 1970-01-01 was a Thursday (weekday 3 counting from Monday = 0).
+    day - (day + 3).rem_euclid(7)
+}
+
+/// The first day of `day`'s month.
+pub fn month_start(day: i64) -> i64 {
+    let (_, _, d) = civil_from_days(day);
+    day - i64::from(d) + 1
+}
+
+impl Shop {
+    /// The statistics dashboard (`view_stats`), audited `VIEW_STATS`. Reads a bounded number
+    /// of roll-up records whatever the number of orders.
+    pub fn dashboard(&self, actor: &Actor, options: DashboardOptions) -> Result<Dashboard> {
+        if options.series_days == 0
+            || options.series_days > SERIES_DAYS_MAX
+            || options.top_n == 0
+            || options.top_n > TOP_N_MAX
+        {
+            return Err(InvalidInput::BadPageSize {
+                limit: options.series_days.max(options.top_n),
+                limit_max: SERIES_DAYS_MAX,
+            }
+            .into());
+        }
+        self.audited(actor, AuditAction::ViewStats, Target::None, |tx| {
+            require(tx, actor, Permission::ViewStats)?;
+            audit::append(
+                tx,
+                Record {
+                    actor: actor.who(),
+                    action: AuditAction::ViewStats,
+                    target: Target::None,
+                    details: vec![Detail::noted("series_days", options.series_days)],
+                    outcome: Outcome::Done,
+                },
+            )?;
+            Ok(())
+        })?;
+        let off = self.settings().utc_offset_minutes;
+        let today = self.now().day(off);
+        let totals: Totals = self.store.read(Table::Rollups, TOTALS)?.unwrap_or_default();
+        let day = |d: i64| -> Result<DayStats> {
+            Ok(self
+                .store
+                .read(Table::Rollups, &day_key(b'd', d))?
+                .unwrap_or_default())
+        };
+        let sum_days = |from: i64| -> Result<DayStats> {
+            let mut acc = DayStats::default();
+            for d in from..=today {
+                let s = day(d)?;
+                acc.new_users += s.new_users;
+                acc.orders += s.orders;
+                acc.completed += s.completed;
+                acc.revenue_usd = add(acc.revenue_usd, s.revenue_usd);
+            }
+            Ok(acc)
+        };
+        let today_stats = day(today)?;
+        let week = sum_days(week_start(today))?;
+        let month = sum_days(month_start(today))?;
+        let active = |days: i64| -> Result<u64> {
+            let mut n = 0;
+            for d in (today - days + 1)..=today {
+                n += self
+                    .store
+                    .read::<u64>(Table::Rollups, &day_key(b'h', d))?
+                    .unwrap_or(0);
+            }
+            Ok(n)
+        };
+        let completed = totals.by_status[status_index(OrderStatus::Completed)];
+        let failed = totals.by_status[status_index(OrderStatus::Failed)];
+        let success_rate_percent = (completed + failed > 0).then(|| {
+            (rust_decimal::Decimal::from(completed) * rust_decimal::Decimal::ONE_HUNDRED
+                / rust_decimal::Decimal::from(completed + failed))
+            .round_dp(2)
+        });
+        let completed_total = totals.completed_manual + totals.completed_auto;
+        let average_order_value = if completed_total == 0 {
+            Money::ZERO
+        } else {
+            Money::from_decimal(
+                totals.revenue_usd.decimal() / rust_decimal::Decimal::from(completed_total),
+            )
+            .round_to(2)
+        };
+        // Best sellers: one record per product (bounded by the catalog, not by orders).
+        let mut sellers = Vec::new();
+        for item in self.store.range::<ProductStats>(
+            Table::Rollups,
+            Bound::Included(b"p".to_vec()),
+            Bound::Excluded(b"q".to_vec()),
+            false,
+        ) {
+            let (k, stats) = item?;
+            let Some(id) = key::read_u64(&k, 1).and_then(|raw| ProductId::new(raw).ok()) else {
+                continue;
+            };
+            let name = self
+                .product(id)?
+                .map_or_else(|| format!("product {id}"), |p| p.name);
+            sellers.push(BestSeller {
+                product: id,
+                name,
+                units: stats.units,
+                revenue: stats.revenue_usd,
+            });
+        }
+        let mut best_by_units = sellers.clone();
+        best_by_units.sort_by(|a, b| {
+            b.units
+                .cmp(&a.units)
+                .then(b.revenue.cmp(&a.revenue))
+                .then(a.product.cmp(&b.product))
+        });
+        best_by_units.truncate(options.top_n);
+        let mut best_by_revenue = sellers;
+        best_by_revenue.sort_by(|a, b| {
+            b.revenue
+                .cmp(&a.revenue)
+                .then(b.units.cmp(&a.units))
+                .then(a.product.cmp(&b.product))
+        });
+        best_by_revenue.truncate(options.top_n);
+        let first = today - i64::try_from(options.series_days).unwrap_or(30) + 1;
+        let mut revenue_series = Vec::new();
+        let mut activity_series = Vec::new();
+        for d in first..=today {
+            let s = day(d)?;
+            revenue_series.push((d, s.revenue_usd));
+            activity_series.push((d, s.active_users));
+        }
+        Ok(Dashboard {
+            today,
+            date: civil_from_days(today),
+            utc_offset_minutes: off,
+            users: UserFigures {
+                total: totals.users,
+                new_today: today_stats.new_users,
+                new_this_week: week.new_users,
+                banned: totals.banned,
+                active_1d: active(1)?,
+                active_7d: active(7)?,
+                active_30d: active(30)?,
+            },
+            orders: OrderFigures {
+                total: totals.orders,
+                today: today_stats.orders,
+                this_week: week.orders,
+                by_status: OrderStatus::ALL
+                    .iter()
+                    .map(|s| (*s, totals.by_status[status_index(*s)]))
+                    .collect(),
+                success_rate_percent,
+                completed_manual: totals.completed_manual,
+                completed_auto: totals.completed_auto,
+            },
+            revenue: RevenueFigures {
+                total: totals.revenue_usd,
+                today: today_stats.revenue_usd,
+                this_week: week.revenue_usd,
+                this_month: month.revenue_usd,
+                average_order_value,
+            },
+            topups: TopupFigures {
+                count: totals.topups,
+                total: totals.topups_usd,
+                today_count: today_stats.topups,
+                today_total: today_stats.topups_usd,
+            },
+            best_by_units,
+            best_by_revenue,
+            revenue_series,
+            activity_series,
+        })
+    }
+
+    /// Recomputes every roll-up from the raw records and replaces the stored ones. A
+    /// maintenance operation: run it on a quiet shop (it reads everything).
+    pub fn rebuild_rollups(&self, actor: &Actor) -> Result<()> {
+        self.transact(|tx| require(tx, actor, Permission::ManageSettings).map(|_| ()))?;
+        self.rebuild_rollups_unchecked()
+    }
+
+    pub(crate) fn rebuild_rollups_unchecked(&self) -> Result<()> {
+        let computed = recompute(&self.store, self.settings().utc_offset_minutes)?;
+        let existing: Vec<Vec<u8>> = self
+            .store
+            .keys(Table::Rollups, Bound::Unbounded, Bound::Unbounded, false)
+            .collect::<std::result::Result<_, _>>()?;
+        self.transact(|tx| {
+            for k in &existing {
+                tx.remove(Table::Rollups, k)?;
+            }
+            for (k, v) in &computed {
+                tx.put_raw(Table::Rollups, k, v)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Every roll-up record, recomputed from users, orders, top-ups and the activity log.
+fn recompute(
+    store: &Store,
+    off: i32,
+) -> std::result::Result<BTreeMap<Vec<u8>, Vec<u8>>, StoreError> {
+    let mut totals = Totals::default();
+    let mut days: BTreeMap<i64, DayStats> = BTreeMap::new();
+    let mut products: BTreeMap<ProductId, ProductStats> = BTreeMap::new();
+    let mut histogram: BTreeMap<i64, u64> = BTreeMap::new();
+    for item in store.range::<User>(Table::Users, Bound::Unbounded, Bound::Unbounded, false) {
+        let Ok((_, user)) = item else {
+            continue; // unreadable records are reported by the other checks
+        };
+        totals.users += 1;
+        if user.is_banned() {
+            totals.banned += 1;
+        }
+        days.entry(user.created_at.day(off)).or_default().new_users += 1;
+        *histogram.entry(user.last_active_at.day(off)).or_default() += 1;
+    }
+    for item in store.keys(Table::Activity, Bound::Unbounded, Bound::Unbounded, false) {
+        let k = item?;
+        let day =
+            key::read_u64(&k, 0).map(|raw| i64::from_be_bytes((raw ^ (1 << 63)).to_be_bytes()));
+        if let Some(day) = day {
+            days.entry(day).or_default().active_users += 1;
+        }
+    }
+    for item in store.range::<Order>(Table::Orders, Bound::Unbounded, Bound::Unbounded, false) {
+        let Ok((_, order)) = item else {
+            continue; // unreadable records are reported by the other checks
+        };
+        totals.orders += 1;
+        totals.by_status[status_index(order.status)] += 1;
+        days.entry(order.created_at.day(off)).or_default().orders += 1;
+        if order.status == OrderStatus::Completed {
+            if order.auto_fulfilled {
+                totals.completed_auto += 1;
+            } else {
+                totals.completed_manual += 1;
+            }
+            totals.revenue_usd = add(totals.revenue_usd, order.total_usd);
+            let d = days.entry(order.updated_at.day(off)).or_default();
+            d.completed += 1;
+            d.revenue_usd = add(d.revenue_usd, order.total_usd);
+            let p = products.entry(order.product).or_default();
+            p.units += 1;
+            p.revenue_usd = add(p.revenue_usd, order.total_usd);
+        }
+    }
+    for item in store.range::<Topup>(Table::Topups, Bound::Unbounded, Bound::Unbounded, false) {
+        let Ok((_, topup)) = item else {
+            continue; // unreadable records are reported by the other checks
+        };
+        if topup.status == TopupStatus::Approved {
+            totals.topups += 1;
+            totals.topups_usd = add(totals.topups_usd, topup.amount_usd);
+            let d = days
+                .entry(topup.decided_at.unwrap_or(topup.requested_at).day(off))
+                .or_default();
+            d.topups += 1;
+            d.topups_usd = add(d.topups_usd, topup.amount_usd);
+        }
+    }
+    let mut out = BTreeMap::new();
+    if totals != Totals::default() {
+        out.insert(TOTALS.to_vec(), crate::store::encode(&totals)?);
+    }
+    for (day, stats) in days {
+        out.insert(day_key(b'd', day), crate::store::encode(&stats)?);
+    }
+    for (id, stats) in products {
+        out.insert(product_key(id), crate::store::encode(&stats)?);
+    }
+    for (day, n) in histogram {
+        if n > 0 {
+            out.insert(day_key(b'h', day), crate::store::encode(&n)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Compares the stored roll-ups with a recomputation.
+pub(crate) fn verify(store: &Store, off: i32) -> std::result::Result<Vec<String>, StoreError> {
+    let computed = recompute(store, off)?;
+    let mut stored = BTreeMap::new();
+    for item in store.keys(Table::Rollups, Bound::Unbounded, Bound::Unbounded, false) {
+        let k = item?;
+        if let Some(v) = store.read_raw(Table::Rollups, &k)? {
+            stored.insert(k, v);
+        }
+    }
+    // Zero-valued records (a histogram day that emptied) are equivalent to absent ones.
+    let zero_u64 = crate::store::encode(&0u64)?;
+    stored.retain(|k, v| !(k.first() == Some(&b'h') && *v == zero_u64));
+    let mut problems = Vec::new();
+    for (k, v) in &computed {
+        if stored.get(k) != Some(v) {
+            problems.push(format!(
+                "analytics: roll-up {} differs from a recomputation",
+                key::hex(k)
+            ));
+        }
+    }
+    for k in stored.keys() {
+        if !computed.contains_key(k) {
+            problems.push(format!(
+                "analytics: roll-up {} has no raw records behind it",
+                key::hex(k)
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// Whether a fulfilment counts as automatic when the system completed it.
+pub(crate) fn is_auto(fulfilment: Fulfilment, by_system: bool) -> bool {
+    by_system && fulfilment != Fulfilment::Manual
+}
