@@ -31,6 +31,8 @@ pub enum Error {
     #[error(transparent)]
     Order(#[from] crate::orders::OrderError),
     #[error(transparent)]
+    Backup(#[from] crate::store::backup::BackupError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -50,6 +52,7 @@ impl Error {
             Error::Wallet(e) => e.kind(),
             Error::Coupon(e) => e.kind(),
             Error::Order(e) => e.kind(),
+            Error::Backup(e) => e.kind(),
             Error::Store(e) => e.kind(),
         }
     }

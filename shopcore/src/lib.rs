@@ -34,6 +34,7 @@
 
 pub mod analytics;
 pub mod audit;
+pub mod backup;
 pub mod catalog;
 pub mod clock;
 pub mod config;
@@ -59,6 +60,7 @@ pub mod wallet;
 
 pub use analytics::{Dashboard, DashboardOptions};
 pub use audit::{ActorRef, AuditAction, AuditCursor, AuditEntry, AuditPage, AuditQuery, Target};
+pub use backup::{BackupSummary, ExportKind};
 pub use catalog::{
     CatalogError, Category, CategoryChange, Delivery, NewProduct, PlayerField, PlayerIdRule,
     Product, ProductChange, ProductFilter, ProductKind, Stock,

@@ -158,3 +158,171 @@ fn sessions_are_durable_scoped_and_bounded() {
     assert!(t.shop.set_session("bad scope", 1, b"x").is_err());
     assert!(t.shop.session("", 1).is_err());
 }
+
+mod backups {
+    use crate::common::{TestShop, config, key, money, uid};
+    use shopcore::{Error, ExportKind, Shop};
+
+    fn busy_shop() -> TestShop {
+        let t = TestShop::new();
+        let owner = t.owner();
+        t.user(10, Some("alice"));
+        t.shop
+            .adjust_balance(
+                &owner,
+                uid(10),
+                money("12.5"),
+                "gift, \"welcome\"",
+                &key("k"),
+            )
+            .unwrap();
+        let cat = t
+            .shop
+            .create_category(&owner, "=cmd|' /C calc'!A0", 0)
+            .unwrap()
+            .id;
+        t.shop
+            .create_product(&owner, &crate::common::new_product(cat, "Card, large", "3"))
+            .unwrap();
+        t
+    }
+
+    #[test]
+    fn backup_and_restore_round_trip() {
+        let t = busy_shop();
+        let file = t.dir.path().join("shop.bak");
+        let summary = t.shop.backup(&t.owner(), &file).unwrap();
+        assert!(summary.entries > 10, "{summary:?}");
+        let restored_path = t.dir.path().join("restored.db");
+        let restored = Shop::restore(&file, &restored_path, config(&t.clock)).unwrap();
+        assert_eq!(restored.state_digest().unwrap(), t.digest());
+        assert_eq!(restored.balance(uid(10)).unwrap(), money("12.5"));
+        assert!(restored.verify().unwrap().is_healthy());
+        // The audit chain came along intact, and the restored shop keeps counting.
+        let owner = restored.actor(uid(1)).unwrap();
+        restored
+            .adjust_balance(&owner, uid(10), money("1"), "more", &key("k2"))
+            .unwrap();
+        assert!(restored.verify().unwrap().is_healthy());
+        // Restoring over an existing path is refused.
+        let err = Shop::restore(&file, &restored_path, config(&t.clock))
+            .err()
+            .unwrap();
+        assert_eq!(err.kind(), "backup.target_exists");
+    }
+
+    #[test]
+    fn damaged_backups_are_refused_and_leave_nothing_behind() {
+        let t = busy_shop();
+        let file = t.dir.path().join("shop.bak");
+        t.shop.backup(&t.owner(), &file).unwrap();
+        let bytes = std::fs::read(&file).unwrap();
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            (
+                "truncated",
+                bytes[..bytes.len() / 2].to_vec(),
+                "backup.corrupt",
+            ),
+            (
+                "one bit flipped",
+                {
+                    let mut b = bytes.clone();
+                    let mid = b.len() / 3;
+                    b[mid] ^= 0x01;
+                    b
+                },
+                "backup.corrupt",
+            ),
+            ("empty", Vec::new(), "backup.not_a_backup"),
+            (
+                "foreign",
+                b"PK\x03\x04 a zip file".to_vec(),
+                "backup.not_a_backup",
+            ),
+            ("magic only", b"SHOPBAK\n".to_vec(), "backup.corrupt"),
+        ];
+        for (name, content, kind) in cases {
+            let damaged = t.dir.path().join(format!("{name}.bak"));
+            std::fs::write(&damaged, &content).unwrap();
+            let target = t.dir.path().join(format!("{name}.db"));
+            let err = Shop::restore(&damaged, &target, config(&t.clock))
+                .err()
+                .unwrap();
+            assert_eq!(err.kind(), kind, "{name}: {err}");
+            assert!(
+                !target.exists(),
+                "{name}: a refused restore left a database behind"
+            );
+        }
+        let err = t
+            .shop
+            .backup(&t.shop.actor(uid(10)).unwrap(), &file)
+            .unwrap_err();
+        assert!(matches!(err, Error::Denied(_)));
+    }
+
+    #[test]
+    fn csv_exports_quote_and_guard_fields() {
+        let t = busy_shop();
+        let owner = t.owner();
+        let mut users = Vec::new();
+        assert_eq!(
+            t.shop
+                .export_csv(&owner, ExportKind::Users, &mut users)
+                .unwrap(),
+            2
+        );
+        let users = String::from_utf8(users).unwrap();
+        assert!(
+            users.starts_with("id,username,display_name,role,banned"),
+            "{users}"
+        );
+        assert!(
+            users.contains("10,alice,User 10,user,false,en,,"),
+            "{users}"
+        );
+        let mut ledger = Vec::new();
+        t.shop
+            .export_csv(&owner, ExportKind::Ledger, &mut ledger)
+            .unwrap();
+        let ledger = String::from_utf8(ledger).unwrap();
+        assert!(ledger.contains("\"gift, \"\"welcome\"\"\""), "{ledger}");
+        let mut audit = Vec::new();
+        t.shop
+            .export_csv(&owner, ExportKind::Audit, &mut audit)
+            .unwrap();
+        let audit = String::from_utf8(audit).unwrap();
+        assert!(audit.contains(",CREATE_CATEGORY,"), "{audit}");
+        // A name a spreadsheet would run as a formula is exported inert.
+        t.shop
+            .register_user(&shopcore::Registration {
+                id: uid(11),
+                username: None,
+                display_name: "=HYPERLINK(\"http://x\")",
+                language: None,
+            })
+            .unwrap();
+        let mut users = Vec::new();
+        t.shop
+            .export_csv(&owner, ExportKind::Users, &mut users)
+            .unwrap();
+        let users = String::from_utf8(users).unwrap();
+        assert!(
+            users.contains("\"'=HYPERLINK(\"\"http://x\"\")\""),
+            "{users}"
+        );
+        let mut orders = Vec::new();
+        assert_eq!(
+            t.shop
+                .export_csv(&owner, ExportKind::Orders, &mut orders)
+                .unwrap(),
+            0
+        );
+        let shopper = t.shop.actor(uid(10)).unwrap();
+        assert!(
+            t.shop
+                .export_csv(&shopper, ExportKind::Audit, &mut Vec::new())
+                .is_err()
+        );
+    }
+}

@@ -6,6 +6,7 @@
 //! Domain modules use [`Store::transact`] with a [`Tx`] and the read helpers; they never see
 //! a sled type, so a second backend can be added without touching them.
 
+pub(crate) mod backup;
 mod durability;
 
 use crate::config::{Config, Durability};
@@ -360,6 +361,9 @@ pub(crate) struct Store {
     /// sled's data file, synced once per group commit under `Durability::PowerSafe`.
     data_file: Option<File>,
     path: PathBuf,
+    /// Transactions hold it shared; a backup holds it exclusively, so a snapshot never
+    /// includes half of a transaction.
+    gate: std::sync::RwLock<()>,
 }
 
 impl Store {
@@ -387,9 +391,30 @@ impl Store {
             group: GroupCommit::default(),
             data_file,
             path: path.to_path_buf(),
+            gate: std::sync::RwLock::new(()),
         };
         store.check_schema()?;
         Ok(store)
+    }
+
+    /// Opens a new, empty database for a restore (not stamped: the backup brings its own
+    /// schema record).
+    pub(crate) fn open_empty(path: &Path, config: &Config) -> Result<Store, StoreError> {
+        let db = open_sled(path, config)?;
+        let trees = Table::ALL
+            .iter()
+            .map(|t| db.open_tree(t.name()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(StoreError::from_sled)?;
+        Ok(Store {
+            db,
+            trees,
+            durability: config.durability,
+            group: GroupCommit::default(),
+            data_file: None,
+            path: path.to_path_buf(),
+            gate: std::sync::RwLock::new(()),
+        })
     }
 
     fn check_schema(&self) -> Result<(), StoreError> {
@@ -458,6 +483,7 @@ impl Store {
     where
         E: From<StoreError>,
     {
+        let gate = self.gate.read().unwrap_or_else(|p| p.into_inner());
         let result = self.trees[..].transaction(|views: &Vec<TransactionalTree>| {
             let tx = Tx {
                 views,
@@ -476,6 +502,7 @@ impl Store {
             Err(TransactionError::Abort(e)) => return Err(e),
             Err(TransactionError::Storage(e)) => return Err(StoreError::from_sled(e).into()),
         };
+        drop(gate);
         if wrote {
             self.make_durable()?;
         }

@@ -1,0 +1,373 @@
+//! Backups and exports for operators: `Shop::backup` writes a consistent, checksummed
+//! snapshot; `Shop::restore` builds a new database from one and refuses damaged files; CSV
+//! exports give accountants the orders, the ledger, the audit log and the users.
+
+use crate::Shop;
+use crate::audit::{AuditEntry, Outcome};
+use crate::config::Config;
+use crate::error::Result;
+use crate::orders::Order;
+use crate::roles::Permission;
+use crate::shop::{Actor, require};
+use crate::store::backup::{self, BackupError};
+use crate::store::{Store, Table};
+use crate::users::User;
+use crate::wallet::LedgerEntry;
+use std::io::Write;
+use std::ops::Bound;
+use std::path::Path;
+
+pub use crate::store::backup::BackupSummary;
+
+/// What to export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    Orders,
+    Ledger,
+    Audit,
+    Users,
+}
+
+impl ExportKind {
+    pub fn parse(text: &str) -> Option<ExportKind> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "orders" => Some(ExportKind::Orders),
+            "ledger" => Some(ExportKind::Ledger),
+            "audit" => Some(ExportKind::Audit),
+            "users" => Some(ExportKind::Users),
+            _ => None,
+        }
+    }
+
+    fn permission(self) -> Permission {
+        match self {
+            ExportKind::Orders => Permission::ManageOrders,
+            ExportKind::Ledger => Permission::ManageUsers,
+            ExportKind::Audit => Permission::ViewAuditLogs,
+            ExportKind::Users => Permission::ViewUsers,
+        }
+    }
+}
+
+/// One CSV field: quoted when it holds a comma, quote, line break or edge space; text that a
+/// spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) gets a leading `'`.
+pub fn csv_field(text: &str, is_number: bool) -> String {
+    let guarded = if !is_number && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    let needs_quotes = guarded.contains([',', '"', '\n', '\r'])
+        || guarded.starts_with(' ')
+        || guarded.ends_with(' ');
+    if needs_quotes {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+fn row(out: &mut dyn Write, fields: &[(String, bool)]) -> std::io::Result<()> {
+    let line: Vec<String> = fields.iter().map(|(f, n)| csv_field(f, *n)).collect();
+    out.write_all(line.join(",").as_bytes())?;
+    out.write_all(b"\r\n")
+}
+
+fn t(text: impl ToString) -> (String, bool) {
+    (text.to_string(), false)
+}
+
+fn n(number: impl ToString) -> (String, bool) {
+    (number.to_string(), true)
+}
+
+impl Shop {
+    /// Writes a consistent snapshot of the whole shop to `path` (`manage_settings`).
+    pub fn backup(&self, actor: &Actor, path: impl AsRef<Path>) -> Result<BackupSummary> {
+        self.transact(|tx| require(tx, actor, Permission::ManageSettings).map(|_| ()))?;
+        self.store.backup(path.as_ref())
+    }
+
+    /// Builds a new shop at `new_path` from a backup file, checks it with `verify()`, and
+    /// returns it open. A damaged, truncated or foreign file is refused before anything is
+    /// written; a restore that fails verification is removed.
+    pub fn restore(
+        backup_path: impl AsRef<Path>,
+        new_path: impl AsRef<Path>,
+        config: Config,
+    ) -> Result<Shop> {
+        let backup_path = backup_path.as_ref();
+        let new_path = new_path.as_ref();
+        if new_path.exists() {
+            return Err(BackupError::TargetExists {
+                path: new_path.display().to_string(),
+            }
+            .into());
+        }
+        let bytes = std::fs::read(backup_path).map_err(|e| BackupError::Io {
+            reason: e.to_string(),
+        })?;
+        let entries = backup::parse(&bytes, backup_path)?;
+        let result = (|| {
+            {
+                let store = Store::open_empty(new_path, &config)?;
+                store.load_backup(&entries)?;
+            }
+            let shop = Shop::open(new_path, config)?;
+            let report = shop.verify()?;
+            if !report.is_healthy() {
+                return Err(BackupError::FailsVerification {
+                    problems: report.problems.join("; "),
+                }
+                .into());
+            }
+            Ok(shop)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(new_path);
+        }
+        result
+    }
+
+    /// Writes a CSV export. Orders need `manage_orders`, the ledger `manage_users`, the audit
+    /// log `view_audit_logs`, users `view_users`. Codes are never exported.
+    pub fn export_csv(&self, actor: &Actor, kind: ExportKind, out: &mut dyn Write) -> Result<u64> {
+        self.transact(|tx| require(tx, actor, kind.permission()).map(|_| ()))?;
+        let io = |e: std::io::Error| {
+            crate::Error::from(BackupError::Io {
+                reason: e.to_string(),
+            })
+        };
+        let mut rows = 0u64;
+        match kind {
+            ExportKind::Orders => {
+                row(
+                    out,
+                    &[
+                        "id",
+                        "created_at_ms",
+                        "user",
+                        "product",
+                        "product_name",
+                        "status",
+                        "fulfilment",
+                        "price_usd",
+                        "discount_usd",
+                        "total_usd",
+                        "currency",
+                        "exchange_rate",
+                        "price_local",
+                        "coupon",
+                        "payment",
+                    ]
+                    .map(t),
+                )
+                .map_err(io)?;
+                for item in self.store.range::<Order>(
+                    Table::Orders,
+                    Bound::Unbounded,
+                    Bound::Unbounded,
+                    false,
+                ) {
+                    let (_, o) = item?;
+                    let payment = match &o.payment {
+                        crate::orders::Payment::Balance => "balance".to_owned(),
+                        crate::orders::Payment::Method { method, .. } => format!("method {method}"),
+                    };
+                    row(
+                        out,
+                        &[
+                            n(o.id.get()),
+                            n(o.created_at.millis()),
+                            n(o.user),
+                            n(o.product.get()),
+                            t(&o.product_name),
+                            t(o.status),
+                            t(o.fulfilment),
+                            n(o.price_usd),
+                            n(o.discount_usd),
+                            n(o.total_usd),
+                            t(&o.currency),
+                            n(o.exchange_rate),
+                            n(o.price_local),
+                            t(o.coupon.as_ref().map_or(String::new(), ToString::to_string)),
+                            t(payment),
+                        ],
+                    )
+                    .map_err(io)?;
+                    rows += 1;
+                }
+            }
+            ExportKind::Ledger => {
+                row(
+                    out,
+                    &[
+                        "seq",
+                        "at_ms",
+                        "user",
+                        "kind",
+                        "amount_usd",
+                        "balance_before",
+                        "balance_after",
+                        "reference",
+                        "actor",
+                        "note",
+                    ]
+                    .map(t),
+                )
+                .map_err(io)?;
+                for item in self.store.range::<LedgerEntry>(
+                    Table::Ledger,
+                    Bound::Unbounded,
+                    Bound::Unbounded,
+                    false,
+                ) {
+                    let (_, e) = item?;
+                    let reference = match e.reference {
+                        crate::wallet::LedgerRef::None => String::new(),
+                        crate::wallet::LedgerRef::Topup(id) => format!("topup {id}"),
+                        crate::wallet::LedgerRef::Order(id) => format!("order {id}"),
+                    };
+                    row(
+                        out,
+                        &[
+                            n(e.seq),
+                            n(e.at.millis()),
+                            n(e.user),
+                            t(e.kind),
+                            n(e.amount),
+                            n(e.balance_before),
+                            n(e.balance_after),
+                            t(reference),
+                            t(&e.actor),
+                            t(e.note.unwrap_or_default()),
+                        ],
+                    )
+                    .map_err(io)?;
+                    rows += 1;
+                }
+            }
+            ExportKind::Audit => {
+                row(
+                    out,
+                    &[
+                        "seq", "at_ms", "actor", "action", "target", "outcome", "details",
+                    ]
+                    .map(t),
+                )
+                .map_err(io)?;
+                for item in self.store.range::<AuditEntry>(
+                    Table::Audit,
+                    Bound::Unbounded,
+                    Bound::Unbounded,
+                    false,
+                ) {
+                    let (_, e) = item?;
+                    let outcome = match &e.outcome {
+                        Outcome::Done => "done".to_owned(),
+                        Outcome::Denied { reason } => format!("denied: {reason}"),
+                        Outcome::Failed { reason } => format!("failed: {reason}"),
+                    };
+                    let details: Vec<String> = e
+                        .details
+                        .iter()
+                        .map(|d| {
+                            format!(
+                                "{}: {} -> {}",
+                                d.field,
+                                d.before.as_deref().unwrap_or(""),
+                                d.after.as_deref().unwrap_or("")
+                            )
+                        })
+                        .collect();
+                    row(
+                        out,
+                        &[
+                            n(e.seq),
+                            n(e.at.millis()),
+                            t(&e.actor),
+                            t(e.action),
+                            t(&e.target),
+                            t(outcome),
+                            t(details.join("; ")),
+                        ],
+                    )
+                    .map_err(io)?;
+                    rows += 1;
+                }
+            }
+            ExportKind::Users => {
+                row(
+                    out,
+                    &[
+                        "id",
+                        "username",
+                        "display_name",
+                        "role",
+                        "banned",
+                        "language",
+                        "currency",
+                        "created_at_ms",
+                        "last_active_at_ms",
+                        "balance_usd",
+                    ]
+                    .map(t),
+                )
+                .map_err(io)?;
+                for item in self.store.range::<User>(
+                    Table::Users,
+                    Bound::Unbounded,
+                    Bound::Unbounded,
+                    false,
+                ) {
+                    let (_, u) = item?;
+                    let balance = self.balance(u.id)?;
+                    row(
+                        out,
+                        &[
+                            n(u.id),
+                            t(u.username
+                                .as_ref()
+                                .map_or(String::new(), |x| x.as_str().to_owned())),
+                            t(&u.display_name),
+                            t(u.role),
+                            t(u.is_banned()),
+                            t(u.preferred_language
+                                .or(u.language)
+                                .map_or(String::new(), |l| l.to_string())),
+                            t(u.preferred_currency
+                                .map_or(String::new(), |c| c.to_string())),
+                            n(u.created_at.millis()),
+                            n(u.last_active_at.millis()),
+                            n(balance),
+                        ],
+                    )
+                    .map_err(io)?;
+                    rows += 1;
+                }
+            }
+        }
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_quoting() {
+        assert_eq!(csv_field("plain", false), "plain");
+        assert_eq!(csv_field("a,b", false), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\"", false), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines", false), "\"two\nlines\"");
+        assert_eq!(
+            csv_field("=HYPERLINK(\"x\")", false),
+            "\"'=HYPERLINK(\"\"x\"\")\""
+        );
+        assert_eq!(csv_field("-5.00", true), "-5.00");
+        assert_eq!(csv_field("-5.00", false), "'-5.00");
+        assert_eq!(csv_field(" edge", false), "\" edge\"");
+        assert_eq!(csv_field("مرحبا", false), "مرحبا");
+    }
+}
