@@ -237,7 +237,7 @@ impl Default for DashboardOptions {
 pub const SERIES_DAYS_MAX: usize = 366;
 pub const TOP_N_MAX: usize = 50;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct UserFigures {
     pub total: u64,
     pub new_today: u64,
@@ -248,7 +248,7 @@ pub struct UserFigures {
     pub active_30d: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OrderFigures {
     pub total: u64,
     pub today: u64,
@@ -261,7 +261,7 @@ pub struct OrderFigures {
     pub completed_auto: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RevenueFigures {
     pub total: Money,
     pub today: Money,
@@ -271,7 +271,7 @@ pub struct RevenueFigures {
     pub average_order_value: Money,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TopupFigures {
     pub count: u64,
     pub total: Money,
@@ -279,7 +279,7 @@ pub struct TopupFigures {
     pub today_total: Money,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BestSeller {
     pub product: ProductId,
     pub name: String,
@@ -287,7 +287,7 @@ pub struct BestSeller {
     pub revenue: Money,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Dashboard {
     /// The shop day the figures are for (days since 1970-01-01) and its date.
     pub today: i64,

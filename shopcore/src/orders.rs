@@ -218,7 +218,7 @@ pub struct OrderRequest {
 }
 
 /// The confirmation screen: every check passed, nothing written.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Quote {
     pub product: Product,
     pub price_usd: Money,
@@ -239,7 +239,7 @@ pub struct OrderPage {
 }
 
 /// What one pass over the supplier queue did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SupplierRun {
     pub delivered: u32,
     pub retry_scheduled: u32,

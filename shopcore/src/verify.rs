@@ -6,7 +6,7 @@ use crate::error::Result;
 use std::fmt;
 
 /// The result of [`Shop::verify`]: one line per violated invariant.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct VerifyReport {
     pub problems: Vec<String>,
 }

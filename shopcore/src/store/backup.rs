@@ -29,7 +29,7 @@ const ITEM_BYTES_MAX: usize = 64 * 1024 * 1024;
 pub(crate) type Entry = (Table, Vec<u8>, Vec<u8>);
 
 /// What a backup holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct BackupSummary {
     pub tables: usize,
     pub entries: u64,

@@ -1,0 +1,342 @@
+//! The operator console, driven as an operator would: through `--exec`, standard input and
+//! `--json`, checking the JSON results, the exit status, and the shop's state afterwards.
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn console() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_shop-console"))
+}
+
+struct Run {
+    lines: Vec<Value>,
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn exec(db: &Path, commands: &str) -> Run {
+    let output = console()
+        .args(["--db"])
+        .arg(db)
+        .args(["--json", "--exec", commands])
+        .output()
+        .unwrap();
+    finish(output)
+}
+
+fn finish(output: std::process::Output) -> Run {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let lines = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    Run {
+        lines,
+        status: output.status.code().unwrap_or(-1),
+        stdout,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn result(run: &Run, i: usize) -> &Value {
+    let line = &run.lines[i];
+    assert!(line.get("error").is_none(), "command {i} failed: {line}");
+    &line["result"]
+}
+
+fn error_kind(run: &Run, i: usize) -> String {
+    run.lines[i]["error"]["kind"]
+        .as_str()
+        .unwrap_or_else(|| panic!("command {i} did not fail: {}", run.lines[i]))
+        .to_owned()
+}
+
+fn db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    (dir, path)
+}
+
+#[test]
+fn the_twelve_seed_pre_release_tests_end_to_end() {
+    let (dir, db) = db();
+    let setup = exec(
+        &db,
+        "user add 10 @buyer --name Buyer; user add 20 @staff --role support; category add Games; method add --name Bank --details 'IBAN 123' --min 1 --max 500",
+    );
+    assert_eq!(setup.status, 0, "{}", setup.stdout);
+
+    // 1-3: create, edit, delete a product.
+    let r = exec(
+        &db,
+        "product add --name 'UC 60' --price 0.99 --category Games; product edit 1 price 1.49; product show 1; product add --name Tmp --price 1; product delete 2; product list --all",
+    );
+    assert_eq!(r.status, 0, "{}", r.stdout);
+    assert_eq!(result(&r, 2)["price_usd"], "1.49");
+    assert_eq!(result(&r, 4)["archived"], false);
+    assert_eq!(result(&r, 5).as_array().unwrap().len(), 1);
+
+    // 4-5: create and soft-delete a payment method.
+    let r = exec(
+        &db,
+        "method add --name Old --details x; method delete 2; method list; method list --all",
+    );
+    assert_eq!(r.status, 0, "{}", r.stdout);
+    assert!(result(&r, 1)["deleted_at"].is_number());
+    assert_eq!(result(&r, 2).as_array().unwrap().len(), 1);
+    assert_eq!(result(&r, 3).as_array().unwrap().len(), 2);
+
+    // 8-9: top up; approve and reject.
+    let r = exec(
+        &db,
+        "topup request 10 1 30; topup request 10 1 5; topup approve 1; topup reject 2 no transfer found; balance 10; topup approve 1",
+    );
+    assert_eq!(result(&r, 2)["status"], "Approved");
+    assert_eq!(result(&r, 3)["status"], "Rejected");
+    assert_eq!(result(&r, 4)["balance_usd"], "30");
+    assert_eq!(error_kind(&r, 5), "wallet.already_decided");
+    assert_eq!(r.status, 1, "one command failed");
+
+    // 6: an order paid from balance; 7: an order with a coupon.
+    let r = exec(
+        &db,
+        "order create 10 1; order complete 1 sent; coupon add SAVE10 percent 10; order create @buyer 1 --coupon save10; balance 10",
+    );
+    assert_eq!(r.status, 0, "{}", r.stdout);
+    assert_eq!(result(&r, 0)["status"], "Paid");
+    assert_eq!(result(&r, 1)["status"], "Completed");
+    assert_eq!(result(&r, 3)["discount_usd"], "0.15");
+    assert_eq!(result(&r, 3)["total_usd"], "1.34");
+    assert_eq!(result(&r, 4)["balance_usd"], "27.17");
+
+    // 10: statistics.
+    let r = exec(&db, "stats");
+    let d = result(&r, 0);
+    assert_eq!(d["orders"]["total"], 2);
+    assert_eq!(d["revenue"]["total"], "1.49");
+    assert_eq!(d["topups"]["count"], 1);
+    assert_eq!(d["users"]["total"], 2);
+
+    // 11: maintenance refuses new orders; 12: emergency stops everything.
+    let r = exec(
+        &db,
+        "order complete 2 sent; state maintenance upgrading; order create 10 1; user ban 10 test; user unban 10; state emergency incident; user ban 10 test; state open; verify",
+    );
+    assert_eq!(error_kind(&r, 2), "mode.maintenance");
+    assert_eq!(result(&r, 3)["ban"]["reason"], "test");
+    assert_eq!(error_kind(&r, 6), "mode.emergency");
+    assert_eq!(result(&r, 8)["problems"].as_array().unwrap().len(), 0);
+    drop(dir);
+}
+
+#[test]
+fn permissions_through_as_and_the_audit_trail() {
+    let (_dir, db) = db();
+    exec(
+        &db,
+        "user add 10; user add 20 --role support; user add 30 --role operator; category add Games",
+    );
+    let r = exec(
+        &db,
+        "as 10 product add --name X --price 1; as 20 product add --name X --price 1; as 30 product add --name X --price 1; as 20 user role 10 operator; as 30 user role 10 support; audit --limit 2 --actor 20",
+    );
+    assert_eq!(error_kind(&r, 0), "denied.missing_permission");
+    assert_eq!(error_kind(&r, 1), "denied.missing_permission");
+    assert_eq!(result(&r, 2)["name"], "X");
+    assert_eq!(error_kind(&r, 3), "denied.missing_permission");
+    assert_eq!(result(&r, 4)["role"], "Support");
+    let audit = result(&r, 5).as_array().unwrap();
+    assert!(
+        audit.iter().all(|e| e["outcome"].get("Denied").is_some()),
+        "{audit:?}"
+    );
+    // --as on the command line.
+    let output = console()
+        .arg("--db")
+        .arg(&db)
+        .args(["--as", "10", "--json", "--exec", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let output = console()
+        .arg("--db")
+        .arg(&db)
+        .args(["--as", "999", "--exec", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("denied.unknown_actor"));
+}
+
+#[test]
+fn commands_from_standard_input_and_exit_status() {
+    let (_dir, db) = db();
+    let mut child = console()
+        .arg("--db")
+        .arg(&db)
+        .arg("--json")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"user add 10\n# a comment\nuser show 10\n")
+        .unwrap();
+    let run = finish(child.wait_with_output().unwrap());
+    assert_eq!(run.status, 0, "{}", run.stdout);
+    assert_eq!(run.lines.len(), 2);
+    assert_eq!(result(&run, 1)["id"], 10);
+}
+
+#[test]
+fn a_locked_database_gets_a_clear_message() {
+    let (_dir, db) = db();
+    let shop = shopcore::Shop::open(&db, shopcore::Config::default()).unwrap();
+    let output = console()
+        .arg("--db")
+        .arg(&db)
+        .args(["--exec", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("in use by another process"), "{stderr}");
+    drop(shop);
+}
+
+#[test]
+fn backups_restore_and_exports() {
+    let (dir, db) = db();
+    let backup = dir.path().join("shop.bak");
+    let restored = dir.path().join("restored.db");
+    let csv = dir.path().join("users.csv");
+    let r = exec(
+        &db,
+        &format!(
+            "demo; backup {}; restore {} {}; export users {}",
+            backup.display(),
+            backup.display(),
+            restored.display(),
+            csv.display()
+        ),
+    );
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(result(&r, 2)["healthy"], true);
+    assert!(
+        std::fs::read_to_string(&csv)
+            .unwrap()
+            .contains("@layla_support")
+            || std::fs::read_to_string(&csv)
+                .unwrap()
+                .contains("layla_support")
+    );
+    let mut bytes = std::fs::read(&backup).unwrap();
+    let len = bytes.len();
+    bytes.truncate(len - 100);
+    let damaged = dir.path().join("damaged.bak");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let r = exec(
+        &db,
+        &format!(
+            "restore {} {}",
+            damaged.display(),
+            dir.path().join("x.db").display()
+        ),
+    );
+    assert_eq!(error_kind(&r, 0), "backup.corrupt");
+    assert!(!dir.path().join("x.db").exists());
+}
+
+#[test]
+fn malformed_arguments_get_usage_errors_never_panics() {
+    let (_dir, db) = db();
+    exec(&db, "demo");
+    let attempts = [
+        "user add",
+        "user add abc",
+        "user add 5 --role king",
+        "user show",
+        "user ban",
+        "user role 102",
+        "category add",
+        "product add",
+        "product add --name X",
+        "product add --name X --price abc",
+        "product add --name X --price 1 --delivery carrier",
+        "product add --name X --price 1 --player-rule digits:x",
+        "product edit 1",
+        "product edit 1 colour red",
+        "product edit one name x",
+        "product codes 3",
+        "product codes 3 remove X",
+        "method add --name X",
+        "method delete",
+        "currency set EGP",
+        "currency set EGP lots",
+        "coupon add X",
+        "coupon add SAVE bogus 5",
+        "coupon add SAVE percent 5 --expires someday",
+        "topup request",
+        "topup request 102 1",
+        "topup approve x",
+        "topup reject 1",
+        "balance",
+        "balance adjust 102 5 reason",
+        "balance adjust 102 +5",
+        "ledger",
+        "order create 102",
+        "order create 102 1 --pay card",
+        "order list --status lost",
+        "order show",
+        "order fail 1",
+        "mode fast",
+        "state closed",
+        "stats --days many",
+        "audit --limit x",
+        "audit --action HACK",
+        "backup",
+        "restore a",
+        "export cats x.csv",
+        "as",
+        "as 102",
+        "help nothing",
+        "frobnicate",
+        "user frob",
+        "user add 5 --role",
+        "product list extra",
+        "verify now",
+        "\"unterminated",
+    ];
+    for attempt in attempts {
+        let r = exec(&db, attempt);
+        assert_eq!(r.status, 1, "{attempt}: {}", r.stdout);
+        let kind = error_kind(&r, 0);
+        assert!(!kind.is_empty(), "{attempt}");
+        assert!(!r.stderr.contains("panicked"), "{attempt}: {}", r.stderr);
+    }
+    // Still healthy after all that.
+    let r = exec(&db, "verify");
+    assert_eq!(result(&r, 0)["problems"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn human_output_snapshots() {
+    let (_dir, db) = db();
+    let output = console()
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--exec",
+            "demo; product list; currency list; coupon list; help order",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+}
