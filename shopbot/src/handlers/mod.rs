@@ -1,0 +1,321 @@
+//! Update handlers, one module per area. This module holds what they share: the [`Env`] a
+//! handler runs in, [`Out`] (where a screen goes: a new message, or an edit of the message
+//! whose button was tapped), and the two entry points the schema routes to — typed messages
+//! and button taps.
+
+pub mod orders;
+pub mod settings;
+pub mod shop;
+pub mod start;
+pub mod wallet;
+
+use crate::HandlerResult;
+use crate::callback::Callback;
+use crate::context::Ctx;
+use crate::core::{self, Failure};
+use crate::i18n::Lang;
+use crate::render::{self, Screen};
+use crate::state::State;
+use shopcore::{Actor, Settings, Shop};
+use std::sync::Arc;
+use teloxide::ApiError;
+use teloxide::RequestError;
+use teloxide::dispatching::dialogue::ErasedStorage;
+use teloxide::prelude::*;
+use teloxide::types::{CallbackQuery, ChatId, MessageId};
+
+/// The dialogue handle, over the shop-backed storage (erased).
+pub type Dialogue = teloxide::dispatching::dialogue::Dialogue<State, ErasedStorage<State>>;
+
+/// Where a screen goes.
+#[derive(Clone, Debug)]
+pub struct Out {
+    pub bot: Bot,
+    pub chat: ChatId,
+    /// The message to edit in place (the one whose button was tapped).
+    pub edit: Option<MessageId>,
+}
+
+impl Out {
+    /// Shows a screen: edits the tapped message when there is one, else sends a new message.
+    pub async fn show(&self, screen: Screen) -> Result<(), RequestError> {
+        let Some(id) = self.edit else {
+            return self.send(screen).await;
+        };
+        let mut request = self
+            .bot
+            .edit_message_text(self.chat, id, screen.text.clone());
+        if let Some(keyboard) = screen.keyboard.clone() {
+            request = request.reply_markup(keyboard);
+        }
+        match request.await {
+            Ok(_) => Ok(()),
+            // The same screen again (a second tap): nothing to change.
+            Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+            // Too old to edit, or gone: send it as a new message instead.
+            Err(RequestError::Api(_)) => self.send(screen).await,
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Sends a screen as a new message.
+    pub async fn send(&self, screen: Screen) -> Result<(), RequestError> {
+        let mut request = self.bot.send_message(self.chat, screen.text);
+        if let Some(keyboard) = screen.keyboard {
+            request = request.reply_markup(keyboard);
+        }
+        request.await.map(|_| ())
+    }
+}
+
+/// Everything a handler needs for one update from a shopper who may act.
+#[derive(Clone)]
+pub struct Env {
+    pub shop: Arc<Shop>,
+    pub ctx: Ctx,
+    pub actor: Actor,
+    pub dialogue: Dialogue,
+    pub out: Out,
+    /// The shop's settings when the update arrived (store state, support contact).
+    pub settings: Settings,
+}
+
+/// What a button tap answers with, besides any screen it showed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Just stop the button's spinner.
+    Done,
+    /// A short notice shown over the chat.
+    Notice(String),
+}
+
+impl Env {
+    pub fn lang(&self) -> Lang {
+        self.ctx.lang
+    }
+
+    /// Tells the shopper why something failed, as a new message with a way back to the menu.
+    pub async fn fail(&self, failure: &Failure) -> Result<(), RequestError> {
+        if let Failure::Core(error) = failure
+            && error.kind().starts_with("store.")
+        {
+            tracing::error!(%error, "shop storage error");
+        }
+        let text = render::failure(self.lang(), failure, &self.settings);
+        self.out
+            .send(Screen {
+                text,
+                keyboard: Some(teloxide::types::InlineKeyboardMarkup::new([[
+                    teloxide::types::InlineKeyboardButton::callback(
+                        self.lang().t("button.menu"),
+                        Callback::Menu.encode(),
+                    ),
+                ]])),
+            })
+            .await
+    }
+
+    /// Sets the dialogue state.
+    pub async fn set_state(&self, state: State) -> HandlerResult {
+        self.dialogue.update(state).await?;
+        Ok(())
+    }
+
+    /// Ends any conversation in progress.
+    pub async fn reset(&self) -> HandlerResult {
+        self.dialogue.exit().await?;
+        Ok(())
+    }
+}
+
+async fn settings_of(shop: &Arc<Shop>) -> Settings {
+    let shop = Arc::clone(shop);
+    // Settings come from memory; the blocking pool is still the rule for shop calls.
+    tokio::task::spawn_blocking(move || shop.settings())
+        .await
+        .unwrap_or_default()
+}
+
+/// Messages from someone who may not act (banned; or unregistered during an emergency).
+pub async fn blocked_message(bot: Bot, msg: Message, shop: Arc<Shop>, ctx: Ctx) -> HandlerResult {
+    let settings = settings_of(&shop).await;
+    let failure = ctx.blocked.as_deref().unwrap_or(&Failure::Crashed);
+    bot.send_message(msg.chat.id, render::failure(ctx.lang, failure, &settings))
+        .await?;
+    Ok(())
+}
+
+/// Button taps from someone who may not act: the tap is answered with the reason.
+pub async fn blocked_callback(
+    bot: Bot,
+    q: CallbackQuery,
+    shop: Arc<Shop>,
+    ctx: Ctx,
+) -> HandlerResult {
+    let settings = settings_of(&shop).await;
+    let failure = ctx.blocked.as_deref().unwrap_or(&Failure::Crashed);
+    bot.answer_callback_query(q.id)
+        .text(render::failure(ctx.lang, failure, &settings))
+        .show_alert(true)
+        .await?;
+    Ok(())
+}
+
+fn env(shop: Arc<Shop>, ctx: Ctx, dialogue: Dialogue, out: Out, settings: Settings) -> Option<Env> {
+    let actor = ctx.actor.clone()?;
+    Some(Env {
+        shop,
+        ctx,
+        actor,
+        dialogue,
+        out,
+        settings,
+    })
+}
+
+/// A command: the first word of a message starting with `/`, without any `@botname`.
+pub fn command_of(text: &str) -> Option<&str> {
+    let word = text.split_whitespace().next()?;
+    let word = word.strip_prefix('/')?;
+    Some(word.split('@').next().unwrap_or(word))
+}
+
+/// Everything a shopper types or sends: commands anywhere; otherwise input for the
+/// conversation in progress.
+pub async fn on_message(
+    bot: Bot,
+    msg: Message,
+    shop: Arc<Shop>,
+    ctx: Ctx,
+    dialogue: Dialogue,
+    state: State,
+) -> HandlerResult {
+    let settings = settings_of(&shop).await;
+    let out = Out {
+        bot,
+        chat: msg.chat.id,
+        edit: None,
+    };
+    let Some(env) = env(shop, ctx, dialogue, out, settings) else {
+        return Ok(());
+    };
+    if let Some(command) = msg.text().and_then(command_of) {
+        return match command {
+            "start" => start::start(&env).await,
+            "menu" => start::menu(&env).await,
+            "cancel" => shop::cancel_flow(&env, &state).await.map(|_| ()),
+            "help" => start::help(&env).await,
+            "shop" => shop::categories(&env).await.map(|_| ()),
+            "wallet" => wallet::wallet(&env).await.map(|_| ()),
+            "orders" => orders::list(&env, None).await.map(|_| ()),
+            "settings" => settings::show(&env).await.map(|_| ()),
+            _ => start::not_understood(&env).await,
+        };
+    }
+    match state {
+        State::PlayerId { draft } => shop::player_id_input(&env, draft, &msg).await,
+        State::Coupon { draft } => shop::coupon_input(&env, draft, &msg).await,
+        State::Proof { draft, method } => shop::proof_input(&env, draft, method, &msg).await,
+        State::TopupAmount { method } => wallet::amount_input(&env, method, &msg).await,
+        State::TopupProof { method, amount } => {
+            wallet::proof_input(&env, method, amount, &msg).await
+        }
+        State::Idle | State::Payment { .. } | State::Confirm { .. } => {
+            start::not_understood(&env).await
+        }
+    }
+}
+
+/// A button tap: the data is parsed into a [`Callback`]; stale or tampered data gets a
+/// short notice and changes nothing.
+pub async fn on_callback(
+    bot: Bot,
+    q: CallbackQuery,
+    shop: Arc<Shop>,
+    ctx: Ctx,
+    dialogue: Dialogue,
+    state: State,
+) -> HandlerResult {
+    let lang = ctx.lang;
+    let callback = match q.data.as_deref().map(Callback::parse) {
+        Some(Ok(callback)) => callback,
+        Some(Err(error)) => {
+            tracing::info!(%error, "refused callback data");
+            return answer(&bot, &q, Answer::Notice(render::stale(lang))).await;
+        }
+        None => return answer(&bot, &q, Answer::Notice(render::stale(lang))).await,
+    };
+    let settings = settings_of(&shop).await;
+    let out = Out {
+        bot: bot.clone(),
+        chat: dialogue.chat_id(),
+        edit: q.message.as_ref().map(|m| m.id()),
+    };
+    let Some(env) = env(shop, ctx, dialogue, out, settings) else {
+        return Ok(());
+    };
+    let result = route(&env, &state, callback, &q).await;
+    match result {
+        Ok(reply) => answer(&bot, &q, reply).await,
+        Err(error) => {
+            // Still stop the spinner; the dispatcher logs the error.
+            let _ = bot.answer_callback_query(q.id.clone()).await;
+            Err(error)
+        }
+    }
+}
+
+async fn route(env: &Env, state: &State, callback: Callback, q: &CallbackQuery) -> AnswerResult {
+    match callback {
+        Callback::Menu => start::menu(env).await.map(|()| Answer::Done),
+        Callback::Help => start::help(env).await.map(|()| Answer::Done),
+        Callback::Shop => shop::categories(env).await,
+        Callback::Category { id, page } => shop::category(env, id, page).await,
+        Callback::Product { id } => shop::product(env, id).await,
+        Callback::Buy { id } => shop::buy(env, id).await,
+        Callback::SkipCoupon => shop::skip_coupon(env, state).await,
+        Callback::PayBalance => shop::pay_balance(env, state).await,
+        Callback::PayMethod { id } => shop::pay_method(env, state, id).await,
+        Callback::Confirm { nonce } => shop::confirm(env, state, nonce, &q.id.0).await,
+        Callback::CancelFlow => shop::cancel_flow(env, state).await,
+        Callback::Wallet => wallet::wallet(env).await,
+        Callback::Topup => wallet::topup(env).await,
+        Callback::TopupMethod { id } => wallet::topup_method(env, id).await,
+        Callback::History { before } => wallet::history(env, before).await,
+        Callback::Orders { before } => orders::list(env, before).await,
+        Callback::Order { id } => orders::details(env, id).await,
+        Callback::CancelOrder { id } => orders::cancel(env, id).await,
+        Callback::CancelOrderYes { id } => orders::cancel_yes(env, id, &q.id.0).await,
+        Callback::Settings => settings::show(env).await,
+        Callback::Language { lang } => settings::language(env, lang).await,
+        Callback::Currencies => settings::currencies(env).await,
+        Callback::SetCurrency { code } => settings::set_currency(env, code).await,
+    }
+}
+
+/// What button handlers return.
+pub type AnswerResult = Result<Answer, crate::BotError>;
+
+async fn answer(bot: &Bot, q: &CallbackQuery, reply: Answer) -> HandlerResult {
+    let request = bot.answer_callback_query(q.id.clone());
+    match reply {
+        Answer::Done => request.await?,
+        Answer::Notice(text) => request.text(text).await?,
+    };
+    Ok(())
+}
+
+/// Runs a shop call; on failure tells the shopper and returns `None`.
+pub async fn call<T, F>(env: &Env, f: F) -> Result<Option<T>, crate::BotError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Shop) -> shopcore::Result<T> + Send + 'static,
+{
+    match core::run(&env.shop, f).await {
+        Ok(value) => Ok(Some(value)),
+        Err(failure) => {
+            env.fail(&failure).await?;
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,452 @@
+//! The shop: categories, product pages and cards, and buying — player id, coupon, payment
+//! choice (balance, or a method with its instructions and a proof), the summary from
+//! `quote`, then Confirm. Each step's state is kept in the dialogue, so a restart resumes
+//! where the shopper was.
+
+use super::{Answer, AnswerResult, Env, call};
+use crate::HandlerResult;
+use crate::core::{self, Failure};
+use crate::render::{self, PaymentLine};
+use crate::state::{Draft, PayWith, State};
+use shopcore::{
+    CategoryId, Currency, Error, ModeError, Money, OrderRequest, PaymentChoice, PaymentMethodId,
+    ProductId, Proof, RequestKey, Shop, StoreState,
+};
+use teloxide::types::Message;
+
+/// The furthest page a button may ask for (a bound on the walk through the category).
+const PAGE_MAX: u32 = 1_000;
+
+/// The currency to show prices in: the shopper's, when the shop still has it enabled.
+fn display_currency(shop: &Shop, code: &str) -> Currency {
+    match shop.currency(code) {
+        Ok(currency) if currency.enabled => currency,
+        _ => Currency::usd(),
+    }
+}
+
+fn unavailable(env: &Env) -> Answer {
+    Answer::Notice(env.lang().t("notice.unavailable"))
+}
+
+fn stale(env: &Env) -> Answer {
+    Answer::Notice(render::stale(env.lang()))
+}
+
+pub async fn categories(env: &Env) -> AnswerResult {
+    let Some(list) = call(env, |shop| shop.categories(true)).await? else {
+        return Ok(Answer::Done);
+    };
+    env.out.show(render::categories(env.lang(), &list)).await?;
+    Ok(Answer::Done)
+}
+
+pub async fn category(env: &Env, id: CategoryId, page: u32) -> AnswerResult {
+    let code = env.ctx.currency_code();
+    let wanted = page.min(PAGE_MAX);
+    let Some(found) = call(env, move |shop| {
+        let Some(category) = shop.category(id)?.filter(|c| c.active) else {
+            return Ok(None);
+        };
+        let currency = display_currency(shop, &code);
+        // The core's cursors are opaque, so a page is found by walking from the start.
+        let mut cursor = None;
+        let mut page = 0;
+        loop {
+            let found = shop.products_on_sale(id, cursor.as_ref(), render::PRODUCTS_PER_PAGE)?;
+            if page == wanted || found.next.is_none() {
+                let has_next = found.next.is_some();
+                return Ok(Some((category, found.products, page, has_next, currency)));
+            }
+            cursor = found.next;
+            page += 1;
+        }
+    })
+    .await?
+    else {
+        return Ok(Answer::Done);
+    };
+    let Some((category, products, page, has_next, currency)) = found else {
+        return Ok(unavailable(env));
+    };
+    env.out
+        .show(render::category_page(
+            env.lang(),
+            &category,
+            &products,
+            page,
+            has_next,
+            &currency,
+        ))
+        .await?;
+    Ok(Answer::Done)
+}
+
+pub async fn product(env: &Env, id: ProductId) -> AnswerResult {
+    let code = env.ctx.currency_code();
+    let Some(found) = call(env, move |shop| {
+        Ok(shop
+            .product(id)?
+            .filter(|p| p.on_sale())
+            .map(|p| (p, display_currency(shop, &code))))
+    })
+    .await?
+    else {
+        return Ok(Answer::Done);
+    };
+    let Some((product, currency)) = found else {
+        return Ok(unavailable(env));
+    };
+    env.out
+        .show(render::product_card(env.lang(), &product, &currency))
+        .await?;
+    Ok(Answer::Done)
+}
+
+fn order_request(draft: &Draft) -> OrderRequest {
+    OrderRequest {
+        product: draft.product,
+        payment: match draft.payment {
+            Some(PayWith::Method(id)) => PaymentChoice::Method(id),
+            Some(PayWith::Balance) | None => PaymentChoice::Balance,
+        },
+        coupon: draft.coupon.clone(),
+        player_id: draft.player_id.clone(),
+        currency: None,
+        proof: draft.proof.clone(),
+    }
+}
+
+/// Starts buying: refuses at once what can't succeed (the shop not taking orders, the
+/// product gone, an open order), then asks for the player id or the coupon.
+pub async fn buy(env: &Env, id: ProductId) -> AnswerResult {
+    match env.settings.state {
+        StoreState::Open => {}
+        StoreState::Maintenance => {
+            env.fail(&Failure::Core(Error::Mode(ModeError::Maintenance)))
+                .await?;
+            return Ok(Answer::Done);
+        }
+        StoreState::Emergency => {
+            env.fail(&Failure::Core(Error::Mode(ModeError::Emergency)))
+                .await?;
+            return Ok(Answer::Done);
+        }
+    }
+    let actor = env.actor.clone();
+    let draft = Draft::new(id);
+    let request = order_request(&draft);
+    let checked = core::run(&env.shop, move |shop| {
+        let product = shop.product(id)?;
+        // A dry run of the order: only the balance and the player id may still be missing.
+        let quote = shop.quote(&actor, &request).map(|_| ());
+        Ok((product, quote))
+    })
+    .await;
+    let product = match checked {
+        Ok((Some(product), Ok(()))) => product,
+        Ok((Some(product), Err(error)))
+            if matches!(
+                error.kind(),
+                "wallet.insufficient_balance" | "order.player_id_required" | "order.bad_player_id"
+            ) =>
+        {
+            product
+        }
+        Ok((Some(_), Err(error))) => {
+            env.fail(&Failure::Core(error)).await?;
+            return Ok(Answer::Done);
+        }
+        Ok((None, _)) => return Ok(unavailable(env)),
+        Err(failure) => {
+            env.fail(&failure).await?;
+            return Ok(Answer::Done);
+        }
+    };
+    match &product.player_field {
+        Some(field) => {
+            env.set_state(State::PlayerId { draft }).await?;
+            env.out
+                .show(render::player_id_prompt(env.lang(), field))
+                .await?;
+        }
+        None => ask_coupon(env, draft).await?,
+    }
+    Ok(Answer::Done)
+}
+
+async fn ask_coupon(env: &Env, draft: Draft) -> HandlerResult {
+    env.set_state(State::Coupon { draft }).await?;
+    env.out.show(render::coupon_prompt(env.lang())).await?;
+    Ok(())
+}
+
+pub async fn player_id_input(env: &Env, mut draft: Draft, msg: &Message) -> HandlerResult {
+    let product_id = draft.product;
+    let Some(product) = call(env, move |shop| shop.product(product_id)).await? else {
+        return Ok(());
+    };
+    let Some(field) = product.and_then(|p| p.player_field) else {
+        // The product changed under the shopper: start over.
+        env.reset().await?;
+        env.out.send(render::flow_cancelled(env.lang())).await?;
+        return Ok(());
+    };
+    match msg.text().map(|text| field.rule.check(text)) {
+        Some(Ok(player_id)) => {
+            draft.player_id = Some(player_id);
+            ask_coupon(env, draft).await
+        }
+        _ => {
+            env.out
+                .send(render::player_id_rejected(env.lang(), &field))
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+pub async fn coupon_input(env: &Env, mut draft: Draft, msg: &Message) -> HandlerResult {
+    let Some(text) = msg.text().map(str::trim).filter(|t| !t.is_empty()) else {
+        env.out.send(render::coupon_prompt(env.lang())).await?;
+        return Ok(());
+    };
+    draft.coupon = Some(text.to_owned());
+    let actor = env.actor.clone();
+    let request = order_request(&draft);
+    let checked = core::run(&env.shop, move |shop| shop.quote(&actor, &request)).await;
+    match checked {
+        Ok(quote) => {
+            draft.coupon = quote.coupon.map(|c| c.as_str().to_owned());
+            ask_payment(env, draft).await
+        }
+        // The coupon passed; paying from the balance may still not be possible, and
+        // another payment method may be chosen next.
+        Err(failure) if failure.kind() == "wallet.insufficient_balance" => {
+            ask_payment(env, draft).await
+        }
+        Err(failure)
+            if failure.kind().starts_with("coupon.") || failure.kind() == "invalid.coupon_code" =>
+        {
+            let reason = render::failure(env.lang(), &failure, &env.settings);
+            env.out
+                .send(render::coupon_rejected(env.lang(), &reason))
+                .await?;
+            Ok(())
+        }
+        Err(failure) => {
+            env.reset().await?;
+            env.fail(&failure).await?;
+            Ok(())
+        }
+    }
+}
+
+pub async fn skip_coupon(env: &Env, state: &State) -> AnswerResult {
+    let State::Coupon { draft } = state else {
+        return Ok(stale(env));
+    };
+    let mut draft = draft.clone();
+    draft.coupon = None;
+    ask_payment(env, draft).await?;
+    Ok(Answer::Done)
+}
+
+async fn ask_payment(env: &Env, draft: Draft) -> HandlerResult {
+    let user = env.ctx.user_id;
+    let Some((balance, methods)) = call(env, move |shop| {
+        Ok((shop.balance(user)?, shop.payment_methods_for_shoppers()?))
+    })
+    .await?
+    else {
+        return Ok(());
+    };
+    let mut screen = render::payment_choice(env.lang(), balance, &methods);
+    if let Some(code) = &draft.coupon {
+        screen.text = format!(
+            "{}\n\n{}",
+            env.lang().tf("buy.coupon_applied", &[("coupon", code)]),
+            screen.text
+        );
+    }
+    env.set_state(State::Payment { draft }).await?;
+    env.out.show(screen).await?;
+    Ok(())
+}
+
+pub async fn pay_balance(env: &Env, state: &State) -> AnswerResult {
+    let State::Payment { draft } = state else {
+        return Ok(stale(env));
+    };
+    let mut draft = draft.clone();
+    draft.payment = Some(PayWith::Balance);
+    draft.proof = None;
+    show_summary(env, draft).await?;
+    Ok(Answer::Done)
+}
+
+/// What to send through a method, formatted in its currency.
+fn pay_text(shop: &Shop, pay: Option<(Money, shopcore::CurrencyCode)>) -> String {
+    match pay {
+        Some((amount, code)) => match shop.currency(code.as_str()) {
+            Ok(currency) => currency.format(amount),
+            Err(_) => format!("{amount} {code}"),
+        },
+        None => String::new(),
+    }
+}
+
+pub async fn pay_method(env: &Env, state: &State, id: PaymentMethodId) -> AnswerResult {
+    let State::Payment { draft } = state else {
+        return Ok(stale(env));
+    };
+    let mut draft = draft.clone();
+    draft.payment = Some(PayWith::Method(id));
+    draft.proof = None;
+    let actor = env.actor.clone();
+    let request = order_request(&draft);
+    // The choice is kept on failure (limits, a method gone): another one may be picked.
+    let Some((method, pay)) = call(env, move |shop| {
+        let quote = shop.quote(&actor, &request)?;
+        let method = shop
+            .payment_method(id)?
+            .ok_or(shopcore::PaymentMethodError::NotFound { id })?;
+        Ok((method, pay_text(shop, quote.pay)))
+    })
+    .await?
+    else {
+        return Ok(Answer::Done);
+    };
+    env.set_state(State::Proof { draft, method: id }).await?;
+    env.out
+        .show(render::payment_instructions(env.lang(), &method, &pay))
+        .await?;
+    Ok(Answer::Done)
+}
+
+/// The proof a message carries: the largest size of a photo, a document, or text.
+pub fn proof_of(msg: &Message) -> Option<Proof> {
+    let caption = msg.caption().map(str::to_owned);
+    if let Some(sizes) = msg.photo() {
+        let largest = sizes
+            .iter()
+            .max_by_key(|p| p.width.saturating_mul(p.height))?;
+        return Some(Proof::File {
+            reference: largest.file.id.0.clone(),
+            caption,
+        });
+    }
+    if let Some(document) = msg.document() {
+        return Some(Proof::File {
+            reference: document.file.id.0.clone(),
+            caption,
+        });
+    }
+    msg.text()
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.starts_with('/'))
+        .map(|t| Proof::Text(t.to_owned()))
+}
+
+pub async fn proof_input(
+    env: &Env,
+    mut draft: Draft,
+    method: PaymentMethodId,
+    msg: &Message,
+) -> HandlerResult {
+    let Some(proof) = proof_of(msg) else {
+        env.out
+            .send(render::Screen::text(env.lang().t("buy.proof_expected")))
+            .await?;
+        return Ok(());
+    };
+    draft.payment = Some(PayWith::Method(method));
+    draft.proof = Some(proof);
+    show_summary(env, draft).await
+}
+
+/// A nonce for a summary's Confirm button, so an older summary's button can't confirm a
+/// newer draft.
+fn nonce(shop: &Shop) -> u32 {
+    u32::try_from(shop.now().millis().rem_euclid(1_000_000_000)).unwrap_or(0)
+}
+
+async fn show_summary(env: &Env, draft: Draft) -> HandlerResult {
+    let actor = env.actor.clone();
+    let user = env.ctx.user_id;
+    let request = order_request(&draft);
+    let method = match draft.payment {
+        Some(PayWith::Method(id)) => Some(id),
+        _ => None,
+    };
+    let summary = core::run(&env.shop, move |shop| {
+        let quote = shop.quote(&actor, &request)?;
+        let line = match method {
+            None => PaymentLine::Balance {
+                balance: shop.balance(user)?,
+            },
+            Some(id) => PaymentLine::Method {
+                name: shop.payment_method(id)?.map(|m| m.name).unwrap_or_default(),
+                pay: pay_text(shop, quote.pay.clone()),
+            },
+        };
+        Ok((quote, line, nonce(shop)))
+    })
+    .await;
+    match summary {
+        Ok((quote, line, nonce)) => {
+            env.set_state(State::Confirm { draft, nonce }).await?;
+            env.out
+                .show(render::order_summary(env.lang(), &quote, &line, nonce))
+                .await?;
+        }
+        Err(failure) => {
+            env.reset().await?;
+            env.fail(&failure).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Places the order. The callback query's id is the request key: a redelivered tap replays
+/// the first result; a second tap finds the conversation over and gets the stale notice.
+pub async fn confirm(env: &Env, state: &State, nonce: u32, query_id: &str) -> AnswerResult {
+    let State::Confirm {
+        draft,
+        nonce: expected,
+    } = state
+    else {
+        return Ok(stale(env));
+    };
+    if *expected != nonce {
+        return Ok(stale(env));
+    }
+    let actor = env.actor.clone();
+    let request = order_request(draft);
+    let key = format!("tg:order:{query_id}");
+    let placed = core::run(&env.shop, move |shop| {
+        let key = RequestKey::new(&key)?;
+        shop.create_order(&actor, &request, &key)
+    })
+    .await;
+    env.reset().await?;
+    match placed {
+        Ok(order) => {
+            env.out
+                .show(render::order_placed(env.lang(), &order))
+                .await?;
+        }
+        Err(failure) => env.fail(&failure).await?,
+    }
+    Ok(Answer::Done)
+}
+
+/// Abandons the conversation in progress (a purchase or a top-up).
+pub async fn cancel_flow(env: &Env, state: &State) -> AnswerResult {
+    if *state == State::Idle && env.out.edit.is_some() {
+        return Ok(stale(env));
+    }
+    env.reset().await?;
+    env.out.show(render::flow_cancelled(env.lang())).await?;
+    Ok(Answer::Done)
+}

@@ -1,0 +1,988 @@
+//! Pure functions from core values to what a shopper sees: a text and an inline keyboard.
+//! No I/O and no shop calls, so every screen can be snapshot-tested in both languages. The
+//! one mapping from core errors to localized messages lives here too ([`failure`]).
+
+use crate::callback::Callback;
+use crate::core::Failure;
+use crate::i18n::Lang;
+use shopcore::catalog::{PlayerField, PlayerIdRule};
+use shopcore::{
+    AmountError, Category, CouponError, Currency, Error, InvalidInput, LedgerEntry, Money,
+    NotificationKind, Order, OrderError, OrderStatus, Payment, PaymentMethod, Product, Quote,
+    Settings, StoreState, Timestamp, Topup, TopupStatus, Wallet, WalletError,
+};
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+/// Products per page in a category.
+pub const PRODUCTS_PER_PAGE: usize = 8;
+/// Orders per page in "My orders".
+pub const ORDERS_PER_PAGE: usize = 8;
+/// Ledger entries per page in the wallet history.
+pub const HISTORY_PER_PAGE: usize = 10;
+/// Recent top-ups shown with the history.
+pub const TOPUPS_SHOWN: usize = 5;
+
+/// A message: its text and its buttons.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Screen {
+    pub text: String,
+    pub keyboard: Option<InlineKeyboardMarkup>,
+}
+
+impl Screen {
+    pub fn text(text: String) -> Screen {
+        Screen {
+            text,
+            keyboard: None,
+        }
+    }
+
+    fn with(text: String, rows: Vec<Vec<InlineKeyboardButton>>) -> Screen {
+        Screen {
+            text,
+            keyboard: Some(InlineKeyboardMarkup::new(rows)),
+        }
+    }
+}
+
+fn button(label: String, callback: Callback) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(label, callback.encode())
+}
+
+fn back_to_menu(lang: Lang) -> Vec<InlineKeyboardButton> {
+    vec![button(lang.t("button.menu"), Callback::Menu)]
+}
+
+fn cancel_row(lang: Lang) -> Vec<InlineKeyboardButton> {
+    vec![button(lang.t("button.cancel"), Callback::CancelFlow)]
+}
+
+/// An amount in a currency: "12.50 USD".
+pub fn amount(currency: &Currency, value: Money) -> String {
+    currency.format(value)
+}
+
+/// A USD amount: "12.50 USD".
+pub fn usd(value: Money) -> String {
+    Currency::usd().format(value)
+}
+
+/// A USD amount and, when the shopper uses another currency, its local equivalent.
+pub fn usd_and_local(lang: Lang, value: Money, currency: &Currency) -> String {
+    if currency.code.as_str() == "USD" {
+        return usd(value);
+    }
+    match currency.from_usd(value) {
+        Some(local) => lang.tf(
+            "money.local_and_usd",
+            &[("local", &amount(currency, local)), ("usd", &usd(value))],
+        ),
+        None => usd(value),
+    }
+}
+
+/// `2026-01-01 09:05 UTC`, computed without a calendar crate (proleptic Gregorian).
+pub fn date(at: Timestamp) -> String {
+    let secs = at.0.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (hour, minute) = (rem / 3600, (rem % 3600) / 60);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
+}
+
+fn status(lang: Lang, status: OrderStatus) -> String {
+    lang.t(&format!("status.{}", status.name()))
+}
+
+fn topup_status(lang: Lang, status: TopupStatus) -> String {
+    lang.t(&format!("topup_status.{}", status.name()))
+}
+
+/// The rule a player id must follow, in words.
+pub fn player_rule(lang: Lang, rule: &PlayerIdRule) -> String {
+    match rule {
+        PlayerIdRule::Digits { len_min, len_max } => lang.tf(
+            "rule.digits",
+            &[("min", &len_min.to_string()), ("max", &len_max.to_string())],
+        ),
+        PlayerIdRule::Alphanumeric { len_min, len_max } => lang.tf(
+            "rule.alphanumeric",
+            &[("min", &len_min.to_string()), ("max", &len_max.to_string())],
+        ),
+        PlayerIdRule::Mask(mask) => lang.tf("rule.mask", &[("mask", mask)]),
+    }
+}
+
+// ----- menu, help, settings ------------------------------------------------------------
+
+/// The line explaining a store state other than open, if any.
+fn store_state_notice(lang: Lang, settings: &Settings) -> Option<String> {
+    let key = match settings.state {
+        StoreState::Open => return None,
+        StoreState::Maintenance => "notice.maintenance",
+        StoreState::Emergency => "notice.emergency",
+    };
+    let mut text = lang.t(key);
+    if let Some(reason) = &settings.state_reason {
+        text.push('\n');
+        text.push_str(&lang.tf("notice.reason", &[("reason", reason)]));
+    }
+    Some(text)
+}
+
+pub fn main_menu(lang: Lang, name: &str, settings: &Settings) -> Screen {
+    let mut text = lang.tf("menu.greeting", &[("name", name)]);
+    if let Some(notice) = store_state_notice(lang, settings) {
+        text.push_str("\n\n");
+        text.push_str(&notice);
+    }
+    Screen::with(
+        text,
+        vec![
+            vec![button(lang.t("button.shop"), Callback::Shop)],
+            vec![
+                button(lang.t("button.wallet"), Callback::Wallet),
+                button(lang.t("button.orders"), Callback::Orders { before: None }),
+            ],
+            vec![
+                button(lang.t("button.settings"), Callback::Settings),
+                button(lang.t("button.help"), Callback::Help),
+            ],
+        ],
+    )
+}
+
+pub fn help(lang: Lang, settings: &Settings) -> Screen {
+    let mut text = lang.t("help.text");
+    text.push_str("\n\n");
+    text.push_str(&match &settings.support_contact {
+        Some(contact) => lang.tf("help.support", &[("contact", contact)]),
+        None => lang.t("help.no_support"),
+    });
+    Screen::with(text, vec![back_to_menu(lang)])
+}
+
+pub fn settings(lang: Lang, currency: &str) -> Screen {
+    let text = lang.tf(
+        "settings.text",
+        &[
+            ("language", &lang.t("language.name")),
+            ("currency", currency),
+        ],
+    );
+    Screen::with(
+        text,
+        vec![
+            vec![
+                button(
+                    Lang::En.t("language.name"),
+                    Callback::Language { lang: Lang::En },
+                ),
+                button(
+                    Lang::Ar.t("language.name"),
+                    Callback::Language { lang: Lang::Ar },
+                ),
+            ],
+            vec![button(lang.t("button.currency"), Callback::Currencies)],
+            back_to_menu(lang),
+        ],
+    )
+}
+
+pub fn currencies(lang: Lang, currencies: &[Currency], current: &str) -> Screen {
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = currencies
+        .iter()
+        .filter(|c| c.enabled)
+        .map(|c| {
+            let mark = if c.code.as_str() == current {
+                "✓ "
+            } else {
+                ""
+            };
+            vec![button(
+                format!("{mark}{} ({})", c.code, c.symbol),
+                Callback::SetCurrency {
+                    code: c.code.clone(),
+                },
+            )]
+        })
+        .collect();
+    rows.push(vec![button(lang.t("button.back"), Callback::Settings)]);
+    Screen::with(lang.t("currency.choose"), rows)
+}
+
+// ----- catalog ------------------------------------------------------------------------
+
+pub fn categories(lang: Lang, categories: &[Category]) -> Screen {
+    if categories.is_empty() {
+        return Screen::with(lang.t("shop.empty"), vec![back_to_menu(lang)]);
+    }
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = categories
+        .iter()
+        .map(|c| {
+            vec![button(
+                c.name.clone(),
+                Callback::Category { id: c.id, page: 0 },
+            )]
+        })
+        .collect();
+    rows.push(back_to_menu(lang));
+    Screen::with(lang.t("shop.choose_category"), rows)
+}
+
+pub fn category_page(
+    lang: Lang,
+    category: &Category,
+    products: &[Product],
+    page: u32,
+    has_next: bool,
+    currency: &Currency,
+) -> Screen {
+    let mut text = lang.tf("category.title", &[("name", &category.name)]);
+    text.push('\n');
+    if products.is_empty() {
+        text.push_str(&lang.t("category.empty"));
+    } else {
+        text.push_str(&lang.t("category.choose_product"));
+    }
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = products
+        .iter()
+        .map(|p| {
+            let price = currency
+                .from_usd(p.price_usd)
+                .map_or_else(|| usd(p.price_usd), |local| amount(currency, local));
+            vec![button(
+                format!("{} · {price}", p.name),
+                Callback::Product { id: p.id },
+            )]
+        })
+        .collect();
+    let mut nav = Vec::new();
+    if page > 0 {
+        nav.push(button(
+            lang.t("button.previous"),
+            Callback::Category {
+                id: category.id,
+                page: page - 1,
+            },
+        ));
+    }
+    if has_next {
+        nav.push(button(
+            lang.t("button.next"),
+            Callback::Category {
+                id: category.id,
+                page: page.saturating_add(1),
+            },
+        ));
+    }
+    if !nav.is_empty() {
+        rows.push(nav);
+    }
+    rows.push(vec![button(lang.t("button.categories"), Callback::Shop)]);
+    Screen::with(text, rows)
+}
+
+pub fn product_card(lang: Lang, product: &Product, currency: &Currency) -> Screen {
+    let mut text = lang.tf("product.title", &[("name", &product.name)]);
+    if !product.description.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&product.description);
+    }
+    text.push_str("\n\n");
+    text.push_str(&lang.tf(
+        "product.price",
+        &[("price", &usd_and_local(lang, product.price_usd, currency))],
+    ));
+    text.push('\n');
+    text.push_str(&match product.available() {
+        _ if !product.in_stock() => lang.t("product.out_of_stock"),
+        None => lang.t("product.in_stock"),
+        Some(n) => lang.tf("product.stock_left", &[("count", &n.to_string())]),
+    });
+    if let Some(field) = &product.player_field {
+        text.push('\n');
+        text.push_str(&lang.tf(
+            "product.needs_player_id",
+            &[
+                ("label", &field.label),
+                ("rule", &player_rule(lang, &field.rule)),
+            ],
+        ));
+    }
+    let mut rows = Vec::new();
+    if product.in_stock() && product.on_sale() {
+        rows.push(vec![button(
+            lang.t("button.buy"),
+            Callback::Buy { id: product.id },
+        )]);
+    }
+    rows.push(vec![button(
+        lang.t("button.back"),
+        Callback::Category {
+            id: product.category,
+            page: 0,
+        },
+    )]);
+    Screen::with(text, rows)
+}
+
+// ----- buying --------------------------------------------------------------------------
+
+pub fn player_id_prompt(lang: Lang, field: &PlayerField) -> Screen {
+    Screen::with(
+        lang.tf(
+            "buy.player_id_prompt",
+            &[
+                ("label", &field.label),
+                ("rule", &player_rule(lang, &field.rule)),
+            ],
+        ),
+        vec![cancel_row(lang)],
+    )
+}
+
+pub fn player_id_rejected(lang: Lang, field: &PlayerField) -> Screen {
+    Screen::with(
+        lang.tf(
+            "buy.player_id_rejected",
+            &[
+                ("label", &field.label),
+                ("rule", &player_rule(lang, &field.rule)),
+            ],
+        ),
+        vec![cancel_row(lang)],
+    )
+}
+
+pub fn coupon_prompt(lang: Lang) -> Screen {
+    Screen::with(
+        lang.t("buy.coupon_prompt"),
+        vec![
+            vec![button(lang.t("button.skip_coupon"), Callback::SkipCoupon)],
+            cancel_row(lang),
+        ],
+    )
+}
+
+/// A refused coupon, with the way forward: another code, Skip or Cancel.
+pub fn coupon_rejected(lang: Lang, reason: &str) -> Screen {
+    Screen::with(
+        lang.tf("buy.coupon_rejected", &[("reason", reason)]),
+        vec![
+            vec![button(lang.t("button.skip_coupon"), Callback::SkipCoupon)],
+            cancel_row(lang),
+        ],
+    )
+}
+
+pub fn payment_choice(lang: Lang, balance: Money, methods: &[PaymentMethod]) -> Screen {
+    let mut rows = vec![vec![button(
+        lang.tf("button.pay_balance", &[("balance", &usd(balance))]),
+        Callback::PayBalance,
+    )]];
+    for method in methods.iter().filter(|m| m.usable()) {
+        rows.push(vec![button(
+            method.name.clone(),
+            Callback::PayMethod { id: method.id },
+        )]);
+    }
+    rows.push(cancel_row(lang));
+    Screen::with(lang.t("buy.payment_prompt"), rows)
+}
+
+/// How to pay through a method and what proof to send. `pay` is what to send, formatted.
+pub fn payment_instructions(lang: Lang, method: &PaymentMethod, pay: &str) -> Screen {
+    Screen::with(
+        lang.tf(
+            "buy.method_instructions",
+            &[
+                ("method", &method.name),
+                ("amount", pay),
+                ("instructions", &method.instructions),
+            ],
+        ),
+        vec![cancel_row(lang)],
+    )
+}
+
+/// How the summary names the payment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentLine {
+    /// From the balance, which holds this much now.
+    Balance { balance: Money },
+    /// Through a method; `pay` is what to send, formatted in its currency.
+    Method { name: String, pay: String },
+}
+
+pub fn order_summary(lang: Lang, quote: &Quote, payment: &PaymentLine, nonce: u32) -> Screen {
+    let mut lines = vec![
+        lang.t("summary.title"),
+        lang.tf("summary.product", &[("name", &quote.product.name)]),
+    ];
+    if let Some(player) = &quote.player_id {
+        let label = quote
+            .product
+            .player_field
+            .as_ref()
+            .map_or_else(|| lang.t("summary.player_id_label"), |f| f.label.clone());
+        lines.push(lang.tf(
+            "summary.player_id",
+            &[("label", &label), ("player_id", player)],
+        ));
+    }
+    lines.push(lang.tf("summary.price", &[("price", &usd(quote.price_usd))]));
+    if let Some(code) = &quote.coupon {
+        lines.push(lang.tf(
+            "summary.discount",
+            &[
+                ("coupon", code.as_str()),
+                ("discount", &usd(quote.discount_usd)),
+            ],
+        ));
+    }
+    lines.push(lang.tf("summary.total", &[("total", &usd(quote.total_usd))]));
+    if quote.currency.code.as_str() != "USD" {
+        lines.push(lang.tf(
+            "summary.total_local",
+            &[("total", &amount(&quote.currency, quote.total_local))],
+        ));
+    }
+    lines.push(match payment {
+        PaymentLine::Balance { balance } => {
+            lang.tf("summary.pay_balance", &[("balance", &usd(*balance))])
+        }
+        PaymentLine::Method { name, pay } => {
+            lang.tf("summary.pay_method", &[("method", name), ("amount", pay)])
+        }
+    });
+    lines.push(String::new());
+    lines.push(lang.t("summary.confirm_hint"));
+    Screen::with(
+        lines.join("\n"),
+        vec![vec![
+            button(lang.t("button.confirm"), Callback::Confirm { nonce }),
+            button(lang.t("button.cancel"), Callback::CancelFlow),
+        ]],
+    )
+}
+
+pub fn order_placed(lang: Lang, order: &Order) -> Screen {
+    let mut text = lang.tf("order.placed", &[("id", &order.id.to_string())]);
+    text.push_str("\n\n");
+    text.push_str(&order_body(lang, order));
+    Screen::with(
+        text,
+        vec![
+            vec![button(
+                lang.t("button.orders"),
+                Callback::Orders { before: None },
+            )],
+            back_to_menu(lang),
+        ],
+    )
+}
+
+pub fn flow_cancelled(lang: Lang) -> Screen {
+    Screen::with(lang.t("flow.cancelled"), vec![back_to_menu(lang)])
+}
+
+// ----- orders --------------------------------------------------------------------------
+
+/// Whether the shopper may cancel the order themselves.
+pub fn cancellable(order: &Order) -> bool {
+    matches!(
+        order.status,
+        OrderStatus::AwaitingPayment | OrderStatus::Paid
+    )
+}
+
+fn order_body(lang: Lang, order: &Order) -> String {
+    let mut lines = vec![
+        lang.tf("order.product", &[("name", &order.product_name)]),
+        lang.tf("order.status", &[("status", &status(lang, order.status))]),
+    ];
+    if let Some(player) = &order.player_id {
+        lines.push(lang.tf("order.player_id", &[("player_id", player)]));
+    }
+    lines.push(lang.tf("order.total", &[("total", &usd(order.total_usd))]));
+    if order.currency.as_str() != "USD" {
+        lines.push(lang.tf(
+            "order.total_local",
+            &[(
+                "total",
+                &format!("{} {}", order.price_local, order.currency),
+            )],
+        ));
+    }
+    if let Some(code) = &order.coupon {
+        lines.push(lang.tf(
+            "order.coupon",
+            &[
+                ("coupon", code.as_str()),
+                ("discount", &usd(order.discount_usd)),
+            ],
+        ));
+    }
+    if let Payment::Method {
+        amount, currency, ..
+    } = &order.payment
+    {
+        lines.push(lang.tf(
+            "order.paid_by_method",
+            &[("amount", &format!("{amount} {currency}"))],
+        ));
+    }
+    lines.push(lang.tf("order.created", &[("date", &date(order.created_at))]));
+    if let Some(delivery) = &order.delivery {
+        lines.push(lang.tf("order.delivery", &[("delivery", delivery)]));
+    }
+    if let Some(reason) = &order.failure_reason {
+        lines.push(lang.tf("order.failure", &[("reason", reason)]));
+    }
+    if order.status == OrderStatus::AwaitingPayment {
+        lines.push(lang.t("order.awaiting_review"));
+    }
+    lines.join("\n")
+}
+
+pub fn orders(lang: Lang, orders: &[Order], next: Option<shopcore::OrderId>) -> Screen {
+    let text = if orders.is_empty() {
+        lang.t("orders.empty")
+    } else {
+        lang.t("orders.title")
+    };
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = orders
+        .iter()
+        .map(|o| {
+            vec![button(
+                format!(
+                    "#{} · {} · {}",
+                    o.id,
+                    o.product_name,
+                    status(lang, o.status)
+                ),
+                Callback::Order { id: o.id },
+            )]
+        })
+        .collect();
+    if let Some(before) = next {
+        rows.push(vec![button(
+            lang.t("button.older"),
+            Callback::Orders {
+                before: Some(before),
+            },
+        )]);
+    }
+    rows.push(back_to_menu(lang));
+    Screen::with(text, rows)
+}
+
+pub fn order_details(lang: Lang, order: &Order) -> Screen {
+    let text = format!(
+        "{}\n{}",
+        lang.tf("order.title", &[("id", &order.id.to_string())]),
+        order_body(lang, order)
+    );
+    let mut rows = Vec::new();
+    if cancellable(order) {
+        rows.push(vec![button(
+            lang.t("button.cancel_order"),
+            Callback::CancelOrder { id: order.id },
+        )]);
+    }
+    rows.push(vec![button(
+        lang.t("button.orders"),
+        Callback::Orders { before: None },
+    )]);
+    Screen::with(text, rows)
+}
+
+pub fn cancel_order_confirm(lang: Lang, order: &Order) -> Screen {
+    let key = if order.is_paid() {
+        "order.cancel_confirm_refund"
+    } else {
+        "order.cancel_confirm"
+    };
+    Screen::with(
+        lang.tf(
+            key,
+            &[
+                ("id", &order.id.to_string()),
+                ("total", &usd(order.total_usd)),
+            ],
+        ),
+        vec![vec![
+            button(
+                lang.t("button.yes_cancel_order"),
+                Callback::CancelOrderYes { id: order.id },
+            ),
+            button(lang.t("button.back"), Callback::Order { id: order.id }),
+        ]],
+    )
+}
+
+pub fn order_cancelled(lang: Lang, order: &Order) -> Screen {
+    let text = if order.refund_seq.is_some() {
+        lang.tf(
+            "order.cancelled_refunded",
+            &[
+                ("id", &order.id.to_string()),
+                ("total", &usd(order.total_usd)),
+            ],
+        )
+    } else {
+        lang.tf("order.cancelled", &[("id", &order.id.to_string())])
+    };
+    Screen::with(
+        text,
+        vec![
+            vec![button(
+                lang.t("button.orders"),
+                Callback::Orders { before: None },
+            )],
+            back_to_menu(lang),
+        ],
+    )
+}
+
+// ----- wallet --------------------------------------------------------------------------
+
+pub fn wallet(lang: Lang, wallet: &Wallet, currency: &Currency) -> Screen {
+    let mut text = lang.tf(
+        "wallet.balance",
+        &[("balance", &usd_and_local(lang, wallet.balance, currency))],
+    );
+    if wallet.pending_topups > 0 {
+        text.push('\n');
+        text.push_str(&lang.tf(
+            "wallet.pending",
+            &[("count", &wallet.pending_topups.to_string())],
+        ));
+    }
+    Screen::with(
+        text,
+        vec![
+            vec![
+                button(lang.t("button.topup"), Callback::Topup),
+                button(lang.t("button.history"), Callback::History { before: None }),
+            ],
+            back_to_menu(lang),
+        ],
+    )
+}
+
+pub fn topup_methods(lang: Lang, methods: &[PaymentMethod]) -> Screen {
+    let usable: Vec<&PaymentMethod> = methods.iter().filter(|m| m.usable()).collect();
+    if usable.is_empty() {
+        return Screen::with(
+            lang.t("topup.no_methods"),
+            vec![vec![button(lang.t("button.wallet"), Callback::Wallet)]],
+        );
+    }
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = usable
+        .iter()
+        .map(|m| {
+            vec![button(
+                format!("{} ({})", m.name, m.currency),
+                Callback::TopupMethod { id: m.id },
+            )]
+        })
+        .collect();
+    rows.push(vec![button(lang.t("button.wallet"), Callback::Wallet)]);
+    Screen::with(lang.t("topup.choose_method"), rows)
+}
+
+pub fn topup_amount_prompt(lang: Lang, method: &PaymentMethod) -> Screen {
+    Screen::with(
+        lang.tf(
+            "topup.amount_prompt",
+            &[
+                ("method", &method.name),
+                ("instructions", &method.instructions),
+                ("currency", method.currency.as_str()),
+                ("min", &method.min_amount.to_string()),
+                ("max", &method.max_amount.to_string()),
+            ],
+        ),
+        vec![cancel_row(lang)],
+    )
+}
+
+pub fn topup_proof_prompt(lang: Lang, amount_text: &str) -> Screen {
+    Screen::with(
+        lang.tf("topup.proof_prompt", &[("amount", amount_text)]),
+        vec![cancel_row(lang)],
+    )
+}
+
+pub fn topup_requested(lang: Lang, topup: &Topup) -> Screen {
+    Screen::with(
+        lang.tf(
+            "topup.requested",
+            &[
+                ("id", &topup.id.to_string()),
+                ("amount", &format!("{} {}", topup.amount, topup.currency)),
+                ("usd", &usd(topup.amount_usd)),
+            ],
+        ),
+        vec![
+            vec![button(lang.t("button.wallet"), Callback::Wallet)],
+            back_to_menu(lang),
+        ],
+    )
+}
+
+fn ledger_line(lang: Lang, entry: &LedgerEntry) -> String {
+    let sign = if entry.amount.is_negative() { "" } else { "+" };
+    lang.tf(
+        "history.entry",
+        &[
+            ("date", &date(entry.at)),
+            (
+                "kind",
+                &lang.t(&format!(
+                    "ledger.{}",
+                    entry.kind.name().to_ascii_lowercase()
+                )),
+            ),
+            ("amount", &format!("{sign}{}", usd(entry.amount))),
+            ("balance", &usd(entry.balance_after)),
+        ],
+    )
+}
+
+pub fn history(lang: Lang, entries: &[LedgerEntry], topups: &[Topup], next: Option<u64>) -> Screen {
+    let mut lines = vec![lang.t("history.title")];
+    if entries.is_empty() {
+        lines.push(lang.t("history.empty"));
+    }
+    lines.extend(entries.iter().map(|e| ledger_line(lang, e)));
+    if !topups.is_empty() {
+        lines.push(String::new());
+        lines.push(lang.t("history.topups_title"));
+        lines.extend(topups.iter().map(|t| {
+            lang.tf(
+                "history.topup",
+                &[
+                    ("id", &t.id.to_string()),
+                    ("amount", &format!("{} {}", t.amount, t.currency)),
+                    ("status", &topup_status(lang, t.status)),
+                ],
+            )
+        }));
+    }
+    let mut rows = Vec::new();
+    if let Some(before) = next {
+        rows.push(vec![button(
+            lang.t("button.older"),
+            Callback::History {
+                before: Some(before),
+            },
+        )]);
+    }
+    rows.push(vec![button(lang.t("button.wallet"), Callback::Wallet)]);
+    Screen::with(lines.join("\n"), rows)
+}
+
+// ----- notifications --------------------------------------------------------------------
+
+fn refund_line(lang: Lang, order: Option<&Order>) -> String {
+    match order {
+        Some(order) => lang.tf("notify.refunded", &[("total", &usd(order.total_usd))]),
+        None => lang.t("notify.refunded_plain"),
+    }
+}
+
+/// The message for one outbox entry. `order` is the order it is about, when it could be
+/// read (for the delivery of a completed order).
+pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) -> Screen {
+    let text = match kind {
+        NotificationKind::OrderCompleted { order: id } => {
+            let mut text = lang.tf("notify.order_completed", &[("id", &id.to_string())]);
+            if let Some(delivery) = order.and_then(|o| o.delivery.as_deref()) {
+                text.push('\n');
+                text.push_str(&lang.tf("order.delivery", &[("delivery", delivery)]));
+            }
+            text
+        }
+        NotificationKind::OrderFailed {
+            order: id,
+            refunded,
+            reason,
+        } => {
+            let mut text = lang.tf(
+                "notify.order_failed",
+                &[("id", &id.to_string()), ("reason", reason)],
+            );
+            if *refunded {
+                text.push('\n');
+                text.push_str(&refund_line(lang, order));
+            }
+            text
+        }
+        NotificationKind::OrderCancelled {
+            order: id,
+            refunded,
+        } => {
+            let mut text = lang.tf("notify.order_cancelled", &[("id", &id.to_string())]);
+            if *refunded {
+                text.push('\n');
+                text.push_str(&refund_line(lang, order));
+            }
+            text
+        }
+        NotificationKind::PaymentConfirmed { order: id } => {
+            lang.tf("notify.payment_confirmed", &[("id", &id.to_string())])
+        }
+        NotificationKind::TopupApproved { topup, amount_usd } => lang.tf(
+            "notify.topup_approved",
+            &[("id", &topup.to_string()), ("amount", &usd(*amount_usd))],
+        ),
+        NotificationKind::TopupRejected { topup, reason } => lang.tf(
+            "notify.topup_rejected",
+            &[("id", &topup.to_string()), ("reason", reason)],
+        ),
+    };
+    let rows = match kind {
+        NotificationKind::TopupApproved { .. } | NotificationKind::TopupRejected { .. } => {
+            vec![vec![button(lang.t("button.wallet"), Callback::Wallet)]]
+        }
+        NotificationKind::OrderCompleted { order }
+        | NotificationKind::OrderFailed { order, .. }
+        | NotificationKind::OrderCancelled { order, .. }
+        | NotificationKind::PaymentConfirmed { order } => vec![vec![button(
+            lang.t("button.order_details"),
+            Callback::Order { id: *order },
+        )]],
+    };
+    Screen::with(text, rows)
+}
+
+// ----- errors ---------------------------------------------------------------------------
+
+/// The notice for a stale or tampered button.
+pub fn stale(lang: Lang) -> String {
+    lang.t("notice.stale_button")
+}
+
+/// The one place core errors become words. Every error a shopper can meet has its own key
+/// (`error.<kind>`); details the shopper needs (balances, limits) are filled in; anything
+/// else gets a generic apology — never the raw error.
+pub fn failure(lang: Lang, failure: &Failure, settings: &Settings) -> String {
+    let Failure::Core(error) = failure else {
+        return lang.t("error.internal");
+    };
+    let kind = error.kind();
+    let key = format!("error.{kind}");
+    let mut text = match error {
+        Error::Wallet(WalletError::InsufficientBalance { balance, needed }) => lang.tf(
+            &key,
+            &[("balance", &usd(*balance)), ("needed", &usd(*needed))],
+        ),
+        Error::Wallet(WalletError::TooManyPendingTopups { max, .. }) => {
+            lang.tf(&key, &[("max", &max.to_string())])
+        }
+        Error::Order(OrderError::OpenOrderExists { order }) => {
+            lang.tf(&key, &[("id", &order.to_string())])
+        }
+        Error::Order(OrderError::PaymentOutOfRange {
+            amount,
+            currency,
+            min,
+            max,
+        }) => lang.tf(
+            &key,
+            &[
+                ("amount", &format!("{amount} {currency}")),
+                ("min", &format!("{min} {currency}")),
+                ("max", &format!("{max} {currency}")),
+            ],
+        ),
+        Error::Order(OrderError::PlayerIdRequired { label }) => lang.tf(&key, &[("label", label)]),
+        Error::Coupon(CouponError::BelowMinimum { min, .. }) => {
+            lang.tf(&key, &[("min", &usd(*min))])
+        }
+        Error::Invalid(InvalidInput::Amount { source, .. }) => match source {
+            AmountError::TooLarge { max } => lang.tf(&key, &[("max", &max.to_string())]),
+            AmountError::TooSmall { min } => lang.tf(&key, &[("min", &min.to_string())]),
+            AmountError::TooManyDecimals { decimals_max } => {
+                lang.tf(&key, &[("decimals", &decimals_max.to_string())])
+            }
+            _ => lang.t(&key),
+        },
+        _ if kind.starts_with("store.") => lang.t("error.internal"),
+        _ if lang.has(&key) => lang.t(&key),
+        _ => {
+            tracing::warn!(
+                kind,
+                "no message for this error kind; showing the generic one"
+            );
+            lang.t("error.generic")
+        }
+    };
+    if matches!(error, Error::Mode(_))
+        && let Some(reason) = &settings.state_reason
+    {
+        text.push('\n');
+        text.push_str(&lang.tf("notice.reason", &[("reason", reason)]));
+    }
+    text
+}
+
+/// The error kinds a shopper can meet, each with its own message (a test checks the keys).
+pub const SHOPPER_ERROR_KINDS: &[&str] = &[
+    "denied.banned",
+    "denied.unknown_actor",
+    "mode.emergency",
+    "mode.maintenance",
+    "wallet.insufficient_balance",
+    "wallet.balance_limit",
+    "wallet.too_many_pending",
+    "wallet.rounds_to_zero",
+    "wallet.topup_not_found",
+    "order.not_found",
+    "order.product_inactive",
+    "order.product_archived",
+    "order.out_of_stock",
+    "order.open_order_exists",
+    "order.payment_out_of_range",
+    "order.player_id_required",
+    "order.bad_player_id",
+    "order.bad_transition",
+    "order.proof_required",
+    "catalog.product_not_found",
+    "catalog.category_not_found",
+    "payment_method.not_found",
+    "payment_method.deleted",
+    "payment_method.inactive",
+    "currency.unknown",
+    "currency.disabled",
+    "coupon.not_found",
+    "coupon.inactive",
+    "coupon.expired",
+    "coupon.used_up",
+    "coupon.already_used_by_you",
+    "coupon.below_minimum",
+    "coupon.not_applicable",
+    "invalid.coupon_code",
+    "invalid.empty_text",
+    "invalid.text_too_long",
+    "invalid.forbidden_character",
+    "invalid.request_key_reused",
+    "amount.not_a_number",
+    "amount.not_positive",
+    "amount.too_many_decimals",
+    "amount.too_large",
+    "amount.too_small",
+];
