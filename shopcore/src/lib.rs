@@ -53,6 +53,8 @@ pub mod settings;
 mod shop;
 mod store;
 pub mod supplier;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod text;
 pub mod users;
 pub mod verify;

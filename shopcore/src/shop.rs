@@ -49,6 +49,15 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// An actor for a user id without checking it, for the test harness only: every
+    /// operation still checks the stored user, role and ban inside its transaction.
+    #[cfg(feature = "testkit")]
+    pub(crate) fn for_harness(id: UserId) -> Actor {
+        Actor {
+            who: ActorRef::User(id),
+        }
+    }
+
     pub fn who(&self) -> &ActorRef {
         &self.who
     }

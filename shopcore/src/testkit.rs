@@ -1,0 +1,842 @@
+//! The shared operation model (feature `testkit`): one [`Op`] enum covering the shop's
+//! state-changing operations, a simple in-memory reference [`Model`], and a [`Harness`] that
+//! runs ops against a real shop and the model and reports any disagreement. The property
+//! tests, the fuzzer (`fuzz/`, target `shop_ops`) and the crash test all drive the shop
+//! through it.
+//!
+//! The fixture: three shoppers (10, 11, 12) and a support user (3); product 0 is manual with
+//! 6 in stock at 3.00 USD, product 1 a pool of 8 codes at 2.50, product 2 a supplier product
+//! at 1.25; a coupon `HALF` (50%, 4 uses, 1 per user); a USD payment method.
+
+use crate::coupons::{CouponKind, CouponScope, NewCoupon};
+use crate::{
+    Behaviour, Config, Delivery, Durability, FulfilmentMode, ManualClock, Money, NewPaymentMethod,
+    NewProduct, OrderId, OrderRequest, OrderStatus, PaymentChoice, PaymentMethodId, ProductId,
+    ProductKind, Proof, Registration, RequestKey, Role, ScriptedSupplier, Shop, Stock, StoreState,
+    Timestamp, TopupRequest, UserId,
+};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub const SHOPPERS: [u64; 3] = [10, 11, 12];
+pub const SUPPORT: u64 = 3;
+pub const OWNER: u64 = 1;
+/// Prices in cents of products 0, 1 and 2.
+pub const PRICES: [i64; 3] = [300, 250, 125];
+const START: i64 = 1_767_225_600_000;
+
+/// One state-changing operation. Indexes (`user`, `product`, `pick`) are taken modulo what
+/// exists, so every value is meaningful.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "testkit", derive(arbitrary::Arbitrary))]
+pub enum Op {
+    /// A shopper asks for a top-up of `cents` and staff approve it.
+    Topup {
+        user: u8,
+        cents: u16,
+    },
+    /// A shopper asks for a top-up and staff reject it.
+    RejectedTopup {
+        user: u8,
+        cents: u16,
+    },
+    /// Staff credit (or debit) a shopper.
+    Adjust {
+        user: u8,
+        cents: i16,
+    },
+    Order {
+        user: u8,
+        product: u8,
+        coupon: bool,
+        via_method: bool,
+    },
+    Complete {
+        pick: u16,
+    },
+    Fail {
+        pick: u16,
+    },
+    Cancel {
+        pick: u16,
+    },
+    Confirm {
+        pick: u16,
+    },
+    /// Moves the clock past the payment deadline and expires unpaid orders.
+    Expire,
+    Supplier {
+        succeed: bool,
+    },
+    ToggleMode,
+    /// Switches between open and maintenance.
+    ToggleMaintenance,
+    Ban {
+        user: u8,
+    },
+    Unban {
+        user: u8,
+    },
+    /// Replays the previous successful money call with its request key.
+    Replay,
+    /// Closes and reopens the database.
+    Reopen,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct ModelOrder {
+    id: OrderId,
+    user: u64,
+    product: usize,
+    total: i64,
+    status: OrderStatus,
+    paid: bool,
+    coupon: bool,
+    supplier: bool,
+    attempts: u32,
+    due: bool,
+}
+
+/// The reference model: what the shop's money, stock, coupon and order state must be.
+#[derive(Debug, Default)]
+pub struct Model {
+    balance: BTreeMap<u64, i64>,
+    banned: BTreeMap<u64, bool>,
+    stock: u64,
+    codes: u64,
+    coupon_uses: u32,
+    orders: Vec<ModelOrder>,
+    auto: bool,
+    maintenance: bool,
+}
+
+impl Model {
+    fn open_order(&self, user: u64) -> bool {
+        self.orders
+            .iter()
+            .any(|o| o.user == user && o.status.is_open())
+    }
+
+    fn coupon_live_for(&self, user: u64) -> bool {
+        self.orders.iter().any(|o| {
+            o.user == user
+                && o.coupon
+                && !matches!(o.status, OrderStatus::Failed | OrderStatus::Cancelled)
+        })
+    }
+
+    fn release(&mut self, i: usize) {
+        let o = self.orders[i].clone();
+        match o.product {
+            0 => self.stock += 1,
+            1 => self.codes += 1,
+            _ => {}
+        }
+        if o.coupon {
+            self.coupon_uses -= 1;
+        }
+        if o.paid {
+            *self.balance.entry(o.user).or_default() += o.total;
+        }
+    }
+
+    /// The total of all balances, in cents.
+    pub fn total_balance_cents(&self) -> i64 {
+        self.balance.values().sum()
+    }
+}
+
+#[derive(Clone)]
+enum Last {
+    Topup {
+        user: u64,
+        cents: i64,
+        key: String,
+    },
+    Adjust {
+        user: u64,
+        cents: i64,
+        key: String,
+    },
+    Order {
+        user: u64,
+        request: OrderRequest,
+        key: String,
+        id: OrderId,
+    },
+}
+
+fn cents(c: i64) -> Money {
+    Money::from_decimal(rust_decimal::Decimal::new(c, 2))
+}
+
+fn key(text: &str) -> Result<RequestKey, String> {
+    RequestKey::new(text).map_err(|e| e.to_string())
+}
+
+macro_rules! ensure {
+    ($cond:expr, $($fmt:tt)*) => {
+        if !$cond {
+            return Err(format!($($fmt)*));
+        }
+    };
+}
+
+fn shopper(index: u8) -> u64 {
+    SHOPPERS[usize::from(index) % SHOPPERS.len()]
+}
+
+fn actor_of(user: u64) -> Result<crate::Actor, String> {
+    let id = UserId::new(user).map_err(|e| e.to_string())?;
+    Ok(crate::Actor::for_harness(id))
+}
+
+/// A real shop plus the model, stepping together.
+pub struct Harness {
+    shop: Option<Shop>,
+    path: PathBuf,
+    clock: Arc<ManualClock>,
+    config: Config,
+    products: [ProductId; 3],
+    method: PaymentMethodId,
+    model: Model,
+    last: Option<Last>,
+    step: u64,
+}
+
+fn setup_err(e: crate::Error) -> String {
+    format!("setting up the fixture failed: {e}")
+}
+
+impl Harness {
+    /// Creates the fixture shop in a new directory `path` (it must not exist yet).
+    pub fn new(path: &Path) -> Result<Harness, String> {
+        let clock = Arc::new(ManualClock::new(Timestamp(START)));
+        let config = Config::default()
+            .with_clock(clock.clone())
+            .with_durability(Durability::Background)
+            .with_super_admins(vec![UserId::new(OWNER).map_err(|e| e.to_string())?]);
+        let shop = Shop::open(path, config.clone()).map_err(setup_err)?;
+        let owner = shop.system_actor("harness").map_err(setup_err)?;
+        let cat = shop
+            .create_category(&owner, "All", 0)
+            .map_err(setup_err)?
+            .id;
+        let mut products = [ProductId::new(1).map_err(|e| e.to_string())?; 3];
+        for (i, (delivery, stock)) in [
+            (Delivery::Manual, Stock::Limited(6)),
+            (Delivery::Codes, Stock::Unlimited),
+            (Delivery::Supplier { sku: "SKU".into() }, Stock::Unlimited),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            products[i] = shop
+                .create_product(
+                    &owner,
+                    &NewProduct {
+                        category: cat,
+                        name: format!("P{i}"),
+                        description: String::new(),
+                        price_usd: cents(PRICES[i]),
+                        kind: ProductKind::Other,
+                        delivery,
+                        stock,
+                        player_field: None,
+                        sort_order: 0,
+                        active: true,
+                    },
+                )
+                .map_err(setup_err)?
+                .id;
+        }
+        let codes: Vec<String> = (0..8).map(|i| format!("CODE{i}")).collect();
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        shop.add_codes(&owner, products[1], &codes)
+            .map_err(setup_err)?;
+        shop.create_coupon(
+            &owner,
+            &NewCoupon {
+                code: "HALF".into(),
+                kind: CouponKind::Percentage(50.into()),
+                max_uses: 4,
+                uses_per_user: 1,
+                min_order_usd: None,
+                expires_at: None,
+                scope: CouponScope::All,
+            },
+        )
+        .map_err(setup_err)?;
+        let method = shop
+            .create_payment_method(
+                &owner,
+                &NewPaymentMethod {
+                    name: "Bank".into(),
+                    instructions: "pay".into(),
+                    currency: "USD".into(),
+                    min_amount: cents(1),
+                    max_amount: Money::units(1_000),
+                    active: true,
+                },
+            )
+            .map_err(setup_err)?
+            .id;
+        for user in SHOPPERS.into_iter().chain([SUPPORT]) {
+            shop.register_user(&Registration {
+                id: UserId::new(user).map_err(|e| e.to_string())?,
+                username: None,
+                display_name: "model",
+                language: None,
+            })
+            .map_err(setup_err)?;
+        }
+        shop.set_role(
+            &owner,
+            UserId::new(SUPPORT).map_err(|e| e.to_string())?,
+            Role::Support,
+        )
+        .map_err(setup_err)?;
+        Ok(Harness {
+            shop: Some(shop),
+            path: path.to_path_buf(),
+            clock,
+            config,
+            products,
+            method,
+            model: Model {
+                stock: 6,
+                codes: 8,
+                ..Model::default()
+            },
+            last: None,
+            step: 0,
+        })
+    }
+
+    pub fn shop(&self) -> &Shop {
+        self.shop.as_ref().expect("the shop is open between steps")
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Applies `op` to the shop and the model; `Err` describes a disagreement (a bug).
+    pub fn apply(&mut self, op: &Op) -> Result<(), String> {
+        self.step += 1;
+        let k = format!("k{}", self.step);
+        let result = self.apply_inner(op, &k);
+        result.map_err(|e| format!("step {} {op:?}: {e}", self.step))?;
+        self.check()
+            .map_err(|e| format!("after step {} {op:?}: {e}", self.step))
+    }
+
+    fn apply_inner(&mut self, op: &Op, k: &str) -> Result<(), String> {
+        let Harness {
+            shop: open_shop,
+            path,
+            clock,
+            config,
+            products,
+            method,
+            model: m,
+            last,
+            ..
+        } = self;
+        let method = *method;
+        let products = *products;
+        let shop = open_shop.as_ref().ok_or("shop closed")?;
+        let staff = shop.system_actor("harness").map_err(|e| e.to_string())?;
+        let support = actor_of(SUPPORT)?;
+        let refused = m.maintenance;
+        match op.clone() {
+            Op::Topup { user, cents: c } | Op::RejectedTopup { user, cents: c } => {
+                let id = shopper(user);
+                let c = i64::from(c);
+                let actor = actor_of(id)?;
+                let request = TopupRequest {
+                    method,
+                    amount: cents(c),
+                    proof: Proof::Text("paid".into()),
+                    key: key(&format!("t{k}"))?,
+                };
+                let result = shop.request_topup(&actor, &request);
+                let banned = m.banned.get(&id).copied().unwrap_or(false);
+                if banned {
+                    ensure!(
+                        result.as_ref().err().map(|e| e.kind()) == Some("denied.banned"),
+                        "banned top-up: {result:?}"
+                    );
+                    return Ok(());
+                }
+                if !(1..=100_000).contains(&c) {
+                    ensure!(result.is_err(), "out-of-range top-up accepted: {result:?}");
+                    return Ok(());
+                }
+                let topup = result.map_err(|e| format!("top-up request: {e}"))?;
+                if matches!(op, Op::Topup { .. }) {
+                    shop.approve_topup(&support, topup.id, &key(k)?)
+                        .map_err(|e| format!("approve: {e}"))?;
+                    *m.balance.entry(id).or_default() += c;
+                    *last = Some(Last::Topup {
+                        user: id,
+                        cents: c,
+                        key: format!("t{k}"),
+                    });
+                } else {
+                    shop.reject_topup(&support, topup.id, "not received", &key(k)?)
+                        .map_err(|e| format!("reject: {e}"))?;
+                }
+            }
+            Op::Adjust { user, cents: c } => {
+                let id = shopper(user);
+                let c = i64::from(c);
+                let result = shop.adjust_balance(
+                    &staff,
+                    UserId::new(id).map_err(|e| e.to_string())?,
+                    cents(c),
+                    "model",
+                    &key(k)?,
+                );
+                let balance = m.balance.get(&id).copied().unwrap_or(0);
+                if c == 0 {
+                    ensure!(
+                        result.as_ref().err().map(|e| e.kind()) == Some("amount.not_positive"),
+                        "{result:?}"
+                    );
+                } else if balance + c < 0 {
+                    ensure!(
+                        result.as_ref().err().map(|e| e.kind())
+                            == Some("wallet.insufficient_balance"),
+                        "{result:?}"
+                    );
+                } else {
+                    result.map_err(|e| format!("adjust: {e}"))?;
+                    *m.balance.entry(id).or_default() += c;
+                    *last = Some(Last::Adjust {
+                        user: id,
+                        cents: c,
+                        key: k.to_owned(),
+                    });
+                }
+            }
+            Op::Order {
+                user,
+                product,
+                coupon,
+                via_method,
+            } => {
+                let id = shopper(user);
+                let product = usize::from(product) % 3;
+                let actor = actor_of(id)?;
+                let request = OrderRequest {
+                    product: products[product],
+                    payment: if via_method {
+                        PaymentChoice::Method(method)
+                    } else {
+                        PaymentChoice::Balance
+                    },
+                    coupon: coupon.then(|| "HALF".to_owned()),
+                    player_id: None,
+                    currency: None,
+                    proof: via_method.then(|| Proof::Text("paid".into())),
+                };
+                let price = PRICES[product];
+                let total = if coupon {
+                    price - (price + 1) / 2
+                } else {
+                    price
+                };
+                let banned = m.banned.get(&id).copied().unwrap_or(false);
+                let expected = if banned {
+                    Err("denied.banned")
+                } else if (product == 0 && m.stock == 0) || (product == 1 && m.codes == 0) {
+                    Err("order.out_of_stock")
+                } else if refused {
+                    Err("mode.maintenance")
+                } else if m.open_order(id) {
+                    Err("order.open_order_exists")
+                } else if coupon && m.coupon_uses >= 4 {
+                    Err("coupon.used_up")
+                } else if coupon && m.coupon_live_for(id) {
+                    Err("coupon.already_used_by_you")
+                } else if !via_method && m.balance.get(&id).copied().unwrap_or(0) < total {
+                    Err("wallet.insufficient_balance")
+                } else {
+                    Ok(())
+                };
+                let result = shop.create_order(&actor, &request, &key(k)?);
+                match (expected, result) {
+                    (Ok(()), Ok(order)) => {
+                        ensure!(
+                            order.total_usd == cents(total),
+                            "total {} for {total}",
+                            order.total_usd
+                        );
+                        match product {
+                            0 => m.stock -= 1,
+                            1 => m.codes -= 1,
+                            _ => {}
+                        }
+                        if coupon {
+                            m.coupon_uses += 1;
+                        }
+                        if !via_method {
+                            *m.balance.entry(id).or_default() -= total;
+                        }
+                        let status = if via_method {
+                            OrderStatus::AwaitingPayment
+                        } else if product == 1 && m.auto {
+                            OrderStatus::Completed
+                        } else {
+                            OrderStatus::Paid
+                        };
+                        ensure!(
+                            order.status == status,
+                            "status {} instead of {status}",
+                            order.status
+                        );
+                        m.orders.push(ModelOrder {
+                            id: order.id,
+                            user: id,
+                            product,
+                            total,
+                            status,
+                            paid: !via_method,
+                            coupon,
+                            supplier: product == 2 && m.auto,
+                            attempts: 0,
+                            due: true,
+                        });
+                        *last = Some(Last::Order {
+                            user: id,
+                            request,
+                            key: k.to_owned(),
+                            id: order.id,
+                        });
+                    }
+                    (Err(kind), Err(e)) => {
+                        ensure!(e.kind() == kind, "expected {kind}, got {}: {e}", e.kind())
+                    }
+                    (e, r) => return Err(format!("expected {e:?}, got {r:?}")),
+                }
+            }
+            Op::Complete { pick }
+            | Op::Fail { pick }
+            | Op::Cancel { pick }
+            | Op::Confirm { pick } => {
+                if m.orders.is_empty() {
+                    return Ok(());
+                }
+                let i = usize::from(pick) % m.orders.len();
+                let o = m.orders[i].clone();
+                let owner = actor_of(o.user)?;
+                let buyer_banned = m.banned.get(&o.user).copied().unwrap_or(false);
+                let (result, target, allowed): (_, OrderStatus, &[OrderStatus]) = match op {
+                    Op::Complete { .. } => (
+                        shop.complete_order(&support, o.id, Some("delivered"), &key(k)?),
+                        OrderStatus::Completed,
+                        &[OrderStatus::Paid, OrderStatus::Processing],
+                    ),
+                    Op::Fail { .. } => (
+                        shop.fail_order(&support, o.id, "model", &key(k)?),
+                        OrderStatus::Failed,
+                        &[
+                            OrderStatus::AwaitingPayment,
+                            OrderStatus::Paid,
+                            OrderStatus::Processing,
+                        ],
+                    ),
+                    Op::Cancel { .. } => (
+                        shop.cancel_order(&owner, o.id, &key(k)?),
+                        OrderStatus::Cancelled,
+                        &[OrderStatus::AwaitingPayment, OrderStatus::Paid],
+                    ),
+                    _ => (
+                        shop.confirm_payment(&support, o.id, &key(k)?),
+                        OrderStatus::Paid,
+                        &[OrderStatus::AwaitingPayment],
+                    ),
+                };
+                if matches!(op, Op::Cancel { .. }) && buyer_banned {
+                    ensure!(
+                        result.as_ref().err().map(|e| e.kind()) == Some("denied.banned"),
+                        "a banned buyer cancelled: {result:?}"
+                    );
+                    return Ok(());
+                }
+                if allowed.contains(&o.status) {
+                    let order = result.map_err(|e| format!("{e} on {o:?}"))?;
+                    match target {
+                        OrderStatus::Failed | OrderStatus::Cancelled => {
+                            m.release(i);
+                            m.orders[i].status = target;
+                        }
+                        OrderStatus::Paid => {
+                            m.orders[i].paid = true;
+                            m.orders[i].status = if o.product == 1 && m.auto {
+                                OrderStatus::Completed
+                            } else {
+                                OrderStatus::Paid
+                            };
+                        }
+                        _ => m.orders[i].status = target,
+                    }
+                    ensure!(
+                        order.status == m.orders[i].status,
+                        "status {} instead of {}",
+                        order.status,
+                        m.orders[i].status
+                    );
+                } else {
+                    let kind = result.as_ref().err().map(|e| e.kind());
+                    ensure!(
+                        kind == Some("order.bad_transition"),
+                        "expected a bad transition on {o:?}, got {result:?}"
+                    );
+                }
+            }
+            Op::Expire => {
+                clock.advance_millis(31 * 60 * 1_000);
+                let expected = m
+                    .orders
+                    .iter()
+                    .filter(|o| o.status == OrderStatus::AwaitingPayment)
+                    .count();
+                let n = shop.expire_unpaid_orders().map_err(|e| e.to_string())?;
+                ensure!(
+                    usize::try_from(n).unwrap_or(0) == expected,
+                    "expired {n}, expected {expected}"
+                );
+                for i in 0..m.orders.len() {
+                    if m.orders[i].status == OrderStatus::AwaitingPayment {
+                        m.release(i);
+                        m.orders[i].status = OrderStatus::Cancelled;
+                    }
+                    m.orders[i].due = true;
+                }
+            }
+            Op::Supplier { succeed } => {
+                let supplier = ScriptedSupplier::new(std::iter::repeat_n(
+                    if succeed {
+                        Behaviour::Succeed
+                    } else {
+                        Behaviour::Fail
+                    },
+                    64,
+                ));
+                let run = shop
+                    .run_supplier_queue(&supplier, 100)
+                    .map_err(|e| e.to_string())?;
+                let mut expected = crate::SupplierRun::default();
+                if m.auto {
+                    for o in m.orders.iter_mut() {
+                        if o.status == OrderStatus::Paid && o.supplier && o.due {
+                            o.attempts += 1;
+                            if succeed {
+                                o.status = OrderStatus::Completed;
+                                expected.delivered += 1;
+                            } else if o.attempts >= 3 {
+                                o.supplier = false;
+                                expected.fell_back += 1;
+                            } else {
+                                o.due = false;
+                                expected.retry_scheduled += 1;
+                            }
+                        }
+                    }
+                }
+                ensure!(
+                    run == expected,
+                    "supplier run {run:?}, expected {expected:?}"
+                );
+            }
+            Op::ToggleMode => {
+                m.auto = !m.auto;
+                let mode = if m.auto {
+                    FulfilmentMode::Auto
+                } else {
+                    FulfilmentMode::Manual
+                };
+                shop.set_fulfilment_mode(&staff, mode)
+                    .map_err(|e| e.to_string())?;
+            }
+            Op::ToggleMaintenance => {
+                m.maintenance = !m.maintenance;
+                let state = if m.maintenance {
+                    StoreState::Maintenance
+                } else {
+                    StoreState::Open
+                };
+                shop.set_store_state(&staff, state, None)
+                    .map_err(|e| e.to_string())?;
+            }
+            Op::Ban { user } | Op::Unban { user } => {
+                let id = shopper(user);
+                let ban = matches!(op, Op::Ban { .. });
+                let was = m.banned.get(&id).copied().unwrap_or(false);
+                let target = UserId::new(id).map_err(|e| e.to_string())?;
+                let result = if ban {
+                    shop.ban_user(&staff, target, "model").map(|_| ())
+                } else {
+                    shop.unban_user(&staff, target).map(|_| ())
+                };
+                if was == ban {
+                    ensure!(result.is_err(), "{op:?} twice succeeded");
+                } else {
+                    result.map_err(|e| e.to_string())?;
+                    m.banned.insert(id, ban);
+                }
+            }
+            Op::Replay => match last.clone() {
+                None => {}
+                Some(Last::Topup {
+                    user,
+                    cents: c,
+                    key: kk,
+                }) => {
+                    if m.banned.get(&user).copied().unwrap_or(false) {
+                        return Ok(());
+                    }
+                    let actor = actor_of(user)?;
+                    let request = TopupRequest {
+                        method,
+                        amount: cents(c),
+                        proof: Proof::Text("paid".into()),
+                        key: key(&kk)?,
+                    };
+                    let topup = shop
+                        .request_topup(&actor, &request)
+                        .map_err(|e| format!("replayed top-up: {e}"))?;
+                    ensure!(
+                        topup.status == crate::TopupStatus::Approved,
+                        "a replay created a new top-up: {topup:?}"
+                    );
+                }
+                Some(Last::Adjust {
+                    user,
+                    cents: c,
+                    key: kk,
+                }) => {
+                    let target = UserId::new(user).map_err(|e| e.to_string())?;
+                    shop.adjust_balance(&staff, target, cents(c), "model", &key(&kk)?)
+                        .map_err(|e| format!("replayed adjustment: {e}"))?;
+                }
+                Some(Last::Order {
+                    user,
+                    request,
+                    key: kk,
+                    id,
+                }) => {
+                    if m.banned.get(&user).copied().unwrap_or(false) {
+                        return Ok(());
+                    }
+                    let actor = actor_of(user)?;
+                    let order = shop
+                        .create_order(&actor, &request, &key(&kk)?)
+                        .map_err(|e| format!("replayed order: {e}"))?;
+                    ensure!(
+                        order.id == id,
+                        "a replay created order {} instead of returning {id}",
+                        order.id
+                    );
+                }
+            },
+            Op::Reopen => {
+                drop(open_shop.take());
+                *open_shop =
+                    Some(Shop::open(&*path, config.clone()).map_err(|e| format!("reopen: {e}"))?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Everything the model knows agrees with the shop, and `verify()` is empty.
+    pub fn check(&self) -> Result<(), String> {
+        let shop = self.shop();
+        let m = &self.model;
+        for user in SHOPPERS {
+            let id = UserId::new(user).map_err(|e| e.to_string())?;
+            let balance = shop.balance(id).map_err(|e| e.to_string())?;
+            let expected = cents(m.balance.get(&user).copied().unwrap_or(0));
+            ensure!(
+                balance == expected,
+                "user {user} holds {balance}, the model says {expected}"
+            );
+        }
+        let p0 = shop
+            .product(self.products[0])
+            .map_err(|e| e.to_string())?
+            .ok_or("product 0 gone")?;
+        ensure!(
+            p0.stock == Stock::Limited(m.stock),
+            "stock {:?}, model {}",
+            p0.stock,
+            m.stock
+        );
+        let p1 = shop
+            .product(self.products[1])
+            .map_err(|e| e.to_string())?
+            .ok_or("product 1 gone")?;
+        ensure!(
+            p1.codes_available == m.codes,
+            "codes {}, model {}",
+            p1.codes_available,
+            m.codes
+        );
+        let coupon = shop
+            .coupon("HALF")
+            .map_err(|e| e.to_string())?
+            .ok_or("coupon gone")?;
+        ensure!(
+            coupon.uses == m.coupon_uses,
+            "coupon uses {}, model {}",
+            coupon.uses,
+            m.coupon_uses
+        );
+        let system = shop.system_actor("harness").map_err(|e| e.to_string())?;
+        for o in &m.orders {
+            let order = shop.order(&system, o.id).map_err(|e| e.to_string())?;
+            ensure!(
+                order.status == o.status,
+                "order {} is {}, the model says {}",
+                o.id,
+                order.status,
+                o.status
+            );
+        }
+        let report = shop.verify().map_err(|e| e.to_string())?;
+        ensure!(report.is_healthy(), "{report}");
+        Ok(())
+    }
+}
+
+#[cfg(feature = "testkit")]
+pub mod strategies {
+    //! proptest strategies for [`Op`](super::Op).
+    use super::Op;
+    use proptest::prelude::*;
+
+    pub fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (0..3u8, 100u16..2_000).prop_map(|(user, cents)| Op::Topup { user, cents }),
+            1 => (0..3u8, any::<u16>()).prop_map(|(user, cents)| Op::RejectedTopup { user, cents }),
+            2 => (0..3u8, -800i16..800).prop_map(|(user, cents)| Op::Adjust { user, cents }),
+            6 => (0..3u8, 0..3u8, any::<bool>(), prop::bool::weighted(0.25))
+                .prop_map(|(user, product, coupon, via_method)| Op::Order { user, product, coupon, via_method }),
+            2 => any::<u16>().prop_map(|pick| Op::Complete { pick }),
+            1 => any::<u16>().prop_map(|pick| Op::Fail { pick }),
+            1 => any::<u16>().prop_map(|pick| Op::Cancel { pick }),
+            1 => any::<u16>().prop_map(|pick| Op::Confirm { pick }),
+            1 => Just(Op::Expire),
+            2 => any::<bool>().prop_map(|succeed| Op::Supplier { succeed }),
+            1 => Just(Op::ToggleMode),
+            1 => Just(Op::ToggleMaintenance),
+            1 => (0..3u8).prop_map(|user| Op::Ban { user }),
+            1 => (0..3u8).prop_map(|user| Op::Unban { user }),
+            1 => Just(Op::Replay),
+            1 => Just(Op::Reopen),
+        ]
+    }
+}
