@@ -155,7 +155,7 @@ pub async fn blocked_callback(
     let settings = settings_of(&shop).await;
     let failure = ctx.blocked.as_deref().unwrap_or(&Failure::Crashed);
     bot.answer_callback_query(q.id)
-        .text(render::failure(ctx.lang, failure, &settings))
+        .text(notice_text(&render::failure(ctx.lang, failure, &settings)))
         .show_alert(true)
         .await?;
     Ok(())
@@ -296,11 +296,24 @@ async fn route(env: &Env, state: &State, callback: Callback, q: &CallbackQuery) 
 /// What button handlers return.
 pub type AnswerResult = Result<Answer, crate::BotError>;
 
+/// Telegram's limit on the text of a callback answer, in characters.
+pub const NOTICE_CHARS_MAX: usize = 200;
+
+/// A notice cut to what Telegram accepts (a long store-state reason could exceed it).
+pub fn notice_text(text: &str) -> String {
+    if text.chars().count() <= NOTICE_CHARS_MAX {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(NOTICE_CHARS_MAX - 1).collect();
+    cut.push('…');
+    cut
+}
+
 async fn answer(bot: &Bot, q: &CallbackQuery, reply: Answer) -> HandlerResult {
     let request = bot.answer_callback_query(q.id.clone());
     match reply {
         Answer::Done => request.await?,
-        Answer::Notice(text) => request.text(text).await?,
+        Answer::Notice(text) => request.text(notice_text(&text)).await?,
     };
     Ok(())
 }
@@ -317,5 +330,23 @@ where
             env.fail(&failure).await?;
             Ok(None)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_and_notices() {
+        assert_eq!(command_of("/start"), Some("start"));
+        assert_eq!(command_of("  /start@shop_bot payload"), Some("start"));
+        assert_eq!(command_of("start"), None);
+        assert_eq!(command_of(""), None);
+        let long = "ب".repeat(300);
+        let cut = notice_text(&long);
+        assert_eq!(cut.chars().count(), NOTICE_CHARS_MAX);
+        assert!(cut.ends_with('…'));
+        assert_eq!(notice_text("short"), "short");
     }
 }
