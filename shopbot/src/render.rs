@@ -499,12 +499,10 @@ pub fn flow_cancelled(lang: Lang) -> Screen {
 
 // ----- orders --------------------------------------------------------------------------
 
-/// Whether the shopper may cancel the order themselves.
+/// Whether the shopper may cancel the order themselves: the core's state machine allows
+/// the move to `Cancelled` (before processing starts).
 pub fn cancellable(order: &Order) -> bool {
-    matches!(
-        order.status,
-        OrderStatus::AwaitingPayment | OrderStatus::Paid
-    )
+    shopcore::orders::can_transition(order.status, OrderStatus::Cancelled)
 }
 
 fn order_body(lang: Lang, order: &Order) -> String {
