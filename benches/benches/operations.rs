@@ -1,0 +1,158 @@
+//! Single operations, one caller, each next to a baseline measured in the same run on the
+//! same disk:
+//!
+//! - `create_order/{immediate,power_safe,background}`: an order paid from the balance for a
+//!   code-pool product in AUTO mode (it completes inside its own transaction), under each
+//!   durability policy;
+//! - `approve_topup/immediate`, `complete_order/immediate` (finalizing a manual order): the
+//!   staff side; the request or order each one needs is made outside the timed part;
+//! - `quote`: the confirmation screen, a read-only transaction;
+//! - `baseline/fsync_4k` (one fdatasync per 4 KiB overwrite) and `baseline/sled_flush`
+//!   (a bare sled insert + flush): what one durable commit costs on this disk without group
+//!   commit.
+//!
+//! Callback encoding and product-card rendering belong to the bot crate and are not here.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use shop_benches::baseline;
+use shop_benches::fixture::{self, CODES_PER_UPLOAD, Fixture, key};
+use shopcore::{Durability, Shop};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+struct Bench {
+    shop: Shop,
+    fixture: Fixture,
+    _dir: tempfile::TempDir,
+    n: u64,
+}
+
+fn bench_shop(durability: Durability) -> Bench {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = fixture::open(&dir.path().join("shop.db"), durability).unwrap();
+    let fixture = Fixture::setup(&shop, CODES_PER_UPLOAD).unwrap();
+    Bench {
+        shop,
+        fixture,
+        _dir: dir,
+        n: 0,
+    }
+}
+
+fn create_order(c: &mut Criterion) {
+    let mut group = c.benchmark_group("create_order");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(1));
+    for (label, durability) in [
+        ("immediate", Durability::Immediate),
+        ("power_safe", Durability::PowerSafe),
+        ("background", Durability::Background),
+    ] {
+        let mut b = bench_shop(durability);
+        let mut buyer = b.fixture.shopper(&b.shop).unwrap();
+        let request = Fixture::by_balance(b.fixture.code_product);
+        group.bench_function(label, |bencher| {
+            bencher.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    b.n += 1;
+                    // Untimed upkeep: codes and balance run out after many iterations.
+                    if b.n.is_multiple_of(CODES_PER_UPLOAD as u64 - 10) {
+                        b.fixture.restock(&b.shop).unwrap();
+                    }
+                    if b.n.is_multiple_of(50_000) {
+                        buyer = b.fixture.shopper(&b.shop).unwrap();
+                    }
+                    let k = key(&format!("o{}", b.n));
+                    let start = Instant::now();
+                    black_box(b.shop.create_order(&buyer, &request, &k).unwrap());
+                    total += start.elapsed();
+                }
+                total
+            })
+        });
+    }
+    group.finish();
+}
+
+fn staff_operations(c: &mut Criterion) {
+    let mut group = c.benchmark_group("staff");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(1));
+    let mut b = bench_shop(Durability::Immediate);
+    let buyer = b.fixture.shopper(&b.shop).unwrap();
+    group.bench_function("approve_topup/immediate", |bencher| {
+        bencher.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                b.n += 1;
+                let topup = b
+                    .shop
+                    .request_topup(&buyer, &b.fixture.topup(1, &format!("t{}", b.n)))
+                    .unwrap();
+                let k = key(&format!("a{}", b.n));
+                let start = Instant::now();
+                black_box(
+                    b.shop
+                        .approve_topup(&b.fixture.support, topup.id, &k)
+                        .unwrap(),
+                );
+                total += start.elapsed();
+            }
+            total
+        })
+    });
+    let request = Fixture::by_balance(b.fixture.manual_product);
+    group.bench_function("complete_order/immediate", |bencher| {
+        bencher.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                b.n += 1;
+                let order = b
+                    .shop
+                    .create_order(&buyer, &request, &key(&format!("m{}", b.n)))
+                    .unwrap();
+                let k = key(&format!("c{}", b.n));
+                let start = Instant::now();
+                black_box(
+                    b.shop
+                        .complete_order(&b.fixture.support, order.id, Some("sent"), &k)
+                        .unwrap(),
+                );
+                total += start.elapsed();
+            }
+            total
+        })
+    });
+    let request = Fixture::by_balance(b.fixture.code_product);
+    group.bench_function("quote", |bencher| {
+        bencher.iter(|| black_box(b.shop.quote(&buyer, &request).unwrap()))
+    });
+    group.finish();
+}
+
+fn baselines(c: &mut Criterion) {
+    let mut group = c.benchmark_group("baseline");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(1));
+    let dir = tempfile::tempdir().unwrap();
+    group.bench_function("fsync_4k", |bencher| {
+        bencher.iter_custom(|iters| {
+            let rate = baseline::fsync_4k(dir.path(), Duration::MAX, iters).unwrap();
+            rate.elapsed
+        })
+    });
+    group.bench_function("sled_flush", |bencher| {
+        bencher.iter_custom(|iters| {
+            let rate = baseline::sled_flush_per_write(dir.path(), Duration::MAX, iters).unwrap();
+            rate.elapsed
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, baselines, create_order, staff_operations);
+criterion_main!(benches);

@@ -1,0 +1,1034 @@
+//! `load`: the whole shop under N concurrent shoppers, through shopcore's public API only.
+//!
+//! Each shopper is a thread running a closed-loop mix with no think time: browse the
+//! catalog (30%), quote (20%), order paid from the balance (40%: four in five for a code-pool
+//! product that completes at once in AUTO mode, one in five for a manual product that staff
+//! complete — until they do, the shopper only checks the order's status every 2 ms), and
+//! request a top-up (10%) that staff approve. Two staff threads complete
+//! orders and approve top-ups as they are announced, restock codes, and look at the
+//! dashboard. Every call is durable under the chosen policy.
+//!
+//! It prints throughput, p50/p99/max latency, orders per group-commit flush, peak RSS
+//! (`VmHWM`), the database size per 1,000 orders, and two baselines measured in the same
+//! run on the same disk, next to the database: one fsync per 4 KiB write, and a bare sled
+//! database flushed once per write. Each measurement is repeated `--rounds` times and
+//! medians are reported. It ends with `verify()` and exits non-zero if that finds problems
+//! (or if a call failed with a storage error).
+//!
+//! ```text
+//! cargo run --release -p shop-benches --bin load -- [--quick] [--shoppers 1,8,32,128]
+//!     [--seconds 4] [--orders 20000] [--durability immediate,power-safe,background]
+//!     [--rounds 3] [--db PATH] [--preload N] [--mix realistic|orders] [--keep]
+//! ```
+
+use shop_benches::baseline::{self, Rate};
+use shop_benches::fixture::{self, CODES_PER_UPLOAD, Fixture, key};
+use shop_benches::stats::{Summary, fmt_us, median, summarize};
+use shop_benches::sysinfo;
+use shopcore::{Actor, DashboardOptions, Durability, Error, OrderId, Shop, TopupId};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "usage: load [--quick] [--shoppers 1,8,32,128] [--seconds S] [--orders N]
+            [--durability immediate,power-safe,background] [--rounds R]
+            [--db PATH] [--preload N] [--mix realistic|orders] [--keep]
+
+  --quick        CI-sized: shoppers 1,32; 1 s each; 1 round; immediate only
+  --shoppers     concurrent shoppers per measurement (comma-separated)
+  --seconds      length of one measurement (default 4)
+  --orders       at most this many orders per measurement (default 20000)
+  --durability   policies to measure (default immediate,power-safe,background)
+  --rounds       repeat every measurement this often; medians are reported (default 3)
+  --db PATH      the shop to load (default: a new one in a temporary directory);
+                 an existing shop with orders is compared with an empty one made next to it
+  --preload N    first measure the shop as it is, then add N orders through the API
+                 (Background durability) and measure again
+  --mix orders   shoppers only order (code product, completes at once); default realistic
+  --keep         keep the temporary directory";
+
+/// Command-line options.
+#[derive(Clone, Debug, PartialEq)]
+struct Options {
+    shoppers: Vec<usize>,
+    seconds: f64,
+    orders: u64,
+    policies: Vec<Durability>,
+    rounds: usize,
+    db: Option<PathBuf>,
+    preload: u64,
+    keep: bool,
+    /// Shoppers only order (code product, AUTO): pure durable order throughput.
+    orders_only: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            shoppers: vec![1, 8, 32, 128],
+            seconds: 4.0,
+            orders: 20_000,
+            policies: vec![
+                Durability::Immediate,
+                Durability::PowerSafe,
+                Durability::Background,
+            ],
+            rounds: 3,
+            db: None,
+            preload: 0,
+            keep: false,
+            orders_only: false,
+        }
+    }
+}
+
+fn parse_policy(text: &str) -> Result<Durability, String> {
+    match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+        "immediate" | "group-commit" => Ok(Durability::Immediate),
+        "power-safe" | "powersafe" => Ok(Durability::PowerSafe),
+        "background" => Ok(Durability::Background),
+        other => Err(format!("unknown durability policy {other:?}")),
+    }
+}
+
+fn policy_name(d: Durability) -> &'static str {
+    match d {
+        Durability::Immediate => "immediate",
+        Durability::PowerSafe => "power-safe",
+        Durability::Background => "background",
+    }
+}
+
+fn parse_list<T: std::str::FromStr>(text: &str, what: &str) -> Result<Vec<T>, String> {
+    let items: Result<Vec<T>, _> = text.split(',').map(|s| s.trim().parse::<T>()).collect();
+    match items {
+        Ok(v) if !v.is_empty() => Ok(v),
+        _ => Err(format!("bad {what}: {text:?}")),
+    }
+}
+
+/// Parses the arguments after the program name. `--quick` sets CI-sized defaults that later
+/// options may override.
+fn parse_args(args: &[String]) -> Result<Options, String> {
+    let mut o = Options::default();
+    if args.iter().any(|a| a == "--quick") {
+        o.shoppers = vec![1, 32];
+        o.seconds = 1.0;
+        o.orders = 5_000;
+        o.policies = vec![Durability::Immediate];
+        o.rounds = 1;
+    }
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            "--quick" => {}
+            "--keep" => o.keep = true,
+            "--mix" => {
+                o.orders_only = match value(arg)?.as_str() {
+                    "realistic" => false,
+                    "orders" => true,
+                    other => return Err(format!("unknown mix {other:?}")),
+                }
+            }
+            "--shoppers" => {
+                o.shoppers = parse_list(&value(arg)?, "--shoppers")?;
+                if o.shoppers.contains(&0) {
+                    return Err("--shoppers must be positive".into());
+                }
+            }
+            "--seconds" => {
+                o.seconds = value(arg)?
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| *s > 0.0 && *s <= 600.0)
+                    .ok_or("--seconds must be in (0, 600]")?;
+            }
+            "--orders" => {
+                o.orders = value(arg)?
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or("--orders must be a positive integer")?;
+            }
+            "--durability" => {
+                o.policies = value(arg)?
+                    .split(',')
+                    .map(parse_policy)
+                    .collect::<Result<_, _>>()?;
+            }
+            "--rounds" => {
+                o.rounds = value(arg)?
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=20).contains(n))
+                    .ok_or("--rounds must be 1..=20")?;
+            }
+            "--db" => o.db = Some(PathBuf::from(value(arg)?)),
+            "--preload" => {
+                o.preload = value(arg)?
+                    .parse()
+                    .map_err(|_| "--preload must be a non-negative integer")?;
+            }
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown option {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(o)
+}
+
+/// The kinds of calls the load makes; latencies are kept per kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Browse,
+    Quote,
+    Order,
+    OrderStatus,
+    Topup,
+    Approve,
+    Complete,
+    Restock,
+    Dashboard,
+}
+
+impl Op {
+    const ALL: [Op; 9] = [
+        Op::Browse,
+        Op::Quote,
+        Op::Order,
+        Op::OrderStatus,
+        Op::Topup,
+        Op::Approve,
+        Op::Complete,
+        Op::Restock,
+        Op::Dashboard,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Op::Browse => "browse",
+            Op::Quote => "quote",
+            Op::Order => "create order",
+            Op::OrderStatus => "order status",
+            Op::Topup => "request top-up",
+            Op::Approve => "approve top-up",
+            Op::Complete => "complete order",
+            Op::Restock => "restock codes",
+            Op::Dashboard => "dashboard",
+        }
+    }
+}
+
+/// What one thread saw: latencies per kind (µs), refusals by kind, storage errors.
+#[derive(Debug, Default)]
+struct Tally {
+    latencies: Vec<Vec<u64>>,
+    refusals: BTreeMap<&'static str, u64>,
+    fatal: Vec<String>,
+}
+
+impl Tally {
+    fn new() -> Tally {
+        Tally {
+            latencies: vec![Vec::new(); Op::ALL.len()],
+            ..Tally::default()
+        }
+    }
+
+    /// Runs `f`, records its latency under `op` when it succeeds, and its error otherwise.
+    fn time<T>(&mut self, op: Op, f: impl FnOnce() -> shopcore::Result<T>) -> Option<T> {
+        let start = Instant::now();
+        match f() {
+            Ok(v) => {
+                self.latencies[op as usize].push(start.elapsed().as_micros() as u64);
+                Some(v)
+            }
+            Err(e) => {
+                self.error(op, e);
+                None
+            }
+        }
+    }
+
+    fn error(&mut self, op: Op, e: Error) {
+        if matches!(e, Error::Store(_)) {
+            self.fatal.push(format!("{}: {e}", op.name()));
+        }
+        *self.refusals.entry(e.kind()).or_default() += 1;
+    }
+
+    fn merge(&mut self, other: Tally) {
+        for (mine, theirs) in self.latencies.iter_mut().zip(other.latencies) {
+            mine.extend(theirs);
+        }
+        for (k, v) in other.refusals {
+            *self.refusals.entry(k).or_default() += v;
+        }
+        self.fatal.extend(other.fatal);
+    }
+}
+
+/// Work announced to staff, as a frontend would notify them.
+enum Task {
+    Complete(OrderId),
+    Approve(TopupId),
+}
+
+/// A tiny deterministic generator (xorshift64*) for the mix.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+    }
+}
+
+struct Shared {
+    shop: Arc<Shop>,
+    fixture: Arc<Fixture>,
+    deadline: Instant,
+    order_slots: AtomicU64,
+    orders_only: bool,
+}
+
+/// One shopper's loop until the deadline or until the orders of the measurement run out.
+fn shopper(s: &Shared, actor: Actor, tasks: Sender<Task>, seed: u64) -> Tally {
+    let mut t = Tally::new();
+    let mut rng = Rng(seed | 1);
+    let user = actor.user_id().expect("a shopper is a user");
+    let code_order = Fixture::by_balance(s.fixture.code_product);
+    let manual_order = Fixture::by_balance(s.fixture.manual_product);
+    let mut open_manual: Option<OrderId> = None;
+    let mut n = 0u64;
+    while Instant::now() < s.deadline {
+        n += 1;
+        if let Some(id) = open_manual {
+            // Waiting for staff to deliver: the bot shows the order's status now and then,
+            // and the shopper can neither quote nor order meanwhile (one open order each).
+            match t.time(Op::OrderStatus, || s.shop.order(&actor, id)) {
+                Some(o) if o.status.is_open() => {
+                    std::thread::sleep(Duration::from_millis(2));
+                    continue;
+                }
+                _ => open_manual = None,
+            }
+        }
+        let roll = if s.orders_only { 50 } else { rng.below(100) };
+        match roll {
+            0..30 => {
+                t.time(Op::Browse, || {
+                    s.shop.categories(true)?;
+                    s.shop.products_on_sale(s.fixture.category, None, 10)
+                });
+            }
+            30..50 => {
+                t.time(Op::Quote, || s.shop.quote(&actor, &code_order));
+            }
+            50..90 => {
+                if s.order_slots
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |x| x.checked_sub(1))
+                    .is_err()
+                {
+                    break;
+                }
+                let manual = !s.orders_only && rng.below(5) == 0;
+                let request = if manual { &manual_order } else { &code_order };
+                let k = key(&format!("o{n}"));
+                if let Some(order) = t.time(Op::Order, || s.shop.create_order(&actor, request, &k))
+                {
+                    if order.status.is_open() {
+                        open_manual = Some(order.id);
+                        let _ = tasks.send(Task::Complete(order.id));
+                    }
+                } else {
+                    // A refused order gives its slot back.
+                    s.order_slots.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            _ => {
+                let pending = s.shop.wallet(user).map(|w| w.pending_topups).unwrap_or(0);
+                if pending < 3 {
+                    let request = s.fixture.topup(5, &format!("t{n}"));
+                    if let Some(topup) =
+                        t.time(Op::Topup, || s.shop.request_topup(&actor, &request))
+                    {
+                        let _ = tasks.send(Task::Approve(topup.id));
+                    }
+                }
+            }
+        }
+    }
+    t
+}
+
+/// A staff member's loop: handles announced work until every shopper is done and the queue
+/// is empty. The first one also restocks codes and glances at the dashboard twice a second.
+fn staff(s: &Shared, tasks: &Mutex<Receiver<Task>>, upkeep: bool) -> Tally {
+    let mut t = Tally::new();
+    let mut last_upkeep = Instant::now();
+    let admin = &s.fixture.admin;
+    loop {
+        if upkeep && last_upkeep.elapsed() >= Duration::from_millis(500) {
+            last_upkeep = Instant::now();
+            for _ in 0..4 {
+                match s.fixture.codes_available(&s.shop) {
+                    Ok(left) if left < 3 * CODES_PER_UPLOAD as u64 => {
+                        t.time(Op::Restock, || s.fixture.restock(&s.shop));
+                    }
+                    Ok(_) => break,
+                    Err(e) => {
+                        t.error(Op::Restock, e);
+                        break;
+                    }
+                }
+            }
+            t.time(Op::Dashboard, || {
+                s.shop.dashboard(admin, DashboardOptions::default())
+            });
+        }
+        let next = tasks
+            .lock()
+            .expect("task queue")
+            .recv_timeout(Duration::from_millis(20));
+        let support = &s.fixture.support;
+        match next {
+            Ok(Task::Complete(id)) => {
+                let k = key(&format!("c{id}"));
+                t.time(Op::Complete, || {
+                    s.shop.complete_order(support, id, Some("Delivered"), &k)
+                });
+            }
+            Ok(Task::Approve(id)) => {
+                let k = key(&format!("a{id}"));
+                t.time(Op::Approve, || s.shop.approve_topup(support, id, &k));
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    t
+}
+
+/// One measurement: `shoppers` threads for `seconds`.
+struct Level {
+    orders: u64,
+    elapsed: Duration,
+    flushes: u64,
+    tally: Tally,
+}
+
+impl Level {
+    fn orders_per_second(&self) -> f64 {
+        self.orders as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    fn ops(&self) -> u64 {
+        self.tally.latencies.iter().map(|v| v.len() as u64).sum()
+    }
+
+    fn summary(&self, op: Op) -> Summary {
+        summarize(&mut self.tally.latencies[op as usize].clone())
+    }
+}
+
+fn run_level(
+    shop: &Arc<Shop>,
+    fixture: &Arc<Fixture>,
+    shoppers: usize,
+    o: &Options,
+) -> shopcore::Result<Level> {
+    let actors: Vec<Actor> = (0..shoppers)
+        .map(|_| fixture.shopper(shop))
+        .collect::<shopcore::Result<_>>()?;
+    let flushes_before = shop.flush_count();
+    let start = Instant::now();
+    let shared = Arc::new(Shared {
+        shop: shop.clone(),
+        fixture: fixture.clone(),
+        deadline: start + Duration::from_secs_f64(o.seconds),
+        order_slots: AtomicU64::new(o.orders),
+        orders_only: o.orders_only,
+    });
+    let (tx, rx) = mpsc::channel();
+    let rx = Arc::new(Mutex::new(rx));
+    let staff_threads: Vec<_> = (0..2)
+        .map(|i| {
+            let (s, rx) = (shared.clone(), rx.clone());
+            std::thread::spawn(move || staff(&s, &rx, i == 0))
+        })
+        .collect();
+    let shopper_threads: Vec<_> = actors
+        .into_iter()
+        .enumerate()
+        .map(|(i, actor)| {
+            let (s, tx) = (shared.clone(), tx.clone());
+            std::thread::spawn(move || shopper(&s, actor, tx, 0x9e37_79b9 + i as u64))
+        })
+        .collect();
+    drop(tx);
+    let mut tally = Tally::new();
+    for h in shopper_threads {
+        tally.merge(h.join().expect("a shopper panicked"));
+    }
+    let elapsed = start.elapsed();
+    for h in staff_threads {
+        tally.merge(h.join().expect("a staff thread panicked"));
+    }
+    Ok(Level {
+        orders: tally.latencies[Op::Order as usize].len() as u64,
+        elapsed,
+        flushes: shop.flush_count() - flushes_before,
+        tally,
+    })
+}
+
+/// Adds `n` orders through the API with Background durability, on both cores.
+fn preload(path: &Path, n: u64) -> shopcore::Result<()> {
+    let started = Instant::now();
+    let shop = Arc::new(fixture::open(path, Durability::Background)?);
+    let fixture = Arc::new(Fixture::setup(&shop, 4 * CODES_PER_UPLOAD)?);
+    let left = Arc::new(AtomicU64::new(n));
+    let restock = Arc::new(Mutex::new(()));
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (shop, fixture, left, restock) =
+                (shop.clone(), fixture.clone(), left.clone(), restock.clone());
+            std::thread::spawn(move || -> shopcore::Result<()> {
+                let request = Fixture::by_balance(fixture.code_product);
+                let mut buyer = fixture.shopper(&shop)?;
+                let mut i = 0u64;
+                while left
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |x| x.checked_sub(1))
+                    .is_ok()
+                {
+                    i += 1;
+                    if i.is_multiple_of(1_000) {
+                        // About a thousand orders per shopper, as in a real history.
+                        buyer = fixture.shopper(&shop)?;
+                        let _guard = restock.lock().expect("restock lock");
+                        while fixture.codes_available(&shop)? < 3 * CODES_PER_UPLOAD as u64 {
+                            fixture.restock(&shop)?;
+                        }
+                    }
+                    shop.create_order(&buyer, &request, &key(&format!("p{i}")))?;
+                    let remaining = left.load(Ordering::Relaxed);
+                    if remaining.is_multiple_of(100_000) && remaining > 0 {
+                        eprintln!(
+                            "  preload: {} orders left after {:.0} s",
+                            remaining,
+                            started.elapsed().as_secs_f64()
+                        );
+                    }
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for h in threads {
+        h.join().expect("a preload thread panicked")?;
+    }
+    shop.flush()?;
+    eprintln!(
+        "  preloaded {n} orders in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Dashboard latency on a quiet shop: 5 warm-up calls, then 40 measured.
+fn dashboard_latency(shop: &Shop) -> shopcore::Result<Summary> {
+    let admin = shop.system_actor("bench")?;
+    for _ in 0..5 {
+        shop.dashboard(&admin, DashboardOptions::default())?;
+    }
+    let mut samples = Vec::new();
+    for _ in 0..40 {
+        let start = Instant::now();
+        shop.dashboard(&admin, DashboardOptions::default())?;
+        samples.push(start.elapsed().as_micros() as u64);
+    }
+    Ok(summarize(&mut samples))
+}
+
+fn total_orders(shop: &Shop) -> shopcore::Result<u64> {
+    let admin = shop.system_actor("bench")?;
+    Ok(shop
+        .dashboard(&admin, DashboardOptions::default())?
+        .orders
+        .total)
+}
+
+/// Everything measured on one database.
+struct Phase {
+    label: String,
+    orders_before: u64,
+    dashboard_before: Summary,
+    dashboard_after: Summary,
+    /// (policy, shoppers) → one level per round.
+    levels: Vec<(Durability, usize, Vec<Level>)>,
+    fsync: Vec<Rate>,
+    sled: Vec<Rate>,
+    orders_after: u64,
+    size_after: u64,
+    problems: Vec<String>,
+    fatal: Vec<String>,
+}
+
+fn run_phase(label: &str, path: &Path, o: &Options) -> shopcore::Result<Phase> {
+    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let (orders_before, dashboard_before) = {
+        let shop = fixture::open(path, Durability::Immediate)?;
+        (total_orders(&shop)?, dashboard_latency(&shop)?)
+    };
+    println!("\n## {label}: {orders_before} orders in the store at the start");
+    println!(
+        "dashboard on the quiet store: {}",
+        fmt_summary(&dashboard_before)
+    );
+    let seconds = Duration::from_secs_f64(o.seconds);
+    let mut phase = Phase {
+        label: label.into(),
+        orders_before,
+        dashboard_before,
+        dashboard_after: Summary::default(),
+        levels: Vec::new(),
+        fsync: Vec::new(),
+        sled: Vec::new(),
+        orders_after: 0,
+        size_after: 0,
+        problems: Vec::new(),
+        fatal: Vec::new(),
+    };
+    println!(
+        "{:<11} {:>8} {:>5} {:>8} {:>10} {:>9} {:>9} {:>9} {:>9} {:>12}",
+        "policy",
+        "shoppers",
+        "round",
+        "orders",
+        "orders/s",
+        "ops/s",
+        "p50",
+        "p99",
+        "max",
+        "orders/flush"
+    );
+    for &policy in &o.policies {
+        let shop = Arc::new(fixture::open(path, policy)?);
+        let fixture = Arc::new(Fixture::setup(&shop, 4 * CODES_PER_UPLOAD)?);
+        for round in 1..=o.rounds {
+            let fsync = baseline::fsync_4k(&dir, seconds, u64::MAX).map_err(io_error)?;
+            let sled = baseline::sled_flush_per_write(&dir, seconds, u64::MAX).map_err(io_error)?;
+            println!(
+                "baseline round {round}: fsync per 4 KiB write {:.0}/s, sled insert+flush {:.0}/s",
+                fsync.per_second(),
+                sled.per_second()
+            );
+            phase.fsync.push(fsync);
+            phase.sled.push(sled);
+            for &n in &o.shoppers {
+                let level = run_level(&shop, &fixture, n, o)?;
+                let s = level.summary(Op::Order);
+                println!(
+                    "{:<11} {:>8} {:>5} {:>8} {:>10.0} {:>9.0} {:>9} {:>9} {:>9} {:>12.1}",
+                    policy_name(policy),
+                    n,
+                    round,
+                    level.orders,
+                    level.orders_per_second(),
+                    level.ops() as f64 / level.elapsed.as_secs_f64(),
+                    fmt_us(s.p50_us),
+                    fmt_us(s.p99_us),
+                    fmt_us(s.max_us),
+                    level.orders as f64 / level.flushes.max(1) as f64,
+                );
+                phase.fatal.extend(level.tally.fatal.iter().cloned());
+                match phase
+                    .levels
+                    .iter_mut()
+                    .find(|(p, k, _)| *p == policy && *k == n)
+                {
+                    Some((_, _, runs)) => runs.push(level),
+                    None => phase.levels.push((policy, n, vec![level])),
+                }
+            }
+        }
+    }
+    let shop = fixture::open(path, Durability::Immediate)?;
+    phase.dashboard_after = dashboard_latency(&shop)?;
+    phase.orders_after = total_orders(&shop)?;
+    phase.size_after = shop.size_on_disk_bytes()?;
+    let started = Instant::now();
+    phase.problems = shop.verify()?.problems;
+    println!(
+        "verify: {} problem(s) in {:.1} s",
+        phase.problems.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(phase)
+}
+
+fn io_error(e: std::io::Error) -> Error {
+    Error::Store(shopcore::StoreError::Storage {
+        reason: e.to_string(),
+    })
+}
+
+fn fmt_summary(s: &Summary) -> String {
+    format!(
+        "p50 {}, p99 {}, max {}",
+        fmt_us(s.p50_us),
+        fmt_us(s.p99_us),
+        fmt_us(s.max_us)
+    )
+}
+
+fn median_of(levels: &[Level], f: impl Fn(&Level) -> f64) -> f64 {
+    median(&levels.iter().map(f).collect::<Vec<_>>()).unwrap_or(0.0)
+}
+
+fn rate_median(rates: &[Rate]) -> f64 {
+    median(&rates.iter().map(Rate::per_second).collect::<Vec<_>>()).unwrap_or(0.0)
+}
+
+fn level_median(phase: &Phase, policy: Durability, shoppers: usize) -> Option<(f64, f64)> {
+    phase
+        .levels
+        .iter()
+        .find(|(p, n, _)| *p == policy && *n == shoppers)
+        .map(|(_, _, runs)| {
+            (
+                median_of(runs, Level::orders_per_second),
+                median_of(runs, |l| l.summary(Op::Order).p99_us as f64),
+            )
+        })
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "met" } else { "MISSED" }
+}
+
+fn report(phase: &Phase) {
+    println!(
+        "\n### {} — medians of {} round(s)",
+        phase.label,
+        phase.fsync.len()
+    );
+    let fsync = rate_median(&phase.fsync);
+    let sled = rate_median(&phase.sled);
+    println!(
+        "| policy | shoppers | orders/s | × fsync/4 KiB | × sled flush/order | order p50 | order p99 | order max | orders per flush |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (policy, n, runs) in &phase.levels {
+        let ops = median_of(runs, Level::orders_per_second);
+        println!(
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {:.1} |",
+            policy_name(*policy),
+            n,
+            ops,
+            ops / fsync,
+            ops / sled,
+            fmt_us(median_of(runs, |l| l.summary(Op::Order).p50_us as f64) as u64),
+            fmt_us(median_of(runs, |l| l.summary(Op::Order).p99_us as f64) as u64),
+            fmt_us(median_of(runs, |l| l.summary(Op::Order).max_us as f64) as u64),
+            median_of(runs, |l| l.orders as f64 / l.flushes.max(1) as f64),
+        );
+    }
+    println!("| baseline: fsync per 4 KiB write | 1 | {fsync:.0} | 1.00 | | | | | |");
+    println!(
+        "| baseline: sled insert + flush per write | 1 | {sled:.0} | {:.2} | 1.00 | | | | |",
+        sled / fsync
+    );
+    // Latency of every kind of call, from the busiest durable level measured.
+    if let Some((policy, n, runs)) = phase
+        .levels
+        .iter()
+        .filter(|(p, _, _)| *p != Durability::Background)
+        .chain(phase.levels.iter())
+        .max_by_key(|(p, n, _)| (*p != Durability::Background, *n))
+    {
+        println!(
+            "\nall calls, {} with {} shoppers (round 1): count, p50, p99, max",
+            policy_name(*policy),
+            n
+        );
+        for op in Op::ALL {
+            let s = runs[0].summary(op);
+            if s.count > 0 {
+                println!("  {:<15} {:>7}  {}", op.name(), s.count, fmt_summary(&s));
+            }
+        }
+        let refusals = &runs[0].tally.refusals;
+        if !refusals.is_empty() {
+            println!("  refusals: {refusals:?}");
+        }
+    }
+    println!(
+        "dashboard: {} before the load, {} after",
+        fmt_summary(&phase.dashboard_before),
+        fmt_summary(&phase.dashboard_after)
+    );
+    println!(
+        "store: {} orders, {} on disk, {} per 1,000 orders",
+        phase.orders_after,
+        sysinfo::mib(phase.size_after),
+        sysinfo::mib(phase.size_after * 1_000 / phase.orders_after.max(1))
+    );
+}
+
+fn targets(phases: &[Phase]) {
+    println!("\n### Targets");
+    for phase in phases {
+        let fsync = rate_median(&phase.fsync);
+        let imm = level_median(phase, Durability::Immediate, 32);
+        let safe = level_median(phase, Durability::PowerSafe, 32);
+        if let Some((ops, p99)) = imm {
+            println!(
+                "[{}] immediate, 32 shoppers: {ops:.0} orders/s = {:.2}x one-fsync-per-commit ({fsync:.0}/s); target >= 2x: {}",
+                phase.label,
+                ops / fsync,
+                verdict(ops >= 2.0 * fsync)
+            );
+            println!(
+                "[{}] immediate, 32 shoppers: order p99 {}; target < 25 ms: {}",
+                phase.label,
+                fmt_us(p99 as u64),
+                verdict(p99 < 25_000.0)
+            );
+            if let Some((safe_ops, safe_p99)) = safe {
+                println!(
+                    "[{}] power-safe, 32 shoppers: {safe_ops:.0} orders/s, immediate is {:.2}x that; target <= 1.5x: {} (and {:.2}x one-fsync-per-commit; p99 {})",
+                    phase.label,
+                    ops / safe_ops,
+                    verdict(ops <= 1.5 * safe_ops),
+                    safe_ops / fsync,
+                    fmt_us(safe_p99 as u64),
+                );
+            }
+        }
+    }
+    if let [empty, .., loaded] = phases
+        && loaded.orders_before > empty.orders_before
+    {
+        let before = empty.dashboard_before.p50_us.max(1) as f64;
+        let after = loaded.dashboard_before.p50_us as f64;
+        println!(
+            "[{} vs {}] dashboard p50 {} vs {} = {:.2}x; target <= 2x: {}",
+            loaded.label,
+            empty.label,
+            fmt_us(after as u64),
+            fmt_us(before as u64),
+            after / before,
+            verdict(after <= 2.0 * before)
+        );
+        for policy in [Durability::Immediate, Durability::PowerSafe] {
+            for n in [1, 8, 32, 128] {
+                if let (Some((a, _)), Some((b, _))) = (
+                    level_median(empty, policy, n),
+                    level_median(loaded, policy, n),
+                ) {
+                    println!(
+                        "[{} vs {}] {} with {n} shoppers: {b:.0} vs {a:.0} orders/s = {:.2}; target >= 0.80: {}",
+                        loaded.label,
+                        empty.label,
+                        policy_name(policy),
+                        b / a,
+                        verdict(b >= 0.8 * a)
+                    );
+                }
+            }
+        }
+    }
+    let peak = sysinfo::peak_rss_bytes().unwrap_or(0);
+    println!(
+        "peak RSS of the whole run (VmHWM): {}; target < 512 MiB with the default config: {}",
+        sysinfo::mib(peak),
+        verdict(peak < 512 * 1024 * 1024)
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let o = match parse_args(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    match run(&o) {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(e) => {
+            eprintln!("load failed: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Runs every phase; `Ok(false)` when verify found problems or a call hit a storage error.
+fn run(o: &Options) -> shopcore::Result<bool> {
+    let temp = tempfile::Builder::new()
+        .prefix("shop-load-")
+        .tempdir_in(match &o.db {
+            Some(db) => db
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf(),
+            None => std::env::temp_dir(),
+        })
+        .map_err(io_error)?;
+    let main_path = o.db.clone().unwrap_or_else(|| temp.path().join("shop.db"));
+    println!(
+        "# load: {} CPUs ({}), {} mix, shoppers {:?}, {} s per measurement, at most {} orders each, {} round(s), policies {:?}",
+        sysinfo::cpus(),
+        if o.orders_only {
+            "orders-only"
+        } else {
+            "realistic"
+        },
+        sysinfo::cpu_model(),
+        o.shoppers,
+        o.seconds,
+        o.orders,
+        o.rounds,
+        o.policies
+            .iter()
+            .map(|p| policy_name(*p))
+            .collect::<Vec<_>>()
+    );
+    println!("database: {}", main_path.display());
+    let existing = if main_path.exists() {
+        total_orders(&fixture::open(&main_path, Durability::Immediate)?)?
+    } else {
+        0
+    };
+    let mut phases = Vec::new();
+    if existing > 0 {
+        // Compare with an empty shop made next to it, on the same disk.
+        let empty = temp.path().join("empty.db");
+        phases.push(run_phase("empty shop", &empty, o)?);
+        let _ = std::fs::remove_dir_all(&empty);
+        if o.preload == 0 {
+            phases.push(run_phase(
+                &format!("store with {existing} orders"),
+                &main_path,
+                o,
+            )?);
+        }
+    } else {
+        phases.push(run_phase("empty shop", &main_path, o)?);
+    }
+    if o.preload > 0 {
+        println!("\npreloading {} orders (Background durability)…", o.preload);
+        preload(&main_path, o.preload)?;
+        let total = total_orders(&fixture::open(&main_path, Durability::Immediate)?)?;
+        phases.push(run_phase(
+            &format!("store with {total} orders"),
+            &main_path,
+            o,
+        )?);
+    }
+    for phase in &phases {
+        report(phase);
+    }
+    targets(&phases);
+    let mut healthy = true;
+    for phase in &phases {
+        if !phase.problems.is_empty() {
+            healthy = false;
+            println!("verify of {} found problems:", phase.label);
+            for p in &phase.problems {
+                println!("- {p}");
+            }
+        }
+        if !phase.fatal.is_empty() {
+            healthy = false;
+            println!("storage errors during {}: {:?}", phase.label, phase.fatal);
+        }
+    }
+    if o.keep {
+        let kept = temp.keep();
+        println!("kept {}", kept.display());
+    }
+    println!(
+        "\nverify: {}",
+        if healthy {
+            "healthy"
+        } else {
+            "PROBLEMS (exit 1)"
+        }
+    );
+    Ok(healthy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<String> {
+        text.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn parses_options() {
+        assert_eq!(parse_args(&[]).unwrap(), Options::default());
+        let o = parse_args(&args(
+            "--shoppers 2,4 --seconds 1.5 --durability power_safe,background --rounds 2 --db /x/shop.db --preload 10 --keep",
+        ))
+        .unwrap();
+        assert_eq!(o.shoppers, vec![2, 4]);
+        assert_eq!(o.seconds, 1.5);
+        assert_eq!(
+            o.policies,
+            vec![Durability::PowerSafe, Durability::Background]
+        );
+        assert_eq!((o.rounds, o.preload, o.keep), (2, 10, true));
+        assert_eq!(o.db, Some(PathBuf::from("/x/shop.db")));
+    }
+
+    #[test]
+    fn quick_sets_small_defaults_that_options_override() {
+        let o = parse_args(&args("--quick")).unwrap();
+        assert_eq!((o.shoppers.clone(), o.rounds), (vec![1, 32], 1));
+        let o = parse_args(&args("--shoppers 8 --quick")).unwrap();
+        assert_eq!(o.shoppers, vec![8]);
+    }
+
+    #[test]
+    fn refuses_bad_options() {
+        for bad in [
+            "--shoppers 0",
+            "--shoppers x",
+            "--seconds 0",
+            "--durability fast",
+            "--rounds 0",
+            "--orders",
+            "--frobnicate",
+            "--mix lots",
+        ] {
+            assert!(parse_args(&args(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rng_stays_in_range() {
+        let mut r = Rng(7);
+        let mut seen = [false; 10];
+        for _ in 0..1_000 {
+            seen[r.below(10) as usize] = true;
+        }
+        assert!(seen.iter().all(|s| *s));
+    }
+}
