@@ -340,3 +340,24 @@ fn human_output_snapshots() {
     assert_eq!(output.status.code(), Some(0));
     insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
 }
+
+#[test]
+fn twenty_sigkills_lose_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_shop-crashtest"))
+        .args(["drive", "--kills", "20", "--seed", "2026", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("20 kills survived"), "{stdout}");
+    // The workers did acknowledge work, so the check had something to find.
+    let log = std::fs::read_to_string(dir.path().join("acknowledged.log")).unwrap();
+    assert!(
+        log.lines().count() > 20,
+        "only {} operations acknowledged",
+        log.lines().count()
+    );
+}

@@ -7,7 +7,7 @@ use crate::SCOPE;
 use crate::core;
 use crate::i18n::Lang;
 use crate::render;
-use shopcore::{Notification, NotificationKind, Order, Shop};
+use shopcore::{Notification, Order, Shop};
 use std::sync::Arc;
 use std::time::Duration;
 use teloxide::prelude::*;
@@ -16,19 +16,9 @@ use teloxide::{ApiError, RequestError};
 /// Notifications read per pass.
 pub const BATCH: usize = 50;
 
-/// The order a notification is about, read as its buyer (so nothing leaks to anyone else).
+/// The order a notification is about (the notification itself authorizes reading it).
 fn order_of(shop: &Shop, n: &Notification) -> Option<Order> {
-    let id = match n.kind {
-        NotificationKind::OrderCompleted { order }
-        | NotificationKind::OrderFailed { order, .. }
-        | NotificationKind::OrderCancelled { order, .. }
-        | NotificationKind::PaymentConfirmed { order } => order,
-        NotificationKind::TopupApproved { .. } | NotificationKind::TopupRejected { .. } => {
-            return None;
-        }
-    };
-    let actor = shop.actor(n.user).ok()?;
-    shop.order(&actor, id).ok()
+    shop.order_for_notification(n).ok().flatten()
 }
 
 /// Errors after which a message can never be delivered: skip it rather than block the queue.
@@ -80,7 +70,15 @@ pub async fn deliver_pending(bot: &Bot, shop: &Arc<Shop>) -> Result<usize, Deliv
     .map_err(DeliveryError::Shop)?;
     let mut sent = 0;
     for (notification, lang, order) in pending {
-        let screen = render::notification(lang, &notification.kind, order.as_ref());
+        // Staff notifications go to the staff chat (the staff panel delivers them); here
+        // they are only stepped over.
+        let Some(screen) = render::notification(lang, &notification.kind, order.as_ref()) else {
+            let seq = notification.seq;
+            core::run(shop, move |shop| shop.ack_notifications(SCOPE, seq))
+                .await
+                .map_err(DeliveryError::Shop)?;
+            continue;
+        };
         let chat = ChatId(i64::try_from(notification.user.get()).unwrap_or(i64::MAX));
         let mut request = bot.send_message(chat, screen.text);
         if let Some(keyboard) = screen.keyboard {

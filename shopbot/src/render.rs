@@ -802,10 +802,14 @@ fn refund_line(lang: Lang, order: Option<&Order>) -> String {
     }
 }
 
-/// The message for one outbox entry. `order` is the order it is about, when it could be
-/// read (for the delivery of a completed order).
-pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) -> Screen {
+/// The message for one outbox entry to its shopper, or `None` for entries meant for staff.
+/// `order` is the order it is about, when it could be read (for the delivery of a completed
+/// order).
+pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) -> Option<Screen> {
     let text = match kind {
+        NotificationKind::StaffTopupWaiting { .. } | NotificationKind::StaffOrderWaiting { .. } => {
+            return None;
+        }
         NotificationKind::OrderCompleted { order: id } => {
             let mut text = lang.tf("notify.order_completed", &[("id", &id.to_string())]);
             if let Some(delivery) = order.and_then(|o| o.delivery.as_deref()) {
@@ -863,8 +867,11 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
             lang.t("button.order_details"),
             Callback::Order { id: *order },
         )]],
+        NotificationKind::StaffTopupWaiting { .. } | NotificationKind::StaffOrderWaiting { .. } => {
+            return None;
+        }
     };
-    Screen::with(text, rows)
+    Some(Screen::with(text, rows))
 }
 
 // ----- errors ---------------------------------------------------------------------------

@@ -344,9 +344,35 @@ pub struct ProductPage {
     pub next: Option<ProductCursor>,
 }
 
-/// Where a product page ended.
+/// Where a product page ended. It can travel as text (in a button) and come back:
+/// [`ProductCursor::to_token`] / [`ProductCursor::from_token`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProductCursor(Vec<u8>);
+
+impl ProductCursor {
+    /// A short hex form (at most 32 characters).
+    pub fn to_token(&self) -> String {
+        key::hex(&self.0)
+    }
+
+    /// Parses a token made by `to_token`. A tampered token gives at worst a different
+    /// starting point in the same listing, never anything a listing would not show.
+    pub fn from_token(token: &str) -> Result<ProductCursor> {
+        let bad = || InvalidInput::UnknownName {
+            what: "page token",
+            text: token.chars().take(40).collect(),
+        };
+        if token.len() > 64 || !token.len().is_multiple_of(2) {
+            return Err(bad().into());
+        }
+        let bytes = (0..token.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(token.get(i..i + 2).unwrap_or("zz"), 16))
+            .collect::<std::result::Result<Vec<u8>, _>>()
+            .map_err(|_| bad())?;
+        Ok(ProductCursor(bytes))
+    }
+}
 
 /// The result of a code upload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -41,6 +41,24 @@ pub enum NotificationKind {
         topup: TopupId,
         reason: String,
     },
+    /// For staff: a top-up is waiting for review (`user` is the shopper who asked).
+    StaffTopupWaiting {
+        topup: TopupId,
+    },
+    /// For staff: a paid order is waiting for a person (`user` is the buyer).
+    StaffOrderWaiting {
+        order: OrderId,
+    },
+}
+
+impl NotificationKind {
+    /// Meant for the staff chat rather than the user it names.
+    pub fn is_for_staff(&self) -> bool {
+        matches!(
+            self,
+            NotificationKind::StaffTopupWaiting { .. } | NotificationKind::StaffOrderWaiting { .. }
+        )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +107,37 @@ fn consumer_key(consumer: &str) -> Result<Vec<u8>> {
 }
 
 impl Shop {
+    /// The order a notification is about, for the frontend delivering it (the notification
+    /// is the authorization: it was addressed to that order's buyer or to staff).
+    pub fn order_for_notification(
+        &self,
+        notification: &Notification,
+    ) -> Result<Option<crate::Order>> {
+        let id = match &notification.kind {
+            NotificationKind::OrderCompleted { order }
+            | NotificationKind::OrderFailed { order, .. }
+            | NotificationKind::OrderCancelled { order, .. }
+            | NotificationKind::PaymentConfirmed { order }
+            | NotificationKind::StaffOrderWaiting { order } => *order,
+            _ => return Ok(None),
+        };
+        Ok(self.store.read(Table::Orders, &id.key())?)
+    }
+
+    /// The top-up a notification is about (see `order_for_notification`).
+    pub fn topup_for_notification(
+        &self,
+        notification: &Notification,
+    ) -> Result<Option<crate::Topup>> {
+        let id = match &notification.kind {
+            NotificationKind::TopupApproved { topup, .. }
+            | NotificationKind::TopupRejected { topup, .. }
+            | NotificationKind::StaffTopupWaiting { topup } => *topup,
+            _ => return Ok(None),
+        };
+        Ok(self.store.read(Table::Topups, &id.key())?)
+    }
+
     /// Notifications the `consumer` (a frontend's name) has not acknowledged, oldest first.
     pub fn pending_notifications(&self, consumer: &str, limit: usize) -> Result<Vec<Notification>> {
         if limit == 0 || limit > PAGE_LIMIT_MAX {

@@ -599,7 +599,8 @@ fn complete(tx: &Tx<'_>, before: &Order, delivery: String, actor: &ActorRef) -> 
     Ok(order)
 }
 
-/// After payment: a code order in AUTO mode completes at once.
+/// After payment: a code order in AUTO mode completes at once; an order that needs a
+/// person is announced to staff.
 fn after_payment(tx: &Tx<'_>, order: Order) -> Result<Order> {
     let auto = settings::load(tx)?.fulfilment == FulfilmentMode::Auto;
     match (&order.fulfilment, &order.reserved_code) {
@@ -612,7 +613,15 @@ fn after_payment(tx: &Tx<'_>, order: Order) -> Result<Order> {
                 &ActorRef::System("auto-fulfilment".into()),
             )
         }
-        _ => Ok(order),
+        (Fulfilment::Supplier, _) if auto => Ok(order),
+        _ => {
+            notifications::push(
+                tx,
+                order.user,
+                NotificationKind::StaffOrderWaiting { order: order.id },
+            )?;
+            Ok(order)
+        }
     }
 }
 
@@ -1407,6 +1416,11 @@ fn fall_back(tx: &Tx<'_>, before: &Order, reason: &str, actor: &ActorRef) -> Res
     order.fulfilment = Fulfilment::Manual;
     order.next_attempt_at = None;
     save(tx, Some(before), &order)?;
+    notifications::push(
+        tx,
+        order.user,
+        NotificationKind::StaffOrderWaiting { order: order.id },
+    )?;
     order_audit(
         tx,
         actor,

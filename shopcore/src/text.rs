@@ -55,6 +55,24 @@ impl TextRule {
         Ok(text.to_owned())
     }
 
+    /// Makes text that a platform supplied (a Telegram display name) fit the rule: forbidden
+    /// characters dropped (line breaks become spaces in single-line fields), surrounding
+    /// whitespace trimmed, cut to `chars_max`. May return an empty string.
+    pub fn sanitize(&self, raw: &str) -> String {
+        let cleaned: String = raw
+            .chars()
+            .map(|c| if c == '\n' && !self.multiline { ' ' } else { c })
+            .filter(|&c| self.allowed(c))
+            .collect();
+        cleaned
+            .trim()
+            .chars()
+            .take(self.chars_max)
+            .collect::<String>()
+            .trim()
+            .to_owned()
+    }
+
     fn allowed(&self, c: char) -> bool {
         if c == '\n' {
             return self.multiline;
@@ -107,6 +125,18 @@ mod tests {
                 (Err("char"), Err(InvalidInput::ForbiddenCharacter { .. })) => {}
                 _ => panic!("input {input:?}: expected {expected:?}, got {got:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn sanitize_makes_platform_text_fit() {
+        let rule = TextRule::single_line("name", 5);
+        assert_eq!(rule.sanitize(" a\u{202E}b\u{0}c\nd "), "abc d");
+        assert_eq!(rule.sanitize("abcdefgh"), "abcde");
+        assert_eq!(rule.sanitize("\u{7}"), "");
+        for raw in ["x\u{202E}y", "  hello world ", "\n\n"] {
+            let s = rule.sanitize(raw);
+            assert!(s.is_empty() || rule.check(&s).is_ok(), "{raw:?} -> {s:?}");
         }
     }
 

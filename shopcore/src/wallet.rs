@@ -427,6 +427,7 @@ impl Shop {
                 ledger_seq: None,
             };
             save_topup(tx, None, &topup)?;
+            notifications::push(tx, user, NotificationKind::StaffTopupWaiting { topup: id })?;
             requests::remember(
                 tx,
                 actor.who(),
