@@ -8,6 +8,7 @@ mod catalog;
 mod corruption;
 mod currencies;
 mod durability;
+mod hostile;
 mod modes;
 mod order_races;
 mod orders;
