@@ -1,12 +1,13 @@
 //! `load`: the whole shop under N concurrent shoppers, through shopcore's public API only.
 //!
 //! Each shopper is a thread running a closed-loop mix with no think time: browse the
-//! catalog (30%), quote (20%), order paid from the balance (40%: four in five for a code-pool
-//! product that completes at once in AUTO mode, one in five for a manual product that staff
-//! complete — until they do, the shopper only checks the order's status every 2 ms), and
-//! request a top-up (10%) that staff approve. Two staff threads complete
-//! orders and approve top-ups as they are announced, restock codes, and look at the
-//! dashboard. Every call is durable under the chosen policy.
+//! catalog (30%), quote (20%), order paid from the balance (40%: nine in ten for a code-pool
+//! product that completes at once in AUTO mode, one in ten for a manual product that staff
+//! complete — the shopper waits for the delivery notice, then looks at the order), and
+//! request a top-up (10%) that staff approve. Staff threads (two, plus one per 16 shoppers)
+//! complete orders and approve top-ups as they are announced; one of them also restocks
+//! codes and glances at the dashboard twice a second. Every call is durable under the chosen
+//! policy. `--mix orders` makes shoppers only order (code product).
 //!
 //! It prints throughput, p50/p99/max latency, orders per group-commit flush, peak RSS
 //! (`VmHWM`), the database size per 1,000 orders, and two baselines measured in the same
@@ -277,7 +278,8 @@ impl Tally {
 
 /// Work announced to staff, as a frontend would notify them.
 enum Task {
-    Complete(OrderId),
+    /// Complete the order, then tell the shopper.
+    Complete(OrderId, Sender<()>),
     Approve(TopupId),
 }
 
@@ -308,20 +310,18 @@ fn shopper(s: &Shared, actor: Actor, tasks: Sender<Task>, seed: u64) -> Tally {
     let user = actor.user_id().expect("a shopper is a user");
     let code_order = Fixture::by_balance(s.fixture.code_product);
     let manual_order = Fixture::by_balance(s.fixture.manual_product);
-    let mut open_manual: Option<OrderId> = None;
+    let mut open_manual: Option<(OrderId, Receiver<()>)> = None;
     let mut n = 0u64;
     while Instant::now() < s.deadline {
         n += 1;
-        if let Some(id) = open_manual {
-            // Waiting for staff to deliver: the bot shows the order's status now and then,
-            // and the shopper can neither quote nor order meanwhile (one open order each).
-            match t.time(Op::OrderStatus, || s.shop.order(&actor, id)) {
-                Some(o) if o.status.is_open() => {
-                    std::thread::sleep(Duration::from_millis(2));
-                    continue;
-                }
-                _ => open_manual = None,
+        if let Some((id, delivered)) = open_manual.take() {
+            // Waiting for staff to deliver (one open order per shopper): the bot tells the
+            // shopper when it is done, and they look at the order once.
+            let wait = s.deadline.saturating_duration_since(Instant::now());
+            if delivered.recv_timeout(wait).is_err() {
+                break;
             }
+            t.time(Op::OrderStatus, || s.shop.order(&actor, id));
         }
         let roll = if s.orders_only { 50 } else { rng.below(100) };
         match roll {
@@ -341,14 +341,15 @@ fn shopper(s: &Shared, actor: Actor, tasks: Sender<Task>, seed: u64) -> Tally {
                 {
                     break;
                 }
-                let manual = !s.orders_only && rng.below(5) == 0;
+                let manual = !s.orders_only && rng.below(10) == 0;
                 let request = if manual { &manual_order } else { &code_order };
                 let k = key(&format!("o{n}"));
                 if let Some(order) = t.time(Op::Order, || s.shop.create_order(&actor, request, &k))
                 {
                     if order.status.is_open() {
-                        open_manual = Some(order.id);
-                        let _ = tasks.send(Task::Complete(order.id));
+                        let (done, delivered) = mpsc::channel();
+                        open_manual = Some((order.id, delivered));
+                        let _ = tasks.send(Task::Complete(order.id, done));
                     }
                 } else {
                     // A refused order gives its slot back.
@@ -402,11 +403,12 @@ fn staff(s: &Shared, tasks: &Mutex<Receiver<Task>>, upkeep: bool) -> Tally {
             .recv_timeout(Duration::from_millis(20));
         let support = &s.fixture.support;
         match next {
-            Ok(Task::Complete(id)) => {
+            Ok(Task::Complete(id, done)) => {
                 let k = key(&format!("c{id}"));
                 t.time(Op::Complete, || {
                     s.shop.complete_order(support, id, Some("Delivered"), &k)
                 });
+                let _ = done.send(());
             }
             Ok(Task::Approve(id)) => {
                 let k = key(&format!("a{id}"));
@@ -417,6 +419,11 @@ fn staff(s: &Shared, tasks: &Mutex<Receiver<Task>>, upkeep: bool) -> Tally {
         }
     }
     t
+}
+
+/// Staff on duty for a number of concurrent shoppers: two, plus one per 16 shoppers.
+fn staff_count(shoppers: usize) -> usize {
+    2 + shoppers / 16
 }
 
 /// One measurement: `shoppers` threads for `seconds`.
@@ -461,7 +468,7 @@ fn run_level(
     });
     let (tx, rx) = mpsc::channel();
     let rx = Arc::new(Mutex::new(rx));
-    let staff_threads: Vec<_> = (0..2)
+    let staff_threads: Vec<_> = (0..staff_count(shoppers))
         .map(|i| {
             let (s, rx) = (shared.clone(), rx.clone());
             std::thread::spawn(move || staff(&s, &rx, i == 0))
@@ -591,6 +598,7 @@ fn run_phase(label: &str, path: &Path, o: &Options) -> shopcore::Result<Phase> {
         (total_orders(&shop)?, dashboard_latency(&shop)?)
     };
     println!("\n## {label}: {orders_before} orders in the store at the start");
+    memory("after opening it and reading the dashboard");
     println!(
         "dashboard on the quiet store: {}",
         fmt_summary(&dashboard_before)
@@ -610,7 +618,7 @@ fn run_phase(label: &str, path: &Path, o: &Options) -> shopcore::Result<Phase> {
         fatal: Vec::new(),
     };
     println!(
-        "{:<11} {:>8} {:>5} {:>8} {:>10} {:>9} {:>9} {:>9} {:>9} {:>12}",
+        "{:<11} {:>8} {:>5} {:>8} {:>10} {:>9} {:>9} {:>9} {:>9} {:>12} {:>10} {:>10}",
         "policy",
         "shoppers",
         "round",
@@ -620,7 +628,9 @@ fn run_phase(label: &str, path: &Path, o: &Options) -> shopcore::Result<Phase> {
         "p50",
         "p99",
         "max",
-        "orders/flush"
+        "orders/flush",
+        "RSS",
+        "peak RSS"
     );
     for &policy in &o.policies {
         let shop = Arc::new(fixture::open(path, policy)?);
@@ -639,7 +649,7 @@ fn run_phase(label: &str, path: &Path, o: &Options) -> shopcore::Result<Phase> {
                 let level = run_level(&shop, &fixture, n, o)?;
                 let s = level.summary(Op::Order);
                 println!(
-                    "{:<11} {:>8} {:>5} {:>8} {:>10.0} {:>9.0} {:>9} {:>9} {:>9} {:>12.1}",
+                    "{:<11} {:>8} {:>5} {:>8} {:>10.0} {:>9.0} {:>9} {:>9} {:>9} {:>12} {:>10} {:>10}",
                     policy_name(policy),
                     n,
                     round,
@@ -649,7 +659,9 @@ fn run_phase(label: &str, path: &Path, o: &Options) -> shopcore::Result<Phase> {
                     fmt_us(s.p50_us),
                     fmt_us(s.p99_us),
                     fmt_us(s.max_us),
-                    level.orders as f64 / level.flushes.max(1) as f64,
+                    per_flush(level.orders, level.flushes),
+                    sysinfo::mib(sysinfo::rss_bytes().unwrap_or(0)),
+                    sysinfo::mib(sysinfo::peak_rss_bytes().unwrap_or(0)),
                 );
                 phase.fatal.extend(level.tally.fatal.iter().cloned());
                 match phase
@@ -667,6 +679,7 @@ fn run_phase(label: &str, path: &Path, o: &Options) -> shopcore::Result<Phase> {
     phase.dashboard_after = dashboard_latency(&shop)?;
     phase.orders_after = total_orders(&shop)?;
     phase.size_after = shop.size_on_disk_bytes()?;
+    memory("after the load");
     let started = Instant::now();
     phase.problems = shop.verify()?.problems;
     println!(
@@ -674,6 +687,7 @@ fn run_phase(label: &str, path: &Path, o: &Options) -> shopcore::Result<Phase> {
         phase.problems.len(),
         started.elapsed().as_secs_f64()
     );
+    memory("after verify");
     Ok(phase)
 }
 
@@ -713,13 +727,31 @@ fn level_median(phase: &Phase, policy: Durability, shoppers: usize) -> Option<(f
         })
 }
 
+/// Orders per group-commit flush, or "-" when nothing was flushed (Background).
+fn per_flush(orders: u64, flushes: u64) -> String {
+    if flushes == 0 {
+        "-".into()
+    } else {
+        format!("{:.1}", orders as f64 / flushes as f64)
+    }
+}
+
+/// Prints where the process stands on memory.
+fn memory(when: &str) {
+    println!(
+        "memory {when}: RSS {}, peak {}",
+        sysinfo::mib(sysinfo::rss_bytes().unwrap_or(0)),
+        sysinfo::mib(sysinfo::peak_rss_bytes().unwrap_or(0))
+    );
+}
+
 fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "MISSED" }
 }
 
 fn report(phase: &Phase) {
     println!(
-        "\n### {} — medians of {} round(s)",
+        "\n### {} — medians over rounds (baselines: median of {} runs)",
         phase.label,
         phase.fsync.len()
     );
@@ -741,7 +773,10 @@ fn report(phase: &Phase) {
             fmt_us(median_of(runs, |l| l.summary(Op::Order).p50_us as f64) as u64),
             fmt_us(median_of(runs, |l| l.summary(Op::Order).p99_us as f64) as u64),
             fmt_us(median_of(runs, |l| l.summary(Op::Order).max_us as f64) as u64),
-            median_of(runs, |l| l.orders as f64 / l.flushes.max(1) as f64),
+            per_flush(
+                median_of(runs, |l| l.orders as f64) as u64,
+                median_of(runs, |l| l.flushes as f64) as u64
+            ),
         );
     }
     println!("| baseline: fsync per 4 KiB write | 1 | {fsync:.0} | 1.00 | | | | | |");
@@ -893,12 +928,12 @@ fn run(o: &Options) -> shopcore::Result<bool> {
     println!(
         "# load: {} CPUs ({}), {} mix, shoppers {:?}, {} s per measurement, at most {} orders each, {} round(s), policies {:?}",
         sysinfo::cpus(),
+        sysinfo::cpu_model(),
         if o.orders_only {
             "orders-only"
         } else {
             "realistic"
         },
-        sysinfo::cpu_model(),
         o.shoppers,
         o.seconds,
         o.orders,
@@ -1020,6 +1055,17 @@ mod tests {
         ] {
             assert!(parse_args(&args(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn orders_per_flush() {
+        assert_eq!(per_flush(10, 4), "2.5");
+        assert_eq!(per_flush(10, 0), "-");
+    }
+
+    #[test]
+    fn staff_grows_with_shoppers() {
+        assert_eq!([1, 8, 32, 128].map(staff_count), [2, 2, 4, 10]);
     }
 
     #[test]
