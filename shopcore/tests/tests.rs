@@ -7,6 +7,7 @@ mod audit_log;
 mod catalog;
 mod corruption;
 mod currencies;
+mod disk_full;
 mod durability;
 mod hostile;
 mod modes;
