@@ -6,7 +6,8 @@
 use crate::clock::Timestamp;
 use crate::error::InvalidInput;
 use crate::ids::{
-    CategoryId, CouponCode, CurrencyCode, OrderId, PaymentMethodId, ProductId, TopupId, UserId,
+    BroadcastId, CategoryId, CouponCode, CurrencyCode, OrderId, PaymentMethodId, ProductId,
+    TopupId, UserId,
 };
 use crate::store::{Counter, StoreError, Table, Tx, key};
 use serde::{Deserialize, Serialize};
@@ -118,6 +119,9 @@ audit_actions! {
     CreateCoupon = 57 => "CREATE_COUPON",
     UpdateCoupon = 58 => "UPDATE_COUPON",
     ViewStats = 60 => "VIEW_STATS",
+    CreateBroadcast = 70 => "CREATE_BROADCAST",
+    CancelBroadcast = 71 => "CANCEL_BROADCAST",
+    PruneRecords = 72 => "PRUNE_RECORDS",
 }
 
 impl fmt::Display for AuditAction {
@@ -140,6 +144,7 @@ pub enum Target {
     Topup(TopupId),
     Order(OrderId),
     Coupon(CouponCode),
+    Broadcast(BroadcastId),
 }
 
 impl fmt::Display for Target {
@@ -155,6 +160,7 @@ impl fmt::Display for Target {
             Target::Topup(id) => write!(f, "top-up {id}"),
             Target::Order(id) => write!(f, "order {id}"),
             Target::Coupon(code) => write!(f, "coupon {code}"),
+            Target::Broadcast(id) => write!(f, "broadcast {id}"),
         }
     }
 }

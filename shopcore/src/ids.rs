@@ -339,3 +339,8 @@ impl fmt::Display for CouponCode {
         f.write_str(&self.0)
     }
 }
+sequential_id!(
+    /// A broadcast job, numbered by the shop from 1.
+    BroadcastId,
+    "broadcast id"
+);

@@ -35,6 +35,7 @@
 pub mod analytics;
 pub mod audit;
 pub mod backup;
+pub mod broadcast;
 pub mod catalog;
 pub mod clock;
 pub mod config;
@@ -63,6 +64,7 @@ pub mod wallet;
 pub use analytics::{Dashboard, DashboardOptions};
 pub use audit::{ActorRef, AuditAction, AuditCursor, AuditEntry, AuditPage, AuditQuery, Target};
 pub use backup::{BackupSummary, ExportKind};
+pub use broadcast::{Broadcast, BroadcastDelivery, BroadcastStatus};
 pub use catalog::{
     CatalogError, Category, CategoryChange, Delivery, NewProduct, PlayerField, PlayerIdRule,
     Product, ProductChange, ProductFilter, ProductKind, Stock,
@@ -73,8 +75,8 @@ pub use coupons::{Coupon, CouponError, CouponKind, CouponScope, NewCoupon};
 pub use currency::{Currency, CurrencyError};
 pub use error::{Denied, Error, InvalidInput, ModeError, Result, StoreError, UserError};
 pub use ids::{
-    CategoryId, CouponCode, CurrencyCode, LanguageCode, OrderId, PaymentMethodId, ProductId,
-    RequestKey, TopupId, UserId, Username,
+    BroadcastId, CategoryId, CouponCode, CurrencyCode, LanguageCode, OrderId, PaymentMethodId,
+    ProductId, RequestKey, TopupId, UserId, Username,
 };
 pub use money::{AmountError, Money};
 pub use notifications::{Notification, NotificationKind};

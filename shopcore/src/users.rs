@@ -173,6 +173,7 @@ impl Shop {
         let id = registration.id;
         self.transact(|tx| {
             refuse_in_emergency(tx)?;
+            crate::broadcast::clear_blocked(tx, id)?;
             let before: Option<User> = tx.get(Table::Users, &id.key())?;
             let mut user = before.clone().unwrap_or_else(|| User {
                 id,

@@ -4,6 +4,7 @@ mod common;
 
 mod analytics;
 mod audit_log;
+mod broadcasts;
 mod catalog;
 mod corruption;
 mod currencies;

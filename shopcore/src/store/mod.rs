@@ -70,10 +70,13 @@ pub(crate) enum Table {
     OutboxCursors,
     Rollups,
     Activity,
+    Broadcasts,
+    BlockedBot,
+    AuditPruned,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 37] = [
+    pub(crate) const ALL: [Table; 40] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -111,6 +114,9 @@ impl Table {
         Table::OutboxCursors,
         Table::Rollups,
         Table::Activity,
+        Table::Broadcasts,
+        Table::BlockedBot,
+        Table::AuditPruned,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -152,6 +158,9 @@ impl Table {
             Table::OutboxCursors => "outbox_cursors",
             Table::Rollups => "rollups",
             Table::Activity => "activity",
+            Table::Broadcasts => "broadcasts",
+            Table::BlockedBot => "blocked_bot",
+            Table::AuditPruned => "audit_pruned",
         }
     }
 
@@ -175,6 +184,7 @@ pub(crate) enum Counter {
     TopupSeq,
     OrderSeq,
     OutboxSeq,
+    BroadcastSeq,
 }
 
 impl Counter {
@@ -189,6 +199,7 @@ impl Counter {
             Counter::TopupSeq => b"topup_seq",
             Counter::OrderSeq => b"order_seq",
             Counter::OutboxSeq => b"outbox_seq",
+            Counter::BroadcastSeq => b"broadcast_seq",
         }
     }
 }

@@ -1,0 +1,293 @@
+//! Broadcasts: a message from staff to every user, as a durable job. The job keeps a cursor
+//! over the users (in id order), so a frontend that restarts resumes where it stopped. The
+//! frontend sends, then records each delivery; users who blocked the bot are remembered and
+//! skipped by later broadcasts until they talk to the bot again.
+//!
+//! Delivery is at least once: a crash between sending and recording repeats that one
+//! message after a restart; recording the same user twice changes nothing.
+
+use crate::Shop;
+use crate::audit::{self, ActorRef, AuditAction, Detail, Outcome, Record, Target};
+use crate::clock::Timestamp;
+use crate::error::{Error, InvalidInput, Result};
+use crate::ids::{BroadcastId, UserId};
+use crate::roles::Permission;
+use crate::settings::refuse_in_emergency;
+use crate::shop::{Actor, require};
+use crate::store::{Counter, StoreError, Table, Tx};
+use crate::text::TextRule;
+use crate::users::User;
+use serde::{Deserialize, Serialize};
+use std::ops::Bound;
+
+/// Telegram allows 4096 characters per message; leave room for a frontend's framing.
+pub const BROADCAST_TEXT: TextRule = TextRule::multi_line("broadcast text", 3_500);
+pub const RECIPIENTS_LIMIT_MAX: usize = 1_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BroadcastStatus {
+    Running,
+    Cancelled,
+    Finished,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BroadcastDelivery {
+    Sent,
+    /// The user blocked the bot (Telegram 403); later broadcasts skip them.
+    Blocked,
+    /// Any other permanent failure for this user.
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Broadcast {
+    pub id: BroadcastId,
+    pub text: String,
+    pub status: BroadcastStatus,
+    /// Users who could receive it when it was created.
+    pub audience: u64,
+    pub sent: u64,
+    pub blocked: u64,
+    pub failed: u64,
+    /// The last user handled; the job resumes after it.
+    pub cursor: Option<UserId>,
+    pub created_by: ActorRef,
+    pub created_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+}
+
+fn load(tx: &Tx<'_>, id: BroadcastId) -> Result<Broadcast> {
+    tx.get(Table::Broadcasts, &id.key())?.ok_or_else(|| {
+        Error::from(InvalidInput::UnknownName {
+            what: "broadcast",
+            text: id.to_string(),
+        })
+    })
+}
+
+fn reachable(store: &crate::store::Store, user: &User) -> std::result::Result<bool, StoreError> {
+    Ok(!user.is_banned()
+        && store
+            .read::<Timestamp>(Table::BlockedBot, &user.id.key())?
+            .is_none())
+}
+
+/// Forgets that a user blocked the bot (they talked to it again). Inside the caller's
+/// transaction.
+pub(crate) fn clear_blocked(tx: &Tx<'_>, user: UserId) -> std::result::Result<(), StoreError> {
+    if tx.contains_key(Table::BlockedBot, &user.key())? {
+        tx.remove(Table::BlockedBot, &user.key())?;
+    }
+    Ok(())
+}
+
+impl Shop {
+    /// How many users a broadcast would reach now (not banned, not blocking the bot).
+    pub fn broadcast_audience(&self, actor: &Actor) -> Result<u64> {
+        self.transact(|tx| require(tx, actor, Permission::Broadcast).map(|_| ()))?;
+        let mut n = 0;
+        for item in
+            self.store
+                .range::<User>(Table::Users, Bound::Unbounded, Bound::Unbounded, false)
+        {
+            if reachable(&self.store, &item?.1)? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Creates a running broadcast job (`broadcast`), audited `CREATE_BROADCAST`.
+    pub fn create_broadcast(&self, actor: &Actor, text: &str) -> Result<Broadcast> {
+        let text = self.validated(
+            actor,
+            AuditAction::CreateBroadcast,
+            Target::None,
+            Permission::Broadcast,
+            BROADCAST_TEXT.check(text).map_err(Error::from),
+        )?;
+        let audience = self.broadcast_audience(actor)?;
+        self.audited(actor, AuditAction::CreateBroadcast, Target::None, |tx| {
+            require(tx, actor, Permission::Broadcast)?;
+            refuse_in_emergency(tx)?;
+            let id = BroadcastId::new(tx.next_id(Counter::BroadcastSeq)?)?;
+            let broadcast = Broadcast {
+                id,
+                text: text.clone(),
+                status: BroadcastStatus::Running,
+                audience,
+                sent: 0,
+                blocked: 0,
+                failed: 0,
+                cursor: None,
+                created_by: actor.who().clone(),
+                created_at: tx.now,
+                finished_at: None,
+            };
+            tx.put(Table::Broadcasts, &id.key(), &broadcast)?;
+            audit::append(
+                tx,
+                Record {
+                    actor: actor.who(),
+                    action: AuditAction::CreateBroadcast,
+                    target: Target::Broadcast(id),
+                    details: vec![
+                        Detail::noted("audience", audience),
+                        Detail::noted("characters", text.chars().count()),
+                    ],
+                    outcome: Outcome::Done,
+                },
+            )?;
+            Ok(broadcast)
+        })
+    }
+
+    pub fn broadcast(&self, id: BroadcastId) -> Result<Option<Broadcast>> {
+        Ok(self.store.read(Table::Broadcasts, &id.key())?)
+    }
+
+    /// Broadcasts still running (to resume after a restart), oldest first.
+    pub fn running_broadcasts(&self) -> Result<Vec<Broadcast>> {
+        let mut out = Vec::new();
+        for item in self.store.range::<Broadcast>(
+            Table::Broadcasts,
+            Bound::Unbounded,
+            Bound::Unbounded,
+            false,
+        ) {
+            let (_, b) = item?;
+            if b.status == BroadcastStatus::Running {
+                out.push(b);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The next recipients after the job's cursor (skipping banned users and users who
+    /// blocked the bot). When none are left, the job is marked finished.
+    pub fn broadcast_recipients(&self, id: BroadcastId, limit: usize) -> Result<Vec<UserId>> {
+        if limit == 0 || limit > RECIPIENTS_LIMIT_MAX {
+            return Err(InvalidInput::BadPageSize {
+                limit,
+                limit_max: RECIPIENTS_LIMIT_MAX,
+            }
+            .into());
+        }
+        let Some(job) = self.broadcast(id)? else {
+            return Err(InvalidInput::UnknownName {
+                what: "broadcast",
+                text: id.to_string(),
+            }
+            .into());
+        };
+        if job.status != BroadcastStatus::Running {
+            return Ok(Vec::new());
+        }
+        let lower = match job.cursor {
+            Some(user) => Bound::Excluded(user.key().to_vec()),
+            None => Bound::Unbounded,
+        };
+        let mut out = Vec::new();
+        for item in self
+            .store
+            .range::<User>(Table::Users, lower, Bound::Unbounded, false)
+        {
+            let (_, user) = item?;
+            if reachable(&self.store, &user)? {
+                out.push(user.id);
+                if out.len() == limit {
+                    break;
+                }
+            }
+        }
+        if out.is_empty() {
+            self.transact(|tx| {
+                let mut job = load(tx, id)?;
+                if job.status == BroadcastStatus::Running {
+                    job.status = BroadcastStatus::Finished;
+                    job.finished_at = Some(tx.now);
+                    tx.put(Table::Broadcasts, &id.key(), &job)?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(out)
+    }
+
+    /// Records what happened when sending to `user` and moves the cursor past them.
+    /// Recording a user at or before the cursor again changes nothing.
+    pub fn record_broadcast_delivery(
+        &self,
+        id: BroadcastId,
+        user: UserId,
+        delivery: BroadcastDelivery,
+    ) -> Result<Broadcast> {
+        self.transact(|tx| {
+            let mut job = load(tx, id)?;
+            if job.status != BroadcastStatus::Running || job.cursor.is_some_and(|c| c >= user) {
+                return Ok(job);
+            }
+            job.cursor = Some(user);
+            match delivery {
+                BroadcastDelivery::Sent => job.sent += 1,
+                BroadcastDelivery::Blocked => {
+                    job.blocked += 1;
+                    tx.put(Table::BlockedBot, &user.key(), &tx.now)?;
+                }
+                BroadcastDelivery::Failed => job.failed += 1,
+            }
+            tx.put(Table::Broadcasts, &id.key(), &job)?;
+            Ok(job)
+        })
+    }
+
+    /// Remembers (or forgets) that a user blocked the bot, e.g. when a notification came back
+    /// with Telegram's 403.
+    pub fn set_blocked_bot(&self, user: UserId, blocked: bool) -> Result<()> {
+        self.transact(|tx| {
+            if blocked {
+                tx.put(Table::BlockedBot, &user.key(), &tx.now)?;
+            } else {
+                clear_blocked(tx, user)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Stops a running broadcast (`broadcast`), audited `CANCEL_BROADCAST`.
+    pub fn cancel_broadcast(&self, actor: &Actor, id: BroadcastId) -> Result<Broadcast> {
+        self.audited(
+            actor,
+            AuditAction::CancelBroadcast,
+            Target::Broadcast(id),
+            |tx| {
+                require(tx, actor, Permission::Broadcast)?;
+                let mut job = load(tx, id)?;
+                if job.status != BroadcastStatus::Running {
+                    return Err(InvalidInput::Unchanged {
+                        what: format!("broadcast {id} is not running"),
+                    }
+                    .into());
+                }
+                job.status = BroadcastStatus::Cancelled;
+                job.finished_at = Some(tx.now);
+                tx.put(Table::Broadcasts, &id.key(), &job)?;
+                audit::append(
+                    tx,
+                    Record {
+                        actor: actor.who(),
+                        action: AuditAction::CancelBroadcast,
+                        target: Target::Broadcast(id),
+                        details: vec![Detail::noted("sent", job.sent)],
+                        outcome: Outcome::Done,
+                    },
+                )?;
+                Ok(job)
+            },
+        )
+    }
+}
+
+// Telegram's message limit is 4096 characters.
+const _: () = assert!(BROADCAST_TEXT.chars_max < 4_096);
