@@ -229,6 +229,59 @@ impl AuditEntry {
     }
 }
 
+/// What stays of a pruned entry: enough to keep the hash chain verifiable.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PrunedEntry {
+    pub(crate) seq: u64,
+    pub(crate) at: Timestamp,
+    pub(crate) action: AuditAction,
+    pub(crate) prev_hash: [u8; 32],
+    pub(crate) hash: [u8; 32],
+}
+
+impl AuditAction {
+    /// Entries that retention may prune: views and profile refreshes, never a change to
+    /// money, roles, the catalog or settings.
+    pub fn is_prunable(self) -> bool {
+        matches!(
+            self,
+            AuditAction::ViewStats
+                | AuditAction::ViewPaymentMethodsPanel
+                | AuditAction::ViewAuditLogs
+                | AuditAction::UpdateUserProfile
+        )
+    }
+}
+
+/// Removes one entry and its index keys, leaving a stub (inside the caller's transaction).
+pub(crate) fn prune_entry(tx: &Tx<'_>, entry: &AuditEntry) -> Result<(), StoreError> {
+    let seq_key = key::u64(entry.seq);
+    tx.remove(Table::Audit, &seq_key)?;
+    tx.remove(
+        Table::AuditByActor,
+        &key::join(&[&entry.actor.index_prefix(), &seq_key]),
+    )?;
+    tx.remove(
+        Table::AuditByAction,
+        &key::join(&[&entry.action.code().to_be_bytes(), &seq_key]),
+    )?;
+    tx.remove(
+        Table::AuditByTime,
+        &key::join(&[&entry.at.to_key_bytes(), &seq_key]),
+    )?;
+    tx.put(
+        Table::AuditPruned,
+        &seq_key,
+        &PrunedEntry {
+            seq: entry.seq,
+            at: entry.at,
+            action: entry.action,
+            prev_hash: entry.prev_hash,
+            hash: entry.hash,
+        },
+    )
+}
+
 /// The newest entry's sequence number and hash, kept beside the log so that losing the
 /// tail of the log is detected too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -412,6 +465,24 @@ pub(crate) fn verify(store: &crate::store::Store) -> Result<Vec<String>, StoreEr
     let mut expected_seq = 1u64;
     let mut prev_hash = [0u8; 32];
     let mut count = 0usize;
+    // Pruned entries leave a stub with their hashes, so the chain still links across them.
+    let mut pruned = store
+        .range::<PrunedEntry>(
+            Table::AuditPruned,
+            Bound::Unbounded,
+            Bound::Unbounded,
+            false,
+        )
+        .filter_map(|item| match item {
+            Ok((_, stub)) => Some(stub),
+            Err(e) => {
+                problems.push(format!("audit: unreadable pruned stub: {e}"));
+                None
+            }
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .peekable();
     for item in store.range::<AuditEntry>(Table::Audit, Bound::Unbounded, Bound::Unbounded, false) {
         let (k, entry) = match item {
             Ok(pair) => pair,
@@ -420,6 +491,16 @@ pub(crate) fn verify(store: &crate::store::Store) -> Result<Vec<String>, StoreEr
                 continue;
             }
         };
+        while let Some(stub) = pruned.next_if(|stub| stub.seq < entry.seq) {
+            if stub.seq != expected_seq || stub.prev_hash != prev_hash {
+                problems.push(format!(
+                    "audit: pruned entry {} does not fit the chain",
+                    stub.seq
+                ));
+            }
+            prev_hash = stub.hash;
+            expected_seq = stub.seq.saturating_add(1);
+        }
         count += 1;
         if key::read_u64(&k, 0) != Some(entry.seq) {
             problems.push(format!(
@@ -448,6 +529,16 @@ pub(crate) fn verify(store: &crate::store::Store) -> Result<Vec<String>, StoreEr
         }
         prev_hash = entry.hash;
         expected_seq = entry.seq.saturating_add(1);
+    }
+    for stub in pruned {
+        if stub.seq != expected_seq || stub.prev_hash != prev_hash {
+            problems.push(format!(
+                "audit: pruned entry {} does not fit the chain",
+                stub.seq
+            ));
+        }
+        prev_hash = stub.hash;
+        expected_seq = stub.seq.saturating_add(1);
     }
     let last_seq = expected_seq - 1;
     let head: Option<AuditHead> = store.read(Table::Meta, HEAD_KEY)?;

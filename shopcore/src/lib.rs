@@ -48,6 +48,7 @@ pub mod notifications;
 pub mod orders;
 pub mod payment_methods;
 mod requests;
+pub mod retention;
 pub mod roles;
 pub mod sessions;
 pub mod settings;

@@ -212,3 +212,100 @@ fn deleting_the_newest_entry_is_detected() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn pruning_views_keeps_money_and_a_verifiable_chain() {
+    use shopcore::retention::RetentionPolicy;
+    let t = TestShop::new();
+    let owner = t.owner();
+    t.user(10, None);
+    for i in 0..5 {
+        t.shop
+            .dashboard(&owner, shopcore::DashboardOptions::default())
+            .unwrap();
+        t.shop
+            .adjust_balance(
+                &owner,
+                uid(10),
+                crate::common::money("1"),
+                "gift",
+                &crate::common::key(&format!("k{i}")),
+            )
+            .unwrap();
+        t.shop.set_session("telegram", i, b"old").unwrap();
+    }
+    t.clock.advance_millis(90 * Timestamp::MILLIS_PER_DAY);
+    t.shop.set_session("telegram", 99, b"fresh").unwrap();
+    t.shop
+        .dashboard(&owner, shopcore::DashboardOptions::default())
+        .unwrap();
+    let before = all_pages(
+        &t,
+        AuditQuery {
+            limit: 50,
+            ..Default::default()
+        },
+    )
+    .len();
+
+    let cutoff = Timestamp(t.shop.now().millis() - 30 * Timestamp::MILLIS_PER_DAY);
+    let policy = RetentionPolicy {
+        audit_before: cutoff,
+        sessions_before: cutoff,
+    };
+    let report = t.shop.prune(&owner, &policy).unwrap();
+    assert_eq!(
+        (report.audit_entries, report.sessions, report.more),
+        (5, 5, false)
+    );
+    let after = all_pages(
+        &t,
+        AuditQuery {
+            limit: 50,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        after.len(),
+        before - 5 + 1,
+        "5 old views gone, the prune itself recorded"
+    );
+    assert_eq!(
+        after
+            .iter()
+            .filter(|e| e.action == AuditAction::AdjustBalance)
+            .count(),
+        5,
+        "money entries stay"
+    );
+    assert_eq!(
+        after
+            .iter()
+            .filter(|e| e.action == AuditAction::ViewStats)
+            .count(),
+        1,
+        "the recent view stays"
+    );
+    assert_eq!(
+        t.shop.session("telegram", 99).unwrap().as_deref(),
+        Some(&b"fresh"[..])
+    );
+    assert_eq!(t.shop.session("telegram", 0).unwrap(), None);
+    assert!(
+        t.shop.verify().unwrap().is_healthy(),
+        "{}",
+        t.shop.verify().unwrap()
+    );
+    // Nothing left to prune; the chain still verifies after a reopen and a backup round trip.
+    assert_eq!(t.shop.prune(&owner, &policy).unwrap().audit_entries, 0);
+    let t = t.reopen();
+    assert!(t.shop.verify().unwrap().is_healthy());
+    let file = t.dir.path().join("pruned.bak");
+    t.shop.backup(&t.owner(), &file).unwrap();
+    let restored =
+        Shop::restore(&file, t.dir.path().join("restored.db"), config(&t.clock)).unwrap();
+    assert!(restored.verify().unwrap().is_healthy());
+    // Support staff can't prune.
+    let support = t.staff(3, Role::Support);
+    assert!(t.shop.prune(&support, &policy).is_err());
+}
