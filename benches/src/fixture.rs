@@ -25,7 +25,20 @@ pub const CODES_PER_UPLOAD: usize = 5_000;
 
 /// Opens a shop with the default config and the given durability.
 pub fn open(path: &std::path::Path, durability: Durability) -> Result<Shop> {
-    Shop::open(path, Config::default().with_durability(durability))
+    open_with(path, durability, None)
+}
+
+/// Opens a shop with the given durability and, if given, sled cache size in bytes.
+pub fn open_with(
+    path: &std::path::Path,
+    durability: Durability,
+    cache_bytes: Option<u64>,
+) -> Result<Shop> {
+    let mut config = Config::default().with_durability(durability);
+    if let Some(bytes) = cache_bytes {
+        config.cache_capacity_bytes = bytes;
+    }
+    Shop::open(path, config)
 }
 
 /// A source of fresh user ids: the current time in milliseconds times 1,000, plus a counter,

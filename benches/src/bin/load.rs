@@ -19,7 +19,8 @@
 //! ```text
 //! cargo run --release -p shop-benches --bin load -- [--quick] [--shoppers 1,8,32,128]
 //!     [--seconds 4] [--orders 20000] [--durability immediate,power-safe,background]
-//!     [--rounds 3] [--db PATH] [--preload N] [--mix realistic|orders] [--keep]
+//!     [--rounds 3] [--db PATH] [--preload N] [--mix realistic|orders] [--cache-mib M]
+//!     [--keep]
 //! ```
 
 use shop_benches::baseline::{self, Rate};
@@ -36,7 +37,7 @@ use std::time::{Duration, Instant};
 
 const USAGE: &str = "usage: load [--quick] [--shoppers 1,8,32,128] [--seconds S] [--orders N]
             [--durability immediate,power-safe,background] [--rounds R]
-            [--db PATH] [--preload N] [--mix realistic|orders] [--keep]
+            [--db PATH] [--preload N] [--mix realistic|orders] [--cache-mib M] [--keep]
 
   --quick        CI-sized: shoppers 1,32; 1 s each; 1 round; immediate only
   --shoppers     concurrent shoppers per measurement (comma-separated)
@@ -48,6 +49,7 @@ const USAGE: &str = "usage: load [--quick] [--shoppers 1,8,32,128] [--seconds S]
                  an existing shop with orders is compared with an empty one made next to it
   --preload N    first measure the shop as it is, then add N orders through the API
                  (Background durability) and measure again
+  --cache-mib M  sled cache size (default: shopcore's, 64 MiB)
   --mix orders   shoppers only order (code product, completes at once); default realistic
   --keep         keep the temporary directory";
 
@@ -64,6 +66,8 @@ struct Options {
     keep: bool,
     /// Shoppers only order (code product, AUTO): pure durable order throughput.
     orders_only: bool,
+    /// sled's cache in bytes; `None` keeps shopcore's default.
+    cache_bytes: Option<u64>,
 }
 
 impl Default for Options {
@@ -82,6 +86,7 @@ impl Default for Options {
             preload: 0,
             keep: false,
             orders_only: false,
+            cache_bytes: None,
         }
     }
 }
@@ -173,6 +178,14 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
                     .ok_or("--rounds must be 1..=20")?;
             }
             "--db" => o.db = Some(PathBuf::from(value(arg)?)),
+            "--cache-mib" => {
+                let mib: u64 = value(arg)?
+                    .parse()
+                    .ok()
+                    .filter(|m| *m > 0)
+                    .ok_or("--cache-mib must be a positive integer")?;
+                o.cache_bytes = Some(mib * 1024 * 1024);
+            }
             "--preload" => {
                 o.preload = value(arg)?
                     .parse()
@@ -500,9 +513,13 @@ fn run_level(
 }
 
 /// Adds `n` orders through the API with Background durability, on both cores.
-fn preload(path: &Path, n: u64) -> shopcore::Result<()> {
+fn preload(path: &Path, n: u64, o: &Options) -> shopcore::Result<()> {
     let started = Instant::now();
-    let shop = Arc::new(fixture::open(path, Durability::Background)?);
+    let shop = Arc::new(fixture::open_with(
+        path,
+        Durability::Background,
+        o.cache_bytes,
+    )?);
     let fixture = Arc::new(Fixture::setup(&shop, 4 * CODES_PER_UPLOAD)?);
     let left = Arc::new(AtomicU64::new(n));
     let restock = Arc::new(Mutex::new(()));
@@ -594,7 +611,7 @@ struct Phase {
 fn run_phase(label: &str, path: &Path, o: &Options) -> shopcore::Result<Phase> {
     let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let (orders_before, dashboard_before) = {
-        let shop = fixture::open(path, Durability::Immediate)?;
+        let shop = fixture::open_with(path, Durability::Immediate, o.cache_bytes)?;
         (total_orders(&shop)?, dashboard_latency(&shop)?)
     };
     println!("\n## {label}: {orders_before} orders in the store at the start");
@@ -633,7 +650,7 @@ fn run_phase(label: &str, path: &Path, o: &Options) -> shopcore::Result<Phase> {
         "peak RSS"
     );
     for &policy in &o.policies {
-        let shop = Arc::new(fixture::open(path, policy)?);
+        let shop = Arc::new(fixture::open_with(path, policy, o.cache_bytes)?);
         let fixture = Arc::new(Fixture::setup(&shop, 4 * CODES_PER_UPLOAD)?);
         for round in 1..=o.rounds {
             let fsync = baseline::fsync_4k(&dir, seconds, u64::MAX).map_err(io_error)?;
@@ -675,7 +692,7 @@ fn run_phase(label: &str, path: &Path, o: &Options) -> shopcore::Result<Phase> {
             }
         }
     }
-    let shop = fixture::open(path, Durability::Immediate)?;
+    let shop = fixture::open_with(path, Durability::Immediate, o.cache_bytes)?;
     phase.dashboard_after = dashboard_latency(&shop)?;
     phase.orders_after = total_orders(&shop)?;
     phase.size_after = shop.size_on_disk_bytes()?;
@@ -764,7 +781,7 @@ fn report(phase: &Phase) {
     for (policy, n, runs) in &phase.levels {
         let ops = median_of(runs, Level::orders_per_second);
         println!(
-            "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {:.1} |",
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {} | {} |",
             policy_name(*policy),
             n,
             ops,
@@ -943,9 +960,20 @@ fn run(o: &Options) -> shopcore::Result<bool> {
             .map(|p| policy_name(*p))
             .collect::<Vec<_>>()
     );
-    println!("database: {}", main_path.display());
+    println!(
+        "database: {} (sled cache {})",
+        main_path.display(),
+        sysinfo::mib(
+            o.cache_bytes
+                .unwrap_or(shopcore::Config::CACHE_CAPACITY_BYTES_DEFAULT)
+        )
+    );
     let existing = if main_path.exists() {
-        total_orders(&fixture::open(&main_path, Durability::Immediate)?)?
+        total_orders(&fixture::open_with(
+            &main_path,
+            Durability::Immediate,
+            o.cache_bytes,
+        )?)?
     } else {
         0
     };
@@ -967,8 +995,12 @@ fn run(o: &Options) -> shopcore::Result<bool> {
     }
     if o.preload > 0 {
         println!("\npreloading {} orders (Background durability)…", o.preload);
-        preload(&main_path, o.preload)?;
-        let total = total_orders(&fixture::open(&main_path, Durability::Immediate)?)?;
+        preload(&main_path, o.preload, o)?;
+        let total = total_orders(&fixture::open_with(
+            &main_path,
+            Durability::Immediate,
+            o.cache_bytes,
+        )?)?;
         phases.push(run_phase(
             &format!("store with {total} orders"),
             &main_path,
@@ -1052,6 +1084,7 @@ mod tests {
             "--orders",
             "--frobnicate",
             "--mix lots",
+            "--cache-mib 0",
         ] {
             assert!(parse_args(&args(bad)).is_err(), "{bad}");
         }
