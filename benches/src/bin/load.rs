@@ -46,7 +46,9 @@ const USAGE: &str = "usage: load [--quick] [--shoppers 1,8,32,128] [--seconds S]
   --durability   policies to measure (default immediate,power-safe,background)
   --rounds       repeat every measurement this often; medians are reported (default 3)
   --db PATH      the shop to load (default: a new one in a temporary directory);
-                 an existing shop with orders is compared with an empty one made next to it
+                 an existing shop with orders is compared with an empty one made next to it;
+                 the run writes to it (benchmark products, users, orders; AUTO fulfilment),
+                 so point it at a copy
   --preload N    first measure the shop as it is, then add N orders through the API
                  (Background durability) and measure again
   --cache-mib M  sled cache size (default: shopcore's, 64 MiB)
