@@ -8,6 +8,7 @@
 //! [`i18n`] the Arabic and English texts; [`notify`] delivers the shop's outbox.
 
 pub mod callback;
+pub mod chart;
 pub mod config;
 pub mod context;
 pub mod core;
@@ -16,6 +17,7 @@ pub mod i18n;
 pub mod notify;
 pub mod render;
 pub mod schema;
+pub mod staff_input;
 pub mod state;
 pub mod storage;
 

@@ -13,6 +13,8 @@ use shopcore::{
 };
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
+pub mod staff;
+
 /// Products per page in a category.
 pub const PRODUCTS_PER_PAGE: usize = 8;
 /// Orders per page in "My orders".

@@ -108,3 +108,86 @@ fn the_longest_encodings_fit() {
         format!("1c:{max}:{}", u32::MAX)
     );
 }
+
+#[test]
+fn staff_buttons_round_trip_within_64_bytes() {
+    use shopbot::callback::{Admin, AuditFilter, DeliveryChoice, MethodField, ProductField};
+    use shopcore::{AuditAction, CouponCode, Role, StoreState, TopupId, UserId};
+    let max = u64::MAX;
+    // Telegram user ids fit an i64.
+    let user_max = u64::try_from(i64::MAX).expect("positive");
+    let product = ProductId::new(max).expect("id");
+    let mut all = vec![
+        Admin::Panel,
+        Admin::Cancel,
+        Admin::Skip,
+        Admin::Products { page: None },
+        Admin::Products {
+            page: Some("ffffffffffffffffffffffffffffffff".into()),
+        },
+        Admin::ProductSetKind {
+            id: product,
+            kind: shopcore::ProductKind::GameTopUp,
+        },
+        Admin::ProductSetCategory {
+            id: product,
+            category: CategoryId::new(max).expect("id"),
+        },
+        Admin::UserSetRole {
+            id: UserId::new(user_max).expect("id"),
+            role: Role::SuperAdmin,
+        },
+        Admin::CouponActive {
+            code: CouponCode::parse(&"A".repeat(32)).expect("code"),
+            active: true,
+        },
+        Admin::Audit {
+            page: u32::MAX,
+            filter: AuditFilter::Action(AuditAction::ViewPaymentMethodsPanel),
+        },
+        Admin::Audit {
+            page: 3,
+            filter: AuditFilter::User(UserId::new(user_max).expect("id")),
+        },
+        Admin::StoreState {
+            state: StoreState::Emergency,
+        },
+        Admin::Fulfilment {
+            mode: shopcore::FulfilmentMode::Auto,
+        },
+        Admin::CurrencyEnabled {
+            code: CurrencyCode::parse("SAR").expect("SAR"),
+            enabled: false,
+        },
+        Admin::TopupApprove {
+            id: TopupId::new(max).expect("id"),
+        },
+        Admin::OrderCompleteCode {
+            id: OrderId::new(max).expect("id"),
+        },
+        Admin::MethodDeleteYes {
+            id: PaymentMethodId::new(max).expect("id"),
+        },
+    ];
+    for field in ProductField::ALL {
+        all.push(Admin::ProductEdit { id: product, field });
+    }
+    for delivery in DeliveryChoice::ALL {
+        all.push(Admin::ProductSetDelivery {
+            id: product,
+            delivery,
+        });
+    }
+    for field in MethodField::ALL {
+        all.push(Admin::MethodEdit {
+            id: PaymentMethodId::new(max).expect("id"),
+            field,
+        });
+    }
+    for admin in all {
+        let callback = Callback::Admin(admin);
+        let data = callback.encode();
+        assert!(data.len() <= CALLBACK_DATA_BYTES_MAX, "{data:?}");
+        assert_eq!(Callback::parse(&data), Ok(callback), "{data}");
+    }
+}

@@ -8,7 +8,7 @@ use shopbot::render::{self, PaymentLine, Screen};
 use shopcore::catalog::{PlayerField, PlayerIdRule};
 use shopcore::{Currency, OrderRequest, PaymentChoice, Stock, Wallet};
 
-fn show(screen: &Screen) -> String {
+pub fn show(screen: &Screen) -> String {
     let mut out = screen.text.replace(FSI, "<FSI>").replace(PDI, "<PDI>");
     out.push_str("\n---");
     if let Some(keyboard) = &screen.keyboard {

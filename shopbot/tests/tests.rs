@@ -8,4 +8,6 @@ mod common;
 mod flows;
 mod i18n;
 mod render_snapshots;
+mod staff;
+mod staff_snapshots;
 mod storage;

@@ -3,6 +3,7 @@
 //! whose button was tapped), and the two entry points the schema routes to — typed messages
 //! and button taps.
 
+pub mod admin;
 pub mod orders;
 pub mod settings;
 pub mod shop;
@@ -202,6 +203,13 @@ pub async fn on_message(
     if let Some(command) = msg.text().and_then(command_of) {
         return match command {
             "start" => start::start(&env).await,
+            "admin" => {
+                env.reset().await?;
+                admin::panel(&env).await.map(|_| ())
+            }
+            "cancel" if matches!(state, State::Admin { .. }) => {
+                admin::cancel(&env).await.map(|_| ())
+            }
             "menu" => start::menu(&env).await,
             "cancel" => shop::cancel_flow(&env, &state).await.map(|_| ()),
             "help" => start::help(&env).await,
@@ -220,6 +228,7 @@ pub async fn on_message(
         State::TopupProof { method, amount } => {
             wallet::proof_input(&env, method, amount, &msg).await
         }
+        State::Admin { input } => admin::on_input(&env, input, &msg).await,
         State::Idle | State::Payment { .. } | State::Confirm { .. } => {
             start::not_understood(&env).await
         }
@@ -290,6 +299,7 @@ async fn route(env: &Env, state: &State, callback: Callback, q: &CallbackQuery) 
         Callback::Language { lang } => settings::language(env, lang).await,
         Callback::Currencies => settings::currencies(env).await,
         Callback::SetCurrency { code } => settings::set_currency(env, code).await,
+        Callback::Admin(admin) => admin::route(env, state, admin, q).await,
     }
 }
 

@@ -256,6 +256,10 @@ pub fn tap(user: u64, lang: &str, callback: &Callback, id: &str) -> MockCallback
 
 /// The text a test sends to make the tree below deliver the outbox once.
 pub const DELIVER: &str = "/__deliver_notifications";
+/// The same, with staff notifications going to [`STAFF_CHAT`].
+pub const DELIVER_STAFF: &str = "/__deliver_notifications_to_staff";
+/// The staff chat (a group) in tests.
+pub const STAFF_CHAT: i64 = -100_200;
 
 /// The bot's schema plus one test-only branch: a message [`DELIVER`] runs one notification
 /// pass with the mocked bot (the real background task polls the same function).
@@ -266,6 +270,18 @@ pub fn tree() -> UpdateHandler<BotError> {
                 .filter(|m: Message| m.text() == Some(DELIVER))
                 .endpoint(|bot: Bot, shop: Arc<Shop>| async move {
                     shopbot::notify::deliver_pending(&bot, &shop).await?;
+                    Ok(())
+                }),
+        )
+        .branch(
+            Update::filter_message()
+                .filter(|m: Message| m.text() == Some(DELIVER_STAFF))
+                .endpoint(|bot: Bot, shop: Arc<Shop>| async move {
+                    let staff = shopbot::notify::StaffChat {
+                        chat: ChatId(STAFF_CHAT),
+                        lang: shopbot::i18n::Lang::En,
+                    };
+                    shopbot::notify::deliver_pending_with(&bot, &shop, Some(staff)).await?;
                     Ok(())
                 }),
         )

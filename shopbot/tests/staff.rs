@@ -1,0 +1,968 @@
+//! The staff panel, end to end: updates go through the real handler tree (Telegram mocked by
+//! `teloxide_tests`) against a real shop; each test checks what staff and shoppers saw and
+//! the shop's state afterwards — including that a role without a right is refused by the
+//! core and the attempt is audited.
+
+use crate::common::*;
+use shopbot::callback::{Admin, Callback, DeliveryChoice, ProductField};
+use shopbot::state::State;
+use shopcore::audit::Outcome;
+use shopcore::{
+    ActorRef, AuditAction, AuditQuery, Delivery, OrderRequest, OrderStatus, PaymentChoice,
+    ProductKind, Proof, Role, Stock, StoreState, TopupRequest,
+};
+
+pub const SUPPORT: u64 = 7_001;
+pub const OPERATOR: u64 = 7_002;
+
+fn admin(a: Admin) -> Callback {
+    Callback::Admin(a)
+}
+
+fn staff(t: &TestShop, id: u64, role: Role) {
+    t.register(id, "en");
+    t.shop
+        .set_role(&t.owner(), uid(id), role)
+        .expect("set role");
+}
+
+fn topup_request(
+    t: &TestShop,
+    user: u64,
+    method: shopcore::PaymentMethodId,
+    key_: &str,
+    proof: Proof,
+) -> shopcore::Topup {
+    let actor = t.shop.actor(uid(user)).expect("actor");
+    t.shop
+        .request_topup(
+            &actor,
+            &TopupRequest {
+                method,
+                amount: money("20"),
+                proof,
+                key: key(key_),
+            },
+        )
+        .expect("top-up")
+}
+
+fn balance_order(
+    t: &TestShop,
+    user: u64,
+    product: shopcore::ProductId,
+    key_: &str,
+) -> shopcore::Order {
+    let actor = t.shop.actor(uid(user)).expect("actor");
+    t.shop
+        .create_order(
+            &actor,
+            &OrderRequest {
+                product,
+                payment: PaymentChoice::Balance,
+                coupon: None,
+                player_id: None,
+                currency: None,
+                proof: None,
+            },
+            &key(key_),
+        )
+        .expect("order")
+}
+
+#[tokio::test]
+async fn the_panel_shows_only_what_the_role_permits() {
+    let t = TestShop::new();
+    staff(&t, SUPPORT, Role::Support);
+    let mut bot = mock_bot(&t, text(SUPPORT, "en", "/admin"));
+    bot.dispatch().await;
+    let panel = one(&bot.get_responses());
+    assert!(panel.text.contains("your role: support"), "{}", panel.text);
+    let callbacks = panel.callbacks();
+    for shown in [
+        admin(Admin::Topups),
+        admin(Admin::Orders),
+        admin(Admin::Products { page: None }),
+        admin(Admin::UserFind),
+        admin(Admin::Stats),
+    ] {
+        assert!(
+            callbacks.contains(&shown),
+            "missing {shown:?} in {panel:#?}"
+        );
+    }
+    for hidden in [
+        admin(Admin::Methods { all: false }),
+        admin(Admin::Coupons),
+        admin(Admin::Settings),
+    ] {
+        assert!(!callbacks.contains(&hidden), "{hidden:?} shown to support");
+    }
+    assert!(
+        !callbacks
+            .iter()
+            .any(|c| matches!(c, Callback::Admin(Admin::Audit { .. }))),
+        "audit shown to support"
+    );
+    // The owner (a super admin) sees everything.
+    let owner = one(&step(&mut bot, text(OWNER, "en", "/admin")).await);
+    assert!(owner.callbacks().contains(&admin(Admin::Settings)));
+    assert!(owner.callbacks().contains(&admin(Admin::Coupons)));
+    // A shopper gets no panel at all.
+    let shopper = one(&step(&mut bot, text(SHOPPER, "en", "/admin")).await);
+    assert!(
+        shopper.text.starts_with("I didn't understand that."),
+        "{}",
+        shopper.text
+    );
+}
+
+#[tokio::test]
+async fn a_product_is_created_edited_and_deleted() {
+    let t = TestShop::new();
+    let games = t.category("Games");
+    let mut bot = mock_bot(&t, tap(OWNER, "en", &admin(Admin::ProductNew), "n"));
+    bot.dispatch().await;
+    let ask_name = one(&bot.get_responses());
+    assert!(ask_name.text.contains("Send its name"), "{}", ask_name.text);
+    let ask_price = one(&step(&mut bot, text(OWNER, "en", "PUBG 660 UC")).await);
+    assert!(
+        ask_price.text.contains("price in USD"),
+        "{}",
+        ask_price.text
+    );
+    // A bad price is explained and asked again.
+    let bad = one(&step(&mut bot, text(OWNER, "en", "ten")).await);
+    assert_eq!(bad.text, "Please send just a number, like 25 or 12.50.");
+    let ask_category = one(&step(&mut bot, text(OWNER, "en", "9.99")).await);
+    assert!(
+        ask_category
+            .callbacks()
+            .contains(&admin(Admin::DraftCategory { id: games }))
+    );
+    let ask_kind = one(&step(
+        &mut bot,
+        tap(OWNER, "en", &admin(Admin::DraftCategory { id: games }), "c"),
+    )
+    .await);
+    assert!(
+        ask_kind.text.contains("Choose the type"),
+        "{}",
+        ask_kind.text
+    );
+    step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::DraftKind {
+                kind: ProductKind::GameTopUp,
+            }),
+            "k",
+        ),
+    )
+    .await;
+    let ask_stock = one(&step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::DraftDelivery {
+                delivery: DeliveryChoice::Manual,
+            }),
+            "d",
+        ),
+    )
+    .await);
+    assert!(
+        ask_stock.text.contains("Send the stock"),
+        "{}",
+        ask_stock.text
+    );
+    let ask_description = one(&step(&mut bot, text(OWNER, "en", "25")).await);
+    assert!(ask_description.callbacks().contains(&admin(Admin::Skip)));
+    let r = step(&mut bot, tap(OWNER, "en", &admin(Admin::Skip), "s")).await;
+    let screens = shown(&r);
+    assert!(screens[0].text.starts_with("✅ Product #"), "{screens:#?}");
+    let products = t
+        .shop
+        .list_products(&t.owner(), &Default::default(), None, 10)
+        .expect("list")
+        .products;
+    assert_eq!(products.len(), 1);
+    let product = &products[0];
+    assert_eq!(product.name, "PUBG 660 UC");
+    assert_eq!(product.price_usd, money("9.99"));
+    assert_eq!(product.stock, Stock::Limited(25));
+    assert_eq!(product.delivery, Delivery::Manual);
+    assert_eq!(t.session(OWNER), None, "the conversation is over");
+    let id = product.id;
+
+    // Edit the price, the name and the player field.
+    let prompt = one(&step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::ProductEdit {
+                id,
+                field: ProductField::Price,
+            }),
+            "e1",
+        ),
+    )
+    .await);
+    assert!(prompt.text.contains("Now: 9.99 USD"), "{}", prompt.text);
+    step(&mut bot, text(OWNER, "en", "12.50")).await;
+    step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::ProductEdit {
+                id,
+                field: ProductField::Name,
+            }),
+            "e2",
+        ),
+    )
+    .await;
+    step(&mut bot, text(OWNER, "en", "PUBG 720 UC")).await;
+    step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::ProductEdit {
+                id,
+                field: ProductField::PlayerRule,
+            }),
+            "e3",
+        ),
+    )
+    .await;
+    let r = step(&mut bot, text(OWNER, "en", "Player ID | digits 5-12")).await;
+    let card = shown(&r).pop().expect("card");
+    assert!(
+        card.text
+            .contains("Asks for: Player ID (digits only, 5 to 12 long)"),
+        "{}",
+        card.text
+    );
+    step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::ProductSetKind {
+                id,
+                kind: ProductKind::GiftCard,
+            }),
+            "e4",
+        ),
+    )
+    .await;
+    let r = step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::ProductActive { id, active: false }),
+            "e5",
+        ),
+    )
+    .await;
+    assert_eq!(notices(&r), vec![Some("✅ Saved.".to_owned())]);
+    let edited = t.shop.product(id).expect("read").expect("product");
+    assert_eq!(edited.price_usd, money("12.50"));
+    assert_eq!(edited.name, "PUBG 720 UC");
+    assert_eq!(edited.kind, ProductKind::GiftCard);
+    assert!(!edited.active);
+    assert_eq!(edited.player_field.expect("field").label, "Player ID");
+
+    // Delete asks first; only the confirmation deletes.
+    let confirm = one(&step(
+        &mut bot,
+        tap(OWNER, "en", &admin(Admin::ProductDelete { id }), "x1"),
+    )
+    .await);
+    assert!(
+        confirm.text.contains("Delete product #"),
+        "{}",
+        confirm.text
+    );
+    assert!(t.shop.product(id).expect("read").is_some());
+    let deleted = one(&step(&mut bot, confirm_tap(&confirm, "x2")).await);
+    assert!(deleted.text.contains("deleted"), "{}", deleted.text);
+    assert!(t.shop.product(id).expect("read").is_none());
+}
+
+fn confirm_tap(screen: &Shown, id: &str) -> teloxide_tests::MockCallbackQuery {
+    let yes = screen
+        .callbacks()
+        .into_iter()
+        .next()
+        .expect("a first button");
+    tap(OWNER, "en", &yes, id)
+}
+
+#[tokio::test]
+async fn uploaded_codes_are_counted_and_never_echoed() {
+    let t = TestShop::new();
+    let games = t.category("Games");
+    let product = t.product_with(games, "Steam card", "10.00", |p| {
+        p.delivery = Delivery::Codes
+    });
+    let mut bot = mock_bot(
+        &t,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::ProductCodes { id: product.id }),
+            "u",
+        ),
+    );
+    bot.dispatch().await;
+    assert!(matches!(t.session(OWNER), Some(State::Admin { .. })));
+    let r = step(
+        &mut bot,
+        text(OWNER, "en", "SECRET-AAA\n\nSECRET-BBB\nSECRET-AAA"),
+    )
+    .await;
+    let all: String = shown(&r).into_iter().map(|s| s.text).collect();
+    assert!(
+        all.contains("Codes added: 2. Skipped as duplicates: 1. In the pool now: 2."),
+        "{all}"
+    );
+    assert!(!all.contains("SECRET"), "codes were echoed: {all}");
+    assert_eq!(
+        t.shop
+            .product(product.id)
+            .expect("read")
+            .expect("p")
+            .codes_available,
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_method_in_use_is_not_deleted_and_the_refusal_is_explained() {
+    let t = TestShop::new();
+    let bank = t.method("Bank transfer", "USD", "1", "1000");
+    t.register(SHOPPER, "en");
+    let topup = topup_request(&t, SHOPPER, bank, "t1", Proof::Text("txn 1".into()));
+    let mut bot = mock_bot(
+        &t,
+        tap(OWNER, "en", &admin(Admin::MethodDelete { id: bank }), "d"),
+    );
+    bot.dispatch().await;
+    let confirm = one(&bot.get_responses());
+    assert!(
+        confirm
+            .text
+            .contains("1 pending top-ups or unpaid orders still use it"),
+        "{}",
+        confirm.text
+    );
+    let refused = one(&step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::MethodDeleteYes { id: bank }),
+            "y1",
+        ),
+    )
+    .await);
+    assert!(
+        refused
+            .text
+            .starts_with("This method can't be deleted yet: 1 pending"),
+        "{}",
+        refused.text
+    );
+    assert!(
+        t.shop
+            .payment_method(bank)
+            .expect("read")
+            .expect("m")
+            .deleted_at
+            .is_none()
+    );
+
+    t.shop
+        .reject_topup(&t.owner(), topup.id, "no transfer", &key("r"))
+        .expect("reject");
+    let done = one(&step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::MethodDeleteYes { id: bank }),
+            "y2",
+        ),
+    )
+    .await);
+    assert!(
+        done.text.contains("Bank transfer was deleted"),
+        "{}",
+        done.text
+    );
+    let method = t.shop.payment_method(bank).expect("read").expect("kept");
+    assert!(
+        method.deleted_at.is_some() && !method.active,
+        "soft-deleted"
+    );
+    // The active list no longer shows it; the full list does, marked deleted.
+    let active = one(&step(
+        &mut bot,
+        tap(OWNER, "en", &admin(Admin::Methods { all: false }), "l1"),
+    )
+    .await);
+    assert!(!active.labels().iter().any(|l| l.contains("Bank transfer")));
+    let all = one(&step(
+        &mut bot,
+        tap(OWNER, "en", &admin(Admin::Methods { all: true }), "l2"),
+    )
+    .await);
+    assert!(
+        all.labels().iter().any(|l| l == "🗑 Bank transfer · USD"),
+        "{all:#?}"
+    );
+}
+
+#[tokio::test]
+async fn top_ups_are_approved_once_and_rejected_with_a_reason_and_the_shopper_is_told() {
+    let t = TestShop::new();
+    staff(&t, SUPPORT, Role::Support);
+    let bank = t.method("Bank", "USD", "1", "1000");
+    t.register(SHOPPER, "en");
+    let first = topup_request(
+        &t,
+        SHOPPER,
+        bank,
+        "t1",
+        Proof::File {
+            reference: "AgACAgQAAxkBAAIB".into(),
+            caption: Some("receipt".into()),
+        },
+    );
+    let second = topup_request(&t, SHOPPER, bank, "t2", Proof::Text("TXN-77".into()));
+
+    let mut bot = mock_bot(&t, tap(SUPPORT, "en", &admin(Admin::Topups), "q"));
+    bot.dispatch().await;
+    let queue = one(&bot.get_responses());
+    assert!(
+        queue
+            .callbacks()
+            .contains(&admin(Admin::Topup { id: first.id }))
+    );
+    assert!(
+        queue
+            .callbacks()
+            .contains(&admin(Admin::Topup { id: second.id }))
+    );
+    let r = step(
+        &mut bot,
+        tap(SUPPORT, "en", &admin(Admin::Topup { id: first.id }), "v"),
+    )
+    .await;
+    assert_eq!(r.sent_messages_photo.len(), 1, "the proof photo is shown");
+    let review = shown(&r).pop().expect("review");
+    assert!(
+        review.text.contains("Amount: 20 USD (credits 20.00 USD)"),
+        "{}",
+        review.text
+    );
+    assert!(
+        review.text.contains("with the note: receipt"),
+        "{}",
+        review.text
+    );
+
+    // Two staff tap Approve at once (and one tap is redelivered): one credit.
+    let approve = admin(Admin::TopupApprove { id: first.id });
+    let r = step(
+        &mut bot,
+        vec![
+            tap(SUPPORT, "en", &approve, "a-1"),
+            tap(OWNER, "en", &approve, "a-2"),
+            tap(SUPPORT, "en", &approve, "a-1"),
+        ],
+    )
+    .await;
+    let texts: Vec<String> = shown(&r).into_iter().map(|s| s.text).collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("This top-up was already decided: ✅ approved.")),
+        "{texts:#?}"
+    );
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| t.contains("approved: 20.00 USD credited"))
+            .count(),
+        2,
+        "the tap and its redelivery show the same result: {texts:#?}"
+    );
+    assert_eq!(t.balance(SHOPPER), money("20.00"));
+
+    // Reject asks for the reason; the reason reaches the shopper.
+    let ask = one(&step(
+        &mut bot,
+        tap(
+            SUPPORT,
+            "en",
+            &admin(Admin::TopupReject { id: second.id }),
+            "r",
+        ),
+    )
+    .await);
+    assert!(ask.text.contains("Why is top-up"), "{}", ask.text);
+    let rejected = one(&step(
+        &mut bot,
+        text(SUPPORT, "en", "No transfer with this number"),
+    )
+    .await);
+    assert!(rejected.text.contains("rejected"), "{}", rejected.text);
+    assert_eq!(t.balance(SHOPPER), money("20.00"));
+
+    let r = step(&mut bot, text(OWNER, "en", DELIVER)).await;
+    let told: Vec<String> = shown(&r).into_iter().map(|s| s.text).collect();
+    assert!(
+        told.iter().any(|t| t
+            == &format!(
+                "✅ Top-up #{} approved: 20.00 USD added to your balance.",
+                first.id
+            )),
+        "{told:#?}"
+    );
+    assert!(
+        told.iter().any(|t| t
+            == &format!(
+                "❌ Top-up #{} was rejected: No transfer with this number",
+                second.id
+            )),
+        "{told:#?}"
+    );
+}
+
+#[tokio::test]
+async fn orders_are_completed_or_failed_with_a_refund() {
+    let t = TestShop::new();
+    staff(&t, SUPPORT, Role::Support);
+    let games = t.category("Games");
+    let card = t.product(games, "Gift card", "10.00");
+    t.fund(SHOPPER, "50.00");
+    let first = balance_order(&t, SHOPPER, card.id, "o1");
+    let mut bot = mock_bot(&t, tap(SUPPORT, "en", &admin(Admin::Orders), "q"));
+    bot.dispatch().await;
+    let queue = one(&bot.get_responses());
+    assert!(
+        queue
+            .callbacks()
+            .contains(&admin(Admin::Order { id: first.id })),
+        "{queue:#?}"
+    );
+    let view = one(&step(
+        &mut bot,
+        tap(SUPPORT, "en", &admin(Admin::Order { id: first.id }), "v"),
+    )
+    .await);
+    assert!(
+        view.callbacks()
+            .contains(&admin(Admin::OrderComplete { id: first.id }))
+    );
+    step(
+        &mut bot,
+        tap(
+            SUPPORT,
+            "en",
+            &admin(Admin::OrderComplete { id: first.id }),
+            "c1",
+        ),
+    )
+    .await;
+    let done = one(&step(&mut bot, text(SUPPORT, "en", "CODE-XYZ-123")).await);
+    assert!(done.text.contains("completed"), "{}", done.text);
+    let order = t.shop.order(&t.owner(), first.id).expect("order");
+    assert_eq!(order.status, OrderStatus::Completed);
+    assert_eq!(order.delivery.as_deref(), Some("CODE-XYZ-123"));
+
+    let second = balance_order(&t, SHOPPER, card.id, "o2");
+    assert_eq!(t.balance(SHOPPER), money("30.00"));
+    step(
+        &mut bot,
+        tap(
+            SUPPORT,
+            "en",
+            &admin(Admin::OrderFail { id: second.id }),
+            "f1",
+        ),
+    )
+    .await;
+    // The owner starts completing the same order meanwhile.
+    step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::OrderComplete { id: second.id }),
+            "c2",
+        ),
+    )
+    .await;
+    let failed = one(&step(&mut bot, text(SUPPORT, "en", "Supplier out of stock")).await);
+    assert!(
+        failed
+            .text
+            .contains("10.00 USD went back to the buyer's balance"),
+        "{}",
+        failed.text
+    );
+    assert_eq!(t.balance(SHOPPER), money("40.00"), "refunded");
+    // The loser of the race is told what happened, and nothing changes.
+    let late = one(&step(&mut bot, text(OWNER, "en", "CODE-LATE")).await);
+    assert_eq!(
+        late.text,
+        "Someone already handled this order: it is now ❌ failed."
+    );
+    let order = t.shop.order(&t.owner(), second.id).expect("order");
+    assert_eq!(order.status, OrderStatus::Failed);
+    assert_eq!(order.delivery, None);
+
+    let r = step(&mut bot, text(OWNER, "en", DELIVER)).await;
+    let told: Vec<String> = shown(&r).into_iter().map(|s| s.text).collect();
+    assert!(
+        told.iter()
+            .any(|t| t.contains("failed: Supplier out of stock")
+                && t.contains("10.00 USD went back to your balance")),
+        "{told:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_user_is_found_and_banned_with_a_reason() {
+    let t = TestShop::new();
+    t.fund(SHOPPER, "5.00");
+    let mut bot = mock_bot(&t, tap(OWNER, "en", &admin(Admin::UserFind), "f"));
+    bot.dispatch().await;
+    let missing = one(&step(&mut bot, text(OWNER, "en", "@nobody_here")).await);
+    assert!(
+        missing.text.starts_with("No user matches that."),
+        "{}",
+        missing.text
+    );
+    let card = one(&step(&mut bot, text(OWNER, "en", &SHOPPER.to_string())).await);
+    assert!(card.text.contains("Role: shopper"), "{}", card.text);
+    assert!(
+        card.text.contains("Your balance: 5.00 USD") || card.text.contains("5.00 USD"),
+        "{}",
+        card.text
+    );
+    assert!(
+        card.callbacks()
+            .contains(&admin(Admin::UserBan { id: uid(SHOPPER) }))
+    );
+    step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::UserBan { id: uid(SHOPPER) }),
+            "b",
+        ),
+    )
+    .await;
+    let r = step(&mut bot, text(OWNER, "en", "Chargeback fraud")).await;
+    let after = shown(&r).pop().expect("card");
+    assert!(
+        after.text.contains("Banned on") && after.text.contains("Chargeback fraud"),
+        "{}",
+        after.text
+    );
+    let user = t.shop.user(uid(SHOPPER)).expect("read").expect("user");
+    assert_eq!(user.ban.expect("banned").reason, "Chargeback fraud");
+    // Adjusting the balance needs a reason and lands in the ledger.
+    step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::UserAdjust { id: uid(SHOPPER) }),
+            "a",
+        ),
+    )
+    .await;
+    step(&mut bot, text(OWNER, "en", "-2.50")).await;
+    step(&mut bot, text(OWNER, "en", "Correction")).await;
+    assert_eq!(t.balance(SHOPPER), money("2.50"));
+}
+
+#[tokio::test]
+async fn support_crafting_an_operator_button_is_refused_and_audited() {
+    let t = TestShop::new();
+    staff(&t, SUPPORT, Role::Support);
+    let games = t.category("Games");
+    let card = t.product(games, "Gift card", "10.00");
+    let before = t.shop.state_digest().expect("digest");
+    let crafted = admin(Admin::ProductDeleteYes { id: card.id });
+    let mut bot = mock_bot(&t, tap(SUPPORT, "en", &crafted, "evil-1"));
+    bot.dispatch().await;
+    let refused = one(&bot.get_responses());
+    assert_eq!(
+        refused.text,
+        "⛔ Your role doesn't allow this (manage_products). The attempt was recorded."
+    );
+    assert!(
+        t.shop.product(card.id).expect("read").is_some(),
+        "not deleted"
+    );
+    let page = t
+        .shop
+        .audit_log(
+            &t.owner(),
+            &AuditQuery {
+                actor: Some(ActorRef::User(uid(SUPPORT))),
+                action: Some(AuditAction::DeleteProduct),
+                limit: 10,
+                ..AuditQuery::default()
+            },
+        )
+        .expect("audit");
+    assert_eq!(page.entries.len(), 1, "{:#?}", page.entries);
+    assert!(matches!(page.entries[0].outcome, Outcome::Denied { .. }));
+    // Nothing but the audit log changed (the digest leaves the log out).
+    assert_eq!(t.shop.state_digest().expect("digest"), before);
+    // A crafted read of an operator screen shows nothing.
+    let r = step(
+        &mut bot,
+        tap(SUPPORT, "en", &admin(Admin::Settings), "evil-2"),
+    )
+    .await;
+    assert!(shown(&r).is_empty());
+    assert_eq!(
+        notices(&r),
+        vec![Some("Your role doesn't include this.".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn an_emergency_stop_asks_first_stops_the_shop_and_is_lifted() {
+    let t = TestShop::new();
+    staff(&t, OPERATOR, Role::Operator);
+    let games = t.category("Games");
+    let card = t.product(games, "Gift card", "10.00");
+    t.fund(SHOPPER, "50.00");
+    let mut bot = mock_bot(&t, tap(OPERATOR, "en", &admin(Admin::Settings), "s"));
+    bot.dispatch().await;
+    let settings = one(&bot.get_responses());
+    let stop = admin(Admin::StoreState {
+        state: StoreState::Emergency,
+    });
+    assert!(settings.callbacks().contains(&stop), "{settings:#?}");
+    // Open ⇄ maintenance is a super admin's: not offered to an operator.
+    assert!(!settings.callbacks().contains(&admin(Admin::StoreState {
+        state: StoreState::Maintenance
+    })));
+    let confirm = one(&step(&mut bot, tap(OPERATOR, "en", &stop, "e1")).await);
+    assert!(
+        confirm.text.starts_with("⛔ Stop the shop?"),
+        "{}",
+        confirm.text
+    );
+    assert_eq!(t.shop.settings().state, StoreState::Open, "nothing yet");
+    step(
+        &mut bot,
+        tap(OPERATOR, "en", &admin(Admin::EmergencyYes), "e2"),
+    )
+    .await;
+    assert_eq!(t.shop.settings().state, StoreState::Emergency);
+
+    // Shoppers are told, and can't buy.
+    let menu = one(&step(&mut bot, text(SHOPPER, "en", "/start")).await);
+    assert!(
+        menu.text.contains("⛔ The shop is temporarily stopped."),
+        "{}",
+        menu.text
+    );
+    let refused = one(&step(
+        &mut bot,
+        tap(SHOPPER, "en", &Callback::Buy { id: card.id }, "b"),
+    )
+    .await);
+    assert!(
+        refused
+            .text
+            .starts_with("⛔ The shop is temporarily stopped"),
+        "{}",
+        refused.text
+    );
+    // Staff changes are refused too, with the reason.
+    let r = step(
+        &mut bot,
+        tap(
+            OPERATOR,
+            "en",
+            &admin(Admin::ProductActive {
+                id: card.id,
+                active: false,
+            }),
+            "p",
+        ),
+    )
+    .await;
+    assert!(
+        shown(&r)[0]
+            .text
+            .starts_with("⛔ The shop is temporarily stopped"),
+        "{:#?}",
+        shown(&r)
+    );
+    assert!(t.shop.product(card.id).expect("read").expect("p").active);
+
+    let settings = one(&step(&mut bot, tap(OPERATOR, "en", &admin(Admin::Settings), "s2")).await);
+    let open = admin(Admin::StoreState {
+        state: StoreState::Open,
+    });
+    assert!(settings.callbacks().contains(&open), "{settings:#?}");
+    step(&mut bot, tap(OPERATOR, "en", &open, "o")).await;
+    assert_eq!(t.shop.settings().state, StoreState::Open);
+}
+
+#[tokio::test]
+async fn new_top_ups_and_manual_orders_reach_the_staff_chat() {
+    let t = TestShop::new();
+    let bank = t.method("Bank", "USD", "1", "1000");
+    let games = t.category("Games");
+    let card = t.product(games, "Gift card", "10.00");
+    t.fund(SHOPPER, "50.00");
+    let topup = topup_request(&t, SHOPPER, bank, "t1", Proof::Text("TXN".into()));
+    let order = balance_order(&t, SHOPPER, card.id, "o1");
+    let mut bot = mock_bot(&t, text(OWNER, "en", DELIVER_STAFF));
+    bot.dispatch().await;
+    let r = bot.get_responses();
+    let to_staff: Vec<_> = r
+        .sent_messages_text
+        .iter()
+        .filter(|m| m.message.chat.id.0 == STAFF_CHAT)
+        .map(|m| m.bot_request.text.clone())
+        .collect();
+    assert_eq!(to_staff.len(), 2, "{to_staff:#?}");
+    assert!(
+        to_staff[0].starts_with(&format!(
+            "💳 New top-up #{} from user {SHOPPER}: 20 USD",
+            topup.id.get()
+        )),
+        "{to_staff:#?}"
+    );
+    assert!(
+        to_staff[1].contains(&format!(
+            "Order #{} from user {SHOPPER} is waiting",
+            order.id.get()
+        )),
+        "{to_staff:#?}"
+    );
+    let buttons: Vec<Callback> = shown(&r).iter().flat_map(Shown::callbacks).collect();
+    assert!(buttons.contains(&admin(Admin::Topup { id: topup.id })));
+    assert!(buttons.contains(&admin(Admin::Order { id: order.id })));
+    assert!(
+        t.shop
+            .pending_notifications(shopbot::SCOPE, 10)
+            .expect("pending")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn statistics_come_with_a_revenue_chart() {
+    let t = TestShop::new();
+    let games = t.category("Games");
+    let card = t.product(games, "Gift card", "10.00");
+    t.fund(SHOPPER, "50.00");
+    let order = balance_order(&t, SHOPPER, card.id, "o1");
+    t.shop
+        .complete_order(&t.owner(), order.id, Some("CODE"), &key("c1"))
+        .expect("complete");
+    let mut bot = mock_bot(&t, tap(OWNER, "en", &admin(Admin::Stats), "s"));
+    bot.dispatch().await;
+    let r = bot.get_responses();
+    let dashboard = one(&r);
+    assert!(
+        dashboard.text.contains("📦 Orders: 1"),
+        "{}",
+        dashboard.text
+    );
+    assert!(
+        dashboard.text.contains("💰 Revenue: 10.00 USD"),
+        "{}",
+        dashboard.text
+    );
+    assert_eq!(r.sent_messages_photo.len(), 1);
+    assert_eq!(
+        r.sent_messages_photo[0].message.caption(),
+        Some("📈 Revenue per day, last 30 days (USD)")
+    );
+    // Viewing statistics is audited.
+    let views = t
+        .shop
+        .audit_log(
+            &t.owner(),
+            &AuditQuery {
+                action: Some(AuditAction::ViewStats),
+                limit: 10,
+                ..AuditQuery::default()
+            },
+        )
+        .expect("audit");
+    assert_eq!(views.entries.len(), 1);
+}
+
+#[tokio::test]
+async fn the_audit_log_pages_and_filters() {
+    let t = TestShop::new();
+    for i in 0..12 {
+        t.category(&format!("Category {i}"));
+    }
+    let mut bot = mock_bot(
+        &t,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::Audit {
+                page: 0,
+                filter: shopbot::callback::AuditFilter::All,
+            }),
+            "a",
+        ),
+    );
+    bot.dispatch().await;
+    let first = one(&bot.get_responses());
+    assert!(
+        first
+            .text
+            .starts_with("📜 Audit log · page 1 · all entries"),
+        "{}",
+        first.text
+    );
+    let next = first.find(|c| matches!(c, Callback::Admin(Admin::Audit { page: 1, .. })));
+    let second = one(&step(&mut bot, tap(OWNER, "en", &next, "b")).await);
+    assert!(second.text.contains("page 2"), "{}", second.text);
+    step(
+        &mut bot,
+        tap(OWNER, "en", &admin(Admin::AuditFilterAsk), "f"),
+    )
+    .await;
+    let filtered = one(&step(&mut bot, text(OWNER, "en", "create_category")).await);
+    assert!(
+        filtered.text.contains("CREATE_CATEGORY"),
+        "{}",
+        filtered.text
+    );
+    assert!(
+        !filtered.text.contains("BOOTSTRAP_SUPER_ADMIN"),
+        "{}",
+        filtered.text
+    );
+}
