@@ -4,6 +4,7 @@
 //! ```text
 //! shop-crashtest drive --kills N [--dir DIR] [--seed S]   # the driver
 //! shop-crashtest worker --db PATH --log PATH               # started by the driver
+//! shop-crashtest check --db PATH --log PATH                # check a database against a log
 //! ```
 //! The worker runs concurrent shoppers (orders from balance) and staff (top-ups approved,
 //! orders completed, adjustments) with durable commits, and appends each acknowledged
@@ -324,6 +325,22 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("worker: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some("check") => {
+            let (Some(db), Some(log)) = (value("--db"), value("--log")) else {
+                eprintln!("usage: shop-crashtest check --db PATH --log PATH");
+                return ExitCode::from(2);
+            };
+            match check(Path::new(&db), Path::new(&log), 0) {
+                Ok(n) => {
+                    println!("verify() empty; {n} acknowledged operations all present");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("CHECK FAILED: {e}");
                     ExitCode::FAILURE
                 }
             }

@@ -121,3 +121,22 @@ fn flipped_bytes_are_refused_reported_or_harmless() {
         "{outcomes:?}"
     );
 }
+
+#[test]
+fn an_incomplete_snapshot_left_by_a_kill_does_not_block_opening() {
+    let t = shop_with_money();
+    let TestShop { shop, clock, dir } = t;
+    drop(shop);
+    drop(crate::common::raw_sled(&dir.path().join("shop.db")));
+    // What a process killed while sled wrote a snapshot leaves behind.
+    let stale = dir
+        .path()
+        .join("shop.db")
+        .join("snap.00000000DEADBEEF.generating");
+    std::fs::write(&stale, vec![0x5Au8; 4096]).unwrap();
+    assert_eq!(
+        open_and_check(&dir.path().join("shop.db"), &clock),
+        Outcome::Intact
+    );
+    assert!(!stale.exists());
+}

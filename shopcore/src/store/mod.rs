@@ -338,7 +338,48 @@ pub(crate) type Records<'a, V> = Box<dyn Iterator<Item = Result<(Vec<u8>, V), St
 const LOCK_WAIT_MS_MAX: u64 = 2_000;
 const LOCK_RETRY_MS: u64 = 20;
 
+/// Removes snapshot files sled was still writing when its process died
+/// (`snap.*.generating`). sled 0.34.7 can refuse to open ("Read corrupted data") when one is
+/// left behind after a SIGKILL, although it is never a complete snapshot: sled writes a
+/// snapshot under that name and renames it only once it is whole. The log replay recovers
+/// everything from the previous snapshot. Only done while holding the database's file lock,
+/// so a running shop's snapshot in progress is never touched. Returns how many were removed.
+fn remove_incomplete_snapshots(path: &Path) -> Result<usize, StoreError> {
+    let io = |e: std::io::Error| StoreError::Storage {
+        reason: format!("checking {} for incomplete snapshots: {e}", path.display()),
+    };
+    let data_file = path.join("db");
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&data_file)
+    {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(io(e)),
+    };
+    match file.try_lock() {
+        Ok(()) => {}
+        // Another handle has it: opening will wait for it or report the database in use.
+        Err(std::fs::TryLockError::WouldBlock) => return Ok(0),
+        Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+    }
+    let mut removed = 0;
+    for entry in std::fs::read_dir(path).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            std::fs::remove_file(entry.path()).map_err(io)?;
+            removed += 1;
+        }
+    }
+    drop(file); // releases the lock for sled
+    Ok(removed)
+}
+
 fn open_sled(path: &Path, config: &Config) -> Result<sled::Db, StoreError> {
+    remove_incomplete_snapshots(path)?;
     let mut waited_ms = 0;
     loop {
         let result = sled::Config::new()
