@@ -38,7 +38,16 @@ where
 {
     let shop = Arc::clone(shop);
     match tokio::task::spawn_blocking(move || call(&shop)).await {
-        Ok(result) => result.map_err(Failure::Core),
+        Ok(result) => result.map_err(|error| {
+            // Storage errors need a person: they alert the staff chat (rate-limited).
+            if error.kind().starts_with("store.") {
+                crate::ops::alerts::raise(
+                    crate::ops::alerts::AlertKind::Storage,
+                    &error.to_string(),
+                );
+            }
+            Failure::Core(error)
+        }),
         Err(join) => {
             tracing::error!(error = %join, "a shop call panicked");
             Err(Failure::Crashed)

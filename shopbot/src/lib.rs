@@ -15,6 +15,7 @@ pub mod core;
 pub mod handlers;
 pub mod i18n;
 pub mod notify;
+pub mod ops;
 pub mod render;
 pub mod schema;
 pub mod staff_input;

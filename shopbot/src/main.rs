@@ -1,57 +1,74 @@
-//! The `shopbot` binary: reads the token and database path from the environment, opens the
-//! shop, starts the notification task and runs the dispatcher. Nothing else lives here.
+//! The `shopbot` binary: parses the command line, reads the configuration (file and
+//! environment), starts logging and hands over to [`shopbot::ops::run`]. Exits 0 after a
+//! graceful shutdown, 2 on a configuration error, 1 when start-up fails.
 
-use shopbot::config::StartupConfig;
-use shopbot::{notify, schema};
-use shopcore::{Config, Shop};
+use shopbot::ops::config::{self, BotConfig, CONFIG_VAR, Command};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
-use teloxide::prelude::*;
 
-/// How often the outbox is polled for notifications.
-const NOTIFY_PERIOD: Duration = Duration::from_secs(2);
-
-#[tokio::main]
-async fn main() -> ExitCode {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .try_init();
-    let config = match StartupConfig::from_vars(|name| std::env::var(name).ok()) {
+fn main() -> ExitCode {
+    let command = match config::parse_args(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(error) => {
+            eprintln!("shopbot: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let (file, check) = match command {
+        Command::Help => {
+            print!("{}", config::help());
+            return ExitCode::SUCCESS;
+        }
+        Command::Version => {
+            println!("shopbot {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Command::Run { config_file } => (config_file, false),
+        Command::Check { config_file } => (config_file, true),
+    };
+    let file = file.or_else(|| std::env::var_os(CONFIG_VAR).map(Into::into));
+    let config = match BotConfig::load(|name| std::env::var(name).ok(), file.as_deref()) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("shopbot: {error}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(2);
         }
     };
-    let path = config.db_path.clone();
-    let shop = match tokio::task::spawn_blocking(move || Shop::open(&path, Config::default())).await
-    {
-        Ok(Ok(shop)) => Arc::new(shop),
-        Ok(Err(error)) => {
-            eprintln!(
-                "shopbot: can't open the shop at {}: {error}",
-                config.db_path.display()
-            );
-            return ExitCode::FAILURE;
-        }
-        Err(error) => {
-            eprintln!("shopbot: opening the shop crashed: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let bot = Bot::new(config.token);
-    let notifier = notify::spawn(bot.clone(), Arc::clone(&shop), NOTIFY_PERIOD);
-    tracing::info!(db = %config.db_path.display(), "shopbot started");
-    Dispatcher::builder(bot, schema::schema())
-        .dependencies(schema::dependencies(Arc::clone(&shop)))
-        .enable_ctrlc_handler()
+    if check {
+        println!("shopbot: the configuration is valid");
+        return ExitCode::SUCCESS;
+    }
+    let _log_guard =
+        match shopbot::ops::telemetry::init_logging(config.log_dir.as_deref(), config.log_level) {
+            Ok(guard) => guard,
+            Err(error) => {
+                eprintln!("shopbot: setting `log_dir` (variable SHOPBOT_LOG_DIR): {error}");
+                return ExitCode::from(2);
+            }
+        };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
         .build()
-        .dispatch()
-        .await;
-    notifier.abort();
-    ExitCode::SUCCESS
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("shopbot: can't start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(
+        mode = config.mode.name(),
+        db = %config.db_path.display(),
+        "shopbot starting"
+    );
+    let result = runtime.block_on(shopbot::ops::run(config));
+    // Let in-flight blocking shop calls end before the runtime is dropped.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "shopbot stopped");
+            eprintln!("shopbot: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }

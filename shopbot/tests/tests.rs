@@ -7,6 +7,7 @@ mod callback;
 mod common;
 mod flows;
 mod i18n;
+mod ops;
 mod render_snapshots;
 mod staff;
 mod staff_snapshots;

@@ -1,0 +1,703 @@
+//! The bot's configuration: every setting has a TOML key (for the optional file), an
+//! environment variable (which wins over the file) and, where it makes sense, a default.
+//! [`SETTINGS`] is the one table of them; `--help` and the sample file are written from it,
+//! so the documentation can't drift from what is read.
+//!
+//! Every value is checked before anything starts: a bad or missing setting stops start-up
+//! with one message naming the setting (its key and its variable). Secret values (the token)
+//! are never echoed in those messages, nor in `Debug` output.
+
+use shopcore::UserId;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The environment variable naming the configuration file (`--config` wins over it).
+pub const CONFIG_VAR: &str = "SHOPBOT_CONFIG";
+
+/// One setting: where it is read from and what it means.
+#[derive(Clone, Copy, Debug)]
+pub struct Spec {
+    /// The key in the TOML file.
+    pub key: &'static str,
+    /// The environment variable (wins over the file).
+    pub env: &'static str,
+    /// The value when neither gives one (`None`: no value means "off" or, for the token,
+    /// an error).
+    pub default: Option<&'static str>,
+    pub help: &'static str,
+    /// Never echoed back (error messages, `Debug`).
+    pub secret: bool,
+}
+
+const fn spec(
+    key: &'static str,
+    env: &'static str,
+    default: Option<&'static str>,
+    help: &'static str,
+) -> Spec {
+    Spec {
+        key,
+        env,
+        default,
+        help,
+        secret: false,
+    }
+}
+
+/// Every setting, in the order `--help` lists them.
+pub const SETTINGS: &[Spec] = &[
+    Spec {
+        key: "token",
+        env: "TELOXIDE_TOKEN",
+        default: None,
+        help: "Bot token from @BotFather (required).",
+        secret: true,
+    },
+    spec(
+        "api_url",
+        "SHOPBOT_API_URL",
+        None,
+        "Bot API base URL, for a local Bot API server (default: Telegram's).",
+    ),
+    spec(
+        "db_path",
+        "SHOPBOT_DB",
+        Some("./shop.db"),
+        "Database directory.",
+    ),
+    spec(
+        "cache_mb",
+        "SHOPBOT_CACHE_MB",
+        Some("64"),
+        "Database page cache in MiB (1-65536).",
+    ),
+    spec(
+        "super_admins",
+        "SHOPBOT_SUPER_ADMINS",
+        None,
+        "Telegram user ids made super admins at every start (comma-separated, or a TOML array).",
+    ),
+    spec(
+        "staff_chat_id",
+        "SHOPBOT_STAFF_CHAT_ID",
+        None,
+        "Chat id that receives alerts and staff notices (a group id is negative).",
+    ),
+    spec(
+        "utc_offset_minutes",
+        "SHOPBOT_UTC_OFFSET_MINUTES",
+        None,
+        "Shop time zone as minutes east of UTC (-720..=840); applied at start-up.",
+    ),
+    spec(
+        "support_contact",
+        "SHOPBOT_SUPPORT_CONTACT",
+        None,
+        "Support contact shown to shoppers (e.g. @shop_support); applied at start-up.",
+    ),
+    spec(
+        "backup_dir",
+        "SHOPBOT_BACKUP_DIR",
+        Some("./backups"),
+        "Directory for backups.",
+    ),
+    spec(
+        "backup_interval_minutes",
+        "SHOPBOT_BACKUP_INTERVAL_MINUTES",
+        Some("1440"),
+        "Minutes between scheduled backups; 0 turns scheduled backups off.",
+    ),
+    spec(
+        "backup_keep",
+        "SHOPBOT_BACKUP_KEEP",
+        Some("7"),
+        "How many backups to keep (1-1000); older ones are deleted.",
+    ),
+    spec(
+        "retention_days",
+        "SHOPBOT_RETENTION_DAYS",
+        Some("0"),
+        "Prune non-financial audit entries and idle sessions older than this many days; 0 keeps everything.",
+    ),
+    spec(
+        "http_addr",
+        "SHOPBOT_HTTP_ADDR",
+        Some("127.0.0.1:9090"),
+        "Address of the /healthz, /readyz and /metrics endpoint; \"off\" turns it off.",
+    ),
+    spec(
+        "stats_interval_seconds",
+        "SHOPBOT_STATS_INTERVAL_SECONDS",
+        Some("300"),
+        "Seconds between refreshes of the shop figures in /metrics (each is audited as VIEW_STATS); 0 turns them off.",
+    ),
+    spec(
+        "log_dir",
+        "SHOPBOT_LOG_DIR",
+        Some("./logs"),
+        "Directory for the daily-rotated log file; \"off\" logs to the console only.",
+    ),
+    spec(
+        "log_level",
+        "SHOPBOT_LOG_LEVEL",
+        Some("info"),
+        "Least severe level logged: error, warn, info, debug or trace (RUST_LOG, when set, wins).",
+    ),
+    spec(
+        "mode",
+        "SHOPBOT_MODE",
+        Some("polling"),
+        "How updates arrive: polling or webhook.",
+    ),
+    spec(
+        "webhook_url",
+        "SHOPBOT_WEBHOOK_URL",
+        None,
+        "Public https URL Telegram posts updates to (required in webhook mode).",
+    ),
+    spec(
+        "webhook_listen",
+        "SHOPBOT_WEBHOOK_LISTEN",
+        Some("0.0.0.0:8443"),
+        "Address the webhook server listens on.",
+    ),
+    spec(
+        "rate_per_minute",
+        "SHOPBOT_RATE_PER_MINUTE",
+        Some("30"),
+        "Updates per minute one user may send before being slowed down (1-6000).",
+    ),
+    spec(
+        "rate_burst",
+        "SHOPBOT_RATE_BURST",
+        Some("10"),
+        "Updates one user may send at once (1-1000).",
+    ),
+    spec(
+        "broadcast_per_second",
+        "SHOPBOT_BROADCAST_PER_SECOND",
+        Some("25"),
+        "Broadcast messages sent per second (1-30; Telegram allows about 30).",
+    ),
+    spec(
+        "shutdown_grace_seconds",
+        "SHOPBOT_SHUTDOWN_GRACE_SECONDS",
+        Some("20"),
+        "Seconds in-flight updates get to finish after SIGTERM/SIGINT (1-600).",
+    ),
+    spec(
+        "alert_interval_seconds",
+        "SHOPBOT_ALERT_INTERVAL_SECONDS",
+        Some("300"),
+        "Least seconds between two staff alerts of the same kind (0-86400).",
+    ),
+];
+
+/// How updates arrive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Polling,
+    Webhook { url: url::Url, listen: SocketAddr },
+}
+
+impl Mode {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Mode::Polling => "polling",
+            Mode::Webhook { .. } => "webhook",
+        }
+    }
+}
+
+/// A value that must not be printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The checked configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BotConfig {
+    pub token: Secret,
+    pub api_url: Option<url::Url>,
+    pub db_path: PathBuf,
+    pub cache_mb: u64,
+    pub super_admins: Vec<UserId>,
+    pub staff_chat_id: Option<i64>,
+    pub utc_offset_minutes: Option<i32>,
+    pub support_contact: Option<String>,
+    pub backup_dir: PathBuf,
+    /// `None`: no scheduled backups.
+    pub backup_interval: Option<Duration>,
+    pub backup_keep: usize,
+    /// `None`: keep everything.
+    pub retention_days: Option<u32>,
+    pub http_addr: Option<SocketAddr>,
+    /// `None`: no refresh of the shop figures.
+    pub stats_interval: Option<Duration>,
+    pub log_dir: Option<PathBuf>,
+    pub log_level: tracing::Level,
+    pub mode: Mode,
+    pub rate_per_minute: u32,
+    pub rate_burst: u32,
+    pub broadcast_per_second: u32,
+    pub shutdown_grace: Duration,
+    pub alert_interval: Duration,
+}
+
+/// Why the bot can't start. The text is for the operator at the terminal.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error(
+        "the bot token is not set (setting `token`, variable TELOXIDE_TOKEN). Get one by \
+         talking to @BotFather on Telegram (send /newbot), then set TELOXIDE_TOKEN=<token> or \
+         `token = \"<token>\"` in the config file."
+    )]
+    MissingToken,
+    #[error("setting `{key}` (variable {env}) is invalid: {reason}")]
+    Invalid {
+        key: &'static str,
+        env: &'static str,
+        reason: String,
+    },
+    #[error("setting `{key}` (variable {env}) is required {when}")]
+    Required {
+        key: &'static str,
+        env: &'static str,
+        when: &'static str,
+    },
+    #[error("the config file {path} can't be read: {reason}")]
+    File { path: String, reason: String },
+    #[error("the config file {path} has an unknown setting `{key}` (see shopbot --help)")]
+    UnknownKey { path: String, key: String },
+    #[error("{0} (see shopbot --help)")]
+    Usage(String),
+}
+
+/// What the command line asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Run {
+        config_file: Option<PathBuf>,
+    },
+    Help,
+    Version,
+    /// Check the configuration and exit.
+    Check {
+        config_file: Option<PathBuf>,
+    },
+}
+
+/// Parses the arguments (without the program name).
+pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command, ConfigError> {
+    let mut config_file = None;
+    let mut check = false;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "-V" | "--version" => return Ok(Command::Version),
+            "--check-config" => check = true,
+            "-c" | "--config" => {
+                let path = args
+                    .next()
+                    .ok_or_else(|| ConfigError::Usage("--config needs a file path".into()))?;
+                config_file = Some(PathBuf::from(path));
+            }
+            other => {
+                if let Some(path) = other.strip_prefix("--config=") {
+                    config_file = Some(PathBuf::from(path));
+                } else {
+                    return Err(ConfigError::Usage(format!("unknown argument {other:?}")));
+                }
+            }
+        }
+    }
+    Ok(if check {
+        Command::Check { config_file }
+    } else {
+        Command::Run { config_file }
+    })
+}
+
+/// The `--help` text, written from [`SETTINGS`].
+pub fn help() -> String {
+    let mut out = String::new();
+    out.push_str(concat!(
+        "shopbot ",
+        env!("CARGO_PKG_VERSION"),
+        " — the shop's Telegram bot\n\n"
+    ));
+    out.push_str(
+        "USAGE:\n    shopbot [--config FILE] [--check-config]\n\n\
+         OPTIONS:\n    -c, --config FILE   read settings from a TOML file (also SHOPBOT_CONFIG)\n        \
+         --check-config  check the configuration and exit\n    -h, --help          print this help\n    \
+         -V, --version       print the version\n\n\
+         SETTINGS (environment variable wins over the file key; see shopbot.sample.toml):\n",
+    );
+    for s in SETTINGS {
+        out.push_str(&format!("    {:<32} {}\n", s.env, s.key));
+        out.push_str(&format!("        {}", s.help));
+        if let Some(default) = s.default {
+            out.push_str(&format!(" [default: {default}]"));
+        }
+        out.push('\n');
+    }
+    out.push_str(
+        "\nSIGNALS:\n    SIGTERM or SIGINT stop taking updates, let in-flight updates finish \
+         (shutdown_grace_seconds), flush the database and exit 0.\n",
+    );
+    out
+}
+
+/// Raw values by key, before checking: the file's, then the environment's over them.
+fn gather(
+    var: &dyn Fn(&str) -> Option<String>,
+    file: Option<&Path>,
+) -> Result<BTreeMap<&'static str, String>, ConfigError> {
+    let mut raw = BTreeMap::new();
+    if let Some(path) = file {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::File {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        for (key, value) in table {
+            let Some(spec) = SETTINGS.iter().find(|s| s.key == key) else {
+                return Err(ConfigError::UnknownKey { path: shown, key });
+            };
+            raw.insert(spec.key, toml_text(spec, &value)?);
+        }
+    }
+    for s in SETTINGS {
+        if let Some(value) = var(s.env) {
+            raw.insert(s.key, value);
+        }
+    }
+    Ok(raw)
+}
+
+fn toml_text(spec: &Spec, value: &toml::Value) -> Result<String, ConfigError> {
+    Ok(match value {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::Array(items) => {
+            let mut parts = Vec::new();
+            for item in items {
+                parts.push(toml_text(spec, item)?);
+            }
+            parts.join(",")
+        }
+        _ => {
+            return Err(invalid(spec, "expected a string, a number or a list"));
+        }
+    })
+}
+
+fn invalid(spec: &Spec, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: spec.key,
+        env: spec.env,
+        reason: reason.into(),
+    }
+}
+
+fn spec_of(key: &str) -> &'static Spec {
+    SETTINGS
+        .iter()
+        .find(|s| s.key == key)
+        .unwrap_or(&SETTINGS[0])
+}
+
+/// Typed access to the gathered values.
+struct Values {
+    raw: BTreeMap<&'static str, String>,
+}
+
+impl Values {
+    /// The trimmed value, the default, or `None` (empty counts as unset).
+    fn text(&self, key: &str) -> Option<String> {
+        let spec = spec_of(key);
+        self.raw
+            .get(spec.key)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .or_else(|| spec.default.map(str::to_owned))
+    }
+
+    fn number<T: std::str::FromStr + PartialOrd + fmt::Display + Copy>(
+        &self,
+        key: &str,
+        min: T,
+        max: T,
+    ) -> Result<Option<T>, ConfigError> {
+        let spec = spec_of(key);
+        let Some(text) = self.text(key) else {
+            return Ok(None);
+        };
+        let value: T = text
+            .parse()
+            .map_err(|_| invalid(spec, format!("{text:?} is not a whole number")))?;
+        if value < min || value > max {
+            return Err(invalid(
+                spec,
+                format!("{value} is out of range ({min}..={max})"),
+            ));
+        }
+        Ok(Some(value))
+    }
+
+    fn required_number<T: std::str::FromStr + PartialOrd + fmt::Display + Copy>(
+        &self,
+        key: &str,
+        min: T,
+        max: T,
+    ) -> Result<T, ConfigError> {
+        let spec = spec_of(key);
+        self.number(key, min, max)?.ok_or(ConfigError::Required {
+            key: spec.key,
+            env: spec.env,
+            when: "(it has no default)",
+        })
+    }
+
+    fn addr(&self, key: &str) -> Result<Option<SocketAddr>, ConfigError> {
+        let spec = spec_of(key);
+        match self.text(key) {
+            None => Ok(None),
+            Some(t) if t.eq_ignore_ascii_case("off") => Ok(None),
+            Some(t) => t
+                .parse()
+                .map(Some)
+                .map_err(|_| invalid(spec, format!("{t:?} is not an address like 127.0.0.1:9090"))),
+        }
+    }
+
+    fn url(&self, key: &str) -> Result<Option<url::Url>, ConfigError> {
+        let spec = spec_of(key);
+        let Some(text) = self.text(key) else {
+            return Ok(None);
+        };
+        let url = url::Url::parse(&text)
+            .map_err(|e| invalid(spec, format!("{text:?} is not a URL ({e})")))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(invalid(spec, format!("{text:?} is not an http(s) URL")));
+        }
+        Ok(Some(url))
+    }
+}
+
+/// A Telegram bot token looks like `123456:ABC-def_…`.
+fn token_shape_ok(token: &str) -> bool {
+    let Some((id, secret)) = token.split_once(':') else {
+        return false;
+    };
+    !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && secret.len() >= 8
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+impl BotConfig {
+    /// Reads the configuration: the file (if any) under the environment read through `var`.
+    pub fn load(
+        var: impl Fn(&str) -> Option<String>,
+        file: Option<&Path>,
+    ) -> Result<BotConfig, ConfigError> {
+        let values = Values {
+            raw: gather(&var, file)?,
+        };
+        let token = values.text("token").ok_or(ConfigError::MissingToken)?;
+        if !token_shape_ok(&token) {
+            return Err(invalid(
+                spec_of("token"),
+                "it doesn't look like a bot token (digits, a colon, then letters, digits, _ or -); \
+                 copy it again from @BotFather",
+            ));
+        }
+        let super_admins = match values.text("super_admins") {
+            None => Vec::new(),
+            Some(list) => {
+                let mut ids = Vec::new();
+                for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    let id = part
+                        .parse::<u64>()
+                        .ok()
+                        .and_then(|n| UserId::new(n).ok())
+                        .ok_or_else(|| {
+                            invalid(
+                                spec_of("super_admins"),
+                                format!("{part:?} is not a Telegram user id"),
+                            )
+                        })?;
+                    ids.push(id);
+                }
+                ids
+            }
+        };
+        let staff_chat_id = values.number::<i64>("staff_chat_id", i64::MIN + 1, i64::MAX)?;
+        if staff_chat_id == Some(0) {
+            return Err(invalid(spec_of("staff_chat_id"), "0 is not a chat id"));
+        }
+        let support_contact = values.text("support_contact");
+        if let Some(contact) = &support_contact
+            && shopcore::text::SUPPORT_CONTACT.check(contact).is_err()
+        {
+            return Err(invalid(
+                spec_of("support_contact"),
+                format!(
+                    "it must be one line of at most {} characters",
+                    shopcore::text::SUPPORT_CONTACT.chars_max
+                ),
+            ));
+        }
+        let log_level = match values.text("log_level").as_deref() {
+            Some(level) => level.parse::<tracing::Level>().map_err(|_| {
+                invalid(
+                    spec_of("log_level"),
+                    format!("{level:?} is not one of error, warn, info, debug, trace"),
+                )
+            })?,
+            None => tracing::Level::INFO,
+        };
+        let mode = match values.text("mode").as_deref() {
+            None | Some("polling") => Mode::Polling,
+            Some("webhook") => {
+                let spec = spec_of("webhook_url");
+                let url = values.url("webhook_url")?.ok_or(ConfigError::Required {
+                    key: spec.key,
+                    env: spec.env,
+                    when: "in webhook mode",
+                })?;
+                if url.scheme() != "https" {
+                    return Err(invalid(spec, "Telegram only posts to https URLs"));
+                }
+                let listen = values
+                    .addr("webhook_listen")?
+                    .ok_or(ConfigError::Required {
+                        key: "webhook_listen",
+                        env: spec_of("webhook_listen").env,
+                        when: "in webhook mode",
+                    })?;
+                Mode::Webhook { url, listen }
+            }
+            Some(other) => {
+                return Err(invalid(
+                    spec_of("mode"),
+                    format!("{other:?} is not polling or webhook"),
+                ));
+            }
+        };
+        let path_or_off = |key: &str| -> Option<PathBuf> {
+            values
+                .text(key)
+                .filter(|t| !t.eq_ignore_ascii_case("off"))
+                .map(PathBuf::from)
+        };
+        let minutes = values.required_number::<u64>("backup_interval_minutes", 0, 525_600)?;
+        let stats = values.required_number::<u64>("stats_interval_seconds", 0, 86_400)?;
+        let retention = values.required_number::<u32>("retention_days", 0, 36_500)?;
+        Ok(BotConfig {
+            token: Secret::new(token),
+            api_url: values.url("api_url")?,
+            db_path: path_or_off("db_path").ok_or(ConfigError::Required {
+                key: "db_path",
+                env: spec_of("db_path").env,
+                when: "(\"off\" is not a directory)",
+            })?,
+            cache_mb: values.required_number("cache_mb", 1, 65_536)?,
+            super_admins,
+            staff_chat_id,
+            utc_offset_minutes: values.number("utc_offset_minutes", -720, 840)?,
+            support_contact,
+            backup_dir: values
+                .text("backup_dir")
+                .map_or_else(|| PathBuf::from("./backups"), PathBuf::from),
+            backup_interval: (minutes > 0).then(|| Duration::from_secs(minutes * 60)),
+            backup_keep: values.required_number("backup_keep", 1, 1_000)?,
+            retention_days: (retention > 0).then_some(retention),
+            http_addr: values.addr("http_addr")?,
+            stats_interval: (stats > 0).then(|| Duration::from_secs(stats)),
+            log_dir: path_or_off("log_dir"),
+            log_level,
+            mode,
+            rate_per_minute: values.required_number("rate_per_minute", 1, 6_000)?,
+            rate_burst: values.required_number("rate_burst", 1, 1_000)?,
+            broadcast_per_second: values.required_number("broadcast_per_second", 1, 30)?,
+            shutdown_grace: Duration::from_secs(values.required_number(
+                "shutdown_grace_seconds",
+                1,
+                600,
+            )?),
+            alert_interval: Duration::from_secs(values.required_number(
+                "alert_interval_seconds",
+                0,
+                86_400,
+            )?),
+        })
+    }
+
+    /// The shop's configuration for these settings.
+    pub fn shop_config(&self) -> shopcore::Config {
+        let mut config = shopcore::Config::default().with_super_admins(self.super_admins.clone());
+        config.cache_capacity_bytes = self.cache_mb * 1024 * 1024;
+        config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_is_documented_once() {
+        let help = help();
+        for s in SETTINGS {
+            assert!(help.contains(s.env), "{} missing from --help", s.env);
+            assert_eq!(SETTINGS.iter().filter(|o| o.key == s.key).count(), 1);
+        }
+        let sample = include_str!("../../shopbot.sample.toml");
+        for s in SETTINGS {
+            assert!(
+                sample.contains(&format!("{} =", s.key)),
+                "{} missing from the sample",
+                s.key
+            );
+        }
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let config = BotConfig::load(
+            |k| (k == "TELOXIDE_TOKEN").then(|| "123:abcdefghijk".to_owned()),
+            None,
+        )
+        .unwrap();
+        assert!(!format!("{config:?}").contains("abcdefghijk"));
+    }
+}

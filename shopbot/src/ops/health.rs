@@ -1,0 +1,188 @@
+//! The operations endpoint (axum, plain HTTP, meant for a private address):
+//! - `GET /healthz` — 200 when the database answers a read, with the update mode and the
+//!   store state as JSON; 503 otherwise.
+//! - `GET /readyz` — 200 while the bot takes updates; 503 while starting or shutting down.
+//! - `GET /metrics` — Prometheus text: updates, handler latency, errors, rate limiting,
+//!   alerts, backups and their age, broadcast deliveries, and the shop's figures (orders by
+//!   status, approved top-ups, users) as of the last refresh (see [`refresh_figures`]).
+
+use crate::ops::backups::Backups;
+use crate::ops::telemetry::{Metrics, names};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use shopcore::{DashboardOptions, Shop, UserId};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// What the endpoint reports on.
+pub struct Health {
+    pub shop: Arc<Shop>,
+    pub mode: &'static str,
+    pub ready: AtomicBool,
+    pub backups: Option<Arc<Backups>>,
+    pub metrics: Metrics,
+    started: Instant,
+    figures_at: std::sync::Mutex<Option<Instant>>,
+}
+
+impl Health {
+    pub fn new(shop: Arc<Shop>, mode: &'static str, backups: Option<Arc<Backups>>) -> Arc<Health> {
+        Arc::new(Health {
+            shop,
+            mode,
+            ready: AtomicBool::new(false),
+            backups,
+            metrics: Metrics::global(),
+            started: Instant::now(),
+            figures_at: std::sync::Mutex::new(None),
+        })
+    }
+
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::SeqCst);
+    }
+}
+
+fn json_escape(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+async fn healthz(State(health): State<Arc<Health>>) -> impl IntoResponse {
+    let shop = Arc::clone(&health.shop);
+    let probe = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::task::spawn_blocking(move || {
+            // A read that goes to the database (not the settings cache).
+            let id = UserId::new(1)?;
+            shop.user(id)?;
+            Ok::<_, shopcore::Error>(shop.settings().state.name())
+        }),
+    )
+    .await;
+    let (status, database, state) = match probe {
+        Ok(Ok(Ok(state))) => (StatusCode::OK, "ok".to_owned(), state),
+        Ok(Ok(Err(error))) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("error: {}", error.kind()),
+            "unknown",
+        ),
+        Ok(Err(_)) => (StatusCode::SERVICE_UNAVAILABLE, "crashed".into(), "unknown"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout".into(), "unknown"),
+    };
+    let body = format!(
+        "{{\"status\":{},\"database\":{},\"mode\":{},\"store_state\":{},\"uptime_seconds\":{}}}\n",
+        json_escape(if status == StatusCode::OK {
+            "ok"
+        } else {
+            "unhealthy"
+        }),
+        json_escape(&database),
+        json_escape(health.mode),
+        json_escape(state),
+        health.started.elapsed().as_secs()
+    );
+    (status, [(header::CONTENT_TYPE, "application/json")], body)
+}
+
+async fn readyz(State(health): State<Arc<Health>>) -> impl IntoResponse {
+    if health.ready.load(Ordering::SeqCst) {
+        (StatusCode::OK, "ready\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
+    }
+}
+
+async fn metrics_text(State(health): State<Arc<Health>>) -> impl IntoResponse {
+    if let Some(age) = health.backups.as_ref().and_then(|b| b.age()) {
+        metrics::gauge!(names::BACKUP_AGE).set(age.as_secs_f64());
+    }
+    if let Some(at) = *health.figures_at.lock().unwrap_or_else(|p| p.into_inner()) {
+        metrics::gauge!(names::STATS_AGE).set(at.elapsed().as_secs_f64());
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        health.metrics.render(),
+    )
+}
+
+/// The router, for tests and for [`serve`].
+pub fn router(health: Arc<Health>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .with_state(health)
+}
+
+/// Binds `addr` and serves until `stop` resolves. Returns the bound address (useful with
+/// port 0) and the server task.
+pub async fn serve(
+    addr: SocketAddr,
+    health: Arc<Health>,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router(health))
+            .with_graceful_shutdown(stop)
+            .await
+        {
+            tracing::error!(%error, "health endpoint stopped");
+        }
+    });
+    Ok((local, task))
+}
+
+/// Reads the shop's figures (orders by status, approved top-ups, users) into gauges.
+/// `Shop::dashboard` is the only public read of them and it is audited (VIEW_STATS, as the
+/// system actor "metrics"), so this runs on its own schedule, not per scrape.
+pub async fn refresh_figures(health: &Arc<Health>) -> Result<(), shopcore::Error> {
+    let shop = Arc::clone(&health.shop);
+    let dashboard = tokio::task::spawn_blocking(move || {
+        let actor = shop.system_actor("metrics")?;
+        shop.dashboard(
+            &actor,
+            DashboardOptions {
+                top_n: 1,
+                series_days: 1,
+            },
+        )
+    })
+    .await
+    .map_err(|_| {
+        shopcore::Error::from(shopcore::InvalidInput::UnknownName {
+            what: "dashboard task",
+            text: "crashed".into(),
+        })
+    })??;
+    for (status, count) in &dashboard.orders.by_status {
+        metrics::gauge!(names::ORDERS, "status" => status.name()).set(*count as f64);
+    }
+    metrics::gauge!(names::TOPUPS).set(dashboard.topups.count as f64);
+    metrics::gauge!(names::USERS, "kind" => "total").set(dashboard.users.total as f64);
+    metrics::gauge!(names::USERS, "kind" => "banned").set(dashboard.users.banned as f64);
+    metrics::gauge!(names::USERS, "kind" => "active_1d").set(dashboard.users.active_1d as f64);
+    *health.figures_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+    metrics::gauge!(names::STATS_AGE).set(0.0);
+    Ok(())
+}
+
+/// Refreshes the figures now and then every `every`, until aborted.
+pub fn schedule_figures(health: Arc<Health>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if let Err(error) = refresh_figures(&health).await {
+                tracing::warn!(kind = error.kind(), "shop figures not refreshed");
+            }
+        }
+    })
+}

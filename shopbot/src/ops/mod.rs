@@ -1,0 +1,282 @@
+//! Running the bot in production: configuration ([`config`]), logs and metrics
+//! ([`telemetry`]), the health endpoint ([`health`]), graceful shutdown ([`shutdown`]),
+//! backups ([`backups`]) and retention ([`retention`]), per-user rate limiting ([`ratelimit`]), staff alerts ([`alerts`]),
+//! broadcasts ([`broadcast`]), the staff's operations commands ([`staff`]) and the guard
+//! every update passes through ([`guard`]). [`run`] wires them in order; `main` only parses
+//! the command line and calls it.
+//!
+//! Start-up order: open the shop → apply the time zone and support contact → `verify()`
+//! (a failure puts the shop in EMERGENCY and alerts staff) → health endpoint → background
+//! tasks (notifications, backups, figures, broadcasts) → updates. Shutdown runs it
+//! backwards: stop taking updates, let in-flight ones finish (with a deadline), stop the
+//! tasks, flush the database, exit 0.
+
+pub mod alerts;
+pub mod backups;
+pub mod broadcast;
+pub mod config;
+pub mod guard;
+pub mod health;
+pub mod ratelimit;
+pub mod retention;
+pub mod shutdown;
+pub mod staff;
+pub mod telemetry;
+
+use crate::core;
+use crate::ops::alerts::{AlertKind, Alerts};
+use crate::ops::backups::Backups;
+use crate::ops::broadcast::Broadcaster;
+use crate::ops::config::{BotConfig, Mode};
+use crate::ops::guard::Guard;
+use crate::ops::health::Health;
+use crate::ops::ratelimit::UserLimiter;
+use crate::ops::staff::Staff;
+use crate::ops::telemetry::redact;
+use crate::{notify, schema};
+use shopcore::{Shop, StoreState};
+use std::sync::Arc;
+use std::time::Duration;
+use teloxide::prelude::*;
+use teloxide::update_listeners::{Polling, webhooks};
+
+/// How often the outbox is polled for notifications.
+const NOTIFY_PERIOD: Duration = Duration::from_secs(2);
+/// Long-polling timeout: also the longest a shutdown waits for an idle `getUpdates`.
+const POLL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the bot stopped before serving.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("can't open the shop at {path}: {error}")]
+    Open {
+        path: String,
+        error: shopcore::Error,
+    },
+    #[error("start-up step `{step}` failed: {error}")]
+    Shop {
+        step: &'static str,
+        error: shopcore::Error,
+    },
+    #[error("the health endpoint can't listen on {addr}: {error}")]
+    Http {
+        addr: std::net::SocketAddr,
+        error: std::io::Error,
+    },
+    #[error("Telegram refused the start-up requests (check the token and api_url): {0}")]
+    Telegram(String),
+    #[error("a start-up task crashed")]
+    Crashed,
+}
+
+fn step(step: &'static str) -> impl FnOnce(core::Failure) -> StartError {
+    move |failure| match failure {
+        core::Failure::Core(error) => StartError::Shop { step, error },
+        core::Failure::Crashed => StartError::Crashed,
+    }
+}
+
+/// Opens the shop and applies the start-up settings; returns it and the verify problems.
+pub async fn open_shop(config: &BotConfig) -> Result<(Arc<Shop>, Vec<String>), StartError> {
+    let path = config.db_path.clone();
+    let shop_config = config.shop_config();
+    let shop = tokio::task::spawn_blocking(move || Shop::open(&path, shop_config))
+        .await
+        .map_err(|_| StartError::Crashed)?
+        .map_err(|error| StartError::Open {
+            path: config.db_path.display().to_string(),
+            error,
+        })?;
+    let shop = Arc::new(shop);
+    let offset = config.utc_offset_minutes;
+    let contact = config.support_contact.clone();
+    core::run(&shop, move |shop| {
+        let actor = shop.system_actor("startup")?;
+        let settings = shop.settings();
+        if let Some(minutes) = offset
+            && minutes != settings.utc_offset_minutes
+        {
+            shop.set_utc_offset(&actor, minutes)?;
+        }
+        if contact.is_some() && contact != settings.support_contact {
+            shop.set_support_contact(&actor, contact.as_deref())?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(step("apply settings"))?;
+    let report = core::run(&shop, |shop| shop.verify())
+        .await
+        .map_err(step("verify"))?;
+    Ok((shop, report.problems))
+}
+
+/// Puts the shop in EMERGENCY because `verify()` found problems.
+async fn enter_emergency(shop: &Arc<Shop>, problems: &[String]) -> Result<(), StartError> {
+    let mut reason = format!("verify() failed at start-up: {}", problems.join("; "));
+    if reason.chars().count() > 400 {
+        reason = reason.chars().take(399).collect::<String>() + "…";
+    }
+    core::run(shop, move |shop| {
+        if shop.settings().state == StoreState::Emergency {
+            return Ok(());
+        }
+        let actor = shop.system_actor("startup")?;
+        shop.set_store_state(&actor, StoreState::Emergency, Some(&reason))
+            .map(|_| ())
+    })
+    .await
+    .map_err(step("enter emergency"))
+}
+
+/// The bot for these settings (with the local Bot API server, when configured).
+pub fn bot(config: &BotConfig) -> Bot {
+    let bot = Bot::new(config.token.expose());
+    match &config.api_url {
+        Some(url) => bot.set_api_url(url.clone()),
+        None => bot,
+    }
+}
+
+/// Listener errors, logged without the token.
+async fn listener_error(error: teloxide::RequestError) {
+    tracing::warn!(error = %redact(&error.to_string()), "getting updates failed");
+}
+
+/// Runs the bot until SIGTERM/SIGINT. Returns after a clean shutdown (database flushed).
+pub async fn run(config: BotConfig) -> Result<(), StartError> {
+    let metrics = telemetry::Metrics::global();
+    drop(metrics);
+    let (shop, problems) = open_shop(&config).await?;
+    let bot = bot(&config);
+    let alerts = Alerts::new(bot.clone(), config.staff_chat_id, config.alert_interval);
+    alerts::install(Arc::clone(&alerts));
+    if problems.is_empty() {
+        tracing::info!("verify: every invariant holds");
+    } else {
+        tracing::error!(
+            problems = problems.len(),
+            "verify found problems; entering emergency"
+        );
+        enter_emergency(&shop, &problems).await?;
+        alerts::raise(AlertKind::Verify, &problems.join("\n"));
+    }
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let backups = Backups::new(config.backup_dir.clone(), config.backup_keep);
+    let health = Health::new(
+        Arc::clone(&shop),
+        config.mode.name(),
+        Some(Arc::clone(&backups)),
+    );
+    let mut http_task = None;
+    if let Some(addr) = config.http_addr {
+        let mut stop = stop_rx.clone();
+        let (bound, task) = health::serve(addr, Arc::clone(&health), async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await
+        .map_err(|error| StartError::Http { addr, error })?;
+        tracing::info!(%bound, "health endpoint listening");
+        http_task = Some(task);
+    }
+
+    let mut tasks = vec![notify::spawn(bot.clone(), Arc::clone(&shop), NOTIFY_PERIOD)];
+    if let Some(every) = config.backup_interval {
+        tasks.push(backups.schedule(Arc::clone(&shop), every));
+    }
+    if let Some(days) = config.retention_days {
+        tasks.push(retention::schedule(Arc::clone(&shop), days));
+    }
+    if let Some(every) = config.stats_interval {
+        tasks.push(health::schedule_figures(Arc::clone(&health), every));
+    }
+    let broadcaster = Broadcaster::new(
+        bot.clone(),
+        Arc::clone(&shop),
+        config.broadcast_per_second,
+        stop_rx.clone(),
+        config.staff_chat_id,
+    );
+    match broadcaster.resume_all().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(jobs = n, "broadcasts resumed"),
+        Err(failure) => tracing::error!(kind = failure.kind(), "broadcasts not resumed"),
+    }
+
+    let staff = Staff::new(
+        Arc::clone(&shop),
+        Some(Arc::clone(&backups)),
+        Some(Arc::clone(&broadcaster)),
+    );
+    let guard = Guard::new(
+        schema::schema(),
+        schema::dependencies(Arc::clone(&shop)),
+        UserLimiter::new(config.rate_per_minute, config.rate_burst),
+        staff,
+    );
+    let mut dispatcher = Dispatcher::builder(bot.clone(), Guard::schema())
+        .dependencies(teloxide::dptree::deps![guard])
+        .default_handler(|_| async {})
+        .build();
+    let token = dispatcher.shutdown_token();
+    let signal = shutdown::signal();
+
+    let served = match &config.mode {
+        Mode::Polling => {
+            let listener = Polling::builder(bot.clone())
+                .timeout(POLL_TIMEOUT)
+                .delete_webhook()
+                .await
+                .build();
+            shutdown::serve_until(
+                async move {
+                    dispatcher
+                        .try_dispatch_with_listener(listener, Arc::new(listener_error))
+                        .await
+                },
+                signal,
+                token,
+                config.shutdown_grace,
+                &health,
+            )
+            .await
+        }
+        Mode::Webhook { url, listen } => {
+            let listener =
+                webhooks::axum(bot.clone(), webhooks::Options::new(*listen, url.clone()))
+                    .await
+                    .map_err(|e| StartError::Telegram(redact(&e.to_string())))?;
+            shutdown::serve_until(
+                async move {
+                    dispatcher
+                        .try_dispatch_with_listener(
+                            listener,
+                            Arc::new(|e: std::convert::Infallible| async move { match e {} }),
+                        )
+                        .await
+                },
+                signal,
+                token,
+                config.shutdown_grace,
+                &health,
+            )
+            .await
+        }
+    };
+    health.set_ready(false);
+    let _ = stop_tx.send(true);
+    broadcaster.join(config.shutdown_grace).await;
+    for task in tasks {
+        task.abort();
+    }
+    let flushed = core::run(&shop, |shop| shop.flush()).await;
+    if let Some(task) = http_task {
+        let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+    }
+    match flushed {
+        Ok(()) => tracing::info!("database flushed; goodbye"),
+        Err(failure) => tracing::error!(kind = failure.kind(), "final flush failed"),
+    }
+    served.map_err(|e| StartError::Telegram(redact(&e.to_string())))
+}

@@ -1,0 +1,824 @@
+//! Production operation: configuration, the health and metrics endpoint over a real
+//! loopback socket, broadcasts against a mock Bot API (403, 429, resume after a restart),
+//! and the `shopbot` binary itself against the mock: graceful shutdown on SIGTERM with an
+//! update in flight, and per-user rate limiting under a flood. Every socket is on
+//! 127.0.0.1 and every wait is bounded.
+
+use crate::common::*;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::routing::post;
+use serde_json::{Value, json};
+use shopbot::ops::backups::Backups;
+use shopbot::ops::broadcast::Broadcaster;
+use shopbot::ops::config::{BotConfig, ConfigError, Mode};
+use shopbot::ops::health::{self, Health};
+use shopcore::{BroadcastStatus, Shop};
+use std::collections::{HashMap, VecDeque};
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use teloxide::prelude::*;
+
+const TOKEN: &str = "123456:TEST-token_abcdefgh";
+
+// ---------------------------------------------------------------- configuration
+
+fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    move |k| map.get(k).cloned()
+}
+
+fn load(pairs: &[(&str, &str)]) -> Result<BotConfig, ConfigError> {
+    let mut all = vec![("TELOXIDE_TOKEN", TOKEN)];
+    all.extend_from_slice(pairs);
+    BotConfig::load(vars(&all), None)
+}
+
+#[test]
+fn config_defaults_are_sane() {
+    let config = load(&[]).expect("defaults");
+    assert_eq!(config.mode, Mode::Polling);
+    assert_eq!(config.db_path, std::path::PathBuf::from("./shop.db"));
+    assert_eq!(config.backup_keep, 7);
+    assert_eq!(config.backup_interval, Some(Duration::from_secs(86_400)));
+    assert_eq!(config.http_addr, Some("127.0.0.1:9090".parse().unwrap()));
+    assert_eq!(config.log_level, tracing::Level::INFO);
+    assert_eq!(config.broadcast_per_second, 25);
+    assert!(config.api_url.is_none() && config.staff_chat_id.is_none());
+}
+
+#[test]
+fn missing_token_says_how_to_get_one() {
+    let error = BotConfig::load(vars(&[]), None).unwrap_err();
+    assert_eq!(error, ConfigError::MissingToken);
+    assert!(error.to_string().contains("@BotFather"), "{error}");
+    let blank = BotConfig::load(vars(&[("TELOXIDE_TOKEN", "  ")]), None).unwrap_err();
+    assert_eq!(blank, ConfigError::MissingToken);
+}
+
+#[test]
+fn every_invalid_setting_names_itself() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("TELOXIDE_TOKEN", "not a token", "`token`"),
+        ("SHOPBOT_API_URL", "ftp://x", "`api_url`"),
+        ("SHOPBOT_API_URL", "::", "`api_url`"),
+        ("SHOPBOT_DB", "off", "`db_path`"),
+        ("SHOPBOT_CACHE_MB", "0", "`cache_mb`"),
+        ("SHOPBOT_CACHE_MB", "lots", "`cache_mb`"),
+        ("SHOPBOT_SUPER_ADMINS", "1,bob", "`super_admins`"),
+        ("SHOPBOT_STAFF_CHAT_ID", "0", "`staff_chat_id`"),
+        ("SHOPBOT_STAFF_CHAT_ID", "group", "`staff_chat_id`"),
+        ("SHOPBOT_UTC_OFFSET_MINUTES", "900", "`utc_offset_minutes`"),
+        ("SHOPBOT_SUPPORT_CONTACT", "a\nb", "`support_contact`"),
+        (
+            "SHOPBOT_BACKUP_INTERVAL_MINUTES",
+            "-1",
+            "`backup_interval_minutes`",
+        ),
+        ("SHOPBOT_BACKUP_KEEP", "0", "`backup_keep`"),
+        ("SHOPBOT_RETENTION_DAYS", "x", "`retention_days`"),
+        ("SHOPBOT_HTTP_ADDR", "localhost", "`http_addr`"),
+        (
+            "SHOPBOT_STATS_INTERVAL_SECONDS",
+            "99999999",
+            "`stats_interval_seconds`",
+        ),
+        ("SHOPBOT_LOG_LEVEL", "loud", "`log_level`"),
+        ("SHOPBOT_MODE", "carrier-pigeon", "`mode`"),
+        ("SHOPBOT_WEBHOOK_LISTEN", "nowhere", "`webhook_listen`"),
+        ("SHOPBOT_RATE_PER_MINUTE", "0", "`rate_per_minute`"),
+        ("SHOPBOT_RATE_BURST", "100000", "`rate_burst`"),
+        (
+            "SHOPBOT_BROADCAST_PER_SECOND",
+            "31",
+            "`broadcast_per_second`",
+        ),
+        (
+            "SHOPBOT_SHUTDOWN_GRACE_SECONDS",
+            "0",
+            "`shutdown_grace_seconds`",
+        ),
+        (
+            "SHOPBOT_ALERT_INTERVAL_SECONDS",
+            "-5",
+            "`alert_interval_seconds`",
+        ),
+    ];
+    for (var, value, named) in cases {
+        let mut pairs = vec![(*var, *value)];
+        if var.starts_with("SHOPBOT_WEBHOOK") {
+            pairs.push(("SHOPBOT_MODE", "webhook"));
+            pairs.push(("SHOPBOT_WEBHOOK_URL", "https://shop.example/hook"));
+        }
+        let error = if *var == "TELOXIDE_TOKEN" {
+            BotConfig::load(vars(&pairs), None)
+        } else {
+            load(&pairs)
+        }
+        .expect_err(&format!("{var}={value:?} must be refused"));
+        let text = error.to_string();
+        assert!(text.contains(named), "{var}={value:?}: {text}");
+        assert!(
+            text.contains(var),
+            "{var}={value:?} doesn't name the variable: {text}"
+        );
+        assert!(!text.contains("TEST-token"), "the token leaked: {text}");
+    }
+}
+
+#[test]
+fn webhook_mode_needs_an_https_url() {
+    let error = load(&[("SHOPBOT_MODE", "webhook")]).unwrap_err();
+    assert!(error.to_string().contains("`webhook_url`"), "{error}");
+    let error = load(&[
+        ("SHOPBOT_MODE", "webhook"),
+        ("SHOPBOT_WEBHOOK_URL", "http://shop.example/hook"),
+    ])
+    .unwrap_err();
+    assert!(error.to_string().contains("https"), "{error}");
+    let config = load(&[
+        ("SHOPBOT_MODE", "webhook"),
+        ("SHOPBOT_WEBHOOK_URL", "https://shop.example/hook"),
+    ])
+    .expect("webhook");
+    assert_eq!(config.mode.name(), "webhook");
+}
+
+#[test]
+fn the_environment_wins_over_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("shopbot.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "token = \"{TOKEN}\"\ndb_path = \"/from/file\"\nbackup_keep = 3\n\
+             super_admins = [11, 12]\nhttp_addr = \"off\"\nlog_dir = \"off\"\n"
+        ),
+    )
+    .unwrap();
+    let config = BotConfig::load(vars(&[("SHOPBOT_BACKUP_KEEP", "9")]), Some(&path)).unwrap();
+    assert_eq!(config.db_path, std::path::PathBuf::from("/from/file"));
+    assert_eq!(config.backup_keep, 9, "the environment wins");
+    assert_eq!(config.super_admins, vec![uid(11), uid(12)]);
+    assert_eq!(config.http_addr, None);
+    assert_eq!(config.log_dir, None);
+
+    std::fs::write(&path, "tokn = \"x\"\n").unwrap();
+    let error = BotConfig::load(vars(&[]), Some(&path)).unwrap_err();
+    assert!(
+        error.to_string().contains("unknown setting `tokn`"),
+        "{error}"
+    );
+    std::fs::write(&path, "backup_keep = [\n").unwrap();
+    assert!(matches!(
+        BotConfig::load(vars(&[]), Some(&path)),
+        Err(ConfigError::File { .. })
+    ));
+    let missing = BotConfig::load(vars(&[]), Some(&dir.path().join("none.toml"))).unwrap_err();
+    assert!(missing.to_string().contains("none.toml"), "{missing}");
+}
+
+#[test]
+fn the_sample_config_is_valid() {
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shopbot.sample.toml");
+    let config = BotConfig::load(vars(&[]), Some(&sample)).expect("sample parses");
+    assert_eq!(config.utc_offset_minutes, Some(180));
+}
+
+// ---------------------------------------------------------------- HTTP helpers
+
+/// One HTTP/1.1 GET over a real socket; returns (status, body).
+fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let mut stream =
+        std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or(String::new(), |(_, b)| b.to_owned());
+    (status, body)
+}
+
+async fn get(addr: SocketAddr, path: &'static str) -> (u16, String) {
+    tokio::task::spawn_blocking(move || http_get(addr, path))
+        .await
+        .expect("http task")
+}
+
+#[tokio::test]
+async fn health_and_metrics_over_loopback() {
+    let t = TestShop::new();
+    let backups_dir = t.dir.path().join("backups");
+    let backups = Backups::new(backups_dir.clone(), 2);
+    let health = Health::new(Arc::clone(&t.shop), "polling", Some(Arc::clone(&backups)));
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let (addr, server) = health::serve(
+        "127.0.0.1:0".parse().unwrap(),
+        Arc::clone(&health),
+        async move {
+            let _ = stop_rx.wait_for(|s| *s).await;
+        },
+    )
+    .await
+    .expect("bind");
+
+    let (status, body) = get(addr, "/healthz").await;
+    assert_eq!(status, 200, "{body}");
+    let json: Value = serde_json::from_str(body.trim()).expect("json");
+    assert_eq!(json["database"], "ok");
+    assert_eq!(json["mode"], "polling");
+    assert_eq!(json["store_state"], "open");
+
+    assert_eq!(get(addr, "/readyz").await.0, 503, "not ready before start");
+    health.set_ready(true);
+    assert_eq!(get(addr, "/readyz").await.0, 200);
+
+    // Three backups with keep = 2 leave two files; the age gauge appears.
+    for _ in 0..3 {
+        backups.run(&t.shop).await.expect("backup");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(shopbot::ops::backups::list(&backups_dir).unwrap().len(), 2);
+    health::refresh_figures(&health).await.expect("figures");
+    let (status, metrics) = get(addr, "/metrics").await;
+    assert_eq!(status, 200);
+    for needle in [
+        "shopbot_backup_age_seconds",
+        "shopbot_backups_total{outcome=\"ok\"}",
+        "shopbot_orders{status=\"completed\"}",
+        "shopbot_topups_approved",
+        "shopbot_up 1",
+    ] {
+        assert!(
+            metrics.contains(needle),
+            "{needle} missing from:\n{metrics}"
+        );
+    }
+    assert_eq!(get(addr, "/nothing").await.0, 404);
+    let _ = stop_tx.send(true);
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("server stops")
+        .unwrap();
+}
+
+// ---------------------------------------------------------------- mock Bot API
+
+/// What the mock answers to one `sendMessage`.
+#[derive(Clone, Debug)]
+enum Reply {
+    Ok,
+    Blocked,
+    RetryAfter(u32),
+}
+
+#[derive(Default)]
+struct MockState {
+    updates: VecDeque<Value>,
+    /// Every request: (method, body).
+    calls: Vec<(String, Value)>,
+    /// Scripted replies per chat, used in order; then Ok.
+    script: HashMap<i64, VecDeque<Reply>>,
+    /// sendMessage delay per chat (default: none).
+    delay: HashMap<i64, Duration>,
+    /// (chat, text) of every sendMessage answered with success, in order.
+    delivered: Vec<(i64, String, Instant)>,
+    sends_started: usize,
+    next_message_id: i64,
+}
+
+#[derive(Clone, Default)]
+struct Mock(Arc<Mutex<MockState>>);
+
+impl Mock {
+    fn lock(&self) -> std::sync::MutexGuard<'_, MockState> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn delivered_to(&self, chat: i64) -> Vec<String> {
+        self.lock()
+            .delivered
+            .iter()
+            .filter(|(c, _, _)| *c == chat)
+            .map(|(_, t, _)| t.clone())
+            .collect()
+    }
+
+    fn push_text(&self, user: i64, text: &str) {
+        let mut state = self.lock();
+        let id = state.updates.len() as i64 + state.calls.len() as i64 + 1;
+        state.updates.push_back(json!({
+            "update_id": id,
+            "message": {
+                "message_id": id,
+                "date": 1_767_259_800,
+                "chat": {"id": user, "type": "private", "first_name": "U"},
+                "from": {"id": user, "is_bot": false, "first_name": "U", "language_code": "en"},
+                "text": text,
+                "entities": [{"type": "bot_command", "offset": 0, "length": text.len()}],
+            }
+        }));
+    }
+}
+
+fn ok(result: Value) -> axum::Json<Value> {
+    axum::Json(json!({"ok": true, "result": result}))
+}
+
+async fn mock_method(
+    State(mock): State<Mock>,
+    Path((_bot, method)): Path<(String, String)>,
+    body: Bytes,
+) -> axum::Json<Value> {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    // Teloxide names methods in PascalCase ("SendMessage"); Telegram ignores case.
+    let method = method.to_ascii_lowercase();
+    mock.lock().calls.push((method.clone(), body.clone()));
+    let chat = body["chat_id"]
+        .as_i64()
+        .or_else(|| body["chat_id"].as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or(0);
+    match method.as_str() {
+        "getme" => ok(json!({
+            "id": 42, "is_bot": true, "first_name": "Shop", "username": "shop_bot",
+            "can_join_groups": false, "can_read_all_group_messages": false,
+            "supports_inline_queries": false, "has_main_web_app": false
+        })),
+        "getupdates" => {
+            let batch: Vec<Value> = mock.lock().updates.drain(..).collect();
+            if batch.is_empty() {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            ok(Value::Array(batch))
+        }
+        "sendmessage" | "editmessagetext" => {
+            let (reply, delay) = {
+                let mut state = mock.lock();
+                if method == "sendmessage" {
+                    state.sends_started += 1;
+                }
+                let reply = state
+                    .script
+                    .get_mut(&chat)
+                    .and_then(VecDeque::pop_front)
+                    .unwrap_or(Reply::Ok);
+                (reply, state.delay.get(&chat).copied())
+            };
+            if let Some(delay) = delay {
+                tokio::time::sleep(delay).await;
+            }
+            match reply {
+                Reply::Blocked => axum::Json(json!({
+                    "ok": false, "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user"
+                })),
+                Reply::RetryAfter(secs) => axum::Json(json!({
+                    "ok": false, "error_code": 429,
+                    "description": format!("Too Many Requests: retry after {secs}"),
+                    "parameters": {"retry_after": secs}
+                })),
+                Reply::Ok => {
+                    let text = body["text"].as_str().unwrap_or("").to_owned();
+                    let id = {
+                        let mut state = mock.lock();
+                        state.next_message_id += 1;
+                        if method == "sendmessage" {
+                            state.delivered.push((chat, text.clone(), Instant::now()));
+                        }
+                        state.next_message_id
+                    };
+                    ok(json!({
+                        "message_id": id, "date": 1_767_259_800,
+                        "chat": {"id": chat, "type": "private", "first_name": "U"},
+                        "text": text
+                    }))
+                }
+            }
+        }
+        _ => ok(json!(true)),
+    }
+}
+
+/// Serves the mock on 127.0.0.1; returns its base URL and the server task.
+async fn serve_mock(mock: Mock) -> (url::Url, tokio::task::JoinHandle<()>) {
+    let app = Router::new()
+        .route("/{bot}/{method}", post(mock_method))
+        .with_state(mock);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url::Url::parse(&format!("http://{addr}/")).unwrap(), task)
+}
+
+// ---------------------------------------------------------------- broadcasts
+
+const RECIPIENTS: [u64; 6] = [101, 102, 103, 104, 105, 106];
+const BLOCKER: u64 = 102;
+const SLOW: u64 = 104;
+
+#[tokio::test]
+async fn broadcast_handles_403_and_429_and_resumes_after_a_restart_once_each() {
+    let t = TestShop::new();
+    for user in RECIPIENTS {
+        t.register(user, "en");
+    }
+    let mock = Mock::default();
+    {
+        let mut state = mock.lock();
+        state
+            .script
+            .insert(BLOCKER as i64, VecDeque::from([Reply::Blocked]));
+        state
+            .script
+            .insert(SLOW as i64, VecDeque::from([Reply::RetryAfter(1)]));
+    }
+    let (url, server) = serve_mock(mock.clone()).await;
+    let bot = Bot::new(TOKEN).set_api_url(url);
+    let job = t
+        .shop
+        .create_broadcast(&t.owner(), "Eid sale: 20% off all cards")
+        .expect("create");
+    // The owner is a user too: 7 recipients, one of whom blocked the bot.
+    assert_eq!(job.audience, RECIPIENTS.len() as u64 + 1);
+
+    // First run: stop (like a shutdown) once three messages are out.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let broadcaster = Broadcaster::new(bot.clone(), Arc::clone(&t.shop), 30, stop_rx, None);
+    let driver = {
+        let broadcaster = Arc::clone(&broadcaster);
+        let job = job.clone();
+        tokio::spawn(async move { broadcaster.drive(job, None).await })
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while mock.lock().delivered.len() < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "no progress: {:?}",
+            mock.lock().calls
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop_tx.send(true).unwrap();
+    let stopped = tokio::time::timeout(Duration::from_secs(10), driver)
+        .await
+        .expect("stops")
+        .unwrap()
+        .expect("drive");
+    assert_eq!(
+        stopped.status,
+        BroadcastStatus::Running,
+        "interrupted, not finished"
+    );
+    assert!(
+        stopped.sent >= 3 && stopped.sent < job.audience,
+        "{stopped:?}"
+    );
+    drop(broadcaster);
+
+    // Restart: reopen the shop; the running job resumes after its cursor.
+    let t = t.reopen();
+    let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let broadcaster = Broadcaster::new(bot.clone(), Arc::clone(&t.shop), 30, stop_rx, None);
+    let running = t.shop.running_broadcasts().expect("running");
+    assert_eq!(running.len(), 1);
+    let started = Instant::now();
+    let done = tokio::time::timeout(
+        Duration::from_secs(20),
+        broadcaster.drive(running[0].clone(), None),
+    )
+    .await
+    .expect("finishes")
+    .expect("drive");
+    assert_eq!(done.status, BroadcastStatus::Finished, "{done:?}");
+    assert_eq!(done.sent, job.audience - 1);
+    assert_eq!(done.blocked, 1);
+    assert_eq!(done.failed, 0);
+    // Exactly once each: the 429'd user got one message after waiting; the blocker none.
+    for user in RECIPIENTS.into_iter().chain([OWNER]) {
+        let got = mock.delivered_to(user as i64);
+        let expected = usize::from(user != BLOCKER);
+        assert_eq!(got.len(), expected, "user {user} got {got:?}");
+    }
+    let slow_attempts = mock
+        .lock()
+        .calls
+        .iter()
+        .filter(|(m, b)| m == "sendmessage" && b["chat_id"].as_i64() == Some(SLOW as i64))
+        .count();
+    assert_eq!(slow_attempts, 2, "429 then a retry");
+    let _ = started;
+
+    // A later broadcast skips the user who blocked the bot…
+    let second = t
+        .shop
+        .create_broadcast(&t.owner(), "New cards are in")
+        .expect("second");
+    assert_eq!(second.audience, job.audience - 1);
+    broadcaster.drive(second, None).await.expect("second drive");
+    assert_eq!(mock.delivered_to(BLOCKER as i64).len(), 0);
+    // …until they talk to the bot again.
+    t.register(BLOCKER, "en");
+    let third = t
+        .shop
+        .create_broadcast(&t.owner(), "Last call")
+        .expect("third");
+    assert_eq!(third.audience, job.audience);
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_cancelled_broadcast_stops_sending() {
+    let t = TestShop::new();
+    for user in RECIPIENTS {
+        t.register(user, "en");
+    }
+    let mock = Mock::default();
+    let (url, server) = serve_mock(mock.clone()).await;
+    let bot = Bot::new(TOKEN).set_api_url(url);
+    let job = t
+        .shop
+        .create_broadcast(&t.owner(), "Hello")
+        .expect("create");
+    let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    // One message a second: the cancel lands long before the end.
+    let broadcaster = Broadcaster::new(bot, Arc::clone(&t.shop), 1, stop_rx, None);
+    let driver = {
+        let broadcaster = Arc::clone(&broadcaster);
+        let job = job.clone();
+        tokio::spawn(async move { broadcaster.drive(job, None).await })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while mock.lock().delivered.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "no progress: {:?}",
+            mock.lock().calls
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    t.shop.cancel_broadcast(&t.owner(), job.id).expect("cancel");
+    let done = tokio::time::timeout(Duration::from_secs(10), driver)
+        .await
+        .expect("stops")
+        .unwrap()
+        .expect("drive");
+    assert_eq!(done.status, BroadcastStatus::Cancelled);
+    assert!(
+        mock.lock().delivered.len() < RECIPIENTS.len(),
+        "kept sending after cancel"
+    );
+    server.abort();
+}
+
+// ---------------------------------------------------------------- the binary
+
+struct Running {
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spawn_bot(api: &url::Url, extra: &[(&str, String)]) -> Running {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_shopbot"));
+    command
+        .env_clear()
+        .env("TELOXIDE_TOKEN", TOKEN)
+        .env("SHOPBOT_API_URL", api.as_str())
+        .env("SHOPBOT_DB", dir.path().join("shop.db"))
+        .env("SHOPBOT_LOG_DIR", dir.path().join("logs"))
+        .env("SHOPBOT_BACKUP_DIR", dir.path().join("backups"))
+        .env("SHOPBOT_BACKUP_INTERVAL_MINUTES", "0")
+        .env("SHOPBOT_STATS_INTERVAL_SECONDS", "0")
+        .env("SHOPBOT_HTTP_ADDR", "off")
+        .env("SHOPBOT_SHUTDOWN_GRACE_SECONDS", "15")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in extra {
+        command.env(k, v);
+    }
+    Running {
+        child: command.spawn().expect("spawn shopbot"),
+        dir,
+    }
+}
+
+async fn wait_exit(running: &mut Running, within: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = running.child.try_wait().expect("wait") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = running.child.kill();
+            panic!("shopbot did not exit within {within:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn sigterm(running: &Running) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &running.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn sigterm_finishes_the_update_in_flight_flushes_and_exits_zero() {
+    let mock = Mock::default();
+    const USER: i64 = 5_001;
+    mock.lock().delay.insert(USER, Duration::from_millis(1_500));
+    mock.push_text(USER, "/start");
+    let (url, server) = serve_mock(mock.clone()).await;
+    let mut running = spawn_bot(&url, &[]);
+    // The reply is being sent (the mock holds it for 1.5 s) when SIGTERM arrives.
+    wait_for("the reply to start", Duration::from_secs(60), || {
+        mock.lock().sends_started >= 1
+    })
+    .await;
+    let signalled = Instant::now();
+    sigterm(&running);
+    let status = wait_exit(&mut running, Duration::from_secs(30)).await;
+    let took = signalled.elapsed();
+    assert!(status.success(), "exit status {status:?}");
+    let replies = mock.delivered_to(USER);
+    assert_eq!(
+        replies.len(),
+        1,
+        "the in-flight reply completed: {replies:?}"
+    );
+    assert!(replies[0].starts_with("Hello"), "{replies:?}");
+    assert!(took < Duration::from_secs(15), "shutdown took {took:?}");
+    eprintln!("shutdown with an update in flight took {took:?}");
+    // The shop was flushed and closed: it opens again with the shopper registered.
+    let shop = Shop::open(
+        running.dir.path().join("shop.db"),
+        shopcore::Config::default(),
+    )
+    .expect("reopen after shutdown");
+    assert!(shop.user(uid(USER as u64)).unwrap().is_some());
+    assert!(
+        std::fs::read_dir(running.dir.path().join("logs"))
+            .unwrap()
+            .next()
+            .is_some(),
+        "a log file was written"
+    );
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_flood_from_one_user_does_not_delay_another() {
+    let mock = Mock::default();
+    const FLOODER: i64 = 7_001;
+    const OTHER: i64 = 7_002;
+    // Every reply to the flooder takes 100 ms: unthrottled, 150 of them would fill the
+    // dispatcher's queue for that chat and hold everyone else's updates behind it.
+    mock.lock()
+        .delay
+        .insert(FLOODER, Duration::from_millis(100));
+    for _ in 0..150 {
+        mock.push_text(FLOODER, "/help");
+    }
+    mock.push_text(OTHER, "/help");
+    let (url, server) = serve_mock(mock.clone()).await;
+    let port = free_port();
+    let mut running = spawn_bot(
+        &url,
+        &[
+            ("SHOPBOT_RATE_BURST", "3".into()),
+            ("SHOPBOT_RATE_PER_MINUTE", "6".into()),
+            ("SHOPBOT_HTTP_ADDR", format!("127.0.0.1:{port}")),
+        ],
+    );
+    wait_for("the other user's reply", Duration::from_secs(60), || {
+        !mock.delivered_to(OTHER).is_empty()
+    })
+    .await;
+    // Let the flood settle, then look at what each got.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let (first_flood, other_at) = {
+        let state = mock.lock();
+        let first = state
+            .delivered
+            .iter()
+            .find(|(c, _, _)| *c == FLOODER)
+            .map(|(_, _, at)| *at)
+            .expect("flooder answered");
+        let other = state
+            .delivered
+            .iter()
+            .find(|(c, _, _)| *c == OTHER)
+            .map(|(_, _, at)| *at)
+            .unwrap();
+        (first, other)
+    };
+    let flood = mock.delivered_to(FLOODER);
+    let notices = flood.iter().filter(|t| t.contains("very fast")).count();
+    assert_eq!(notices, 1, "one polite notice: {flood:#?}");
+    assert_eq!(
+        flood.len(),
+        3 + 1,
+        "the burst is answered, the rest dropped"
+    );
+    let lag = other_at.saturating_duration_since(first_flood);
+    eprintln!("the other user's reply came {lag:?} after the flooder's first");
+    assert!(
+        lag < Duration::from_secs(2),
+        "other user delayed by {lag:?}"
+    );
+
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let (status, metrics) = get(addr, "/metrics").await;
+    assert_eq!(status, 200);
+    for needle in [
+        "shopbot_rate_limited_total 147",
+        "shopbot_updates_total{kind=\"message\",outcome=\"ok\"} 4",
+        "shopbot_handler_duration_seconds_bucket",
+    ] {
+        assert!(metrics.contains(needle), "{needle} missing:\n{metrics}");
+    }
+    let (status, health) = get(addr, "/healthz").await;
+    assert_eq!(status, 200, "{health}");
+    assert!(health.contains("\"mode\":\"polling\""), "{health}");
+    sigterm(&running);
+    assert!(
+        wait_exit(&mut running, Duration::from_secs(30))
+            .await
+            .success()
+    );
+    server.abort();
+}
+
+// ---------------------------------------------------------------- retention
+
+#[tokio::test]
+async fn retention_prunes_views_and_the_chain_still_verifies() {
+    let t = TestShop::new();
+    for _ in 0..3 {
+        t.shop
+            .dashboard(&t.owner(), shopcore::DashboardOptions::default())
+            .expect("dashboard");
+    }
+    let before = t.shop.now();
+    let report =
+        shopbot::ops::retention::prune_before(&t.shop, shopcore::clock::Timestamp(before.0 + 1))
+            .await
+            .expect("prune");
+    assert!(!report.more);
+    assert!(t.shop.verify().expect("verify").is_healthy());
+    // The newest view was the chain's head and stayed; once the prune's own entry is the
+    // head, it goes too. Then the three views are gone and nothing else is prunable.
+    let cut = shopcore::clock::Timestamp(before.0 + 1);
+    let again = shopbot::ops::retention::prune_before(&t.shop, cut)
+        .await
+        .expect("prune again");
+    assert_eq!(
+        report.audit_entries + again.audit_entries,
+        3,
+        "{report:?} {again:?}"
+    );
+    let last = shopbot::ops::retention::prune_before(&t.shop, cut)
+        .await
+        .expect("prune a third time");
+    assert_eq!(last.audit_entries, 0, "{last:?}");
+    assert!(t.shop.verify().expect("verify").is_healthy());
+}
