@@ -491,21 +491,18 @@ async fn top_ups_are_approved_once_and_rejected_with_a_reason_and_the_shopper_is
         ],
     )
     .await;
+    // The taps are handled concurrently, so which one wins varies: whoever wins sees the
+    // credit (the winner's redelivered tap replays it), everyone else is told it was decided.
     let texts: Vec<String> = shown(&r).into_iter().map(|s| s.text).collect();
-    assert!(
-        texts
-            .iter()
-            .any(|t| t.starts_with("This top-up was already decided: ✅ approved.")),
-        "{texts:#?}"
-    );
-    assert_eq!(
-        texts
-            .iter()
-            .filter(|t| t.contains("approved: 20.00 USD credited"))
-            .count(),
-        2,
-        "the tap and its redelivery show the same result: {texts:#?}"
-    );
+    let won = texts
+        .iter()
+        .filter(|t| t.contains("approved: 20.00 USD credited"))
+        .count();
+    let lost = texts
+        .iter()
+        .filter(|t| t.starts_with("This top-up was already decided: ✅ approved."))
+        .count();
+    assert!(won >= 1 && lost >= 1 && won + lost == 3, "{texts:#?}");
     assert_eq!(t.balance(SHOPPER), money("20.00"));
 
     // Reject asks for the reason; the reason reaches the shopper.
