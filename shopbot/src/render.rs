@@ -480,7 +480,7 @@ pub fn order_summary(lang: Lang, quote: &Quote, payment: &PaymentLine, nonce: u3
 }
 
 pub fn order_placed(lang: Lang, order: &Order) -> Screen {
-    let mut text = lang.tf("order.placed", &[("id", &order.id.to_string())]);
+    let mut text = lang.tf("order.placed", &[("id", &order.id.get().to_string())]);
     text.push_str("\n\n");
     text.push_str(&order_body(lang, order));
     Screen::with(
@@ -591,7 +591,7 @@ pub fn orders(lang: Lang, orders: &[Order], next: Option<shopcore::OrderId>) -> 
 pub fn order_details(lang: Lang, order: &Order) -> Screen {
     let text = format!(
         "{}\n{}",
-        lang.tf("order.title", &[("id", &order.id.to_string())]),
+        lang.tf("order.title", &[("id", &order.id.get().to_string())]),
         order_body(lang, order)
     );
     let mut rows = Vec::new();
@@ -618,7 +618,7 @@ pub fn cancel_order_confirm(lang: Lang, order: &Order) -> Screen {
         lang.tf(
             key,
             &[
-                ("id", &order.id.to_string()),
+                ("id", &order.id.get().to_string()),
                 ("total", &usd(order.total_usd)),
             ],
         ),
@@ -637,12 +637,12 @@ pub fn order_cancelled(lang: Lang, order: &Order) -> Screen {
         lang.tf(
             "order.cancelled_refunded",
             &[
-                ("id", &order.id.to_string()),
+                ("id", &order.id.get().to_string()),
                 ("total", &usd(order.total_usd)),
             ],
         )
     } else {
-        lang.tf("order.cancelled", &[("id", &order.id.to_string())])
+        lang.tf("order.cancelled", &[("id", &order.id.get().to_string())])
     };
     Screen::with(
         text,
@@ -731,7 +731,7 @@ pub fn topup_requested(lang: Lang, topup: &Topup) -> Screen {
         lang.tf(
             "topup.requested",
             &[
-                ("id", &topup.id.to_string()),
+                ("id", &topup.id.get().to_string()),
                 ("amount", &format!("{} {}", topup.amount, topup.currency)),
                 ("usd", &usd(topup.amount_usd)),
             ],
@@ -775,7 +775,7 @@ pub fn history(lang: Lang, entries: &[LedgerEntry], topups: &[Topup], next: Opti
             lang.tf(
                 "history.topup",
                 &[
-                    ("id", &t.id.to_string()),
+                    ("id", &t.id.get().to_string()),
                     ("amount", &format!("{} {}", t.amount, t.currency)),
                     ("status", &topup_status(lang, t.status)),
                 ],
@@ -813,7 +813,7 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
             return None;
         }
         NotificationKind::OrderCompleted { order: id } => {
-            let mut text = lang.tf("notify.order_completed", &[("id", &id.to_string())]);
+            let mut text = lang.tf("notify.order_completed", &[("id", &id.get().to_string())]);
             if let Some(delivery) = order.and_then(|o| o.delivery.as_deref()) {
                 text.push('\n');
                 text.push_str(&lang.tf("order.delivery", &[("delivery", delivery)]));
@@ -827,7 +827,7 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
         } => {
             let mut text = lang.tf(
                 "notify.order_failed",
-                &[("id", &id.to_string()), ("reason", reason)],
+                &[("id", &id.get().to_string()), ("reason", reason)],
             );
             if *refunded {
                 text.push('\n');
@@ -839,7 +839,7 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
             order: id,
             refunded,
         } => {
-            let mut text = lang.tf("notify.order_cancelled", &[("id", &id.to_string())]);
+            let mut text = lang.tf("notify.order_cancelled", &[("id", &id.get().to_string())]);
             if *refunded {
                 text.push('\n');
                 text.push_str(&refund_line(lang, order));
@@ -847,15 +847,18 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
             text
         }
         NotificationKind::PaymentConfirmed { order: id } => {
-            lang.tf("notify.payment_confirmed", &[("id", &id.to_string())])
+            lang.tf("notify.payment_confirmed", &[("id", &id.get().to_string())])
         }
         NotificationKind::TopupApproved { topup, amount_usd } => lang.tf(
             "notify.topup_approved",
-            &[("id", &topup.to_string()), ("amount", &usd(*amount_usd))],
+            &[
+                ("id", &topup.get().to_string()),
+                ("amount", &usd(*amount_usd)),
+            ],
         ),
         NotificationKind::TopupRejected { topup, reason } => lang.tf(
             "notify.topup_rejected",
-            &[("id", &topup.to_string()), ("reason", reason)],
+            &[("id", &topup.get().to_string()), ("reason", reason)],
         ),
     };
     let rows = match kind {
@@ -901,7 +904,7 @@ pub fn failure(lang: Lang, failure: &Failure, settings: &Settings) -> String {
             lang.tf(&key, &[("max", &max.to_string())])
         }
         Error::Order(OrderError::OpenOrderExists { order }) => {
-            lang.tf(&key, &[("id", &order.to_string())])
+            lang.tf(&key, &[("id", &order.get().to_string())])
         }
         Error::Order(OrderError::PaymentOutOfRange {
             amount,

@@ -243,7 +243,7 @@ async fn a_full_purchase_from_the_balance_with_a_coupon() {
     assert!(
         placed
             .text
-            .starts_with(&format!("✅ Order #{} placed.", order.id)),
+            .starts_with(&format!("✅ Order {} placed.", order.id)),
         "{}",
         placed.text
     );
@@ -485,7 +485,7 @@ async fn a_top_up_with_a_photo_proof_then_its_approval_is_notified() {
     );
     assert!(
         done.text.starts_with(&format!(
-            "✅ Top-up #{} of 100 SAR (≈ 26.67 USD) sent for review.",
+            "✅ Top-up {} of 100 SAR (≈ 26.67 USD) sent for review.",
             topup.id
         )),
         "{}",
@@ -501,7 +501,7 @@ async fn a_top_up_with_a_photo_proof_then_its_approval_is_notified() {
     assert_eq!(
         note.text,
         format!(
-            "✅ Top-up #{} approved: 26.67 USD added to your balance.",
+            "✅ Top-up {} approved: 26.67 USD added to your balance.",
             topup.id
         )
     );
@@ -572,7 +572,10 @@ async fn order_completion_failure_and_rejection_are_notified_in_the_shoppers_lan
     let iso = |s: &str| format!("\u{2068}{s}\u{2069}");
     assert_eq!(texts.len(), 3, "{texts:#?}");
     assert!(
-        texts[0].contains(&format!("اكتمل طلبك رقم {}", iso(&first.id.to_string()))),
+        texts[0].contains(&format!(
+            "اكتمل طلبك رقم {}",
+            iso(&first.id.get().to_string())
+        )),
         "{}",
         texts[0]
     );

@@ -530,7 +530,7 @@ async fn top_ups_are_approved_once_and_rejected_with_a_reason_and_the_shopper_is
     assert!(
         told.iter().any(|t| t
             == &format!(
-                "✅ Top-up #{} approved: 20.00 USD added to your balance.",
+                "✅ Top-up {} approved: 20.00 USD added to your balance.",
                 first.id
             )),
         "{told:#?}"
@@ -538,7 +538,7 @@ async fn top_ups_are_approved_once_and_rejected_with_a_reason_and_the_shopper_is
     assert!(
         told.iter().any(|t| t
             == &format!(
-                "❌ Top-up #{} was rejected: No transfer with this number",
+                "❌ Top-up {} was rejected: No transfer with this number",
                 second.id
             )),
         "{told:#?}"

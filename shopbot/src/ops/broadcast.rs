@@ -309,7 +309,7 @@ pub fn progress_text(lang: Lang, job: &Broadcast) -> String {
     lang.tf(
         key,
         &[
-            ("id", &job.id.to_string()),
+            ("id", &job.id.get().to_string()),
             ("done", &done.to_string()),
             ("audience", &job.audience.to_string()),
             ("sent", &job.sent.to_string()),
