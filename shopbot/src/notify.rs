@@ -147,6 +147,9 @@ pub async fn deliver_pending_with(
             Ok(_) => sent += 1,
             Err(error) if undeliverable(&error) => {
                 tracing::info!(user = %notification.user, %error, "notification undeliverable");
+                // Remember it, so broadcasts skip them until they talk to the bot again.
+                let user = notification.user;
+                let _ = core::run(shop, move |shop| shop.set_blocked_bot(user, true)).await;
             }
             Err(error) => return Err(error.into()),
         }

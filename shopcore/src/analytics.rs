@@ -504,6 +504,12 @@ impl Shop {
         })
     }
 
+    /// The shop-wide running totals (users, orders per status, revenue, top-ups), for
+    /// monitoring. Aggregates only, no personal data, so no actor and no audit entry; one read.
+    pub fn totals(&self) -> Result<Totals> {
+        Ok(self.store.read(Table::Rollups, TOTALS)?.unwrap_or_default())
+    }
+
     /// Recomputes every roll-up from the raw records and replaces the stored ones. A
     /// maintenance operation: run it on a quiet shop (it reads everything).
     pub fn rebuild_rollups(&self, actor: &Actor) -> Result<()> {

@@ -199,6 +199,11 @@ fn seed_test_10_view_statistics() {
     assert_eq!(activity, vec![3, 0, 0, 0, 1, 0, 1]);
     assert_eq!(civil_from_days(d.revenue_series[0].0), (2026, 1, 1));
     assert_eq!(last_audit(&t).action, AuditAction::ViewStats);
+    // The same totals, read for monitoring without an actor or an audit entry.
+    let before = last_audit(&t).seq;
+    let totals = t.shop.totals().unwrap();
+    assert_eq!((totals.users, totals.orders, totals.topups), (4, 4, 1));
+    assert_eq!(last_audit(&t).seq, before);
     assert!(
         t.shop.verify().unwrap().is_healthy(),
         "{}",

@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use shopcore::{DashboardOptions, Shop, UserId};
+use shopcore::{Shop, UserId};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -139,35 +139,27 @@ pub async fn serve(
     Ok((local, task))
 }
 
-/// Reads the shop's figures (orders by status, approved top-ups, users) into gauges.
-/// `Shop::dashboard` is the only public read of them and it is audited (VIEW_STATS, as the
-/// system actor "metrics"), so this runs on its own schedule, not per scrape.
+/// Reads the shop's figures (orders by status, approved top-ups, users) into gauges from
+/// `Shop::totals`: one unaudited read of aggregate counters.
 pub async fn refresh_figures(health: &Arc<Health>) -> Result<(), shopcore::Error> {
     let shop = Arc::clone(&health.shop);
-    let dashboard = tokio::task::spawn_blocking(move || {
-        let actor = shop.system_actor("metrics")?;
-        shop.dashboard(
-            &actor,
-            DashboardOptions {
-                top_n: 1,
-                series_days: 1,
-            },
-        )
-    })
-    .await
-    .map_err(|_| {
-        shopcore::Error::from(shopcore::InvalidInput::UnknownName {
-            what: "dashboard task",
-            text: "crashed".into(),
-        })
-    })??;
-    for (status, count) in &dashboard.orders.by_status {
+    let totals = tokio::task::spawn_blocking(move || shop.totals())
+        .await
+        .map_err(|_| {
+            shopcore::Error::from(shopcore::InvalidInput::UnknownName {
+                what: "figures task",
+                text: "crashed".into(),
+            })
+        })??;
+    for (status, count) in shopcore::OrderStatus::ALL
+        .iter()
+        .zip(totals.by_status.iter())
+    {
         metrics::gauge!(names::ORDERS, "status" => status.name()).set(*count as f64);
     }
-    metrics::gauge!(names::TOPUPS).set(dashboard.topups.count as f64);
-    metrics::gauge!(names::USERS, "kind" => "total").set(dashboard.users.total as f64);
-    metrics::gauge!(names::USERS, "kind" => "banned").set(dashboard.users.banned as f64);
-    metrics::gauge!(names::USERS, "kind" => "active_1d").set(dashboard.users.active_1d as f64);
+    metrics::gauge!(names::TOPUPS).set(totals.topups as f64);
+    metrics::gauge!(names::USERS, "kind" => "total").set(totals.users as f64);
+    metrics::gauge!(names::USERS, "kind" => "banned").set(totals.banned as f64);
     *health.figures_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
     metrics::gauge!(names::STATS_AGE).set(0.0);
     Ok(())
