@@ -1319,13 +1319,7 @@ fn clean_codes(codes: &[&str]) -> Result<Vec<String>> {
 }
 
 fn check_limit(limit: usize) -> Result<()> {
-    if limit == 0 || limit > PAGE_LIMIT_MAX {
-        return Err(Error::from(InvalidInput::BadPageSize {
-            limit,
-            limit_max: PAGE_LIMIT_MAX,
-        }));
-    }
-    Ok(())
+    Ok(crate::error::check_page_size(limit, PAGE_LIMIT_MAX)?)
 }
 
 /// Checks category counts, the category and product indexes, and every code pool.

@@ -199,3 +199,11 @@ impl UserError {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Page sizes run from 1 to `limit_max`.
+pub(crate) fn check_page_size(limit: usize, limit_max: usize) -> Result<(), InvalidInput> {
+    if limit == 0 || limit > limit_max {
+        return Err(InvalidInput::BadPageSize { limit, limit_max });
+    }
+    Ok(())
+}

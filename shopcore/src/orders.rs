@@ -21,7 +21,7 @@ use crate::catalog::{self, Delivery, Product, Stock};
 use crate::clock::Timestamp;
 use crate::coupons::{self, Coupon};
 use crate::currency::{self, Currency};
-use crate::error::{Denied, Error, InvalidInput, Result};
+use crate::error::{Denied, Error, Result};
 use crate::ids::{
     CouponCode, CurrencyCode, OrderId, PaymentMethodId, ProductId, RequestKey, UserId,
 };
@@ -1432,14 +1432,7 @@ fn fall_back(tx: &Tx<'_>, before: &Order, reason: &str, actor: &ActorRef) -> Res
 }
 
 fn check_limit(limit: usize) -> Result<()> {
-    if limit == 0 || limit > PAGE_LIMIT_MAX {
-        return Err(InvalidInput::BadPageSize {
-            limit,
-            limit_max: PAGE_LIMIT_MAX,
-        }
-        .into());
-    }
-    Ok(())
+    Ok(crate::error::check_page_size(limit, PAGE_LIMIT_MAX)?)
 }
 
 /// Checks orders against the ledger, coupons, products, and the open-order markers.

@@ -838,14 +838,7 @@ impl Shop {
 }
 
 fn check_limit(limit: usize) -> Result<()> {
-    if limit == 0 || limit > PAGE_LIMIT_MAX {
-        return Err(InvalidInput::BadPageSize {
-            limit,
-            limit_max: PAGE_LIMIT_MAX,
-        }
-        .into());
-    }
-    Ok(())
+    Ok(crate::error::check_page_size(limit, PAGE_LIMIT_MAX)?)
 }
 
 /// Recomputes balances from the ledger and top-ups and compares with what is stored.
