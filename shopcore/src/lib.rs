@@ -32,6 +32,11 @@
 //! # }
 //! ```
 
+/// The README's embedding example, compiled and run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 pub mod analytics;
 pub mod audit;
 pub mod backup;
