@@ -537,13 +537,13 @@ pub(crate) fn save_product(
     product: &Product,
 ) -> std::result::Result<(), StoreError> {
     let new_key = product_index_key(product);
-    if let Some(b) = before {
-        let old_key = product_index_key(b);
-        if old_key != new_key {
-            tx.remove(Table::ProductsByCategory, &old_key)?;
+    let old_key = before.map(product_index_key);
+    if old_key.as_ref() != Some(&new_key) {
+        if let Some(old) = &old_key {
+            tx.remove(Table::ProductsByCategory, old)?;
         }
+        tx.put_key(Table::ProductsByCategory, &new_key)?;
     }
-    tx.put_key(Table::ProductsByCategory, &new_key)?;
     if before.map(|b| b.category) != Some(product.category) {
         if let Some(b) = before {
             adjust_product_count(tx, b.category, -1)?;
