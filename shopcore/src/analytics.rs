@@ -9,7 +9,7 @@
 //! day they completed; completed orders are never refunded, so no refund is subtracted from it.
 
 use crate::Shop;
-use crate::audit::{self, AuditAction, Detail, Outcome, Record, Target};
+use crate::audit::{self, AuditAction, Detail, Target};
 use crate::clock::Timestamp;
 use crate::error::{InvalidInput, Result};
 use crate::ids::{ProductId, UserId};
@@ -352,15 +352,12 @@ impl Shop {
         }
         self.audited(actor, AuditAction::ViewStats, Target::None, |tx| {
             require(tx, actor, Permission::ViewStats)?;
-            audit::append(
+            audit::done(
                 tx,
-                Record {
-                    actor: actor.who(),
-                    action: AuditAction::ViewStats,
-                    target: Target::None,
-                    details: vec![Detail::noted("series_days", options.series_days)],
-                    outcome: Outcome::Done,
-                },
+                actor.who(),
+                AuditAction::ViewStats,
+                Target::None,
+                vec![Detail::noted("series_days", options.series_days)],
             )?;
             Ok(())
         })?;

@@ -342,6 +342,26 @@ pub(crate) fn append(tx: &Tx<'_>, record: Record<'_>) -> Result<u64, StoreError>
     Ok(seq)
 }
 
+/// Appends a successful action's entry (the common case) inside the caller's transaction.
+pub(crate) fn done(
+    tx: &Tx<'_>,
+    actor: &ActorRef,
+    action: AuditAction,
+    target: Target,
+    details: Vec<Detail>,
+) -> Result<u64, StoreError> {
+    append(
+        tx,
+        Record {
+            actor,
+            action,
+            target,
+            details,
+            outcome: Outcome::Done,
+        },
+    )
+}
+
 /// Filters for reading the log. Results are newest first.
 #[derive(Clone, Debug, Default)]
 pub struct AuditQuery {

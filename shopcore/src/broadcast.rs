@@ -7,7 +7,7 @@
 //! message after a restart; recording the same user twice changes nothing.
 
 use crate::Shop;
-use crate::audit::{self, ActorRef, AuditAction, Detail, Outcome, Record, Target};
+use crate::audit::{self, ActorRef, AuditAction, Detail, Target};
 use crate::clock::Timestamp;
 use crate::error::{Error, InvalidInput, Result};
 use crate::ids::{BroadcastId, UserId};
@@ -126,18 +126,15 @@ impl Shop {
                 finished_at: None,
             };
             tx.put(Table::Broadcasts, &id.key(), &broadcast)?;
-            audit::append(
+            audit::done(
                 tx,
-                Record {
-                    actor: actor.who(),
-                    action: AuditAction::CreateBroadcast,
-                    target: Target::Broadcast(id),
-                    details: vec![
-                        Detail::noted("audience", audience),
-                        Detail::noted("characters", text.chars().count()),
-                    ],
-                    outcome: Outcome::Done,
-                },
+                actor.who(),
+                AuditAction::CreateBroadcast,
+                Target::Broadcast(id),
+                vec![
+                    Detail::noted("audience", audience),
+                    Detail::noted("characters", text.chars().count()),
+                ],
             )?;
             Ok(broadcast)
         })
@@ -273,15 +270,12 @@ impl Shop {
                 job.status = BroadcastStatus::Cancelled;
                 job.finished_at = Some(tx.now);
                 tx.put(Table::Broadcasts, &id.key(), &job)?;
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: actor.who(),
-                        action: AuditAction::CancelBroadcast,
-                        target: Target::Broadcast(id),
-                        details: vec![Detail::noted("sent", job.sent)],
-                        outcome: Outcome::Done,
-                    },
+                    actor.who(),
+                    AuditAction::CancelBroadcast,
+                    Target::Broadcast(id),
+                    vec![Detail::noted("sent", job.sent)],
                 )?;
                 Ok(job)
             },

@@ -5,7 +5,7 @@
 //! listings or errors (only counts leave this module, until an order delivers one).
 
 use crate::Shop;
-use crate::audit::{self, AuditAction, Detail, Outcome, Record, Target};
+use crate::audit::{self, AuditAction, Detail, Target};
 use crate::clock::Timestamp;
 use crate::error::{Error, InvalidInput, Result};
 use crate::ids::{CategoryId, ProductId};
@@ -615,25 +615,6 @@ pub(crate) fn take_code(
     Ok(None)
 }
 
-fn product_audit(
-    tx: &Tx<'_>,
-    actor: &Actor,
-    action: AuditAction,
-    id: ProductId,
-    details: Vec<Detail>,
-) -> std::result::Result<u64, StoreError> {
-    audit::append(
-        tx,
-        Record {
-            actor: actor.who(),
-            action,
-            target: Target::Product(id),
-            details,
-            outcome: Outcome::Done,
-        },
-    )
-}
-
 impl Shop {
     // ----- categories -------------------------------------------------------------------
 
@@ -660,18 +641,15 @@ impl Shop {
             };
             tx.put(Table::Categories, &id.key(), &category)?;
             tx.put_key(Table::CategoriesByOrder, &category_order_key(&category))?;
-            audit::append(
+            audit::done(
                 tx,
-                Record {
-                    actor: actor.who(),
-                    action: AuditAction::CreateCategory,
-                    target: Target::Category(id),
-                    details: vec![
-                        Detail::noted("name", &name),
-                        Detail::noted("sort_order", sort_order),
-                    ],
-                    outcome: Outcome::Done,
-                },
+                actor.who(),
+                AuditAction::CreateCategory,
+                Target::Category(id),
+                vec![
+                    Detail::noted("name", &name),
+                    Detail::noted("sort_order", sort_order),
+                ],
             )?;
             Ok(category)
         })
@@ -729,15 +707,12 @@ impl Shop {
                 tx.remove(Table::CategoriesByOrder, &category_order_key(&before))?;
                 tx.put_key(Table::CategoriesByOrder, &category_order_key(&category))?;
                 tx.put(Table::Categories, &id.key(), &category)?;
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: actor.who(),
-                        action: AuditAction::UpdateCategory,
-                        target: Target::Category(id),
-                        details: vec![detail],
-                        outcome: Outcome::Done,
-                    },
+                    actor.who(),
+                    AuditAction::UpdateCategory,
+                    Target::Category(id),
+                    vec![detail],
                 )?;
                 Ok(category)
             },
@@ -763,15 +738,12 @@ impl Shop {
                 }
                 tx.remove(Table::Categories, &id.key())?;
                 tx.remove(Table::CategoriesByOrder, &category_order_key(&category))?;
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: actor.who(),
-                        action: AuditAction::DeleteCategory,
-                        target: Target::Category(id),
-                        details: vec![Detail::noted("name", &category.name)],
-                        outcome: Outcome::Done,
-                    },
+                    actor.who(),
+                    AuditAction::DeleteCategory,
+                    Target::Category(id),
+                    vec![Detail::noted("name", &category.name)],
                 )?;
                 Ok(())
             },
@@ -850,11 +822,11 @@ impl Shop {
                 updated_at: tx.now,
             };
             save_product(tx, None, &product)?;
-            product_audit(
+            audit::done(
                 tx,
-                actor,
+                actor.who(),
                 AuditAction::CreateProduct,
-                id,
+                Target::Product(id),
                 vec![
                     Detail::noted("name", &product.name),
                     Detail::noted("price_usd", product.price_usd),
@@ -979,7 +951,7 @@ impl Shop {
             }
             product.updated_at = tx.now;
             save_product(tx, Some(&before), &product)?;
-            product_audit(tx, actor, action, id, vec![detail])?;
+            audit::done(tx, actor.who(), action, Target::Product(id), vec![detail])?;
             Ok(product)
         })
     }
@@ -1010,11 +982,11 @@ impl Shop {
                     tx.remove(Table::Products, &id.key())?;
                     tx.remove(Table::ProductsByCategory, &product_index_key(&before))?;
                     adjust_product_count(tx, before.category, -1)?;
-                    product_audit(
+                    audit::done(
                         tx,
-                        actor,
+                        actor.who(),
                         AuditAction::DeleteProduct,
-                        id,
+                        Target::Product(id),
                         vec![
                             Detail::noted("name", &before.name),
                             Detail::noted("outcome", "removed"),
@@ -1027,11 +999,11 @@ impl Shop {
                     product.active = false;
                     product.updated_at = tx.now;
                     save_product(tx, Some(&before), &product)?;
-                    product_audit(
+                    audit::done(
                         tx,
-                        actor,
+                        actor.who(),
                         AuditAction::DeleteProduct,
-                        id,
+                        Target::Product(id),
                         vec![
                             Detail::noted("name", &before.name),
                             Detail::noted(
@@ -1199,11 +1171,11 @@ impl Shop {
             }
             product.updated_at = tx.now;
             save_product(tx, Some(&before), &product)?;
-            product_audit(
+            audit::done(
                 tx,
-                actor,
+                actor.who(),
                 AuditAction::AddCodes,
-                id,
+                Target::Product(id),
                 vec![
                     Detail::noted("added", added),
                     Detail::noted("duplicates_skipped", duplicates),
@@ -1277,11 +1249,11 @@ impl Shop {
             }
             product.updated_at = tx.now;
             save_product(tx, Some(&before), &product)?;
-            product_audit(
+            audit::done(
                 tx,
-                actor,
+                actor.who(),
                 AuditAction::RevokeCodes,
-                id,
+                Target::Product(id),
                 vec![
                     Detail::noted("revoked", revoked),
                     Detail::changed("available", before.codes_available, product.codes_available),

@@ -4,7 +4,7 @@
 //! order fails or is cancelled.
 
 use crate::Shop;
-use crate::audit::{self, AuditAction, Detail, Outcome, Record, Target};
+use crate::audit::{self, AuditAction, Detail, Target};
 use crate::catalog::Product;
 use crate::clock::Timestamp;
 use crate::currency::USD_DECIMALS;
@@ -323,20 +323,17 @@ impl Shop {
                     created_at: tx.now,
                 };
                 tx.put(Table::Coupons, code.as_str().as_bytes(), &coupon)?;
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: actor.who(),
-                        action: AuditAction::CreateCoupon,
-                        target: Target::Coupon(code.clone()),
-                        details: vec![
-                            Detail::noted("kind", kind),
-                            Detail::noted("max_uses", new.max_uses),
-                            Detail::noted("uses_per_user", new.uses_per_user),
-                            Detail::noted("scope", new.scope),
-                        ],
-                        outcome: Outcome::Done,
-                    },
+                    actor.who(),
+                    AuditAction::CreateCoupon,
+                    Target::Coupon(code.clone()),
+                    vec![
+                        Detail::noted("kind", kind),
+                        Detail::noted("max_uses", new.max_uses),
+                        Detail::noted("uses_per_user", new.uses_per_user),
+                        Detail::noted("scope", new.scope),
+                    ],
                 )?;
                 Ok(coupon)
             },
@@ -372,15 +369,12 @@ impl Shop {
                 let mut coupon = before.clone();
                 coupon.active = active;
                 tx.put(Table::Coupons, code.as_str().as_bytes(), &coupon)?;
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: actor.who(),
-                        action: AuditAction::UpdateCoupon,
-                        target: Target::Coupon(code.clone()),
-                        details: vec![Detail::changed("active", before.active, active)],
-                        outcome: Outcome::Done,
-                    },
+                    actor.who(),
+                    AuditAction::UpdateCoupon,
+                    Target::Coupon(code.clone()),
+                    vec![Detail::changed("active", before.active, active)],
                 )?;
                 Ok(coupon)
             },

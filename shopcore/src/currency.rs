@@ -6,7 +6,7 @@
 //! beside every converted amount that is stored.
 
 use crate::Shop;
-use crate::audit::{self, AuditAction, Detail, Outcome, Record, Target};
+use crate::audit::{self, AuditAction, Detail, Target};
 use crate::clock::Timestamp;
 use crate::error::{Error, InvalidInput, Result};
 use crate::ids::CurrencyCode;
@@ -202,19 +202,16 @@ impl Shop {
                 updated_at: tx.now,
             };
             tx.put(Table::Currencies, code.as_str().as_bytes(), &currency)?;
-            audit::append(
+            audit::done(
                 tx,
-                Record {
-                    actor: actor.who(),
-                    action: AuditAction::AddCurrency,
-                    target: target.clone(),
-                    details: vec![
-                        Detail::noted("units_per_usd", rate),
-                        Detail::noted("decimals", decimals),
-                        Detail::noted("symbol", &symbol),
-                    ],
-                    outcome: Outcome::Done,
-                },
+                actor.who(),
+                AuditAction::AddCurrency,
+                target.clone(),
+                vec![
+                    Detail::noted("units_per_usd", rate),
+                    Detail::noted("decimals", decimals),
+                    Detail::noted("symbol", &symbol),
+                ],
             )?;
             Ok(currency)
         })
@@ -303,16 +300,7 @@ impl Shop {
             let detail = change(&mut currency)?;
             currency.updated_at = tx.now;
             tx.put(Table::Currencies, code.as_str().as_bytes(), &currency)?;
-            audit::append(
-                tx,
-                Record {
-                    actor: actor.who(),
-                    action,
-                    target: target.clone(),
-                    details: vec![detail],
-                    outcome: Outcome::Done,
-                },
-            )?;
+            audit::done(tx, actor.who(), action, target.clone(), vec![detail])?;
             Ok(currency)
         })
     }

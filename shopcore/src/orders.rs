@@ -16,7 +16,7 @@
 //! order paid through a payment method also one PAYMENT entry (the money received outside).
 
 use crate::Shop;
-use crate::audit::{self, ActorRef, AuditAction, Detail, Outcome, Record, Target};
+use crate::audit::{self, ActorRef, AuditAction, Detail, Target};
 use crate::catalog::{self, Delivery, Product, Stock};
 use crate::clock::Timestamp;
 use crate::coupons::{self, Coupon};
@@ -353,25 +353,6 @@ fn transition(order: &mut Order, to: OrderStatus, now: Timestamp) -> Result<()> 
     Ok(())
 }
 
-fn order_audit(
-    tx: &Tx<'_>,
-    actor: &ActorRef,
-    action: AuditAction,
-    id: OrderId,
-    details: Vec<Detail>,
-) -> std::result::Result<u64, StoreError> {
-    audit::append(
-        tx,
-        Record {
-            actor,
-            action,
-            target: Target::Order(id),
-            details,
-            outcome: Outcome::Done,
-        },
-    )
-}
-
 /// Undoes what an order holds: its reserved stock or code, its coupon use, its refund if paid,
 /// its method's pending use if unpaid. Runs once, in the transaction that ends the order.
 fn release(tx: &Tx<'_>, order: &mut Order, actor: &ActorRef) -> Result<()> {
@@ -570,7 +551,13 @@ fn expire(tx: &Tx<'_>, order: &Order) -> Result<Order> {
             refunded: false,
         },
     )?;
-    order_audit(tx, &actor, AuditAction::ExpireOrder, order.id, vec![])?;
+    audit::done(
+        tx,
+        &actor,
+        AuditAction::ExpireOrder,
+        Target::Order(order.id),
+        vec![],
+    )?;
     Ok(expired)
 }
 
@@ -589,11 +576,11 @@ fn complete(tx: &Tx<'_>, before: &Order, delivery: String, actor: &ActorRef) -> 
         order.user,
         NotificationKind::OrderCompleted { order: order.id },
     )?;
-    order_audit(
+    audit::done(
         tx,
         actor,
         AuditAction::FinalizeOrderCompleted,
-        order.id,
+        Target::Order(order.id),
         vec![Detail::noted("fulfilment", order.fulfilment)],
     )?;
     Ok(order)
@@ -798,11 +785,11 @@ impl Shop {
             }
             save(tx, None, &order)?;
             requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Order(id))?;
-            order_audit(
+            audit::done(
                 tx,
                 actor.who(),
                 AuditAction::CreateOrder,
-                id,
+                Target::Order(id),
                 vec![
                     Detail::noted("product", product.id),
                     Detail::noted("total_usd", p.total),
@@ -887,11 +874,11 @@ impl Shop {
                     NotificationKind::PaymentConfirmed { order: id },
                 )?;
                 requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Order(id))?;
-                order_audit(
+                audit::done(
                     tx,
                     actor.who(),
                     AuditAction::ConfirmPayment,
-                    id,
+                    Target::Order(id),
                     vec![Detail::noted("total_usd", order.total_usd)],
                 )?;
                 after_payment(tx, order)
@@ -995,11 +982,11 @@ impl Shop {
                     },
                 )?;
                 requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Order(id))?;
-                order_audit(
+                audit::done(
                     tx,
                     actor.who(),
                     AuditAction::FinalizeOrderFailed,
-                    id,
+                    Target::Order(id),
                     vec![
                         Detail::noted("reason", &reason),
                         Detail::noted("refunded", order.refund_seq.is_some()),
@@ -1043,11 +1030,11 @@ impl Shop {
                 )?;
             }
             requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Order(id))?;
-            order_audit(
+            audit::done(
                 tx,
                 actor.who(),
                 AuditAction::CancelOrder,
-                id,
+                Target::Order(id),
                 vec![Detail::noted("refunded", order.refund_seq.is_some())],
             )?;
             Ok(order)
@@ -1421,11 +1408,11 @@ fn fall_back(tx: &Tx<'_>, before: &Order, reason: &str, actor: &ActorRef) -> Res
         order.user,
         NotificationKind::StaffOrderWaiting { order: order.id },
     )?;
-    order_audit(
+    audit::done(
         tx,
         actor,
         AuditAction::SupplierFallback,
-        order.id,
+        Target::Order(order.id),
         vec![Detail::noted("reason", reason)],
     )?;
     Ok(())

@@ -4,7 +4,7 @@
 //! their names. A method can't be deleted while pending top-ups or unpaid orders use it.
 
 use crate::Shop;
-use crate::audit::{self, AuditAction, Detail, Outcome, Record, Target};
+use crate::audit::{self, AuditAction, Detail, Target};
 use crate::clock::Timestamp;
 use crate::currency;
 use crate::error::{InvalidInput, Result};
@@ -168,25 +168,6 @@ pub(crate) fn adjust_pending(
     Ok(())
 }
 
-fn method_audit(
-    tx: &Tx<'_>,
-    actor: &Actor,
-    action: AuditAction,
-    id: PaymentMethodId,
-    details: Vec<Detail>,
-) -> std::result::Result<u64, StoreError> {
-    audit::append(
-        tx,
-        Record {
-            actor: actor.who(),
-            action,
-            target: Target::PaymentMethod(id),
-            details,
-            outcome: Outcome::Done,
-        },
-    )
-}
-
 impl Shop {
     /// Creates a payment method (`manage_payment_methods`). Its currency must be known and
     /// enabled; limits follow that currency's decimal places.
@@ -232,11 +213,11 @@ impl Shop {
                     updated_at: tx.now,
                 };
                 tx.put(Table::PaymentMethods, &id.key(), &method)?;
-                method_audit(
+                audit::done(
                     tx,
-                    actor,
+                    actor.who(),
                     AuditAction::CreatePaymentMethod,
-                    id,
+                    Target::PaymentMethod(id),
                     vec![
                         Detail::noted("name", &name),
                         Detail::noted("currency", &code),
@@ -322,11 +303,11 @@ impl Shop {
                 }
                 method.updated_at = tx.now;
                 tx.put(Table::PaymentMethods, &id.key(), &method)?;
-                method_audit(
+                audit::done(
                     tx,
-                    actor,
+                    actor.who(),
                     AuditAction::UpdatePaymentMethod,
-                    id,
+                    Target::PaymentMethod(id),
                     vec![detail],
                 )?;
                 Ok(method)
@@ -364,11 +345,11 @@ impl Shop {
                 method.active = false;
                 method.updated_at = tx.now;
                 tx.put(Table::PaymentMethods, &id.key(), &method)?;
-                method_audit(
+                audit::done(
                     tx,
-                    actor,
+                    actor.who(),
                     AuditAction::DeletePaymentMethod,
-                    id,
+                    Target::PaymentMethod(id),
                     vec![Detail::noted("name", &before.name)],
                 )?;
                 Ok(method)
@@ -399,15 +380,12 @@ impl Shop {
             Target::None,
             |tx| {
                 require(tx, actor, Permission::ManagePaymentMethods)?;
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: actor.who(),
-                        action: AuditAction::ViewPaymentMethodsPanel,
-                        target: Target::None,
-                        details: vec![Detail::noted("filter", format!("{filter:?}"))],
-                        outcome: Outcome::Done,
-                    },
+                    actor.who(),
+                    AuditAction::ViewPaymentMethodsPanel,
+                    Target::None,
+                    vec![Detail::noted("filter", format!("{filter:?}"))],
                 )?;
                 Ok(())
             },

@@ -5,7 +5,7 @@
 //! chain still verifies.
 
 use crate::Shop;
-use crate::audit::{self, AuditAction, AuditEntry, Detail, Outcome, Record, Target};
+use crate::audit::{self, AuditAction, AuditEntry, Detail, Outcome, Target};
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::roles::Permission;
@@ -109,18 +109,15 @@ impl Shop {
             for k in &sessions {
                 tx.remove(Table::Sessions, k)?;
             }
-            audit::append(
+            audit::done(
                 tx,
-                Record {
-                    actor: actor.who(),
-                    action: AuditAction::PruneRecords,
-                    target: Target::None,
-                    details: vec![
-                        Detail::noted("audit_entries", report.audit_entries),
-                        Detail::noted("sessions", report.sessions),
-                    ],
-                    outcome: Outcome::Done,
-                },
+                actor.who(),
+                AuditAction::PruneRecords,
+                Target::None,
+                vec![
+                    Detail::noted("audit_entries", report.audit_entries),
+                    Detail::noted("sessions", report.sessions),
+                ],
             )?;
             Ok(report)
         })

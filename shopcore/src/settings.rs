@@ -13,7 +13,7 @@
 //! from code pools or a supplier, falling back to manual when the supplier fails.
 
 use crate::Shop;
-use crate::audit::{self, AuditAction, Detail, Outcome, Record, Target};
+use crate::audit::{self, AuditAction, Detail, Target};
 use crate::error::{Error, ModeError, Result};
 use crate::roles::Permission;
 use crate::shop::Actor;
@@ -173,15 +173,12 @@ impl Shop {
             if let Some(r) = &reason {
                 details.push(Detail::noted("reason", r));
             }
-            audit::append(
+            audit::done(
                 tx,
-                Record {
-                    actor: actor.who(),
-                    action: AuditAction::SetStoreState,
-                    target: Target::Settings,
-                    details,
-                    outcome: Outcome::Done,
-                },
+                actor.who(),
+                AuditAction::SetStoreState,
+                Target::Settings,
+                details,
             )?;
             Ok(settings)
         })?;
@@ -203,15 +200,12 @@ impl Shop {
                 settings.fulfilment = mode;
                 settings.version += 1;
                 tx.put(Table::Settings, KEY, &settings)?;
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: actor.who(),
-                        action: AuditAction::SetFulfilmentMode,
-                        target: Target::Settings,
-                        details: vec![Detail::changed("fulfilment", before, mode)],
-                        outcome: Outcome::Done,
-                    },
+                    actor.who(),
+                    AuditAction::SetFulfilmentMode,
+                    Target::Settings,
+                    vec![Detail::changed("fulfilment", before, mode)],
                 )?;
                 Ok(settings)
             },
@@ -241,19 +235,16 @@ impl Shop {
                 settings.support_contact = contact.clone();
                 settings.version += 1;
                 tx.put(Table::Settings, KEY, &settings)?;
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: actor.who(),
-                        action: AuditAction::UpdateSettings,
-                        target: Target::Settings,
-                        details: vec![Detail {
-                            field: "support_contact".into(),
-                            before,
-                            after: contact.clone(),
-                        }],
-                        outcome: Outcome::Done,
-                    },
+                    actor.who(),
+                    AuditAction::UpdateSettings,
+                    Target::Settings,
+                    vec![Detail {
+                        field: "support_contact".into(),
+                        before,
+                        after: contact.clone(),
+                    }],
                 )?;
                 Ok(settings)
             })?;
@@ -288,15 +279,12 @@ impl Shop {
                 settings.utc_offset_minutes = minutes;
                 settings.version += 1;
                 tx.put(Table::Settings, KEY, &settings)?;
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: actor.who(),
-                        action: AuditAction::UpdateSettings,
-                        target: Target::Settings,
-                        details: vec![Detail::changed("utc_offset_minutes", before, minutes)],
-                        outcome: Outcome::Done,
-                    },
+                    actor.who(),
+                    AuditAction::UpdateSettings,
+                    Target::Settings,
+                    vec![Detail::changed("utc_offset_minutes", before, minutes)],
                 )?;
                 Ok(settings)
             })?;

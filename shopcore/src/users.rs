@@ -3,7 +3,7 @@
 //! and the role and ban indexes are kept in the same transaction as the user record.
 
 use crate::Shop;
-use crate::audit::{self, ActorRef, AuditAction, Detail, Outcome, Record, Target};
+use crate::audit::{self, ActorRef, AuditAction, Detail, Target};
 use crate::clock::Timestamp;
 use crate::error::{Denied, Error, InvalidInput, Result, UserError};
 use crate::ids::{CurrencyCode, LanguageCode, UserId, Username};
@@ -191,19 +191,16 @@ impl Shop {
             if let Some(name) = &username
                 && let Some(other) = release_username(tx, name, id)?
             {
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: &ActorRef::User(id),
-                        action: AuditAction::UpdateUserProfile,
-                        target: Target::User(other),
-                        details: vec![Detail::changed(
-                            "username",
-                            name,
-                            format!("(none: claimed by user {id})"),
-                        )],
-                        outcome: Outcome::Done,
-                    },
+                    &ActorRef::User(id),
+                    AuditAction::UpdateUserProfile,
+                    Target::User(other),
+                    vec![Detail::changed(
+                        "username",
+                        name,
+                        format!("(none: claimed by user {id})"),
+                    )],
                 )?;
             }
             if user.username != username {
@@ -228,26 +225,20 @@ impl Shop {
             user.last_active_at = tx.now;
             save(tx, before.as_ref(), &user)?;
             if before.is_none() {
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: &ActorRef::User(id),
-                        action: AuditAction::RegisterUser,
-                        target: Target::User(id),
-                        details,
-                        outcome: Outcome::Done,
-                    },
+                    &ActorRef::User(id),
+                    AuditAction::RegisterUser,
+                    Target::User(id),
+                    details,
                 )?;
             } else if !details.is_empty() {
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: &ActorRef::User(id),
-                        action: AuditAction::UpdateUserProfile,
-                        target: Target::User(id),
-                        details,
-                        outcome: Outcome::Done,
-                    },
+                    &ActorRef::User(id),
+                    AuditAction::UpdateUserProfile,
+                    Target::User(id),
+                    details,
                 )?;
             }
             Ok(user)
@@ -368,15 +359,12 @@ impl Shop {
                 at: tx.now,
             });
             save(tx, Some(&before), &user)?;
-            audit::append(
+            audit::done(
                 tx,
-                Record {
-                    actor: actor.who(),
-                    action: AuditAction::BanUser,
-                    target: Target::User(target),
-                    details: vec![Detail::noted("reason", &reason)],
-                    outcome: Outcome::Done,
-                },
+                actor.who(),
+                AuditAction::BanUser,
+                Target::User(target),
+                vec![Detail::noted("reason", &reason)],
             )?;
             Ok(user)
         })
@@ -393,19 +381,16 @@ impl Shop {
             let mut user = before.clone();
             user.ban = None;
             save(tx, Some(&before), &user)?;
-            audit::append(
+            audit::done(
                 tx,
-                Record {
-                    actor: actor.who(),
-                    action: AuditAction::UnbanUser,
-                    target: Target::User(target),
-                    details: vec![Detail {
-                        field: "ban_reason".into(),
-                        before: Some(ban.reason.clone()),
-                        after: None,
-                    }],
-                    outcome: Outcome::Done,
-                },
+                actor.who(),
+                AuditAction::UnbanUser,
+                Target::User(target),
+                vec![Detail {
+                    field: "ban_reason".into(),
+                    before: Some(ban.reason.clone()),
+                    after: None,
+                }],
             )?;
             Ok(user)
         })
@@ -444,15 +429,12 @@ impl Shop {
             let mut user = before.clone();
             user.role = role;
             save(tx, Some(&before), &user)?;
-            audit::append(
+            audit::done(
                 tx,
-                Record {
-                    actor: actor.who(),
-                    action: AuditAction::ChangeRole,
-                    target: Target::User(target),
-                    details: vec![Detail::changed("role", before.role, role)],
-                    outcome: Outcome::Done,
-                },
+                actor.who(),
+                AuditAction::ChangeRole,
+                Target::User(target),
+                vec![Detail::changed("role", before.role, role)],
             )?;
             Ok(user)
         })
@@ -552,15 +534,12 @@ impl Shop {
                 user.role = Role::SuperAdmin;
                 user.ban = None;
                 save(tx, before.as_ref(), &user)?;
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: &bootstrap,
-                        action: AuditAction::BootstrapSuperAdmin,
-                        target: Target::User(id),
-                        details,
-                        outcome: Outcome::Done,
-                    },
+                    &bootstrap,
+                    AuditAction::BootstrapSuperAdmin,
+                    Target::User(id),
+                    details,
                 )?;
                 Ok(())
             })?;

@@ -7,7 +7,7 @@
 //! entries are never edited or deleted (mistakes are corrected by new entries).
 
 use crate::Shop;
-use crate::audit::{self, ActorRef, AuditAction, Detail, Outcome, Record, Target};
+use crate::audit::{self, ActorRef, AuditAction, Detail, Target};
 use crate::clock::Timestamp;
 use crate::currency::{self, USD_DECIMALS};
 use crate::error::{Denied, Error, InvalidInput, Result};
@@ -435,20 +435,17 @@ impl Shop {
                 fingerprint,
                 RequestOutcome::Topup(id),
             )?;
-            audit::append(
+            audit::done(
                 tx,
-                Record {
-                    actor: actor.who(),
-                    action: AuditAction::RequestDeposit,
-                    target: Target::Topup(id),
-                    details: vec![
-                        Detail::noted("amount", currency.format(amount)),
-                        Detail::noted("amount_usd", amount_usd),
-                        Detail::noted("units_per_usd", currency.units_per_usd),
-                        Detail::noted("method", method.id),
-                    ],
-                    outcome: Outcome::Done,
-                },
+                actor.who(),
+                AuditAction::RequestDeposit,
+                Target::Topup(id),
+                vec![
+                    Detail::noted("amount", currency.format(amount)),
+                    Detail::noted("amount_usd", amount_usd),
+                    Detail::noted("units_per_usd", currency.units_per_usd),
+                    Detail::noted("method", method.id),
+                ],
             )?;
             Ok(topup)
         })
@@ -496,20 +493,17 @@ impl Shop {
                 )?;
                 settle_pending(tx, &topup)?;
                 requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Topup(id))?;
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: actor.who(),
-                        action: AuditAction::ApproveDeposit,
-                        target: Target::Topup(id),
-                        details: vec![
-                            Detail::noted("user", topup.user),
-                            Detail::noted("amount_usd", topup.amount_usd),
-                            Detail::changed("balance", entry.balance_before, entry.balance_after),
-                            Detail::noted("ledger_seq", entry.seq),
-                        ],
-                        outcome: Outcome::Done,
-                    },
+                    actor.who(),
+                    AuditAction::ApproveDeposit,
+                    Target::Topup(id),
+                    vec![
+                        Detail::noted("user", topup.user),
+                        Detail::noted("amount_usd", topup.amount_usd),
+                        Detail::changed("balance", entry.balance_before, entry.balance_after),
+                        Detail::noted("ledger_seq", entry.seq),
+                    ],
                 )?;
                 Ok(topup)
             },
@@ -556,19 +550,16 @@ impl Shop {
             )?;
             settle_pending(tx, &topup)?;
             requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Topup(id))?;
-            audit::append(
+            audit::done(
                 tx,
-                Record {
-                    actor: actor.who(),
-                    action: AuditAction::RejectDeposit,
-                    target: Target::Topup(id),
-                    details: vec![
-                        Detail::noted("user", topup.user),
-                        Detail::noted("amount_usd", topup.amount_usd),
-                        Detail::noted("reason", &reason),
-                    ],
-                    outcome: Outcome::Done,
-                },
+                actor.who(),
+                AuditAction::RejectDeposit,
+                Target::Topup(id),
+                vec![
+                    Detail::noted("user", topup.user),
+                    Detail::noted("amount_usd", topup.amount_usd),
+                    Detail::noted("reason", &reason),
+                ],
             )?;
             Ok(topup)
         })
@@ -667,20 +658,17 @@ impl Shop {
                     fingerprint,
                     RequestOutcome::LedgerEntry(entry.seq),
                 )?;
-                audit::append(
+                audit::done(
                     tx,
-                    Record {
-                        actor: actor.who(),
-                        action: AuditAction::AdjustBalance,
-                        target: Target::User(target),
-                        details: vec![
-                            Detail::noted("amount_usd", amount),
-                            Detail::changed("balance", entry.balance_before, entry.balance_after),
-                            Detail::noted("reason", &reason),
-                            Detail::noted("ledger_seq", entry.seq),
-                        ],
-                        outcome: Outcome::Done,
-                    },
+                    actor.who(),
+                    AuditAction::AdjustBalance,
+                    Target::User(target),
+                    vec![
+                        Detail::noted("amount_usd", amount),
+                        Detail::changed("balance", entry.balance_before, entry.balance_after),
+                        Detail::noted("reason", &reason),
+                        Detail::noted("ledger_seq", entry.seq),
+                    ],
                 )?;
                 Ok(entry)
             },
