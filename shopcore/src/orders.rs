@@ -1047,6 +1047,7 @@ impl Shop {
         let mut expired = 0;
         for id in self.order_ids_with_status(OrderStatus::AwaitingPayment)? {
             let done = self.transact(|tx| {
+                refuse_in_emergency(tx)?;
                 let order = load(tx, id)?;
                 if !is_expired(&order, tx.now) {
                     return Ok(false);

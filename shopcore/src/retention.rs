@@ -44,7 +44,10 @@ struct SessionTime {
 impl Shop {
     /// Prunes what `policy` allows (`manage_settings`), audited `PRUNE_RECORDS`.
     pub fn prune(&self, actor: &Actor, policy: &RetentionPolicy) -> Result<PruneReport> {
-        self.transact(|tx| require(tx, actor, Permission::ManageSettings).map(|_| ()))?;
+        self.transact(|tx| {
+            require(tx, actor, Permission::ManageSettings)?;
+            crate::settings::refuse_in_emergency(tx)
+        })?;
         let head: Option<u64> = self
             .store
             .read::<audit::AuditHead>(Table::Meta, audit::HEAD_KEY)?

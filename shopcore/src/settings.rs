@@ -5,9 +5,15 @@
 //! - `Open`: everything works.
 //! - `Maintenance`: new orders are refused; everything else (catalog edits, top-ups,
 //!   finalizing existing orders, user management) works.
-//! - `Emergency`: every state change is refused, except lifting the emergency (by a holder
-//!   of `emergency_stop`); reads by staff work. Audit entries for refused attempts are still
-//!   written, and start-up bootstrap of configured super admins still runs (recovery).
+//! - `Emergency`: every change to shop state is refused, except lifting the emergency (by a
+//!   holder of `emergency_stop`); reads by staff work. Still written, because recovery or
+//!   bookkeeping needs them: audit entries (refused attempts and audited views), start-up
+//!   bootstrap of configured super admins, backups (a read), frontend sessions and outbox
+//!   acknowledgements (interface state), broadcast delivery records and cancelling a
+//!   broadcast (stopping one is what an emergency wants), marks of users who blocked the bot,
+//!   and recording what a supplier already delivered (`reconcile_supplier_orders`: the goods
+//!   are out; the order must say so). Expiring unpaid orders, running the supplier queue and
+//!   pruning wait until the emergency is lifted.
 //!
 //! Fulfilment mode `Manual` (default): staff fulfil orders. `Auto`: orders are fulfilled
 //! from code pools or a supplier, falling back to manual when the supplier fails.

@@ -168,3 +168,26 @@ fn settings_are_audited_cached_and_persisted() {
     let t = t.reopen();
     assert_eq!(t.shop.settings(), cached);
 }
+
+#[test]
+fn expiry_and_pruning_wait_for_the_emergency_to_end() {
+    let t = TestShop::new();
+    let owner = t.owner();
+    t.shop
+        .set_store_state(&owner, StoreState::Emergency, None)
+        .unwrap();
+    let policy = shopcore::retention::RetentionPolicy {
+        audit_before: t.shop.now(),
+        sessions_before: t.shop.now(),
+    };
+    let before = t.digest();
+    assert_eq!(
+        t.shop.prune(&owner, &policy).unwrap_err().kind(),
+        "mode.emergency"
+    );
+    assert_eq!(t.digest(), before);
+    t.shop
+        .set_store_state(&owner, StoreState::Open, None)
+        .unwrap();
+    assert!(t.shop.prune(&owner, &policy).is_ok());
+}

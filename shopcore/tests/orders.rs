@@ -1142,3 +1142,40 @@ fn notifications_are_queued_with_their_events_and_acknowledged() {
     );
     assert!(t.shop.pending_notifications("bad name", 10).is_err());
 }
+
+#[test]
+fn unpaid_orders_expire_only_after_an_emergency_is_lifted() {
+    let s = shop();
+    let t = &s.t;
+    let owner = t.owner();
+    let m = t
+        .shop
+        .create_payment_method(&owner, &new_method("Bank", "USD", "1", "100"))
+        .unwrap();
+    let p = product(&s, "X", "5", Delivery::Manual, Stock::Limited(1));
+    let request = OrderRequest {
+        payment: PaymentChoice::Method(m.id),
+        proof: Some(Proof::Text("ref".into())),
+        ..by_balance(p)
+    };
+    let order = t
+        .shop
+        .create_order(&s.shopper, &request, &key("o"))
+        .unwrap();
+    t.shop
+        .set_store_state(&owner, StoreState::Emergency, None)
+        .unwrap();
+    t.clock.advance_millis(31 * 60 * 1_000);
+    assert_eq!(
+        refused(t, || t.shop.expire_unpaid_orders()).kind(),
+        "mode.emergency"
+    );
+    t.shop
+        .set_store_state(&owner, StoreState::Open, None)
+        .unwrap();
+    assert_eq!(t.shop.expire_unpaid_orders().unwrap(), 1);
+    assert_eq!(
+        t.shop.order(&s.shopper, order.id).unwrap().status,
+        OrderStatus::Cancelled
+    );
+}
