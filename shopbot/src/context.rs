@@ -46,19 +46,11 @@ pub fn display_name(tg: &TgUser) -> String {
         Some(last) => format!("{} {last}", tg.first_name),
         None => tg.first_name.clone(),
     };
-    let cleaned: String = full
-        .chars()
-        .filter(|&c| {
-            !c.is_control()
-                && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-        })
-        .take(shopcore::text::DISPLAY_NAME.chars_max)
-        .collect();
-    let cleaned = cleaned.trim();
+    let cleaned = shopcore::text::DISPLAY_NAME.sanitize(&full);
     if cleaned.is_empty() {
         tg.id.0.to_string()
     } else {
-        cleaned.to_owned()
+        cleaned
     }
 }
 
