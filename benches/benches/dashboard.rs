@@ -6,6 +6,8 @@
 //! half the orders are completed, the clock moves a minute per order) and cached under
 //! `target/bench-data/`. Sizes can be chosen with `DASHBOARD_SIZES=10000,100000`.
 
+shop_benches::use_shop_allocator!();
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use shopcore::coupons::{CouponKind, CouponScope, NewCoupon};
 use shopcore::{

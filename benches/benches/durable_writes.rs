@@ -3,6 +3,8 @@
 //! throughputs, measured in the same run, is the group-commit gain. `Background` (no flush
 //! per write) is the ceiling.
 
+shop_benches::use_shop_allocator!();
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use shopcore::{Config, Durability, Registration, Shop, UserId};
 use std::sync::Arc;

@@ -13,6 +13,8 @@
 //!
 //! Callback encoding and product-card rendering belong to the bot crate and are not here.
 
+shop_benches::use_shop_allocator!();
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use shop_benches::baseline;
 use shop_benches::fixture::{self, CODES_PER_UPLOAD, Fixture, key};

@@ -7,3 +7,22 @@ pub mod baseline;
 pub mod fixture;
 pub mod stats;
 pub mod sysinfo;
+
+/// Which global allocator this build uses (benchmarks and `load` use mimalloc, as the shop's
+/// binaries do, unless built with the `system-allocator` feature).
+pub const ALLOCATOR: &str = if cfg!(feature = "system-allocator") {
+    "system (glibc malloc)"
+} else {
+    "mimalloc"
+};
+
+/// Installs mimalloc as the global allocator of the binary that calls it (every benchmark
+/// and `load`), unless the `system-allocator` feature is on.
+#[macro_export]
+macro_rules! use_shop_allocator {
+    () => {
+        #[cfg(not(feature = "system-allocator"))]
+        #[global_allocator]
+        static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+    };
+}

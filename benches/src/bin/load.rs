@@ -24,6 +24,9 @@
 //! ```
 
 use shop_benches::baseline::{self, Rate};
+
+shop_benches::use_shop_allocator!();
+
 use shop_benches::fixture::{self, CODES_PER_UPLOAD, Fixture, key};
 use shop_benches::stats::{Summary, fmt_us, median, summarize};
 use shop_benches::sysinfo;
@@ -945,9 +948,10 @@ fn run(o: &Options) -> shopcore::Result<bool> {
         .map_err(io_error)?;
     let main_path = o.db.clone().unwrap_or_else(|| temp.path().join("shop.db"));
     println!(
-        "# load: {} CPUs ({}), {} mix, shoppers {:?}, {} s per measurement, at most {} orders each, {} round(s), policies {:?}",
+        "# load: {} CPUs ({}), allocator {}, {} mix, shoppers {:?}, {} s per measurement, at most {} orders each, {} round(s), policies {:?}",
         sysinfo::cpus(),
         sysinfo::cpu_model(),
+        shop_benches::ALLOCATOR,
         if o.orders_only {
             "orders-only"
         } else {
