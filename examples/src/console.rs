@@ -759,11 +759,8 @@ impl Console {
                 let codes: Vec<&str> = a.positional[2..].iter().map(String::as_str).collect();
                 let added = shop.add_codes(actor, id, &codes)?;
                 Ok(out(
-                    format!(
-                        "{} codes added, {} duplicates skipped, {} available",
-                        added.added, added.duplicates, added.available
-                    ),
-                    json!({"added": added.added, "duplicates": added.duplicates, "available": added.available}),
+                    format!("{} codes added, {} available", added.added, added.available),
+                    json!({"added": added.added, "available": added.available}),
                 ))
             }
             "method add" => {

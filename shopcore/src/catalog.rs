@@ -8,7 +8,7 @@ use crate::Shop;
 use crate::audit::{self, AuditAction, Detail, Target};
 use crate::clock::Timestamp;
 use crate::error::{Error, InvalidInput, Result};
-use crate::ids::{CategoryId, ProductId};
+use crate::ids::{CategoryId, OrderId, ProductId};
 use crate::money::Money;
 use crate::roles::Permission;
 use crate::settings::refuse_in_emergency;
@@ -378,8 +378,6 @@ impl ProductCursor {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CodesAdded {
     pub added: u64,
-    /// Codes skipped because they were already in the pool or repeated in the upload.
-    pub duplicates: u64,
     pub available: u64,
 }
 
@@ -413,6 +411,10 @@ pub enum CatalogError {
     TooManyCodes { count: usize },
     #[error("the pool would hold {count} codes; the limit is {CODES_PER_PRODUCT_MAX}")]
     PoolFull { count: u64 },
+    #[error(
+        "{count} of these codes were uploaded before for this product (in the pool, reserved, delivered or revoked) or repeat within the upload; a code can enter a pool once, so nothing was added"
+    )]
+    DuplicateCodes { count: u64 },
     #[error("invalid player id rule: {why}")]
     BadPlayerRule { why: String },
 }
@@ -433,6 +435,7 @@ impl CatalogError {
             CatalogError::NoCodes => "catalog.no_codes",
             CatalogError::TooManyCodes { .. } => "catalog.too_many_codes",
             CatalogError::PoolFull { .. } => "catalog.pool_full",
+            CatalogError::DuplicateCodes { .. } => "catalog.duplicate_codes",
             CatalogError::BadPlayerRule { .. } => "catalog.bad_player_rule",
         }
     }
@@ -508,7 +511,7 @@ fn code_key(product: ProductId, slot: u64) -> Vec<u8> {
     key::join(&[&product.key(), &key::u64(slot)])
 }
 
-fn code_hash_key(product: ProductId, code: &str) -> Vec<u8> {
+pub(crate) fn code_hash_key(product: ProductId, code: &str) -> Vec<u8> {
     let digest: [u8; 32] = Sha256::digest(code.as_bytes()).into();
     key::join(&[&product.key(), &digest])
 }
@@ -518,6 +521,55 @@ fn code_hash_key(product: ProductId, code: &str) -> Vec<u8> {
 pub(crate) struct StoredCode {
     pub(crate) code: String,
     pub(crate) added_at: Timestamp,
+}
+
+/// What became of every code a product has ever seen (`codes_seen`, keyed like
+/// `codes_by_hash`): a code enters a pool once, ever, and revoking reaches reserved codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum CodeFate {
+    InPool { slot: u64 },
+    Reserved { order: OrderId },
+    Delivered { order: OrderId },
+    Revoked,
+}
+
+pub(crate) fn code_fate(
+    tx: &Tx<'_>,
+    product: ProductId,
+    code: &str,
+) -> std::result::Result<Option<CodeFate>, StoreError> {
+    tx.get(Table::CodesSeen, &code_hash_key(product, code))
+}
+
+pub(crate) fn set_code_fate(
+    tx: &Tx<'_>,
+    product: ProductId,
+    code: &str,
+    fate: CodeFate,
+) -> std::result::Result<(), StoreError> {
+    tx.put(Table::CodesSeen, &code_hash_key(product, code), &fate)
+}
+
+/// Appends a code to the pool's tail.
+fn push_code(
+    tx: &Tx<'_>,
+    product: &mut Product,
+    code: &str,
+) -> std::result::Result<(), StoreError> {
+    let slot = product.codes_tail;
+    product.codes_tail += 1;
+    tx.put(
+        Table::Codes,
+        &code_key(product.id, slot),
+        &StoredCode {
+            code: code.to_owned(),
+            added_at: tx.now,
+        },
+    )?;
+    tx.put(Table::CodesByHash, &code_hash_key(product.id, code), &slot)?;
+    set_code_fate(tx, product.id, code, CodeFate::InPool { slot })?;
+    product.codes_available += 1;
+    Ok(())
 }
 
 pub(crate) fn load_product(tx: &Tx<'_>, id: ProductId) -> Result<Product> {
@@ -569,37 +621,30 @@ fn adjust_product_count(
     tx.put(Table::Categories, &id.key(), &category)
 }
 
-/// Puts a code back into a product's pool (an order holding it failed or was cancelled).
-/// A code that is already back in the pool (uploaded again meanwhile) is not duplicated.
+/// Puts a code back into a product's pool (the order holding it failed or was cancelled).
+/// A code that is no longer this order's (revoked meanwhile) stays out.
 pub(crate) fn return_code(
     tx: &Tx<'_>,
     product: &mut Product,
     code: &str,
+    order: OrderId,
 ) -> std::result::Result<(), StoreError> {
-    let hash_key = code_hash_key(product.id, code);
-    if tx.get::<u64>(Table::CodesByHash, &hash_key)?.is_some() {
-        return Ok(());
+    match code_fate(tx, product.id, code)? {
+        Some(CodeFate::Reserved { order: holder }) if holder == order => {
+            push_code(tx, product, code)
+        }
+        // Revoked while reserved, or (in a store from before `codes_seen`) unknown: a code
+        // whose fate is not "reserved by this order" must not come back.
+        _ => Ok(()),
     }
-    let slot = product.codes_tail;
-    product.codes_tail += 1;
-    tx.put(
-        Table::Codes,
-        &code_key(product.id, slot),
-        &StoredCode {
-            code: code.to_owned(),
-            added_at: tx.now,
-        },
-    )?;
-    tx.put(Table::CodesByHash, &hash_key, &slot)?;
-    product.codes_available += 1;
-    Ok(())
 }
 
-/// Takes the oldest code from a product's pool inside the caller's transaction (the order
-/// flow uses this). Returns `None` when the pool is empty.
+/// Takes the oldest code from a product's pool for `order` inside the caller's transaction
+/// (the order flow uses this). Returns `None` when the pool is empty.
 pub(crate) fn take_code(
     tx: &Tx<'_>,
     product: &mut Product,
+    order: OrderId,
 ) -> std::result::Result<Option<String>, StoreError> {
     while product.codes_head < product.codes_tail {
         let slot = product.codes_head;
@@ -608,6 +653,7 @@ pub(crate) fn take_code(
         if let Some(stored) = tx.get::<StoredCode>(Table::Codes, &k)? {
             tx.remove(Table::Codes, &k)?;
             tx.remove(Table::CodesByHash, &code_hash_key(product.id, &stored.code))?;
+            set_code_fate(tx, product.id, &stored.code, CodeFate::Reserved { order })?;
             product.codes_available = product.codes_available.saturating_sub(1);
             return Ok(Some(stored.code));
         }
@@ -1120,8 +1166,10 @@ impl Shop {
 
     // ----- codes ------------------------------------------------------------------------
 
-    /// Adds codes to a product's pool (`manage_products`). Blank lines are ignored; codes
-    /// already in the pool or repeated are skipped and counted. Audited with counts only.
+    /// Adds codes to a product's pool (`manage_products`). Blank lines are ignored. A code
+    /// enters a pool once, ever: if any code was seen before for this product (in the pool,
+    /// reserved, delivered or revoked) or repeats within the upload, nothing is added and the
+    /// refusal counts them. Audited with counts only.
     pub fn add_codes(&self, actor: &Actor, id: ProductId, codes: &[&str]) -> Result<CodesAdded> {
         let cleaned = self.validated(
             actor,
@@ -1141,28 +1189,20 @@ impl Shop {
                 return Err(CatalogError::NotACodesProduct { id }.into());
             }
             let mut product = before.clone();
-            let mut added = 0u64;
+            let mut seen = std::collections::BTreeSet::new();
             let mut duplicates = 0u64;
             for code in &cleaned {
-                let hash_key = code_hash_key(id, code);
-                if tx.get::<u64>(Table::CodesByHash, &hash_key)?.is_some() {
+                if !seen.insert(code.as_str()) || code_fate(tx, id, code)?.is_some() {
                     duplicates += 1;
-                    continue;
                 }
-                let slot = product.codes_tail;
-                product.codes_tail += 1;
-                tx.put(
-                    Table::Codes,
-                    &code_key(id, slot),
-                    &StoredCode {
-                        code: code.clone(),
-                        added_at: tx.now,
-                    },
-                )?;
-                tx.put(Table::CodesByHash, &hash_key, &slot)?;
-                added += 1;
             }
-            product.codes_available += added;
+            if duplicates > 0 {
+                return Err(CatalogError::DuplicateCodes { count: duplicates }.into());
+            }
+            for code in &cleaned {
+                push_code(tx, &mut product, code)?;
+            }
+            let added = u64::try_from(cleaned.len()).unwrap_or(u64::MAX);
             if product.codes_available > CODES_PER_PRODUCT_MAX {
                 return Err(CatalogError::PoolFull {
                     count: product.codes_available,
@@ -1178,20 +1218,20 @@ impl Shop {
                 Target::Product(id),
                 vec![
                     Detail::noted("added", added),
-                    Detail::noted("duplicates_skipped", duplicates),
                     Detail::changed("available", before.codes_available, product.codes_available),
                 ],
             )?;
             Ok(CodesAdded {
                 added,
-                duplicates,
                 available: product.codes_available,
             })
         })
     }
 
-    /// Removes the given codes from a product's pool (`manage_products`); returns how many
-    /// were found and removed. Audited with counts only.
+    /// Revokes the given codes of a product (`manage_products`): codes in the pool leave
+    /// it, and a code reserved by an open order is taken from that order, which gets another
+    /// code from the pool or, with the pool empty, goes to staff. Returns how many codes were
+    /// revoked; a revoked code can never enter the pool again. Audited with counts only.
     pub fn revoke_codes(&self, actor: &Actor, id: ProductId, codes: &[&str]) -> Result<u64> {
         let wanted = self.validated(
             actor,
@@ -1200,50 +1240,86 @@ impl Shop {
             Permission::ManageProducts,
             clean_codes(codes),
         )?;
-        self.revoke(actor, id, |tx, product| {
-            let mut slots = Vec::new();
-            for code in &wanted {
-                if let Some(slot) =
-                    tx.get::<u64>(Table::CodesByHash, &code_hash_key(product.id, code))?
-                {
-                    slots.push(slot);
-                }
-            }
-            Ok(slots)
-        })
+        let keys: Vec<Vec<u8>> = wanted.iter().map(|c| code_hash_key(id, c)).collect();
+        self.revoke(actor, id, false, &keys)
     }
 
-    /// Empties a product's pool (`manage_products`); returns how many codes were removed.
+    /// Revokes every code of a product (`manage_products`): the whole pool and the codes
+    /// reserved by open orders (those orders go to staff). Returns how many were revoked.
     pub fn revoke_all_codes(&self, actor: &Actor, id: ProductId) -> Result<u64> {
-        self.revoke(actor, id, |_, product| {
-            Ok((product.codes_head..product.codes_tail).collect())
-        })
+        let mut revoked = self.revoke(actor, id, true, &self.reserved_code_keys(id)?)?;
+        // A code reserved between the scan above and that transaction came from the pool,
+        // which is empty now: one more pass catches it, and no new reservation can follow.
+        let late = self.reserved_code_keys(id)?;
+        if !late.is_empty() {
+            revoked += self.revoke(actor, id, false, &late)?;
+        }
+        Ok(revoked)
     }
 
+    /// The `codes_seen` keys of a product's codes that open orders hold (read outside a
+    /// transaction; the revoking transaction checks each again).
+    fn reserved_code_keys(&self, id: ProductId) -> Result<Vec<Vec<u8>>> {
+        let prefix = id.key();
+        let mut keys = Vec::new();
+        for item in self.store.range::<CodeFate>(
+            Table::CodesSeen,
+            Bound::Included(prefix.to_vec()),
+            key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
+            false,
+        ) {
+            let (k, fate) = item?;
+            if matches!(fate, CodeFate::Reserved { .. }) {
+                keys.push(k);
+            }
+        }
+        Ok(keys)
+    }
+
+    /// Revokes the codes behind `keys` (their `codes_seen` keys), and with `whole_pool` every
+    /// code left in the pool, in one transaction.
     fn revoke(
         &self,
         actor: &Actor,
         id: ProductId,
-        slots: impl Fn(&Tx<'_>, &Product) -> Result<Vec<u64>>,
+        whole_pool: bool,
+        keys: &[Vec<u8>],
     ) -> Result<u64> {
         self.audited(actor, AuditAction::RevokeCodes, Target::Product(id), |tx| {
             require(tx, actor, Permission::ManageProducts)?;
             refuse_in_emergency(tx)?;
             let before = load_product(tx, id)?;
-            if before.delivery != Delivery::Codes && before.codes_available == 0 {
+            if before.delivery != Delivery::Codes && before.codes_available == 0 && keys.is_empty()
+            {
                 return Err(CatalogError::NotACodesProduct { id }.into());
             }
             let mut product = before.clone();
-            let mut revoked = 0u64;
-            for slot in slots(tx, &before)? {
-                let k = code_key(id, slot);
-                if let Some(stored) = tx.get::<StoredCode>(Table::Codes, &k)? {
-                    tx.remove(Table::Codes, &k)?;
-                    tx.remove(Table::CodesByHash, &code_hash_key(id, &stored.code))?;
-                    revoked += 1;
+            let mut keys = keys.to_vec();
+            if whole_pool {
+                for slot in before.codes_head..before.codes_tail {
+                    if let Some(stored) = tx.get::<StoredCode>(Table::Codes, &code_key(id, slot))? {
+                        keys.push(code_hash_key(id, &stored.code));
+                    }
                 }
             }
-            product.codes_available = product.codes_available.saturating_sub(revoked);
+            let mut revoked = 0u64;
+            let mut from_orders = 0u64;
+            for k in &keys {
+                match tx.get::<CodeFate>(Table::CodesSeen, k)? {
+                    Some(CodeFate::InPool { slot }) => {
+                        tx.remove(Table::Codes, &code_key(id, slot))?;
+                        tx.remove(Table::CodesByHash, k)?;
+                        product.codes_available = product.codes_available.saturating_sub(1);
+                    }
+                    Some(CodeFate::Reserved { order }) => {
+                        crate::orders::revoke_reserved_code(tx, &mut product, order)?;
+                        from_orders += 1;
+                    }
+                    Some(CodeFate::Delivered { .. } | CodeFate::Revoked) | None => continue,
+                }
+                tx.put(Table::CodesSeen, k, &CodeFate::Revoked)?;
+                revoked += 1;
+            }
             if product.codes_available == 0 {
                 product.codes_head = product.codes_tail;
             }
@@ -1256,6 +1332,7 @@ impl Shop {
                 Target::Product(id),
                 vec![
                     Detail::noted("revoked", revoked),
+                    Detail::noted("taken_from_orders", from_orders),
                     Detail::changed("available", before.codes_available, product.codes_available),
                 ],
             )?;
@@ -1292,6 +1369,50 @@ fn clean_codes(codes: &[&str]) -> Result<Vec<String>> {
 
 fn check_limit(limit: usize) -> Result<()> {
     Ok(crate::error::check_page_size(limit, PAGE_LIMIT_MAX)?)
+}
+
+/// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
+/// open order, or delivered by a completed code order (its delivery starts with the code).
+pub(crate) fn migrate_codes_seen(
+    store: &crate::store::Store,
+) -> std::result::Result<(), StoreError> {
+    for item in store.range::<StoredCode>(Table::Codes, Bound::Unbounded, Bound::Unbounded, false) {
+        let (k, stored) = item?;
+        let product = key::read_u64(&k, 0).and_then(|raw| ProductId::new(raw).ok());
+        let (Some(product), Some(slot)) = (product, key::read_u64(&k, 8)) else {
+            continue;
+        };
+        store.put_for_migration(
+            Table::CodesSeen,
+            &code_hash_key(product, &stored.code),
+            &CodeFate::InPool { slot },
+        )?;
+    }
+    for item in store.range::<crate::orders::Order>(
+        Table::Orders,
+        Bound::Unbounded,
+        Bound::Unbounded,
+        false,
+    ) {
+        let (_, order) = item?;
+        if let Some(code) = &order.reserved_code {
+            store.put_for_migration(
+                Table::CodesSeen,
+                &code_hash_key(order.product, &code.0),
+                &CodeFate::Reserved { order: order.id },
+            )?;
+        } else if order.fulfilment == crate::orders::Fulfilment::Codes
+            && order.status == crate::orders::OrderStatus::Completed
+            && let Some(code) = order.delivery.as_deref().and_then(|d| d.lines().next())
+        {
+            store.put_for_migration(
+                Table::CodesSeen,
+                &code_hash_key(order.product, code),
+                &CodeFate::Delivered { order: order.id },
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Checks category counts, the category and product indexes, and every code pool.
@@ -1371,6 +1492,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
     if u64::try_from(store.len(Table::CodesByHash)).unwrap_or(u64::MAX) != codes_total {
         problems.push("catalog: code hash index and pools differ in size".into());
     }
+    problems.extend(verify_code_fates(store, codes_total)?);
     let mut categories = 0usize;
     for item in
         store.range::<Category>(Table::Categories, Bound::Unbounded, Bound::Unbounded, false)
@@ -1396,6 +1518,61 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
     }
     if store.len(Table::CategoriesByOrder) != categories {
         problems.push("catalog: category order index and categories differ in size".into());
+    }
+    Ok(problems)
+}
+
+/// Every code's recorded fate agrees with where the code is: in the pool at its slot, held by
+/// the open order that reserved it, or in the delivery of the order that completed.
+fn verify_code_fates(
+    store: &crate::store::Store,
+    codes_in_pools: u64,
+) -> std::result::Result<Vec<String>, StoreError> {
+    use crate::orders::Order;
+    let mut problems = Vec::new();
+    let mut in_pool = 0u64;
+    for item in store.range::<CodeFate>(Table::CodesSeen, Bound::Unbounded, Bound::Unbounded, false)
+    {
+        let (k, fate) = item?;
+        let Some(product) = key::read_u64(&k, 0).and_then(|raw| ProductId::new(raw).ok()) else {
+            problems.push("catalog: a code fate has a malformed key".into());
+            continue;
+        };
+        let hash_of = |code: &str| code_hash_key(product, code) == k;
+        let holds = |order: OrderId, want: fn(&Order, &dyn Fn(&str) -> bool) -> bool| {
+            store
+                .read::<Order>(Table::Orders, &order.key())
+                .map(|o| o.is_some_and(|o| want(&o, &hash_of)))
+        };
+        let ok = match fate {
+            CodeFate::InPool { slot } => {
+                in_pool += 1;
+                store
+                    .read::<StoredCode>(Table::Codes, &code_key(product, slot))?
+                    .is_some_and(|c| hash_of(&c.code))
+            }
+            CodeFate::Reserved { order } => holds(order, |o, matches| {
+                o.status.is_open() && o.reserved_code.as_ref().is_some_and(|c| matches(&c.0))
+            })?,
+            CodeFate::Delivered { order } => holds(order, |o, matches| {
+                o.status == crate::orders::OrderStatus::Completed
+                    && o.delivery
+                        .as_deref()
+                        .and_then(|d| d.lines().next())
+                        .is_some_and(matches)
+            })?,
+            CodeFate::Revoked => true,
+        };
+        if !ok {
+            problems.push(format!(
+                "catalog: a code of product {product} is recorded as {fate:?} but is not there"
+            ));
+        }
+    }
+    if in_pool != codes_in_pools {
+        problems.push(format!(
+            "catalog: {in_pool} codes recorded as in a pool, the pools hold {codes_in_pools}"
+        ));
     }
     Ok(problems)
 }

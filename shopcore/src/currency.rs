@@ -1,9 +1,12 @@
 //! Currencies: USD is the base (built in, rate 1, never disabled); staff add others with a
 //! rate in units per USD. Unknown or disabled codes are refused wherever a currency is named.
 //!
-//! Conversion rule: `local = round_half_away_from_zero(usd × units_per_usd, decimals)` and
-//! `usd = round_half_away_from_zero(local ÷ units_per_usd, 2)`. The rate used is recorded
-//! beside every converted amount that is stored.
+//! Conversion rules (ARCHITECTURE.md, "Currencies and rounding"): prices *shown* in another
+//! currency round half away from zero ([`Currency::from_usd`]); what the shop *asks* to be
+//! paid rounds up to the currency's smallest unit, so it always covers the price
+//! ([`Currency::ask_for_usd`]); what it *credits* for money received rounds down to the cent,
+//! so it never credits more than it received ([`credit_usd`]); a refund returns the USD the
+//! order debited, never more. The rate used is recorded beside every converted amount.
 
 use crate::Shop;
 use crate::audit::{self, AuditAction, Detail, Target};
@@ -54,12 +57,32 @@ impl Currency {
         )
     }
 
-    /// `local` (in this currency) in USD, rounded to cents.
+    /// `local` (in this currency) in USD, rounded to cents: for showing an amount only;
+    /// a credit for money received uses [`credit_usd`].
     pub fn to_usd(&self, local: Money) -> Option<Money> {
         let usd = local.decimal().checked_div(self.units_per_usd.decimal())?;
         Some(Money::from_decimal(usd).round_to(USD_DECIMALS))
     }
 
+    /// What the shop asks, in this currency, for a price of `usd`: rounded *up* to the
+    /// currency's decimals, so the payment always covers the price (a currency whose
+    /// smallest unit is worth more than a cent asks for the next whole unit).
+    pub fn ask_for_usd(&self, usd: Money) -> Option<Money> {
+        Some(
+            usd.checked_mul(self.units_per_usd.decimal())?
+                .round_up_to(self.decimals),
+        )
+    }
+}
+
+/// What `local` received at `units_per_usd` is worth in USD, rounded *down* to the cent: the
+/// most the shop may credit for it.
+pub fn credit_usd(local: Money, units_per_usd: Money) -> Option<Money> {
+    let usd = local.decimal().checked_div(units_per_usd.decimal())?;
+    Some(Money::from_decimal(usd).round_down_to(USD_DECIMALS))
+}
+
+impl Currency {
     /// Formats an amount in this currency ("12.50 USD").
     pub fn format(&self, amount: Money) -> String {
         format!("{} {}", amount.display_with(self.decimals), self.code)

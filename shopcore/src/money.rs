@@ -96,6 +96,24 @@ impl Money {
         ))
     }
 
+    /// Rounds up (away from zero) to `decimals` places: what the shop asks, so that the
+    /// amount asked always covers the price.
+    pub fn round_up_to(self, decimals: u32) -> Money {
+        Money::from_decimal(
+            self.0
+                .round_dp_with_strategy(decimals, rust_decimal::RoundingStrategy::AwayFromZero),
+        )
+    }
+
+    /// Rounds down (toward zero) to `decimals` places: what the shop credits, so that it
+    /// never credits more than it received.
+    pub fn round_down_to(self, decimals: u32) -> Money {
+        Money::from_decimal(
+            self.0
+                .round_dp_with_strategy(decimals, rust_decimal::RoundingStrategy::ToZero),
+        )
+    }
+
     /// Checks an amount against the rules for one kind of amount: positive, at most
     /// `decimals_max` places, at most `max`.
     pub fn check(self, decimals_max: u32, max: Money) -> Result<Money, AmountError> {

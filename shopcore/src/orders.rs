@@ -2,13 +2,16 @@
 //! cancelling and expiring, with an explicit state machine.
 //!
 //! ```text
-//! AwaitingPayment ──► Paid ──► Processing ──► Completed
-//!        │              │  ╲        │  ╲
-//!        │              │   ╲       │   ╲──► Paid   (supplier retry or fallback to staff)
-//!        ▼              ▼    ╲      ▼
-//!    Cancelled     Cancelled  ╲─► Failed ◄── (any of the three, with refund if paid)
+//! AwaitingPayment ──► Paid ──► Processing ──► Completed   (the supplier delivered)
+//!        │              │  ╲        │
+//!        │              │   ╲       ╰──► Paid   (never received: queued again, or to staff)
+//!        ▼              ▼    ╲
+//!    Cancelled     Cancelled  ╲─► Failed ◄── (awaiting payment or paid; refund if paid)
 //!                             Completed (staff, or at once from a code pool in AUTO mode)
 //! ```
+//!
+//! A PROCESSING order's supplier outcome may be unknown (the call timed out after the
+//! supplier delivered): nothing but the supplier's answer or reconciliation moves it.
 //!
 //! Everything an order does to money, stock and coupons happens in the order's own
 //! transaction, and is undone exactly once by the transaction that fails, cancels or expires
@@ -101,7 +104,12 @@ impl fmt::Display for OrderStatus {
 }
 
 /// Every allowed status change. Anything else is refused with `OrderError::BadTransition`.
-pub const TRANSITIONS: [(OrderStatus, OrderStatus); 10] = [
+///
+/// A PROCESSING order is with the supplier, whose outcome may be unknown: only the supplier's
+/// answer (or reconciliation) moves it on — to COMPLETED, or back to PAID (never received,
+/// or handed to staff) — never straight to FAILED or CANCELLED, which would refund goods that
+/// may have been delivered.
+pub const TRANSITIONS: [(OrderStatus, OrderStatus); 9] = [
     (OrderStatus::AwaitingPayment, OrderStatus::Paid),
     (OrderStatus::AwaitingPayment, OrderStatus::Cancelled),
     (OrderStatus::AwaitingPayment, OrderStatus::Failed),
@@ -110,7 +118,6 @@ pub const TRANSITIONS: [(OrderStatus, OrderStatus); 10] = [
     (OrderStatus::Paid, OrderStatus::Failed),
     (OrderStatus::Paid, OrderStatus::Cancelled),
     (OrderStatus::Processing, OrderStatus::Completed),
-    (OrderStatus::Processing, OrderStatus::Failed),
     (OrderStatus::Processing, OrderStatus::Paid),
 ];
 
@@ -173,8 +180,10 @@ pub struct Order {
     pub payment: Payment,
     pub status: OrderStatus,
     pub fulfilment: Fulfilment,
-    /// The code reserved from the pool (a secret: shown only to the buyer once delivered).
-    pub reserved_code: Option<String>,
+    /// The code reserved from the pool: a secret until delivered, so it can't be read
+    /// outside shopcore (see [`Order::holds_code`]); it is never printed or serialized for
+    /// people (Debug and JSON show it sealed).
+    pub(crate) reserved_code: Option<SealedCode>,
     /// What the buyer received.
     pub delivery: Option<String>,
     pub failure_reason: Option<String>,
@@ -194,6 +203,45 @@ impl Order {
     /// The buyer paid (balance debited, or outside payment confirmed).
     pub fn is_paid(&self) -> bool {
         self.purchase_seq.is_some()
+    }
+
+    /// A code from the product's pool is reserved for this order (what it is stays sealed
+    /// until delivery puts it into [`Order::delivery`]).
+    pub fn holds_code(&self) -> bool {
+        self.reserved_code.is_some()
+    }
+}
+
+/// A code reserved for an order. The store keeps it (bincode, not human-readable); every
+/// human-readable form — `Debug`, JSON — shows `"sealed"` instead, so no API, log or export
+/// can leak it before delivery.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct SealedCode(pub(crate) String);
+
+impl fmt::Debug for SealedCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SealedCode(sealed)")
+    }
+}
+
+impl Serialize for SealedCode {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.serialize_str("sealed")
+        } else {
+            serializer.serialize_str(&self.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SealedCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        String::deserialize(deserializer).map(SealedCode)
     }
 }
 
@@ -282,6 +330,10 @@ pub enum OrderError {
     DeliveryRequired,
     #[error("paying through a payment method needs proof of payment")]
     ProofRequired,
+    #[error(
+        "order {id} is with the supplier and its outcome is not known yet; it is settled by the supplier's answer or by reconciliation"
+    )]
+    WithSupplier { id: OrderId },
 }
 
 impl OrderError {
@@ -298,6 +350,7 @@ impl OrderError {
             OrderError::BadTransition { .. } => "order.bad_transition",
             OrderError::DeliveryRequired => "order.delivery_required",
             OrderError::ProofRequired => "order.proof_required",
+            OrderError::WithSupplier { .. } => "order.with_supplier",
         }
     }
 }
@@ -353,13 +406,53 @@ fn transition(order: &mut Order, to: OrderStatus, now: Timestamp) -> Result<()> 
     Ok(())
 }
 
+/// What an order paid through a method credits for the money received: the amount asked,
+/// at the order's rate, rounded down to the cent — never more than received, and at least
+/// the total, since the amount asked was rounded up. (An order placed before that rule may
+/// have asked less than its total; confirming it then takes the difference from the
+/// buyer's balance, or is refused if the balance can't cover it.)
+pub(crate) fn received_usd(order: &Order) -> Money {
+    match &order.payment {
+        Payment::Method {
+            amount,
+            units_per_usd,
+            ..
+        } => currency::credit_usd(*amount, *units_per_usd).unwrap_or(Money::ZERO),
+        Payment::Balance => order.total_usd,
+    }
+}
+
+/// Nobody decides on their own money: staff may not confirm the payment of, complete, fail
+/// or (as staff) cancel an order they placed themselves. A buyer's own cancel is not a staff
+/// decision and goes through the buyer's rules.
+fn refuse_own_order(actor: &Actor, order: &Order) -> Result<()> {
+    if actor.user_id() == Some(order.user) {
+        return Err(Denied::SelfAction {
+            what: "decide on an order placed by",
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// An order with the supplier (PROCESSING) is settled only by the supplier's answer or by
+/// reconciliation: staff can't complete, fail or cancel it, nor the buyer cancel it.
+fn refuse_with_supplier(order: &Order) -> Result<()> {
+    if order.status == OrderStatus::Processing {
+        return Err(OrderError::WithSupplier { id: order.id }.into());
+    }
+    Ok(())
+}
+
 /// Undoes what an order holds: its reserved stock or code, its coupon use, its refund if paid,
 /// its method's pending use if unpaid. Runs once, in the transaction that ends the order.
 fn release(tx: &Tx<'_>, order: &mut Order, actor: &ActorRef) -> Result<()> {
     let mut product = catalog::load_product(tx, order.product)?;
     let before = product.clone();
     match (&order.fulfilment, &order.reserved_code) {
-        (Fulfilment::Codes, Some(code)) => catalog::return_code(tx, &mut product, code)?,
+        (Fulfilment::Codes, Some(code)) => {
+            catalog::return_code(tx, &mut product, &code.0, order.id)?
+        }
         _ => {
             if let Stock::Limited(n) = product.stock
                 && product.delivery != Delivery::Codes
@@ -391,6 +484,34 @@ fn release(tx: &Tx<'_>, order: &mut Order, actor: &ActorRef) -> Result<()> {
     }
     order.expires_at = None;
     order.next_attempt_at = None;
+    Ok(())
+}
+
+/// A code reserved by `id` is being revoked: the order takes the next code from the pool,
+/// or, with the pool empty, goes to staff (who are told once it is paid). The caller marks
+/// the revoked code's fate.
+pub(crate) fn revoke_reserved_code(tx: &Tx<'_>, product: &mut Product, id: OrderId) -> Result<()> {
+    let before = load(tx, id)?;
+    if before.reserved_code.is_none() || !before.status.is_open() {
+        return Ok(());
+    }
+    let mut order = before.clone();
+    match catalog::take_code(tx, product, id)? {
+        Some(code) => order.reserved_code = Some(SealedCode(code)),
+        None => {
+            order.reserved_code = None;
+            order.fulfilment = Fulfilment::Manual;
+            if order.status == OrderStatus::Paid {
+                notifications::push(
+                    tx,
+                    order.user,
+                    NotificationKind::StaffOrderWaiting { order: id },
+                )?;
+            }
+        }
+    }
+    order.updated_at = tx.now;
+    save(tx, Some(&before), &order)?;
     Ok(())
 }
 
@@ -480,7 +601,7 @@ fn price(
     let pay_amount = match &method {
         None => None,
         Some((method, method_currency)) => {
-            let amount = method_currency.from_usd(total).unwrap_or(Money::ZERO);
+            let amount = method_currency.ask_for_usd(total).unwrap_or(Money::ZERO);
             if amount < method.min_amount || amount > method.max_amount {
                 return Err(OrderError::PaymentOutOfRange {
                     amount,
@@ -565,6 +686,14 @@ fn expire(tx: &Tx<'_>, order: &Order) -> Result<Order> {
 fn complete(tx: &Tx<'_>, before: &Order, delivery: String, actor: &ActorRef) -> Result<Order> {
     let mut order = before.clone();
     transition(&mut order, OrderStatus::Completed, tx.now)?;
+    if let Some(code) = &before.reserved_code {
+        catalog::set_code_fate(
+            tx,
+            order.product,
+            &code.0,
+            catalog::CodeFate::Delivered { order: order.id },
+        )?;
+    }
     order.delivery = Some(delivery);
     order.reserved_code = None;
     order.next_attempt_at = None;
@@ -592,7 +721,7 @@ fn after_payment(tx: &Tx<'_>, order: Order) -> Result<Order> {
     let auto = settings::load(tx)?.fulfilment == FulfilmentMode::Auto;
     match (&order.fulfilment, &order.reserved_code) {
         (Fulfilment::Codes, Some(code)) if auto => {
-            let code = code.clone();
+            let code = code.0.clone();
             complete(
                 tx,
                 &order,
@@ -705,7 +834,7 @@ impl Shop {
             let mut reserved_code = None;
             let fulfilment = match &product.delivery {
                 Delivery::Codes => {
-                    reserved_code = catalog::take_code(tx, &mut product)?;
+                    reserved_code = catalog::take_code(tx, &mut product, id)?.map(SealedCode);
                     if reserved_code.is_none() {
                         return Err(OrderError::OutOfStock { id: product.id }.into());
                     }
@@ -835,6 +964,7 @@ impl Shop {
                 }
                 refuse_in_emergency(tx)?;
                 let before = load(tx, id)?;
+                refuse_own_order(actor, &before)?;
                 let mut order = before.clone();
                 transition(&mut order, OrderStatus::Paid, tx.now)?;
                 let Payment::Method { method, .. } = &order.payment else {
@@ -846,10 +976,14 @@ impl Shop {
                     .into());
                 };
                 payment_methods::adjust_pending(tx, *method, -1)?;
+                // The money received, credited at the order's rate and rounded down; the
+                // amount asked was rounded up, so this covers the price, and what is left
+                // over stays in the buyer's wallet.
+                let received = received_usd(&order);
                 let payment = wallet::post(
                     tx,
                     order.user,
-                    order.total_usd,
+                    received,
                     LedgerKind::Payment,
                     LedgerRef::Order(id),
                     actor.who(),
@@ -918,6 +1052,8 @@ impl Shop {
                 }
                 refuse_in_emergency(tx)?;
                 let before = load(tx, id)?;
+                refuse_own_order(actor, &before)?;
+                refuse_with_supplier(&before)?;
                 if !can_transition(before.status, OrderStatus::Completed) {
                     return Err(OrderError::BadTransition {
                         id,
@@ -927,8 +1063,8 @@ impl Shop {
                     .into());
                 }
                 let text = match (&before.reserved_code, &delivery) {
-                    (Some(code), Some(note)) => format!("{code}\n{note}"),
-                    (Some(code), None) => code.clone(),
+                    (Some(code), Some(note)) => format!("{}\n{note}", code.0),
+                    (Some(code), None) => code.0.clone(),
                     (None, Some(note)) => note.clone(),
                     (None, None) => return Err(OrderError::DeliveryRequired.into()),
                 };
@@ -967,6 +1103,8 @@ impl Shop {
                 }
                 refuse_in_emergency(tx)?;
                 let before = load(tx, id)?;
+                refuse_own_order(actor, &before)?;
+                refuse_with_supplier(&before)?;
                 let mut order = before.clone();
                 transition(&mut order, OrderStatus::Failed, tx.now)?;
                 release(tx, &mut order, actor.who())?;
@@ -1015,6 +1153,7 @@ impl Shop {
                 return Err(OrderError::NotFound { id }.into());
             }
             refuse_in_emergency(tx)?;
+            refuse_with_supplier(&before)?;
             let mut order = before.clone();
             transition(&mut order, OrderStatus::Cancelled, tx.now)?;
             release(tx, &mut order, actor.who())?;
@@ -1064,11 +1203,17 @@ impl Shop {
 
     // ----- supplier fulfilment ---------------------------------------------------------
 
-    /// Sends due supplier orders to `supplier` (AUTO mode only), at most `limit`. Each order
-    /// is claimed (PROCESSING) in one transaction, the supplier is called outside any
+    /// Sends due supplier orders to `supplier` (AUTO mode only), at most `limit` calls. Each
+    /// order is claimed (PROCESSING) in one transaction, the supplier is called outside any
     /// transaction with the order id as its idempotency key, and the answer is recorded in
-    /// another. Failures are retried with backoff up to the configured attempts, then the
-    /// order falls back to staff (audited `SUPPLIER_FALLBACK`).
+    /// another.
+    ///
+    /// An order whose call ended without a definite answer (a timeout, an error) stays
+    /// PROCESSING: the supplier may have delivered, so nobody may cancel, fail or refund it.
+    /// When its backoff has passed it is placed again under the same id (the supplier must
+    /// not deliver twice); after the configured attempts the supplier is asked for the
+    /// order's status, and only a definite "failed" or "never received" hands it to staff
+    /// (audited `SUPPLIER_FALLBACK`). A definite rejection goes to staff at once.
     pub fn run_supplier_queue(&self, supplier: &dyn Supplier, limit: usize) -> Result<SupplierRun> {
         let mut run = SupplierRun::default();
         let settings = self.settings();
@@ -1078,54 +1223,78 @@ impl Shop {
             return Ok(run);
         }
         let mut processed = 0;
-        for id in self.order_ids_with_status(OrderStatus::Paid)? {
+        let unsettled = self.order_ids_with_status(OrderStatus::Processing)?;
+        let queued = self.order_ids_with_status(OrderStatus::Paid)?;
+        for id in unsettled.into_iter().chain(queued) {
             if processed >= limit {
                 break;
             }
-            let Some(claimed) = self.claim_for_supplier(id)? else {
+            let Some(claim) = self.claim_for_supplier(id)? else {
                 continue;
             };
             processed += 1;
-            let answer = supplier.place(&claimed.1);
-            match self.record_supplier_answer(id, answer)? {
-                Some(OrderStatus::Completed) => run.delivered += 1,
-                Some(_) if self.order_fell_back(id)? => run.fell_back += 1,
-                Some(_) => run.retry_scheduled += 1,
+            let recorded = match &claim.call {
+                SupplierCall::Place(request) => {
+                    let answer = supplier.place(request);
+                    self.record_supplier_answer(&claim, answer)?
+                }
+                SupplierCall::AskStatus => {
+                    let status = supplier.status(id);
+                    self.record_supplier_status(&claim, status)?
+                }
+            };
+            match recorded {
+                Some(Settled::Delivered) => run.delivered += 1,
+                Some(Settled::FellBack) => run.fell_back += 1,
+                Some(Settled::Waiting) => run.retry_scheduled += 1,
                 None => {}
             }
         }
         Ok(run)
     }
 
-    fn order_fell_back(&self, id: OrderId) -> Result<bool> {
-        Ok(self
-            .store
-            .read::<Order>(Table::Orders, &id.key())?
-            .is_some_and(|o| o.fulfilment == Fulfilment::Manual))
-    }
-
-    fn claim_for_supplier(&self, id: OrderId) -> Result<Option<(Order, SupplierOrder)>> {
-        self.transact(|tx| {
+    /// Takes a live claim on a due supplier order: a PAID one is placed (first attempt or a
+    /// retry after "never received"); a PROCESSING one with an unknown outcome is placed
+    /// again while attempts remain, else its status is asked. `None` when the order is not
+    /// due, not a supplier order, or claimed by a call running right now.
+    fn claim_for_supplier(&self, id: OrderId) -> Result<Option<SupplierClaim<'_>>> {
+        let Some(live) = LiveClaim::take(self, id) else {
+            return Ok(None);
+        };
+        let attempts_max = self.limits.supplier_attempts_max;
+        let claimed = self.transact(|tx| {
             refuse_in_emergency(tx)?;
             let before = load(tx, id)?;
             let due = before.next_attempt_at.is_none_or(|at| tx.now >= at);
-            if before.status != OrderStatus::Paid
-                || before.fulfilment != Fulfilment::Supplier
-                || !due
-            {
+            let claimable = matches!(before.status, OrderStatus::Paid | OrderStatus::Processing);
+            if !claimable || before.fulfilment != Fulfilment::Supplier || !due {
                 return Ok(None);
             }
             let product = catalog::load_product(tx, before.product)?;
+            let mut order = before.clone();
+            if before.status == OrderStatus::Processing && before.supplier_attempts >= attempts_max
+            {
+                order.next_attempt_at = None;
+                save(tx, Some(&before), &order)?;
+                return Ok(Some((order.supplier_attempts, SupplierCall::AskStatus)));
+            }
             let Delivery::Supplier { sku } = &product.delivery else {
-                // The product stopped being a supplier product: staff take over.
-                let mut order = before.clone();
+                if before.status == OrderStatus::Processing {
+                    // Placed before: only the supplier can say what happened.
+                    return Ok(Some((order.supplier_attempts, SupplierCall::AskStatus)));
+                }
+                // The product stopped being a supplier product before it was ever sent:
+                // staff take over.
                 order.fulfilment = Fulfilment::Manual;
                 save(tx, Some(&before), &order)?;
                 return Ok(None);
             };
-            let mut order = before.clone();
-            transition(&mut order, OrderStatus::Processing, tx.now)?;
+            if order.status == OrderStatus::Paid {
+                transition(&mut order, OrderStatus::Processing, tx.now)?;
+            }
             order.supplier_attempts += 1;
+            order.next_attempt_at = None;
+            order.updated_at = tx.now;
             save(tx, Some(&before), &order)?;
             let request = SupplierOrder {
                 order_id: id,
@@ -1133,32 +1302,47 @@ impl Shop {
                 player_id: order.player_id.clone(),
                 total_usd: order.total_usd,
             };
-            Ok(Some((order, request)))
-        })
+            Ok(Some((
+                order.supplier_attempts,
+                SupplierCall::Place(request),
+            )))
+        })?;
+        Ok(claimed.map(|(attempt, call)| SupplierClaim {
+            id,
+            attempt,
+            call,
+            _live: live,
+        }))
     }
 
-    /// Records a supplier's answer for a PROCESSING order; returns the new status, or `None`
-    /// if the order was no longer processing (someone else settled it).
+    /// When the next look at an unsettled order is due: the backoff doubles per attempt.
+    fn supplier_backoff(&self, attempts: u32, now: Timestamp) -> Timestamp {
+        let exponent = attempts.saturating_sub(1).min(16);
+        now.plus_millis(
+            self.limits
+                .supplier_backoff_ms
+                .saturating_mul(1i64 << exponent),
+        )
+    }
+
+    /// Records the answer to a placement. Ignored (`None`) when the order is no longer the
+    /// one this claim placed (settled or placed again by someone else).
     fn record_supplier_answer(
         &self,
-        id: OrderId,
+        claim: &SupplierClaim<'_>,
         answer: std::result::Result<SupplierResult, SupplierError>,
-    ) -> Result<Option<OrderStatus>> {
-        let attempts_max = self.limits.supplier_attempts_max;
-        let backoff_ms = self.limits.supplier_backoff_ms;
+    ) -> Result<Option<Settled>> {
         let system = ActorRef::System("supplier".into());
         self.transact(|tx| {
-            let before = load(tx, id)?;
-            if before.status != OrderStatus::Processing {
+            let before = load(tx, claim.id)?;
+            if before.status != OrderStatus::Processing || before.supplier_attempts != claim.attempt
+            {
                 return Ok(None);
             }
             match &answer {
                 Ok(SupplierResult::Delivered { payload }) => {
-                    let text = DELIVERY_TEXT
-                        .check(payload)
-                        .unwrap_or_else(|_| payload.chars().take(2_000).collect());
-                    complete(tx, &before, text, &system)?;
-                    Ok(Some(OrderStatus::Completed))
+                    complete(tx, &before, supplier_payload(payload), &system)?;
+                    Ok(Some(Settled::Delivered))
                 }
                 Ok(SupplierResult::Rejected { reason }) => {
                     fall_back(
@@ -1167,41 +1351,81 @@ impl Shop {
                         &format!("supplier rejected: {reason}"),
                         &system,
                     )?;
-                    Ok(Some(OrderStatus::Paid))
-                }
-                Err(error) if before.supplier_attempts >= attempts_max => {
-                    fall_back(
-                        tx,
-                        &before,
-                        &format!(
-                            "supplier failed {} times: {error}",
-                            before.supplier_attempts
-                        ),
-                        &system,
-                    )?;
-                    Ok(Some(OrderStatus::Paid))
+                    Ok(Some(Settled::FellBack))
                 }
                 Err(_) => {
+                    // The outcome is unknown: the order stays PROCESSING until a definite
+                    // answer settles it.
                     let mut order = before.clone();
-                    transition(&mut order, OrderStatus::Paid, tx.now)?;
-                    let exponent = order.supplier_attempts.saturating_sub(1).min(16);
-                    let delay = backoff_ms.saturating_mul(1i64 << exponent);
-                    order.next_attempt_at = Some(tx.now.plus_millis(delay));
+                    order.next_attempt_at =
+                        Some(self.supplier_backoff(order.supplier_attempts, tx.now));
                     save(tx, Some(&before), &order)?;
-                    Ok(Some(OrderStatus::Paid))
+                    Ok(Some(Settled::Waiting))
                 }
             }
         })
     }
 
-    /// After a crash between a supplier call and recording its answer, orders stay
-    /// PROCESSING. This asks the supplier about each and settles it: delivered → completed;
-    /// failed → staff; never received → queued again (safe: the order id is the supplier's
-    /// idempotency key). Returns how many were settled.
+    /// Records what the supplier says about an order whose attempts are used up: delivered
+    /// completes it; failed or never received hands it to staff; anything else waits.
+    fn record_supplier_status(
+        &self,
+        claim: &SupplierClaim<'_>,
+        status: std::result::Result<SupplierStatus, SupplierError>,
+    ) -> Result<Option<Settled>> {
+        let system = ActorRef::System("supplier".into());
+        self.transact(|tx| {
+            let before = load(tx, claim.id)?;
+            if before.status != OrderStatus::Processing || before.supplier_attempts != claim.attempt
+            {
+                return Ok(None);
+            }
+            match &status {
+                Ok(SupplierStatus::Delivered { payload }) => {
+                    complete(tx, &before, supplier_payload(payload), &system)?;
+                    Ok(Some(Settled::Delivered))
+                }
+                Ok(SupplierStatus::Failed { reason }) => {
+                    fall_back(tx, &before, &format!("supplier failed: {reason}"), &system)?;
+                    Ok(Some(Settled::FellBack))
+                }
+                Ok(SupplierStatus::Unknown) => {
+                    fall_back(
+                        tx,
+                        &before,
+                        &format!(
+                            "the supplier never received it after {} attempts",
+                            before.supplier_attempts
+                        ),
+                        &system,
+                    )?;
+                    Ok(Some(Settled::FellBack))
+                }
+                Ok(SupplierStatus::InProgress) | Err(_) => {
+                    let mut order = before.clone();
+                    order.next_attempt_at =
+                        Some(self.supplier_backoff(order.supplier_attempts, tx.now));
+                    save(tx, Some(&before), &order)?;
+                    Ok(Some(Settled::Waiting))
+                }
+            }
+        })
+    }
+
+    /// Settles every PROCESSING order that no call in this process is working on (left by a
+    /// crash, or by a call that ended without a definite answer) by asking the supplier:
+    /// delivered → completed; failed → staff; never received → queued again (safe: the
+    /// order id is the supplier's idempotency key, and a PAID order was never delivered);
+    /// in progress or no answer → left PROCESSING, untouchable, for the next pass. Returns
+    /// how many were settled. Allowed in an emergency (it only records goods already
+    /// delivered or moves orders to staff).
     pub fn reconcile_supplier_orders(&self, supplier: &dyn Supplier) -> Result<u32> {
         let mut settled = 0;
         let system = ActorRef::System("reconciliation".into());
         for id in self.order_ids_with_status(OrderStatus::Processing)? {
+            let Some(_live) = LiveClaim::take(self, id) else {
+                continue; // a call is running right now: its answer settles the order
+            };
             let status = match supplier.status(id) {
                 Ok(status) => status,
                 Err(_) => continue,
@@ -1213,7 +1437,7 @@ impl Shop {
                 }
                 match &status {
                     SupplierStatus::Delivered { payload } => {
-                        complete(tx, &before, payload.clone(), &system)?;
+                        complete(tx, &before, supplier_payload(payload), &system)?;
                     }
                     SupplierStatus::Failed { reason } => {
                         fall_back(tx, &before, &format!("supplier failed: {reason}"), &system)?;
@@ -1423,6 +1647,66 @@ fn check_limit(limit: usize) -> Result<()> {
     Ok(crate::error::check_page_size(limit, PAGE_LIMIT_MAX)?)
 }
 
+/// What the buyer receives from a supplier's payload (cut to the delivery text's limit).
+fn supplier_payload(payload: &str) -> String {
+    DELIVERY_TEXT
+        .check(payload)
+        .unwrap_or_else(|_| payload.chars().take(2_000).collect())
+}
+
+/// What a claim asks of the supplier.
+enum SupplierCall {
+    Place(SupplierOrder),
+    AskStatus,
+}
+
+/// How a supplier call's result was recorded.
+enum Settled {
+    Delivered,
+    FellBack,
+    /// Still unknown: PROCESSING until the next look.
+    Waiting,
+}
+
+/// A claim on one order for one supplier call: the attempt it placed and the live marker
+/// that keeps reconciliation away while the call runs.
+struct SupplierClaim<'a> {
+    id: OrderId,
+    attempt: u32,
+    call: SupplierCall,
+    _live: LiveClaim<'a>,
+}
+
+/// Marks an order's supplier call as running in this process; dropped (also when the call
+/// panics) when the call is over.
+struct LiveClaim<'a> {
+    shop: &'a Shop,
+    id: OrderId,
+}
+
+impl<'a> LiveClaim<'a> {
+    fn take(shop: &'a Shop, id: OrderId) -> Option<LiveClaim<'a>> {
+        let inserted = shop
+            .supplier_claims
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id);
+        // Built only when taken: dropping a claim that was never taken would release
+        // someone else's.
+        inserted.then(|| LiveClaim { shop, id })
+    }
+}
+
+impl Drop for LiveClaim<'_> {
+    fn drop(&mut self) {
+        self.shop
+            .supplier_claims
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.id);
+    }
+}
+
 /// Checks orders against the ledger, coupons, products, and the open-order markers.
 pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<String>, StoreError> {
     use std::collections::BTreeMap;
@@ -1476,6 +1760,16 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
                 count(LedgerKind::Refund)
             ));
         }
+        if let Some(e) = entries
+            .get(&(order.id, LedgerKind::Refund))
+            .and_then(|v| v.first())
+            && e.amount != order.total_usd
+        {
+            problems.push(format!(
+                "orders: order {} REFUND entry is {}, the order debited {}",
+                order.id, e.amount, order.total_usd
+            ));
+        }
         let method_paid = paid && matches!(order.payment, Payment::Method { .. });
         if count(LedgerKind::Payment) != usize::from(method_paid) {
             problems.push(format!(
@@ -1483,6 +1777,29 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
                 order.id,
                 count(LedgerKind::Payment)
             ));
+        } else if let Some(e) = entries
+            .get(&(order.id, LedgerKind::Payment))
+            .and_then(|v| v.first())
+            && (e.amount > received_usd(&order) || !e.amount.is_positive())
+        {
+            problems.push(format!(
+                "orders: order {} PAYMENT entry credits {}, more than the {} received",
+                order.id,
+                e.amount,
+                received_usd(&order)
+            ));
+        }
+        if let Some(code) = &order.reserved_code {
+            let fate: Option<catalog::CodeFate> = store.read(
+                Table::CodesSeen,
+                &catalog::code_hash_key(order.product, &code.0),
+            )?;
+            if fate != Some(catalog::CodeFate::Reserved { order: order.id }) {
+                problems.push(format!(
+                    "orders: order {} holds a code recorded as {fate:?}",
+                    order.id
+                ));
+            }
         }
         if !paid
             && !matches!(

@@ -23,6 +23,10 @@ pub struct Shop {
     pub(crate) settings_cache: RwLock<Settings>,
     pub(crate) pending_topups_max: u32,
     pub(crate) limits: Limits,
+    /// Orders whose supplier call is running in this process right now (live claims).
+    /// sled is single-process, so a claim not in this set belongs to a process that is gone
+    /// (or to a call that returned without a definite answer): reconciliation may settle it.
+    pub(crate) supplier_claims: std::sync::Mutex<std::collections::BTreeSet<crate::ids::OrderId>>,
 }
 
 /// Timing limits copied from `Config` at open.
@@ -88,6 +92,7 @@ impl Shop {
                 supplier_attempts_max: config.supplier_attempts_max.max(1),
                 supplier_backoff_ms: config.supplier_backoff_ms.max(0),
             },
+            supplier_claims: Default::default(),
         };
         shop.load_settings_cache()?;
         shop.bootstrap_super_admins(&config.super_admins)?;

@@ -391,8 +391,7 @@ impl Shop {
                 }
                 .into());
             }
-            let amount_usd = currency
-                .to_usd(amount)
+            let amount_usd = crate::currency::credit_usd(amount, currency.units_per_usd)
                 .filter(|usd| usd.is_positive())
                 .ok_or_else(|| WalletError::RoundsToZero {
                     amount,

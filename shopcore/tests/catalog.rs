@@ -464,20 +464,28 @@ fn code_pools_are_counted_deduplicated_revoked_and_secret() {
     let p = t.shop.create_product(&owner, &new).unwrap();
     assert!(!p.on_sale(), "an empty pool is out of stock");
 
-    let added = t
-        .shop
-        .add_codes(
+    // A code repeated within an upload refuses the whole upload, naming the count.
+    let err = refused(&t, || {
+        t.shop.add_codes(
             &owner,
             p.id,
             &["AAAA-1111", "", "BBBB-2222", "AAAA-1111", " CCCC-3333 "],
         )
-        .unwrap();
-    assert_eq!((added.added, added.duplicates, added.available), (3, 1, 3));
-    let again = t
+    });
+    assert_eq!(err.kind(), "catalog.duplicate_codes");
+    assert!(err.to_string().starts_with("1 of these codes"), "{err}");
+    let added = t
         .shop
-        .add_codes(&owner, p.id, &["BBBB-2222", "DDDD-4444"])
+        .add_codes(&owner, p.id, &["AAAA-1111", "", "BBBB-2222", " CCCC-3333 "])
         .unwrap();
-    assert_eq!((again.added, again.duplicates, again.available), (1, 1, 4));
+    assert_eq!((added.added, added.available), (3, 3));
+    // So does a code already in the pool.
+    let err = refused(&t, || {
+        t.shop.add_codes(&owner, p.id, &["BBBB-2222", "DDDD-4444"])
+    });
+    assert_eq!(err.kind(), "catalog.duplicate_codes");
+    let again = t.shop.add_codes(&owner, p.id, &["DDDD-4444"]).unwrap();
+    assert_eq!((again.added, again.available), (1, 4));
     let product = t.shop.product(p.id).unwrap().unwrap();
     assert_eq!(product.available(), Some(4));
     assert!(product.on_sale());
@@ -533,13 +541,10 @@ fn code_pools_are_counted_deduplicated_revoked_and_secret() {
     assert!(t.shop.verify().unwrap().is_healthy());
     assert_eq!(t.shop.revoke_all_codes(&owner, p.id).unwrap(), 3);
     assert_eq!(t.shop.product(p.id).unwrap().unwrap().codes_available, 0);
-    // A revoked code can be uploaded again.
+    // A revoked code can never be uploaded again (a code enters a pool once, ever).
     assert_eq!(
-        t.shop
-            .add_codes(&owner, p.id, &["BBBB-2222"])
-            .unwrap()
-            .added,
-        1
+        refused(&t, || t.shop.add_codes(&owner, p.id, &["BBBB-2222"])).kind(),
+        "catalog.duplicate_codes"
     );
     assert!(t.shop.verify().unwrap().is_healthy());
 

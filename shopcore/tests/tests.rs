@@ -12,6 +12,7 @@ mod disk_full;
 mod durability;
 mod hostile;
 mod modes;
+mod money_edges;
 mod order_races;
 mod orders;
 mod payment_methods;

@@ -511,7 +511,6 @@ pub fn codes_added(lang: Lang, id: shopcore::ProductId, added: &CodesAdded) -> S
             "staff.codes.added",
             &[
                 ("added", &added.added.to_string()),
-                ("duplicates", &added.duplicates.to_string()),
                 ("available", &added.available.to_string()),
             ],
         ),
@@ -977,7 +976,7 @@ pub fn order(lang: Lang, order: &Order, buyer: Option<&User>) -> Screen {
             lines.push(proof_text(lang, proof));
         }
     }
-    if order.reserved_code.is_some() {
+    if order.holds_code() {
         lines.push(lang.t("staff.order.code_reserved"));
     }
     if let Some(delivery) = &order.delivery {
@@ -1001,7 +1000,7 @@ pub fn order(lang: Lang, order: &Order, buyer: Option<&User>) -> Screen {
             lang.t("staff.button.complete"),
             Admin::OrderComplete { id },
         )];
-        if order.reserved_code.is_some() {
+        if order.holds_code() {
             row.push(admin(
                 lang.t("staff.button.deliver_code"),
                 Admin::OrderCompleteCode { id },
@@ -1653,6 +1652,9 @@ pub fn failure(lang: Lang, failure: &crate::core::Failure, settings: &Settings) 
         Error::Catalog(CatalogError::CodesInPool { codes, .. }) => {
             lang.tf(&key, &[("count", &codes.to_string())])
         }
+        Error::Catalog(CatalogError::DuplicateCodes { count }) => {
+            lang.tf(&key, &[("count", &count.to_string())])
+        }
         Error::Catalog(CatalogError::BadCode { line, .. }) => {
             lang.tf(&key, &[("line", &line.to_string())])
         }
@@ -1692,6 +1694,7 @@ pub const STAFF_ERROR_KINDS: &[&str] = &[
     "catalog.no_codes",
     "catalog.too_many_codes",
     "catalog.pool_full",
+    "catalog.duplicate_codes",
     "catalog.bad_player_rule",
     "user.not_found",
     "user.already_banned",

@@ -23,12 +23,15 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 /// The schema version this build writes. Bump it with a migration in [`MIGRATIONS`].
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Migrations: entry `i` upgrades a database from version `i + 1` to `i + 2`. Each runs once,
 /// in order, when an older database is opened, before anything else touches it.
 type Migration = fn(&Store) -> Result<(), StoreError>;
-const MIGRATIONS: &[Migration] = &[];
+const MIGRATIONS: &[Migration] = &[
+    // 1 → 2: `codes_seen`, the fate of every code a product has seen.
+    crate::catalog::migrate_codes_seen,
+];
 
 /// Every sled tree the shop uses. `docs/storage.md` documents each key layout and value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -73,10 +76,11 @@ pub(crate) enum Table {
     Broadcasts,
     BlockedBot,
     AuditPruned,
+    CodesSeen,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 40] = [
+    pub(crate) const ALL: [Table; 41] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -117,6 +121,7 @@ impl Table {
         Table::Broadcasts,
         Table::BlockedBot,
         Table::AuditPruned,
+        Table::CodesSeen,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -161,6 +166,7 @@ impl Table {
             Table::Broadcasts => "broadcasts",
             Table::BlockedBot => "blocked_bot",
             Table::AuditPruned => "audit_pruned",
+            Table::CodesSeen => "codes_seen",
         }
     }
 
@@ -646,6 +652,20 @@ impl Store {
     }
 
     /// Reads the encoded bytes of one value.
+    /// Writes one value outside any transaction: for migrations only, which run before
+    /// anything else touches the store.
+    pub(crate) fn put_for_migration<V: Serialize>(
+        &self,
+        table: Table,
+        key: &[u8],
+        value: &V,
+    ) -> Result<(), StoreError> {
+        self.tree(table)
+            .insert(key, encode(value)?)
+            .map_err(StoreError::from_sled)?;
+        Ok(())
+    }
+
     pub(crate) fn read_raw(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
             .tree(table)

@@ -1,0 +1,468 @@
+//! Money safety at the edges (issue 16): staff deciding on their own orders, unknown supplier
+//! outcomes, codes as secrets until delivery, and the code pool's memory of every code. Each
+//! test here failed on the code before the fix it names.
+
+use crate::common::{TestShop, key, money, new_method, raw_sled, refused, uid};
+use crate::orders::{Shop, by_balance, product, shop};
+use shopcore::{
+    Behaviour, Delivery, Fulfilment, FulfilmentMode, OrderRequest, OrderStatus, PaymentChoice,
+    Proof, Role, ScriptedSupplier, Stock,
+};
+
+/// A staff member with 0 USD orders through a payment method with made-up proof.
+fn staff_order_through_method(s: &Shop, staff: &shopcore::Actor) -> shopcore::Order {
+    let t = &s.t;
+    let m = t
+        .shop
+        .create_payment_method(&t.owner(), &new_method("Bank", "USD", "1", "1000"))
+        .unwrap();
+    let p = product(s, "Gift card", "100", Delivery::Manual, Stock::Unlimited);
+    let request = OrderRequest {
+        payment: PaymentChoice::Method(m.id),
+        proof: Some(Proof::Text("made up".into())),
+        ..by_balance(p)
+    };
+    t.shop.create_order(staff, &request, &key("self")).unwrap()
+}
+
+#[test]
+fn staff_cannot_decide_on_their_own_orders() {
+    let s = shop();
+    let t = &s.t;
+    let agent = s.support.clone();
+    let agent_id = agent.user_id().unwrap();
+    let order = staff_order_through_method(&s, &agent);
+
+    // Confirming one's own payment was how 0 became 100 USD: refused, state unchanged.
+    let err = refused(t, || t.shop.confirm_payment(&agent, order.id, &key("c")));
+    assert_eq!(err.kind(), "denied.self_action");
+    let err = refused(t, || {
+        t.shop
+            .complete_order(&agent, order.id, Some("to me"), &key("k"))
+    });
+    assert_eq!(err.kind(), "denied.self_action");
+    let err = refused(t, || t.shop.fail_order(&agent, order.id, "no", &key("f")));
+    assert_eq!(err.kind(), "denied.self_action");
+    // The refusal is audited as denied, by the agent.
+    let denied = crate::common::last_audit(t);
+    assert_eq!(denied.actor, shopcore::ActorRef::User(agent_id));
+    assert!(matches!(
+        denied.outcome,
+        shopcore::audit::Outcome::Denied { .. }
+    ));
+
+    // The buyer's own cancel is still theirs, and refunds nothing (nothing was paid).
+    let cancelled = t.shop.cancel_order(&agent, order.id, &key("x")).unwrap();
+    assert_eq!(cancelled.status, OrderStatus::Cancelled);
+    assert_eq!(t.shop.balance(agent_id).unwrap(), money("0"));
+
+    // Another staff member may confirm it; then the agent still can't complete it.
+    let order = t
+        .shop
+        .create_order(
+            &agent,
+            &OrderRequest {
+                proof: Some(Proof::Text("real".into())),
+                ..request_of(&cancelled)
+            },
+            &key("again"),
+        )
+        .unwrap();
+    let colleague = t.staff(4, Role::Support);
+    t.shop
+        .confirm_payment(&colleague, order.id, &key("c2"))
+        .unwrap();
+    let err = refused(t, || {
+        t.shop
+            .complete_order(&agent, order.id, Some("me"), &key("k2"))
+    });
+    assert_eq!(err.kind(), "denied.self_action");
+    assert!(t.shop.verify().unwrap().is_healthy());
+}
+
+fn request_of(order: &shopcore::Order) -> OrderRequest {
+    let shopcore::Payment::Method { method, .. } = &order.payment else {
+        panic!("a method order");
+    };
+    OrderRequest {
+        payment: PaymentChoice::Method(*method),
+        ..by_balance(order.product)
+    }
+}
+
+#[test]
+fn a_self_confirmed_code_order_never_delivers_in_auto_mode() {
+    let s = shop();
+    let t = &s.t;
+    t.shop
+        .set_fulfilment_mode(&t.owner(), FulfilmentMode::Auto)
+        .unwrap();
+    let m = t
+        .shop
+        .create_payment_method(&t.owner(), &new_method("Bank", "USD", "1", "1000"))
+        .unwrap();
+    let p = product(&s, "Steam", "5", Delivery::Codes, Stock::Unlimited);
+    t.shop.add_codes(&t.owner(), p, &["SECRET-1"]).unwrap();
+    let operator = t.staff(5, Role::Operator);
+    let order = t
+        .shop
+        .create_order(
+            &operator,
+            &OrderRequest {
+                payment: PaymentChoice::Method(m.id),
+                proof: Some(Proof::Text("fake".into())),
+                ..by_balance(p)
+            },
+            &key("o"),
+        )
+        .unwrap();
+    let err = refused(t, || t.shop.confirm_payment(&operator, order.id, &key("c")));
+    assert_eq!(err.kind(), "denied.self_action");
+    let seen = t.shop.order(&operator, order.id).unwrap();
+    assert_eq!(seen.status, OrderStatus::AwaitingPayment);
+    assert_eq!(seen.delivery, None);
+}
+
+fn supplier_order(s: &Shop) -> shopcore::Order {
+    let t = &s.t;
+    t.shop
+        .set_fulfilment_mode(&t.owner(), FulfilmentMode::Auto)
+        .unwrap();
+    let p = product(
+        s,
+        "PUBG 60",
+        "1",
+        Delivery::Supplier {
+            sku: "PUBG-60".into(),
+        },
+        Stock::Unlimited,
+    );
+    t.shop
+        .create_order(&s.shopper, &by_balance(p), &key("sup"))
+        .unwrap()
+}
+
+#[test]
+fn an_unknown_supplier_outcome_cannot_be_cancelled_failed_or_refunded() {
+    let s = shop();
+    let t = &s.t;
+    let order = supplier_order(&s);
+    // The supplier delivers, but its answer times out.
+    let supplier = ScriptedSupplier::new([Behaviour::DeliverThenTimeout]);
+    assert_eq!(
+        t.shop
+            .run_supplier_queue(&supplier, 10)
+            .unwrap()
+            .retry_scheduled,
+        1
+    );
+    assert_eq!(supplier.deliveries(order.id), 1);
+    let now = t.shop.order(&s.support, order.id).unwrap();
+    assert_eq!(
+        now.status,
+        OrderStatus::Processing,
+        "an unknown outcome stays with the supplier"
+    );
+    // Before the fix the order was PAID again here and the buyer's cancel refunded it.
+    let err = refused(t, || t.shop.cancel_order(&s.shopper, order.id, &key("x")));
+    assert_eq!(err.kind(), "order.with_supplier");
+    let err = refused(t, || {
+        t.shop.fail_order(&s.support, order.id, "x", &key("f"))
+    });
+    assert_eq!(err.kind(), "order.with_supplier");
+    let err = refused(t, || t.shop.cancel_order(&s.support, order.id, &key("y")));
+    assert_eq!(err.kind(), "order.with_supplier");
+    let err = refused(t, || {
+        t.shop
+            .complete_order(&s.support, order.id, Some("by hand"), &key("k"))
+    });
+    assert_eq!(err.kind(), "order.with_supplier");
+    assert_eq!(t.shop.balance(uid(10)).unwrap(), money("99"));
+
+    // Reconciliation settles it exactly once: delivered → completed, never refunded.
+    assert_eq!(t.shop.reconcile_supplier_orders(&supplier).unwrap(), 1);
+    let done = t.shop.order(&s.shopper, order.id).unwrap();
+    assert_eq!(done.status, OrderStatus::Completed);
+    assert_eq!(t.shop.reconcile_supplier_orders(&supplier).unwrap(), 0);
+    assert_eq!(supplier.deliveries(order.id), 1);
+    assert_eq!(t.shop.balance(uid(10)).unwrap(), money("99"));
+    assert!(t.shop.verify().unwrap().is_healthy());
+}
+
+#[test]
+fn exhausted_attempts_go_to_staff_only_when_the_supplier_says_it_never_delivered() {
+    let s = shop();
+    let t = &s.t;
+    let order = supplier_order(&s);
+    // Three timeouts in which the supplier delivered the last time.
+    let supplier = ScriptedSupplier::new([
+        Behaviour::Fail,
+        Behaviour::Fail,
+        Behaviour::DeliverThenTimeout,
+    ]);
+    for wait in [0, 30_000, 60_000] {
+        t.clock.advance_millis(wait);
+        assert_eq!(
+            t.shop
+                .run_supplier_queue(&supplier, 10)
+                .unwrap()
+                .retry_scheduled,
+            1
+        );
+    }
+    t.clock.advance_millis(120_000);
+    // Attempts are used up: the supplier is asked, says delivered, the order completes
+    // (before the fix it went to staff, who could fail and refund it).
+    assert_eq!(
+        t.shop.run_supplier_queue(&supplier, 10).unwrap().delivered,
+        1
+    );
+    assert_eq!(supplier.calls(), 3);
+    let done = t.shop.order(&s.support, order.id).unwrap();
+    assert_eq!(
+        (done.status, done.fulfilment),
+        (OrderStatus::Completed, Fulfilment::Supplier)
+    );
+}
+
+/// A supplier whose `place` blocks until the test lets it answer, to race a call in flight.
+struct Gate {
+    inner: ScriptedSupplier,
+    entered: std::sync::Barrier,
+    release: std::sync::Barrier,
+}
+
+impl shopcore::Supplier for Gate {
+    fn place(
+        &self,
+        order: &shopcore::supplier::SupplierOrder,
+    ) -> Result<shopcore::supplier::SupplierResult, shopcore::supplier::SupplierError> {
+        self.entered.wait();
+        self.release.wait();
+        self.inner.place(order)
+    }
+    fn status(
+        &self,
+        id: shopcore::OrderId,
+    ) -> Result<shopcore::supplier::SupplierStatus, shopcore::supplier::SupplierError> {
+        self.inner.status(id)
+    }
+}
+
+#[test]
+fn a_call_in_flight_is_neither_failed_by_staff_nor_stolen_by_reconciliation() {
+    let s = shop();
+    let t = &s.t;
+    let order = supplier_order(&s);
+    let gate = Gate {
+        inner: ScriptedSupplier::new([Behaviour::Succeed]),
+        entered: std::sync::Barrier::new(2),
+        release: std::sync::Barrier::new(2),
+    };
+    std::thread::scope(|scope| {
+        let queue = scope.spawn(|| t.shop.run_supplier_queue(&gate, 10).unwrap());
+        gate.entered.wait();
+        // The call is in flight. (Checks run under catch_unwind so that a failure still
+        // lets the supplier answer and the thread end.)
+        let checks = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let err = refused(t, || {
+                t.shop
+                    .fail_order(&s.support, order.id, "gave up", &key("f"))
+            });
+            assert_eq!(err.kind(), "order.with_supplier");
+            // Reconciliation leaves the live claim alone (before the fix it asked the
+            // supplier, heard "unknown", and queued the order again mid-call).
+            assert_eq!(t.shop.reconcile_supplier_orders(&gate.inner).unwrap(), 0);
+            assert_eq!(
+                t.shop.order(&s.support, order.id).unwrap().status,
+                OrderStatus::Processing
+            );
+        }));
+        gate.release.wait();
+        assert_eq!(queue.join().unwrap().delivered, 1);
+        if let Err(panic) = checks {
+            std::panic::resume_unwind(panic);
+        }
+    });
+    assert_eq!(gate.inner.deliveries(order.id), 1);
+    assert_eq!(gate.inner.calls(), 1);
+}
+
+// ----- codes are secrets until delivered ---------------------------------------------------
+
+fn code_shop() -> (Shop, shopcore::ProductId) {
+    let s = shop();
+    let p = product(&s, "Steam $5", "5", Delivery::Codes, Stock::Unlimited);
+    s.t.shop
+        .add_codes(&s.t.owner(), p, &["SECRET-A", "SECRET-B"])
+        .unwrap();
+    (s, p)
+}
+
+#[test]
+fn an_unpaid_order_never_shows_its_code() {
+    let (s, p) = code_shop();
+    let t = &s.t;
+    let m = t
+        .shop
+        .create_payment_method(&t.owner(), &new_method("Bank", "USD", "1", "1000"))
+        .unwrap();
+    let order = t
+        .shop
+        .create_order(
+            &s.shopper,
+            &OrderRequest {
+                payment: PaymentChoice::Method(m.id),
+                proof: Some(Proof::Text("ref".into())),
+                ..by_balance(p)
+            },
+            &key("o"),
+        )
+        .unwrap();
+    assert!(order.holds_code());
+    let shown = [
+        format!("{order:?}"),
+        serde_json::to_string(&order).unwrap(),
+        format!("{:?}", t.shop.order(&s.shopper, order.id).unwrap()),
+        format!(
+            "{:?}",
+            t.shop
+                .orders_of(&s.shopper, uid(10), None, 10)
+                .unwrap()
+                .orders
+        ),
+        serde_json::to_string(
+            &t.shop
+                .orders_of(&s.shopper, uid(10), None, 10)
+                .unwrap()
+                .orders,
+        )
+        .unwrap(),
+        t.shop.order_summary(&s.shopper, order.id).unwrap(),
+    ];
+    for text in shown {
+        assert!(!text.contains("SECRET"), "a code leaked: {text}");
+    }
+    // After delivery the buyer sees it.
+    t.shop
+        .confirm_payment(&s.support, order.id, &key("c"))
+        .unwrap();
+    let done = t
+        .shop
+        .complete_order(&s.support, order.id, None, &key("k"))
+        .unwrap();
+    assert_eq!(done.delivery.as_deref(), Some("SECRET-A"));
+}
+
+#[test]
+fn revoking_reaches_reserved_codes_and_a_code_enters_a_pool_once() {
+    let (s, p) = code_shop();
+    let t = &s.t;
+    let owner = t.owner();
+    // SECRET-A is reserved by an order paid from balance (MANUAL mode).
+    let first = t
+        .shop
+        .create_order(&s.shopper, &by_balance(p), &key("o1"))
+        .unwrap();
+    assert!(first.holds_code());
+    // Before the fix this returned 0, and the code came back to the pool after a cancel.
+    assert_eq!(t.shop.revoke_codes(&owner, p, &["SECRET-A"]).unwrap(), 1);
+    // The order took SECRET-B instead; cancelling does not bring SECRET-A back.
+    t.shop
+        .cancel_order(&s.shopper, first.id, &key("x"))
+        .unwrap();
+    assert_eq!(t.shop.product(p).unwrap().unwrap().codes_available, 1);
+    let second = t
+        .shop
+        .create_order(&s.shopper, &by_balance(p), &key("o2"))
+        .unwrap();
+    let done = t
+        .shop
+        .complete_order(&s.support, second.id, None, &key("k"))
+        .unwrap();
+    assert_eq!(done.delivery.as_deref(), Some("SECRET-B"));
+
+    // Neither a delivered nor a revoked code can be uploaded again (before the fix a
+    // re-upload sold a delivered code to a second buyer).
+    for old in ["SECRET-B", "SECRET-A"] {
+        let err = refused(t, || t.shop.add_codes(&owner, p, &[old, "NEW-1"]));
+        assert_eq!(err.kind(), "catalog.duplicate_codes");
+        assert!(err.to_string().starts_with("1 of these"), "{err}");
+    }
+
+    // With the pool empty, revoking a reserved code hands the order to staff.
+    t.shop.add_codes(&owner, p, &["SECRET-C"]).unwrap();
+    let third = t
+        .shop
+        .create_order(&s.shopper, &by_balance(p), &key("o3"))
+        .unwrap();
+    assert_eq!(t.shop.revoke_all_codes(&owner, p).unwrap(), 1);
+    let third = t.shop.order(&s.support, third.id).unwrap();
+    assert!(!third.holds_code());
+    assert_eq!(third.fulfilment, Fulfilment::Manual);
+    assert_eq!(t.shop.manual_queue(&s.support, 10).unwrap().len(), 1);
+    let err = refused(t, || {
+        t.shop
+            .complete_order(&s.support, third.id, None, &key("k3"))
+    });
+    assert_eq!(err.kind(), "order.delivery_required");
+    assert!(
+        t.shop.verify().unwrap().is_healthy(),
+        "{}",
+        t.shop.verify().unwrap()
+    );
+}
+
+#[test]
+fn a_store_from_schema_1_learns_the_fate_of_its_codes() {
+    let (s, p) = code_shop();
+    let t = &s.t;
+    let sold = t
+        .shop
+        .create_order(&s.shopper, &by_balance(p), &key("o1"))
+        .unwrap();
+    t.shop
+        .complete_order(&s.support, sold.id, None, &key("k"))
+        .unwrap();
+    let reserved = t
+        .shop
+        .create_order(&s.shopper, &by_balance(p), &key("o2"))
+        .unwrap();
+    let Shop { t, .. } = s;
+    let TestShop { shop, clock, dir } = t;
+    drop(shop);
+    {
+        // What schema 1 looked like: no `codes_seen`.
+        let db = raw_sled(&dir.path().join("shop.db"));
+        db.drop_tree("codes_seen").unwrap();
+        db.open_tree("meta")
+            .unwrap()
+            .insert(
+                "schema_version",
+                bincode::serde::encode_to_vec(1u32, bincode::config::standard()).unwrap(),
+            )
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let t = TestShop {
+        shop: shopcore::Shop::open(dir.path().join("shop.db"), crate::common::config(&clock))
+            .unwrap(),
+        clock,
+        dir,
+    };
+    assert!(
+        t.shop.verify().unwrap().is_healthy(),
+        "{}",
+        t.shop.verify().unwrap()
+    );
+    let owner = t.owner();
+    for old in ["SECRET-A", "SECRET-B"] {
+        assert_eq!(
+            refused(&t, || t.shop.add_codes(&owner, p, &[old])).kind(),
+            "catalog.duplicate_codes"
+        );
+    }
+    assert_eq!(t.shop.revoke_codes(&owner, p, &["SECRET-B"]).unwrap(), 1);
+    let reserved = t.shop.order(&owner, reserved.id).unwrap();
+    assert_eq!(reserved.fulfilment, Fulfilment::Manual);
+}
