@@ -54,6 +54,46 @@ fn config_defaults_are_sane() {
 }
 
 #[test]
+fn the_supplier_and_the_staff_chat_come_from_the_config() {
+    let config = load(&[
+        ("SHOPBOT_STAFF_CHAT_ID", "-100777"),
+        ("SHOPBOT_STAFF_LANG", "ar"),
+        ("SHOPBOT_SUPPLIER_URL", "https://supplier.example/api"),
+        ("SHOPBOT_SUPPLIER_AUTH_VALUE", "Bearer very-secret"),
+        ("SHOPBOT_SUPPLIER_TIMEOUT_SECONDS", "12"),
+    ])
+    .expect("config");
+    assert_eq!(
+        shopbot::notify::StaffChat::from_config(&config),
+        Some(shopbot::notify::StaffChat {
+            chat: ChatId(-100_777),
+            lang: shopbot::i18n::Lang::Ar
+        })
+    );
+    let supplier = config.supplier.clone().expect("a supplier");
+    assert_eq!(supplier.url.as_str(), "https://supplier.example/api");
+    assert_eq!(supplier.timeout, Duration::from_secs(12));
+    assert_eq!(supplier.connect_timeout, Duration::from_secs(5));
+    let (header, value) = supplier.auth.expect("credential");
+    assert_eq!(
+        (header.as_str(), value.expose()),
+        ("Authorization", "Bearer very-secret")
+    );
+    assert!(!format!("{config:?}").contains("very-secret"));
+    assert_eq!(config.expiry_interval, Some(Duration::from_secs(60)));
+    let help = shopbot::ops::config::help();
+    for var in [
+        "SHOPBOT_STAFF_LANG",
+        "SHOPBOT_SUPPLIER_URL",
+        "SHOPBOT_EXPIRY_INTERVAL_SECONDS",
+    ] {
+        assert!(help.contains(var), "{var} missing from --help");
+    }
+    // Without a supplier URL there is no supplier (supplier products go to staff).
+    assert!(load(&[]).expect("defaults").supplier.is_none());
+}
+
+#[test]
 fn missing_token_says_how_to_get_one() {
     let error = BotConfig::load(vars(&[]), None).unwrap_err();
     assert_eq!(error, ConfigError::MissingToken);
@@ -74,6 +114,14 @@ fn every_invalid_setting_names_itself() {
         ("SHOPBOT_SUPER_ADMINS", "1,bob", "`super_admins`"),
         ("SHOPBOT_STAFF_CHAT_ID", "0", "`staff_chat_id`"),
         ("SHOPBOT_STAFF_CHAT_ID", "group", "`staff_chat_id`"),
+        ("SHOPBOT_STAFF_LANG", "fr", "`staff_lang`"),
+        (
+            "SHOPBOT_EXPIRY_INTERVAL_SECONDS",
+            "-1",
+            "`expiry_interval_seconds`",
+        ),
+        ("SHOPBOT_SUPPLIER_URL", "ftp://x", "`supplier_url`"),
+        ("SHOPBOT_SUPPLIER_BATCH", "0", "`supplier_batch`"),
         ("SHOPBOT_UTC_OFFSET_MINUTES", "900", "`utc_offset_minutes`"),
         ("SHOPBOT_SUPPORT_CONTACT", "a\nb", "`support_contact`"),
         (
