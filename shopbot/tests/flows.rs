@@ -278,11 +278,76 @@ async fn a_double_tapped_confirm_creates_one_order() {
         ],
     )
     .await;
-    assert_eq!(t.orders(SHOPPER).len(), 1, "one order for one purchase");
+    let orders = t.orders(SHOPPER);
+    assert_eq!(orders.len(), 1, "one order for one purchase");
     assert_eq!(t.balance(SHOPPER), money("40.00"));
     let stale = "This button has expired. Please use the latest message.".to_owned();
-    assert_eq!(notices(&r), vec![None, Some(stale.clone()), Some(stale)]);
-    assert_eq!(shown(&r).len(), 1, "only the first tap shows anything");
+    // The second tap is stale; the redelivered first one is answered with the order it
+    // placed, not with an error.
+    assert_eq!(notices(&r), vec![None, Some(stale), None]);
+    let screens = shown(&r);
+    assert_eq!(screens.len(), 2, "{screens:#?}");
+    let placed = format!("✅ Order {} placed.", orders[0].id);
+    for screen in &screens {
+        assert!(screen.text.starts_with(&placed), "{}", screen.text);
+        assert!(!screen.text.contains("went wrong"), "{}", screen.text);
+    }
+}
+
+#[tokio::test]
+async fn a_too_long_proof_keeps_the_shopper_where_they_were() {
+    let t = TestShop::new();
+    let bank = t.method("Bank transfer", "USD", "1", "500");
+    let games = t.category("Games");
+    let card = t.product(games, "Gift card", "10.00");
+    t.register(SHOPPER, "en");
+    let long = "x".repeat(501);
+    let too_long = "That text is too long.";
+
+    // A top-up: method, amount, then a proof that is too long.
+    let mut bot = mock_bot(
+        &t,
+        tap(SHOPPER, "en", &Callback::TopupMethod { id: bank }, "tm"),
+    );
+    bot.dispatch().await;
+    step(&mut bot, text(SHOPPER, "en", "20")).await;
+    let refused = one(&step(&mut bot, text(SHOPPER, "en", &long)).await);
+    assert!(refused.text.contains(too_long), "{}", refused.text);
+    assert!(
+        matches!(t.session(SHOPPER), Some(State::TopupProof { .. })),
+        "still waiting for the proof: {:?}",
+        t.session(SHOPPER)
+    );
+    // A shorter proof goes through without starting again.
+    let done = one(&step(&mut bot, text(SHOPPER, "en", "transfer ref 42")).await);
+    assert!(done.text.contains("sent for review"), "{}", done.text);
+    assert_eq!(t.session(SHOPPER), None);
+
+    // An order paid through the method: the proof step keeps the draft too.
+    step(
+        &mut bot,
+        tap(SHOPPER, "en", &Callback::Buy { id: card.id }, "b"),
+    )
+    .await;
+    step(&mut bot, tap(SHOPPER, "en", &Callback::SkipCoupon, "k")).await;
+    step(
+        &mut bot,
+        tap(SHOPPER, "en", &Callback::PayMethod { id: bank }, "pm"),
+    )
+    .await;
+    let refused = one(&step(&mut bot, text(SHOPPER, "en", &long)).await);
+    assert!(refused.text.contains(too_long), "{}", refused.text);
+    assert!(
+        matches!(t.session(SHOPPER), Some(State::Proof { .. })),
+        "{:?}",
+        t.session(SHOPPER)
+    );
+    let summary = one(&step(&mut bot, text(SHOPPER, "en", "transfer ref 43")).await);
+    assert!(
+        matches!(t.session(SHOPPER), Some(State::Confirm { .. })),
+        "{}",
+        summary.text
+    );
 }
 
 #[tokio::test]

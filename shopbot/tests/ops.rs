@@ -54,6 +54,46 @@ fn config_defaults_are_sane() {
 }
 
 #[test]
+fn the_supplier_and_the_staff_chat_come_from_the_config() {
+    let config = load(&[
+        ("SHOPBOT_STAFF_CHAT_ID", "-100777"),
+        ("SHOPBOT_STAFF_LANG", "ar"),
+        ("SHOPBOT_SUPPLIER_URL", "https://supplier.example/api"),
+        ("SHOPBOT_SUPPLIER_AUTH_VALUE", "Bearer very-secret"),
+        ("SHOPBOT_SUPPLIER_TIMEOUT_SECONDS", "12"),
+    ])
+    .expect("config");
+    assert_eq!(
+        shopbot::notify::StaffChat::from_config(&config),
+        Some(shopbot::notify::StaffChat {
+            chat: ChatId(-100_777),
+            lang: shopbot::i18n::Lang::Ar
+        })
+    );
+    let supplier = config.supplier.clone().expect("a supplier");
+    assert_eq!(supplier.url.as_str(), "https://supplier.example/api");
+    assert_eq!(supplier.timeout, Duration::from_secs(12));
+    assert_eq!(supplier.connect_timeout, Duration::from_secs(5));
+    let (header, value) = supplier.auth.expect("credential");
+    assert_eq!(
+        (header.as_str(), value.expose()),
+        ("Authorization", "Bearer very-secret")
+    );
+    assert!(!format!("{config:?}").contains("very-secret"));
+    assert_eq!(config.expiry_interval, Some(Duration::from_secs(60)));
+    let help = shopbot::ops::config::help();
+    for var in [
+        "SHOPBOT_STAFF_LANG",
+        "SHOPBOT_SUPPLIER_URL",
+        "SHOPBOT_EXPIRY_INTERVAL_SECONDS",
+    ] {
+        assert!(help.contains(var), "{var} missing from --help");
+    }
+    // Without a supplier URL there is no supplier (supplier products go to staff).
+    assert!(load(&[]).expect("defaults").supplier.is_none());
+}
+
+#[test]
 fn missing_token_says_how_to_get_one() {
     let error = BotConfig::load(vars(&[]), None).unwrap_err();
     assert_eq!(error, ConfigError::MissingToken);
@@ -74,6 +114,14 @@ fn every_invalid_setting_names_itself() {
         ("SHOPBOT_SUPER_ADMINS", "1,bob", "`super_admins`"),
         ("SHOPBOT_STAFF_CHAT_ID", "0", "`staff_chat_id`"),
         ("SHOPBOT_STAFF_CHAT_ID", "group", "`staff_chat_id`"),
+        ("SHOPBOT_STAFF_LANG", "fr", "`staff_lang`"),
+        (
+            "SHOPBOT_EXPIRY_INTERVAL_SECONDS",
+            "-1",
+            "`expiry_interval_seconds`",
+        ),
+        ("SHOPBOT_SUPPLIER_URL", "ftp://x", "`supplier_url`"),
+        ("SHOPBOT_SUPPLIER_BATCH", "0", "`supplier_batch`"),
         ("SHOPBOT_UTC_OFFSET_MINUTES", "900", "`utc_offset_minutes`"),
         ("SHOPBOT_SUPPORT_CONTACT", "a\nb", "`support_contact`"),
         (
@@ -289,6 +337,12 @@ enum Reply {
     Ok,
     Blocked,
     RetryAfter(u32),
+    /// The bot was removed from the group (403, a text teloxide doesn't know).
+    Kicked,
+    /// The group became a supergroup with this id (400 with `migrate_to_chat_id`).
+    Migrated(i64),
+    /// Telegram's side failed (500).
+    ServerError,
 }
 
 #[derive(Default)]
@@ -296,8 +350,10 @@ struct MockState {
     updates: VecDeque<Value>,
     /// Every request: (method, body).
     calls: Vec<(String, Value)>,
-    /// Scripted replies per chat, used in order; then Ok.
+    /// Scripted replies per chat, used in order; then `always`, else Ok.
     script: HashMap<i64, VecDeque<Reply>>,
+    /// The reply for a chat once its script ran out (a chat that stays dead).
+    always: HashMap<i64, Reply>,
     /// sendMessage delay per chat (default: none).
     delay: HashMap<i64, Duration>,
     /// (chat, text) of every sendMessage answered with success, in order.
@@ -380,6 +436,7 @@ async fn mock_method(
                     .script
                     .get_mut(&chat)
                     .and_then(VecDeque::pop_front)
+                    .or_else(|| state.always.get(&chat).cloned())
                     .unwrap_or(Reply::Ok);
                 (reply, state.delay.get(&chat).copied())
             };
@@ -390,6 +447,19 @@ async fn mock_method(
                 Reply::Blocked => axum::Json(json!({
                     "ok": false, "error_code": 403,
                     "description": "Forbidden: bot was blocked by the user"
+                })),
+                Reply::Kicked => axum::Json(json!({
+                    "ok": false, "error_code": 403,
+                    "description": "Forbidden: bot was kicked from the group chat"
+                })),
+                Reply::Migrated(to) => axum::Json(json!({
+                    "ok": false, "error_code": 400,
+                    "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                    "parameters": {"migrate_to_chat_id": to}
+                })),
+                Reply::ServerError => axum::Json(json!({
+                    "ok": false, "error_code": 500,
+                    "description": "Internal Server Error"
                 })),
                 Reply::RetryAfter(secs) => axum::Json(json!({
                     "ok": false, "error_code": 429,
@@ -591,6 +661,240 @@ async fn a_cancelled_broadcast_stops_sending() {
     server.abort();
 }
 
+// ---------------------------------------------------------------- notifications
+
+const STAFF: i64 = -100_200;
+const SUPERGROUP: i64 = -100_123;
+
+fn staff_chat() -> shopbot::notify::StaffChat {
+    shopbot::notify::StaffChat {
+        chat: ChatId(STAFF),
+        lang: shopbot::i18n::Lang::En,
+    }
+}
+
+/// `user` asks for a top-up (a staff notice), and returns its id.
+fn request_topup(t: &TestShop, method: shopcore::PaymentMethodId, user: u64) -> shopcore::TopupId {
+    t.register(user, "en");
+    let actor = t.shop.actor(uid(user)).expect("actor");
+    t.shop
+        .request_topup(
+            &actor,
+            &shopcore::TopupRequest {
+                method,
+                amount: money("20"),
+                proof: shopcore::Proof::Text(format!("transfer from {user}")),
+                key: key(&format!("topup-{user}")),
+            },
+        )
+        .expect("top-up")
+        .id
+}
+
+fn pending(t: &TestShop) -> usize {
+    t.shop
+        .pending_notifications(shopbot::SCOPE, 100)
+        .expect("pending")
+        .len()
+}
+
+fn sends_to(mock: &Mock, chat: i64) -> usize {
+    mock.lock()
+        .calls
+        .iter()
+        .filter(|(m, b)| m == "sendmessage" && b["chat_id"].as_i64() == Some(chat))
+        .count()
+}
+
+#[tokio::test]
+async fn a_staff_notice_to_a_dead_chat_does_not_hold_up_a_shoppers_notice() {
+    let t = TestShop::new();
+    let method = t.method("Bank", "USD", "1", "1000");
+    // A staff notice (a top-up waiting) and then the shopper's (it was approved).
+    let topup = request_topup(&t, method, SHOPPER);
+    t.shop
+        .approve_topup(&t.owner(), topup, &key("approve"))
+        .expect("approve");
+    let mock = Mock::default();
+    mock.lock().always.insert(STAFF, Reply::Kicked);
+    let (url, server) = serve_mock(mock.clone()).await;
+    let bot = Bot::new(TOKEN).set_api_url(url);
+
+    let sent = shopbot::notify::deliver_pending_with(&bot, &t.shop, Some(staff_chat()))
+        .await
+        .expect("a pass");
+    assert_eq!(sent, 1);
+    let got = mock.delivered_to(SHOPPER as i64);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].contains(&format!("Top-up {topup} approved")),
+        "{got:?}"
+    );
+    assert_eq!(
+        pending(&t),
+        0,
+        "the dead chat's notice was parked, not retried"
+    );
+    // Later passes do not try the dead chat's notice again, and the shopper is not taken
+    // for someone who blocked the bot.
+    shopbot::notify::deliver_pending_with(&bot, &t.shop, Some(staff_chat()))
+        .await
+        .expect("a second pass");
+    assert_eq!(sends_to(&mock, STAFF), 1);
+    let job = t
+        .shop
+        .create_broadcast(&t.owner(), "hello")
+        .expect("broadcast");
+    assert_eq!(job.audience, 2, "the owner and the shopper");
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_staff_chat_that_became_a_supergroup_is_followed_and_remembered() {
+    let t = TestShop::new();
+    let method = t.method("Bank", "USD", "1", "1000");
+    let first = request_topup(&t, method, SHOPPER);
+    let mock = Mock::default();
+    mock.lock()
+        .always
+        .insert(STAFF, Reply::Migrated(SUPERGROUP));
+    let (url, server) = serve_mock(mock.clone()).await;
+    let bot = Bot::new(TOKEN).set_api_url(url);
+
+    shopbot::notify::deliver_pending_with(&bot, &t.shop, Some(staff_chat()))
+        .await
+        .expect("a pass");
+    let got = mock.delivered_to(SUPERGROUP);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].contains(&format!("New top-up #{}", first.get())),
+        "{got:?}"
+    );
+    assert_eq!(pending(&t), 0);
+
+    // After a restart, the next staff notice goes straight to the supergroup.
+    let t = t.reopen();
+    let second = request_topup(&t, method, SHOPPER + 1);
+    assert_eq!(
+        shopbot::notify::resolve_staff_chat(&t.shop, Some(staff_chat()))
+            .await
+            .map(|s| s.chat),
+        Some(ChatId(SUPERGROUP))
+    );
+    shopbot::notify::deliver_pending_with(&bot, &t.shop, Some(staff_chat()))
+        .await
+        .expect("a pass");
+    assert_eq!(
+        sends_to(&mock, STAFF),
+        1,
+        "the old chat was asked only once"
+    );
+    let got = mock.delivered_to(SUPERGROUP);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(
+        got[1].contains(&format!("New top-up #{}", second.get())),
+        "{got:?}"
+    );
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_flood_wait_or_a_telegram_failure_for_one_chat_lets_the_others_through() {
+    let t = TestShop::new();
+    let method = t.method("Bank", "USD", "1", "1000");
+    const SLOW: u64 = 7_101;
+    const BROKEN: u64 = 7_102;
+    const FINE: u64 = 7_103;
+    let mut topups = Vec::new();
+    for user in [SLOW, BROKEN, FINE] {
+        let id = request_topup(&t, method, user);
+        t.shop
+            .approve_topup(&t.owner(), id, &key(&format!("approve-{user}")))
+            .expect("approve");
+        topups.push(id);
+    }
+    // SLOW also gets a second notice, which must not overtake the first.
+    let extra = {
+        let actor = t.shop.actor(uid(SLOW)).expect("actor");
+        let id = t
+            .shop
+            .request_topup(
+                &actor,
+                &shopcore::TopupRequest {
+                    method,
+                    amount: money("5"),
+                    proof: shopcore::Proof::Text("again".into()),
+                    key: key("topup-slow-2"),
+                },
+            )
+            .expect("second top-up")
+            .id;
+        t.shop
+            .reject_topup(&t.owner(), id, "no transfer seen", &key("reject-slow-2"))
+            .expect("reject");
+        id
+    };
+    let mock = Mock::default();
+    {
+        let mut state = mock.lock();
+        state
+            .script
+            .insert(SLOW as i64, VecDeque::from([Reply::RetryAfter(1)]));
+        state
+            .script
+            .insert(BROKEN as i64, VecDeque::from([Reply::ServerError]));
+    }
+    let (url, server) = serve_mock(mock.clone()).await;
+    let bot = Bot::new(TOKEN).set_api_url(url);
+
+    shopbot::notify::deliver_pending(&bot, &t.shop)
+        .await
+        .expect("a pass");
+    assert_eq!(mock.delivered_to(FINE as i64).len(), 1, "not held up");
+    assert!(mock.delivered_to(SLOW as i64).is_empty());
+    assert!(mock.delivered_to(BROKEN as i64).is_empty());
+    assert_eq!(pending(&t), 0, "the outbox moved on");
+    assert_eq!(
+        sends_to(&mock, SLOW as i64),
+        1,
+        "the second notice waits behind the first"
+    );
+
+    // Once the waits are over, the notices set aside are delivered, SLOW's in order.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while mock.delivered_to(SLOW as i64).len() < 2 || mock.delivered_to(BROKEN as i64).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "not retried: {:?}",
+            mock.lock().calls
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        shopbot::notify::deliver_pending(&bot, &t.shop)
+            .await
+            .expect("a pass");
+    }
+    let slow = mock.delivered_to(SLOW as i64);
+    assert!(
+        slow[0].contains(&format!("Top-up {} approved", topups[0])),
+        "{slow:?}"
+    );
+    assert!(
+        slow[1].contains(&format!("Top-up {extra} was rejected")),
+        "{slow:?}"
+    );
+    assert!(
+        mock.delivered_to(BROKEN as i64)[0].contains(&format!("Top-up {} approved", topups[1]))
+    );
+    assert_eq!(mock.delivered_to(FINE as i64).len(), 1, "sent once");
+    // Nothing is left set aside: another pass sends nothing.
+    let before = mock.lock().delivered.len();
+    shopbot::notify::deliver_pending(&bot, &t.shop)
+        .await
+        .expect("a pass");
+    assert_eq!(mock.lock().delivered.len(), before);
+    server.abort();
+}
+
 // ---------------------------------------------------------------- the binary
 
 struct Running {
@@ -607,7 +911,16 @@ fn free_port() -> u16 {
 }
 
 fn spawn_bot(api: &url::Url, extra: &[(&str, String)]) -> Running {
-    let dir = tempfile::tempdir().expect("tempdir");
+    spawn_bot_in(tempfile::tempdir().expect("tempdir"), api, extra, &[])
+}
+
+/// The bot over the shop in `dir`, with `extra` variables and `args`.
+fn spawn_bot_in(
+    dir: tempfile::TempDir,
+    api: &url::Url,
+    extra: &[(&str, String)],
+    args: &[String],
+) -> Running {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_shopbot"));
     command
         .env_clear()
@@ -625,6 +938,7 @@ fn spawn_bot(api: &url::Url, extra: &[(&str, String)]) -> Running {
     for (k, v) in extra {
         command.env(k, v);
     }
+    command.args(args);
     Running {
         child: command.spawn().expect("spawn shopbot"),
         dir,
@@ -701,6 +1015,149 @@ async fn sigterm_finishes_the_update_in_flight_flushes_and_exits_zero() {
             .next()
             .is_some(),
         "a log file was written"
+    );
+    server.abort();
+}
+
+/// The staff chat set only in the config file, an unpaid order past its deadline and a
+/// supplier order with no supplier configured, all in a shop made before the bot starts.
+#[tokio::test]
+async fn the_bot_expires_unpaid_orders_hands_supplier_orders_to_staff_and_notifies_the_configured_staff_chat()
+ {
+    const FILE_STAFF: i64 = -100_777;
+    const LATE: u64 = 8_001;
+    const AUTO: u64 = 8_002;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (unpaid, supplied) = {
+        // Two hours ago: the unpaid order's 30 minutes are long over by the time the bot runs.
+        let past = shopcore::Timestamp(
+            i64::try_from(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis(),
+            )
+            .unwrap()
+                - 2 * 60 * 60 * 1000,
+        );
+        let shop = Shop::open(
+            dir.path().join("shop.db"),
+            shopcore::Config::default()
+                .with_clock(Arc::new(shopcore::ManualClock::new(past)))
+                .with_super_admins(vec![uid(OWNER)]),
+        )
+        .expect("shop");
+        let t = TestShop {
+            shop: Arc::new(shop),
+            dir: tempfile::tempdir().expect("unused"),
+        };
+        let games = t.category("Games");
+        let card = t.product(games, "Gift card", "10.00");
+        let method = t.method("Bank", "USD", "1", "1000");
+        t.register(LATE, "en");
+        let late = t.shop.actor(uid(LATE)).expect("actor");
+        let unpaid = t
+            .shop
+            .create_order(
+                &late,
+                &shopcore::OrderRequest {
+                    product: card.id,
+                    payment: shopcore::PaymentChoice::Method(method),
+                    coupon: None,
+                    player_id: None,
+                    currency: None,
+                    proof: Some(shopcore::Proof::Text("sent it".into())),
+                },
+                &key("late-order"),
+            )
+            .expect("unpaid order");
+        assert_eq!(unpaid.status, shopcore::OrderStatus::AwaitingPayment);
+        t.shop
+            .set_fulfilment_mode(&t.owner(), shopcore::FulfilmentMode::Auto)
+            .expect("auto");
+        let uc = t.product_with(games, "PUBG 660 UC", "5.00", |p| {
+            p.delivery = shopcore::Delivery::Supplier {
+                sku: "pubg-660".into(),
+            };
+        });
+        t.fund(AUTO, "20.00");
+        let auto = t.shop.actor(uid(AUTO)).expect("actor");
+        let supplied = t
+            .shop
+            .create_order(
+                &auto,
+                &shopcore::OrderRequest {
+                    product: uc.id,
+                    payment: shopcore::PaymentChoice::Balance,
+                    coupon: None,
+                    player_id: None,
+                    currency: None,
+                    proof: None,
+                },
+                &key("auto-order"),
+            )
+            .expect("supplier order");
+        assert_eq!(supplied.fulfilment, shopcore::Fulfilment::Supplier);
+        // Whatever was queued so far (a staff notice for the unpaid order) is not the point.
+        let last = t
+            .shop
+            .pending_notifications(shopbot::SCOPE, 100)
+            .unwrap()
+            .last()
+            .map(|n| n.seq);
+        if let Some(seq) = last {
+            t.shop.ack_notifications(shopbot::SCOPE, seq).unwrap();
+        }
+        t.shop.flush().expect("flush");
+        (unpaid.id, supplied.id)
+    };
+    let config = dir.path().join("shopbot.toml");
+    std::fs::write(&config, format!("staff_chat_id = {FILE_STAFF}\n")).expect("config file");
+
+    let mock = Mock::default();
+    let (url, server) = serve_mock(mock.clone()).await;
+    let mut running = spawn_bot_in(
+        dir,
+        &url,
+        &[],
+        &["--config".into(), config.display().to_string()],
+    );
+    wait_for("the notices", Duration::from_secs(60), || {
+        !mock.delivered_to(FILE_STAFF).is_empty() && !mock.delivered_to(LATE as i64).is_empty()
+    })
+    .await;
+    let staff = mock.delivered_to(FILE_STAFF);
+    assert!(
+        staff
+            .iter()
+            .any(|m| m.contains(&format!("Order #{} from user {AUTO}", supplied.get()))),
+        "{staff:?}"
+    );
+    let late = mock.delivered_to(LATE as i64);
+    assert!(
+        late[0].contains(&format!("order #{} was cancelled", unpaid.get())),
+        "{late:?}"
+    );
+    sigterm(&running);
+    assert!(
+        wait_exit(&mut running, Duration::from_secs(30))
+            .await
+            .success()
+    );
+    let shop = Shop::open(
+        running.dir.path().join("shop.db"),
+        shopcore::Config::default(),
+    )
+    .expect("reopen");
+    let owner = shop.actor(uid(OWNER)).unwrap();
+    assert_eq!(
+        shop.order(&owner, unpaid).unwrap().status,
+        shopcore::OrderStatus::Cancelled
+    );
+    let handed = shop.order(&owner, supplied).unwrap();
+    assert_eq!(
+        (handed.status, handed.fulfilment),
+        (shopcore::OrderStatus::Paid, shopcore::Fulfilment::Manual)
     );
     server.abort();
 }

@@ -640,6 +640,60 @@ async fn orders_are_completed_or_failed_with_a_refund() {
 }
 
 #[tokio::test]
+async fn staff_are_not_offered_decisions_on_their_own_orders() {
+    let t = TestShop::new();
+    staff(&t, SUPPORT, Role::Support);
+    let games = t.category("Games");
+    let card = t.product(games, "Gift card", "10.00");
+    t.fund(SUPPORT, "50.00");
+    let own = balance_order(&t, SUPPORT, card.id, "own");
+    let decisions = [
+        admin(Admin::OrderComplete { id: own.id }),
+        admin(Admin::OrderCompleteCode { id: own.id }),
+        admin(Admin::OrderFail { id: own.id }),
+        admin(Admin::OrderConfirmPayment { id: own.id }),
+    ];
+    let mut bot = mock_bot(
+        &t,
+        tap(SUPPORT, "en", &admin(Admin::Order { id: own.id }), "v"),
+    );
+    bot.dispatch().await;
+    let view = one(&bot.get_responses());
+    assert!(
+        view.text.contains("This is your own order"),
+        "{}",
+        view.text
+    );
+    for decision in &decisions {
+        assert!(!view.callbacks().contains(decision), "{view:#?}");
+    }
+    // An old or crafted button is answered with the same notice, and nothing changes.
+    let r = step(&mut bot, tap(SUPPORT, "en", &decisions[2], "f")).await;
+    assert!(
+        notices(&r)[0]
+            .as_deref()
+            .is_some_and(|n| n.contains("your own order")),
+        "{:?}",
+        notices(&r)
+    );
+    assert_eq!(t.session(SUPPORT), None, "no reason is asked for");
+    assert_eq!(
+        t.shop.order(&t.owner(), own.id).expect("order").status,
+        OrderStatus::Paid
+    );
+    drop(bot);
+    // Another staff member sees the buttons.
+    let mut bot = mock_bot(
+        &t,
+        tap(OWNER, "en", &admin(Admin::Order { id: own.id }), "o"),
+    );
+    bot.dispatch().await;
+    let view = one(&bot.get_responses());
+    assert!(view.callbacks().contains(&decisions[0]), "{view:#?}");
+    assert!(!view.text.contains("your own order"), "{}", view.text);
+}
+
+#[tokio::test]
 async fn a_user_is_found_and_banned_with_a_reason() {
     let t = TestShop::new();
     t.fund(SHOPPER, "5.00");

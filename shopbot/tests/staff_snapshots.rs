@@ -163,7 +163,12 @@ fn queue_screens() {
         );
         insta::assert_snapshot!(
             format!("staff_order_{code}"),
-            show(&staff::order(lang, &order, user.as_ref()))
+            show(&staff::order(lang, &order, user.as_ref(), uid(OWNER)))
+        );
+        // The buyer is staff and looking at their own order: no decisions offered.
+        insta::assert_snapshot!(
+            format!("staff_order_own_{code}"),
+            show(&staff::order(lang, &order, user.as_ref(), uid(SHOPPER)))
         );
         insta::assert_snapshot!(
             format!("staff_user_{code}"),

@@ -12,3 +12,4 @@ mod render_snapshots;
 mod staff;
 mod staff_snapshots;
 mod storage;
+mod supplier;

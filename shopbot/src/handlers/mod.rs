@@ -321,11 +321,32 @@ pub fn notice_text(text: &str) -> String {
 
 async fn answer(bot: &Bot, q: &CallbackQuery, reply: Answer) -> HandlerResult {
     let request = bot.answer_callback_query(q.id.clone());
-    match reply {
-        Answer::Done => request.await?,
-        Answer::Notice(text) => request.text(notice_text(&text)).await?,
+    let answered = match reply {
+        Answer::Done => request.await,
+        Answer::Notice(text) => request.text(notice_text(&text)).await,
     };
-    Ok(())
+    match answered {
+        Ok(_) => Ok(()),
+        // A redelivered tap whose query was already answered (or is too old to answer):
+        // the work is done, so this is not an error to apologise for.
+        Err(error) if already_answered(&error) => {
+            tracing::debug!(%error, "callback query already answered");
+            Ok(())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Telegram's refusal to answer a callback query twice, or one too old.
+pub fn already_answered(error: &RequestError) -> bool {
+    match error {
+        RequestError::Api(ApiError::InvalidQueryId) => true,
+        RequestError::Api(ApiError::Unknown(text)) => {
+            let text = text.to_ascii_lowercase();
+            text.contains("query is too old") || text.contains("query id is invalid")
+        }
+        _ => false,
+    }
 }
 
 /// Runs a shop call; on failure tells the shopper and returns `None`.
@@ -358,5 +379,17 @@ mod tests {
         assert_eq!(cut.chars().count(), NOTICE_CHARS_MAX);
         assert!(cut.ends_with('…'));
         assert_eq!(notice_text("short"), "short");
+    }
+
+    #[test]
+    fn an_already_answered_query_is_not_an_error() {
+        assert!(already_answered(&RequestError::Api(
+            ApiError::InvalidQueryId
+        )));
+        assert!(already_answered(&RequestError::Api(ApiError::Unknown(
+            "Bad Request: query is too old and response timeout expired or query ID is invalid"
+                .into()
+        ))));
+        assert!(!already_answered(&RequestError::Api(ApiError::BotBlocked)));
     }
 }

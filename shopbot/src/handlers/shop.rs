@@ -9,8 +9,8 @@ use crate::core::{self, Failure};
 use crate::render::{self, PaymentLine};
 use crate::state::{Draft, PayWith, State};
 use shopcore::{
-    CategoryId, Currency, Error, ModeError, Money, OrderRequest, PaymentChoice, PaymentMethodId,
-    ProductId, Proof, RequestKey, Shop, StoreState,
+    CategoryId, Currency, Error, ModeError, Money, OrderId, OrderRequest, PaymentChoice,
+    PaymentMethodId, ProductId, Proof, RequestKey, Shop, StoreState,
 };
 use teloxide::types::Message;
 
@@ -348,6 +348,23 @@ pub fn proof_of(msg: &Message) -> Option<Proof> {
         .map(|t| Proof::Text(t.to_owned()))
 }
 
+/// Checks a proof by the shop's rules before it is kept, so a refused one (too long) is
+/// reported at once and the shopper stays at this step to send another.
+pub fn check_proof(proof: &Proof) -> Result<(), Failure> {
+    use shopcore::wallet::{PROOF_FILE, PROOF_TEXT};
+    let checked =
+        match proof {
+            Proof::Text(text) => PROOF_TEXT.check(text).map(|_| ()),
+            Proof::File { reference, caption } => PROOF_FILE.check(reference).and_then(|_| {
+                match caption.as_deref().filter(|c| !c.trim().is_empty()) {
+                    Some(caption) => PROOF_TEXT.check(caption).map(|_| ()),
+                    None => Ok(()),
+                }
+            }),
+        };
+    checked.map_err(|error| Failure::Core(error.into()))
+}
+
 pub async fn proof_input(
     env: &Env,
     mut draft: Draft,
@@ -360,6 +377,11 @@ pub async fn proof_input(
             .await?;
         return Ok(());
     };
+    if let Err(failure) = check_proof(&proof) {
+        // The shopper stays at this step and may send a shorter proof.
+        env.fail(&failure).await?;
+        return Ok(());
+    }
     draft.payment = Some(PayWith::Method(method));
     draft.proof = Some(proof);
     show_summary(env, draft).await
@@ -416,10 +438,10 @@ pub async fn confirm(env: &Env, state: &State, nonce: u32, query_id: &str) -> An
         nonce: expected,
     } = state
     else {
-        return Ok(stale(env));
+        return answered_confirm(env, query_id).await;
     };
     if *expected != nonce {
-        return Ok(stale(env));
+        return answered_confirm(env, query_id).await;
     }
     let actor = env.actor.clone();
     let request = order_request(draft);
@@ -432,6 +454,7 @@ pub async fn confirm(env: &Env, state: &State, nonce: u32, query_id: &str) -> An
     env.reset().await?;
     match placed {
         Ok(order) => {
+            remember_confirm(env, query_id, order.id).await;
             env.out
                 .show(render::order_placed(env.lang(), &order))
                 .await?;
@@ -439,6 +462,61 @@ pub async fn confirm(env: &Env, state: &State, nonce: u32, query_id: &str) -> An
         Err(failure) => env.fail(&failure).await?,
     }
     Ok(Answer::Done)
+}
+
+/// Session scope of the last Confirm each shopper's tap placed: (query id, order id).
+const CONFIRMED_SCOPE: &str = "telegram_confirmed";
+
+/// Remembers that the tap `query_id` placed `order`, so a redelivery of the same tap shows
+/// the order again instead of an error. Best effort: the order is placed either way.
+async fn remember_confirm(env: &Env, query_id: &str, order: OrderId) {
+    let user = env.ctx.user_id.get();
+    let data = format!("{query_id}\n{}", order.get());
+    if let Err(failure) = core::run(&env.shop, move |shop| {
+        shop.set_session(CONFIRMED_SCOPE, user, data.as_bytes())
+    })
+    .await
+    {
+        tracing::warn!(
+            kind = failure.kind(),
+            "the placed order's tap was not remembered"
+        );
+    }
+}
+
+/// A Confirm tap outside the summary it belongs to: when it is a redelivery of the tap that
+/// placed an order (Telegram sends an update again when an answer was slow), the order is
+/// shown again; any other tap gets the stale notice.
+async fn answered_confirm(env: &Env, query_id: &str) -> AnswerResult {
+    let user = env.ctx.user_id.get();
+    let actor = env.actor.clone();
+    let query_id = query_id.to_owned();
+    let found = core::run(&env.shop, move |shop| {
+        let Some(bytes) = shop.session(CONFIRMED_SCOPE, user)? else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let Some((query, id)) = text.split_once('\n') else {
+            return Ok(None);
+        };
+        let Some(id) = id.parse::<u64>().ok().and_then(|id| OrderId::new(id).ok()) else {
+            return Ok(None);
+        };
+        if query != query_id {
+            return Ok(None);
+        }
+        shop.order(&actor, id).map(Some)
+    })
+    .await;
+    match found {
+        Ok(Some(order)) => {
+            env.out
+                .show(render::order_placed(env.lang(), &order))
+                .await?;
+            Ok(Answer::Done)
+        }
+        _ => Ok(stale(env)),
+    }
 }
 
 /// Abandons the conversation in progress (a purchase or a top-up).

@@ -122,6 +122,11 @@ pub async fn proof_input(
             .await?;
         return Ok(());
     };
+    if let Err(failure) = crate::handlers::shop::check_proof(&proof) {
+        // The shopper stays at this step and may send a shorter proof.
+        env.fail(&failure).await?;
+        return Ok(());
+    }
     let actor = env.actor.clone();
     // One request per proof message: a redelivered update replays the first result.
     let key = format!("tg:topup:{}:{}", msg.chat.id.0, msg.id.0);
@@ -138,14 +143,19 @@ pub async fn proof_input(
         )
     })
     .await;
-    env.reset().await?;
     match requested {
         Ok(topup) => {
+            env.reset().await?;
             env.out
                 .send(render::topup_requested(env.lang(), &topup))
                 .await?;
         }
-        Err(failure) => env.fail(&failure).await?,
+        // Refused input: the shopper stays at this step and may send another proof.
+        Err(failure) if failure.kind().starts_with("invalid.") => env.fail(&failure).await?,
+        Err(failure) => {
+            env.reset().await?;
+            env.fail(&failure).await?;
+        }
     }
     Ok(())
 }

@@ -21,6 +21,8 @@ pub enum AlertKind {
     Backup,
     Handler,
     Retention,
+    /// The staff chat refused a notice (the bot was removed, the chat is gone).
+    StaffChat,
 }
 
 impl AlertKind {
@@ -31,6 +33,7 @@ impl AlertKind {
             AlertKind::Backup => "backup",
             AlertKind::Handler => "handler",
             AlertKind::Retention => "retention",
+            AlertKind::StaffChat => "staff_chat",
         }
     }
 
@@ -41,6 +44,7 @@ impl AlertKind {
             AlertKind::Backup => "alert.backup",
             AlertKind::Handler => "alert.handler",
             AlertKind::Retention => "alert.retention",
+            AlertKind::StaffChat => "alert.staff_chat",
         }
     }
 }
@@ -54,7 +58,8 @@ struct Bucket {
 /// Where alerts go and how often.
 pub struct Alerts {
     bot: Bot,
-    chat: Option<ChatId>,
+    /// Follows the staff chat when it moves (a group upgraded to a supergroup).
+    chat: Mutex<Option<ChatId>>,
     interval: Duration,
     buckets: Mutex<HashMap<AlertKind, Bucket>>,
 }
@@ -73,7 +78,7 @@ impl Alerts {
     pub fn new(bot: Bot, chat: Option<i64>, interval: Duration) -> Arc<Alerts> {
         Arc::new(Alerts {
             bot,
-            chat: chat.map(ChatId),
+            chat: Mutex::new(chat.map(ChatId)),
             interval,
             buckets: Mutex::new(HashMap::new()),
         })
@@ -114,7 +119,8 @@ impl Alerts {
         let Decision::Send { suppressed } = self.decide(kind, Instant::now()) else {
             return;
         };
-        let Some(chat) = self.chat else {
+        let chat = *self.chat.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(chat) = chat else {
             tracing::warn!(
                 kind = kind.name(),
                 "no staff chat configured; alert only logged"
@@ -129,6 +135,16 @@ impl Alerts {
                 tracing::warn!(%error, "staff alert not delivered");
             }
         });
+    }
+}
+
+impl Alerts {
+    /// Sends later alerts to `to`: the staff chat moved there.
+    pub fn chat_moved(&self, to: ChatId) {
+        let mut chat = self.chat.lock().unwrap_or_else(|p| p.into_inner());
+        if chat.is_some() {
+            *chat = Some(to);
+        }
     }
 }
 
@@ -147,6 +163,13 @@ pub fn raise(kind: AlertKind, detail: &str) {
         && tokio::runtime::Handle::try_current().is_ok()
     {
         alerts.raise(kind, detail);
+    }
+}
+
+/// Tells the installed [`Alerts`] that the staff chat moved to `to`.
+pub fn chat_moved(to: ChatId) {
+    if let Some(alerts) = GLOBAL.get() {
+        alerts.chat_moved(to);
     }
 }
 

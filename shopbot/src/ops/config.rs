@@ -87,6 +87,12 @@ pub const SETTINGS: &[Spec] = &[
         "Chat id that receives alerts and staff notices (a group id is negative).",
     ),
     spec(
+        "staff_lang",
+        "SHOPBOT_STAFF_LANG",
+        Some("en"),
+        "Language of the staff notices: en or ar.",
+    ),
+    spec(
         "utc_offset_minutes",
         "SHOPBOT_UTC_OFFSET_MINUTES",
         None,
@@ -194,6 +200,61 @@ pub const SETTINGS: &[Spec] = &[
         Some("300"),
         "Least seconds between two staff alerts of the same kind (0-86400).",
     ),
+    spec(
+        "expiry_interval_seconds",
+        "SHOPBOT_EXPIRY_INTERVAL_SECONDS",
+        Some("60"),
+        "Seconds between sweeps that cancel unpaid orders past their deadline (also once at start-up); 0 turns them off.",
+    ),
+    spec(
+        "supplier_url",
+        "SHOPBOT_SUPPLIER_URL",
+        None,
+        "Base URL of the supplier's HTTP JSON API (POST {url}/orders, GET {url}/orders/{id}); unset: supplier products go to staff at once.",
+    ),
+    spec(
+        "supplier_auth_header",
+        "SHOPBOT_SUPPLIER_AUTH_HEADER",
+        Some("Authorization"),
+        "Name of the header that carries the supplier credential.",
+    ),
+    Spec {
+        key: "supplier_auth_value",
+        env: "SHOPBOT_SUPPLIER_AUTH_VALUE",
+        default: None,
+        help: "Value of that header (e.g. \"Bearer <key>\"); unset: no credential is sent.",
+        secret: true,
+    },
+    spec(
+        "supplier_connect_timeout_seconds",
+        "SHOPBOT_SUPPLIER_CONNECT_TIMEOUT_SECONDS",
+        Some("5"),
+        "Seconds to wait for a connection to the supplier (1-300).",
+    ),
+    spec(
+        "supplier_timeout_seconds",
+        "SHOPBOT_SUPPLIER_TIMEOUT_SECONDS",
+        Some("30"),
+        "Seconds one supplier call may take in all, answer included (1-600).",
+    ),
+    spec(
+        "supplier_queue_interval_seconds",
+        "SHOPBOT_SUPPLIER_QUEUE_INTERVAL_SECONDS",
+        Some("10"),
+        "Seconds between runs of the supplier queue (paid orders sent to the supplier, AUTO mode only) (1-3600).",
+    ),
+    spec(
+        "supplier_batch",
+        "SHOPBOT_SUPPLIER_BATCH",
+        Some("20"),
+        "Supplier orders sent per run of the queue (1-500).",
+    ),
+    spec(
+        "supplier_reconcile_interval_seconds",
+        "SHOPBOT_SUPPLIER_RECONCILE_INTERVAL_SECONDS",
+        Some("300"),
+        "Seconds between reconciliations of orders left PROCESSING (also once at start-up) (1-86400).",
+    ),
 ];
 
 /// How updates arrive.
@@ -241,6 +302,8 @@ pub struct BotConfig {
     pub cache_mb: u64,
     pub super_admins: Vec<UserId>,
     pub staff_chat_id: Option<i64>,
+    /// The language of staff notices.
+    pub staff_lang: crate::i18n::Lang,
     pub utc_offset_minutes: Option<i32>,
     pub support_contact: Option<String>,
     pub backup_dir: PathBuf,
@@ -260,6 +323,25 @@ pub struct BotConfig {
     pub broadcast_per_second: u32,
     pub shutdown_grace: Duration,
     pub alert_interval: Duration,
+    /// `None`: unpaid orders are not swept (the core still expires one when its buyer orders
+    /// again).
+    pub expiry_interval: Option<Duration>,
+    /// `None`: no supplier; supplier products go to staff.
+    pub supplier: Option<SupplierConfig>,
+    pub supplier_queue_interval: Duration,
+    pub supplier_batch: usize,
+    pub supplier_reconcile_interval: Duration,
+}
+
+/// How to reach the supplier's HTTP JSON API (see [`crate::ops::supplier`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupplierConfig {
+    /// The base URL; `/orders` is appended.
+    pub url: url::Url,
+    /// The credential header (name, value), when one is configured.
+    pub auth: Option<(String, Secret)>,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
 }
 
 /// Why the bot can't start. The text is for the operator at the terminal.
@@ -564,6 +646,59 @@ impl BotConfig {
         if staff_chat_id == Some(0) {
             return Err(invalid(spec_of("staff_chat_id"), "0 is not a chat id"));
         }
+        let staff_lang = match values.text("staff_lang").as_deref() {
+            None | Some("en") => crate::i18n::Lang::En,
+            Some("ar") => crate::i18n::Lang::Ar,
+            Some(other) => {
+                return Err(invalid(
+                    spec_of("staff_lang"),
+                    format!("{other:?} is not en or ar"),
+                ));
+            }
+        };
+        let supplier = match values.url("supplier_url")? {
+            None => None,
+            Some(url) => {
+                let header = values.text("supplier_auth_header").unwrap_or_default();
+                if !header.is_empty()
+                    && !header
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                {
+                    return Err(invalid(
+                        spec_of("supplier_auth_header"),
+                        format!("{header:?} is not a header name (letters, digits, - or _)"),
+                    ));
+                }
+                let auth = match values.text("supplier_auth_value") {
+                    Some(value) if !header.is_empty() => {
+                        if value.chars().any(char::is_control) {
+                            return Err(invalid(
+                                spec_of("supplier_auth_value"),
+                                "it must be one line without control characters",
+                            ));
+                        }
+                        Some((header, Secret::new(value)))
+                    }
+                    _ => None,
+                };
+                Some(SupplierConfig {
+                    url,
+                    auth,
+                    connect_timeout: Duration::from_secs(values.required_number(
+                        "supplier_connect_timeout_seconds",
+                        1,
+                        300,
+                    )?),
+                    timeout: Duration::from_secs(values.required_number(
+                        "supplier_timeout_seconds",
+                        1,
+                        600,
+                    )?),
+                })
+            }
+        };
+        let expiry = values.required_number::<u64>("expiry_interval_seconds", 0, 86_400)?;
         let support_contact = values.text("support_contact");
         if let Some(contact) = &support_contact
             && shopcore::text::SUPPORT_CONTACT.check(contact).is_err()
@@ -633,6 +768,7 @@ impl BotConfig {
             cache_mb: values.required_number("cache_mb", 1, 65_536)?,
             super_admins,
             staff_chat_id,
+            staff_lang,
             utc_offset_minutes: values.number("utc_offset_minutes", -720, 840)?,
             support_contact,
             backup_dir: values
@@ -657,6 +793,19 @@ impl BotConfig {
             alert_interval: Duration::from_secs(values.required_number(
                 "alert_interval_seconds",
                 0,
+                86_400,
+            )?),
+            expiry_interval: (expiry > 0).then(|| Duration::from_secs(expiry)),
+            supplier,
+            supplier_queue_interval: Duration::from_secs(values.required_number(
+                "supplier_queue_interval_seconds",
+                1,
+                3_600,
+            )?),
+            supplier_batch: values.required_number("supplier_batch", 1, 500)?,
+            supplier_reconcile_interval: Duration::from_secs(values.required_number(
+                "supplier_reconcile_interval_seconds",
+                1,
                 86_400,
             )?),
         })

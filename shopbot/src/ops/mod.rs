@@ -1,13 +1,15 @@
 //! Running the bot in production: configuration ([`config`]), logs and metrics
 //! ([`telemetry`]), the health endpoint ([`health`]), graceful shutdown ([`shutdown`]),
-//! backups ([`backups`]) and retention ([`retention`]), per-user rate limiting ([`ratelimit`]), staff alerts ([`alerts`]),
+//! backups ([`backups`]) and retention ([`retention`]), expiry of unpaid orders ([`expiry`]),
+//! automatic fulfilment through the supplier ([`supplier`]), per-user rate limiting ([`ratelimit`]), staff alerts ([`alerts`]),
 //! broadcasts ([`broadcast`]), the staff's operations commands ([`staff`]) and the guard
 //! every update passes through ([`guard`]). [`run`] wires them in order; `main` only parses
 //! the command line and calls it.
 //!
 //! Start-up order: open the shop → apply the time zone and support contact → `verify()`
 //! (a failure puts the shop in EMERGENCY and alerts staff) → health endpoint → background
-//! tasks (notifications, backups, figures, broadcasts) → updates. Shutdown runs it
+//! tasks (notifications, expiry of unpaid orders, the supplier queue and reconciliation,
+//! backups, figures, broadcasts) → updates. Shutdown runs it
 //! backwards: stop taking updates, let in-flight ones finish (with a deadline), stop the
 //! tasks, flush the database, exit 0.
 
@@ -15,12 +17,14 @@ pub mod alerts;
 pub mod backups;
 pub mod broadcast;
 pub mod config;
+pub mod expiry;
 pub mod guard;
 pub mod health;
 pub mod ratelimit;
 pub mod retention;
 pub mod shutdown;
 pub mod staff;
+pub mod supplier;
 pub mod telemetry;
 
 use crate::core;
@@ -149,7 +153,14 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
     drop(metrics);
     let (shop, problems) = open_shop(&config).await?;
     let bot = bot(&config);
-    let alerts = Alerts::new(bot.clone(), config.staff_chat_id, config.alert_interval);
+    // The staff chat, where it moved to if the group became a supergroup.
+    let staff_chat =
+        notify::resolve_staff_chat(&shop, notify::StaffChat::from_config(&config)).await;
+    let alerts = Alerts::new(
+        bot.clone(),
+        staff_chat.map(|s| s.chat.0),
+        config.alert_interval,
+    );
     alerts::install(Arc::clone(&alerts));
     if problems.is_empty() {
         tracing::info!("verify: every invariant holds");
@@ -181,7 +192,25 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
         http_task = Some(task);
     }
 
-    let mut tasks = vec![notify::spawn(bot.clone(), Arc::clone(&shop), NOTIFY_PERIOD)];
+    let mut tasks = vec![notify::spawn(
+        bot.clone(),
+        Arc::clone(&shop),
+        NOTIFY_PERIOD,
+        notify::StaffChat::from_config(&config),
+    )];
+    if let Some(every) = config.expiry_interval {
+        tasks.push(expiry::schedule(Arc::clone(&shop), every));
+    }
+    if config.supplier.is_none() {
+        tracing::info!("no supplier configured: supplier products go to staff");
+    }
+    tasks.push(supplier::schedule(
+        Arc::clone(&shop),
+        supplier::from_config(config.supplier.as_ref()),
+        config.supplier_queue_interval,
+        config.supplier_batch,
+        config.supplier_reconcile_interval,
+    ));
     if let Some(every) = config.backup_interval {
         tasks.push(backups.schedule(Arc::clone(&shop), every));
     }
@@ -196,7 +225,7 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
         Arc::clone(&shop),
         config.broadcast_per_second,
         stop_rx.clone(),
-        config.staff_chat_id,
+        staff_chat.map(|s| s.chat.0),
     );
     match broadcaster.resume_all().await {
         Ok(0) => {}

@@ -29,6 +29,10 @@ pub mod names {
     pub const BROADCAST_DELIVERIES: &str = "shopbot_broadcast_deliveries_total";
     pub const IN_FLIGHT: &str = "shopbot_updates_in_flight";
     pub const UP: &str = "shopbot_up";
+    pub const ORDERS_EXPIRED: &str = "shopbot_orders_expired_total";
+    pub const SUPPLIER_ORDERS: &str = "shopbot_supplier_orders_total";
+    pub const SUPPLIER_RECONCILED: &str = "shopbot_supplier_reconciled_total";
+    pub const NOTIFICATIONS: &str = "shopbot_notifications_total";
 }
 
 /// Keeps the log file writer flushing; drop it only when the process ends.

@@ -14,7 +14,7 @@ use shopcore::{
     ActorRef, AuditEntry, Category, Coupon, CouponKind, CouponScope, Currency, Dashboard, Delivery,
     FulfilmentMode, Notification, NotificationKind, Order, Payment, PaymentMethod, Permission,
     Product, ProductKind, Proof, Role, Settings, StoreState, Target, Topup, TopupStatus, User,
-    Wallet,
+    UserId, Wallet,
 };
 use teloxide::types::InlineKeyboardButton;
 
@@ -931,8 +931,12 @@ pub fn orders(lang: Lang, title_key: &str, orders: &[Order]) -> Screen {
     Screen::with(text, rows)
 }
 
-pub fn order(lang: Lang, order: &Order, buyer: Option<&User>) -> Screen {
+/// An order as staff see it. `viewer` is the staff member looking: on their own order the
+/// decisions (confirm payment, complete, fail) are left to someone else, so those buttons are
+/// not offered (the core refuses them too).
+pub fn order(lang: Lang, order: &Order, buyer: Option<&User>, viewer: UserId) -> Screen {
     let id = order.id;
+    let own = order.user == viewer;
     let mut lines = vec![
         lang.tf("order.title", &[("id", &plain(id))]),
         lang.tf("staff.topup.user", &[("user", &who(buyer, order.user))]),
@@ -986,16 +990,21 @@ pub fn order(lang: Lang, order: &Order, buyer: Option<&User>) -> Screen {
         lines.push(lang.tf("order.failure", &[("reason", reason)]));
     }
     let mut rows = Vec::new();
-    if order.status == shopcore::OrderStatus::AwaitingPayment {
+    if own && order.status.is_open() {
+        lines.push(lang.t("staff.order.own"));
+    }
+    if !own && order.status == shopcore::OrderStatus::AwaitingPayment {
         rows.push(vec![admin(
             lang.t("staff.button.confirm_payment"),
             Admin::OrderConfirmPayment { id },
         )]);
     }
-    if matches!(
-        order.status,
-        shopcore::OrderStatus::Paid | shopcore::OrderStatus::Processing
-    ) {
+    if !own
+        && matches!(
+            order.status,
+            shopcore::OrderStatus::Paid | shopcore::OrderStatus::Processing
+        )
+    {
         let mut row = vec![admin(
             lang.t("staff.button.complete"),
             Admin::OrderComplete { id },
@@ -1008,7 +1017,7 @@ pub fn order(lang: Lang, order: &Order, buyer: Option<&User>) -> Screen {
         }
         rows.push(row);
     }
-    if order.status.is_open() {
+    if !own && order.status.is_open() {
         rows.push(vec![admin(
             lang.t("staff.button.fail"),
             Admin::OrderFail { id },

@@ -204,7 +204,7 @@ async fn show_order(env: &Env, id: OrderId, new_message: bool) -> HandlerResult 
     else {
         return Ok(());
     };
-    let screen = view::order(env.lang(), &order, buyer.as_ref());
+    let screen = view::order(env.lang(), &order, buyer.as_ref(), env.ctx.user_id);
     if new_message {
         env.out.send(screen).await?;
     } else {
@@ -213,9 +213,26 @@ async fn show_order(env: &Env, id: OrderId, new_message: bool) -> HandlerResult 
     Ok(())
 }
 
+/// Whether `id` is the viewer's own order: staff don't decide on their own orders (the
+/// core refuses it too); an old button gets a notice instead of a prompt.
+async fn own_order(env: &Env, id: OrderId) -> bool {
+    let actor = env.actor.clone();
+    let me = env.ctx.user_id;
+    core::run(&env.shop, move |shop| shop.order(&actor, id))
+        .await
+        .is_ok_and(|order| order.user == me)
+}
+
+fn own_order_notice(env: &Env) -> Answer {
+    Answer::Notice(env.lang().t("staff.order.own"))
+}
+
 pub async fn complete(env: &Env, id: OrderId, q: &CallbackQuery) -> AnswerResult {
     if !can(env, Permission::ManageOrders) {
         return Ok(not_permitted(env));
+    }
+    if own_order(env, id).await {
+        return Ok(own_order_notice(env));
     }
     ask(
         env,
@@ -249,6 +266,9 @@ pub async fn delivery_input(env: &Env, id: OrderId, key: String, text: &str) -> 
 }
 
 pub async fn complete_with_code(env: &Env, id: OrderId, q: &CallbackQuery) -> AnswerResult {
+    if own_order(env, id).await {
+        return Ok(own_order_notice(env));
+    }
     let actor = env.actor.clone();
     let key = tap_key("complete", q);
     let Some(order) = call(env, move |shop| {
@@ -265,6 +285,9 @@ pub async fn complete_with_code(env: &Env, id: OrderId, q: &CallbackQuery) -> An
 pub async fn fail_order(env: &Env, id: OrderId, q: &CallbackQuery) -> AnswerResult {
     if !can(env, Permission::ManageOrders) {
         return Ok(not_permitted(env));
+    }
+    if own_order(env, id).await {
+        return Ok(own_order_notice(env));
     }
     ask(
         env,
@@ -298,6 +321,9 @@ pub async fn fail_input(env: &Env, id: OrderId, key: String, reason: &str) -> Ha
 }
 
 pub async fn confirm_payment(env: &Env, id: OrderId, q: &CallbackQuery) -> AnswerResult {
+    if own_order(env, id).await {
+        return Ok(own_order_notice(env));
+    }
     let actor = env.actor.clone();
     let key = tap_key("confirm", q);
     let Some(order) = call(env, move |shop| {

@@ -1,0 +1,44 @@
+//! Expiry of unpaid orders: an order paid through a payment method holds its stock, code and
+//! coupon until its deadline; nothing else releases them if the buyer never comes back, so
+//! the bot sweeps `Shop::expire_unpaid_orders` once at start-up and then every
+//! `expiry_interval_seconds` (on a blocking thread), and logs and counts what it cancelled.
+//! The buyer hears of it through the outbox (an "order cancelled" notice).
+
+use crate::core::{self, Failure};
+use crate::ops::telemetry::names;
+use shopcore::{Shop, StoreState};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One sweep; returns how many orders were cancelled.
+pub async fn run_once(shop: &Arc<Shop>) -> Result<u32, Failure> {
+    let result = core::run(shop, |shop| {
+        // Expiry waits during an emergency (the core would refuse it).
+        if shop.settings().state == StoreState::Emergency {
+            return Ok(0);
+        }
+        shop.expire_unpaid_orders()
+    })
+    .await;
+    match &result {
+        Ok(0) => {}
+        Ok(expired) => {
+            metrics::counter!(names::ORDERS_EXPIRED).increment(u64::from(*expired));
+            tracing::info!(expired, "unpaid orders past their deadline cancelled");
+        }
+        Err(failure) => tracing::warn!(kind = failure.kind(), "expiring unpaid orders failed"),
+    }
+    result
+}
+
+/// Sweeps now and then every `every`, until aborted.
+pub fn schedule(shop: Arc<Shop>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let _ = run_once(&shop).await;
+        }
+    })
+}

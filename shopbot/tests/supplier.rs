@@ -1,0 +1,623 @@
+//! Automatic fulfilment through the HTTP supplier adapter, against a fake supplier on
+//! 127.0.0.1 that behaves like a real one (idempotent by the `Idempotency-Key` header,
+//! errors included): it answers, rejects, fails with 5xx, delivers and then answers too late,
+//! and drops the connection. Every test goes through a real `Shop` (sled in a temporary
+//! directory) in AUTO mode, and checks the order's end state and how many times the fake
+//! delivered.
+
+use crate::common::*;
+use serde_json::{Value, json};
+use shopbot::ops::config::{Secret, SupplierConfig};
+use shopbot::ops::supplier::{self, HttpSupplier, NoSupplier};
+use shopcore::supplier::{Supplier, SupplierError, SupplierOrder, SupplierResult, SupplierStatus};
+use shopcore::{
+    Config, Delivery, Durability, Fulfilment, FulfilmentMode, ManualClock, NewProduct,
+    NotificationKind, Order, OrderId, OrderRequest, OrderStatus, PaymentChoice, ProductKind, Shop,
+    Stock,
+};
+use std::collections::{HashMap, VecDeque};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the fake supplier does with its next `POST /orders`.
+#[derive(Clone, Debug)]
+enum Behave {
+    Normal,
+    Reject,
+    Fail500,
+    /// Records the delivery, then sleeps this long before answering.
+    DeliverThenSleep(Duration),
+    /// Reads the request and closes the connection without answering (a crash).
+    Crash,
+    /// Answers this status and body.
+    Raw(u16, Value),
+}
+
+#[derive(Default)]
+struct FakeState {
+    script: VecDeque<Behave>,
+    /// Idempotency key → (payload, order id): placing the same key again delivers nothing new.
+    by_key: HashMap<String, (String, u64)>,
+    /// Deliveries per order id.
+    deliveries: HashMap<u64, u32>,
+    /// Every POST: (headers, body).
+    posts: Vec<(HashMap<String, String>, Value)>,
+    gets: u32,
+    /// `GET` answers per order id when set (else: delivered or 404).
+    status_override: HashMap<u64, (u16, Value)>,
+}
+
+#[derive(Clone)]
+struct FakeSupplier {
+    addr: SocketAddr,
+    state: Arc<Mutex<FakeState>>,
+}
+
+impl FakeSupplier {
+    fn start() -> FakeSupplier {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let state = Arc::new(Mutex::new(FakeState::default()));
+        let shared = Arc::clone(&state);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let state = Arc::clone(&shared);
+                std::thread::spawn(move || serve(stream, &state));
+            }
+        });
+        FakeSupplier { addr, state }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FakeState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn then(&self, behave: Behave) {
+        self.lock().script.push_back(behave);
+    }
+
+    fn deliveries(&self, order: OrderId) -> u32 {
+        self.lock()
+            .deliveries
+            .get(&order.get())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn posts(&self) -> usize {
+        self.lock().posts.len()
+    }
+
+    fn config(&self, timeout: Duration) -> SupplierConfig {
+        SupplierConfig {
+            url: url::Url::parse(&format!("http://{}/api/", self.addr)).expect("url"),
+            auth: Some(("X-Api-Key".into(), Secret::new("s3cret"))),
+            connect_timeout: Duration::from_secs(2),
+            timeout,
+        }
+    }
+
+    fn client(&self) -> HttpSupplier {
+        HttpSupplier::new(&self.config(Duration::from_secs(5)))
+    }
+}
+
+fn read_request(
+    stream: &mut TcpStream,
+) -> Option<(String, String, HashMap<String, String>, Value)> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_owned();
+    let path = first.next()?.to_owned();
+    let headers: HashMap<String, String> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + length {
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = serde_json::from_slice(&buf[head_end..head_end + length]).unwrap_or(Value::Null);
+    Some((method, path, headers, body))
+}
+
+fn respond(stream: &mut TcpStream, status: u16, body: &Value) {
+    let body = body.to_string();
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.flush();
+}
+
+fn serve(mut stream: TcpStream, state: &Mutex<FakeState>) {
+    let Some((method, path, headers, body)) = read_request(&mut stream) else {
+        return;
+    };
+    let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
+    if method == "GET" {
+        let id: u64 = path
+            .rsplit('/')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let (status, answer) = {
+            let mut s = lock();
+            s.gets += 1;
+            if let Some(fixed) = s.status_override.get(&id) {
+                fixed.clone()
+            } else if let Some((payload, _)) = s.by_key.values().find(|(_, o)| *o == id) {
+                (200, json!({"status": "delivered", "payload": payload}))
+            } else {
+                (404, json!({"error": "no such order"}))
+            }
+        };
+        respond(&mut stream, status, &answer);
+        return;
+    }
+    assert_eq!(path, "/api/orders", "the adapter posts to {{url}}/orders");
+    let behave = {
+        let mut s = lock();
+        s.posts.push((headers.clone(), body.clone()));
+        s.script.pop_front().unwrap_or(Behave::Normal)
+    };
+    // Idempotent by the header, as a real supplier is: a second placement under the same key
+    // returns the first delivery.
+    let deliver = || {
+        let mut s = lock();
+        let key = headers.get("idempotency-key").cloned().unwrap_or_default();
+        let order = body["order_id"].as_u64().unwrap_or(0);
+        let sku = body["sku"].as_str().unwrap_or("").to_owned();
+        if let Some((payload, _)) = s.by_key.get(&key).filter(|_| !key.is_empty()) {
+            return payload.clone();
+        }
+        let payload = format!("CODE-{sku}-{order}");
+        if !key.is_empty() {
+            s.by_key.insert(key, (payload.clone(), order));
+        }
+        *s.deliveries.entry(order).or_default() += 1;
+        payload
+    };
+    match behave {
+        Behave::Normal => {
+            let payload = deliver();
+            respond(
+                &mut stream,
+                200,
+                &json!({"status": "delivered", "payload": payload}),
+            );
+        }
+        Behave::Reject => respond(
+            &mut stream,
+            200,
+            &json!({"status": "rejected", "reason": "unknown player id"}),
+        ),
+        Behave::Fail500 => respond(&mut stream, 500, &json!({"error": "database down"})),
+        Behave::DeliverThenSleep(wait) => {
+            let payload = deliver();
+            std::thread::sleep(wait);
+            respond(
+                &mut stream,
+                200,
+                &json!({"status": "delivered", "payload": payload}),
+            );
+        }
+        Behave::Crash => {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+        Behave::Raw(status, answer) => respond(&mut stream, status, &answer),
+    }
+}
+
+// ---------------------------------------------------------------- a shop in AUTO mode
+
+struct AutoShop {
+    t: TestShop,
+    clock: Arc<ManualClock>,
+}
+
+impl AutoShop {
+    fn new() -> AutoShop {
+        let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = Arc::new(ManualClock::new(START));
+        let shop = Shop::open(
+            dir.path().join("shop.db"),
+            Config::default()
+                .with_clock(clock.clone())
+                .with_durability(Durability::Background)
+                .with_super_admins(vec![uid(OWNER)]),
+        )
+        .expect("open");
+        let t = TestShop {
+            shop: Arc::new(shop),
+            dir,
+        };
+        t.shop
+            .set_fulfilment_mode(&t.owner(), FulfilmentMode::Auto)
+            .expect("auto");
+        AutoShop { t, clock }
+    }
+
+    /// A paid order for a supplier product, sent to the supplier (AUTO mode).
+    fn paid_order(&self, buyer: u64) -> Order {
+        let games = self.t.category(&format!("Games {buyer}"));
+        let product = self
+            .t
+            .shop
+            .create_product(
+                &self.t.owner(),
+                &NewProduct {
+                    category: games,
+                    name: "PUBG 660 UC".into(),
+                    description: String::new(),
+                    price_usd: money("10.00"),
+                    kind: ProductKind::GameTopUp,
+                    delivery: Delivery::Supplier {
+                        sku: "pubg-660".into(),
+                    },
+                    stock: Stock::Unlimited,
+                    player_field: None,
+                    sort_order: 0,
+                    active: true,
+                },
+            )
+            .expect("product");
+        self.t.fund(buyer, "50.00");
+        let actor = self.t.shop.actor(uid(buyer)).expect("actor");
+        let order = self
+            .t
+            .shop
+            .create_order(
+                &actor,
+                &OrderRequest {
+                    product: product.id,
+                    payment: PaymentChoice::Balance,
+                    coupon: None,
+                    player_id: None,
+                    currency: None,
+                    proof: None,
+                },
+                &key(&format!("order-{buyer}")),
+            )
+            .expect("order");
+        assert_eq!(order.status, OrderStatus::Paid);
+        assert_eq!(order.fulfilment, Fulfilment::Supplier, "the AUTO mode path");
+        order
+    }
+
+    fn order(&self, id: OrderId) -> Order {
+        self.t.shop.order(&self.t.owner(), id).expect("order")
+    }
+
+    /// Lets any supplier backoff pass.
+    fn later(&self) {
+        self.clock.advance_millis(24 * 60 * 60 * 1000);
+    }
+
+    fn staff_notices(&self, order: OrderId) -> usize {
+        self.t
+            .shop
+            .pending_notifications(shopbot::SCOPE, 100)
+            .expect("pending")
+            .iter()
+            .filter(|n| n.kind == NotificationKind::StaffOrderWaiting { order })
+            .count()
+    }
+}
+
+async fn run_queue(a: &AutoShop, supplier: Arc<dyn Supplier>) -> shopcore::SupplierRun {
+    supplier::run_queue(&a.t.shop, &supplier, 10)
+        .await
+        .expect("queue runs")
+}
+
+#[tokio::test]
+async fn a_supplier_order_is_delivered_once_with_its_idempotency_key_and_credential() {
+    let a = AutoShop::new();
+    let fake = FakeSupplier::start();
+    let order = a.paid_order(SHOPPER);
+    let run = run_queue(&a, Arc::new(fake.client())).await;
+    assert_eq!(
+        (run.delivered, run.retry_scheduled, run.fell_back),
+        (1, 0, 0)
+    );
+    let done = a.order(order.id);
+    assert_eq!(done.status, OrderStatus::Completed);
+    assert_eq!(
+        done.delivery.as_deref(),
+        Some(format!("CODE-pubg-660-{}", order.id.get()).as_str())
+    );
+    assert_eq!(fake.deliveries(order.id), 1);
+    let (headers, body) = fake.lock().posts[0].clone();
+    assert_eq!(headers["idempotency-key"], order.id.get().to_string());
+    assert_eq!(headers["x-api-key"], "s3cret");
+    assert_eq!(
+        body,
+        json!({"order_id": order.id.get(), "sku": "pubg-660", "player_id": null, "total_usd": "10.00"})
+    );
+    // Nothing more to send: a second run calls nobody.
+    let again = run_queue(&a, Arc::new(fake.client())).await;
+    assert_eq!(again.delivered + again.retry_scheduled + again.fell_back, 0);
+    assert_eq!(fake.posts(), 1);
+}
+
+#[tokio::test]
+async fn a_rejection_hands_the_order_to_staff_at_once() {
+    let a = AutoShop::new();
+    let fake = FakeSupplier::start();
+    fake.then(Behave::Reject);
+    let order = a.paid_order(SHOPPER);
+    let run = run_queue(&a, Arc::new(fake.client())).await;
+    assert_eq!(run.fell_back, 1);
+    let after = a.order(order.id);
+    assert_eq!(after.status, OrderStatus::Paid);
+    assert_eq!(after.fulfilment, Fulfilment::Manual);
+    assert_eq!(a.staff_notices(order.id), 1, "staff are told");
+    assert_eq!(fake.deliveries(order.id), 0);
+}
+
+#[tokio::test]
+async fn a_5xx_is_retried_after_the_backoff_and_then_delivered_once() {
+    let a = AutoShop::new();
+    let fake = FakeSupplier::start();
+    fake.then(Behave::Fail500);
+    let order = a.paid_order(SHOPPER);
+    let run = run_queue(&a, Arc::new(fake.client())).await;
+    assert_eq!(run.retry_scheduled, 1);
+    let after = a.order(order.id);
+    assert_eq!(
+        (after.status, after.fulfilment),
+        (OrderStatus::Paid, Fulfilment::Supplier)
+    );
+    assert!(after.next_attempt_at.is_some());
+    // Not due yet: nothing is sent.
+    let early = run_queue(&a, Arc::new(fake.client())).await;
+    assert_eq!(early.delivered + early.retry_scheduled, 0);
+    assert_eq!(fake.posts(), 1);
+    a.later();
+    let run = run_queue(&a, Arc::new(fake.client())).await;
+    assert_eq!(run.delivered, 1);
+    assert_eq!(a.order(order.id).status, OrderStatus::Completed);
+    assert_eq!(fake.deliveries(order.id), 1);
+}
+
+#[tokio::test]
+async fn delivered_then_timed_out_is_retried_without_a_second_delivery() {
+    let a = AutoShop::new();
+    let fake = FakeSupplier::start();
+    // The supplier delivers, then answers after the client gave up (1 s).
+    fake.then(Behave::DeliverThenSleep(Duration::from_millis(2_500)));
+    let order = a.paid_order(SHOPPER);
+    let client: Arc<dyn Supplier> =
+        Arc::new(HttpSupplier::new(&fake.config(Duration::from_secs(1))));
+    let started = std::time::Instant::now();
+    let run = run_queue(&a, Arc::clone(&client)).await;
+    assert!(
+        started.elapsed() < Duration::from_millis(2_400),
+        "the client timed out"
+    );
+    assert_eq!(run.retry_scheduled, 1);
+    assert_eq!(
+        fake.deliveries(order.id),
+        1,
+        "delivered on the supplier's side"
+    );
+    assert_eq!(a.order(order.id).status, OrderStatus::Paid);
+    a.later();
+    let run = run_queue(&a, client).await;
+    assert_eq!(run.delivered, 1);
+    let done = a.order(order.id);
+    assert_eq!(done.status, OrderStatus::Completed);
+    assert_eq!(
+        done.delivery.as_deref(),
+        Some(format!("CODE-pubg-660-{}", order.id.get()).as_str()),
+        "the first delivery, returned again"
+    );
+    assert_eq!(fake.posts(), 2);
+    assert_eq!(fake.deliveries(order.id), 1, "delivered exactly once");
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_retried_and_delivered_once() {
+    let a = AutoShop::new();
+    let fake = FakeSupplier::start();
+    fake.then(Behave::Crash);
+    let order = a.paid_order(SHOPPER);
+    let run = run_queue(&a, Arc::new(fake.client())).await;
+    assert_eq!(run.retry_scheduled, 1);
+    assert_eq!(fake.deliveries(order.id), 0);
+    a.later();
+    assert_eq!(run_queue(&a, Arc::new(fake.client())).await.delivered, 1);
+    assert_eq!(a.order(order.id).status, OrderStatus::Completed);
+    assert_eq!(fake.deliveries(order.id), 1);
+}
+
+#[tokio::test]
+async fn repeated_failures_fall_back_to_staff() {
+    let a = AutoShop::new();
+    let fake = FakeSupplier::start();
+    let order = a.paid_order(SHOPPER);
+    for _ in 0..3 {
+        fake.then(Behave::Fail500);
+    }
+    let mut fell_back = 0;
+    for _ in 0..3 {
+        fell_back += run_queue(&a, Arc::new(fake.client())).await.fell_back;
+        a.later();
+    }
+    assert_eq!(fell_back, 1);
+    let after = a.order(order.id);
+    assert_eq!(after.fulfilment, Fulfilment::Manual);
+    assert_eq!(a.staff_notices(order.id), 1);
+}
+
+/// A supplier whose caller dies after the call, before the answer is recorded.
+struct DiesAfter(HttpSupplier);
+
+impl Supplier for DiesAfter {
+    fn place(&self, order: &SupplierOrder) -> Result<SupplierResult, SupplierError> {
+        let _ = self.0.place(order);
+        panic!("the bot died after placing order {}", order.order_id);
+    }
+    fn status(
+        &self,
+        order_id: OrderId,
+    ) -> Result<shopcore::supplier::SupplierStatus, SupplierError> {
+        self.0.status(order_id)
+    }
+}
+
+#[tokio::test]
+async fn reconciliation_settles_an_order_left_processing_by_a_crash() {
+    let a = AutoShop::new();
+    let fake = FakeSupplier::start();
+    let delivered = a.paid_order(SHOPPER);
+    let dies = DiesAfter(fake.client());
+    let shop = Arc::clone(&a.t.shop);
+    let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        shop.run_supplier_queue(&dies, 10)
+    }));
+    assert!(crashed.is_err());
+    assert_eq!(a.order(delivered.id).status, OrderStatus::Processing);
+    // A second order left PROCESSING that the supplier never received.
+    let unknown = a.paid_order(SHOPPER + 1);
+    fake.then(Behave::Crash);
+    // Not reached because the supplier never got it: the fake crashes before recording.
+    let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        shop.run_supplier_queue(&dies, 10)
+    }));
+    assert!(crashed.is_err());
+    assert_eq!(a.order(unknown.id).status, OrderStatus::Processing);
+
+    let client: Arc<dyn Supplier> = Arc::new(fake.client());
+    let settled = supplier::reconcile(&a.t.shop, &client)
+        .await
+        .expect("reconcile");
+    assert_eq!(settled, 2);
+    let done = a.order(delivered.id);
+    assert_eq!(done.status, OrderStatus::Completed);
+    assert_eq!(fake.deliveries(delivered.id), 1);
+    assert_eq!(
+        a.order(unknown.id).status,
+        OrderStatus::Paid,
+        "queued again"
+    );
+    assert_eq!(run_queue(&a, client).await.delivered, 1);
+    assert_eq!(fake.deliveries(unknown.id), 1);
+}
+
+#[test]
+fn answers_map_to_the_suppliers_outcomes() {
+    let fake = FakeSupplier::start();
+    let client = fake.client();
+    let order = SupplierOrder {
+        order_id: OrderId::new(77).expect("id"),
+        sku: "sku".into(),
+        player_id: Some("5123456".into()),
+        total_usd: money("3.50"),
+    };
+    fake.then(Behave::Raw(422, json!({"reason": "bad player id"})));
+    assert_eq!(
+        client.place(&order),
+        Ok(SupplierResult::Rejected {
+            reason: "bad player id".into()
+        })
+    );
+    fake.then(Behave::Raw(429, json!({"error": "slow down"})));
+    assert!(matches!(
+        client.place(&order),
+        Err(SupplierError::Unavailable { .. })
+    ));
+    fake.then(Behave::Raw(200, json!({"status": "in_progress"})));
+    assert!(matches!(
+        client.place(&order),
+        Err(SupplierError::Unavailable { .. })
+    ));
+    fake.then(Behave::Raw(
+        200,
+        json!({"status": "delivered", "payload": {"pin": "1234"}}),
+    ));
+    assert_eq!(
+        client.place(&order),
+        Ok(SupplierResult::Delivered {
+            payload: r#"{"pin":"1234"}"#.into()
+        })
+    );
+    // Status: never received, in progress, failed.
+    let id = OrderId::new(88).expect("id");
+    assert_eq!(client.status(id), Ok(SupplierStatus::Unknown));
+    fake.lock()
+        .status_override
+        .insert(88, (200, json!({"status": "in_progress"})));
+    assert_eq!(client.status(id), Ok(SupplierStatus::InProgress));
+    fake.lock().status_override.insert(
+        88,
+        (200, json!({"status": "failed", "reason": "out of stock"})),
+    );
+    assert_eq!(
+        client.status(id),
+        Ok(SupplierStatus::Failed {
+            reason: "out of stock".into()
+        })
+    );
+    fake.lock()
+        .status_override
+        .insert(88, (503, json!({"error": "maintenance"})));
+    assert!(matches!(
+        client.status(id),
+        Err(SupplierError::Unavailable { .. })
+    ));
+    // Nobody listening: unavailable.
+    let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = closed.local_addr().expect("addr");
+    drop(closed);
+    let nobody = HttpSupplier::new(&SupplierConfig {
+        url: url::Url::parse(&format!("http://{addr}")).expect("url"),
+        auth: None,
+        connect_timeout: Duration::from_secs(1),
+        timeout: Duration::from_secs(1),
+    });
+    assert!(matches!(
+        nobody.place(&order),
+        Err(SupplierError::Unavailable { .. })
+    ));
+}
+
+#[tokio::test]
+async fn without_a_supplier_supplier_products_go_to_staff_at_once() {
+    let a = AutoShop::new();
+    let order = a.paid_order(SHOPPER);
+    let run = run_queue(&a, Arc::new(NoSupplier)).await;
+    assert_eq!(run.fell_back, 1, "no retries, no waiting");
+    let after = a.order(order.id);
+    assert_eq!(
+        (after.status, after.fulfilment),
+        (OrderStatus::Paid, Fulfilment::Manual)
+    );
+    assert_eq!(a.staff_notices(order.id), 1);
+}
