@@ -466,3 +466,139 @@ fn a_store_from_schema_1_learns_the_fate_of_its_codes() {
     let reserved = t.shop.order(&owner, reserved.id).unwrap();
     assert_eq!(reserved.fulfilment, Fulfilment::Manual);
 }
+
+// ----- rounding in the shop's favour, never the buyer's -------------------------------------
+
+#[test]
+fn what_the_shop_asks_covers_the_price_and_what_it_credits_never_exceeds_what_it_received() {
+    use shopcore::currency::credit_usd;
+    let rates = [
+        "0.00000001",
+        "0.0001",
+        "0.4",
+        "0.75",
+        "1",
+        "3",
+        "3.6725",
+        "48.5",
+        "1000",
+        "1000000",
+    ];
+    let totals = ["0.01", "0.99", "1", "3.74", "99.99", "12345.67"];
+    for decimals in 0..=3u32 {
+        for rate in rates {
+            let currency = shopcore::Currency {
+                decimals,
+                units_per_usd: money(rate),
+                ..shopcore::Currency::usd()
+            };
+            let unit = shopcore::Money::from_decimal(rust_decimal::Decimal::new(1, decimals));
+            for total in totals {
+                let total = money(total);
+                let ask = currency.ask_for_usd(total).unwrap();
+                assert!(ask.decimals() <= decimals, "{ask} has too many places");
+                let credit = credit_usd(ask, currency.units_per_usd).unwrap();
+                let case = format!(
+                    "{total} USD at {rate} ({decimals} places): ask {ask}, credit {credit}"
+                );
+                // What is asked covers the price ...
+                assert!(credit >= total, "{case}");
+                // ... and is the least that does: one unit less would not.
+                let less = ask.checked_sub(unit).unwrap();
+                let less_worth = less.decimal() / currency.units_per_usd.decimal();
+                assert!(less_worth < total.decimal(), "{case}");
+                // What is credited never exceeds the value received.
+                let worth = ask.decimal() / currency.units_per_usd.decimal();
+                assert!(credit.decimal() <= worth, "{case}");
+                assert!(
+                    worth - credit.decimal() < rust_decimal::Decimal::new(1, 2),
+                    "{case}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn paying_in_a_coarse_currency_and_cancelling_mints_nothing() {
+    let s = shop();
+    let t = &s.t;
+    let owner = t.owner();
+    t.shop
+        .add_currency(&owner, "XAF", "F", 0, money("0.4"))
+        .unwrap();
+    let m = t
+        .shop
+        .create_payment_method(&owner, &new_method("Cash", "XAF", "1", "1000"))
+        .unwrap();
+    let p = product(&s, "Top-up", "3.74", Delivery::Manual, Stock::Unlimited);
+    let buyer = t.staff(20, Role::User);
+    let mut received_usd = money("0");
+    for round in 0..10 {
+        let order = t
+            .shop
+            .create_order(
+                &buyer,
+                &OrderRequest {
+                    payment: PaymentChoice::Method(m.id),
+                    proof: Some(Proof::Text(format!("cash {round}"))),
+                    ..by_balance(p)
+                },
+                &key(&format!("o{round}")),
+            )
+            .unwrap();
+        let shopcore::Payment::Method { amount, .. } = &order.payment else {
+            panic!("a method order");
+        };
+        // 3.74 USD is 1.496 units: the shop asks 2 (5.00 USD), never 1 (2.50 USD).
+        assert_eq!(*amount, money("2"));
+        received_usd = received_usd
+            .checked_add(
+                amount
+                    .decimal()
+                    .checked_div(money("0.4").decimal())
+                    .map(shopcore::Money::from_decimal)
+                    .unwrap(),
+            )
+            .unwrap();
+        t.shop
+            .confirm_payment(&s.support, order.id, &key(&format!("c{round}")))
+            .unwrap();
+        t.shop
+            .cancel_order(&buyer, order.id, &key(&format!("x{round}")))
+            .unwrap();
+    }
+    // Before the fix: 25.00 USD paid became 37.40 USD of balance.
+    let balance = t.shop.balance(uid(20)).unwrap();
+    assert_eq!(received_usd, money("50"));
+    assert!(
+        balance <= received_usd,
+        "{balance} credited for {received_usd} received"
+    );
+    assert_eq!(balance, money("50"));
+    assert!(
+        t.shop.verify().unwrap().is_healthy(),
+        "{}",
+        t.shop.verify().unwrap()
+    );
+}
+
+#[test]
+fn a_topup_credits_what_was_received_rounded_down() {
+    let s = shop();
+    let t = &s.t;
+    let owner = t.owner();
+    t.shop
+        .add_currency(&owner, "SAR", "﷼", 2, money("3"))
+        .unwrap();
+    let m = t
+        .shop
+        .create_payment_method(&owner, &new_method("STC Pay", "SAR", "1", "1000"))
+        .unwrap();
+    // 2 SAR at 3 per USD is 0.6666… USD: credited 0.66, not 0.67.
+    let topup = t
+        .shop
+        .request_topup(&s.shopper, &crate::common::topup_request(m.id, "2", "t1"))
+        .unwrap();
+    assert_eq!(topup.amount_usd, money("0.66"));
+}

@@ -226,8 +226,10 @@ impl Supplier for HttpSupplier {
 
 /// The supplier when none is configured: it refuses every order at once, which the core
 /// records as a definite rejection, so the order goes to staff (audited
-/// `SUPPLIER_FALLBACK`) instead of waiting for a supplier that doesn't exist. Orders left
-/// PROCESSING by an earlier configuration are reported failed, for the same reason.
+/// `SUPPLIER_FALLBACK`) instead of waiting for a supplier that doesn't exist. It can't know
+/// what became of orders left PROCESSING by an earlier configuration (the old supplier may
+/// have delivered them), so it gives no status for them: they stay with the supplier,
+/// untouchable, until the supplier is configured again and reconciliation settles them.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoSupplier;
 
@@ -242,7 +244,7 @@ impl Supplier for NoSupplier {
     }
 
     fn status(&self, _order_id: OrderId) -> Result<SupplierStatus, SupplierError> {
-        Ok(SupplierStatus::Failed {
+        Err(SupplierError::Unavailable {
             reason: NO_SUPPLIER.into(),
         })
     }

@@ -542,6 +542,8 @@ impl Store {
         E: From<StoreError>,
     {
         let gate = self.gate.read().unwrap_or_else(|p| p.into_inner());
+        // The ticket is taken before the transaction starts (see `durability`).
+        let ticket = self.group.begin();
         let result = self.trees[..].transaction(|views: &Vec<TransactionalTree>| {
             let tx = Tx {
                 views,
@@ -555,29 +557,35 @@ impl Store {
                 Err(e) => Err(ConflictableTransactionError::Abort(e)),
             }
         });
-        let (value, wrote) = match result {
-            Ok(pair) => pair,
-            Err(TransactionError::Abort(e)) => return Err(e),
-            Err(TransactionError::Storage(e)) => return Err(StoreError::from_sled(e).into()),
-        };
         drop(gate);
-        if wrote {
-            self.make_durable()?;
+        match result {
+            Ok((value, wrote)) => {
+                self.make_durable(ticket, wrote)?;
+                Ok(value)
+            }
+            // A refusal may report state (an approval already made, a replayed key) that a
+            // commit not yet on disk holds: it is answered only once that commit is durable.
+            Err(TransactionError::Abort(e)) => {
+                self.make_durable(ticket, false)?;
+                Err(e)
+            }
+            Err(TransactionError::Storage(e)) => Err(StoreError::from_sled(e).into()),
         }
-        Ok(value)
     }
 
-    fn make_durable(&self) -> Result<(), StoreError> {
+    /// Waits until what the transaction holding `ticket` wrote (or, for one that only read,
+    /// everything it could have seen) is durable under the policy.
+    fn make_durable(&self, ticket: durability::Ticket<'_>, wrote: bool) -> Result<(), StoreError> {
         let not_durable = |reason: String| StoreError::NotDurable { reason };
         match self.durability {
             Durability::Background => Ok(()),
             Durability::Immediate => self
                 .group
-                .wait_durable(|| self.db.flush().map(|_| ()))
+                .finish(ticket, wrote, || self.db.flush().map(|_| ()))
                 .map_err(|e| not_durable(e.to_string())),
             Durability::PowerSafe => self
                 .group
-                .wait_durable(|| {
+                .finish(ticket, wrote, || {
                     self.db.flush().map_err(|e| e.to_string())?;
                     match &self.data_file {
                         Some(file) => file.sync_data().map_err(|e| e.to_string()),
