@@ -303,6 +303,14 @@ pub(crate) struct Record<'a> {
 
 /// Appends an entry inside the caller's transaction; returns its sequence number.
 pub(crate) fn append(tx: &Tx<'_>, record: Record<'_>) -> Result<u64, StoreError> {
+    let mut details = record.details;
+    details.extend(
+        tx.audit_notes
+            .borrow_mut()
+            .drain(..)
+            .map(|(field, value)| Detail::noted(field, value)),
+    );
+    let record = Record { details, ..record };
     let head: Option<AuditHead> = tx.get(Table::Meta, HEAD_KEY)?;
     let seq = tx.next_id(Counter::AuditSeq)?;
     let mut entry = AuditEntry {
@@ -480,6 +488,39 @@ pub(crate) fn query(
 }
 
 /// Checks the hash chain, the head record, the counter and the indexes; returns problems.
+/// Only entries retention may prune leave stubs: a stub standing for anything else (an
+/// approval replaced by a "view" stub, say) is a forgery.
+fn check_stub(stub: &PrunedEntry, problems: &mut Vec<String>) {
+    if !stub.action.is_prunable() {
+        problems.push(format!(
+            "audit: entry {} is pruned but its action {} is never pruned",
+            stub.seq,
+            stub.action.name()
+        ));
+    }
+}
+
+/// The ledger entries each audit entry binds ("ledger" details: `seq kind user amount`),
+/// by ledger sequence number, with the audit entry's number.
+pub(crate) fn ledger_bindings(
+    store: &crate::store::Store,
+) -> Result<std::collections::BTreeMap<u64, (String, u64)>, StoreError> {
+    let mut bound = std::collections::BTreeMap::new();
+    for item in store.range::<AuditEntry>(Table::Audit, Bound::Unbounded, Bound::Unbounded, false) {
+        let Ok((_, entry)) = item else { continue };
+        for detail in entry.details.iter().filter(|d| d.field == LEDGER_NOTE) {
+            let Some(value) = &detail.after else { continue };
+            if let Some(seq) = value.split(' ').next().and_then(|s| s.parse::<u64>().ok()) {
+                bound.insert(seq, (value.clone(), entry.seq));
+            }
+        }
+    }
+    Ok(bound)
+}
+
+/// The detail field that binds a ledger entry into its operation's audit entry.
+pub(crate) const LEDGER_NOTE: &str = "ledger";
+
 pub(crate) fn verify(store: &crate::store::Store) -> Result<Vec<String>, StoreError> {
     let mut problems = Vec::new();
     let mut expected_seq = 1u64;
@@ -512,6 +553,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> Result<Vec<String>, StoreEr
             }
         };
         while let Some(stub) = pruned.next_if(|stub| stub.seq < entry.seq) {
+            check_stub(&stub, &mut problems);
             if stub.seq != expected_seq || stub.prev_hash != prev_hash {
                 problems.push(format!(
                     "audit: pruned entry {} does not fit the chain",
@@ -551,6 +593,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> Result<Vec<String>, StoreEr
         expected_seq = entry.seq.saturating_add(1);
     }
     for stub in pruned {
+        check_stub(&stub, &mut problems);
         if stub.seq != expected_seq || stub.prev_hash != prev_hash {
             problems.push(format!(
                 "audit: pruned entry {} does not fit the chain",
@@ -571,9 +614,9 @@ pub(crate) fn verify(store: &crate::store::Store) -> Result<Vec<String>, StoreEr
         _ => {}
     }
     let counter = store.read_counter(Counter::AuditSeq)?;
-    if counter < last_seq {
+    if counter != last_seq {
         problems.push(format!(
-            "audit: sequence counter {counter} is below the last entry {last_seq}"
+            "audit: sequence counter {counter} but the log ends at {last_seq} (tail lost or altered)"
         ));
     }
     for table in [

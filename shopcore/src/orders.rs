@@ -1838,6 +1838,13 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             problems.push(format!("orders: order {} missing from an index", order.id));
         }
     }
+    let order_counter = store.read_counter(Counter::OrderSeq)?;
+    let last_order = u64::try_from(orders).unwrap_or(u64::MAX);
+    if order_counter != last_order {
+        problems.push(format!(
+            "orders: order counter is {order_counter} but {last_order} orders are stored (orders lost or added)"
+        ));
+    }
     if store.len(Table::OrdersByStatus) != orders || store.len(Table::OrdersByUser) != orders {
         problems.push("orders: indexes and orders differ in size".into());
     }

@@ -293,11 +293,39 @@ pub(crate) fn post(
     };
     tx.put(Table::Ledger, &key::u64(seq), &entry)?;
     tx.put_key(Table::LedgerByUser, &ledger_user_key(user, seq))?;
+    // Bound into the operation's audit entry, so the hash chain covers every amount.
+    tx.audit_notes
+        .borrow_mut()
+        .push((crate::audit::LEDGER_NOTE, ledger_binding(&entry)));
     wallet.balance = after;
     wallet.entries += 1;
     wallet.last_entry = Some(seq);
     tx.put(Table::Wallets, &user.key(), &wallet)?;
     Ok(entry)
+}
+
+/// How an audit entry names a ledger entry it posted: `seq kind user amount`.
+pub(crate) fn ledger_binding(entry: &LedgerEntry) -> String {
+    format!(
+        "{} {} {} {}",
+        entry.seq,
+        entry.kind.name(),
+        entry.user.get(),
+        entry.amount
+    )
+}
+
+/// Where bindings start: a store from before them (schema 1) records its first unbound
+/// ledger sequence number here when migrated; a newer store binds from entry 1.
+pub(crate) const LEDGER_BOUND_FROM_KEY: &[u8] = b"ledger_bound_from";
+
+/// Schema 1 → 2: ledger entries written so far have no audit binding; remember where
+/// binding starts.
+pub(crate) fn migrate_ledger_bindings(
+    store: &crate::store::Store,
+) -> std::result::Result<(), StoreError> {
+    let next = store.read_counter(Counter::LedgerSeq)?.saturating_add(1);
+    store.put_for_migration(Table::Meta, LEDGER_BOUND_FROM_KEY, &next)
 }
 
 fn load_topup(tx: &Tx<'_>, id: TopupId) -> Result<Topup> {
@@ -836,6 +864,11 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
     let mut by_kind: BTreeMap<&'static str, Money> = BTreeMap::new();
     let mut topup_entries: BTreeMap<TopupId, Vec<LedgerEntry>> = BTreeMap::new();
     let mut expected_seq = 1u64;
+    // Every entry from `bound_from` on is named, with its kind, user and amount, by the
+    // hash-chained audit entry of the operation that posted it: an edited amount, a deleted
+    // entry or a lost audit tail shows here.
+    let bound_from: u64 = store.read(Table::Meta, LEDGER_BOUND_FROM_KEY)?.unwrap_or(1);
+    let mut bindings = crate::audit::ledger_bindings(store)?;
     for item in store.range::<LedgerEntry>(Table::Ledger, Bound::Unbounded, Bound::Unbounded, false)
     {
         let (k, entry) = match item {
@@ -852,6 +885,22 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             ));
         }
         expected_seq = entry.seq.saturating_add(1);
+        if entry.seq >= bound_from {
+            match bindings.remove(&entry.seq) {
+                None => problems.push(format!(
+                    "wallet: ledger entry {} is not recorded by any audit entry",
+                    entry.seq
+                )),
+                Some((bound, audit_seq)) if bound != ledger_binding(&entry) => {
+                    problems.push(format!(
+                        "wallet: ledger entry {} says \"{}\" but audit entry {audit_seq} recorded \"{bound}\" (altered)",
+                        entry.seq,
+                        ledger_binding(&entry)
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
         let state = replayed.entry(entry.user).or_insert((Money::ZERO, 0, None));
         if entry.balance_before != state.0 {
             problems.push(format!(
@@ -890,8 +939,16 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         }
     }
     let ledger_count = expected_seq - 1;
-    if store.read_counter(Counter::LedgerSeq)? < ledger_count {
-        problems.push("wallet: ledger counter is behind the ledger".into());
+    let counter = store.read_counter(Counter::LedgerSeq)?;
+    if counter != ledger_count {
+        problems.push(format!(
+            "wallet: ledger counter is {counter} but the ledger ends at {ledger_count} (entries lost or added)"
+        ));
+    }
+    for (seq, (bound, audit_seq)) in bindings.range(bound_from..) {
+        problems.push(format!(
+            "wallet: audit entry {audit_seq} recorded ledger entry \"{bound}\", which is missing (seq {seq})"
+        ));
     }
     if u64::try_from(store.len(Table::LedgerByUser)).unwrap_or(u64::MAX) != ledger_count {
         problems.push("wallet: ledger user index and ledger differ in size".into());
@@ -1044,6 +1101,12 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
     if expected_total != Some(total_balances) {
         problems.push(format!(
             "wallet: money is not conserved: balances total {total_balances}, the ledger says {expected_total:?}"
+        ));
+    }
+    let topup_counter = store.read_counter(Counter::TopupSeq)?;
+    if topup_counter != u64::try_from(topups).unwrap_or(u64::MAX) {
+        problems.push(format!(
+            "wallet: top-up counter is {topup_counter} but {topups} top-ups are stored (lost or added)"
         ));
     }
     Ok(problems)

@@ -28,10 +28,14 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// Migrations: entry `i` upgrades a database from version `i + 1` to `i + 2`. Each runs once,
 /// in order, when an older database is opened, before anything else touches it.
 type Migration = fn(&Store) -> Result<(), StoreError>;
-const MIGRATIONS: &[Migration] = &[
-    // 1 → 2: `codes_seen`, the fate of every code a product has seen.
-    crate::catalog::migrate_codes_seen,
-];
+const MIGRATIONS: &[Migration] = &[to_version_2];
+
+/// 1 → 2: `codes_seen`, the fate of every code a product has seen; and where the ledger's
+/// audit bindings start.
+fn to_version_2(store: &Store) -> Result<(), StoreError> {
+    crate::catalog::migrate_codes_seen(store)?;
+    crate::wallet::migrate_ledger_bindings(store)
+}
 
 /// Every sled tree the shop uses. `docs/storage.md` documents each key layout and value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -549,10 +553,20 @@ impl Store {
                 views,
                 conflict: Cell::new(false),
                 wrote: Cell::new(false),
+                audit_notes: Default::default(),
                 now,
             };
             match body(&tx) {
-                Ok(value) => Ok((value, tx.wrote.get())),
+                Ok(value) => {
+                    // Every fact meant for the audit log reached it (a ledger entry no audit
+                    // entry binds is a bug, and `verify()` would report it).
+                    debug_assert!(
+                        tx.audit_notes.borrow().is_empty(),
+                        "audit notes left unwritten: {:?}",
+                        tx.audit_notes.borrow()
+                    );
+                    Ok((value, tx.wrote.get()))
+                }
                 Err(_) if tx.conflict.get() => Err(ConflictableTransactionError::Conflict),
                 Err(e) => Err(ConflictableTransactionError::Abort(e)),
             }
@@ -732,6 +746,9 @@ pub(crate) struct Tx<'a> {
     views: &'a [TransactionalTree],
     conflict: Cell<bool>,
     wrote: Cell<bool>,
+    /// Facts (field, value) that the next audit entry written in this transaction must
+    /// carry, so that the hash chain covers them (the ledger entries an operation posted).
+    pub(crate) audit_notes: std::cell::RefCell<Vec<(&'static str, String)>>,
     /// The time of this transaction, read once before it started (retries see the same).
     pub(crate) now: crate::clock::Timestamp,
 }
