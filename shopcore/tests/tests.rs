@@ -18,6 +18,7 @@ mod orders;
 mod payment_methods;
 mod shop_model;
 mod storage;
+mod tampering;
 mod tidy;
 mod users_and_roles;
 mod wallet;

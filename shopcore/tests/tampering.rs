@@ -1,0 +1,327 @@
+//! `verify()` sees what a tamperer does (issue 16): each test edits the database directly, as
+//! someone with the files would, and expects a named problem. Each of these edits passed as
+//! healthy before every ledger entry was bound into its operation's hash-chained audit entry
+//! and counters were checked against the last stored key.
+
+use crate::common::{TestShop, key, money, new_method, raw_sled, topup_request, uid};
+use serde::{Deserialize, Serialize};
+use shopcore::wallet::{LedgerEntry, Wallet};
+use shopcore::{AuditAction, AuditEntry, LedgerKind, Timestamp};
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    bincode::serde::encode_to_vec(value, bincode::config::standard()).unwrap()
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> T {
+    bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+        .unwrap()
+        .0
+}
+
+fn be(n: u64) -> [u8; 8] {
+    n.to_be_bytes()
+}
+
+/// A shop where user 10 got a 100 USD top-up, a −5 adjustment and a refunded order, then
+/// closed; returns the directory.
+fn history() -> (tempfile::TempDir, std::sync::Arc<shopcore::ManualClock>) {
+    let t = TestShop::new();
+    let owner = t.owner();
+    t.user(10, Some("buyer"));
+    let shopper = t.shop.actor(uid(10)).unwrap();
+    let method = t
+        .shop
+        .create_payment_method(&owner, &new_method("Bank", "USD", "1", "1000"))
+        .unwrap();
+    let topup = t
+        .shop
+        .request_topup(&shopper, &topup_request(method.id, "100", "t1"))
+        .unwrap();
+    t.shop
+        .approve_topup(&owner, topup.id, &key("approve"))
+        .unwrap();
+    t.shop
+        .adjust_balance(&owner, uid(10), money("-5"), "fee", &key("fee"))
+        .unwrap();
+    let cat = t.shop.create_category(&owner, "Games", 0).unwrap().id;
+    let p = t
+        .shop
+        .create_product(&owner, &crate::common::new_product(cat, "X", "10"))
+        .unwrap();
+    let order = t
+        .shop
+        .create_order(&shopper, &crate::orders::by_balance(p.id), &key("o"))
+        .unwrap();
+    t.shop
+        .fail_order(&owner, order.id, "out of codes", &key("f"))
+        .unwrap();
+    // Views after the money: the tail of the audit log has no ledger entries in it.
+    for _ in 0..3 {
+        t.shop.dashboard(&owner, Default::default()).unwrap();
+    }
+    assert!(t.shop.verify().unwrap().is_healthy());
+    let TestShop { shop, clock, dir } = t;
+    drop(shop);
+    (dir, clock)
+}
+
+/// Opens the tampered store and returns verify's report as text.
+fn report(dir: &tempfile::TempDir, clock: &std::sync::Arc<shopcore::ManualClock>) -> String {
+    let shop =
+        shopcore::Shop::open(dir.path().join("shop.db"), crate::common::config(clock)).unwrap();
+    let report = shop.verify().unwrap();
+    assert!(!report.is_healthy(), "the tampering went unnoticed");
+    report.to_string()
+}
+
+fn ledger_entries(db: &sled::Db) -> Vec<LedgerEntry> {
+    db.open_tree("ledger")
+        .unwrap()
+        .iter()
+        .map(|item| decode(&item.unwrap().1))
+        .collect()
+}
+
+fn put_ledger(db: &sled::Db, entry: &LedgerEntry) {
+    db.open_tree("ledger")
+        .unwrap()
+        .insert(be(entry.seq), encode(entry))
+        .unwrap();
+}
+
+fn set_balance(db: &sled::Db, user: u64, change: impl FnOnce(&mut Wallet)) {
+    let wallets = db.open_tree("wallets").unwrap();
+    let mut wallet: Wallet = decode(&wallets.get(be(user)).unwrap().unwrap());
+    change(&mut wallet);
+    wallets.insert(be(user), encode(&wallet)).unwrap();
+}
+
+/// Rewrites one ledger entry's amount and every later balance of its user, as a careful
+/// tamperer would so that the ledger still replays.
+fn inflate(db: &sled::Db, kind: LedgerKind, new_amount: &str) {
+    let entries = ledger_entries(db);
+    let target = entries.iter().find(|e| e.kind == kind).unwrap().clone();
+    let delta = money(new_amount).checked_sub(target.amount).unwrap();
+    for mut entry in entries.into_iter().filter(|e| e.seq >= target.seq) {
+        if entry.seq == target.seq {
+            entry.amount = money(new_amount);
+        } else {
+            entry.balance_before = entry.balance_before.checked_add(delta).unwrap();
+        }
+        entry.balance_after = entry.balance_after.checked_add(delta).unwrap();
+        put_ledger(db, &entry);
+    }
+    set_balance(db, 10, |w| {
+        w.balance = w.balance.checked_add(delta).unwrap()
+    });
+    db.flush().unwrap();
+}
+
+#[test]
+fn an_adjustment_turned_from_minus_5_into_plus_995_is_named() {
+    let (dir, clock) = history();
+    inflate(
+        &raw_sled(&dir.path().join("shop.db")),
+        LedgerKind::Adjustment,
+        "995",
+    );
+    let text = report(&dir, &clock);
+    assert!(
+        text.contains("ADJUSTMENT 10 995\" but audit entry") && text.contains("(altered)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_refund_of_10_turned_into_1000_is_named() {
+    let (dir, clock) = history();
+    inflate(
+        &raw_sled(&dir.path().join("shop.db")),
+        LedgerKind::Refund,
+        "1000",
+    );
+    let text = report(&dir, &clock);
+    assert!(text.contains("REFUND entry is 1000"), "{text}");
+    assert!(text.contains("(altered)"), "{text}");
+}
+
+#[test]
+fn the_newest_ledger_entry_deleted_with_the_wallet_rolled_back_is_named() {
+    let (dir, clock) = history();
+    {
+        let db = raw_sled(&dir.path().join("shop.db"));
+        let newest = ledger_entries(&db).pop().unwrap();
+        db.open_tree("ledger")
+            .unwrap()
+            .remove(be(newest.seq))
+            .unwrap();
+        let mut user_key = be(newest.user.get()).to_vec();
+        user_key.extend(be(newest.seq));
+        db.open_tree("ledger_by_user")
+            .unwrap()
+            .remove(user_key)
+            .unwrap();
+        set_balance(&db, newest.user.get(), |w| {
+            w.balance = newest.balance_before;
+            w.entries -= 1;
+            w.last_entry = Some(newest.seq - 1);
+        });
+        db.flush().unwrap();
+    }
+    let text = report(&dir, &clock);
+    assert!(
+        text.contains("ledger counter is 4 but the ledger ends at 3"),
+        "{text}"
+    );
+    assert!(text.contains("which is missing (seq 4)"), "{text}");
+}
+
+#[derive(Serialize, Deserialize)]
+struct Head {
+    seq: u64,
+    hash: [u8; 32],
+}
+
+#[test]
+fn an_audit_tail_truncated_with_its_head_rewritten_is_named() {
+    let (dir, clock) = history();
+    {
+        let db = raw_sled(&dir.path().join("shop.db"));
+        let audit = db.open_tree("audit").unwrap();
+        // Drop the last two entries (views) and every index key of theirs.
+        for _ in 0..2 {
+            let (k, v) = audit.pop_max().unwrap().unwrap();
+            let entry: AuditEntry = decode(&v);
+            for index in ["audit_by_actor", "audit_by_action", "audit_by_time"] {
+                let tree = db.open_tree(index).unwrap();
+                let keys: Vec<_> = tree
+                    .iter()
+                    .keys()
+                    .map(Result::unwrap)
+                    .filter(|ik| ik.ends_with(&k))
+                    .collect();
+                for ik in keys {
+                    tree.remove(ik).unwrap();
+                }
+            }
+            assert!(entry.action == AuditAction::ViewStats, "{:?}", entry.action);
+        }
+        let (_, v) = audit.last().unwrap().unwrap();
+        let last: AuditEntry = decode(&v);
+        db.open_tree("meta")
+            .unwrap()
+            .insert(
+                "audit_head",
+                encode(&Head {
+                    seq: last.seq,
+                    hash: last.hash,
+                }),
+            )
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let text = report(&dir, &clock);
+    assert!(text.contains("audit: sequence counter"), "{text}");
+    assert!(text.contains("(tail lost or altered)"), "{text}");
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stub {
+    seq: u64,
+    at: Timestamp,
+    action: AuditAction,
+    prev_hash: [u8; 32],
+    hash: [u8; 32],
+}
+
+#[test]
+fn an_approval_replaced_by_a_pruned_view_stub_is_named() {
+    let (dir, clock) = history();
+    {
+        let db = raw_sled(&dir.path().join("shop.db"));
+        let audit = db.open_tree("audit").unwrap();
+        let (k, v) = audit
+            .iter()
+            .map(Result::unwrap)
+            .find(|(_, v)| decode::<AuditEntry>(v).action == AuditAction::ApproveDeposit)
+            .unwrap();
+        let approval: AuditEntry = decode(&v);
+        audit.remove(&k).unwrap();
+        for index in ["audit_by_actor", "audit_by_action", "audit_by_time"] {
+            let tree = db.open_tree(index).unwrap();
+            let keys: Vec<_> = tree
+                .iter()
+                .keys()
+                .map(Result::unwrap)
+                .filter(|ik| ik.ends_with(&k))
+                .collect();
+            for ik in keys {
+                tree.remove(ik).unwrap();
+            }
+        }
+        // A stub that keeps the chain's hashes, claiming a prunable view.
+        db.open_tree("audit_pruned")
+            .unwrap()
+            .insert(
+                &k,
+                encode(&Stub {
+                    seq: approval.seq,
+                    at: approval.at,
+                    action: AuditAction::ViewStats,
+                    prev_hash: approval.prev_hash,
+                    hash: approval.hash,
+                }),
+            )
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let text = report(&dir, &clock);
+    assert!(
+        text.contains("ledger entry 1 is not recorded by any audit entry"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_stub_for_an_action_that_is_never_pruned_is_named() {
+    let (dir, clock) = history();
+    {
+        let db = raw_sled(&dir.path().join("shop.db"));
+        let audit = db.open_tree("audit").unwrap();
+        let (k, v) = audit
+            .iter()
+            .map(Result::unwrap)
+            .find(|(_, v)| decode::<AuditEntry>(v).action == AuditAction::CreateCategory)
+            .unwrap();
+        let entry: AuditEntry = decode(&v);
+        audit.remove(&k).unwrap();
+        for index in ["audit_by_actor", "audit_by_action", "audit_by_time"] {
+            let tree = db.open_tree(index).unwrap();
+            let keys: Vec<_> = tree
+                .iter()
+                .keys()
+                .map(Result::unwrap)
+                .filter(|ik| ik.ends_with(&k))
+                .collect();
+            for ik in keys {
+                tree.remove(ik).unwrap();
+            }
+        }
+        db.open_tree("audit_pruned")
+            .unwrap()
+            .insert(
+                &k,
+                encode(&Stub {
+                    seq: entry.seq,
+                    at: entry.at,
+                    action: entry.action,
+                    prev_hash: entry.prev_hash,
+                    hash: entry.hash,
+                }),
+            )
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let text = report(&dir, &clock);
+    assert!(text.contains("is never pruned"), "{text}");
+}
