@@ -995,9 +995,11 @@ impl Console {
                         source,
                     })
                 })?;
-                let buyer = shop.actor(user)?;
-                let topup = shop.request_topup(
-                    &buyer,
+                // As the console's actor: for someone else that is acting on their behalf,
+                // which needs `act_for_users` and is audited as the one who did it.
+                let topup = shop.request_topup_for(
+                    actor,
+                    user,
                     &TopupRequest {
                         method: method_id,
                         amount,
@@ -1166,9 +1168,9 @@ impl Console {
                     )),
                     PaymentChoice::Balance => None,
                 };
-                let buyer = shop.actor(user)?;
-                let order = shop.create_order(
-                    &buyer,
+                let order = shop.create_order_for(
+                    actor,
+                    user,
                     &OrderRequest {
                         product,
                         payment,

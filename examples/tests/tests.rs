@@ -172,6 +172,36 @@ fn permissions_through_as_and_the_audit_trail() {
 }
 
 #[test]
+fn acting_for_another_user_needs_a_permission_and_is_audited_as_the_actor() {
+    let (_dir, db) = db();
+    let setup = exec(
+        &db,
+        "user add 10; user add 11; user add 30 --role operator; category add Games; product add --name X --price 5 --category Games; balance adjust 11 +50 gift; method add --name Bank --details x",
+    );
+    assert_eq!(setup.status, 0, "{}", setup.stdout);
+    // Before the fix, `--as 10` spent user 11's balance, audited as user 11.
+    let r = exec(
+        &db,
+        "as 10 order create 11 1; as 10 topup request 11 1 20; balance 11; as 30 order create 11 1; balance 11; audit --limit 1 --action create_order",
+    );
+    assert_eq!(error_kind(&r, 0), "denied.missing_permission");
+    assert_eq!(error_kind(&r, 1), "denied.missing_permission");
+    assert_eq!(result(&r, 2)["balance_usd"], "50");
+    assert_eq!(result(&r, 3)["status"], "Paid");
+    assert_eq!(result(&r, 4)["balance_usd"], "45");
+    let entry = &result(&r, 5).as_array().unwrap()[0];
+    assert_eq!(entry["actor"]["User"], 30, "{entry}");
+    assert!(
+        entry["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["field"] == "buyer" && d["after"] == "11"),
+        "{entry}"
+    );
+}
+
+#[test]
 fn commands_from_standard_input_and_exit_status() {
     let (_dir, db) = db();
     let mut child = console()

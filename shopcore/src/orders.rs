@@ -790,6 +790,31 @@ impl Shop {
         request: &OrderRequest,
         key: &RequestKey,
     ) -> Result<Order> {
+        self.place_order(actor, actor, request, key)
+    }
+
+    /// Places an order on `buyer`'s behalf (a phone order; `act_for_users`): the buyer's
+    /// balance, open-order slot and checks apply as if they ordered; the audit entry, the
+    /// ledger entries and the request key are the staff member's, naming the buyer. Nobody
+    /// acts for themselves this way.
+    pub fn create_order_for(
+        &self,
+        staff: &Actor,
+        buyer: UserId,
+        request: &OrderRequest,
+        key: &RequestKey,
+    ) -> Result<Order> {
+        let buyer = self.on_behalf_of(staff, buyer, AuditAction::CreateOrder)?;
+        self.place_order(staff, &buyer, request, key)
+    }
+
+    fn place_order(
+        &self,
+        actor: &Actor,
+        buyer: &Actor,
+        request: &OrderRequest,
+        key: &RequestKey,
+    ) -> Result<Order> {
         let coupon = request
             .coupon
             .as_deref()
@@ -809,15 +834,20 @@ impl Shop {
                 &request.player_id,
                 &request.currency,
                 &proof,
+                buyer.user_id(),
             ),
         )?;
         let unpaid_ttl = self.limits.unpaid_order_ttl_ms;
+        let on_behalf = actor != buyer;
         self.transact(|tx| {
             role_of(tx, actor)?;
+            if on_behalf {
+                require(tx, actor, Permission::ActForUsers)?;
+            }
             if let Some(outcome) = requests::replayed(tx, actor.who(), key, &fingerprint)? {
                 return replayed_order(tx, outcome);
             }
-            let user_id = actor.user_id().ok_or(Denied::NotAUser)?;
+            let user_id = buyer.user_id().ok_or(Denied::NotAUser)?;
             // An unpaid order past its deadline gives its slot (and stock) back first.
             if let Some(open) = tx.get::<OrderId>(Table::OpenOrders, &user_id.key())? {
                 let order = load(tx, open)?;
@@ -825,7 +855,7 @@ impl Shop {
                     expire(tx, &order)?;
                 }
             }
-            let p = price(tx, actor, request, coupon.as_ref())?;
+            let p = price(tx, buyer, request, coupon.as_ref())?;
             let mode = settings::load(tx)?.fulfilment;
             let id = OrderId::new(tx.next_id(Counter::OrderSeq)?)?;
 
@@ -939,6 +969,7 @@ impl Shop {
                         },
                     ),
                     Detail::noted("status", order.status),
+                    Detail::noted("buyer", user_id),
                 ],
             )?;
             if order.status == OrderStatus::Paid {

@@ -57,10 +57,13 @@ pub enum Permission {
     ReviewTopups,
     /// See the whole catalog as staff do: inactive and archived products, stock, code counts.
     ViewCatalog,
+    /// Place an order or request a top-up on a user's behalf (a phone order); audited as the
+    /// staff member who did it, naming the user.
+    ActForUsers,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ManageProducts,
         Permission::ManagePaymentMethods,
         Permission::ManageOrders,
@@ -75,6 +78,7 @@ impl Permission {
         Permission::ViewUsers,
         Permission::ReviewTopups,
         Permission::ViewCatalog,
+        Permission::ActForUsers,
     ];
 
     pub fn name(self) -> &'static str {
@@ -93,6 +97,7 @@ impl Permission {
             Permission::ViewUsers => "view_users",
             Permission::ReviewTopups => "review_topups",
             Permission::ViewCatalog => "view_catalog",
+            Permission::ActForUsers => "act_for_users",
         }
     }
 
@@ -110,7 +115,7 @@ impl fmt::Display for Permission {
 
 /// The one role → permission table: each permission and the lowest role that holds it.
 /// Higher roles inherit it. ARCHITECTURE.md reproduces this table; a test keeps them equal.
-pub const PERMISSION_MATRIX: [(Permission, Role); 14] = [
+pub const PERMISSION_MATRIX: [(Permission, Role); 15] = [
     (Permission::ViewUsers, Role::Support),
     (Permission::ViewCatalog, Role::Support),
     (Permission::ManageOrders, Role::Support),
@@ -124,6 +129,7 @@ pub const PERMISSION_MATRIX: [(Permission, Role); 14] = [
     (Permission::ViewAuditLogs, Role::Operator),
     (Permission::ManageRoles, Role::Operator),
     (Permission::EmergencyStop, Role::Operator),
+    (Permission::ActForUsers, Role::Operator),
     (Permission::ManageSettings, Role::SuperAdmin),
 ];
 

@@ -131,6 +131,27 @@ impl Shop {
         }
     }
 
+    /// The actor a staff member uses to act on `user`'s behalf (`act_for_users`): the user's
+    /// own rules (ban, balance, limits) still apply inside each transaction, while audit
+    /// entries, ledger entries and request keys stay the staff member's. A denied attempt is
+    /// audited. Acting for oneself is simply acting.
+    pub(crate) fn on_behalf_of(
+        &self,
+        staff: &Actor,
+        user: UserId,
+        action: AuditAction,
+    ) -> Result<Actor> {
+        if staff.user_id() == Some(user) {
+            return Ok(staff.clone());
+        }
+        self.audited(staff, action, Target::User(user), |tx| {
+            require(tx, staff, Permission::ActForUsers).map(|_| ())
+        })?;
+        Ok(Actor {
+            who: ActorRef::User(user),
+        })
+    }
+
     /// A trusted local identity with super-admin rights, such as the operator console
     /// (`"console"`). It is recorded by name in the audit log. Only frontends that run with
     /// the operator's own authority (the REPL on the shop's machine) should make one.

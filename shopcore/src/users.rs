@@ -175,6 +175,10 @@ impl Shop {
             refuse_in_emergency(tx)?;
             crate::broadcast::clear_blocked(tx, id)?;
             let before: Option<User> = tx.get(Table::Users, &id.key())?;
+            // A banned user changes nothing: no rename, no username taken from someone else.
+            if before.as_ref().is_some_and(|u| u.ban.is_some()) {
+                return Err(Denied::ActorBanned { user: id }.into());
+            }
             let mut user = before.clone().unwrap_or_else(|| User {
                 id,
                 username: None,
@@ -259,17 +263,17 @@ impl Shop {
             })
         };
         let by_id = trimmed.bytes().all(|b| b.is_ascii_digit()) && !trimmed.is_empty();
-        let id = if by_id {
-            trimmed.parse::<UserId>()?
-        } else {
-            let name = Username::parse(trimmed)?;
-            let found: Option<UserId> = self
-                .store
-                .read(Table::Usernames, name.folded().as_bytes())?;
-            found.ok_or_else(not_found)?
-        };
+        // The permission comes first: someone who may not look users up learns nothing, not
+        // even whether a username exists.
         self.transact(|tx| {
             require(tx, actor, Permission::ViewUsers)?;
+            let id = if by_id {
+                trimmed.parse::<UserId>()?
+            } else {
+                let name = Username::parse(trimmed)?;
+                tx.get::<UserId>(Table::Usernames, name.folded().as_bytes())?
+                    .ok_or_else(not_found)?
+            };
             tx.get::<User>(Table::Users, &id.key())?
                 .ok_or_else(not_found)
         })

@@ -389,13 +389,38 @@ impl Shop {
     /// method's currency and within its limits; the request records the rate used and the
     /// USD amount approval will credit. Idempotent by `request.key`.
     pub fn request_topup(&self, actor: &Actor, request: &TopupRequest) -> Result<Topup> {
-        let user = actor.user_id().ok_or(Denied::NotAUser)?;
+        self.open_topup(actor, actor, request)
+    }
+
+    /// Requests a top-up on `user`'s behalf (`act_for_users`), e.g. money handed over at a
+    /// counter: the request is the user's (their pending limit, their wallet when approved);
+    /// its audit entry and request key are the staff member's, naming the user. It is then
+    /// reviewed like any other top-up.
+    pub fn request_topup_for(
+        &self,
+        staff: &Actor,
+        user: UserId,
+        request: &TopupRequest,
+    ) -> Result<Topup> {
+        let buyer = self.on_behalf_of(staff, user, AuditAction::RequestDeposit)?;
+        self.open_topup(staff, &buyer, request)
+    }
+
+    fn open_topup(&self, actor: &Actor, owner: &Actor, request: &TopupRequest) -> Result<Topup> {
+        let user = owner.user_id().ok_or(Denied::NotAUser)?;
+        let on_behalf = actor != owner;
         let proof = request.proof.checked()?;
-        let fingerprint =
-            requests::fingerprint("request_topup", &(request.method, request.amount, &proof))?;
+        let fingerprint = requests::fingerprint(
+            "request_topup",
+            &(request.method, request.amount, &proof, user),
+        )?;
         let pending_max = self.pending_topups_max;
         self.transact(|tx| {
             role_of(tx, actor)?;
+            if on_behalf {
+                require(tx, actor, Permission::ActForUsers)?;
+                role_of(tx, owner)?; // the user exists and is not banned
+            }
             if let Some(outcome) = requests::replayed(tx, actor.who(), &request.key, &fingerprint)?
             {
                 return replayed_topup(tx, outcome);
@@ -472,6 +497,7 @@ impl Shop {
                     Detail::noted("amount_usd", amount_usd),
                     Detail::noted("units_per_usd", currency.units_per_usd),
                     Detail::noted("method", method.id),
+                    Detail::noted("user", user),
                 ],
             )?;
             Ok(topup)

@@ -602,3 +602,81 @@ fn a_topup_credits_what_was_received_rounded_down() {
         .unwrap();
     assert_eq!(topup.amount_usd, money("0.66"));
 }
+
+// ----- acting for others, banned users, username probing -------------------------------------
+
+#[test]
+fn acting_for_another_user_needs_act_for_users_and_is_audited_as_the_staff_member() {
+    let s = shop();
+    let t = &s.t;
+    let p = product(&s, "X", "5", Delivery::Manual, Stock::Unlimited);
+    t.user(11, None);
+    let other = t.staff(12, Role::User);
+    // A shopper can't spend someone else's balance (before the fix the console did this).
+    let err = refused(t, || {
+        t.shop
+            .create_order_for(&other, uid(10), &by_balance(p), &key("o"))
+    });
+    assert_eq!(err.kind(), "denied.missing_permission");
+    let denied = crate::common::last_audit(t);
+    assert_eq!(denied.actor, shopcore::ActorRef::User(uid(12)));
+    // Support staff can't either; an operator can, and the audit entry is theirs.
+    let err = refused(t, || {
+        t.shop
+            .create_order_for(&s.support, uid(10), &by_balance(p), &key("o"))
+    });
+    assert_eq!(err.kind(), "denied.missing_permission");
+    let operator = t.staff(30, Role::Operator);
+    let order = t
+        .shop
+        .create_order_for(&operator, uid(10), &by_balance(p), &key("o"))
+        .unwrap();
+    assert_eq!(order.user, uid(10));
+    assert_eq!(t.shop.balance(uid(10)).unwrap(), money("95"));
+    let entry = crate::common::last_audit(t);
+    assert_eq!(entry.actor, shopcore::ActorRef::User(uid(30)));
+    assert!(
+        entry
+            .details
+            .iter()
+            .any(|d| d.field == "buyer" && d.after.as_deref() == Some("10"))
+    );
+    // The buyer's own rules still hold: a banned buyer can't be ordered for.
+    t.shop.ban_user(&t.owner(), uid(11), "fraud").unwrap();
+    let err = refused(t, || {
+        t.shop
+            .create_order_for(&operator, uid(11), &by_balance(p), &key("o2"))
+    });
+    assert_eq!(err.kind(), "denied.banned");
+    assert!(t.shop.verify().unwrap().is_healthy());
+}
+
+#[test]
+fn a_banned_user_cannot_rename_or_take_usernames_and_shoppers_cannot_probe_usernames() {
+    let s = shop();
+    let t = &s.t;
+    t.user(11, Some("mallory"));
+    t.user(12, Some("alice"));
+    t.shop.ban_user(&t.owner(), uid(11), "fraud").unwrap();
+    let err = refused(t, || {
+        t.shop.register_user(&shopcore::Registration {
+            id: uid(11),
+            username: Some("alice"),
+            display_name: "Totally Alice",
+            language: None,
+        })
+    });
+    assert_eq!(err.kind(), "denied.banned");
+    assert_eq!(
+        t.shop.find_user(&t.owner(), "@alice").unwrap().id,
+        uid(12),
+        "alice keeps her name"
+    );
+    // A shopper learns nothing about which usernames exist: the same refusal for both.
+    let real = refused(t, || t.shop.find_user(&s.shopper, "@alice")).kind();
+    let made_up = refused(t, || t.shop.find_user(&s.shopper, "@nobody_here")).kind();
+    assert_eq!(
+        (real, made_up),
+        ("denied.missing_permission", "denied.missing_permission")
+    );
+}
