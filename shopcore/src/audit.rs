@@ -237,6 +237,45 @@ pub(crate) struct PrunedEntry {
     pub(crate) action: AuditAction,
     pub(crate) prev_hash: [u8; 32],
     pub(crate) hash: [u8; 32],
+    /// The pruned entry recorded a denied or failed attempt (which changed nothing).
+    pub(crate) refused: bool,
+}
+
+/// A stub as schema 1 wrote it (before `refused`); the migration to 2 rewrites them.
+#[derive(Deserialize)]
+struct PrunedEntryV1 {
+    seq: u64,
+    at: Timestamp,
+    action: AuditAction,
+    prev_hash: [u8; 32],
+    hash: [u8; 32],
+}
+
+/// Schema 1 → 2: stubs gain `refused` (every schema-1 stub was a successful view).
+pub(crate) fn migrate_stubs(store: &crate::store::Store) -> Result<(), StoreError> {
+    let old: Vec<(Vec<u8>, PrunedEntryV1)> = store
+        .range::<PrunedEntryV1>(
+            Table::AuditPruned,
+            Bound::Unbounded,
+            Bound::Unbounded,
+            false,
+        )
+        .collect::<Result<_, _>>()?;
+    for (k, stub) in old {
+        store.put_for_migration(
+            Table::AuditPruned,
+            &k,
+            &PrunedEntry {
+                seq: stub.seq,
+                at: stub.at,
+                action: stub.action,
+                prev_hash: stub.prev_hash,
+                hash: stub.hash,
+                refused: false,
+            },
+        )?;
+    }
+    Ok(())
 }
 
 impl AuditAction {
@@ -278,6 +317,7 @@ pub(crate) fn prune_entry(tx: &Tx<'_>, entry: &AuditEntry) -> Result<(), StoreEr
             action: entry.action,
             prev_hash: entry.prev_hash,
             hash: entry.hash,
+            refused: entry.outcome != Outcome::Done,
         },
     )
 }
@@ -488,10 +528,11 @@ pub(crate) fn query(
 }
 
 /// Checks the hash chain, the head record, the counter and the indexes; returns problems.
-/// Only entries retention may prune leave stubs: a stub standing for anything else (an
-/// approval replaced by a "view" stub, say) is a forgery.
+/// Only entries retention may prune leave stubs — views and profile refreshes, and refused
+/// attempts of any kind: a stub standing for anything else is a forgery (and one that claims
+/// to replace a money operation leaves that operation's ledger entries unbound).
 fn check_stub(stub: &PrunedEntry, problems: &mut Vec<String>) {
-    if !stub.action.is_prunable() {
+    if !stub.action.is_prunable() && !stub.refused {
         problems.push(format!(
             "audit: entry {} is pruned but its action {} is never pruned",
             stub.seq,

@@ -996,6 +996,16 @@ impl Shop {
                 refuse_in_emergency(tx)?;
                 let before = load(tx, id)?;
                 refuse_own_order(actor, &before)?;
+                // Only an unpaid order is confirmed (PROCESSING → PAID is the supplier's
+                // path, not a second payment).
+                if before.status != OrderStatus::AwaitingPayment {
+                    return Err(OrderError::BadTransition {
+                        id,
+                        from: before.status,
+                        to: OrderStatus::Paid,
+                    }
+                    .into());
+                }
                 let mut order = before.clone();
                 transition(&mut order, OrderStatus::Paid, tx.now)?;
                 let Payment::Method { method, .. } = &order.payment else {

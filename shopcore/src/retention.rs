@@ -1,8 +1,11 @@
-//! Retention: keeping the database from growing without bound. Old audit entries that
-//! record views and profile refreshes, and dialogue sessions nobody touched for a long time,
-//! can be pruned. The ledger and every audit entry about money, roles, the catalog or
-//! settings are never pruned; a pruned audit entry leaves a stub with its hashes, so the
-//! chain still verifies.
+//! Retention: keeping the database from growing without bound, so that what one user can
+//! make the shop store is bounded by what the shop keeps on purpose. Prunable, once older
+//! than the policy's cutoffs: audit entries that record views and profile refreshes, and
+//! every denied or failed attempt (it changed nothing); dialogue sessions nobody touched;
+//! outbox entries every consumer has acknowledged; and request keys past the retry window
+//! ([`REQUEST_KEY_KEEP_MS`]; a replay after that is treated as a new request). The ledger and
+//! every successful audit entry about money, roles, the catalog or settings are never
+//! pruned; a pruned audit entry leaves a stub with its hashes, so the chain still verifies.
 
 use crate::Shop;
 use crate::audit::{self, AuditAction, AuditEntry, Detail, Outcome, Target};
@@ -17,16 +20,40 @@ use std::ops::Bound;
 /// What to prune.
 #[derive(Clone, Copy, Debug)]
 pub struct RetentionPolicy {
-    /// Prunable audit entries older than this go.
+    /// Prunable audit entries (views, profile refreshes, refused attempts) older than this go.
     pub audit_before: Timestamp,
     /// Sessions not updated since this go.
     pub sessions_before: Timestamp,
+    /// Outbox entries older than this that every consumer has acknowledged go.
+    pub outbox_before: Timestamp,
+    /// Request keys remembered before this go, but never one younger than
+    /// [`REQUEST_KEY_KEEP_MS`]: a client may retry that long.
+    pub request_keys_before: Timestamp,
 }
+
+impl RetentionPolicy {
+    /// The same cutoff for everything.
+    pub fn everything_before(cutoff: Timestamp) -> RetentionPolicy {
+        RetentionPolicy {
+            audit_before: cutoff,
+            sessions_before: cutoff,
+            outbox_before: cutoff,
+            request_keys_before: cutoff,
+        }
+    }
+}
+
+/// How long a request key is kept at least: a replay within this window returns the first
+/// result; after it, the key may be pruned and the same key is a new request. Frontends
+/// retry within minutes; seven days also covers a bot that was down for days.
+pub const REQUEST_KEY_KEEP_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PruneReport {
     pub audit_entries: u64,
     pub sessions: u64,
+    pub outbox_entries: u64,
+    pub request_keys: u64,
     /// More was eligible than one call prunes; call again.
     pub more: bool,
 }
@@ -73,7 +100,8 @@ impl Shop {
             else {
                 continue;
             };
-            if entry.action.is_prunable() && entry.outcome == Outcome::Done {
+            let refused = entry.outcome != Outcome::Done;
+            if entry.action.is_prunable() || refused {
                 if entries.len() == PRUNE_BATCH {
                     more = true;
                     break;
@@ -97,9 +125,64 @@ impl Shop {
                 sessions.push(k);
             }
         }
+        // Outbox entries every consumer has acknowledged (none while no consumer has a
+        // cursor).
+        let acknowledged: Option<u64> = self
+            .store
+            .range::<u64>(
+                Table::OutboxCursors,
+                Bound::Unbounded,
+                Bound::Unbounded,
+                false,
+            )
+            .map(|item| item.map(|(_, cursor)| cursor))
+            .collect::<std::result::Result<Vec<u64>, _>>()?
+            .into_iter()
+            .min();
+        let mut outbox = Vec::new();
+        if let Some(acknowledged) = acknowledged {
+            for item in self.store.range::<crate::notifications::Notification>(
+                Table::Outbox,
+                Bound::Unbounded,
+                Bound::Included(key::u64(acknowledged).to_vec()),
+                false,
+            ) {
+                let (k, n) = item?;
+                if n.at >= policy.outbox_before {
+                    break; // seq order is time order
+                }
+                if outbox.len() == PRUNE_BATCH {
+                    more = true;
+                    break;
+                }
+                outbox.push(k);
+            }
+        }
+        let keys_before = policy
+            .request_keys_before
+            .min(self.now().plus_millis(-REQUEST_KEY_KEEP_MS));
+        let mut request_keys = Vec::new();
+        for item in self.store.range::<crate::requests::StoredRequest>(
+            Table::RequestKeys,
+            Bound::Unbounded,
+            Bound::Unbounded,
+            false,
+        ) {
+            let (k, stored) = item?;
+            if stored.at < keys_before {
+                if request_keys.len() == PRUNE_BATCH {
+                    more = true;
+                    break;
+                }
+                request_keys.push(k);
+            }
+        }
+        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
         let report = PruneReport {
-            audit_entries: u64::try_from(entries.len()).unwrap_or(u64::MAX),
-            sessions: u64::try_from(sessions.len()).unwrap_or(u64::MAX),
+            audit_entries: count(entries.len()),
+            sessions: count(sessions.len()),
+            outbox_entries: count(outbox.len()),
+            request_keys: count(request_keys.len()),
             more,
         };
         self.audited(actor, AuditAction::PruneRecords, Target::None, |tx| {
@@ -112,6 +195,18 @@ impl Shop {
             for k in &sessions {
                 tx.remove(Table::Sessions, k)?;
             }
+            for k in &outbox {
+                tx.remove(Table::Outbox, k)?;
+            }
+            for k in &request_keys {
+                // Re-checked inside the transaction: a key remembered again meanwhile stays.
+                if let Some(stored) =
+                    tx.get::<crate::requests::StoredRequest>(Table::RequestKeys, k)?
+                    && stored.at < keys_before
+                {
+                    tx.remove(Table::RequestKeys, k)?;
+                }
+            }
             audit::done(
                 tx,
                 actor.who(),
@@ -120,6 +215,8 @@ impl Shop {
                 vec![
                     Detail::noted("audit_entries", report.audit_entries),
                     Detail::noted("sessions", report.sessions),
+                    Detail::noted("outbox_entries", report.outbox_entries),
+                    Detail::noted("request_keys", report.request_keys),
                 ],
             )?;
             Ok(report)

@@ -205,6 +205,7 @@ mod tests {
             ViewAuditLogs,
             ManageRoles,
             EmergencyStop,
+            ActForUsers,
         ];
         for permission in Permission::ALL {
             let expected = |role: Role| match role {

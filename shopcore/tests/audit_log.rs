@@ -249,10 +249,7 @@ fn pruning_views_keeps_money_and_a_verifiable_chain() {
     .len();
 
     let cutoff = Timestamp(t.shop.now().millis() - 30 * Timestamp::MILLIS_PER_DAY);
-    let policy = RetentionPolicy {
-        audit_before: cutoff,
-        sessions_before: cutoff,
-    };
+    let policy = RetentionPolicy::everything_before(cutoff);
     let report = t.shop.prune(&owner, &policy).unwrap();
     assert_eq!(
         (report.audit_entries, report.sessions, report.more),

@@ -176,10 +176,7 @@ fn expiry_and_pruning_wait_for_the_emergency_to_end() {
     t.shop
         .set_store_state(&owner, StoreState::Emergency, None)
         .unwrap();
-    let policy = shopcore::retention::RetentionPolicy {
-        audit_before: t.shop.now(),
-        sessions_before: t.shop.now(),
-    };
+    let policy = shopcore::retention::RetentionPolicy::everything_before(t.shop.now());
     let before = t.digest();
     assert_eq!(
         t.shop.prune(&owner, &policy).unwrap_err().kind(),

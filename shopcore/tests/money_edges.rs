@@ -680,3 +680,88 @@ fn a_banned_user_cannot_rename_or_take_usernames_and_shoppers_cannot_probe_usern
         ("denied.missing_permission", "denied.missing_permission")
     );
 }
+
+// ----- what one user can make the shop store -------------------------------------------------
+
+#[test]
+fn refused_attempts_acknowledged_notices_and_old_request_keys_are_pruned() {
+    let s = shop();
+    let t = &s.t;
+    let owner = t.owner();
+    let m = t
+        .shop
+        .create_payment_method(&owner, &new_method("Bank", "USD", "1", "1000"))
+        .unwrap();
+    let p = product(&s, "X", "5", Delivery::Manual, Stock::Unlimited);
+    let abuser = t.staff(40, Role::User);
+    let cycles = 100;
+    for i in 0..cycles {
+        let order = t
+            .shop
+            .create_order(
+                &abuser,
+                &OrderRequest {
+                    payment: PaymentChoice::Method(m.id),
+                    proof: Some(Proof::Text("x".into())),
+                    ..by_balance(p)
+                },
+                &key(&format!("o{i}")),
+            )
+            .unwrap();
+        t.shop
+            .cancel_order(&abuser, order.id, &key(&format!("c{i}")))
+            .unwrap();
+        // A refused action: audited as denied.
+        t.shop
+            .confirm_payment(&abuser, order.id, &key(&format!("p{i}")))
+            .unwrap_err();
+    }
+    // Notices: a top-up waiting for staff, then its rejection, both acknowledged.
+    let topup = t
+        .shop
+        .request_topup(&abuser, &crate::common::topup_request(m.id, "5", "t"))
+        .unwrap();
+    t.shop
+        .reject_topup(&owner, topup.id, "no transfer", &key("r"))
+        .unwrap();
+    let pending = t.shop.pending_notifications("telegram", 500).unwrap();
+    assert!(pending.len() >= 2);
+    t.shop
+        .ack_notifications("telegram", pending.last().unwrap().seq)
+        .unwrap();
+
+    // Nothing young goes: request keys are kept for the retry window whatever the cutoff.
+    t.clock.advance_millis(1);
+    let now = shopcore::retention::RetentionPolicy::everything_before(t.shop.now());
+    let early = t.shop.prune(&owner, &now).unwrap();
+    assert_eq!(
+        early.request_keys, 0,
+        "keys younger than the retry window stay"
+    );
+    assert_eq!(early.audit_entries, u64::try_from(cycles).unwrap());
+    assert_eq!(early.outbox_entries, u64::try_from(pending.len()).unwrap());
+    // A replay inside the window still answers with the first result.
+    let replay = t
+        .shop
+        .cancel_order(&abuser, shopcore::OrderId::new(1).unwrap(), &key("c0"))
+        .unwrap();
+    assert_eq!(replay.status, OrderStatus::Cancelled);
+
+    t.clock
+        .advance_millis(shopcore::retention::REQUEST_KEY_KEEP_MS + 1);
+    let later = t
+        .shop
+        .prune(
+            &owner,
+            &shopcore::retention::RetentionPolicy::everything_before(t.shop.now()),
+        )
+        .unwrap();
+    // Two keys per cycle (order, cancel), plus the top-up's, the rejection's and the
+    // set-up's float adjustment; denied attempts remember no key.
+    assert_eq!(later.request_keys, u64::try_from(2 * cycles + 3).unwrap());
+    assert!(
+        t.shop.verify().unwrap().is_healthy(),
+        "{}",
+        t.shop.verify().unwrap()
+    );
+}

@@ -232,6 +232,7 @@ struct Stub {
     action: AuditAction,
     prev_hash: [u8; 32],
     hash: [u8; 32],
+    refused: bool,
 }
 
 #[test]
@@ -270,6 +271,7 @@ fn an_approval_replaced_by_a_pruned_view_stub_is_named() {
                     action: AuditAction::ViewStats,
                     prev_hash: approval.prev_hash,
                     hash: approval.hash,
+                    refused: false,
                 }),
             )
             .unwrap();
@@ -317,6 +319,7 @@ fn a_stub_for_an_action_that_is_never_pruned_is_named() {
                     action: entry.action,
                     prev_hash: entry.prev_hash,
                     hash: entry.hash,
+                    refused: false,
                 }),
             )
             .unwrap();

@@ -26,17 +26,13 @@ pub async fn prune_before(shop: &Arc<Shop>, before: Timestamp) -> Result<PruneRe
     for _ in 0..BATCHES_MAX {
         let report = core::run(shop, move |shop| {
             let actor = shop.system_actor("retention")?;
-            shop.prune(
-                &actor,
-                &RetentionPolicy {
-                    audit_before: before,
-                    sessions_before: before,
-                },
-            )
+            shop.prune(&actor, &RetentionPolicy::everything_before(before))
         })
         .await?;
         total.audit_entries += report.audit_entries;
         total.sessions += report.sessions;
+        total.outbox_entries += report.outbox_entries;
+        total.request_keys += report.request_keys;
         total.more = report.more;
         if !report.more {
             break;

@@ -244,8 +244,12 @@ mod tests {
                     })
                     .unwrap();
             });
+            // Whoever flushes (the writer, or the reader itself) makes the commit durable.
             group
-                .finish(reader_ticket, false, || Ok::<(), ()>(()))
+                .finish(reader_ticket, false, || {
+                    flushed.store(true, Ordering::SeqCst);
+                    Ok::<(), ()>(())
+                })
                 .unwrap();
             assert!(
                 flushed.load(Ordering::SeqCst),

@@ -30,10 +30,11 @@ pub const SCHEMA_VERSION: u32 = 2;
 type Migration = fn(&Store) -> Result<(), StoreError>;
 const MIGRATIONS: &[Migration] = &[to_version_2];
 
-/// 1 → 2: `codes_seen`, the fate of every code a product has seen; and where the ledger's
-/// audit bindings start.
+/// 1 → 2: `codes_seen`, the fate of every code a product has seen; audit stubs say whether
+/// they stand for a refused attempt; and where the ledger's audit bindings start.
 fn to_version_2(store: &Store) -> Result<(), StoreError> {
     crate::catalog::migrate_codes_seen(store)?;
+    crate::audit::migrate_stubs(store)?;
     crate::wallet::migrate_ledger_bindings(store)
 }
 
