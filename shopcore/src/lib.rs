@@ -52,6 +52,7 @@ pub mod money;
 pub mod notifications;
 pub mod orders;
 pub mod payment_methods;
+pub mod proofs;
 mod requests;
 pub mod retention;
 pub mod roles;
@@ -100,6 +101,7 @@ pub use store::SCHEMA_VERSION;
 pub use supplier::{Behaviour, ScriptedSupplier, Supplier, SupplierOrder, SupplierResult};
 pub use users::{Registration, User, UserFilter, UserPage};
 pub use verify::VerifyReport;
+pub use proofs::ProofUse;
 pub use wallet::{
     LedgerEntry, LedgerKind, LedgerPage, LedgerRef, Proof, Topup, TopupRequest, TopupStatus,
     Wallet, WalletError,

@@ -31,6 +31,7 @@ use crate::ids::{
 use crate::money::Money;
 use crate::notifications::{self, NotificationKind};
 use crate::payment_methods::{self, PaymentMethod};
+use crate::proofs::ProofUse;
 use crate::requests::{self, RequestOutcome};
 use crate::roles::{Permission, has_permission};
 use crate::settings::{self, FulfilmentMode, refuse_in_emergency, refuse_new_orders};
@@ -887,6 +888,7 @@ impl Shop {
                 coupons::redeem(tx, coupon, user_id)?;
             }
 
+            let mut reused = None;
             let mut order = Order {
                 id,
                 user: user_id,
@@ -940,6 +942,9 @@ impl Shop {
                     order.status = OrderStatus::AwaitingPayment;
                     order.expires_at = Some(tx.now.plus_millis(unpaid_ttl));
                     payment_methods::adjust_pending(tx, method.id, 1)?;
+                    if let Some(proof) = &proof {
+                        reused = crate::proofs::note_use(tx, proof, ProofUse::Order(id))?;
+                    }
                 }
             }
             save(tx, None, &order)?;
@@ -970,7 +975,10 @@ impl Shop {
                     ),
                     Detail::noted("status", order.status),
                     Detail::noted("buyer", user_id),
-                ],
+                ]
+                .into_iter()
+                .chain(reused.map(|earlier| Detail::noted("proof_reused_from", earlier)))
+                .collect(),
             )?;
             if order.status == OrderStatus::Paid {
                 after_payment(tx, order)
@@ -983,6 +991,27 @@ impl Shop {
     /// Staff confirm that an outside payment arrived (`manage_orders`): the money received is
     /// recorded (PAYMENT) and spent (PURCHASE); a code order in AUTO mode completes at once.
     pub fn confirm_payment(&self, actor: &Actor, id: OrderId, key: &RequestKey) -> Result<Order> {
+        self.confirm(actor, id, key, false)
+    }
+
+    /// Confirms the payment of an order whose proof repeats an earlier request's, after the
+    /// reviewer saw the warning (`WalletError::ProofReused`) and confirmed.
+    pub fn confirm_payment_despite_reused_proof(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        key: &RequestKey,
+    ) -> Result<Order> {
+        self.confirm(actor, id, key, true)
+    }
+
+    fn confirm(
+        &self,
+        actor: &Actor,
+        id: OrderId,
+        key: &RequestKey,
+        despite_reused_proof: bool,
+    ) -> Result<Order> {
         let fingerprint = requests::fingerprint("confirm_payment", &id)?;
         self.audited(
             actor,
@@ -1005,6 +1034,12 @@ impl Shop {
                         to: OrderStatus::Paid,
                     }
                     .into());
+                }
+                let reused = crate::proofs::reused_from(tx, ProofUse::Order(id))?;
+                if let Some(earlier) = reused
+                    && !despite_reused_proof
+                {
+                    return Err(wallet::WalletError::ProofReused { earlier }.into());
                 }
                 let mut order = before.clone();
                 transition(&mut order, OrderStatus::Paid, tx.now)?;
@@ -1054,7 +1089,10 @@ impl Shop {
                     actor.who(),
                     AuditAction::ConfirmPayment,
                     Target::Order(id),
-                    vec![Detail::noted("total_usd", order.total_usd)],
+                    [Detail::noted("total_usd", order.total_usd)]
+                        .into_iter()
+                        .chain(reused.map(|e| Detail::noted("proof_reuse_confirmed", e)))
+                        .collect(),
                 )?;
                 after_payment(tx, order)
             },

@@ -140,6 +140,14 @@ pub enum Proof {
         reference: String,
         caption: Option<String>,
     },
+    /// A photo: the frontend's reference to fetch it (a Telegram `file_id`) and the id that
+    /// stays the same whenever the same file is uploaded again (Telegram's `file_unique_id`),
+    /// by which a reused screenshot is recognised.
+    Photo {
+        file_id: String,
+        unique_id: String,
+        caption: Option<String>,
+    },
 }
 
 impl Proof {
@@ -148,14 +156,44 @@ impl Proof {
             Proof::Text(t) => Proof::Text(PROOF_TEXT.check(t)?),
             Proof::File { reference, caption } => Proof::File {
                 reference: PROOF_FILE.check(reference)?,
-                caption: caption
-                    .as_deref()
-                    .filter(|c| !c.trim().is_empty())
-                    .map(|c| PROOF_TEXT.check(c))
-                    .transpose()?,
+                caption: checked_caption(caption)?,
+            },
+            Proof::Photo {
+                file_id,
+                unique_id,
+                caption,
+            } => Proof::Photo {
+                file_id: PROOF_FILE.check(file_id)?,
+                unique_id: PROOF_FILE.check(unique_id)?,
+                caption: checked_caption(caption)?,
             },
         })
     }
+
+    /// The frontend's reference to the proof's file, for a file or a photo.
+    pub fn file_reference(&self) -> Option<&str> {
+        match self {
+            Proof::Text(_) => None,
+            Proof::File { reference, .. } => Some(reference),
+            Proof::Photo { file_id, .. } => Some(file_id),
+        }
+    }
+
+    /// The caption of a file or photo.
+    pub fn caption(&self) -> Option<&str> {
+        match self {
+            Proof::Text(_) => None,
+            Proof::File { caption, .. } | Proof::Photo { caption, .. } => caption.as_deref(),
+        }
+    }
+}
+
+fn checked_caption(caption: &Option<String>) -> Result<Option<String>> {
+    Ok(caption
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| PROOF_TEXT.check(c))
+        .transpose()?)
 }
 
 /// A top-up request and its review.
@@ -216,6 +254,10 @@ pub enum WalletError {
         amount: Money,
         currency: CurrencyCode,
     },
+    #[error(
+        "this proof of payment was already used for {earlier}; approving needs an explicit confirmation"
+    )]
+    ProofReused { earlier: crate::proofs::ProofUse },
 }
 
 impl WalletError {
@@ -227,6 +269,7 @@ impl WalletError {
             WalletError::AlreadyDecided { .. } => "wallet.already_decided",
             WalletError::TooManyPendingTopups { .. } => "wallet.too_many_pending",
             WalletError::RoundsToZero { .. } => "wallet.rounds_to_zero",
+            WalletError::ProofReused { .. } => "wallet.proof_reused",
         }
     }
 }
@@ -479,6 +522,7 @@ impl Shop {
                 ledger_seq: None,
             };
             save_topup(tx, None, &topup)?;
+            let reused = crate::proofs::note_use(tx, &proof, crate::proofs::ProofUse::Topup(id))?;
             notifications::push(tx, user, NotificationKind::StaffTopupWaiting { topup: id })?;
             requests::remember(
                 tx,
@@ -498,7 +542,10 @@ impl Shop {
                     Detail::noted("units_per_usd", currency.units_per_usd),
                     Detail::noted("method", method.id),
                     Detail::noted("user", user),
-                ],
+                ]
+                .into_iter()
+                .chain(reused.map(|earlier| Detail::noted("proof_reused_from", earlier)))
+                .collect(),
             )?;
             Ok(topup)
         })
@@ -508,6 +555,27 @@ impl Shop {
     /// recorded USD amount (a TOPUP ledger entry), audited `APPROVE_DEPOSIT`. A top-up is
     /// decided once; later attempts get `AlreadyDecided`. Nobody reviews their own top-up.
     pub fn approve_topup(&self, actor: &Actor, id: TopupId, key: &RequestKey) -> Result<Topup> {
+        self.approve(actor, id, key, false)
+    }
+
+    /// Approves a top-up whose proof repeats an earlier request's, after the reviewer saw the
+    /// warning ([`WalletError::ProofReused`]) and confirmed; the audit entry records both.
+    pub fn approve_topup_despite_reused_proof(
+        &self,
+        actor: &Actor,
+        id: TopupId,
+        key: &RequestKey,
+    ) -> Result<Topup> {
+        self.approve(actor, id, key, true)
+    }
+
+    fn approve(
+        &self,
+        actor: &Actor,
+        id: TopupId,
+        key: &RequestKey,
+        despite_reused_proof: bool,
+    ) -> Result<Topup> {
         let fingerprint = requests::fingerprint("approve_topup", &id)?;
         self.audited(
             actor,
@@ -520,6 +588,12 @@ impl Shop {
                 }
                 refuse_in_emergency(tx)?;
                 let before = self.pending_for_review(tx, actor, id)?;
+                let reused = crate::proofs::reused_from(tx, crate::proofs::ProofUse::Topup(id))?;
+                if let Some(earlier) = reused
+                    && !despite_reused_proof
+                {
+                    return Err(WalletError::ProofReused { earlier }.into());
+                }
                 let entry = post(
                     tx,
                     before.user,
@@ -556,7 +630,10 @@ impl Shop {
                         Detail::noted("amount_usd", topup.amount_usd),
                         Detail::changed("balance", entry.balance_before, entry.balance_after),
                         Detail::noted("ledger_seq", entry.seq),
-                    ],
+                    ]
+                    .into_iter()
+                    .chain(reused.map(|earlier| Detail::noted("proof_reuse_confirmed", earlier)))
+                    .collect(),
                 )?;
                 Ok(topup)
             },

@@ -331,8 +331,11 @@ pub fn proof_of(msg: &Message) -> Option<Proof> {
         let largest = sizes
             .iter()
             .max_by_key(|p| p.width.saturating_mul(p.height))?;
-        return Some(Proof::File {
-            reference: largest.file.id.0.clone(),
+        // The unique id stays the same whenever the same picture is sent again: the shop
+        // recognises a reused screenshot by it.
+        return Some(Proof::Photo {
+            file_id: largest.file.id.0.clone(),
+            unique_id: largest.file.unique_id.0.clone(),
             caption,
         });
     }
@@ -352,16 +355,15 @@ pub fn proof_of(msg: &Message) -> Option<Proof> {
 /// reported at once and the shopper stays at this step to send another.
 pub fn check_proof(proof: &Proof) -> Result<(), Failure> {
     use shopcore::wallet::{PROOF_FILE, PROOF_TEXT};
-    let checked =
-        match proof {
-            Proof::Text(text) => PROOF_TEXT.check(text).map(|_| ()),
-            Proof::File { reference, caption } => PROOF_FILE.check(reference).and_then(|_| {
-                match caption.as_deref().filter(|c| !c.trim().is_empty()) {
-                    Some(caption) => PROOF_TEXT.check(caption).map(|_| ()),
-                    None => Ok(()),
-                }
-            }),
-        };
+    let checked = match (proof, proof.file_reference()) {
+        (Proof::Text(text), _) => PROOF_TEXT.check(text).map(|_| ()),
+        (_, reference) => PROOF_FILE.check(reference.unwrap_or_default()).and_then(|_| {
+            match proof.caption().filter(|c| !c.trim().is_empty()) {
+                Some(caption) => PROOF_TEXT.check(caption).map(|_| ()),
+                None => Ok(()),
+            }
+        }),
+    };
     checked.map_err(|error| Failure::Core(error.into()))
 }
 

@@ -801,13 +801,10 @@ pub fn topups(lang: Lang, topups: &[Topup]) -> Screen {
 }
 
 fn proof_text(lang: Lang, proof: &Proof) -> String {
-    match proof {
-        Proof::Text(text) => lang.tf("staff.proof.text", &[("text", text)]),
-        Proof::File {
-            caption: Some(caption),
-            ..
-        } => lang.tf("staff.proof.photo_caption", &[("caption", caption)]),
-        Proof::File { caption: None, .. } => lang.t("staff.proof.photo"),
+    match (proof, proof.caption()) {
+        (Proof::Text(text), _) => lang.tf("staff.proof.text", &[("text", text)]),
+        (_, Some(caption)) => lang.tf("staff.proof.photo_caption", &[("caption", caption)]),
+        (_, None) => lang.t("staff.proof.photo"),
     }
 }
 

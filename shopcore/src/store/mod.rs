@@ -82,10 +82,12 @@ pub(crate) enum Table {
     BlockedBot,
     AuditPruned,
     CodesSeen,
+    ProofsSeen,
+    ProofReuses,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 41] = [
+    pub(crate) const ALL: [Table; 43] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -127,6 +129,8 @@ impl Table {
         Table::BlockedBot,
         Table::AuditPruned,
         Table::CodesSeen,
+        Table::ProofsSeen,
+        Table::ProofReuses,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -172,6 +176,8 @@ impl Table {
             Table::BlockedBot => "blocked_bot",
             Table::AuditPruned => "audit_pruned",
             Table::CodesSeen => "codes_seen",
+            Table::ProofsSeen => "proofs_seen",
+            Table::ProofReuses => "proof_reuses",
         }
     }
 

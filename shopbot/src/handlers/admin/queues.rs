@@ -15,7 +15,7 @@ use crate::render::Screen;
 use crate::render::staff as view;
 use crate::staff_input::{self, OrderQuery};
 use crate::state::AdminInput;
-use shopcore::{OrderId, OrderStatus, Permission, Proof, RequestKey, TopupId};
+use shopcore::{OrderId, OrderStatus, Permission, RequestKey, TopupId};
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, FileId, InputFile};
 
@@ -48,11 +48,11 @@ pub async fn topup(env: &Env, id: TopupId) -> AnswerResult {
         return Ok(Answer::Done);
     };
     // The proof photo goes first, as its own message; the review screen follows it.
-    if let Proof::File { reference, .. } = &topup.proof {
+    if let Some(reference) = topup.proof.file_reference() {
         let sent = env
             .out
             .bot
-            .send_photo(env.out.chat, InputFile::file_id(FileId(reference.clone())))
+            .send_photo(env.out.chat, InputFile::file_id(FileId(reference.to_owned())))
             .caption(view::proof_caption(env.lang(), &topup))
             .await;
         if let Err(error) = sent {

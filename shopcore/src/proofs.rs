@@ -1,0 +1,115 @@
+//! Reused proof of payment: manual payments live on screenshots and transaction ids, and the
+//! classic fraud is sending the same one twice. Every proof's identity (a photo's stable
+//! `unique_id`, a file reference, or a normalized text; never the caption) is remembered
+//! with the first request that used it (`proofs_seen`); a later request with the same proof
+//! records which one it repeats (`proof_reuses`), its audit entry says so, and approving it
+//! takes an explicit second confirmation (`approve_topup_despite_reused_proof`,
+//! `confirm_payment_despite_reused_proof`).
+//!
+//! Depends on: `wallet` (the `Proof` type), `store`.
+
+use crate::Shop;
+use crate::error::{Error, Result};
+use crate::ids::{OrderId, TopupId};
+use crate::roles::{Permission, has_permission};
+use crate::shop::{Actor, role_of};
+use crate::store::{StoreError, Table, Tx, key};
+use crate::wallet::Proof;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// A request that carried a proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProofUse {
+    Topup(TopupId),
+    Order(OrderId),
+}
+
+impl ProofUse {
+    fn key(self) -> Vec<u8> {
+        match self {
+            ProofUse::Topup(id) => key::join(&[b"t", &id.key()]),
+            ProofUse::Order(id) => key::join(&[b"o", &id.key()]),
+        }
+    }
+}
+
+impl fmt::Display for ProofUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProofUse::Topup(id) => write!(f, "top-up {id}"),
+            ProofUse::Order(id) => write!(f, "order {id}"),
+        }
+    }
+}
+
+/// What makes two proofs the same: the photo's stable id, the file reference, or the text
+/// with case and spacing ignored. Captions are not part of it.
+fn identity(proof: &Proof) -> String {
+    match proof {
+        Proof::Text(text) => format!(
+            "text:{}",
+            text.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        ),
+        Proof::File { reference, .. } => format!("file:{reference}"),
+        Proof::Photo { unique_id, .. } => format!("photo:{unique_id}"),
+    }
+}
+
+fn seen_key(proof: &Proof) -> [u8; 32] {
+    Sha256::digest(identity(proof).as_bytes()).into()
+}
+
+/// Records that `used_by` carries `proof`, inside the request's transaction; returns the
+/// earlier request that carried the same proof, if any (remembered for `used_by` too).
+pub(crate) fn note_use(
+    tx: &Tx<'_>,
+    proof: &Proof,
+    used_by: ProofUse,
+) -> std::result::Result<Option<ProofUse>, StoreError> {
+    let k = seen_key(proof);
+    match tx.get::<ProofUse>(Table::ProofsSeen, &k)? {
+        Some(first) if first != used_by => {
+            tx.put(Table::ProofReuses, &used_by.key(), &first)?;
+            Ok(Some(first))
+        }
+        Some(_) => Ok(None),
+        None => {
+            tx.put(Table::ProofsSeen, &k, &used_by)?;
+            Ok(None)
+        }
+    }
+}
+
+/// The earlier request whose proof `request` repeats, inside a transaction.
+pub(crate) fn reused_from(
+    tx: &Tx<'_>,
+    request: ProofUse,
+) -> std::result::Result<Option<ProofUse>, StoreError> {
+    tx.get(Table::ProofReuses, &request.key())
+}
+
+impl Shop {
+    /// The earlier request whose proof `request` repeats, for staff reviewing it
+    /// (`review_topups` for top-ups, `manage_orders` for orders).
+    pub fn proof_reused(&self, actor: &Actor, request: ProofUse) -> Result<Option<ProofUse>> {
+        let permission = match request {
+            ProofUse::Topup(_) => Permission::ReviewTopups,
+            ProofUse::Order(_) => Permission::ManageOrders,
+        };
+        self.transact(|tx| {
+            let role = role_of(tx, actor)?;
+            if !has_permission(role, permission) {
+                return Err(Error::from(crate::error::Denied::MissingPermission {
+                    role,
+                    permission,
+                }));
+            }
+            Ok(reused_from(tx, request)?)
+        })
+    }
+}
