@@ -540,7 +540,7 @@ async fn a_top_up_with_a_photo_proof_then_its_approval_is_notified() {
     assert_eq!(topups.len(), 1);
     let topup = &topups[0];
     assert_eq!(topup.amount, money("100"));
-    assert_eq!(topup.amount_usd, money("26.67"));
+    assert_eq!(topup.amount_usd, money("26.66"));
     assert_eq!(
         topup.proof,
         Proof::File {
@@ -550,7 +550,7 @@ async fn a_top_up_with_a_photo_proof_then_its_approval_is_notified() {
     );
     assert!(
         done.text.starts_with(&format!(
-            "✅ Top-up {} of 100 SAR (≈ 26.67 USD) sent for review.",
+            "✅ Top-up {} of 100 SAR (≈ 26.66 USD) sent for review.",
             topup.id
         )),
         "{}",
@@ -566,7 +566,7 @@ async fn a_top_up_with_a_photo_proof_then_its_approval_is_notified() {
     assert_eq!(
         note.text,
         format!(
-            "✅ Top-up {} approved: 26.67 USD added to your balance.",
+            "✅ Top-up {} approved: 26.66 USD added to your balance.",
             topup.id
         )
     );

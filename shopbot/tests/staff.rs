@@ -324,25 +324,88 @@ async fn uploaded_codes_are_counted_and_never_echoed() {
     );
     bot.dispatch().await;
     assert!(matches!(t.session(OWNER), Some(State::Admin { .. })));
+    let pool = |t: &TestShop| {
+        t.shop
+            .product(product.id)
+            .expect("read")
+            .expect("p")
+            .codes_available
+    };
+    let refused = |count: u64| {
+        format!(
+            "{count} of these codes were uploaded for this product before (in the pool, sold, \
+             reserved or revoked) or repeat in the list. A code can be sold only once, so \
+             nothing was added"
+        )
+    };
+
+    // A code repeated within the upload: the whole upload is refused, nothing is added.
     let r = step(
         &mut bot,
         text(OWNER, "en", "SECRET-AAA\n\nSECRET-BBB\nSECRET-AAA"),
     )
     .await;
     let all: String = shown(&r).into_iter().map(|s| s.text).collect();
-    assert!(
-        all.contains("Codes added: 2. Skipped as duplicates: 1. In the pool now: 2."),
-        "{all}"
-    );
+    assert!(all.contains(&refused(1)), "{all}");
+    assert!(!all.contains("Codes added"), "{all}");
     assert!(!all.contains("SECRET"), "codes were echoed: {all}");
-    assert_eq!(
-        t.shop
-            .product(product.id)
-            .expect("read")
-            .expect("p")
-            .codes_available,
-        2
-    );
+    assert_eq!(pool(&t), 0, "a refused upload adds nothing");
+
+    // A clean upload is counted.
+    step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::ProductCodes { id: product.id }),
+            "u2",
+        ),
+    )
+    .await;
+    let r = step(&mut bot, text(OWNER, "en", "SECRET-AAA\n\nSECRET-BBB")).await;
+    let all: String = shown(&r).into_iter().map(|s| s.text).collect();
+    assert!(all.contains("Codes added: 2. In the pool now: 2."), "{all}");
+    assert!(!all.contains("SECRET"), "codes were echoed: {all}");
+    assert_eq!(pool(&t), 2);
+
+    // A code already in the pool can't enter it again, even beside new ones: the count
+    // names only the codes seen before, and the new one isn't added either.
+    step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::ProductCodes { id: product.id }),
+            "u3",
+        ),
+    )
+    .await;
+    let r = step(
+        &mut bot,
+        text(OWNER, "en", "SECRET-CCC\nSECRET-AAA\nSECRET-BBB"),
+    )
+    .await;
+    let all: String = shown(&r).into_iter().map(|s| s.text).collect();
+    assert!(all.contains(&refused(2)), "{all}");
+    assert!(!all.contains("SECRET"), "codes were echoed: {all}");
+    assert_eq!(pool(&t), 2, "nothing was added");
+
+    // The new code alone goes in.
+    step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::ProductCodes { id: product.id }),
+            "u4",
+        ),
+    )
+    .await;
+    let r = step(&mut bot, text(OWNER, "en", "SECRET-CCC")).await;
+    let all: String = shown(&r).into_iter().map(|s| s.text).collect();
+    assert!(all.contains("Codes added: 1. In the pool now: 3."), "{all}");
+    assert!(!all.contains("SECRET"), "codes were echoed: {all}");
+    assert_eq!(pool(&t), 3);
 }
 
 #[tokio::test]

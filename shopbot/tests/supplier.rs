@@ -314,6 +314,16 @@ impl AutoShop {
         self.t.shop.order(&self.t.owner(), id).expect("order")
     }
 
+    /// The buyer's cancel of an order, refused: its error kind.
+    fn buyer_cancel_refused(&self, buyer: u64, id: OrderId, attempt: &str) -> &'static str {
+        let actor = self.t.shop.actor(uid(buyer)).expect("actor");
+        self.t
+            .shop
+            .cancel_order(&actor, id, &key(attempt))
+            .expect_err("the buyer can't cancel an order with the supplier")
+            .kind()
+    }
+
     /// Lets any supplier backoff pass.
     fn later(&self) {
         self.clock.advance_millis(24 * 60 * 60 * 1000);
@@ -389,21 +399,41 @@ async fn a_5xx_is_retried_after_the_backoff_and_then_delivered_once() {
     let order = a.paid_order(SHOPPER);
     let run = run_queue(&a, Arc::new(fake.client())).await;
     assert_eq!(run.retry_scheduled, 1);
+    // A 5xx is no definite answer: the supplier may have delivered, so the order stays
+    // with it (PROCESSING), untouchable, until the backoff has passed.
     let after = a.order(order.id);
     assert_eq!(
         (after.status, after.fulfilment),
-        (OrderStatus::Paid, Fulfilment::Supplier)
+        (OrderStatus::Processing, Fulfilment::Supplier)
     );
+    assert_eq!(after.supplier_attempts, 1);
     assert!(after.next_attempt_at.is_some());
+    assert_eq!(
+        a.buyer_cancel_refused(SHOPPER, order.id, "cancel-1"),
+        "order.with_supplier"
+    );
     // Not due yet: nothing is sent.
     let early = run_queue(&a, Arc::new(fake.client())).await;
-    assert_eq!(early.delivered + early.retry_scheduled, 0);
+    assert_eq!(early.delivered + early.retry_scheduled + early.fell_back, 0);
     assert_eq!(fake.posts(), 1);
+    assert_eq!(a.order(order.id).status, OrderStatus::Processing);
     a.later();
+    // Placed again under the same id.
     let run = run_queue(&a, Arc::new(fake.client())).await;
     assert_eq!(run.delivered, 1);
-    assert_eq!(a.order(order.id).status, OrderStatus::Completed);
+    let done = a.order(order.id);
+    assert_eq!(done.status, OrderStatus::Completed);
+    assert_eq!(done.supplier_attempts, 2);
+    assert_eq!(fake.posts(), 2);
+    let keys: Vec<String> = fake
+        .lock()
+        .posts
+        .iter()
+        .map(|(headers, _)| headers["idempotency-key"].clone())
+        .collect();
+    assert_eq!(keys, vec![order.id.get().to_string(); 2]);
     assert_eq!(fake.deliveries(order.id), 1);
+    assert_eq!(a.staff_notices(order.id), 0, "staff weren't needed");
 }
 
 #[tokio::test]
@@ -427,7 +457,17 @@ async fn delivered_then_timed_out_is_retried_without_a_second_delivery() {
         1,
         "delivered on the supplier's side"
     );
-    assert_eq!(a.order(order.id).status, OrderStatus::Paid);
+    // The timeout left the outcome unknown: the order stays with the supplier.
+    let after = a.order(order.id);
+    assert_eq!(
+        (after.status, after.fulfilment),
+        (OrderStatus::Processing, Fulfilment::Supplier)
+    );
+    assert!(after.next_attempt_at.is_some());
+    assert_eq!(
+        a.buyer_cancel_refused(SHOPPER, order.id, "cancel-1"),
+        "order.with_supplier"
+    );
     a.later();
     let run = run_queue(&a, client).await;
     assert_eq!(run.delivered, 1);
@@ -451,6 +491,7 @@ async fn a_dropped_connection_is_retried_and_delivered_once() {
     let run = run_queue(&a, Arc::new(fake.client())).await;
     assert_eq!(run.retry_scheduled, 1);
     assert_eq!(fake.deliveries(order.id), 0);
+    assert_eq!(a.order(order.id).status, OrderStatus::Processing);
     a.later();
     assert_eq!(run_queue(&a, Arc::new(fake.client())).await.delivered, 1);
     assert_eq!(a.order(order.id).status, OrderStatus::Completed);
@@ -465,15 +506,110 @@ async fn repeated_failures_fall_back_to_staff() {
     for _ in 0..3 {
         fake.then(Behave::Fail500);
     }
-    let mut fell_back = 0;
-    for _ in 0..3 {
-        fell_back += run_queue(&a, Arc::new(fake.client())).await.fell_back;
+    // Three placements (the configured attempts), each ending in a 5xx: each leaves the
+    // outcome unknown, so the order waits with the supplier.
+    for attempt in 1..=3 {
+        let run = run_queue(&a, Arc::new(fake.client())).await;
+        assert_eq!(
+            (run.delivered, run.retry_scheduled, run.fell_back),
+            (0, 1, 0),
+            "attempt {attempt}"
+        );
+        let after = a.order(order.id);
+        assert_eq!(
+            (after.status, after.fulfilment, after.supplier_attempts),
+            (OrderStatus::Processing, Fulfilment::Supplier, attempt)
+        );
         a.later();
     }
-    assert_eq!(fell_back, 1);
+    assert_eq!(fake.posts(), 3);
+    // After the last failure the order is still with the supplier: the buyer can't cancel
+    // it (the supplier may have delivered) and staff aren't told yet.
+    assert_eq!(
+        a.buyer_cancel_refused(SHOPPER, order.id, "cancel-1"),
+        "order.with_supplier"
+    );
+    assert_eq!(a.staff_notices(order.id), 0);
+
+    // Attempts used up: the supplier is asked for the order's status, not sent it again.
+    // No answer (a 503) settles nothing: the order waits another backoff.
+    fake.lock()
+        .status_override
+        .insert(order.id.get(), (503, json!({"error": "maintenance"})));
+    let run = run_queue(&a, Arc::new(fake.client())).await;
+    assert_eq!(
+        (run.delivered, run.retry_scheduled, run.fell_back),
+        (0, 1, 0)
+    );
+    assert_eq!((fake.posts(), fake.lock().gets), (3, 1));
     let after = a.order(order.id);
-    assert_eq!(after.fulfilment, Fulfilment::Manual);
+    assert_eq!(after.status, OrderStatus::Processing);
+    assert!(after.next_attempt_at.is_some());
+    assert_eq!(
+        a.buyer_cancel_refused(SHOPPER, order.id, "cancel-2"),
+        "order.with_supplier"
+    );
+    // Not due again yet.
+    let early = run_queue(&a, Arc::new(fake.client())).await;
+    assert_eq!(early.delivered + early.retry_scheduled + early.fell_back, 0);
+    assert_eq!(fake.lock().gets, 1);
+
+    // The supplier says it never received the order (404): staff take over.
+    fake.lock().status_override.clear();
+    a.later();
+    let run = run_queue(&a, Arc::new(fake.client())).await;
+    assert_eq!(
+        (run.delivered, run.retry_scheduled, run.fell_back),
+        (0, 0, 1)
+    );
+    assert_eq!((fake.posts(), fake.lock().gets), (3, 2));
+    let after = a.order(order.id);
+    assert_eq!(
+        (after.status, after.fulfilment),
+        (OrderStatus::Paid, Fulfilment::Manual)
+    );
+    assert_eq!(after.next_attempt_at, None);
     assert_eq!(a.staff_notices(order.id), 1);
+    assert_eq!(fake.deliveries(order.id), 0);
+    // Handed to staff for good: later runs send nothing.
+    a.later();
+    let run = run_queue(&a, Arc::new(fake.client())).await;
+    assert_eq!(run.delivered + run.retry_scheduled + run.fell_back, 0);
+    assert_eq!(fake.posts(), 3);
+}
+
+#[tokio::test]
+async fn used_up_attempts_complete_an_order_the_status_says_was_delivered() {
+    let a = AutoShop::new();
+    let fake = FakeSupplier::start();
+    let order = a.paid_order(SHOPPER);
+    // Delivered on the first call, but every answer is lost (the connection drops).
+    fake.then(Behave::DeliverThenSleep(Duration::from_millis(1_500)));
+    fake.then(Behave::Crash);
+    fake.then(Behave::Crash);
+    let client: Arc<dyn Supplier> =
+        Arc::new(HttpSupplier::new(&fake.config(Duration::from_millis(500))));
+    for _ in 0..3 {
+        assert_eq!(run_queue(&a, Arc::clone(&client)).await.retry_scheduled, 1);
+        a.later();
+    }
+    assert_eq!(a.order(order.id).status, OrderStatus::Processing);
+    assert_eq!(fake.deliveries(order.id), 1);
+    // The status call finds the delivery: completed, never handed to staff.
+    let run = run_queue(&a, client).await;
+    assert_eq!(
+        (run.delivered, run.retry_scheduled, run.fell_back),
+        (1, 0, 0)
+    );
+    let done = a.order(order.id);
+    assert_eq!(done.status, OrderStatus::Completed);
+    assert_eq!(
+        done.delivery.as_deref(),
+        Some(format!("CODE-pubg-660-{}", order.id.get()).as_str())
+    );
+    assert_eq!((fake.posts(), fake.lock().gets), (3, 1));
+    assert_eq!(fake.deliveries(order.id), 1);
+    assert_eq!(a.staff_notices(order.id), 0);
 }
 
 /// A supplier whose caller dies after the call, before the answer is recorded.
@@ -497,38 +633,101 @@ async fn reconciliation_settles_an_order_left_processing_by_a_crash() {
     let a = AutoShop::new();
     let fake = FakeSupplier::start();
     let delivered = a.paid_order(SHOPPER);
-    let dies = DiesAfter(fake.client());
+    let unknown = a.paid_order(SHOPPER + 1);
+    // The first order is delivered, but the answer comes late and the bot dies before it
+    // records it; while that call is still running, a second run sends the other order,
+    // which the supplier never receives (the connection drops), and dies too.
+    fake.then(Behave::DeliverThenSleep(Duration::from_millis(1_000)));
+    fake.then(Behave::Crash);
+    let dies = Arc::new(DiesAfter(fake.client()));
+    let first = {
+        let (shop, dies) = (Arc::clone(&a.t.shop), Arc::clone(&dies));
+        std::thread::spawn(move || shop.run_supplier_queue(dies.as_ref(), 1))
+    };
+    let started = std::time::Instant::now();
+    while fake.posts() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the first call never came"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // The first order's call is live: the second run leaves it alone and sends the other.
     let shop = Arc::clone(&a.t.shop);
     let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        shop.run_supplier_queue(&dies, 10)
+        shop.run_supplier_queue(dies.as_ref(), 10)
     }));
     assert!(crashed.is_err());
-    assert_eq!(a.order(delivered.id).status, OrderStatus::Processing);
-    // A second order left PROCESSING that the supplier never received.
-    let unknown = a.paid_order(SHOPPER + 1);
-    fake.then(Behave::Crash);
-    // Not reached because the supplier never got it: the fake crashes before recording.
-    let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        shop.run_supplier_queue(&dies, 10)
-    }));
-    assert!(crashed.is_err());
-    assert_eq!(a.order(unknown.id).status, OrderStatus::Processing);
+    assert!(first.join().is_err(), "the first run died too");
+    assert_eq!(fake.posts(), 2);
+    assert_eq!(
+        (fake.deliveries(delivered.id), fake.deliveries(unknown.id)),
+        (1, 0)
+    );
+    for order in [&delivered, &unknown] {
+        assert_eq!(a.order(order.id).status, OrderStatus::Processing);
+    }
+    assert_eq!(
+        a.buyer_cancel_refused(SHOPPER, delivered.id, "cancel-1"),
+        "order.with_supplier"
+    );
 
+    // Without a configured supplier nobody can say what became of them: reconciliation
+    // leaves both with the supplier, untouchable.
+    let none: Arc<dyn Supplier> = Arc::new(NoSupplier);
+    let settled = supplier::reconcile(&a.t.shop, &none)
+        .await
+        .expect("reconcile");
+    assert_eq!(settled, 0);
+    for order in [&delivered, &unknown] {
+        let after = a.order(order.id);
+        assert_eq!(
+            (after.status, after.fulfilment),
+            (OrderStatus::Processing, Fulfilment::Supplier)
+        );
+    }
+    assert_eq!(a.staff_notices(delivered.id), 0);
+    assert_eq!(a.staff_notices(unknown.id), 0);
+    assert_eq!(fake.lock().gets, 0);
+
+    // The supplier itself settles them: delivered → completed; never received → queued
+    // again.
     let client: Arc<dyn Supplier> = Arc::new(fake.client());
     let settled = supplier::reconcile(&a.t.shop, &client)
         .await
         .expect("reconcile");
     assert_eq!(settled, 2);
+    assert_eq!(fake.lock().gets, 2);
     let done = a.order(delivered.id);
     assert_eq!(done.status, OrderStatus::Completed);
-    assert_eq!(fake.deliveries(delivered.id), 1);
     assert_eq!(
-        a.order(unknown.id).status,
-        OrderStatus::Paid,
+        done.delivery.as_deref(),
+        Some(format!("CODE-pubg-660-{}", delivered.id.get()).as_str())
+    );
+    assert_eq!(fake.deliveries(delivered.id), 1);
+    let queued = a.order(unknown.id);
+    assert_eq!(
+        (queued.status, queued.fulfilment),
+        (OrderStatus::Paid, Fulfilment::Supplier),
         "queued again"
     );
-    assert_eq!(run_queue(&a, client).await.delivered, 1);
+    assert_eq!(a.staff_notices(unknown.id), 0);
+    // A second pass has nothing left to settle.
+    assert_eq!(
+        supplier::reconcile(&a.t.shop, &client)
+            .await
+            .expect("reconcile"),
+        0
+    );
+    let run = run_queue(&a, client).await;
+    assert_eq!(
+        (run.delivered, run.retry_scheduled, run.fell_back),
+        (1, 0, 0)
+    );
+    assert_eq!(a.order(unknown.id).status, OrderStatus::Completed);
     assert_eq!(fake.deliveries(unknown.id), 1);
+    assert_eq!(fake.deliveries(delivered.id), 1, "never delivered twice");
+    assert_eq!(fake.posts(), 3, "the delivered order was not sent again");
 }
 
 #[test]
