@@ -71,10 +71,20 @@ pub fn usd(value: Money) -> String {
 
 /// A USD amount and, when the shopper uses another currency, its local equivalent.
 pub fn usd_and_local(lang: Lang, value: Money, currency: &Currency) -> String {
+    both(lang, value, currency, currency.from_usd(value))
+}
+
+/// A price in USD and in the shopper's currency as the shop asks it (rounded up, so the
+/// shown price is never below what checkout asks).
+pub fn price_and_local(lang: Lang, value: Money, currency: &Currency) -> String {
+    both(lang, value, currency, currency.ask_for_usd(value))
+}
+
+fn both(lang: Lang, value: Money, currency: &Currency, local: Option<Money>) -> String {
     if currency.code.as_str() == "USD" {
         return usd(value);
     }
-    match currency.from_usd(value) {
+    match local {
         Some(local) => lang.tf(
             "money.local_and_usd",
             &[("local", &amount(currency, local)), ("usd", &usd(value))],
@@ -261,7 +271,7 @@ pub fn category_page(
         .iter()
         .map(|p| {
             let price = currency
-                .from_usd(p.price_usd)
+                .ask_for_usd(p.price_usd)
                 .map_or_else(|| usd(p.price_usd), |local| amount(currency, local));
             vec![button(
                 format!("{} · {price}", p.name),
@@ -304,7 +314,7 @@ pub fn product_card(lang: Lang, product: &Product, currency: &Currency) -> Scree
     text.push_str("\n\n");
     text.push_str(&lang.tf(
         "product.price",
-        &[("price", &usd_and_local(lang, product.price_usd, currency))],
+        &[("price", &price_and_local(lang, product.price_usd, currency))],
     ));
     text.push('\n');
     text.push_str(&match product.available() {

@@ -739,6 +739,7 @@ fn answers_map_to_the_suppliers_outcomes() {
         sku: "sku".into(),
         player_id: Some("5123456".into()),
         total_usd: money("3.50"),
+        attempt: 1,
     };
     fake.then(Behave::Raw(422, json!({"reason": "bad player id"})));
     assert_eq!(
@@ -819,4 +820,26 @@ async fn without_a_supplier_supplier_products_go_to_staff_at_once() {
         (OrderStatus::Paid, Fulfilment::Manual)
     );
     assert_eq!(a.staff_notices(order.id), 1);
+}
+
+#[test]
+fn without_a_supplier_a_retry_stays_undecided() {
+    // A retry means an earlier supplier may have delivered the order: with none configured
+    // now, it must not be refused (which would hand it to staff, who could refund it).
+    let mut order = SupplierOrder {
+        order_id: OrderId::new(5).expect("id"),
+        sku: "sku".into(),
+        player_id: None,
+        total_usd: money("1"),
+        attempt: 1,
+    };
+    assert!(matches!(
+        NoSupplier.place(&order),
+        Ok(shopcore::supplier::SupplierResult::Rejected { .. })
+    ));
+    order.attempt = 2;
+    assert!(matches!(
+        NoSupplier.place(&order),
+        Err(SupplierError::Unavailable { .. })
+    ));
 }

@@ -1539,11 +1539,7 @@ fn verify_code_fates(
             continue;
         };
         let hash_of = |code: &str| code_hash_key(product, code) == k;
-        let holds = |order: OrderId, want: fn(&Order, &dyn Fn(&str) -> bool) -> bool| {
-            store
-                .read::<Order>(Table::Orders, &order.key())
-                .map(|o| o.is_some_and(|o| want(&o, &hash_of)))
-        };
+        let order_of = |id: OrderId| store.read::<Order>(Table::Orders, &id.key());
         let ok = match fate {
             CodeFate::InPool { slot } => {
                 in_pool += 1;
@@ -1551,16 +1547,16 @@ fn verify_code_fates(
                     .read::<StoredCode>(Table::Codes, &code_key(product, slot))?
                     .is_some_and(|c| hash_of(&c.code))
             }
-            CodeFate::Reserved { order } => holds(order, |o, matches| {
-                o.status.is_open() && o.reserved_code.as_ref().is_some_and(|c| matches(&c.0))
-            })?,
-            CodeFate::Delivered { order } => holds(order, |o, matches| {
+            CodeFate::Reserved { order } => order_of(order)?.is_some_and(|o| {
+                o.status.is_open() && o.reserved_code.as_ref().is_some_and(|c| hash_of(&c.0))
+            }),
+            CodeFate::Delivered { order } => order_of(order)?.is_some_and(|o| {
                 o.status == crate::orders::OrderStatus::Completed
                     && o.delivery
                         .as_deref()
                         .and_then(|d| d.lines().next())
-                        .is_some_and(matches)
-            })?,
+                        .is_some_and(hash_of)
+            }),
             CodeFate::Revoked => true,
         };
         if !ok {

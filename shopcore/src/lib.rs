@@ -94,6 +94,7 @@ pub use orders::{
 pub use payment_methods::{
     MethodFilter, NewPaymentMethod, PaymentMethod, PaymentMethodChange, PaymentMethodError,
 };
+pub use proofs::ProofUse;
 pub use roles::{Permission, Role};
 pub use settings::{FulfilmentMode, Settings, StoreState};
 pub use shop::{Actor, Shop};
@@ -101,7 +102,6 @@ pub use store::SCHEMA_VERSION;
 pub use supplier::{Behaviour, ScriptedSupplier, Supplier, SupplierOrder, SupplierResult};
 pub use users::{Registration, User, UserFilter, UserPage};
 pub use verify::VerifyReport;
-pub use proofs::ProofUse;
 pub use wallet::{
     LedgerEntry, LedgerKind, LedgerPage, LedgerRef, Proof, Topup, TopupRequest, TopupStatus,
     Wallet, WalletError,

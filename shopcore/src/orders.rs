@@ -598,7 +598,9 @@ fn price(
             .unwrap_or_else(CurrencyCode::usd),
     };
     let currency = currency::enabled(tx, &display_code)?;
-    let total_local = currency.from_usd(total).unwrap_or(Money::ZERO);
+    // Shown in the buyer's currency as the shop would ask it (rounded up), so the price a
+    // shopper sees is never below what checkout asks.
+    let total_local = currency.ask_for_usd(total).unwrap_or(Money::ZERO);
     let pay_amount = match &method {
         None => None,
         Some((method, method_currency)) => {
@@ -1380,6 +1382,7 @@ impl Shop {
                 sku: sku.clone(),
                 player_id: order.player_id.clone(),
                 total_usd: order.total_usd,
+                attempt: order.supplier_attempts,
             };
             Ok(Some((
                 order.supplier_attempts,

@@ -20,6 +20,9 @@ pub struct SupplierOrder {
     pub sku: String,
     pub player_id: Option<String>,
     pub total_usd: Money,
+    /// 1 for the first placement; more for a retry after an answer that never came (the
+    /// supplier may have delivered it: an idempotent supplier answers with that delivery).
+    pub attempt: u32,
 }
 
 /// A definite answer from the supplier.

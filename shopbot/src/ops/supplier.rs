@@ -237,7 +237,14 @@ pub struct NoSupplier;
 pub const NO_SUPPLIER: &str = "no supplier is configured (setting supplier_url)";
 
 impl Supplier for NoSupplier {
-    fn place(&self, _order: &SupplierOrder) -> Result<SupplierResult, SupplierError> {
+    fn place(&self, order: &SupplierOrder) -> Result<SupplierResult, SupplierError> {
+        if order.attempt > 1 {
+            // A retry: an earlier supplier may have delivered it. Only that supplier can
+            // say, so the order stays undecided rather than going to staff.
+            return Err(SupplierError::Unavailable {
+                reason: NO_SUPPLIER.into(),
+            });
+        }
         Ok(SupplierResult::Rejected {
             reason: NO_SUPPLIER.into(),
         })

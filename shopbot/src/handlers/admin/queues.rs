@@ -52,7 +52,10 @@ pub async fn topup(env: &Env, id: TopupId) -> AnswerResult {
         let sent = env
             .out
             .bot
-            .send_photo(env.out.chat, InputFile::file_id(FileId(reference.to_owned())))
+            .send_photo(
+                env.out.chat,
+                InputFile::file_id(FileId(reference.to_owned())),
+            )
             .caption(view::proof_caption(env.lang(), &topup))
             .await;
         if let Err(error) = sent {
