@@ -543,8 +543,9 @@ async fn a_top_up_with_a_photo_proof_then_its_approval_is_notified() {
     assert_eq!(topup.amount_usd, money("26.66"));
     assert_eq!(
         topup.proof,
-        Proof::File {
-            reference: teloxide_tests::MockPhotoSize::FILE_ID.to_owned(),
+        Proof::Photo {
+            file_id: teloxide_tests::MockPhotoSize::FILE_ID.to_owned(),
+            unique_id: teloxide_tests::MockPhotoSize::UNIQUE_FILE_ID.to_owned(),
             caption: Some("transfer 100".into()),
         }
     );

@@ -94,6 +94,22 @@ pub(crate) fn reused_from(
 }
 
 impl Shop {
+    /// For a staff notification about a top-up or an order waiting for a person: the earlier
+    /// request whose proof it repeats (the notification itself authorizes reading it, as
+    /// with `order_for_notification`).
+    pub fn proof_reused_for_notification(
+        &self,
+        notification: &crate::Notification,
+    ) -> Result<Option<ProofUse>> {
+        use crate::NotificationKind;
+        let request = match notification.kind {
+            NotificationKind::StaffTopupWaiting { topup } => ProofUse::Topup(topup),
+            NotificationKind::StaffOrderWaiting { order } => ProofUse::Order(order),
+            _ => return Ok(None),
+        };
+        Ok(self.store.read(Table::ProofReuses, &request.key())?)
+    }
+
     /// The earlier request whose proof `request` repeats, for staff reviewing it
     /// (`review_topups` for top-ups, `manage_orders` for orders).
     pub fn proof_reused(&self, actor: &Actor, request: ProofUse) -> Result<Option<ProofUse>> {
