@@ -141,7 +141,7 @@ fn worker(db: &Path, log: &Path) -> Result<(), String> {
                         let topup = TopupRequest {
                             method,
                             amount: Money::units(5),
-                            proof: Proof::Text("paid".into()),
+                            proof: Proof::Text(format!("paid t-{run}-{id}-{n}")),
                             key: key(format!("t-{run}-{id}-{n}")),
                         };
                         if let Ok(t) = shop.request_topup(&actor, &topup) {

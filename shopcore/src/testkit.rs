@@ -355,10 +355,11 @@ impl Harness {
                 let id = shopper(user);
                 let c = i64::from(c);
                 let actor = actor_of(id)?;
+                // Each request's own proof: a repeated one would need a second confirmation.
                 let request = TopupRequest {
                     method,
                     amount: cents(c),
-                    proof: Proof::Text("paid".into()),
+                    proof: Proof::Text(format!("paid t{k}")),
                     key: key(&format!("t{k}"))?,
                 };
                 let result = shop.request_topup(&actor, &request);
@@ -440,7 +441,7 @@ impl Harness {
                     coupon: coupon.then(|| "HALF".to_owned()),
                     player_id: None,
                     currency: None,
-                    proof: via_method.then(|| Proof::Text("paid".into())),
+                    proof: via_method.then(|| Proof::Text(format!("paid o{k}"))),
                 };
                 let price = PRICES[product];
                 let total = if coupon {
@@ -718,7 +719,7 @@ impl Harness {
                     let request = TopupRequest {
                         method,
                         amount: cents(c),
-                        proof: Proof::Text("paid".into()),
+                        proof: Proof::Text(format!("paid {kk}")),
                         key: key(&kk)?,
                     };
                     let topup = shop

@@ -807,10 +807,12 @@ impl Shop {
 
     /// A user's wallet (a zero wallet for users who never had money).
     pub fn wallet(&self, user: UserId) -> Result<Wallet> {
-        Ok(self
+        let wallet = self
             .store
             .read(Table::Wallets, &user.key())?
-            .unwrap_or_default())
+            .unwrap_or_default();
+        self.store.read_barrier()?;
+        Ok(wallet)
     }
 
     /// A user's balance in USD.
@@ -860,6 +862,7 @@ impl Shop {
         } else {
             None
         };
+        self.store.read_barrier()?;
         Ok(LedgerPage { entries, next })
     }
 
@@ -939,6 +942,7 @@ impl Shop {
                 out.push(topup);
             }
         }
+        self.store.read_barrier()?;
         Ok(out)
     }
 

@@ -594,6 +594,14 @@ impl Store {
         }
     }
 
+    /// Returns once everything committed before this call is durable (at once when nothing
+    /// is pending): a read outside a transaction that reports money state calls it after
+    /// reading, so a caller never acts on a commit a crash could still take back.
+    pub(crate) fn read_barrier(&self) -> Result<(), StoreError> {
+        let ticket = self.group.begin();
+        self.make_durable(ticket, false)
+    }
+
     /// Waits until what the transaction holding `ticket` wrote (or, for one that only read,
     /// everything it could have seen) is durable under the policy.
     fn make_durable(&self, ticket: durability::Ticket<'_>, wrote: bool) -> Result<(), StoreError> {
