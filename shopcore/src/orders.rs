@@ -37,7 +37,7 @@ use crate::roles::{Permission, has_permission};
 use crate::settings::{self, FulfilmentMode, refuse_in_emergency, refuse_new_orders};
 use crate::shop::{Actor, require, role_of};
 use crate::store::{Counter, StoreError, Table, Tx, key};
-use crate::supplier::{Supplier, SupplierError, SupplierOrder, SupplierResult, SupplierStatus};
+use crate::supplier::{Supplier, SupplierOrder, SupplierResult, SupplierStatus};
 use crate::text::{self, TextRule};
 use crate::wallet::{self, LedgerKind, LedgerRef, Proof};
 use serde::{Deserialize, Serialize};
@@ -1314,16 +1314,27 @@ impl Shop {
                 continue;
             };
             processed += 1;
-            let recorded = match &claim.call {
-                SupplierCall::Place(request) => {
-                    let answer = supplier.place(request);
-                    self.record_supplier_answer(&claim, answer)?
-                }
-                SupplierCall::AskStatus => {
-                    let status = supplier.status(id);
-                    self.record_supplier_status(&claim, status)?
-                }
+            let verdict = match &claim.call {
+                SupplierCall::Place(request) => match supplier.place(request) {
+                    Ok(SupplierResult::Delivered { payload }) => Verdict::Delivered(payload),
+                    Ok(SupplierResult::Rejected { reason }) => {
+                        Verdict::ToStaff(format!("supplier rejected: {reason}"))
+                    }
+                    Err(_) => Verdict::Unknown,
+                },
+                SupplierCall::AskStatus => match supplier.status(id) {
+                    Ok(SupplierStatus::Delivered { payload }) => Verdict::Delivered(payload),
+                    Ok(SupplierStatus::Failed { reason }) => {
+                        Verdict::ToStaff(format!("supplier failed: {reason}"))
+                    }
+                    Ok(SupplierStatus::Unknown) => Verdict::ToStaff(format!(
+                        "the supplier never received it after {} attempts",
+                        claim.attempt
+                    )),
+                    Ok(SupplierStatus::InProgress) | Err(_) => Verdict::Unknown,
+                },
             };
+            let recorded = self.record_supplier_verdict(&claim, verdict)?;
             match recorded {
                 Some(Settled::Delivered) => run.delivered += 1,
                 Some(Settled::FellBack) => run.fell_back += 1,
@@ -1407,12 +1418,13 @@ impl Shop {
         )
     }
 
-    /// Records the answer to a placement. Ignored (`None`) when the order is no longer the
-    /// one this claim placed (settled or placed again by someone else).
-    fn record_supplier_answer(
+    /// Records what a claim's call brought: a placement's answer, or (attempts used up) the
+    /// supplier's status for the order. Ignored (`None`) when the order is no longer the one
+    /// this claim placed (settled or placed again by someone else).
+    fn record_supplier_verdict(
         &self,
         claim: &SupplierClaim<'_>,
-        answer: std::result::Result<SupplierResult, SupplierError>,
+        verdict: Verdict,
     ) -> Result<Option<Settled>> {
         let system = ActorRef::System("supplier".into());
         self.transact(|tx| {
@@ -1421,69 +1433,17 @@ impl Shop {
             {
                 return Ok(None);
             }
-            match &answer {
-                Ok(SupplierResult::Delivered { payload }) => {
+            match &verdict {
+                Verdict::Delivered(payload) => {
                     complete(tx, &before, supplier_payload(payload), &system)?;
                     Ok(Some(Settled::Delivered))
                 }
-                Ok(SupplierResult::Rejected { reason }) => {
-                    fall_back(
-                        tx,
-                        &before,
-                        &format!("supplier rejected: {reason}"),
-                        &system,
-                    )?;
+                Verdict::ToStaff(reason) => {
+                    fall_back(tx, &before, reason, &system)?;
                     Ok(Some(Settled::FellBack))
                 }
-                Err(_) => {
-                    // The outcome is unknown: the order stays PROCESSING until a definite
-                    // answer settles it.
-                    let mut order = before.clone();
-                    order.next_attempt_at =
-                        Some(self.supplier_backoff(order.supplier_attempts, tx.now));
-                    save(tx, Some(&before), &order)?;
-                    Ok(Some(Settled::Waiting))
-                }
-            }
-        })
-    }
-
-    /// Records what the supplier says about an order whose attempts are used up: delivered
-    /// completes it; failed or never received hands it to staff; anything else waits.
-    fn record_supplier_status(
-        &self,
-        claim: &SupplierClaim<'_>,
-        status: std::result::Result<SupplierStatus, SupplierError>,
-    ) -> Result<Option<Settled>> {
-        let system = ActorRef::System("supplier".into());
-        self.transact(|tx| {
-            let before = load(tx, claim.id)?;
-            if before.status != OrderStatus::Processing || before.supplier_attempts != claim.attempt
-            {
-                return Ok(None);
-            }
-            match &status {
-                Ok(SupplierStatus::Delivered { payload }) => {
-                    complete(tx, &before, supplier_payload(payload), &system)?;
-                    Ok(Some(Settled::Delivered))
-                }
-                Ok(SupplierStatus::Failed { reason }) => {
-                    fall_back(tx, &before, &format!("supplier failed: {reason}"), &system)?;
-                    Ok(Some(Settled::FellBack))
-                }
-                Ok(SupplierStatus::Unknown) => {
-                    fall_back(
-                        tx,
-                        &before,
-                        &format!(
-                            "the supplier never received it after {} attempts",
-                            before.supplier_attempts
-                        ),
-                        &system,
-                    )?;
-                    Ok(Some(Settled::FellBack))
-                }
-                Ok(SupplierStatus::InProgress) | Err(_) => {
+                Verdict::Unknown => {
+                    // No definite answer: the order stays PROCESSING until one settles it.
                     let mut order = before.clone();
                     order.next_attempt_at =
                         Some(self.supplier_backoff(order.supplier_attempts, tx.now));
@@ -1740,6 +1700,16 @@ fn supplier_payload(payload: &str) -> String {
 enum SupplierCall {
     Place(SupplierOrder),
     AskStatus,
+}
+
+/// What a supplier call established about an order.
+enum Verdict {
+    /// Delivered: what the buyer receives.
+    Delivered(String),
+    /// Definitely not delivered: staff take over, for this reason.
+    ToStaff(String),
+    /// No definite answer (a timeout, an error, still in progress).
+    Unknown,
 }
 
 /// How a supplier call's result was recorded.

@@ -123,30 +123,20 @@ fn a_self_confirmed_code_order_never_delivers_in_auto_mode() {
     assert_eq!(seen.delivery, None);
 }
 
-fn supplier_order(s: &Shop) -> shopcore::Order {
-    let t = &s.t;
-    t.shop
-        .set_fulfilment_mode(&t.owner(), FulfilmentMode::Auto)
-        .unwrap();
-    let p = product(
-        s,
-        "PUBG 60",
-        "1",
-        Delivery::Supplier {
-            sku: "PUBG-60".into(),
-        },
-        Stock::Unlimited,
-    );
-    t.shop
-        .create_order(&s.shopper, &by_balance(p), &key("sup"))
-        .unwrap()
+/// An order paid from balance for a supplier product, in AUTO mode.
+fn supplier_order() -> (Shop, shopcore::Order) {
+    let (s, p) = crate::orders::supplier_shop();
+    let order =
+        s.t.shop
+            .create_order(&s.shopper, &by_balance(p), &key("sup"))
+            .unwrap();
+    (s, order)
 }
 
 #[test]
 fn an_unknown_supplier_outcome_cannot_be_cancelled_failed_or_refunded() {
-    let s = shop();
+    let (s, order) = supplier_order();
     let t = &s.t;
-    let order = supplier_order(&s);
     // The supplier delivers, but its answer times out.
     let supplier = ScriptedSupplier::new([Behaviour::DeliverThenTimeout]);
     assert_eq!(
@@ -191,9 +181,8 @@ fn an_unknown_supplier_outcome_cannot_be_cancelled_failed_or_refunded() {
 
 #[test]
 fn exhausted_attempts_go_to_staff_only_when_the_supplier_says_it_never_delivered() {
-    let s = shop();
+    let (s, order) = supplier_order();
     let t = &s.t;
-    let order = supplier_order(&s);
     // Three timeouts in which the supplier delivered the last time.
     let supplier = ScriptedSupplier::new([
         Behaviour::Fail,
@@ -251,9 +240,8 @@ impl shopcore::Supplier for Gate {
 
 #[test]
 fn a_call_in_flight_is_neither_failed_by_staff_nor_stolen_by_reconciliation() {
-    let s = shop();
+    let (s, order) = supplier_order();
     let t = &s.t;
-    let order = supplier_order(&s);
     let gate = Gate {
         inner: ScriptedSupplier::new([Behaviour::Succeed]),
         entered: std::sync::Barrier::new(2),

@@ -719,7 +719,7 @@ fn code_products_deliver_at_once_in_auto_mode_and_return_codes_on_failure() {
     );
 }
 
-fn supplier_shop() -> (Shop, ProductId) {
+pub fn supplier_shop() -> (Shop, ProductId) {
     let s = shop();
     s.t.shop
         .set_fulfilment_mode(&s.t.owner(), FulfilmentMode::Auto)

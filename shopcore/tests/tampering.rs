@@ -176,6 +176,52 @@ fn the_newest_ledger_entry_deleted_with_the_wallet_rolled_back_is_named() {
     assert!(text.contains("which is missing (seq 4)"), "{text}");
 }
 
+/// Removes one audit entry and its three index keys, as a tamperer cleaning up would.
+fn remove_audit_entry(db: &sled::Db, k: &[u8]) {
+    db.open_tree("audit").unwrap().remove(k).unwrap();
+    for index in ["audit_by_actor", "audit_by_action", "audit_by_time"] {
+        let tree = db.open_tree(index).unwrap();
+        let keys: Vec<_> = tree
+            .iter()
+            .keys()
+            .map(Result::unwrap)
+            .filter(|ik| ik.ends_with(k))
+            .collect();
+        for ik in keys {
+            tree.remove(ik).unwrap();
+        }
+    }
+}
+
+/// Replaces the first audit entry with `action` by a stub claiming to be a pruned view.
+fn replace_by_stub(db: &sled::Db, action: AuditAction, stub_action: AuditAction) -> AuditEntry {
+    let (k, v) = db
+        .open_tree("audit")
+        .unwrap()
+        .iter()
+        .map(Result::unwrap)
+        .find(|(_, v)| decode::<AuditEntry>(v).action == action)
+        .unwrap();
+    let entry: AuditEntry = decode(&v);
+    remove_audit_entry(db, &k);
+    db.open_tree("audit_pruned")
+        .unwrap()
+        .insert(
+            &k,
+            encode(&Stub {
+                seq: entry.seq,
+                at: entry.at,
+                action: stub_action,
+                prev_hash: entry.prev_hash,
+                hash: entry.hash,
+                refused: false,
+            }),
+        )
+        .unwrap();
+    db.flush().unwrap();
+    entry
+}
+
 #[derive(Serialize, Deserialize)]
 struct Head {
     seq: u64,
@@ -190,21 +236,10 @@ fn an_audit_tail_truncated_with_its_head_rewritten_is_named() {
         let audit = db.open_tree("audit").unwrap();
         // Drop the last two entries (views) and every index key of theirs.
         for _ in 0..2 {
-            let (k, v) = audit.pop_max().unwrap().unwrap();
+            let (k, v) = audit.last().unwrap().unwrap();
             let entry: AuditEntry = decode(&v);
-            for index in ["audit_by_actor", "audit_by_action", "audit_by_time"] {
-                let tree = db.open_tree(index).unwrap();
-                let keys: Vec<_> = tree
-                    .iter()
-                    .keys()
-                    .map(Result::unwrap)
-                    .filter(|ik| ik.ends_with(&k))
-                    .collect();
-                for ik in keys {
-                    tree.remove(ik).unwrap();
-                }
-            }
             assert!(entry.action == AuditAction::ViewStats, "{:?}", entry.action);
+            remove_audit_entry(&db, &k);
         }
         let (_, v) = audit.last().unwrap().unwrap();
         let last: AuditEntry = decode(&v);
@@ -238,45 +273,11 @@ struct Stub {
 #[test]
 fn an_approval_replaced_by_a_pruned_view_stub_is_named() {
     let (dir, clock) = history();
-    {
-        let db = raw_sled(&dir.path().join("shop.db"));
-        let audit = db.open_tree("audit").unwrap();
-        let (k, v) = audit
-            .iter()
-            .map(Result::unwrap)
-            .find(|(_, v)| decode::<AuditEntry>(v).action == AuditAction::ApproveDeposit)
-            .unwrap();
-        let approval: AuditEntry = decode(&v);
-        audit.remove(&k).unwrap();
-        for index in ["audit_by_actor", "audit_by_action", "audit_by_time"] {
-            let tree = db.open_tree(index).unwrap();
-            let keys: Vec<_> = tree
-                .iter()
-                .keys()
-                .map(Result::unwrap)
-                .filter(|ik| ik.ends_with(&k))
-                .collect();
-            for ik in keys {
-                tree.remove(ik).unwrap();
-            }
-        }
-        // A stub that keeps the chain's hashes, claiming a prunable view.
-        db.open_tree("audit_pruned")
-            .unwrap()
-            .insert(
-                &k,
-                encode(&Stub {
-                    seq: approval.seq,
-                    at: approval.at,
-                    action: AuditAction::ViewStats,
-                    prev_hash: approval.prev_hash,
-                    hash: approval.hash,
-                    refused: false,
-                }),
-            )
-            .unwrap();
-        db.flush().unwrap();
-    }
+    replace_by_stub(
+        &raw_sled(&dir.path().join("shop.db")),
+        AuditAction::ApproveDeposit,
+        AuditAction::ViewStats,
+    );
     let text = report(&dir, &clock);
     assert!(
         text.contains("ledger entry 1 is not recorded by any audit entry"),
@@ -287,44 +288,11 @@ fn an_approval_replaced_by_a_pruned_view_stub_is_named() {
 #[test]
 fn a_stub_for_an_action_that_is_never_pruned_is_named() {
     let (dir, clock) = history();
-    {
-        let db = raw_sled(&dir.path().join("shop.db"));
-        let audit = db.open_tree("audit").unwrap();
-        let (k, v) = audit
-            .iter()
-            .map(Result::unwrap)
-            .find(|(_, v)| decode::<AuditEntry>(v).action == AuditAction::CreateCategory)
-            .unwrap();
-        let entry: AuditEntry = decode(&v);
-        audit.remove(&k).unwrap();
-        for index in ["audit_by_actor", "audit_by_action", "audit_by_time"] {
-            let tree = db.open_tree(index).unwrap();
-            let keys: Vec<_> = tree
-                .iter()
-                .keys()
-                .map(Result::unwrap)
-                .filter(|ik| ik.ends_with(&k))
-                .collect();
-            for ik in keys {
-                tree.remove(ik).unwrap();
-            }
-        }
-        db.open_tree("audit_pruned")
-            .unwrap()
-            .insert(
-                &k,
-                encode(&Stub {
-                    seq: entry.seq,
-                    at: entry.at,
-                    action: entry.action,
-                    prev_hash: entry.prev_hash,
-                    hash: entry.hash,
-                    refused: false,
-                }),
-            )
-            .unwrap();
-        db.flush().unwrap();
-    }
+    replace_by_stub(
+        &raw_sled(&dir.path().join("shop.db")),
+        AuditAction::CreateCategory,
+        AuditAction::CreateCategory,
+    );
     let text = report(&dir, &clock);
     assert!(text.contains("is never pruned"), "{text}");
 }
