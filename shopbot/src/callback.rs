@@ -518,6 +518,10 @@ pub enum Admin {
     TopupReject {
         id: TopupId,
     },
+    /// Approve a top-up whose proof repeats an earlier request's, after the warning.
+    TopupApproveReused {
+        id: TopupId,
+    },
     // ----- orders
     /// Paid orders waiting for a person.
     Orders,
@@ -537,6 +541,11 @@ pub enum Admin {
         id: OrderId,
     },
     OrderConfirmPayment {
+        id: OrderId,
+    },
+    /// Confirm the payment of an order whose proof repeats an earlier request's, after the
+    /// warning.
+    OrderConfirmReused {
         id: OrderId,
     },
     OrderSearch,
@@ -658,6 +667,7 @@ impl Admin {
             Admin::Topup { id } => write!(out, "t:{}", id.get()),
             Admin::TopupApprove { id } => write!(out, "ta:{}", id.get()),
             Admin::TopupReject { id } => write!(out, "tr:{}", id.get()),
+            Admin::TopupApproveReused { id } => write!(out, "tar:{}", id.get()),
             Admin::Orders => write!(out, "ol"),
             Admin::AwaitingOrders => write!(out, "ow"),
             Admin::Order { id } => write!(out, "o:{}", id.get()),
@@ -665,6 +675,7 @@ impl Admin {
             Admin::OrderCompleteCode { id } => write!(out, "occ:{}", id.get()),
             Admin::OrderFail { id } => write!(out, "of:{}", id.get()),
             Admin::OrderConfirmPayment { id } => write!(out, "oy:{}", id.get()),
+            Admin::OrderConfirmReused { id } => write!(out, "ocr:{}", id.get()),
             Admin::OrderSearch => write!(out, "os"),
             Admin::UserFind => write!(out, "uf"),
             Admin::User { id } => write!(out, "u:{}", id.get()),
@@ -876,19 +887,20 @@ impl Admin {
                 }
             }
             "tl" => arity(0).map(|()| Admin::Topups)?,
-            "t" | "ta" | "tr" => {
+            "t" | "ta" | "tr" | "tar" => {
                 arity(1)?;
                 let id = topup(0)?;
                 match tag {
                     "t" => Admin::Topup { id },
                     "ta" => Admin::TopupApprove { id },
+                    "tar" => Admin::TopupApproveReused { id },
                     _ => Admin::TopupReject { id },
                 }
             }
             "ol" => arity(0).map(|()| Admin::Orders)?,
             "ow" => arity(0).map(|()| Admin::AwaitingOrders)?,
             "os" => arity(0).map(|()| Admin::OrderSearch)?,
-            "o" | "oc" | "occ" | "of" | "oy" => {
+            "o" | "oc" | "occ" | "of" | "oy" | "ocr" => {
                 arity(1)?;
                 let id = order(0)?;
                 match tag {
@@ -896,6 +908,7 @@ impl Admin {
                     "oc" => Admin::OrderComplete { id },
                     "occ" => Admin::OrderCompleteCode { id },
                     "of" => Admin::OrderFail { id },
+                    "ocr" => Admin::OrderConfirmReused { id },
                     _ => Admin::OrderConfirmPayment { id },
                 }
             }
@@ -1022,6 +1035,9 @@ mod tests {
             "1Aka:1:save20",
             "1Aal:0:a:NOPE",
             "1Agr:usd",
+            "1Atar:0",
+            "1Atar:1:2",
+            "1Aocr:",
         ] {
             assert!(Callback::parse(bad).is_err(), "{bad:?} must be refused");
         }

@@ -244,6 +244,8 @@ struct Prepared {
     lang: Lang,
     order: Option<Order>,
     topup: Option<Topup>,
+    /// For a staff notice: the earlier request whose proof the waiting one repeats.
+    reused: Option<shopcore::ProofUse>,
 }
 
 async fn prepare(
@@ -261,16 +263,20 @@ async fn prepare(
                     .and_then(|u| u.preferred_language.or(u.language))
                     .map_or(Lang::En, |l| Lang::from_code(l.as_str()));
                 let order = order_of(shop, &n);
-                let topup: Option<Topup> = if n.kind.is_for_staff() {
-                    shop.topup_for_notification(&n).ok().flatten()
+                let (topup, reused): (Option<Topup>, _) = if n.kind.is_for_staff() {
+                    (
+                        shop.topup_for_notification(&n).ok().flatten(),
+                        shop.proof_reused_for_notification(&n).ok().flatten(),
+                    )
                 } else {
-                    None
+                    (None, None)
                 };
                 Prepared {
                     notification: n,
                     lang,
                     order,
                     topup,
+                    reused,
                 }
             })
             .collect())
@@ -302,8 +308,14 @@ impl Pass<'_> {
         let n = &p.notification;
         if n.kind.is_for_staff() {
             let staff = self.staff?;
-            render::staff::staff_notification(staff.lang, n, p.topup.as_ref(), p.order.as_ref())
-                .map(|screen| (staff.chat, screen))
+            render::staff::staff_notification(
+                staff.lang,
+                n,
+                p.topup.as_ref(),
+                p.order.as_ref(),
+                p.reused,
+            )
+            .map(|screen| (staff.chat, screen))
         } else {
             render::notification(p.lang, &n.kind, p.order.as_ref()).map(|screen| {
                 let chat = ChatId(i64::try_from(n.user.get()).unwrap_or(i64::MAX));

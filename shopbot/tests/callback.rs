@@ -165,6 +165,12 @@ fn staff_buttons_round_trip_within_64_bytes() {
         Admin::OrderCompleteCode {
             id: OrderId::new(max).expect("id"),
         },
+        Admin::TopupApproveReused {
+            id: TopupId::new(max).expect("id"),
+        },
+        Admin::OrderConfirmReused {
+            id: OrderId::new(max).expect("id"),
+        },
         Admin::MethodDeleteYes {
             id: PaymentMethodId::new(max).expect("id"),
         },

@@ -1080,3 +1080,226 @@ async fn the_audit_log_pages_and_filters() {
         filtered.text
     );
 }
+
+/// A shopper tops up 20 USD through the bot with the mock photo (whose `file_unique_id` is
+/// fixed) as proof; returns the new top-up.
+async fn photo_topup(
+    t: &TestShop,
+    bot: &mut Bot_,
+    user: u64,
+    method: shopcore::PaymentMethodId,
+    tag: &str,
+) -> shopcore::Topup {
+    step(
+        bot,
+        tap(user, "en", &Callback::TopupMethod { id: method }, tag),
+    )
+    .await;
+    step(bot, text(user, "en", "20")).await;
+    let done = one(&step(bot, photo(user, "en").caption(tag)).await);
+    assert!(done.text.contains("sent for review"), "{}", done.text);
+    assert!(
+        !done.text.contains("⚠️"),
+        "the shopper is not warned: {}",
+        done.text
+    );
+    let actor = t.shop.actor(uid(user)).expect("actor");
+    t.shop
+        .topups_of(&actor, uid(user), None, 1)
+        .expect("topups")
+        .remove(0)
+}
+
+#[tokio::test]
+async fn a_reused_photo_proof_is_flagged_and_approved_only_on_a_second_confirmation() {
+    let t = TestShop::new();
+    staff(&t, SUPPORT, Role::Support);
+    let bank = t.method("Bank", "USD", "1", "1000");
+    t.register(SHOPPER, "en");
+    let mut bot = mock_bot(&t, text(SHOPPER, "en", "/start"));
+    bot.dispatch().await;
+    let first = photo_topup(&t, &mut bot, SHOPPER, bank, "first").await;
+    let second = photo_topup(&t, &mut bot, SHOPPER, bank, "second").await;
+    assert_ne!(first.id, second.id);
+    let warning = format!(
+        "⚠️ This proof was already used for top-up #{}",
+        first.id.get()
+    );
+
+    // The staff chat hears of both; only the second carries the warning.
+    let r = step(&mut bot, text(OWNER, "en", DELIVER_STAFF)).await;
+    let to_staff: Vec<String> = r
+        .sent_messages_text
+        .iter()
+        .filter(|m| m.message.chat.id.0 == STAFF_CHAT)
+        .map(|m| m.bot_request.text.clone())
+        .collect();
+    assert_eq!(to_staff.len(), 2, "{to_staff:#?}");
+    let about = |id: shopcore::TopupId| {
+        to_staff
+            .iter()
+            .find(|t| t.starts_with(&format!("💳 New top-up #{} ", id.get())))
+            .unwrap_or_else(|| panic!("no notice for {id} in {to_staff:#?}"))
+    };
+    assert!(!about(first.id).contains("⚠️"), "{to_staff:#?}");
+    assert!(about(second.id).contains(&warning), "{to_staff:#?}");
+
+    // The first top-up: no warning, approved at the first tap.
+    let r = step(
+        &mut bot,
+        tap(SUPPORT, "en", &admin(Admin::Topup { id: first.id }), "v1"),
+    )
+    .await;
+    let review = shown(&r).pop().expect("review");
+    assert!(!review.text.contains("⚠️"), "{}", review.text);
+    let approved = one(&step(
+        &mut bot,
+        tap(
+            SUPPORT,
+            "en",
+            &admin(Admin::TopupApprove { id: first.id }),
+            "a1",
+        ),
+    )
+    .await);
+    assert!(
+        approved.text.contains("approved: 20.00 USD credited"),
+        "{}",
+        approved.text
+    );
+    assert_eq!(t.balance(SHOPPER), money("20.00"));
+
+    // The second: the review names the first; Approve only asks again.
+    let r = step(
+        &mut bot,
+        tap(SUPPORT, "en", &admin(Admin::Topup { id: second.id }), "v2"),
+    )
+    .await;
+    assert_eq!(r.sent_messages_photo.len(), 1, "the proof photo is shown");
+    let review = shown(&r).pop().expect("review");
+    assert!(review.text.contains(&warning), "{}", review.text);
+    let asked = one(&step(
+        &mut bot,
+        tap(
+            SUPPORT,
+            "en",
+            &admin(Admin::TopupApprove { id: second.id }),
+            "a2",
+        ),
+    )
+    .await);
+    assert!(asked.text.starts_with(&warning), "{}", asked.text);
+    let anyway = admin(Admin::TopupApproveReused { id: second.id });
+    assert!(asked.callbacks().contains(&anyway), "{asked:#?}");
+    assert!(
+        asked
+            .callbacks()
+            .contains(&admin(Admin::Topup { id: second.id })),
+        "a way back: {asked:#?}"
+    );
+    assert_eq!(asked.labels()[0], "⚠️ Approve anyway");
+    assert_eq!(
+        t.shop.topup(&t.owner(), second.id).expect("topup").status,
+        shopcore::TopupStatus::Pending
+    );
+    assert_eq!(t.balance(SHOPPER), money("20.00"), "nothing credited yet");
+
+    // "Approve anyway" (tapped twice: one credit).
+    let r = step(
+        &mut bot,
+        vec![
+            tap(SUPPORT, "en", &anyway, "y"),
+            tap(SUPPORT, "en", &anyway, "y"),
+        ],
+    )
+    .await;
+    let texts: Vec<String> = shown(&r).into_iter().map(|s| s.text).collect();
+    assert!(
+        texts
+            .iter()
+            .all(|t| t.contains("approved: 20.00 USD credited")),
+        "{texts:#?}"
+    );
+    assert_eq!(
+        t.shop.topup(&t.owner(), second.id).expect("topup").status,
+        shopcore::TopupStatus::Approved
+    );
+    assert_eq!(t.balance(SHOPPER), money("40.00"));
+}
+
+#[tokio::test]
+async fn a_text_proof_repeated_with_other_case_and_spacing_is_flagged_on_orders_too() {
+    let t = TestShop::new();
+    staff(&t, SUPPORT, Role::Support);
+    let bank = t.method("Bank", "USD", "1", "1000");
+    let games = t.category("Games");
+    let card = t.product(games, "Gift card", "10.00");
+    let other: u64 = 5_002;
+    t.register(SHOPPER, "en");
+    t.register(other, "en");
+    let topup = topup_request(&t, SHOPPER, bank, "t1", Proof::Text("TXN-77 abc".into()));
+    // A different shopper pays an order with the same transaction number, typed otherwise.
+    let actor = t.shop.actor(uid(other)).expect("actor");
+    let order = t
+        .shop
+        .create_order(
+            &actor,
+            &OrderRequest {
+                product: card.id,
+                payment: PaymentChoice::Method(bank),
+                coupon: None,
+                player_id: None,
+                currency: None,
+                proof: Some(Proof::Text("  txn-77   ABC ".into())),
+            },
+            &key("o1"),
+        )
+        .expect("order");
+    assert_eq!(order.status, OrderStatus::AwaitingPayment);
+    let warning = format!(
+        "⚠️ This proof was already used for top-up #{}",
+        topup.id.get()
+    );
+
+    let mut bot = mock_bot(
+        &t,
+        tap(SUPPORT, "en", &admin(Admin::Order { id: order.id }), "v"),
+    );
+    bot.dispatch().await;
+    let view = one(&bot.get_responses());
+    assert!(view.text.contains(&warning), "{}", view.text);
+    let asked = one(&step(
+        &mut bot,
+        tap(
+            SUPPORT,
+            "en",
+            &admin(Admin::OrderConfirmPayment { id: order.id }),
+            "c",
+        ),
+    )
+    .await);
+    assert!(asked.text.starts_with(&warning), "{}", asked.text);
+    let anyway = admin(Admin::OrderConfirmReused { id: order.id });
+    assert!(asked.callbacks().contains(&anyway), "{asked:#?}");
+    assert_eq!(asked.labels()[0], "⚠️ Confirm anyway");
+    assert_eq!(
+        t.shop.order(&t.owner(), order.id).expect("order").status,
+        OrderStatus::AwaitingPayment
+    );
+    let done = one(&step(&mut bot, tap(SUPPORT, "en", &anyway, "y")).await);
+    assert_ne!(
+        t.shop.order(&t.owner(), order.id).expect("order").status,
+        OrderStatus::AwaitingPayment,
+        "{}",
+        done.text
+    );
+    assert!(!done.text.contains("⚠️"), "{}", done.text);
+
+    // The top-up itself came first: no warning on it.
+    let r = step(
+        &mut bot,
+        tap(SUPPORT, "en", &admin(Admin::Topup { id: topup.id }), "t"),
+    )
+    .await;
+    assert!(!one(&r).text.contains("⚠️"), "{}", one(&r).text);
+}

@@ -137,6 +137,24 @@ fn queue_screens() {
             },
         )
         .expect("top-up");
+    // The same transaction number again, typed otherwise: the core flags it.
+    let again = t
+        .shop
+        .request_topup(
+            &actor,
+            &TopupRequest {
+                method: method.id,
+                amount: money("25"),
+                proof: Proof::Text(" txn-4242".into()),
+                key: crate::common::key("t2"),
+            },
+        )
+        .expect("top-up");
+    let reused = t
+        .shop
+        .proof_reused(&t.owner(), shopcore::ProofUse::Topup(again.id))
+        .expect("reused");
+    assert_eq!(reused, Some(shopcore::ProofUse::Topup(topup.id)));
     let product = first_product(&t);
     let order = t
         .shop
@@ -159,16 +177,48 @@ fn queue_screens() {
         let code = lang.code();
         insta::assert_snapshot!(
             format!("staff_topup_{code}"),
-            show(&staff::topup(lang, &topup, user.as_ref(), Some(&method)))
+            show(&staff::topup(
+                lang,
+                &topup,
+                user.as_ref(),
+                Some(&method),
+                None
+            ))
+        );
+        // The proof repeats an earlier request's: a warning naming it, and Approve asks
+        // again with an explicit button.
+        insta::assert_snapshot!(
+            format!("staff_topup_reused_{code}"),
+            show(&staff::topup(
+                lang,
+                &again,
+                user.as_ref(),
+                Some(&method),
+                reused
+            ))
+        );
+        insta::assert_snapshot!(
+            format!("staff_order_reused_confirm_{code}"),
+            show(&staff::order_reused(
+                lang,
+                order.id,
+                shopcore::ProofUse::Topup(topup.id)
+            ))
         );
         insta::assert_snapshot!(
             format!("staff_order_{code}"),
-            show(&staff::order(lang, &order, user.as_ref(), uid(OWNER)))
+            show(&staff::order(lang, &order, user.as_ref(), uid(OWNER), None))
         );
         // The buyer is staff and looking at their own order: no decisions offered.
         insta::assert_snapshot!(
             format!("staff_order_own_{code}"),
-            show(&staff::order(lang, &order, user.as_ref(), uid(SHOPPER)))
+            show(&staff::order(
+                lang,
+                &order,
+                user.as_ref(),
+                uid(SHOPPER),
+                None
+            ))
         );
         insta::assert_snapshot!(
             format!("staff_user_{code}"),

@@ -12,9 +12,9 @@ use shopcore::catalog::CodesAdded;
 use shopcore::roles::has_permission;
 use shopcore::{
     ActorRef, AuditEntry, Category, Coupon, CouponKind, CouponScope, Currency, Dashboard, Delivery,
-    FulfilmentMode, Notification, NotificationKind, Order, Payment, PaymentMethod, Permission,
-    Product, ProductKind, Proof, Role, Settings, StoreState, Target, Topup, TopupStatus, User,
-    UserId, Wallet,
+    FulfilmentMode, Notification, NotificationKind, Order, OrderId, Payment, PaymentMethod,
+    Permission, Product, ProductKind, Proof, ProofUse, Role, Settings, StoreState, Target, Topup,
+    TopupId, TopupStatus, User, UserId, Wallet,
 };
 use teloxide::types::InlineKeyboardButton;
 
@@ -808,6 +808,14 @@ fn proof_text(lang: Lang, proof: &Proof) -> String {
     }
 }
 
+/// The warning on a request whose proof repeats an earlier request's, naming that one.
+pub fn proof_reused(lang: Lang, earlier: ProofUse) -> String {
+    match earlier {
+        ProofUse::Topup(id) => lang.tf("staff.proof.reused_topup", &[("id", &plain(id))]),
+        ProofUse::Order(id) => lang.tf("staff.proof.reused_order", &[("id", &plain(id))]),
+    }
+}
+
 fn who(user: Option<&User>, id: shopcore::UserId) -> String {
     match user {
         Some(u) => match &u.username {
@@ -818,15 +826,19 @@ fn who(user: Option<&User>, id: shopcore::UserId) -> String {
     }
 }
 
+/// A top-up under review; `reused` is the earlier request whose proof it repeats, if any
+/// (a warning line right under the title).
 pub fn topup(
     lang: Lang,
     topup: &Topup,
     user: Option<&User>,
     method: Option<&PaymentMethod>,
+    reused: Option<ProofUse>,
 ) -> Screen {
     let id = topup.id;
-    let mut lines = vec![
-        lang.tf("staff.topup.title", &[("id", &plain(id))]),
+    let mut lines = vec![lang.tf("staff.topup.title", &[("id", &plain(id))])];
+    lines.extend(reused.map(|earlier| proof_reused(lang, earlier)));
+    lines.extend([
         lang.tf("staff.topup.user", &[("user", &who(user, topup.user))]),
         lang.tf(
             "staff.topup.amount",
@@ -854,7 +866,7 @@ pub fn topup(
                 &lang.t(&format!("topup_status.{}", topup.status.name())),
             )],
         ),
-    ];
+    ]);
     if let Some(reason) = &topup.reject_reason {
         lines.push(lang.tf("order.failure", &[("reason", reason)]));
     }
@@ -876,6 +888,43 @@ pub fn topup(
 /// The caption on the proof photo.
 pub fn proof_caption(lang: Lang, topup: &Topup) -> String {
     lang.tf("staff.topup.proof_caption", &[("id", &plain(topup.id))])
+}
+
+/// Approve was tapped on a top-up whose proof repeats `earlier`'s: the warning again, and an
+/// explicit second button.
+pub fn topup_reused(lang: Lang, id: TopupId, earlier: ProofUse) -> Screen {
+    Screen::with(
+        format!(
+            "{}\n{}",
+            proof_reused(lang, earlier),
+            lang.tf("staff.topup.reused_confirm", &[("id", &plain(id))])
+        ),
+        vec![
+            vec![admin(
+                lang.t("staff.button.approve_anyway"),
+                Admin::TopupApproveReused { id },
+            )],
+            back(lang, Admin::Topup { id }),
+        ],
+    )
+}
+
+/// Confirm payment was tapped on an order whose proof repeats `earlier`'s.
+pub fn order_reused(lang: Lang, id: OrderId, earlier: ProofUse) -> Screen {
+    Screen::with(
+        format!(
+            "{}\n{}",
+            proof_reused(lang, earlier),
+            lang.tf("staff.order.reused_confirm", &[("id", &plain(id))])
+        ),
+        vec![
+            vec![admin(
+                lang.t("staff.button.confirm_anyway"),
+                Admin::OrderConfirmReused { id },
+            )],
+            back(lang, Admin::Order { id }),
+        ],
+    )
 }
 
 pub fn topup_decided(lang: Lang, topup: &Topup) -> Screen {
@@ -930,12 +979,20 @@ pub fn orders(lang: Lang, title_key: &str, orders: &[Order]) -> Screen {
 
 /// An order as staff see it. `viewer` is the staff member looking: on their own order the
 /// decisions (confirm payment, complete, fail) are left to someone else, so those buttons are
-/// not offered (the core refuses them too).
-pub fn order(lang: Lang, order: &Order, buyer: Option<&User>, viewer: UserId) -> Screen {
+/// not offered (the core refuses them too). `reused` is the earlier request whose proof of
+/// payment this order repeats, if any (a warning line right under the title).
+pub fn order(
+    lang: Lang,
+    order: &Order,
+    buyer: Option<&User>,
+    viewer: UserId,
+    reused: Option<ProofUse>,
+) -> Screen {
     let id = order.id;
     let own = order.user == viewer;
-    let mut lines = vec![
-        lang.tf("order.title", &[("id", &plain(id))]),
+    let mut lines = vec![lang.tf("order.title", &[("id", &plain(id))])];
+    lines.extend(reused.map(|earlier| proof_reused(lang, earlier)));
+    lines.extend([
         lang.tf("staff.topup.user", &[("user", &who(buyer, order.user))]),
         lang.tf("order.product", &[("name", &order.product_name)]),
         lang.tf(
@@ -958,7 +1015,7 @@ pub fn order(lang: Lang, order: &Order, buyer: Option<&User>, viewer: UserId) ->
             )],
         ),
         lang.tf("order.created", &[("date", &date(order.created_at))]),
-    ];
+    ]);
     if let Some(player) = &order.player_id {
         lines.push(lang.tf("order.player_id", &[("player_id", player)]));
     }
@@ -1553,12 +1610,19 @@ pub fn support_prompt(lang: Lang, current: Option<&str>) -> Screen {
 // ----- notifications to the staff chat ---------------------------------------------------
 
 /// The staff chat's message for a staff notification; `None` for shopper notifications.
+/// A staff-chat notice; `reused` is the earlier request whose proof the waiting one
+/// repeats (`Shop::proof_reused_for_notification`), shown as a warning line.
 pub fn staff_notification(
     lang: Lang,
     notification: &Notification,
     topup: Option<&Topup>,
     order: Option<&Order>,
+    reused: Option<ProofUse>,
 ) -> Option<Screen> {
+    let warn = |text: String| match reused {
+        Some(earlier) => format!("{text}\n{}", proof_reused(lang, earlier)),
+        None => text,
+    };
     match &notification.kind {
         NotificationKind::StaffTopupWaiting { topup: id } => {
             let amount = topup.map_or_else(
@@ -1566,14 +1630,14 @@ pub fn staff_notification(
                 |t| format!("{} {} (≈ {})", t.amount, t.currency, usd(t.amount_usd)),
             );
             Some(Screen::with(
-                lang.tf(
+                warn(lang.tf(
                     "staff.notify.topup",
                     &[
                         ("id", &plain(id)),
                         ("user", &notification.user.to_string()),
                         ("amount", &amount),
                     ],
-                ),
+                )),
                 vec![vec![admin(
                     lang.t("staff.button.review"),
                     Admin::Topup { id: *id },
@@ -1584,7 +1648,7 @@ pub fn staff_notification(
             let product = order.map_or_else(|| "?".to_owned(), |o| o.product_name.clone());
             let total = order.map_or_else(|| "?".to_owned(), |o| usd(o.total_usd));
             Some(Screen::with(
-                lang.tf(
+                warn(lang.tf(
                     "staff.notify.order",
                     &[
                         ("id", &plain(id)),
@@ -1592,7 +1656,7 @@ pub fn staff_notification(
                         ("product", &product),
                         ("total", &total),
                     ],
-                ),
+                )),
                 vec![vec![admin(
                     lang.t("staff.button.open_order"),
                     Admin::Order { id: *id },
@@ -1641,6 +1705,9 @@ pub fn failure(lang: Lang, failure: &crate::core::Failure, settings: &Settings) 
                 &lang.t(&format!("topup_status.{}", status.name())),
             )],
         ),
+        Error::Wallet(WalletError::ProofReused { earlier }) => {
+            lang.tf(&key, &[("warning", &proof_reused(lang, *earlier))])
+        }
         Error::Order(OrderError::BadTransition { from, .. }) => lang.tf(
             "staff.error.bad_transition",
             &[("status", &lang.t(&format!("status.{}", from.name())))],
@@ -1687,6 +1754,7 @@ pub const STAFF_ERROR_KINDS: &[&str] = &[
     "denied.cannot_grant",
     "denied.self_action",
     "wallet.already_decided",
+    "wallet.proof_reused",
     "order.delivery_required",
     "payment_method.in_use",
     "payment_method.min_above_max",

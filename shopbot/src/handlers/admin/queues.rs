@@ -15,7 +15,9 @@ use crate::render::Screen;
 use crate::render::staff as view;
 use crate::staff_input::{self, OrderQuery};
 use crate::state::AdminInput;
-use shopcore::{OrderId, OrderStatus, Permission, RequestKey, TopupId};
+use shopcore::{
+    OrderId, OrderStatus, Payment, Permission, ProofUse, RequestKey, TopupId, WalletError,
+};
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, FileId, InputFile};
 
@@ -37,11 +39,12 @@ pub async fn topup(env: &Env, id: TopupId) -> AnswerResult {
         return Ok(not_permitted(env));
     }
     let actor = env.actor.clone();
-    let Some((topup, user, method)) = call(env, move |shop| {
+    let Some((topup, user, method, reused)) = call(env, move |shop| {
         let topup = shop.topup(&actor, id)?;
         let user = shop.user(topup.user)?;
         let method = shop.payment_method(topup.method)?;
-        Ok((topup, user, method))
+        let reused = shop.proof_reused(&actor, ProofUse::Topup(id))?;
+        Ok((topup, user, method, reused))
     })
     .await?
     else {
@@ -67,6 +70,7 @@ pub async fn topup(env: &Env, id: TopupId) -> AnswerResult {
                 &topup,
                 user.as_ref(),
                 method.as_ref(),
+                reused,
             ))
             .await?;
     } else {
@@ -76,17 +80,56 @@ pub async fn topup(env: &Env, id: TopupId) -> AnswerResult {
                 &topup,
                 user.as_ref(),
                 method.as_ref(),
+                reused,
             ))
             .await?;
     }
     Ok(Answer::Done)
 }
 
+/// The earlier request named by a refusal to approve or confirm on a reused proof.
+fn reused_proof(failure: &Failure) -> Option<ProofUse> {
+    match failure {
+        Failure::Core(shopcore::Error::Wallet(WalletError::ProofReused { earlier })) => {
+            Some(*earlier)
+        }
+        _ => None,
+    }
+}
+
 pub async fn approve(env: &Env, id: TopupId, q: &CallbackQuery) -> AnswerResult {
     let actor = env.actor.clone();
     let key = tap_key("approve", q);
-    let Some(topup) = call(env, move |shop| {
+    let approved = core::run(&env.shop, move |shop| {
         shop.approve_topup(&actor, id, &RequestKey::new(&key)?)
+    })
+    .await;
+    match approved {
+        Ok(topup) => {
+            env.out
+                .show(view::topup_decided(env.lang(), &topup))
+                .await?;
+        }
+        // The proof repeats an earlier request's: nothing was credited; the reviewer sees
+        // the warning and decides with a second, explicit button.
+        Err(failure) => match reused_proof(&failure) {
+            Some(earlier) => {
+                env.out
+                    .show(view::topup_reused(env.lang(), id, earlier))
+                    .await?;
+            }
+            None => super::fail(env, &failure).await?,
+        },
+    }
+    Ok(Answer::Done)
+}
+
+/// "Approve anyway" on the reused-proof warning.
+pub async fn approve_reused(env: &Env, id: TopupId, q: &CallbackQuery) -> AnswerResult {
+    let actor = env.actor.clone();
+    let key = tap_key("approve_reused", q);
+    let Some(topup) = call(env, move |shop| {
+        shop.approve_topup_despite_reused_proof(&actor, id, &RequestKey::new(&key)?)
     })
     .await?
     else {
@@ -198,16 +241,22 @@ pub async fn order(env: &Env, id: OrderId) -> AnswerResult {
 
 async fn show_order(env: &Env, id: OrderId, new_message: bool) -> HandlerResult {
     let actor = env.actor.clone();
-    let Some((order, buyer)) = call(env, move |shop| {
+    let Some((order, buyer, reused)) = call(env, move |shop| {
         let order = shop.order(&actor, id)?;
         let buyer = shop.user(order.user)?;
-        Ok((order, buyer))
+        // Only an order paid by a method carries a proof.
+        let reused = if matches!(order.payment, Payment::Method { .. }) {
+            shop.proof_reused(&actor, ProofUse::Order(id))?
+        } else {
+            None
+        };
+        Ok((order, buyer, reused))
     })
     .await?
     else {
         return Ok(());
     };
-    let screen = view::order(env.lang(), &order, buyer.as_ref(), env.ctx.user_id);
+    let screen = view::order(env.lang(), &order, buyer.as_ref(), env.ctx.user_id, reused);
     if new_message {
         env.out.send(screen).await?;
     } else {
@@ -329,8 +378,33 @@ pub async fn confirm_payment(env: &Env, id: OrderId, q: &CallbackQuery) -> Answe
     }
     let actor = env.actor.clone();
     let key = tap_key("confirm", q);
-    let Some(order) = call(env, move |shop| {
+    let confirmed = core::run(&env.shop, move |shop| {
         shop.confirm_payment(&actor, id, &RequestKey::new(&key)?)
+    })
+    .await;
+    match confirmed {
+        Ok(order) => env.out.show(view::order_done(env.lang(), &order)).await?,
+        Err(failure) => match reused_proof(&failure) {
+            Some(earlier) => {
+                env.out
+                    .show(view::order_reused(env.lang(), id, earlier))
+                    .await?;
+            }
+            None => super::fail(env, &failure).await?,
+        },
+    }
+    Ok(Answer::Done)
+}
+
+/// "Confirm anyway" on the reused-proof warning.
+pub async fn confirm_reused(env: &Env, id: OrderId, q: &CallbackQuery) -> AnswerResult {
+    if own_order(env, id).await {
+        return Ok(own_order_notice(env));
+    }
+    let actor = env.actor.clone();
+    let key = tap_key("confirm_reused", q);
+    let Some(order) = call(env, move |shop| {
+        shop.confirm_payment_despite_reused_proof(&actor, id, &RequestKey::new(&key)?)
     })
     .await?
     else {
