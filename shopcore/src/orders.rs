@@ -1506,7 +1506,7 @@ impl Shop {
     /// One order: its buyer, or staff with `manage_orders`. Someone else's order is reported
     /// as not found.
     pub fn order(&self, actor: &Actor, id: OrderId) -> Result<Order> {
-        self.transact(|tx| {
+        let order = self.transact(|tx| {
             let role = role_of(tx, actor)?;
             let order = load(tx, id)?;
             if actor.user_id() != Some(order.user)
@@ -1515,7 +1515,10 @@ impl Shop {
                 return Err(OrderError::NotFound { id }.into());
             }
             Ok(order)
-        })
+        })?;
+        // What an order says (paid, delivered) is acted on: only once it is on disk.
+        self.store.read_barrier()?;
+        Ok(order)
     }
 
     /// A summary line for an order (SEED's `get_order_summary`).
@@ -1557,14 +1560,16 @@ impl Shop {
             Some(id) => Bound::Excluded(user_key(user, id)),
             None => key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
         };
-        self.page_of_orders(
+        let page = self.page_of_orders(
             Table::OrdersByUser,
             Bound::Included(prefix.to_vec()),
             upper,
             true,
             8,
             limit,
-        )
+        )?;
+        self.store.read_barrier()?;
+        Ok(page)
     }
 
     /// Orders in one status, oldest first (`manage_orders`): the staff queues.

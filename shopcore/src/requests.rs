@@ -55,7 +55,11 @@ pub(crate) fn replayed(
 ) -> Result<Option<RequestOutcome>> {
     match tx.get::<StoredRequest>(Table::RequestKeys, &storage_key(actor, request))? {
         None => Ok(None),
-        Some(stored) if stored.payload_hash == *payload_hash => Ok(Some(stored.outcome)),
+        Some(stored) if stored.payload_hash == *payload_hash => {
+            // A replay answers with the first call's result only once that is on disk.
+            tx.reports_committed_state.set(true);
+            Ok(Some(stored.outcome))
+        }
         Some(_) => Err(InvalidInput::RequestKeyReused {
             key: request.to_string(),
         }

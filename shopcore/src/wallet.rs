@@ -873,6 +873,7 @@ impl Shop {
             .read(Table::Topups, &id.key())?
             .ok_or(WalletError::TopupNotFound { id })?;
         self.own_or(actor, topup.user, Permission::ReviewTopups)?;
+        self.store.read_barrier()?;
         Ok(topup)
     }
 

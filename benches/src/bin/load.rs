@@ -377,7 +377,9 @@ fn shopper(s: &Shared, actor: Actor, tasks: Sender<Task>, seed: u64) -> Tally {
             _ => {
                 let pending = s.shop.wallet(user).map(|w| w.pending_topups).unwrap_or(0);
                 if pending < 3 {
-                    let request = s.fixture.topup(5, &format!("t{n}"));
+                    // Each transfer its own proof (a repeated one would need a second
+                    // confirmation from staff).
+                    let request = s.fixture.topup(5, &format!("t{}-{n}", user.get()));
                     if let Some(topup) =
                         t.time(Op::Topup, || s.shop.request_topup(&actor, &request))
                     {

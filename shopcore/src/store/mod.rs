@@ -561,6 +561,7 @@ impl Store {
                 conflict: Cell::new(false),
                 wrote: Cell::new(false),
                 audit_notes: Default::default(),
+                reports_committed_state: Cell::new(false),
                 now,
             };
             match body(&tx) {
@@ -572,7 +573,7 @@ impl Store {
                         "audit notes left unwritten: {:?}",
                         tx.audit_notes.borrow()
                     );
-                    Ok((value, tx.wrote.get()))
+                    Ok((value, tx.wrote.get(), tx.reports_committed_state.get()))
                 }
                 Err(_) if tx.conflict.get() => Err(ConflictableTransactionError::Conflict),
                 Err(e) => Err(ConflictableTransactionError::Abort(e)),
@@ -580,8 +581,13 @@ impl Store {
         });
         drop(gate);
         match result {
-            Ok((value, wrote)) => {
-                self.make_durable(ticket, wrote)?;
+            Ok((value, wrote, reports)) => {
+                if wrote || reports {
+                    self.make_durable(ticket, wrote)?;
+                }
+                // A plain read (a quote, a listing) answers at once: it reports nothing a
+                // caller acts on as done. Reads that do (balances, ledgers, top-ups, orders)
+                // call `read_barrier`.
                 Ok(value)
             }
             // A refusal may report state (an approval already made, a replayed key) that a
@@ -764,6 +770,10 @@ pub(crate) struct Tx<'a> {
     /// Facts (field, value) that the next audit entry written in this transaction must
     /// carry, so that the hash chain covers them (the ledger entries an operation posted).
     pub(crate) audit_notes: std::cell::RefCell<Vec<(&'static str, String)>>,
+    /// The body reports state that earlier commits wrote (a replayed request key): the
+    /// answer waits until those commits are durable, even though this transaction wrote
+    /// nothing.
+    pub(crate) reports_committed_state: Cell<bool>,
     /// The time of this transaction, read once before it started (retries see the same).
     pub(crate) now: crate::clock::Timestamp,
 }
