@@ -1,126 +1,120 @@
 //! Group commit: a mutating call returns only after a flush that started after its
-//! transaction committed, and concurrent callers share flushes.
+//! transaction committed, and concurrent callers share flushes; a call that only read but
+//! reports committed state (a replayed request key, a refusal, a balance) returns only after
+//! a flush that started after it read, unless nothing can be pending.
 //!
-//! Each committed transaction takes a ticket (a number that grows by one per commit). A
-//! flush that starts when `committed == n` makes every ticket `<= n` durable. At most one
-//! flush runs at a time; callers that arrive during a flush wait for it and, if it did not
-//! cover them, one of them starts the next flush, covering everyone who committed in the
-//! meantime. With k concurrent callers that is about one flush per k commits.
+//! Each committed transaction takes a number (`committed` grows by one per commit). A flush
+//! that starts when `committed == n` makes every commit `<= n` durable; since a flush writes
+//! sled's whole log up to that moment, it also covers every commit any transaction that
+//! ended before the flush started could have seen. At most one flush runs at a time; callers
+//! that arrive during a flush wait for it and, if it did not cover them, one of them starts
+//! the next flush, covering everyone who committed in the meantime. With k concurrent callers
+//! that is about one flush per k commits.
+//!
+//! Every transaction is counted in `in_flight` from before it starts until after its commit
+//! is numbered, so a reader that sees no transaction in flight and every numbered commit
+//! durable knows that what it read is on disk, and returns without a flush.
 
-use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 #[derive(Debug, Default)]
 struct State {
-    /// The last ticket handed out.
-    issued: u64,
-    /// Tickets whose transaction has not finished yet (committed or not).
-    running: BTreeSet<u64>,
-    /// Every ticket up to this one is finished and, if it wrote, on disk.
+    /// Every commit up to this number is on disk.
     durable: u64,
     /// A flush is running.
     flushing: bool,
-    /// The highest ticket that finished after writing.
-    wrote_max: u64,
+    /// Flushes started so far (the running one included).
+    started: u64,
+    /// The newest flush (by start order) that succeeded.
+    succeeded: u64,
 }
 
-impl State {
-    /// Every ticket up to this one has finished: a flush started now covers them all.
-    fn finished_prefix(&self) -> u64 {
-        self.running
-            .first()
-            .map_or(self.issued, |first| first.saturating_sub(1))
-    }
-}
-
-/// A transaction's place in commit order, taken before it starts. Dropped without
-/// [`GroupCommit::finish`] (the transaction panicked), it still leaves the running set, so
-/// nobody waits for it forever.
+/// A transaction in flight, taken before it starts. Dropped without
+/// [`GroupCommit::finish`] (the transaction panicked or the policy does not wait), it still
+/// leaves the count.
 #[derive(Debug)]
 pub(crate) struct Ticket<'a> {
-    number: u64,
     group: &'a GroupCommit,
     open: bool,
 }
 
 impl Ticket<'_> {
-    fn close(&mut self) -> MutexGuard<'_, State> {
-        let mut state = lock(&self.group.state);
+    fn close(&mut self) {
         if self.open {
             self.open = false;
-            state.running.remove(&self.number);
-            // Someone may be waiting for every earlier transaction to finish.
-            self.group.flushed.notify_all();
+            self.group.in_flight.fetch_sub(1, Ordering::SeqCst);
         }
-        state
     }
 }
 
 impl Drop for Ticket<'_> {
     fn drop(&mut self) {
-        drop(self.close());
+        self.close();
     }
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct GroupCommit {
+    committed: AtomicU64,
+    in_flight: AtomicU64,
     state: Mutex<State>,
     flushed: Condvar,
     flushes: AtomicU64,
 }
 
 impl GroupCommit {
-    /// Takes a ticket before a transaction starts. Any transaction whose effects another one
-    /// can see started before that one ended, so it holds a lower ticket than the reader's
-    /// `finish` sees as issued.
+    /// Counts a transaction in flight before it starts.
     pub(crate) fn begin(&self) -> Ticket<'_> {
-        let mut state = lock(&self.state);
-        state.issued += 1;
-        let number = state.issued;
-        state.running.insert(number);
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
         Ticket {
-            number,
             group: self,
             open: true,
         }
     }
 
-    /// Called when the transaction holding `ticket` has ended (committed, aborted or read
-    /// only); returns once everything it may have seen or written is durable, running `flush`
-    /// itself when no running flush covers it.
-    ///
-    /// A transaction that wrote waits for its own commit. One that only read waits for every
-    /// transaction that started before it ended: it may have read (and may report, as a
-    /// replayed result, say) a commit that is not on disk yet, and what it tells its caller
-    /// must not be lost in a crash. When nothing is pending, a reader returns at once.
+    /// Called when the transaction holding `ticket` has ended. One that wrote returns once
+    /// its commit is durable; one that only read returns once everything it could have seen
+    /// is durable (at once when nothing is pending). Runs `flush` itself when no running
+    /// flush covers the caller.
     pub(crate) fn finish<E>(
         &self,
         mut ticket: Ticket<'_>,
         wrote: bool,
         flush: impl Fn() -> Result<(), E>,
     ) -> Result<(), E> {
-        let number = ticket.number;
-        let mut state = ticket.close();
         if wrote {
-            state.wrote_max = state.wrote_max.max(number);
+            // Numbered before the ticket closes: a reader that sees no transaction in flight
+            // sees this commit's number.
+            let number = self.committed.fetch_add(1, Ordering::SeqCst) + 1;
+            ticket.close();
+            return self.wait(flush, |state, _| state.durable >= number);
         }
-        let target = if wrote { number } else { state.issued };
+        ticket.close();
+        let state = lock(&self.state);
+        if self.in_flight.load(Ordering::SeqCst) == 0
+            && state.durable >= self.committed.load(Ordering::SeqCst)
+        {
+            return Ok(()); // nothing this read could have seen is unflushed
+        }
+        // Any flush that starts from now on covers what this read saw.
+        let first_after = state.started + 1;
         drop(state);
-        drop(ticket);
+        self.wait(flush, |state, _| state.succeeded >= first_after)
+    }
+
+    /// Waits until `done` holds, starting flushes while none is running.
+    fn wait<E>(
+        &self,
+        flush: impl Fn() -> Result<(), E>,
+        done: impl Fn(&State, ()) -> bool,
+    ) -> Result<(), E> {
         let mut state = lock(&self.state);
         loop {
-            if state.durable >= target {
+            if done(&state, ()) {
                 return Ok(());
             }
-            // A reader whose every predecessor has finished, none of them with writes that
-            // are not on disk yet, has nothing to wait for.
-            if !wrote && state.finished_prefix() >= target && state.wrote_max <= state.durable {
-                return Ok(());
-            }
-            if state.flushing || state.finished_prefix() < target {
-                // A flush is running, or an earlier transaction is still in flight: it will
-                // finish (and flush, or wake us) soon.
+            if state.flushing {
                 state = self
                     .flushed
                     .wait(state)
@@ -128,8 +122,10 @@ impl GroupCommit {
                 continue;
             }
             state.flushing = true;
-            // Everything finished up to now is covered by the flush we are about to start.
-            let covered = state.finished_prefix();
+            state.started += 1;
+            let generation = state.started;
+            // Everything committed up to now is covered by the flush we are about to start.
+            let covered = self.committed.load(Ordering::SeqCst);
             drop(state);
             let result = flush();
             self.flushes.fetch_add(1, Ordering::Relaxed);
@@ -137,6 +133,7 @@ impl GroupCommit {
             state.flushing = false;
             if result.is_ok() {
                 state.durable = state.durable.max(covered);
+                state.succeeded = state.succeeded.max(generation);
             }
             self.flushed.notify_all();
             // On failure, report it to this caller; waiters retry the flush themselves.
@@ -151,8 +148,8 @@ impl GroupCommit {
 }
 
 fn lock(mutex: &Mutex<State>) -> MutexGuard<'_, State> {
-    // The state is two plain fields updated atomically under the lock; a panic elsewhere
-    // cannot leave it half-written, so a poisoned lock is still usable.
+    // The state is plain fields updated under the lock; a panic elsewhere cannot leave it
+    // half-written, so a poisoned lock is still usable.
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
