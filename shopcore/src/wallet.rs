@@ -437,8 +437,8 @@ impl Shop {
 
     /// Requests a top-up on `user`'s behalf (`act_for_users`), e.g. money handed over at a
     /// counter: the request is the user's (their pending limit, their wallet when approved);
-    /// its audit entry and request key are the staff member's, naming the user. It is then
-    /// reviewed like any other top-up.
+    /// its audit entry and request key are the staff member's, naming the user. Someone else
+    /// must review it: the staff member who filed it can't approve or reject it.
     pub fn request_topup_for(
         &self,
         staff: &Actor,
@@ -522,6 +522,9 @@ impl Shop {
                 ledger_seq: None,
             };
             save_topup(tx, None, &topup)?;
+            if on_behalf {
+                tx.put(Table::TopupsFiledFor, &id.key(), actor.who())?;
+            }
             let reused = crate::proofs::note_use(tx, &proof, crate::proofs::ProofUse::Topup(id))?;
             notifications::push(tx, user, NotificationKind::StaffTopupWaiting { topup: id })?;
             requests::remember(
@@ -700,6 +703,18 @@ impl Shop {
         if actor.user_id() == Some(topup.user) {
             return Err(Denied::SelfAction {
                 what: "review a top-up of",
+            }
+            .into());
+        }
+        // Nor one they filed for someone else: filing and approving would be one person
+        // deciding on money they handled.
+        if tx
+            .get::<ActorRef>(Table::TopupsFiledFor, &id.key())?
+            .as_ref()
+            == Some(actor.who())
+        {
+            return Err(Denied::SelfAction {
+                what: "review a top-up filed by",
             }
             .into());
         }

@@ -640,6 +640,39 @@ fn acting_for_another_user_needs_act_for_users_and_is_audited_as_the_staff_membe
 }
 
 #[test]
+fn a_top_up_filed_for_a_user_is_reviewed_by_someone_else() {
+    let s = shop();
+    let t = &s.t;
+    let m = t
+        .shop
+        .create_payment_method(&t.owner(), &new_method("Cash desk", "USD", "1", "1000"))
+        .unwrap();
+    let operator = t.staff(30, Role::Operator);
+    let topup = t
+        .shop
+        .request_topup_for(
+            &operator,
+            uid(10),
+            &crate::common::topup_request(m.id, "50", "cash"),
+        )
+        .unwrap();
+    assert_eq!(topup.user, uid(10));
+    for err in [
+        refused(t, || t.shop.approve_topup(&operator, topup.id, &key("a"))),
+        refused(t, || {
+            t.shop.reject_topup(&operator, topup.id, "no", &key("r"))
+        }),
+    ] {
+        assert_eq!(err.kind(), "denied.self_action");
+    }
+    t.shop
+        .approve_topup(&s.support, topup.id, &key("a2"))
+        .unwrap();
+    assert_eq!(t.shop.balance(uid(10)).unwrap(), money("150"));
+    assert!(t.shop.verify().unwrap().is_healthy());
+}
+
+#[test]
 fn a_banned_user_cannot_rename_or_take_usernames_and_shoppers_cannot_probe_usernames() {
     let s = shop();
     let t = &s.t;

@@ -84,10 +84,11 @@ pub(crate) enum Table {
     CodesSeen,
     ProofsSeen,
     ProofReuses,
+    TopupsFiledFor,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 43] = [
+    pub(crate) const ALL: [Table; 44] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -131,6 +132,7 @@ impl Table {
         Table::CodesSeen,
         Table::ProofsSeen,
         Table::ProofReuses,
+        Table::TopupsFiledFor,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -178,6 +180,7 @@ impl Table {
             Table::CodesSeen => "codes_seen",
             Table::ProofsSeen => "proofs_seen",
             Table::ProofReuses => "proof_reuses",
+            Table::TopupsFiledFor => "topups_filed_for",
         }
     }
 
