@@ -306,6 +306,22 @@ fn confirm_tap(screen: &Shown, id: &str) -> teloxide_tests::MockCallbackQuery {
     tap(OWNER, "en", &yes, id)
 }
 
+/// Opens a product's code upload (tap `tap_id`) and sends `codes`; returns every text shown.
+async fn upload(bot: &mut Bot_, product: shopcore::ProductId, tap_id: &str, codes: &str) -> String {
+    step(
+        bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::ProductCodes { id: product }),
+            tap_id,
+        ),
+    )
+    .await;
+    let r = step(bot, text(OWNER, "en", codes)).await;
+    shown(&r).into_iter().map(|s| s.text).collect()
+}
+
 #[tokio::test]
 async fn uploaded_codes_are_counted_and_never_echoed() {
     let t = TestShop::new();
@@ -352,57 +368,26 @@ async fn uploaded_codes_are_counted_and_never_echoed() {
     assert_eq!(pool(&t), 0, "a refused upload adds nothing");
 
     // A clean upload is counted.
-    step(
-        &mut bot,
-        tap(
-            OWNER,
-            "en",
-            &admin(Admin::ProductCodes { id: product.id }),
-            "u2",
-        ),
-    )
-    .await;
-    let r = step(&mut bot, text(OWNER, "en", "SECRET-AAA\n\nSECRET-BBB")).await;
-    let all: String = shown(&r).into_iter().map(|s| s.text).collect();
+    let all = upload(&mut bot, product.id, "u2", "SECRET-AAA\n\nSECRET-BBB").await;
     assert!(all.contains("Codes added: 2. In the pool now: 2."), "{all}");
     assert!(!all.contains("SECRET"), "codes were echoed: {all}");
     assert_eq!(pool(&t), 2);
 
     // A code already in the pool can't enter it again, even beside new ones: the count
     // names only the codes seen before, and the new one isn't added either.
-    step(
+    let all = upload(
         &mut bot,
-        tap(
-            OWNER,
-            "en",
-            &admin(Admin::ProductCodes { id: product.id }),
-            "u3",
-        ),
+        product.id,
+        "u3",
+        "SECRET-CCC\nSECRET-AAA\nSECRET-BBB",
     )
     .await;
-    let r = step(
-        &mut bot,
-        text(OWNER, "en", "SECRET-CCC\nSECRET-AAA\nSECRET-BBB"),
-    )
-    .await;
-    let all: String = shown(&r).into_iter().map(|s| s.text).collect();
     assert!(all.contains(&refused(2)), "{all}");
     assert!(!all.contains("SECRET"), "codes were echoed: {all}");
     assert_eq!(pool(&t), 2, "nothing was added");
 
     // The new code alone goes in.
-    step(
-        &mut bot,
-        tap(
-            OWNER,
-            "en",
-            &admin(Admin::ProductCodes { id: product.id }),
-            "u4",
-        ),
-    )
-    .await;
-    let r = step(&mut bot, text(OWNER, "en", "SECRET-CCC")).await;
-    let all: String = shown(&r).into_iter().map(|s| s.text).collect();
+    let all = upload(&mut bot, product.id, "u4", "SECRET-CCC").await;
     assert!(all.contains("Codes added: 1. In the pool now: 3."), "{all}");
     assert!(!all.contains("SECRET"), "codes were echoed: {all}");
     assert_eq!(pool(&t), 3);
