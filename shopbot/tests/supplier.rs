@@ -241,6 +241,17 @@ struct AutoShop {
 }
 
 impl AutoShop {
+    /// Asserts that `id` completed with what the fake supplier delivers for it.
+    fn assert_delivered(&self, id: OrderId) {
+        let done = self.order(id);
+        assert_eq!(done.status, OrderStatus::Completed, "{done:?}");
+        assert_eq!(
+            done.delivery.as_deref(),
+            Some(format!("CODE-pubg-660-{}", id.get()).as_str()),
+            "the fake supplier's delivery for {id}"
+        );
+    }
+
     fn new() -> AutoShop {
         let _ = tracing_subscriber::fmt().with_test_writer().try_init();
         let dir = tempfile::tempdir().expect("tempdir");
@@ -356,12 +367,7 @@ async fn a_supplier_order_is_delivered_once_with_its_idempotency_key_and_credent
         (run.delivered, run.retry_scheduled, run.fell_back),
         (1, 0, 0)
     );
-    let done = a.order(order.id);
-    assert_eq!(done.status, OrderStatus::Completed);
-    assert_eq!(
-        done.delivery.as_deref(),
-        Some(format!("CODE-pubg-660-{}", order.id.get()).as_str())
-    );
+    a.assert_delivered(order.id);
     assert_eq!(fake.deliveries(order.id), 1);
     let (headers, body) = fake.lock().posts[0].clone();
     assert_eq!(headers["idempotency-key"], order.id.get().to_string());
@@ -471,13 +477,7 @@ async fn delivered_then_timed_out_is_retried_without_a_second_delivery() {
     a.later();
     let run = run_queue(&a, client).await;
     assert_eq!(run.delivered, 1);
-    let done = a.order(order.id);
-    assert_eq!(done.status, OrderStatus::Completed);
-    assert_eq!(
-        done.delivery.as_deref(),
-        Some(format!("CODE-pubg-660-{}", order.id.get()).as_str()),
-        "the first delivery, returned again"
-    );
+    a.assert_delivered(order.id);
     assert_eq!(fake.posts(), 2);
     assert_eq!(fake.deliveries(order.id), 1, "delivered exactly once");
 }
@@ -601,12 +601,7 @@ async fn used_up_attempts_complete_an_order_the_status_says_was_delivered() {
         (run.delivered, run.retry_scheduled, run.fell_back),
         (1, 0, 0)
     );
-    let done = a.order(order.id);
-    assert_eq!(done.status, OrderStatus::Completed);
-    assert_eq!(
-        done.delivery.as_deref(),
-        Some(format!("CODE-pubg-660-{}", order.id.get()).as_str())
-    );
+    a.assert_delivered(order.id);
     assert_eq!((fake.posts(), fake.lock().gets), (3, 1));
     assert_eq!(fake.deliveries(order.id), 1);
     assert_eq!(a.staff_notices(order.id), 0);
@@ -698,12 +693,7 @@ async fn reconciliation_settles_an_order_left_processing_by_a_crash() {
         .expect("reconcile");
     assert_eq!(settled, 2);
     assert_eq!(fake.lock().gets, 2);
-    let done = a.order(delivered.id);
-    assert_eq!(done.status, OrderStatus::Completed);
-    assert_eq!(
-        done.delivery.as_deref(),
-        Some(format!("CODE-pubg-660-{}", delivered.id.get()).as_str())
-    );
+    a.assert_delivered(delivered.id);
     assert_eq!(fake.deliveries(delivered.id), 1);
     let queued = a.order(unknown.id);
     assert_eq!(

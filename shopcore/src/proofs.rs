@@ -9,10 +9,10 @@
 //! Depends on: `wallet` (the `Proof` type), `store`.
 
 use crate::Shop;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ids::{OrderId, TopupId};
-use crate::roles::{Permission, has_permission};
-use crate::shop::{Actor, role_of};
+use crate::roles::Permission;
+use crate::shop::{Actor, require};
 use crate::store::{StoreError, Table, Tx, key};
 use crate::wallet::Proof;
 use serde::{Deserialize, Serialize};
@@ -118,13 +118,7 @@ impl Shop {
             ProofUse::Order(_) => Permission::ManageOrders,
         };
         self.transact(|tx| {
-            let role = role_of(tx, actor)?;
-            if !has_permission(role, permission) {
-                return Err(Error::from(crate::error::Denied::MissingPermission {
-                    role,
-                    permission,
-                }));
-            }
+            require(tx, actor, permission)?;
             Ok(reused_from(tx, request)?)
         })
     }
