@@ -1289,9 +1289,22 @@ impl Shop {
             require(tx, actor, Permission::ManageProducts)?;
             refuse_in_emergency(tx)?;
             let before = load_product(tx, id)?;
-            if before.delivery != Delivery::Codes && before.codes_available == 0 && keys.is_empty()
-            {
-                return Err(CatalogError::NotACodesProduct { id }.into());
+            // Not a code product, nothing in its pool, and none of these codes reserved by an
+            // order (a product may have changed delivery while orders still hold codes).
+            let reserves = |k: &Vec<u8>| -> Result<bool> {
+                Ok(matches!(
+                    tx.get::<CodeFate>(Table::CodesSeen, k)?,
+                    Some(CodeFate::Reserved { .. })
+                ))
+            };
+            if before.delivery != Delivery::Codes && before.codes_available == 0 {
+                let mut any_reserved = false;
+                for k in keys {
+                    any_reserved |= reserves(k)?;
+                }
+                if !any_reserved {
+                    return Err(CatalogError::NotACodesProduct { id }.into());
+                }
             }
             let mut product = before.clone();
             let mut keys = keys.to_vec();

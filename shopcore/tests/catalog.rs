@@ -556,6 +556,10 @@ fn code_pools_are_counted_deduplicated_revoked_and_secret() {
         refused(&t, || t.shop.add_codes(&owner, manual.id, &["X"])).kind(),
         "catalog.not_a_codes_product"
     );
+    assert_eq!(
+        refused(&t, || t.shop.revoke_codes(&owner, manual.id, &["X"])).kind(),
+        "catalog.not_a_codes_product"
+    );
 }
 
 #[test]
