@@ -151,7 +151,9 @@ pub enum Proof {
 }
 
 impl Proof {
-    pub(crate) fn checked(&self) -> Result<Proof> {
+    /// The proof as the shop keeps it, or the rule it breaks (too long, a forbidden
+    /// character): frontends check it before keeping a dialogue step, with the same rules.
+    pub fn checked(&self) -> Result<Proof> {
         Ok(match self {
             Proof::Text(t) => Proof::Text(PROOF_TEXT.check(t)?),
             Proof::File { reference, caption } => Proof::File {

@@ -354,17 +354,7 @@ pub fn proof_of(msg: &Message) -> Option<Proof> {
 /// Checks a proof by the shop's rules before it is kept, so a refused one (too long) is
 /// reported at once and the shopper stays at this step to send another.
 pub fn check_proof(proof: &Proof) -> Result<(), Failure> {
-    use shopcore::wallet::{PROOF_FILE, PROOF_TEXT};
-    let checked = match (proof, proof.file_reference()) {
-        (Proof::Text(text), _) => PROOF_TEXT.check(text).map(|_| ()),
-        (_, reference) => PROOF_FILE
-            .check(reference.unwrap_or_default())
-            .and_then(|_| match proof.caption().filter(|c| !c.trim().is_empty()) {
-                Some(caption) => PROOF_TEXT.check(caption).map(|_| ()),
-                None => Ok(()),
-            }),
-    };
-    checked.map_err(|error| Failure::Core(error.into()))
+    proof.checked().map(|_| ()).map_err(Failure::Core)
 }
 
 pub async fn proof_input(
