@@ -195,6 +195,10 @@ fn worker(db: &Path, log: &Path) -> Result<(), String> {
             }
         }));
     }
+    // Set-up is done and the shoppers run: the driver starts its kill timer now, so every
+    // kill lands while work is being acknowledged, however slow the disk made set-up.
+    println!("ready");
+    let _ = std::io::stdout().flush();
     for t in threads {
         let _ = t.join();
     }
@@ -298,8 +302,14 @@ pub fn drive(kills: u32, dir: &Path, seed: u64) -> Result<(u32, usize), String> 
             .arg(&db)
             .arg("--log")
             .arg(&log)
+            .stdout(std::process::Stdio::piped())
             .spawn()
             .map_err(|e| e.to_string())?;
+        // Wait for the worker's "ready" (or its end) before timing the kill.
+        if let Some(stdout) = child.stdout.take() {
+            let mut line = String::new();
+            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+        }
         std::thread::sleep(Duration::from_millis(delay));
         child
             .kill()
