@@ -7,40 +7,39 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use shopbot::ops::config::{self, BotConfig, CONFIG_VAR, Command};
+use shopbot::ops::cli::{self, Command};
+use shopbot::ops::config::BotConfig;
+use shopbot::ops::preflight::{self, Level};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let command = match config::parse_args(std::env::args().skip(1)) {
-        Ok(command) => command,
-        Err(error) => {
-            eprintln!("shopbot: {error}");
-            return ExitCode::from(2);
-        }
+    let cli = match cli::parse_from(std::env::args_os()) {
+        Ok(cli) => cli,
+        // --help and --version print and exit 0; usage errors exit 2 with clap's message.
+        Err(error) => error.exit(),
     };
-    let (file, check) = match command {
-        Command::Help => {
-            print!("{}", config::help());
+    let command = cli.command();
+    match command {
+        Command::SampleConfig => {
+            print!("{}", cli::sample_config());
             return ExitCode::SUCCESS;
         }
-        Command::Version => {
-            println!("shopbot {}", env!("CARGO_PKG_VERSION"));
+        Command::Settings => {
+            print!("{}", cli::settings_markdown());
             return ExitCode::SUCCESS;
         }
-        Command::Run { config_file } => (config_file, false),
-        Command::Check { config_file } => (config_file, true),
-    };
-    let file = file.or_else(|| std::env::var_os(CONFIG_VAR).map(Into::into));
-    let config = match BotConfig::load(|name| std::env::var(name).ok(), file.as_deref()) {
+        Command::Run | Command::CheckConfig { .. } => {}
+    }
+    let var = cli.var(|name| std::env::var(name).ok());
+    let config = match BotConfig::load(var, cli.args.config.as_deref()) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("shopbot: {error}");
             return ExitCode::from(2);
         }
     };
-    if check {
-        println!("shopbot: the configuration is valid");
-        return ExitCode::SUCCESS;
+    if let Command::CheckConfig { online } = command {
+        return check_config(&config, online);
     }
     let _log_guard =
         match shopbot::ops::telemetry::init_logging(config.log_dir.as_deref(), config.log_level) {
@@ -76,4 +75,39 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `shopbot check-config [--online]`: prints one line per check; exits 0 when the bot would
+/// start, 2 when a local check fails, 3 when Telegram refuses the token or can't be reached.
+fn check_config(config: &BotConfig, online: bool) -> ExitCode {
+    let local = preflight::check_local(config);
+    for finding in &local {
+        println!("{finding}");
+    }
+    if preflight::worst(&local) == Level::Error {
+        println!("shopbot: the bot would not start; fix the errors above");
+        return ExitCode::from(2);
+    }
+    if online {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                eprintln!("shopbot: can't start the async runtime: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let remote = runtime.block_on(preflight::check_online(config));
+        for finding in &remote {
+            println!("{finding}");
+        }
+        if preflight::worst(&remote) == Level::Error {
+            println!("shopbot: Telegram can't be used with this configuration");
+            return ExitCode::from(3);
+        }
+    }
+    println!("shopbot: the configuration is valid; the bot would start");
+    ExitCode::SUCCESS
 }

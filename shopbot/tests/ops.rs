@@ -81,7 +81,7 @@ fn the_supplier_and_the_staff_chat_come_from_the_config() {
     );
     assert!(!format!("{config:?}").contains("very-secret"));
     assert_eq!(config.expiry_interval, Some(Duration::from_secs(60)));
-    let help = shopbot::ops::config::help();
+    let help = shopbot::ops::cli::help();
     for var in [
         "SHOPBOT_STAFF_LANG",
         "SHOPBOT_SUPPLIER_URL",

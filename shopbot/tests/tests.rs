@@ -4,6 +4,7 @@
 //! temporary directory.
 
 mod callback;
+mod cli;
 mod common;
 mod flows;
 mod i18n;

@@ -167,6 +167,17 @@ impl Shop {
         Ok(out)
     }
 
+    /// How many notifications `consumer` has not acknowledged: two reads, for monitoring (a
+    /// backlog that keeps growing means delivery is stuck).
+    pub fn notification_backlog(&self, consumer: &str) -> Result<u64> {
+        let cursor: u64 = self
+            .store
+            .read(Table::OutboxCursors, &consumer_key(consumer)?)?
+            .unwrap_or(0);
+        let last = self.store.read_counter(Counter::OutboxSeq)?;
+        Ok(last.saturating_sub(cursor))
+    }
+
     /// Marks every notification up to `seq` as delivered for `consumer`. The cursor only moves
     /// forward.
     pub fn ack_notifications(&self, consumer: &str, seq: u64) -> Result<()> {

@@ -17,19 +17,25 @@ use std::time::Duration;
 /// The environment variable naming the configuration file (`--config` wins over it).
 pub const CONFIG_VAR: &str = "SHOPBOT_CONFIG";
 
-/// One setting: where it is read from and what it means.
+/// One setting: where it is read from, what it means, and how the sample file shows it.
 #[derive(Clone, Copy, Debug)]
 pub struct Spec {
     /// The key in the TOML file.
     pub key: &'static str,
-    /// The environment variable (wins over the file).
+    /// The environment variable (wins over the file; a command-line flag wins over both).
     pub env: &'static str,
     /// The value when neither gives one (`None`: no value means "off" or, for the token,
     /// an error).
     pub default: Option<&'static str>,
+    /// One sentence for `--help`, the sample file and docs/configuration.md.
     pub help: &'static str,
-    /// Never echoed back (error messages, `Debug`).
+    /// Never echoed back (error messages, `Debug`), and never a command-line flag (the
+    /// process list would show it): environment or file only.
     pub secret: bool,
+    /// The heading of the group this setting opens in the sample file and the docs.
+    pub section: Option<&'static str>,
+    /// The TOML text the sample file shows (otherwise the default, or empty).
+    pub sample: Option<&'static str>,
 }
 
 const fn spec(
@@ -44,18 +50,44 @@ const fn spec(
         default,
         help,
         secret: false,
+        section: None,
+        sample: None,
     }
 }
 
-/// Every setting, in the order `--help` lists them.
+impl Spec {
+    const fn secret(mut self) -> Spec {
+        self.secret = true;
+        self
+    }
+
+    const fn section(mut self, title: &'static str) -> Spec {
+        self.section = Some(title);
+        self
+    }
+
+    const fn sample(mut self, toml: &'static str) -> Spec {
+        self.sample = Some(toml);
+        self
+    }
+
+    /// The command-line flag (`--db-path` for `db_path`); secrets have none.
+    pub fn flag(&self) -> Option<String> {
+        (!self.secret).then(|| self.key.replace('_', "-"))
+    }
+}
+
+/// Every setting, in the order `--help`, the sample file and the docs list them.
 pub const SETTINGS: &[Spec] = &[
-    Spec {
-        key: "token",
-        env: "TELOXIDE_TOKEN",
-        default: None,
-        help: "Bot token from @BotFather (required).",
-        secret: true,
-    },
+    spec(
+        "token",
+        "TELOXIDE_TOKEN",
+        None,
+        "Bot token from @BotFather (required); prefer the variable to the file.",
+    )
+    .secret()
+    .section("Telegram")
+    .sample("\"123456789:replace-with-your-token\""),
     spec(
         "api_url",
         "SHOPBOT_API_URL",
@@ -63,11 +95,30 @@ pub const SETTINGS: &[Spec] = &[
         "Bot API base URL, for a local Bot API server (default: Telegram's).",
     ),
     spec(
+        "mode",
+        "SHOPBOT_MODE",
+        Some("polling"),
+        "How updates arrive: polling, or webhook (then webhook_url is required).",
+    ),
+    spec(
+        "webhook_url",
+        "SHOPBOT_WEBHOOK_URL",
+        None,
+        "Public https URL Telegram posts updates to (required in webhook mode); usually your reverse proxy.",
+    ),
+    spec(
+        "webhook_listen",
+        "SHOPBOT_WEBHOOK_LISTEN",
+        Some("0.0.0.0:8443"),
+        "Address the webhook server listens on (behind a reverse proxy: 127.0.0.1:8443).",
+    ),
+    spec(
         "db_path",
         "SHOPBOT_DB",
         Some("./shop.db"),
         "Database directory.",
-    ),
+    )
+    .section("The shop"),
     spec(
         "cache_mb",
         "SHOPBOT_CACHE_MB",
@@ -78,13 +129,14 @@ pub const SETTINGS: &[Spec] = &[
         "super_admins",
         "SHOPBOT_SUPER_ADMINS",
         None,
-        "Telegram user ids made super admins at every start (comma-separated, or a TOML array).",
-    ),
+        "Telegram user ids made super admins at every start (comma-separated, or a TOML array): the recovery path.",
+    )
+    .sample("[123456789]"),
     spec(
         "staff_chat_id",
         "SHOPBOT_STAFF_CHAT_ID",
         None,
-        "Chat id that receives alerts and staff notices (a group id is negative).",
+        "Chat id that receives alerts and staff notices (a group id is negative); empty: log only.",
     ),
     spec(
         "staff_lang",
@@ -96,20 +148,23 @@ pub const SETTINGS: &[Spec] = &[
         "utc_offset_minutes",
         "SHOPBOT_UTC_OFFSET_MINUTES",
         None,
-        "Shop time zone as minutes east of UTC (-720..=840); applied at start-up.",
-    ),
+        "Shop time zone as minutes east of UTC (-720..=840; 180 = UTC+3), applied at start-up; empty: keep the shop's.",
+    )
+    .sample("180"),
     spec(
         "support_contact",
         "SHOPBOT_SUPPORT_CONTACT",
         None,
-        "Support contact shown to shoppers (e.g. @shop_support); applied at start-up.",
-    ),
+        "Support contact shown to shoppers (e.g. @shop_support), applied at start-up; empty: keep the shop's.",
+    )
+    .sample("\"@shop_support\""),
     spec(
         "backup_dir",
         "SHOPBOT_BACKUP_DIR",
         Some("./backups"),
         "Directory for backups.",
-    ),
+    )
+    .section("Backups, retention and integrity"),
     spec(
         "backup_interval_minutes",
         "SHOPBOT_BACKUP_INTERVAL_MINUTES",
@@ -129,22 +184,29 @@ pub const SETTINGS: &[Spec] = &[
         "Prune non-financial audit entries and idle sessions older than this many days; 0 keeps everything.",
     ),
     spec(
+        "verify_interval_hours",
+        "SHOPBOT_VERIFY_INTERVAL_HOURS",
+        Some("24"),
+        "Hours between integrity checks (verify()) while running, besides the one at start-up; problems put the shop in EMERGENCY and alert staff; 0 checks at start-up only (0-8760).",
+    ),
+    spec(
         "http_addr",
         "SHOPBOT_HTTP_ADDR",
         Some("127.0.0.1:9090"),
-        "Address of the /healthz, /readyz and /metrics endpoint; \"off\" turns it off.",
-    ),
+        "Address of the /healthz, /readyz and /metrics endpoint (keep it private); \"off\" turns it off.",
+    )
+    .section("Monitoring and logs"),
     spec(
         "stats_interval_seconds",
         "SHOPBOT_STATS_INTERVAL_SECONDS",
         Some("300"),
-        "Seconds between refreshes of the shop figures in /metrics (each is audited as VIEW_STATS); 0 turns them off.",
+        "Seconds between refreshes of the shop figures in /metrics (orders by status, users, queues, disk); 0 turns them off.",
     ),
     spec(
         "log_dir",
         "SHOPBOT_LOG_DIR",
         Some("./logs"),
-        "Directory for the daily-rotated log file; \"off\" logs to the console only.",
+        "Directory for the daily-rotated log file; \"off\" logs to standard error only (the journal, under systemd).",
     ),
     spec(
         "log_level",
@@ -153,29 +215,12 @@ pub const SETTINGS: &[Spec] = &[
         "Least severe level logged: error, warn, info, debug or trace (RUST_LOG, when set, wins).",
     ),
     spec(
-        "mode",
-        "SHOPBOT_MODE",
-        Some("polling"),
-        "How updates arrive: polling or webhook.",
-    ),
-    spec(
-        "webhook_url",
-        "SHOPBOT_WEBHOOK_URL",
-        None,
-        "Public https URL Telegram posts updates to (required in webhook mode).",
-    ),
-    spec(
-        "webhook_listen",
-        "SHOPBOT_WEBHOOK_LISTEN",
-        Some("0.0.0.0:8443"),
-        "Address the webhook server listens on.",
-    ),
-    spec(
         "rate_per_minute",
         "SHOPBOT_RATE_PER_MINUTE",
         Some("30"),
         "Updates per minute one user may send before being slowed down (1-6000).",
-    ),
+    )
+    .section("Limits and timing"),
     spec(
         "rate_burst",
         "SHOPBOT_RATE_BURST",
@@ -210,21 +255,22 @@ pub const SETTINGS: &[Spec] = &[
         "supplier_url",
         "SHOPBOT_SUPPLIER_URL",
         None,
-        "Base URL of the supplier's HTTP JSON API (POST {url}/orders, GET {url}/orders/{id}); unset: supplier products go to staff at once.",
-    ),
+        "Base URL of the supplier's HTTP JSON API (POST {url}/orders, GET {url}/orders/{id}; the order id is the idempotency key); unset: supplier products go to staff at once.",
+    )
+    .section("Supplier (automatic fulfilment)"),
     spec(
         "supplier_auth_header",
         "SHOPBOT_SUPPLIER_AUTH_HEADER",
         Some("Authorization"),
         "Name of the header that carries the supplier credential.",
     ),
-    Spec {
-        key: "supplier_auth_value",
-        env: "SHOPBOT_SUPPLIER_AUTH_VALUE",
-        default: None,
-        help: "Value of that header (e.g. \"Bearer <key>\"); unset: no credential is sent.",
-        secret: true,
-    },
+    spec(
+        "supplier_auth_value",
+        "SHOPBOT_SUPPLIER_AUTH_VALUE",
+        None,
+        "Value of that header (e.g. \"Bearer <key>\"); unset: no credential is sent. Prefer the variable to the file.",
+    )
+    .secret(),
     spec(
         "supplier_connect_timeout_seconds",
         "SHOPBOT_SUPPLIER_CONNECT_TIMEOUT_SECONDS",
@@ -312,6 +358,8 @@ pub struct BotConfig {
     pub backup_keep: usize,
     /// `None`: keep everything.
     pub retention_days: Option<u32>,
+    /// `None`: `verify()` runs at start-up only.
+    pub verify_interval: Option<Duration>,
     pub http_addr: Option<SocketAddr>,
     /// `None`: no refresh of the shop figures.
     pub stats_interval: Option<Duration>,
@@ -368,86 +416,24 @@ pub enum ConfigError {
     },
     #[error("the config file {path} can't be read: {reason}")]
     File { path: String, reason: String },
-    #[error("the config file {path} has an unknown setting `{key}` (see shopbot --help)")]
-    UnknownKey { path: String, key: String },
-    #[error("{0} (see shopbot --help)")]
-    Usage(String),
-}
-
-/// What the command line asked for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Command {
-    Run {
-        config_file: Option<PathBuf>,
-    },
-    Help,
-    Version,
-    /// Check the configuration and exit.
-    Check {
-        config_file: Option<PathBuf>,
+    #[error("the config file {path} has an unknown setting `{key}`{hint} (see shopbot --help)")]
+    UnknownKey {
+        path: String,
+        key: String,
+        /// "; did you mean `…`?" when a setting's key is close, else empty.
+        hint: String,
     },
 }
 
-/// Parses the arguments (without the program name).
-pub fn parse_args<I: IntoIterator<Item = String>>(args: I) -> Result<Command, ConfigError> {
-    let mut config_file = None;
-    let mut check = false;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(Command::Help),
-            "-V" | "--version" => return Ok(Command::Version),
-            "--check-config" => check = true,
-            "-c" | "--config" => {
-                let path = args
-                    .next()
-                    .ok_or_else(|| ConfigError::Usage("--config needs a file path".into()))?;
-                config_file = Some(PathBuf::from(path));
-            }
-            other => {
-                if let Some(path) = other.strip_prefix("--config=") {
-                    config_file = Some(PathBuf::from(path));
-                } else {
-                    return Err(ConfigError::Usage(format!("unknown argument {other:?}")));
-                }
-            }
-        }
-    }
-    Ok(if check {
-        Command::Check { config_file }
-    } else {
-        Command::Run { config_file }
-    })
-}
-
-/// The `--help` text, written from [`SETTINGS`].
-pub fn help() -> String {
-    let mut out = String::new();
-    out.push_str(concat!(
-        "shopbot ",
-        env!("CARGO_PKG_VERSION"),
-        " — the shop's Telegram bot\n\n"
-    ));
-    out.push_str(
-        "USAGE:\n    shopbot [--config FILE] [--check-config]\n\n\
-         OPTIONS:\n    -c, --config FILE   read settings from a TOML file (also SHOPBOT_CONFIG)\n        \
-         --check-config  check the configuration and exit\n    -h, --help          print this help\n    \
-         -V, --version       print the version\n\n\
-         SETTINGS (environment variable wins over the file key; see shopbot.sample.toml):\n",
-    );
-    for s in SETTINGS {
-        out.push_str(&format!("    {:<32} {}\n", s.env, s.key));
-        out.push_str(&format!("        {}", s.help));
-        if let Some(default) = s.default {
-            out.push_str(&format!(" [default: {default}]"));
-        }
-        out.push('\n');
-    }
-    out.push_str(
-        "\nSIGNALS:\n    SIGTERM or SIGINT stop taking updates, let in-flight updates finish \
-         (shutdown_grace_seconds), flush the database and exit 0.\n",
-    );
-    out
+/// "; did you mean `db_path`?" for a misspelt key, when one is close enough.
+fn nearest_key(key: &str) -> String {
+    SETTINGS
+        .iter()
+        .map(|s| (strsim::jaro_winkler(key, s.key), s.key))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| format!("; did you mean `{k}`?"))
+        .unwrap_or_default()
 }
 
 /// Raw values by key, before checking: the file's, then the environment's over them.
@@ -468,7 +454,12 @@ fn gather(
         })?;
         for (key, value) in table {
             let Some(spec) = SETTINGS.iter().find(|s| s.key == key) else {
-                return Err(ConfigError::UnknownKey { path: shown, key });
+                let hint = nearest_key(&key);
+                return Err(ConfigError::UnknownKey {
+                    path: shown,
+                    key,
+                    hint,
+                });
             };
             raw.insert(spec.key, toml_text(spec, &value)?);
         }
@@ -757,6 +748,7 @@ impl BotConfig {
         let minutes = values.required_number::<u64>("backup_interval_minutes", 0, 525_600)?;
         let stats = values.required_number::<u64>("stats_interval_seconds", 0, 86_400)?;
         let retention = values.required_number::<u32>("retention_days", 0, 36_500)?;
+        let verify_hours = values.required_number::<u64>("verify_interval_hours", 0, 8_760)?;
         Ok(BotConfig {
             token: Secret::new(token),
             api_url: values.url("api_url")?,
@@ -777,6 +769,7 @@ impl BotConfig {
             backup_interval: (minutes > 0).then(|| Duration::from_secs(minutes * 60)),
             backup_keep: values.required_number("backup_keep", 1, 1_000)?,
             retention_days: (retention > 0).then_some(retention),
+            verify_interval: (verify_hours > 0).then(|| Duration::from_secs(verify_hours * 3_600)),
             http_addr: values.addr("http_addr")?,
             stats_interval: (stats > 0).then(|| Duration::from_secs(stats)),
             log_dir: path_or_off("log_dir"),
@@ -823,21 +816,27 @@ impl BotConfig {
 mod tests {
     use super::*;
 
+    /// The checked-in sample file and settings reference are the generators' output
+    /// (regenerate with `shopbot sample-config` and `shopbot settings`).
     #[test]
-    fn every_setting_is_documented_once() {
-        let help = help();
-        for s in SETTINGS {
-            assert!(help.contains(s.env), "{} missing from --help", s.env);
-            assert_eq!(SETTINGS.iter().filter(|o| o.key == s.key).count(), 1);
-        }
+    fn the_sample_and_the_docs_are_written_from_the_table() {
         let sample = include_str!("../../shopbot.sample.toml");
-        for s in SETTINGS {
-            assert!(
-                sample.contains(&format!("{} =", s.key)),
-                "{} missing from the sample",
-                s.key
-            );
-        }
+        assert!(
+            sample == crate::ops::cli::sample_config(),
+            "shopbot.sample.toml is stale: run `cargo run -p shopbot -- sample-config > shopbot/shopbot.sample.toml`"
+        );
+        let docs = include_str!("../../../docs/configuration.md");
+        assert!(
+            docs == crate::ops::cli::settings_markdown(),
+            "docs/configuration.md is stale: run `cargo run -p shopbot -- settings > docs/configuration.md`"
+        );
+    }
+
+    #[test]
+    fn a_misspelt_key_in_the_file_suggests_the_right_one() {
+        assert_eq!(nearest_key("db_pth"), "; did you mean `db_path`?");
+        assert_eq!(nearest_key("tokn"), "; did you mean `token`?");
+        assert_eq!(nearest_key("zzzz"), "");
     }
 
     #[test]

@@ -26,18 +26,31 @@ pub struct Health {
     pub ready: AtomicBool,
     pub backups: Option<Arc<Backups>>,
     pub metrics: Metrics,
+    /// The database directory, for the disk-space gauges (`None` in tests that don't care).
+    pub db_path: Option<std::path::PathBuf>,
     started: Instant,
     figures_at: std::sync::Mutex<Option<Instant>>,
 }
 
 impl Health {
     pub fn new(shop: Arc<Shop>, mode: &'static str, backups: Option<Arc<Backups>>) -> Arc<Health> {
+        Health::watching(shop, mode, backups, None)
+    }
+
+    /// Like [`Health::new`], with the database directory whose disk the gauges report on.
+    pub fn watching(
+        shop: Arc<Shop>,
+        mode: &'static str,
+        backups: Option<Arc<Backups>>,
+        db_path: Option<std::path::PathBuf>,
+    ) -> Arc<Health> {
         Arc::new(Health {
             shop,
             mode,
             ready: AtomicBool::new(false),
             backups,
             metrics: Metrics::global(),
+            db_path,
             started: Instant::now(),
             figures_at: std::sync::Mutex::new(None),
         })
@@ -139,18 +152,45 @@ pub async fn serve(
     Ok((local, task))
 }
 
-/// Reads the shop's figures (orders by status, approved top-ups, users) into gauges from
-/// `Shop::totals`: one unaudited read of aggregate counters.
+/// What [`refresh_figures`] reads on a blocking thread.
+struct Figures {
+    totals: shopcore::analytics::Totals,
+    state: shopcore::StoreState,
+    pending: u64,
+    db_bytes: u64,
+    disk: Option<(u64, u64)>,
+}
+
+/// Free and total bytes of the file system holding `path`.
+fn disk_space(path: &std::path::Path) -> Option<(u64, u64)> {
+    let stat = rustix::fs::statvfs(path).ok()?;
+    let unit = stat.f_frsize;
+    Some((stat.f_bavail * unit, stat.f_blocks * unit))
+}
+
+/// Reads the shop's figures into gauges: orders by status, approved top-ups and users (from
+/// `Shop::totals`, one unaudited read of aggregate counters), the store state, the
+/// notifications not yet delivered, the database's size and the free space of its disk.
 pub async fn refresh_figures(health: &Arc<Health>) -> Result<(), shopcore::Error> {
     let shop = Arc::clone(&health.shop);
-    let totals = tokio::task::spawn_blocking(move || shop.totals())
-        .await
-        .map_err(|_| {
-            shopcore::Error::from(shopcore::InvalidInput::UnknownName {
-                what: "figures task",
-                text: "crashed".into(),
-            })
-        })??;
+    let db_path = health.db_path.clone();
+    let figures = tokio::task::spawn_blocking(move || {
+        Ok::<_, shopcore::Error>(Figures {
+            totals: shop.totals()?,
+            state: shop.settings().state,
+            pending: shop.notification_backlog(crate::SCOPE)?,
+            db_bytes: shop.size_on_disk_bytes()?,
+            disk: db_path.as_deref().and_then(disk_space),
+        })
+    })
+    .await
+    .map_err(|_| {
+        shopcore::Error::from(shopcore::InvalidInput::UnknownName {
+            what: "figures task",
+            text: "crashed".into(),
+        })
+    })??;
+    let totals = &figures.totals;
     for (status, count) in shopcore::OrderStatus::ALL
         .iter()
         .zip(totals.by_status.iter())
@@ -160,6 +200,20 @@ pub async fn refresh_figures(health: &Arc<Health>) -> Result<(), shopcore::Error
     metrics::gauge!(names::TOPUPS).set(totals.topups as f64);
     metrics::gauge!(names::USERS, "kind" => "total").set(totals.users as f64);
     metrics::gauge!(names::USERS, "kind" => "banned").set(totals.banned as f64);
+    for state in [
+        shopcore::StoreState::Open,
+        shopcore::StoreState::Maintenance,
+        shopcore::StoreState::Emergency,
+    ] {
+        let on = if state == figures.state { 1.0 } else { 0.0 };
+        metrics::gauge!(names::STORE_STATE, "state" => state.name()).set(on);
+    }
+    metrics::gauge!(names::NOTIFICATIONS_PENDING).set(figures.pending as f64);
+    metrics::gauge!(names::DB_BYTES).set(figures.db_bytes as f64);
+    if let Some((free, size)) = figures.disk {
+        metrics::gauge!(names::DISK_FREE).set(free as f64);
+        metrics::gauge!(names::DISK_SIZE).set(size as f64);
+    }
     *health.figures_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
     metrics::gauge!(names::STATS_AGE).set(0.0);
     Ok(())

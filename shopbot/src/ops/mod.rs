@@ -16,10 +16,12 @@
 pub mod alerts;
 pub mod backups;
 pub mod broadcast;
+pub mod cli;
 pub mod config;
 pub mod expiry;
 pub mod guard;
 pub mod health;
+pub mod preflight;
 pub mod ratelimit;
 pub mod retention;
 pub mod shutdown;
@@ -115,9 +117,13 @@ pub async fn open_shop(config: &BotConfig) -> Result<(Arc<Shop>, Vec<String>), S
     Ok((shop, report.problems))
 }
 
-/// Puts the shop in EMERGENCY because `verify()` found problems.
-async fn enter_emergency(shop: &Arc<Shop>, problems: &[String]) -> Result<(), StartError> {
-    let mut reason = format!("verify() failed at start-up: {}", problems.join("; "));
+/// Puts the shop in EMERGENCY because `verify()` found problems (`when`: "at start-up").
+async fn enter_emergency(
+    shop: &Arc<Shop>,
+    problems: &[String],
+    when: &str,
+) -> Result<(), StartError> {
+    let mut reason = format!("verify() failed {when}: {}", problems.join("; "));
     if reason.chars().count() > 400 {
         reason = reason.chars().take(399).collect::<String>() + "…";
     }
@@ -133,6 +139,47 @@ async fn enter_emergency(shop: &Arc<Shop>, problems: &[String]) -> Result<(), St
     .map_err(step("enter emergency"))
 }
 
+/// Publishes the outcome of a `verify()` run in /metrics.
+fn record_verify(problems: usize) {
+    metrics::gauge!(telemetry::names::VERIFY_PROBLEMS).set(problems as f64);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    metrics::gauge!(telemetry::names::VERIFY_LAST).set(now);
+}
+
+/// Runs `verify()` every `every` (the first run one period after start-up, which has its
+/// own); problems put the shop in EMERGENCY and alert staff, as at start-up.
+pub fn schedule_verify(shop: Arc<Shop>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let report = match core::run(&shop, |shop| shop.verify()).await {
+                Ok(report) => report,
+                Err(failure) => {
+                    tracing::warn!(kind = failure.kind(), "scheduled verify failed to run");
+                    continue;
+                }
+            };
+            record_verify(report.problems.len());
+            if report.problems.is_empty() {
+                tracing::info!("scheduled verify: every invariant holds");
+                continue;
+            }
+            tracing::error!(
+                problems = report.problems.len(),
+                "scheduled verify found problems; entering emergency"
+            );
+            if let Err(error) = enter_emergency(&shop, &report.problems, "while running").await {
+                tracing::error!(%error, "could not enter emergency");
+            }
+            alerts::raise(AlertKind::Verify, &report.problems.join("\n"));
+        }
+    })
+}
+
 /// The bot for these settings (with the local Bot API server, when configured).
 pub fn bot(config: &BotConfig) -> Bot {
     let bot = Bot::new(config.token.expose());
@@ -144,6 +191,7 @@ pub fn bot(config: &BotConfig) -> Bot {
 
 /// Listener errors, logged without the token.
 async fn listener_error(error: teloxide::RequestError) {
+    metrics::counter!(telemetry::names::LISTENER_ERRORS).increment(1);
     tracing::warn!(error = %redact(&error.to_string()), "getting updates failed");
 }
 
@@ -169,16 +217,18 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
             problems = problems.len(),
             "verify found problems; entering emergency"
         );
-        enter_emergency(&shop, &problems).await?;
+        enter_emergency(&shop, &problems, "at start-up").await?;
         alerts::raise(AlertKind::Verify, &problems.join("\n"));
     }
+    record_verify(problems.len());
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let backups = Backups::new(config.backup_dir.clone(), config.backup_keep);
-    let health = Health::new(
+    let health = Health::watching(
         Arc::clone(&shop),
         config.mode.name(),
         Some(Arc::clone(&backups)),
+        Some(config.db_path.clone()),
     );
     let mut http_task = None;
     if let Some(addr) = config.http_addr {
@@ -216,6 +266,9 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
     }
     if let Some(days) = config.retention_days {
         tasks.push(retention::schedule(Arc::clone(&shop), days));
+    }
+    if let Some(every) = config.verify_interval {
+        tasks.push(schedule_verify(Arc::clone(&shop), every));
     }
     if let Some(every) = config.stats_interval {
         tasks.push(health::schedule_figures(Arc::clone(&health), every));

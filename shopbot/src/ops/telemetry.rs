@@ -33,6 +33,55 @@ pub mod names {
     pub const SUPPLIER_ORDERS: &str = "shopbot_supplier_orders_total";
     pub const SUPPLIER_RECONCILED: &str = "shopbot_supplier_reconciled_total";
     pub const NOTIFICATIONS: &str = "shopbot_notifications_total";
+    /// Notifications queued in the shop and not delivered yet.
+    pub const NOTIFICATIONS_PENDING: &str = "shopbot_notifications_pending";
+    /// Failed `getUpdates` calls (polling mode).
+    pub const LISTENER_ERRORS: &str = "shopbot_update_listener_errors_total";
+    /// Problems the last `verify()` found (0: every invariant holds).
+    pub const VERIFY_PROBLEMS: &str = "shopbot_verify_problems";
+    /// When `verify()` last finished, in seconds since the epoch.
+    pub const VERIFY_LAST: &str = "shopbot_verify_last_run_timestamp_seconds";
+    /// 1 for the store state the shop is in (open, maintenance, emergency), 0 for the others.
+    pub const STORE_STATE: &str = "shopbot_store_state";
+    /// Free and total bytes of the file system holding the database.
+    pub const DISK_FREE: &str = "shopbot_disk_free_bytes";
+    pub const DISK_SIZE: &str = "shopbot_disk_size_bytes";
+    /// The database's size on disk.
+    pub const DB_BYTES: &str = "shopbot_db_bytes";
+    /// Always 1, labelled with the version.
+    pub const BUILD_INFO: &str = "shopbot_build_info";
+
+    /// Every metric the bot exports, for the dashboard and alert tests.
+    pub const ALL: &[&str] = &[
+        UPDATES,
+        HANDLER_SECONDS,
+        ERRORS,
+        RATE_LIMITED,
+        ALERTS,
+        ORDERS,
+        TOPUPS,
+        USERS,
+        STATS_AGE,
+        BACKUPS,
+        BACKUP_AGE,
+        BACKUP_BYTES,
+        BROADCAST_DELIVERIES,
+        IN_FLIGHT,
+        UP,
+        ORDERS_EXPIRED,
+        SUPPLIER_ORDERS,
+        SUPPLIER_RECONCILED,
+        NOTIFICATIONS,
+        NOTIFICATIONS_PENDING,
+        LISTENER_ERRORS,
+        VERIFY_PROBLEMS,
+        VERIFY_LAST,
+        STORE_STATE,
+        DISK_FREE,
+        DISK_SIZE,
+        DB_BYTES,
+        BUILD_INFO,
+    ];
 }
 
 /// Keeps the log file writer flushing; drop it only when the process ends.
@@ -162,6 +211,7 @@ impl Metrics {
                     "Seconds since the last successful backup."
                 );
                 metrics::gauge!(names::UP).set(1.0);
+                metrics::gauge!(names::BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
                 Metrics { handle }
             })
             .clone()
