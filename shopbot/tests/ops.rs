@@ -47,7 +47,7 @@ fn config_defaults_are_sane() {
     assert_eq!(config.db_path, std::path::PathBuf::from("./shop.db"));
     assert_eq!(config.backup_keep, 7);
     assert_eq!(config.backup_interval, Some(Duration::from_secs(86_400)));
-    assert_eq!(config.http_addr, Some("127.0.0.1:9090".parse().unwrap()));
+    assert_eq!(config.http_addr, Some("127.0.0.1:9470".parse().unwrap()));
     assert_eq!(config.log_level, tracing::Level::INFO);
     assert_eq!(config.broadcast_per_second, 25);
     assert!(config.api_url.is_none() && config.staff_chat_id.is_none());

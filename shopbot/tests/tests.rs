@@ -6,6 +6,7 @@
 mod callback;
 mod cli;
 mod common;
+mod deploy;
 mod flows;
 mod i18n;
 mod ops;

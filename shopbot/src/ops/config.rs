@@ -192,7 +192,7 @@ pub const SETTINGS: &[Spec] = &[
     spec(
         "http_addr",
         "SHOPBOT_HTTP_ADDR",
-        Some("127.0.0.1:9090"),
+        Some("127.0.0.1:9470"),
         "Address of the /healthz, /readyz and /metrics endpoint (keep it private); \"off\" turns it off.",
     )
     .section("Monitoring and logs"),
@@ -565,7 +565,7 @@ impl Values {
             Some(t) => t
                 .parse()
                 .map(Some)
-                .map_err(|_| invalid(spec, format!("{t:?} is not an address like 127.0.0.1:9090"))),
+                .map_err(|_| invalid(spec, format!("{t:?} is not an address like 127.0.0.1:9470"))),
         }
     }
 

@@ -100,7 +100,9 @@ pub fn init_logging(dir: Option<&Path>, level: tracing::Level) -> std::io::Resul
             ))
         })
     };
+    // Colours only on a terminal: under systemd the journal would store the escape codes.
     let console = tracing_subscriber::fmt::layer()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_target(false)
         .with_filter_fn(filter());
     let (file, guard) = match dir {
