@@ -22,43 +22,221 @@
 //!     [--rounds 3] [--db PATH] [--preload N] [--mix realistic|orders] [--cache-mib M]
 //!     [--keep]
 //! ```
+//! (`--help` says more; every option falls back to a `SHOP_LOAD_*` environment variable.)
 
 use shop_benches::baseline::{self, Rate};
 
 shop_benches::use_shop_allocator!();
 
+use clap::builder::{
+    BoolishValueParser, EnumValueParser, PossibleValue, RangedU64ValueParser, TypedValueParser,
+};
+use clap::{Parser, ValueEnum};
 use shop_benches::fixture::{self, CODES_PER_UPLOAD, Fixture, key};
 use shop_benches::stats::{Summary, fmt_us, median, summarize};
 use shop_benches::sysinfo;
 use shopcore::{Actor, DashboardOptions, Durability, Error, OrderId, Shop, TopupId};
 use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: load [--quick] [--shoppers 1,8,32,128] [--seconds S] [--orders N]
-            [--durability immediate,power-safe,background] [--rounds R]
-            [--db PATH] [--preload N] [--mix realistic|orders] [--cache-mib M] [--keep]
+const LONG_ABOUT: &str = "\
+The whole shop under N concurrent shoppers, through shopcore's public API only.
 
-  --quick        CI-sized: shoppers 1,32; 1 s each; 1 round; immediate only
-  --shoppers     concurrent shoppers per measurement (comma-separated)
-  --seconds      length of one measurement (default 4)
-  --orders       at most this many orders per measurement (default 20000)
-  --durability   policies to measure (default immediate,power-safe,background)
-  --rounds       repeat every measurement this often; medians are reported (default 3)
-  --db PATH      the shop to load (default: a new one in a temporary directory);
-                 an existing shop with orders is compared with an empty one made next to it;
-                 the run writes to it (benchmark products, users, orders; AUTO fulfilment),
-                 so point it at a copy
-  --preload N    first measure the shop as it is, then add N orders through the API
-                 (Background durability) and measure again
-  --cache-mib M  sled cache size (default: shopcore's, 64 MiB)
-  --mix orders   shoppers only order (code product, completes at once); default realistic
-  --keep         keep the temporary directory";
+Each shopper is a thread running a closed loop with no think time: browse 30%, quote 20%, order
+paid from the balance 40%, request a top-up 10% (--mix orders: orders only). Staff threads (two,
+plus one per 16 shoppers) complete orders and approve top-ups as they come. Every call is durable
+under the policy measured.
 
-/// Command-line options.
+It prints throughput, p50/p99/max latency, orders per group-commit flush, peak RSS, the database
+size per 1,000 orders and two disk baselines from the same run; each measurement is repeated
+--rounds times and medians are reported. It ends with verify().
+
+Every option can also be set in the environment (SHOP_LOAD_…, shown with each option). The
+command line wins over the environment, and both win over --quick's presets.
+
+Exit status: 0 when the run finished and verify() is healthy, 1 when verify() found a problem or
+a call failed with a storage error, 2 for a bad command line.";
+
+const EXAMPLES: &str = "  cargo run --release -p shop-benches --bin load                     # the README table, ~5 min
+  cargo run --release -p shop-benches --bin load -- --quick          # CI-sized
+  load --shoppers 1,32 --durability immediate,power-safe --db COPY   # a copy of a real store
+  load --preload 1000000 --mix orders --rounds 1
+  SHOP_LOAD_SECONDS=10 SHOP_LOAD_ROUNDS=5 load --shoppers 32";
+
+/// `Examples:` styled as clap styles its own headings (bold and underlined on a terminal,
+/// plain text elsewhere), then the examples.
+fn examples() -> String {
+    let heading = *clap::builder::Styles::styled().get_header();
+    format!("{heading}Examples:{heading:#}\n{EXAMPLES}")
+}
+
+/// The command line. Every option falls back to a `SHOP_LOAD_` environment variable; the
+/// options left out take `--quick`'s presets, then the defaults ([`Options::default`]).
+#[derive(Debug, Parser)]
+#[command(
+    name = "load",
+    version,
+    about = "The whole shop under N concurrent shoppers: throughput, latency, memory, verify()",
+    long_about = LONG_ABOUT,
+    after_help = examples()
+)]
+struct Cli {
+    /// CI-sized presets for the options not given: shoppers 1,32; 1 s each; 5000 orders;
+    /// 1 round; immediate only
+    #[arg(long, env = "SHOP_LOAD_QUICK", value_parser = BoolishValueParser::new())]
+    quick: bool,
+
+    /// Concurrent shoppers per measurement, comma-separated (default 1,8,32,128; --quick
+    /// 1,32)
+    #[arg(
+        long,
+        value_name = "N,…",
+        env = "SHOP_LOAD_SHOPPERS",
+        value_delimiter = ',',
+        value_parser = Trimmed(RangedU64ValueParser::<usize>::new().range(1..))
+    )]
+    shoppers: Option<Vec<usize>>,
+
+    /// Length of one measurement in seconds, more than 0 and at most 600 (default 4;
+    /// --quick 1)
+    #[arg(long, value_name = "S", env = "SHOP_LOAD_SECONDS", value_parser = parse_seconds)]
+    seconds: Option<f64>,
+
+    /// At most this many orders per measurement (default 20000; --quick 5000)
+    #[arg(
+        long,
+        value_name = "N",
+        env = "SHOP_LOAD_ORDERS",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    orders: Option<u64>,
+
+    /// Durability policies to measure, comma-separated (default all three; --quick
+    /// immediate)
+    #[arg(
+        long,
+        value_name = "POLICY,…",
+        env = "SHOP_LOAD_DURABILITY",
+        value_delimiter = ',',
+        ignore_case = true,
+        value_parser = Trimmed(EnumValueParser::<Policy>::new())
+    )]
+    durability: Option<Vec<Policy>>,
+
+    /// Repeat every measurement this often, 1 to 20; medians are reported (default 3;
+    /// --quick 1)
+    #[arg(
+        long,
+        value_name = "R",
+        env = "SHOP_LOAD_ROUNDS",
+        value_parser = RangedU64ValueParser::<usize>::new().range(1..=20)
+    )]
+    rounds: Option<usize>,
+
+    /// The shop to load (default: a new one in a temporary directory). An existing shop
+    /// with orders is compared with an empty one made next to it; the run writes to it
+    /// (benchmark products, users, orders; AUTO fulfilment), so point it at a copy
+    #[arg(long, value_name = "PATH", env = "SHOP_LOAD_DB")]
+    db: Option<PathBuf>,
+
+    /// First measure the shop as it is, then add N orders through the API (Background
+    /// durability) and measure again
+    #[arg(long, value_name = "N", env = "SHOP_LOAD_PRELOAD", default_value_t = 0)]
+    preload: u64,
+
+    /// sled's cache size in MiB (default: shopcore's, 64 MiB)
+    #[arg(
+        long,
+        value_name = "M",
+        env = "SHOP_LOAD_CACHE_MIB",
+        value_parser = clap::value_parser!(u64).range(1..=1_048_576)
+    )]
+    cache_mib: Option<u64>,
+
+    /// What shoppers do: the realistic mix, or only orders (a code product that completes
+    /// at once)
+    #[arg(
+        long,
+        value_name = "MIX",
+        env = "SHOP_LOAD_MIX",
+        value_enum,
+        default_value_t = Mix::Realistic
+    )]
+    mix: Mix,
+
+    /// Keep the temporary directory
+    #[arg(long, env = "SHOP_LOAD_KEEP", value_parser = BoolishValueParser::new())]
+    keep: bool,
+}
+
+/// A durability policy as typed (shopcore's `Durability` has no command-line names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Policy {
+    /// Group commit: a call returns after a flush that covers it (survives a killed process)
+    #[value(alias = "group-commit", alias = "group_commit")]
+    Immediate,
+    /// Immediate plus fdatasync (survives power loss)
+    #[value(alias = "power_safe", alias = "powersafe")]
+    PowerSafe,
+    /// Flushed in the background
+    Background,
+}
+
+impl From<Policy> for Durability {
+    fn from(p: Policy) -> Durability {
+        match p {
+            Policy::Immediate => Durability::Immediate,
+            Policy::PowerSafe => Durability::PowerSafe,
+            Policy::Background => Durability::Background,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Mix {
+    /// Browse, quote, order, top up
+    Realistic,
+    /// Only orders
+    Orders,
+}
+
+/// Trims spaces around a value, as in `--shoppers "1, 8"` (the list is split at commas
+/// first), then parses it with the inner parser, whose possible values help still lists.
+#[derive(Clone)]
+struct Trimmed<P>(P);
+
+impl<P: TypedValueParser> TypedValueParser for Trimmed<P> {
+    type Value = P::Value;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<P::Value, clap::Error> {
+        let trimmed = value.to_str().map_or(value, |v| OsStr::new(v.trim()));
+        self.0.parse_ref(cmd, arg, trimmed)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        self.0.possible_values()
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0 && *s <= 600.0)
+        .ok_or_else(|| "must be a number of seconds, more than 0 and at most 600".into())
+}
+
+/// Command-line options, resolved.
 #[derive(Clone, Debug, PartialEq)]
 struct Options {
     shoppers: Vec<usize>,
@@ -96,12 +274,41 @@ impl Default for Options {
     }
 }
 
-fn parse_policy(text: &str) -> Result<Durability, String> {
-    match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-        "immediate" | "group-commit" => Ok(Durability::Immediate),
-        "power-safe" | "powersafe" => Ok(Durability::PowerSafe),
-        "background" => Ok(Durability::Background),
-        other => Err(format!("unknown durability policy {other:?}")),
+impl Options {
+    /// `--quick`'s presets: CI-sized.
+    fn quick() -> Options {
+        Options {
+            shoppers: vec![1, 32],
+            seconds: 1.0,
+            orders: 5_000,
+            policies: vec![Durability::Immediate],
+            rounds: 1,
+            ..Options::default()
+        }
+    }
+}
+
+impl From<Cli> for Options {
+    fn from(cli: Cli) -> Options {
+        let base = if cli.quick {
+            Options::quick()
+        } else {
+            Options::default()
+        };
+        Options {
+            shoppers: cli.shoppers.unwrap_or(base.shoppers),
+            seconds: cli.seconds.unwrap_or(base.seconds),
+            orders: cli.orders.unwrap_or(base.orders),
+            policies: cli.durability.map_or(base.policies, |p| {
+                p.into_iter().map(Durability::from).collect()
+            }),
+            rounds: cli.rounds.unwrap_or(base.rounds),
+            db: cli.db,
+            preload: cli.preload,
+            keep: cli.keep,
+            orders_only: cli.mix == Mix::Orders,
+            cache_bytes: cli.cache_mib.map(|mib| mib * 1024 * 1024),
+        }
     }
 }
 
@@ -113,94 +320,10 @@ fn policy_name(d: Durability) -> &'static str {
     }
 }
 
-fn parse_list<T: std::str::FromStr>(text: &str, what: &str) -> Result<Vec<T>, String> {
-    let items: Result<Vec<T>, _> = text.split(',').map(|s| s.trim().parse::<T>()).collect();
-    match items {
-        Ok(v) if !v.is_empty() => Ok(v),
-        _ => Err(format!("bad {what}: {text:?}")),
-    }
-}
-
-/// Parses the arguments after the program name. `--quick` sets CI-sized defaults that later
-/// options may override.
-fn parse_args(args: &[String]) -> Result<Options, String> {
-    let mut o = Options::default();
-    if args.iter().any(|a| a == "--quick") {
-        o.shoppers = vec![1, 32];
-        o.seconds = 1.0;
-        o.orders = 5_000;
-        o.policies = vec![Durability::Immediate];
-        o.rounds = 1;
-    }
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match arg.as_str() {
-            "--quick" => {}
-            "--keep" => o.keep = true,
-            "--mix" => {
-                o.orders_only = match value(arg)?.as_str() {
-                    "realistic" => false,
-                    "orders" => true,
-                    other => return Err(format!("unknown mix {other:?}")),
-                }
-            }
-            "--shoppers" => {
-                o.shoppers = parse_list(&value(arg)?, "--shoppers")?;
-                if o.shoppers.contains(&0) {
-                    return Err("--shoppers must be positive".into());
-                }
-            }
-            "--seconds" => {
-                o.seconds = value(arg)?
-                    .parse()
-                    .ok()
-                    .filter(|s: &f64| *s > 0.0 && *s <= 600.0)
-                    .ok_or("--seconds must be in (0, 600]")?;
-            }
-            "--orders" => {
-                o.orders = value(arg)?
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or("--orders must be a positive integer")?;
-            }
-            "--durability" => {
-                o.policies = value(arg)?
-                    .split(',')
-                    .map(parse_policy)
-                    .collect::<Result<_, _>>()?;
-            }
-            "--rounds" => {
-                o.rounds = value(arg)?
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=20).contains(n))
-                    .ok_or("--rounds must be 1..=20")?;
-            }
-            "--db" => o.db = Some(PathBuf::from(value(arg)?)),
-            "--cache-mib" => {
-                let mib: u64 = value(arg)?
-                    .parse()
-                    .ok()
-                    .filter(|m| *m > 0)
-                    .ok_or("--cache-mib must be a positive integer")?;
-                o.cache_bytes = Some(mib * 1024 * 1024);
-            }
-            "--preload" => {
-                o.preload = value(arg)?
-                    .parse()
-                    .map_err(|_| "--preload must be a non-negative integer")?;
-            }
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown option {other:?}\n{USAGE}")),
-        }
-    }
-    Ok(o)
+/// Parses the arguments after the program name (and the `SHOP_LOAD_*` variables).
+fn parse_args<I: AsRef<OsStr>>(args: impl IntoIterator<Item = I>) -> Result<Options, clap::Error> {
+    let args = args.into_iter().map(|a| a.as_ref().to_owned());
+    Cli::try_parse_from(std::iter::once(OsString::from("load")).chain(args)).map(Options::from)
 }
 
 /// The kinds of calls the load makes; latencies are kept per kind.
@@ -917,14 +1040,9 @@ fn targets(phases: &[Phase]) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let o = match parse_args(&args) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
+    // A bad command line exits with status 2 and clap's message; --help and --version
+    // with 0.
+    let o = parse_args(std::env::args_os().skip(1)).unwrap_or_else(|e| e.exit());
     match run(&o) {
         Ok(true) => {}
         Ok(false) => std::process::exit(1),
@@ -1051,17 +1169,63 @@ fn run(o: &Options) -> shopcore::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
+    use clap::error::ErrorKind;
+    use std::sync::Mutex;
 
-    fn args(text: &str) -> Vec<String> {
-        text.split_whitespace().map(String::from).collect()
+    /// Every test here that parses takes this lock, and only those with it touch the
+    /// environment: parsing reads `SHOP_LOAD_*`, and tests run on several threads.
+    static ENV: Mutex<()> = Mutex::new(());
+
+    const VARIABLES: [&str; 11] = [
+        "SHOP_LOAD_QUICK",
+        "SHOP_LOAD_SHOPPERS",
+        "SHOP_LOAD_SECONDS",
+        "SHOP_LOAD_ORDERS",
+        "SHOP_LOAD_DURABILITY",
+        "SHOP_LOAD_ROUNDS",
+        "SHOP_LOAD_DB",
+        "SHOP_LOAD_PRELOAD",
+        "SHOP_LOAD_CACHE_MIB",
+        "SHOP_LOAD_MIX",
+        "SHOP_LOAD_KEEP",
+    ];
+
+    /// Parses `text` (split at spaces) with exactly the variables in `env` set.
+    fn parse_with(text: &str, env: &[(&str, &str)]) -> Result<Options, clap::Error> {
+        let _lock = ENV.lock().unwrap_or_else(|p| p.into_inner());
+        for name in VARIABLES {
+            // SAFETY: the lock above serialises every reader and writer of these variables
+            // in this test binary (the parsing below), and no other thread reads them.
+            unsafe { std::env::remove_var(name) };
+        }
+        for (name, value) in env {
+            // SAFETY: as above.
+            unsafe { std::env::set_var(name, value) };
+        }
+        let parsed = parse_args(text.split_whitespace());
+        for (name, _) in env {
+            // SAFETY: as above.
+            unsafe { std::env::remove_var(name) };
+        }
+        parsed
+    }
+
+    fn parse(text: &str) -> Result<Options, clap::Error> {
+        parse_with(text, &[])
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 
     #[test]
     fn parses_options() {
-        assert_eq!(parse_args(&[]).unwrap(), Options::default());
-        let o = parse_args(&args(
-            "--shoppers 2,4 --seconds 1.5 --durability power_safe,background --rounds 2 --db /x/shop.db --preload 10 --keep",
-        ))
+        assert_eq!(parse("").unwrap(), Options::default());
+        let o = parse(
+            "--shoppers 2,4 --seconds 1.5 --durability power_safe,background --rounds 2 --db /x/shop.db --preload 10 --keep --mix orders --cache-mib 8 --orders 7",
+        )
         .unwrap();
         assert_eq!(o.shoppers, vec![2, 4]);
         assert_eq!(o.seconds, 1.5);
@@ -1071,14 +1235,103 @@ mod tests {
         );
         assert_eq!((o.rounds, o.preload, o.keep), (2, 10, true));
         assert_eq!(o.db, Some(PathBuf::from("/x/shop.db")));
+        assert_eq!(
+            (o.orders_only, o.cache_bytes, o.orders),
+            (true, Some(8 << 20), 7)
+        );
+    }
+
+    #[test]
+    fn every_spelling_of_a_policy_the_old_parser_took() {
+        for (text, policy) in [
+            ("immediate", Durability::Immediate),
+            ("group-commit", Durability::Immediate),
+            ("Group_Commit", Durability::Immediate),
+            ("power-safe", Durability::PowerSafe),
+            ("power_safe", Durability::PowerSafe),
+            ("powersafe", Durability::PowerSafe),
+            ("POWER-SAFE", Durability::PowerSafe),
+            ("background", Durability::Background),
+        ] {
+            let o = parse(&format!("--durability {text}")).unwrap();
+            assert_eq!(o.policies, vec![policy], "{text}");
+        }
+        // Spaces around list items, as one shell word.
+        let o = {
+            let _lock = ENV.lock().unwrap_or_else(|p| p.into_inner());
+            parse_args([
+                "--durability",
+                "immediate, background",
+                "--shoppers",
+                "1, 8",
+            ])
+            .unwrap()
+        };
+        assert_eq!(
+            (o.policies, o.shoppers),
+            (
+                vec![Durability::Immediate, Durability::Background],
+                vec![1, 8]
+            )
+        );
     }
 
     #[test]
     fn quick_sets_small_defaults_that_options_override() {
-        let o = parse_args(&args("--quick")).unwrap();
+        let o = parse("--quick").unwrap();
+        assert_eq!(o, Options::quick());
         assert_eq!((o.shoppers.clone(), o.rounds), (vec![1, 32], 1));
-        let o = parse_args(&args("--shoppers 8 --quick")).unwrap();
+        let o = parse("--shoppers 8 --quick").unwrap();
         assert_eq!(o.shoppers, vec![8]);
+        assert_eq!(o.seconds, 1.0);
+    }
+
+    #[test]
+    fn the_environment_fills_in_what_the_command_line_leaves_out() {
+        let env = [
+            ("SHOP_LOAD_SHOPPERS", "3,5"),
+            ("SHOP_LOAD_SECONDS", "2"),
+            ("SHOP_LOAD_ORDERS", "100"),
+            ("SHOP_LOAD_DURABILITY", "background"),
+            ("SHOP_LOAD_ROUNDS", "4"),
+            ("SHOP_LOAD_DB", "/env/shop.db"),
+            ("SHOP_LOAD_PRELOAD", "50"),
+            ("SHOP_LOAD_CACHE_MIB", "16"),
+            ("SHOP_LOAD_MIX", "orders"),
+            ("SHOP_LOAD_KEEP", "yes"),
+        ];
+        let expected = Options {
+            shoppers: vec![3, 5],
+            seconds: 2.0,
+            orders: 100,
+            policies: vec![Durability::Background],
+            rounds: 4,
+            db: Some("/env/shop.db".into()),
+            preload: 50,
+            keep: true,
+            orders_only: true,
+            cache_bytes: Some(16 << 20),
+        };
+        assert_eq!(parse_with("", &env).unwrap(), expected);
+        // The environment wins over --quick's presets ...
+        assert_eq!(parse_with("--quick", &env).unwrap(), expected);
+        // ... and the command line over the environment.
+        let o = parse_with("--shoppers 9 --mix realistic --db /cli/shop.db", &env).unwrap();
+        assert_eq!(
+            (o.shoppers, o.orders_only, o.db, o.rounds),
+            (vec![9], false, Some("/cli/shop.db".into()), 4)
+        );
+        // SHOP_LOAD_QUICK is --quick.
+        let o = parse_with("--rounds 2", &[("SHOP_LOAD_QUICK", "1")]).unwrap();
+        assert_eq!(
+            o,
+            Options {
+                rounds: 2,
+                ..Options::quick()
+            }
+        );
+        let e = parse_with("", &[("SHOP_LOAD_SECONDS", "forever")]).unwrap_err();
+        assert_eq!((e.kind(), e.exit_code()), (ErrorKind::ValueValidation, 2));
     }
 
     #[test]
@@ -1086,16 +1339,43 @@ mod tests {
         for bad in [
             "--shoppers 0",
             "--shoppers x",
+            "--shoppers 1,,2",
             "--seconds 0",
+            "--seconds 601",
+            "--seconds -1",
             "--durability fast",
             "--rounds 0",
+            "--rounds 21",
             "--orders",
+            "--orders 0",
             "--frobnicate",
             "--mix lots",
             "--cache-mib 0",
+            "--preload -1",
+            "--keep=no",
         ] {
-            assert!(parse_args(&args(bad)).is_err(), "{bad}");
+            let e = parse(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad}: {e}");
         }
+        let e = parse("--durability powersafee").unwrap_err().to_string();
+        assert!(e.contains("power-safe"), "{e}");
+        let e = parse("--shopers 8").unwrap_err().to_string();
+        assert!(e.contains("'--shoppers'"), "{e}");
+    }
+
+    #[test]
+    fn help_and_version_exit_0() {
+        for flag in ["--help", "-h", "--version", "-V"] {
+            assert_eq!(parse(flag).unwrap_err().exit_code(), 0, "{flag}");
+        }
+        let help = Cli::command().render_long_help().to_string();
+        for name in VARIABLES {
+            assert!(help.contains(name), "{name} missing from\n{help}");
+        }
+        assert!(
+            help.contains("Examples:") && help.contains("Exit status"),
+            "{help}"
+        );
     }
 
     #[test]
