@@ -2,10 +2,11 @@
 //! nothing acknowledged was lost and nothing was half applied.
 //!
 //! ```text
-//! shop-crashtest drive --kills N [--dir DIR] [--seed S]   # the driver
+//! shop-crashtest drive [--kills N] [--dir DIR] [--seed S]  # the driver
 //! shop-crashtest worker --db PATH --log PATH               # started by the driver
 //! shop-crashtest check --db PATH --log PATH                # check a database against a log
 //! ```
+//! (`--help` for each; options of `drive` and `check` fall back to `SHOP_CRASHTEST_*`.)
 //! The worker runs concurrent shoppers (orders from balance) and staff (top-ups approved,
 //! orders completed, adjustments) with durable commits, and appends each acknowledged
 //! operation to the log file only after the call returned. The driver kills it after a
@@ -17,6 +18,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use clap::{Parser, Subcommand};
 use shopcore::{
     Config, Delivery, Durability, Money, NewPaymentMethod, NewProduct, OrderId, OrderRequest,
     OrderStatus, PaymentChoice, ProductKind, Proof, Registration, RequestKey, Shop, Stock, TopupId,
@@ -322,58 +324,122 @@ pub fn drive(kills: u32, dir: &Path, seed: u64) -> Result<(u32, usize), String> 
     Ok((kills, checked))
 }
 
+const LONG_ABOUT: &str = "\
+Kills a busy shop with SIGKILL at random moments and checks that nothing acknowledged was lost
+and nothing was half applied.
+
+`drive` starts a worker (concurrent shoppers and staff with durable commits, each acknowledged
+operation appended to a log only after the call returned), kills it after a pseudo-random delay
+(30 to 400 ms, from --seed), reopens the database and checks that `verify()` is empty and every
+logged operation is there; then again, --kills times.
+
+Every option of `drive` and `check` can also be set in the environment (SHOP_CRASHTEST_…, shown
+with each option); the command line wins.
+
+Exit status: 0 when every check passed, 1 when one failed, 2 for a bad command line.";
+
+const EXAMPLES: &str =
+    "  shop-crashtest drive                               # 20 kills in a temporary directory
+  shop-crashtest drive --kills 1000 --seed 7 --dir /tmp/crash
+  shop-crashtest check --db /tmp/crash/shop.db --log /tmp/crash/acknowledged.log
+  SHOP_CRASHTEST_KILLS=200 cargo run --release --bin shop-crashtest -- drive";
+
+/// `Examples:` styled as clap styles its own headings (bold and underlined on a terminal,
+/// plain text elsewhere), then the examples.
+fn examples() -> String {
+    let heading = *clap::builder::Styles::styled().get_header();
+    format!("{heading}Examples:{heading:#}\n{EXAMPLES}")
+}
+
+/// The command line. Options fall back to `SHOP_CRASHTEST_` environment variables, except
+/// the worker's, which the driver always passes.
+#[derive(Debug, Parser)]
+#[command(
+    name = "shop-crashtest",
+    version,
+    about = "Kills a busy shop with SIGKILL at random moments and checks that nothing acknowledged was lost",
+    long_about = LONG_ABOUT,
+    after_help = examples(),
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Run,
+}
+
+#[derive(Debug, PartialEq, Subcommand)]
+enum Run {
+    /// Start workers, kill each one, and check the database after every kill
+    Drive {
+        /// How many workers to start and kill
+        #[arg(
+            long,
+            value_name = "N",
+            env = "SHOP_CRASHTEST_KILLS",
+            default_value_t = 20,
+            value_parser = clap::value_parser!(u32).range(1..)
+        )]
+        kills: u32,
+        /// Where the database and the log go (without it: a new directory in the system's
+        /// temporary directory)
+        #[arg(long, value_name = "DIR", env = "SHOP_CRASHTEST_DIR")]
+        dir: Option<PathBuf>,
+        /// Seed of the kill delays: the same seed kills at the same moments
+        #[arg(
+            long,
+            value_name = "S",
+            env = "SHOP_CRASHTEST_SEED",
+            default_value_t = 0x5eed
+        )]
+        seed: u64,
+    },
+    /// Work on the database until killed, logging each acknowledged operation (`drive`
+    /// starts it)
+    Worker {
+        /// The shop database
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// The log of acknowledged operations (appended to)
+        #[arg(long, value_name = "PATH")]
+        log: PathBuf,
+    },
+    /// Check a database against a log of acknowledged operations
+    Check {
+        /// The shop database
+        #[arg(long, value_name = "PATH", env = "SHOP_CRASHTEST_DB")]
+        db: PathBuf,
+        /// The log of acknowledged operations
+        #[arg(long, value_name = "PATH", env = "SHOP_CRASHTEST_LOG")]
+        log: PathBuf,
+    },
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    match args.first().map(String::as_str) {
-        Some("worker") => {
-            let (Some(db), Some(log)) = (value("--db"), value("--log")) else {
-                eprintln!("usage: shop-crashtest worker --db PATH --log PATH");
-                return ExitCode::from(2);
-            };
-            match worker(Path::new(&db), Path::new(&log)) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("worker: {e}");
-                    ExitCode::FAILURE
-                }
+    // A bad command line exits with status 2 and clap's message; --help and --version
+    // with 0.
+    match Cli::parse().command {
+        Run::Worker { db, log } => match worker(&db, &log) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("worker: {e}");
+                ExitCode::FAILURE
             }
-        }
-        Some("check") => {
-            let (Some(db), Some(log)) = (value("--db"), value("--log")) else {
-                eprintln!("usage: shop-crashtest check --db PATH --log PATH");
-                return ExitCode::from(2);
-            };
-            match check(Path::new(&db), Path::new(&log), 0) {
-                Ok(n) => {
-                    println!("verify() empty; {n} acknowledged operations all present");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("CHECK FAILED: {e}");
-                    ExitCode::FAILURE
-                }
+        },
+        Run::Check { db, log } => match check(&db, &log, 0) {
+            Ok(n) => {
+                println!("verify() empty; {n} acknowledged operations all present");
+                ExitCode::SUCCESS
             }
-        }
-        Some("drive") => {
-            let kills = value("--kills").and_then(|k| k.parse().ok()).unwrap_or(20);
-            let seed = value("--seed")
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0x5eed);
-            let temp;
-            let dir: PathBuf = match value("--dir") {
-                Some(d) => d.into(),
-                None => {
-                    temp =
-                        std::env::temp_dir().join(format!("shop-crashtest-{}", std::process::id()));
-                    temp
-                }
-            };
+            Err(e) => {
+                eprintln!("CHECK FAILED: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Run::Drive { kills, dir, seed } => {
+            let dir = dir.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("shop-crashtest-{}", std::process::id()))
+            });
             let _ = std::fs::create_dir_all(&dir);
             match drive(kills, &dir, seed) {
                 Ok((kills, checked)) => {
@@ -388,11 +454,172 @@ fn main() -> ExitCode {
                 }
             }
         }
-        _ => {
-            eprintln!(
-                "usage: shop-crashtest drive --kills N [--dir DIR] [--seed S] | worker --db PATH --log PATH"
-            );
-            ExitCode::from(2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cli, Run};
+    use clap::error::ErrorKind;
+    use clap::{CommandFactory, Parser};
+    use std::path::PathBuf;
+    use std::sync::Mutex;
+
+    /// Every test here that parses takes this lock, and only those with it touch the
+    /// environment: parsing reads `SHOP_CRASHTEST_*`, and tests run on several threads.
+    static ENV: Mutex<()> = Mutex::new(());
+
+    const VARIABLES: [&str; 5] = [
+        "SHOP_CRASHTEST_KILLS",
+        "SHOP_CRASHTEST_DIR",
+        "SHOP_CRASHTEST_SEED",
+        "SHOP_CRASHTEST_DB",
+        "SHOP_CRASHTEST_LOG",
+    ];
+
+    /// Parses `args` with exactly the variables in `env` set.
+    fn parse(args: &str, env: &[(&str, &str)]) -> Result<Run, clap::Error> {
+        let _lock = ENV.lock().unwrap_or_else(|p| p.into_inner());
+        for name in VARIABLES {
+            // SAFETY: the lock above serialises every reader and writer of these variables
+            // in this test binary (the parsing below), and no other thread reads them.
+            unsafe { std::env::remove_var(name) };
+        }
+        for (name, value) in env {
+            // SAFETY: as above.
+            unsafe { std::env::set_var(name, value) };
+        }
+        let parsed =
+            Cli::try_parse_from(std::iter::once("shop-crashtest").chain(args.split_whitespace()));
+        for (name, _) in env {
+            // SAFETY: as above.
+            unsafe { std::env::remove_var(name) };
+        }
+        parsed.map(|cli| cli.command)
+    }
+
+    fn drive(kills: u32, dir: Option<&str>, seed: u64) -> Run {
+        Run::Drive {
+            kills,
+            dir: dir.map(PathBuf::from),
+            seed,
+        }
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_documented_invocations() {
+        assert_eq!(parse("drive", &[]).unwrap(), drive(20, None, 0x5eed));
+        // README's long run, CI's run (examples/tests), and what the driver starts.
+        assert_eq!(
+            parse("drive --kills 1000", &[]).unwrap(),
+            drive(1000, None, 0x5eed)
+        );
+        assert_eq!(
+            parse("drive --kills 20 --seed 2026 --dir /tmp/x", &[]).unwrap(),
+            drive(20, Some("/tmp/x"), 2026)
+        );
+        assert_eq!(
+            parse("worker --db /d/shop.db --log /d/acknowledged.log", &[]).unwrap(),
+            Run::Worker {
+                db: "/d/shop.db".into(),
+                log: "/d/acknowledged.log".into()
+            }
+        );
+        assert_eq!(
+            parse("check --db a --log b", &[]).unwrap(),
+            Run::Check {
+                db: "a".into(),
+                log: "b".into()
+            }
+        );
+    }
+
+    #[test]
+    fn the_environment_fills_in_what_the_command_line_leaves_out() {
+        let env = [
+            ("SHOP_CRASHTEST_KILLS", "7"),
+            ("SHOP_CRASHTEST_DIR", "/env/dir"),
+            ("SHOP_CRASHTEST_SEED", "99"),
+            ("SHOP_CRASHTEST_DB", "/env/shop.db"),
+            ("SHOP_CRASHTEST_LOG", "/env/log"),
+        ];
+        assert_eq!(
+            parse("drive", &env).unwrap(),
+            drive(7, Some("/env/dir"), 99)
+        );
+        assert_eq!(
+            parse("drive --kills 3 --seed 4", &env).unwrap(),
+            drive(3, Some("/env/dir"), 4),
+            "the command line wins"
+        );
+        assert_eq!(
+            parse("check", &env).unwrap(),
+            Run::Check {
+                db: "/env/shop.db".into(),
+                log: "/env/log".into()
+            }
+        );
+        assert_eq!(
+            parse("check --log /cli/log", &env).unwrap(),
+            Run::Check {
+                db: "/env/shop.db".into(),
+                log: "/cli/log".into()
+            }
+        );
+        // The worker reads none: the driver passes both.
+        let e = parse("worker", &env).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::MissingRequiredArgument);
+        let e = parse("drive", &[("SHOP_CRASHTEST_KILLS", "many")]).unwrap_err();
+        assert_eq!((e.kind(), e.exit_code()), (ErrorKind::ValueValidation, 2));
+    }
+
+    #[test]
+    fn mistakes_are_usage_errors_with_status_2() {
+        for (args, kind) in [
+            ("", ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand),
+            ("drvie", ErrorKind::InvalidSubcommand),
+            ("drive --kills", ErrorKind::InvalidValue),
+            ("drive --kills x", ErrorKind::ValueValidation),
+            ("drive --kills 0", ErrorKind::ValueValidation),
+            ("drive --seed -1", ErrorKind::UnknownArgument),
+            ("drive --kils 5", ErrorKind::UnknownArgument),
+            ("check --db x", ErrorKind::MissingRequiredArgument),
+            ("worker --log y", ErrorKind::MissingRequiredArgument),
+        ] {
+            let e = parse(args, &[]).unwrap_err();
+            assert_eq!((e.kind(), e.exit_code()), (kind, 2), "{args:?}: {e}");
+        }
+        let e = parse("drvie", &[]).unwrap_err().to_string();
+        assert!(e.contains("'drive'"), "{e}");
+        let e = parse("drive --kils 5", &[]).unwrap_err().to_string();
+        assert!(e.contains("'--kills'"), "{e}");
+    }
+
+    #[test]
+    fn help_and_version_exit_0() {
+        for args in ["--help", "-h", "--version", "drive --help", "help check"] {
+            let e = parse(args, &[]).unwrap_err();
+            assert_eq!(e.exit_code(), 0, "{args}");
+        }
+        let help = Cli::command().render_long_help().to_string();
+        assert!(
+            help.contains("Examples:") && help.contains("Exit status"),
+            "{help}"
+        );
+        let mut cli = Cli::command();
+        let drive = cli.find_subcommand_mut("drive").unwrap();
+        let help = drive.render_long_help().to_string();
+        for name in [
+            "SHOP_CRASHTEST_KILLS",
+            "SHOP_CRASHTEST_DIR",
+            "SHOP_CRASHTEST_SEED",
+        ] {
+            assert!(help.contains(name), "{name} missing from\n{help}");
         }
     }
 }
