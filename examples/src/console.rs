@@ -2,6 +2,7 @@
 //! text and a JSON value. Errors are the core's errors, or a usage error naming the command's
 //! expected shape.
 
+use crate::suggest;
 use crate::table;
 use crate::words::{self, Args};
 use serde_json::{Value, json};
@@ -19,183 +20,379 @@ use shopcore::{
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Every command: its words, its usage, and one line of help. `help`, completion and usage
-/// errors all read this table.
-pub const COMMANDS: &[(&str, &str, &str)] = &[
-    (
+/// One console command: its words, its usage, one line of help, and examples. `help`,
+/// completion, suggestions for mistyped commands and usage errors all read [`COMMANDS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommandSpec {
+    /// One or two words: `verify`, `order create`.
+    pub name: &'static str,
+    pub usage: &'static str,
+    /// One line, lower case, no full stop.
+    pub about: &'static str,
+    /// At least one per command. Run in this table's order on a fresh `demo` shop, every
+    /// example succeeds (a test checks it), so they make a tour of the console.
+    pub examples: &'static [&'static str],
+}
+
+const fn command(
+    name: &'static str,
+    usage: &'static str,
+    about: &'static str,
+    examples: &'static [&'static str],
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        usage,
+        about,
+        examples,
+    }
+}
+
+/// Every command, in the order `help` lists them.
+pub const COMMANDS: &[CommandSpec] = &[
+    command(
         "demo",
         "demo",
         "seed a demo shop: categories, products, methods, coupons, users",
+        &["demo"],
     ),
-    (
+    command(
         "user add",
         "user add ID [@username] [--role ROLE] [--lang ar|en] [--name NAME]",
         "register a user",
+        &[
+            "user add 104 @mona --name Mona --lang ar",
+            "user add 105 @karim --name Karim --role support",
+        ],
     ),
-    (
+    command(
         "user show",
         "user show ID|@username",
         "show a user with their balance",
+        &["user show @sara", "user show 103"],
     ),
-    ("user list", "user list [--role R] [--banned]", "list users"),
-    ("user ban", "user ban ID|@username REASON…", "ban a user"),
-    ("user unban", "user unban ID|@username", "lift a ban"),
-    (
+    command(
+        "user list",
+        "user list [--role R] [--banned]",
+        "list users",
+        &["user list", "user list --role support"],
+    ),
+    command(
+        "user ban",
+        "user ban ID|@username REASON…",
+        "ban a user",
+        &["user ban @mona chargeback fraud"],
+    ),
+    command(
+        "user unban",
+        "user unban ID|@username",
+        "lift a ban",
+        &["user unban @mona"],
+    ),
+    command(
         "user role",
         "user role ID|@username user|support|operator|super_admin",
         "change a role",
+        &["user role @karim operator"],
     ),
-    (
+    command(
         "category add",
         "category add NAME [--sort N]",
         "add a category",
+        &["category add Free Fire --sort 4"],
     ),
-    ("category list", "category list", "list categories"),
-    (
+    command(
+        "category list",
+        "category list",
+        "list categories",
+        &["category list"],
+    ),
+    command(
         "product add",
-        "product add --name N --price P [--category C] [--desc D] [--type T] [--stock N] [--delivery manual|codes|supplier:SKU] [--player-field LABEL --player-rule RULE]",
+        "product add --name N --price P [--category C] [--desc D] [--type game_top_up|gift_card|subscription|other] [--stock N] [--delivery manual|codes|supplier:SKU] [--player-field LABEL --player-rule RULE]",
         "add a product (RULE: digits:6-12, alnum:3-20 or mask:###-AAA)",
+        &[
+            "product add --name '100 Diamonds' --price 1.10 --category 'Free Fire' --type game_top_up --player-field 'Player ID' --player-rule digits:8-12",
+            "product add --name 'Google Play $5' --price 5.25 --category 'Gift cards' --type gift_card --delivery codes",
+        ],
     ),
-    (
+    command(
         "product list",
         "product list [--all]",
         "list products (--all: inactive and archived too)",
+        &["product list", "product list --all"],
     ),
-    ("product show", "product show ID", "show a product"),
-    (
+    command(
+        "product show",
+        "product show ID",
+        "show a product",
+        &["product show 3"],
+    ),
+    command(
         "product edit",
         "product edit ID name|desc|price|type|stock|category VALUE…",
         "change one field",
+        &[
+            "product edit 6 price 1.15",
+            "product edit 5 stock unlimited",
+            "product edit 6 desc Delivered to your player id within minutes",
+        ],
     ),
-    (
+    command(
         "product toggle",
         "product toggle ID",
         "activate or deactivate",
+        &["product toggle 6"],
     ),
-    (
+    command(
         "product delete",
         "product delete ID",
         "delete (archived if it has orders)",
+        &["product delete 6"],
     ),
-    (
+    command(
         "product codes",
         "product codes ID add CODE…",
         "add codes to a product's pool",
+        &["product codes 7 add GP5-AAAA-0001 GP5-BBBB-0002"],
     ),
-    (
+    command(
         "method add",
         "method add --name N --details D [--currency C] [--min X] [--max Y]",
         "add a payment method",
+        &[
+            "method add --name 'Bank transfer' --details 'IBAN EG00 1234 5678' --currency EGP --min 100 --max 50000",
+        ],
     ),
-    (
+    command(
         "method list",
         "method list [--all]",
         "list payment methods (--all: deleted too)",
+        &["method list", "method list --all"],
     ),
-    (
+    command(
         "method delete",
         "method delete ID",
         "soft-delete a payment method",
+        &["method delete 3"],
     ),
-    (
+    command(
         "currency set",
         "currency set CODE RATE [--decimals N] [--symbol S]",
         "add a currency or set its rate (units per USD)",
+        &[
+            "currency set SAR 3.75 --symbol ر.س",
+            "currency set EGP 49.10",
+        ],
     ),
-    ("currency list", "currency list", "list currencies"),
-    (
+    command(
+        "currency list",
+        "currency list",
+        "list currencies",
+        &["currency list"],
+    ),
+    command(
         "coupon add",
         "coupon add CODE percent|fixed VALUE [--max-uses N] [--per-user N] [--min-order X] [--expires YYYY-MM-DD]",
         "add a coupon",
+        &[
+            "coupon add RAMADAN20 percent 20 --max-uses 500 --expires 2030-04-01",
+            "coupon add SAVE2 fixed 2 --min-order 10",
+        ],
     ),
-    ("coupon list", "coupon list", "list coupons with their uses"),
-    ("coupon disable", "coupon disable CODE", "disable a coupon"),
-    (
+    command(
+        "coupon list",
+        "coupon list",
+        "list coupons with their uses",
+        &["coupon list"],
+    ),
+    command(
+        "coupon disable",
+        "coupon disable CODE",
+        "disable a coupon",
+        &["coupon disable SAVE2"],
+    ),
+    command(
         "topup request",
         "topup request USER METHOD AMOUNT [--proof TEXT]",
         "request a top-up on a user's behalf",
+        &[
+            "topup request @john 1 500 --proof 'Vodafone ref 55120'",
+            "topup request 103 2 20 --proof 'TRC20 tx 9f3a'",
+        ],
     ),
-    (
+    command(
         "topup list",
         "topup list [--pending] [--user USER]",
         "list top-ups (the pending queue by default)",
+        &["topup list", "topup list --user @john"],
     ),
-    ("topup approve", "topup approve ID", "approve a top-up"),
-    ("topup reject", "topup reject ID REASON…", "reject a top-up"),
-    ("balance", "balance USER", "show a balance"),
-    (
+    command(
+        "topup approve",
+        "topup approve ID",
+        "approve a top-up",
+        &["topup approve 2"],
+    ),
+    command(
+        "topup reject",
+        "topup reject ID REASON…",
+        "reject a top-up",
+        &["topup reject 3 no transfer found"],
+    ),
+    command(
+        "balance",
+        "balance USER",
+        "show a balance",
+        &["balance @john"],
+    ),
+    command(
         "balance adjust",
         "balance adjust USER +X|-X REASON…",
         "credit or debit a balance",
+        &[
+            "balance adjust @john +5 goodwill for a late delivery",
+            "balance adjust 103 -1.50 correction",
+        ],
     ),
-    (
+    command(
         "ledger",
         "ledger USER [--limit N]",
         "a user's ledger, newest first",
+        &["ledger @john --limit 5"],
     ),
-    (
+    command(
         "order create",
         "order create USER PRODUCT [--player-id X] [--coupon C] [--pay balance|method:ID] [--proof TEXT]",
         "place an order on a user's behalf",
+        &[
+            "order create @john 3",
+            "order create @sara 1 --player-id 5123456789 --coupon WELCOME10",
+            "order create @mona 5 --pay method:2 --proof 'TRC20 tx 77ab'",
+            "order create @karim 4 --pay method:1 --proof 'Vodafone ref 70012'",
+        ],
     ),
-    (
+    command(
         "order list",
         "order list [--status S] [--user USER]",
         "list orders",
+        &[
+            "order list",
+            "order list --status awaiting_payment",
+            "order list --user @john",
+        ],
     ),
-    ("order show", "order show ID", "show an order"),
-    (
+    command(
+        "order show",
+        "order show ID",
+        "show an order",
+        &["order show 2"],
+    ),
+    command(
         "order confirm",
         "order confirm ID",
         "confirm an outside payment",
+        &["order confirm 4"],
     ),
-    (
+    command(
         "order complete",
         "order complete ID [DELIVERY…]",
         "complete an order",
+        &[
+            "order complete 2",
+            "order complete 3 60 UC sent to 5123456789",
+        ],
     ),
-    (
+    command(
         "order fail",
         "order fail ID REASON…",
         "fail an order (refunds)",
+        &["order fail 4 the subscription provider refused the account"],
     ),
-    (
+    command(
         "order cancel",
         "order cancel ID",
         "cancel an order (refunds)",
+        &["order cancel 5"],
     ),
-    (
+    command(
         "order expire",
         "order expire",
         "cancel unpaid orders past their deadline",
+        &["order expire"],
     ),
-    ("mode", "mode manual|auto", "set the fulfilment mode"),
-    (
+    command(
+        "mode",
+        "mode manual|auto",
+        "set the fulfilment mode",
+        &["mode auto", "mode manual"],
+    ),
+    command(
         "state",
         "state open|maintenance|emergency [REASON…]",
         "set the store state",
+        &[
+            "state maintenance updating prices",
+            "state emergency suspicious top-ups",
+            "state open",
+        ],
     ),
-    ("stats", "stats [--days N]", "the statistics dashboard"),
-    (
+    command(
+        "stats",
+        "stats [--days N]",
+        "the statistics dashboard",
+        &["stats", "stats --days 30"],
+    ),
+    command(
         "audit",
         "audit [--limit N] [--action A] [--actor USER]",
         "the audit log, newest first",
+        &["audit --limit 10", "audit --action create_order --limit 5"],
     ),
-    ("verify", "verify", "check every invariant"),
-    ("backup", "backup PATH", "write a consistent backup"),
-    (
+    command("verify", "verify", "check every invariant", &["verify"]),
+    command(
+        "backup",
+        "backup PATH",
+        "write a consistent backup",
+        &["backup shop.bak"],
+    ),
+    command(
         "restore",
         "restore BACKUP_PATH NEW_DB_PATH",
         "build a new database from a backup",
+        &["restore shop.bak restored.db"],
     ),
-    (
+    command(
         "export",
         "export orders|ledger|audit|users CSV_PATH",
         "write a CSV export",
+        &["export orders orders.csv", "export users users.csv"],
     ),
-    ("as", "as USER COMMAND…", "run one command as another user"),
-    ("help", "help [COMMAND]", "list commands, or show one"),
+    command(
+        "as",
+        "as USER COMMAND…",
+        "run one command as another user",
+        &[
+            "as @layla_support topup list",
+            "as @omar_ops order list --status completed",
+        ],
+    ),
+    command(
+        "help",
+        "help [COMMAND]",
+        "list commands, or show one with examples",
+        &["help", "help order", "help order create"],
+    ),
+    command(
+        "quit",
+        "quit",
+        "end the session (so do `exit` and Ctrl-D)",
+        &["quit"],
+    ),
+    command("exit", "exit", "end the session", &["exit"]),
 ];
+
+/// The commands that end a session instead of running (`run_line` stops at them).
+pub const QUIT_COMMANDS: [&str; 2] = ["quit", "exit"];
 
 /// A console failure.
 #[derive(Debug)]
@@ -312,80 +509,29 @@ impl Console {
     }
 
     fn run(&self, actor: &Actor, words: &[String]) -> Result<Output, CommandError> {
-        let Some(first) = words.first() else {
-            return Err(usage_error("empty command", "help"));
-        };
-        let two = words.get(1).map(|w| format!("{first} {w}"));
-        // Find the longest command name matching the first one or two words.
-        let (name, rest) = match two
-            .as_deref()
-            .and_then(|t| COMMANDS.iter().find(|c| c.0 == t))
-        {
-            Some(c) => (c.0, &words[2..]),
-            None => match COMMANDS.iter().find(|c| c.0 == first.as_str()) {
-                Some(c) => (c.0, &words[1..]),
-                None => {
-                    let known_group = COMMANDS
-                        .iter()
-                        .any(|c| c.0.split(' ').next() == Some(first.as_str()));
-                    let message = if known_group {
-                        format!(
-                            "unknown {first} command {:?}",
-                            words.get(1).map(String::as_str).unwrap_or("")
-                        )
-                    } else {
-                        format!("unknown command {first:?}")
-                    };
-                    return Err(CommandError::Usage {
-                        message,
-                        usage: "help".into(),
-                    });
-                }
-            },
-        };
-        let usage = COMMANDS.iter().find(|c| c.0 == name).map_or("", |c| c.1);
-        let bad = |message: String| usage_error(&message, usage);
-        self.dispatch(actor, name, rest).map_err(|e| match e {
-            Failure::Usage(message) => bad(message),
-            Failure::Command(e) => e,
-        })
+        let (spec, taken) = find_command(words).map_err(|message| CommandError::Usage {
+            message,
+            usage: "help [COMMAND]".into(),
+        })?;
+        let bad = |message: String| usage_error(&message, spec.usage);
+        self.dispatch(actor, spec.name, &words[taken..])
+            .map_err(|e| match e {
+                Failure::Usage(message) => bad(message),
+                Failure::Command(e) => e,
+            })
     }
 
     fn dispatch(&self, actor: &Actor, name: &str, w: &[String]) -> Result<Output, Failure> {
         let shop = &self.shop;
         match name {
-            "help" => {
-                let topic = w.join(" ");
-                if topic.is_empty() {
-                    let rows: Vec<Vec<String>> = COMMANDS
-                        .iter()
-                        .map(|c| vec![c.0.to_owned(), c.2.to_owned()])
-                        .collect();
-                    return Ok(out(
-                        table::render(&["command", "what it does"], &rows),
-                        json!(COMMANDS.iter().map(|c| c.0).collect::<Vec<_>>()),
-                    ));
-                }
-                let matches: Vec<_> = COMMANDS
-                    .iter()
-                    .filter(|c| c.0 == topic || c.0.starts_with(&format!("{topic} ")))
-                    .collect();
-                if matches.is_empty() {
-                    return Err(Failure::Usage(format!("no command {topic:?}")));
-                }
-                let text: Vec<String> = matches
-                    .iter()
-                    .map(|c| format!("{}\n    {}", c.1, c.2))
-                    .collect();
-                Ok(out(
-                    text.join("\n"),
-                    json!(
-                        matches
-                            .iter()
-                            .map(|c| json!({"command": c.0, "usage": c.1, "help": c.2}))
-                            .collect::<Vec<_>>()
-                    ),
-                ))
+            "help" => help(&w.join(" ")),
+            "quit" | "exit" => {
+                no_args(w)?;
+                // `run_line` ends the session before a bare `quit` gets here; this is
+                // `as USER quit`.
+                Err(Failure::Usage(format!(
+                    "{name} ends the session: give it on its own"
+                )))
             }
             "as" => {
                 let user = w
@@ -1488,6 +1634,127 @@ impl Console {
     pub(crate) fn request_key(&self) -> Result<RequestKey, CommandError> {
         self.key()
     }
+}
+
+/// The command named by the first one or two of `words` (the longest name that matches), and
+/// how many words its name took. An unknown name is an error message that suggests the
+/// nearest known names.
+pub fn find_command(words: &[String]) -> Result<(&'static CommandSpec, usize), String> {
+    let Some(first) = words.first() else {
+        return Err("empty command".into());
+    };
+    if let Some(second) = words.get(1) {
+        let two = format!("{first} {second}");
+        if let Some(spec) = COMMANDS.iter().find(|c| c.name == two) {
+            return Ok((spec, 2));
+        }
+    }
+    let group: Vec<&str> = COMMANDS
+        .iter()
+        .filter_map(|c| c.name.strip_prefix(first.as_str())?.strip_prefix(' '))
+        .collect();
+    if let Some(spec) = COMMANDS.iter().find(|c| c.name == first.as_str()) {
+        // `balance adjst 5 +1 x` is a mistyped `balance adjust`, not the balance of a user
+        // "adjst" (users are ids or @names).
+        let mistyped = words.get(1).filter(|second| {
+            !second.starts_with(|c: char| c == '@' || c.is_ascii_digit())
+                && !suggest::nearest(second, group.iter().copied()).is_empty()
+        });
+        if mistyped.is_none() {
+            return Ok((spec, 1));
+        }
+    }
+    if group.is_empty() {
+        let names = command_words();
+        return Err(format!(
+            "unknown command {first:?}{}",
+            suggest::did_you_mean(&suggest::nearest(first, names.iter().copied()))
+        ));
+    }
+    match words.get(1) {
+        None => Err(format!(
+            "{first:?} needs one of: {} (see `help {first}`)",
+            group.join(", ")
+        )),
+        Some(second) => {
+            let near: Vec<String> = suggest::nearest(second, group.iter().copied())
+                .into_iter()
+                .map(|sub| format!("{first} {sub}"))
+                .collect();
+            let near: Vec<&str> = near.iter().map(String::as_str).collect();
+            Err(format!(
+                "unknown {first} command {second:?}{}",
+                suggest::did_you_mean(&near)
+            ))
+        }
+    }
+}
+
+/// The words a command line can start with: `order`, `verify`, `help`… each once.
+fn command_words() -> Vec<&'static str> {
+    let mut words: Vec<&str> = COMMANDS
+        .iter()
+        .filter_map(|c| c.name.split(' ').next())
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+/// `help` (every command with one line) or `help TOPIC` (a command, or every command of a
+/// group such as `order`, with usage and examples).
+fn help(topic: &str) -> Result<Output, Failure> {
+    if topic.is_empty() {
+        let rows: Vec<Vec<String>> = COMMANDS
+            .iter()
+            .map(|c| vec![c.name.to_owned(), c.about.to_owned()])
+            .collect();
+        return Ok(out(
+            format!(
+                "{}\n`help COMMAND` shows its usage and examples; `quit`, `exit` or Ctrl-D ends the session.",
+                table::render(&["command", "what it does"], &rows)
+            ),
+            json!(COMMANDS.iter().map(|c| c.name).collect::<Vec<_>>()),
+        ));
+    }
+    let group = format!("{topic} ");
+    let matches: Vec<&CommandSpec> = COMMANDS
+        .iter()
+        .filter(|c| c.name == topic || c.name.starts_with(&group))
+        .collect();
+    if matches.is_empty() {
+        let names: Vec<&str> = COMMANDS
+            .iter()
+            .map(|c| c.name)
+            .chain(command_words())
+            .collect();
+        return Err(Failure::Usage(format!(
+            "no command {topic:?}{}",
+            suggest::did_you_mean(&suggest::nearest(topic, names))
+        )));
+    }
+    let text: Vec<String> = matches.iter().map(|c| help_text(c)).collect();
+    Ok(out(
+        text.join("\n"),
+        json!(
+            matches
+                .iter()
+                .map(|c| json!({
+                    "command": c.name,
+                    "usage": c.usage,
+                    "help": c.about,
+                    "examples": c.examples,
+                }))
+                .collect::<Vec<_>>()
+        ),
+    ))
+}
+
+/// One command's help: usage, what it does, examples.
+fn help_text(spec: &CommandSpec) -> String {
+    let mut lines = vec![spec.usage.to_owned(), format!("    {}", spec.about)];
+    lines.extend(spec.examples.iter().map(|e| format!("    example: {e}")));
+    lines.join("\n")
 }
 
 /// Inside `dispatch`: a usage problem (completed with the usage line by `run`) or a real

@@ -1,17 +1,19 @@
 //! The operator console: a scriptable REPL over shopcore's public API. Operators inspect,
 //! fix, approve, back up and verify a shop from it; newcomers try the project with it.
 //!
-//! [`run`] drives a session: each command prints a human-readable result (or, with
-//! `--json`, one JSON object per command) and the session's exit status is 0 only when every
-//! command succeeded.
+//! [`run_line`] runs one line of commands and [`run_session`] a whole session: each command
+//! prints a human-readable result (or, with `--json`, one JSON object per command), `quit`
+//! or `exit` (or the end of input) ends the session, and the session's exit status is 0
+//! only when every command succeeded.
 
 pub mod console;
 mod demo;
 mod render;
+pub mod suggest;
 pub mod table;
 pub mod words;
 
-pub use console::{COMMANDS, CommandError, Console, Output};
+pub use console::{COMMANDS, CommandError, CommandSpec, Console, Output, QUIT_COMMANDS};
 use std::io::Write;
 
 /// How results are printed.
@@ -21,19 +23,47 @@ pub enum Format {
     Json,
 }
 
-/// Runs every command in `line` (separated by `;`), printing results to `out` and errors to
-/// `err` (in JSON mode both go to `out`). Returns whether all succeeded.
+/// What a line of commands came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineOutcome {
+    /// Every command that ran succeeded.
+    pub ok: bool,
+    /// The line asked to end the session (`quit` or `exit`); commands after it did not run.
+    pub quit: bool,
+}
+
+/// Whether `command` (one command, no `;`) is `quit` or `exit` on its own.
+pub fn is_quit(command: &str) -> bool {
+    QUIT_COMMANDS.contains(&command.trim())
+}
+
+/// Runs every command in `line` (separated by `;`) up to a `quit` or `exit`, printing
+/// results to `out` and errors to `err` (in JSON mode both go to `out`).
 pub fn run_line(
     console: &Console,
     line: &str,
     format: Format,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> bool {
-    let mut ok = true;
+) -> LineOutcome {
+    let mut outcome = LineOutcome {
+        ok: true,
+        quit: false,
+    };
     for command in words::commands(line) {
         if command.starts_with('#') {
             continue;
+        }
+        if is_quit(&command) {
+            if format == Format::Json {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({"command": command, "result": {"quit": true}})
+                );
+            }
+            outcome.quit = true;
+            break;
         }
         let result = console.execute(&command);
         let _ = match (&result, format) {
@@ -50,7 +80,30 @@ pub fn run_line(
                 serde_json::json!({"command": command, "error": {"kind": e.kind(), "message": e.message()}})
             ),
         };
-        ok &= result.is_ok();
+        outcome.ok &= result.is_ok();
+    }
+    outcome
+}
+
+/// Runs lines until one says `quit` or `exit`, or until `lines` ends (Ctrl-D on a terminal,
+/// the end of a pipe). Returns whether every command succeeded.
+///
+/// The interactive console maps Ctrl-C to an empty line (it only cancels the line being
+/// typed), so it never ends a session here.
+pub fn run_session(
+    console: &Console,
+    lines: impl IntoIterator<Item = String>,
+    format: Format,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> bool {
+    let mut ok = true;
+    for line in lines {
+        let outcome = run_line(console, &line, format, out, err);
+        ok &= outcome.ok;
+        if outcome.quit {
+            break;
+        }
     }
     ok
 }

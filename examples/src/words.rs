@@ -91,7 +91,16 @@ impl Args {
                     i += 1;
                     continue;
                 }
-                return Err(format!("unknown option --{name}"));
+                let known: Vec<&str> = valued.iter().chain(switches).copied().collect();
+                let near: Vec<String> = crate::suggest::nearest(name, known)
+                    .into_iter()
+                    .map(|n| format!("--{n}"))
+                    .collect();
+                let near: Vec<&str> = near.iter().map(String::as_str).collect();
+                return Err(format!(
+                    "unknown option --{name}{}",
+                    crate::suggest::did_you_mean(&near)
+                ));
             }
             args.positional.push(word.clone());
             i += 1;
@@ -152,6 +161,11 @@ mod tests {
             (Some("5"), true, 2)
         );
         assert!(Args::parse(&w, &[], &["all"]).is_err());
+        let w: Vec<String> = ["--stauts", "paid"].map(String::from).to_vec();
+        assert_eq!(
+            Args::parse(&w, &["status", "user"], &[]).unwrap_err(),
+            "unknown option --stauts; did you mean \"--status\"?"
+        );
         let w: Vec<String> = ["--max"].map(String::from).to_vec();
         assert!(Args::parse(&w, &["max"], &[]).is_err());
     }

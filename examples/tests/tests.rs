@@ -371,6 +371,244 @@ fn human_output_snapshots() {
     insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
 }
 
+/// Every command's examples, run in the command table's order on a fresh demo shop (the
+/// first example is `demo` itself), all succeed, and each names its own command.
+#[test]
+fn every_command_has_examples_that_run_on_the_demo_shop() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut script = String::new();
+    for spec in shop_console::COMMANDS {
+        assert!(!spec.examples.is_empty(), "{} has no example", spec.name);
+        for example in spec.examples {
+            let words = shop_console::words::words(example).unwrap();
+            let (found, _) = shop_console::console::find_command(&words).unwrap();
+            assert_eq!(found.name, spec.name, "{example}");
+            // quit and exit end the session: tried on their own below.
+            if !shop_console::is_quit(example) {
+                script.push_str(example);
+                script.push('\n');
+            }
+        }
+    }
+    let mut child = console()
+        .current_dir(dir.path())
+        .args(["--db", "shop.db", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let run = finish(child.wait_with_output().unwrap());
+    for line in &run.lines {
+        assert!(line.get("error").is_none(), "an example failed: {line}");
+    }
+    assert_eq!(run.lines.len(), script.lines().count());
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let verify = run.lines.iter().find(|l| l["command"] == "verify").unwrap();
+    assert_eq!(verify["result"]["problems"].as_array().unwrap().len(), 0);
+    assert!(dir.path().join("restored.db").exists());
+    assert!(dir.path().join("orders.csv").exists());
+    for quit in shop_console::QUIT_COMMANDS {
+        let r = exec(
+            &dir.path().join("shop.db"),
+            &format!("verify; {quit}; verify"),
+        );
+        assert_eq!((r.status, r.lines.len()), (0, 2), "{quit}: {}", r.stdout);
+        assert_eq!(result(&r, 1)["quit"], true);
+    }
+}
+
+#[test]
+fn quit_exit_and_the_end_of_input_end_a_session_with_its_status() {
+    let (_dir, db) = db();
+    let session = |input: &str| {
+        let mut child = console()
+            .arg("--db")
+            .arg(&db)
+            .arg("--json")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        finish(child.wait_with_output().unwrap())
+    };
+    let r = session("user add 10\nquit\nuser add 11\n");
+    assert_eq!((r.status, r.lines.len()), (0, 2), "{}", r.stdout);
+    let r = session("user add 12; exit; user add 13\nuser add 14\n");
+    assert_eq!((r.status, r.lines.len()), (0, 2), "{}", r.stdout);
+    // A failure before quit still fails the session.
+    let r = session("user show 99\nquit\n");
+    assert_eq!((r.status, r.lines.len()), (1, 2), "{}", r.stdout);
+    // The end of input (Ctrl-D on a terminal) ends it as quit does.
+    let r = session("user add 15");
+    assert_eq!((r.status, r.lines.len()), (0, 1), "{}", r.stdout);
+    // What came after quit or exit, on its line or later lines, did not run.
+    let r = exec(
+        &db,
+        "user show 12; user show 11; user show 13; user show 14",
+    );
+    assert_eq!(result(&r, 0)["id"], 12);
+    for i in 1..=3 {
+        assert_eq!(error_kind(&r, i), "user.not_found");
+    }
+    // `quit` is a command of its own: not after `as`, not with arguments.
+    let r = exec(&db, "as 10 quit; quit now");
+    assert_eq!(
+        (error_kind(&r, 0), error_kind(&r, 1)),
+        ("usage".into(), "usage".into())
+    );
+}
+
+#[test]
+fn unknown_commands_and_options_suggest_the_nearest() {
+    let (_dir, db) = db();
+    let r = exec(
+        &db,
+        "ordr list; stat; order creat 1 2; order; help ordr; order list --stauts paid; frobnicate; balance adjst 10 +1 gift",
+    );
+    let message = |i: usize| r.lines[i]["error"]["message"].as_str().unwrap().to_owned();
+    assert!(
+        message(0).starts_with("unknown command \"ordr\"; did you mean \"order\"?"),
+        "{}",
+        message(0)
+    );
+    assert!(
+        message(1).contains("did you mean \"state\" or \"stats\"?"),
+        "{}",
+        message(1)
+    );
+    assert!(
+        message(2).contains("did you mean \"order create\"?"),
+        "{}",
+        message(2)
+    );
+    assert!(message(3).contains("create, list, show"), "{}", message(3));
+    assert!(
+        message(4).contains("did you mean \"order\"?"),
+        "{}",
+        message(4)
+    );
+    assert!(
+        message(5).contains("did you mean \"--status\"?"),
+        "{}",
+        message(5)
+    );
+    assert!(!message(6).contains("did you mean"), "{}", message(6));
+    assert!(
+        message(7).contains("did you mean \"balance adjust\"?"),
+        "{}",
+        message(7)
+    );
+}
+
+#[test]
+fn help_shows_usage_a_line_and_examples() {
+    let (_dir, db) = db();
+    let output = console()
+        .arg("--db")
+        .arg(&db)
+        .args(["--exec", "help; help order create"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    for spec in shop_console::COMMANDS {
+        assert!(text.contains(spec.about), "{}", spec.name);
+    }
+    assert!(text.contains("order create USER PRODUCT"), "{text}");
+    assert!(text.contains("example: order create @john 3"), "{text}");
+}
+
+#[test]
+fn the_command_line_is_checked_and_falls_back_to_the_environment() {
+    let (dir, db) = db();
+    // A misspelt option: clap's message with a suggestion, status 2, nothing opened.
+    let output = console()
+        .arg("--db")
+        .arg(&db)
+        .arg("--jsno")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("'--json'"), "{stderr}");
+    assert!(!db.exists());
+    let output = console().arg("--version").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("shop-console "));
+    // SHOP_CONSOLE_DB and SHOP_CONSOLE_JSON stand in for --db and --json ...
+    let output = console()
+        .env("SHOP_CONSOLE_DB", &db)
+        .env("SHOP_CONSOLE_JSON", "1")
+        .args(["--exec", "user add 10"])
+        .output()
+        .unwrap();
+    let r = finish(output);
+    assert_eq!(result(&r, 0)["id"], 10);
+    // ... and the command line wins over them.
+    let other = dir.path().join("other.db");
+    let output = console()
+        .env("SHOP_CONSOLE_DB", &db)
+        .env("SHOP_CONSOLE_AS", "10")
+        .arg("--db")
+        .arg(&other)
+        .args(["--json", "--exec", "user add 20"])
+        .output()
+        .unwrap();
+    let r = finish(output);
+    // User 10 exists only in the first shop: the console opened the other one.
+    assert_eq!(r.status, 1);
+    assert!(r.stdout.contains("denied.unknown_actor"), "{}", r.stdout);
+}
+
+/// Names with Arabic vowel marks (no column of their own), emoji and CJK (two columns each)
+/// line up in the console's tables: every product row takes the same number of terminal
+/// columns (all rows end in "yes", so none is trimmed shorter).
+#[test]
+fn tables_line_up_in_terminal_columns() {
+    let (_dir, db) = db();
+    let output = console()
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--demo",
+            "--exec",
+            "product add --name 'مُحَمَّد 🎮 شَحْن' --price 1; product add --name '原神 创世结晶 60' --price 0.99; product add --name '🇪🇬 👍🏽 ☕' --price 2; product list",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let table: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("id "))
+        .collect();
+    let rows = &table[2..];
+    assert_eq!(rows.len(), 8, "{stdout}");
+    let widths: Vec<usize> = rows
+        .iter()
+        .map(|r| shop_console::table::display_width(r))
+        .collect();
+    assert!(
+        widths.iter().all(|w| *w == widths[0]),
+        "{widths:?}\n{stdout}"
+    );
+    // The rule under the header runs to the end of "active", three columns past "yes".
+    assert_eq!(shop_console::table::display_width(table[1]), widths[0] + 3);
+}
+
 #[test]
 fn twenty_sigkills_lose_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
