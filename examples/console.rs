@@ -44,7 +44,8 @@ const EXAMPLES: &str =
   shop-console --db ./shop.db --exec \"stats; verify\"
   shop-console --db ./shop.db --json --exec \"order list\"    # one JSON object per command
   echo \"topup approve 3\" | shop-console --db ./shop.db --as @layla_support
-  SHOP_CONSOLE_DB=/srv/shop.db shop-console --exec verify";
+  SHOP_CONSOLE_DB=/srv/shop.db shop-console --exec verify
+  shop-console restore backups/shop-20260101-093000-123.backup ./shop.restored   # opens no other store";
 
 /// `Examples:` styled as clap styles its own headings (bold and underlined on a terminal,
 /// plain text elsewhere), then the examples.
@@ -93,6 +94,65 @@ struct Cli {
     /// Seed a demo shop first if the database has no catalog yet
     #[arg(long, env = "SHOP_CONSOLE_DEMO", value_parser = BoolishValueParser::new())]
     demo: bool,
+
+    #[command(subcommand)]
+    offline: Option<Offline>,
+}
+
+/// Work that opens no existing store (so it works while the bot holds the live one, or
+/// when the live one is damaged).
+#[derive(Debug, clap::Subcommand)]
+enum Offline {
+    /// Build a new store from a backup: checks the backup's checksums, writes NEW_DB (which
+    /// must not exist) and runs verify() on it. Opens no other store, --db included.
+    Restore {
+        /// The backup file (from `backup PATH`, the bot's scheduled backups or /backup)
+        backup: PathBuf,
+        /// Where to create the restored store
+        new_db: PathBuf,
+    },
+}
+
+/// `shop-console restore BACKUP NEW_DB`.
+fn restore_offline(backup: &std::path::Path, new_db: &std::path::Path, format: Format) -> ExitCode {
+    let result = shopcore::Shop::restore(backup, new_db, shopcore::Config::default())
+        .and_then(|shop| shop.verify().map(|report| (shop, report)));
+    match result {
+        Ok((_shop, report)) => {
+            if format == Format::Json {
+                println!(
+                    "{}",
+                    serde_json::json!({"command": "restore", "result": {
+                        "restored_into": new_db.display().to_string(),
+                        "healthy": report.is_healthy(),
+                        "problems": report.problems,
+                    }})
+                );
+            } else {
+                println!(
+                    "restored into {}: {}",
+                    new_db.display(),
+                    report.to_string().trim_end()
+                );
+            }
+            if report.is_healthy() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            if format == Format::Json {
+                println!(
+                    "{}",
+                    serde_json::json!({"command": "restore", "error": {"kind": e.kind(), "message": e.to_string()}})
+                );
+            } else {
+                eprintln!("error [{}]: {e}", e.kind());
+            }
+            ExitCode::FAILURE
+        }
+    }
 }
 
 impl Cli {
@@ -191,6 +251,9 @@ fn main() -> ExitCode {
     // with 0.
     let cli = Cli::parse();
     let format = cli.format();
+    if let Some(Offline::Restore { backup, new_db }) = &cli.offline {
+        return restore_offline(backup, new_db, format);
+    }
     let console = match Console::open(&cli.db, cli.as_user.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -349,7 +412,8 @@ mod tests {
             (&["--db"][..], ErrorKind::InvalidValue),
             (&["--exec"][..], ErrorKind::InvalidValue),
             (&["--json=yes"][..], ErrorKind::TooManyValues),
-            (&["stats"][..], ErrorKind::UnknownArgument),
+            // Console commands go after --exec; the only subcommand is `restore`.
+            (&["stats"][..], ErrorKind::InvalidSubcommand),
         ] {
             let e = parse(args, &[]).unwrap_err();
             assert_eq!((e.kind(), e.exit_code()), (kind, 2), "{args:?}: {e}");

@@ -283,6 +283,47 @@ fn backups_restore_and_exports() {
     assert!(!dir.path().join("x.db").exists());
 }
 
+/// `shop-console restore BACKUP NEW_DB` opens no other store: it works while the live store
+/// is held by the bot (or is damaged), and it never creates `--db`.
+#[test]
+fn restore_offline_while_the_live_store_is_held() {
+    let (dir, db) = db();
+    let backup = dir.path().join("shop.bak");
+    let r = exec(&db, &format!("demo; backup {}", backup.display()));
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    // The "bot" holds the live store.
+    let live = shopcore::Shop::open(&db, shopcore::Config::default()).unwrap();
+    let restored = dir.path().join("restored.db");
+    let never = dir.path().join("never.db");
+    let output = console()
+        .arg("--db")
+        .arg(&never)
+        .arg("--json")
+        .arg("restore")
+        .arg(&backup)
+        .arg(&restored)
+        .output()
+        .unwrap();
+    let run = finish(output);
+    assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(result(&run, 0)["healthy"], true);
+    assert!(!never.exists(), "--db is not opened");
+    drop(live);
+    let shop = shopcore::Shop::open(&restored, shopcore::Config::default()).unwrap();
+    assert!(!shop.categories(false).unwrap().is_empty());
+    // An existing target is refused and left alone.
+    drop(shop);
+    let output = console()
+        .arg("restore")
+        .arg(&backup)
+        .arg(&restored)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("backup."), "{stderr}");
+}
+
 #[test]
 fn malformed_arguments_get_usage_errors_never_panics() {
     let (_dir, db) = db();
