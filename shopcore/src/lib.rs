@@ -19,6 +19,11 @@
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
+/// This crate's own README (its page on crates.io), run as a doctest too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctests;
+
 pub mod analytics;
 pub mod audit;
 pub mod backup;
