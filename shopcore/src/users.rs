@@ -536,9 +536,7 @@ impl Shop {
     }
 
     fn update_own_profile(&self, actor: &Actor, change: impl Fn(&mut User)) -> Result<User> {
-        let id = actor.user_id().ok_or(Denied::SelfAction {
-            what: "edit a profile without being a user:",
-        })?;
+        let id = actor.user_id().ok_or(Denied::NotAUser)?;
         self.transact(|tx| {
             role_of(tx, actor)?;
             refuse_in_emergency(tx)?;
