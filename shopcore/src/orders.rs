@@ -1507,6 +1507,73 @@ impl Shop {
     /// not deliver twice); after the configured attempts the supplier is asked for the
     /// order's status, and only a definite "failed" or "never received" hands it to staff
     /// (audited `SUPPLIER_FALLBACK`). A definite rejection goes to staff at once.
+    ///
+    /// Run it periodically from a worker thread, and [`Shop::reconcile_supplier_orders`] at
+    /// start-up. Does nothing in [`FulfilmentMode::Manual`] or in emergency mode.
+    ///
+    /// ```
+    /// use shopcore::catalog::parse_price;
+    /// use shopcore::{
+    ///     Behaviour, Config, Delivery, Error, FulfilmentMode, ManualClock, Money, NewProduct,
+    ///     OrderError, OrderRequest, OrderStatus, PaymentChoice, ProductKind, Registration,
+    ///     RequestKey, ScriptedSupplier, Shop, Stock, Timestamp, UserId,
+    /// };
+    /// use std::sync::Arc;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let owner = UserId::new(1)?;
+    /// let clock = Arc::new(ManualClock::new(Timestamp(1_767_225_600_000)));
+    /// # let config = Config::default().with_clock(clock.clone()).with_super_admins(vec![owner]);
+    /// # let shop = Shop::open(dir.path().join("shop.db"), config)?;
+    /// # let admin = shop.actor(owner)?;
+    /// # let cat = shop.create_category(&admin, "Games", 0)?;
+    /// # let alice = UserId::new(42)?;
+    /// # shop.register_user(&Registration { id: alice, username: None, display_name: "Alice", language: None })?;
+    /// # shop.adjust_balance(&admin, alice, Money::units(5), "welcome", &RequestKey::new("adj-1")?)?;
+    /// # let buyer = shop.actor(alice)?;
+    /// shop.set_fulfilment_mode(&admin, FulfilmentMode::Auto)?;
+    /// let pass = shop.create_product(&admin, &NewProduct {
+    ///     category: cat.id,
+    ///     name: "Battle pass".into(),
+    ///     description: String::new(),
+    ///     price_usd: parse_price("4.99")?,
+    ///     kind: ProductKind::GameTopUp,
+    ///     delivery: Delivery::Supplier { sku: "BP-S12".into() },
+    ///     stock: Stock::Unlimited,
+    ///     player_field: None,
+    ///     sort_order: 0,
+    ///     active: true,
+    /// })?;
+    /// let request = OrderRequest {
+    ///     product: pass.id,
+    ///     payment: PaymentChoice::Balance,
+    ///     coupon: None,
+    ///     player_id: None,
+    ///     currency: None,
+    ///     proof: None,
+    /// };
+    /// let order = shop.create_order(&buyer, &request, &RequestKey::new("tg-1")?)?;
+    /// assert_eq!(order.status, OrderStatus::Paid); // queued for the supplier
+    ///
+    /// // The supplier's first answer never comes: the order stays with the supplier, and
+    /// // nobody may cancel or refund it while the outcome is unknown.
+    /// let supplier = ScriptedSupplier::new([Behaviour::Fail]);
+    /// assert_eq!(shop.run_supplier_queue(&supplier, 10)?.retry_scheduled, 1);
+    /// assert_eq!(shop.order(&buyer, order.id)?.status, OrderStatus::Processing);
+    /// let cancel = shop.cancel_order(&buyer, order.id, &RequestKey::new("tg-2")?);
+    /// assert!(matches!(cancel, Err(Error::Order(OrderError::WithSupplier { .. }))));
+    ///
+    /// // After the backoff (30 s by default) it is placed again, under the same id.
+    /// clock.advance_millis(30_000);
+    /// assert_eq!(shop.run_supplier_queue(&supplier, 10)?.delivered, 1);
+    /// let done = shop.order(&buyer, order.id)?;
+    /// assert_eq!(done.status, OrderStatus::Completed);
+    /// assert_eq!(supplier.deliveries(order.id), 1);
+    /// assert!(done.delivery.is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn run_supplier_queue(&self, supplier: &dyn Supplier, limit: usize) -> Result<SupplierRun> {
         let mut run = SupplierRun::default();
         let settings = self.settings();
@@ -1808,7 +1875,9 @@ impl Shop {
 
     /// The staff's manual queue: paid orders waiting for a person (`manage_orders`), oldest
     /// first, at most `limit`. In [`FulfilmentMode::Auto`] it leaves out code and supplier
-    /// orders, which complete by themselves.
+    /// orders, which the shop fulfils itself; a code order paid before the switch to `Auto`
+    /// is left out too, although nothing completes it by itself (find it with
+    /// [`Shop::orders_with_status`]).
     pub fn manual_queue(&self, actor: &Actor, limit: usize) -> Result<Vec<Order>> {
         check_limit(limit)?;
         let auto = self.settings().fulfilment == FulfilmentMode::Auto;
