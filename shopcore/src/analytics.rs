@@ -25,41 +25,55 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-/// Shop-wide running totals.
+/// Shop-wide running totals, kept in the same transactions as the records they count
+/// ([`Shop::totals`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
+    /// Registered users.
     pub users: u64,
+    /// Users banned now.
     pub banned: u64,
+    /// Orders ever placed.
     pub orders: u64,
     /// Current orders per status, indexed like `OrderStatus::ALL`.
     pub by_status: [u64; 6],
+    /// Orders completed by staff.
     pub completed_manual: u64,
+    /// Orders completed without a person (a code pool in AUTO mode, or the supplier).
     pub completed_auto: u64,
+    /// The total (net of discounts) of every completed order, in USD.
     pub revenue_usd: Money,
+    /// Top-ups approved.
     pub topups: u64,
+    /// What approved top-ups credited, in USD.
     pub topups_usd: Money,
 }
 
 /// One shop day.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayStats {
+    /// Users who registered that day.
     pub new_users: u64,
     /// Orders created that day.
     pub orders: u64,
     /// Orders completed that day, and their revenue.
     pub completed: u64,
+    /// The total of the orders completed that day, in USD.
     pub revenue_usd: Money,
     /// Top-ups approved that day.
     pub topups: u64,
+    /// What the top-ups approved that day credited, in USD.
     pub topups_usd: Money,
     /// Distinct users active that day.
     pub active_users: u64,
 }
 
+/// One product's sales.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductStats {
     /// Completed orders.
     pub units: u64,
+    /// Their total, in USD.
     pub revenue_usd: Money,
 }
 
@@ -234,70 +248,113 @@ impl Default for DashboardOptions {
     }
 }
 
+/// The largest [`DashboardOptions::series_days`].
 pub const SERIES_DAYS_MAX: usize = 366;
+/// The largest [`DashboardOptions::top_n`].
 pub const TOP_N_MAX: usize = 50;
 
+/// The dashboard's figures about users. Activity counts users by the day they were last
+/// active (registered, showed up or changed a preference).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct UserFigures {
+    /// Registered users.
     pub total: u64,
+    /// Users who registered today.
     pub new_today: u64,
+    /// Users who registered since Monday.
     pub new_this_week: u64,
+    /// Users banned now.
     pub banned: u64,
+    /// Users last active today.
     pub active_1d: u64,
+    /// Users last active in the last 7 days, today included.
     pub active_7d: u64,
+    /// Users last active in the last 30 days, today included.
     pub active_30d: u64,
 }
 
+/// The dashboard's figures about orders.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OrderFigures {
+    /// Orders ever placed.
     pub total: u64,
+    /// Orders placed today.
     pub today: u64,
+    /// Orders placed since Monday.
     pub this_week: u64,
     /// Current count per status, in `OrderStatus::ALL` order.
     pub by_status: Vec<(OrderStatus, u64)>,
     /// Completed / (completed + failed), in percent with two decimals; `None` before any.
     pub success_rate_percent: Option<rust_decimal::Decimal>,
+    /// Orders completed by staff.
     pub completed_manual: u64,
+    /// Orders completed without a person.
     pub completed_auto: u64,
 }
 
+/// The dashboard's revenue figures, in USD: totals (net of discounts) of completed orders,
+/// on the day they completed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RevenueFigures {
+    /// Since the shop opened.
     pub total: Money,
+    /// Today.
     pub today: Money,
+    /// Since Monday.
     pub this_week: Money,
+    /// Since the 1st of the month.
     pub this_month: Money,
     /// Revenue / completed orders, rounded to cents; zero before any.
     pub average_order_value: Money,
 }
 
+/// The dashboard's figures about approved top-ups.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TopupFigures {
+    /// Top-ups approved since the shop opened.
     pub count: u64,
+    /// What they credited, in USD.
     pub total: Money,
+    /// Top-ups approved today.
     pub today_count: u64,
+    /// What they credited, in USD.
     pub today_total: Money,
 }
 
+/// A product in a best-seller list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BestSeller {
+    /// The product.
     pub product: ProductId,
+    /// Its current name (`"product #id"` if it was removed).
     pub name: String,
+    /// Completed orders.
     pub units: u64,
+    /// Their total, in USD.
     pub revenue: Money,
 }
 
+/// The statistics dashboard ([`Shop::dashboard`]). Days are the shop's, at its UTC offset;
+/// weeks start on Monday.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Dashboard {
     /// The shop day the figures are for (days since 1970-01-01) and its date.
     pub today: i64,
+    /// Today's date: (year, month, day).
     pub date: (i32, u32, u32),
+    /// The shop's UTC offset the days follow, in minutes.
     pub utc_offset_minutes: i32,
+    /// Users.
     pub users: UserFigures,
+    /// Orders.
     pub orders: OrderFigures,
+    /// Revenue.
     pub revenue: RevenueFigures,
+    /// Approved top-ups.
     pub topups: TopupFigures,
+    /// The best sellers by completed orders (ties by revenue, then id), at most `top_n`.
     pub best_by_units: Vec<BestSeller>,
+    /// The best sellers by revenue (ties by units, then id), at most `top_n`.
     pub best_by_revenue: Vec<BestSeller>,
     /// (day, revenue) for the last `series_days` days, oldest first.
     pub revenue_series: Vec<(i64, Money)>,
@@ -337,7 +394,24 @@ pub fn month_start(day: i64) -> i64 {
 
 impl Shop {
     /// The statistics dashboard (`view_stats`), audited `VIEW_STATS`. Reads a bounded number
-    /// of roll-up records whatever the number of orders.
+    /// of roll-up records whatever the number of orders. `options.series_days` must be 1 to
+    /// [`SERIES_DAYS_MAX`] and `options.top_n` 1 to [`TOP_N_MAX`]
+    /// ([`InvalidInput::BadPageSize`] otherwise).
+    ///
+    /// ```
+    /// use shopcore::{Config, DashboardOptions, Shop, UserId};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let owner = UserId::new(1)?;
+    /// # let shop = Shop::open(dir.path().join("shop.db"), Config::default().with_super_admins(vec![owner]))?;
+    /// let stats = shop.dashboard(&shop.actor(owner)?, DashboardOptions { top_n: 3, series_days: 7 })?;
+    /// assert_eq!(stats.users.total, 1); // the owner
+    /// assert_eq!(stats.revenue_series.len(), 7);
+    /// assert_eq!(stats.orders.success_rate_percent, None); // nothing completed or failed yet
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn dashboard(&self, actor: &Actor, options: DashboardOptions) -> Result<Dashboard> {
         if options.series_days == 0
             || options.series_days > SERIES_DAYS_MAX
@@ -507,8 +581,9 @@ impl Shop {
         Ok(self.store.read(Table::Rollups, TOTALS)?.unwrap_or_default())
     }
 
-    /// Recomputes every roll-up from the raw records and replaces the stored ones. A
-    /// maintenance operation: run it on a quiet shop (it reads everything).
+    /// Recomputes every roll-up from the raw records and replaces the stored ones
+    /// (`manage_settings`). A maintenance operation: run it on a quiet shop (it reads
+    /// everything). Not audited.
     pub fn rebuild_rollups(&self, actor: &Actor) -> Result<()> {
         self.transact(|tx| require(tx, actor, Permission::ManageSettings).map(|_| ()))?;
         self.rebuild_rollups_unchecked()

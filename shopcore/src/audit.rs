@@ -19,7 +19,11 @@ use std::ops::Bound;
 /// operator console, start-up bootstrap).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ActorRef {
+    /// A registered user, staff or shopper.
     User(UserId),
+    /// A trusted system identity, by name: one made by [`crate::Shop::system_actor`]
+    /// (`"console"`), or the shop's own `bootstrap`, `expiry`, `auto-fulfilment`,
+    /// `supplier` and `reconciliation`.
     System(String),
 }
 
@@ -43,13 +47,16 @@ impl fmt::Display for ActorRef {
 }
 
 macro_rules! audit_actions {
-    ($($variant:ident = $code:literal => $name:literal,)*) => {
-        /// What an audit entry records. Codes are stored on disk: never reuse or renumber one.
+    ($($(#[$doc:meta])* $variant:ident = $code:literal => $name:literal,)*) => {
+        /// What an audit entry records. Refused attempts are recorded under the action they
+        /// attempted, with a denied or failed [`Outcome`]. Codes are stored on disk: never
+        /// reuse or renumber one.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[non_exhaustive]
-        pub enum AuditAction { $($variant,)* }
+        pub enum AuditAction { $($(#[$doc])* $variant,)* }
 
         impl AuditAction {
+            /// Every action, in code order.
             pub const ALL: &'static [AuditAction] = &[$(AuditAction::$variant,)*];
 
             /// The action's name in the seed's style (`CREATE_PRODUCT`).
@@ -61,7 +68,8 @@ macro_rules! audit_actions {
                 match self { $(AuditAction::$variant => $code,)* }
             }
 
-            /// Parses a name, case-insensitively.
+            /// Parses a name (`"approve_deposit"`), case-insensitively; fails with
+            /// [`InvalidInput::UnknownName`] otherwise.
             pub fn parse(text: &str) -> Result<AuditAction, InvalidInput> {
                 let upper = text.trim().to_ascii_uppercase();
                 AuditAction::ALL
@@ -78,49 +86,111 @@ macro_rules! audit_actions {
 }
 
 audit_actions! {
+    /// A person registered ([`crate::Shop::register_user`], first time); actor and target are
+    /// the new user.
     RegisterUser = 1 => "REGISTER_USER",
+    /// A registration changed a user's username or display name, or took a username from
+    /// another user who held it (then the target is that user).
     UpdateUserProfile = 2 => "UPDATE_USER_PROFILE",
+    /// A user was banned ([`crate::Shop::ban_user`]); the reason is a detail.
     BanUser = 3 => "BAN_USER",
+    /// A ban was lifted ([`crate::Shop::unban_user`]).
     UnbanUser = 4 => "UNBAN_USER",
+    /// A user's role changed ([`crate::Shop::set_role`]), before and after.
     ChangeRole = 5 => "CHANGE_ROLE",
+    /// A configured super admin was (re)instated at open ([`crate::Config::super_admins`]), by
+    /// the `bootstrap` system actor.
     BootstrapSuperAdmin = 6 => "BOOTSTRAP_SUPER_ADMIN",
+    /// The store state changed ([`crate::Shop::set_store_state`]).
     SetStoreState = 7 => "SET_STORE_STATE",
+    /// The fulfilment mode changed ([`crate::Shop::set_fulfilment_mode`]).
     SetFulfilmentMode = 8 => "SET_FULFILMENT_MODE",
+    /// Another setting changed: the support contact or the UTC offset.
     UpdateSettings = 9 => "UPDATE_SETTINGS",
+    /// Reserved for reading the audit log. This version does not write it: reads of the log are
+    /// not audited.
     ViewAuditLogs = 10 => "VIEW_AUDIT_LOGS",
+    /// A currency was added ([`crate::Shop::add_currency`]).
     AddCurrency = 11 => "ADD_CURRENCY",
+    /// A currency's rate changed ([`crate::Shop::set_exchange_rate`]), old and new.
     SetExchangeRate = 12 => "SET_EXCHANGE_RATE",
+    /// A currency was enabled or disabled ([`crate::Shop::set_currency_enabled`]).
     UpdateCurrency = 13 => "UPDATE_CURRENCY",
+    /// A product was created ([`crate::Shop::create_product`]).
     CreateProduct = 20 => "CREATE_PRODUCT",
+    /// One field of a product changed ([`crate::Shop::update_product`]), other than its active
+    /// flag.
     UpdateProduct = 21 => "UPDATE_PRODUCT",
+    /// A product was deleted: removed, or archived when it has orders
+    /// ([`crate::Shop::delete_product`]).
     DeleteProduct = 22 => "DELETE_PRODUCT",
+    /// A product was put on sale ([`crate::ProductChange::Active`]`(true)`).
     ActivateProduct = 23 => "ACTIVATE_PRODUCT",
+    /// A product was taken off sale ([`crate::ProductChange::Active`]`(false)`).
     DeactivateProduct = 24 => "DEACTIVATE_PRODUCT",
+    /// Codes were added to a product's pool ([`crate::Shop::add_codes`]); counts only, never
+    /// the codes.
     AddCodes = 25 => "ADD_CODES",
+    /// Codes were revoked ([`crate::Shop::revoke_codes`], [`crate::Shop::revoke_all_codes`]);
+    /// counts only.
     RevokeCodes = 26 => "REVOKE_CODES",
+    /// A category was created ([`crate::Shop::create_category`]).
     CreateCategory = 27 => "CREATE_CATEGORY",
+    /// A category changed ([`crate::Shop::update_category`]).
     UpdateCategory = 28 => "UPDATE_CATEGORY",
+    /// An empty category was deleted ([`crate::Shop::delete_category`]).
     DeleteCategory = 29 => "DELETE_CATEGORY",
+    /// A payment method was created ([`crate::Shop::create_payment_method`]).
     CreatePaymentMethod = 30 => "CREATE_PAYMENT_METHOD",
+    /// A payment method changed ([`crate::Shop::update_payment_method`]).
     UpdatePaymentMethod = 31 => "UPDATE_PAYMENT_METHOD",
+    /// A payment method was soft-deleted ([`crate::Shop::delete_payment_method`]).
     DeletePaymentMethod = 32 => "DELETE_PAYMENT_METHOD",
+    /// Staff opened the payment methods panel ([`crate::Shop::payment_methods_panel`]);
+    /// prunable.
     ViewPaymentMethodsPanel = 33 => "VIEW_PAYMENT_METHODS_PANEL",
+    /// A top-up was approved and the wallet credited ([`crate::Shop::approve_topup`]); binds
+    /// its TOPUP ledger entry.
     ApproveDeposit = 40 => "APPROVE_DEPOSIT",
+    /// A top-up was rejected ([`crate::Shop::reject_topup`]); the reason is a detail.
     RejectDeposit = 41 => "REJECT_DEPOSIT",
+    /// A top-up was requested ([`crate::Shop::request_topup`],
+    /// [`crate::Shop::request_topup_for`]).
     RequestDeposit = 42 => "REQUEST_DEPOSIT",
+    /// Staff credited or debited a balance ([`crate::Shop::adjust_balance`]); binds its
+    /// ADJUSTMENT ledger entry.
     AdjustBalance = 43 => "ADJUST_BALANCE",
+    /// An order completed: by staff, by automatic fulfilment from a code pool, or by the
+    /// supplier.
     FinalizeOrderCompleted = 50 => "FINALIZE_ORDER_COMPLETED",
+    /// Staff failed an order ([`crate::Shop::fail_order`]); binds its REFUND entry if it was
+    /// paid.
     FinalizeOrderFailed = 51 => "FINALIZE_ORDER_FAILED",
+    /// An order was placed ([`crate::Shop::create_order`], [`crate::Shop::create_order_for`]);
+    /// binds its PURCHASE entry when paid from the balance.
     CreateOrder = 52 => "CREATE_ORDER",
+    /// An order was cancelled by its buyer or by staff ([`crate::Shop::cancel_order`]); binds
+    /// its REFUND entry if it was paid.
     CancelOrder = 53 => "CANCEL_ORDER",
+    /// Staff confirmed an outside payment ([`crate::Shop::confirm_payment`]); binds its PAYMENT
+    /// and PURCHASE entries.
     ConfirmPayment = 54 => "CONFIRM_PAYMENT",
+    /// An unpaid order passed its deadline and was cancelled, by the `expiry` system actor.
     ExpireOrder = 55 => "EXPIRE_ORDER",
+    /// A supplier order was handed to staff (a definite rejection or failure, or never received
+    /// after every attempt).
     SupplierFallback = 56 => "SUPPLIER_FALLBACK",
+    /// A coupon was created ([`crate::Shop::create_coupon`]).
     CreateCoupon = 57 => "CREATE_COUPON",
+    /// A coupon was switched on or off ([`crate::Shop::set_coupon_active`]).
     UpdateCoupon = 58 => "UPDATE_COUPON",
+    /// Staff opened the statistics dashboard ([`crate::Shop::dashboard`]); prunable.
     ViewStats = 60 => "VIEW_STATS",
+    /// A broadcast was created ([`crate::Shop::create_broadcast`]).
     CreateBroadcast = 70 => "CREATE_BROADCAST",
+    /// A broadcast was cancelled ([`crate::Shop::cancel_broadcast`]).
     CancelBroadcast = 71 => "CANCEL_BROADCAST",
+    /// Retention pruned records ([`crate::Shop::prune`]), with the counts.
     PruneRecords = 72 => "PRUNE_RECORDS",
 }
 
@@ -134,16 +204,27 @@ impl fmt::Display for AuditAction {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Target {
+    /// Nothing in particular (a view; a creation refused before the record existed).
     None,
+    /// A user.
     User(UserId),
+    /// The shop-wide settings.
     Settings,
+    /// A currency.
     Currency(CurrencyCode),
+    /// A category.
     Category(CategoryId),
+    /// A product.
     Product(ProductId),
+    /// A payment method.
     PaymentMethod(PaymentMethodId),
+    /// A top-up request.
     Topup(TopupId),
+    /// An order.
     Order(OrderId),
+    /// A coupon.
     Coupon(CouponCode),
+    /// A broadcast.
     Broadcast(BroadcastId),
 }
 
@@ -165,15 +246,22 @@ impl fmt::Display for Target {
     }
 }
 
-/// One changed or noted field: before and after where something changed.
+/// One changed or noted field: before and after where something changed, only `after`
+/// for a value noted ("reason", "amount_usd"). Values are text as displayed. A `ledger`
+/// detail (`"seq KIND user amount"`) binds a ledger entry the operation posted, so that
+/// the hash chain covers every amount.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Detail {
+    /// The field's name (`"price_usd"`).
     pub field: String,
+    /// The value before the change; `None` for a noted value or one that did not exist.
     pub before: Option<String>,
+    /// The value after the change, or the noted value; `None` when it was removed.
     pub after: Option<String>,
 }
 
 impl Detail {
+    /// A field that changed from `before` to `after`.
     pub fn changed(field: &str, before: impl fmt::Display, after: impl fmt::Display) -> Detail {
         Detail {
             field: field.to_owned(),
@@ -182,6 +270,7 @@ impl Detail {
         }
     }
 
+    /// A value noted about the action.
     pub fn noted(field: &str, value: impl fmt::Display) -> Detail {
         Detail {
             field: field.to_owned(),
@@ -194,28 +283,41 @@ impl Detail {
 /// How the attempt ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
+    /// The action happened.
     Done,
     /// The actor lacked the right; nothing changed.
     Denied {
+        /// The [`crate::Denied`] error's message.
         reason: String,
     },
     /// A privileged action failed validation; nothing changed.
     Failed {
+        /// The error's message.
         reason: String,
     },
 }
 
-/// One audit log entry.
+/// One audit log entry. Entries are never edited; retention may replace old prunable ones
+/// ([`AuditAction::is_prunable`], refused attempts) by stubs that keep the chain's hashes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
+    /// The entry's number: 1, 2, 3, … with no gaps.
     pub seq: u64,
+    /// When it happened (the transaction's time).
     pub at: Timestamp,
+    /// Who did it.
     pub actor: ActorRef,
+    /// What they did (or tried to do).
     pub action: AuditAction,
+    /// What it was about.
     pub target: Target,
+    /// What changed, what was noted, which ledger entries were posted.
     pub details: Vec<Detail>,
+    /// Whether it happened, or was denied or failed.
     pub outcome: Outcome,
+    /// The previous entry's `hash` (zeros for the first entry).
     pub prev_hash: [u8; 32],
+    /// SHA-256 of this entry with `hash` zeroed ([`AuditEntry::compute_hash`]).
     pub hash: [u8; 32],
 }
 
@@ -410,10 +512,13 @@ pub(crate) fn done(
     )
 }
 
-/// Filters for reading the log. Results are newest first.
+/// Filters for reading the log ([`crate::Shop::audit_log`]). Results are newest first.
+/// `limit` must be set (1 to [`PAGE_LIMIT_MAX`]): the default of 0 is refused.
 #[derive(Clone, Debug, Default)]
 pub struct AuditQuery {
+    /// Only entries by this actor.
     pub actor: Option<ActorRef>,
+    /// Only entries of this action.
     pub action: Option<AuditAction>,
     /// Entries at or after this time.
     pub since: Option<Timestamp>,
@@ -421,6 +526,7 @@ pub struct AuditQuery {
     pub until: Option<Timestamp>,
     /// Continue after a previous page.
     pub cursor: Option<AuditCursor>,
+    /// The most entries to return: 1 to [`PAGE_LIMIT_MAX`].
     pub limit: usize,
 }
 
@@ -428,13 +534,17 @@ pub struct AuditQuery {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditCursor(Vec<u8>);
 
+/// One page of the audit log.
 #[derive(Clone, Debug)]
 pub struct AuditPage {
+    /// The entries, newest first. A page may hold fewer than `limit` entries and still have
+    /// a next one: one call examines a bounded number of index entries.
     pub entries: Vec<AuditEntry>,
-    /// `Some` when there may be more entries.
+    /// `Some` when there may be more entries: pass it as [`AuditQuery::cursor`].
     pub next: Option<AuditCursor>,
 }
 
+/// The largest [`AuditQuery::limit`].
 pub const PAGE_LIMIT_MAX: usize = 200;
 /// How many index entries one page may examine before it returns (with a cursor), so a
 /// filter that matches nothing can't make one call scan the whole log.

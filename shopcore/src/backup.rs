@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::orders::Order;
 use crate::roles::Permission;
 use crate::shop::{Actor, require};
-use crate::store::backup::{self, BackupError};
+use crate::store::backup;
 use crate::store::{Store, Table};
 use crate::users::User;
 use crate::wallet::LedgerEntry;
@@ -17,18 +17,23 @@ use std::io::Write;
 use std::ops::Bound;
 use std::path::Path;
 
-pub use crate::store::backup::BackupSummary;
+pub use crate::store::backup::{BackupError, BackupSummary};
 
-/// What to export.
+/// What to export ([`Shop::export_csv`]), and the permission each needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportKind {
+    /// Every order (`manage_orders`).
     Orders,
+    /// The whole ledger (`manage_users`).
     Ledger,
+    /// The audit log (`view_audit_logs`).
     Audit,
+    /// Every user (`view_users`).
     Users,
 }
 
 impl ExportKind {
+    /// A kind by name, case-insensitively: `orders`, `ledger`, `audit` or `users`.
     pub fn parse(text: &str) -> Option<ExportKind> {
         match text.trim().to_ascii_lowercase().as_str() {
             "orders" => Some(ExportKind::Orders),
@@ -82,15 +87,44 @@ fn n(number: impl ToString) -> (String, bool) {
 }
 
 impl Shop {
-    /// Writes a consistent snapshot of the whole shop to `path` (`manage_settings`).
+    /// Writes a consistent snapshot of the whole shop to `path`, a file (`manage_settings`).
+    ///
+    /// Writers wait while the snapshot is read, so no change is half included; readers do
+    /// not. The file is written under a temporary name, synced, then renamed into place
+    /// (replacing a file at `path`). It holds every record, sessions and the outbox
+    /// included, with a SHA-256 checksum; restore it with [`Shop::restore`]. Not audited.
+    /// Allowed in every store mode.
+    ///
+    /// ```
+    /// use shopcore::{Config, Shop, UserId};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let owner = UserId::new(1)?;
+    /// # let shop = Shop::open(dir.path().join("shop.db"), Config::default().with_super_admins(vec![owner]))?;
+    /// let file = dir.path().join("nightly.bak");
+    /// let summary = shop.backup(&shop.actor(owner)?, &file)?;
+    /// assert_eq!(summary.bytes, std::fs::metadata(&file)?.len());
+    ///
+    /// let copy = Shop::restore(&file, dir.path().join("copy.db"), Config::default())?;
+    /// assert!(copy.user(owner)?.is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn backup(&self, actor: &Actor, path: impl AsRef<Path>) -> Result<BackupSummary> {
         self.transact(|tx| require(tx, actor, Permission::ManageSettings).map(|_| ()))?;
         self.store.backup(path.as_ref())
     }
 
     /// Builds a new shop at `new_path` from a backup file, checks it with `verify()`, and
-    /// returns it open. A damaged, truncated or foreign file is refused before anything is
-    /// written; a restore that fails verification is removed.
+    /// returns it open with `config`. A damaged, truncated or foreign file is refused before
+    /// anything is written; a restore that fails verification is removed.
+    ///
+    /// Fails with [`BackupError::TargetExists`] when `new_path` exists (restore never
+    /// overwrites), [`BackupError::NotABackup`], [`BackupError::Corrupt`],
+    /// [`BackupError::UnknownFormat`] or [`BackupError::SchemaTooNew`] for a file it can't
+    /// use, [`BackupError::FailsVerification`], and [`BackupError::Io`]. See
+    /// [`Shop::backup`] for an example.
     pub fn restore(
         backup_path: impl AsRef<Path>,
         new_path: impl AsRef<Path>,
@@ -129,8 +163,11 @@ impl Shop {
         result
     }
 
-    /// Writes a CSV export. Orders need `manage_orders`, the ledger `manage_users`, the audit
-    /// log `view_audit_logs`, users `view_users`. Codes are never exported.
+    /// Writes a CSV export to `out` (a header line, then one line per record, CRLF line
+    /// ends) and returns the number of records. Orders need `manage_orders`, the ledger
+    /// `manage_users`, the audit log `view_audit_logs`, users `view_users`. Codes are never
+    /// exported, and text a spreadsheet would run as a formula is defused ([`csv_field`]).
+    /// Not audited.
     pub fn export_csv(&self, actor: &Actor, kind: ExportKind, out: &mut dyn Write) -> Result<u64> {
         self.transact(|tx| require(tx, actor, kind.permission()).map(|_| ()))?;
         let io = |e: std::io::Error| {

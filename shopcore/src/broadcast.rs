@@ -22,17 +22,24 @@ use std::ops::Bound;
 
 /// Telegram allows 4096 characters per message; leave room for a frontend's framing.
 pub const BROADCAST_TEXT: TextRule = TextRule::multi_line("broadcast text", 3_500);
+/// The most recipients [`Shop::broadcast_recipients`] returns at once.
 pub const RECIPIENTS_LIMIT_MAX: usize = 1_000;
 
+/// Where a broadcast job stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BroadcastStatus {
+    /// Sending: the frontend asks for recipients and records deliveries.
     Running,
+    /// Stopped by staff before the end.
     Cancelled,
+    /// Every recipient was handled.
     Finished,
 }
 
+/// What happened when sending a broadcast to one user.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BroadcastDelivery {
+    /// The message was delivered.
     Sent,
     /// The user blocked the bot (Telegram 403); later broadcasts skip them.
     Blocked,
@@ -40,20 +47,30 @@ pub enum BroadcastDelivery {
     Failed,
 }
 
+/// A message from staff to every reachable user, sent by a frontend as a durable job.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Broadcast {
+    /// Its id, numbered from 1.
     pub id: BroadcastId,
+    /// The message ([`BROADCAST_TEXT`]).
     pub text: String,
+    /// Running, cancelled or finished.
     pub status: BroadcastStatus,
     /// Users who could receive it when it was created.
     pub audience: u64,
+    /// Users it was delivered to.
     pub sent: u64,
+    /// Users who had blocked the bot.
     pub blocked: u64,
+    /// Users it could not reach for another reason.
     pub failed: u64,
     /// The last user handled; the job resumes after it.
     pub cursor: Option<UserId>,
+    /// Who created it.
     pub created_by: ActorRef,
+    /// When.
     pub created_at: Timestamp,
+    /// When it finished or was cancelled.
     pub finished_at: Option<Timestamp>,
 }
 
@@ -83,7 +100,8 @@ pub(crate) fn clear_blocked(tx: &Tx<'_>, user: UserId) -> std::result::Result<()
 }
 
 impl Shop {
-    /// How many users a broadcast would reach now (not banned, not blocking the bot).
+    /// How many users a broadcast would reach now (not banned, not blocking the bot), for
+    /// staff with `broadcast`. Reads every user.
     pub fn broadcast_audience(&self, actor: &Actor) -> Result<u64> {
         self.transact(|tx| require(tx, actor, Permission::Broadcast).map(|_| ()))?;
         let mut n = 0;
@@ -98,7 +116,8 @@ impl Shop {
         Ok(n)
     }
 
-    /// Creates a running broadcast job (`broadcast`), audited `CREATE_BROADCAST`.
+    /// Creates a running broadcast job (`broadcast`), audited `CREATE_BROADCAST`. The text
+    /// must pass [`BROADCAST_TEXT`]. Refused in emergency mode.
     pub fn create_broadcast(&self, actor: &Actor, text: &str) -> Result<Broadcast> {
         let text = self.validated(
             actor,
@@ -140,6 +159,7 @@ impl Shop {
         })
     }
 
+    /// A broadcast job by id; `None` when there is none.
     pub fn broadcast(&self, id: BroadcastId) -> Result<Option<Broadcast>> {
         Ok(self.store.read(Table::Broadcasts, &id.key())?)
     }
@@ -162,7 +182,9 @@ impl Shop {
     }
 
     /// The next recipients after the job's cursor (skipping banned users and users who
-    /// blocked the bot). When none are left, the job is marked finished.
+    /// blocked the bot), in id order, at most `limit` (1 to [`RECIPIENTS_LIMIT_MAX`]). When
+    /// none are left, the job is marked finished; a job not running gives none. Record each
+    /// one with [`Shop::record_broadcast_delivery`] after sending.
     pub fn broadcast_recipients(&self, id: BroadcastId, limit: usize) -> Result<Vec<UserId>> {
         if limit == 0 || limit > RECIPIENTS_LIMIT_MAX {
             return Err(InvalidInput::BadPageSize {

@@ -20,11 +20,17 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use std::ops::Bound;
 
+/// A product's name: one line, at most 100 characters.
 pub const PRODUCT_NAME: TextRule = TextRule::single_line("product name", 100);
+/// A product's description: at most 2,000 characters, line breaks allowed (may be empty).
 pub const PRODUCT_DESCRIPTION: TextRule = TextRule::multi_line("product description", 2_000);
+/// A category's name: one line, at most 60 characters.
 pub const CATEGORY_NAME: TextRule = TextRule::single_line("category name", 60);
+/// A supplier's SKU in [`Delivery::Supplier`]: one line, at most 100 characters.
 pub const SUPPLIER_SKU: TextRule = TextRule::single_line("supplier SKU", 100);
+/// The label of a product's player field ("Player ID"): one line, at most 40 characters.
 pub const PLAYER_FIELD_LABEL: TextRule = TextRule::single_line("player field label", 40);
+/// One code of a pool: one line, at most 200 characters.
 pub const CODE: TextRule = TextRule::single_line("code", 200);
 /// The highest price a product may have, in USD.
 pub const PRICE_MAX_USD: i64 = 100_000;
@@ -36,18 +42,25 @@ pub const STOCK_MAX: u64 = 1_000_000_000;
 pub const CODES_PER_UPLOAD_MAX: usize = 5_000;
 /// Codes a product's pool may hold.
 pub const CODES_PER_PRODUCT_MAX: u64 = 100_000;
+/// The largest page of products a listing returns.
 pub const PAGE_LIMIT_MAX: usize = 100;
 
-/// What kind of goods a product is.
+/// What kind of goods a product is. Descriptive: frontends show and group by it; no rule of
+/// the shop depends on it (delivery is [`Delivery`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ProductKind {
+    /// Credit in a game (gems, coins, battle passes), usually for a player id.
     GameTopUp,
+    /// A gift card or voucher code.
     GiftCard,
+    /// A subscription or account (streaming, software).
     Subscription,
+    /// Anything else.
     Other,
 }
 
 impl ProductKind {
+    /// Every kind.
     pub const ALL: [ProductKind; 4] = [
         ProductKind::GameTopUp,
         ProductKind::GiftCard,
@@ -55,6 +68,7 @@ impl ProductKind {
         ProductKind::Other,
     ];
 
+    /// The kind's stable name: `game_top_up`, `gift_card`, `subscription` or `other`.
     pub fn name(self) -> &'static str {
         match self {
             ProductKind::GameTopUp => "game_top_up",
@@ -64,6 +78,8 @@ impl ProductKind {
         }
     }
 
+    /// A kind by name, case-insensitively, with `-` or a space accepted for `_`
+    /// (`"Gift card"`); fails with [`InvalidInput::UnknownName`] otherwise.
     pub fn parse(text: &str) -> Result<ProductKind> {
         let lower = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
         ProductKind::ALL
@@ -93,7 +109,10 @@ pub enum Delivery {
     /// A code from the product's pool is delivered automatically.
     Codes,
     /// A supplier API fulfils it (in AUTO mode), identified by the supplier's SKU.
-    Supplier { sku: String },
+    Supplier {
+        /// The supplier's product code, sent with each order ([`crate::SupplierOrder::sku`]).
+        sku: String,
+    },
 }
 
 impl fmt::Display for Delivery {
@@ -110,7 +129,10 @@ impl fmt::Display for Delivery {
 /// field is not used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Stock {
+    /// No limit (digital goods made on demand).
     Unlimited,
+    /// This many units left, at most [`STOCK_MAX`]. An order takes one and gives it back if
+    /// it fails, is cancelled or expires.
     Limited(u64),
 }
 
@@ -127,9 +149,19 @@ impl fmt::Display for Stock {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PlayerIdRule {
     /// Only digits, with a length in `len_min..=len_max`.
-    Digits { len_min: u8, len_max: u8 },
+    Digits {
+        /// The shortest id accepted (at least 1).
+        len_min: u8,
+        /// The longest id accepted (at most [`PLAYER_ID_LEN_MAX`]).
+        len_max: u8,
+    },
     /// ASCII letters and digits, with a length in `len_min..=len_max`.
-    Alphanumeric { len_min: u8, len_max: u8 },
+    Alphanumeric {
+        /// The shortest id accepted (at least 1).
+        len_min: u8,
+        /// The longest id accepted (at most [`PLAYER_ID_LEN_MAX`]).
+        len_max: u8,
+    },
     /// A mask: `#` a digit, `A` a letter, `*` a letter or digit, anything else itself.
     /// `"###-######"` accepts `123-456789`.
     Mask(String),
@@ -166,7 +198,17 @@ impl PlayerIdRule {
         Ok(())
     }
 
-    /// Checks a player id a shopper typed; returns it trimmed.
+    /// Checks a player id a shopper typed; returns it trimmed, or a [`PlayerIdError`]
+    /// describing the rule.
+    ///
+    /// ```
+    /// use shopcore::PlayerIdRule;
+    ///
+    /// let rule = PlayerIdRule::Mask("###-######".into());
+    /// assert_eq!(rule.check(" 123-456789 ").unwrap(), "123-456789");
+    /// assert!(rule.check("123456789").is_err());
+    /// assert!(PlayerIdRule::Digits { len_min: 9, len_max: 10 }.check("12345678").is_err());
+    /// ```
     pub fn check(&self, input: &str) -> std::result::Result<String, PlayerIdError> {
         let id = input.trim();
         let len = id.chars().count();
@@ -216,6 +258,7 @@ impl fmt::Display for PlayerIdRule {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the player id must be {rule}")]
 pub struct PlayerIdError {
+    /// The rule, described for the shopper ("digits only, 9 to 10 long").
     pub rule: String,
 }
 
@@ -224,6 +267,7 @@ pub struct PlayerIdError {
 pub struct PlayerField {
     /// What the shopper is asked for ("Player ID").
     pub label: String,
+    /// What the id must look like.
     pub rule: PlayerIdRule,
 }
 
@@ -233,32 +277,52 @@ impl fmt::Display for PlayerField {
     }
 }
 
+/// A group of products, shown to shoppers in [`Category::sort_order`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
+    /// Its id, numbered from 1.
     pub id: CategoryId,
+    /// Its name ([`CATEGORY_NAME`]).
     pub name: String,
+    /// Listings show lower values first (ties by id).
     pub sort_order: i32,
+    /// Shown to shoppers. An inactive category hides its products and refuses orders for
+    /// them ([`crate::OrderError::ProductInactive`]).
     pub active: bool,
     /// Products (archived included) in the category; it can be deleted only at zero.
     pub product_count: u64,
+    /// When it was created.
     pub created_at: Timestamp,
 }
 
+/// Something the shop sells.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
+    /// Its id, numbered from 1.
     pub id: ProductId,
+    /// The category it is listed in.
     pub category: CategoryId,
+    /// Its name ([`PRODUCT_NAME`]). Orders keep the name it had when they were placed.
     pub name: String,
     /// May be empty.
     pub description: String,
+    /// Its price in USD: positive, at most 2 decimals, at most [`PRICE_MAX_USD`]. An order
+    /// records the price it was sold at.
     pub price_usd: Money,
+    /// What kind of goods it is.
     pub kind: ProductKind,
+    /// On sale (when also in stock and its category is active).
     pub active: bool,
     /// Deleted but kept because orders refer to it: hidden from shoppers, not editable.
     pub archived: bool,
+    /// How its orders are fulfilled.
     pub delivery: Delivery,
+    /// Units left; not used for [`Delivery::Codes`], whose stock is the pool
+    /// ([`Product::available`] says what can be sold either way).
     pub stock: Stock,
+    /// The player id shoppers must give when ordering, if any.
     pub player_field: Option<PlayerField>,
+    /// Listings in its category show lower values first (ties by id).
     pub sort_order: i32,
     /// Codes in the pool (for `Delivery::Codes`).
     pub codes_available: u64,
@@ -267,7 +331,9 @@ pub struct Product {
     pub(crate) codes_tail: u64,
     /// Orders ever placed for it; a product with orders is archived instead of removed.
     pub order_count: u64,
+    /// When it was created.
     pub created_at: Timestamp,
+    /// When it last changed (an edit, codes added or revoked).
     pub updated_at: Timestamp,
 }
 
@@ -281,64 +347,98 @@ impl Product {
         }
     }
 
+    /// At least one unit can be sold.
     pub fn in_stock(&self) -> bool {
         self.available() != Some(0)
     }
 
-    /// Shown to shoppers: active, not archived and in stock.
+    /// Shown to shoppers: active, not archived and in stock (its category must be active
+    /// too, which this does not check).
     pub fn on_sale(&self) -> bool {
         self.active && !self.archived && self.in_stock()
     }
 }
 
-/// Everything needed to create a product.
+/// Everything needed to create a product ([`Shop::create_product`]); each field as in
+/// [`Product`]. Texts are trimmed and checked; a code product starts with an empty pool.
 #[derive(Clone, Debug)]
 pub struct NewProduct {
+    /// The category, which must exist.
     pub category: CategoryId,
+    /// The name ([`PRODUCT_NAME`]).
     pub name: String,
+    /// The description ([`PRODUCT_DESCRIPTION`]); may be empty.
     pub description: String,
+    /// The price in USD (see [`check_price`]).
     pub price_usd: Money,
+    /// What kind of goods it is.
     pub kind: ProductKind,
+    /// How orders are fulfilled.
     pub delivery: Delivery,
+    /// Units for sale (ignored for [`Delivery::Codes`]).
     pub stock: Stock,
+    /// The player id to ask for, if any.
     pub player_field: Option<PlayerField>,
+    /// Its place in the category's listing.
     pub sort_order: i32,
+    /// On sale from the start.
     pub active: bool,
 }
 
-/// One edit to a product.
+/// One edit to a product ([`Shop::update_product`]), checked like the same field of
+/// [`NewProduct`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProductChange {
+    /// A new name.
     Name(String),
+    /// A new description (empty clears it).
     Description(String),
+    /// A new USD price. Orders already placed keep their price.
     Price(Money),
+    /// A new kind.
     Kind(ProductKind),
+    /// Another category, which must exist.
     Category(CategoryId),
+    /// Another delivery. Leaving [`Delivery::Codes`] is refused while the pool holds codes
+    /// ([`CatalogError::CodesInPool`]).
     Delivery(Delivery),
+    /// New stock; refused for a code product ([`CatalogError::StockFromCodes`]).
     Stock(Stock),
+    /// Another player field, or `None` to stop asking for one.
     PlayerField(Option<PlayerField>),
+    /// Another place in the listing.
     SortOrder(i32),
+    /// On or off sale; audited `ACTIVATE_PRODUCT` / `DEACTIVATE_PRODUCT`.
     Active(bool),
 }
 
-/// One edit to a category.
+/// One edit to a category ([`Shop::update_category`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CategoryChange {
+    /// A new name ([`CATEGORY_NAME`]).
     Name(String),
+    /// Another place in the listing.
     SortOrder(i32),
+    /// Shown to shoppers or hidden (with all its products).
     Active(bool),
 }
 
-/// Filters for the staff product list.
+/// Filters for the staff product list ([`Shop::list_products`]). The default lists every
+/// product that is not archived.
 #[derive(Clone, Debug, Default)]
 pub struct ProductFilter {
+    /// Only products in this category.
     pub category: Option<CategoryId>,
+    /// Only active (`Some(true)`) or inactive (`Some(false)`) products.
     pub active: Option<bool>,
+    /// Archived products too.
     pub include_archived: bool,
 }
 
+/// One page of products.
 #[derive(Clone, Debug)]
 pub struct ProductPage {
+    /// The products on this page.
     pub products: Vec<Product>,
     /// Pass back to get the next page; `None` at the end.
     pub next: Option<ProductCursor>,
@@ -374,10 +474,12 @@ impl ProductCursor {
     }
 }
 
-/// The result of a code upload.
+/// The result of a code upload ([`Shop::add_codes`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CodesAdded {
+    /// Codes added by this upload.
     pub added: u64,
+    /// Codes in the pool now.
     pub available: u64,
 }
 
@@ -385,41 +487,110 @@ pub struct CodesAdded {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CatalogError {
+    /// No category has this id.
     #[error("category {id} does not exist")]
-    CategoryNotFound { id: CategoryId },
+    CategoryNotFound {
+        /// The id asked for.
+        id: CategoryId,
+    },
+    /// Deleting a category that still holds products (archived ones count).
     #[error("category {id} still holds {products} product(s)")]
-    CategoryNotEmpty { id: CategoryId, products: u64 },
+    CategoryNotEmpty {
+        /// The category.
+        id: CategoryId,
+        /// How many products it holds.
+        products: u64,
+    },
+    /// No product has this id (or it was removed).
     #[error("product {id} does not exist")]
-    ProductNotFound { id: ProductId },
+    ProductNotFound {
+        /// The id asked for.
+        id: ProductId,
+    },
+    /// Changing a product that was deleted but kept for its orders.
     #[error("product {id} is archived (deleted with order history) and can't be changed")]
-    ProductArchived { id: ProductId },
+    ProductArchived {
+        /// The product.
+        id: ProductId,
+    },
+    /// A price that is not positive, has more than 2 decimals or is above
+    /// [`PRICE_MAX_USD`].
     #[error("the price is invalid: {source}")]
-    BadPrice { source: crate::money::AmountError },
+    BadPrice {
+        /// The rule it breaks.
+        source: crate::money::AmountError,
+    },
+    /// A limited stock above [`STOCK_MAX`].
     #[error("stock {stock} is above the limit of {STOCK_MAX}")]
-    StockTooLarge { stock: u64 },
+    StockTooLarge {
+        /// The stock given.
+        stock: u64,
+    },
+    /// Setting the stock of a code product, whose stock is its pool.
     #[error("product {id} is delivered from codes: its stock is the code pool")]
-    StockFromCodes { id: ProductId },
+    StockFromCodes {
+        /// The product.
+        id: ProductId,
+    },
+    /// Adding or revoking codes for a product that is not delivered from codes (and holds
+    /// none).
     #[error("product {id} is not delivered from codes")]
-    NotACodesProduct { id: ProductId },
+    NotACodesProduct {
+        /// The product.
+        id: ProductId,
+    },
+    /// Deleting a code product, or moving it off code delivery, while its pool holds codes.
     #[error("product {id} still has {codes} code(s) in its pool; revoke them first")]
-    CodesInPool { id: ProductId, codes: u64 },
+    CodesInPool {
+        /// The product.
+        id: ProductId,
+        /// Codes in its pool.
+        codes: u64,
+    },
+    /// A code in an upload breaks [`CODE`]; nothing was added.
     #[error("code on line {line} is invalid: {reason}")]
-    BadCode { line: usize, reason: String },
+    BadCode {
+        /// The line, counting from 1 and counting blank lines.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An upload with no code in it (only blank lines).
     #[error("no codes given")]
     NoCodes,
+    /// More than [`CODES_PER_UPLOAD_MAX`] codes in one upload.
     #[error("{count} codes in one upload; the limit is {CODES_PER_UPLOAD_MAX}")]
-    TooManyCodes { count: usize },
+    TooManyCodes {
+        /// Codes in the upload.
+        count: usize,
+    },
+    /// The upload would take the pool above [`CODES_PER_PRODUCT_MAX`]; nothing was added.
     #[error("the pool would hold {count} codes; the limit is {CODES_PER_PRODUCT_MAX}")]
-    PoolFull { count: u64 },
+    PoolFull {
+        /// The pool's size with the upload.
+        count: u64,
+    },
+    /// Codes this product has seen before (in its pool, reserved, delivered or revoked),
+    /// or repeated within the upload; nothing was added.
     #[error(
         "{count} of these codes were uploaded before for this product (in the pool, reserved, delivered or revoked) or repeat within the upload; a code can enter a pool once, so nothing was added"
     )]
-    DuplicateCodes { count: u64 },
+    DuplicateCodes {
+        /// How many of the upload's codes are duplicates.
+        count: u64,
+    },
+    /// A player id rule that can't work (lengths out of 1..=64 or reversed, an empty or
+    /// non-ASCII mask).
     #[error("invalid player id rule: {why}")]
-    BadPlayerRule { why: String },
+    BadPlayerRule {
+        /// What is wrong with it.
+        why: String,
+    },
 }
 
 impl CatalogError {
+    /// A stable, machine-readable name for the error (`"catalog.product_not_found"`); see
+    /// [`crate::Error::kind`].
     pub fn kind(&self) -> &'static str {
         match self {
             CatalogError::CategoryNotFound { .. } => "catalog.category_not_found",
@@ -664,7 +835,8 @@ pub(crate) fn take_code(
 impl Shop {
     // ----- categories -------------------------------------------------------------------
 
-    /// Creates a category (`manage_products`).
+    /// Creates an active category (`manage_products`), audited `CREATE_CATEGORY`. The name
+    /// must pass [`CATEGORY_NAME`]; names need not be unique.
     pub fn create_category(&self, actor: &Actor, name: &str, sort_order: i32) -> Result<Category> {
         let name = self.validated(
             actor,
@@ -701,7 +873,8 @@ impl Shop {
         })
     }
 
-    /// Changes one thing about a category (`manage_products`).
+    /// Changes one thing about a category (`manage_products`), audited `UPDATE_CATEGORY`
+    /// with before and after. Fails with [`InvalidInput::Unchanged`] when it already is so.
     pub fn update_category(
         &self,
         actor: &Actor,
@@ -765,7 +938,9 @@ impl Shop {
         )
     }
 
-    /// Deletes an empty category (`manage_products`).
+    /// Deletes an empty category (`manage_products`), audited `DELETE_CATEGORY`. Fails with
+    /// [`CatalogError::CategoryNotEmpty`] while it holds products, archived ones included
+    /// (move them with [`ProductChange::Category`]).
     pub fn delete_category(&self, actor: &Actor, id: CategoryId) -> Result<()> {
         self.audited(
             actor,
@@ -796,11 +971,13 @@ impl Shop {
         )
     }
 
+    /// A category by id, active or not; `None` when there is none.
     pub fn category(&self, id: CategoryId) -> Result<Option<Category>> {
         Ok(self.store.read(Table::Categories, &id.key())?)
     }
 
-    /// Categories in sort order; `active_only` for shoppers.
+    /// Categories in sort order; `active_only` for shoppers. No actor: the catalog's
+    /// structure is public.
     pub fn categories(&self, active_only: bool) -> Result<Vec<Category>> {
         let mut out = Vec::new();
         for item in self.store.keys(
@@ -825,6 +1002,11 @@ impl Shop {
     // ----- products ---------------------------------------------------------------------
 
     /// Creates a product (`manage_products`); audited `CREATE_PRODUCT`.
+    ///
+    /// Fails with [`InvalidInput`] for a bad name or description, with
+    /// [`CatalogError::BadPrice`], [`CatalogError::StockTooLarge`] or
+    /// [`CatalogError::BadPlayerRule`], and with [`CatalogError::CategoryNotFound`]. A code
+    /// product is created with an empty pool: fill it with [`Shop::add_codes`].
     pub fn create_product(&self, actor: &Actor, new: &NewProduct) -> Result<Product> {
         let (name, description, price, delivery, stock, player_field) = self.validated(
             actor,
@@ -889,6 +1071,9 @@ impl Shop {
 
     /// Changes one field of a product (`manage_products`). Audited `UPDATE_PRODUCT` with
     /// before and after, or `ACTIVATE_PRODUCT` / `DEACTIVATE_PRODUCT` for the active flag.
+    /// Orders already placed keep what they recorded (name, price). Fails with
+    /// [`CatalogError::ProductArchived`] for an archived product and
+    /// [`InvalidInput::Unchanged`] when the field already has that value.
     pub fn update_product(
         &self,
         actor: &Actor,
@@ -1003,8 +1188,9 @@ impl Shop {
     }
 
     /// Deletes a product (`manage_products`): removed when it never had orders, archived
-    /// (hidden, history intact) otherwise. Its code pool must be empty first. Returns the
-    /// archived product, or `None` when it was removed.
+    /// (hidden, history intact) otherwise. Its code pool must be empty first
+    /// ([`CatalogError::CodesInPool`]; see [`Shop::revoke_all_codes`]). Returns the
+    /// archived product, or `None` when it was removed. Audited `DELETE_PRODUCT`.
     pub fn delete_product(&self, actor: &Actor, id: ProductId) -> Result<Option<Product>> {
         self.audited(
             actor,
@@ -1064,13 +1250,15 @@ impl Shop {
         )
     }
 
-    /// A product by id (archived ones too, for order history).
+    /// A product by id (archived ones too, for order history); `None` when there is none.
+    /// No actor: shoppers and staff alike read products.
     pub fn product(&self, id: ProductId) -> Result<Option<Product>> {
         Ok(self.store.read(Table::Products, &id.key())?)
     }
 
-    /// What shoppers see in a category: on-sale products in sort order, a page at a time.
-    /// An inactive or unknown category shows nothing.
+    /// What shoppers see in a category: on-sale products in sort order, a page of up to
+    /// `limit` (1 to [`PAGE_LIMIT_MAX`]) at a time; pass the page's `next` as `cursor` for
+    /// the following one. An inactive or unknown category shows nothing.
     pub fn products_on_sale(
         &self,
         category: CategoryId,
@@ -1123,7 +1311,8 @@ impl Shop {
         })
     }
 
-    /// Every product for staff, in id order, with filters (any staff role).
+    /// Every product for staff, in id order, with filters (`view_catalog`: support and up),
+    /// a page of up to `limit` (1 to [`PAGE_LIMIT_MAX`]) at a time.
     pub fn list_products(
         &self,
         actor: &Actor,
@@ -1169,7 +1358,12 @@ impl Shop {
     /// Adds codes to a product's pool (`manage_products`). Blank lines are ignored. A code
     /// enters a pool once, ever: if any code was seen before for this product (in the pool,
     /// reserved, delivered or revoked) or repeats within the upload, nothing is added and the
-    /// refusal counts them. Audited with counts only.
+    /// refusal counts them. Audited `ADD_CODES` with counts only.
+    ///
+    /// Fails with [`CatalogError::NotACodesProduct`] unless the product is delivered from
+    /// codes, [`CatalogError::BadCode`], [`CatalogError::NoCodes`],
+    /// [`CatalogError::TooManyCodes`] (more than [`CODES_PER_UPLOAD_MAX`]) and
+    /// [`CatalogError::PoolFull`] (more than [`CODES_PER_PRODUCT_MAX`] in the pool).
     pub fn add_codes(&self, actor: &Actor, id: ProductId, codes: &[&str]) -> Result<CodesAdded> {
         let cleaned = self.validated(
             actor,

@@ -11,11 +11,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
+    /// Milliseconds in a second.
     pub const MILLIS_PER_SECOND: i64 = 1_000;
+    /// Milliseconds in a minute.
     pub const MILLIS_PER_MINUTE: i64 = 60 * Self::MILLIS_PER_SECOND;
+    /// Milliseconds in an hour.
     pub const MILLIS_PER_HOUR: i64 = 60 * Self::MILLIS_PER_MINUTE;
+    /// Milliseconds in a day (days here are always 24 hours: no leap seconds, and time zones
+    /// are fixed offsets).
     pub const MILLIS_PER_DAY: i64 = 24 * Self::MILLIS_PER_HOUR;
 
+    /// Milliseconds since the Unix epoch (the same as `.0`).
     pub fn millis(self) -> i64 {
         self.0
     }
@@ -25,7 +31,16 @@ impl Timestamp {
         Timestamp(self.0.saturating_add(millis))
     }
 
-    /// The calendar day (days since 1970-01-01) this instant falls on at a UTC offset.
+    /// The calendar day (days since 1970-01-01) this instant falls on at a UTC offset in
+    /// minutes.
+    ///
+    /// ```
+    /// use shopcore::Timestamp;
+    ///
+    /// let t = Timestamp(1_767_222_000_000); // 2025-12-31T23:00:00Z
+    /// assert_eq!(t.day(0), 20_453); // still 2025-12-31 in UTC
+    /// assert_eq!(t.day(120), 20_454); // already 2026-01-01 at UTC+2
+    /// ```
     pub fn day(self, utc_offset_minutes: i32) -> i64 {
         self.0
             .saturating_add(i64::from(utc_offset_minutes) * Self::MILLIS_PER_MINUTE)
@@ -47,6 +62,8 @@ impl fmt::Display for Timestamp {
 
 /// Where the shop reads the time from. Implementations must be cheap and thread-safe.
 pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current time. The shop reads it once per transaction: everything one call writes
+    /// carries the same time.
     fn now(&self) -> Timestamp;
 }
 
@@ -71,16 +88,19 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
+    /// A clock standing at `start`.
     pub fn new(start: Timestamp) -> ManualClock {
         ManualClock {
             millis: AtomicI64::new(start.0),
         }
     }
 
+    /// Moves the clock to `at` (backwards too).
     pub fn set(&self, at: Timestamp) {
         self.millis.store(at.0, Ordering::SeqCst);
     }
 
+    /// Moves the clock forward by `millis` milliseconds (backwards if negative).
     pub fn advance_millis(&self, millis: i64) {
         self.millis.fetch_add(millis, Ordering::SeqCst);
     }

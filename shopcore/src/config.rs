@@ -17,47 +17,84 @@ use std::sync::Arc;
 /// get far more durable operations per second than one flush per call would give.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Durability {
+    /// A call returns once a flush covering its transaction has run (group commit). Survives
+    /// the process being killed; the default.
     #[default]
     Immediate,
+    /// Like `Immediate`, plus an `fdatasync` of sled's data file per group: survives power
+    /// loss and kernel crashes too. Costs little under concurrency (the sync is shared).
     PowerSafe,
+    /// A call returns as soon as its transaction commits in memory; sled writes it within
+    /// [`Config::flush_every_ms`]. A crash may lose the last moments. [`crate::Shop::flush`]
+    /// makes everything so far durable.
     Background,
 }
 
-/// Settings for [`crate::Shop::open`].
+/// Settings for [`crate::Shop::open`] and [`crate::Shop::restore`].
+///
+/// Build one from [`Config::default`] and the `with_*` methods, or set the public fields.
+/// Nothing here is stored in the database: pass the same config at every open (the
+/// configured [`super_admins`](Config::super_admins) are re-applied each time).
+///
+/// ```
+/// use shopcore::{Config, Durability, UserId};
+///
+/// let config = Config {
+///     unpaid_order_ttl_ms: 15 * 60 * 1_000, // 15 minutes to pay
+///     ..Config::default()
+/// }
+/// .with_durability(Durability::PowerSafe)
+/// .with_super_admins(vec![UserId::new(1).unwrap()]);
+/// assert_eq!(config.pending_topups_per_user_max, 3);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Config {
     /// sled's page cache in bytes. sled's own default is 1 GiB; ours is 64 MiB.
     pub cache_capacity_bytes: u64,
+    /// When mutating calls return relative to the disk; [`Durability::Immediate`] by default.
     pub durability: Durability,
     /// How often sled's background flusher runs, in milliseconds (relevant to
     /// `Durability::Background`).
     pub flush_every_ms: u64,
+    /// Where the shop reads the time (audit times, expiry, "today" in statistics);
+    /// [`SystemClock`] by default. Tests use a [`crate::ManualClock`].
     pub clock: Arc<dyn Clock>,
     /// These users are made super admins (registered if unknown) every time the shop opens.
     pub super_admins: Vec<UserId>,
-    /// How many top-ups one user may have waiting for review at once.
+    /// How many top-ups one user may have waiting for review at once (3 by default); one more
+    /// is refused with [`crate::WalletError::TooManyPendingTopups`].
     pub pending_topups_per_user_max: u32,
-    /// How long an order paid through a payment method may wait for its payment.
+    /// How long an order paid through a payment method may wait for its payment, in
+    /// milliseconds (30 minutes by default); then [`crate::Shop::expire_unpaid_orders`]
+    /// cancels it. Values below 1 count as 1.
     pub unpaid_order_ttl_ms: i64,
-    /// Supplier attempts per order before staff take over.
+    /// Supplier placements per order before the supplier is asked for the order's status
+    /// (and, on a definite "failed" or "never received", staff take over); 3 by default,
+    /// at least 1.
     pub supplier_attempts_max: u32,
-    /// The wait before the first supplier retry; it doubles with each attempt.
+    /// The wait before the first supplier retry, in milliseconds (30 s by default); it
+    /// doubles with each attempt.
     pub supplier_backoff_ms: i64,
 }
 
 impl Config {
+    /// The default [`Config::cache_capacity_bytes`]: 64 MiB.
     pub const CACHE_CAPACITY_BYTES_DEFAULT: u64 = 64 * 1024 * 1024;
 
+    /// The same config reading the time from `clock`.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Config {
         self.clock = clock;
         self
     }
 
+    /// The same config with another durability policy.
     pub fn with_durability(mut self, durability: Durability) -> Config {
         self.durability = durability;
         self
     }
 
+    /// The same config with `super_admins` as the users made super admins at every open
+    /// (replacing any set before).
     pub fn with_super_admins(mut self, super_admins: Vec<UserId>) -> Config {
         self.super_admins = super_admins;
         self

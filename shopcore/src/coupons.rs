@@ -25,6 +25,7 @@ pub const COUPON_AMOUNT_MAX_USD: i64 = 100_000;
 /// The most uses a coupon may allow.
 pub const USES_MAX: u32 = 1_000_000;
 
+/// How much a coupon takes off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CouponKind {
     /// A percentage off, `0 < p <= 100`, at most two decimal places.
@@ -45,8 +46,11 @@ impl fmt::Display for CouponKind {
 /// What a coupon applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CouponScope {
+    /// Every product.
     All,
+    /// One product.
     Product(ProductId),
+    /// Every product in one category (where the product is when the order is placed).
     Category(CategoryId),
 }
 
@@ -60,62 +64,125 @@ impl fmt::Display for CouponScope {
     }
 }
 
+/// A discount code shoppers name when ordering.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Coupon {
+    /// Its code, upper-cased.
     pub code: CouponCode,
+    /// What it takes off.
     pub kind: CouponKind,
     /// Total redemptions allowed.
     pub max_uses: u32,
     /// Live redemptions (orders not failed or cancelled).
     pub uses: u32,
+    /// Live redemptions one user may hold.
     pub uses_per_user: u32,
+    /// The smallest product price (before the discount) it applies to, in USD.
     pub min_order_usd: Option<Money>,
+    /// From this moment on it is refused ([`CouponError::Expired`]).
     pub expires_at: Option<Timestamp>,
+    /// Switched on ([`Shop::set_coupon_active`]); an inactive coupon is refused.
     pub active: bool,
+    /// What it applies to.
     pub scope: CouponScope,
+    /// When it was created.
     pub created_at: Timestamp,
 }
 
-/// Everything needed to create a coupon.
+/// Everything needed to create a coupon ([`Shop::create_coupon`]); it starts active, with
+/// no uses.
 #[derive(Clone, Debug)]
 pub struct NewCoupon {
+    /// The code ([`CouponCode::parse`]: 3 to 32 letters, digits, `-`, `_`; any case).
     pub code: String,
+    /// What it takes off: a percentage above 0 and at most 100 with at most 2 decimals, or
+    /// a fixed amount of at most [`COUPON_AMOUNT_MAX_USD`] with at most 2 decimals.
     pub kind: CouponKind,
+    /// Total redemptions allowed, 1 to [`USES_MAX`].
     pub max_uses: u32,
+    /// Redemptions one user may hold, 1 to [`USES_MAX`].
     pub uses_per_user: u32,
+    /// The smallest price it applies to, in USD (at most [`COUPON_AMOUNT_MAX_USD`]).
     pub min_order_usd: Option<Money>,
+    /// When it stops working, if ever.
     pub expires_at: Option<Timestamp>,
+    /// What it applies to; a named product or category must exist.
     pub scope: CouponScope,
 }
 
+/// Failures about coupons. The eligibility errors are what a shopper sees when a coupon
+/// named in an order (or a quote) can't be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CouponError {
+    /// No coupon has this code.
     #[error("coupon {code} does not exist")]
-    NotFound { code: CouponCode },
+    NotFound {
+        /// The code.
+        code: CouponCode,
+    },
+    /// Creating a coupon whose code exists.
     #[error("coupon {code} already exists")]
-    AlreadyExists { code: CouponCode },
+    AlreadyExists {
+        /// The code.
+        code: CouponCode,
+    },
+    /// The coupon is switched off.
     #[error("coupon {code} is not active")]
-    Inactive { code: CouponCode },
+    Inactive {
+        /// The code.
+        code: CouponCode,
+    },
+    /// The coupon's expiry has passed.
     #[error("coupon {code} has expired")]
-    Expired { code: CouponCode },
+    Expired {
+        /// The code.
+        code: CouponCode,
+    },
+    /// Every allowed redemption is live.
     #[error("coupon {code} has been used up")]
-    UsedUp { code: CouponCode },
+    UsedUp {
+        /// The code.
+        code: CouponCode,
+    },
+    /// The shopper holds as many live redemptions as one user may.
     #[error("you have already used coupon {code}")]
-    AlreadyUsedByYou { code: CouponCode },
+    AlreadyUsedByYou {
+        /// The code.
+        code: CouponCode,
+    },
+    /// The product's price is below the coupon's minimum order.
     #[error("coupon {code} needs an order of at least {min} USD")]
-    BelowMinimum { code: CouponCode, min: Money },
+    BelowMinimum {
+        /// The code.
+        code: CouponCode,
+        /// The minimum, in USD.
+        min: Money,
+    },
+    /// The coupon is for another product or category.
     #[error("coupon {code} does not apply to this product")]
-    NotApplicable { code: CouponCode },
+    NotApplicable {
+        /// The code.
+        code: CouponCode,
+    },
+    /// A percentage that is not above 0 and at most 100, or has more than 2 decimals.
     #[error("a percentage must be above 0 and at most 100, with at most 2 decimals")]
     BadPercentage,
+    /// A fixed discount that is not positive, has more than 2 decimals or is above
+    /// [`COUPON_AMOUNT_MAX_USD`].
     #[error("the discount amount is invalid: {source}")]
-    BadAmount { source: AmountError },
+    BadAmount {
+        /// The rule it breaks.
+        source: AmountError,
+    },
+    /// A use limit of 0 or above [`USES_MAX`].
     #[error("uses must be between 1 and {USES_MAX}")]
     BadUses,
 }
 
 impl CouponError {
+    /// A stable, machine-readable name for the error (`"coupon.expired"`); see
+    /// [`crate::Error::kind`].
     pub fn kind(&self) -> &'static str {
         match self {
             CouponError::NotFound { .. } => "coupon.not_found",
@@ -147,8 +214,9 @@ pub fn discount(price: Money, kind: CouponKind) -> Money {
     if raw > price { price } else { raw }
 }
 
-/// Whether `coupon` may be used by `user` for `product` at `price`, at `now`, given the
-/// user's past uses.
+/// Whether `coupon` may be used for `product` at `price` (USD), at `now`, by a user who holds
+/// `user_uses` live redemptions of it. Checks, in order: active, not expired, not used up,
+/// the user's limit, the scope, the minimum order; the first that fails is the error.
 pub fn check_eligible(
     coupon: &Coupon,
     product: &Product,
@@ -253,7 +321,11 @@ pub(crate) fn release(
 }
 
 impl Shop {
-    /// Creates a coupon (`manage_coupons`).
+    /// Creates a coupon (`manage_coupons`), active and unused, audited `CREATE_COUPON`.
+    /// Fails with [`CouponError::AlreadyExists`], [`CouponError::BadPercentage`],
+    /// [`CouponError::BadAmount`] or [`CouponError::BadUses`], an invalid code or minimum
+    /// ([`crate::InvalidInput`]), or a scope naming a product or category that does not
+    /// exist.
     pub fn create_coupon(&self, actor: &Actor, new: &NewCoupon) -> Result<Coupon> {
         let (code, kind, min) = self.validated(
             actor,
@@ -340,7 +412,8 @@ impl Shop {
         )
     }
 
-    /// Activates or deactivates a coupon (`manage_coupons`).
+    /// Activates or deactivates a coupon (`manage_coupons`), audited `UPDATE_COUPON`. Orders
+    /// already placed keep their discount.
     pub fn set_coupon_active(&self, actor: &Actor, code: &str, active: bool) -> Result<Coupon> {
         let code = self.validated(
             actor,
@@ -394,6 +467,8 @@ impl Shop {
         Ok(out)
     }
 
+    /// A coupon by code (any case), with its use count; `None` when there is none. No actor:
+    /// frontends show shoppers what a coupon they typed does.
     pub fn coupon(&self, code: &str) -> Result<Option<Coupon>> {
         let code = CouponCode::parse(code)?;
         Ok(self.store.read(Table::Coupons, code.as_str().as_bytes())?)

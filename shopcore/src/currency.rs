@@ -26,13 +26,18 @@ use std::ops::Bound;
 /// A currency the shop knows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Currency {
+    /// Its code (`"EGP"`).
     pub code: CurrencyCode,
     /// How many units of this currency one USD buys.
     pub units_per_usd: Money,
     /// Decimal places amounts in this currency use (0 to 4).
     pub decimals: u32,
+    /// Its symbol for display (`"E£"`), at most 8 characters.
     pub symbol: String,
+    /// Usable: prices may be shown in it and payment methods use it. A disabled currency
+    /// is refused wherever it is named ([`CurrencyError::Disabled`]).
     pub enabled: bool,
+    /// When its rate or state last changed.
     pub updated_at: Timestamp,
 }
 
@@ -49,7 +54,9 @@ impl Currency {
         }
     }
 
-    /// `usd` in this currency, rounded to its decimal places.
+    /// `usd` in this currency, rounded half away from zero to its decimal places: for
+    /// showing an amount only (what the shop asks is [`Currency::ask_for_usd`]). `None` on
+    /// overflow.
     pub fn from_usd(&self, usd: Money) -> Option<Money> {
         Some(
             usd.checked_mul(self.units_per_usd.decimal())?
@@ -66,7 +73,25 @@ impl Currency {
 
     /// What the shop asks, in this currency, for a price of `usd`: rounded *up* to the
     /// currency's decimals, so the payment always covers the price (a currency whose
-    /// smallest unit is worth more than a cent asks for the next whole unit).
+    /// smallest unit is worth more than a cent asks for the next whole unit). `None` on
+    /// overflow.
+    ///
+    /// ```
+    /// use shopcore::{Currency, CurrencyCode, Money, Timestamp};
+    ///
+    /// let dinar = Currency {
+    ///     code: CurrencyCode::parse("XDN").unwrap(),
+    ///     units_per_usd: Money::from_decimal("0.4".parse().unwrap()),
+    ///     decimals: 0,
+    ///     symbol: "D".into(),
+    ///     enabled: true,
+    ///     updated_at: Timestamp(0),
+    /// };
+    /// let price = shopcore::catalog::parse_price("3.74").unwrap();
+    /// // 3.74 × 0.4 = 1.496: the shop asks 2 dinars (5.00 USD), never 1 (2.50 USD).
+    /// assert_eq!(dinar.ask_for_usd(price), Some(Money::units(2)));
+    /// assert_eq!(dinar.from_usd(price), Some(Money::units(1)));
+    /// ```
     pub fn ask_for_usd(&self, usd: Money) -> Option<Money> {
         Some(
             usd.checked_mul(self.units_per_usd.decimal())?
@@ -76,7 +101,16 @@ impl Currency {
 }
 
 /// What `local` received at `units_per_usd` is worth in USD, rounded *down* to the cent: the
-/// most the shop may credit for it.
+/// most the shop may credit for it. `None` for a zero rate or on overflow.
+///
+/// ```
+/// use shopcore::Money;
+/// use shopcore::currency::credit_usd;
+///
+/// // 1,000 at 48.25 per USD is 20.7253… USD: 20.72 is credited.
+/// let rate = Money::from_decimal("48.25".parse().unwrap());
+/// assert_eq!(credit_usd(Money::units(1_000), rate), Some(Money::from_decimal("20.72".parse().unwrap())));
+/// ```
 pub fn credit_usd(local: Money, units_per_usd: Money) -> Option<Money> {
     let usd = local.decimal().checked_div(units_per_usd.decimal())?;
     Some(Money::from_decimal(usd).round_down_to(USD_DECIMALS))
@@ -89,11 +123,13 @@ impl Currency {
     }
 }
 
+/// Decimal places of USD amounts: prices, balances and the ledger are in cents.
 pub const USD_DECIMALS: u32 = 2;
 /// The highest rate accepted, in units per USD (some currencies trade at tens of thousands).
 pub const RATE_MAX: i64 = 1_000_000;
 /// Rates carry at most this many decimal places.
 pub const RATE_DECIMALS_MAX: u32 = 8;
+/// The most decimal places a currency may use.
 pub const DECIMALS_MAX: u32 = 4;
 const SYMBOL: TextRule = TextRule::single_line("currency symbol", 8);
 
@@ -101,23 +137,53 @@ const SYMBOL: TextRule = TextRule::single_line("currency symbol", 8);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CurrencyError {
+    /// The shop has no currency with this code.
     #[error("the shop does not know the currency {code}")]
-    Unknown { code: CurrencyCode },
+    Unknown {
+        /// The code.
+        code: CurrencyCode,
+    },
+    /// The currency exists but is disabled.
     #[error("the currency {code} is disabled")]
-    Disabled { code: CurrencyCode },
+    Disabled {
+        /// The code.
+        code: CurrencyCode,
+    },
+    /// Adding a currency that exists (USD included).
     #[error("the currency {code} already exists")]
-    AlreadyExists { code: CurrencyCode },
+    AlreadyExists {
+        /// The code.
+        code: CurrencyCode,
+    },
+    /// Changing USD's rate or disabling it.
     #[error("USD is the base currency; its rate is always 1 and it can't be disabled")]
     BaseCurrencyFixed,
+    /// Decimal places above [`DECIMALS_MAX`].
     #[error("{decimals} decimal places is out of range 0..={DECIMALS_MAX}")]
-    BadDecimals { decimals: u32 },
+    BadDecimals {
+        /// The number given.
+        decimals: u32,
+    },
+    /// A rate that is not positive, has more than [`RATE_DECIMALS_MAX`] decimals or is above
+    /// [`RATE_MAX`].
     #[error("the exchange rate is invalid: {source}")]
-    BadRate { source: AmountError },
+    BadRate {
+        /// The rule it breaks.
+        source: AmountError,
+    },
+    /// Disabling a currency that active payment methods use.
     #[error("the currency {code} is used by {methods} active payment method(s)")]
-    InUse { code: CurrencyCode, methods: usize },
+    InUse {
+        /// The code.
+        code: CurrencyCode,
+        /// How many active, undeleted methods use it.
+        methods: usize,
+    },
 }
 
 impl CurrencyError {
+    /// A stable, machine-readable name for the error (`"currency.unknown"`); see
+    /// [`crate::Error::kind`].
     pub fn kind(&self) -> &'static str {
         match self {
             CurrencyError::Unknown { .. } => "currency.unknown",
@@ -182,7 +248,9 @@ impl Shop {
         Ok(out)
     }
 
-    /// Adds a currency (`manage_settings`).
+    /// Adds an enabled currency (`manage_settings`), audited `ADD_CURRENCY`: its code, a
+    /// display symbol, its decimal places (0 to [`DECIMALS_MAX`]) and its rate in units per
+    /// USD (positive, at most [`RATE_DECIMALS_MAX`] decimals, at most [`RATE_MAX`]).
     pub fn add_currency(
         &self,
         actor: &Actor,
@@ -240,7 +308,9 @@ impl Shop {
         })
     }
 
-    /// Sets a currency's rate (`manage_settings`); audited with the old and new rate.
+    /// Sets a currency's rate in units per USD (`manage_settings`); audited
+    /// `SET_EXCHANGE_RATE` with the old and new rate. Top-ups and orders already made keep
+    /// the rate they recorded.
     pub fn set_exchange_rate(
         &self,
         actor: &Actor,

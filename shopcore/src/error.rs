@@ -6,32 +6,66 @@ use crate::ids::UserId;
 use crate::roles::{Permission, Role};
 pub use crate::store::StoreError;
 
-/// Everything a shop operation can fail with.
+/// Everything a shop operation can fail with, by family.
+///
+/// A refused call changed nothing, except that a refused *privileged* call (one that needs a
+/// staff permission) is recorded in the audit log as denied or failed. Only
+/// [`Error::Store`] means something went wrong underneath; every other variant is the shop
+/// saying no, with a reason a person can be shown. Its `Display` is an English sentence;
+/// [`Error::kind`] is a stable name to look a translation up by.
+///
+/// ```
+/// use shopcore::{Config, Error, InvalidInput, Shop, UserId};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let owner = UserId::new(1)?;
+/// let shop = Shop::open(dir.path().join("shop.db"), Config::default().with_super_admins(vec![owner]))?;
+/// let err = shop.create_category(&shop.actor(owner)?, "   ", 0).unwrap_err();
+/// assert!(matches!(err, Error::Invalid(InvalidInput::EmptyText { field: "category name" })));
+/// assert_eq!(err.kind(), "invalid.empty_text");
+/// assert_eq!(err.to_string(), "the category name is empty");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The input breaks a rule (text, ids, amounts, page sizes, request keys).
     #[error(transparent)]
     Invalid(#[from] InvalidInput),
+    /// The actor may not do this (a permission, a rank, a ban, their own money).
     #[error(transparent)]
     Denied(#[from] Denied),
+    /// The store's state (maintenance, emergency) refuses it.
     #[error(transparent)]
     Mode(#[from] ModeError),
+    /// About a user: not found, already banned, the last super admin, …
     #[error(transparent)]
     User(#[from] UserError),
+    /// About a currency: unknown, disabled, a bad rate, …
     #[error(transparent)]
     Currency(#[from] crate::currency::CurrencyError),
+    /// About the catalog: a missing product or category, a bad price, codes, …
     #[error(transparent)]
     Catalog(#[from] crate::catalog::CatalogError),
+    /// About a payment method: missing, deleted, inactive, in use, bad limits.
     #[error(transparent)]
     PaymentMethod(#[from] crate::payment_methods::PaymentMethodError),
+    /// About money: an insufficient balance, a top-up already decided, a reused proof, …
     #[error(transparent)]
     Wallet(#[from] crate::wallet::WalletError),
+    /// About a coupon: unknown, expired, used up, not applicable, …
     #[error(transparent)]
     Coupon(#[from] crate::coupons::CouponError),
+    /// About an order: out of stock, another open order, a transition the state machine
+    /// forbids, …
     #[error(transparent)]
     Order(#[from] crate::orders::OrderError),
+    /// About a backup file or a restore.
     #[error(transparent)]
     Backup(#[from] crate::store::backup::BackupError),
+    /// The database could not be opened, read or written, or holds a corrupt record.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -58,53 +92,130 @@ impl Error {
     }
 }
 
-/// Input that breaks a rule; nothing was changed.
+/// Input that breaks a rule; nothing was changed. Texts quoted back (`text`) are cut to a
+/// few dozen characters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InvalidInput {
+    /// A required text is empty once trimmed.
     #[error("the {field} is empty")]
-    EmptyText { field: &'static str },
+    EmptyText {
+        /// Which text ("display name", "reason").
+        field: &'static str,
+    },
+    /// A text is longer than its field allows (or a session value larger than its limit,
+    /// counted in bytes).
     #[error("the {field} is {chars} characters long; the limit is {chars_max}")]
     TextTooLong {
+        /// Which text.
         field: &'static str,
+        /// Its length, in characters after trimming.
         chars: usize,
+        /// The field's limit.
         chars_max: usize,
     },
+    /// A text holds a character its field forbids (a control character, a line break in a
+    /// single-line field, a Unicode direction override).
     #[error("the {field} contains a forbidden character (U+{code_point:04X})")]
     ForbiddenCharacter {
+        /// Which text.
         field: &'static str,
+        /// The first forbidden character's code point.
         code_point: u32,
     },
+    /// Not a positive whole number, where an id (product, order, …) was expected.
     #[error("{text:?} is not a valid {what} (a positive whole number)")]
-    BadId { what: &'static str, text: String },
+    BadId {
+        /// Which kind of id ("order id").
+        what: &'static str,
+        /// The text given.
+        text: String,
+    },
+    /// Not a valid user id: 1 to [`UserId::MAX`].
     #[error("{text:?} is not a valid user id (a positive whole number)")]
-    BadUserId { text: String },
+    BadUserId {
+        /// The text given.
+        text: String,
+    },
+    /// Not a valid `@username` (see [`crate::Username::parse`]).
     #[error("{text:?} is not a valid username: {why}")]
-    BadUsername { text: String, why: &'static str },
+    BadUsername {
+        /// The text given.
+        text: String,
+        /// Which rule it breaks.
+        why: &'static str,
+    },
+    /// Not a language tag (see [`crate::LanguageCode::parse`]).
     #[error("{text:?} is not a valid language code (like \"en\" or \"ar\")")]
-    BadLanguageCode { text: String },
+    BadLanguageCode {
+        /// The text given.
+        text: String,
+    },
+    /// Not three letters (see [`crate::CurrencyCode::parse`]). Whether the shop knows the
+    /// currency is [`crate::CurrencyError::Unknown`].
     #[error("{text:?} is not a valid currency code (three letters, like \"USD\")")]
-    BadCurrencyCode { text: String },
+    BadCurrencyCode {
+        /// The text given.
+        text: String,
+    },
+    /// Not a valid request key (see [`crate::RequestKey::new`]).
     #[error("{text:?} is not a valid request key (1 to 100 printable ASCII characters)")]
-    BadRequestKey { text: String },
+    BadRequestKey {
+        /// The text given.
+        text: String,
+    },
+    /// The actor used this request key before for a different request (another payload, or
+    /// another kind of call); nothing was done. A client retrying must send the same
+    /// request with the same key; a new request needs a new key.
     #[error("request key {key:?} was already used for a different request")]
-    RequestKeyReused { key: String },
+    RequestKeyReused {
+        /// The key.
+        key: String,
+    },
+    /// Not a valid coupon code (see [`crate::CouponCode::parse`]).
     #[error("{text:?} is not a valid coupon code (3 to 32 letters, digits, - or _)")]
-    BadCouponCode { text: String },
+    BadCouponCode {
+        /// The text given.
+        text: String,
+    },
+    /// A page size (or a dashboard's series length or best-seller count) outside
+    /// `1..=limit_max`.
     #[error("page size {limit} is out of range 1..={limit_max}")]
-    BadPageSize { limit: usize, limit_max: usize },
+    BadPageSize {
+        /// The size asked for.
+        limit: usize,
+        /// The largest size allowed.
+        limit_max: usize,
+    },
+    /// A name that is not one of the known ones (a product type, an audit action, a page
+    /// token, a consumer or session scope, a broadcast id, a UTC offset out of range).
     #[error("{text:?} is not a known {what}")]
-    UnknownName { what: &'static str, text: String },
+    UnknownName {
+        /// What was expected.
+        what: &'static str,
+        /// The text given.
+        text: String,
+    },
+    /// The change asked for is already the state of things (the product already has that
+    /// price, the shop is already in maintenance).
     #[error("nothing to change: {what}")]
-    Unchanged { what: String },
+    Unchanged {
+        /// What is already so.
+        what: String,
+    },
+    /// An amount breaks its rules (a top-up amount, an adjustment, a minimum order).
     #[error("{what}: {source}")]
     Amount {
+        /// Which amount ("top-up amount").
         what: &'static str,
+        /// The rule it breaks.
         source: crate::money::AmountError,
     },
 }
 
 impl InvalidInput {
+    /// A stable, machine-readable name for the error (`"invalid.empty_text"`); see
+    /// [`Error::kind`].
     pub fn kind(&self) -> &'static str {
         match self {
             InvalidInput::EmptyText { .. } => "invalid.empty_text",
@@ -130,23 +241,60 @@ impl InvalidInput {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Denied {
+    /// The actor's role lacks the permission the call needs.
     #[error("a {role} may not {permission}")]
-    MissingPermission { role: Role, permission: Permission },
+    MissingPermission {
+        /// The actor's current role.
+        role: Role,
+        /// The permission needed.
+        permission: Permission,
+    },
+    /// The actor's user is not registered.
     #[error("user {user} is not registered with the shop")]
-    UnknownActor { user: UserId },
+    UnknownActor {
+        /// The actor's user id.
+        user: UserId,
+    },
+    /// The actor's user is banned (or, for a registration, the user registering is).
     #[error("user {user} is banned")]
-    ActorBanned { user: UserId },
+    ActorBanned {
+        /// The banned user.
+        user: UserId,
+    },
+    /// The actor does not outrank the user they act on (super admins may manage each other).
     #[error("a {actor_role} can't manage a {target_role}")]
-    CannotManage { actor_role: Role, target_role: Role },
+    CannotManage {
+        /// The actor's role.
+        actor_role: Role,
+        /// The target user's role.
+        target_role: Role,
+    },
+    /// The actor may not hand out this role (only roles below one's own, except for super
+    /// admins).
     #[error("a {actor_role} can't grant the role {role}")]
-    CannotGrant { actor_role: Role, role: Role },
+    CannotGrant {
+        /// The actor's role.
+        actor_role: Role,
+        /// The role they tried to grant.
+        role: Role,
+    },
+    /// Nobody decides on their own account or money: banning oneself, changing one's own
+    /// role, adjusting one's own balance, reviewing one's own top-up (or one filed for
+    /// someone else), confirming, completing or failing one's own order.
     #[error("you can't {what} yourself")]
-    SelfAction { what: &'static str },
+    SelfAction {
+        /// What was attempted ("adjust the balance of").
+        what: &'static str,
+    },
+    /// A system actor ([`crate::Shop::system_actor`]) can't do what only a registered user
+    /// can (order, top up, set their preferences).
     #[error("only a registered user can do this, not a system identity")]
     NotAUser,
 }
 
 impl Denied {
+    /// A stable, machine-readable name for the error (`"denied.missing_permission"`); see
+    /// [`Error::kind`].
     pub fn kind(&self) -> &'static str {
         match self {
             Denied::MissingPermission { .. } => "denied.missing_permission",
@@ -160,12 +308,15 @@ impl Denied {
     }
 }
 
-/// The store's state refuses the operation (see `StoreState`).
+/// The store's state refuses the operation (see [`crate::StoreState`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ModeError {
+    /// The shop is in [`crate::StoreState::Emergency`]: every change is refused except
+    /// lifting it.
     #[error("the shop is in emergency mode: everything is stopped until staff lift it")]
     Emergency,
+    /// The shop is in [`crate::StoreState::Maintenance`]: new orders are refused.
     #[error("the shop is in maintenance mode: new orders are not accepted right now")]
     Maintenance,
 }
@@ -174,19 +325,44 @@ pub enum ModeError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UserError {
+    /// No registered user has this id or `@username`.
     #[error("no user matches {query:?}")]
-    NotFound { query: String },
+    NotFound {
+        /// The id or username looked for.
+        query: String,
+    },
+    /// Banning a user who is already banned.
     #[error("user {user} is already banned")]
-    AlreadyBanned { user: UserId },
+    AlreadyBanned {
+        /// The user.
+        user: UserId,
+    },
+    /// Unbanning a user who is not banned.
     #[error("user {user} is not banned")]
-    NotBanned { user: UserId },
+    NotBanned {
+        /// The user.
+        user: UserId,
+    },
+    /// Giving a user the role they already have.
     #[error("user {user} already has the role {role}")]
-    RoleUnchanged { user: UserId, role: Role },
+    RoleUnchanged {
+        /// The user.
+        user: UserId,
+        /// Their role.
+        role: Role,
+    },
+    /// Banning or demoting the last active (unbanned) super admin, which would leave the
+    /// shop without one.
     #[error("user {user} is the last super admin; promote another first")]
-    LastSuperAdmin { user: UserId },
+    LastSuperAdmin {
+        /// The last super admin.
+        user: UserId,
+    },
 }
 
 impl UserError {
+    /// A stable, machine-readable name for the error (`"user.not_found"`); see
+    /// [`Error::kind`].
     pub fn kind(&self) -> &'static str {
         match self {
             UserError::NotFound { .. } => "user.not_found",
@@ -198,6 +374,7 @@ impl UserError {
     }
 }
 
+/// The result of every shop operation: [`Error`] unless said otherwise.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Page sizes run from 1 to `limit_max`.

@@ -12,8 +12,12 @@ use std::str::FromStr;
 pub struct UserId(u64);
 
 impl UserId {
+    /// The largest id accepted: `i64::MAX`.
     pub const MAX: u64 = i64::MAX as u64;
 
+    /// Wraps a platform user id. Fails with [`InvalidInput::BadUserId`] for 0 and for
+    /// anything above [`UserId::MAX`]. (Whether such a user is registered is checked where
+    /// it is used.) Text is parsed with [`str::parse`].
     pub fn new(raw: u64) -> Result<UserId, InvalidInput> {
         if raw == 0 || raw > Self::MAX {
             return Err(InvalidInput::BadUserId {
@@ -23,6 +27,7 @@ impl UserId {
         Ok(UserId(raw))
     }
 
+    /// The raw id.
     pub fn get(self) -> u64 {
         self.0
     }
@@ -60,10 +65,23 @@ impl fmt::Display for UserId {
 pub struct Username(String);
 
 impl Username {
+    /// The shortest handle accepted, in characters (without the `@`).
     pub const CHARS_MIN: usize = 3;
+    /// The longest handle accepted, in characters (without the `@`).
     pub const CHARS_MAX: usize = 32;
 
-    /// Accepts the handle with or without a leading `@`.
+    /// Accepts the handle with or without a leading `@`; fails with
+    /// [`InvalidInput::BadUsername`], saying why, otherwise.
+    ///
+    /// ```
+    /// use shopcore::Username;
+    ///
+    /// let name = Username::parse("@Layla_1").unwrap();
+    /// assert_eq!(name.as_str(), "Layla_1");
+    /// assert_eq!(name.to_string(), "@Layla_1");
+    /// assert_eq!(name.folded(), "layla_1");
+    /// assert!(Username::parse("1layla").is_err());
+    /// ```
     pub fn parse(text: &str) -> Result<Username, InvalidInput> {
         let bad = |why: &'static str| InvalidInput::BadUsername {
             text: text.chars().take(40).collect(),
@@ -82,6 +100,7 @@ impl Username {
         Ok(Username(body.to_owned()))
     }
 
+    /// The handle as typed, without the `@`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -103,6 +122,8 @@ impl fmt::Display for Username {
 pub struct LanguageCode(String);
 
 impl LanguageCode {
+    /// Accepts 2 to 10 characters of letters and `-`, starting with a letter, in any case
+    /// (stored lower-cased); fails with [`InvalidInput::BadLanguageCode`] otherwise.
     pub fn parse(text: &str) -> Result<LanguageCode, InvalidInput> {
         let lower = text.trim().to_ascii_lowercase();
         let ok = (2..=10).contains(&lower.len())
@@ -116,6 +137,7 @@ impl LanguageCode {
         Ok(LanguageCode(lower))
     }
 
+    /// The lower-cased tag.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -133,6 +155,8 @@ impl fmt::Display for LanguageCode {
 pub struct CurrencyCode(String);
 
 impl CurrencyCode {
+    /// Accepts three ASCII letters in any case (stored upper-cased); fails with
+    /// [`InvalidInput::BadCurrencyCode`] otherwise.
     pub fn parse(text: &str) -> Result<CurrencyCode, InvalidInput> {
         let upper = text.trim().to_ascii_uppercase();
         if upper.len() != 3 || !upper.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -148,6 +172,7 @@ impl CurrencyCode {
         CurrencyCode("USD".to_owned())
     }
 
+    /// The upper-cased code, like `"USD"`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -210,6 +235,8 @@ macro_rules! sequential_id {
 
         impl $name {
             /// Wraps a raw id (from a button, a command). Whether it exists is checked when used.
+            /// Fails with [`InvalidInput::BadId`] for 0. Text (`"12"` or `"#12"`) is parsed
+            /// with [`str::parse`]; it displays as `#12`.
             pub fn new(raw: u64) -> Result<$name, InvalidInput> {
                 if raw == 0 {
                     return Err(InvalidInput::BadId { what: $what, text: "0".into() });
@@ -217,6 +244,7 @@ macro_rules! sequential_id {
                 Ok($name(raw))
             }
 
+            /// The raw id.
             pub fn get(self) -> u64 {
                 self.0
             }
@@ -279,8 +307,18 @@ sequential_id!(
 pub struct RequestKey(String);
 
 impl RequestKey {
+    /// The longest key accepted, in characters.
     pub const CHARS_MAX: usize = 100;
 
+    /// Accepts 1 to [`RequestKey::CHARS_MAX`] printable ASCII characters (no spaces); fails
+    /// with [`InvalidInput::BadRequestKey`] otherwise.
+    ///
+    /// ```
+    /// use shopcore::RequestKey;
+    ///
+    /// assert!(RequestKey::new("tg-update-734112").is_ok());
+    /// assert!(RequestKey::new("with space").is_err());
+    /// ```
     pub fn new(text: &str) -> Result<RequestKey, InvalidInput> {
         let ok = !text.is_empty()
             && text.len() <= Self::CHARS_MAX
@@ -293,6 +331,7 @@ impl RequestKey {
         Ok(RequestKey(text.to_owned()))
     }
 
+    /// The key as given.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -315,6 +354,8 @@ sequential_id!(
 pub struct CouponCode(String);
 
 impl CouponCode {
+    /// Accepts 3 to 32 letters, digits, `-` and `_` in any case (stored upper-cased),
+    /// ignoring surrounding spaces; fails with [`InvalidInput::BadCouponCode`] otherwise.
     pub fn parse(text: &str) -> Result<CouponCode, InvalidInput> {
         let upper = text.trim().to_ascii_uppercase();
         let ok = (3..=32).contains(&upper.len())
@@ -329,6 +370,7 @@ impl CouponCode {
         Ok(CouponCode(upper))
     }
 
+    /// The upper-cased code.
     pub fn as_str(&self) -> &str {
         &self.0
     }

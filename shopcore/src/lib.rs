@@ -1,41 +1,28 @@
-//! `shopcore` keeps the whole state of a digital-goods shop — users and roles, settings and
-//! store modes, the audit log, and (as the project grows) catalog, wallets, orders, coupons
-//! and currencies — in an embedded sled database. Every change is one atomic transaction
-//! together with its audit entry, durable before the call returns.
+//! `shopcore` keeps the whole state of a digital-goods shop (game top-ups, gift cards,
+//! subscriptions sold through a chat) in an embedded [sled](https://docs.rs/sled/0.34.7)
+//! database: users and roles, the catalog and its code pools, payment methods and currencies,
+//! wallets and their ledger, orders, coupons, settings and a hash-chained audit log. Every
+//! change is one atomic transaction together with its audit entry, and is on disk before the
+//! call returns.
 //!
-//! Frontends (the Telegram bot, the operator console) are thin layers over [`Shop`]; every
-//! rule — permissions, validation, modes — is enforced here, so a frontend that forgets a
-//! check can't break an invariant.
+//! Frontends — a Telegram bot, an operator console, your own bot — are thin layers over one
+//! type, [`Shop`]. Every rule (permissions, validation, store modes, "nobody decides on their
+//! own money") is enforced inside the shop's transactions, so a frontend that forgets a check
+//! can't break an invariant. `shopcore` knows nothing of Telegram, HTTP or async runtimes.
 //!
-//! ```
-//! use shopcore::{Config, Registration, Role, Shop, UserId};
-//!
-//! # fn main() -> Result<(), shopcore::Error> {
-//! let dir = tempfile::tempdir().unwrap();
-//! let owner = UserId::new(1)?;
-//! let shop = Shop::open(dir.path().join("shop.db"), Config::default().with_super_admins(vec![owner]))?;
-//!
-//! // A shopper shows up on Telegram.
-//! let alice = shop.register_user(&Registration {
-//!     id: UserId::new(42)?,
-//!     username: Some("alice"),
-//!     display_name: "Alice",
-//!     language: Some("ar"),
-//! })?;
-//!
-//! // The owner makes her support staff; the change is audited.
-//! let admin = shop.actor(owner)?;
-//! let alice = shop.set_role(&admin, alice.id, Role::Support)?;
-//! assert_eq!(shop.find_user(&admin, "@ALICE")?.role, Role::Support);
-//! assert!(shop.verify()?.is_healthy());
-//! # Ok(())
-//! # }
-//! ```
+#![doc = include_str!("guide.md")]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// The README's embedding example, compiled and run as a doctest so it stays true.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+/// This crate's own README (its page on crates.io), run as a doctest too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadmeDoctests;
 
 pub mod analytics;
 pub mod audit;
@@ -62,6 +49,7 @@ mod shop;
 mod store;
 pub mod supplier;
 #[cfg(feature = "testkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;
 pub mod text;
 pub mod users;
@@ -70,7 +58,7 @@ pub mod wallet;
 
 pub use analytics::{Dashboard, DashboardOptions};
 pub use audit::{ActorRef, AuditAction, AuditCursor, AuditEntry, AuditPage, AuditQuery, Target};
-pub use backup::{BackupSummary, ExportKind};
+pub use backup::{BackupError, BackupSummary, ExportKind};
 pub use broadcast::{Broadcast, BroadcastDelivery, BroadcastStatus};
 pub use catalog::{
     CatalogError, Category, CategoryChange, Delivery, NewProduct, PlayerField, PlayerIdRule,
@@ -108,7 +96,10 @@ pub use wallet::{
 };
 
 impl Shop {
-    /// Reads the audit log, newest first (`view_audit_logs`).
+    /// Reads the audit log, newest first, filtered and a page at a time
+    /// (`view_audit_logs`); see [`AuditQuery`]. Reading is not audited. Fails with
+    /// [`InvalidInput::BadPageSize`] unless `query.limit` is 1 to
+    /// [`audit::PAGE_LIMIT_MAX`].
     pub fn audit_log(&self, actor: &Actor, query: &AuditQuery) -> Result<AuditPage> {
         self.transact(|tx| shop::require(tx, actor, Permission::ViewAuditLogs).map(|_| ()))?;
         audit::query(&self.store, query)

@@ -8,7 +8,22 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A non-negative-or-signed decimal amount, stored as text so that encodings are exact.
+/// An exact decimal amount of money (a [`Decimal`]), signed: ledger amounts are negative for
+/// debits. Serialized as text, so every encoding is exact.
+///
+/// A `Money` carries no currency; the field it sits in says which. Values are kept
+/// normalized (no trailing zeros: `12.50` is stored and displayed as `12.5`); use
+/// [`Money::display_with`] to show a fixed number of places. Arithmetic is checked:
+/// overflow gives `None`, never a wrapped or rounded amount.
+///
+/// ```
+/// use shopcore::Money;
+///
+/// let price = shopcore::catalog::parse_price("12.50").unwrap();
+/// assert_eq!(price.to_string(), "12.5");
+/// assert_eq!(price.display_with(2), "12.50");
+/// assert_eq!(price.checked_sub(Money::units(20)).map(Money::is_negative), Some(true));
+/// ```
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
 )]
@@ -18,19 +33,39 @@ pub struct Money(#[serde(with = "rust_decimal::serde::str")] Decimal);
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AmountError {
+    /// The text is not a plain decimal number (signs, exponents, separators and other
+    /// characters are refused rather than guessed).
     #[error("{text:?} is not an amount (write it like 12.50)")]
-    NotANumber { text: String },
+    NotANumber {
+        /// The text given, cut to 40 characters.
+        text: String,
+    },
+    /// Zero or negative.
     #[error("the amount must be more than zero")]
     NotPositive,
+    /// More decimal places than this kind of amount allows (trailing zeros don't count).
     #[error("the amount has more than {decimals_max} decimal places")]
-    TooManyDecimals { decimals_max: u32 },
+    TooManyDecimals {
+        /// The most decimal places allowed.
+        decimals_max: u32,
+    },
+    /// Above the limit for this kind of amount.
     #[error("the amount is above the limit of {max}")]
-    TooLarge { max: Money },
+    TooLarge {
+        /// The limit.
+        max: Money,
+    },
+    /// Below the minimum for this kind of amount (a payment method's minimum).
     #[error("the amount is below the minimum of {min}")]
-    TooSmall { min: Money },
+    TooSmall {
+        /// The minimum.
+        min: Money,
+    },
 }
 
 impl AmountError {
+    /// A stable, machine-readable name for the error (`"amount.too_large"`), like
+    /// [`crate::Error::kind`].
     pub fn kind(&self) -> &'static str {
         match self {
             AmountError::NotANumber { .. } => "amount.not_a_number",
@@ -43,8 +78,11 @@ impl AmountError {
 }
 
 impl Money {
+    /// Zero.
     pub const ZERO: Money = Money(Decimal::ZERO);
 
+    /// Wraps a decimal, normalized (trailing zeros removed). No rounding or range check:
+    /// the operation that takes the amount checks it.
     pub fn from_decimal(value: Decimal) -> Money {
         Money(value.normalize())
     }
@@ -54,30 +92,37 @@ impl Money {
         Money(Decimal::from(units))
     }
 
+    /// The amount as a decimal.
     pub fn decimal(self) -> Decimal {
         self.0
     }
 
+    /// Above zero.
     pub fn is_positive(self) -> bool {
         self.0 > Decimal::ZERO
     }
 
+    /// Below zero.
     pub fn is_negative(self) -> bool {
         self.0 < Decimal::ZERO
     }
 
+    /// `self + other`, or `None` on overflow.
     pub fn checked_add(self, other: Money) -> Option<Money> {
         self.0.checked_add(other.0).map(Money::from_decimal)
     }
 
+    /// `self - other` (which may be negative), or `None` on overflow.
     pub fn checked_sub(self, other: Money) -> Option<Money> {
         self.0.checked_sub(other.0).map(Money::from_decimal)
     }
 
+    /// `self × factor`, unrounded, or `None` on overflow.
     pub fn checked_mul(self, factor: Decimal) -> Option<Money> {
         self.0.checked_mul(factor).map(Money::from_decimal)
     }
 
+    /// `-self`.
     pub fn negated(self) -> Money {
         Money(-self.0)
     }
@@ -115,7 +160,9 @@ impl Money {
     }
 
     /// Checks an amount against the rules for one kind of amount: positive, at most
-    /// `decimals_max` places, at most `max`.
+    /// `decimals_max` places, at most `max`. Returns it normalized, or the first rule it
+    /// breaks ([`AmountError::NotPositive`], [`AmountError::TooManyDecimals`],
+    /// [`AmountError::TooLarge`]).
     pub fn check(self, decimals_max: u32, max: Money) -> Result<Money, AmountError> {
         if !self.is_positive() {
             return Err(AmountError::NotPositive);
@@ -148,6 +195,17 @@ impl fmt::Display for Money {
 /// Arabic keyboards type them. No signs, exponents, spaces inside or thousands separators:
 /// anything unusual is refused rather than guessed. The result is then checked with
 /// [`Money::check`] (positive, `decimals_max` places, at most `max`).
+///
+/// ```
+/// use shopcore::Money;
+/// use shopcore::money::{AmountError, parse_amount};
+///
+/// let max = Money::units(10_000);
+/// assert_eq!(parse_amount("12.50", 2, max), Ok(Money::from_decimal("12.5".parse().unwrap())));
+/// assert_eq!(parse_amount("١٢٫٥", 2, max), parse_amount("12.5", 2, max));
+/// assert_eq!(parse_amount("1,000", 2, max).unwrap_err().kind(), "amount.not_a_number");
+/// assert_eq!(parse_amount("1.234", 2, max), Err(AmountError::TooManyDecimals { decimals_max: 2 }));
+/// ```
 pub fn parse_amount(text: &str, decimals_max: u32, max: Money) -> Result<Money, AmountError> {
     let not_a_number = || AmountError::NotANumber {
         text: text.chars().take(40).collect(),

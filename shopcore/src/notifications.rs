@@ -12,41 +12,58 @@ use crate::store::{Counter, StoreError, Table, Tx, key};
 use serde::{Deserialize, Serialize};
 use std::ops::Bound;
 
+/// What happened. Each names the record it is about; frontends read the details from it
+/// ([`Shop::order_for_notification`], [`Shop::topup_for_notification`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NotificationKind {
     /// The order was delivered; the buyer reads the delivery from the order.
     OrderCompleted {
+        /// The order.
         order: OrderId,
     },
     /// Staff failed the order; `refunded` says whether money went back to the wallet.
     OrderFailed {
+        /// The order.
         order: OrderId,
+        /// Whether it was refunded to the wallet.
         refunded: bool,
+        /// The reason staff gave.
         reason: String,
     },
     /// The order was cancelled (by staff, or because payment did not arrive in time).
     OrderCancelled {
+        /// The order.
         order: OrderId,
+        /// Whether it was refunded to the wallet.
         refunded: bool,
     },
     /// Staff confirmed an outside payment for the order.
     PaymentConfirmed {
+        /// The order.
         order: OrderId,
     },
+    /// Staff approved a top-up: the wallet was credited.
     TopupApproved {
+        /// The top-up.
         topup: TopupId,
+        /// What was credited, in USD.
         amount_usd: Money,
     },
+    /// Staff rejected a top-up.
     TopupRejected {
+        /// The top-up.
         topup: TopupId,
+        /// The reason staff gave.
         reason: String,
     },
     /// For staff: a top-up is waiting for review (`user` is the shopper who asked).
     StaffTopupWaiting {
+        /// The top-up.
         topup: TopupId,
     },
     /// For staff: a paid order is waiting for a person (`user` is the buyer).
     StaffOrderWaiting {
+        /// The order.
         order: OrderId,
     },
 }
@@ -61,14 +78,22 @@ impl NotificationKind {
     }
 }
 
+/// One entry of the outbox.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
+    /// Its place in the outbox: 1, 2, 3, …; acknowledge up to it with
+    /// [`Shop::ack_notifications`].
     pub seq: u64,
+    /// Who it is for; for a staff kind ([`NotificationKind::is_for_staff`]), who it is
+    /// about.
     pub user: UserId,
+    /// When the event happened.
     pub at: Timestamp,
+    /// What happened.
     pub kind: NotificationKind,
 }
 
+/// The most notifications [`Shop::pending_notifications`] returns at once.
 pub const PAGE_LIMIT_MAX: usize = 500;
 
 /// Queues a notification inside the caller's transaction.
@@ -138,7 +163,9 @@ impl Shop {
         Ok(self.store.read(Table::Topups, &id.key())?)
     }
 
-    /// Notifications the `consumer` (a frontend's name) has not acknowledged, oldest first.
+    /// Notifications the `consumer` (a frontend's name: 1 to 32 letters, digits or `_`) has
+    /// not acknowledged, oldest first, at most `limit` (1 to [`PAGE_LIMIT_MAX`]). Each
+    /// consumer has its own cursor, so several frontends can read the same outbox.
     pub fn pending_notifications(&self, consumer: &str, limit: usize) -> Result<Vec<Notification>> {
         if limit == 0 || limit > PAGE_LIMIT_MAX {
             return Err(InvalidInput::BadPageSize {

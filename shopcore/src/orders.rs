@@ -44,20 +44,34 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Bound;
 
+/// What staff deliver when completing an order (a code, account details, a note): at most
+/// 2,000 characters, line breaks allowed.
 pub const DELIVERY_TEXT: TextRule = TextRule::multi_line("delivery text", 2_000);
+/// The largest page of orders a listing returns.
 pub const PAGE_LIMIT_MAX: usize = 100;
 
+/// Where an order stands. The allowed moves are [`TRANSITIONS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum OrderStatus {
+    /// Placed to be paid through a payment method; waits for staff to confirm the money
+    /// arrived, until its deadline ([`Order::expires_at`]).
     AwaitingPayment,
+    /// Paid (the balance was debited, or the outside payment confirmed); waits for
+    /// fulfilment: staff, or the supplier queue.
     Paid,
+    /// With the supplier: a call is running or its outcome is not known yet. Only the
+    /// supplier's answer or reconciliation moves it; nobody may cancel, fail or refund it.
     Processing,
+    /// Delivered ([`Order::delivery`]). Final; never refunded.
     Completed,
+    /// Failed by staff with a reason; refunded if it was paid. Final.
     Failed,
+    /// Cancelled by the buyer or staff, or expired unpaid; refunded if it was paid. Final.
     Cancelled,
 }
 
 impl OrderStatus {
+    /// Every status, in the order of their codes (as the statistics list them).
     pub const ALL: [OrderStatus; 6] = [
         OrderStatus::AwaitingPayment,
         OrderStatus::Paid,
@@ -78,6 +92,8 @@ impl OrderStatus {
         }
     }
 
+    /// The status's stable name: `awaiting_payment`, `paid`, `processing`, `completed`,
+    /// `failed` or `cancelled`.
     pub fn name(self) -> &'static str {
         match self {
             OrderStatus::AwaitingPayment => "awaiting_payment",
@@ -122,6 +138,16 @@ pub const TRANSITIONS: [(OrderStatus, OrderStatus); 9] = [
     (OrderStatus::Processing, OrderStatus::Paid),
 ];
 
+/// Whether [`TRANSITIONS`] allows an order to move from `from` to `to`.
+///
+/// ```
+/// use shopcore::OrderStatus::*;
+/// use shopcore::orders::can_transition;
+///
+/// assert!(can_transition(Paid, Completed));
+/// assert!(!can_transition(Processing, Cancelled)); // the supplier may have delivered
+/// assert!(!can_transition(Completed, Failed));
+/// ```
 pub fn can_transition(from: OrderStatus, to: OrderStatus) -> bool {
     TRANSITIONS.contains(&(from, to))
 }
@@ -147,56 +173,87 @@ impl fmt::Display for Fulfilment {
     }
 }
 
-/// How the buyer pays.
+/// How the buyer pays, as recorded on the order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Payment {
+    /// From their wallet, when the order was placed.
     Balance,
     /// Outside the bot, through a payment method, confirmed by staff.
     Method {
+        /// The method.
         method: PaymentMethodId,
-        /// What to pay, in the method's currency, at `units_per_usd`.
+        /// What to pay, in the method's currency, at `units_per_usd`: the total converted
+        /// and rounded up to the currency's smallest unit.
         amount: Money,
+        /// The method's currency.
         currency: CurrencyCode,
+        /// The method currency's rate when the order was placed (units per USD).
         units_per_usd: Money,
+        /// The buyer's proof of payment.
         proof: Option<Proof>,
     },
 }
 
+/// An order: one product for one buyer, with everything it was sold at.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
+    /// Its id, numbered from 1.
     pub id: OrderId,
+    /// The buyer.
     pub user: UserId,
+    /// The product bought.
     pub product: ProductId,
     /// The product's name when ordered (history survives renames).
     pub product_name: String,
+    /// The player id given, checked against the product's rule (trimmed).
     pub player_id: Option<String>,
+    /// The product's price when ordered, in USD.
     pub price_usd: Money,
+    /// The coupon's discount, in USD (zero without one).
     pub discount_usd: Money,
+    /// What the buyer pays: `price_usd - discount_usd`, in USD. The PURCHASE entry debits
+    /// it, a REFUND gives it back.
     pub total_usd: Money,
     /// The currency the buyer saw, its rate, and the total in it.
     pub currency: CurrencyCode,
+    /// The display currency's rate when ordered, in units per USD.
     pub exchange_rate: Money,
+    /// `total_usd` in the display currency, rounded up as the shop would ask it.
     pub price_local: Money,
+    /// The coupon used, if any.
     pub coupon: Option<CouponCode>,
+    /// How the buyer pays.
     pub payment: Payment,
+    /// Where the order stands.
     pub status: OrderStatus,
+    /// Who fulfils it; a supplier or code order may fall back to `Manual`.
     pub fulfilment: Fulfilment,
     /// The code reserved from the pool: a secret until delivered, so it can't be read
     /// outside shopcore (see [`Order::holds_code`]); it is never printed or serialized for
     /// people (Debug and JSON show it sealed).
     pub(crate) reserved_code: Option<SealedCode>,
-    /// What the buyer received.
+    /// What the buyer received, once completed: the code (for a code order, followed by any
+    /// note from staff), the staff's delivery text, or the supplier's payload.
     pub delivery: Option<String>,
+    /// Why it failed, or `"payment not received in time"` for an expired order.
     pub failure_reason: Option<String>,
+    /// Supplier placements so far.
     pub supplier_attempts: u32,
+    /// When the supplier queue next looks at it (after a call without a definite answer).
     pub next_attempt_at: Option<Timestamp>,
     /// Completed without a person: from a code pool in AUTO mode, or by the supplier.
     pub auto_fulfilled: bool,
+    /// The PAYMENT ledger entry (money received through a method), once confirmed.
     pub payment_seq: Option<u64>,
+    /// The PURCHASE ledger entry, once paid.
     pub purchase_seq: Option<u64>,
+    /// The REFUND ledger entry, if it was refunded.
     pub refund_seq: Option<u64>,
+    /// The payment deadline of an order awaiting payment; `None` otherwise.
     pub expires_at: Option<Timestamp>,
+    /// When it was placed.
     pub created_at: Timestamp,
+    /// When it last changed.
     pub updated_at: Timestamp,
 }
 
@@ -249,16 +306,22 @@ impl<'de> Deserialize<'de> for SealedCode {
 /// How a shopper wants to pay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PaymentChoice {
+    /// From their wallet: the balance must cover the total, and is debited at once.
     Balance,
+    /// Outside the bot through this payment method, with a proof; staff confirm it.
     Method(PaymentMethodId),
 }
 
-/// A shopper's order, as quoted and as placed.
+/// A shopper's order, as quoted ([`Shop::quote`]) and as placed ([`Shop::create_order`]).
 #[derive(Clone, Debug)]
 pub struct OrderRequest {
+    /// The product to buy.
     pub product: ProductId,
+    /// How to pay.
     pub payment: PaymentChoice,
+    /// A coupon code as typed (any case).
     pub coupon: Option<String>,
+    /// The player id, when the product asks for one.
     pub player_id: Option<String>,
     /// The currency to show prices in; the user's preferred currency when `None`.
     pub currency: Option<String>,
@@ -269,75 +332,139 @@ pub struct OrderRequest {
 /// The confirmation screen: every check passed, nothing written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Quote {
+    /// The product as it is now.
     pub product: Product,
+    /// Its price, in USD.
     pub price_usd: Money,
+    /// The coupon's discount, in USD (zero without one).
     pub discount_usd: Money,
+    /// What the order would cost, in USD.
     pub total_usd: Money,
+    /// The currency to show the total in (the request's, else the buyer's preferred one,
+    /// else USD), with its rate now.
     pub currency: Currency,
+    /// `total_usd` in that currency, rounded up as the shop would ask it.
     pub total_local: Money,
     /// For method payments: what to pay and in which currency.
     pub pay: Option<(Money, CurrencyCode)>,
+    /// The coupon applied, upper-cased.
     pub coupon: Option<CouponCode>,
+    /// The player id, checked and trimmed.
     pub player_id: Option<String>,
 }
 
+/// One page of orders.
 #[derive(Clone, Debug)]
 pub struct OrderPage {
+    /// The orders on this page.
     pub orders: Vec<Order>,
+    /// Pass back (as `before` or `after`, as the listing names it) for the next page;
+    /// `None` at the end.
     pub next: Option<OrderId>,
 }
 
-/// What one pass over the supplier queue did.
+/// What one pass over the supplier queue did ([`Shop::run_supplier_queue`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SupplierRun {
+    /// Orders the supplier delivered: completed.
     pub delivered: u32,
+    /// Calls that ended without a definite answer: the order stays with the supplier and
+    /// is looked at again after its backoff.
     pub retry_scheduled: u32,
+    /// Orders handed to staff (a definite rejection or failure, or never received after
+    /// every attempt).
     pub fell_back: u32,
 }
 
+/// Failures about orders. The checks of [`Shop::quote`] and [`Shop::create_order`] give
+/// most of these to the shopper; the rest refuse moves the state machine forbids.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum OrderError {
+    /// No order has this id, or it is someone else's (a shopper can't tell the two apart).
     #[error("order {id} does not exist")]
-    NotFound { id: OrderId },
+    NotFound {
+        /// The id asked for.
+        id: OrderId,
+    },
+    /// The product, or its category, is switched off.
     #[error("product {id} is not on sale right now")]
-    ProductInactive { id: ProductId },
+    ProductInactive {
+        /// The product.
+        id: ProductId,
+    },
+    /// The product was deleted (it is kept for its orders).
     #[error("product {id} is no longer sold")]
-    ProductArchived { id: ProductId },
+    ProductArchived {
+        /// The product.
+        id: ProductId,
+    },
+    /// No unit left (stock at zero, or an empty code pool).
     #[error("product {id} is out of stock")]
-    OutOfStock { id: ProductId },
+    OutOfStock {
+        /// The product.
+        id: ProductId,
+    },
+    /// The buyer has an open order (awaiting payment, paid or processing): one at a time.
+    /// An unpaid order past its deadline does not count.
     #[error("you already have an open order ({order}); finish or cancel it first")]
-    OpenOrderExists { order: OrderId },
+    OpenOrderExists {
+        /// The open order.
+        order: OrderId,
+    },
+    /// The amount to pay through a method falls outside the method's limits.
     #[error(
         "the amount to pay, {amount} {currency}, is outside this method's limits ({min} to {max})"
     )]
     PaymentOutOfRange {
+        /// The amount, in the method's currency.
         amount: Money,
+        /// The method's currency.
         currency: CurrencyCode,
+        /// The method's minimum.
         min: Money,
+        /// The method's maximum.
         max: Money,
     },
+    /// The product asks for a player id and none was given.
     #[error("this product needs your {label}")]
-    PlayerIdRequired { label: String },
+    PlayerIdRequired {
+        /// The product's label for it ("Player ID").
+        label: String,
+    },
+    /// The player id breaks the product's rule.
     #[error("{0}")]
     BadPlayerId(#[from] crate::catalog::PlayerIdError),
+    /// A move [`TRANSITIONS`] forbids (completing a cancelled order, confirming a paid one).
     #[error("order {id} is {from}; it can't become {to}")]
     BadTransition {
+        /// The order.
         id: OrderId,
+        /// Its status.
         from: OrderStatus,
+        /// The status asked for.
         to: OrderStatus,
     },
+    /// Completing an order that holds no code without a delivery text.
     #[error("completing this order needs the delivery text (the code or account details)")]
     DeliveryRequired,
+    /// Ordering through a payment method without a proof.
     #[error("paying through a payment method needs proof of payment")]
     ProofRequired,
+    /// Cancelling, failing or completing an order that is with the supplier
+    /// ([`OrderStatus::Processing`]).
     #[error(
         "order {id} is with the supplier and its outcome is not known yet; it is settled by the supplier's answer or by reconciliation"
     )]
-    WithSupplier { id: OrderId },
+    WithSupplier {
+        /// The order.
+        id: OrderId,
+    },
 }
 
 impl OrderError {
+    /// A stable, machine-readable name for the error (`"order.out_of_stock"`); see
+    /// [`crate::Error::kind`].
     pub fn kind(&self) -> &'static str {
         match self {
             OrderError::NotFound { .. } => "order.not_found",
@@ -758,7 +885,9 @@ fn replayed_order(tx: &Tx<'_>, outcome: RequestOutcome) -> Result<Order> {
 
 impl Shop {
     /// Runs every check and prices an order without writing anything: the shopper's
-    /// confirmation screen.
+    /// confirmation screen. It fails exactly as [`Shop::create_order`] would at this moment
+    /// (the checks are listed there), except for request keys and proofs; see it for an
+    /// example.
     pub fn quote(&self, actor: &Actor, request: &OrderRequest) -> Result<Quote> {
         let coupon = request
             .coupon
@@ -785,8 +914,71 @@ impl Shop {
 
     /// Places an order: the seven checks, then in one transaction the stock or code is
     /// reserved, the coupon use counted, the balance debited (PURCHASE) or the order left
-    /// awaiting an outside payment, the order and its indexes written, and the audit entry.
-    /// Idempotent by `key`.
+    /// awaiting an outside payment, the order and its indexes written, and the audit entry
+    /// (`CREATE_ORDER`). Idempotent by `key`: a retry returns the first order.
+    ///
+    /// The checks, in order, each with its error: the buyer is a registered user, not
+    /// banned ([`Denied`]); the product exists, is not archived, is active in an active
+    /// category and in stock ([`OrderError`]); the shop is open ([`crate::ModeError`]);
+    /// the buyer has no other open order ([`OrderError::OpenOrderExists`]; an unpaid one past
+    /// its deadline is expired first); the payment method is usable
+    /// ([`crate::PaymentMethodError`]); a coupon is eligible ([`crate::CouponError`]); the
+    /// amount to pay is within the method's limits ([`OrderError::PaymentOutOfRange`]); the
+    /// balance covers the total ([`crate::WalletError::InsufficientBalance`]); the player
+    /// id follows the product's rule. Before any of them, paying through a method needs a
+    /// proof ([`OrderError::ProofRequired`]).
+    ///
+    /// Paid from the balance, the order is `Paid` at once (and, for a code product in
+    /// [`FulfilmentMode::Auto`], `Completed` with its code); through a method it is
+    /// `AwaitingPayment` until [`Shop::confirm_payment`] or its deadline.
+    ///
+    /// ```
+    /// use shopcore::catalog::parse_price;
+    /// use shopcore::{
+    ///     Config, Delivery, Money, NewProduct, OrderRequest, OrderStatus, PaymentChoice,
+    ///     ProductKind, Registration, RequestKey, Shop, Stock, UserId,
+    /// };
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let owner = UserId::new(1)?;
+    /// # let shop = Shop::open(dir.path().join("shop.db"), Config::default().with_super_admins(vec![owner]))?;
+    /// # let admin = shop.actor(owner)?;
+    /// # let cat = shop.create_category(&admin, "Games", 0)?;
+    /// # let gems = shop.create_product(&admin, &NewProduct {
+    /// #     category: cat.id, name: "60 gems".into(), description: String::new(), price_usd: parse_price("0.99")?,
+    /// #     kind: ProductKind::GameTopUp, delivery: Delivery::Manual, stock: Stock::Limited(10),
+    /// #     player_field: Some(shopcore::PlayerField { label: "Player ID".into(), rule: shopcore::PlayerIdRule::Digits { len_min: 9, len_max: 10 } }),
+    /// #     sort_order: 0, active: true,
+    /// # })?.id;
+    /// # let alice = UserId::new(42)?;
+    /// # shop.register_user(&Registration { id: alice, username: None, display_name: "Alice", language: None })?;
+    /// # shop.adjust_balance(&admin, alice, Money::units(5), "welcome", &RequestKey::new("adj-1")?)?;
+    /// let buyer = shop.actor(alice)?;
+    /// let request = OrderRequest {
+    ///     product: gems, // 0.99 USD, asks for a 9-10 digit player id
+    ///     payment: PaymentChoice::Balance,
+    ///     coupon: None,
+    ///     player_id: Some(" 512345678 ".into()),
+    ///     currency: None,
+    ///     proof: None,
+    /// };
+    /// let quote = shop.quote(&buyer, &request)?;
+    /// assert_eq!(quote.total_usd, parse_price("0.99")?);
+    /// assert_eq!(quote.player_id.as_deref(), Some("512345678"));
+    ///
+    /// let key = RequestKey::new("tg-update-9001")?;
+    /// let order = shop.create_order(&buyer, &request, &key)?;
+    /// assert_eq!(order.status, OrderStatus::Paid);
+    /// assert_eq!(shop.balance(alice)?, parse_price("4.01")?);
+    /// assert_eq!(shop.product(gems)?.unwrap().available(), Some(9));
+    ///
+    /// // The same key again (a retried update) is the same order, not a second purchase.
+    /// assert_eq!(shop.create_order(&buyer, &request, &key)?.id, order.id);
+    /// assert_eq!(shop.balance(alice)?, parse_price("4.01")?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_order(
         &self,
         actor: &Actor,
@@ -992,6 +1184,15 @@ impl Shop {
 
     /// Staff confirm that an outside payment arrived (`manage_orders`): the money received is
     /// recorded (PAYMENT) and spent (PURCHASE); a code order in AUTO mode completes at once.
+    /// Audited `CONFIRM_PAYMENT`; idempotent by `key`. The PAYMENT credits the amount asked
+    /// at the order's rate rounded down to the cent, which covers the total; any excess stays
+    /// in the buyer's wallet.
+    ///
+    /// Only an order awaiting payment can be confirmed ([`OrderError::BadTransition`]);
+    /// staff can't confirm an order they placed ([`Denied::SelfAction`]); a proof used
+    /// before gives [`crate::WalletError::ProofReused`] until confirmed with
+    /// [`Shop::confirm_payment_despite_reused_proof`]. An order past its deadline can still
+    /// be confirmed until [`Shop::expire_unpaid_orders`] cancels it.
     pub fn confirm_payment(&self, actor: &Actor, id: OrderId, key: &RequestKey) -> Result<Order> {
         self.confirm(actor, id, key, false)
     }
@@ -1101,8 +1302,12 @@ impl Shop {
         )
     }
 
-    /// Staff complete an order (`manage_orders`). A code order delivers its reserved code
-    /// (plus `delivery` as a note, if given); any other needs the delivery text.
+    /// Staff complete a paid order (`manage_orders`). A code order delivers its reserved code
+    /// (plus `delivery` as a note, if given); any other needs the delivery text
+    /// ([`OrderError::DeliveryRequired`], [`DELIVERY_TEXT`] rules). Audited
+    /// `FINALIZE_ORDER_COMPLETED`; the buyer is told; idempotent by `key`. Refused for an
+    /// order the staff member placed, one with the supplier
+    /// ([`OrderError::WithSupplier`]), and one not paid ([`OrderError::BadTransition`]).
     pub fn complete_order(
         &self,
         actor: &Actor,
@@ -1157,7 +1362,10 @@ impl Shop {
     }
 
     /// Staff fail an order with a reason (`manage_orders`): the buyer is refunded if they
-    /// paid, stock and coupon use are restored, exactly once.
+    /// paid, stock and coupon use are restored, exactly once. Works on orders awaiting
+    /// payment or paid; audited `FINALIZE_ORDER_FAILED`; the buyer is told the reason;
+    /// idempotent by `key`. Refused for an order the staff member placed and one with the
+    /// supplier.
     pub fn fail_order(
         &self,
         actor: &Actor,
@@ -1218,7 +1426,9 @@ impl Shop {
 
     /// Cancels an order before processing starts: the buyer cancels their own, staff with
     /// `manage_orders` any (e.g. rejecting an outside payment). Refund and restock as for a
-    /// failure.
+    /// failure. Works on orders awaiting payment or paid, not on one with the supplier.
+    /// Audited `CANCEL_ORDER`; the buyer is told when staff cancelled; idempotent by `key`.
+    /// Someone else's order, for a shopper, is [`OrderError::NotFound`].
     pub fn cancel_order(&self, actor: &Actor, id: OrderId, key: &RequestKey) -> Result<Order> {
         let fingerprint = requests::fingerprint("cancel_order", &id)?;
         self.audited(actor, AuditAction::CancelOrder, Target::Order(id), |tx| {
@@ -1263,6 +1473,8 @@ impl Shop {
 
     /// Cancels every unpaid order past its payment deadline, giving back stock and coupon
     /// uses. Frontends call it periodically; creation also expires a buyer's own stale order.
+    /// Returns how many were cancelled. Each is audited `EXPIRE_ORDER` by the `expiry`
+    /// system actor and its buyer told. Fails (doing nothing) in emergency mode.
     pub fn expire_unpaid_orders(&self) -> Result<u32> {
         let mut expired = 0;
         for id in self.order_ids_with_status(OrderStatus::AwaitingPayment)? {
@@ -1295,6 +1507,73 @@ impl Shop {
     /// not deliver twice); after the configured attempts the supplier is asked for the
     /// order's status, and only a definite "failed" or "never received" hands it to staff
     /// (audited `SUPPLIER_FALLBACK`). A definite rejection goes to staff at once.
+    ///
+    /// Run it periodically from a worker thread, and [`Shop::reconcile_supplier_orders`] at
+    /// start-up. Does nothing in [`FulfilmentMode::Manual`] or in emergency mode.
+    ///
+    /// ```
+    /// use shopcore::catalog::parse_price;
+    /// use shopcore::{
+    ///     Behaviour, Config, Delivery, Error, FulfilmentMode, ManualClock, Money, NewProduct,
+    ///     OrderError, OrderRequest, OrderStatus, PaymentChoice, ProductKind, Registration,
+    ///     RequestKey, ScriptedSupplier, Shop, Stock, Timestamp, UserId,
+    /// };
+    /// use std::sync::Arc;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let owner = UserId::new(1)?;
+    /// let clock = Arc::new(ManualClock::new(Timestamp(1_767_225_600_000)));
+    /// # let config = Config::default().with_clock(clock.clone()).with_super_admins(vec![owner]);
+    /// # let shop = Shop::open(dir.path().join("shop.db"), config)?;
+    /// # let admin = shop.actor(owner)?;
+    /// # let cat = shop.create_category(&admin, "Games", 0)?;
+    /// # let alice = UserId::new(42)?;
+    /// # shop.register_user(&Registration { id: alice, username: None, display_name: "Alice", language: None })?;
+    /// # shop.adjust_balance(&admin, alice, Money::units(5), "welcome", &RequestKey::new("adj-1")?)?;
+    /// # let buyer = shop.actor(alice)?;
+    /// shop.set_fulfilment_mode(&admin, FulfilmentMode::Auto)?;
+    /// let pass = shop.create_product(&admin, &NewProduct {
+    ///     category: cat.id,
+    ///     name: "Battle pass".into(),
+    ///     description: String::new(),
+    ///     price_usd: parse_price("4.99")?,
+    ///     kind: ProductKind::GameTopUp,
+    ///     delivery: Delivery::Supplier { sku: "BP-S12".into() },
+    ///     stock: Stock::Unlimited,
+    ///     player_field: None,
+    ///     sort_order: 0,
+    ///     active: true,
+    /// })?;
+    /// let request = OrderRequest {
+    ///     product: pass.id,
+    ///     payment: PaymentChoice::Balance,
+    ///     coupon: None,
+    ///     player_id: None,
+    ///     currency: None,
+    ///     proof: None,
+    /// };
+    /// let order = shop.create_order(&buyer, &request, &RequestKey::new("tg-1")?)?;
+    /// assert_eq!(order.status, OrderStatus::Paid); // queued for the supplier
+    ///
+    /// // The supplier's first answer never comes: the order stays with the supplier, and
+    /// // nobody may cancel or refund it while the outcome is unknown.
+    /// let supplier = ScriptedSupplier::new([Behaviour::Fail]);
+    /// assert_eq!(shop.run_supplier_queue(&supplier, 10)?.retry_scheduled, 1);
+    /// assert_eq!(shop.order(&buyer, order.id)?.status, OrderStatus::Processing);
+    /// let cancel = shop.cancel_order(&buyer, order.id, &RequestKey::new("tg-2")?);
+    /// assert!(matches!(cancel, Err(Error::Order(OrderError::WithSupplier { .. }))));
+    ///
+    /// // After the backoff (30 s by default) it is placed again, under the same id.
+    /// clock.advance_millis(30_000);
+    /// assert_eq!(shop.run_supplier_queue(&supplier, 10)?.delivered, 1);
+    /// let done = shop.order(&buyer, order.id)?;
+    /// assert_eq!(done.status, OrderStatus::Completed);
+    /// assert_eq!(supplier.deliveries(order.id), 1);
+    /// assert!(done.delivery.is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn run_supplier_queue(&self, supplier: &dyn Supplier, limit: usize) -> Result<SupplierRun> {
         let mut run = SupplierRun::default();
         let settings = self.settings();
@@ -1521,7 +1800,8 @@ impl Shop {
         Ok(order)
     }
 
-    /// A summary line for an order (SEED's `get_order_summary`).
+    /// A summary line for an order (SEED's `get_order_summary`), with the same access rule
+    /// as [`Shop::order`]: `"order #3 · 60 gems · 0.99 USD (0.99 USD) · paid"`.
     pub fn order_summary(&self, actor: &Actor, id: OrderId) -> Result<String> {
         let order = self.order(actor, id)?;
         Ok(format!(
@@ -1536,6 +1816,7 @@ impl Shop {
     }
 
     /// A user's orders, newest first: their own, or anyone's for staff with `manage_orders`.
+    /// Up to `limit` (1 to [`PAGE_LIMIT_MAX`]) orders older than `before`.
     pub fn orders_of(
         &self,
         actor: &Actor,
@@ -1572,7 +1853,8 @@ impl Shop {
         Ok(page)
     }
 
-    /// Orders in one status, oldest first (`manage_orders`): the staff queues.
+    /// Orders in one status, oldest first (`manage_orders`): the staff queues. Up to `limit`
+    /// (1 to [`PAGE_LIMIT_MAX`]) orders after the id `after`.
     pub fn orders_with_status(
         &self,
         actor: &Actor,
@@ -1591,7 +1873,11 @@ impl Shop {
         self.page_of_orders(Table::OrdersByStatus, lower, upper, false, 1, limit)
     }
 
-    /// The staff's manual queue: paid orders waiting for a person (`manage_orders`).
+    /// The staff's manual queue: paid orders waiting for a person (`manage_orders`), oldest
+    /// first, at most `limit`. In [`FulfilmentMode::Auto`] it leaves out code and supplier
+    /// orders, which the shop fulfils itself; a code order paid before the switch to `Auto`
+    /// is left out too, although nothing completes it by itself (find it with
+    /// [`Shop::orders_with_status`]).
     pub fn manual_queue(&self, actor: &Actor, limit: usize) -> Result<Vec<Order>> {
         check_limit(limit)?;
         let auto = self.settings().fulfilment == FulfilmentMode::Auto;

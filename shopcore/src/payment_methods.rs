@@ -18,25 +18,38 @@ use crate::text::TextRule;
 use serde::{Deserialize, Serialize};
 use std::ops::Bound;
 
+/// A method's name: one line, at most 60 characters.
 pub const METHOD_NAME: TextRule = TextRule::single_line("payment method name", 60);
+/// A method's instructions for the payer: at most 1,000 characters, line breaks allowed.
 pub const METHOD_INSTRUCTIONS: TextRule = TextRule::multi_line("payment instructions", 1_000);
 /// The highest limit a method may have, in its own currency's units.
 pub const AMOUNT_LIMIT_MAX: i64 = 1_000_000_000;
 
+/// A way to pay outside the bot, used by top-ups and by orders paid through a method.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentMethod {
+    /// Its id, numbered from 1.
     pub id: PaymentMethodId,
+    /// Its name, shown to payers ([`METHOD_NAME`]).
     pub name: String,
     /// Shown to the payer: account number, wallet address, steps.
     pub instructions: String,
+    /// The currency payers pay in; amounts and limits are in it.
     pub currency: CurrencyCode,
+    /// The smallest payment accepted, in the method's currency.
     pub min_amount: Money,
+    /// The largest payment accepted, in the method's currency.
     pub max_amount: Money,
+    /// Offered to payers. An inactive method refuses new payments
+    /// ([`PaymentMethodError::Inactive`]); pending ones go on.
     pub active: bool,
+    /// When it was deleted; a deleted method is kept for history, hidden and unusable.
     pub deleted_at: Option<Timestamp>,
     /// Pending top-ups and unpaid orders using this method, kept by their transactions.
     pub pending_uses: u64,
+    /// When it was created.
     pub created_at: Timestamp,
+    /// When it last changed.
     pub updated_at: Timestamp,
 }
 
@@ -47,60 +60,105 @@ impl PaymentMethod {
     }
 }
 
-/// Everything needed to create a method.
+/// Everything needed to create a method ([`Shop::create_payment_method`]).
 #[derive(Clone, Debug)]
 pub struct NewPaymentMethod {
+    /// Its name ([`METHOD_NAME`]).
     pub name: String,
+    /// What the payer must do ([`METHOD_INSTRUCTIONS`]).
     pub instructions: String,
+    /// The code of a known, enabled currency (`"USD"`, `"egp"`).
     pub currency: String,
+    /// The smallest payment, in that currency: positive, within its decimal places, at
+    /// most [`AMOUNT_LIMIT_MAX`].
     pub min_amount: Money,
+    /// The largest payment, in that currency, not below `min_amount`.
     pub max_amount: Money,
+    /// Offered to payers from the start.
     pub active: bool,
 }
 
-/// One edit to a method.
+/// One edit to a method ([`Shop::update_payment_method`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PaymentMethodChange {
+    /// A new name.
     Name(String),
+    /// New instructions.
     Instructions(String),
     /// New minimum and maximum, in the method's currency.
     Limits {
+        /// The smallest payment.
         min: Money,
+        /// The largest payment.
         max: Money,
     },
+    /// Offered or withdrawn (activating needs its currency enabled).
     Active(bool),
 }
 
 /// Which methods a listing shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MethodFilter {
+    /// Active and not deleted: what shoppers may use.
     ActiveOnly,
     /// Active and inactive, not deleted.
     NotDeleted,
+    /// Every method, deleted ones too.
     IncludingDeleted,
 }
 
+/// Failures about payment methods.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PaymentMethodError {
+    /// No method has this id.
     #[error("payment method {id} does not exist")]
-    NotFound { id: PaymentMethodId },
+    NotFound {
+        /// The id asked for.
+        id: PaymentMethodId,
+    },
+    /// The method was deleted: it takes no payments and no edits.
     #[error("payment method {id} was deleted")]
-    Deleted { id: PaymentMethodId },
+    Deleted {
+        /// The method.
+        id: PaymentMethodId,
+    },
+    /// The method is switched off: it takes no new payments.
     #[error("payment method {id} is not active")]
-    Inactive { id: PaymentMethodId },
+    Inactive {
+        /// The method.
+        id: PaymentMethodId,
+    },
+    /// Deleting a method that pending top-ups or unpaid orders still use.
     #[error("payment method {id} is still used by {pending} pending top-up(s) or unpaid order(s)")]
-    InUse { id: PaymentMethodId, pending: u64 },
+    InUse {
+        /// The method.
+        id: PaymentMethodId,
+        /// How many use it.
+        pending: u64,
+    },
+    /// A limit that is not positive, has more decimals than the currency or is above
+    /// [`AMOUNT_LIMIT_MAX`].
     #[error("the {which} amount is invalid: {source}")]
     BadLimit {
+        /// `"minimum"` or `"maximum"`.
         which: &'static str,
+        /// The rule it breaks.
         source: AmountError,
     },
+    /// The minimum is above the maximum.
     #[error("the minimum {min} is above the maximum {max}")]
-    MinAboveMax { min: Money, max: Money },
+    MinAboveMax {
+        /// The minimum given.
+        min: Money,
+        /// The maximum given.
+        max: Money,
+    },
 }
 
 impl PaymentMethodError {
+    /// A stable, machine-readable name for the error (`"payment_method.in_use"`); see
+    /// [`crate::Error::kind`].
     pub fn kind(&self) -> &'static str {
         match self {
             PaymentMethodError::NotFound { .. } => "payment_method.not_found",
@@ -169,8 +227,10 @@ pub(crate) fn adjust_pending(
 }
 
 impl Shop {
-    /// Creates a payment method (`manage_payment_methods`). Its currency must be known and
-    /// enabled; limits follow that currency's decimal places.
+    /// Creates a payment method (`manage_payment_methods`), audited
+    /// `CREATE_PAYMENT_METHOD`. Its currency must be known and enabled
+    /// ([`crate::CurrencyError`] otherwise); limits follow that currency's decimal places
+    /// ([`PaymentMethodError::BadLimit`], [`PaymentMethodError::MinAboveMax`]).
     pub fn create_payment_method(
         &self,
         actor: &Actor,
@@ -230,8 +290,10 @@ impl Shop {
         )
     }
 
-    /// Changes one thing about a method (`manage_payment_methods`). Deleted methods can't
-    /// be edited.
+    /// Changes one thing about a method (`manage_payment_methods`), audited
+    /// `UPDATE_PAYMENT_METHOD`. Deleted methods can't be edited
+    /// ([`PaymentMethodError::Deleted`]); a change to what it already is fails with
+    /// [`InvalidInput::Unchanged`]. New limits apply to new payments only.
     pub fn update_payment_method(
         &self,
         actor: &Actor,
@@ -315,8 +377,9 @@ impl Shop {
         )
     }
 
-    /// Soft-deletes a method (`manage_payment_methods`): `deleted_at` is set and it
-    /// disappears from listings. Refused while pending top-ups or unpaid orders use it.
+    /// Soft-deletes a method (`manage_payment_methods`), audited `DELETE_PAYMENT_METHOD`:
+    /// `deleted_at` is set, it is deactivated, and it disappears from listings. Refused while
+    /// pending top-ups or unpaid orders use it ([`PaymentMethodError::InUse`]).
     pub fn delete_payment_method(
         &self,
         actor: &Actor,

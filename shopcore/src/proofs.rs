@@ -22,7 +22,9 @@ use std::fmt;
 /// A request that carried a proof.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProofUse {
+    /// A top-up request.
     Topup(TopupId),
+    /// An order paid through a payment method.
     Order(OrderId),
 }
 

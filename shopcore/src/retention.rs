@@ -48,11 +48,16 @@ impl RetentionPolicy {
 /// retry within minutes; seven days also covers a bot that was down for days.
 pub const REQUEST_KEY_KEEP_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
+/// What one [`Shop::prune`] call removed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PruneReport {
+    /// Audit entries replaced by stubs.
     pub audit_entries: u64,
+    /// Sessions removed.
     pub sessions: u64,
+    /// Acknowledged outbox entries removed.
     pub outbox_entries: u64,
+    /// Request keys forgotten.
     pub request_keys: u64,
     /// More was eligible than one call prunes; call again.
     pub more: bool,
@@ -69,7 +74,10 @@ struct SessionTime {
 }
 
 impl Shop {
-    /// Prunes what `policy` allows (`manage_settings`), audited `PRUNE_RECORDS`.
+    /// Prunes what `policy` allows (`manage_settings`), audited `PRUNE_RECORDS`. One call
+    /// prunes a bounded batch of each kind in one transaction; when
+    /// [`PruneReport::more`] is set, call again. Refused in emergency mode. The audit chain
+    /// still verifies afterwards: each pruned entry leaves a stub with its hashes.
     pub fn prune(&self, actor: &Actor, policy: &RetentionPolicy) -> Result<PruneReport> {
         self.transact(|tx| {
             require(tx, actor, Permission::ManageSettings)?;

@@ -4,18 +4,28 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Staff ranks, lowest first. Each role has every permission of the roles below it.
+/// Staff ranks, lowest first. Each role has every permission of the roles below it; the
+/// order (`Ord`) is the rank.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Role {
+    /// A shopper: no staff permission. Every registered user starts here.
     User,
+    /// Answers people: looks users up, reviews top-ups, handles orders, sees statistics and
+    /// the staff catalog.
     Support,
+    /// Runs the shop day to day: products, payment methods, coupons, users and roles below
+    /// their own, broadcasts, the audit log, emergency stop, orders for others.
     Operator,
+    /// Owns the shop: everything, including settings, currencies and backups. Super admins
+    /// may manage each other; the last active one can't be demoted or banned.
     SuperAdmin,
 }
 
 impl Role {
+    /// Every role, lowest first.
     pub const ALL: [Role; 4] = [Role::User, Role::Support, Role::Operator, Role::SuperAdmin];
 
+    /// The role's stable name: `user`, `support`, `operator`, `super_admin`.
     pub fn name(self) -> &'static str {
         match self {
             Role::User => "user",
@@ -25,6 +35,7 @@ impl Role {
         }
     }
 
+    /// A role by name, case-insensitively, with `-` accepted for `_` (`"Super-Admin"`).
     pub fn parse(text: &str) -> Option<Role> {
         let lower = text.trim().to_ascii_lowercase().replace('-', "_");
         Role::ALL.into_iter().find(|r| r.name() == lower)
@@ -37,19 +48,35 @@ impl fmt::Display for Role {
     }
 }
 
-/// What an actor may be allowed to do.
+/// What an actor may be allowed to do. [`PERMISSION_MATRIX`] gives the lowest role holding
+/// each one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Permission {
+    /// Create, edit and delete categories and products; add and revoke codes.
     ManageProducts,
+    /// Create, edit and delete payment methods, and open their staff panel.
     ManagePaymentMethods,
+    /// See every order and the staff queues, export orders; confirm payments of, complete,
+    /// fail and cancel other people's orders (an order one placed oneself is only cancelled
+    /// as its buyer).
     ManageOrders,
+    /// Ban and unban users and adjust their balances (only users one outranks); export the
+    /// ledger as CSV.
     ManageUsers,
+    /// Create coupons, switch them on and off, list them.
     ManageCoupons,
+    /// Open the statistics dashboard.
     ViewStats,
+    /// Create and cancel broadcasts to every user.
     Broadcast,
+    /// Change settings (store state between open and maintenance, fulfilment mode, support
+    /// contact, time zone), currencies and rates; back up, prune, rebuild statistics.
     ManageSettings,
+    /// Read the audit log and export it.
     ViewAuditLogs,
+    /// Change users' roles (only below one's own rank, except for super admins).
     ManageRoles,
+    /// Put the shop into emergency mode and lift it.
     EmergencyStop,
     /// Look users up and see their profiles (support staff need it to help people).
     ViewUsers,
@@ -63,6 +90,7 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// Every permission.
     pub const ALL: [Permission; 15] = [
         Permission::ManageProducts,
         Permission::ManagePaymentMethods,
@@ -81,6 +109,7 @@ impl Permission {
         Permission::ActForUsers,
     ];
 
+    /// The permission's stable name (`"manage_products"`), as in ARCHITECTURE.md's table.
     pub fn name(self) -> &'static str {
         match self {
             Permission::ManageProducts => "manage_products",
@@ -101,6 +130,7 @@ impl Permission {
         }
     }
 
+    /// A permission by name, case-insensitively.
     pub fn parse(text: &str) -> Option<Permission> {
         let lower = text.trim().to_ascii_lowercase();
         Permission::ALL.into_iter().find(|p| p.name() == lower)
@@ -143,10 +173,22 @@ pub fn minimum_role(permission: Permission) -> Role {
         .unwrap_or(Role::SuperAdmin)
 }
 
+/// Whether `role` holds `permission`: it is at or above the permission's
+/// [`minimum_role`]. Every permission check in the shop goes through this.
+///
+/// ```
+/// use shopcore::roles::has_permission;
+/// use shopcore::{Permission, Role};
+///
+/// assert!(has_permission(Role::Support, Permission::ReviewTopups));
+/// assert!(has_permission(Role::SuperAdmin, Permission::ReviewTopups));
+/// assert!(!has_permission(Role::Operator, Permission::ManageSettings));
+/// ```
 pub fn has_permission(role: Role, permission: Permission) -> bool {
     role >= minimum_role(permission)
 }
 
+/// The top rank.
 pub fn is_super_admin(role: Role) -> bool {
     role == Role::SuperAdmin
 }

@@ -38,7 +38,8 @@ fn session_key(scope: &str, id: u64) -> Result<Vec<u8>> {
 }
 
 impl Shop {
-    /// The stored session for `(scope, id)`, if any.
+    /// The stored session for `(scope, id)`, if any. `scope` is the frontend's name: 1 to 32
+    /// letters, digits or `_` ([`crate::InvalidInput::UnknownName`] otherwise).
     pub fn session(&self, scope: &str, id: u64) -> Result<Option<Vec<u8>>> {
         let k = session_key(scope, id)?;
         Ok(self
@@ -47,7 +48,23 @@ impl Shop {
             .map(|s| s.data))
     }
 
-    /// Stores (durably) the session for `(scope, id)`.
+    /// Stores (durably) the session for `(scope, id)`, replacing any. At most
+    /// [`SESSION_BYTES_MAX`] bytes ([`crate::InvalidInput::TextTooLong`] otherwise).
+    ///
+    /// ```
+    /// use shopcore::{Config, Shop};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let shop = Shop::open(dir.path().join("shop.db"), Config::default())?;
+    /// let chat = 42;
+    /// shop.set_session("bot", chat, b"buying:product=7:step=player_id")?;
+    /// assert_eq!(shop.session("bot", chat)?.as_deref(), Some(&b"buying:product=7:step=player_id"[..]));
+    /// shop.clear_session("bot", chat)?;
+    /// assert_eq!(shop.session("bot", chat)?, None);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn set_session(&self, scope: &str, id: u64, data: &[u8]) -> Result<()> {
         let k = session_key(scope, id)?;
         if data.len() > SESSION_BYTES_MAX {

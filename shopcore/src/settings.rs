@@ -28,14 +28,20 @@ use crate::text;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Who fulfils paid orders; changed with [`Shop::set_fulfilment_mode`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum FulfilmentMode {
+    /// Staff complete every order by hand, code orders included (the default).
     #[default]
     Manual,
+    /// A code order completes as soon as it is paid, with its reserved code; a supplier
+    /// order goes through [`Shop::run_supplier_queue`], falling back to staff when the
+    /// supplier definitely fails. Manual products still wait for staff.
     Auto,
 }
 
 impl FulfilmentMode {
+    /// The mode's stable name: `manual` or `auto`.
     pub fn name(self) -> &'static str {
         match self {
             FulfilmentMode::Manual => "manual",
@@ -50,15 +56,22 @@ impl fmt::Display for FulfilmentMode {
     }
 }
 
+/// Whether the shop takes orders and changes; set with [`Shop::set_store_state`]. The module
+/// documentation lists exactly what each state allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum StoreState {
+    /// Everything works (the default).
     #[default]
     Open,
+    /// New orders are refused ([`ModeError::Maintenance`]); everything else works.
     Maintenance,
+    /// Every change to shop state is refused ([`ModeError::Emergency`]) until staff with
+    /// `emergency_stop` lift it; staff reads, backups and a few bookkeeping writes go on.
     Emergency,
 }
 
 impl StoreState {
+    /// The state's stable name: `open`, `maintenance` or `emergency`.
     pub fn name(self) -> &'static str {
         match self {
             StoreState::Open => "open",
@@ -79,7 +92,9 @@ impl fmt::Display for StoreState {
 pub struct Settings {
     /// Grows by one with every change; the cache keeps the highest version it has seen.
     pub version: u64,
+    /// Who fulfils paid orders.
     pub fulfilment: FulfilmentMode,
+    /// Whether the shop takes orders and changes.
     pub state: StoreState,
     /// Why the shop is in its current state (shown to staff).
     pub state_reason: Option<String>,
@@ -90,8 +105,10 @@ pub struct Settings {
     pub utc_offset_minutes: i32,
 }
 
-/// Offsets in use on Earth run from UTC-12:00 to UTC+14:00.
+/// The lowest UTC offset accepted, in minutes: UTC-12:00 (offsets in use on Earth run from
+/// UTC-12:00 to UTC+14:00).
 pub const UTC_OFFSET_MINUTES_MIN: i32 = -12 * 60;
+/// The highest UTC offset accepted, in minutes: UTC+14:00.
 pub const UTC_OFFSET_MINUTES_MAX: i32 = 14 * 60;
 
 pub(crate) const KEY: &[u8] = b"settings";
@@ -118,7 +135,7 @@ pub(crate) fn refuse_new_orders(tx: &Tx<'_>) -> Result<()> {
 }
 
 impl Shop {
-    /// The current settings, from memory.
+    /// The current settings, from memory (no database read).
     pub fn settings(&self) -> Settings {
         self.settings_cache
             .read()
@@ -136,9 +153,28 @@ impl Shop {
         }
     }
 
-    /// Changes the store state. Entering or leaving `Emergency` needs `emergency_stop`;
-    /// switching between `Open` and `Maintenance` needs `manage_settings`. While in emergency,
-    /// only leaving it is allowed.
+    /// Changes the store state, with an optional reason shown to staff. Entering or leaving
+    /// `Emergency` needs `emergency_stop`; switching between `Open` and `Maintenance` needs
+    /// `manage_settings`. While in emergency, only leaving it is allowed. Setting the state
+    /// the shop is already in fails with [`crate::InvalidInput::Unchanged`]. Audited
+    /// `SET_STORE_STATE`.
+    ///
+    /// ```
+    /// use shopcore::{Config, Error, ModeError, Shop, StoreState, UserId};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let owner = UserId::new(1)?;
+    /// # let shop = Shop::open(dir.path().join("shop.db"), Config::default().with_super_admins(vec![owner]))?;
+    /// let admin = shop.actor(owner)?;
+    /// shop.set_store_state(&admin, StoreState::Emergency, Some("leaked codes"))?;
+    /// let err = shop.create_category(&admin, "Gift cards", 0).unwrap_err();
+    /// assert!(matches!(err, Error::Mode(ModeError::Emergency)));
+    /// shop.set_store_state(&admin, StoreState::Open, None)?;
+    /// assert_eq!(shop.settings().state, StoreState::Open);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn set_store_state(
         &self,
         actor: &Actor,
@@ -192,7 +228,11 @@ impl Shop {
         Ok(settings)
     }
 
-    /// Switches between manual and automatic fulfilment (`manage_settings`).
+    /// Switches between manual and automatic fulfilment (`manage_settings`), audited
+    /// `SET_FULFILMENT_MODE`. The mode is read when an order is placed (a supplier product
+    /// goes to the supplier only if ordered in `Auto`) and when it is paid (a code order
+    /// completes at once only if paid in `Auto`); [`Shop::run_supplier_queue`] works only in
+    /// `Auto`.
     pub fn set_fulfilment_mode(&self, actor: &Actor, mode: FulfilmentMode) -> Result<Settings> {
         let settings = self.audited(
             actor,

@@ -15,7 +15,17 @@ use crate::users::User;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
-/// An open shop. `Send + Sync`: share one (in an `Arc`) between every thread of a frontend.
+/// An open shop: the one type every frontend talks to.
+///
+/// Every operation is a method on it, documented with the module of its domain
+/// ([`crate::users`], [`crate::catalog`], [`crate::wallet`], [`crate::orders`], …); the
+/// [crate documentation](crate) walks through the main flows. Each mutating call runs in one
+/// transaction together with its audit entry and returns once the change is durable under
+/// the configured [`Durability`](crate::Durability).
+///
+/// `Send + Sync`: open it once and share it (in an `Arc`) between every thread of a
+/// frontend. Calls block; from async code, run them in `spawn_blocking`. Dropping the shop
+/// flushes everything committed and closes the database.
 #[derive(Debug)]
 pub struct Shop {
     pub(crate) store: Store,
@@ -62,6 +72,7 @@ impl Actor {
         }
     }
 
+    /// Who this actor is, as the audit log records them.
     pub fn who(&self) -> &ActorRef {
         &self.who
     }
@@ -78,8 +89,27 @@ impl Actor {
 impl Shop {
     /// Opens (or creates) the shop at `path`, a directory.
     ///
-    /// Fails with [`crate::StoreError::InUse`] when another process has it open, and with
-    /// [`crate::StoreError::SchemaTooNew`] when a newer shopcore wrote it.
+    /// An older database is migrated to [`crate::SCHEMA_VERSION`] first; then the
+    /// configured [`Config::super_admins`] are made active super admins (registered if
+    /// unknown, audited as the `bootstrap` system actor).
+    ///
+    /// Fails with [`crate::StoreError::InUse`] when another process has it open, with
+    /// [`crate::StoreError::SchemaTooNew`] when a newer shopcore wrote it, with
+    /// [`crate::StoreError::NotAShop`] when the directory holds something else, and with
+    /// [`crate::StoreError::Corrupt`] or [`crate::StoreError::Storage`] when the files are
+    /// damaged.
+    ///
+    /// ```
+    /// use shopcore::{Config, Role, Shop, UserId};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = tempfile::tempdir()?;
+    /// let owner = UserId::new(1)?;
+    /// let shop = Shop::open(dir.path().join("shop.db"), Config::default().with_super_admins(vec![owner]))?;
+    /// assert_eq!(shop.user(owner)?.map(|u| u.role), Some(Role::SuperAdmin));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn open(path: impl AsRef<Path>, config: Config) -> Result<Shop> {
         let store = Store::open(path.as_ref(), &config)?;
         let shop = Shop {
@@ -99,17 +129,20 @@ impl Shop {
         Ok(shop)
     }
 
-    /// The shop's current time.
+    /// The shop's current time, from its [`Config::clock`].
     pub fn now(&self) -> Timestamp {
         self.clock.now()
     }
 
-    /// Writes everything committed so far to disk (useful after `Durability::Background`).
+    /// Writes everything committed so far to disk. Only needed under
+    /// [`Durability::Background`](crate::Durability::Background): the other policies flush
+    /// before each mutating call returns.
     pub fn flush(&self) -> Result<()> {
         Ok(self.store.flush()?)
     }
 
-    /// How many group-commit flushes have run since the shop was opened.
+    /// How many group-commit flushes have run since the shop was opened (for metrics: with
+    /// many concurrent callers, one flush covers several calls).
     pub fn flush_count(&self) -> u64 {
         self.store.flush_count()
     }
@@ -119,7 +152,12 @@ impl Shop {
         Ok(self.store.size_on_disk_bytes()?)
     }
 
-    /// The actor for a registered user. Fails when the user is unknown or banned.
+    /// The actor for a registered user: how a frontend acts for the person it is talking to.
+    ///
+    /// Fails with [`Denied::UnknownActor`] when the user is not registered and
+    /// [`Denied::ActorBanned`] when they are banned. Holding an actor grants nothing by
+    /// itself: every call re-reads the user's role and ban inside its own transaction, so a
+    /// role change or a ban takes effect at once, even for actors made before it.
     pub fn actor(&self, id: UserId) -> Result<Actor> {
         let user: Option<User> = self.store.read(Table::Users, &id.key())?;
         match user {
@@ -153,8 +191,13 @@ impl Shop {
     }
 
     /// A trusted local identity with super-admin rights, such as the operator console
-    /// (`"console"`). It is recorded by name in the audit log. Only frontends that run with
-    /// the operator's own authority (the REPL on the shop's machine) should make one.
+    /// (`"console"`). It is recorded by name in the audit log ([`ActorRef::System`]). Only
+    /// frontends that run with the operator's own authority (the REPL on the shop's machine)
+    /// should make one. A system actor is not a user: calls that need one (placing an order,
+    /// requesting a top-up) refuse it with [`Denied::NotAUser`].
+    ///
+    /// Fails with [`crate::InvalidInput`] when `name` is empty, longer than 64 characters
+    /// or holds control characters.
     pub fn system_actor(&self, name: &str) -> Result<Actor> {
         let name = text::SYSTEM_ACTOR.check(name)?;
         Ok(Actor {

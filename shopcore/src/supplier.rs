@@ -17,8 +17,11 @@ use std::time::Duration;
 pub struct SupplierOrder {
     /// The supplier's idempotency key: placing the same order twice must not deliver twice.
     pub order_id: OrderId,
+    /// The product's SKU at the supplier ([`crate::Delivery::Supplier`]).
     pub sku: String,
+    /// The player id the buyer gave, if the product asks for one.
     pub player_id: Option<String>,
+    /// What the buyer paid, in USD (for the supplier's records; not a price to charge).
     pub total_usd: Money,
     /// 1 for the first placement; more for a retry after an answer that never came (the
     /// supplier may have delivered it: an idempotent supplier answers with that delivery).
@@ -29,45 +32,74 @@ pub struct SupplierOrder {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SupplierResult {
     /// Delivered; `payload` is what the buyer receives (a code, a receipt).
-    Delivered { payload: String },
+    Delivered {
+        /// What the buyer receives (cut to 2,000 characters).
+        payload: String,
+    },
     /// Refused for good (bad player id, SKU gone): staff take over.
-    Rejected { reason: String },
+    Rejected {
+        /// Why, for staff.
+        reason: String,
+    },
 }
 
-/// A failure that may pass: the call is retried with backoff, then staff take over.
+/// A call that ended without a definite answer: the supplier may or may not have the order.
+/// The order stays with the supplier ([`crate::OrderStatus::Processing`]); it is placed
+/// again (under the same id) after a backoff, and once the attempts are used up the
+/// supplier is asked for its status.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SupplierError {
+    /// No answer in time.
     #[error("the supplier did not answer in time")]
     Timeout,
+    /// The supplier could not be reached or answered with an error.
     #[error("the supplier is unavailable: {reason}")]
-    Unavailable { reason: String },
+    Unavailable {
+        /// What went wrong, for logs.
+        reason: String,
+    },
 }
 
 /// What the supplier knows about an order (for reconciliation after a crash).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SupplierStatus {
+    /// It delivered the order: the order completes with this payload.
     Delivered {
+        /// What the buyer receives.
         payload: String,
     },
+    /// It failed the order for good: staff take over.
     Failed {
+        /// Why, for staff.
         reason: String,
     },
+    /// It is still working on it: the order stays with the supplier.
     InProgress,
     /// The supplier never received the order.
     Unknown,
 }
 
-/// An outside fulfilment API, called synchronously from a frontend's worker thread.
+/// An outside fulfilment API, called synchronously from a frontend's worker thread, never
+/// inside a transaction. Implementations must be idempotent by [`SupplierOrder::order_id`]:
+/// the shop may place the same order again after an answer that never came, and must get
+/// the first delivery back rather than a second one.
 pub trait Supplier: Send + Sync {
+    /// Places an order. `Ok` is a definite answer (delivered or rejected); `Err` means the
+    /// outcome is unknown.
     fn place(&self, order: &SupplierOrder) -> Result<SupplierResult, SupplierError>;
+    /// What the supplier knows about an order, for retries that ran out and for
+    /// reconciliation after a crash. `Err` means no answer: the order is left as it is.
     fn status(&self, order_id: OrderId) -> Result<SupplierStatus, SupplierError>;
 }
 
 /// What a [`ScriptedSupplier`] does on its next `place` call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Behaviour {
+    /// Delivers (`SUPPLIER-{sku}-{order id}`), or returns the earlier delivery of the order.
     Succeed,
+    /// Refuses the order for good with this reason.
     Reject(String),
+    /// Answers with [`SupplierError::Unavailable`] without receiving the order.
     Fail,
     /// Blocks for the duration, then times out (the order stays unplaced).
     Hang(Duration),
@@ -89,6 +121,8 @@ pub struct ScriptedSupplier {
 }
 
 impl ScriptedSupplier {
+    /// A supplier that answers its `place` calls with `script`, in order, then succeeds.
+    /// Its `status` answers `Delivered` for every order it delivered, `Unknown` otherwise.
     pub fn new(script: impl IntoIterator<Item = Behaviour>) -> ScriptedSupplier {
         ScriptedSupplier {
             script: Mutex::new(script.into_iter().collect()),

@@ -19,8 +19,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The fixture's shoppers' user ids; an op's `user` picks one (modulo 3).
 pub const SHOPPERS: [u64; 3] = [10, 11, 12];
+/// The fixture's support staff member, who reviews top-ups and completes, fails and
+/// confirms orders.
 pub const SUPPORT: u64 = 3;
+/// The fixture's configured super admin.
 pub const OWNER: u64 = 1;
 /// Prices in cents of products 0, 1 and 2.
 pub const PRICES: [i64; 3] = [300, 250, 125];
@@ -33,49 +37,75 @@ const START: i64 = 1_767_225_600_000;
 pub enum Op {
     /// A shopper asks for a top-up of `cents` and staff approve it.
     Topup {
+        /// Which shopper ([`SHOPPERS`], modulo 3).
         user: u8,
+        /// The amount, in US cents.
         cents: u16,
     },
     /// A shopper asks for a top-up and staff reject it.
     RejectedTopup {
+        /// Which shopper.
         user: u8,
+        /// The amount, in US cents.
         cents: u16,
     },
     /// Staff credit (or debit) a shopper.
     Adjust {
+        /// Which shopper.
         user: u8,
+        /// The amount, in US cents; negative debits.
         cents: i16,
     },
+    /// A shopper orders a product, from the balance or through the payment method.
     Order {
+        /// Which shopper.
         user: u8,
+        /// Which product: 0 manual, 1 codes, 2 supplier (modulo 3).
         product: u8,
+        /// With the coupon `HALF`.
         coupon: bool,
+        /// Through the payment method (with a proof) instead of the balance.
         via_method: bool,
     },
+    /// Support staff complete an order.
     Complete {
+        /// Which order: an index into the orders placed so far, modulo their number.
         pick: u16,
     },
+    /// Support staff fail an order.
     Fail {
+        /// Which order.
         pick: u16,
     },
+    /// The buyer cancels an order.
     Cancel {
+        /// Which order.
         pick: u16,
     },
+    /// Support staff confirm an order's outside payment.
     Confirm {
+        /// Which order.
         pick: u16,
     },
     /// Moves the clock past the payment deadline and expires unpaid orders.
     Expire,
+    /// Runs the supplier queue with a supplier that delivers, or one that is unavailable.
     Supplier {
+        /// Whether the supplier delivers.
         succeed: bool,
     },
+    /// Switches between manual and automatic fulfilment.
     ToggleMode,
     /// Switches between open and maintenance.
     ToggleMaintenance,
+    /// Staff ban a shopper.
     Ban {
+        /// Which shopper.
         user: u8,
     },
+    /// Staff lift a shopper's ban.
     Unban {
+        /// Which shopper.
         user: u8,
     },
     /// Replays the previous successful money call with its request key.
@@ -314,10 +344,12 @@ impl Harness {
         })
     }
 
+    /// The shop under test.
     pub fn shop(&self) -> &Shop {
         self.shop.as_ref().expect("the shop is open between steps")
     }
 
+    /// The reference model.
     pub fn model(&self) -> &Model {
         &self.model
     }
@@ -830,10 +862,11 @@ impl Harness {
 
 #[cfg(feature = "testkit")]
 pub mod strategies {
-    //! proptest strategies for [`Op`](super::Op).
+    //! proptest strategies for [`Op`].
     use super::Op;
     use proptest::prelude::*;
 
+    /// Any op, weighted towards orders, top-ups and completions.
     pub fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             3 => (0..3u8, 100u16..2_000).prop_map(|(user, cents)| Op::Topup { user, cents }),

@@ -16,6 +16,7 @@ pub struct TextRule {
 }
 
 impl TextRule {
+    /// A rule for one line of at most `chars_max` characters.
     pub const fn single_line(field: &'static str, chars_max: usize) -> TextRule {
         TextRule {
             field,
@@ -24,6 +25,7 @@ impl TextRule {
         }
     }
 
+    /// A rule for text of at most `chars_max` characters that may span lines (`\n` only).
     pub const fn multi_line(field: &'static str, chars_max: usize) -> TextRule {
         TextRule {
             field,
@@ -33,6 +35,18 @@ impl TextRule {
     }
 
     /// Trims surrounding whitespace and checks the rule; returns the text to store.
+    ///
+    /// Fails with [`InvalidInput::EmptyText`], [`InvalidInput::TextTooLong`] or
+    /// [`InvalidInput::ForbiddenCharacter`] (control characters, `\r`, tabs, a line break in
+    /// a single-line field, and the Unicode direction overrides and isolates that can
+    /// disguise text; the plain direction marks Arabic uses are allowed).
+    ///
+    /// ```
+    /// use shopcore::text::DISPLAY_NAME;
+    ///
+    /// assert_eq!(DISPLAY_NAME.check("  Layla  ").unwrap(), "Layla");
+    /// assert!(DISPLAY_NAME.check("evil\u{202E}gnp.exe").is_err());
+    /// ```
     pub fn check(&self, raw: &str) -> Result<String, InvalidInput> {
         let text = raw.trim();
         if text.is_empty() {

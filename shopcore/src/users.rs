@@ -15,11 +15,15 @@ use crate::text;
 use serde::{Deserialize, Serialize};
 use std::ops::Bound;
 
-/// A person known to the shop.
+/// A person known to the shop: a shopper or a staff member.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
+    /// The platform's id (a Telegram user id).
     pub id: UserId,
+    /// Their public handle, if they have one. Unique among users (case-insensitively): a
+    /// registration claiming a handle another user holds takes it from them.
     pub username: Option<Username>,
+    /// Their name as the platform reports it, cleaned by [`crate::text::DISPLAY_NAME`].
     pub display_name: String,
     /// The language the frontend reported (Telegram's `language_code`).
     pub language: Option<LanguageCode>,
@@ -27,21 +31,29 @@ pub struct User {
     pub preferred_language: Option<LanguageCode>,
     /// The currency prices are shown in; `None` means the base currency.
     pub preferred_currency: Option<CurrencyCode>,
+    /// Their staff rank ([`Role::User`] for shoppers).
     pub role: Role,
+    /// Set while they are banned: a banned user can't act at all.
     pub ban: Option<Ban>,
+    /// When they first registered.
     pub created_at: Timestamp,
+    /// When they last registered (showed up) or changed a preference.
     pub last_active_at: Timestamp,
 }
 
 /// Why and by whom a user is banned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ban {
+    /// The reason given (shown to staff).
     pub reason: String,
+    /// Who banned them.
     pub by: ActorRef,
+    /// When.
     pub at: Timestamp,
 }
 
 impl User {
+    /// Whether they are banned.
     pub fn is_banned(&self) -> bool {
         self.ban.is_some()
     }
@@ -52,29 +64,40 @@ impl User {
     }
 }
 
-/// What a frontend knows about a person when they show up.
+/// What a frontend knows about a person when they show up ([`Shop::register_user`]).
 #[derive(Clone, Debug)]
 pub struct Registration<'a> {
+    /// The platform's id for them.
     pub id: UserId,
+    /// Their `@username`, with or without the `@`; `None` if they have none (a stored one
+    /// is then cleared).
     pub username: Option<&'a str>,
+    /// Their display name; it must pass [`crate::text::DISPLAY_NAME`] (clean a platform's
+    /// name first with [`crate::text::TextRule::sanitize`]).
     pub display_name: &'a str,
+    /// The language the platform reports (`"ar"`, `"en"`); `None` keeps the stored one.
     pub language: Option<&'a str>,
 }
 
-/// Filters for listing users.
+/// Filters for listing users ([`Shop::list_users`]). The default lists everyone.
 #[derive(Clone, Debug, Default)]
 pub struct UserFilter {
+    /// Only users with this role.
     pub role: Option<Role>,
+    /// Only banned users.
     pub banned_only: bool,
 }
 
+/// One page of users, in id order.
 #[derive(Clone, Debug)]
 pub struct UserPage {
+    /// The users on this page.
     pub users: Vec<User>,
     /// Pass as `after` to get the next page; `None` at the end.
     pub next: Option<UserId>,
 }
 
+/// The largest page [`Shop::list_users`] returns.
 pub const USER_PAGE_LIMIT_MAX: usize = 200;
 
 fn role_code(role: Role) -> u8 {
@@ -165,7 +188,42 @@ fn release_username(tx: &Tx<'_>, username: &Username, claimant: UserId) -> Resul
 
 impl Shop {
     /// Registers a person, or updates their username, name and language and marks them
-    /// active. Called by frontends whenever someone shows up; the platform vouches for the id.
+    /// active. Called by frontends whenever someone shows up; the platform vouches for the
+    /// id, so no actor is needed. Audited `REGISTER_USER` the first time and
+    /// `UPDATE_USER_PROFILE` when the username or name changed.
+    ///
+    /// A username another user holds moves to this user (platform usernames move between
+    /// accounts; the newest claim wins). Fails with [`crate::InvalidInput`] for a bad
+    /// username, display name or language, with [`Denied::ActorBanned`] for a banned user
+    /// (nothing changes), and in emergency mode.
+    ///
+    /// ```
+    /// use shopcore::{Config, Registration, Role, Shop, UserId};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// let shop = Shop::open(dir.path().join("shop.db"), Config::default())?;
+    /// let alice = shop.register_user(&Registration {
+    ///     id: UserId::new(42)?,
+    ///     username: Some("@alice"),
+    ///     display_name: "Alice",
+    ///     language: Some("ar"),
+    /// })?;
+    /// assert_eq!(alice.role, Role::User);
+    /// assert_eq!(alice.username.unwrap().as_str(), "alice");
+    ///
+    /// // She comes back with a new name: the same user, updated.
+    /// let again = shop.register_user(&Registration {
+    ///     id: UserId::new(42)?,
+    ///     username: Some("alice"),
+    ///     display_name: "Alice B.",
+    ///     language: None,
+    /// })?;
+    /// assert_eq!((again.created_at, again.display_name.as_str()), (alice.created_at, "Alice B."));
+    /// assert_eq!(again.language.unwrap().as_str(), "ar");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn register_user(&self, registration: &Registration<'_>) -> Result<User> {
         let username = registration.username.map(Username::parse).transpose()?;
         let display_name = text::DISPLAY_NAME.check(registration.display_name)?;
@@ -249,12 +307,14 @@ impl Shop {
         })
     }
 
-    /// A user by id, for frontends showing a person their own profile.
+    /// A user by id, for frontends showing a person their own profile; `None` when not
+    /// registered. No permission check: frontends pass the id of the person they talk to.
     pub fn user(&self, id: UserId) -> Result<Option<User>> {
         Ok(self.store.read(Table::Users, &id.key())?)
     }
 
-    /// Staff lookup by numeric id or `@username` (`view_users`).
+    /// Staff lookup by numeric id or `@username`, case-insensitively (`view_users`). Fails
+    /// with [`UserError::NotFound`] when nobody matches.
     pub fn find_user(&self, actor: &Actor, query: &str) -> Result<User> {
         let trimmed = query.trim();
         let not_found = || {
@@ -279,7 +339,8 @@ impl Shop {
         })
     }
 
-    /// Lists users in id order, a page at a time (`view_users`).
+    /// Lists users in id order, a page at a time (`view_users`): up to `limit` (1 to
+    /// [`USER_PAGE_LIMIT_MAX`]) users after the id `after`.
     pub fn list_users(
         &self,
         actor: &Actor,
@@ -337,8 +398,10 @@ impl Shop {
         Ok(UserPage { users, next })
     }
 
-    /// Bans a user (`manage_users`; the actor must outrank them). The last active super
-    /// admin can't be banned, and nobody bans themselves.
+    /// Bans a user with a reason (`manage_users`; the actor must outrank them), audited
+    /// `BAN_USER`. The last active super admin can't be banned
+    /// ([`UserError::LastSuperAdmin`]), and nobody bans themselves ([`Denied::SelfAction`]).
+    /// A banned user can't act, their registrations are refused, and broadcasts skip them.
     pub fn ban_user(&self, actor: &Actor, target: UserId, reason: &str) -> Result<User> {
         let reason = self.validated(
             actor,
@@ -374,7 +437,8 @@ impl Shop {
         })
     }
 
-    /// Lifts a ban (`manage_users`; the actor must outrank the user).
+    /// Lifts a ban (`manage_users`; the actor must outrank the user), audited `UNBAN_USER`.
+    /// Fails with [`UserError::NotBanned`] when the user is not banned.
     pub fn unban_user(&self, actor: &Actor, target: UserId) -> Result<User> {
         self.audited(actor, AuditAction::UnbanUser, Target::User(target), |tx| {
             let before = self.managed_target(tx, actor, target, "unban")?;
@@ -402,7 +466,7 @@ impl Shop {
 
     /// Changes a user's role (`manage_roles`). The actor must outrank the user, may only
     /// grant roles below their own (super admins may grant any), and the last active super
-    /// admin can't be demoted.
+    /// admin can't be demoted. Nobody changes their own role. Audited `CHANGE_ROLE`.
     pub fn set_role(&self, actor: &Actor, target: UserId, role: Role) -> Result<User> {
         self.audited(actor, AuditAction::ChangeRole, Target::User(target), |tx| {
             let actor_role = require(tx, actor, Permission::ManageRoles)?;
@@ -444,7 +508,8 @@ impl Shop {
         })
     }
 
-    /// The acting user picks the language the shop speaks to them in.
+    /// The acting user picks the language the shop speaks to them in (a language tag, see
+    /// [`LanguageCode::parse`]); it wins over the platform's [`User::language`]. Not audited.
     pub fn set_preferred_language(&self, actor: &Actor, language: &str) -> Result<User> {
         let language = LanguageCode::parse(language)?;
         self.update_own_profile(actor, |user| {
@@ -453,7 +518,7 @@ impl Shop {
     }
 
     /// The acting user picks the currency prices are shown in; it must be a currency the
-    /// shop knows and has enabled.
+    /// shop knows and has enabled ([`crate::CurrencyError`] otherwise). Not audited.
     pub fn set_preferred_currency(&self, actor: &Actor, code: &str) -> Result<User> {
         let code = CurrencyCode::parse(code)?;
         let id = actor.user_id().ok_or(Denied::NotAUser)?;
@@ -471,9 +536,7 @@ impl Shop {
     }
 
     fn update_own_profile(&self, actor: &Actor, change: impl Fn(&mut User)) -> Result<User> {
-        let id = actor.user_id().ok_or(Denied::SelfAction {
-            what: "edit a profile without being a user:",
-        })?;
+        let id = actor.user_id().ok_or(Denied::NotAUser)?;
         self.transact(|tx| {
             role_of(tx, actor)?;
             refuse_in_emergency(tx)?;

@@ -31,32 +31,44 @@ use std::ops::Bound;
 pub const BALANCE_MAX_USD: i64 = 1_000_000;
 /// The largest single adjustment, in USD.
 pub const ADJUSTMENT_MAX_USD: i64 = 100_000;
+/// A text proof or a caption: at most 500 characters, line breaks allowed.
 pub const PROOF_TEXT: TextRule = TextRule::multi_line("payment proof", 500);
+/// A proof's file reference or photo id: one line, at most 200 characters.
 pub const PROOF_FILE: TextRule = TextRule::single_line("proof file reference", 200);
+/// The largest page of ledger entries or top-ups a listing returns.
 pub const PAGE_LIMIT_MAX: usize = 100;
 
 /// A user's wallet. Users with no wallet record have a zero balance.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Wallet {
+    /// The balance in USD: never negative, at most [`BALANCE_MAX_USD`].
     pub balance: Money,
     /// Top-ups waiting for review.
     pub pending_topups: u32,
-    /// Ledger entries written for this user, and the newest one.
+    /// Ledger entries written for this user.
     pub entries: u64,
+    /// The sequence number of the newest one.
     pub last_entry: Option<u64>,
 }
 
+/// Why a balance changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum LedgerKind {
+    /// An approved top-up (a credit; references the top-up).
     Topup,
+    /// An order's price (a debit; references the order). Every paid order has exactly one.
     Purchase,
+    /// An order's PURCHASE given back when it failed or was cancelled after payment (a
+    /// credit of exactly the amount debited).
     Refund,
+    /// A staff credit or debit with a reason ([`Shop::adjust_balance`]).
     Adjustment,
     /// Money received outside the bot for an order paid through a payment method.
     Payment,
 }
 
 impl LedgerKind {
+    /// The kind's stable name: `TOPUP`, `PURCHASE`, `REFUND`, `ADJUSTMENT`, `PAYMENT`.
     pub fn name(self) -> &'static str {
         match self {
             LedgerKind::Topup => "TOPUP",
@@ -77,32 +89,47 @@ impl fmt::Display for LedgerKind {
 /// What a ledger entry is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LedgerRef {
+    /// Nothing (an adjustment).
     None,
+    /// The top-up it credits.
     Topup(TopupId),
+    /// The order it pays, refunds or receives money for.
     Order(OrderId),
 }
 
 /// One balance change. Never edited or deleted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {
+    /// The entry's number in the shop-wide ledger: 1, 2, 3, … with no gaps.
     pub seq: u64,
+    /// Whose balance changed.
     pub user: UserId,
-    /// Signed: credits are positive, debits negative.
+    /// Signed USD: credits are positive, debits negative.
     pub amount: Money,
+    /// The balance before, in USD: the previous entry's `balance_after`.
     pub balance_before: Money,
+    /// The balance after: `balance_before + amount`, never negative.
     pub balance_after: Money,
+    /// Why it changed.
     pub kind: LedgerKind,
+    /// What it is about.
     pub reference: LedgerRef,
+    /// Who caused it (the staff member, the buyer, or a system actor).
     pub actor: ActorRef,
+    /// When.
     pub at: Timestamp,
     /// The reason, for adjustments.
     pub note: Option<String>,
 }
 
+/// Where a top-up request stands. It leaves `Pending` once, for good.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TopupStatus {
+    /// Waiting for staff review.
     Pending,
+    /// Approved: the wallet was credited.
     Approved,
+    /// Rejected with a reason: nothing was credited.
     Rejected,
 }
 
@@ -115,6 +142,7 @@ impl TopupStatus {
         }
     }
 
+    /// The status's stable name: `pending`, `approved` or `rejected`.
     pub fn name(self) -> &'static str {
         match self {
             TopupStatus::Pending => "pending",
@@ -130,22 +158,29 @@ impl fmt::Display for TopupStatus {
     }
 }
 
-/// What the payer submits as proof.
+/// What the payer submits as proof of an outside payment. A proof is recognised when it is
+/// used again (see [`crate::proofs`]): by the photo's `unique_id`, the file reference, or
+/// the text with case and spacing ignored; never by the caption.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Proof {
-    /// A transaction id or a note.
+    /// A transaction id or a note ([`PROOF_TEXT`]).
     Text(String),
     /// An opaque reference to a file the frontend stores (a Telegram `file_id`).
     File {
+        /// The frontend's reference ([`PROOF_FILE`]).
         reference: String,
+        /// The payer's caption, if any ([`PROOF_TEXT`]; blank counts as none).
         caption: Option<String>,
     },
     /// A photo: the frontend's reference to fetch it (a Telegram `file_id`) and the id that
     /// stays the same whenever the same file is uploaded again (Telegram's `file_unique_id`),
     /// by which a reused screenshot is recognised.
     Photo {
+        /// How the frontend fetches the photo ([`PROOF_FILE`]).
         file_id: String,
+        /// The photo's stable identity ([`PROOF_FILE`]).
         unique_id: String,
+        /// The payer's caption, if any ([`PROOF_TEXT`]; blank counts as none).
         caption: Option<String>,
     },
 }
@@ -201,68 +236,123 @@ fn checked_caption(caption: &Option<String>) -> Result<Option<String>> {
 /// A top-up request and its review.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Topup {
+    /// Its id, numbered from 1.
     pub id: TopupId,
+    /// Whose wallet it credits.
     pub user: UserId,
+    /// The payment method the payer used.
     pub method: PaymentMethodId,
     /// What the payer says they paid, in the method's currency.
     pub amount: Money,
+    /// The method's currency.
     pub currency: CurrencyCode,
     /// The rate used (units of `currency` per USD) when the request was made.
     pub units_per_usd: Money,
-    /// What approval credits.
+    /// What approval credits: `amount` at `units_per_usd`, rounded down to the cent.
     pub amount_usd: Money,
+    /// The payer's proof, as checked.
     pub proof: Proof,
+    /// Pending, approved or rejected.
     pub status: TopupStatus,
+    /// When it was requested.
     pub requested_at: Timestamp,
+    /// When staff decided it.
     pub decided_at: Option<Timestamp>,
+    /// Who decided it.
     pub decided_by: Option<ActorRef>,
+    /// Why it was rejected.
     pub reject_reason: Option<String>,
     /// The TOPUP ledger entry, once approved.
     pub ledger_seq: Option<u64>,
 }
 
-/// A shopper's top-up request.
+/// A shopper's top-up request ([`Shop::request_topup`]).
 #[derive(Clone, Debug)]
 pub struct TopupRequest {
+    /// The payment method used: active, not deleted, its currency enabled.
     pub method: PaymentMethodId,
-    /// In the method's currency.
+    /// In the method's currency: within the method's limits and the currency's decimal
+    /// places, and worth at least a cent.
     pub amount: Money,
+    /// Proof of the payment ([`Proof::checked`] rules).
     pub proof: Proof,
+    /// Makes the request idempotent: the same key and request return the first top-up.
     pub key: RequestKey,
 }
 
+/// One page of a user's ledger, newest first.
 #[derive(Clone, Debug)]
 pub struct LedgerPage {
+    /// The entries on this page.
     pub entries: Vec<LedgerEntry>,
     /// Pass as `before` for the next (older) page.
     pub next: Option<u64>,
 }
 
+/// Failures about money.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WalletError {
+    /// The balance does not cover an order's total or a debit.
     #[error("the balance is {balance} USD, {needed} USD is needed")]
-    InsufficientBalance { balance: Money, needed: Money },
+    InsufficientBalance {
+        /// The balance, in USD.
+        balance: Money,
+        /// What was needed, in USD.
+        needed: Money,
+    },
+    /// A credit would take the balance above [`BALANCE_MAX_USD`].
     #[error("the balance would exceed the limit of {max} USD")]
-    BalanceLimit { max: Money },
+    BalanceLimit {
+        /// The limit, in USD.
+        max: Money,
+    },
+    /// No top-up has this id.
     #[error("top-up {id} does not exist")]
-    TopupNotFound { id: TopupId },
+    TopupNotFound {
+        /// The id asked for.
+        id: TopupId,
+    },
+    /// Approving or rejecting a top-up that was already decided.
     #[error("top-up {id} was already {status}")]
-    AlreadyDecided { id: TopupId, status: TopupStatus },
+    AlreadyDecided {
+        /// The top-up.
+        id: TopupId,
+        /// What it was decided.
+        status: TopupStatus,
+    },
+    /// The user has [`crate::Config::pending_topups_per_user_max`] top-ups waiting already.
     #[error("you already have {pending} top-ups waiting for review (the limit is {max})")]
-    TooManyPendingTopups { pending: u32, max: u32 },
+    TooManyPendingTopups {
+        /// Top-ups waiting.
+        pending: u32,
+        /// The limit.
+        max: u32,
+    },
+    /// A top-up amount worth less than one cent at the currency's rate.
     #[error("{amount} {currency} is less than one cent in USD")]
     RoundsToZero {
+        /// The amount given.
         amount: Money,
+        /// Its currency.
         currency: CurrencyCode,
     },
+    /// Approving a top-up or confirming an order whose proof repeats an earlier request's:
+    /// nothing was done. After looking, staff confirm with
+    /// [`Shop::approve_topup_despite_reused_proof`] or
+    /// [`Shop::confirm_payment_despite_reused_proof`].
     #[error(
         "this proof of payment was already used for {earlier}; approving needs an explicit confirmation"
     )]
-    ProofReused { earlier: crate::proofs::ProofUse },
+    ProofReused {
+        /// The earlier request that used the same proof.
+        earlier: crate::proofs::ProofUse,
+    },
 }
 
 impl WalletError {
+    /// A stable, machine-readable name for the error (`"wallet.insufficient_balance"`);
+    /// see [`crate::Error::kind`].
     pub fn kind(&self) -> &'static str {
         match self {
             WalletError::InsufficientBalance { .. } => "wallet.insufficient_balance",
@@ -432,7 +522,18 @@ fn check_adjustment(amount: Money) -> Result<Money> {
 impl Shop {
     /// A shopper asks to top up their wallet through a payment method. The amount is in the
     /// method's currency and within its limits; the request records the rate used and the
-    /// USD amount approval will credit. Idempotent by `request.key`.
+    /// USD amount approval will credit. Idempotent by `request.key`. Audited
+    /// `REQUEST_DEPOSIT`; staff are told through the outbox
+    /// ([`NotificationKind::StaffTopupWaiting`]).
+    ///
+    /// Fails with [`crate::PaymentMethodError`] for an unknown, inactive or deleted method,
+    /// [`crate::CurrencyError`] for a disabled currency, [`InvalidInput::Amount`] outside
+    /// the method's limits or decimal places, [`WalletError::RoundsToZero`],
+    /// [`WalletError::TooManyPendingTopups`], [`Denied::NotAUser`] for a system actor, and
+    /// in emergency mode. A proof used before is accepted here and flagged for the
+    /// reviewer ([`WalletError::ProofReused`] at approval).
+    ///
+    /// See [`Shop::approve_topup`] for an example.
     pub fn request_topup(&self, actor: &Actor, request: &TopupRequest) -> Result<Topup> {
         self.open_topup(actor, actor, request)
     }
@@ -560,8 +661,58 @@ impl Shop {
     }
 
     /// Staff approve a pending top-up (`review_topups`): the wallet is credited with the
-    /// recorded USD amount (a TOPUP ledger entry), audited `APPROVE_DEPOSIT`. A top-up is
-    /// decided once; later attempts get `AlreadyDecided`. Nobody reviews their own top-up.
+    /// recorded USD amount (a TOPUP ledger entry), audited `APPROVE_DEPOSIT`, and the user
+    /// is told ([`NotificationKind::TopupApproved`]). Idempotent by `key`.
+    ///
+    /// A top-up is decided once; later attempts get [`WalletError::AlreadyDecided`]. Nobody
+    /// reviews their own top-up, nor one they filed for someone else
+    /// ([`Denied::SelfAction`]). A proof used before gives [`WalletError::ProofReused`]
+    /// until approved with [`Shop::approve_topup_despite_reused_proof`]. A credit past
+    /// [`BALANCE_MAX_USD`] is refused ([`WalletError::BalanceLimit`]).
+    ///
+    /// ```
+    /// use shopcore::{
+    ///     Config, Money, NewPaymentMethod, Proof, Registration, RequestKey, Role, Shop,
+    ///     TopupRequest, TopupStatus, UserId,
+    /// };
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let owner = UserId::new(1)?;
+    /// # let shop = Shop::open(dir.path().join("shop.db"), Config::default().with_super_admins(vec![owner]))?;
+    /// # let admin = shop.actor(owner)?;
+    /// # let alice = UserId::new(42)?;
+    /// # shop.register_user(&Registration { id: alice, username: None, display_name: "Alice", language: None })?;
+    /// # let sam = UserId::new(7)?;
+    /// # shop.register_user(&Registration { id: sam, username: None, display_name: "Sam", language: None })?;
+    /// # shop.set_role(&admin, sam, Role::Support)?;
+    /// let bank = shop.create_payment_method(&admin, &NewPaymentMethod {
+    ///     name: "Bank transfer".into(),
+    ///     instructions: "IBAN EG00 0000 0000 0000".into(),
+    ///     currency: "USD".into(),
+    ///     min_amount: Money::units(5),
+    ///     max_amount: Money::units(500),
+    ///     active: true,
+    /// })?;
+    /// let topup = shop.request_topup(&shop.actor(alice)?, &TopupRequest {
+    ///     method: bank.id,
+    ///     amount: Money::units(25),
+    ///     proof: Proof::Text("transfer ref 55120".into()),
+    ///     key: RequestKey::new("tg-update-1")?,
+    /// })?;
+    /// assert_eq!(shop.balance(alice)?, Money::ZERO); // nothing until staff approve
+    ///
+    /// let support = shop.actor(sam)?;
+    /// let key = RequestKey::new("cb-1")?;
+    /// let approved = shop.approve_topup(&support, topup.id, &key)?;
+    /// assert_eq!(approved.status, TopupStatus::Approved);
+    /// assert_eq!(shop.balance(alice)?, Money::units(25));
+    /// // A double tap on the button replays the first answer; nothing is credited twice.
+    /// shop.approve_topup(&support, topup.id, &key)?;
+    /// assert_eq!(shop.balance(alice)?, Money::units(25));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn approve_topup(&self, actor: &Actor, id: TopupId, key: &RequestKey) -> Result<Topup> {
         self.approve(actor, id, key, false)
     }
@@ -649,7 +800,9 @@ impl Shop {
     }
 
     /// Staff reject a pending top-up with a reason (`review_topups`), audited
-    /// `REJECT_DEPOSIT`. Nothing is credited.
+    /// `REJECT_DEPOSIT`. Nothing is credited; the user is told the reason
+    /// ([`NotificationKind::TopupRejected`]). Idempotent by `key`; the same rules as
+    /// [`Shop::approve_topup`] on who may decide, and once.
     pub fn reject_topup(
         &self,
         actor: &Actor,
@@ -825,7 +978,9 @@ impl Shop {
         )
     }
 
-    /// A user's wallet (a zero wallet for users who never had money).
+    /// A user's wallet (a zero wallet for users who never had money, and for unknown ids).
+    /// No actor: frontends read the wallet of the person they talk to. Waits until what it
+    /// reports is on disk.
     pub fn wallet(&self, user: UserId) -> Result<Wallet> {
         let wallet = self
             .store

@@ -300,6 +300,18 @@ fn unknown_actors_and_preferences() {
 }
 
 #[test]
+fn a_system_actor_has_no_preferences() {
+    let t = TestShop::new();
+    let console = t.shop.system_actor("console").unwrap();
+    for err in [
+        refused(&t, || t.shop.set_preferred_language(&console, "ar")),
+        refused(&t, || t.shop.set_preferred_currency(&console, "USD")),
+    ] {
+        assert!(matches!(err, Error::Denied(Denied::NotAUser)), "{err}");
+    }
+}
+
+#[test]
 fn listing_users_pages_through_everyone_once() {
     let t = TestShop::new();
     for id in 10..47 {

@@ -28,37 +28,72 @@ const ITEM_BYTES_MAX: usize = 64 * 1024 * 1024;
 /// One record of a backup: its tree, key and encoded value.
 pub(crate) type Entry = (Table, Vec<u8>, Vec<u8>);
 
-/// What a backup holds.
+/// What a backup holds ([`crate::Shop::backup`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct BackupSummary {
+    /// Trees written (every tree of the store, empty ones included).
     pub tables: usize,
+    /// Records written, across every tree.
     pub entries: u64,
+    /// The file's size in bytes.
     pub bytes: u64,
 }
 
-/// Why a backup file was refused.
+/// Why a backup, a restore or an export failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BackupError {
+    /// The file does not start like a shopcore backup.
     #[error("{path} is not a shopcore backup")]
-    NotABackup { path: String },
+    NotABackup {
+        /// The file.
+        path: String,
+    },
+    /// The file is truncated, its checksum does not match, or its contents don't parse.
     #[error("the backup is damaged: {reason}")]
-    Corrupt { reason: String },
+    Corrupt {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The file uses a backup format this build does not read.
     #[error("the backup uses format {found}; this build reads format {FORMAT_VERSION}")]
-    UnknownFormat { found: u32 },
+    UnknownFormat {
+        /// The file's format version.
+        found: u32,
+    },
+    /// The backup holds a newer schema than this build supports.
     #[error(
         "the backup was made by a newer shopcore (schema {found}, this build supports {supported})"
     )]
-    SchemaTooNew { found: u32, supported: u32 },
+    SchemaTooNew {
+        /// The backup's schema version.
+        found: u32,
+        /// [`crate::SCHEMA_VERSION`].
+        supported: u32,
+    },
+    /// Restoring into a path that exists.
     #[error("{path} already exists; restore into a new path")]
-    TargetExists { path: String },
+    TargetExists {
+        /// The path.
+        path: String,
+    },
+    /// The restored shop's [`crate::Shop::verify`] found problems; it was removed.
     #[error("the restored shop fails verification: {problems}")]
-    FailsVerification { problems: String },
+    FailsVerification {
+        /// The problems, joined by `"; "`.
+        problems: String,
+    },
+    /// Reading or writing a file (or an export's output) failed.
     #[error("i/o error: {reason}")]
-    Io { reason: String },
+    Io {
+        /// The operating system's error.
+        reason: String,
+    },
 }
 
 impl BackupError {
+    /// A stable, machine-readable name for the error (`"backup.corrupt"`); see
+    /// [`crate::Error::kind`].
     pub fn kind(&self) -> &'static str {
         match self {
             BackupError::NotABackup { .. } => "backup.not_a_backup",

@@ -22,7 +22,9 @@ use std::fs::File;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
-/// The schema version this build writes. Bump it with a migration in [`MIGRATIONS`].
+/// The schema version this build writes (the layout of the records on disk; see
+/// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
+/// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in `MIGRATIONS`.
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// Migrations: entry `i` upgrades a database from version `i + 1` to `i + 2`. Each runs once,
@@ -228,30 +230,63 @@ impl Counter {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
+    /// Another process has the database open (sled holds a file lock).
     #[error(
         "the database at {path} is in use by another process (is the bot or another console running?)"
     )]
-    InUse { path: String },
+    InUse {
+        /// The database's path.
+        path: String,
+    },
+    /// The database was written by a newer shopcore; nothing was changed.
     #[error(
         "the database was written by a newer version of shopcore (schema {found}; this build supports up to {supported}); upgrade shopcore"
     )]
-    SchemaTooNew { found: u32, supported: u32 },
+    SchemaTooNew {
+        /// The database's schema version.
+        found: u32,
+        /// [`SCHEMA_VERSION`].
+        supported: u32,
+    },
+    /// The path holds a sled database with data but no shop schema record: not a shop.
     #[error("{path} holds data but is not a shopcore database")]
-    NotAShop { path: String },
+    NotAShop {
+        /// The database's path.
+        path: String,
+    },
+    /// A stored record can't be decoded or contradicts its key: the files were damaged or
+    /// edited. Recovery is restoring a backup.
     #[error("corrupt record in tree {table:?}, key {key}: {reason}")]
     Corrupt {
+        /// The tree's name (see `docs/storage.md`).
         table: &'static str,
+        /// The key, in hex.
         key: String,
+        /// What is wrong.
         reason: String,
     },
+    /// A value could not be encoded (a bug, not bad input).
     #[error("could not encode a value: {reason}")]
-    Encode { reason: String },
+    Encode {
+        /// The encoder's error.
+        reason: String,
+    },
+    /// The transaction committed but the flush that makes it durable failed: it may or may
+    /// not survive a crash. Retrying with the same request key is safe (a replay returns the
+    /// first result).
     #[error(
         "the change was committed but could not be confirmed on disk: {reason}; retry with the same request key"
     )]
-    NotDurable { reason: String },
+    NotDurable {
+        /// The flush's error.
+        reason: String,
+    },
+    /// sled or the file system failed (a full disk, an I/O error, damaged files at open).
     #[error("storage error: {reason}")]
-    Storage { reason: String },
+    Storage {
+        /// sled's error.
+        reason: String,
+    },
     /// A transaction conflict. sled retries these itself; it never reaches a caller.
     #[doc(hidden)]
     #[error("transaction conflict")]
@@ -259,6 +294,8 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A stable, machine-readable name for the error (`"store.in_use"`); see
+    /// [`crate::Error::kind`].
     pub fn kind(&self) -> &'static str {
         match self {
             StoreError::InUse { .. } => "store.in_use",
