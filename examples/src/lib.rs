@@ -13,6 +13,13 @@ pub mod suggest;
 pub mod table;
 pub mod words;
 
+/// The workspace README's examples (embedding shopcore), compiled and run as doctests so they
+/// stay true. They live here, not in shopcore, whose published package has no README of the
+/// workspace.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 pub use console::{COMMANDS, CommandError, CommandSpec, Console, Output, QUIT_COMMANDS};
 use std::io::Write;
 

@@ -14,11 +14,6 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-/// The README's embedding example, compiled and run as a doctest so it stays true.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;
-
 /// This crate's own README (its page on crates.io), run as a doctest too.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
@@ -84,6 +79,9 @@ pub use payment_methods::{
 };
 pub use proofs::ProofUse;
 pub use roles::{Permission, Role};
+/// The decimal type of [`Money::from_decimal`], percentage coupons and the dashboard's
+/// rates, re-exported so an embedder needs no `rust_decimal` dependency of its own.
+pub use rust_decimal::Decimal;
 pub use settings::{FulfilmentMode, Settings, StoreState};
 pub use shop::{Actor, Shop};
 pub use store::SCHEMA_VERSION;

@@ -1874,10 +1874,10 @@ impl Shop {
     }
 
     /// The staff's manual queue: paid orders waiting for a person (`manage_orders`), oldest
-    /// first, at most `limit`. In [`FulfilmentMode::Auto`] it leaves out code and supplier
-    /// orders, which the shop fulfils itself; a code order paid before the switch to `Auto`
-    /// is left out too, although nothing completes it by itself (find it with
-    /// [`Shop::orders_with_status`]).
+    /// first, at most `limit`. In [`FulfilmentMode::Auto`] it leaves out supplier orders,
+    /// which the supplier queue fulfils. A code order is always listed: `Auto` delivers its
+    /// code in the transaction that takes the payment, so a paid one (paid before the switch
+    /// to `Auto`) waits for staff.
     pub fn manual_queue(&self, actor: &Actor, limit: usize) -> Result<Vec<Order>> {
         check_limit(limit)?;
         let auto = self.settings().fulfilment == FulfilmentMode::Auto;
@@ -1887,8 +1887,8 @@ impl Shop {
             let page = self.orders_with_status(actor, OrderStatus::Paid, after, PAGE_LIMIT_MAX)?;
             for order in page.orders {
                 let waits_for_staff = match order.fulfilment {
-                    Fulfilment::Manual => true,
-                    Fulfilment::Codes | Fulfilment::Supplier => !auto,
+                    Fulfilment::Manual | Fulfilment::Codes => true,
+                    Fulfilment::Supplier => !auto,
                 };
                 if waits_for_staff && out.len() < limit {
                     out.push(order);

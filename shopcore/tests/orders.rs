@@ -1203,3 +1203,42 @@ fn unpaid_orders_expire_only_after_an_emergency_is_lifted() {
         OrderStatus::Cancelled
     );
 }
+
+/// A code order paid while the shop fulfilled by hand still waits for staff after a switch
+/// to AUTO: AUTO delivers codes at payment, so nothing else would ever complete it (it stayed
+/// PAID, hidden from the manual queue, with the shopper's money taken).
+#[test]
+fn a_code_order_paid_in_manual_mode_stays_in_the_queue_after_the_switch_to_auto() {
+    let s = shop();
+    let t = &s.t;
+    let owner = t.owner();
+    t.shop
+        .set_fulfilment_mode(&owner, FulfilmentMode::Manual)
+        .unwrap();
+    let p = product(&s, "Steam 10", "10", Delivery::Codes, Stock::Unlimited);
+    t.shop.add_codes(&owner, p, &["STEAM-AAAA-1111"]).unwrap();
+    let order = t
+        .shop
+        .create_order(&s.shopper, &by_balance(p), &key("o"))
+        .unwrap();
+    assert_eq!(
+        (order.status, order.fulfilment),
+        (OrderStatus::Paid, Fulfilment::Codes)
+    );
+    t.shop
+        .set_fulfilment_mode(&owner, FulfilmentMode::Auto)
+        .unwrap();
+    let queue = t.shop.manual_queue(&s.support, 10).unwrap();
+    assert_eq!(
+        queue.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![order.id],
+        "the paid code order waits for a person"
+    );
+    let done = t
+        .shop
+        .complete_order(&s.support, order.id, None, &key("c"))
+        .unwrap();
+    assert_eq!(done.status, OrderStatus::Completed);
+    assert_eq!(done.delivery.as_deref(), Some("STEAM-AAAA-1111"));
+    assert!(t.shop.manual_queue(&s.support, 10).unwrap().is_empty());
+}
