@@ -515,7 +515,9 @@ async fn top_ups_are_approved_once_and_rejected_with_a_reason_and_the_shopper_is
         tap(SUPPORT, "en", &admin(Admin::Topup { id: first.id }), "v"),
     )
     .await;
-    assert_eq!(r.sent_messages_photo.len(), 1, "the proof photo is shown");
+    // The proof is a file (a document): it goes back as a document, not as a photo.
+    assert_eq!(r.sent_messages_document.len(), 1, "the proof file is shown");
+    assert!(r.sent_messages_photo.is_empty());
     let review = shown(&r).pop().expect("review");
     assert!(
         review.text.contains("Amount: 20 USD (credits 20.00 USD)"),
