@@ -1,7 +1,9 @@
 //! The fake Bot API of `common::telegram` answers as Telegram does. Each check goes through
 //! teloxide's own client, so a refusal must arrive as the `ApiError` teloxide has for
-//! Telegram's wording, and a result must parse as teloxide's types.
+//! Telegram's wording, and a result must parse as teloxide's types. Last, the harness of
+//! `common::harness` fails a test loudly where teloxide's dispatcher would only log.
 
+use crate::common::TestBot;
 use crate::common::telegram::{BOT_ID, BOT_USERNAME, FakeTelegram, Fault, Incoming, Person};
 use teloxide::net::Download;
 use teloxide::prelude::*;
@@ -316,4 +318,31 @@ async fn get_updates_returns_what_people_did_until_it_is_confirmed() {
             .expect("after confirming")
             .is_empty()
     );
+}
+
+/// A tree whose message handler fails and whose tap handler never answers.
+fn careless_tree() -> teloxide::dispatching::UpdateHandler<shopbot::BotError> {
+    teloxide::dptree::entry()
+        .branch(
+            Update::filter_message().endpoint(|| async {
+                Err::<(), shopbot::BotError>("the database is on fire".into())
+            }),
+        )
+        .branch(Update::filter_callback_query().endpoint(|| async { Ok(()) }))
+}
+
+#[tokio::test]
+#[should_panic(expected = "failed: the database is on fire")]
+async fn the_harness_fails_the_test_on_a_handler_error() {
+    let mut bot = TestBot::new(careless_tree(), teloxide::dptree::deps![]);
+    bot.step(Incoming::text(Person::new(10, "Sam", "en"), "hi"))
+        .await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "was never answered")]
+async fn the_harness_fails_the_test_on_a_tap_left_spinning() {
+    let mut bot = TestBot::new(careless_tree(), teloxide::dptree::deps![]);
+    bot.step(Incoming::tap(Person::new(10, "Sam", "en"), "go", "q1"))
+        .await;
 }
