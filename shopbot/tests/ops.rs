@@ -1,28 +1,23 @@
 //! Production operation: configuration, the health and metrics endpoint over a real
-//! loopback socket, broadcasts against a mock Bot API (403, 429, resume after a restart),
-//! and the `shopbot` binary itself against the mock: graceful shutdown on SIGTERM with an
+//! loopback socket, broadcasts against the fake Bot API (403, 429, resume after a restart),
+//! and the `shopbot` binary itself against the fake: graceful shutdown on SIGTERM with an
 //! update in flight, and per-user rate limiting under a flood. Every socket is on
 //! 127.0.0.1 and every wait is bounded.
 
+use crate::common::telegram::TOKEN;
 use crate::common::*;
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::routing::post;
-use serde_json::{Value, json};
+use serde_json::Value;
 use shopbot::ops::backups::Backups;
 use shopbot::ops::broadcast::Broadcaster;
 use shopbot::ops::config::{BotConfig, ConfigError, Mode};
 use shopbot::ops::health::{self, Health};
 use shopcore::{BroadcastStatus, Shop};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use teloxide::prelude::*;
-
-const TOKEN: &str = "123456:TEST-token_abcdefgh";
 
 // ---------------------------------------------------------------- configuration
 
@@ -329,178 +324,6 @@ async fn health_and_metrics_over_loopback() {
         .unwrap();
 }
 
-// ---------------------------------------------------------------- mock Bot API
-
-/// What the mock answers to one `sendMessage`.
-#[derive(Clone, Debug)]
-enum Reply {
-    Ok,
-    Blocked,
-    RetryAfter(u32),
-    /// The bot was removed from the group (403, a text teloxide doesn't know).
-    Kicked,
-    /// The group became a supergroup with this id (400 with `migrate_to_chat_id`).
-    Migrated(i64),
-    /// Telegram's side failed (500).
-    ServerError,
-}
-
-#[derive(Default)]
-struct MockState {
-    updates: VecDeque<Value>,
-    /// Every request: (method, body).
-    calls: Vec<(String, Value)>,
-    /// Scripted replies per chat, used in order; then `always`, else Ok.
-    script: HashMap<i64, VecDeque<Reply>>,
-    /// The reply for a chat once its script ran out (a chat that stays dead).
-    always: HashMap<i64, Reply>,
-    /// sendMessage delay per chat (default: none).
-    delay: HashMap<i64, Duration>,
-    /// (chat, text) of every sendMessage answered with success, in order.
-    delivered: Vec<(i64, String, Instant)>,
-    sends_started: usize,
-    next_message_id: i64,
-}
-
-#[derive(Clone, Default)]
-struct Mock(Arc<Mutex<MockState>>);
-
-impl Mock {
-    fn lock(&self) -> std::sync::MutexGuard<'_, MockState> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn delivered_to(&self, chat: i64) -> Vec<String> {
-        self.lock()
-            .delivered
-            .iter()
-            .filter(|(c, _, _)| *c == chat)
-            .map(|(_, t, _)| t.clone())
-            .collect()
-    }
-
-    fn push_text(&self, user: i64, text: &str) {
-        let mut state = self.lock();
-        let id = state.updates.len() as i64 + state.calls.len() as i64 + 1;
-        state.updates.push_back(json!({
-            "update_id": id,
-            "message": {
-                "message_id": id,
-                "date": 1_767_259_800,
-                "chat": {"id": user, "type": "private", "first_name": "U"},
-                "from": {"id": user, "is_bot": false, "first_name": "U", "language_code": "en"},
-                "text": text,
-                "entities": [{"type": "bot_command", "offset": 0, "length": text.len()}],
-            }
-        }));
-    }
-}
-
-fn ok(result: Value) -> axum::Json<Value> {
-    axum::Json(json!({"ok": true, "result": result}))
-}
-
-async fn mock_method(
-    State(mock): State<Mock>,
-    Path((_bot, method)): Path<(String, String)>,
-    body: Bytes,
-) -> axum::Json<Value> {
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    // Teloxide names methods in PascalCase ("SendMessage"); Telegram ignores case.
-    let method = method.to_ascii_lowercase();
-    mock.lock().calls.push((method.clone(), body.clone()));
-    let chat = body["chat_id"]
-        .as_i64()
-        .or_else(|| body["chat_id"].as_str().and_then(|s| s.parse().ok()))
-        .unwrap_or(0);
-    match method.as_str() {
-        "getme" => ok(json!({
-            "id": 42, "is_bot": true, "first_name": "Shop", "username": "shop_bot",
-            "can_join_groups": false, "can_read_all_group_messages": false,
-            "supports_inline_queries": false, "has_main_web_app": false
-        })),
-        "getupdates" => {
-            let batch: Vec<Value> = mock.lock().updates.drain(..).collect();
-            if batch.is_empty() {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            ok(Value::Array(batch))
-        }
-        "sendmessage" | "editmessagetext" => {
-            let (reply, delay) = {
-                let mut state = mock.lock();
-                if method == "sendmessage" {
-                    state.sends_started += 1;
-                }
-                let reply = state
-                    .script
-                    .get_mut(&chat)
-                    .and_then(VecDeque::pop_front)
-                    .or_else(|| state.always.get(&chat).cloned())
-                    .unwrap_or(Reply::Ok);
-                (reply, state.delay.get(&chat).copied())
-            };
-            if let Some(delay) = delay {
-                tokio::time::sleep(delay).await;
-            }
-            match reply {
-                Reply::Blocked => axum::Json(json!({
-                    "ok": false, "error_code": 403,
-                    "description": "Forbidden: bot was blocked by the user"
-                })),
-                Reply::Kicked => axum::Json(json!({
-                    "ok": false, "error_code": 403,
-                    "description": "Forbidden: bot was kicked from the group chat"
-                })),
-                Reply::Migrated(to) => axum::Json(json!({
-                    "ok": false, "error_code": 400,
-                    "description": "Bad Request: group chat was upgraded to a supergroup chat",
-                    "parameters": {"migrate_to_chat_id": to}
-                })),
-                Reply::ServerError => axum::Json(json!({
-                    "ok": false, "error_code": 500,
-                    "description": "Internal Server Error"
-                })),
-                Reply::RetryAfter(secs) => axum::Json(json!({
-                    "ok": false, "error_code": 429,
-                    "description": format!("Too Many Requests: retry after {secs}"),
-                    "parameters": {"retry_after": secs}
-                })),
-                Reply::Ok => {
-                    let text = body["text"].as_str().unwrap_or("").to_owned();
-                    let id = {
-                        let mut state = mock.lock();
-                        state.next_message_id += 1;
-                        if method == "sendmessage" {
-                            state.delivered.push((chat, text.clone(), Instant::now()));
-                        }
-                        state.next_message_id
-                    };
-                    ok(json!({
-                        "message_id": id, "date": 1_767_259_800,
-                        "chat": {"id": chat, "type": "private", "first_name": "U"},
-                        "text": text
-                    }))
-                }
-            }
-        }
-        _ => ok(json!(true)),
-    }
-}
-
-/// Serves the mock on 127.0.0.1; returns its base URL and the server task.
-async fn serve_mock(mock: Mock) -> (url::Url, tokio::task::JoinHandle<()>) {
-    let app = Router::new()
-        .route("/{bot}/{method}", post(mock_method))
-        .with_state(mock);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (url::Url::parse(&format!("http://{addr}/")).unwrap(), task)
-}
-
 // ---------------------------------------------------------------- broadcasts
 
 const RECIPIENTS: [u64; 6] = [101, 102, 103, 104, 105, 106];
@@ -513,18 +336,10 @@ async fn broadcast_handles_403_and_429_and_resumes_after_a_restart_once_each() {
     for user in RECIPIENTS {
         t.register(user, "en");
     }
-    let mock = Mock::default();
-    {
-        let mut state = mock.lock();
-        state
-            .script
-            .insert(BLOCKER as i64, VecDeque::from([Reply::Blocked]));
-        state
-            .script
-            .insert(SLOW as i64, VecDeque::from([Reply::RetryAfter(1)]));
-    }
-    let (url, server) = serve_mock(mock.clone()).await;
-    let bot = Bot::new(TOKEN).set_api_url(url);
+    let tg = FakeTelegram::start();
+    tg.fail_next(BLOCKER as i64, [Fault::Blocked]);
+    tg.fail_next(SLOW as i64, [Fault::RetryAfter(1)]);
+    let bot = tg.bot();
     let job = t
         .shop
         .create_broadcast(&t.owner(), "Eid sale: 20% off all cards")
@@ -541,11 +356,11 @@ async fn broadcast_handles_403_and_429_and_resumes_after_a_restart_once_each() {
         tokio::spawn(async move { broadcaster.drive(job, None).await })
     };
     let deadline = Instant::now() + Duration::from_secs(20);
-    while mock.lock().delivered.len() < 3 {
+    while tg.delivered().len() < 3 {
         assert!(
             Instant::now() < deadline,
             "no progress: {:?}",
-            mock.lock().calls
+            tg.requests()
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -586,16 +401,11 @@ async fn broadcast_handles_403_and_429_and_resumes_after_a_restart_once_each() {
     assert_eq!(done.failed, 0);
     // Exactly once each: the 429'd user got one message after waiting; the blocker none.
     for user in RECIPIENTS.into_iter().chain([OWNER]) {
-        let got = mock.delivered_to(user as i64);
+        let got = tg.delivered_to(user as i64);
         let expected = usize::from(user != BLOCKER);
         assert_eq!(got.len(), expected, "user {user} got {got:?}");
     }
-    let slow_attempts = mock
-        .lock()
-        .calls
-        .iter()
-        .filter(|(m, b)| m == "sendmessage" && b["chat_id"].as_i64() == Some(SLOW as i64))
-        .count();
+    let slow_attempts = tg.calls_to("sendMessage", SLOW as i64);
     assert_eq!(slow_attempts, 2, "429 then a retry");
     let _ = started;
 
@@ -606,7 +416,7 @@ async fn broadcast_handles_403_and_429_and_resumes_after_a_restart_once_each() {
         .expect("second");
     assert_eq!(second.audience, job.audience - 1);
     broadcaster.drive(second, None).await.expect("second drive");
-    assert_eq!(mock.delivered_to(BLOCKER as i64).len(), 0);
+    assert_eq!(tg.delivered_to(BLOCKER as i64).len(), 0);
     // …until they talk to the bot again.
     t.register(BLOCKER, "en");
     let third = t
@@ -614,7 +424,6 @@ async fn broadcast_handles_403_and_429_and_resumes_after_a_restart_once_each() {
         .create_broadcast(&t.owner(), "Last call")
         .expect("third");
     assert_eq!(third.audience, job.audience);
-    server.abort();
 }
 
 #[tokio::test]
@@ -623,9 +432,8 @@ async fn a_cancelled_broadcast_stops_sending() {
     for user in RECIPIENTS {
         t.register(user, "en");
     }
-    let mock = Mock::default();
-    let (url, server) = serve_mock(mock.clone()).await;
-    let bot = Bot::new(TOKEN).set_api_url(url);
+    let tg = FakeTelegram::start();
+    let bot = tg.bot();
     let job = t
         .shop
         .create_broadcast(&t.owner(), "Hello")
@@ -639,11 +447,11 @@ async fn a_cancelled_broadcast_stops_sending() {
         tokio::spawn(async move { broadcaster.drive(job, None).await })
     };
     let deadline = Instant::now() + Duration::from_secs(10);
-    while mock.lock().delivered.is_empty() {
+    while tg.delivered().is_empty() {
         assert!(
             Instant::now() < deadline,
             "no progress: {:?}",
-            mock.lock().calls
+            tg.requests()
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -655,10 +463,9 @@ async fn a_cancelled_broadcast_stops_sending() {
         .expect("drive");
     assert_eq!(done.status, BroadcastStatus::Cancelled);
     assert!(
-        mock.lock().delivered.len() < RECIPIENTS.len(),
+        tg.delivered().len() < RECIPIENTS.len(),
         "kept sending after cancel"
     );
-    server.abort();
 }
 
 // ---------------------------------------------------------------- notifications
@@ -698,14 +505,6 @@ fn pending(t: &TestShop) -> usize {
         .len()
 }
 
-fn sends_to(mock: &Mock, chat: i64) -> usize {
-    mock.lock()
-        .calls
-        .iter()
-        .filter(|(m, b)| m == "sendmessage" && b["chat_id"].as_i64() == Some(chat))
-        .count()
-}
-
 #[tokio::test]
 async fn a_staff_notice_to_a_dead_chat_does_not_hold_up_a_shoppers_notice() {
     let t = TestShop::new();
@@ -715,16 +514,15 @@ async fn a_staff_notice_to_a_dead_chat_does_not_hold_up_a_shoppers_notice() {
     t.shop
         .approve_topup(&t.owner(), topup, &key("approve"))
         .expect("approve");
-    let mock = Mock::default();
-    mock.lock().always.insert(STAFF, Reply::Kicked);
-    let (url, server) = serve_mock(mock.clone()).await;
-    let bot = Bot::new(TOKEN).set_api_url(url);
+    let tg = FakeTelegram::start();
+    tg.fail_always(STAFF, Fault::Kicked);
+    let bot = tg.bot();
 
     let sent = shopbot::notify::deliver_pending_with(&bot, &t.shop, Some(staff_chat()))
         .await
         .expect("a pass");
     assert_eq!(sent, 1);
-    let got = mock.delivered_to(SHOPPER as i64);
+    let got = tg.delivered_to(SHOPPER as i64);
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(
         got[0].contains(&format!("Top-up {topup} approved")),
@@ -740,13 +538,12 @@ async fn a_staff_notice_to_a_dead_chat_does_not_hold_up_a_shoppers_notice() {
     shopbot::notify::deliver_pending_with(&bot, &t.shop, Some(staff_chat()))
         .await
         .expect("a second pass");
-    assert_eq!(sends_to(&mock, STAFF), 1);
+    assert_eq!(tg.calls_to("sendMessage", STAFF), 1);
     let job = t
         .shop
         .create_broadcast(&t.owner(), "hello")
         .expect("broadcast");
     assert_eq!(job.audience, 2, "the owner and the shopper");
-    server.abort();
 }
 
 #[tokio::test]
@@ -754,17 +551,14 @@ async fn a_staff_chat_that_became_a_supergroup_is_followed_and_remembered() {
     let t = TestShop::new();
     let method = t.method("Bank", "USD", "1", "1000");
     let first = request_topup(&t, method, SHOPPER);
-    let mock = Mock::default();
-    mock.lock()
-        .always
-        .insert(STAFF, Reply::Migrated(SUPERGROUP));
-    let (url, server) = serve_mock(mock.clone()).await;
-    let bot = Bot::new(TOKEN).set_api_url(url);
+    let tg = FakeTelegram::start();
+    tg.fail_always(STAFF, Fault::Migrated(SUPERGROUP));
+    let bot = tg.bot();
 
     shopbot::notify::deliver_pending_with(&bot, &t.shop, Some(staff_chat()))
         .await
         .expect("a pass");
-    let got = mock.delivered_to(SUPERGROUP);
+    let got = tg.delivered_to(SUPERGROUP);
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(
         got[0].contains(&format!("New top-up #{}", first.get())),
@@ -785,17 +579,16 @@ async fn a_staff_chat_that_became_a_supergroup_is_followed_and_remembered() {
         .await
         .expect("a pass");
     assert_eq!(
-        sends_to(&mock, STAFF),
+        tg.calls_to("sendMessage", STAFF),
         1,
         "the old chat was asked only once"
     );
-    let got = mock.delivered_to(SUPERGROUP);
+    let got = tg.delivered_to(SUPERGROUP);
     assert_eq!(got.len(), 2, "{got:?}");
     assert!(
         got[1].contains(&format!("New top-up #{}", second.get())),
         "{got:?}"
     );
-    server.abort();
 }
 
 #[tokio::test]
@@ -834,46 +627,38 @@ async fn a_flood_wait_or_a_telegram_failure_for_one_chat_lets_the_others_through
             .expect("reject");
         id
     };
-    let mock = Mock::default();
-    {
-        let mut state = mock.lock();
-        state
-            .script
-            .insert(SLOW as i64, VecDeque::from([Reply::RetryAfter(1)]));
-        state
-            .script
-            .insert(BROKEN as i64, VecDeque::from([Reply::ServerError]));
-    }
-    let (url, server) = serve_mock(mock.clone()).await;
-    let bot = Bot::new(TOKEN).set_api_url(url);
+    let tg = FakeTelegram::start();
+    tg.fail_next(SLOW as i64, [Fault::RetryAfter(1)]);
+    tg.fail_next(BROKEN as i64, [Fault::ServerError]);
+    let bot = tg.bot();
 
     shopbot::notify::deliver_pending(&bot, &t.shop)
         .await
         .expect("a pass");
-    assert_eq!(mock.delivered_to(FINE as i64).len(), 1, "not held up");
-    assert!(mock.delivered_to(SLOW as i64).is_empty());
-    assert!(mock.delivered_to(BROKEN as i64).is_empty());
+    assert_eq!(tg.delivered_to(FINE as i64).len(), 1, "not held up");
+    assert!(tg.delivered_to(SLOW as i64).is_empty());
+    assert!(tg.delivered_to(BROKEN as i64).is_empty());
     assert_eq!(pending(&t), 0, "the outbox moved on");
     assert_eq!(
-        sends_to(&mock, SLOW as i64),
+        tg.calls_to("sendMessage", SLOW as i64),
         1,
         "the second notice waits behind the first"
     );
 
     // Once the waits are over, the notices set aside are delivered, SLOW's in order.
     let deadline = Instant::now() + Duration::from_secs(20);
-    while mock.delivered_to(SLOW as i64).len() < 2 || mock.delivered_to(BROKEN as i64).is_empty() {
+    while tg.delivered_to(SLOW as i64).len() < 2 || tg.delivered_to(BROKEN as i64).is_empty() {
         assert!(
             Instant::now() < deadline,
             "not retried: {:?}",
-            mock.lock().calls
+            tg.requests()
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
         shopbot::notify::deliver_pending(&bot, &t.shop)
             .await
             .expect("a pass");
     }
-    let slow = mock.delivered_to(SLOW as i64);
+    let slow = tg.delivered_to(SLOW as i64);
     assert!(
         slow[0].contains(&format!("Top-up {} approved", topups[0])),
         "{slow:?}"
@@ -882,17 +667,14 @@ async fn a_flood_wait_or_a_telegram_failure_for_one_chat_lets_the_others_through
         slow[1].contains(&format!("Top-up {extra} was rejected")),
         "{slow:?}"
     );
-    assert!(
-        mock.delivered_to(BROKEN as i64)[0].contains(&format!("Top-up {} approved", topups[1]))
-    );
-    assert_eq!(mock.delivered_to(FINE as i64).len(), 1, "sent once");
+    assert!(tg.delivered_to(BROKEN as i64)[0].contains(&format!("Top-up {} approved", topups[1])));
+    assert_eq!(tg.delivered_to(FINE as i64).len(), 1, "sent once");
     // Nothing is left set aside: another pass sends nothing.
-    let before = mock.lock().delivered.len();
+    let before = tg.delivered().len();
     shopbot::notify::deliver_pending(&bot, &t.shop)
         .await
         .expect("a pass");
-    assert_eq!(mock.lock().delivered.len(), before);
-    server.abort();
+    assert_eq!(tg.delivered().len(), before);
 }
 
 // ---------------------------------------------------------------- the binary
@@ -977,15 +759,15 @@ fn sigterm(running: &Running) {
 
 #[tokio::test]
 async fn sigterm_finishes_the_update_in_flight_flushes_and_exits_zero() {
-    let mock = Mock::default();
+    let tg = FakeTelegram::start();
     const USER: i64 = 5_001;
-    mock.lock().delay.insert(USER, Duration::from_millis(1_500));
-    mock.push_text(USER, "/start");
-    let (url, server) = serve_mock(mock.clone()).await;
+    tg.delay(USER, Duration::from_millis(1_500));
+    tg.user_says(USER as u64, "/start");
+    let url = tg.url();
     let mut running = spawn_bot(&url, &[]);
-    // The reply is being sent (the mock holds it for 1.5 s) when SIGTERM arrives.
+    // The reply is being sent (the fake holds it for 1.5 s) when SIGTERM arrives.
     wait_for("the reply to start", Duration::from_secs(60), || {
-        mock.lock().sends_started >= 1
+        tg.calls("sendMessage") >= 1
     })
     .await;
     let signalled = Instant::now();
@@ -993,7 +775,7 @@ async fn sigterm_finishes_the_update_in_flight_flushes_and_exits_zero() {
     let status = wait_exit(&mut running, Duration::from_secs(30)).await;
     let took = signalled.elapsed();
     assert!(status.success(), "exit status {status:?}");
-    let replies = mock.delivered_to(USER);
+    let replies = tg.delivered_to(USER);
     assert_eq!(
         replies.len(),
         1,
@@ -1016,7 +798,6 @@ async fn sigterm_finishes_the_update_in_flight_flushes_and_exits_zero() {
             .is_some(),
         "a log file was written"
     );
-    server.abort();
 }
 
 /// The staff chat set only in the config file, an unpaid order past its deadline and a
@@ -1114,8 +895,8 @@ async fn the_bot_expires_unpaid_orders_hands_supplier_orders_to_staff_and_notifi
     let config = dir.path().join("shopbot.toml");
     std::fs::write(&config, format!("staff_chat_id = {FILE_STAFF}\n")).expect("config file");
 
-    let mock = Mock::default();
-    let (url, server) = serve_mock(mock.clone()).await;
+    let tg = FakeTelegram::start();
+    let url = tg.url();
     let mut running = spawn_bot_in(
         dir,
         &url,
@@ -1123,17 +904,17 @@ async fn the_bot_expires_unpaid_orders_hands_supplier_orders_to_staff_and_notifi
         &["--config".into(), config.display().to_string()],
     );
     wait_for("the notices", Duration::from_secs(60), || {
-        !mock.delivered_to(FILE_STAFF).is_empty() && !mock.delivered_to(LATE as i64).is_empty()
+        !tg.delivered_to(FILE_STAFF).is_empty() && !tg.delivered_to(LATE as i64).is_empty()
     })
     .await;
-    let staff = mock.delivered_to(FILE_STAFF);
+    let staff = tg.delivered_to(FILE_STAFF);
     assert!(
         staff
             .iter()
             .any(|m| m.contains(&format!("Order #{} from user {AUTO}", supplied.get()))),
         "{staff:?}"
     );
-    let late = mock.delivered_to(LATE as i64);
+    let late = tg.delivered_to(LATE as i64);
     assert!(
         late[0].contains(&format!("order #{} was cancelled", unpaid.get())),
         "{late:?}"
@@ -1159,24 +940,21 @@ async fn the_bot_expires_unpaid_orders_hands_supplier_orders_to_staff_and_notifi
         (handed.status, handed.fulfilment),
         (shopcore::OrderStatus::Paid, shopcore::Fulfilment::Manual)
     );
-    server.abort();
 }
 
 #[tokio::test]
 async fn a_flood_from_one_user_does_not_delay_another() {
-    let mock = Mock::default();
+    let tg = FakeTelegram::start();
     const FLOODER: i64 = 7_001;
     const OTHER: i64 = 7_002;
     // Every reply to the flooder takes 100 ms: unthrottled, 150 of them would fill the
     // dispatcher's queue for that chat and hold everyone else's updates behind it.
-    mock.lock()
-        .delay
-        .insert(FLOODER, Duration::from_millis(100));
+    tg.delay(FLOODER, Duration::from_millis(100));
     for _ in 0..150 {
-        mock.push_text(FLOODER, "/help");
+        tg.user_says(FLOODER as u64, "/help");
     }
-    mock.push_text(OTHER, "/help");
-    let (url, server) = serve_mock(mock.clone()).await;
+    tg.user_says(OTHER as u64, "/help");
+    let url = tg.url();
     let port = free_port();
     let mut running = spawn_bot(
         &url,
@@ -1187,28 +965,26 @@ async fn a_flood_from_one_user_does_not_delay_another() {
         ],
     );
     wait_for("the other user's reply", Duration::from_secs(60), || {
-        !mock.delivered_to(OTHER).is_empty()
+        !tg.delivered_to(OTHER).is_empty()
     })
     .await;
     // Let the flood settle, then look at what each got.
     tokio::time::sleep(Duration::from_millis(800)).await;
     let (first_flood, other_at) = {
-        let state = mock.lock();
-        let first = state
-            .delivered
+        let delivered = tg.delivered();
+        let first = delivered
             .iter()
-            .find(|(c, _, _)| *c == FLOODER)
-            .map(|(_, _, at)| *at)
+            .find(|d| d.chat == FLOODER)
+            .map(|d| d.at)
             .expect("flooder answered");
-        let other = state
-            .delivered
+        let other = delivered
             .iter()
-            .find(|(c, _, _)| *c == OTHER)
-            .map(|(_, _, at)| *at)
+            .find(|d| d.chat == OTHER)
+            .map(|d| d.at)
             .unwrap();
         (first, other)
     };
-    let flood = mock.delivered_to(FLOODER);
+    let flood = tg.delivered_to(FLOODER);
     let notices = flood.iter().filter(|t| t.contains("very fast")).count();
     assert_eq!(notices, 1, "one polite notice: {flood:#?}");
     assert_eq!(
@@ -1242,7 +1018,6 @@ async fn a_flood_from_one_user_does_not_delay_another() {
             .await
             .success()
     );
-    server.abort();
 }
 
 // ---------------------------------------------------------------- retention

@@ -1,7 +1,14 @@
 //! Helpers shared by the tests: a real shop in a temporary directory with a seeded catalog,
-//! builders for Telegram updates, and readers for what the mocked Telegram API received.
+//! a fake Telegram Bot API ([`telegram`]) and a dispatcher over it ([`harness`]), builders for
+//! what people do in Telegram, and readers for what the bot showed them.
 
 #![allow(dead_code)]
+
+pub mod harness;
+pub mod telegram;
+
+pub use harness::{IntoIncoming, Responses, TestBot};
+pub use telegram::{FakeTelegram, Fault, Incoming, Person};
 
 use shopbot::BotError;
 use shopbot::callback::Callback;
@@ -13,11 +20,7 @@ use shopcore::{
 use std::sync::Arc;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButtonKind, InlineKeyboardMarkup, User};
-use teloxide_tests::{
-    MockBot, MockCallbackQuery, MockMessagePhoto, MockMessageText, MockPrivateChat, MockUser,
-    Responses,
-};
+use teloxide::types::{InlineKeyboardButtonKind, InlineKeyboardMarkup};
 
 pub const OWNER: u64 = 1;
 pub const SHOPPER: u64 = 5_001;
@@ -208,49 +211,27 @@ pub fn key(text: &str) -> RequestKey {
 
 // ----- updates ------------------------------------------------------------------------
 
-pub fn tg_user(id: u64, lang: &str) -> User {
-    MockUser::new()
-        .id(id)
-        .first_name("Sam")
-        .language_code(lang)
-        .build()
+/// A Telegram user named Sam whose app speaks `lang`.
+pub fn person(id: u64, lang: &str) -> Person {
+    Person::new(id, "Sam", lang)
 }
 
-fn chat(id: u64) -> teloxide::types::Chat {
-    MockPrivateChat::new()
-        .id(i64::try_from(id).expect("chat id"))
-        .build()
+pub fn text(user: u64, lang: &str, text: &str) -> Incoming {
+    Incoming::text(person(user, lang), text)
 }
 
-pub fn text(user: u64, lang: &str, text: &str) -> MockMessageText {
-    MockMessageText::new()
-        .text(text)
-        .from(tg_user(user, lang))
-        .chat(chat(user))
+/// A photo of [`telegram::PICTURE`] (add `.caption(..)` for a caption).
+pub fn photo(user: u64, lang: &str) -> Incoming {
+    Incoming::photo(person(user, lang))
 }
 
-pub fn photo(user: u64, lang: &str) -> MockMessagePhoto {
-    MockMessagePhoto::new()
-        .from(tg_user(user, lang))
-        .chat(chat(user))
+/// A tap on a button with raw `data`; `id` is the callback query id (the same id again is
+/// Telegram redelivering that tap).
+pub fn tap_raw(user: u64, lang: &str, data: &str, id: &str) -> Incoming {
+    Incoming::tap(person(user, lang), data, id)
 }
 
-/// A tap on a button with raw `data`; `id` is the callback query id.
-pub fn tap_raw(user: u64, lang: &str, data: &str, id: &str) -> MockCallbackQuery {
-    MockCallbackQuery::new()
-        .id(teloxide::types::CallbackQueryId(id.to_owned()))
-        .data(data)
-        .from(tg_user(user, lang))
-        .message(
-            MockMessageText::new()
-                .text("an earlier screen")
-                .from(tg_user(user, lang))
-                .chat(chat(user))
-                .build(),
-        )
-}
-
-pub fn tap(user: u64, lang: &str, callback: &Callback, id: &str) -> MockCallbackQuery {
+pub fn tap(user: u64, lang: &str, callback: &Callback, id: &str) -> Incoming {
     tap_raw(user, lang, &callback.encode(), id)
 }
 
@@ -288,19 +269,16 @@ pub fn tree() -> UpdateHandler<BotError> {
         .branch(shopbot::schema::schema())
 }
 
-pub type Bot_ = MockBot<BotError, teloxide_tests::mock_bot::DistributionKey>;
-
-pub fn mock_bot(t: &TestShop, first: impl teloxide_tests::IntoUpdate) -> Bot_ {
-    let mut bot = MockBot::new(first, tree());
-    bot.dependencies(shopbot::schema::dependencies(Arc::clone(&t.shop)));
+/// A bot over `t`'s shop and the [`tree`], with `first` queued for its first dispatch.
+pub fn mock_bot(t: &TestShop, first: impl IntoIncoming) -> TestBot {
+    let mut bot = TestBot::new(tree(), shopbot::schema::dependencies(Arc::clone(&t.shop)));
+    bot.queue(first);
     bot
 }
 
 /// Dispatches `update` and returns what the bot did.
-pub async fn step(bot: &mut Bot_, update: impl teloxide_tests::IntoUpdate) -> Responses {
-    bot.update(update);
-    bot.dispatch().await;
-    bot.get_responses()
+pub async fn step(bot: &mut TestBot, update: impl IntoIncoming) -> Responses {
+    bot.step(update).await
 }
 
 // ----- responses ----------------------------------------------------------------------
@@ -364,31 +342,22 @@ impl Shown {
     }
 }
 
-/// Every message the bot sent or edited, sent ones first.
+/// Every message the bot sent or edited (and Telegram took), sent ones first.
 pub fn shown(r: &Responses) -> Vec<Shown> {
-    let mut out: Vec<Shown> = r
-        .sent_messages_text
+    r.sent_messages_text
         .iter()
-        .map(|m| {
-            Shown::from(
-                &m.bot_request.text,
-                match &m.bot_request.reply_markup {
-                    Some(teloxide::types::ReplyMarkup::InlineKeyboard(k)) => Some(k),
-                    _ => None,
-                },
-            )
-        })
-        .collect();
-    out.extend(r.edited_messages_text.iter().map(|m| {
-        Shown::from(
-            &m.bot_request.text,
-            match &m.bot_request.reply_markup {
-                Some(teloxide::types::ReplyMarkup::InlineKeyboard(k)) => Some(k),
-                _ => None,
-            },
-        )
-    }));
-    out
+        .chain(&r.edited_messages_text)
+        .map(|m| Shown::from(&m.text, m.reply_markup.as_ref()))
+        .collect()
+}
+
+/// Every screen the bot tried to show, sent ones first, including edits Telegram refused
+/// because the message already said exactly that (a redelivered tap showing it again).
+pub fn attempted(r: &Responses) -> Vec<Shown> {
+    r.attempted_texts()
+        .iter()
+        .map(|a| Shown::from(&a.text, a.reply_markup.as_ref()))
+        .collect()
 }
 
 /// The one message the bot sent or edited; fails when there were none or several.

@@ -1,6 +1,6 @@
-//! The two work queues: top-ups waiting for review (with the proof photo) and orders waiting
-//! for a person (complete with the delivery, fail with a reason — the core refunds — or
-//! confirm an outside payment), plus a search by order id or user.
+//! The two work queues: top-ups waiting for review (with the proof photo or file) and orders
+//! waiting for a person (complete with the delivery, fail with a reason — the core refunds —
+//! or confirm an outside payment), plus a search by order id or user.
 //!
 //! Every decision carries a request key made from the tap that started it, so a double tap
 //! or a redelivered update makes one effect; when two staff race, the core lets one win and
@@ -16,7 +16,7 @@ use crate::render::staff as view;
 use crate::staff_input::{self, OrderQuery};
 use crate::state::AdminInput;
 use shopcore::{
-    OrderId, OrderStatus, Payment, Permission, ProofUse, RequestKey, TopupId, WalletError,
+    OrderId, OrderStatus, Payment, Permission, Proof, ProofUse, RequestKey, TopupId, WalletError,
 };
 use teloxide::prelude::*;
 use teloxide::types::{CallbackQuery, FileId, InputFile};
@@ -50,17 +50,28 @@ pub async fn topup(env: &Env, id: TopupId) -> AnswerResult {
     else {
         return Ok(Answer::Done);
     };
-    // The proof photo goes first, as its own message; the review screen follows it.
+    // The proof goes first, as its own message; the review screen follows it. Telegram
+    // refuses a document's file id in sendPhoto ("type of file mismatch") and the other way
+    // round, so each kind goes back the way it came.
     if let Some(reference) = topup.proof.file_reference() {
-        let sent = env
-            .out
-            .bot
-            .send_photo(
-                env.out.chat,
-                InputFile::file_id(FileId(reference.to_owned())),
-            )
-            .caption(view::proof_caption(env.lang(), &topup))
-            .await;
+        let file = InputFile::file_id(FileId(reference.to_owned()));
+        let caption = view::proof_caption(env.lang(), &topup);
+        let sent = match &topup.proof {
+            Proof::Photo { .. } => env
+                .out
+                .bot
+                .send_photo(env.out.chat, file)
+                .caption(caption)
+                .await
+                .map(|_| ()),
+            _ => env
+                .out
+                .bot
+                .send_document(env.out.chat, file)
+                .caption(caption)
+                .await
+                .map(|_| ()),
+        };
         if let Err(error) = sent {
             tracing::warn!(%error, topup = %topup.id, "could not show the proof photo");
         }
