@@ -410,25 +410,31 @@ impl Drop for FakeTelegram {
 impl FakeTelegram {
     /// Starts the fake on a free port of 127.0.0.1. Must run inside a Tokio runtime.
     pub fn start() -> FakeTelegram {
+        FakeTelegram::start_on("127.0.0.1:0".parse().expect("an address")).expect("bind the fake")
+    }
+
+    /// Starts the fake on `addr` (the runnable fake in `examples/fake_telegram.rs` takes a
+    /// fixed port). Must run inside a Tokio runtime.
+    pub fn start_on(addr: std::net::SocketAddr) -> std::io::Result<FakeTelegram> {
         let shared = Arc::new(Shared {
             world: Mutex::new(World::default()),
             queued: tokio::sync::Notify::new(),
         });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the fake");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let addr = listener.local_addr().expect("address");
-        let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
         let app = Router::new()
             .fallback(serve)
             .with_state(Arc::clone(&shared));
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        FakeTelegram {
+        Ok(FakeTelegram {
             shared,
             url: url::Url::parse(&format!("http://{addr}/")).expect("url"),
             server,
-        }
+        })
     }
 
     /// The base URL to give `Bot::set_api_url`.
