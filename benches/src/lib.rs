@@ -1,10 +1,13 @@
 //! Shared pieces of the benchmarks and of the `load` program: latency statistics, peak
 //! memory from `/proc`, the two same-run disk baselines (one `fsync` per 4 KiB write, and a
-//! bare sled database flushed once per write), and a shop fixture built through shopcore's
-//! public API only.
+//! bare sled database flushed once per write), a SQLite baseline doing a minimal order
+//! transaction, a shop fixture built through shopcore's public API only, and `load
+//! --compare-ref` (another commit's `load` run beside this one).
 
 pub mod baseline;
+pub mod compare;
 pub mod fixture;
+pub mod sqlite_baseline;
 pub mod stats;
 pub mod sysinfo;
 

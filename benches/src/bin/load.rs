@@ -10,21 +10,28 @@
 //! policy. `--mix orders` makes shoppers only order (code product).
 //!
 //! It prints throughput, p50/p99/max latency, orders per group-commit flush, peak RSS
-//! (`VmHWM`), the database size per 1,000 orders, and two baselines measured in the same
-//! run on the same disk, next to the database: one fsync per 4 KiB write, and a bare sled
-//! database flushed once per write. Each measurement is repeated `--rounds` times and
-//! medians are reported. It ends with `verify()` and exits non-zero if that finds problems
-//! (or if a call failed with a storage error).
+//! (`VmHWM`), the database size per 1,000 orders, and three baselines measured in the same
+//! run on the same disk, next to the database: one fsync per 4 KiB write, a bare sled
+//! database flushed once per write, and SQLite doing a minimal order transaction with the
+//! same number of shoppers (WAL, `synchronous=FULL`, one connection; see
+//! [`shop_benches::sqlite_baseline`]), with the ratio shop ÷ SQLite. Each measurement is
+//! repeated `--rounds` times and medians are reported. It ends with `verify()` and exits
+//! non-zero if that finds problems (or if a call failed with a storage error).
+//!
+//! `--compare-ref GITREF` builds another commit's `load` and runs it beside this one,
+//! alternately, printing every figure with the ratio new ÷ old
+//! ([`shop_benches::compare`]).
 //!
 //! ```text
 //! cargo run --release -p shop-benches --bin load -- [--quick] [--shoppers 1,8,32,128]
 //!     [--seconds 4] [--orders 20000] [--durability immediate,power-safe,background]
 //!     [--rounds 3] [--db PATH] [--preload N] [--mix realistic|orders] [--cache-mib M]
-//!     [--keep]
+//!     [--keep] [--no-sqlite] [--compare-ref GITREF]
 //! ```
 //! (`--help` says more; every option falls back to a `SHOP_LOAD_*` environment variable.)
 
 use shop_benches::baseline::{self, Rate};
+use shop_benches::{compare, sqlite_baseline};
 
 shop_benches::use_shop_allocator!();
 
@@ -56,6 +63,20 @@ It prints throughput, p50/p99/max latency, orders per group-commit flush, peak R
 size per 1,000 orders and two disk baselines from the same run; each measurement is repeated
 --rounds times and medians are reported. It ends with verify().
 
+Baselines, measured in the same run next to the database: one fsync per 4 KiB write; a bare sled
+database flushed once per insert; and SQLite (bundled, WAL, synchronous=FULL, one connection
+shared by the shoppers behind a mutex) doing the minimal order — check and debit the wallet,
+insert the order, a ledger row and a hash-chained audit row, in one transaction — with as many
+shoppers and as long as each shop measurement of the first policy (orders only, whatever --mix
+says), and the ratio shop ÷ SQLite. It is a yardstick, not a backend of the shop.
+
+--compare-ref GITREF runs another commit's load beside this one: it checks that commit out as a
+git worktree under TARGET/load-compare/ (TARGET: this program's target directory), builds its
+load there (once; the binary is reused after), then runs the old and this build alternately
+(old, new, old, new…: --rounds runs of each, each with --rounds 1 and the other options given)
+and prints every figure of both with new ÷ old. Options the old load does not know stop it with
+a message; --db cannot be compared (both would write to the same store).
+
 Every option can also be set in the environment (SHOP_LOAD_…, shown with each option). The
 command line wins over the environment, and both win over --quick's presets.
 
@@ -66,6 +87,7 @@ const EXAMPLES: &str = "  cargo run --release -p shop-benches --bin load        
   cargo run --release -p shop-benches --bin load -- --quick          # CI-sized
   load --shoppers 1,32 --durability immediate,power-safe --db COPY   # a copy of a real store
   load --preload 1000000 --mix orders --rounds 1
+  load --shoppers 32 --durability immediate --mix orders --compare-ref main   # new ÷ old
   SHOP_LOAD_SECONDS=10 SHOP_LOAD_ROUNDS=5 load --shoppers 32";
 
 /// `Examples:` styled as clap styles its own headings (bold and underlined on a terminal,
@@ -172,6 +194,23 @@ struct Cli {
     /// Keep the temporary directory
     #[arg(long, env = "SHOP_LOAD_KEEP", value_parser = BoolishValueParser::new())]
     keep: bool,
+
+    /// Skip the SQLite baseline (measured by default with each shop measurement of the
+    /// first policy)
+    #[arg(long, env = "SHOP_LOAD_NO_SQLITE", value_parser = BoolishValueParser::new())]
+    no_sqlite: bool,
+
+    /// Also build the load of this git commit (branch, tag, id) and run it alternately with
+    /// this one, --rounds times each, with the same options; prints new ÷ old for every
+    /// figure
+    #[arg(
+        long,
+        value_name = "GITREF",
+        env = "SHOP_LOAD_COMPARE_REF",
+        conflicts_with = "db",
+        value_parser = clap::builder::NonEmptyStringValueParser::new()
+    )]
+    compare_ref: Option<String>,
 }
 
 /// A durability policy as typed (shopcore's `Durability` has no command-line names).
@@ -251,6 +290,10 @@ struct Options {
     orders_only: bool,
     /// sled's cache in bytes; `None` keeps shopcore's default.
     cache_bytes: Option<u64>,
+    /// Measure the SQLite baseline.
+    sqlite: bool,
+    /// Run this commit's `load` beside this one instead ([`compare::drive`]).
+    compare_ref: Option<String>,
 }
 
 impl Default for Options {
@@ -270,6 +313,8 @@ impl Default for Options {
             keep: false,
             orders_only: false,
             cache_bytes: None,
+            sqlite: true,
+            compare_ref: None,
         }
     }
 }
@@ -308,6 +353,8 @@ impl From<Cli> for Options {
             keep: cli.keep,
             orders_only: cli.mix == Mix::Orders,
             cache_bytes: cli.cache_mib.map(|mib| mib * 1024 * 1024),
+            sqlite: !cli.no_sqlite,
+            compare_ref: cli.compare_ref,
         }
     }
 }
@@ -732,6 +779,8 @@ struct Phase {
     levels: Vec<(Durability, usize, Vec<Level>)>,
     fsync: Vec<Rate>,
     sled: Vec<Rate>,
+    /// shoppers → one SQLite baseline run per round.
+    sqlite: Vec<(usize, Vec<sqlite_baseline::Run>)>,
     orders_after: u64,
     size_after: u64,
     problems: Vec<String>,
@@ -759,6 +808,7 @@ fn run_phase(label: &str, path: &Path, o: &Options) -> shopcore::Result<Phase> {
         levels: Vec::new(),
         fsync: Vec::new(),
         sled: Vec::new(),
+        sqlite: Vec::new(),
         orders_after: 0,
         size_after: 0,
         problems: Vec::new(),
@@ -818,6 +868,9 @@ fn run_phase(label: &str, path: &Path, o: &Options) -> shopcore::Result<Phase> {
                 {
                     Some((_, _, runs)) => runs.push(level),
                     None => phase.levels.push((policy, n, vec![level])),
+                }
+                if o.sqlite && policy == o.policies[0] {
+                    sqlite_level(&mut phase, &dir, n, round, o)?;
                 }
             }
         }
@@ -931,6 +984,7 @@ fn report(phase: &Phase) {
         "| baseline: sled insert + flush per write | 1 | {sled:.0} | {:.2} | 1.00 | | | | |",
         sled / fsync
     );
+    sqlite_rows(phase, fsync, sled);
     // Latency of every kind of call, from the busiest durable level measured.
     if let Some((policy, n, runs)) = phase
         .levels
@@ -966,6 +1020,135 @@ fn report(phase: &Phase) {
         sysinfo::mib(phase.size_after),
         sysinfo::mib(phase.size_after * 1_000 / phase.orders_after.max(1))
     );
+}
+
+/// The SQLite baseline at `shoppers`: median orders/s and the medians of its order p50,
+/// p99 and max over the rounds.
+fn sqlite_median(phase: &Phase, shoppers: usize) -> Option<(f64, Summary)> {
+    let (_, runs) = phase.sqlite.iter().find(|(n, _)| *n == shoppers)?;
+    let summaries: Vec<Summary> = runs
+        .iter()
+        .map(|r| summarize(&mut r.latencies_us.clone()))
+        .collect();
+    let med = |f: fn(&Summary) -> u64| {
+        median(&summaries.iter().map(|s| f(s) as f64).collect::<Vec<_>>()).unwrap_or(0.0) as u64
+    };
+    let ops = median(
+        &runs
+            .iter()
+            .map(|r| r.orders_per_second())
+            .collect::<Vec<_>>(),
+    )?;
+    Some((
+        ops,
+        Summary {
+            count: runs.first().map_or(0, |r| r.latencies_us.len()),
+            p50_us: med(|s| s.p50_us),
+            p99_us: med(|s| s.p99_us),
+            max_us: med(|s| s.max_us),
+        },
+    ))
+}
+
+/// One run of the SQLite baseline with `shoppers` shoppers, as long as a shop measurement,
+/// in the shop's directory; printed as a row of the rounds table.
+fn sqlite_level(
+    phase: &mut Phase,
+    dir: &Path,
+    shoppers: usize,
+    round: usize,
+    o: &Options,
+) -> shopcore::Result<()> {
+    let run = sqlite_baseline::measure(dir, shoppers, Duration::from_secs_f64(o.seconds), o.orders)
+        .map_err(io_error)?;
+    let s = summarize(&mut run.latencies_us.clone());
+    println!(
+        "{:<11} {:>8} {:>5} {:>8} {:>10.0} {:>9.0} {:>9} {:>9} {:>9}",
+        "SQLite",
+        shoppers,
+        round,
+        run.orders,
+        run.orders_per_second(),
+        run.orders_per_second(),
+        fmt_us(s.p50_us),
+        fmt_us(s.p99_us),
+        fmt_us(s.max_us),
+    );
+    match phase.sqlite.iter_mut().find(|(n, _)| *n == shoppers) {
+        Some((_, runs)) => runs.push(run),
+        None => phase.sqlite.push((shoppers, vec![run])),
+    }
+    Ok(())
+}
+
+/// The SQLite baseline's rows of the report table.
+fn sqlite_rows(phase: &Phase, fsync: f64, sled: f64) {
+    for (n, _) in &phase.sqlite {
+        if let Some((ops, s)) = sqlite_median(phase, *n) {
+            println!(
+                "| {} | {n} | {ops:.0} | {:.2} | {:.2} | {} | {} | {} | |",
+                sqlite_baseline::LABEL,
+                ops / fsync,
+                ops / sled,
+                fmt_us(s.p50_us),
+                fmt_us(s.p99_us),
+                fmt_us(s.max_us),
+            );
+        }
+    }
+}
+
+/// The shop ÷ the SQLite baseline with as many shoppers, for every level measured.
+fn sqlite_ratios(phase: &Phase, orders_only: bool) {
+    if phase.sqlite.is_empty() {
+        return;
+    }
+    println!(
+        "\n### {} — shop ÷ SQLite baseline, same shoppers, same run (medians)",
+        phase.label
+    );
+    if !orders_only {
+        println!(
+            "(the shop runs the realistic mix, where 40% of calls are orders; the baseline only orders)"
+        );
+    }
+    println!(
+        "| policy | shoppers | shop orders/s | SQLite orders/s | shop ÷ SQLite | shop order p50 | SQLite order p50 | shop order p99 | SQLite order p99 |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (policy, n, runs) in &phase.levels {
+        let Some((base, s)) = sqlite_median(phase, *n) else {
+            continue;
+        };
+        let ops = median_of(runs, Level::orders_per_second);
+        println!(
+            "| {} | {n} | {ops:.0} | {base:.0} | {:.2} | {} | {} | {} | {} |",
+            policy_name(*policy),
+            ops / base,
+            fmt_us(median_of(runs, |l| l.summary(Op::Order).p50_us as f64) as u64),
+            fmt_us(s.p50_us),
+            fmt_us(median_of(runs, |l| l.summary(Op::Order).p99_us as f64) as u64),
+            fmt_us(s.p99_us),
+        );
+    }
+}
+
+/// Issue 18's target against the SQLite baseline.
+fn sqlite_targets(phases: &[Phase], orders_only: bool) {
+    for phase in phases {
+        if let (Some((ops, _)), Some((base, _))) = (
+            level_median(phase, Durability::Immediate, 32),
+            sqlite_median(phase, 32),
+        ) {
+            println!(
+                "[{}] immediate, 32 shoppers{}: {ops:.0} orders/s = {:.2}x the SQLite baseline ({base:.0}/s, 32 shoppers); target >= 3x (issue 18): {}",
+                phase.label,
+                if orders_only { "" } else { ", realistic mix" },
+                ops / base,
+                verdict(ops >= 3.0 * base)
+            );
+        }
+    }
 }
 
 fn targets(phases: &[Phase]) {
@@ -1043,6 +1226,18 @@ fn main() {
     // A bad command line exits with status 2 and clap's message; --help and --version
     // with 0.
     let o = parse_args(std::env::args_os().skip(1)).unwrap_or_else(|e| e.exit());
+    if let Some(reference) = &o.compare_ref {
+        let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+        let system_allocator = cfg!(feature = "system-allocator");
+        match compare::drive(reference, o.rounds, &args, system_allocator) {
+            Ok(true) => return,
+            Ok(false) => std::process::exit(1),
+            Err(e) => {
+                eprintln!("load --compare-ref failed: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
     match run(&o) {
         Ok(true) => {}
         Ok(false) => std::process::exit(1),
@@ -1135,8 +1330,10 @@ fn run(o: &Options) -> shopcore::Result<bool> {
     }
     for phase in &phases {
         report(phase);
+        sqlite_ratios(phase, o.orders_only);
     }
     targets(&phases);
+    sqlite_targets(&phases, o.orders_only);
     let mut healthy = true;
     for phase in &phases {
         if !phase.problems.is_empty() {
@@ -1177,7 +1374,7 @@ mod tests {
     /// environment: parsing reads `SHOP_LOAD_*`, and tests run on several threads.
     static ENV: Mutex<()> = Mutex::new(());
 
-    const VARIABLES: [&str; 11] = [
+    const VARIABLES: [&str; 13] = [
         "SHOP_LOAD_QUICK",
         "SHOP_LOAD_SHOPPERS",
         "SHOP_LOAD_SECONDS",
@@ -1189,6 +1386,8 @@ mod tests {
         "SHOP_LOAD_CACHE_MIB",
         "SHOP_LOAD_MIX",
         "SHOP_LOAD_KEEP",
+        "SHOP_LOAD_NO_SQLITE",
+        "SHOP_LOAD_COMPARE_REF",
     ];
 
     /// Parses `text` (split at spaces) with exactly the variables in `env` set.
@@ -1238,6 +1437,67 @@ mod tests {
         assert_eq!(
             (o.orders_only, o.cache_bytes, o.orders),
             (true, Some(8 << 20), 7)
+        );
+        assert_eq!((o.sqlite, o.compare_ref), (true, None));
+    }
+
+    #[test]
+    fn parses_the_baseline_and_comparison_options() {
+        let o = parse("--no-sqlite --compare-ref main~2 --rounds 2").unwrap();
+        assert_eq!(
+            (o.sqlite, o.compare_ref.as_deref(), o.rounds),
+            (false, Some("main~2"), 2)
+        );
+        let o = parse("--compare-ref=v1.0 --quick").unwrap();
+        assert_eq!((o.compare_ref.as_deref(), o.sqlite), (Some("v1.0"), true));
+        let o = parse_with(
+            "",
+            &[
+                ("SHOP_LOAD_NO_SQLITE", "true"),
+                ("SHOP_LOAD_COMPARE_REF", "abc123"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            (o.sqlite, o.compare_ref.as_deref()),
+            (false, Some("abc123"))
+        );
+        let o = parse_with("--compare-ref def", &[("SHOP_LOAD_COMPARE_REF", "abc")]).unwrap();
+        assert_eq!(o.compare_ref.as_deref(), Some("def"));
+        // Both runs would write to the same store.
+        let e = parse("--compare-ref main --db /x/shop.db").unwrap_err();
+        assert_eq!(
+            (e.kind(), e.exit_code()),
+            (ErrorKind::ArgumentConflict, 2),
+            "{e}"
+        );
+        let e = parse_with("--compare-ref main", &[("SHOP_LOAD_DB", "/x/shop.db")]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ArgumentConflict, "{e}");
+        // The children of a comparison get the same options, less the driver's.
+        assert_eq!(
+            compare::child_args(["--compare-ref", "main", "--shoppers", "32", "--rounds", "3"]),
+            ["--shoppers", "32", "--rounds", "1"].map(OsString::from)
+        );
+        // ... which this load takes.
+        let child = {
+            let _lock = ENV.lock().unwrap_or_else(|p| p.into_inner());
+            parse_args(compare::child_args([
+                "--compare-ref=main",
+                "--no-sqlite",
+                "--rounds=5",
+                "--mix",
+                "orders",
+            ]))
+            .unwrap()
+        };
+        assert_eq!(
+            (
+                child.compare_ref,
+                child.rounds,
+                child.sqlite,
+                child.orders_only
+            ),
+            (None, 1, false, true)
         );
     }
 
@@ -1311,6 +1571,8 @@ mod tests {
             keep: true,
             orders_only: true,
             cache_bytes: Some(16 << 20),
+            sqlite: true,
+            compare_ref: None,
         };
         assert_eq!(parse_with("", &env).unwrap(), expected);
         // The environment wins over --quick's presets ...
@@ -1353,6 +1615,9 @@ mod tests {
             "--cache-mib 0",
             "--preload -1",
             "--keep=no",
+            "--no-sqlite=maybe",
+            "--compare-ref",
+            "--compare-ref=",
         ] {
             let e = parse(bad).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{bad}: {e}");
