@@ -151,7 +151,11 @@ pub fn prepare(
             repo.display()
         ))
     })?;
-    let subject = git_text(repo, &["log", "-1", "--format=%s", &commit]).unwrap_or_default();
+    let mut subject = git_text(repo, &["log", "-1", "--format=%s", &commit]).unwrap_or_default();
+    if let Some((cut, _)) = subject.char_indices().nth(72) {
+        subject.truncate(cut);
+        subject.push('…');
+    }
     let variant = if system_allocator {
         "-system-allocator"
     } else {
@@ -481,15 +485,15 @@ fn medians(runs: &[Vec<Figure>]) -> (Vec<Key>, BTreeMap<Key, (f64, Unit)>) {
     (order, medians)
 }
 
-/// Every figure of either side, in the order printed (old's first, then new's own), with
-/// the median over each side's runs.
+/// Every figure of either side, in the order the new side printed them (then those only the
+/// old side printed), with the median over each side's runs.
 pub fn compare(old: &[Vec<Figure>], new: &[Vec<Figure>]) -> Vec<Compared> {
     let (old_order, old_values) = medians(old);
     let (new_order, new_values) = medians(new);
     let mut seen = std::collections::BTreeSet::new();
-    old_order
+    new_order
         .into_iter()
-        .chain(new_order)
+        .chain(old_order)
         .filter(|k| seen.insert(k.clone()))
         .map(|k| {
             let o = old_values.get(&k);
@@ -590,7 +594,7 @@ pub fn drive(
                     return Err(std::io::Error::other(format!(
                         "the load of {reference} ({}) does not take these arguments: {}\n(its own message is above; `{} --help` lists what it takes — compare with options both versions know)",
                         old.short(),
-                        last_line(&run.stderr),
+                        error_line(&run.stderr),
                         old.binary.display()
                     )));
                 }
@@ -598,7 +602,7 @@ pub fn drive(
                     return Err(std::io::Error::other(format!(
                         "the {side} load ended with {} in run {round}: {}",
                         code.map_or("a signal".to_owned(), |c| format!("status {c}")),
-                        last_line(&run.stderr)
+                        error_line(&run.stderr)
                     )));
                 }
             }
@@ -623,12 +627,15 @@ pub fn drive(
     Ok(healthy)
 }
 
-fn last_line(text: &str) -> &str {
-    text.lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
+/// The first line of `text` that starts with `error` (clap's message), else its last
+/// non-empty line.
+fn error_line(text: &str) -> &str {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    lines
+        .clone()
+        .find(|l| l.starts_with("error"))
+        .or_else(|| lines.next_back())
         .unwrap_or("")
-        .trim()
 }
 
 #[cfg(test)]
@@ -667,6 +674,17 @@ mod tests {
             child_args(Vec::<&str>::new()),
             ["--rounds", "1"].map(OsString::from)
         );
+    }
+
+    #[test]
+    fn picks_clap_s_error_line() {
+        let stderr = "error: unexpected argument '--no-sqlite' found\n\nUsage: load --quick\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            error_line(stderr),
+            "error: unexpected argument '--no-sqlite' found"
+        );
+        assert_eq!(error_line("a\nlast one\n\n"), "last one");
+        assert_eq!(error_line(""), "");
     }
 
     #[test]
@@ -780,8 +798,24 @@ verify: healthy
             (sqlite.old, sqlite.new, sqlite.ratio()),
             (None, Some(5000.0), None)
         );
-        // The old side's order first.
+        // In the new side's order: its SQLite row after the fsync baseline's.
+        let position = |row: &str| rows.iter().position(|r| r.row == row).unwrap();
         assert_eq!(rows[0].row, "immediate, 32");
+        assert_eq!(
+            position("baseline: SQLite minimal order, 32"),
+            position("baseline: fsync per 4 KiB write, 1") + 2
+        );
+        // Those only the old side printed come last.
+        let old_only = vec![figures(
+            &TODAY.replace("| baseline: sled", "| baseline: gone"),
+        )];
+        let rows = compare(&old_only, &new);
+        let last = rows.last().unwrap();
+        assert_eq!(
+            (last.row.as_str(), last.new),
+            ("baseline: gone insert + flush per write, 1", None)
+        );
+        let rows = compare(&old, &new);
         let text = render(&rows);
         assert!(
             text.contains("| immediate, 32 | orders/s | 2079 | 4316 | 2.08 |"),

@@ -60,11 +60,11 @@ plus one per 16 shoppers) complete orders and approve top-ups as they come. Ever
 under the policy measured.
 
 It prints throughput, p50/p99/max latency, orders per group-commit flush, peak RSS, the database
-size per 1,000 orders and two disk baselines from the same run; each measurement is repeated
---rounds times and medians are reported. It ends with verify().
+size per 1,000 orders and the baselines below; each measurement is repeated --rounds times and
+medians are reported. It ends with verify().
 
-Baselines, measured in the same run next to the database: one fsync per 4 KiB write; a bare sled
-database flushed once per insert; and SQLite (bundled, WAL, synchronous=FULL, one connection
+Baselines, measured in the same run next to the database: one fsync per 4 KiB write (the disk's
+one-commit-at-a-time ceiling); a bare sled database flushed once per insert; and SQLite (bundled, WAL, synchronous=FULL, one connection
 shared by the shoppers behind a mutex) doing the minimal order — check and debit the wallet,
 insert the order, a ledger row and a hash-chained audit row, in one transaction — with as many
 shoppers and as long as each shop measurement of the first policy (orders only, whatever --mix
