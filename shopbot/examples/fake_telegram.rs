@@ -10,7 +10,9 @@
 //! ```
 //! Then type lines such as `1 /start` or `5001 /start` here: the number is the Telegram user
 //! id of the person typing, the rest is their message. Every message the bot sends is
-//! printed as `→ CHAT: TEXT`.
+//! printed as `→ CHAT: TEXT`. `burst N` makes N new people send `/start` at once and says
+//! when the bot has answered them all (the README's memory figures under a burst come from
+//! it); `quiet` stops printing messages, `loud` resumes.
 
 #[path = "../tests/common/telegram.rs"]
 #[allow(dead_code)]
@@ -19,7 +21,7 @@ mod telegram;
 use clap::Parser;
 use std::io::BufRead;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use telegram::{FakeTelegram, Incoming, Person, TOKEN};
 
 /// A fake Telegram Bot API on this machine, for trying the bot (and its deployment) without
@@ -48,6 +50,10 @@ async fn main() -> std::io::Result<()> {
         }
     });
     let mut shown = 0;
+    let mut quiet = false;
+    // (answers to wait for, counted from `shown`, started at)
+    let mut burst: Option<(usize, usize, Instant)> = None;
+    let mut next_burst_user = 1_000_000_u64;
     let mut ticker = tokio::time::interval(Duration::from_millis(200));
     loop {
         tokio::select! {
@@ -55,6 +61,28 @@ async fn main() -> std::io::Result<()> {
                 let Some(line) = line else { break };
                 let line = line.trim();
                 if line.is_empty() {
+                    continue;
+                }
+                if line == "quiet" || line == "loud" {
+                    quiet = line == "quiet";
+                    continue;
+                }
+                if let Some(n) = line.strip_prefix("burst ") {
+                    match n.trim().parse::<usize>() {
+                        Ok(n) if (1..=100_000).contains(&n) => {
+                            let base = fake.delivered().len();
+                            for _ in 0..n {
+                                next_burst_user += 1;
+                                fake.push(&Incoming::text(
+                                    Person::new(next_burst_user, "Burst", "en"),
+                                    "/start",
+                                ));
+                            }
+                            println!("burst of {n} /start queued");
+                            burst = Some((n, base, Instant::now()));
+                        }
+                        _ => eprintln!("burst N, with N from 1 to 100000"),
+                    }
                     continue;
                 }
                 match line.split_once(' ').map(|(id, text)| (id.parse::<u64>(), text)) {
@@ -66,10 +94,21 @@ async fn main() -> std::io::Result<()> {
             }
             _ = ticker.tick() => {
                 let delivered = fake.delivered();
-                for message in delivered.iter().skip(shown) {
-                    println!("→ {}: {}", message.chat, message.text.replace('\n', "\n    "));
+                if !quiet {
+                    for message in delivered.iter().skip(shown) {
+                        println!("→ {}: {}", message.chat, message.text.replace('\n', "\n    "));
+                    }
                 }
                 shown = delivered.len();
+                if let Some((n, base, started)) = burst
+                    && shown >= base + n
+                {
+                    println!(
+                        "burst of {n} answered in {} ms",
+                        started.elapsed().as_millis()
+                    );
+                    burst = None;
+                }
             }
         }
     }

@@ -51,6 +51,7 @@ fn main() -> ExitCode {
         };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(config.blocking_threads)
         .build()
     {
         Ok(runtime) => runtime,

@@ -43,6 +43,11 @@ fn config_defaults_are_sane() {
     assert_eq!(config.backup_keep, 7);
     assert_eq!(config.backup_interval, Some(Duration::from_secs(86_400)));
     assert_eq!(config.http_addr, Some("127.0.0.1:9470".parse().unwrap()));
+    assert_eq!(config.blocking_threads, 16);
+    assert_eq!(
+        config.verify_interval,
+        Some(Duration::from_secs(24 * 3_600))
+    );
     assert_eq!(config.log_level, tracing::Level::INFO);
     assert_eq!(config.broadcast_per_second, 25);
     assert!(config.api_url.is_none() && config.staff_chat_id.is_none());
@@ -137,6 +142,13 @@ fn every_invalid_setting_names_itself() {
         ("SHOPBOT_WEBHOOK_LISTEN", "nowhere", "`webhook_listen`"),
         ("SHOPBOT_RATE_PER_MINUTE", "0", "`rate_per_minute`"),
         ("SHOPBOT_RATE_BURST", "100000", "`rate_burst`"),
+        ("SHOPBOT_BLOCKING_THREADS", "0", "`blocking_threads`"),
+        ("SHOPBOT_BLOCKING_THREADS", "513", "`blocking_threads`"),
+        (
+            "SHOPBOT_VERIFY_INTERVAL_HOURS",
+            "9000",
+            "`verify_interval_hours`",
+        ),
         (
             "SHOPBOT_BROADCAST_PER_SECOND",
             "31",

@@ -228,6 +228,12 @@ pub const SETTINGS: &[Spec] = &[
         "Updates one user may send at once (1-1000).",
     ),
     spec(
+        "blocking_threads",
+        "SHOPBOT_BLOCKING_THREADS",
+        Some("16"),
+        "Most threads that run shop calls at once (1-512); more callers wait their turn. Each thread costs memory: a burst of shoppers grew an uncapped pool to hundreds of threads.",
+    ),
+    spec(
         "broadcast_per_second",
         "SHOPBOT_BROADCAST_PER_SECOND",
         Some("25"),
@@ -368,6 +374,8 @@ pub struct BotConfig {
     pub mode: Mode,
     pub rate_per_minute: u32,
     pub rate_burst: u32,
+    /// The size cap of the runtime's blocking pool (every shop call runs there).
+    pub blocking_threads: usize,
     pub broadcast_per_second: u32,
     pub shutdown_grace: Duration,
     pub alert_interval: Duration,
@@ -777,6 +785,7 @@ impl BotConfig {
             mode,
             rate_per_minute: values.required_number("rate_per_minute", 1, 6_000)?,
             rate_burst: values.required_number("rate_burst", 1, 1_000)?,
+            blocking_threads: values.required_number("blocking_threads", 1, 512)?,
             broadcast_per_second: values.required_number("broadcast_per_second", 1, 30)?,
             shutdown_grace: Duration::from_secs(values.required_number(
                 "shutdown_grace_seconds",
