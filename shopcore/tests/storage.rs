@@ -1,6 +1,6 @@
 //! The storage layer seen from outside: opening rules, the schema version, corruption.
 
-use crate::common::{TestShop, config, uid};
+use crate::common::{RawStore, TestShop, config, uid};
 use shopcore::{Config, Error, Shop, StoreError};
 use std::process::Command;
 
@@ -40,13 +40,13 @@ fn a_second_process_gets_a_clear_in_use_error() {
 fn raw_db(
     t: TestShop,
 ) -> (
-    sled::Db,
+    RawStore,
     tempfile::TempDir,
     std::sync::Arc<shopcore::ManualClock>,
 ) {
     let TestShop { shop, clock, dir } = t;
     drop(shop);
-    let db = crate::common::raw_sled(&dir.path().join("shop.db"));
+    let db = RawStore::open(&dir.path().join("shop.db"));
     (db, dir, clock)
 }
 
@@ -54,13 +54,15 @@ fn raw_db(
 fn a_newer_schema_is_refused_and_left_alone() {
     let t = TestShop::new();
     let (db, dir, clock) = raw_db(t);
-    let meta = db.open_tree("meta").unwrap();
     let newer =
         bincode::serde::encode_to_vec(shopcore::SCHEMA_VERSION + 1, bincode::config::standard())
             .unwrap();
-    meta.insert("schema_version", newer.clone()).unwrap();
+    db.table("meta")
+        .insert("schema_version", newer.clone())
+        .unwrap();
+    // A newer shopcore might have left trees this one does not know (or older ones).
+    db.db.open_tree("users").unwrap().insert("k", "v").unwrap();
     db.flush().unwrap();
-    drop(meta);
     drop(db);
     let err = Shop::open(dir.path().join("shop.db"), config(&clock)).unwrap_err();
     match &err {
@@ -71,17 +73,16 @@ fn a_newer_schema_is_refused_and_left_alone() {
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains("newer version of shopcore"));
-    let db = crate::common::raw_sled(&dir.path().join("shop.db"));
-    let stored = db
-        .open_tree("meta")
-        .unwrap()
-        .get("schema_version")
-        .unwrap()
-        .unwrap();
+    let db = RawStore::open(&dir.path().join("shop.db"));
+    let stored = db.table("meta").get("schema_version").unwrap().unwrap();
     assert_eq!(
         stored.as_ref(),
         newer.as_slice(),
         "the refused database was modified"
+    );
+    assert!(
+        db.db.tree_names().iter().any(|n| n.as_ref() == b"users"),
+        "the refused database lost a tree"
     );
 }
 
@@ -109,8 +110,7 @@ fn corrupt_bytes_give_an_error_naming_tree_and_key() {
     let t = TestShop::new();
     t.user(42, None);
     let (db, dir, clock) = raw_db(t);
-    db.open_tree("users")
-        .unwrap()
+    db.table("users")
         .insert(42u64.to_be_bytes(), vec![0xFF, 0xFE, 0x00, 0x13])
         .unwrap();
     db.flush().unwrap();

@@ -170,3 +170,139 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
     }
     sled::open(path).expect("raw sled open")
 }
+
+/// Every table's tag: the first byte of its records' keys in the `records` tree, as
+/// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
+/// the two equal).
+pub const TABLE_TAGS: [(&str, u8); 44] = [
+    ("meta", 1),
+    ("counters", 2),
+    ("users", 3),
+    ("usernames", 4),
+    ("users_by_role", 5),
+    ("banned_users", 6),
+    ("audit", 7),
+    ("audit_by_actor", 8),
+    ("audit_by_action", 9),
+    ("audit_by_time", 10),
+    ("settings", 11),
+    ("currencies", 12),
+    ("categories", 13),
+    ("categories_by_order", 14),
+    ("products", 15),
+    ("products_by_category", 16),
+    ("codes", 17),
+    ("codes_by_hash", 18),
+    ("payment_methods", 19),
+    ("wallets", 20),
+    ("ledger", 21),
+    ("ledger_by_user", 22),
+    ("topups", 23),
+    ("topups_by_status", 24),
+    ("topups_by_user", 25),
+    ("request_keys", 26),
+    ("orders", 27),
+    ("orders_by_status", 28),
+    ("orders_by_user", 29),
+    ("open_orders", 30),
+    ("coupons", 31),
+    ("coupon_uses", 32),
+    ("sessions", 33),
+    ("outbox", 34),
+    ("outbox_cursors", 35),
+    ("rollups", 36),
+    ("activity", 37),
+    ("broadcasts", 38),
+    ("blocked_bot", 39),
+    ("audit_pruned", 40),
+    ("codes_seen", 41),
+    ("proofs_seen", 42),
+    ("proof_reuses", 43),
+    ("topups_filed_for", 44),
+];
+
+/// A closed shop's database opened with sled directly, to read and tamper with its records
+/// by table name and key within the table, as `docs/storage.md` lays them out.
+pub struct RawStore {
+    pub db: sled::Db,
+    records: sled::Tree,
+}
+
+impl RawStore {
+    pub fn open(path: &std::path::Path) -> RawStore {
+        let db = raw_sled(path);
+        let records = db.open_tree("records").expect("the records tree");
+        RawStore { db, records }
+    }
+
+    /// One table: the records whose keys start with its tag.
+    pub fn table(&self, name: &str) -> RawTable<'_> {
+        let tag = TABLE_TAGS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no table {name}"))
+            .1;
+        RawTable {
+            records: &self.records,
+            tag,
+        }
+    }
+
+    pub fn flush(&self) -> sled::Result<usize> {
+        self.db.flush()
+    }
+}
+
+/// A table inside the `records` tree, with the calls of a `sled::Tree` on keys within it.
+pub struct RawTable<'a> {
+    records: &'a sled::Tree,
+    tag: u8,
+}
+
+impl RawTable<'_> {
+    fn full(&self, key: &[u8]) -> Vec<u8> {
+        let mut full = vec![self.tag];
+        full.extend_from_slice(key);
+        full
+    }
+
+    pub fn get(&self, key: impl AsRef<[u8]>) -> sled::Result<Option<sled::IVec>> {
+        self.records.get(self.full(key.as_ref()))
+    }
+
+    pub fn insert(
+        &self,
+        key: impl AsRef<[u8]>,
+        value: impl Into<sled::IVec>,
+    ) -> sled::Result<Option<sled::IVec>> {
+        self.records.insert(self.full(key.as_ref()), value)
+    }
+
+    pub fn remove(&self, key: impl AsRef<[u8]>) -> sled::Result<Option<sled::IVec>> {
+        self.records.remove(self.full(key.as_ref()))
+    }
+
+    /// Every record, in key order, with keys within the table.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = sled::Result<(Vec<u8>, sled::IVec)>> {
+        self.records
+            .scan_prefix([self.tag])
+            .map(|item| item.map(|(k, v)| (k[1..].to_vec(), v)))
+    }
+
+    /// The record with the greatest key.
+    pub fn last(&self) -> sled::Result<Option<(Vec<u8>, sled::IVec)>> {
+        self.iter().next_back().transpose()
+    }
+
+    /// Removes every record of the table (what dropping its tree did before schema 3).
+    pub fn clear(&self) {
+        let keys: Vec<Vec<u8>> = self.iter().map(|item| item.expect("read").0).collect();
+        for key in keys {
+            self.remove(key).expect("remove");
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+}
