@@ -71,17 +71,9 @@ pub(super) fn legacy_trees_hold_data(db: &sled::Db) -> Result<bool, StoreError> 
 }
 
 /// Moves a per-table store at schema `version` into the `records` tree (steps 1 to 3 of the
-/// module documentation). `stop_after_records`, for tests, stops the copy after that many
-/// records, as a crash would, and does nothing after it.
-pub(super) fn move_to_records(
-    store: &Store,
-    version: u32,
-    stop_after_records: Option<u64>,
-) -> Result<(), StoreError> {
-    let copied = copy_legacy_trees(&store.db, &store.records, stop_after_records)?;
-    if stop_after_records.is_some_and(|stop| copied >= stop) {
-        return Ok(());
-    }
+/// module documentation).
+pub(super) fn move_to_records(store: &Store, version: u32) -> Result<(), StoreError> {
+    copy_legacy_trees(&store.db, &store.records, None)?;
     store.flush()?;
     store.write_schema_version(version)?; // flushes
     drop_legacy_trees(&store.db)?;
@@ -89,7 +81,8 @@ pub(super) fn move_to_records(
 }
 
 /// Step 1: copies every legacy tree's records into `records` under their tags, except the
-/// schema version. Returns how many records it copied.
+/// schema version. Returns how many records it copied. `stop_after_records` (tests) stops
+/// after that many, as a crash would.
 fn copy_legacy_trees(
     db: &sled::Db,
     records: &sled::Tree,

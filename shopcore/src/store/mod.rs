@@ -639,7 +639,7 @@ impl Store {
                             ),
                         });
                     }
-                    layout::move_to_records(self, v, None)?;
+                    layout::move_to_records(self, v)?;
                     v
                 }
                 None => {
