@@ -127,3 +127,123 @@ pub(super) fn drop_legacy_trees(db: &sled::Db) -> Result<usize, StoreError> {
     }
     Ok(tables.len())
 }
+
+#[cfg(test)]
+mod tests {
+    //! A move stopped at every point between its steps (as a crash would leave it) is
+    //! finished by the next open, and the shop then holds what it held. The store is the
+    //! schema-2 shop checked in under `tests/data/schema2`.
+    use super::*;
+    use crate::config::Config;
+    use std::path::{Path, PathBuf};
+
+    fn schema2_copy() -> (tempfile::TempDir, PathBuf) {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/schema2/shop.db");
+        let dir = tempfile::tempdir().unwrap();
+        let to = dir.path().join("shop.db");
+        std::fs::create_dir_all(to.join("blobs")).unwrap();
+        for file in ["conf", "db"] {
+            std::fs::copy(from.join(file), to.join(file)).unwrap();
+        }
+        (dir, to)
+    }
+
+    /// What every open of the untouched schema-2 shop gives: its state digest after the
+    /// move (the schema version record is the only difference from the shop's own).
+    fn reference_digest() -> [u8; 32] {
+        let (_dir, path) = schema2_copy();
+        let shop = crate::Shop::open(&path, Config::default()).unwrap();
+        shop.state_digest().unwrap()
+    }
+
+    fn records_in_legacy_trees(path: &Path) -> u64 {
+        let store = Store::open_empty(path, &Config::default()).unwrap();
+        let mut n = 0;
+        for table in legacy_tables(&store.db) {
+            n += u64::try_from(store.db.open_tree(table.name()).unwrap().len()).unwrap();
+        }
+        n
+    }
+
+    /// Opens the shop after the interruption and checks it is whole and fully moved.
+    fn assert_finished(path: &Path, expected: &[u8; 32]) {
+        {
+            let shop = crate::Shop::open(path, Config::default()).unwrap();
+            assert_eq!(&shop.state_digest().unwrap(), expected);
+            let report = shop.verify().unwrap();
+            assert!(report.is_healthy(), "{report}");
+        }
+        let store = Store::open_empty(path, &Config::default()).unwrap();
+        assert!(legacy_tables(&store.db).is_empty(), "legacy trees left");
+        let version: Option<u32> = store.read(Table::Meta, SCHEMA_KEY).unwrap();
+        assert_eq!(version, Some(crate::SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn a_copy_stopped_part_way_is_done_again() {
+        let expected = reference_digest();
+        let (_dir, path) = schema2_copy();
+        let total = records_in_legacy_trees(&path) - 1; // the schema version is not copied
+        for stop in [0, 1, total / 2, total - 1] {
+            let (_dir, path) = schema2_copy();
+            {
+                let store = Store::open_empty(&path, &Config::default()).unwrap();
+                let copied = copy_legacy_trees(&store.db, &store.records, Some(stop)).unwrap();
+                assert_eq!(copied, stop);
+                store.flush().unwrap();
+                // Still a per-table store: no version in `records`, the legacy trees whole.
+                let version: Option<u32> = store.read(Table::Meta, SCHEMA_KEY).unwrap();
+                assert_eq!(version, None);
+                assert_eq!(legacy_schema_version(&store.db).unwrap(), Some(2));
+            }
+            assert_finished(&path, &expected);
+        }
+    }
+
+    #[test]
+    fn a_whole_copy_without_its_version_record_is_done_again() {
+        let expected = reference_digest();
+        let (_dir, path) = schema2_copy();
+        {
+            let store = Store::open_empty(&path, &Config::default()).unwrap();
+            copy_legacy_trees(&store.db, &store.records, None).unwrap();
+            store.flush().unwrap();
+        }
+        assert_finished(&path, &expected);
+    }
+
+    #[test]
+    fn a_move_stopped_before_dropping_the_legacy_trees_drops_them() {
+        let expected = reference_digest();
+        for dropped_before_the_stop in [0, 20] {
+            let (_dir, path) = schema2_copy();
+            {
+                let store = Store::open_empty(&path, &Config::default()).unwrap();
+                copy_legacy_trees(&store.db, &store.records, None).unwrap();
+                store.flush().unwrap();
+                store.write_schema_version(2).unwrap();
+                for table in legacy_tables(&store.db)
+                    .into_iter()
+                    .take(dropped_before_the_stop)
+                {
+                    store.db.drop_tree(table.name()).unwrap();
+                }
+                store.flush().unwrap();
+            }
+            assert_finished(&path, &expected);
+        }
+    }
+
+    #[test]
+    fn a_moved_store_at_schema_3_with_legacy_trees_left_drops_them() {
+        let expected = reference_digest();
+        let (_dir, path) = schema2_copy();
+        {
+            let store = Store::open_empty(&path, &Config::default()).unwrap();
+            copy_legacy_trees(&store.db, &store.records, None).unwrap();
+            store.flush().unwrap();
+            store.write_schema_version(crate::SCHEMA_VERSION).unwrap();
+        }
+        assert_finished(&path, &expected);
+    }
+}

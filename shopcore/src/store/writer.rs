@@ -309,3 +309,213 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Store, StoreError, Table, Tx};
+    use super::lock;
+    use crate::clock::Timestamp;
+    use crate::config::Config;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    const T: Table = Table::Sessions;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), &Config::default()).unwrap();
+        (dir, store)
+    }
+
+    fn waiting(store: &Store) -> usize {
+        lock(&store.writer.queue).waiting.len()
+    }
+
+    /// Waits until `n` callers wait for the writer.
+    fn until_waiting(store: &Store, n: usize) {
+        for _ in 0..5_000 {
+            if waiting(store) == n {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        panic!("{} callers wait, not {n}", waiting(store));
+    }
+
+    fn transact<T>(
+        store: &Store,
+        body: impl FnOnce(&Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        store.transact(Timestamp(0), body)
+    }
+
+    type Body<'a> = Box<dyn FnOnce(&Tx<'_>) -> Result<(), StoreError> + Send + 'a>;
+
+    /// Runs `first` while `later` callers arrive one after another and queue for the
+    /// writer; returns each caller's result, in arrival order.
+    fn batch_of(
+        store: &Store,
+        first: impl FnOnce(&Tx<'_>) -> Result<(), StoreError> + Send,
+        later: Vec<Body<'_>>,
+    ) -> Vec<std::thread::Result<Result<(), StoreError>>> {
+        let count = later.len();
+        std::thread::scope(|scope| {
+            let (started, running) = std::sync::mpsc::channel();
+            let mut handles = vec![scope.spawn(move || {
+                transact(store, |tx| {
+                    started.send(()).unwrap();
+                    // Hold the writer until every later caller waits for it.
+                    until_waiting(store, count);
+                    first(tx)
+                })
+            })];
+            running.recv().unwrap();
+            for (i, body) in later.into_iter().enumerate() {
+                handles.push(scope.spawn(move || transact(store, body)));
+                // The next caller arrives only once this one waits (so arrival order is
+                // known). After the last, the first body goes on and the queue drains.
+                if i + 1 < count {
+                    until_waiting(store, i + 1);
+                }
+            }
+            handles.into_iter().map(|h| h.join()).collect()
+        })
+    }
+
+    #[test]
+    fn bodies_queued_behind_one_share_its_batch_and_flush_and_run_in_arrival_order() {
+        let (_dir, store) = store();
+        let ran = Mutex::new(Vec::new());
+        let before = store.counters();
+        let flushes = store.flush_count();
+        let ran_ref = &ran;
+        let later: Vec<Body<'_>> = (1..4u8)
+            .map(|i| {
+                Box::new(move |tx: &Tx<'_>| {
+                    ran_ref.lock().unwrap().push(i);
+                    // Each body sees the writes of the bodies before it, not yet applied.
+                    let previous: Option<u8> = tx.get(T, &[i - 1])?;
+                    assert_eq!(previous, Some(i - 1));
+                    tx.put(T, &[i], &i)?;
+                    tx.put(T, b"hot", &i) // a key every body writes
+                }) as Body<'_>
+            })
+            .collect();
+        let results = batch_of(
+            &store,
+            |tx| {
+                ran.lock().unwrap().push(0);
+                tx.put(T, &[0], &0u8)?;
+                tx.put(T, b"hot", &0u8)
+            },
+            later,
+        );
+        assert!(results.iter().all(|r| matches!(r, Ok(Ok(())))));
+        assert_eq!(*ran.lock().unwrap(), [0, 1, 2, 3]);
+        let after = store.counters();
+        assert_eq!(after.commits - before.commits, 4);
+        assert_eq!(after.batches - before.batches, 1);
+        assert_eq!(after.body_writes - before.body_writes, 8);
+        assert_eq!(
+            after.sled_writes - before.sled_writes,
+            5,
+            "the hot key once"
+        );
+        assert_eq!(store.flush_count() - flushes, 1, "one flush for the batch");
+        for i in 0..4u8 {
+            assert_eq!(store.read::<u8>(T, &[i]).unwrap(), Some(i));
+        }
+        assert_eq!(store.read::<u8>(T, b"hot").unwrap(), Some(3));
+    }
+
+    #[test]
+    fn a_failing_body_in_a_batch_leaves_nothing_and_the_others_commit() {
+        let (_dir, store) = store();
+        let results = batch_of(
+            &store,
+            |tx| tx.put(T, b"a", &1u8),
+            vec![
+                Box::new(|tx: &Tx<'_>| {
+                    // It saw the pending write, then fails: its writes are dropped.
+                    assert_eq!(tx.get::<u8>(T, b"a")?, Some(1));
+                    tx.put(T, b"b", &2u8)?;
+                    tx.remove(T, b"a")?;
+                    Err(StoreError::Encode {
+                        reason: "refused".into(),
+                    })
+                }),
+                Box::new(|tx: &Tx<'_>| {
+                    assert_eq!(tx.get::<u8>(T, b"b")?, None);
+                    assert_eq!(tx.get::<u8>(T, b"a")?, Some(1));
+                    tx.put(T, b"c", &3u8)
+                }),
+            ],
+        );
+        assert!(matches!(results[0], Ok(Ok(()))));
+        assert!(matches!(results[1], Ok(Err(StoreError::Encode { .. }))));
+        assert!(matches!(results[2], Ok(Ok(()))));
+        assert_eq!(store.read::<u8>(T, b"a").unwrap(), Some(1));
+        assert_eq!(store.read::<u8>(T, b"b").unwrap(), None);
+        assert_eq!(store.read::<u8>(T, b"c").unwrap(), Some(3));
+    }
+
+    #[test]
+    fn a_panicking_body_in_a_batch_leaves_nothing_and_blocks_nobody() {
+        let (_dir, store) = store();
+        let results = batch_of(
+            &store,
+            |tx| tx.put(T, b"a", &1u8),
+            vec![
+                Box::new(|tx: &Tx<'_>| {
+                    tx.put(T, b"b", &2u8)?;
+                    panic!("a bug in a body");
+                }),
+                Box::new(|tx: &Tx<'_>| tx.put(T, b"c", &3u8)),
+            ],
+        );
+        assert!(matches!(results[0], Ok(Ok(()))));
+        assert!(results[1].is_err(), "the body panicked");
+        assert!(matches!(results[2], Ok(Ok(()))));
+        assert_eq!(store.read::<u8>(T, b"a").unwrap(), Some(1));
+        assert_eq!(store.read::<u8>(T, b"b").unwrap(), None);
+        assert_eq!(store.read::<u8>(T, b"c").unwrap(), Some(3));
+        // The writer is free again.
+        transact(&store, |tx| tx.put(T, b"d", &4u8)).unwrap();
+        // A body that panics while nothing else is pending leaves the writer free too.
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            transact(&store, |_| -> Result<(), StoreError> { panic!("again") })
+        }));
+        assert!(panicked.is_err());
+        transact(&store, |tx| tx.put(T, b"e", &5u8)).unwrap();
+        assert_eq!(store.read::<u8>(T, b"e").unwrap(), Some(5));
+    }
+
+    #[test]
+    fn a_body_reads_its_own_writes_and_removing_an_absent_key_writes_nothing() {
+        let (_dir, store) = store();
+        let before = store.counters();
+        let removed = transact(&store, |tx| {
+            assert!(!tx.remove(T, b"absent")?);
+            tx.put(T, b"k", &7u8)?;
+            assert_eq!(tx.get::<u8>(T, b"k")?, Some(7));
+            assert!(tx.contains_key(T, b"k")?);
+            assert!(tx.remove(T, b"k")?);
+            assert!(!tx.contains_key(T, b"k")?);
+            tx.put_key(T, b"index")?;
+            tx.next_id(crate::store::Counter::BroadcastSeq)
+        })
+        .unwrap();
+        assert_eq!(removed, 1);
+        let after = store.counters();
+        assert_eq!(after.commits - before.commits, 1);
+        // `k` put then removed (a removal of a key sled does not hold), the index key and
+        // the counter: the absent key's removal is not among them.
+        assert_eq!(after.sled_writes - before.sled_writes, 3);
+        assert_eq!(store.read::<u8>(T, b"k").unwrap(), None);
+        assert!(store.read::<()>(T, b"index").unwrap().is_some());
+        // A read-only body commits nothing.
+        transact(&store, |tx| tx.get::<u8>(T, b"k")).unwrap();
+        assert_eq!(store.counters().commits, after.commits);
+        assert_eq!(store.counters().transactions - after.transactions, 1);
+    }
+}
