@@ -58,7 +58,7 @@ fn to_version_3(_store: &Store) -> Result<(), StoreError> {
 }
 
 /// Every table the shop keeps. `docs/storage.md` documents each key layout and value. A
-/// table is the set of records in the `records` tree whose key starts with its [tag]
+/// table is the set of records in the `records` tree whose key starts with its tag
 /// (`Table::tag`); up to schema 2 each was a sled tree of its own, named `Table::name`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Table {
@@ -328,11 +328,11 @@ pub enum StoreError {
     },
     /// A stored record can't be decoded or contradicts its key: the files were damaged or
     /// edited. Recovery is restoring a backup.
-    #[error("corrupt record in tree {table:?}, key {key}: {reason}")]
+    #[error("corrupt record in table {table:?}, key {key}: {reason}")]
     Corrupt {
-        /// The tree's name (see `docs/storage.md`).
+        /// The table's name (see `docs/storage.md`).
         table: &'static str,
-        /// The key, in hex.
+        /// The key within the table, in hex.
         key: String,
         /// What is wrong.
         reason: String,
@@ -550,6 +550,20 @@ fn full_key(table: Table, key: &[u8]) -> Vec<u8> {
     full.push(table.tag());
     full.extend_from_slice(key);
     full
+}
+
+/// Calls `f` with `table`'s tag followed by `key`, built on the stack when it is short (every
+/// key the shop reads inside transactions is).
+fn with_full_key<R>(table: Table, key: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    const STACK_BYTES: usize = 64;
+    if key.len() < STACK_BYTES {
+        let mut buffer = [0u8; STACK_BYTES];
+        buffer[0] = table.tag();
+        buffer[1..=key.len()].copy_from_slice(key);
+        f(&buffer[..=key.len()])
+    } else {
+        f(&full_key(table, key))
+    }
 }
 
 /// `key` within its table: a full key without its tag.
@@ -1006,7 +1020,7 @@ impl Tx<'_> {
         table: Table,
         key: &[u8],
     ) -> Result<Option<V>, StoreError> {
-        match self.lookup(&full_key(table, key))? {
+        match with_full_key(table, key, |full| self.lookup(full))? {
             Some(bytes) => decode(table, key, &bytes).map(Some),
             None => Ok(None),
         }
@@ -1024,14 +1038,15 @@ impl Tx<'_> {
 
     /// Whether `key` is present.
     pub(crate) fn contains_key(&self, table: Table, key: &[u8]) -> Result<bool, StoreError> {
-        Ok(self.lookup(&full_key(table, key))?.is_some())
+        Ok(with_full_key(table, key, |full| self.lookup(full))?.is_some())
     }
 
     /// Writes already-encoded bytes (roll-up rebuilds copy encoded records).
     pub(crate) fn put_raw(&self, table: Table, key: &[u8], bytes: &[u8]) -> Result<(), StoreError> {
+        let full = with_full_key(table, key, |full| IVec::from(full));
         self.writes
             .borrow_mut()
-            .insert(full_key(table, key), Some(IVec::from(bytes)));
+            .insert(full, Some(IVec::from(bytes)));
         Ok(())
     }
 
@@ -1042,12 +1057,13 @@ impl Tx<'_> {
 
     /// Removes `key`; returns whether it was present. Removing an absent key writes nothing.
     pub(crate) fn remove(&self, table: Table, key: &[u8]) -> Result<bool, StoreError> {
-        let full = full_key(table, key);
-        if self.lookup(&full)?.is_none() {
-            return Ok(false);
-        }
-        self.writes.borrow_mut().insert(full, None);
-        Ok(true)
+        with_full_key(table, key, |full| {
+            if self.lookup(full)?.is_none() {
+                return Ok(false);
+            }
+            self.writes.borrow_mut().insert(IVec::from(full), None);
+            Ok(true)
+        })
     }
 
     pub(crate) fn counter(&self, counter: Counter) -> Result<u64, StoreError> {
@@ -1140,7 +1156,7 @@ mod tests {
     }
 
     #[test]
-    fn decode_garbage_names_the_tree_and_key() {
+    fn decode_garbage_names_the_table_and_key() {
         let err = decode::<(u64, String)>(Table::Users, &[0, 1], &[0xFF, 0xFF, 0xFF]).unwrap_err();
         match err {
             StoreError::Corrupt { table, key, .. } => {

@@ -33,8 +33,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::Thread;
 
-/// Writes keyed by full (prefixed) key: `Some(bytes)` puts, `None` removes.
-pub(crate) type Writes = BTreeMap<Vec<u8>, Option<IVec>>;
+/// Writes keyed by full (prefixed) key: `Some(bytes)` puts, `None` removes. Keys are `IVec`s:
+/// most are at most 22 bytes and then live inline, and they move into the sled batch as they
+/// are, so a key is allocated (if at all) once, by the body that wrote it.
+pub(crate) type Writes = BTreeMap<IVec, Option<IVec>>;
 
 /// At most this many bodies share one batch, so the first of them never waits for more than
 /// this many others to run.
