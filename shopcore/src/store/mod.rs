@@ -552,8 +552,8 @@ fn full_key(table: Table, key: &[u8]) -> Vec<u8> {
     full
 }
 
-/// Calls `f` with `table`'s tag followed by `key`, built on the stack when it is short (every
-/// key the shop reads inside transactions is).
+/// Calls `f` with `table`'s tag followed by `key`, built on the stack when it is short (under
+/// 64 bytes, as almost every key is; longer ones, such as long request keys, are allocated).
 fn with_full_key<R>(table: Table, key: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
     const STACK_BYTES: usize = 64;
     if key.len() < STACK_BYTES {
