@@ -1,7 +1,7 @@
 //! The catalog: categories and products, and pools of codes for products delivered
 //! automatically. Staff with `manage_products` change it; shoppers list what is on sale.
 //!
-//! Codes are secrets: they are stored only in the `codes` tree, never in audit details,
+//! Codes are secrets: they are stored only in the `codes` table, never in audit details,
 //! listings or errors (only counts leave this module, until an order delivers one).
 
 use crate::Shop;

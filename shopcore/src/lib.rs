@@ -85,6 +85,8 @@ pub use rust_decimal::Decimal;
 pub use settings::{FulfilmentMode, Settings, StoreState};
 pub use shop::{Actor, Shop};
 pub use store::SCHEMA_VERSION;
+#[doc(hidden)]
+pub use store::StoreCounters;
 pub use supplier::{Behaviour, ScriptedSupplier, Supplier, SupplierOrder, SupplierResult};
 pub use users::{Registration, User, UserFilter, UserPage};
 pub use verify::VerifyReport;

@@ -147,6 +147,14 @@ impl Shop {
         self.store.flush_count()
     }
 
+    /// What the store has counted since the shop was opened: transactions, commits, the
+    /// batches they were applied in, and keys written. A benchmark aid (the `load` program
+    /// reports sled writes per order from it), not a stable API.
+    #[doc(hidden)]
+    pub fn store_counters(&self) -> crate::store::StoreCounters {
+        self.store.counters()
+    }
+
     /// The database's size on disk in bytes.
     pub fn size_on_disk_bytes(&self) -> Result<u64> {
         Ok(self.store.size_on_disk_bytes()?)

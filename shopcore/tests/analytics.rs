@@ -246,8 +246,8 @@ fn tampered_rollups_are_reported() {
     let crate::common::TestShop { shop, clock, dir } = t;
     drop(shop);
     {
-        let db = crate::common::raw_sled(&dir.path().join("shop.db"));
-        let rollups = db.open_tree("rollups").unwrap();
+        let db = crate::common::RawStore::open(&dir.path().join("shop.db"));
+        let rollups = db.table("rollups");
         let (mut totals, _): (shopcore::analytics::Totals, usize) =
             bincode::serde::decode_from_slice(
                 &rollups.get(b"t").unwrap().unwrap(),

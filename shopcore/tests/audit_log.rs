@@ -118,8 +118,8 @@ fn reading_needs_view_audit_logs() {
     assert!(matches!(err, Error::Denied(_)), "{err}");
 }
 
-/// Closes the shop, applies `tamper` to the raw audit tree, reopens, returns the report.
-fn tampered(tamper: impl FnOnce(&sled::Tree, u64)) -> Vec<String> {
+/// Closes the shop, applies `tamper` to the raw audit table, reopens, returns the report.
+fn tampered(tamper: impl FnOnce(&crate::common::RawTable<'_>, u64)) -> Vec<String> {
     let t = history();
     assert!(t.shop.verify().unwrap().is_healthy());
     let last = t
@@ -137,8 +137,8 @@ fn tampered(tamper: impl FnOnce(&sled::Tree, u64)) -> Vec<String> {
     let crate::common::TestShop { shop, clock, dir } = t;
     drop(shop);
     {
-        let db = crate::common::raw_sled(&dir.path().join("shop.db"));
-        tamper(&db.open_tree("audit").unwrap(), last);
+        let db = crate::common::RawStore::open(&dir.path().join("shop.db"));
+        tamper(&db.table("audit"), last);
         db.flush().unwrap();
     }
     let shop = Shop::open(dir.path().join("shop.db"), config(&clock)).unwrap();

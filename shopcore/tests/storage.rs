@@ -1,6 +1,6 @@
 //! The storage layer seen from outside: opening rules, the schema version, corruption.
 
-use crate::common::{TestShop, config, uid};
+use crate::common::{RawStore, TestShop, config, uid};
 use shopcore::{Config, Error, Shop, StoreError};
 use std::process::Command;
 
@@ -40,13 +40,13 @@ fn a_second_process_gets_a_clear_in_use_error() {
 fn raw_db(
     t: TestShop,
 ) -> (
-    sled::Db,
+    RawStore,
     tempfile::TempDir,
     std::sync::Arc<shopcore::ManualClock>,
 ) {
     let TestShop { shop, clock, dir } = t;
     drop(shop);
-    let db = crate::common::raw_sled(&dir.path().join("shop.db"));
+    let db = RawStore::open(&dir.path().join("shop.db"));
     (db, dir, clock)
 }
 
@@ -54,13 +54,15 @@ fn raw_db(
 fn a_newer_schema_is_refused_and_left_alone() {
     let t = TestShop::new();
     let (db, dir, clock) = raw_db(t);
-    let meta = db.open_tree("meta").unwrap();
     let newer =
         bincode::serde::encode_to_vec(shopcore::SCHEMA_VERSION + 1, bincode::config::standard())
             .unwrap();
-    meta.insert("schema_version", newer.clone()).unwrap();
+    db.table("meta")
+        .insert("schema_version", newer.clone())
+        .unwrap();
+    // A newer shopcore might have left trees this one does not know (or older ones).
+    db.db.open_tree("users").unwrap().insert("k", "v").unwrap();
     db.flush().unwrap();
-    drop(meta);
     drop(db);
     let err = Shop::open(dir.path().join("shop.db"), config(&clock)).unwrap_err();
     match &err {
@@ -71,17 +73,16 @@ fn a_newer_schema_is_refused_and_left_alone() {
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains("newer version of shopcore"));
-    let db = crate::common::raw_sled(&dir.path().join("shop.db"));
-    let stored = db
-        .open_tree("meta")
-        .unwrap()
-        .get("schema_version")
-        .unwrap()
-        .unwrap();
+    let db = RawStore::open(&dir.path().join("shop.db"));
+    let stored = db.table("meta").get("schema_version").unwrap().unwrap();
     assert_eq!(
         stored.as_ref(),
         newer.as_slice(),
         "the refused database was modified"
+    );
+    assert!(
+        db.db.tree_names().iter().any(|n| n.as_ref() == b"users"),
+        "the refused database lost a tree"
     );
 }
 
@@ -109,8 +110,7 @@ fn corrupt_bytes_give_an_error_naming_tree_and_key() {
     let t = TestShop::new();
     t.user(42, None);
     let (db, dir, clock) = raw_db(t);
-    db.open_tree("users")
-        .unwrap()
+    db.table("users")
         .insert(42u64.to_be_bytes(), vec![0xFF, 0xFE, 0x00, 0x13])
         .unwrap();
     db.flush().unwrap();
@@ -324,5 +324,204 @@ mod backups {
                 .export_csv(&shopper, ExportKind::Audit, &mut Vec::new())
                 .is_err()
         );
+    }
+}
+
+#[test]
+fn the_raw_helper_knows_every_documented_tag() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/storage.md"),
+    )
+    .unwrap();
+    for (name, tag) in crate::common::TABLE_TAGS {
+        let row = format!("| `{name}` | {tag} |");
+        assert!(doc.contains(&row), "docs/storage.md lacks the row {row}");
+    }
+}
+
+/// Counting writes, for the `load` benchmark: one caller at a time gets one batch per
+/// commit, and every key a body wrote reaches sled.
+#[test]
+fn the_store_counts_commits_batches_and_writes() {
+    let t = TestShop::new();
+    let before = t.shop.store_counters();
+    t.user(10, None);
+    t.user(11, None);
+    let after = t.shop.store_counters();
+    assert_eq!(after.commits - before.commits, 2);
+    assert_eq!(after.batches - before.batches, 2);
+    assert!(after.sled_writes - before.sled_writes >= 4, "{after:?}");
+    assert_eq!(
+        after.sled_writes - before.sled_writes,
+        after.body_writes - before.body_writes
+    );
+    // A read-only call runs a body and writes nothing.
+    t.shop.actor(uid(10)).unwrap();
+    t.shop.categories(true).unwrap();
+    let read = t.shop.store_counters();
+    assert_eq!(read.commits, after.commits);
+    assert_eq!(read.sled_writes, after.sled_writes);
+}
+
+/// Schema 3 keeps every table in one `records` tree; schemas 1 and 2 had a tree per table.
+/// A store of either opens, is moved and migrated, and holds exactly what it held.
+mod migration {
+    use crate::common::{
+        RawStore, TestShop, all_records, assert_holds_the_schema2_shop, config, key, money,
+        schema2_dir, schema2_shop, to_per_table_layout, uid,
+    };
+    use shopcore::{Config, ManualClock, SCHEMA_VERSION, Shop, Timestamp};
+    use std::sync::Arc;
+
+    fn clock() -> Arc<ManualClock> {
+        // After everything the schema-2 shop did (its clock moved with expiry runs).
+        Arc::new(ManualClock::new(Timestamp(1_800_000_000_000)))
+    }
+
+    fn stored_version(raw: &RawStore) -> u32 {
+        let bytes = raw.table("meta").get("schema_version").unwrap().unwrap();
+        bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
+            .unwrap()
+            .0
+    }
+
+    /// The trees a closed database holds, sled's default one excepted.
+    fn tree_names(raw: &RawStore) -> Vec<String> {
+        raw.db
+            .tree_names()
+            .iter()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .filter(|n| n != "__sled__default")
+            .collect()
+    }
+
+    #[test]
+    fn a_schema_2_store_is_moved_into_one_tree_and_holds_what_it_held() {
+        let (_dir, path) = schema2_shop();
+        {
+            let raw = RawStore::open(&path);
+            let trees = tree_names(&raw);
+            assert!(trees.contains(&"ledger".to_owned()), "{trees:?}");
+            // 44 tables, and the (empty) `records` tree the raw helper opened.
+            assert_eq!(trees.len(), 45, "{trees:?}");
+            assert_eq!(raw.table("meta").get("schema_version").unwrap(), None);
+            assert_eq!(all_records(&raw).len(), 0);
+        }
+        let clock = clock();
+        drop(Shop::open(&path, config(&clock)).unwrap());
+        {
+            let raw = RawStore::open(&path);
+            assert_eq!(tree_names(&raw), vec!["records".to_owned()]);
+            assert_eq!(stored_version(&raw), SCHEMA_VERSION);
+        }
+        let shop = assert_holds_the_schema2_shop(&path, config(&clock));
+        // It keeps working: money moves, the chain grows, and it still verifies.
+        let owner = shop.actor(uid(1)).unwrap();
+        let before = shop.balance(uid(10)).unwrap();
+        shop.adjust_balance(&owner, uid(10), money("1"), "after the move", &key("moved"))
+            .unwrap();
+        assert_eq!(
+            shop.balance(uid(10)).unwrap(),
+            before.checked_add(money("1")).unwrap()
+        );
+        assert!(shop.verify().unwrap().is_healthy());
+        drop(shop);
+        let shop = Shop::open(&path, config(&clock)).unwrap();
+        assert!(shop.verify().unwrap().is_healthy());
+    }
+
+    /// A schema-1 store in the per-table layout: moved into one tree, then migrated 1 → 2
+    /// (which learns every code's fate again) and 2 → 3, and nothing else changes.
+    #[test]
+    fn a_schema_1_store_goes_through_both_migrations() {
+        let t = TestShop::new();
+        let owner = t.owner();
+        t.user(10, None);
+        let shopper = t.shop.actor(uid(10)).unwrap();
+        t.shop
+            .adjust_balance(&owner, uid(10), money("50"), "gift", &key("gift"))
+            .unwrap();
+        let cat = t.shop.create_category(&owner, "Cards", 0).unwrap().id;
+        let mut product = crate::common::new_product(cat, "Card", "5");
+        product.delivery = shopcore::Delivery::Codes;
+        let p = t.shop.create_product(&owner, &product).unwrap().id;
+        t.shop
+            .add_codes(&owner, p, &["SECRET-A", "SECRET-B", "SECRET-C"])
+            .unwrap();
+        let sold = t
+            .shop
+            .create_order(&shopper, &crate::orders::by_balance(p), &key("o1"))
+            .unwrap();
+        t.shop
+            .complete_order(&owner, sold.id, None, &key("done"))
+            .unwrap();
+        t.shop
+            .create_order(&shopper, &crate::orders::by_balance(p), &key("o2"))
+            .unwrap();
+        let TestShop { shop, clock, dir } = t;
+        drop(shop);
+        let path = dir.path().join("shop.db");
+        let before = all_records(&RawStore::open(&path));
+        assert_eq!(
+            before
+                .keys()
+                .filter(|(table, _)| *table == "codes_seen")
+                .count(),
+            3
+        );
+        // What schema 1 looked like: a tree per table, no `codes_seen`.
+        to_per_table_layout(&path, 1);
+        {
+            let raw = RawStore::open(&path);
+            assert!(raw.db.drop_tree("codes_seen").unwrap());
+            raw.flush().unwrap();
+        }
+        let shop = Shop::open(&path, config(&clock)).unwrap();
+        let report = shop.verify().unwrap();
+        assert!(report.is_healthy(), "{report}");
+        assert_eq!(shop.balance(uid(10)).unwrap(), money("40"));
+        drop(shop);
+        let raw = RawStore::open(&path);
+        assert_eq!(tree_names(&raw), vec!["records".to_owned()]);
+        assert_eq!(stored_version(&raw), SCHEMA_VERSION);
+        let after = all_records(&raw);
+        // Every record is back, `codes_seen` included, with the schema version it had
+        // (3); migration 1 → 2 recorded where the ledger's audit bindings start.
+        let changed: Vec<_> = after
+            .iter()
+            .filter(|(k, v)| before.get(*k) != Some(*v))
+            .map(|((table, k), _)| format!("{table} {}", String::from_utf8_lossy(k)))
+            .collect();
+        assert_eq!(changed, ["meta ledger_bound_from"], "changed records");
+        assert!(before.keys().all(|k| after.contains_key(k)));
+    }
+
+    #[test]
+    fn a_backup_made_by_schema_2_restores() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = clock();
+        let path = dir.path().join("restored.db");
+        drop(Shop::restore(schema2_dir().join("v2.bak"), &path, config(&clock)).unwrap());
+        let restored = assert_holds_the_schema2_shop(&path, config(&clock));
+        // A backup of the restored shop uses the same format (1), now with schema 3, and
+        // restores to the same records.
+        let file = dir.path().join("v3.bak");
+        let owner = restored.actor(uid(1)).unwrap();
+        let summary = restored.backup(&owner, &file).unwrap();
+        assert_eq!(summary.tables, 44);
+        let bytes = std::fs::read(&file).unwrap();
+        assert_eq!(&bytes[..8], b"SHOPBAK\n");
+        assert_eq!(bytes[8..12], 1u32.to_be_bytes(), "format version");
+        assert_eq!(
+            bytes[12..16],
+            SCHEMA_VERSION.to_be_bytes(),
+            "schema version"
+        );
+        let again = Shop::restore(&file, dir.path().join("again.db"), Config::default()).unwrap();
+        assert_eq!(
+            again.state_digest().unwrap(),
+            restored.state_digest().unwrap()
+        );
+        assert!(again.verify().unwrap().is_healthy());
     }
 }

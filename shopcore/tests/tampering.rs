@@ -3,7 +3,7 @@
 //! healthy before every ledger entry was bound into its operation's hash-chained audit entry
 //! and counters were checked against the last stored key.
 
-use crate::common::{TestShop, key, money, new_method, raw_sled, topup_request, uid};
+use crate::common::{RawStore, TestShop, key, money, new_method, topup_request, uid};
 use serde::{Deserialize, Serialize};
 use shopcore::wallet::{LedgerEntry, Wallet};
 use shopcore::{AuditAction, AuditEntry, LedgerKind, Timestamp};
@@ -74,23 +74,21 @@ fn report(dir: &tempfile::TempDir, clock: &std::sync::Arc<shopcore::ManualClock>
     report.to_string()
 }
 
-fn ledger_entries(db: &sled::Db) -> Vec<LedgerEntry> {
-    db.open_tree("ledger")
-        .unwrap()
+fn ledger_entries(db: &RawStore) -> Vec<LedgerEntry> {
+    db.table("ledger")
         .iter()
         .map(|item| decode(&item.unwrap().1))
         .collect()
 }
 
-fn put_ledger(db: &sled::Db, entry: &LedgerEntry) {
-    db.open_tree("ledger")
-        .unwrap()
+fn put_ledger(db: &RawStore, entry: &LedgerEntry) {
+    db.table("ledger")
         .insert(be(entry.seq), encode(entry))
         .unwrap();
 }
 
-fn set_balance(db: &sled::Db, user: u64, change: impl FnOnce(&mut Wallet)) {
-    let wallets = db.open_tree("wallets").unwrap();
+fn set_balance(db: &RawStore, user: u64, change: impl FnOnce(&mut Wallet)) {
+    let wallets = db.table("wallets");
     let mut wallet: Wallet = decode(&wallets.get(be(user)).unwrap().unwrap());
     change(&mut wallet);
     wallets.insert(be(user), encode(&wallet)).unwrap();
@@ -98,7 +96,7 @@ fn set_balance(db: &sled::Db, user: u64, change: impl FnOnce(&mut Wallet)) {
 
 /// Rewrites one ledger entry's amount and every later balance of its user, as a careful
 /// tamperer would so that the ledger still replays.
-fn inflate(db: &sled::Db, kind: LedgerKind, new_amount: &str) {
+fn inflate(db: &RawStore, kind: LedgerKind, new_amount: &str) {
     let entries = ledger_entries(db);
     let target = entries.iter().find(|e| e.kind == kind).unwrap().clone();
     let delta = money(new_amount).checked_sub(target.amount).unwrap();
@@ -121,7 +119,7 @@ fn inflate(db: &sled::Db, kind: LedgerKind, new_amount: &str) {
 fn an_adjustment_turned_from_minus_5_into_plus_995_is_named() {
     let (dir, clock) = history();
     inflate(
-        &raw_sled(&dir.path().join("shop.db")),
+        &RawStore::open(&dir.path().join("shop.db")),
         LedgerKind::Adjustment,
         "995",
     );
@@ -136,7 +134,7 @@ fn an_adjustment_turned_from_minus_5_into_plus_995_is_named() {
 fn a_refund_of_10_turned_into_1000_is_named() {
     let (dir, clock) = history();
     inflate(
-        &raw_sled(&dir.path().join("shop.db")),
+        &RawStore::open(&dir.path().join("shop.db")),
         LedgerKind::Refund,
         "1000",
     );
@@ -149,18 +147,12 @@ fn a_refund_of_10_turned_into_1000_is_named() {
 fn the_newest_ledger_entry_deleted_with_the_wallet_rolled_back_is_named() {
     let (dir, clock) = history();
     {
-        let db = raw_sled(&dir.path().join("shop.db"));
+        let db = RawStore::open(&dir.path().join("shop.db"));
         let newest = ledger_entries(&db).pop().unwrap();
-        db.open_tree("ledger")
-            .unwrap()
-            .remove(be(newest.seq))
-            .unwrap();
+        db.table("ledger").remove(be(newest.seq)).unwrap();
         let mut user_key = be(newest.user.get()).to_vec();
         user_key.extend(be(newest.seq));
-        db.open_tree("ledger_by_user")
-            .unwrap()
-            .remove(user_key)
-            .unwrap();
+        db.table("ledger_by_user").remove(user_key).unwrap();
         set_balance(&db, newest.user.get(), |w| {
             w.balance = newest.balance_before;
             w.entries -= 1;
@@ -177,14 +169,13 @@ fn the_newest_ledger_entry_deleted_with_the_wallet_rolled_back_is_named() {
 }
 
 /// Removes one audit entry and its three index keys, as a tamperer cleaning up would.
-fn remove_audit_entry(db: &sled::Db, k: &[u8]) {
-    db.open_tree("audit").unwrap().remove(k).unwrap();
+fn remove_audit_entry(db: &RawStore, k: &[u8]) {
+    db.table("audit").remove(k).unwrap();
     for index in ["audit_by_actor", "audit_by_action", "audit_by_time"] {
-        let tree = db.open_tree(index).unwrap();
+        let tree = db.table(index);
         let keys: Vec<_> = tree
             .iter()
-            .keys()
-            .map(Result::unwrap)
+            .map(|item| item.unwrap().0)
             .filter(|ik| ik.ends_with(k))
             .collect();
         for ik in keys {
@@ -194,18 +185,16 @@ fn remove_audit_entry(db: &sled::Db, k: &[u8]) {
 }
 
 /// Replaces the first audit entry with `action` by a stub claiming to be a pruned view.
-fn replace_by_stub(db: &sled::Db, action: AuditAction, stub_action: AuditAction) -> AuditEntry {
+fn replace_by_stub(db: &RawStore, action: AuditAction, stub_action: AuditAction) -> AuditEntry {
     let (k, v) = db
-        .open_tree("audit")
-        .unwrap()
+        .table("audit")
         .iter()
         .map(Result::unwrap)
         .find(|(_, v)| decode::<AuditEntry>(v).action == action)
         .unwrap();
     let entry: AuditEntry = decode(&v);
     remove_audit_entry(db, &k);
-    db.open_tree("audit_pruned")
-        .unwrap()
+    db.table("audit_pruned")
         .insert(
             &k,
             encode(&Stub {
@@ -232,8 +221,8 @@ struct Head {
 fn an_audit_tail_truncated_with_its_head_rewritten_is_named() {
     let (dir, clock) = history();
     {
-        let db = raw_sled(&dir.path().join("shop.db"));
-        let audit = db.open_tree("audit").unwrap();
+        let db = RawStore::open(&dir.path().join("shop.db"));
+        let audit = db.table("audit");
         // Drop the last two entries (views) and every index key of theirs.
         for _ in 0..2 {
             let (k, v) = audit.last().unwrap().unwrap();
@@ -243,8 +232,7 @@ fn an_audit_tail_truncated_with_its_head_rewritten_is_named() {
         }
         let (_, v) = audit.last().unwrap().unwrap();
         let last: AuditEntry = decode(&v);
-        db.open_tree("meta")
-            .unwrap()
+        db.table("meta")
             .insert(
                 "audit_head",
                 encode(&Head {
@@ -274,7 +262,7 @@ struct Stub {
 fn an_approval_replaced_by_a_pruned_view_stub_is_named() {
     let (dir, clock) = history();
     replace_by_stub(
-        &raw_sled(&dir.path().join("shop.db")),
+        &RawStore::open(&dir.path().join("shop.db")),
         AuditAction::ApproveDeposit,
         AuditAction::ViewStats,
     );
@@ -289,7 +277,7 @@ fn an_approval_replaced_by_a_pruned_view_stub_is_named() {
 fn a_stub_for_an_action_that_is_never_pruned_is_named() {
     let (dir, clock) = history();
     replace_by_stub(
-        &raw_sled(&dir.path().join("shop.db")),
+        &RawStore::open(&dir.path().join("shop.db")),
         AuditAction::CreateCategory,
         AuditAction::CreateCategory,
     );

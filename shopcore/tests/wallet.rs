@@ -673,8 +673,8 @@ fn verify_catches_a_tampered_balance() {
     let crate::common::TestShop { shop, clock, dir } = t;
     drop(shop);
     {
-        let db = crate::common::raw_sled(&dir.path().join("shop.db"));
-        let wallets = db.open_tree("wallets").unwrap();
+        let db = crate::common::RawStore::open(&dir.path().join("shop.db"));
+        let wallets = db.table("wallets");
         let k = 10u64.to_be_bytes();
         let (mut wallet, _): (shopcore::Wallet, usize) = bincode::serde::decode_from_slice(
             &wallets.get(k).unwrap().unwrap(),

@@ -648,6 +648,7 @@ fn run_level(
         .map(|_| fixture.shopper(shop))
         .collect::<shopcore::Result<_>>()?;
     let flushes_before = shop.flush_count();
+    let store_before = shop.store_counters();
     let start = Instant::now();
     let shared = Arc::new(Shared {
         shop: shop.clone(),
@@ -681,8 +682,22 @@ fn run_level(
     for h in staff_threads {
         tally.merge(h.join().expect("a staff thread panicked"));
     }
+    let orders = tally.latencies[Op::Order as usize].len() as u64;
+    let store = shop.store_counters();
+    let (commits, batches) = (
+        store.commits - store_before.commits,
+        store.batches - store_before.batches,
+    );
+    let sled_writes = store.sled_writes - store_before.sled_writes;
+    let body_writes = store.body_writes - store_before.body_writes;
+    println!(
+        "  store: {commits} commits in {batches} batches; sled writes {:.1} per order (every write of the run ÷ orders), {:.1} per commit ({:.1} before batching)",
+        sled_writes as f64 / orders.max(1) as f64,
+        sled_writes as f64 / commits.max(1) as f64,
+        body_writes as f64 / commits.max(1) as f64,
+    );
     Ok(Level {
-        orders: tally.latencies[Op::Order as usize].len() as u64,
+        orders,
         elapsed,
         flushes: shop.flush_count() - flushes_before,
         tally,

@@ -1,7 +1,10 @@
-//! Backups: a consistent snapshot of every tree in one versioned, checksummed file, and
+//! Backups: a consistent snapshot of every table in one versioned, checksummed file, and
 //! restoring it into a new database.
 //!
-//! File layout (all integers big-endian):
+//! File layout (all integers big-endian). A table is written under its name with its keys
+//! within the table (without the tag of the `records` tree), as when each table was a sled
+//! tree of its own: the format did not change with schema 3, so backups of schemas 1 and 2
+//! restore (they are migrated when the restored shop is opened).
 //! ```text
 //! "SHOPBAK\n"                      8 bytes magic
 //! format version                   u32 (1)
@@ -14,7 +17,7 @@
 //! Writers are held off while the snapshot is read (no change is half included); readers are
 //! not. The file is written to a temporary name, synced, then renamed into place.
 
-use super::{SCHEMA_VERSION, Store, StoreError, Table};
+use super::{SCHEMA_VERSION, Store, StoreError, Table, full_key};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::Path;
@@ -25,15 +28,15 @@ const FORMAT_VERSION: u32 = 1;
 /// restore allocate without bound).
 const ITEM_BYTES_MAX: usize = 64 * 1024 * 1024;
 
-/// One record of a backup: its tree, key and encoded value.
+/// One record of a backup: its table, key within the table and encoded value.
 pub(crate) type Entry = (Table, Vec<u8>, Vec<u8>);
 
 /// What a backup holds ([`crate::Shop::backup`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct BackupSummary {
-    /// Trees written (every tree of the store, empty ones included).
+    /// Tables written (every table of the store, empty ones included).
     pub tables: usize,
-    /// Records written, across every tree.
+    /// Records written, across every table.
     pub entries: u64,
     /// The file's size in bytes.
     pub bytes: u64,
@@ -114,7 +117,7 @@ fn io(e: std::io::Error) -> BackupError {
 }
 
 impl Store {
-    /// Writes a consistent snapshot of every tree to `path`.
+    /// Writes a consistent snapshot of every table to `path`.
     pub(crate) fn backup(&self, path: &Path) -> Result<BackupSummary, crate::Error> {
         let mut bytes = Vec::new();
         let mut entries = 0u64;
@@ -132,16 +135,13 @@ impl Store {
                     &u16::try_from(name.len()).unwrap_or(u16::MAX).to_be_bytes(),
                 );
                 bytes.extend_from_slice(name);
-                let tree = self.tree(table);
-                let items: Vec<(sled::IVec, sled::IVec)> = tree
-                    .iter()
-                    .collect::<Result<_, _>>()
-                    .map_err(StoreError::from_sled)?;
+                let items: Vec<(Vec<u8>, sled::IVec)> =
+                    self.scan(table).collect::<Result<_, _>>()?;
                 bytes.extend_from_slice(
                     &u64::try_from(items.len()).unwrap_or(u64::MAX).to_be_bytes(),
                 );
                 for (k, v) in items {
-                    for part in [k.as_ref(), v.as_ref()] {
+                    for part in [k.as_slice(), v.as_ref()] {
                         bytes.extend_from_slice(
                             &u32::try_from(part.len()).unwrap_or(u32::MAX).to_be_bytes(),
                         );
@@ -173,8 +173,8 @@ impl Store {
         entries: &[(Table, Vec<u8>, Vec<u8>)],
     ) -> Result<(), StoreError> {
         for (table, k, v) in entries {
-            self.tree(*table)
-                .insert(k.as_slice(), v.as_slice())
+            self.records
+                .insert(full_key(*table, k), v.as_slice())
                 .map_err(StoreError::from_sled)?;
         }
         self.flush()

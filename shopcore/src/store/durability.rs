@@ -3,7 +3,8 @@
 //! reports committed state (a replayed request key, a refusal, a balance) returns only after
 //! a flush that started after it read, unless nothing can be pending.
 //!
-//! Each committed transaction takes a number (`committed` grows by one per commit). A flush
+//! Each applied batch of commits (see `writer`) takes a number (`committed` grows by one per
+//! batch, and every transaction in the batch waits for that number). A flush
 //! that starts when `committed == n` makes every commit `<= n` durable; since a flush writes
 //! sled's whole log up to that moment, it also covers every commit any transaction that
 //! ended before the flush started could have seen. At most one flush runs at a time; callers
@@ -73,23 +74,33 @@ impl GroupCommit {
         }
     }
 
-    /// Called when the transaction holding `ticket` has ended. One that wrote returns once
-    /// its commit is durable; one that only read returns once everything it could have seen
-    /// is durable (at once when nothing is pending). Runs `flush` itself when no running
-    /// flush covers the caller.
-    pub(crate) fn finish<E>(
+    /// Numbers a commit that has just been applied (one number per applied batch) and
+    /// returns its number. Called before the tickets of the transactions in it close, so a
+    /// reader that sees no transaction in flight sees this number.
+    pub(crate) fn number_commit(&self) -> u64 {
+        self.committed.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Called by a transaction whose writes were applied as commit `number`: returns once
+    /// that commit is durable. Runs `flush` itself when no running flush covers it.
+    pub(crate) fn finish_commit<E>(
         &self,
         mut ticket: Ticket<'_>,
-        wrote: bool,
+        number: u64,
         flush: impl Fn() -> Result<(), E>,
     ) -> Result<(), E> {
-        if wrote {
-            // Numbered before the ticket closes: a reader that sees no transaction in flight
-            // sees this commit's number.
-            let number = self.committed.fetch_add(1, Ordering::SeqCst) + 1;
-            ticket.close();
-            return self.wait(flush, |state, _| state.durable >= number);
-        }
+        ticket.close();
+        self.wait(flush, |state, _| state.durable >= number)
+    }
+
+    /// Called by a transaction that only read, once it has ended: returns once everything
+    /// it could have seen is durable (at once when nothing is pending). Runs `flush` itself
+    /// when no running flush covers the caller.
+    pub(crate) fn finish_read<E>(
+        &self,
+        mut ticket: Ticket<'_>,
+        flush: impl Fn() -> Result<(), E>,
+    ) -> Result<(), E> {
         ticket.close();
         let state = lock(&self.state);
         if self.in_flight.load(Ordering::SeqCst) == 0
@@ -164,7 +175,8 @@ mod tests {
 
     fn commit(group: &GroupCommit, flush: impl Fn() -> Result<(), ()>) -> Result<(), ()> {
         let ticket = group.begin();
-        group.finish(ticket, true, flush)
+        let number = group.number_commit();
+        group.finish_commit(ticket, number, flush)
     }
 
     #[test]
@@ -181,7 +193,7 @@ mod tests {
         let group = GroupCommit::default();
         commit(&group, || Ok(())).unwrap();
         let reader = group.begin();
-        group.finish(reader, false, || Err::<(), _>(())).unwrap();
+        group.finish_read(reader, || Err::<(), _>(())).unwrap();
         assert_eq!(group.flush_count(), 1);
     }
 
@@ -233,8 +245,9 @@ mod tests {
         let reader_ticket = group.begin();
         std::thread::scope(|scope| {
             let writer = scope.spawn(|| {
+                let number = group.number_commit();
                 group
-                    .finish(writer_ticket, true, || {
+                    .finish_commit(writer_ticket, number, || {
                         std::thread::sleep(Duration::from_millis(100));
                         flushed.store(true, Ordering::SeqCst);
                         Ok::<(), ()>(())
@@ -243,7 +256,7 @@ mod tests {
             });
             // Whoever flushes (the writer, or the reader itself) makes the commit durable.
             group
-                .finish(reader_ticket, false, || {
+                .finish_read(reader_ticket, || {
                     flushed.store(true, Ordering::SeqCst);
                     Ok::<(), ()>(())
                 })
@@ -263,6 +276,6 @@ mod tests {
         drop(lost);
         commit(&group, || Ok(())).unwrap();
         let reader = group.begin();
-        group.finish(reader, false, || Ok::<(), ()>(())).unwrap();
+        group.finish_read(reader, || Ok::<(), ()>(())).unwrap();
     }
 }

@@ -1,36 +1,45 @@
-//! The storage layer: the only module that names sled. It declares every tree ([`Table`]),
-//! encodes values (bincode 2 over serde) and keys (big-endian, so byte order is numeric
-//! order), stamps and checks the schema version, allocates ids from counters inside
-//! transactions, and makes commits durable with group commit.
+//! The storage layer: the only module that names sled. It declares every table ([`Table`])
+//! and its one-byte tag, encodes values (bincode 2 over serde) and keys (big-endian, so byte
+//! order is numeric order), stamps and checks the schema version, allocates ids from
+//! counters inside transactions, runs transactions through one writer (`writer`) and makes
+//! commits durable with group commit (`durability`).
 //!
-//! Domain modules use [`Store::transact`] with a [`Tx`] and the read helpers; they never see
-//! a sled type, so a second backend can be added without touching them.
+//! Every record lives in one sled tree, `records`, under its table's tag followed by the
+//! table's own key (`docs/storage.md` lists the tags). Domain modules use [`Store::transact`]
+//! with a [`Tx`] and the read helpers, always naming a [`Table`] and the key within it; they
+//! never see a tag or a sled type, so a second backend can be added without touching them.
 
 pub(crate) mod backup;
 mod durability;
+mod layout;
+mod writer;
 
 use crate::config::{Config, Durability};
 use durability::GroupCommit;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sled::Transactional;
-use sled::transaction::{
-    ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
-};
-use std::cell::Cell;
+use sled::IVec;
+use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+pub use writer::StoreCounters;
+use writer::{Join, Writer, Writes};
 
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in `MIGRATIONS`.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Migrations: entry `i` upgrades a database from version `i + 1` to `i + 2`. Each runs once,
-/// in order, when an older database is opened, before anything else touches it.
+/// in order, when an older database is opened, before anything else touches it, and reads
+/// and writes through the one `records` tree: a database still in the per-table layout of
+/// schemas 1 and 2 is moved into it first (`layout`).
 type Migration = fn(&Store) -> Result<(), StoreError>;
-const MIGRATIONS: &[Migration] = &[to_version_2];
+const MIGRATIONS: &[Migration] = &[to_version_2, to_version_3];
+
+/// The key of the schema version record in [`Table::Meta`].
+const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// 1 → 2: `codes_seen`, the fate of every code a product has seen; audit stubs say whether
 /// they stand for a refused attempt; and where the ledger's audit bindings start.
@@ -40,7 +49,17 @@ fn to_version_2(store: &Store) -> Result<(), StoreError> {
     crate::wallet::migrate_ledger_bindings(store)
 }
 
-/// Every sled tree the shop uses. `docs/storage.md` documents each key layout and value.
+/// 2 → 3: every table moves from its own sled tree into the one `records` tree under its
+/// tag. That move is `layout::move_to_records`, which `Store::check_schema` runs before any
+/// migration (they all read through the one tree), so nothing is left to do here; the
+/// records themselves are unchanged.
+fn to_version_3(_store: &Store) -> Result<(), StoreError> {
+    Ok(())
+}
+
+/// Every table the shop keeps. `docs/storage.md` documents each key layout and value. A
+/// table is the set of records in the `records` tree whose key starts with its tag
+/// (`Table::tag`); up to schema 2 each was a sled tree of its own, named `Table::name`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Table {
     Meta,
@@ -186,9 +205,62 @@ impl Table {
         }
     }
 
-    fn index(self) -> usize {
-        // `ALL` lists the variants in declaration order; a unit test checks it.
-        self as usize
+    /// The table's one-byte key prefix in the `records` tree. Stable: a number is never
+    /// changed or reused (a removed table's number stays retired); `docs/storage.md` lists
+    /// them and a test holds the two equal. 0 is not used.
+    pub(crate) fn tag(self) -> u8 {
+        match self {
+            Table::Meta => 1,
+            Table::Counters => 2,
+            Table::Users => 3,
+            Table::Usernames => 4,
+            Table::UsersByRole => 5,
+            Table::BannedUsers => 6,
+            Table::Audit => 7,
+            Table::AuditByActor => 8,
+            Table::AuditByAction => 9,
+            Table::AuditByTime => 10,
+            Table::Settings => 11,
+            Table::Currencies => 12,
+            Table::Categories => 13,
+            Table::CategoriesByOrder => 14,
+            Table::Products => 15,
+            Table::ProductsByCategory => 16,
+            Table::Codes => 17,
+            Table::CodesByHash => 18,
+            Table::PaymentMethods => 19,
+            Table::Wallets => 20,
+            Table::Ledger => 21,
+            Table::LedgerByUser => 22,
+            Table::Topups => 23,
+            Table::TopupsByStatus => 24,
+            Table::TopupsByUser => 25,
+            Table::RequestKeys => 26,
+            Table::Orders => 27,
+            Table::OrdersByStatus => 28,
+            Table::OrdersByUser => 29,
+            Table::OpenOrders => 30,
+            Table::Coupons => 31,
+            Table::CouponUses => 32,
+            Table::Sessions => 33,
+            Table::Outbox => 34,
+            Table::OutboxCursors => 35,
+            Table::Rollups => 36,
+            Table::Activity => 37,
+            Table::Broadcasts => 38,
+            Table::BlockedBot => 39,
+            Table::AuditPruned => 40,
+            Table::CodesSeen => 41,
+            Table::ProofsSeen => 42,
+            Table::ProofReuses => 43,
+            Table::TopupsFiledFor => 44,
+        }
+    }
+
+    /// The table's key prefix, and the smallest key after every key of the table.
+    fn prefix_bounds(self) -> (Vec<u8>, Vec<u8>) {
+        // Tags are at most 254 (a test checks), so the next tag exists.
+        (vec![self.tag()], vec![self.tag().saturating_add(1)])
     }
 }
 
@@ -256,11 +328,11 @@ pub enum StoreError {
     },
     /// A stored record can't be decoded or contradicts its key: the files were damaged or
     /// edited. Recovery is restoring a backup.
-    #[error("corrupt record in tree {table:?}, key {key}: {reason}")]
+    #[error("corrupt record in table {table:?}, key {key}: {reason}")]
     Corrupt {
-        /// The tree's name (see `docs/storage.md`).
+        /// The table's name (see `docs/storage.md`).
         table: &'static str,
-        /// The key, in hex.
+        /// The key within the table, in hex.
         key: String,
         /// What is wrong.
         reason: String,
@@ -287,10 +359,6 @@ pub enum StoreError {
         /// sled's error.
         reason: String,
     },
-    /// A transaction conflict. sled retries these itself; it never reaches a caller.
-    #[doc(hidden)]
-    #[error("transaction conflict")]
-    Conflict,
 }
 
 impl StoreError {
@@ -305,11 +373,10 @@ impl StoreError {
             StoreError::Encode { .. } => "store.encode",
             StoreError::NotDurable { .. } => "store.not_durable",
             StoreError::Storage { .. } => "store.storage",
-            StoreError::Conflict => "store.conflict",
         }
     }
 
-    fn from_sled(error: sled::Error) -> StoreError {
+    pub(crate) fn from_sled(error: sled::Error) -> StoreError {
         StoreError::Storage {
             reason: error.to_string(),
         }
@@ -464,26 +531,70 @@ fn open_sled(path: &Path, config: &Config) -> Result<sled::Db, StoreError> {
 #[derive(Debug)]
 pub(crate) struct Store {
     db: sled::Db,
-    trees: Vec<sled::Tree>,
+    /// The one tree holding every table's records under its tag.
+    records: sled::Tree,
+    writer: Writer,
     durability: Durability,
     group: GroupCommit,
     /// sled's data file, synced once per group commit under `Durability::PowerSafe`.
     data_file: Option<File>,
     path: PathBuf,
-    /// Transactions hold it shared; a backup holds it exclusively, so a snapshot never
-    /// includes half of a transaction.
+    /// Transactions hold it shared until their batch is applied; a backup holds it
+    /// exclusively, so a snapshot never includes half of a batch.
     gate: std::sync::RwLock<()>,
+}
+
+/// `table`'s tag followed by `key`: where the record is in the `records` tree.
+fn full_key(table: Table, key: &[u8]) -> Vec<u8> {
+    let mut full = Vec::with_capacity(1 + key.len());
+    full.push(table.tag());
+    full.extend_from_slice(key);
+    full
+}
+
+/// Calls `f` with `table`'s tag followed by `key`, built on the stack when it is short (under
+/// 64 bytes, as almost every key is; longer ones, such as long request keys, are allocated).
+fn with_full_key<R>(table: Table, key: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    const STACK_BYTES: usize = 64;
+    if key.len() < STACK_BYTES {
+        let mut buffer = [0u8; STACK_BYTES];
+        buffer[0] = table.tag();
+        buffer[1..=key.len()].copy_from_slice(key);
+        f(&buffer[..=key.len()])
+    } else {
+        f(&full_key(table, key))
+    }
+}
+
+/// `key` within its table: a full key without its tag.
+fn table_key(full: &[u8]) -> Vec<u8> {
+    full.get(1..).unwrap_or_default().to_vec()
+}
+
+/// A range of `table`'s keys as a range of full keys.
+fn full_range(
+    table: Table,
+    lower: Bound<Vec<u8>>,
+    upper: Bound<Vec<u8>>,
+) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    let (first, after) = table.prefix_bounds();
+    let lower = match lower {
+        Bound::Included(k) => Bound::Included(full_key(table, &k)),
+        Bound::Excluded(k) => Bound::Excluded(full_key(table, &k)),
+        Bound::Unbounded => Bound::Included(first),
+    };
+    let upper = match upper {
+        Bound::Included(k) => Bound::Included(full_key(table, &k)),
+        Bound::Excluded(k) => Bound::Excluded(full_key(table, &k)),
+        Bound::Unbounded => Bound::Excluded(after),
+    };
+    (lower, upper)
 }
 
 impl Store {
     pub(crate) fn open(path: &Path, config: &Config) -> Result<Store, StoreError> {
-        let db = open_sled(path, config)?;
-        let trees = Table::ALL
-            .iter()
-            .map(|t| db.open_tree(t.name()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(StoreError::from_sled)?;
-        let data_file = match config.durability {
+        let mut store = Store::open_empty(path, config)?;
+        store.data_file = match config.durability {
             Durability::PowerSafe => {
                 Some(
                     File::open(path.join("db")).map_err(|e| StoreError::Storage {
@@ -493,31 +604,21 @@ impl Store {
             }
             _ => None,
         };
-        let store = Store {
-            db,
-            trees,
-            durability: config.durability,
-            group: GroupCommit::default(),
-            data_file,
-            path: path.to_path_buf(),
-            gate: std::sync::RwLock::new(()),
-        };
         store.check_schema()?;
         Ok(store)
     }
 
-    /// Opens a new, empty database for a restore (not stamped: the backup brings its own
-    /// schema record).
+    /// Opens a database without checking its schema: a new, empty one for a restore (not
+    /// stamped: the backup brings its own schema record), or for `open` to check.
     pub(crate) fn open_empty(path: &Path, config: &Config) -> Result<Store, StoreError> {
         let db = open_sled(path, config)?;
-        let trees = Table::ALL
-            .iter()
-            .map(|t| db.open_tree(t.name()))
-            .collect::<Result<Vec<_>, _>>()
+        let records = db
+            .open_tree(layout::RECORDS_TREE)
             .map_err(StoreError::from_sled)?;
         Ok(Store {
             db,
-            trees,
+            records,
+            writer: Writer::default(),
             durability: config.durability,
             group: GroupCommit::default(),
             data_file: None,
@@ -526,118 +627,159 @@ impl Store {
         })
     }
 
+    /// Checks the schema version and brings an older database up to [`SCHEMA_VERSION`]:
+    /// moves a per-table database into the `records` tree (`layout`), finishes a move that
+    /// was interrupted after its version record, and runs the migrations.
     fn check_schema(&self) -> Result<(), StoreError> {
-        let found: Option<u32> = self.read(Table::Meta, b"schema_version")?;
-        match found {
-            None => {
-                let has_data = Table::ALL.iter().any(|&t| !self.tree(t).is_empty());
-                let has_foreign_data = self
-                    .db
-                    .tree_names()
-                    .iter()
-                    .any(|n| n.as_ref() != b"__sled__default" && !self.is_our_tree(n));
-                if has_data || has_foreign_data || !self.db.is_empty() {
-                    return Err(StoreError::NotAShop {
-                        path: self.path.display().to_string(),
-                    });
-                }
-                self.write_schema_version(SCHEMA_VERSION)
+        let found: Option<u32> = self.read(Table::Meta, SCHEMA_KEY)?;
+        let version = match found {
+            Some(v) => {
+                self.check_version(v)?;
+                // The records tree is authoritative once it holds a version: legacy trees
+                // still present are what a move left when it was stopped before dropping
+                // them (or while dropping them).
+                layout::drop_legacy_trees(&self.db)?;
+                v
             }
-            Some(v) if v > SCHEMA_VERSION => Err(StoreError::SchemaTooNew {
+            None => match layout::legacy_schema_version(&self.db)? {
+                Some(v) => {
+                    self.check_version(v)?;
+                    if v >= 3 {
+                        return Err(StoreError::Corrupt {
+                            table: Table::Meta.name(),
+                            key: key::hex(SCHEMA_KEY),
+                            reason: format!(
+                                "schema {v} in the per-table layout of schemas 1 and 2"
+                            ),
+                        });
+                    }
+                    layout::move_to_records(self, v)?;
+                    v
+                }
+                None => {
+                    if !self.records.is_empty()
+                        || layout::has_foreign_trees(&self.db)
+                        || layout::legacy_trees_hold_data(&self.db)?
+                        || !self.db.is_empty()
+                    {
+                        return Err(StoreError::NotAShop {
+                            path: self.path.display().to_string(),
+                        });
+                    }
+                    self.write_schema_version(SCHEMA_VERSION)?;
+                    // Empty per-table trees (a database created but never stamped by an
+                    // older version) go too.
+                    layout::drop_legacy_trees(&self.db)?;
+                    SCHEMA_VERSION
+                }
+            },
+        };
+        let mut v = version;
+        while v < SCHEMA_VERSION {
+            let index = usize::try_from(v - 1).unwrap_or(usize::MAX);
+            if let Some(migrate) = MIGRATIONS.get(index) {
+                migrate(self)?;
+            }
+            v += 1;
+            self.write_schema_version(v)?;
+        }
+        Ok(())
+    }
+
+    /// Refuses a version this build can't open: newer ones, and 0.
+    fn check_version(&self, version: u32) -> Result<(), StoreError> {
+        match version {
+            0 => Err(StoreError::Corrupt {
+                table: Table::Meta.name(),
+                key: key::hex(SCHEMA_KEY),
+                reason: "schema version 0 does not exist".into(),
+            }),
+            v if v > SCHEMA_VERSION => Err(StoreError::SchemaTooNew {
                 found: v,
                 supported: SCHEMA_VERSION,
             }),
-            Some(0) => Err(StoreError::Corrupt {
-                table: Table::Meta.name(),
-                key: key::hex(b"schema_version"),
-                reason: "schema version 0 does not exist".into(),
-            }),
-            Some(mut v) => {
-                while v < SCHEMA_VERSION {
-                    let index = usize::try_from(v - 1).unwrap_or(usize::MAX);
-                    if let Some(migrate) = MIGRATIONS.get(index) {
-                        migrate(self)?;
-                    }
-                    v += 1;
-                    self.write_schema_version(v)?;
-                }
-                Ok(())
-            }
+            _ => Ok(()),
         }
     }
 
-    fn is_our_tree(&self, name: &[u8]) -> bool {
-        Table::ALL.iter().any(|t| t.name().as_bytes() == name)
-    }
-
     fn write_schema_version(&self, version: u32) -> Result<(), StoreError> {
-        self.tree(Table::Meta)
-            .insert(b"schema_version", encode(&version)?)
+        self.records
+            .insert(full_key(Table::Meta, SCHEMA_KEY), encode(&version)?)
             .map_err(StoreError::from_sled)?;
         self.flush()
     }
 
-    fn tree(&self, table: Table) -> &sled::Tree {
-        &self.trees[table.index()]
-    }
-
-    /// Runs `body` as one atomic transaction over every tree, then waits until it is durable
-    /// according to the durability policy. `body` may run more than once (sled retries on
-    /// conflict): it must have no side effects outside the `Tx`.
+    /// Runs `body` once, as one atomic transaction, through the single writer (`writer`):
+    /// bodies run one at a time in arrival order, each on its own overlay over the store;
+    /// a successful body's writes are applied to sled in one atomic batch (possibly together
+    /// with the bodies that ran just before or after it), a failed body's are dropped. Then
+    /// it waits until the result is durable according to the durability policy. `body` must
+    /// have no side effects outside the `Tx` (it runs while every other writer waits).
     pub(crate) fn transact<T, E>(
         &self,
         now: crate::clock::Timestamp,
-        body: impl Fn(&Tx<'_>) -> Result<T, E>,
+        body: impl FnOnce(&Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E>
     where
         E: From<StoreError>,
     {
         let gate = self.gate.read().unwrap_or_else(|p| p.into_inner());
-        // The ticket is taken before the transaction starts (see `durability`).
+        // The ticket is taken before the body starts (see `durability`).
         let ticket = self.group.begin();
-        let result = self.trees[..].transaction(|views: &Vec<TransactionalTree>| {
-            let tx = Tx {
-                views,
-                conflict: Cell::new(false),
-                wrote: Cell::new(false),
-                audit_notes: Default::default(),
-                reports_committed_state: Cell::new(false),
-                now,
-            };
-            match body(&tx) {
-                Ok(value) => {
-                    // Every fact meant for the audit log reached it (a ledger entry no audit
-                    // entry binds is a bug, and `verify()` would report it).
-                    debug_assert!(
-                        tx.audit_notes.borrow().is_empty(),
-                        "audit notes left unwritten: {:?}",
-                        tx.audit_notes.borrow()
-                    );
-                    Ok((value, tx.wrote.get(), tx.reports_committed_state.get()))
-                }
-                Err(_) if tx.conflict.get() => Err(ConflictableTransactionError::Conflict),
-                Err(e) => Err(ConflictableTransactionError::Abort(e)),
-            }
-        });
-        drop(gate);
-        match result {
-            Ok((value, wrote, reports)) => {
-                if wrote || reports {
-                    self.make_durable(ticket, wrote)?;
-                }
-                // A plain read (a quote, a listing) answers at once: it reports nothing a
-                // caller acts on as done. Reads that do (balances, ledgers, top-ups, orders)
-                // call `read_barrier`.
-                Ok(value)
-            }
-            // A refusal may report state (an approval already made, a replayed key) that a
-            // commit not yet on disk holds: it is answered only once that commit is durable.
-            Err(TransactionError::Abort(e)) => {
-                self.make_durable(ticket, false)?;
-                Err(e)
-            }
-            Err(TransactionError::Storage(e)) => Err(StoreError::from_sled(e).into()),
+        let turn = self.writer.turn(&self.records, &self.group);
+        let tx = Tx {
+            records: &self.records,
+            pending: turn.pending_writes(),
+            writes: RefCell::default(),
+            saw_pending: Cell::new(false),
+            audit_notes: Default::default(),
+            reports_committed_state: Cell::new(false),
+            now,
+        };
+        let result = body(&tx);
+        if result.is_ok() {
+            // Every fact meant for the audit log reached it (a ledger entry no audit entry
+            // binds is a bug, and `verify()` would report it).
+            debug_assert!(
+                tx.audit_notes.borrow().is_empty(),
+                "audit notes left unwritten: {:?}",
+                tx.audit_notes.borrow()
+            );
         }
+        let Tx {
+            writes,
+            saw_pending,
+            reports_committed_state,
+            ..
+        } = tx;
+        let writes = writes.into_inner();
+        let wrote = result.is_ok() && !writes.is_empty();
+        // A refusal may report state (an approval already made, a replayed key) that a
+        // commit not yet on disk holds: it is answered only once that commit is durable.
+        let reports = reports_committed_state.get() || result.is_err();
+        let join = if wrote {
+            Join::Writes(writes)
+        } else if saw_pending.get() {
+            Join::Reader
+        } else {
+            Join::No
+        };
+        let outcome = turn.end(join);
+        let number = match outcome {
+            Some(outcome) => Some(outcome.wait()?),
+            None => None,
+        };
+        drop(gate);
+        if wrote || reports {
+            match number {
+                Some(number) => self.wait_for_commit(ticket, number)?,
+                None => self.wait_for_read(ticket)?,
+            }
+        }
+        // A plain read (a quote, a listing) answers at once: it reports nothing a caller
+        // acts on as done. Reads that do (balances, ledgers, top-ups, orders) call
+        // `read_barrier`.
+        result
     }
 
     /// Returns once everything committed before this call is durable (at once when nothing
@@ -645,29 +787,41 @@ impl Store {
     /// reading, so a caller never acts on a commit a crash could still take back.
     pub(crate) fn read_barrier(&self) -> Result<(), StoreError> {
         let ticket = self.group.begin();
-        self.make_durable(ticket, false)
+        self.wait_for_read(ticket)
     }
 
-    /// Waits until what the transaction holding `ticket` wrote (or, for one that only read,
-    /// everything it could have seen) is durable under the policy.
-    fn make_durable(&self, ticket: durability::Ticket<'_>, wrote: bool) -> Result<(), StoreError> {
-        let not_durable = |reason: String| StoreError::NotDurable { reason };
+    /// Waits until commit `number` is durable under the policy.
+    fn wait_for_commit(
+        &self,
+        ticket: durability::Ticket<'_>,
+        number: u64,
+    ) -> Result<(), StoreError> {
         match self.durability {
             Durability::Background => Ok(()),
-            Durability::Immediate => self
+            _ => self
                 .group
-                .finish(ticket, wrote, || self.db.flush().map(|_| ()))
-                .map_err(|e| not_durable(e.to_string())),
-            Durability::PowerSafe => self
+                .finish_commit(ticket, number, || self.flush_for_group())
+                .map_err(|reason| StoreError::NotDurable { reason }),
+        }
+    }
+
+    /// Waits until everything the read holding `ticket` could have seen is durable.
+    fn wait_for_read(&self, ticket: durability::Ticket<'_>) -> Result<(), StoreError> {
+        match self.durability {
+            Durability::Background => Ok(()),
+            _ => self
                 .group
-                .finish(ticket, wrote, || {
-                    self.db.flush().map_err(|e| e.to_string())?;
-                    match &self.data_file {
-                        Some(file) => file.sync_data().map_err(|e| e.to_string()),
-                        None => Ok(()),
-                    }
-                })
-                .map_err(not_durable),
+                .finish_read(ticket, || self.flush_for_group())
+                .map_err(|reason| StoreError::NotDurable { reason }),
+        }
+    }
+
+    /// One group-commit flush: sled's, plus `fdatasync` of its data file under `PowerSafe`.
+    fn flush_for_group(&self) -> Result<(), String> {
+        self.db.flush().map_err(|e| e.to_string())?;
+        match (&self.durability, &self.data_file) {
+            (Durability::PowerSafe, Some(file)) => file.sync_data().map_err(|e| e.to_string()),
+            _ => Ok(()),
         }
     }
 
@@ -686,6 +840,11 @@ impl Store {
         self.group.flush_count()
     }
 
+    /// What the writer has counted since the store was opened.
+    pub(crate) fn counters(&self) -> StoreCounters {
+        self.writer.counters()
+    }
+
     pub(crate) fn size_on_disk_bytes(&self) -> Result<u64, StoreError> {
         self.db.size_on_disk().map_err(StoreError::from_sled)
     }
@@ -696,15 +855,25 @@ impl Store {
         table: Table,
         key: &[u8],
     ) -> Result<Option<V>, StoreError> {
-        match self.tree(table).get(key).map_err(StoreError::from_sled)? {
+        match self.read_raw(table, key)? {
             Some(bytes) => decode(table, key, &bytes).map(Some),
             None => Ok(None),
         }
     }
 
+    /// Every record of `table`, in key order, with keys within the table.
+    fn scan(&self, table: Table) -> impl Iterator<Item = Result<(Vec<u8>, IVec), StoreError>> {
+        let (first, after) = table.prefix_bounds();
+        self.records.range(first..after).map(|item| {
+            let (k, v) = item.map_err(StoreError::from_sled)?;
+            Ok((table_key(&k), v))
+        })
+    }
+
     /// A SHA-256 over every record except the audit log and its bookkeeping: two equal
     /// digests mean no state changed, apart from audit entries. Tests use it to prove that a
-    /// refused operation changed nothing.
+    /// refused operation changed nothing. It hashes each table's name with its keys, so it
+    /// is the same for the same records in either storage layout.
     pub(crate) fn state_digest(&self) -> Result<[u8; 32], StoreError> {
         use sha2::{Digest, Sha256};
         let audit_tables = [
@@ -718,14 +887,14 @@ impl Store {
             if audit_tables.contains(&table) {
                 continue;
             }
-            for item in self.tree(table).iter() {
-                let (k, v) = item.map_err(StoreError::from_sled)?;
-                let audit_bookkeeping = (table == Table::Meta && k.as_ref() == b"audit_head")
-                    || (table == Table::Counters && k.as_ref() == Counter::AuditSeq.key());
+            for item in self.scan(table) {
+                let (k, v) = item?;
+                let audit_bookkeeping = (table == Table::Meta && k.as_slice() == b"audit_head")
+                    || (table == Table::Counters && k.as_slice() == Counter::AuditSeq.key());
                 if audit_bookkeeping {
                     continue;
                 }
-                for part in [table.name().as_bytes(), k.as_ref(), v.as_ref()] {
+                for part in [table.name().as_bytes(), k.as_slice(), v.as_ref()] {
                     hasher.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
                     hasher.update(part);
                 }
@@ -734,7 +903,6 @@ impl Store {
         Ok(hasher.finalize().into())
     }
 
-    /// Reads the encoded bytes of one value.
     /// Writes one value outside any transaction: for migrations only, which run before
     /// anything else touches the store.
     pub(crate) fn put_for_migration<V: Serialize>(
@@ -743,22 +911,25 @@ impl Store {
         key: &[u8],
         value: &V,
     ) -> Result<(), StoreError> {
-        self.tree(table)
-            .insert(key, encode(value)?)
+        self.records
+            .insert(full_key(table, key), encode(value)?)
             .map_err(StoreError::from_sled)?;
         Ok(())
     }
 
+    /// Reads the encoded bytes of one value.
     pub(crate) fn read_raw(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
-            .tree(table)
-            .get(key)
+            .records
+            .get(full_key(table, key))
             .map_err(StoreError::from_sled)?
             .map(|v| v.to_vec()))
     }
 
+    /// How many records `table` holds (a scan of the table's keys).
     pub(crate) fn len(&self, table: Table) -> usize {
-        self.tree(table).len()
+        let (first, after) = table.prefix_bounds();
+        self.records.range(first..after).keys().count()
     }
 
     /// Iterates `table` between two bounds, decoding values; newest-first when `reverse`.
@@ -769,11 +940,14 @@ impl Store {
         upper: Bound<Vec<u8>>,
         reverse: bool,
     ) -> Records<'_, V> {
-        let iter = self.tree(table).range::<Vec<u8>, _>((lower, upper));
-        let decode_item = move |item: sled::Result<(sled::IVec, sled::IVec)>| {
+        let iter = self
+            .records
+            .range::<Vec<u8>, _>(full_range(table, lower, upper));
+        let decode_item = move |item: sled::Result<(IVec, IVec)>| {
             let (k, v) = item.map_err(StoreError::from_sled)?;
+            let k = table_key(&k);
             let value = decode(table, &k, &v)?;
-            Ok((k.to_vec(), value))
+            Ok((k, value))
         };
         if reverse {
             Box::new(iter.rev().map(decode_item))
@@ -791,9 +965,12 @@ impl Store {
         reverse: bool,
     ) -> Box<dyn Iterator<Item = Result<Vec<u8>, StoreError>> + '_> {
         let iter = self
-            .tree(table)
-            .range::<Vec<u8>, _>((lower, upper))
-            .map(|item| item.map(|(k, _)| k.to_vec()).map_err(StoreError::from_sled));
+            .records
+            .range::<Vec<u8>, _>(full_range(table, lower, upper))
+            .map(|item| {
+                item.map(|(k, _)| table_key(&k))
+                    .map_err(StoreError::from_sled)
+            });
         if reverse {
             Box::new(iter.rev())
         } else {
@@ -802,35 +979,40 @@ impl Store {
     }
 }
 
-/// One transaction's view of every tree. Values go through the codec; errors name the tree.
+/// One transaction's view of the store: its own writes, over the pending batch of the
+/// bodies before it, over the `records` tree. Values go through the codec; errors name the
+/// table. The body runs alone (the writer is held), so what it reads can't change under it.
 pub(crate) struct Tx<'a> {
-    views: &'a [TransactionalTree],
-    conflict: Cell<bool>,
-    wrote: Cell<bool>,
+    records: &'a sled::Tree,
+    /// Writes of earlier bodies not yet applied to sled.
+    pending: &'a Writes,
+    /// This body's writes (full keys).
+    writes: RefCell<Writes>,
+    /// A read was answered from `pending`: the answer must not be given before that batch
+    /// is applied.
+    saw_pending: Cell<bool>,
     /// Facts (field, value) that the next audit entry written in this transaction must
     /// carry, so that the hash chain covers them (the ledger entries an operation posted).
-    pub(crate) audit_notes: std::cell::RefCell<Vec<(&'static str, String)>>,
+    pub(crate) audit_notes: RefCell<Vec<(&'static str, String)>>,
     /// The body reports state that earlier commits wrote (a replayed request key): the
     /// answer waits until those commits are durable, even though this transaction wrote
     /// nothing.
     pub(crate) reports_committed_state: Cell<bool>,
-    /// The time of this transaction, read once before it started (retries see the same).
+    /// The time of this transaction, read once before it started.
     pub(crate) now: crate::clock::Timestamp,
 }
 
 impl Tx<'_> {
-    fn view(&self, table: Table) -> &TransactionalTree {
-        &self.views[table.index()]
-    }
-
-    fn sled_error(&self, error: UnabortableTransactionError) -> StoreError {
-        match error {
-            UnabortableTransactionError::Conflict => {
-                self.conflict.set(true);
-                StoreError::Conflict
-            }
-            UnabortableTransactionError::Storage(e) => StoreError::from_sled(e),
+    /// The current bytes at `full`: this body's writes, then the pending batch, then sled.
+    fn lookup(&self, full: &[u8]) -> Result<Option<IVec>, StoreError> {
+        if let Some(value) = self.writes.borrow().get(full) {
+            return Ok(value.clone());
         }
+        if let Some(value) = self.pending.get(full) {
+            self.saw_pending.set(true);
+            return Ok(value.clone());
+        }
+        self.records.get(full).map_err(StoreError::from_sled)
     }
 
     pub(crate) fn get<V: DeserializeOwned>(
@@ -838,7 +1020,7 @@ impl Tx<'_> {
         table: Table,
         key: &[u8],
     ) -> Result<Option<V>, StoreError> {
-        match self.view(table).get(key).map_err(|e| self.sled_error(e))? {
+        match with_full_key(table, key, |full| self.lookup(full))? {
             Some(bytes) => decode(table, key, &bytes).map(Some),
             None => Ok(None),
         }
@@ -851,28 +1033,20 @@ impl Tx<'_> {
         value: &V,
     ) -> Result<(), StoreError> {
         let bytes = encode(value)?;
-        self.view(table)
-            .insert(key, bytes)
-            .map_err(|e| self.sled_error(e))?;
-        self.wrote.set(true);
-        Ok(())
+        self.put_raw(table, key, &bytes)
     }
 
     /// Whether `key` is present.
     pub(crate) fn contains_key(&self, table: Table, key: &[u8]) -> Result<bool, StoreError> {
-        Ok(self
-            .view(table)
-            .get(key)
-            .map_err(|e| self.sled_error(e))?
-            .is_some())
+        Ok(with_full_key(table, key, |full| self.lookup(full))?.is_some())
     }
 
     /// Writes already-encoded bytes (roll-up rebuilds copy encoded records).
     pub(crate) fn put_raw(&self, table: Table, key: &[u8], bytes: &[u8]) -> Result<(), StoreError> {
-        self.view(table)
-            .insert(key, bytes)
-            .map_err(|e| self.sled_error(e))?;
-        self.wrote.set(true);
+        let full = with_full_key(table, key, |full| IVec::from(full));
+        self.writes
+            .borrow_mut()
+            .insert(full, Some(IVec::from(bytes)));
         Ok(())
     }
 
@@ -881,13 +1055,15 @@ impl Tx<'_> {
         self.put(table, key, &())
     }
 
+    /// Removes `key`; returns whether it was present. Removing an absent key writes nothing.
     pub(crate) fn remove(&self, table: Table, key: &[u8]) -> Result<bool, StoreError> {
-        let old = self
-            .view(table)
-            .remove(key)
-            .map_err(|e| self.sled_error(e))?;
-        self.wrote.set(true);
-        Ok(old.is_some())
+        with_full_key(table, key, |full| {
+            if self.lookup(full)?.is_none() {
+                return Ok(false);
+            }
+            self.writes.borrow_mut().insert(IVec::from(full), None);
+            Ok(true)
+        })
     }
 
     pub(crate) fn counter(&self, counter: Counter) -> Result<u64, StoreError> {
@@ -928,8 +1104,48 @@ mod tests {
     #[test]
     fn table_all_is_in_declaration_order() {
         for (i, table) in Table::ALL.iter().enumerate() {
-            assert_eq!(table.index(), i, "{table:?}");
+            assert_eq!(*table as usize, i, "{table:?}");
         }
+    }
+
+    #[test]
+    fn tags_are_unique_and_leave_room_for_the_next() {
+        let mut seen = std::collections::BTreeSet::new();
+        for table in Table::ALL {
+            let tag = table.tag();
+            assert!(tag != 0 && tag < u8::MAX, "{table:?} has tag {tag}");
+            assert!(seen.insert(tag), "tag {tag} is used twice");
+        }
+    }
+
+    /// docs/storage.md lists every table with its tag, and nothing else.
+    #[test]
+    fn the_docs_list_every_tag() {
+        let doc = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/storage.md"),
+        )
+        .unwrap();
+        let mut listed = std::collections::BTreeMap::new();
+        for line in doc.lines() {
+            // Rows of the tag table: | `name` | tag |
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            if let [_, name, tag, _] = cells.as_slice()
+                && let (Some(name), Ok(tag)) = (
+                    name.strip_prefix('`').and_then(|n| n.strip_suffix('`')),
+                    tag.parse::<u8>(),
+                )
+            {
+                listed.insert(name.to_owned(), tag);
+            }
+        }
+        let code: std::collections::BTreeMap<String, u8> = Table::ALL
+            .into_iter()
+            .map(|t| (t.name().to_owned(), t.tag()))
+            .collect();
+        assert_eq!(
+            listed, code,
+            "docs/storage.md's table of tags differs from Table::tag"
+        );
     }
 
     #[test]
@@ -940,7 +1156,7 @@ mod tests {
     }
 
     #[test]
-    fn decode_garbage_names_the_tree_and_key() {
+    fn decode_garbage_names_the_table_and_key() {
         let err = decode::<(u64, String)>(Table::Users, &[0, 1], &[0xFF, 0xFF, 0xFF]).unwrap_err();
         match err {
             StoreError::Corrupt { table, key, .. } => {

@@ -170,3 +170,350 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
     }
     sled::open(path).expect("raw sled open")
 }
+
+/// Every table's tag: the first byte of its records' keys in the `records` tree, as
+/// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
+/// the two equal).
+pub const TABLE_TAGS: [(&str, u8); 44] = [
+    ("meta", 1),
+    ("counters", 2),
+    ("users", 3),
+    ("usernames", 4),
+    ("users_by_role", 5),
+    ("banned_users", 6),
+    ("audit", 7),
+    ("audit_by_actor", 8),
+    ("audit_by_action", 9),
+    ("audit_by_time", 10),
+    ("settings", 11),
+    ("currencies", 12),
+    ("categories", 13),
+    ("categories_by_order", 14),
+    ("products", 15),
+    ("products_by_category", 16),
+    ("codes", 17),
+    ("codes_by_hash", 18),
+    ("payment_methods", 19),
+    ("wallets", 20),
+    ("ledger", 21),
+    ("ledger_by_user", 22),
+    ("topups", 23),
+    ("topups_by_status", 24),
+    ("topups_by_user", 25),
+    ("request_keys", 26),
+    ("orders", 27),
+    ("orders_by_status", 28),
+    ("orders_by_user", 29),
+    ("open_orders", 30),
+    ("coupons", 31),
+    ("coupon_uses", 32),
+    ("sessions", 33),
+    ("outbox", 34),
+    ("outbox_cursors", 35),
+    ("rollups", 36),
+    ("activity", 37),
+    ("broadcasts", 38),
+    ("blocked_bot", 39),
+    ("audit_pruned", 40),
+    ("codes_seen", 41),
+    ("proofs_seen", 42),
+    ("proof_reuses", 43),
+    ("topups_filed_for", 44),
+];
+
+/// A closed shop's database opened with sled directly, to read and tamper with its records
+/// by table name and key within the table, as `docs/storage.md` lays them out.
+pub struct RawStore {
+    pub db: sled::Db,
+    records: sled::Tree,
+}
+
+impl RawStore {
+    pub fn open(path: &std::path::Path) -> RawStore {
+        let db = raw_sled(path);
+        let records = db.open_tree("records").expect("the records tree");
+        RawStore { db, records }
+    }
+
+    /// One table: the records whose keys start with its tag.
+    pub fn table(&self, name: &str) -> RawTable<'_> {
+        let tag = TABLE_TAGS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no table {name}"))
+            .1;
+        RawTable {
+            records: &self.records,
+            tag,
+        }
+    }
+
+    pub fn flush(&self) -> sled::Result<usize> {
+        self.db.flush()
+    }
+}
+
+/// A table inside the `records` tree, with the calls of a `sled::Tree` on keys within it.
+pub struct RawTable<'a> {
+    records: &'a sled::Tree,
+    tag: u8,
+}
+
+impl RawTable<'_> {
+    fn full(&self, key: &[u8]) -> Vec<u8> {
+        let mut full = vec![self.tag];
+        full.extend_from_slice(key);
+        full
+    }
+
+    pub fn get(&self, key: impl AsRef<[u8]>) -> sled::Result<Option<sled::IVec>> {
+        self.records.get(self.full(key.as_ref()))
+    }
+
+    pub fn insert(
+        &self,
+        key: impl AsRef<[u8]>,
+        value: impl Into<sled::IVec>,
+    ) -> sled::Result<Option<sled::IVec>> {
+        self.records.insert(self.full(key.as_ref()), value)
+    }
+
+    pub fn remove(&self, key: impl AsRef<[u8]>) -> sled::Result<Option<sled::IVec>> {
+        self.records.remove(self.full(key.as_ref()))
+    }
+
+    /// Every record, in key order, with keys within the table.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = sled::Result<(Vec<u8>, sled::IVec)>> {
+        self.records
+            .scan_prefix([self.tag])
+            .map(|item| item.map(|(k, v)| (k[1..].to_vec(), v)))
+    }
+
+    /// The record with the greatest key.
+    pub fn last(&self) -> sled::Result<Option<(Vec<u8>, sled::IVec)>> {
+        self.iter().next_back().transpose()
+    }
+
+    /// Removes every record of the table (what dropping its tree did before schema 3).
+    pub fn clear(&self) {
+        let keys: Vec<Vec<u8>> = self.iter().map(|item| item.expect("read").0).collect();
+        for key in keys {
+            self.remove(key).expect("remove");
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+}
+
+/// The schema-2 shop checked in under `tests/data/schema2` (see its README), copied into a
+/// new temporary directory: opening it migrates it in place. Returns the directory and the
+/// database's path in it.
+pub fn schema2_shop() -> (tempfile::TempDir, PathBuf) {
+    let from = schema2_dir().join("shop.db");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let to = dir.path().join("shop.db");
+    std::fs::create_dir_all(to.join("blobs")).expect("mkdir");
+    for file in ["conf", "db"] {
+        std::fs::copy(from.join(file), to.join(file)).expect("copy the schema-2 shop");
+    }
+    (dir, to)
+}
+
+pub fn schema2_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/schema2")
+}
+
+/// What the schema-2 shop said before it was closed (`tests/data/schema2/expected.txt`).
+pub struct Schema2Expected {
+    pub digest: String,
+    pub audit_head: (u64, String),
+    /// (user, balance, ledger entries)
+    pub wallets: Vec<(u64, String, usize)>,
+    /// (user, "#id status total")
+    pub orders: Vec<(u64, String)>,
+}
+
+pub fn schema2_expected() -> Schema2Expected {
+    let text = std::fs::read_to_string(schema2_dir().join("expected.txt")).expect("expected.txt");
+    let mut expected = Schema2Expected {
+        digest: String::new(),
+        audit_head: (0, String::new()),
+        wallets: Vec::new(),
+        orders: Vec::new(),
+    };
+    for line in text.lines() {
+        let words: Vec<&str> = line.split(' ').collect();
+        match words.as_slice() {
+            ["digest", d] => expected.digest = d.to_string(),
+            ["audit_head", seq, hash] => {
+                expected.audit_head = (seq.parse().unwrap(), hash.to_string())
+            }
+            ["balance", user, amount] => {
+                expected
+                    .wallets
+                    .push((user.parse().unwrap(), amount.to_string(), 0))
+            }
+            ["ledger", user, n] => {
+                let wallet = expected.wallets.last_mut().unwrap();
+                assert_eq!(wallet.0, user.parse::<u64>().unwrap());
+                wallet.2 = n.parse().unwrap();
+            }
+            ["order", user, rest @ ..] => expected
+                .orders
+                .push((user.parse().unwrap(), rest.join(" "))),
+            _ => panic!("unexpected line in expected.txt: {line}"),
+        }
+    }
+    assert!(!expected.digest.is_empty() && !expected.orders.is_empty());
+    expected
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every record of a closed shop by (table, key within the table), from the `records` tree.
+pub fn all_records(raw: &RawStore) -> std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    for (name, _) in TABLE_TAGS {
+        for item in raw.table(name).iter() {
+            let (k, v) = item.expect("read");
+            out.insert((name, k), v.to_vec());
+        }
+    }
+    out
+}
+
+/// The state digest as the code before schema 3 computed it (a SHA-256 over every table in
+/// order, but the audit tables and their bookkeeping), over these records with the schema
+/// version record set to `schema_version`: equal to a digest that code took, the records are
+/// byte for byte the ones it had.
+pub fn digest_as_schema_2_did(
+    records: &std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>>,
+    schema_version: u32,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let skipped_tables = [
+        "audit",
+        "audit_by_actor",
+        "audit_by_action",
+        "audit_by_time",
+    ];
+    let version =
+        bincode::serde::encode_to_vec(schema_version, bincode::config::standard()).unwrap();
+    let mut hasher = Sha256::new();
+    for (name, _) in TABLE_TAGS {
+        if skipped_tables.contains(&name) {
+            continue;
+        }
+        for ((table, k), v) in records.range((name, Vec::new())..) {
+            if *table != name {
+                break;
+            }
+            if (name == "meta" && k.as_slice() == b"audit_head")
+                || (name == "counters" && k.as_slice() == b"audit_seq")
+            {
+                continue;
+            }
+            let v = if name == "meta" && k.as_slice() == b"schema_version" {
+                &version
+            } else {
+                v
+            };
+            for part in [name.as_bytes(), k.as_slice(), v.as_slice()] {
+                hasher.update(u64::try_from(part.len()).unwrap().to_be_bytes());
+                hasher.update(part);
+            }
+        }
+    }
+    hex(&hasher.finalize())
+}
+
+/// Rewrites a closed shop's database in the per-table layout of schemas 1 and 2 (one sled
+/// tree per table, named as the table), stamped `schema_version`: the inverse of the move
+/// schema 3 makes when it opens such a store.
+pub fn to_per_table_layout(path: &std::path::Path, schema_version: u32) {
+    let raw = RawStore::open(path);
+    let records = all_records(&raw);
+    for ((table, k), v) in &records {
+        raw.db
+            .open_tree(table)
+            .unwrap()
+            .insert(k.as_slice(), v.as_slice())
+            .unwrap();
+    }
+    raw.db
+        .open_tree("meta")
+        .unwrap()
+        .insert(
+            "schema_version",
+            bincode::serde::encode_to_vec(schema_version, bincode::config::standard()).unwrap(),
+        )
+        .unwrap();
+    let RawStore { db, records: tree } = raw;
+    drop(tree);
+    assert!(db.drop_tree("records").unwrap());
+    db.flush().unwrap();
+}
+
+/// Asserts that the closed shop at `path` holds what the schema-2 shop held: the same
+/// records byte for byte (the digest that shop took), the same audit chain up to the same
+/// head, balances, ledgers and orders, and that `verify()` finds nothing. Returns it open.
+pub fn assert_holds_the_schema2_shop(path: &std::path::Path, config: Config) -> Shop {
+    let expected = schema2_expected();
+    {
+        let raw = RawStore::open(path);
+        assert_eq!(
+            digest_as_schema_2_did(&all_records(&raw), 2),
+            expected.digest,
+            "the records differ from the schema-2 shop's"
+        );
+    }
+    let shop = Shop::open(path, config).expect("open");
+    let admin = shop.system_actor("harness").unwrap();
+    // The audit head first: reading orders adds view entries.
+    let head = shop
+        .audit_log(
+            &admin,
+            &shopcore::AuditQuery {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .entries
+        .remove(0);
+    assert_eq!(
+        (head.seq, hex(&head.hash)),
+        expected.audit_head,
+        "audit head"
+    );
+    for (user, balance, entries) in &expected.wallets {
+        assert_eq!(
+            &shop.balance(uid(*user)).unwrap().to_string(),
+            balance,
+            "balance of {user}"
+        );
+        let ledger = shop.ledger(&admin, uid(*user), None, 100).unwrap();
+        assert_eq!(ledger.entries.len(), *entries, "ledger of {user}");
+    }
+    let mut orders = Vec::new();
+    for (user, _, _) in &expected.wallets {
+        for order in shop
+            .orders_of(&admin, uid(*user), None, 100)
+            .unwrap()
+            .orders
+        {
+            orders.push((
+                *user,
+                format!("{} {} {}", order.id, order.status, order.total_usd),
+            ));
+        }
+    }
+    assert_eq!(orders, expected.orders, "orders");
+    let report = shop.verify().unwrap();
+    assert!(report.is_healthy(), "{report}");
+    shop
+}
