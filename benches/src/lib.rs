@@ -5,6 +5,7 @@
 //! --compare-ref` (another commit's `load` run beside this one).
 
 pub mod baseline;
+pub mod bigstore;
 pub mod compare;
 pub mod fixture;
 pub mod sqlite_baseline;

@@ -1066,3 +1066,39 @@ async fn retention_prunes_views_and_the_chain_still_verifies() {
     assert_eq!(last.audit_entries, 0, "{last:?}");
     assert!(t.shop.verify().expect("verify").is_healthy());
 }
+
+// ---------------------------------------------------------------- start-up check
+
+#[tokio::test]
+async fn start_up_checks_the_tail_and_keeps_the_full_verify_schedule() {
+    use shopbot::ops::{MIN_FIRST_VERIFY, first_verify_in, open_shop};
+    use shopcore::CheckLevel;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    let config = load(&[("SHOPBOT_DB", db.to_str().unwrap())]).expect("config");
+    let day = Duration::from_secs(24 * 3600);
+    // A new store: the full verify() runs once and leaves its watermark.
+    let (shop, check) = open_shop(&config).await.expect("start");
+    assert_eq!(check.level, CheckLevel::Full, "{check}");
+    assert!(check.is_healthy(), "{check}");
+    assert_eq!(first_verify_in(&check, shop.now().0, day), day);
+    drop(shop);
+    // A restart checks what followed (the start-up settings' audit entries, if any).
+    let (shop, check) = open_shop(&config).await.expect("restart");
+    assert_eq!(check.level, CheckLevel::Tail, "{check}");
+    assert!(check.is_healthy(), "{check}");
+    let full_at = check.since.expect("the full verify is recorded").0;
+    // The schedule counts from the last full run: a restart 23 hours later runs it in an
+    // hour, a restart 2 days later soon after start.
+    let hour = 3_600_000;
+    assert_eq!(
+        first_verify_in(&check, full_at + 23 * hour, day),
+        Duration::from_secs(3600)
+    );
+    assert_eq!(
+        first_verify_in(&check, full_at + 48 * hour, day),
+        MIN_FIRST_VERIFY
+    );
+    drop(shop);
+}

@@ -726,3 +726,8 @@ pub(crate) fn verify(store: &Store, off: i32) -> std::result::Result<Vec<String>
 pub(crate) fn is_auto(fulfilment: Fulfilment, by_system: bool) -> bool {
     by_system && fulfilment != Fulfilment::Manual
 }
+
+/// The shop-wide totals roll-up as stored.
+pub(crate) fn read_totals(store: &Store) -> std::result::Result<Totals, StoreError> {
+    Ok(store.read(Table::Rollups, TOTALS)?.unwrap_or_default())
+}

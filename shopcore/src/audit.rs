@@ -651,51 +651,135 @@ fn check_stub(stub: &PrunedEntry, problems: &mut Vec<String>) {
     }
 }
 
-/// The ledger entries each audit entry binds ("ledger" details: `seq kind user amount`),
-/// by ledger sequence number, with the audit entry's number.
-pub(crate) fn ledger_bindings(
-    store: &crate::store::Store,
-) -> Result<std::collections::BTreeMap<u64, (String, u64)>, StoreError> {
-    let mut bound = std::collections::BTreeMap::new();
-    for item in store.range::<AuditEntry>(Table::Audit, Bound::Unbounded, Bound::Unbounded, false) {
-        let Ok((_, entry)) = item else { continue };
-        for detail in entry.details.iter().filter(|d| d.field == LEDGER_NOTE) {
-            let Some(value) = &detail.after else { continue };
-            if let Some(seq) = value.split(' ').next().and_then(|s| s.parse::<u64>().ok()) {
-                bound.insert(seq, (value.clone(), entry.seq));
+/// The ledger entries the audit log binds, in log order, as (ledger sequence number,
+/// binding text, audit sequence number): read entry by entry, so memory does not grow with
+/// the log. Unreadable entries are skipped (the chain walk reports them).
+pub(crate) struct Bindings<'a> {
+    entries: crate::store::Records<'a, AuditEntry>,
+    ready: std::collections::VecDeque<(u64, String, u64)>,
+}
+
+impl<'a> Bindings<'a> {
+    pub(crate) fn new(store: &'a crate::store::Store) -> Bindings<'a> {
+        Bindings {
+            entries: store.range::<AuditEntry>(
+                Table::Audit,
+                Bound::Unbounded,
+                Bound::Unbounded,
+                false,
+            ),
+            ready: Default::default(),
+        }
+    }
+}
+
+impl Iterator for Bindings<'_> {
+    type Item = (u64, String, u64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(next) = self.ready.pop_front() {
+                return Some(next);
+            }
+            let Ok((_, entry)) = self.entries.next()? else {
+                continue;
+            };
+            for (seq, text) in bindings_of(&entry) {
+                self.ready.push_back((seq, text.to_string(), entry.seq));
             }
         }
     }
-    Ok(bound)
 }
 
 /// The detail field that binds a ledger entry into its operation's audit entry.
 pub(crate) const LEDGER_NOTE: &str = "ledger";
 
-pub(crate) fn verify(store: &crate::store::Store) -> Result<Vec<String>, StoreError> {
-    let mut problems = Vec::new();
-    let mut expected_seq = 1u64;
-    let mut prev_hash = [0u8; 32];
-    let mut count = 0usize;
-    // Pruned entries leave a stub with their hashes, so the chain still links across them.
-    let mut pruned = store
-        .range::<PrunedEntry>(
-            Table::AuditPruned,
-            Bound::Unbounded,
-            Bound::Unbounded,
-            false,
-        )
-        .filter_map(|item| match item {
-            Ok((_, stub)) => Some(stub),
-            Err(e) => {
-                problems.push(format!("audit: unreadable pruned stub: {e}"));
-                None
-            }
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
+/// One link of the hash chain: a stored entry, or the stub a pruned entry left.
+pub(crate) enum Link<'a> {
+    /// A stored entry.
+    Entry(&'a AuditEntry),
+    /// The stub of a pruned entry.
+    Stub(&'a PrunedEntry),
+}
+
+impl Link<'_> {
+    pub(crate) fn seq(&self) -> u64 {
+        match self {
+            Link::Entry(e) => e.seq,
+            Link::Stub(s) => s.seq,
+        }
+    }
+
+    pub(crate) fn hash(&self) -> [u8; 32] {
+        match self {
+            Link::Entry(e) => e.hash,
+            Link::Stub(s) => s.hash,
+        }
+    }
+}
+
+/// Where a walk of the chain ended: the last link's sequence number and hash (`0` and
+/// zeros for an empty walk), and how many stored entries it passed.
+pub(crate) struct ChainEnd {
+    pub(crate) seq: u64,
+    pub(crate) hash: [u8; 32],
+    pub(crate) entries: u64,
+}
+
+/// Walks the chain from link `from` on (`prev_hash` is what link `from - 1` hashed to),
+/// entries and stubs merged in order, up to and including `upto` (the end when `None`):
+/// every link must follow its predecessor, sit under its own key, and each entry must hash
+/// to its stored hash; stubs only for prunable actions. `visit` sees every link. Streams:
+/// memory does not grow with the log.
+pub(crate) fn walk_chain(
+    store: &crate::store::Store,
+    from: u64,
+    prev_hash: [u8; 32],
+    upto: Option<u64>,
+    problems: &mut Vec<String>,
+    mut visit: impl FnMut(Link<'_>),
+) -> Result<ChainEnd, StoreError> {
+    let lower = Bound::Included(key::u64(from).to_vec());
+    let upper = match upto {
+        Some(last) => Bound::Included(key::u64(last).to_vec()),
+        None => Bound::Unbounded,
+    };
+    let mut stubs = store
+        .range::<PrunedEntry>(Table::AuditPruned, lower.clone(), upper.clone(), false)
         .peekable();
-    for item in store.range::<AuditEntry>(Table::Audit, Bound::Unbounded, Bound::Unbounded, false) {
+    let mut expected_seq = from;
+    let mut prev_hash = prev_hash;
+    let mut entries = 0u64;
+    let stub_link = |stub: &PrunedEntry,
+                     expected_seq: &mut u64,
+                     prev_hash: &mut [u8; 32],
+                     problems: &mut Vec<String>| {
+        check_stub(stub, problems);
+        if stub.seq != *expected_seq || stub.prev_hash != *prev_hash {
+            problems.push(format!(
+                "audit: pruned entry {} does not fit the chain",
+                stub.seq
+            ));
+        }
+        *prev_hash = stub.hash;
+        *expected_seq = stub.seq.saturating_add(1);
+    };
+    let mut next_stub = |problems: &mut Vec<String>, before: Option<u64>| -> Option<PrunedEntry> {
+        loop {
+            let fits = match stubs.peek()? {
+                Ok((_, stub)) => before.is_none_or(|seq| stub.seq < seq),
+                Err(_) => true,
+            };
+            if !fits {
+                return None;
+            }
+            match stubs.next()? {
+                Ok((_, stub)) => return Some(stub),
+                Err(e) => problems.push(format!("audit: unreadable pruned stub: {e}")),
+            }
+        }
+    };
+    for item in store.range::<AuditEntry>(Table::Audit, lower, upper, false) {
         let (k, entry) = match item {
             Ok(pair) => pair,
             Err(e) => {
@@ -703,18 +787,11 @@ pub(crate) fn verify(store: &crate::store::Store) -> Result<Vec<String>, StoreEr
                 continue;
             }
         };
-        while let Some(stub) = pruned.next_if(|stub| stub.seq < entry.seq) {
-            check_stub(&stub, &mut problems);
-            if stub.seq != expected_seq || stub.prev_hash != prev_hash {
-                problems.push(format!(
-                    "audit: pruned entry {} does not fit the chain",
-                    stub.seq
-                ));
-            }
-            prev_hash = stub.hash;
-            expected_seq = stub.seq.saturating_add(1);
+        while let Some(stub) = next_stub(problems, Some(entry.seq)) {
+            stub_link(&stub, &mut expected_seq, &mut prev_hash, problems);
+            visit(Link::Stub(&stub));
         }
-        count += 1;
+        entries += 1;
         if key::read_u64(&k, 0) != Some(entry.seq) {
             problems.push(format!(
                 "audit: entry under key {} says seq {}",
@@ -742,19 +819,87 @@ pub(crate) fn verify(store: &crate::store::Store) -> Result<Vec<String>, StoreEr
         }
         prev_hash = entry.hash;
         expected_seq = entry.seq.saturating_add(1);
+        visit(Link::Entry(&entry));
     }
-    for stub in pruned {
-        check_stub(&stub, &mut problems);
-        if stub.seq != expected_seq || stub.prev_hash != prev_hash {
-            problems.push(format!(
-                "audit: pruned entry {} does not fit the chain",
-                stub.seq
-            ));
+    while let Some(stub) = next_stub(problems, None) {
+        stub_link(&stub, &mut expected_seq, &mut prev_hash, problems);
+        visit(Link::Stub(&stub));
+    }
+    Ok(ChainEnd {
+        seq: expected_seq.saturating_sub(1),
+        hash: prev_hash,
+        entries,
+    })
+}
+
+/// A link read by its sequence number: the entry (`None` for a pruned one's stub), and the
+/// hashes it records.
+pub(crate) struct StoredLink {
+    pub(crate) entry: Option<AuditEntry>,
+    pub(crate) prev_hash: [u8; 32],
+    pub(crate) hash: [u8; 32],
+}
+
+/// The link stored under `seq`: the entry, or the stub it left when pruned.
+pub(crate) fn read_link(
+    store: &crate::store::Store,
+    seq: u64,
+) -> Result<Option<StoredLink>, StoreError> {
+    if let Some(entry) = store.read::<AuditEntry>(Table::Audit, &key::u64(seq))? {
+        let (prev_hash, hash) = (entry.prev_hash, entry.hash);
+        return Ok(Some(StoredLink {
+            entry: Some(entry),
+            prev_hash,
+            hash,
+        }));
+    }
+    Ok(store
+        .read::<PrunedEntry>(Table::AuditPruned, &key::u64(seq))?
+        .map(|stub| StoredLink {
+            entry: None,
+            prev_hash: stub.prev_hash,
+            hash: stub.hash,
+        }))
+}
+
+/// The ledger entries an audit entry binds: (ledger sequence number, the binding text).
+pub(crate) fn bindings_of(entry: &AuditEntry) -> impl Iterator<Item = (u64, &str)> {
+    entry
+        .details
+        .iter()
+        .filter(|d| d.field == LEDGER_NOTE)
+        .filter_map(|d| d.after.as_deref())
+        .filter_map(|value| {
+            let seq = value.split(' ').next()?.parse::<u64>().ok()?;
+            Some((seq, value))
+        })
+}
+
+/// The newest audit head record (`None` for an empty log).
+pub(crate) fn read_head(
+    store: &crate::store::Store,
+) -> Result<Option<(u64, [u8; 32])>, StoreError> {
+    Ok(store
+        .read::<AuditHead>(Table::Meta, HEAD_KEY)?
+        .map(|h| (h.seq, h.hash)))
+}
+
+/// The full check of the log: the chain from its first link, the head record, the counter
+/// and the indexes. When `mark` names a link (the head as it was when `verify()` started),
+/// returns that link's hash as the walk found it.
+pub(crate) fn verify(
+    store: &crate::store::Store,
+    mark: u64,
+    mut at_mark: impl FnMut(Link<'_>),
+) -> Result<Vec<String>, StoreError> {
+    let mut problems = Vec::new();
+    let end = walk_chain(store, 1, [0; 32], None, &mut problems, |link| {
+        if link.seq() <= mark {
+            at_mark(link);
         }
-        prev_hash = stub.hash;
-        expected_seq = stub.seq.saturating_add(1);
-    }
-    let last_seq = expected_seq - 1;
+    })?;
+    let (last_seq, prev_hash) = (end.seq, end.hash);
+    let count = usize::try_from(end.entries).unwrap_or(usize::MAX);
     let head: Option<AuditHead> = store.read(Table::Meta, HEAD_KEY)?;
     match head {
         Some(h) if h.seq != last_seq || h.hash != prev_hash => problems.push(format!(

@@ -89,7 +89,7 @@ pub use store::SCHEMA_VERSION;
 pub use store::StoreCounters;
 pub use supplier::{Behaviour, ScriptedSupplier, Supplier, SupplierOrder, SupplierResult};
 pub use users::{Registration, User, UserFilter, UserPage};
-pub use verify::VerifyReport;
+pub use verify::{CheckLevel, STARTUP_SAMPLES, StartupCheck, VerifyReport};
 pub use wallet::{
     LedgerEntry, LedgerKind, LedgerPage, LedgerRef, Proof, Topup, TopupRequest, TopupStatus,
     Wallet, WalletError,

@@ -2054,18 +2054,12 @@ impl Drop for LiveClaim<'_> {
 pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<String>, StoreError> {
     use std::collections::BTreeMap;
     let mut problems = Vec::new();
-    // Ledger entries per order and kind.
-    let mut entries: BTreeMap<(OrderId, LedgerKind), Vec<wallet::LedgerEntry>> = BTreeMap::new();
-    for item in
-        store.range::<wallet::LedgerEntry>(Table::Ledger, Bound::Unbounded, Bound::Unbounded, false)
-    {
-        let (_, entry) = item?;
-        if let LedgerRef::Order(id) = entry.reference {
-            entries.entry((id, entry.kind)).or_default().push(entry);
-        }
-    }
     let mut coupon_uses: BTreeMap<CouponCode, u32> = BTreeMap::new();
-    let mut coupon_user_uses: BTreeMap<(CouponCode, UserId), u32> = BTreeMap::new();
+    // Per (coupon, user): kept compact (a coupon's number, not its code), as a shop may
+    // have a use per user of a popular coupon.
+    let mut coupon_numbers: BTreeMap<CouponCode, u32> = BTreeMap::new();
+    let mut coupon_user_uses: std::collections::HashMap<(u32, UserId), u32> =
+        std::collections::HashMap::new();
     let mut per_product: BTreeMap<ProductId, u64> = BTreeMap::new();
     let mut open_per_user: BTreeMap<UserId, Vec<OrderId>> = BTreeMap::new();
     let mut orders = 0usize;
@@ -2073,18 +2067,30 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         let (_, order) = item?;
         orders += 1;
         *per_product.entry(order.product).or_default() += 1;
-        let count = |kind| entries.get(&(order.id, kind)).map_or(0, Vec::len);
+        // The order's side of its ledger entries: the ones it names exist, are of their
+        // kind, are about it and carry the right amounts. The ledger's side (no entry about
+        // the order that it does not name) is checked in the ledger walk
+        // (`check_ledger_reference`), so together each kind is there exactly as expected.
         let paid = order.is_paid();
-        let expect_purchase = usize::from(paid);
-        if count(LedgerKind::Purchase) != expect_purchase {
+        let named = |seq: Option<u64>,
+                     kind: LedgerKind|
+         -> std::result::Result<Option<wallet::LedgerEntry>, StoreError> {
+            let Some(seq) = seq else { return Ok(None) };
+            Ok(store
+                .read::<wallet::LedgerEntry>(Table::Ledger, &key::u64(seq))?
+                .filter(|e| {
+                    e.kind == kind
+                        && e.reference == LedgerRef::Order(order.id)
+                        && e.user == order.user
+                }))
+        };
+        let purchase = named(order.purchase_seq, LedgerKind::Purchase)?;
+        if order.purchase_seq.is_some() && purchase.is_none() {
             problems.push(format!(
-                "orders: order {} has {} PURCHASE entries, expected {expect_purchase}",
-                order.id,
-                count(LedgerKind::Purchase)
+                "orders: order {} names PURCHASE entry {:?}, which is not its PURCHASE",
+                order.id, order.purchase_seq
             ));
-        } else if let Some(e) = entries
-            .get(&(order.id, LedgerKind::Purchase))
-            .and_then(|v| v.first())
+        } else if let Some(e) = &purchase
             && e.amount != order.total_usd.negated()
         {
             problems.push(format!(
@@ -2093,19 +2099,17 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             ));
         }
         let refunded = matches!(order.status, OrderStatus::Failed | OrderStatus::Cancelled) && paid;
-        if count(LedgerKind::Refund) != usize::from(refunded)
-            || order.refund_seq.is_some() != refunded
+        let refund = named(order.refund_seq, LedgerKind::Refund)?;
+        if order.refund_seq.is_some() != refunded || order.refund_seq.is_some() != refund.is_some()
         {
             problems.push(format!(
                 "orders: order {} ({}) has {} REFUND entries",
                 order.id,
                 order.status,
-                count(LedgerKind::Refund)
+                usize::from(refund.is_some())
             ));
         }
-        if let Some(e) = entries
-            .get(&(order.id, LedgerKind::Refund))
-            .and_then(|v| v.first())
+        if let Some(e) = &refund
             && e.amount != order.total_usd
         {
             problems.push(format!(
@@ -2114,15 +2118,14 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             ));
         }
         let method_paid = paid && matches!(order.payment, Payment::Method { .. });
-        if count(LedgerKind::Payment) != usize::from(method_paid) {
+        let payment = named(order.payment_seq, LedgerKind::Payment)?;
+        if payment.is_some() != method_paid || order.payment_seq.is_some() != method_paid {
             problems.push(format!(
                 "orders: order {} has {} PAYMENT entries",
                 order.id,
-                count(LedgerKind::Payment)
+                usize::from(payment.is_some())
             ));
-        } else if let Some(e) = entries
-            .get(&(order.id, LedgerKind::Payment))
-            .and_then(|v| v.first())
+        } else if let Some(e) = &payment
             && (e.amount > received_usd(&order) || !e.amount.is_positive())
         {
             problems.push(format!(
@@ -2159,9 +2162,9 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             && !matches!(order.status, OrderStatus::Failed | OrderStatus::Cancelled)
         {
             *coupon_uses.entry(code.clone()).or_default() += 1;
-            *coupon_user_uses
-                .entry((code.clone(), order.user))
-                .or_default() += 1;
+            let next = u32::try_from(coupon_numbers.len()).unwrap_or(u32::MAX);
+            let number = *coupon_numbers.entry(code.clone()).or_insert(next);
+            *coupon_user_uses.entry((number, order.user)).or_default() += 1;
         }
         if order.status.is_open() {
             open_per_user.entry(order.user).or_default().push(order.id);
@@ -2241,7 +2244,11 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         let code = CouponCode::parse(&String::from_utf8_lossy(&k[..split])).ok();
         let user = key::read_u64(&k, split + 1).and_then(|raw| UserId::new(raw).ok());
         let live = match (code, user) {
-            (Some(c), Some(u)) => coupon_user_uses.get(&(c, u)).copied().unwrap_or(0),
+            (Some(c), Some(u)) => coupon_numbers
+                .get(&c)
+                .and_then(|number| coupon_user_uses.get(&(*number, u)))
+                .copied()
+                .unwrap_or(0),
             _ => 0,
         };
         if n != live {
@@ -2265,6 +2272,39 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         }
     }
     Ok(problems)
+}
+
+/// The ledger's side of an order's entries (called from the ledger walk of `verify()`): a
+/// PURCHASE, REFUND or PAYMENT entry about an order is the one that order names for its
+/// kind — so a second or forged entry about it is found.
+pub(crate) fn check_ledger_reference(
+    store: &crate::store::Store,
+    entry: &wallet::LedgerEntry,
+    id: OrderId,
+    problems: &mut Vec<String>,
+) -> std::result::Result<(), StoreError> {
+    let Some(order) = store.read::<Order>(Table::Orders, &id.key())? else {
+        problems.push(format!(
+            "orders: ledger entry {} refers to missing order {id}",
+            entry.seq
+        ));
+        return Ok(());
+    };
+    let named = match entry.kind {
+        LedgerKind::Purchase => order.purchase_seq,
+        LedgerKind::Refund => order.refund_seq,
+        LedgerKind::Payment => order.payment_seq,
+        LedgerKind::Topup | LedgerKind::Adjustment => None,
+    };
+    if named != Some(entry.seq) {
+        problems.push(format!(
+            "orders: ledger entry {} ({}) is about order {id}, which does not name it (extra {} entry)",
+            entry.seq,
+            entry.kind.name(),
+            entry.kind.name()
+        ));
+    }
+    Ok(())
 }
 
 /// Pending uses of each payment method by unpaid orders (for the method check in verify).

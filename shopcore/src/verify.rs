@@ -1,9 +1,42 @@
-//! Integrity checking: `Shop::verify` recomputes what the shop's invariants say must hold
-//! and reports every violation it finds. Empty means healthy.
+//! Integrity checking at two levels. `Shop::verify` recomputes what the shop's invariants
+//! say must hold and reports every violation it finds (empty means healthy); when it finds
+//! none it records a **verified watermark** — the audit chain's link and the ledger's entry
+//! it reached, with the ledger's sums there. `Shop::check_startup` then checks only what
+//! was written after the watermark, plus a random sample of older links, so a restart costs
+//! what happened since the last check, not what the store holds.
 
 use crate::Shop;
+use crate::audit::{self, Link};
+use crate::clock::Timestamp;
 use crate::error::Result;
+use crate::store::{Counter, StoreError, Table, key};
+use crate::wallet::{self, LedgerSums};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Bound;
+
+/// Where the verified watermark is kept (table `meta`).
+pub(crate) const WATERMARK_KEY: &[u8] = b"verified";
+
+/// How many older audit links and ledger entries the start-up check samples.
+pub const STARTUP_SAMPLES: u32 = 32;
+
+/// What the last successful check proved, and up to where: every audit link up to
+/// `audit_seq` chains to `audit_hash`, and every ledger entry up to `ledger_seq` adds up,
+/// continues its user's previous entry and is bound into its audit entry, with `sums` the
+/// ledger's sums there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Watermark {
+    pub(crate) audit_seq: u64,
+    pub(crate) audit_hash: [u8; 32],
+    pub(crate) ledger_seq: u64,
+    pub(crate) sums: LedgerSums,
+    /// When a check last moved it.
+    pub(crate) at: Timestamp,
+    /// When the full `verify()` last passed (the start-up check moves the watermark too).
+    pub(crate) full_at: Option<Timestamp>,
+}
 
 /// The result of [`Shop::verify`]: one line per violated invariant.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -40,6 +73,10 @@ impl Shop {
     /// with every ledger amount bound into the audit entry that posted it; orders against
     /// their ledger entries and the state machine; the statistics roll-ups.
     ///
+    /// When it finds nothing, it records the verified watermark [`Shop::check_startup`]
+    /// starts from. It streams: what it keeps in memory grows with the number of users, not
+    /// with orders or the ledger (sled's own cache aside).
+    ///
     /// It reads record by record while the shop keeps running, so a change committed during
     /// the check can show as a passing mismatch: run it on a quiet shop for an exact answer.
     /// It reads everything, so it takes time on a large shop (a few seconds per 100,000
@@ -61,16 +98,242 @@ impl Shop {
     /// ```
     pub fn verify(&self) -> Result<VerifyReport> {
         let mut problems = Vec::new();
+        // The head as it stands now is the watermark this run can certify: the chain up to
+        // it, and the ledger up to the last entry bound by an entry up to it.
+        let (mark_seq, mark_hash) = audit::read_head(&self.store)?.unwrap_or((0, [0; 32]));
+        let bound_from: u64 = self
+            .store
+            .read(Table::Meta, wallet::LEDGER_BOUND_FROM_KEY)?
+            .unwrap_or(1);
+        let mut mark_ledger = bound_from.saturating_sub(1);
+        let mut hash_at_mark = None;
         problems.extend(crate::users::verify(&self.store)?);
-        problems.extend(crate::audit::verify(&self.store)?);
+        problems.extend(audit::verify(&self.store, mark_seq, |link| {
+            if link.seq() == mark_seq {
+                hash_at_mark = Some(link.hash());
+            }
+            if let Link::Entry(entry) = link {
+                for (seq, _) in audit::bindings_of(entry) {
+                    mark_ledger = mark_ledger.max(seq);
+                }
+            }
+        })?);
+        if mark_seq > 0 && hash_at_mark != Some(mark_hash) {
+            problems.push(format!(
+                "audit: the head record named entry {mark_seq}, whose hash differs"
+            ));
+        }
         problems.extend(crate::catalog::verify(&self.store)?);
-        problems.extend(crate::wallet::verify(&self.store)?);
+        let (wallet_problems, sums) = wallet::verify(&self.store, mark_ledger)?;
+        problems.extend(wallet_problems);
         problems.extend(crate::orders::verify(&self.store)?);
         problems.extend(crate::analytics::verify(
             &self.store,
             self.settings().utc_offset_minutes,
         )?);
+        if problems.is_empty() {
+            let now = self.now();
+            self.advance_watermark(Watermark {
+                audit_seq: mark_seq,
+                audit_hash: mark_hash,
+                ledger_seq: mark_ledger,
+                sums,
+                at: now,
+                full_at: Some(now),
+            })?;
+        }
         Ok(VerifyReport { problems })
+    }
+
+    /// The start-up check: proves, at a cost that depends on what was written since the
+    /// last check rather than on the store's size, what a restart must know before the shop
+    /// takes traffic. With a verified watermark (left by the last `verify()` or start-up
+    /// check that found nothing) it checks:
+    ///
+    /// - the watermark still holds: the audit link it names has the hash it recorded, and
+    ///   the log did not end before it;
+    /// - every audit link after it follows its predecessor and every entry hashes to its
+    ///   stored hash, up to the head record, which must name the last one, with the audit
+    ///   counter equal to it;
+    /// - every ledger entry after it follows with no gap up to the ledger counter, adds up,
+    ///   stays non-negative, continues its user's previous entry, and is named with its kind,
+    ///   user and amount by an audit entry after the watermark; every user it touched ends
+    ///   with the balance their wallet holds;
+    /// - what approved top-ups credited (the dashboard's total) equals the watermark's TOPUP
+    ///   sum plus the tail's;
+    /// - the order and top-up counters equal their last stored records;
+    /// - [`STARTUP_SAMPLES`] older audit links picked at random hash correctly and follow
+    ///   their predecessors, and as many older ledger entries add up and continue their
+    ///   user's previous entry.
+    ///
+    /// It does not recheck what only the full `verify()` covers (orders against the state
+    /// machine, stock and code pools, roll-ups, indexes, older records not sampled): run
+    /// that on a schedule (the bot does) and after a restore. Without a watermark (a store
+    /// never fully verified, or verified by an older version) it runs the full `verify()`,
+    /// which leaves one. When it finds nothing it moves the watermark to where it ended.
+    /// Run it before the shop takes traffic: a commit made during the check may show as a
+    /// passing problem.
+    pub fn check_startup(&self) -> Result<StartupCheck> {
+        let started = std::time::Instant::now();
+        let Some(mark) = self.store.read::<Watermark>(Table::Meta, WATERMARK_KEY)? else {
+            let report = self.verify()?;
+            return Ok(StartupCheck {
+                problems: report.problems,
+                level: CheckLevel::Full,
+                audit_entries: 0,
+                ledger_entries: 0,
+                sampled: 0,
+                since: None,
+                elapsed: started.elapsed(),
+            });
+        };
+        let mut problems = Vec::new();
+        let store = &self.store;
+        // The watermark's own link is still what it was.
+        if mark.audit_seq > 0 {
+            match audit::read_link(store, mark.audit_seq)? {
+                Some(link) if link.hash == mark.audit_hash => {}
+                Some(_) => problems.push(format!(
+                    "audit: entry {} no longer has the hash the verified watermark recorded (altered)",
+                    mark.audit_seq
+                )),
+                None => problems.push(format!(
+                    "audit: entry {} named by the verified watermark is missing (log cut)",
+                    mark.audit_seq
+                )),
+            }
+        }
+        // The audit tail, collecting the ledger entries it binds.
+        let mut bindings: BTreeMap<u64, (String, u64)> = BTreeMap::new();
+        let end = audit::walk_chain(
+            store,
+            mark.audit_seq.saturating_add(1),
+            mark.audit_hash,
+            None,
+            &mut problems,
+            |link| {
+                if let Link::Entry(entry) = link {
+                    for (seq, text) in audit::bindings_of(entry) {
+                        bindings.insert(seq, (text.to_string(), entry.seq));
+                    }
+                }
+            },
+        )?;
+        match audit::read_head(store)? {
+            Some((seq, hash)) if seq == end.seq && hash == end.hash => {}
+            None if end.seq == 0 => {}
+            Some((seq, _)) => problems.push(format!(
+                "audit: the head record names entry {seq} but the log ends at {} (tail lost or altered)",
+                end.seq
+            )),
+            None => problems.push("audit: head record missing".into()),
+        }
+        let counter = store.read_counter(Counter::AuditSeq)?;
+        if counter != end.seq {
+            problems.push(format!(
+                "audit: sequence counter {counter} but the log ends at {} (tail lost or altered)",
+                end.seq
+            ));
+        }
+        // The ledger tail against those bindings, the wallets it touched and the sums.
+        let tail = wallet::check_tail(
+            store,
+            mark.ledger_seq,
+            mark.sums,
+            &mut bindings,
+            &mut problems,
+        )?;
+        let totals = self.store_totals()?;
+        if totals.topups_usd != tail.sums.topups {
+            problems.push(format!(
+                "wallet: approved top-ups credited {} (statistics) but TOPUP entries sum to {}",
+                totals.topups_usd, tail.sums.topups
+            ));
+        }
+        for (counter, table, what) in [
+            (Counter::OrderSeq, Table::Orders, "order"),
+            (Counter::TopupSeq, Table::Topups, "top-up"),
+        ] {
+            let value = store.read_counter(counter)?;
+            let last = match store
+                .keys(table, Bound::Unbounded, Bound::Unbounded, true)
+                .next()
+            {
+                Some(k) => key::read_u64(&k?, 0).unwrap_or(0),
+                None => 0,
+            };
+            if value != last {
+                problems.push(format!(
+                    "{what}s: the {what} counter is {value} but the last {what} stored is {last} (lost or added)"
+                ));
+            }
+        }
+        // A random sample of older links and entries.
+        let mut sampled = 0;
+        let mut seed = sample_seed();
+        if mark.audit_seq > 0 {
+            for _ in 0..STARTUP_SAMPLES {
+                let seq = 1 + next_random(&mut seed) % mark.audit_seq;
+                sample_link(store, seq, &mut problems)?;
+                sampled += 1;
+            }
+        }
+        if mark.ledger_seq > 0 {
+            for _ in 0..STARTUP_SAMPLES {
+                let seq = 1 + next_random(&mut seed) % mark.ledger_seq;
+                wallet::check_sample(store, seq, &mut problems)?;
+                sampled += 1;
+            }
+        }
+        if problems.is_empty() && (end.seq, tail.last) != (mark.audit_seq, mark.ledger_seq) {
+            self.advance_watermark(Watermark {
+                audit_seq: end.seq,
+                audit_hash: end.hash,
+                ledger_seq: tail.last,
+                sums: tail.sums,
+                at: self.now(),
+                full_at: mark.full_at,
+            })?;
+        }
+        Ok(StartupCheck {
+            problems,
+            level: CheckLevel::Tail,
+            audit_entries: end.entries,
+            ledger_entries: tail.entries,
+            sampled,
+            since: mark.full_at,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// When the full `verify()` last found the shop healthy (`None`: never, or not since
+    /// this version records it).
+    pub fn last_full_verify(&self) -> Result<Option<Timestamp>> {
+        Ok(self
+            .store
+            .read::<Watermark>(Table::Meta, WATERMARK_KEY)?
+            .and_then(|m| m.full_at))
+    }
+
+    fn store_totals(&self) -> Result<crate::analytics::Totals> {
+        Ok(crate::analytics::read_totals(&self.store)?)
+    }
+
+    /// Records `mark` unless a later one is already recorded.
+    fn advance_watermark(&self, mark: Watermark) -> std::result::Result<(), StoreError> {
+        let current: Option<Watermark> = self.store.read(Table::Meta, WATERMARK_KEY)?;
+        let mark = match current {
+            Some(current) if current.audit_seq > mark.audit_seq => Watermark {
+                full_at: mark.full_at.or(current.full_at),
+                ..current
+            },
+            Some(current) => Watermark {
+                full_at: mark.full_at.or(current.full_at),
+                ..mark
+            },
+            None => mark,
+        };
+        self.store.put_unsynced(Table::Meta, WATERMARK_KEY, &mark)
     }
 
     /// A digest of every record except the audit log: equal digests before and after an
@@ -79,4 +342,112 @@ impl Shop {
     pub fn state_digest(&self) -> Result<[u8; 32]> {
         Ok(self.store.state_digest()?)
     }
+}
+
+/// How much the start-up check covered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum CheckLevel {
+    /// There was no verified watermark: the full `verify()` ran.
+    Full,
+    /// What followed the verified watermark, and a sample of what preceded it.
+    Tail,
+}
+
+/// The result of [`Shop::check_startup`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct StartupCheck {
+    /// One line per violated invariant (as in [`VerifyReport`]); empty when healthy.
+    pub problems: Vec<String>,
+    /// Whether the tail after the watermark or the whole store was checked.
+    pub level: CheckLevel,
+    /// Audit entries checked after the watermark.
+    pub audit_entries: u64,
+    /// Ledger entries checked after the watermark.
+    pub ledger_entries: u64,
+    /// Older audit links and ledger entries checked at random.
+    pub sampled: u32,
+    /// When the full `verify()` last passed, as the watermark recorded it.
+    pub since: Option<Timestamp>,
+    /// How long the check took.
+    #[serde(skip)]
+    pub elapsed: std::time::Duration,
+}
+
+impl StartupCheck {
+    /// No problem was found.
+    pub fn is_healthy(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+impl fmt::Display for StartupCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.level {
+            CheckLevel::Full => write!(f, "full check (no verified watermark yet)")?,
+            CheckLevel::Tail => write!(
+                f,
+                "{} audit and {} ledger entries after the watermark, {} older ones sampled",
+                self.audit_entries, self.ledger_entries, self.sampled
+            )?,
+        }
+        write!(f, " in {:.3} s: ", self.elapsed.as_secs_f64())?;
+        if self.problems.is_empty() {
+            return f.write_str("healthy");
+        }
+        writeln!(f, "{} problem(s):", self.problems.len())?;
+        for p in &self.problems {
+            writeln!(f, "- {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks one older audit link: it hashes to what it says and follows its predecessor.
+fn sample_link(
+    store: &crate::store::Store,
+    seq: u64,
+    problems: &mut Vec<String>,
+) -> std::result::Result<(), StoreError> {
+    let Some(link) = audit::read_link(store, seq)? else {
+        problems.push(format!("audit: entry {seq} is missing (entries missing)"));
+        return Ok(());
+    };
+    if let Some(entry) = &link.entry
+        && (entry.seq != seq || entry.compute_hash()? != link.hash)
+    {
+        problems.push(format!("audit: entry {seq} was altered (hash mismatch)"));
+    }
+    let expected = if seq == 1 {
+        Some([0; 32])
+    } else {
+        audit::read_link(store, seq - 1)?.map(|link| link.hash)
+    };
+    if expected != Some(link.prev_hash) {
+        problems.push(format!(
+            "audit: entry {seq} does not follow its predecessor (chain broken)"
+        ));
+    }
+    Ok(())
+}
+
+/// A seed that differs between runs (the sample must not be predictable from the store).
+fn sample_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    hasher.finish()
+}
+
+/// splitmix64.
+fn next_random(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }

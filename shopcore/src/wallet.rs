@@ -1140,18 +1140,51 @@ fn check_limit(limit: usize) -> Result<()> {
 }
 
 /// Recomputes balances from the ledger and top-ups and compares with what is stored.
-pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<String>, StoreError> {
+/// Sums of the ledger up to a point: every amount, and the TOPUP amounts alone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct LedgerSums {
+    /// Every amount: what all wallets held together after that entry.
+    pub(crate) total: Money,
+    /// TOPUP amounts: what approved top-ups credited.
+    pub(crate) topups: Money,
+}
+
+impl LedgerSums {
+    fn add(&mut self, entry: &LedgerEntry) {
+        self.total = self.total.checked_add(entry.amount).unwrap_or(self.total);
+        if entry.kind == LedgerKind::Topup {
+            self.topups = self.topups.checked_add(entry.amount).unwrap_or(self.topups);
+        }
+    }
+}
+
+/// The full check of wallets, ledger and top-ups; also returns the ledger's sums over the
+/// entries up to `mark` (for the verified watermark). Streams: the ledger and the audit
+/// log are read side by side in sequence order; what it keeps grows with the number of
+/// users (a balance, a count and a sequence number each), not with the ledger.
+pub(crate) fn verify(
+    store: &crate::store::Store,
+    mark: u64,
+) -> std::result::Result<(Vec<String>, LedgerSums), StoreError> {
     let mut problems = Vec::new();
+    let mut sums = LedgerSums::default();
     // Walk the ledger in order, replaying each user's chain.
-    let mut replayed: BTreeMap<UserId, (Money, u64, Option<u64>)> = BTreeMap::new();
+    let mut replayed: std::collections::HashMap<UserId, (Money, u64, u64)> =
+        std::collections::HashMap::new();
     let mut by_kind: BTreeMap<&'static str, Money> = BTreeMap::new();
-    let mut topup_entries: BTreeMap<TopupId, Vec<LedgerEntry>> = BTreeMap::new();
     let mut expected_seq = 1u64;
     // Every entry from `bound_from` on is named, with its kind, user and amount, by the
     // hash-chained audit entry of the operation that posted it: an edited amount, a deleted
-    // entry or a lost audit tail shows here.
+    // entry or a lost audit tail shows here. Both logs grow in the same order (one writer),
+    // so the bindings are read alongside; only those read ahead wait in `early`.
     let bound_from: u64 = store.read(Table::Meta, LEDGER_BOUND_FROM_KEY)?.unwrap_or(1);
-    let mut bindings = crate::audit::ledger_bindings(store)?;
+    let mut bindings = crate::audit::Bindings::new(store).filter(|(seq, _, _)| *seq >= bound_from);
+    let mut early: BTreeMap<u64, (String, u64)> = BTreeMap::new();
+    let missing = |seq: u64, bound: &str, audit_seq: u64, problems: &mut Vec<String>| {
+        problems.push(format!(
+            "wallet: audit entry {audit_seq} recorded ledger entry \"{bound}\", which is missing (seq {seq})"
+        ));
+    };
     for item in store.range::<LedgerEntry>(Table::Ledger, Bound::Unbounded, Bound::Unbounded, false)
     {
         let (k, entry) = match item {
@@ -1169,7 +1202,24 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         }
         expected_seq = entry.seq.saturating_add(1);
         if entry.seq >= bound_from {
-            match bindings.remove(&entry.seq) {
+            while early
+                .last_key_value()
+                .is_none_or(|(seq, _)| *seq < entry.seq)
+            {
+                let Some((seq, bound, audit_seq)) = bindings.next() else {
+                    break;
+                };
+                early.insert(seq, (bound, audit_seq));
+            }
+            // Bindings of entries before this one that were never met: those are missing.
+            while let Some(first) = early.first_entry() {
+                if *first.key() >= entry.seq {
+                    break;
+                }
+                let (seq, (bound, audit_seq)) = first.remove_entry();
+                missing(seq, &bound, audit_seq, &mut problems);
+            }
+            match early.remove(&entry.seq) {
                 None => problems.push(format!(
                     "wallet: ledger entry {} is not recorded by any audit entry",
                     entry.seq
@@ -1184,32 +1234,28 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
                 Some(_) => {}
             }
         }
-        let state = replayed.entry(entry.user).or_insert((Money::ZERO, 0, None));
+        let state = replayed.entry(entry.user).or_insert((Money::ZERO, 0, 0));
         if entry.balance_before != state.0 {
             problems.push(format!(
                 "wallet: ledger entry {} of user {} starts at {} but the previous balance was {}",
                 entry.seq, entry.user, entry.balance_before, state.0
             ));
         }
-        if entry.balance_before.checked_add(entry.amount) != Some(entry.balance_after) {
-            problems.push(format!(
-                "wallet: ledger entry {} does not add up",
-                entry.seq
-            ));
-        }
-        if entry.balance_after.is_negative() {
-            problems.push(format!(
-                "wallet: ledger entry {} leaves a negative balance",
-                entry.seq
-            ));
-        }
+        check_entry_arithmetic(&entry, &mut problems);
         state.0 = entry.balance_after;
         state.1 += 1;
-        state.2 = Some(entry.seq);
+        state.2 = entry.seq;
+        if entry.seq <= mark {
+            sums.add(&entry);
+        }
         let sum = by_kind.entry(entry.kind.name()).or_insert(Money::ZERO);
         *sum = sum.checked_add(entry.amount).unwrap_or(*sum);
-        if let LedgerRef::Topup(id) = entry.reference {
-            topup_entries.entry(id).or_default().push(entry.clone());
+        match entry.reference {
+            LedgerRef::Topup(id) => check_topup_reference(store, &entry, id, &mut problems)?,
+            LedgerRef::Order(id) => {
+                crate::orders::check_ledger_reference(store, &entry, id, &mut problems)?
+            }
+            LedgerRef::None => {}
         }
         if store
             .read::<()>(Table::LedgerByUser, &ledger_user_key(entry.user, entry.seq))?
@@ -1228,10 +1274,11 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             "wallet: ledger counter is {counter} but the ledger ends at {ledger_count} (entries lost or added)"
         ));
     }
-    for (seq, (bound, audit_seq)) in bindings.range(bound_from..) {
-        problems.push(format!(
-            "wallet: audit entry {audit_seq} recorded ledger entry \"{bound}\", which is missing (seq {seq})"
-        ));
+    for (seq, (bound, audit_seq)) in early {
+        missing(seq, &bound, audit_seq, &mut problems);
+    }
+    for (seq, bound, audit_seq) in bindings {
+        missing(seq, &bound, audit_seq, &mut problems);
     }
     if u64::try_from(store.len(Table::LedgerByUser)).unwrap_or(u64::MAX) != ledger_count {
         problems.push("wallet: ledger user index and ledger differ in size".into());
@@ -1245,27 +1292,32 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
     for item in store.range::<Topup>(Table::Topups, Bound::Unbounded, Bound::Unbounded, false) {
         let (_, topup) = item?;
         topups += 1;
-        let entries = topup_entries.remove(&topup.id).unwrap_or_default();
+        // The top-up's side; the ledger's side (every TOPUP entry belongs to the approved
+        // top-up that names it) was checked in the ledger walk, so together: exactly one.
         match topup.status {
             TopupStatus::Approved => {
                 approved_usd = approved_usd
                     .checked_add(topup.amount_usd)
                     .unwrap_or(approved_usd);
-                let ok = entries.len() == 1
-                    && entries[0].kind == LedgerKind::Topup
-                    && entries[0].amount == topup.amount_usd
-                    && entries[0].user == topup.user
-                    && topup.ledger_seq == Some(entries[0].seq);
+                let entry = match topup.ledger_seq {
+                    Some(seq) => store.read::<LedgerEntry>(Table::Ledger, &key::u64(seq))?,
+                    None => None,
+                };
+                let ok = entry.is_some_and(|e| {
+                    e.kind == LedgerKind::Topup
+                        && e.amount == topup.amount_usd
+                        && e.user == topup.user
+                        && e.reference == LedgerRef::Topup(topup.id)
+                });
                 if !ok {
                     problems.push(format!(
-                        "wallet: approved top-up {} has {} ledger entries, not exactly one matching TOPUP",
-                        topup.id,
-                        entries.len()
+                        "wallet: approved top-up {} has no matching TOPUP ledger entry (ledger entry {:?})",
+                        topup.id, topup.ledger_seq
                     ));
                 }
             }
             TopupStatus::Pending | TopupStatus::Rejected => {
-                if !entries.is_empty() || topup.ledger_seq.is_some() {
+                if topup.ledger_seq.is_some() {
                     problems.push(format!(
                         "wallet: {} top-up {} has ledger entries",
                         topup.status, topup.id
@@ -1290,11 +1342,6 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             problems.push(format!("wallet: top-up {} missing from an index", topup.id));
         }
     }
-    for id in topup_entries.keys() {
-        problems.push(format!(
-            "wallet: ledger entries refer to missing top-up {id}"
-        ));
-    }
     if store.len(Table::TopupsByStatus) != topups || store.len(Table::TopupsByUser) != topups {
         problems.push("wallet: top-up indexes and top-ups differ in size".into());
     }
@@ -1316,8 +1363,9 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
                 wallet.balance
             ));
         }
-        let (ledger_balance, entries, last) =
-            replayed.remove(&user).unwrap_or((Money::ZERO, 0, None));
+        let (ledger_balance, entries, last) = replayed
+            .remove(&user)
+            .map_or((Money::ZERO, 0, None), |(b, n, last)| (b, n, Some(last)));
         if wallet.balance != ledger_balance
             || wallet.entries != entries
             || wallet.last_entry != last
@@ -1392,5 +1440,210 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             "wallet: top-up counter is {topup_counter} but {topups} top-ups are stored (lost or added)"
         ));
     }
-    Ok(problems)
+    Ok((problems, sums))
+}
+
+/// Where the ledger's tail ended, for the start-up check: the last entry checked and the
+/// sums up to it.
+pub(crate) struct LedgerTail {
+    pub(crate) last: u64,
+    pub(crate) sums: LedgerSums,
+    pub(crate) entries: u64,
+}
+
+/// The start-up check of the ledger after the verified watermark (`after`, with the sums
+/// up to it): the entries follow each other with no gap up to the counter, each adds up and
+/// stays non-negative, each continues its user's previous entry (found through the user
+/// index when it is older than the tail), each from `bound_from` on is named by the audit
+/// entry of its operation (`bindings`, taken from the audit tail; what is left in it names
+/// entries that are missing), and every user touched ends with the balance their wallet
+/// holds. Costs what the tail holds, not what the store holds.
+pub(crate) fn check_tail(
+    store: &crate::store::Store,
+    after: u64,
+    sums: LedgerSums,
+    bindings: &mut BTreeMap<u64, (String, u64)>,
+    problems: &mut Vec<String>,
+) -> std::result::Result<LedgerTail, StoreError> {
+    let bound_from: u64 = store.read(Table::Meta, LEDGER_BOUND_FROM_KEY)?.unwrap_or(1);
+    let mut tail = LedgerTail {
+        last: after,
+        sums,
+        entries: 0,
+    };
+    let mut touched: BTreeMap<UserId, (Money, u64)> = BTreeMap::new();
+    // (Tail-sized: the users the tail touched.)
+    let lower = Bound::Excluded(key::u64(after).to_vec());
+    for item in store.range::<LedgerEntry>(Table::Ledger, lower, Bound::Unbounded, false) {
+        let (k, entry) = match item {
+            Ok(pair) => pair,
+            Err(e) => {
+                problems.push(format!("wallet: unreadable ledger entry: {e}"));
+                continue;
+            }
+        };
+        let expected = tail.last.saturating_add(1);
+        if key::read_u64(&k, 0) != Some(entry.seq) || entry.seq != expected {
+            problems.push(format!(
+                "wallet: ledger entry {} out of sequence (expected {expected})",
+                entry.seq
+            ));
+        }
+        tail.last = entry.seq;
+        tail.entries += 1;
+        if entry.seq >= bound_from {
+            match bindings.remove(&entry.seq) {
+                None => problems.push(format!(
+                    "wallet: ledger entry {} is not recorded by any audit entry after the verified watermark",
+                    entry.seq
+                )),
+                Some((bound, audit_seq)) if bound != ledger_binding(&entry) => {
+                    problems.push(format!(
+                        "wallet: ledger entry {} says \"{}\" but audit entry {audit_seq} recorded \"{bound}\" (altered)",
+                        entry.seq,
+                        ledger_binding(&entry)
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        check_entry_arithmetic(&entry, problems);
+        let previous = match touched.get(&entry.user) {
+            Some((balance, _)) => *balance,
+            None => previous_balance(store, &entry, problems)?,
+        };
+        if entry.balance_before != previous {
+            problems.push(format!(
+                "wallet: ledger entry {} of user {} starts at {} but the previous balance was {previous}",
+                entry.seq, entry.user, entry.balance_before
+            ));
+        }
+        touched.insert(entry.user, (entry.balance_after, entry.seq));
+        tail.sums.add(&entry);
+    }
+    for (seq, (bound, audit_seq)) in bindings.range(bound_from.max(after.saturating_add(1))..) {
+        problems.push(format!(
+            "wallet: audit entry {audit_seq} recorded ledger entry \"{bound}\", which is missing (seq {seq})"
+        ));
+    }
+    let counter = store.read_counter(Counter::LedgerSeq)?;
+    if counter != tail.last {
+        problems.push(format!(
+            "wallet: ledger counter is {counter} but the ledger ends at {} (entries lost or added)",
+            tail.last
+        ));
+    }
+    for (user, (balance, seq)) in touched {
+        let wallet: Wallet = store.read(Table::Wallets, &user.key())?.unwrap_or_default();
+        if wallet.balance != balance || wallet.last_entry != Some(seq) {
+            problems.push(format!(
+                "wallet: user {user} holds {} but the ledger ends at {balance} (entry {seq})",
+                wallet.balance
+            ));
+        }
+    }
+    Ok(tail)
+}
+
+/// Checks one older ledger entry picked at random by the start-up check: it adds up, stays
+/// non-negative and continues its user's previous entry.
+pub(crate) fn check_sample(
+    store: &crate::store::Store,
+    seq: u64,
+    problems: &mut Vec<String>,
+) -> std::result::Result<(), StoreError> {
+    let Some(entry) = store.read::<LedgerEntry>(Table::Ledger, &key::u64(seq))? else {
+        problems.push(format!("wallet: ledger entry {seq} is missing"));
+        return Ok(());
+    };
+    if entry.seq != seq {
+        problems.push(format!(
+            "wallet: ledger entry under {seq} says seq {}",
+            entry.seq
+        ));
+    }
+    check_entry_arithmetic(&entry, problems);
+    let previous = previous_balance(store, &entry, problems)?;
+    if entry.balance_before != previous {
+        problems.push(format!(
+            "wallet: ledger entry {} of user {} starts at {} but the previous balance was {previous}",
+            entry.seq, entry.user, entry.balance_before
+        ));
+    }
+    Ok(())
+}
+
+fn check_entry_arithmetic(entry: &LedgerEntry, problems: &mut Vec<String>) {
+    if entry.balance_before.checked_add(entry.amount) != Some(entry.balance_after) {
+        problems.push(format!(
+            "wallet: ledger entry {} does not add up",
+            entry.seq
+        ));
+    }
+    if entry.balance_after.is_negative() {
+        problems.push(format!(
+            "wallet: ledger entry {} leaves a negative balance",
+            entry.seq
+        ));
+    }
+}
+
+/// The balance `entry`'s user had before it: the `balance_after` of their previous entry
+/// (through the user index), zero for their first.
+fn previous_balance(
+    store: &crate::store::Store,
+    entry: &LedgerEntry,
+    problems: &mut Vec<String>,
+) -> std::result::Result<Money, StoreError> {
+    let lower = Bound::Included(ledger_user_key(entry.user, 0));
+    let upper = Bound::Excluded(ledger_user_key(entry.user, entry.seq));
+    let Some(k) = store.keys(Table::LedgerByUser, lower, upper, true).next() else {
+        return Ok(Money::ZERO);
+    };
+    let k = k?;
+    let Some(seq) = key::read_u64(&k, 8) else {
+        problems.push(format!(
+            "wallet: bad ledger user index key {}",
+            key::hex(&k)
+        ));
+        return Ok(Money::ZERO);
+    };
+    match store.read::<LedgerEntry>(Table::Ledger, &key::u64(seq))? {
+        Some(prev) if prev.user == entry.user => Ok(prev.balance_after),
+        _ => {
+            problems.push(format!(
+                "wallet: the user index names ledger entry {seq} of user {}, which is not there",
+                entry.user
+            ));
+            Ok(Money::ZERO)
+        }
+    }
+}
+
+/// The ledger's side of a TOPUP: the entry belongs to an approved top-up that names it.
+fn check_topup_reference(
+    store: &crate::store::Store,
+    entry: &LedgerEntry,
+    id: TopupId,
+    problems: &mut Vec<String>,
+) -> std::result::Result<(), StoreError> {
+    match store.read::<Topup>(Table::Topups, &id.key())? {
+        None => problems.push(format!(
+            "wallet: ledger entry {} refers to missing top-up {id}",
+            entry.seq
+        )),
+        Some(topup) if topup.status != TopupStatus::Approved => problems.push(format!(
+            "wallet: {} top-up {id} has ledger entries (entry {})",
+            topup.status, entry.seq
+        )),
+        Some(topup) if topup.ledger_seq != Some(entry.seq) || entry.kind != LedgerKind::Topup => {
+            problems.push(format!(
+                "wallet: approved top-up {id} has another ledger entry ({} {}), not exactly one matching TOPUP",
+                entry.seq,
+                entry.kind.name()
+            ))
+        }
+        Some(_) => {}
+    }
+    Ok(())
 }

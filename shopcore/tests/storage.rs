@@ -486,13 +486,18 @@ mod migration {
         assert_eq!(stored_version(&raw), SCHEMA_VERSION);
         let after = all_records(&raw);
         // Every record is back, `codes_seen` included, with the schema version it had
-        // (3); migration 1 → 2 recorded where the ledger's audit bindings start.
+        // (3); migration 1 → 2 recorded where the ledger's audit bindings start, and the
+        // healthy verify() its watermark.
         let changed: Vec<_> = after
             .iter()
             .filter(|(k, v)| before.get(*k) != Some(*v))
             .map(|((table, k), _)| format!("{table} {}", String::from_utf8_lossy(k)))
             .collect();
-        assert_eq!(changed, ["meta ledger_bound_from"], "changed records");
+        assert_eq!(
+            changed,
+            ["meta ledger_bound_from", "meta verified"],
+            "changed records"
+        );
         assert!(before.keys().all(|k| after.contains_key(k)));
     }
 

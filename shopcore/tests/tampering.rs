@@ -8,23 +8,23 @@ use serde::{Deserialize, Serialize};
 use shopcore::wallet::{LedgerEntry, Wallet};
 use shopcore::{AuditAction, AuditEntry, LedgerKind, Timestamp};
 
-fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     bincode::serde::encode_to_vec(value, bincode::config::standard()).unwrap()
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> T {
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> T {
     bincode::serde::decode_from_slice(bytes, bincode::config::standard())
         .unwrap()
         .0
 }
 
-fn be(n: u64) -> [u8; 8] {
+pub(crate) fn be(n: u64) -> [u8; 8] {
     n.to_be_bytes()
 }
 
 /// A shop where user 10 got a 100 USD top-up, a −5 adjustment and a refunded order, then
 /// closed; returns the directory.
-fn history() -> (tempfile::TempDir, std::sync::Arc<shopcore::ManualClock>) {
+pub(crate) fn history() -> (tempfile::TempDir, std::sync::Arc<shopcore::ManualClock>) {
     let t = TestShop::new();
     let owner = t.owner();
     t.user(10, Some("buyer"));
@@ -74,20 +74,20 @@ fn report(dir: &tempfile::TempDir, clock: &std::sync::Arc<shopcore::ManualClock>
     report.to_string()
 }
 
-fn ledger_entries(db: &RawStore) -> Vec<LedgerEntry> {
+pub(crate) fn ledger_entries(db: &RawStore) -> Vec<LedgerEntry> {
     db.table("ledger")
         .iter()
         .map(|item| decode(&item.unwrap().1))
         .collect()
 }
 
-fn put_ledger(db: &RawStore, entry: &LedgerEntry) {
+pub(crate) fn put_ledger(db: &RawStore, entry: &LedgerEntry) {
     db.table("ledger")
         .insert(be(entry.seq), encode(entry))
         .unwrap();
 }
 
-fn set_balance(db: &RawStore, user: u64, change: impl FnOnce(&mut Wallet)) {
+pub(crate) fn set_balance(db: &RawStore, user: u64, change: impl FnOnce(&mut Wallet)) {
     let wallets = db.table("wallets");
     let mut wallet: Wallet = decode(&wallets.get(be(user)).unwrap().unwrap());
     change(&mut wallet);
@@ -169,7 +169,7 @@ fn the_newest_ledger_entry_deleted_with_the_wallet_rolled_back_is_named() {
 }
 
 /// Removes one audit entry and its three index keys, as a tamperer cleaning up would.
-fn remove_audit_entry(db: &RawStore, k: &[u8]) {
+pub(crate) fn remove_audit_entry(db: &RawStore, k: &[u8]) {
     db.table("audit").remove(k).unwrap();
     for index in ["audit_by_actor", "audit_by_action", "audit_by_time"] {
         let tree = db.table(index);
@@ -283,4 +283,24 @@ fn a_stub_for_an_action_that_is_never_pruned_is_named() {
     );
     let text = report(&dir, &clock);
     assert!(text.contains("is never pruned"), "{text}");
+}
+
+#[test]
+fn a_refund_moved_to_another_order_is_named_from_both_sides() {
+    // The binding names seq, kind, user and amount, not the order: the order and the ledger
+    // must agree on which entries belong to which order.
+    let (dir, clock) = history();
+    {
+        let db = RawStore::open(&dir.path().join("shop.db"));
+        let mut refund = ledger_entries(&db)
+            .into_iter()
+            .find(|e| e.kind == LedgerKind::Refund)
+            .unwrap();
+        refund.reference = shopcore::wallet::LedgerRef::Order(shopcore::OrderId::new(99).unwrap());
+        put_ledger(&db, &refund);
+        db.flush().unwrap();
+    }
+    let text = report(&dir, &clock);
+    assert!(text.contains("refers to missing order #99"), "{text}");
+    assert!(text.contains("has 0 REFUND entries"), "{text}");
 }

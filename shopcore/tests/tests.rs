@@ -17,6 +17,7 @@ mod order_races;
 mod orders;
 mod payment_methods;
 mod shop_model;
+mod startup_check;
 mod storage;
 mod tampering;
 mod tidy;

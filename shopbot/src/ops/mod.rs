@@ -6,8 +6,10 @@
 //! every update passes through ([`guard`]). [`run`] wires them in order; `main` only parses
 //! the command line and calls it.
 //!
-//! Start-up order: open the shop → apply the time zone and support contact → `verify()`
-//! (a failure puts the shop in EMERGENCY and alerts staff) → health endpoint → background
+//! Start-up order: open the shop → apply the time zone and support contact → the start-up
+//! check (`Shop::check_startup`: what was written since the last check, plus a sample of
+//! older records; the full `verify()` when the store was never checked; a failure puts the
+//! shop in EMERGENCY and alerts staff) → health endpoint → background
 //! tasks (notifications, expiry of unpaid orders, the supplier queue and reconciliation,
 //! backups, figures, broadcasts) → updates. Shutdown runs it
 //! backwards: stop taking updates, let in-flight ones finish (with a deadline), stop the
@@ -82,8 +84,11 @@ fn step(step: &'static str) -> impl FnOnce(core::Failure) -> StartError {
     }
 }
 
-/// Opens the shop and applies the start-up settings; returns it and the verify problems.
-pub async fn open_shop(config: &BotConfig) -> Result<(Arc<Shop>, Vec<String>), StartError> {
+/// Opens the shop, applies the start-up settings and runs the start-up check; returns the
+/// shop and what the check found.
+pub async fn open_shop(
+    config: &BotConfig,
+) -> Result<(Arc<Shop>, shopcore::StartupCheck), StartError> {
     let path = config.db_path.clone();
     let shop_config = config.shop_config();
     let shop = tokio::task::spawn_blocking(move || Shop::open(&path, shop_config))
@@ -111,10 +116,10 @@ pub async fn open_shop(config: &BotConfig) -> Result<(Arc<Shop>, Vec<String>), S
     })
     .await
     .map_err(step("apply settings"))?;
-    let report = core::run(&shop, |shop| shop.verify())
+    let check = core::run(&shop, |shop| shop.check_startup())
         .await
-        .map_err(step("verify"))?;
-    Ok((shop, report.problems))
+        .map_err(step("start-up check"))?;
+    Ok((shop, check))
 }
 
 /// Puts the shop in EMERGENCY because `verify()` found problems (`when`: "at start-up").
@@ -139,20 +144,47 @@ async fn enter_emergency(
     .map_err(step("enter emergency"))
 }
 
-/// Publishes the outcome of a `verify()` run in /metrics.
-fn record_verify(problems: usize) {
+/// Publishes the outcome of a check in /metrics: its problems, and when the full `verify()`
+/// last passed (`full_at`, Unix milliseconds; `None`: it has just run).
+fn record_verify(problems: usize, full_at: Option<i64>) {
     metrics::gauge!(telemetry::names::VERIFY_PROBLEMS).set(problems as f64);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64());
-    metrics::gauge!(telemetry::names::VERIFY_LAST).set(now);
+    let when = match full_at {
+        Some(ms) => ms as f64 / 1000.0,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64()),
+    };
+    metrics::gauge!(telemetry::names::VERIFY_LAST).set(when);
 }
 
-/// Runs `verify()` every `every` (the first run one period after start-up, which has its
-/// own); problems put the shop in EMERGENCY and alert staff, as at start-up.
-pub fn schedule_verify(shop: Arc<Shop>, every: Duration) -> tokio::task::JoinHandle<()> {
+/// When the first scheduled full `verify()` is due after a start-up check: one period after
+/// the last full run (a restart does not postpone it), but not before `MIN_FIRST_VERIFY`.
+pub fn first_verify_in(check: &shopcore::StartupCheck, now_ms: i64, every: Duration) -> Duration {
+    let since_full = match (check.level, check.since) {
+        (shopcore::CheckLevel::Tail, Some(at)) => {
+            Duration::from_millis(u64::try_from(now_ms.saturating_sub(at.0)).unwrap_or(0))
+        }
+        // The full verify() just ran at start-up, or was never recorded.
+        (shopcore::CheckLevel::Full, _) => Duration::ZERO,
+        (shopcore::CheckLevel::Tail, None) => every,
+    };
+    every
+        .saturating_sub(since_full)
+        .max(MIN_FIRST_VERIFY.min(every))
+}
+
+/// The earliest a scheduled full `verify()` runs after start-up: the bot first settles in.
+pub const MIN_FIRST_VERIFY: Duration = Duration::from_secs(60);
+
+/// Runs the full `verify()` every `every`, the first time after `first`; problems put the
+/// shop in EMERGENCY and alert staff, as at start-up.
+pub fn schedule_verify(
+    shop: Arc<Shop>,
+    first: Duration,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + first, every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
@@ -163,7 +195,7 @@ pub fn schedule_verify(shop: Arc<Shop>, every: Duration) -> tokio::task::JoinHan
                     continue;
                 }
             };
-            record_verify(report.problems.len());
+            record_verify(report.problems.len(), None);
             if report.problems.is_empty() {
                 tracing::info!("scheduled verify: every invariant holds");
                 continue;
@@ -213,7 +245,8 @@ async fn listener_error(error: teloxide::RequestError) {
 pub async fn run(config: BotConfig) -> Result<(), StartError> {
     let metrics = telemetry::Metrics::global();
     drop(metrics);
-    let (shop, problems) = open_shop(&config).await?;
+    let (shop, check) = open_shop(&config).await?;
+    let problems = check.problems.clone();
     let bot = bot(&config);
     // The staff chat, where it moved to if the group became a supergroup.
     let staff_chat =
@@ -225,16 +258,22 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
     );
     alerts::install(Arc::clone(&alerts));
     if problems.is_empty() {
-        tracing::info!("verify: every invariant holds");
+        tracing::info!(%check, "start-up check: healthy");
     } else {
         tracing::error!(
             problems = problems.len(),
-            "verify found problems; entering emergency"
+            "start-up check found problems; entering emergency"
         );
         enter_emergency(&shop, &problems, "at start-up").await?;
         alerts::raise(AlertKind::Verify, &problems.join("\n"));
     }
-    record_verify(problems.len());
+    record_verify(
+        problems.len(),
+        match check.level {
+            shopcore::CheckLevel::Full => None,
+            shopcore::CheckLevel::Tail => check.since.map(|t| t.0),
+        },
+    );
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let backups = Backups::new(config.backup_dir.clone(), config.backup_keep);
@@ -282,7 +321,9 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
         tasks.push(retention::schedule(Arc::clone(&shop), days));
     }
     if let Some(every) = config.verify_interval {
-        tasks.push(schedule_verify(Arc::clone(&shop), every));
+        let first = first_verify_in(&check, shop.now().0, every);
+        tracing::info!(first_in_secs = first.as_secs(), "full verify() scheduled");
+        tasks.push(schedule_verify(Arc::clone(&shop), first, every));
     }
     if let Some(every) = config.stats_interval {
         tasks.push(health::schedule_figures(Arc::clone(&health), every));

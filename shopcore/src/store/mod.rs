@@ -889,7 +889,8 @@ impl Store {
             }
             for item in self.scan(table) {
                 let (k, v) = item?;
-                let audit_bookkeeping = (table == Table::Meta && k.as_slice() == b"audit_head")
+                let audit_bookkeeping = (table == Table::Meta
+                    && (k.as_slice() == b"audit_head" || k.as_slice() == b"verified"))
                     || (table == Table::Counters && k.as_slice() == Counter::AuditSeq.key());
                 if audit_bookkeeping {
                     continue;
@@ -901,6 +902,22 @@ impl Store {
             }
         }
         Ok(hasher.finalize().into())
+    }
+
+    /// Writes one bookkeeping record outside the writer, without waiting for a flush: for
+    /// records that no transaction reads or writes (the verified watermark), so nothing can
+    /// interleave with it. It reaches the disk with the next flush; sled's log is replayed
+    /// in order, so it is never on disk without everything written before it.
+    pub(crate) fn put_unsynced<V: Serialize>(
+        &self,
+        table: Table,
+        key: &[u8],
+        value: &V,
+    ) -> Result<(), StoreError> {
+        self.records
+            .insert(full_key(table, key), encode(value)?)
+            .map_err(StoreError::from_sled)?;
+        Ok(())
     }
 
     /// Writes one value outside any transaction: for migrations only, which run before

@@ -412,7 +412,9 @@ pub fn digest_as_schema_2_did(
             if *table != name {
                 break;
             }
-            if (name == "meta" && k.as_slice() == b"audit_head")
+            // The verified watermark is bookkeeping of verify() (a restore runs it), not
+            // shop state; the store's own digest skips it too.
+            if (name == "meta" && (k.as_slice() == b"audit_head" || k.as_slice() == b"verified"))
                 || (name == "counters" && k.as_slice() == b"audit_seq")
             {
                 continue;
