@@ -1102,3 +1102,28 @@ async fn start_up_checks_the_tail_and_keeps_the_full_verify_schedule() {
     );
     drop(shop);
 }
+
+#[tokio::test]
+async fn the_background_indexer_keeps_the_audit_indexes_current() {
+    let t = TestShop::new();
+    let owner = t.shop.actor(shopcore::UserId::new(1).unwrap()).unwrap();
+    for i in 0..5 {
+        t.shop
+            .set_support_contact(&owner, Some(&format!("@help{i}")))
+            .unwrap();
+    }
+    let task = shopbot::ops::schedule_audit_index(
+        Arc::clone(&t.shop),
+        std::time::Duration::from_millis(20),
+    );
+    // The indexer catches up on its own: after a few of its periods, a direct call finds
+    // nothing left to index (it would index the five entries otherwise).
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(t.shop.index_audit_log().unwrap(), 0);
+    // And it keeps up with what follows.
+    t.shop.set_support_contact(&owner, Some("@later")).unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(t.shop.index_audit_log().unwrap(), 0);
+    task.abort();
+    assert!(t.shop.verify().unwrap().is_healthy());
+}

@@ -394,22 +394,118 @@ impl AuditAction {
     }
 }
 
+/// The keys of an entry in the three audit indexes (by actor, by action, by time).
+fn index_keys(entry: &AuditEntry) -> [(Table, Vec<u8>); 3] {
+    let seq_key = key::u64(entry.seq);
+    [
+        (
+            Table::AuditByActor,
+            key::join(&[&entry.actor.index_prefix(), &seq_key]),
+        ),
+        (
+            Table::AuditByAction,
+            key::join(&[&entry.action.code().to_be_bytes(), &seq_key]),
+        ),
+        (
+            Table::AuditByTime,
+            key::join(&[&entry.at.to_key_bytes(), &seq_key]),
+        ),
+    ]
+}
+
+/// Where the audit indexes stand (table `meta`): every entry up to this sequence number
+/// has its index keys; later ones get them from [`index_pending`].
+pub(crate) const INDEXED_KEY: &[u8] = b"audit_indexed";
+
+/// Entries indexed per transaction by [`index_pending`].
+pub(crate) const INDEX_BATCH: usize = 5_000;
+
+/// Writes the index keys of up to [`INDEX_BATCH`] entries appended since the last call, in
+/// one transaction, and moves the index cursor; returns how many entries it indexed and
+/// whether more are waiting. Appending an entry writes no index key: the indexes serve
+/// only staff queries and retention, which call this first, and the bot calls it in the
+/// background, so the writes leave the path of every order and happen in large batches.
+pub(crate) fn index_pending(
+    store: &crate::store::Store,
+    now: Timestamp,
+) -> Result<(u64, bool), StoreError> {
+    let cursor: u64 = store.read(Table::Meta, INDEXED_KEY)?.unwrap_or(0);
+    // Entries are immutable once applied (pruning only removes them), and a batch is
+    // applied whole and in order: seeing entry n means every entry before it is visible.
+    let mut entries = Vec::new();
+    let mut more = false;
+    for item in store.range::<AuditEntry>(
+        Table::Audit,
+        Bound::Excluded(key::u64(cursor).to_vec()),
+        Bound::Unbounded,
+        false,
+    ) {
+        if entries.len() == INDEX_BATCH {
+            more = true;
+            break;
+        }
+        entries.push(item?.1);
+    }
+    let Some(last) = entries.last().map(|e| e.seq) else {
+        return Ok((0, false));
+    };
+    let indexed = store.transact(now, |tx| {
+        let current: u64 = tx.get(Table::Meta, INDEXED_KEY)?.unwrap_or(0);
+        if current != cursor {
+            // Another caller indexed meanwhile: what was read is stale.
+            return Ok::<_, StoreError>(None);
+        }
+        let mut indexed = 0u64;
+        for entry in &entries {
+            // Pruned meanwhile: its keys must not come back.
+            if tx.contains_key(Table::Audit, &key::u64(entry.seq))? {
+                for (table, k) in index_keys(entry) {
+                    tx.put_key(table, &k)?;
+                }
+                indexed += 1;
+            }
+        }
+        tx.put(Table::Meta, INDEXED_KEY, &last)?;
+        Ok(Some(indexed))
+    })?;
+    Ok(match indexed {
+        Some(n) => (n, more),
+        // Read again from where the other caller left the cursor.
+        None => (0, true),
+    })
+}
+
+/// Indexes every entry appended so far (see [`index_pending`]); returns how many.
+pub(crate) fn index_all(store: &crate::store::Store, now: Timestamp) -> Result<u64, StoreError> {
+    let mut total = 0;
+    loop {
+        let (n, more) = index_pending(store, now)?;
+        total += n;
+        if !more {
+            return Ok(total);
+        }
+    }
+}
+
+/// Schema 3 → 4: appends used to write the index keys themselves, so every entry so far
+/// is indexed — unless the indexes are empty (a log whose keys were lost or never written),
+/// in which case they are rebuilt from the start by `index_pending`.
+pub(crate) fn migrate_index_cursor(store: &crate::store::Store) -> Result<(), StoreError> {
+    let indexed = if store.len(Table::AuditByTime) == 0 {
+        0
+    } else {
+        store.read_counter(Counter::AuditSeq)?
+    };
+    store.put_for_migration(Table::Meta, INDEXED_KEY, &indexed)
+}
+
 /// Removes one entry and its index keys, leaving a stub (inside the caller's transaction).
 pub(crate) fn prune_entry(tx: &Tx<'_>, entry: &AuditEntry) -> Result<(), StoreError> {
     let seq_key = key::u64(entry.seq);
     tx.remove(Table::Audit, &seq_key)?;
-    tx.remove(
-        Table::AuditByActor,
-        &key::join(&[&entry.actor.index_prefix(), &seq_key]),
-    )?;
-    tx.remove(
-        Table::AuditByAction,
-        &key::join(&[&entry.action.code().to_be_bytes(), &seq_key]),
-    )?;
-    tx.remove(
-        Table::AuditByTime,
-        &key::join(&[&entry.at.to_key_bytes(), &seq_key]),
-    )?;
+    for (table, k) in index_keys(entry) {
+        tx.remove(table, &k)?;
+    }
     tx.put(
         Table::AuditPruned,
         &seq_key,
@@ -468,19 +564,9 @@ pub(crate) fn append(tx: &Tx<'_>, record: Record<'_>) -> Result<u64, StoreError>
     };
     entry.hash = entry.compute_hash()?;
     let seq_key = key::u64(seq);
+    // The index keys (by actor, action, time) come later, from `index_pending`: only
+    // staff queries and retention read them, and they catch up first.
     tx.put(Table::Audit, &seq_key, &entry)?;
-    tx.put_key(
-        Table::AuditByActor,
-        &key::join(&[&entry.actor.index_prefix(), &seq_key]),
-    )?;
-    tx.put_key(
-        Table::AuditByAction,
-        &key::join(&[&entry.action.code().to_be_bytes(), &seq_key]),
-    )?;
-    tx.put_key(
-        Table::AuditByTime,
-        &key::join(&[&entry.at.to_key_bytes(), &seq_key]),
-    )?;
     tx.put(
         Table::Meta,
         HEAD_KEY,
@@ -552,6 +638,7 @@ const SCAN_BUDGET: usize = 20_000;
 
 pub(crate) fn query(
     store: &crate::store::Store,
+    now: Timestamp,
     query: &AuditQuery,
 ) -> Result<AuditPage, crate::Error> {
     if query.limit == 0 || query.limit > PAGE_LIMIT_MAX {
@@ -571,6 +658,10 @@ pub(crate) fn query(
     } else {
         (Table::Audit, Vec::new())
     };
+    if table != Table::Audit {
+        // The indexes trail the log (see `index_pending`): bring them up to date first.
+        index_all(store, now)?;
+    }
     let mut lower = Bound::Included(prefix.clone());
     let mut upper = match key::prefix_end(&prefix) {
         Some(end) if !prefix.is_empty() => Bound::Excluded(end),
@@ -893,13 +984,25 @@ pub(crate) fn verify(
     mut at_mark: impl FnMut(Link<'_>),
 ) -> Result<Vec<String>, StoreError> {
     let mut problems = Vec::new();
+    let indexed_to: u64 = store.read(Table::Meta, INDEXED_KEY)?.unwrap_or(0);
+    let mut indexed = 0usize;
     let end = walk_chain(store, 1, [0; 32], None, &mut problems, |link| {
+        if let Link::Entry(entry) = &link
+            && entry.seq <= indexed_to
+        {
+            indexed += 1;
+        }
         if link.seq() <= mark {
             at_mark(link);
         }
     })?;
     let (last_seq, prev_hash) = (end.seq, end.hash);
-    let count = usize::try_from(end.entries).unwrap_or(usize::MAX);
+    if indexed_to > last_seq {
+        problems.push(format!(
+            "audit: the indexes claim entries up to {indexed_to} but the log ends at {last_seq}"
+        ));
+    }
+    let count = indexed;
     let head: Option<AuditHead> = store.read(Table::Meta, HEAD_KEY)?;
     match head {
         Some(h) if h.seq != last_seq || h.hash != prev_hash => problems.push(format!(
@@ -923,7 +1026,7 @@ pub(crate) fn verify(
         let n = store.len(table);
         if n != count {
             problems.push(format!(
-                "audit: index {} has {n} keys for {count} entries",
+                "audit: index {} has {n} keys for {count} indexed entries",
                 table.name()
             ));
         }

@@ -737,7 +737,6 @@ fn push_code(
             added_at: tx.now,
         },
     )?;
-    tx.put(Table::CodesByHash, &code_hash_key(product.id, code), &slot)?;
     set_code_fate(tx, product.id, code, CodeFate::InPool { slot })?;
     product.codes_available += 1;
     Ok(())
@@ -823,7 +822,6 @@ pub(crate) fn take_code(
         let k = code_key(product.id, slot);
         if let Some(stored) = tx.get::<StoredCode>(Table::Codes, &k)? {
             tx.remove(Table::Codes, &k)?;
-            tx.remove(Table::CodesByHash, &code_hash_key(product.id, &stored.code))?;
             set_code_fate(tx, product.id, &stored.code, CodeFate::Reserved { order })?;
             product.codes_available = product.codes_available.saturating_sub(1);
             return Ok(Some(stored.code));
@@ -1515,7 +1513,6 @@ impl Shop {
                 match tx.get::<CodeFate>(Table::CodesSeen, k)? {
                     Some(CodeFate::InPool { slot }) => {
                         tx.remove(Table::Codes, &code_key(id, slot))?;
-                        tx.remove(Table::CodesByHash, k)?;
                         product.codes_available = product.codes_available.saturating_sub(1);
                     }
                     Some(CodeFate::Reserved { order }) => {
@@ -1673,11 +1670,13 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
                     product.id
                 ));
             }
-            let indexed: Option<u64> =
-                store.read(Table::CodesByHash, &code_hash_key(product.id, &stored.code))?;
-            if indexed != Some(slot) {
+            // Its fate says where it is: that is how uploads find duplicates and how
+            // revocation finds it.
+            let fate: Option<CodeFate> =
+                store.read(Table::CodesSeen, &code_hash_key(product.id, &stored.code))?;
+            if fate != Some(CodeFate::InPool { slot }) {
                 problems.push(format!(
-                    "catalog: a code of product {} is not indexed",
+                    "catalog: a code in the pool of product {} is recorded as {fate:?}",
                     product.id
                 ));
             }
@@ -1695,9 +1694,6 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             "catalog: category index has {} entries for {products} products",
             store.len(Table::ProductsByCategory)
         ));
-    }
-    if u64::try_from(store.len(Table::CodesByHash)).unwrap_or(u64::MAX) != codes_total {
-        problems.push("catalog: code hash index and pools differ in size".into());
     }
     problems.extend(verify_code_fates(store, codes_total)?);
     let mut categories = 0usize;

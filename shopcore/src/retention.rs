@@ -83,6 +83,8 @@ impl Shop {
             require(tx, actor, Permission::ManageSettings)?;
             crate::settings::refuse_in_emergency(tx)
         })?;
+        // Candidates are found through the time index: bring it up to date.
+        audit::index_all(&self.store, self.now())?;
         let head: Option<u64> = self
             .store
             .read::<audit::AuditHead>(Table::Meta, audit::HEAD_KEY)?

@@ -228,6 +228,13 @@ impl Shop {
             )),
             None => problems.push("audit: head record missing".into()),
         }
+        let indexed: u64 = store.read(Table::Meta, audit::INDEXED_KEY)?.unwrap_or(0);
+        if indexed > end.seq {
+            problems.push(format!(
+                "audit: the indexes claim entries up to {indexed} but the log ends at {}",
+                end.seq
+            ));
+        }
         let counter = store.read_counter(Counter::AuditSeq)?;
         if counter != end.seq {
             problems.push(format!(

@@ -306,3 +306,121 @@ fn pruning_views_keeps_money_and_a_verifiable_chain() {
     let support = t.staff(3, Role::Support);
     assert!(t.shop.prune(&support, &policy).is_err());
 }
+
+// ---------------------------------------------------------------- indexes after the fact
+
+/// Keys in each raw audit index table of the closed shop `t`; returns the shop reopened.
+fn index_sizes(t: TestShop) -> (TestShop, [usize; 3]) {
+    let path = t.path();
+    let TestShop { shop, clock, dir } = t;
+    drop(shop);
+    let sizes = {
+        let raw = crate::common::RawStore::open(&path);
+        ["audit_by_actor", "audit_by_action", "audit_by_time"].map(|name| raw.table(name).len())
+    };
+    let shop = Shop::open(&path, config(&clock)).unwrap();
+    (TestShop { shop, clock, dir }, sizes)
+}
+
+#[test]
+fn appends_write_no_index_keys_and_queries_catch_up_first() {
+    let t = history();
+    let (t, sizes) = index_sizes(t);
+    assert_eq!(sizes, [0, 0, 0], "appending wrote index keys");
+    assert!(t.shop.verify().unwrap().is_healthy());
+    // A filtered query indexes what is pending first, so it finds every entry.
+    let operator = ActorRef::User(uid(2));
+    let by_operator = all_pages(
+        &t,
+        AuditQuery {
+            actor: Some(operator.clone()),
+            limit: 4,
+            ..Default::default()
+        },
+    );
+    let everything = all_pages(
+        &t,
+        AuditQuery {
+            limit: 200,
+            ..Default::default()
+        },
+    );
+    let expected: Vec<u64> = everything
+        .iter()
+        .filter(|e| e.actor == operator)
+        .map(|e| e.seq)
+        .collect();
+    assert!(expected.len() >= 10, "ten bans by the operator, at least");
+    assert_eq!(
+        by_operator.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        expected
+    );
+    let (t, sizes) = index_sizes(t);
+    let entries = everything.len();
+    assert_eq!(sizes, [entries; 3]);
+    // Later entries wait for the next query or the background call.
+    t.user(99, None);
+    t.user(98, None);
+    assert_eq!(t.shop.index_audit_log().unwrap(), 2);
+    assert_eq!(t.shop.index_audit_log().unwrap(), 0);
+    let (t, sizes) = index_sizes(t);
+    assert_eq!(sizes, [entries + 2; 3]);
+    assert!(t.shop.verify().unwrap().is_healthy());
+}
+
+#[test]
+fn indexing_while_others_append_misses_nothing() {
+    let t = std::sync::Arc::new(history());
+    let writers: Vec<_> = (0..3u64)
+        .map(|w| {
+            let t = std::sync::Arc::clone(&t);
+            std::thread::spawn(move || {
+                for i in 0..40 {
+                    t.user(1_000 + w * 100 + i, None);
+                }
+            })
+        })
+        .collect();
+    let indexer = {
+        let t = std::sync::Arc::clone(&t);
+        std::thread::spawn(move || {
+            let mut total = 0;
+            for _ in 0..50 {
+                total += t.shop.index_audit_log().unwrap();
+            }
+            total
+        })
+    };
+    for w in writers {
+        w.join().unwrap();
+    }
+    indexer.join().unwrap();
+    let t = std::sync::Arc::into_inner(t).unwrap();
+    t.shop.index_audit_log().unwrap();
+    let expected = all_pages(
+        &t,
+        AuditQuery {
+            limit: 200,
+            ..Default::default()
+        },
+    )
+    .into_iter()
+    .filter(|e| e.action == AuditAction::RegisterUser)
+    .count();
+    assert!(expected >= 140);
+    let registrations = all_pages(
+        &t,
+        AuditQuery {
+            action: Some(AuditAction::RegisterUser),
+            limit: 200,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        registrations.len(),
+        expected,
+        "every registration is in the action index"
+    );
+    let report = t.shop.verify().unwrap();
+    assert!(report.is_healthy(), "{report}");
+}

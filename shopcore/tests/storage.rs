@@ -413,6 +413,18 @@ mod migration {
             let raw = RawStore::open(&path);
             assert_eq!(tree_names(&raw), vec!["records".to_owned()]);
             assert_eq!(stored_version(&raw), SCHEMA_VERSION);
+            // 3 → 4: the code hash index is gone (the codes' fates say the same), and the
+            // audit indexes, written when entries were appended, are current.
+            assert_eq!(raw.table("codes_by_hash").len(), 0);
+            let decode_u64 = |bytes: &[u8]| -> u64 {
+                bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+                    .unwrap()
+                    .0
+            };
+            let indexed = decode_u64(&raw.table("meta").get("audit_indexed").unwrap().unwrap());
+            let head = decode_u64(&raw.table("counters").get("audit_seq").unwrap().unwrap());
+            assert_eq!(indexed, head);
+            assert!(raw.table("audit_by_time").len() > 0);
         }
         let shop = assert_holds_the_schema2_shop(&path, config(&clock));
         // It keeps working: money moves, the chain grows, and it still verifies.
@@ -431,7 +443,7 @@ mod migration {
     }
 
     /// A schema-1 store in the per-table layout: moved into one tree, then migrated 1 → 2
-    /// (which learns every code's fate again) and 2 → 3, and nothing else changes.
+    /// (which learns every code's fate again), 2 → 3 and 3 → 4, and nothing else changes.
     #[test]
     fn a_schema_1_store_goes_through_both_migrations() {
         let t = TestShop::new();
@@ -485,9 +497,9 @@ mod migration {
         assert_eq!(tree_names(&raw), vec!["records".to_owned()]);
         assert_eq!(stored_version(&raw), SCHEMA_VERSION);
         let after = all_records(&raw);
-        // Every record is back, `codes_seen` included, with the schema version it had
-        // (3); migration 1 → 2 recorded where the ledger's audit bindings start, and the
-        // healthy verify() its watermark.
+        // Every record is back, `codes_seen` included, with the schema version it had;
+        // migration 1 → 2 recorded where the ledger's audit bindings start, 3 → 4 where
+        // the audit indexes stand, and the healthy verify() its watermark.
         let changed: Vec<_> = after
             .iter()
             .filter(|(k, v)| before.get(*k) != Some(*v))
@@ -495,7 +507,11 @@ mod migration {
             .collect();
         assert_eq!(
             changed,
-            ["meta ledger_bound_from", "meta verified"],
+            [
+                "meta audit_indexed",
+                "meta ledger_bound_from",
+                "meta verified"
+            ],
             "changed records"
         );
         assert!(before.keys().all(|k| after.contains_key(k)));

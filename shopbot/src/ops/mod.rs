@@ -11,7 +11,7 @@
 //! older records; the full `verify()` when the store was never checked; a failure puts the
 //! shop in EMERGENCY and alerts staff) → health endpoint → background
 //! tasks (notifications, expiry of unpaid orders, the supplier queue and reconciliation,
-//! backups, figures, broadcasts) → updates. Shutdown runs it
+//! backups, figures, broadcasts, indexing the audit log) → updates. Shutdown runs it
 //! backwards: stop taking updates, let in-flight ones finish (with a deadline), stop the
 //! tasks, flush the database, exit 0.
 
@@ -212,6 +212,25 @@ pub fn schedule_verify(
     })
 }
 
+/// How often the bot writes the audit log's index keys for new entries
+/// (`Shop::index_audit_log`): appends leave them out so that orders write less, and staff
+/// queries would otherwise index everything pending first.
+pub const AUDIT_INDEX_PERIOD: Duration = Duration::from_secs(5);
+
+/// Indexes new audit entries every `every`.
+pub fn schedule_audit_index(shop: Arc<Shop>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if let Err(failure) = core::run(&shop, |shop| shop.index_audit_log()).await {
+                tracing::warn!(kind = failure.kind(), "indexing the audit log failed");
+            }
+        }
+    })
+}
+
 /// The bot for these settings (with the local Bot API server, when configured).
 pub fn bot(config: &BotConfig) -> Bot {
     let bot = Bot::new(config.token.expose());
@@ -320,6 +339,7 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
     if let Some(days) = config.retention_days {
         tasks.push(retention::schedule(Arc::clone(&shop), days));
     }
+    tasks.push(schedule_audit_index(Arc::clone(&shop), AUDIT_INDEX_PERIOD));
     if let Some(every) = config.verify_interval {
         let first = first_verify_in(&check, shop.now().0, every);
         tracing::info!(first_in_secs = first.as_secs(), "full verify() scheduled");

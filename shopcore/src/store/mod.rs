@@ -29,14 +29,14 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in `MIGRATIONS`.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Migrations: entry `i` upgrades a database from version `i + 1` to `i + 2`. Each runs once,
 /// in order, when an older database is opened, before anything else touches it, and reads
 /// and writes through the one `records` tree: a database still in the per-table layout of
 /// schemas 1 and 2 is moved into it first (`layout`).
 type Migration = fn(&Store) -> Result<(), StoreError>;
-const MIGRATIONS: &[Migration] = &[to_version_2, to_version_3];
+const MIGRATIONS: &[Migration] = &[to_version_2, to_version_3, to_version_4];
 
 /// The key of the schema version record in [`Table::Meta`].
 const SCHEMA_KEY: &[u8] = b"schema_version";
@@ -55,6 +55,15 @@ fn to_version_2(store: &Store) -> Result<(), StoreError> {
 /// records themselves are unchanged.
 fn to_version_3(_store: &Store) -> Result<(), StoreError> {
     Ok(())
+}
+
+/// 3 → 4: two kinds of keys leave the path of every order. Audit entries are indexed after
+/// the fact (`audit::index_pending`): the index cursor starts at the newest entry, which
+/// schema 3 indexed when appending. `codes_by_hash` goes: a code's fate in `codes_seen`
+/// (`InPool { slot }`) already says where it is.
+fn to_version_4(store: &Store) -> Result<(), StoreError> {
+    crate::audit::migrate_index_cursor(store)?;
+    store.clear_for_migration(Table::CodesByHash)
 }
 
 /// Every table the shop keeps. `docs/storage.md` documents each key layout and value. A
@@ -890,7 +899,7 @@ impl Store {
             for item in self.scan(table) {
                 let (k, v) = item?;
                 let audit_bookkeeping = (table == Table::Meta
-                    && (k.as_slice() == b"audit_head" || k.as_slice() == b"verified"))
+                    && matches!(k.as_slice(), b"audit_head" | b"verified" | b"audit_indexed"))
                     || (table == Table::Counters && k.as_slice() == Counter::AuditSeq.key());
                 if audit_bookkeeping {
                     continue;
@@ -902,6 +911,30 @@ impl Store {
             }
         }
         Ok(hasher.finalize().into())
+    }
+
+    /// Removes every record of `table`, outside any transaction: for migrations only.
+    pub(crate) fn clear_for_migration(&self, table: Table) -> Result<(), StoreError> {
+        let (first, after) = table.prefix_bounds();
+        loop {
+            let mut batch = sled::Batch::default();
+            let mut n = 0;
+            for k in self
+                .records
+                .range(first.clone()..after.clone())
+                .keys()
+                .take(10_000)
+            {
+                batch.remove(k.map_err(StoreError::from_sled)?);
+                n += 1;
+            }
+            if n == 0 {
+                return self.flush();
+            }
+            self.records
+                .apply_batch(batch)
+                .map_err(StoreError::from_sled)?;
+        }
     }
 
     /// Writes one bookkeeping record outside the writer, without waiting for a flush: for
