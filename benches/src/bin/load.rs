@@ -6,7 +6,9 @@
 //! complete — the shopper waits for the delivery notice, then looks at the order), and
 //! request a top-up (10%) that staff approve. Staff threads (two, plus one per 16 shoppers)
 //! complete orders and approve top-ups as they are announced; one of them also restocks
-//! codes and glances at the dashboard twice a second. Every call is durable under the chosen
+//! codes, glances at the dashboard twice a second and indexes the audit log every 5 s (as
+//! the bot does; what is left to index is indexed at the end of each run and counted).
+//! Every call is durable under the chosen
 //! policy. `--mix orders` makes shoppers only order (code product).
 //!
 //! It prints throughput, p50/p99/max latency, orders per group-commit flush, peak RSS
@@ -385,10 +387,11 @@ enum Op {
     Complete,
     Restock,
     Dashboard,
+    IndexAudit,
 }
 
 impl Op {
-    const ALL: [Op; 9] = [
+    const ALL: [Op; 10] = [
         Op::Browse,
         Op::Quote,
         Op::Order,
@@ -398,6 +401,7 @@ impl Op {
         Op::Complete,
         Op::Restock,
         Op::Dashboard,
+        Op::IndexAudit,
     ];
 
     fn name(self) -> &'static str {
@@ -411,6 +415,7 @@ impl Op {
             Op::Complete => "complete order",
             Op::Restock => "restock codes",
             Op::Dashboard => "dashboard",
+            Op::IndexAudit => "index audit log",
         }
     }
 }
@@ -567,8 +572,14 @@ fn shopper(s: &Shared, actor: Actor, tasks: Sender<Task>, seed: u64) -> Tally {
 fn staff(s: &Shared, tasks: &Mutex<Receiver<Task>>, upkeep: bool) -> Tally {
     let mut t = Tally::new();
     let mut last_upkeep = Instant::now();
+    let mut last_index = Instant::now();
     let admin = &s.fixture.admin;
     loop {
+        // As the bot does: the audit log's index keys are written in the background.
+        if upkeep && last_index.elapsed() >= INDEX_EVERY {
+            last_index = Instant::now();
+            t.time(Op::IndexAudit, || s.shop.index_audit_log());
+        }
         if upkeep && last_upkeep.elapsed() >= Duration::from_millis(500) {
             last_upkeep = Instant::now();
             for _ in 0..4 {
@@ -610,6 +621,9 @@ fn staff(s: &Shared, tasks: &Mutex<Receiver<Task>>, upkeep: bool) -> Tally {
     }
     t
 }
+
+/// How often the first staff thread indexes the audit log, as the bot does.
+const INDEX_EVERY: Duration = Duration::from_secs(5);
 
 /// Staff on duty for a number of concurrent shoppers: two, plus one per 16 shoppers.
 fn staff_count(shoppers: usize) -> usize {
@@ -683,6 +697,8 @@ fn run_level(
         tally.merge(h.join().expect("a staff thread panicked"));
     }
     let orders = tally.latencies[Op::Order as usize].len() as u64;
+    // What the run left to index is part of its cost.
+    tally.time(Op::IndexAudit, || shop.index_audit_log());
     let store = shop.store_counters();
     let (commits, batches) = (
         store.commits - store_before.commits,
