@@ -422,7 +422,16 @@ mod migration {
                     .0
             };
             let indexed = decode_u64(&raw.table("meta").get("audit_indexed").unwrap().unwrap());
-            let head = decode_u64(&raw.table("counters").get("audit_seq").unwrap().unwrap());
+            let counters: std::collections::BTreeMap<String, u64> =
+                bincode::serde::decode_from_slice(
+                    &raw.table("counters").get("all").unwrap().unwrap(),
+                    bincode::config::standard(),
+                )
+                .unwrap()
+                .0;
+            // The counters are one record now.
+            assert_eq!(raw.table("counters").len(), 1);
+            let head = counters["audit_seq"];
             assert_eq!(indexed, head);
             assert!(raw.table("audit_by_time").len() > 0);
         }

@@ -57,11 +57,13 @@ fn to_version_3(_store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// 3 → 4: two kinds of keys leave the path of every order. Audit entries are indexed after
+/// 3 → 4: three kinds of keys leave the path of every order. The counters become one
+/// record (an order moved four). Audit entries are indexed after
 /// the fact (`audit::index_pending`): the index cursor starts at the newest entry, which
 /// schema 3 indexed when appending. `codes_by_hash` goes: a code's fate in `codes_seen`
 /// (`InPool { slot }`) already says where it is.
 fn to_version_4(store: &Store) -> Result<(), StoreError> {
+    store.merge_counters_for_migration()?;
     crate::audit::migrate_index_cursor(store)?;
     store.clear_for_migration(Table::CodesByHash)
 }
@@ -291,21 +293,29 @@ pub(crate) enum Counter {
 }
 
 impl Counter {
-    fn key(self) -> &'static [u8] {
+    /// The counter's name in the counters record (until schema 3, its own key).
+    fn name(self) -> &'static str {
         match self {
-            Counter::AuditSeq => b"audit_seq",
-            Counter::SuperAdmins => b"super_admins",
-            Counter::CategorySeq => b"category_seq",
-            Counter::ProductSeq => b"product_seq",
-            Counter::PaymentMethodSeq => b"payment_method_seq",
-            Counter::LedgerSeq => b"ledger_seq",
-            Counter::TopupSeq => b"topup_seq",
-            Counter::OrderSeq => b"order_seq",
-            Counter::OutboxSeq => b"outbox_seq",
-            Counter::BroadcastSeq => b"broadcast_seq",
+            Counter::AuditSeq => "audit_seq",
+            Counter::SuperAdmins => "super_admins",
+            Counter::CategorySeq => "category_seq",
+            Counter::ProductSeq => "product_seq",
+            Counter::PaymentMethodSeq => "payment_method_seq",
+            Counter::LedgerSeq => "ledger_seq",
+            Counter::TopupSeq => "topup_seq",
+            Counter::OrderSeq => "order_seq",
+            Counter::OutboxSeq => "outbox_seq",
+            Counter::BroadcastSeq => "broadcast_seq",
         }
     }
 }
+
+/// Every counter, by name, in one record of [`Table::Counters`] (schema 4 on): a counter
+/// never set is absent (and reads 0).
+type CounterRecord = std::collections::BTreeMap<String, u64>;
+
+/// The key of the one record of [`Table::Counters`].
+const COUNTERS_KEY: &[u8] = b"all";
 
 /// Storage failures. Opening, decoding and disk errors, each naming what it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -896,18 +906,33 @@ impl Store {
             if audit_tables.contains(&table) {
                 continue;
             }
-            for item in self.scan(table) {
-                let (k, v) = item?;
-                let audit_bookkeeping = (table == Table::Meta
-                    && matches!(k.as_slice(), b"audit_head" | b"verified" | b"audit_indexed"))
-                    || (table == Table::Counters && k.as_slice() == Counter::AuditSeq.key());
-                if audit_bookkeeping {
-                    continue;
-                }
-                for part in [table.name().as_bytes(), k.as_slice(), v.as_ref()] {
+            let mut hash = |k: &[u8], v: &[u8]| {
+                for part in [table.name().as_bytes(), k, v] {
                     hasher.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
                     hasher.update(part);
                 }
+            };
+            for item in self.scan(table) {
+                let (k, v) = item?;
+                if table == Table::Counters && k.as_slice() == COUNTERS_KEY {
+                    // Hashed counter by counter, as when each was a record of its own, so
+                    // the digest is the same before and after they were merged.
+                    let all: CounterRecord = decode(table, &k, &v)?;
+                    for (name, value) in &all {
+                        if name != Counter::AuditSeq.name() {
+                            hash(name.as_bytes(), &encode(value)?);
+                        }
+                    }
+                    continue;
+                }
+                let audit_bookkeeping = (table == Table::Meta
+                    && matches!(k.as_slice(), b"audit_head" | b"verified" | b"audit_indexed"))
+                    || (table == Table::Counters
+                        && k.as_slice() == Counter::AuditSeq.name().as_bytes());
+                if audit_bookkeeping {
+                    continue;
+                }
+                hash(&k, &v);
             }
         }
         Ok(hasher.finalize().into())
@@ -1117,11 +1142,18 @@ impl Tx<'_> {
     }
 
     pub(crate) fn counter(&self, counter: Counter) -> Result<u64, StoreError> {
-        Ok(self.get(Table::Counters, counter.key())?.unwrap_or(0))
+        Ok(self
+            .get::<CounterRecord>(Table::Counters, COUNTERS_KEY)?
+            .and_then(|all| all.get(counter.name()).copied())
+            .unwrap_or(0))
     }
 
+    /// Sets one counter. They all live in one record, so the commits of one batch that
+    /// move several counters (an order moves four) reach sled as one write.
     pub(crate) fn set_counter(&self, counter: Counter, value: u64) -> Result<(), StoreError> {
-        self.put(Table::Counters, counter.key(), &value)
+        let mut all: CounterRecord = self.get(Table::Counters, COUNTERS_KEY)?.unwrap_or_default();
+        all.insert(counter.name().to_owned(), value);
+        self.put(Table::Counters, COUNTERS_KEY, &all)
     }
 
     /// Increments `counter` and returns the new value: the next id of a sequence. Ids are
@@ -1132,7 +1164,7 @@ impl Tx<'_> {
             .checked_add(1)
             .ok_or_else(|| StoreError::Corrupt {
                 table: Table::Counters.name(),
-                key: key::hex(counter.key()),
+                key: key::hex(counter.name().as_bytes()),
                 reason: "counter overflow".into(),
             })?;
         self.set_counter(counter, next)?;
@@ -1143,7 +1175,40 @@ impl Tx<'_> {
 /// Reads a counter outside a transaction.
 impl Store {
     pub(crate) fn read_counter(&self, counter: Counter) -> Result<u64, StoreError> {
-        Ok(self.read(Table::Counters, counter.key())?.unwrap_or(0))
+        match self.read::<CounterRecord>(Table::Counters, COUNTERS_KEY)? {
+            Some(all) => Ok(all.get(counter.name()).copied().unwrap_or(0)),
+            // A store before schema 4, being migrated: one record per counter.
+            None => Ok(self
+                .read(Table::Counters, counter.name().as_bytes())?
+                .unwrap_or(0)),
+        }
+    }
+
+    /// Schema 3 → 4: the counters, one record each until then, become one record.
+    pub(crate) fn merge_counters_for_migration(&self) -> Result<(), StoreError> {
+        // (A record already merged is kept: a migration stopped after its batch runs again.)
+        let mut all: CounterRecord = self
+            .read(Table::Counters, COUNTERS_KEY)?
+            .unwrap_or_default();
+        let mut old_keys = Vec::new();
+        for item in self.scan(Table::Counters) {
+            let (k, v) = item?;
+            if k.as_slice() == COUNTERS_KEY {
+                continue;
+            }
+            let value: u64 = decode(Table::Counters, &k, &v)?;
+            all.insert(String::from_utf8_lossy(&k).into_owned(), value);
+            old_keys.push(k);
+        }
+        let mut batch = sled::Batch::default();
+        for k in old_keys {
+            batch.remove(full_key(Table::Counters, &k));
+        }
+        batch.insert(full_key(Table::Counters, COUNTERS_KEY), encode(&all)?);
+        self.records
+            .apply_batch(batch)
+            .map_err(StoreError::from_sled)?;
+        self.flush()
     }
 }
 

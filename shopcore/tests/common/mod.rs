@@ -461,13 +461,26 @@ pub fn to_per_table_layout(path: &std::path::Path, schema_version: u32) {
     db.flush().unwrap();
 }
 
-/// The records with `codes_by_hash` as schemas 1 to 3 kept it, derived from `codes_seen`
-/// (schema 4 dropped it: a code's fate `InPool { slot }` says the same). The value of
-/// `InPool { slot }` is the variant's number (0, one byte) followed by the slot, which is
-/// how the index stored the slot.
-pub fn with_codes_by_hash(
+/// The records as schemas 1 to 3 kept them: `codes_by_hash` derived from `codes_seen`
+/// (schema 4 dropped it: a code's fate `InPool { slot }` says the same; the value of
+/// `InPool { slot }` is the variant's number, 0 in one byte, followed by the slot, which is
+/// how the index stored the slot), and the counters a record each again (schema 4 keeps
+/// them in one record, `all`).
+pub fn as_schema_3_kept(
     mut records: std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>>,
 ) -> std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>> {
+    if let Some(all) = records.remove(&("counters", b"all".to_vec())) {
+        let counters: std::collections::BTreeMap<String, u64> =
+            bincode::serde::decode_from_slice(&all, bincode::config::standard())
+                .unwrap()
+                .0;
+        for (name, value) in counters {
+            records.insert(
+                ("counters", name.into_bytes()),
+                bincode::serde::encode_to_vec(value, bincode::config::standard()).unwrap(),
+            );
+        }
+    }
     let derived: Vec<_> = records
         .iter()
         .filter(|((table, _), v)| *table == "codes_seen" && v.first() == Some(&0))
@@ -485,7 +498,7 @@ pub fn assert_holds_the_schema2_shop(path: &std::path::Path, config: Config) -> 
     {
         let raw = RawStore::open(path);
         assert_eq!(
-            digest_as_schema_2_did(&with_codes_by_hash(all_records(&raw)), 2),
+            digest_as_schema_2_did(&as_schema_3_kept(all_records(&raw)), 2),
             expected.digest,
             "the records differ from the schema-2 shop's"
         );
