@@ -120,6 +120,61 @@ pub struct LedgerEntry {
     pub at: Timestamp,
     /// The reason, for adjustments.
     pub note: Option<String>,
+    /// The sequence number of this user's previous entry (`None` for their first): a user's
+    /// ledger is a chain that starts at [`Wallet::last_entry`], so it needs no index.
+    pub prev_for_user: Option<u64>,
+}
+
+/// A ledger entry as schemas 1 to 3 stored it (before `prev_for_user`); the migration to 4
+/// rewrites them.
+#[derive(Deserialize)]
+struct LedgerEntryV3 {
+    seq: u64,
+    user: UserId,
+    amount: Money,
+    balance_before: Money,
+    balance_after: Money,
+    kind: LedgerKind,
+    reference: LedgerRef,
+    actor: ActorRef,
+    at: Timestamp,
+    note: Option<String>,
+}
+
+/// Schema 3 → 4: every ledger entry learns its user's previous entry (a walk of the ledger
+/// in order, remembering each user's newest), and the user index goes.
+pub(crate) fn migrate_ledger_chains(
+    store: &crate::store::Store,
+) -> std::result::Result<(), StoreError> {
+    let mut newest: std::collections::HashMap<UserId, u64> = std::collections::HashMap::new();
+    let mut batch: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    for item in store.raw_range(Table::Ledger) {
+        let (k, v) = item?;
+        let entry = match crate::store::decode::<LedgerEntryV3>(Table::Ledger, &k, &v) {
+            Ok(old) => LedgerEntry {
+                prev_for_user: newest.get(&old.user).copied(),
+                seq: old.seq,
+                user: old.user,
+                amount: old.amount,
+                balance_before: old.balance_before,
+                balance_after: old.balance_after,
+                kind: old.kind,
+                reference: old.reference,
+                actor: old.actor,
+                at: old.at,
+                note: old.note,
+            },
+            // Already rewritten (a migration stopped part way runs again).
+            Err(_) => crate::store::decode::<LedgerEntry>(Table::Ledger, &k, &v)?,
+        };
+        newest.insert(entry.user, entry.seq);
+        batch.push((k, crate::store::encode(&entry)?));
+        if batch.len() == 10_000 {
+            store.put_raw_for_migration(Table::Ledger, std::mem::take(&mut batch))?;
+        }
+    }
+    store.put_raw_for_migration(Table::Ledger, batch)?;
+    store.clear_for_migration(Table::LedgerByUser)
 }
 
 /// Where a top-up request stands. It leaves `Pending` once, for good.
@@ -374,10 +429,6 @@ fn topup_user_key(user: UserId, id: TopupId) -> Vec<u8> {
     key::join(&[&user.key(), &id.key()])
 }
 
-fn ledger_user_key(user: UserId, seq: u64) -> Vec<u8> {
-    key::join(&[&user.key(), &key::u64(seq)])
-}
-
 pub(crate) fn load_wallet(tx: &Tx<'_>, user: UserId) -> std::result::Result<Wallet, StoreError> {
     Ok(tx.get(Table::Wallets, &user.key())?.unwrap_or_default())
 }
@@ -425,9 +476,9 @@ pub(crate) fn post(
         actor: actor.clone(),
         at: tx.now,
         note,
+        prev_for_user: wallet.last_entry,
     };
     tx.put(Table::Ledger, &key::u64(seq), &entry)?;
-    tx.put_key(Table::LedgerByUser, &ledger_user_key(user, seq))?;
     // Bound into the operation's audit entry, so the hash chain covers every amount.
     tx.audit_notes
         .borrow_mut()
@@ -995,8 +1046,9 @@ impl Shop {
         Ok(self.wallet(user)?.balance)
     }
 
-    /// A user's ledger, newest first, a page at a time. The user sees their own; staff with
-    /// `view_users` see anyone's.
+    /// A user's ledger, newest first, a page at a time: the entries older than `before`
+    /// (the `next` of the previous page, or any sequence number), at most `limit`. The user
+    /// sees their own; staff with `view_users` see anyone's.
     pub fn ledger(
         &self,
         actor: &Actor,
@@ -1006,31 +1058,51 @@ impl Shop {
     ) -> Result<LedgerPage> {
         check_limit(limit)?;
         self.own_or(actor, user, Permission::ViewUsers)?;
-        let prefix = user.key();
-        let upper = match before {
-            Some(seq) => Bound::Excluded(ledger_user_key(user, seq)),
-            None => key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
+        // The user's chain, from the newest entry back. A cursor from a previous page is
+        // the user's own entry, so the walk starts at the entry before it; any other
+        // sequence number is an upper bound, and the walk skips the newer entries.
+        let head = || -> Result<Option<u64>> {
+            Ok(self
+                .store
+                .read::<Wallet>(Table::Wallets, &user.key())?
+                .and_then(|w| w.last_entry))
+        };
+        let mut next_seq = match before {
+            None => head()?,
+            Some(seq) => match self
+                .store
+                .read::<LedgerEntry>(Table::Ledger, &key::u64(seq))?
+                .filter(|e| e.user == user)
+            {
+                Some(cursor) => cursor.prev_for_user,
+                None => head()?,
+            },
         };
         let mut entries = Vec::new();
         let mut more = false;
-        for item in self.store.keys(
-            Table::LedgerByUser,
-            Bound::Included(prefix.to_vec()),
-            upper,
-            true,
-        ) {
-            let k = item?;
+        while let Some(seq) = next_seq {
+            if before.is_some_and(|b| seq >= b) {
+                // Newer than the bound: skip along the chain.
+                next_seq = self
+                    .store
+                    .read::<LedgerEntry>(Table::Ledger, &key::u64(seq))?
+                    .filter(|e| e.user == user)
+                    .and_then(|e| e.prev_for_user);
+                continue;
+            }
             if entries.len() == limit {
                 more = true;
                 break;
             }
-            let seq = key::read_u64(&k, 8).unwrap_or(0);
-            if let Some(entry) = self
+            let Some(entry) = self
                 .store
                 .read::<LedgerEntry>(Table::Ledger, &key::u64(seq))?
-            {
-                entries.push(entry);
-            }
+                .filter(|e| e.user == user)
+            else {
+                break; // A broken chain; verify() reports it.
+            };
+            next_seq = entry.prev_for_user;
+            entries.push(entry);
         }
         let next = if more {
             entries.last().map(|e| e.seq)
@@ -1235,6 +1307,13 @@ pub(crate) fn verify(
             }
         }
         let state = replayed.entry(entry.user).or_insert((Money::ZERO, 0, 0));
+        let previous = (state.1 > 0).then_some(state.2);
+        if entry.prev_for_user != previous {
+            problems.push(format!(
+                "wallet: ledger entry {} of user {} names {:?} as the user's previous entry, which was {previous:?} (chain broken)",
+                entry.seq, entry.user, entry.prev_for_user
+            ));
+        }
         if entry.balance_before != state.0 {
             problems.push(format!(
                 "wallet: ledger entry {} of user {} starts at {} but the previous balance was {}",
@@ -1257,15 +1336,6 @@ pub(crate) fn verify(
             }
             LedgerRef::None => {}
         }
-        if store
-            .read::<()>(Table::LedgerByUser, &ledger_user_key(entry.user, entry.seq))?
-            .is_none()
-        {
-            problems.push(format!(
-                "wallet: ledger entry {} missing from the user index",
-                entry.seq
-            ));
-        }
     }
     let ledger_count = expected_seq - 1;
     let counter = store.read_counter(Counter::LedgerSeq)?;
@@ -1279,9 +1349,6 @@ pub(crate) fn verify(
     }
     for (seq, bound, audit_seq) in bindings {
         missing(seq, &bound, audit_seq, &mut problems);
-    }
-    if u64::try_from(store.len(Table::LedgerByUser)).unwrap_or(u64::MAX) != ledger_count {
-        problems.push("wallet: ledger user index and ledger differ in size".into());
     }
 
     // Top-ups: approved ones have exactly one matching TOPUP entry; others none.
@@ -1509,7 +1576,15 @@ pub(crate) fn check_tail(
         }
         check_entry_arithmetic(&entry, problems);
         let previous = match touched.get(&entry.user) {
-            Some((balance, _)) => *balance,
+            Some((balance, seq)) => {
+                if entry.prev_for_user != Some(*seq) {
+                    problems.push(format!(
+                        "wallet: ledger entry {} names {:?} as user {}'s previous entry, which was {seq} (chain broken)",
+                        entry.seq, entry.prev_for_user, entry.user
+                    ));
+                }
+                *balance
+            }
             None => previous_balance(store, &entry, problems)?,
         };
         if entry.balance_before != previous {
@@ -1588,32 +1663,22 @@ fn check_entry_arithmetic(entry: &LedgerEntry, problems: &mut Vec<String>) {
     }
 }
 
-/// The balance `entry`'s user had before it: the `balance_after` of their previous entry
-/// (through the user index), zero for their first.
+/// The balance `entry`'s user had before it: the `balance_after` of the entry it names as
+/// the user's previous one, zero for their first.
 fn previous_balance(
     store: &crate::store::Store,
     entry: &LedgerEntry,
     problems: &mut Vec<String>,
 ) -> std::result::Result<Money, StoreError> {
-    let lower = Bound::Included(ledger_user_key(entry.user, 0));
-    let upper = Bound::Excluded(ledger_user_key(entry.user, entry.seq));
-    let Some(k) = store.keys(Table::LedgerByUser, lower, upper, true).next() else {
-        return Ok(Money::ZERO);
-    };
-    let k = k?;
-    let Some(seq) = key::read_u64(&k, 8) else {
-        problems.push(format!(
-            "wallet: bad ledger user index key {}",
-            key::hex(&k)
-        ));
+    let Some(seq) = entry.prev_for_user else {
         return Ok(Money::ZERO);
     };
     match store.read::<LedgerEntry>(Table::Ledger, &key::u64(seq))? {
-        Some(prev) if prev.user == entry.user => Ok(prev.balance_after),
+        Some(prev) if prev.user == entry.user && prev.seq < entry.seq => Ok(prev.balance_after),
         _ => {
             problems.push(format!(
-                "wallet: the user index names ledger entry {seq} of user {}, which is not there",
-                entry.user
+                "wallet: ledger entry {} names entry {seq} as user {}'s previous one, which it is not (chain broken)",
+                entry.seq, entry.user
             ));
             Ok(Money::ZERO)
         }

@@ -304,3 +304,24 @@ fn a_refund_moved_to_another_order_is_named_from_both_sides() {
     assert!(text.contains("refers to missing order #99"), "{text}");
     assert!(text.contains("has 0 REFUND entries"), "{text}");
 }
+
+#[test]
+fn a_ledger_entry_cut_out_of_its_users_chain_is_named() {
+    // A user's ledger is read newest-first along `prev_for_user`: a link pointed past an
+    // entry would hide it from the user's history.
+    let (dir, clock) = history();
+    {
+        let db = RawStore::open(&dir.path().join("shop.db"));
+        let mut newest = ledger_entries(&db).pop().unwrap();
+        let hidden = newest.prev_for_user.unwrap();
+        newest.prev_for_user = ledger_entries(&db)
+            .into_iter()
+            .find(|e| e.seq == hidden)
+            .unwrap()
+            .prev_for_user;
+        put_ledger(&db, &newest);
+        db.flush().unwrap();
+    }
+    let text = report(&dir, &clock);
+    assert!(text.contains("(chain broken)"), "{text}");
+}

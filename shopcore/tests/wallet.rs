@@ -705,3 +705,52 @@ fn verify_catches_a_tampered_balance() {
         "{report}"
     );
 }
+
+#[test]
+fn a_users_ledger_pages_along_its_chain_and_any_bound_works() {
+    use crate::common::{TestShop, key, money, uid};
+    let t = TestShop::new();
+    let owner = t.owner();
+    t.user(10, None);
+    t.user(11, None);
+    // Interleaved entries of two users: 10 gets the odd adjustments, 11 the even ones.
+    let mut mine = Vec::new();
+    for i in 0..9 {
+        let user = if i % 2 == 0 { 10 } else { 11 };
+        let entry = t
+            .shop
+            .adjust_balance(
+                &owner,
+                uid(user),
+                money("1"),
+                "gift",
+                &key(&format!("g{i}")),
+            )
+            .unwrap();
+        if user == 10 {
+            mine.push(entry.seq);
+        }
+    }
+    mine.reverse();
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = t.shop.ledger(&owner, uid(10), before, 2).unwrap();
+        seen.extend(page.entries.iter().map(|e| e.seq));
+        match page.next {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, mine, "newest first, every entry once");
+    // A bound that is not one of the user's entries (the other user's, or a gap).
+    for bound in [mine[1] + 1, mine[2] - 1, u64::MAX] {
+        let page = t.shop.ledger(&owner, uid(10), Some(bound), 50).unwrap();
+        let expected: Vec<u64> = mine.iter().copied().filter(|s| *s < bound).collect();
+        assert_eq!(
+            page.entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            expected,
+            "before {bound}"
+        );
+    }
+}

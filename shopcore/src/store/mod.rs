@@ -57,13 +57,15 @@ fn to_version_3(_store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// 3 → 4: three kinds of keys leave the path of every order. The counters become one
-/// record (an order moved four). Audit entries are indexed after
+/// 3 → 4: four kinds of keys leave the path of every order. The counters become one
+/// record (an order moved four). A user's ledger becomes a chain (each entry names the
+/// user's previous one; the wallet names the newest), so `ledger_by_user` goes. Audit entries are indexed after
 /// the fact (`audit::index_pending`): the index cursor starts at the newest entry, which
 /// schema 3 indexed when appending. `codes_by_hash` goes: a code's fate in `codes_seen`
 /// (`InPool { slot }`) already says where it is.
 fn to_version_4(store: &Store) -> Result<(), StoreError> {
     store.merge_counters_for_migration()?;
+    crate::wallet::migrate_ledger_chains(store)?;
     crate::audit::migrate_index_cursor(store)?;
     store.clear_for_migration(Table::CodesByHash)
 }
@@ -936,6 +938,30 @@ impl Store {
             }
         }
         Ok(hasher.finalize().into())
+    }
+
+    /// Every record of `table` with its raw bytes, in key order: for migrations that
+    /// decode an older shape.
+    pub(crate) fn raw_range(
+        &self,
+        table: Table,
+    ) -> impl Iterator<Item = Result<(Vec<u8>, IVec), StoreError>> + '_ {
+        self.scan(table)
+    }
+
+    /// Writes encoded records in one batch, outside any transaction: for migrations only.
+    pub(crate) fn put_raw_for_migration(
+        &self,
+        table: Table,
+        records: Vec<(Vec<u8>, Vec<u8>)>,
+    ) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (k, v) in records {
+            batch.insert(full_key(table, &k), v);
+        }
+        self.records
+            .apply_batch(batch)
+            .map_err(StoreError::from_sled)
     }
 
     /// Removes every record of `table`, outside any transaction: for migrations only.

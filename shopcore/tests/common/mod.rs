@@ -464,11 +464,33 @@ pub fn to_per_table_layout(path: &std::path::Path, schema_version: u32) {
 /// The records as schemas 1 to 3 kept them: `codes_by_hash` derived from `codes_seen`
 /// (schema 4 dropped it: a code's fate `InPool { slot }` says the same; the value of
 /// `InPool { slot }` is the variant's number, 0 in one byte, followed by the slot, which is
-/// how the index stored the slot), and the counters a record each again (schema 4 keeps
-/// them in one record, `all`).
+/// how the index stored the slot), the counters a record each again (schema 4 keeps
+/// them in one record, `all`), and ledger entries without their user chain link, with the
+/// user index instead.
 pub fn as_schema_3_kept(
     mut records: std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>>,
 ) -> std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>> {
+    // Ledger entries without `prev_for_user` (the last field, so its encoding is a suffix),
+    // and the user index it replaced.
+    let ledger: Vec<(Vec<u8>, Vec<u8>)> = records
+        .iter()
+        .filter(|((table, _), _)| *table == "ledger")
+        .map(|((_, k), v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, v) in ledger {
+        let entry: shopcore::wallet::LedgerEntry =
+            bincode::serde::decode_from_slice(&v, bincode::config::standard())
+                .unwrap()
+                .0;
+        let suffix =
+            bincode::serde::encode_to_vec(entry.prev_for_user, bincode::config::standard())
+                .unwrap();
+        assert!(v.ends_with(&suffix));
+        records.insert(("ledger", k), v[..v.len() - suffix.len()].to_vec());
+        let mut index_key = entry.user.get().to_be_bytes().to_vec();
+        index_key.extend(entry.seq.to_be_bytes());
+        records.insert(("ledger_by_user", index_key), Vec::new());
+    }
     if let Some(all) = records.remove(&("counters", b"all".to_vec())) {
         let counters: std::collections::BTreeMap<String, u64> =
             bincode::serde::decode_from_slice(&all, bincode::config::standard())
