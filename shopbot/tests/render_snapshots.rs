@@ -115,6 +115,7 @@ fn wallet_and_history() {
         pending_topups: 1,
         entries: 2,
         last_entry: Some(2),
+        ..Default::default()
     };
     let ledger = t
         .shop

@@ -255,6 +255,9 @@ pub struct Order {
     pub created_at: Timestamp,
     /// When it last changed.
     pub updated_at: Timestamp,
+    /// The buyer's previous order (`None` for their first): a user's orders are a chain that
+    /// starts at [`wallet::Wallet::last_order`], so they need no index.
+    pub prev_for_user: Option<OrderId>,
 }
 
 impl Order {
@@ -489,16 +492,13 @@ fn status_key(status: OrderStatus, id: OrderId) -> Vec<u8> {
     key::join(&[&[status.code()], &id.key()])
 }
 
-fn user_key(user: UserId, id: OrderId) -> Vec<u8> {
-    key::join(&[&user.key(), &id.key()])
-}
-
 fn load(tx: &Tx<'_>, id: OrderId) -> Result<Order> {
     tx.get(Table::Orders, &id.key())?
         .ok_or_else(|| OrderError::NotFound { id }.into())
 }
 
-/// Writes an order with its status index and the user's open-order marker.
+/// Writes an order with its status index, and the buyer's account (their wallet record):
+/// a new order heads the chain of their orders, and the open one is marked there.
 fn save(tx: &Tx<'_>, before: Option<&Order>, order: &Order) -> std::result::Result<(), StoreError> {
     match before {
         Some(b) if b.status != order.status => {
@@ -508,13 +508,20 @@ fn save(tx: &Tx<'_>, before: Option<&Order>, order: &Order) -> std::result::Resu
         Some(_) => {}
         None => {
             tx.put_key(Table::OrdersByStatus, &status_key(order.status, order.id))?;
-            tx.put_key(Table::OrdersByUser, &user_key(order.user, order.id))?;
         }
     }
+    let mut account = wallet::load_wallet(tx, order.user)?;
+    let was = account.clone();
+    if before.is_none() {
+        account.last_order = Some(order.id);
+    }
     if order.status.is_open() {
-        tx.put(Table::OpenOrders, &order.user.key(), &order.id)?;
-    } else if before.is_some_and(|b| b.status.is_open()) {
-        tx.remove(Table::OpenOrders, &order.user.key())?;
+        account.open_order = Some(order.id);
+    } else if account.open_order == Some(order.id) {
+        account.open_order = None;
+    }
+    if account != was {
+        wallet::save_wallet(tx, order.user, &account)?;
     }
     crate::analytics::on_order_saved(tx, before, order)?;
     tx.put(Table::Orders, &order.id.key(), order)
@@ -687,7 +694,7 @@ fn price(
     // 3. The store takes orders.
     refuse_new_orders(tx)?;
     // 4. No other open order (an unpaid one past its deadline does not count).
-    if let Some(open) = tx.get::<OrderId>(Table::OpenOrders, &user_id.key())? {
+    if let Some(open) = wallet::load_wallet(tx, user_id)?.open_order {
         let order = load(tx, open)?;
         if !is_expired(&order, tx.now) {
             return Err(OrderError::OpenOrderExists { order: open }.into());
@@ -1044,7 +1051,7 @@ impl Shop {
             }
             let user_id = buyer.user_id().ok_or(Denied::NotAUser)?;
             // An unpaid order past its deadline gives its slot (and stock) back first.
-            if let Some(open) = tx.get::<OrderId>(Table::OpenOrders, &user_id.key())? {
+            if let Some(open) = wallet::load_wallet(tx, user_id)?.open_order {
                 let order = load(tx, open)?;
                 if is_expired(&order, tx.now) {
                     expire(tx, &order)?;
@@ -1111,6 +1118,7 @@ impl Shop {
                 expires_at: None,
                 created_at: tx.now,
                 updated_at: tx.now,
+                prev_for_user: wallet::load_wallet(tx, user_id)?.last_order,
             };
             match &p.method {
                 None => {
@@ -1836,19 +1844,50 @@ impl Shop {
             }
             Ok(())
         })?;
-        let prefix = user.key();
-        let upper = match before {
-            Some(id) => Bound::Excluded(user_key(user, id)),
-            None => key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
+        // The user's chain, newest first (see `Shop::ledger` for the cursor and the bound).
+        let head = || -> Result<Option<OrderId>> {
+            Ok(self
+                .store
+                .read::<wallet::Wallet>(Table::Wallets, &user.key())?
+                .and_then(|w| w.last_order))
         };
-        let page = self.page_of_orders(
-            Table::OrdersByUser,
-            Bound::Included(prefix.to_vec()),
-            upper,
-            true,
-            8,
-            limit,
-        )?;
+        let read = |id: OrderId| -> Result<Option<Order>> {
+            Ok(self
+                .store
+                .read::<Order>(Table::Orders, &id.key())?
+                .filter(|o| o.user == user))
+        };
+        let mut next_id = match before {
+            None => head()?,
+            Some(id) => match read(id)? {
+                Some(cursor) => cursor.prev_for_user,
+                None => head()?,
+            },
+        };
+        let mut orders = Vec::new();
+        let mut more = false;
+        while let Some(id) = next_id {
+            let Some(order) = read(id)? else {
+                break; // A broken chain; verify() reports it.
+            };
+            next_id = order.prev_for_user;
+            if before.is_some_and(|b| id >= b) {
+                continue;
+            }
+            if orders.len() == limit {
+                more = true;
+                break;
+            }
+            orders.push(order);
+        }
+        let page = OrderPage {
+            next: if more {
+                orders.last().map(|o| o.id)
+            } else {
+                None
+            },
+            orders,
+        };
         self.store.read_barrier()?;
         Ok(page)
     }
@@ -2062,6 +2101,8 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         std::collections::HashMap::new();
     let mut per_product: BTreeMap<ProductId, u64> = BTreeMap::new();
     let mut open_per_user: BTreeMap<UserId, Vec<OrderId>> = BTreeMap::new();
+    let mut newest_per_user: std::collections::HashMap<UserId, OrderId> =
+        std::collections::HashMap::new();
     let mut orders = 0usize;
     for item in store.range::<Order>(Table::Orders, Bound::Unbounded, Bound::Unbounded, false) {
         let (_, order) = item?;
@@ -2169,6 +2210,15 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         if order.status.is_open() {
             open_per_user.entry(order.user).or_default().push(order.id);
         }
+        // Each order names the buyer's previous one (ids grow, so the walk in id order
+        // meets them in chain order).
+        let previous = newest_per_user.insert(order.user, order.id);
+        if order.prev_for_user != previous {
+            problems.push(format!(
+                "orders: order {} names {:?} as user {}'s previous order, which was {previous:?} (chain broken)",
+                order.id, order.prev_for_user, order.user
+            ));
+        }
         if order.price_usd.checked_sub(order.discount_usd) != Some(order.total_usd)
             || order.total_usd.is_negative()
         {
@@ -2177,9 +2227,6 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         if store
             .read::<()>(Table::OrdersByStatus, &status_key(order.status, order.id))?
             .is_none()
-            || store
-                .read::<()>(Table::OrdersByUser, &user_key(order.user, order.id))?
-                .is_none()
         {
             problems.push(format!("orders: order {} missing from an index", order.id));
         }
@@ -2191,10 +2238,11 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             "orders: order counter is {order_counter} but {last_order} orders are stored (orders lost or added)"
         ));
     }
-    if store.len(Table::OrdersByStatus) != orders || store.len(Table::OrdersByUser) != orders {
-        problems.push("orders: indexes and orders differ in size".into());
+    if store.len(Table::OrdersByStatus) != orders {
+        problems.push("orders: the status index and orders differ in size".into());
     }
-    // One open order per user, and the marker points at it.
+    // One open order per user; each account marks it and heads the chain of the user's
+    // orders.
     for (user, open) in &open_per_user {
         if open.len() > 1 {
             problems.push(format!(
@@ -2202,18 +2250,32 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
                 open.len()
             ));
         }
-        let marker: Option<OrderId> = store.read(Table::OpenOrders, &user.key())?;
-        if marker != open.first().copied() {
+    }
+    for item in
+        store.range::<wallet::Wallet>(Table::Wallets, Bound::Unbounded, Bound::Unbounded, false)
+    {
+        let (k, account) = item?;
+        let Some(user) = key::read_u64(&k, 0).and_then(|raw| UserId::new(raw).ok()) else {
+            continue; // wallet::verify names a bad key
+        };
+        let newest = newest_per_user.remove(&user);
+        if account.last_order != newest {
             problems.push(format!(
-                "orders: user {user}'s open-order marker is {marker:?}, open orders {open:?}"
+                "orders: user {user}'s account names {:?} as their newest order, which is {newest:?} (chain broken)",
+                account.last_order
+            ));
+        }
+        let open = open_per_user.remove(&user).and_then(|o| o.first().copied());
+        if account.open_order != open {
+            problems.push(format!(
+                "orders: user {user}'s open-order marker is {:?}, open orders {open:?}",
+                account.open_order
             ));
         }
     }
-    if store.len(Table::OpenOrders) != open_per_user.len() {
+    for (user, newest) in newest_per_user {
         problems.push(format!(
-            "orders: {} open-order markers for {} users with open orders",
-            store.len(Table::OpenOrders),
-            open_per_user.len()
+            "orders: user {user} has orders (newest {newest}) but no account record"
         ));
     }
     // Coupons: uses = live redemptions.
@@ -2305,6 +2367,73 @@ pub(crate) fn check_ledger_reference(
         ));
     }
     Ok(())
+}
+
+/// Schema 3 → 4: every order learns its buyer's previous order, and every buyer's account
+/// (wallet record) its newest and open order, which `orders_by_user` and `open_orders` held
+/// until then; both go. The new fields are the last of their records, so a record of the
+/// older shape is its new shape without their encoding at the end: the migration appends it
+/// (and a record that already has it, from a migration stopped part way, decodes as it is).
+pub(crate) fn migrate_order_chains(
+    store: &crate::store::Store,
+) -> std::result::Result<(), StoreError> {
+    use crate::store::{decode, encode};
+    let complete = |table: Table, k: &[u8], v: &[u8], missing: &[u8]| {
+        let mut extended = v.to_vec();
+        extended.extend_from_slice(missing);
+        decode::<Order>(table, k, v).or_else(|_| decode::<Order>(table, k, &extended))
+    };
+    let none = encode(&None::<OrderId>)?;
+    let mut newest: std::collections::HashMap<UserId, OrderId> = std::collections::HashMap::new();
+    let mut batch = Vec::new();
+    for item in store.raw_range(Table::Orders) {
+        let (k, v) = item?;
+        let mut order = complete(Table::Orders, &k, &v, &none)?;
+        order.prev_for_user = newest.insert(order.user, order.id);
+        batch.push((k, encode(&order)?));
+        if batch.len() == 10_000 {
+            store.put_raw_for_migration(Table::Orders, std::mem::take(&mut batch))?;
+        }
+    }
+    store.put_raw_for_migration(Table::Orders, batch)?;
+    let mut open: std::collections::HashMap<UserId, OrderId> = std::collections::HashMap::new();
+    for item in store.raw_range(Table::OpenOrders) {
+        let (k, v) = item?;
+        let id: OrderId = decode(Table::OpenOrders, &k, &v)?;
+        if let Some(user) = key::read_u64(&k, 0).and_then(|raw| UserId::new(raw).ok()) {
+            open.insert(user, id);
+        }
+    }
+    let two_nones = [none.clone(), none].concat();
+    let mut batch = Vec::new();
+    for item in store.raw_range(Table::Wallets) {
+        let (k, v) = item?;
+        let Some(user) = key::read_u64(&k, 0).and_then(|raw| UserId::new(raw).ok()) else {
+            continue;
+        };
+        let mut extended = v.to_vec();
+        extended.extend_from_slice(&two_nones);
+        let mut account: wallet::Wallet =
+            decode(Table::Wallets, &k, &v).or_else(|_| decode(Table::Wallets, &k, &extended))?;
+        account.last_order = newest.remove(&user);
+        // (A record already of the new shape keeps its marker.)
+        account.open_order = open.remove(&user).or(account.open_order);
+        batch.push((k, encode(&account)?));
+    }
+    // Buyers who never had money have no wallet record yet: their account starts here.
+    let users: std::collections::BTreeSet<UserId> =
+        newest.keys().chain(open.keys()).copied().collect();
+    for user in users {
+        let account = wallet::Wallet {
+            last_order: newest.get(&user).copied(),
+            open_order: open.get(&user).copied(),
+            ..Default::default()
+        };
+        batch.push((user.key().to_vec(), encode(&account)?));
+    }
+    store.put_raw_for_migration(Table::Wallets, batch)?;
+    store.clear_for_migration(Table::OrdersByUser)?;
+    store.clear_for_migration(Table::OpenOrders)
 }
 
 /// Pending uses of each payment method by unpaid orders (for the method check in verify).

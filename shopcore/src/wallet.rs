@@ -47,8 +47,13 @@ pub struct Wallet {
     pub pending_topups: u32,
     /// Ledger entries written for this user.
     pub entries: u64,
-    /// The sequence number of the newest one.
+    /// The sequence number of the newest one: the head of the user's ledger chain.
     pub last_entry: Option<u64>,
+    /// The user's newest order: the head of the chain of their orders
+    /// ([`crate::orders::Order::prev_for_user`]).
+    pub last_order: Option<OrderId>,
+    /// The user's open order (awaiting payment, paid or processing), if any: at most one.
+    pub open_order: Option<OrderId>,
 }
 
 /// Why a balance changed.
@@ -431,6 +436,14 @@ fn topup_user_key(user: UserId, id: TopupId) -> Vec<u8> {
 
 pub(crate) fn load_wallet(tx: &Tx<'_>, user: UserId) -> std::result::Result<Wallet, StoreError> {
     Ok(tx.get(Table::Wallets, &user.key())?.unwrap_or_default())
+}
+
+pub(crate) fn save_wallet(
+    tx: &Tx<'_>,
+    user: UserId,
+    wallet: &Wallet,
+) -> std::result::Result<(), StoreError> {
+    tx.put(Table::Wallets, &user.key(), wallet)
 }
 
 /// Writes one balance change and its ledger entry inside the caller's transaction. Refuses

@@ -1242,3 +1242,77 @@ fn a_code_order_paid_in_manual_mode_stays_in_the_queue_after_the_switch_to_auto(
     assert_eq!(done.delivery.as_deref(), Some("STEAM-AAAA-1111"));
     assert!(t.shop.manual_queue(&s.support, 10).unwrap().is_empty());
 }
+
+#[test]
+fn a_users_orders_page_along_their_chain_and_any_bound_works() {
+    let t = TestShop::new();
+    let owner = t.owner();
+    let cat = t.shop.create_category(&owner, "Games", 0).unwrap().id;
+    let p = t
+        .shop
+        .create_product(&owner, &crate::common::new_product(cat, "X", "1"))
+        .unwrap()
+        .id;
+    for user in [10, 11] {
+        t.user(user, None);
+        t.shop
+            .adjust_balance(
+                &owner,
+                uid(user),
+                money("100"),
+                "gift",
+                &key(&format!("g{user}")),
+            )
+            .unwrap();
+    }
+    // Interleaved orders of two users, each completed so the next may be placed.
+    let mut mine = Vec::new();
+    for i in 0..7 {
+        let user = if i % 2 == 0 { 10 } else { 11 };
+        let buyer = t.shop.actor(uid(user)).unwrap();
+        let order = t
+            .shop
+            .create_order(&buyer, &by_balance(p), &key(&format!("o{i}")))
+            .unwrap();
+        t.shop
+            .complete_order(&owner, order.id, Some("done"), &key(&format!("c{i}")))
+            .unwrap();
+        if user == 10 {
+            mine.push(order.id);
+        }
+    }
+    mine.reverse();
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = t.shop.orders_of(&owner, uid(10), before, 2).unwrap();
+        seen.extend(page.orders.iter().map(|o| o.id));
+        match page.next {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, mine, "newest first, every order once");
+    for bound in [mine[1].get() + 1, mine[2].get() - 1] {
+        let bound = shopcore::OrderId::new(bound).unwrap();
+        let page = t.shop.orders_of(&owner, uid(10), Some(bound), 50).unwrap();
+        let expected: Vec<_> = mine.iter().copied().filter(|id| *id < bound).collect();
+        assert_eq!(
+            page.orders.iter().map(|o| o.id).collect::<Vec<_>>(),
+            expected
+        );
+    }
+    // The account marks the open order and heads the chain.
+    let buyer = t.shop.actor(uid(10)).unwrap();
+    let open = t
+        .shop
+        .create_order(&buyer, &by_balance(p), &key("open"))
+        .unwrap();
+    let account = t.shop.wallet(uid(10)).unwrap();
+    assert_eq!(
+        (account.last_order, account.open_order),
+        (Some(open.id), Some(open.id))
+    );
+    assert_eq!(open.prev_for_user, Some(mine[0]));
+    assert!(t.shop.verify().unwrap().is_healthy());
+}

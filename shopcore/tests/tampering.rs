@@ -325,3 +325,19 @@ fn a_ledger_entry_cut_out_of_its_users_chain_is_named() {
     let text = report(&dir, &clock);
     assert!(text.contains("(chain broken)"), "{text}");
 }
+
+#[test]
+fn an_account_that_loses_the_head_of_its_order_chain_is_named() {
+    // Hiding a user's orders from their history by cutting the chain at its head.
+    let (dir, clock) = history();
+    {
+        let db = RawStore::open(&dir.path().join("shop.db"));
+        set_balance(&db, 10, |w| w.last_order = None);
+        db.flush().unwrap();
+    }
+    let text = report(&dir, &clock);
+    assert!(
+        text.contains("user 10's account names None as their newest order"),
+        "{text}"
+    );
+}

@@ -57,15 +57,18 @@ fn to_version_3(_store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// 3 → 4: four kinds of keys leave the path of every order. The counters become one
-/// record (an order moved four). A user's ledger becomes a chain (each entry names the
-/// user's previous one; the wallet names the newest), so `ledger_by_user` goes. Audit entries are indexed after
+/// 3 → 4: six kinds of keys leave the path of every order. The counters become one
+/// record (an order moved four). A user's ledger and orders become chains (each entry or
+/// order names the user's previous one; the wallet record, now the user's account, names
+/// the newest and the open order), so `ledger_by_user`, `orders_by_user` and `open_orders`
+/// go. Audit entries are indexed after
 /// the fact (`audit::index_pending`): the index cursor starts at the newest entry, which
 /// schema 3 indexed when appending. `codes_by_hash` goes: a code's fate in `codes_seen`
 /// (`InPool { slot }`) already says where it is.
 fn to_version_4(store: &Store) -> Result<(), StoreError> {
     store.merge_counters_for_migration()?;
     crate::wallet::migrate_ledger_chains(store)?;
+    crate::orders::migrate_order_chains(store)?;
     crate::audit::migrate_index_cursor(store)?;
     store.clear_for_migration(Table::CodesByHash)
 }
