@@ -418,7 +418,7 @@ fn index_keys(entry: &AuditEntry) -> [(Table, Vec<u8>); 3] {
 pub(crate) const INDEXED_KEY: &[u8] = b"audit_indexed";
 
 /// Entries indexed per transaction by [`index_pending`].
-pub(crate) const INDEX_BATCH: usize = 2_000;
+pub(crate) const INDEX_BATCH: usize = 256;
 
 /// Writes the index keys of up to [`INDEX_BATCH`] entries appended since the last call, in
 /// one transaction, and moves the index cursor; returns how many entries it indexed and

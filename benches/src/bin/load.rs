@@ -6,7 +6,7 @@
 //! complete — the shopper waits for the delivery notice, then looks at the order), and
 //! request a top-up (10%) that staff approve. Staff threads (two, plus one per 16 shoppers)
 //! complete orders and approve top-ups as they are announced; one of them also restocks
-//! codes, glances at the dashboard twice a second and indexes the audit log every 5 s (as
+//! codes, glances at the dashboard twice a second and indexes the audit log every 2 s (as
 //! the bot does; what is left to index is indexed at the end of each run and counted).
 //! Every call is durable under the chosen
 //! policy. `--mix orders` makes shoppers only order (code product).
@@ -623,7 +623,7 @@ fn staff(s: &Shared, tasks: &Mutex<Receiver<Task>>, upkeep: bool) -> Tally {
 }
 
 /// How often the first staff thread indexes the audit log, as the bot does.
-const INDEX_EVERY: Duration = Duration::from_secs(5);
+const INDEX_EVERY: Duration = Duration::from_secs(2);
 
 /// Staff on duty for a number of concurrent shoppers: two, plus one per 16 shoppers.
 fn staff_count(shoppers: usize) -> usize {

@@ -215,7 +215,7 @@ pub fn schedule_verify(
 /// How often the bot writes the audit log's index keys for new entries
 /// (`Shop::index_audit_log`): appends leave them out so that orders write less, and staff
 /// queries would otherwise index everything pending first.
-pub const AUDIT_INDEX_PERIOD: Duration = Duration::from_secs(5);
+pub const AUDIT_INDEX_PERIOD: Duration = Duration::from_secs(2);
 
 /// Indexes new audit entries every `every`.
 pub fn schedule_audit_index(shop: Arc<Shop>, every: Duration) -> tokio::task::JoinHandle<()> {
