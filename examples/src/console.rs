@@ -465,7 +465,13 @@ impl Console {
     /// Opens the shop at `db` acting as `as_user` (an id or `@username`), or as the built-in
     /// `console` identity (super-admin rights, recorded as `system:console`).
     pub fn open(db: &Path, as_user: Option<&str>) -> Result<Console, CommandError> {
-        let shop = Shop::open(db, Config::default())?;
+        let config = Config::default().with_migration_progress(|p| {
+            eprintln!(
+                "migrating the database from schema {}: {} ({} records so far)",
+                p.from, p.doing, p.done
+            );
+        });
+        let shop = Shop::open(db, config)?;
         let system = shop.system_actor("console")?;
         let session = shop.now().millis();
         let mut console = Console {

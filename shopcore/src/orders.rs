@@ -1861,7 +1861,20 @@ impl Shop {
             None => head()?,
             Some(id) => match read(id)? {
                 Some(cursor) => cursor.prev_for_user,
-                None => head()?,
+                None => match self
+                    .store
+                    .range::<Order>(
+                        Table::Orders,
+                        Bound::Unbounded,
+                        Bound::Excluded(id.key().to_vec()),
+                        true,
+                    )
+                    .take(wallet::SEEK_BACK)
+                    .find_map(|item| item.ok().filter(|(_, o)| o.user == user))
+                {
+                    Some((_, order)) => Some(order.id),
+                    None => head()?,
+                },
             },
         };
         let mut orders = Vec::new();
@@ -2384,6 +2397,9 @@ pub(crate) fn migrate_order_chains(
         decode::<Order>(table, k, v).or_else(|_| decode::<Order>(table, k, &extended))
     };
     let none = encode(&None::<OrderId>)?;
+    const DOING: &str = "linking each user's orders";
+    store.report_progress(DOING, 0);
+    let mut done = 0u64;
     let mut newest: std::collections::HashMap<UserId, OrderId> = std::collections::HashMap::new();
     let mut batch = Vec::new();
     for item in store.raw_range(Table::Orders) {
@@ -2391,8 +2407,10 @@ pub(crate) fn migrate_order_chains(
         let mut order = complete(Table::Orders, &k, &v, &none)?;
         order.prev_for_user = newest.insert(order.user, order.id);
         batch.push((k, encode(&order)?));
+        done += 1;
         if batch.len() == 10_000 {
             store.put_raw_for_migration(Table::Orders, std::mem::take(&mut batch))?;
+            store.report_progress(DOING, done);
         }
     }
     store.put_raw_for_migration(Table::Orders, batch)?;
@@ -2405,6 +2423,7 @@ pub(crate) fn migrate_order_chains(
         }
     }
     let two_nones = [none.clone(), none].concat();
+    store.report_progress("recording each account's newest and open order", 0);
     let mut batch = Vec::new();
     for item in store.raw_range(Table::Wallets) {
         let (k, v) = item?;

@@ -38,6 +38,10 @@ pub const PROOF_FILE: TextRule = TextRule::single_line("proof file reference", 2
 /// The largest page of ledger entries or top-ups a listing returns.
 pub const PAGE_LIMIT_MAX: usize = 100;
 
+/// How far back through the shop-wide ledger (or orders) a listing looks for a user's
+/// newest entry below a bound that is not one of theirs, before it walks their chain.
+pub(crate) const SEEK_BACK: usize = 256;
+
 /// A user's wallet. Users with no wallet record have a zero balance.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Wallet {
@@ -151,6 +155,9 @@ struct LedgerEntryV3 {
 pub(crate) fn migrate_ledger_chains(
     store: &crate::store::Store,
 ) -> std::result::Result<(), StoreError> {
+    const DOING: &str = "linking each user's ledger entries";
+    store.report_progress(DOING, 0);
+    let mut done = 0u64;
     let mut newest: std::collections::HashMap<UserId, u64> = std::collections::HashMap::new();
     let mut batch: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     for item in store.raw_range(Table::Ledger) {
@@ -174,8 +181,10 @@ pub(crate) fn migrate_ledger_chains(
         };
         newest.insert(entry.user, entry.seq);
         batch.push((k, crate::store::encode(&entry)?));
+        done += 1;
         if batch.len() == 10_000 {
             store.put_raw_for_migration(Table::Ledger, std::mem::take(&mut batch))?;
+            store.report_progress(DOING, done);
         }
     }
     store.put_raw_for_migration(Table::Ledger, batch)?;
@@ -1088,7 +1097,23 @@ impl Shop {
                 .filter(|e| e.user == user)
             {
                 Some(cursor) => cursor.prev_for_user,
-                None => head()?,
+                // Any other bound: the user's newest entry below it, found by looking back
+                // through the shop-wide ledger a little (users' entries interleave), else
+                // by walking the user's chain from its head.
+                None => match self
+                    .store
+                    .range::<LedgerEntry>(
+                        Table::Ledger,
+                        Bound::Unbounded,
+                        Bound::Excluded(key::u64(seq).to_vec()),
+                        true,
+                    )
+                    .take(SEEK_BACK)
+                    .find_map(|item| item.ok().filter(|(_, e)| e.user == user))
+                {
+                    Some((_, entry)) => Some(entry.seq),
+                    None => head()?,
+                },
             },
         };
         let mut entries = Vec::new();

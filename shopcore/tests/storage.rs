@@ -451,6 +451,45 @@ mod migration {
         assert!(shop.verify().unwrap().is_healthy());
     }
 
+    #[test]
+    fn opening_an_older_store_reports_what_the_migration_does() {
+        let (_dir, path) = schema2_shop();
+        let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let listening = {
+            let heard = std::sync::Arc::clone(&heard);
+            config(&clock()).with_migration_progress(move |p| {
+                heard.lock().unwrap().push((p.from, p.doing, p.done));
+            })
+        };
+        drop(Shop::open(&path, listening).unwrap());
+        let heard = heard.lock().unwrap().clone();
+        let steps: Vec<(u32, &str)> = heard
+            .iter()
+            .map(|(from, doing, _)| (*from, *doing))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (2, "moving every table into one tree"),
+                (2, "migrating"),
+                (3, "migrating"),
+                (3, "linking each user's ledger entries"),
+                (3, "linking each user's orders"),
+                (3, "recording each account's newest and open order"),
+            ]
+        );
+        // A store at the current schema migrates nothing and says nothing.
+        let quiet = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let listening = {
+            let quiet = std::sync::Arc::clone(&quiet);
+            config(&clock()).with_migration_progress(move |_| {
+                quiet.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            })
+        };
+        drop(Shop::open(&path, listening).unwrap());
+        assert_eq!(quiet.load(std::sync::atomic::Ordering::Relaxed), 0);
+    }
+
     /// A schema-1 store in the per-table layout: moved into one tree, then migrated 1 → 2
     /// (which learns every code's fate again), 2 → 3 and 3 → 4, and nothing else changes.
     #[test]

@@ -33,6 +33,10 @@ struct Cli {
     /// Runs of each phase; medians are reported.
     #[arg(long, default_value_t = 3, env = "SHOP_STORE_COST_RUNS")]
     runs: usize,
+    /// Measure this store (which must hold --orders orders, built as the cached one is)
+    /// instead of the cached build: e.g. a copy of it migrated to the current schema.
+    #[arg(long, env = "SHOP_STORE_COST_STORE")]
+    store: Option<PathBuf>,
     /// sled's cache in MiB (the shop's default when not given).
     #[arg(long, env = "SHOP_STORE_COST_CACHE_MIB")]
     cache_mib: Option<u64>,
@@ -164,7 +168,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(PhaseCmd::Phase { name, db }) = &cli.phase {
         return run_phase(name, db, cli.orders, cli.cache_mib);
     }
-    let cached = bigstore::store_for(cli.orders)?;
+    let cached = match &cli.store {
+        Some(path) => path.clone(),
+        None => bigstore::store_for(cli.orders)?,
+    };
     let work = tempfile::tempdir_in(cached.parent().unwrap_or(Path::new(".")))?;
     let bytes = copy_dir(&cached, &work.path().join("shop.db"))?;
     println!(

@@ -815,7 +815,16 @@ impl BotConfig {
 
     /// The shop's configuration for these settings.
     pub fn shop_config(&self) -> shopcore::Config {
-        let mut config = shopcore::Config::default().with_super_admins(self.super_admins.clone());
+        let mut config = shopcore::Config::default()
+            .with_super_admins(self.super_admins.clone())
+            .with_migration_progress(|p| {
+                tracing::info!(
+                    from_schema = p.from,
+                    doing = p.doing,
+                    done = p.done,
+                    "migrating the database to the current schema; the bot starts when it is done"
+                );
+            });
         config.cache_capacity_bytes = self.cache_mb * 1024 * 1024;
         config
     }

@@ -73,6 +73,10 @@ pub(super) fn legacy_trees_hold_data(db: &sled::Db) -> Result<bool, StoreError> 
 /// Moves a per-table store at schema `version` into the `records` tree (steps 1 to 3 of the
 /// module documentation).
 pub(super) fn move_to_records(store: &Store, version: u32) -> Result<(), StoreError> {
+    store
+        .migrating_from
+        .store(version, std::sync::atomic::Ordering::Relaxed);
+    store.report_progress("moving every table into one tree", 0);
     copy_legacy_trees(&store.db, &store.records, None)?;
     store.flush()?;
     store.write_schema_version(version)?; // flushes

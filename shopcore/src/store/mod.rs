@@ -566,6 +566,10 @@ pub(crate) struct Store {
     /// Transactions hold it shared until their batch is applied; a backup holds it
     /// exclusively, so a snapshot never includes half of a batch.
     gate: std::sync::RwLock<()>,
+    /// Told what a migration does (`Config::migration_progress`).
+    progress: Option<crate::config::MigrationProgressFn>,
+    /// The schema version the running migration starts from.
+    pub(super) migrating_from: std::sync::atomic::AtomicU32,
 }
 
 /// `table`'s tag followed by `key`: where the record is in the `records` tree.
@@ -648,6 +652,8 @@ impl Store {
             data_file: None,
             path: path.to_path_buf(),
             gate: std::sync::RwLock::new(()),
+            progress: config.migration_progress.clone(),
+            migrating_from: std::sync::atomic::AtomicU32::new(0),
         })
     }
 
@@ -701,7 +707,10 @@ impl Store {
         let mut v = version;
         while v < SCHEMA_VERSION {
             let index = usize::try_from(v - 1).unwrap_or(usize::MAX);
+            self.migrating_from
+                .store(v, std::sync::atomic::Ordering::Relaxed);
             if let Some(migrate) = MIGRATIONS.get(index) {
+                self.report_progress("migrating", 0);
                 migrate(self)?;
             }
             v += 1;
@@ -943,6 +952,19 @@ impl Store {
         Ok(hasher.finalize().into())
     }
 
+    /// Tells `Config::migration_progress` what the running migration is doing.
+    pub(crate) fn report_progress(&self, doing: &'static str, done: u64) {
+        if let Some(report) = &self.progress {
+            (report.0)(&crate::config::MigrationProgress {
+                from: self
+                    .migrating_from
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                doing,
+                done,
+            });
+        }
+    }
+
     /// Every record of `table` with its raw bytes, in key order: for migrations that
     /// decode an older shape.
     pub(crate) fn raw_range(
@@ -952,7 +974,10 @@ impl Store {
         self.scan(table)
     }
 
-    /// Writes encoded records in one batch, outside any transaction: for migrations only.
+    /// Writes encoded records in one batch, outside any transaction, and flushes: for
+    /// migrations only. The flush after each batch keeps a migration that rewrites every
+    /// record from holding all of them as dirty pages (a 1,000,000-order store peaked at
+    /// 3 GiB without it).
     pub(crate) fn put_raw_for_migration(
         &self,
         table: Table,
@@ -964,7 +989,8 @@ impl Store {
         }
         self.records
             .apply_batch(batch)
-            .map_err(StoreError::from_sled)
+            .map_err(StoreError::from_sled)?;
+        self.flush()
     }
 
     /// Removes every record of `table`, outside any transaction: for migrations only.
