@@ -364,7 +364,7 @@ pub(crate) fn migrate_stubs(store: &crate::store::Store) -> Result<(), StoreErro
         )
         .collect::<Result<_, _>>()?;
     for (k, stub) in old {
-        store.put_for_migration(
+        store.put_direct(
             Table::AuditPruned,
             &k,
             &PrunedEntry {
@@ -496,7 +496,7 @@ pub(crate) fn migrate_index_cursor(store: &crate::store::Store) -> Result<(), St
     } else {
         store.read_counter(Counter::AuditSeq)?
     };
-    store.put_for_migration(Table::Meta, INDEXED_KEY, &indexed)
+    store.put_direct(Table::Meta, INDEXED_KEY, &indexed)
 }
 
 /// Removes one entry and its index keys, leaving a stub (inside the caller's transaction).

@@ -1586,7 +1586,7 @@ pub(crate) fn migrate_codes_seen(
         let (Some(product), Some(slot)) = (product, key::read_u64(&k, 8)) else {
             continue;
         };
-        store.put_for_migration(
+        store.put_direct(
             Table::CodesSeen,
             &code_hash_key(product, &stored.code),
             &CodeFate::InPool { slot },
@@ -1600,7 +1600,7 @@ pub(crate) fn migrate_codes_seen(
     ) {
         let (_, order) = item?;
         if let Some(code) = &order.reserved_code {
-            store.put_for_migration(
+            store.put_direct(
                 Table::CodesSeen,
                 &code_hash_key(order.product, &code.0),
                 &CodeFate::Reserved { order: order.id },
@@ -1609,7 +1609,7 @@ pub(crate) fn migrate_codes_seen(
             && order.status == crate::orders::OrderStatus::Completed
             && let Some(code) = order.delivery.as_deref().and_then(|d| d.lines().next())
         {
-            store.put_for_migration(
+            store.put_direct(
                 Table::CodesSeen,
                 &code_hash_key(order.product, code),
                 &CodeFate::Delivered { order: order.id },

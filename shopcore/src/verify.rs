@@ -340,7 +340,7 @@ impl Shop {
             },
             None => mark,
         };
-        self.store.put_unsynced(Table::Meta, WATERMARK_KEY, &mark)
+        self.store.put_direct(Table::Meta, WATERMARK_KEY, &mark)
     }
 
     /// A digest of every record except the audit log: equal digests before and after an

@@ -533,7 +533,7 @@ pub(crate) fn migrate_ledger_bindings(
     store: &crate::store::Store,
 ) -> std::result::Result<(), StoreError> {
     let next = store.read_counter(Counter::LedgerSeq)?.saturating_add(1);
-    store.put_for_migration(Table::Meta, LEDGER_BOUND_FROM_KEY, &next)
+    store.put_direct(Table::Meta, LEDGER_BOUND_FROM_KEY, &next)
 }
 
 fn load_topup(tx: &Tx<'_>, id: TopupId) -> Result<Topup> {
@@ -1329,20 +1329,7 @@ pub(crate) fn verify(
                 let (seq, (bound, audit_seq)) = first.remove_entry();
                 missing(seq, &bound, audit_seq, &mut problems);
             }
-            match early.remove(&entry.seq) {
-                None => problems.push(format!(
-                    "wallet: ledger entry {} is not recorded by any audit entry",
-                    entry.seq
-                )),
-                Some((bound, audit_seq)) if bound != ledger_binding(&entry) => {
-                    problems.push(format!(
-                        "wallet: ledger entry {} says \"{}\" but audit entry {audit_seq} recorded \"{bound}\" (altered)",
-                        entry.seq,
-                        ledger_binding(&entry)
-                    ))
-                }
-                Some(_) => {}
-            }
+            check_binding(&entry, early.remove(&entry.seq), "", &mut problems);
         }
         let state = replayed.entry(entry.user).or_insert((Money::ZERO, 0, 0));
         let previous = (state.1 > 0).then_some(state.2);
@@ -1597,20 +1584,12 @@ pub(crate) fn check_tail(
         tail.last = entry.seq;
         tail.entries += 1;
         if entry.seq >= bound_from {
-            match bindings.remove(&entry.seq) {
-                None => problems.push(format!(
-                    "wallet: ledger entry {} is not recorded by any audit entry after the verified watermark",
-                    entry.seq
-                )),
-                Some((bound, audit_seq)) if bound != ledger_binding(&entry) => {
-                    problems.push(format!(
-                        "wallet: ledger entry {} says \"{}\" but audit entry {audit_seq} recorded \"{bound}\" (altered)",
-                        entry.seq,
-                        ledger_binding(&entry)
-                    ))
-                }
-                Some(_) => {}
-            }
+            check_binding(
+                &entry,
+                bindings.remove(&entry.seq),
+                " after the verified watermark",
+                problems,
+            );
         }
         check_entry_arithmetic(&entry, problems);
         let previous = match touched.get(&entry.user) {
@@ -1684,6 +1663,28 @@ pub(crate) fn check_sample(
         ));
     }
     Ok(())
+}
+
+/// An entry against what its operation's audit entry recorded for it (`bound`: the
+/// binding text and the audit entry's number; `None`: no audit entry `where_` names it).
+fn check_binding(
+    entry: &LedgerEntry,
+    bound: Option<(String, u64)>,
+    where_: &str,
+    problems: &mut Vec<String>,
+) {
+    match bound {
+        None => problems.push(format!(
+            "wallet: ledger entry {} is not recorded by any audit entry{where_}",
+            entry.seq
+        )),
+        Some((bound, audit_seq)) if bound != ledger_binding(entry) => problems.push(format!(
+            "wallet: ledger entry {} says \"{}\" but audit entry {audit_seq} recorded \"{bound}\" (altered)",
+            entry.seq,
+            ledger_binding(entry)
+        )),
+        Some(_) => {}
+    }
 }
 
 fn check_entry_arithmetic(entry: &LedgerEntry, problems: &mut Vec<String>) {

@@ -187,7 +187,7 @@ pub const SETTINGS: &[Spec] = &[
         "verify_interval_hours",
         "SHOPBOT_VERIFY_INTERVAL_HOURS",
         Some("24"),
-        "Hours between integrity checks (verify()) while running, besides the one at start-up; problems put the shop in EMERGENCY and alert staff; 0 checks at start-up only (0-8760).",
+        "Hours between full integrity checks (verify()) while running, counted from the last full one (every start runs the fast start-up check of what changed since); problems put the shop in EMERGENCY and alert staff; 0 runs only the start-up check (0-8760).",
     ),
     spec(
         "http_addr",
@@ -364,7 +364,7 @@ pub struct BotConfig {
     pub backup_keep: usize,
     /// `None`: keep everything.
     pub retention_days: Option<u32>,
-    /// `None`: `verify()` runs at start-up only.
+    /// `None`: only the start-up check runs (`Shop::check_startup`), no scheduled `verify()`.
     pub verify_interval: Option<Duration>,
     pub http_addr: Option<SocketAddr>,
     /// `None`: no refresh of the shop figures.

@@ -1017,25 +1017,12 @@ impl Store {
         }
     }
 
-    /// Writes one bookkeeping record outside the writer, without waiting for a flush: for
-    /// records that no transaction reads or writes (the verified watermark), so nothing can
-    /// interleave with it. It reaches the disk with the next flush; sled's log is replayed
-    /// in order, so it is never on disk without everything written before it.
-    pub(crate) fn put_unsynced<V: Serialize>(
-        &self,
-        table: Table,
-        key: &[u8],
-        value: &V,
-    ) -> Result<(), StoreError> {
-        self.records
-            .insert(full_key(table, key), encode(value)?)
-            .map_err(StoreError::from_sled)?;
-        Ok(())
-    }
-
-    /// Writes one value outside any transaction: for migrations only, which run before
-    /// anything else touches the store.
-    pub(crate) fn put_for_migration<V: Serialize>(
+    /// Writes one record outside the writer, without waiting for a flush. Only for records
+    /// no transaction can be writing at the same time: migrations (they run before anything
+    /// else touches the store) and the verified watermark (no transaction reads or writes
+    /// it). It reaches the disk with the next flush; sled's log is replayed in order, so it
+    /// is never on disk without everything written before it.
+    pub(crate) fn put_direct<V: Serialize>(
         &self,
         table: Table,
         key: &[u8],
