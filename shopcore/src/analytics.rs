@@ -10,7 +10,6 @@
 
 use crate::Shop;
 use crate::audit::{self, AuditAction, Detail, Target};
-use crate::clock::Timestamp;
 use crate::error::{InvalidInput, Result};
 use crate::ids::{ProductId, UserId};
 use crate::money::Money;
@@ -18,12 +17,11 @@ use crate::orders::{Fulfilment, Order, OrderStatus};
 use crate::roles::Permission;
 use crate::settings;
 use crate::shop::{Actor, require};
-use crate::store::{Store, StoreError, Table, Tx, key};
+use crate::store::{Span, Store, StoreError, Table, Tx};
 use crate::users::User;
 use crate::wallet::{Topup, TopupStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::ops::Bound;
 
 /// Shop-wide running totals, kept in the same transactions as the records they count
 /// ([`Shop::totals`]).
@@ -77,18 +75,87 @@ pub struct ProductStats {
     pub revenue_usd: Money,
 }
 
-const TOTALS: &[u8] = b"t";
+crate::store::record!(
+    /// The shop-wide running totals.
+    RollupTotals: Table::Rollups, "rollup_totals", b"t", () => Totals
+);
+crate::store::record!(
+    /// Each day's figures (day number in the shop's offset).
+    RollupDays: Table::Rollups, "rollup_days", b"d", i64 => DayStats
+);
+crate::store::record!(
+    /// Each product's completed units and revenue.
+    RollupProducts: Table::Rollups, "rollup_products", b"p", ProductId => ProductStats
+);
+crate::store::record!(
+    /// How many users were last active on each day.
+    RollupLastActive: Table::Rollups, "rollup_last_active", b"h", i64 => u64
+);
+crate::store::record!(
+    /// One entry per user per active day (the raw record behind daily active users).
+    Activity: Table::Activity, "activity", (i64, UserId) => ()
+);
 
-fn day_key(prefix: u8, day: i64) -> Vec<u8> {
-    key::join(&[&[prefix], &Timestamp(day).to_key_bytes()])
+/// One roll-up record, by kind and key (rebuilds and checks compare them all).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Rollup {
+    Totals,
+    Day(i64),
+    Product(ProductId),
+    LastActive(i64),
 }
 
-fn product_key(id: ProductId) -> Vec<u8> {
-    key::join(&[b"p", &id.key()])
+impl Rollup {
+    /// Its key as stored, in hex (for problem reports).
+    fn hex(self) -> String {
+        use crate::store::cursor_bytes;
+        let bytes = match self {
+            Rollup::Totals => cursor_bytes::<RollupTotals>(&()),
+            Rollup::Day(d) => cursor_bytes::<RollupDays>(&d),
+            Rollup::Product(id) => cursor_bytes::<RollupProducts>(&id),
+            Rollup::LastActive(d) => cursor_bytes::<RollupLastActive>(&d),
+        };
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn delete(self, tx: &Tx<'_>) -> std::result::Result<bool, StoreError> {
+        match self {
+            Rollup::Totals => tx.delete::<RollupTotals>(&()),
+            Rollup::Day(d) => tx.delete::<RollupDays>(&d),
+            Rollup::Product(id) => tx.delete::<RollupProducts>(&id),
+            Rollup::LastActive(d) => tx.delete::<RollupLastActive>(&d),
+        }
+    }
+
+    fn save_encoded(self, tx: &Tx<'_>, bytes: &[u8]) -> std::result::Result<(), StoreError> {
+        match self {
+            Rollup::Totals => tx.save_encoded::<RollupTotals>(&(), bytes),
+            Rollup::Day(d) => tx.save_encoded::<RollupDays>(&d, bytes),
+            Rollup::Product(id) => tx.save_encoded::<RollupProducts>(&id, bytes),
+            Rollup::LastActive(d) => tx.save_encoded::<RollupLastActive>(&d, bytes),
+        }
+    }
 }
 
-fn activity_key(day: i64, user: UserId) -> Vec<u8> {
-    key::join(&[&Timestamp(day).to_key_bytes(), &user.key()])
+/// Every stored roll-up record with its encoded value.
+fn stored_rollups(store: &Store) -> std::result::Result<BTreeMap<Rollup, Vec<u8>>, StoreError> {
+    let mut out = BTreeMap::new();
+    for item in store.scan_raw(Span::<RollupTotals>::all()) {
+        out.insert(Rollup::Totals, item?.1.to_vec());
+    }
+    for item in store.scan_raw(Span::<RollupDays>::all()) {
+        let (d, v) = item?;
+        out.insert(Rollup::Day(d), v.to_vec());
+    }
+    for item in store.scan_raw(Span::<RollupProducts>::all()) {
+        let (id, v) = item?;
+        out.insert(Rollup::Product(id), v.to_vec());
+    }
+    for item in store.scan_raw(Span::<RollupLastActive>::all()) {
+        let (d, v) = item?;
+        out.insert(Rollup::LastActive(d), v.to_vec());
+    }
+    Ok(out)
 }
 
 fn status_index(status: OrderStatus) -> usize {
@@ -106,18 +173,21 @@ fn offset(tx: &Tx<'_>) -> std::result::Result<i32, StoreError> {
     Ok(settings::load(tx)?.utc_offset_minutes)
 }
 
-fn update<V: Serialize + serde::de::DeserializeOwned + Default>(
+fn update<R: crate::store::Record>(
     tx: &Tx<'_>,
-    k: &[u8],
-    change: impl FnOnce(&mut V),
-) -> std::result::Result<(), StoreError> {
-    let mut value: V = tx.get(Table::Rollups, k)?.unwrap_or_default();
+    k: &R::Key,
+    change: impl FnOnce(&mut R::Value),
+) -> std::result::Result<(), StoreError>
+where
+    R::Value: Default,
+{
+    let mut value = tx.load::<R>(k)?.unwrap_or_default();
     change(&mut value);
-    tx.put(Table::Rollups, k, &value)
+    tx.save::<R>(k, &value)
 }
 
 fn bump_histogram(tx: &Tx<'_>, day: i64, delta: i64) -> std::result::Result<(), StoreError> {
-    update::<u64>(tx, &day_key(b'h', day), |n| {
+    update::<RollupLastActive>(tx, &day, |n| {
         *n = if delta >= 0 {
             n.saturating_add(delta.unsigned_abs())
         } else {
@@ -136,7 +206,7 @@ pub(crate) fn on_user_saved(
     let was_banned = before.is_some_and(User::is_banned);
     let new_user = before.is_none();
     if new_user || was_banned != user.is_banned() {
-        update::<Totals>(tx, TOTALS, |t| {
+        update::<RollupTotals>(tx, &(), |t| {
             if new_user {
                 t.users += 1;
             }
@@ -148,15 +218,13 @@ pub(crate) fn on_user_saved(
         })?;
     }
     if new_user {
-        update::<DayStats>(tx, &day_key(b'd', user.created_at.day(off)), |d| {
-            d.new_users += 1
-        })?;
+        update::<RollupDays>(tx, &user.created_at.day(off), |d| d.new_users += 1)?;
     }
     let day = user.last_active_at.day(off);
     let previous = before.map(|b| b.last_active_at.day(off));
-    if previous != Some(day) && !tx.contains_key(Table::Activity, &activity_key(day, user.id))? {
-        tx.put_key(Table::Activity, &activity_key(day, user.id))?;
-        update::<DayStats>(tx, &day_key(b'd', day), |d| d.active_users += 1)?;
+    if previous != Some(day) && !tx.has::<Activity>(&(day, user.id))? {
+        tx.save::<Activity>(&(day, user.id), &())?;
+        update::<RollupDays>(tx, &day, |d| d.active_users += 1)?;
     }
     if previous != Some(day) {
         if let Some(p) = previous {
@@ -179,7 +247,7 @@ pub(crate) fn on_order_saved(
     if before.map(|b| b.status) == Some(order.status) && !completed_now {
         return Ok(());
     }
-    update::<Totals>(tx, TOTALS, |t| {
+    update::<RollupTotals>(tx, &(), |t| {
         if before.is_none() {
             t.orders += 1;
         }
@@ -198,16 +266,14 @@ pub(crate) fn on_order_saved(
         }
     })?;
     if before.is_none() {
-        update::<DayStats>(tx, &day_key(b'd', order.created_at.day(off)), |d| {
-            d.orders += 1
-        })?;
+        update::<RollupDays>(tx, &order.created_at.day(off), |d| d.orders += 1)?;
     }
     if completed_now {
-        update::<DayStats>(tx, &day_key(b'd', order.updated_at.day(off)), |d| {
+        update::<RollupDays>(tx, &order.updated_at.day(off), |d| {
             d.completed += 1;
             d.revenue_usd = add(d.revenue_usd, order.total_usd);
         })?;
-        update::<ProductStats>(tx, &product_key(order.product), |p| {
+        update::<RollupProducts>(tx, &order.product, |p| {
             p.units += 1;
             p.revenue_usd = add(p.revenue_usd, order.total_usd);
         })?;
@@ -218,11 +284,11 @@ pub(crate) fn on_order_saved(
 /// Counts an approved top-up.
 pub(crate) fn on_topup_approved(tx: &Tx<'_>, topup: &Topup) -> std::result::Result<(), StoreError> {
     let day = topup.decided_at.unwrap_or(tx.now).day(offset(tx)?);
-    update::<Totals>(tx, TOTALS, |t| {
+    update::<RollupTotals>(tx, &(), |t| {
         t.topups += 1;
         t.topups_usd = add(t.topups_usd, topup.amount_usd);
     })?;
-    update::<DayStats>(tx, &day_key(b'd', day), |d| {
+    update::<RollupDays>(tx, &day, |d| {
         d.topups += 1;
         d.topups_usd = add(d.topups_usd, topup.amount_usd);
     })
@@ -437,12 +503,9 @@ impl Shop {
         })?;
         let off = self.settings().utc_offset_minutes;
         let today = self.now().day(off);
-        let totals: Totals = self.store.read(Table::Rollups, TOTALS)?.unwrap_or_default();
+        let totals: Totals = self.store.fetch::<RollupTotals>(&())?.unwrap_or_default();
         let day = |d: i64| -> Result<DayStats> {
-            Ok(self
-                .store
-                .read(Table::Rollups, &day_key(b'd', d))?
-                .unwrap_or_default())
+            Ok(self.store.fetch::<RollupDays>(&d)?.unwrap_or_default())
         };
         let sum_days = |from: i64| -> Result<DayStats> {
             let mut acc = DayStats::default();
@@ -461,10 +524,7 @@ impl Shop {
         let active = |days: i64| -> Result<u64> {
             let mut n = 0;
             for d in (today - days + 1)..=today {
-                n += self
-                    .store
-                    .read::<u64>(Table::Rollups, &day_key(b'h', d))?
-                    .unwrap_or(0);
+                n += self.store.fetch::<RollupLastActive>(&d)?.unwrap_or(0);
             }
             Ok(n)
         };
@@ -486,16 +546,8 @@ impl Shop {
         };
         // Best sellers: one record per product (bounded by the catalog, not by orders).
         let mut sellers = Vec::new();
-        for item in self.store.range::<ProductStats>(
-            Table::Rollups,
-            Bound::Included(b"p".to_vec()),
-            Bound::Excluded(b"q".to_vec()),
-            false,
-        ) {
-            let (k, stats) = item?;
-            let Some(id) = key::read_u64(&k, 1).and_then(|raw| ProductId::new(raw).ok()) else {
-                continue;
-            };
+        for item in self.store.scan(Span::<RollupProducts>::all(), false) {
+            let (id, stats) = item?;
             let name = self
                 .product(id)?
                 .map_or_else(|| format!("product {id}"), |p| p.name);
@@ -578,7 +630,7 @@ impl Shop {
     /// The shop-wide running totals (users, orders per status, revenue, top-ups), for
     /// monitoring. Aggregates only, no personal data, so no actor and no audit entry; one read.
     pub fn totals(&self) -> Result<Totals> {
-        Ok(self.store.read(Table::Rollups, TOTALS)?.unwrap_or_default())
+        Ok(self.store.fetch::<RollupTotals>(&())?.unwrap_or_default())
     }
 
     /// Recomputes every roll-up from the raw records and replaces the stored ones
@@ -591,16 +643,13 @@ impl Shop {
 
     pub(crate) fn rebuild_rollups_unchecked(&self) -> Result<()> {
         let computed = recompute(&self.store, self.settings().utc_offset_minutes)?;
-        let existing: Vec<Vec<u8>> = self
-            .store
-            .keys(Table::Rollups, Bound::Unbounded, Bound::Unbounded, false)
-            .collect::<std::result::Result<_, _>>()?;
+        let existing = stored_rollups(&self.store)?;
         self.transact(|tx| {
-            for k in &existing {
-                tx.remove(Table::Rollups, k)?;
+            for k in existing.keys() {
+                k.delete(tx)?;
             }
             for (k, v) in &computed {
-                tx.put_raw(Table::Rollups, k, v)?;
+                k.save_encoded(tx, v)?;
             }
             Ok(())
         })
@@ -611,12 +660,12 @@ impl Shop {
 fn recompute(
     store: &Store,
     off: i32,
-) -> std::result::Result<BTreeMap<Vec<u8>, Vec<u8>>, StoreError> {
+) -> std::result::Result<BTreeMap<Rollup, Vec<u8>>, StoreError> {
     let mut totals = Totals::default();
     let mut days: BTreeMap<i64, DayStats> = BTreeMap::new();
     let mut products: BTreeMap<ProductId, ProductStats> = BTreeMap::new();
     let mut histogram: BTreeMap<i64, u64> = BTreeMap::new();
-    for item in store.range::<User>(Table::Users, Bound::Unbounded, Bound::Unbounded, false) {
+    for item in store.scan(Span::<crate::users::Users>::all(), false) {
         let Ok((_, user)) = item else {
             continue; // unreadable records are reported by the other checks
         };
@@ -627,15 +676,11 @@ fn recompute(
         days.entry(user.created_at.day(off)).or_default().new_users += 1;
         *histogram.entry(user.last_active_at.day(off)).or_default() += 1;
     }
-    for item in store.keys(Table::Activity, Bound::Unbounded, Bound::Unbounded, false) {
-        let k = item?;
-        let day =
-            key::read_u64(&k, 0).map(|raw| i64::from_be_bytes((raw ^ (1 << 63)).to_be_bytes()));
-        if let Some(day) = day {
-            days.entry(day).or_default().active_users += 1;
-        }
+    for item in store.scan_keys(Span::<Activity>::all(), false) {
+        let (day, _) = item?;
+        days.entry(day).or_default().active_users += 1;
     }
-    for item in store.range::<Order>(Table::Orders, Bound::Unbounded, Bound::Unbounded, false) {
+    for item in store.scan(Span::<crate::orders::Orders>::all(), false) {
         let Ok((_, order)) = item else {
             continue; // unreadable records are reported by the other checks
         };
@@ -657,7 +702,7 @@ fn recompute(
             p.revenue_usd = add(p.revenue_usd, order.total_usd);
         }
     }
-    for item in store.range::<Topup>(Table::Topups, Bound::Unbounded, Bound::Unbounded, false) {
+    for item in store.scan(Span::<crate::wallet::Topups>::all(), false) {
         let Ok((_, topup)) = item else {
             continue; // unreadable records are reported by the other checks
         };
@@ -673,17 +718,17 @@ fn recompute(
     }
     let mut out = BTreeMap::new();
     if totals != Totals::default() {
-        out.insert(TOTALS.to_vec(), crate::store::encode(&totals)?);
+        out.insert(Rollup::Totals, crate::store::encode(&totals)?);
     }
     for (day, stats) in days {
-        out.insert(day_key(b'd', day), crate::store::encode(&stats)?);
+        out.insert(Rollup::Day(day), crate::store::encode(&stats)?);
     }
     for (id, stats) in products {
-        out.insert(product_key(id), crate::store::encode(&stats)?);
+        out.insert(Rollup::Product(id), crate::store::encode(&stats)?);
     }
     for (day, n) in histogram {
         if n > 0 {
-            out.insert(day_key(b'h', day), crate::store::encode(&n)?);
+            out.insert(Rollup::LastActive(day), crate::store::encode(&n)?);
         }
     }
     Ok(out)
@@ -692,22 +737,16 @@ fn recompute(
 /// Compares the stored roll-ups with a recomputation.
 pub(crate) fn verify(store: &Store, off: i32) -> std::result::Result<Vec<String>, StoreError> {
     let computed = recompute(store, off)?;
-    let mut stored = BTreeMap::new();
-    for item in store.keys(Table::Rollups, Bound::Unbounded, Bound::Unbounded, false) {
-        let k = item?;
-        if let Some(v) = store.read_raw(Table::Rollups, &k)? {
-            stored.insert(k, v);
-        }
-    }
+    let mut stored = stored_rollups(store)?;
     // Zero-valued records (a histogram day that emptied) are equivalent to absent ones.
     let zero_u64 = crate::store::encode(&0u64)?;
-    stored.retain(|k, v| !(k.first() == Some(&b'h') && *v == zero_u64));
+    stored.retain(|k, v| !(matches!(k, Rollup::LastActive(_)) && *v == zero_u64));
     let mut problems = Vec::new();
     for (k, v) in &computed {
         if stored.get(k) != Some(v) {
             problems.push(format!(
                 "analytics: roll-up {} differs from a recomputation",
-                key::hex(k)
+                k.hex()
             ));
         }
     }
@@ -715,7 +754,7 @@ pub(crate) fn verify(store: &Store, off: i32) -> std::result::Result<Vec<String>
         if !computed.contains_key(k) {
             problems.push(format!(
                 "analytics: roll-up {} has no raw records behind it",
-                key::hex(k)
+                k.hex()
             ));
         }
     }
@@ -729,5 +768,5 @@ pub(crate) fn is_auto(fulfilment: Fulfilment, by_system: bool) -> bool {
 
 /// The shop-wide totals roll-up as stored.
 pub(crate) fn read_totals(store: &Store) -> std::result::Result<Totals, StoreError> {
-    Ok(store.read(Table::Rollups, TOTALS)?.unwrap_or_default())
+    Ok(store.fetch::<RollupTotals>(&())?.unwrap_or_default())
 }

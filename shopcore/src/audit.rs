@@ -9,7 +9,7 @@ use crate::ids::{
     BroadcastId, CategoryId, CouponCode, CurrencyCode, OrderId, PaymentMethodId, ProductId,
     TopupId, UserId,
 };
-use crate::store::{Counter, StoreError, Table, Tx, key};
+use crate::store::{Column, Counter, KeyPart, Span, StoreError, Table, Tx, take_array};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -27,12 +27,28 @@ pub enum ActorRef {
     System(String),
 }
 
-impl ActorRef {
-    pub(crate) fn index_prefix(&self) -> Vec<u8> {
+/// As a key: `1` and the user id, or `2` and the system name ended by NUL (system names
+/// never contain NUL: they pass the text rules).
+impl KeyPart for ActorRef {
+    const COLUMN: Column = Column::Actor;
+    fn put(&self, out: &mut Vec<u8>, _last: bool) {
         match self {
-            ActorRef::User(id) => key::join(&[&[1], &id.key()]),
-            // System names never contain NUL (they pass the text rules), so NUL ends them.
-            ActorRef::System(name) => key::join(&[&[2], name.as_bytes(), &[0]]),
+            ActorRef::User(id) => {
+                out.push(1);
+                id.put(out, false);
+            }
+            ActorRef::System(name) => {
+                out.push(2);
+                out.extend_from_slice(name.as_bytes());
+                out.push(0);
+            }
+        }
+    }
+    fn take(input: &mut &[u8], _last: bool) -> Option<ActorRef> {
+        match take_array::<1>(input)? {
+            [1] => UserId::take(input, false).map(ActorRef::User),
+            [2] => String::take(input, false).map(ActorRef::System),
+            _ => None,
         }
     }
 }
@@ -66,6 +82,10 @@ macro_rules! audit_actions {
 
             fn code(self) -> u16 {
                 match self { $(AuditAction::$variant => $code,)* }
+            }
+
+            fn from_code(code: u16) -> Option<AuditAction> {
+                match code { $($code => Some(AuditAction::$variant),)* _ => None }
             }
 
             /// Parses a name (`"approve_deposit"`), case-insensitively; fails with
@@ -344,7 +364,7 @@ pub(crate) struct PrunedEntry {
 }
 
 /// A stub as schema 1 wrote it (before `refused`); the migration to 2 rewrites them.
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct PrunedEntryV1 {
     seq: u64,
     at: Timestamp,
@@ -353,19 +373,59 @@ struct PrunedEntryV1 {
     hash: [u8; 32],
 }
 
+/// As a key: its code, `u16`.
+impl KeyPart for AuditAction {
+    const COLUMN: Column = Column::Code16;
+    fn put(&self, out: &mut Vec<u8>, last: bool) {
+        self.code().put(out, last);
+    }
+    fn take(input: &mut &[u8], last: bool) -> Option<AuditAction> {
+        AuditAction::from_code(u16::take(input, last)?)
+    }
+}
+
+crate::store::record!(
+    /// The log, by sequence number.
+    pub(crate) Entries: Table::Audit, "audit", u64 => AuditEntry
+);
+crate::store::record!(
+    /// The stub a pruned entry left, by sequence number.
+    pub(crate) Stubs: Table::AuditPruned, "audit_pruned", u64 => PrunedEntry
+);
+crate::store::record!(
+    /// Index: entries by actor.
+    ByActor: Table::AuditByActor, "audit_by_actor", (ActorRef, u64) => ()
+);
+crate::store::record!(
+    /// Index: entries by action.
+    ByAction: Table::AuditByAction, "audit_by_action", (AuditAction, u64) => ()
+);
+crate::store::record!(
+    /// Index: entries by time.
+    pub(crate) ByTime: Table::AuditByTime, "audit_by_time", (Timestamp, u64) => ()
+);
+crate::store::record!(
+    /// Where the audit indexes stand: every entry up to this sequence number has its index
+    /// keys; later ones get them from [`index_pending`].
+    pub(crate) Indexed: Table::Meta, "audit_indexed", b"audit_indexed", () => u64
+);
+crate::store::record!(
+    /// The newest entry's sequence number and hash, kept beside the log so that losing the
+    /// tail of the log is detected too.
+    pub(crate) Head: Table::Meta, "audit_head", b"audit_head", () => AuditHead
+);
+crate::store::record!(
+    /// Schema 1's stubs, for the migration to 2.
+    StubsV1: Table::AuditPruned, "audit_pruned", u64 => PrunedEntryV1
+);
+
 /// Schema 1 → 2: stubs gain `refused` (every schema-1 stub was a successful view).
 pub(crate) fn migrate_stubs(store: &crate::store::Store) -> Result<(), StoreError> {
-    let old: Vec<(Vec<u8>, PrunedEntryV1)> = store
-        .range::<PrunedEntryV1>(
-            Table::AuditPruned,
-            Bound::Unbounded,
-            Bound::Unbounded,
-            false,
-        )
+    let old: Vec<(u64, PrunedEntryV1)> = store
+        .scan(Span::<StubsV1>::all(), false)
         .collect::<Result<_, _>>()?;
     for (k, stub) in old {
-        store.put_direct(
-            Table::AuditPruned,
+        store.put_direct_record::<Stubs>(
             &k,
             &PrunedEntry {
                 seq: stub.seq,
@@ -394,28 +454,23 @@ impl AuditAction {
     }
 }
 
-/// The keys of an entry in the three audit indexes (by actor, by action, by time).
-fn index_keys(entry: &AuditEntry) -> [(Table, Vec<u8>); 3] {
-    let seq_key = key::u64(entry.seq);
-    [
-        (
-            Table::AuditByActor,
-            key::join(&[&entry.actor.index_prefix(), &seq_key]),
-        ),
-        (
-            Table::AuditByAction,
-            key::join(&[&entry.action.code().to_be_bytes(), &seq_key]),
-        ),
-        (
-            Table::AuditByTime,
-            key::join(&[&entry.at.to_key_bytes(), &seq_key]),
-        ),
-    ]
+/// Writes (`add`) or removes the keys of an entry in the three audit indexes (by actor,
+/// by action, by time).
+fn write_index_keys(tx: &Tx<'_>, entry: &AuditEntry, add: bool) -> Result<(), StoreError> {
+    let by_actor = (entry.actor.clone(), entry.seq);
+    let by_action = (entry.action, entry.seq);
+    let by_time = (entry.at, entry.seq);
+    if add {
+        tx.save::<ByActor>(&by_actor, &())?;
+        tx.save::<ByAction>(&by_action, &())?;
+        tx.save::<ByTime>(&by_time, &())?;
+    } else {
+        tx.delete::<ByActor>(&by_actor)?;
+        tx.delete::<ByAction>(&by_action)?;
+        tx.delete::<ByTime>(&by_time)?;
+    }
+    Ok(())
 }
-
-/// Where the audit indexes stand (table `meta`): every entry up to this sequence number
-/// has its index keys; later ones get them from [`index_pending`].
-pub(crate) const INDEXED_KEY: &[u8] = b"audit_indexed";
 
 /// Entries indexed per transaction by [`index_pending`].
 pub(crate) const INDEX_BATCH: usize = 256;
@@ -429,17 +484,12 @@ pub(crate) fn index_pending(
     store: &crate::store::Store,
     now: Timestamp,
 ) -> Result<(u64, bool), StoreError> {
-    let cursor: u64 = store.read(Table::Meta, INDEXED_KEY)?.unwrap_or(0);
+    let cursor: u64 = store.fetch::<Indexed>(&())?.unwrap_or(0);
     // Entries are immutable once applied (pruning only removes them), and a batch is
     // applied whole and in order: seeing entry n means every entry before it is visible.
     let mut entries = Vec::new();
     let mut more = false;
-    for item in store.range::<AuditEntry>(
-        Table::Audit,
-        Bound::Excluded(key::u64(cursor).to_vec()),
-        Bound::Unbounded,
-        false,
-    ) {
+    for item in store.scan(Span::<Entries>::all().from(Bound::Excluded(&cursor)), false) {
         if entries.len() == INDEX_BATCH {
             more = true;
             break;
@@ -450,7 +500,7 @@ pub(crate) fn index_pending(
         return Ok((0, false));
     };
     let indexed = store.transact(now, |tx| {
-        let current: u64 = tx.get(Table::Meta, INDEXED_KEY)?.unwrap_or(0);
+        let current: u64 = tx.load::<Indexed>(&())?.unwrap_or(0);
         if current != cursor {
             // Another caller indexed meanwhile: what was read is stale.
             return Ok::<_, StoreError>(None);
@@ -458,14 +508,12 @@ pub(crate) fn index_pending(
         let mut indexed = 0u64;
         for entry in &entries {
             // Pruned meanwhile: its keys must not come back.
-            if tx.contains_key(Table::Audit, &key::u64(entry.seq))? {
-                for (table, k) in index_keys(entry) {
-                    tx.put_key(table, &k)?;
-                }
+            if tx.has::<Entries>(&entry.seq)? {
+                write_index_keys(tx, entry, true)?;
                 indexed += 1;
             }
         }
-        tx.put(Table::Meta, INDEXED_KEY, &last)?;
+        tx.save::<Indexed>(&(), &last)?;
         Ok(Some(indexed))
     })?;
     Ok(match indexed {
@@ -491,24 +539,20 @@ pub(crate) fn index_all(store: &crate::store::Store, now: Timestamp) -> Result<u
 /// is indexed — unless the indexes are empty (a log whose keys were lost or never written),
 /// in which case they are rebuilt from the start by `index_pending`.
 pub(crate) fn migrate_index_cursor(store: &crate::store::Store) -> Result<(), StoreError> {
-    let indexed = if store.len(Table::AuditByTime) == 0 {
+    let indexed = if store.count(Span::<ByTime>::all())? == 0 {
         0
     } else {
         store.read_counter(Counter::AuditSeq)?
     };
-    store.put_direct(Table::Meta, INDEXED_KEY, &indexed)
+    store.put_direct_record::<Indexed>(&(), &indexed)
 }
 
 /// Removes one entry and its index keys, leaving a stub (inside the caller's transaction).
 pub(crate) fn prune_entry(tx: &Tx<'_>, entry: &AuditEntry) -> Result<(), StoreError> {
-    let seq_key = key::u64(entry.seq);
-    tx.remove(Table::Audit, &seq_key)?;
-    for (table, k) in index_keys(entry) {
-        tx.remove(table, &k)?;
-    }
-    tx.put(
-        Table::AuditPruned,
-        &seq_key,
+    tx.delete::<Entries>(&entry.seq)?;
+    write_index_keys(tx, entry, false)?;
+    tx.save::<Stubs>(
+        &entry.seq,
         &PrunedEntry {
             seq: entry.seq,
             at: entry.at,
@@ -527,8 +571,6 @@ pub(crate) struct AuditHead {
     pub(crate) seq: u64,
     pub(crate) hash: [u8; 32],
 }
-
-pub(crate) const HEAD_KEY: &[u8] = b"audit_head";
 
 /// A new entry, before it has a sequence number and hashes.
 pub(crate) struct Record<'a> {
@@ -549,7 +591,7 @@ pub(crate) fn append(tx: &Tx<'_>, record: Record<'_>) -> Result<u64, StoreError>
             .map(|(field, value)| Detail::noted(field, value)),
     );
     let record = Record { details, ..record };
-    let head: Option<AuditHead> = tx.get(Table::Meta, HEAD_KEY)?;
+    let head: Option<AuditHead> = tx.load::<Head>(&())?;
     let seq = tx.next_id(Counter::AuditSeq)?;
     let mut entry = AuditEntry {
         seq,
@@ -563,13 +605,11 @@ pub(crate) fn append(tx: &Tx<'_>, record: Record<'_>) -> Result<u64, StoreError>
         hash: [0; 32],
     };
     entry.hash = entry.compute_hash()?;
-    let seq_key = key::u64(seq);
     // The index keys (by actor, action, time) come later, from `index_pending`: only
     // staff queries and retention read them, and they catch up first.
-    tx.put(Table::Audit, &seq_key, &entry)?;
-    tx.put(
-        Table::Meta,
-        HEAD_KEY,
+    tx.save::<Entries>(&seq, &entry)?;
+    tx.save::<Head>(
+        &(),
         &AuditHead {
             seq,
             hash: entry.hash,
@@ -618,7 +658,7 @@ pub struct AuditQuery {
 
 /// Where a page ended; pass it back to get the next page.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuditCursor(Vec<u8>);
+pub struct AuditCursor((Timestamp, u64));
 
 /// One page of the audit log.
 #[derive(Clone, Debug)]
@@ -648,68 +688,68 @@ pub(crate) fn query(
         }
         .into());
     }
-    // Pick the narrowest index: actor, then action, then time, else the log itself.
-    let (table, prefix): (Table, Vec<u8>) = if let Some(actor) = &query.actor {
-        (Table::AuditByActor, actor.index_prefix())
-    } else if let Some(action) = query.action {
-        (Table::AuditByAction, action.code().to_be_bytes().to_vec())
-    } else if query.since.is_some() || query.until.is_some() {
-        (Table::AuditByTime, Vec::new())
-    } else {
-        (Table::Audit, Vec::new())
-    };
-    if table != Table::Audit {
+    // Pick the narrowest index: actor, then action, then time, else the log itself. Each
+    // index key ends with the entry's sequence number.
+    let uses_index = query.actor.is_some()
+        || query.action.is_some()
+        || query.since.is_some()
+        || query.until.is_some();
+    if uses_index {
         // The indexes trail the log (see `index_pending`): bring them up to date first.
         index_all(store, now)?;
     }
-    let mut lower = Bound::Included(prefix.clone());
-    let mut upper = match key::prefix_end(&prefix) {
-        Some(end) if !prefix.is_empty() => Bound::Excluded(end),
-        _ => Bound::Unbounded,
-    };
-    if table == Table::AuditByTime {
-        if let Some(since) = query.since {
-            lower = Bound::Included(since.to_key_bytes().to_vec());
-        }
-        if let Some(until) = query.until {
-            upper = Bound::Excluded(until.to_key_bytes().to_vec());
-        }
-    }
-    if let Some(AuditCursor(cursor)) = &query.cursor {
-        let past_cursor = match &upper {
-            Bound::Excluded(end) => cursor < end,
-            _ => true,
+    let after = query.cursor.as_ref().map(|c| c.0);
+    let mut seqs: Box<dyn Iterator<Item = Result<u64, StoreError>> + '_> =
+        if let Some(actor) = &query.actor {
+            let span = Span::<ByActor>::within(actor);
+            let span = match after {
+                Some((_, seq)) => span.to(Bound::Excluded(&(actor.clone(), seq))),
+                None => span,
+            };
+            Box::new(store.scan_keys(span, true).map(|k| k.map(|(_, seq)| seq)))
+        } else if let Some(action) = query.action {
+            let span = Span::<ByAction>::within(&action);
+            let span = match after {
+                Some((_, seq)) => span.to(Bound::Excluded(&(action, seq))),
+                None => span,
+            };
+            Box::new(store.scan_keys(span, true).map(|k| k.map(|(_, seq)| seq)))
+        } else if uses_index {
+            let mut span = Span::<ByTime>::all();
+            if let Some(since) = query.since {
+                span = span.from(Bound::Included(&since));
+            }
+            if let Some(until) = query.until {
+                span = span.to(Bound::Excluded(&until));
+            }
+            if let Some(at_seq) = after {
+                span = span.to(Bound::Excluded(&at_seq));
+            }
+            Box::new(store.scan_keys(span, true).map(|k| k.map(|(_, seq)| seq)))
+        } else {
+            let span = Span::<Entries>::all();
+            let span = match after {
+                Some((_, seq)) => span.to(Bound::Excluded(&seq)),
+                None => span,
+            };
+            Box::new(store.scan_keys(span, true))
         };
-        if past_cursor {
-            upper = Bound::Excluded(cursor.clone());
-        }
-    }
     let mut entries = Vec::new();
-    let mut last_key = None;
+    let mut last = None;
     let mut exhausted = true;
-    for (scanned, item) in store.keys(table, lower, upper, true).enumerate() {
+    let mut scanned = 0usize;
+    loop {
         if scanned >= SCAN_BUDGET || entries.len() == query.limit {
             exhausted = false;
             break;
         }
-        let index_key = item?;
-        let seq = if table == Table::Audit {
-            key::read_u64(&index_key, 0)
-        } else {
-            index_key
-                .len()
-                .checked_sub(8)
-                .and_then(|at| key::read_u64(&index_key, at))
-        };
-        let seq = seq.ok_or_else(|| StoreError::Corrupt {
-            table: table.name(),
-            key: key::hex(&index_key),
-            reason: "index key too short".into(),
-        })?;
-        last_key = Some(index_key);
-        let Some(entry) = store.read::<AuditEntry>(Table::Audit, &key::u64(seq))? else {
+        let Some(item) = seqs.next() else { break };
+        scanned += 1;
+        let seq = item?;
+        let Some(entry) = store.fetch::<Entries>(&seq)? else {
             continue; // A dangling index key; verify() reports it.
         };
+        last = Some((entry.at, entry.seq));
         if query.action.is_some_and(|a| a != entry.action)
             || query.since.is_some_and(|t| entry.at < t)
             || query.until.is_some_and(|t| entry.at >= t)
@@ -723,7 +763,7 @@ pub(crate) fn query(
         next: if exhausted {
             None
         } else {
-            last_key.map(AuditCursor)
+            last.map(AuditCursor)
         },
     })
 }
@@ -746,19 +786,14 @@ fn check_stub(stub: &PrunedEntry, problems: &mut Vec<String>) {
 /// binding text, audit sequence number): read entry by entry, so memory does not grow with
 /// the log. Unreadable entries are skipped (the chain walk reports them).
 pub(crate) struct Bindings<'a> {
-    entries: crate::store::Records<'a, AuditEntry>,
+    entries: Box<dyn Iterator<Item = Result<(u64, AuditEntry), StoreError>> + 'a>,
     ready: std::collections::VecDeque<(u64, String, u64)>,
 }
 
 impl<'a> Bindings<'a> {
     pub(crate) fn new(store: &'a crate::store::Store) -> Bindings<'a> {
         Bindings {
-            entries: store.range::<AuditEntry>(
-                Table::Audit,
-                Bound::Unbounded,
-                Bound::Unbounded,
-                false,
-            ),
+            entries: Box::new(store.scan(Span::<Entries>::all(), false)),
             ready: Default::default(),
         }
     }
@@ -830,13 +865,17 @@ pub(crate) fn walk_chain(
     problems: &mut Vec<String>,
     mut visit: impl FnMut(Link<'_>),
 ) -> Result<ChainEnd, StoreError> {
-    let lower = Bound::Included(key::u64(from).to_vec());
     let upper = match upto {
-        Some(last) => Bound::Included(key::u64(last).to_vec()),
+        Some(last) => Bound::Included(last),
         None => Bound::Unbounded,
     };
     let mut stubs = store
-        .range::<PrunedEntry>(Table::AuditPruned, lower.clone(), upper.clone(), false)
+        .scan(
+            Span::<Stubs>::all()
+                .from(Bound::Included(&from))
+                .to(upper.as_ref()),
+            false,
+        )
         .peekable();
     let mut expected_seq = from;
     let mut prev_hash = prev_hash;
@@ -870,7 +909,10 @@ pub(crate) fn walk_chain(
             }
         }
     };
-    for item in store.range::<AuditEntry>(Table::Audit, lower, upper, false) {
+    let span = Span::<Entries>::all()
+        .from(Bound::Included(&from))
+        .to(upper.as_ref());
+    for item in store.scan(span, false) {
         let (k, entry) = match item {
             Ok(pair) => pair,
             Err(e) => {
@@ -883,12 +925,8 @@ pub(crate) fn walk_chain(
             visit(Link::Stub(&stub));
         }
         entries += 1;
-        if key::read_u64(&k, 0) != Some(entry.seq) {
-            problems.push(format!(
-                "audit: entry under key {} says seq {}",
-                key::hex(&k),
-                entry.seq
-            ));
+        if k != entry.seq {
+            problems.push(format!("audit: entry under key {k} says seq {}", entry.seq));
         }
         if entry.seq != expected_seq {
             problems.push(format!(
@@ -936,7 +974,7 @@ pub(crate) fn read_link(
     store: &crate::store::Store,
     seq: u64,
 ) -> Result<Option<StoredLink>, StoreError> {
-    if let Some(entry) = store.read::<AuditEntry>(Table::Audit, &key::u64(seq))? {
+    if let Some(entry) = store.fetch::<Entries>(&seq)? {
         let (prev_hash, hash) = (entry.prev_hash, entry.hash);
         return Ok(Some(StoredLink {
             entry: Some(entry),
@@ -944,13 +982,11 @@ pub(crate) fn read_link(
             hash,
         }));
     }
-    Ok(store
-        .read::<PrunedEntry>(Table::AuditPruned, &key::u64(seq))?
-        .map(|stub| StoredLink {
-            entry: None,
-            prev_hash: stub.prev_hash,
-            hash: stub.hash,
-        }))
+    Ok(store.fetch::<Stubs>(&seq)?.map(|stub| StoredLink {
+        entry: None,
+        prev_hash: stub.prev_hash,
+        hash: stub.hash,
+    }))
 }
 
 /// The ledger entries an audit entry binds: (ledger sequence number, the binding text).
@@ -970,9 +1006,7 @@ pub(crate) fn bindings_of(entry: &AuditEntry) -> impl Iterator<Item = (u64, &str
 pub(crate) fn read_head(
     store: &crate::store::Store,
 ) -> Result<Option<(u64, [u8; 32])>, StoreError> {
-    Ok(store
-        .read::<AuditHead>(Table::Meta, HEAD_KEY)?
-        .map(|h| (h.seq, h.hash)))
+    Ok(store.fetch::<Head>(&())?.map(|h| (h.seq, h.hash)))
 }
 
 /// The full check of the log: the chain from its first link, the head record, the counter
@@ -984,7 +1018,7 @@ pub(crate) fn verify(
     mut at_mark: impl FnMut(Link<'_>),
 ) -> Result<Vec<String>, StoreError> {
     let mut problems = Vec::new();
-    let indexed_to: u64 = store.read(Table::Meta, INDEXED_KEY)?.unwrap_or(0);
+    let indexed_to: u64 = store.fetch::<Indexed>(&())?.unwrap_or(0);
     let mut indexed = 0usize;
     let end = walk_chain(store, 1, [0; 32], None, &mut problems, |link| {
         if let Link::Entry(entry) = &link
@@ -1003,7 +1037,7 @@ pub(crate) fn verify(
         ));
     }
     let count = indexed;
-    let head: Option<AuditHead> = store.read(Table::Meta, HEAD_KEY)?;
+    let head: Option<AuditHead> = store.fetch::<Head>(&())?;
     match head {
         Some(h) if h.seq != last_seq || h.hash != prev_hash => problems.push(format!(
             "audit: the head record names entry {} but the log ends at {last_seq} (tail lost or altered)",
@@ -1018,16 +1052,15 @@ pub(crate) fn verify(
             "audit: sequence counter {counter} but the log ends at {last_seq} (tail lost or altered)"
         ));
     }
-    for table in [
-        Table::AuditByActor,
-        Table::AuditByAction,
-        Table::AuditByTime,
+    let count = u64::try_from(count).unwrap_or(u64::MAX);
+    for (name, n) in [
+        ("audit_by_actor", store.count(Span::<ByActor>::all())?),
+        ("audit_by_action", store.count(Span::<ByAction>::all())?),
+        ("audit_by_time", store.count(Span::<ByTime>::all())?),
     ] {
-        let n = store.len(table);
         if n != count {
             problems.push(format!(
-                "audit: index {} has {n} keys for {count} indexed entries",
-                table.name()
+                "audit: index {name} has {n} keys for {count} indexed entries"
             ));
         }
     }

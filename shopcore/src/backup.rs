@@ -3,18 +3,14 @@
 //! exports give accountants the orders, the ledger, the audit log and the users.
 
 use crate::Shop;
-use crate::audit::{AuditEntry, Outcome};
+use crate::audit::Outcome;
 use crate::config::Config;
 use crate::error::Result;
-use crate::orders::Order;
 use crate::roles::Permission;
 use crate::shop::{Actor, require};
 use crate::store::backup;
-use crate::store::{Store, Table};
-use crate::users::User;
-use crate::wallet::LedgerEntry;
+use crate::store::{Span, Store};
 use std::io::Write;
-use std::ops::Bound;
 use std::path::Path;
 
 pub use crate::store::backup::{BackupError, BackupSummary};
@@ -200,12 +196,7 @@ impl Shop {
                     .map(t),
                 )
                 .map_err(io)?;
-                for item in self.store.range::<Order>(
-                    Table::Orders,
-                    Bound::Unbounded,
-                    Bound::Unbounded,
-                    false,
-                ) {
+                for item in self.store.scan(Span::<crate::orders::Orders>::all(), false) {
                     let (_, o) = item?;
                     let payment = match &o.payment {
                         crate::orders::Payment::Balance => "balance".to_owned(),
@@ -253,12 +244,7 @@ impl Shop {
                     .map(t),
                 )
                 .map_err(io)?;
-                for item in self.store.range::<LedgerEntry>(
-                    Table::Ledger,
-                    Bound::Unbounded,
-                    Bound::Unbounded,
-                    false,
-                ) {
+                for item in self.store.scan(Span::<crate::wallet::Ledger>::all(), false) {
                     let (_, e) = item?;
                     let reference = match e.reference {
                         crate::wallet::LedgerRef::None => String::new(),
@@ -293,12 +279,7 @@ impl Shop {
                     .map(t),
                 )
                 .map_err(io)?;
-                for item in self.store.range::<AuditEntry>(
-                    Table::Audit,
-                    Bound::Unbounded,
-                    Bound::Unbounded,
-                    false,
-                ) {
+                for item in self.store.scan(Span::<crate::audit::Entries>::all(), false) {
                     let (_, e) = item?;
                     let outcome = match &e.outcome {
                         Outcome::Done => "done".to_owned(),
@@ -351,12 +332,7 @@ impl Shop {
                     .map(t),
                 )
                 .map_err(io)?;
-                for item in self.store.range::<User>(
-                    Table::Users,
-                    Bound::Unbounded,
-                    Bound::Unbounded,
-                    false,
-                ) {
+                for item in self.store.scan(Span::<crate::users::Users>::all(), false) {
                     let (_, u) = item?;
                     let balance = self.balance(u.id)?;
                     row(

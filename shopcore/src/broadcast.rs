@@ -14,9 +14,9 @@ use crate::ids::{BroadcastId, UserId};
 use crate::roles::Permission;
 use crate::settings::refuse_in_emergency;
 use crate::shop::{Actor, require};
-use crate::store::{Counter, StoreError, Table, Tx};
+use crate::store::{Counter, Span, StoreError, Table, Tx};
 use crate::text::TextRule;
-use crate::users::User;
+use crate::users::{User, Users};
 use serde::{Deserialize, Serialize};
 use std::ops::Bound;
 
@@ -74,8 +74,17 @@ pub struct Broadcast {
     pub finished_at: Option<Timestamp>,
 }
 
+crate::store::record!(
+    /// Broadcast jobs, by id.
+    Broadcasts: Table::Broadcasts, "broadcasts", BroadcastId => Broadcast
+);
+crate::store::record!(
+    /// Users seen blocking the bot, with when.
+    BlockedBot: Table::BlockedBot, "blocked_bot", UserId => Timestamp
+);
+
 fn load(tx: &Tx<'_>, id: BroadcastId) -> Result<Broadcast> {
-    tx.get(Table::Broadcasts, &id.key())?.ok_or_else(|| {
+    tx.load::<Broadcasts>(&id)?.ok_or_else(|| {
         Error::from(InvalidInput::UnknownName {
             what: "broadcast",
             text: id.to_string(),
@@ -84,17 +93,14 @@ fn load(tx: &Tx<'_>, id: BroadcastId) -> Result<Broadcast> {
 }
 
 fn reachable(store: &crate::store::Store, user: &User) -> std::result::Result<bool, StoreError> {
-    Ok(!user.is_banned()
-        && store
-            .read::<Timestamp>(Table::BlockedBot, &user.id.key())?
-            .is_none())
+    Ok(!user.is_banned() && store.fetch::<BlockedBot>(&user.id)?.is_none())
 }
 
 /// Forgets that a user blocked the bot (they talked to it again). Inside the caller's
 /// transaction.
 pub(crate) fn clear_blocked(tx: &Tx<'_>, user: UserId) -> std::result::Result<(), StoreError> {
-    if tx.contains_key(Table::BlockedBot, &user.key())? {
-        tx.remove(Table::BlockedBot, &user.key())?;
+    if tx.has::<BlockedBot>(&user)? {
+        tx.delete::<BlockedBot>(&user)?;
     }
     Ok(())
 }
@@ -105,10 +111,7 @@ impl Shop {
     pub fn broadcast_audience(&self, actor: &Actor) -> Result<u64> {
         self.transact(|tx| require(tx, actor, Permission::Broadcast).map(|_| ()))?;
         let mut n = 0;
-        for item in
-            self.store
-                .range::<User>(Table::Users, Bound::Unbounded, Bound::Unbounded, false)
-        {
+        for item in self.store.scan(Span::<Users>::all(), false) {
             if reachable(&self.store, &item?.1)? {
                 n += 1;
             }
@@ -144,7 +147,7 @@ impl Shop {
                 created_at: tx.now,
                 finished_at: None,
             };
-            tx.put(Table::Broadcasts, &id.key(), &broadcast)?;
+            tx.save::<Broadcasts>(&id, &broadcast)?;
             audit::done(
                 tx,
                 actor.who(),
@@ -161,18 +164,13 @@ impl Shop {
 
     /// A broadcast job by id; `None` when there is none.
     pub fn broadcast(&self, id: BroadcastId) -> Result<Option<Broadcast>> {
-        Ok(self.store.read(Table::Broadcasts, &id.key())?)
+        Ok(self.store.fetch::<Broadcasts>(&id)?)
     }
 
     /// Broadcasts still running (to resume after a restart), oldest first.
     pub fn running_broadcasts(&self) -> Result<Vec<Broadcast>> {
         let mut out = Vec::new();
-        for item in self.store.range::<Broadcast>(
-            Table::Broadcasts,
-            Bound::Unbounded,
-            Bound::Unbounded,
-            false,
-        ) {
+        for item in self.store.scan(Span::<Broadcasts>::all(), false) {
             let (_, b) = item?;
             if b.status == BroadcastStatus::Running {
                 out.push(b);
@@ -203,15 +201,13 @@ impl Shop {
         if job.status != BroadcastStatus::Running {
             return Ok(Vec::new());
         }
-        let lower = match job.cursor {
-            Some(user) => Bound::Excluded(user.key().to_vec()),
-            None => Bound::Unbounded,
-        };
+        let span = Span::<Users>::all().from(
+            job.cursor
+                .as_ref()
+                .map_or(Bound::Unbounded, Bound::Excluded),
+        );
         let mut out = Vec::new();
-        for item in self
-            .store
-            .range::<User>(Table::Users, lower, Bound::Unbounded, false)
-        {
+        for item in self.store.scan(span, false) {
             let (_, user) = item?;
             if reachable(&self.store, &user)? {
                 out.push(user.id);
@@ -226,7 +222,7 @@ impl Shop {
                 if job.status == BroadcastStatus::Running {
                     job.status = BroadcastStatus::Finished;
                     job.finished_at = Some(tx.now);
-                    tx.put(Table::Broadcasts, &id.key(), &job)?;
+                    tx.save::<Broadcasts>(&id, &job)?;
                 }
                 Ok(())
             })?;
@@ -252,11 +248,11 @@ impl Shop {
                 BroadcastDelivery::Sent => job.sent += 1,
                 BroadcastDelivery::Blocked => {
                     job.blocked += 1;
-                    tx.put(Table::BlockedBot, &user.key(), &tx.now)?;
+                    tx.save::<BlockedBot>(&user, &tx.now)?;
                 }
                 BroadcastDelivery::Failed => job.failed += 1,
             }
-            tx.put(Table::Broadcasts, &id.key(), &job)?;
+            tx.save::<Broadcasts>(&id, &job)?;
             Ok(job)
         })
     }
@@ -266,7 +262,7 @@ impl Shop {
     pub fn set_blocked_bot(&self, user: UserId, blocked: bool) -> Result<()> {
         self.transact(|tx| {
             if blocked {
-                tx.put(Table::BlockedBot, &user.key(), &tx.now)?;
+                tx.save::<BlockedBot>(&user, &tx.now)?;
             } else {
                 clear_blocked(tx, user)?;
             }
@@ -291,7 +287,7 @@ impl Shop {
                 }
                 job.status = BroadcastStatus::Cancelled;
                 job.finished_at = Some(tx.now);
-                tx.put(Table::Broadcasts, &id.key(), &job)?;
+                tx.save::<Broadcasts>(&id, &job)?;
                 audit::done(
                     tx,
                     actor.who(),

@@ -13,7 +13,7 @@ use crate::money::Money;
 use crate::roles::Permission;
 use crate::settings::refuse_in_emergency;
 use crate::shop::{Actor, require};
-use crate::store::{Counter, StoreError, Table, Tx, key};
+use crate::store::{Counter, Span, StoreError, Table, Tx};
 use crate::text::TextRule;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -449,10 +449,29 @@ pub struct ProductPage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProductCursor(Vec<u8>);
 
+/// The key of a code's fate (see [`code_hash_key`]).
+type CodeKey = (ProductId, [u8; 32]);
+
 impl ProductCursor {
+    /// The cursor at `key` of the listing's records.
+    fn at<R: crate::store::Record>(key: &R::Key) -> ProductCursor {
+        ProductCursor(crate::store::cursor_bytes::<R>(key))
+    }
+
+    /// The key the cursor stands at; a token that is not one is refused.
+    fn key<R: crate::store::Record>(&self) -> Result<R::Key> {
+        crate::store::cursor_key::<R>(&self.0).ok_or_else(|| {
+            InvalidInput::UnknownName {
+                what: "page token",
+                text: self.to_token().chars().take(40).collect(),
+            }
+            .into()
+        })
+    }
+
     /// A short hex form (at most 32 characters).
     pub fn to_token(&self) -> String {
-        key::hex(&self.0)
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Parses a token made by `to_token`. A tampered token gives at worst a different
@@ -661,30 +680,46 @@ fn check_player_field(field: &Option<PlayerField>) -> Result<Option<PlayerField>
     }
 }
 
-fn sort_key(sort_order: i32) -> [u8; 4] {
-    // Flip the sign bit so that byte order is numeric order for negative values too.
-    (u32::from_be_bytes(sort_order.to_be_bytes()) ^ 0x8000_0000).to_be_bytes()
+crate::store::record!(
+    /// Categories, by id (with their product counts).
+    pub(crate) Categories: Table::Categories, "categories", CategoryId => Category
+);
+crate::store::record!(
+    /// Index: categories in sort order.
+    CategoriesByOrder: Table::CategoriesByOrder, "categories_by_order", (i32, CategoryId) => ()
+);
+crate::store::record!(
+    /// Products, by id.
+    pub(crate) Products: Table::Products, "products", ProductId => Product
+);
+crate::store::record!(
+    /// Index: products of each category in sort order.
+    ProductsByCategory: Table::ProductsByCategory, "products_by_category", (CategoryId, i32, ProductId) => ()
+);
+crate::store::record!(
+    /// The code pools: each product's codes by slot (the secret itself).
+    Codes: Table::Codes, "codes", (ProductId, u64) => StoredCode
+);
+crate::store::record!(
+    /// The fate of every code a product has ever seen, by the SHA-256 of the code.
+    pub(crate) CodesSeen: Table::CodesSeen, "codes_seen", (ProductId, [u8; 32]) => CodeFate
+);
+
+fn category_order_key(category: &Category) -> (i32, CategoryId) {
+    (category.sort_order, category.id)
 }
 
-fn category_order_key(category: &Category) -> Vec<u8> {
-    key::join(&[&sort_key(category.sort_order), &category.id.key()])
+fn product_index_key(product: &Product) -> (CategoryId, i32, ProductId) {
+    (product.category, product.sort_order, product.id)
 }
 
-fn product_index_key(product: &Product) -> Vec<u8> {
-    key::join(&[
-        &product.category.key(),
-        &sort_key(product.sort_order),
-        &product.id.key(),
-    ])
+fn code_key(product: ProductId, slot: u64) -> (ProductId, u64) {
+    (product, slot)
 }
 
-fn code_key(product: ProductId, slot: u64) -> Vec<u8> {
-    key::join(&[&product.key(), &key::u64(slot)])
-}
-
-pub(crate) fn code_hash_key(product: ProductId, code: &str) -> Vec<u8> {
-    let digest: [u8; 32] = Sha256::digest(code.as_bytes()).into();
-    key::join(&[&product.key(), &digest])
+/// The key of a code's fate: the product and the SHA-256 of the code.
+pub(crate) fn code_hash_key(product: ProductId, code: &str) -> (ProductId, [u8; 32]) {
+    (product, Sha256::digest(code.as_bytes()).into())
 }
 
 /// A code in a product's pool.
@@ -709,7 +744,7 @@ pub(crate) fn code_fate(
     product: ProductId,
     code: &str,
 ) -> std::result::Result<Option<CodeFate>, StoreError> {
-    tx.get(Table::CodesSeen, &code_hash_key(product, code))
+    tx.load::<CodesSeen>(&code_hash_key(product, code))
 }
 
 pub(crate) fn set_code_fate(
@@ -718,7 +753,7 @@ pub(crate) fn set_code_fate(
     code: &str,
     fate: CodeFate,
 ) -> std::result::Result<(), StoreError> {
-    tx.put(Table::CodesSeen, &code_hash_key(product, code), &fate)
+    tx.save::<CodesSeen>(&code_hash_key(product, code), &fate)
 }
 
 /// Appends a code to the pool's tail.
@@ -729,8 +764,7 @@ fn push_code(
 ) -> std::result::Result<(), StoreError> {
     let slot = product.codes_tail;
     product.codes_tail += 1;
-    tx.put(
-        Table::Codes,
+    tx.save::<Codes>(
         &code_key(product.id, slot),
         &StoredCode {
             code: code.to_owned(),
@@ -743,12 +777,12 @@ fn push_code(
 }
 
 pub(crate) fn load_product(tx: &Tx<'_>, id: ProductId) -> Result<Product> {
-    tx.get(Table::Products, &id.key())?
+    tx.load::<Products>(&id)?
         .ok_or_else(|| CatalogError::ProductNotFound { id }.into())
 }
 
 fn load_category(tx: &Tx<'_>, id: CategoryId) -> Result<Category> {
-    tx.get(Table::Categories, &id.key())?
+    tx.load::<Categories>(&id)?
         .ok_or_else(|| CatalogError::CategoryNotFound { id }.into())
 }
 
@@ -762,9 +796,9 @@ pub(crate) fn save_product(
     let old_key = before.map(product_index_key);
     if old_key.as_ref() != Some(&new_key) {
         if let Some(old) = &old_key {
-            tx.remove(Table::ProductsByCategory, old)?;
+            tx.delete::<ProductsByCategory>(old)?;
         }
-        tx.put_key(Table::ProductsByCategory, &new_key)?;
+        tx.save::<ProductsByCategory>(&new_key, &())?;
     }
     if before.map(|b| b.category) != Some(product.category) {
         if let Some(b) = before {
@@ -772,7 +806,7 @@ pub(crate) fn save_product(
         }
         adjust_product_count(tx, product.category, 1)?;
     }
-    tx.put(Table::Products, &product.id.key(), product)
+    tx.save::<Products>(&product.id, product)
 }
 
 fn adjust_product_count(
@@ -780,7 +814,7 @@ fn adjust_product_count(
     id: CategoryId,
     delta: i64,
 ) -> std::result::Result<(), StoreError> {
-    let Some(mut category) = tx.get::<Category>(Table::Categories, &id.key())? else {
+    let Some(mut category) = tx.load::<Categories>(&id)? else {
         return Ok(());
     };
     category.product_count = if delta >= 0 {
@@ -788,7 +822,7 @@ fn adjust_product_count(
     } else {
         category.product_count.saturating_sub(delta.unsigned_abs())
     };
-    tx.put(Table::Categories, &id.key(), &category)
+    tx.save::<Categories>(&id, &category)
 }
 
 /// Puts a code back into a product's pool (the order holding it failed or was cancelled).
@@ -820,8 +854,8 @@ pub(crate) fn take_code(
         let slot = product.codes_head;
         product.codes_head += 1;
         let k = code_key(product.id, slot);
-        if let Some(stored) = tx.get::<StoredCode>(Table::Codes, &k)? {
-            tx.remove(Table::Codes, &k)?;
+        if let Some(stored) = tx.load::<Codes>(&k)? {
+            tx.delete::<Codes>(&k)?;
             set_code_fate(tx, product.id, &stored.code, CodeFate::Reserved { order })?;
             product.codes_available = product.codes_available.saturating_sub(1);
             return Ok(Some(stored.code));
@@ -855,8 +889,8 @@ impl Shop {
                 product_count: 0,
                 created_at: tx.now,
             };
-            tx.put(Table::Categories, &id.key(), &category)?;
-            tx.put_key(Table::CategoriesByOrder, &category_order_key(&category))?;
+            tx.save::<Categories>(&id, &category)?;
+            tx.save::<CategoriesByOrder>(&category_order_key(&category), &())?;
             audit::done(
                 tx,
                 actor.who(),
@@ -921,9 +955,9 @@ impl Shop {
                     }
                     .into());
                 }
-                tx.remove(Table::CategoriesByOrder, &category_order_key(&before))?;
-                tx.put_key(Table::CategoriesByOrder, &category_order_key(&category))?;
-                tx.put(Table::Categories, &id.key(), &category)?;
+                tx.delete::<CategoriesByOrder>(&category_order_key(&before))?;
+                tx.save::<CategoriesByOrder>(&category_order_key(&category), &())?;
+                tx.save::<Categories>(&id, &category)?;
                 audit::done(
                     tx,
                     actor.who(),
@@ -955,8 +989,8 @@ impl Shop {
                     }
                     .into());
                 }
-                tx.remove(Table::Categories, &id.key())?;
-                tx.remove(Table::CategoriesByOrder, &category_order_key(&category))?;
+                tx.delete::<Categories>(&id)?;
+                tx.delete::<CategoriesByOrder>(&category_order_key(&category))?;
                 audit::done(
                     tx,
                     actor.who(),
@@ -971,23 +1005,18 @@ impl Shop {
 
     /// A category by id, active or not; `None` when there is none.
     pub fn category(&self, id: CategoryId) -> Result<Option<Category>> {
-        Ok(self.store.read(Table::Categories, &id.key())?)
+        Ok(self.store.fetch::<Categories>(&id)?)
     }
 
     /// Categories in sort order; `active_only` for shoppers. No actor: the catalog's
     /// structure is public.
     pub fn categories(&self, active_only: bool) -> Result<Vec<Category>> {
         let mut out = Vec::new();
-        for item in self.store.keys(
-            Table::CategoriesByOrder,
-            Bound::Unbounded,
-            Bound::Unbounded,
-            false,
-        ) {
-            let k = item?;
-            let Some(id) = key::read_u64(&k, 4).and_then(|raw| CategoryId::new(raw).ok()) else {
-                continue;
-            };
+        for item in self
+            .store
+            .scan_keys(Span::<CategoriesByOrder>::all(), false)
+        {
+            let (_, id) = item?;
             if let Some(category) = self.category(id)?
                 && (category.active || !active_only)
             {
@@ -1209,8 +1238,8 @@ impl Shop {
                     .into());
                 }
                 if before.order_count == 0 {
-                    tx.remove(Table::Products, &id.key())?;
-                    tx.remove(Table::ProductsByCategory, &product_index_key(&before))?;
+                    tx.delete::<Products>(&id)?;
+                    tx.delete::<ProductsByCategory>(&product_index_key(&before))?;
                     adjust_product_count(tx, before.category, -1)?;
                     audit::done(
                         tx,
@@ -1251,7 +1280,7 @@ impl Shop {
     /// A product by id (archived ones too, for order history); `None` when there is none.
     /// No actor: shoppers and staff alike read products.
     pub fn product(&self, id: ProductId) -> Result<Option<Product>> {
-        Ok(self.store.read(Table::Products, &id.key())?)
+        Ok(self.store.fetch::<Products>(&id)?)
     }
 
     /// What shoppers see in a category: on-sale products in sort order, a page of up to
@@ -1273,23 +1302,17 @@ impl Shop {
                 });
             }
         }
-        let prefix = category.key().to_vec();
-        let lower = match cursor {
-            Some(ProductCursor(k)) => Bound::Excluded(k.clone()),
-            None => Bound::Included(prefix.clone()),
-        };
-        let upper = key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
+        let mut span = Span::<ProductsByCategory>::within(&category);
+        if let Some(cursor) = cursor {
+            let after = cursor.key::<ProductsByCategory>()?;
+            span = span.from(Bound::Excluded(&after));
+        }
         let mut products = Vec::new();
         let mut last = None;
         let mut more = false;
-        for item in self
-            .store
-            .keys(Table::ProductsByCategory, lower, upper, false)
-        {
+        for item in self.store.scan_keys(span, false) {
             let k = item?;
-            let Some(id) = key::read_u64(&k, 12).and_then(|raw| ProductId::new(raw).ok()) else {
-                continue;
-            };
+            let id = k.2;
             let Some(product) = self.product(id)? else {
                 continue;
             };
@@ -1305,7 +1328,11 @@ impl Shop {
         }
         Ok(ProductPage {
             products,
-            next: if more { last.map(ProductCursor) } else { None },
+            next: if more {
+                last.map(|k| ProductCursor::at::<ProductsByCategory>(&k))
+            } else {
+                None
+            },
         })
     }
 
@@ -1320,16 +1347,14 @@ impl Shop {
     ) -> Result<ProductPage> {
         check_limit(limit)?;
         self.transact(|tx| require(tx, actor, Permission::ViewCatalog).map(|_| ()))?;
-        let lower = match cursor {
-            Some(ProductCursor(k)) => Bound::Excluded(k.clone()),
-            None => Bound::Unbounded,
-        };
+        let mut span = Span::<Products>::all();
+        if let Some(cursor) = cursor {
+            let after = cursor.key::<Products>()?;
+            span = span.from(Bound::Excluded(&after));
+        }
         let mut products = Vec::new();
         let mut more = false;
-        for item in self
-            .store
-            .range::<Product>(Table::Products, lower, Bound::Unbounded, false)
-        {
+        for item in self.store.scan(span, false) {
             let (_, product) = item?;
             let keep = filter.category.is_none_or(|c| c == product.category)
                 && filter.active.is_none_or(|a| a == product.active)
@@ -1344,7 +1369,9 @@ impl Shop {
             products.push(product);
         }
         let next = if more {
-            products.last().map(|p| ProductCursor(p.id.key().to_vec()))
+            products
+                .last()
+                .map(|p| ProductCursor::at::<Products>(&p.id))
         } else {
             None
         };
@@ -1432,7 +1459,7 @@ impl Shop {
             Permission::ManageProducts,
             clean_codes(codes),
         )?;
-        let keys: Vec<Vec<u8>> = wanted.iter().map(|c| code_hash_key(id, c)).collect();
+        let keys: Vec<CodeKey> = wanted.iter().map(|c| code_hash_key(id, c)).collect();
         self.revoke(actor, id, false, &keys)
     }
 
@@ -1451,15 +1478,9 @@ impl Shop {
 
     /// The `codes_seen` keys of a product's codes that open orders hold (read outside a
     /// transaction; the revoking transaction checks each again).
-    fn reserved_code_keys(&self, id: ProductId) -> Result<Vec<Vec<u8>>> {
-        let prefix = id.key();
+    fn reserved_code_keys(&self, id: ProductId) -> Result<Vec<CodeKey>> {
         let mut keys = Vec::new();
-        for item in self.store.range::<CodeFate>(
-            Table::CodesSeen,
-            Bound::Included(prefix.to_vec()),
-            key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
-            false,
-        ) {
+        for item in self.store.scan(Span::<CodesSeen>::within(&id), false) {
             let (k, fate) = item?;
             if matches!(fate, CodeFate::Reserved { .. }) {
                 keys.push(k);
@@ -1475,7 +1496,7 @@ impl Shop {
         actor: &Actor,
         id: ProductId,
         whole_pool: bool,
-        keys: &[Vec<u8>],
+        keys: &[CodeKey],
     ) -> Result<u64> {
         self.audited(actor, AuditAction::RevokeCodes, Target::Product(id), |tx| {
             require(tx, actor, Permission::ManageProducts)?;
@@ -1483,9 +1504,9 @@ impl Shop {
             let before = load_product(tx, id)?;
             // Not a code product, nothing in its pool, and none of these codes reserved by an
             // order (a product may have changed delivery while orders still hold codes).
-            let reserves = |k: &Vec<u8>| -> Result<bool> {
+            let reserves = |k: &CodeKey| -> Result<bool> {
                 Ok(matches!(
-                    tx.get::<CodeFate>(Table::CodesSeen, k)?,
+                    tx.load::<CodesSeen>(k)?,
                     Some(CodeFate::Reserved { .. })
                 ))
             };
@@ -1502,7 +1523,7 @@ impl Shop {
             let mut keys = keys.to_vec();
             if whole_pool {
                 for slot in before.codes_head..before.codes_tail {
-                    if let Some(stored) = tx.get::<StoredCode>(Table::Codes, &code_key(id, slot))? {
+                    if let Some(stored) = tx.load::<Codes>(&code_key(id, slot))? {
                         keys.push(code_hash_key(id, &stored.code));
                     }
                 }
@@ -1510,9 +1531,9 @@ impl Shop {
             let mut revoked = 0u64;
             let mut from_orders = 0u64;
             for k in &keys {
-                match tx.get::<CodeFate>(Table::CodesSeen, k)? {
+                match tx.load::<CodesSeen>(k)? {
                     Some(CodeFate::InPool { slot }) => {
-                        tx.remove(Table::Codes, &code_key(id, slot))?;
+                        tx.delete::<Codes>(&code_key(id, slot))?;
                         product.codes_available = product.codes_available.saturating_sub(1);
                     }
                     Some(CodeFate::Reserved { order }) => {
@@ -1521,7 +1542,7 @@ impl Shop {
                     }
                     Some(CodeFate::Delivered { .. } | CodeFate::Revoked) | None => continue,
                 }
-                tx.put(Table::CodesSeen, k, &CodeFate::Revoked)?;
+                tx.save::<CodesSeen>(k, &CodeFate::Revoked)?;
                 revoked += 1;
             }
             if product.codes_available == 0 {
@@ -1580,28 +1601,17 @@ fn check_limit(limit: usize) -> Result<()> {
 pub(crate) fn migrate_codes_seen(
     store: &crate::store::Store,
 ) -> std::result::Result<(), StoreError> {
-    for item in store.range::<StoredCode>(Table::Codes, Bound::Unbounded, Bound::Unbounded, false) {
-        let (k, stored) = item?;
-        let product = key::read_u64(&k, 0).and_then(|raw| ProductId::new(raw).ok());
-        let (Some(product), Some(slot)) = (product, key::read_u64(&k, 8)) else {
-            continue;
-        };
-        store.put_direct(
-            Table::CodesSeen,
+    for item in store.scan(Span::<Codes>::all(), false) {
+        let ((product, slot), stored) = item?;
+        store.put_direct_record::<CodesSeen>(
             &code_hash_key(product, &stored.code),
             &CodeFate::InPool { slot },
         )?;
     }
-    for item in store.range::<crate::orders::Order>(
-        Table::Orders,
-        Bound::Unbounded,
-        Bound::Unbounded,
-        false,
-    ) {
+    for item in store.scan(Span::<crate::orders::Orders>::all(), false) {
         let (_, order) = item?;
         if let Some(code) = &order.reserved_code {
-            store.put_direct(
-                Table::CodesSeen,
+            store.put_direct_record::<CodesSeen>(
                 &code_hash_key(order.product, &code.0),
                 &CodeFate::Reserved { order: order.id },
             )?;
@@ -1609,8 +1619,7 @@ pub(crate) fn migrate_codes_seen(
             && order.status == crate::orders::OrderStatus::Completed
             && let Some(code) = order.delivery.as_deref().and_then(|d| d.lines().next())
         {
-            store.put_direct(
-                Table::CodesSeen,
+            store.put_direct_record::<CodesSeen>(
                 &code_hash_key(order.product, code),
                 &CodeFate::Delivered { order: order.id },
             )?;
@@ -1625,7 +1634,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
     let mut per_category: std::collections::BTreeMap<CategoryId, u64> = Default::default();
     let mut products = 0usize;
     let mut codes_total = 0u64;
-    for item in store.range::<Product>(Table::Products, Bound::Unbounded, Bound::Unbounded, false) {
+    for item in store.scan(Span::<Products>::all(), false) {
         let (_, product) = match item {
             Ok(pair) => pair,
             Err(e) => {
@@ -1635,35 +1644,22 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         };
         products += 1;
         *per_category.entry(product.category).or_default() += 1;
-        if store
-            .read::<()>(Table::ProductsByCategory, &product_index_key(&product))?
-            .is_none()
-        {
+        if !store.exists::<ProductsByCategory>(&product_index_key(&product))? {
             problems.push(format!(
                 "catalog: product {} missing from the category index",
                 product.id
             ));
         }
-        if store
-            .read::<Category>(Table::Categories, &product.category.key())?
-            .is_none()
-        {
+        if !store.exists::<Categories>(&product.category)? {
             problems.push(format!(
                 "catalog: product {} is in missing category {}",
                 product.id, product.category
             ));
         }
-        let prefix = product.id.key();
         let mut pool = 0u64;
-        for code in store.range::<StoredCode>(
-            Table::Codes,
-            Bound::Included(prefix.to_vec()),
-            key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
-            false,
-        ) {
-            let (k, stored) = code?;
+        for code in store.scan(Span::<Codes>::within(&product.id), false) {
+            let ((_, slot), stored) = code?;
             pool += 1;
-            let slot = key::read_u64(&k, 8).unwrap_or(u64::MAX);
             if slot < product.codes_head || slot >= product.codes_tail {
                 problems.push(format!(
                     "catalog: product {} has a code outside its pool range",
@@ -1673,7 +1669,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             // Its fate says where it is: that is how uploads find duplicates and how
             // revocation finds it.
             let fate: Option<CodeFate> =
-                store.read(Table::CodesSeen, &code_hash_key(product.id, &stored.code))?;
+                store.fetch::<CodesSeen>(&code_hash_key(product.id, &stored.code))?;
             if fate != Some(CodeFate::InPool { slot }) {
                 problems.push(format!(
                     "catalog: a code in the pool of product {} is recorded as {fate:?}",
@@ -1689,17 +1685,15 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             ));
         }
     }
-    if store.len(Table::ProductsByCategory) != products {
+    let indexed = store.count(Span::<ProductsByCategory>::all())?;
+    if indexed != u64::try_from(products).unwrap_or(u64::MAX) {
         problems.push(format!(
-            "catalog: category index has {} entries for {products} products",
-            store.len(Table::ProductsByCategory)
+            "catalog: category index has {indexed} entries for {products} products"
         ));
     }
     problems.extend(verify_code_fates(store, codes_total)?);
     let mut categories = 0usize;
-    for item in
-        store.range::<Category>(Table::Categories, Bound::Unbounded, Bound::Unbounded, false)
-    {
+    for item in store.scan(Span::<Categories>::all(), false) {
         let (_, category) = item?;
         categories += 1;
         let actual = per_category.get(&category.id).copied().unwrap_or(0);
@@ -1709,17 +1703,16 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
                 category.id, category.product_count
             ));
         }
-        if store
-            .read::<()>(Table::CategoriesByOrder, &category_order_key(&category))?
-            .is_none()
-        {
+        if !store.exists::<CategoriesByOrder>(&category_order_key(&category))? {
             problems.push(format!(
                 "catalog: category {} missing from the order index",
                 category.id
             ));
         }
     }
-    if store.len(Table::CategoriesByOrder) != categories {
+    if store.count(Span::<CategoriesByOrder>::all())?
+        != u64::try_from(categories).unwrap_or(u64::MAX)
+    {
         problems.push("catalog: category order index and categories differ in size".into());
     }
     Ok(problems)
@@ -1731,23 +1724,25 @@ fn verify_code_fates(
     store: &crate::store::Store,
     codes_in_pools: u64,
 ) -> std::result::Result<Vec<String>, StoreError> {
-    use crate::orders::Order;
     let mut problems = Vec::new();
     let mut in_pool = 0u64;
-    for item in store.range::<CodeFate>(Table::CodesSeen, Bound::Unbounded, Bound::Unbounded, false)
-    {
-        let (k, fate) = item?;
-        let Some(product) = key::read_u64(&k, 0).and_then(|raw| ProductId::new(raw).ok()) else {
-            problems.push("catalog: a code fate has a malformed key".into());
-            continue;
+    for item in store.scan(Span::<CodesSeen>::all(), false) {
+        let (k, fate) = match item {
+            Ok(record) => record,
+            Err(StoreError::Corrupt { reason, .. }) if reason.starts_with("not a key") => {
+                problems.push("catalog: a code fate has a malformed key".into());
+                continue;
+            }
+            Err(e) => return Err(e),
         };
+        let product = k.0;
         let hash_of = |code: &str| code_hash_key(product, code) == k;
-        let order_of = |id: OrderId| store.read::<Order>(Table::Orders, &id.key());
+        let order_of = |id: OrderId| store.fetch::<crate::orders::Orders>(&id);
         let ok = match fate {
             CodeFate::InPool { slot } => {
                 in_pool += 1;
                 store
-                    .read::<StoredCode>(Table::Codes, &code_key(product, slot))?
+                    .fetch::<Codes>(&code_key(product, slot))?
                     .is_some_and(|c| hash_of(&c.code))
             }
             CodeFate::Reserved { order } => order_of(order)?.is_some_and(|o| {
@@ -1824,9 +1819,12 @@ mod tests {
 
     #[test]
     fn sort_keys_order_like_numbers() {
+        let key = |order: i32| {
+            crate::store::cursor_bytes::<CategoriesByOrder>(&(order, CategoryId::new(1).unwrap()))
+        };
         let values = [i32::MIN, -10, -1, 0, 1, 10, i32::MAX];
         for pair in values.windows(2) {
-            assert!(sort_key(pair[0]) < sort_key(pair[1]));
+            assert!(key(pair[0]) < key(pair[1]));
         }
     }
 

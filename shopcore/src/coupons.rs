@@ -14,11 +14,10 @@ use crate::money::{AmountError, Money};
 use crate::roles::Permission;
 use crate::settings::refuse_in_emergency;
 use crate::shop::{Actor, require};
-use crate::store::{StoreError, Table, Tx, key};
+use crate::store::{Span, StoreError, Table, Tx};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::ops::Bound;
 
 /// The largest fixed discount and minimum order, in USD.
 pub const COUPON_AMOUNT_MAX_USD: i64 = 100_000;
@@ -269,12 +268,21 @@ fn check_kind(kind: CouponKind) -> std::result::Result<CouponKind, CouponError> 
     }
 }
 
-fn use_key(code: &CouponCode, user: UserId) -> Vec<u8> {
-    key::join(&[code.as_str().as_bytes(), &[0], &user.key()])
+crate::store::record!(
+    /// Coupons, by code (with their live use counts).
+    pub(crate) Coupons: Table::Coupons, "coupons", CouponCode => Coupon
+);
+crate::store::record!(
+    /// Each user's live uses of a coupon.
+    pub(crate) CouponUses: Table::CouponUses, "coupon_uses", (CouponCode, UserId) => u32
+);
+
+fn use_key(code: &CouponCode, user: UserId) -> (CouponCode, UserId) {
+    (code.clone(), user)
 }
 
 pub(crate) fn load(tx: &Tx<'_>, code: &CouponCode) -> Result<Coupon> {
-    tx.get(Table::Coupons, code.as_str().as_bytes())?
+    tx.load::<Coupons>(code)?
         .ok_or_else(|| CouponError::NotFound { code: code.clone() }.into())
 }
 
@@ -283,9 +291,7 @@ pub(crate) fn user_uses(
     code: &CouponCode,
     user: UserId,
 ) -> std::result::Result<u32, StoreError> {
-    Ok(tx
-        .get(Table::CouponUses, &use_key(code, user))?
-        .unwrap_or(0))
+    Ok(tx.load::<CouponUses>(&use_key(code, user))?.unwrap_or(0))
 }
 
 /// Counts one redemption (inside the order's transaction).
@@ -296,9 +302,9 @@ pub(crate) fn redeem(
 ) -> std::result::Result<(), StoreError> {
     let mut updated = coupon.clone();
     updated.uses += 1;
-    tx.put(Table::Coupons, coupon.code.as_str().as_bytes(), &updated)?;
+    tx.save::<Coupons>(&coupon.code, &updated)?;
     let used = user_uses(tx, &coupon.code, user)?;
-    tx.put(Table::CouponUses, &use_key(&coupon.code, user), &(used + 1))
+    tx.save::<CouponUses>(&use_key(&coupon.code, user), &(used + 1))
 }
 
 /// Gives a redemption back (the order failed or was cancelled).
@@ -307,15 +313,15 @@ pub(crate) fn release(
     code: &CouponCode,
     user: UserId,
 ) -> std::result::Result<(), StoreError> {
-    if let Some(mut coupon) = tx.get::<Coupon>(Table::Coupons, code.as_str().as_bytes())? {
+    if let Some(mut coupon) = tx.load::<Coupons>(code)? {
         coupon.uses = coupon.uses.saturating_sub(1);
-        tx.put(Table::Coupons, code.as_str().as_bytes(), &coupon)?;
+        tx.save::<Coupons>(code, &coupon)?;
     }
     let used = user_uses(tx, code, user)?;
     if used <= 1 {
-        tx.remove(Table::CouponUses, &use_key(code, user))?;
+        tx.delete::<CouponUses>(&use_key(code, user))?;
     } else {
-        tx.put(Table::CouponUses, &use_key(code, user), &(used - 1))?;
+        tx.save::<CouponUses>(&use_key(code, user), &(used - 1))?;
     }
     Ok(())
 }
@@ -360,10 +366,7 @@ impl Shop {
             |tx| {
                 require(tx, actor, Permission::ManageCoupons)?;
                 refuse_in_emergency(tx)?;
-                if tx
-                    .get::<Coupon>(Table::Coupons, code.as_str().as_bytes())?
-                    .is_some()
-                {
+                if tx.load::<Coupons>(&code)?.is_some() {
                     return Err(CouponError::AlreadyExists { code: code.clone() }.into());
                 }
                 match new.scope {
@@ -371,10 +374,7 @@ impl Shop {
                         crate::catalog::load_product(tx, id)?;
                     }
                     CouponScope::Category(id) => {
-                        if tx
-                            .get::<crate::catalog::Category>(Table::Categories, &id.key())?
-                            .is_none()
-                        {
+                        if tx.load::<crate::catalog::Categories>(&id)?.is_none() {
                             return Err(
                                 crate::catalog::CatalogError::CategoryNotFound { id }.into()
                             );
@@ -394,7 +394,7 @@ impl Shop {
                     scope: new.scope,
                     created_at: tx.now,
                 };
-                tx.put(Table::Coupons, code.as_str().as_bytes(), &coupon)?;
+                tx.save::<Coupons>(&code, &coupon)?;
                 audit::done(
                     tx,
                     actor.who(),
@@ -441,7 +441,7 @@ impl Shop {
                 }
                 let mut coupon = before.clone();
                 coupon.active = active;
-                tx.put(Table::Coupons, code.as_str().as_bytes(), &coupon)?;
+                tx.save::<Coupons>(&code, &coupon)?;
                 audit::done(
                     tx,
                     actor.who(),
@@ -458,10 +458,7 @@ impl Shop {
     pub fn coupons(&self, actor: &Actor) -> Result<Vec<Coupon>> {
         self.transact(|tx| require(tx, actor, Permission::ManageCoupons).map(|_| ()))?;
         let mut out = Vec::new();
-        for item in
-            self.store
-                .range::<Coupon>(Table::Coupons, Bound::Unbounded, Bound::Unbounded, false)
-        {
+        for item in self.store.scan(Span::<Coupons>::all(), false) {
             out.push(item?.1);
         }
         Ok(out)
@@ -471,7 +468,7 @@ impl Shop {
     /// frontends show shoppers what a coupon they typed does.
     pub fn coupon(&self, code: &str) -> Result<Option<Coupon>> {
         let code = CouponCode::parse(code)?;
-        Ok(self.store.read(Table::Coupons, code.as_str().as_bytes())?)
+        Ok(self.store.fetch::<Coupons>(&code)?)
     }
 }
 

@@ -17,11 +17,10 @@ use crate::money::{AmountError, Money};
 use crate::roles::Permission;
 use crate::settings::refuse_in_emergency;
 use crate::shop::{Actor, require};
-use crate::store::{Table, Tx};
+use crate::store::{Span, Table, Tx};
 use crate::text::TextRule;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::ops::Bound;
 
 /// A currency the shop knows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -208,13 +207,18 @@ pub fn parse_rate(text: &str) -> Result<Money> {
         .map_err(|source| CurrencyError::BadRate { source }.into())
 }
 
+crate::store::record!(
+    /// The currencies besides USD (which is built in), by code.
+    pub(crate) Currencies: Table::Currencies, "currencies", CurrencyCode => Currency
+);
+
 /// The currency `code`, enabled, inside a transaction. Unknown or disabled codes fail.
 pub(crate) fn enabled(tx: &Tx<'_>, code: &CurrencyCode) -> Result<Currency> {
     if *code == CurrencyCode::usd() {
         return Ok(Currency::usd());
     }
     let currency: Currency = tx
-        .get(Table::Currencies, code.as_str().as_bytes())?
+        .load::<Currencies>(code)?
         .ok_or_else(|| CurrencyError::Unknown { code: code.clone() })?;
     if !currency.enabled {
         return Err(CurrencyError::Disabled { code: code.clone() }.into());
@@ -230,19 +234,14 @@ impl Shop {
             return Ok(Currency::usd());
         }
         self.store
-            .read(Table::Currencies, code.as_str().as_bytes())?
+            .fetch::<Currencies>(&code)?
             .ok_or_else(|| CurrencyError::Unknown { code }.into())
     }
 
     /// Every currency, USD first, then by code.
     pub fn currencies(&self) -> Result<Vec<Currency>> {
         let mut out = vec![Currency::usd()];
-        for item in self.store.range::<Currency>(
-            Table::Currencies,
-            Bound::Unbounded,
-            Bound::Unbounded,
-            false,
-        ) {
+        for item in self.store.scan(Span::<Currencies>::all(), false) {
             out.push(item?.1);
         }
         Ok(out)
@@ -277,11 +276,7 @@ impl Shop {
         self.audited(actor, AuditAction::AddCurrency, target.clone(), |tx| {
             require(tx, actor, Permission::ManageSettings)?;
             refuse_in_emergency(tx)?;
-            if code == CurrencyCode::usd()
-                || tx
-                    .get::<Currency>(Table::Currencies, code.as_str().as_bytes())?
-                    .is_some()
-            {
+            if code == CurrencyCode::usd() || tx.load::<Currencies>(&code)?.is_some() {
                 return Err(CurrencyError::AlreadyExists { code: code.clone() }.into());
             }
             let currency = Currency {
@@ -292,7 +287,7 @@ impl Shop {
                 enabled: true,
                 updated_at: tx.now,
             };
-            tx.put(Table::Currencies, code.as_str().as_bytes(), &currency)?;
+            tx.save::<Currencies>(&code, &currency)?;
             audit::done(
                 tx,
                 actor.who(),
@@ -388,11 +383,11 @@ impl Shop {
                 return Err(Error::from(CurrencyError::BaseCurrencyFixed));
             }
             let mut currency: Currency = tx
-                .get(Table::Currencies, code.as_str().as_bytes())?
+                .load::<Currencies>(code)?
                 .ok_or_else(|| CurrencyError::Unknown { code: code.clone() })?;
             let detail = change(&mut currency)?;
             currency.updated_at = tx.now;
-            tx.put(Table::Currencies, code.as_str().as_bytes(), &currency)?;
+            tx.save::<Currencies>(code, &currency)?;
             audit::done(tx, actor.who(), action, target.clone(), vec![detail])?;
             Ok(currency)
         })

@@ -31,10 +31,6 @@ impl UserId {
     pub fn get(self) -> u64 {
         self.0
     }
-
-    pub(crate) fn key(self) -> [u8; 8] {
-        self.0.to_be_bytes()
-    }
 }
 
 impl FromStr for UserId {
@@ -247,10 +243,6 @@ macro_rules! sequential_id {
             /// The raw id.
             pub fn get(self) -> u64 {
                 self.0
-            }
-
-            pub(crate) fn key(self) -> [u8; 8] {
-                self.0.to_be_bytes()
             }
         }
 

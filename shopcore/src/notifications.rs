@@ -8,7 +8,7 @@ use crate::clock::Timestamp;
 use crate::error::{InvalidInput, Result};
 use crate::ids::{OrderId, TopupId, UserId};
 use crate::money::Money;
-use crate::store::{Counter, StoreError, Table, Tx, key};
+use crate::store::{Counter, Span, StoreError, Table, Tx};
 use serde::{Deserialize, Serialize};
 use std::ops::Bound;
 
@@ -96,6 +96,15 @@ pub struct Notification {
 /// The most notifications [`Shop::pending_notifications`] returns at once.
 pub const PAGE_LIMIT_MAX: usize = 500;
 
+crate::store::record!(
+    /// The outbox: notifications by sequence number, written with their events.
+    pub(crate) Outbox: Table::Outbox, "outbox", u64 => Notification
+);
+crate::store::record!(
+    /// How far each consumer has delivered the outbox, by consumer name.
+    pub(crate) OutboxCursors: Table::OutboxCursors, "outbox_cursors", String => u64
+);
+
 /// Queues a notification inside the caller's transaction.
 pub(crate) fn push(
     tx: &Tx<'_>,
@@ -103,9 +112,8 @@ pub(crate) fn push(
     kind: NotificationKind,
 ) -> std::result::Result<(), StoreError> {
     let seq = tx.next_id(Counter::OutboxSeq)?;
-    tx.put(
-        Table::Outbox,
-        &key::u64(seq),
+    tx.save::<Outbox>(
+        &seq,
         &Notification {
             seq,
             user,
@@ -115,7 +123,7 @@ pub(crate) fn push(
     )
 }
 
-fn consumer_key(consumer: &str) -> Result<Vec<u8>> {
+fn consumer_key(consumer: &str) -> Result<String> {
     let ok = !consumer.is_empty()
         && consumer.len() <= 32
         && consumer
@@ -128,7 +136,7 @@ fn consumer_key(consumer: &str) -> Result<Vec<u8>> {
         }
         .into());
     }
-    Ok(consumer.as_bytes().to_vec())
+    Ok(consumer.to_owned())
 }
 
 impl Shop {
@@ -146,7 +154,7 @@ impl Shop {
             | NotificationKind::StaffOrderWaiting { order } => *order,
             _ => return Ok(None),
         };
-        Ok(self.store.read(Table::Orders, &id.key())?)
+        Ok(self.store.fetch::<crate::orders::Orders>(&id)?)
     }
 
     /// The top-up a notification is about (see `order_for_notification`).
@@ -160,7 +168,7 @@ impl Shop {
             | NotificationKind::StaffTopupWaiting { topup } => *topup,
             _ => return Ok(None),
         };
-        Ok(self.store.read(Table::Topups, &id.key())?)
+        Ok(self.store.fetch::<crate::wallet::Topups>(&id)?)
     }
 
     /// Notifications the `consumer` (a frontend's name: 1 to 32 letters, digits or `_`) has
@@ -176,17 +184,12 @@ impl Shop {
         }
         let cursor: u64 = self
             .store
-            .read(Table::OutboxCursors, &consumer_key(consumer)?)?
+            .fetch::<OutboxCursors>(&consumer_key(consumer)?)?
             .unwrap_or(0);
         let mut out = Vec::new();
         for item in self
             .store
-            .range::<Notification>(
-                Table::Outbox,
-                Bound::Excluded(key::u64(cursor).to_vec()),
-                Bound::Unbounded,
-                false,
-            )
+            .scan(Span::<Outbox>::all().from(Bound::Excluded(&cursor)), false)
             .take(limit)
         {
             out.push(item?.1);
@@ -199,7 +202,7 @@ impl Shop {
     pub fn notification_backlog(&self, consumer: &str) -> Result<u64> {
         let cursor: u64 = self
             .store
-            .read(Table::OutboxCursors, &consumer_key(consumer)?)?
+            .fetch::<OutboxCursors>(&consumer_key(consumer)?)?
             .unwrap_or(0);
         let last = self.store.read_counter(Counter::OutboxSeq)?;
         Ok(last.saturating_sub(cursor))
@@ -210,9 +213,9 @@ impl Shop {
     pub fn ack_notifications(&self, consumer: &str, seq: u64) -> Result<()> {
         let k = consumer_key(consumer)?;
         self.transact(|tx| {
-            let cursor: u64 = tx.get(Table::OutboxCursors, &k)?.unwrap_or(0);
+            let cursor: u64 = tx.load::<OutboxCursors>(&k)?.unwrap_or(0);
             if seq > cursor {
-                tx.put(Table::OutboxCursors, &k, &seq)?;
+                tx.save::<OutboxCursors>(&k, &seq)?;
             }
             Ok(())
         })

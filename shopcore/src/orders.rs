@@ -36,7 +36,7 @@ use crate::requests::{self, RequestOutcome};
 use crate::roles::{Permission, has_permission};
 use crate::settings::{self, FulfilmentMode, refuse_in_emergency, refuse_new_orders};
 use crate::shop::{Actor, require, role_of};
-use crate::store::{Counter, StoreError, Table, Tx, key};
+use crate::store::{Counter, Span, StoreError, Table, Tx};
 use crate::supplier::{Supplier, SupplierOrder, SupplierResult, SupplierStatus};
 use crate::text::{self, TextRule};
 use crate::wallet::{self, LedgerKind, LedgerRef, Proof};
@@ -488,12 +488,31 @@ impl OrderError {
 
 // ----- keys and records --------------------------------------------------------------------
 
-fn status_key(status: OrderStatus, id: OrderId) -> Vec<u8> {
-    key::join(&[&[status.code()], &id.key()])
-}
+crate::store::code_part!(
+    OrderStatus,
+    OrderStatus::code,
+    OrderStatus::ALL.iter().copied()
+);
+
+crate::store::record!(
+    /// Orders, by id.
+    pub(crate) Orders: Table::Orders, "orders", OrderId => Order
+);
+crate::store::record!(
+    /// Index: orders by status (the staff queues and the sweeps).
+    OrdersByStatus: Table::OrdersByStatus, "orders_by_status", (OrderStatus, OrderId) => ()
+);
+crate::store::record!(
+    /// Retired in schema 4 (a user's orders are a chain): user · order.
+    OrdersByUser: Table::OrdersByUser, "orders_by_user", (UserId, OrderId) => ()
+);
+crate::store::record!(
+    /// Retired in schema 4 (the account holds it): a user's open order.
+    OpenOrders: Table::OpenOrders, "open_orders", UserId => OrderId
+);
 
 fn load(tx: &Tx<'_>, id: OrderId) -> Result<Order> {
-    tx.get(Table::Orders, &id.key())?
+    tx.load::<Orders>(&id)?
         .ok_or_else(|| OrderError::NotFound { id }.into())
 }
 
@@ -502,12 +521,12 @@ fn load(tx: &Tx<'_>, id: OrderId) -> Result<Order> {
 fn save(tx: &Tx<'_>, before: Option<&Order>, order: &Order) -> std::result::Result<(), StoreError> {
     match before {
         Some(b) if b.status != order.status => {
-            tx.remove(Table::OrdersByStatus, &status_key(b.status, b.id))?;
-            tx.put_key(Table::OrdersByStatus, &status_key(order.status, order.id))?;
+            tx.delete::<OrdersByStatus>(&(b.status, b.id))?;
+            tx.save::<OrdersByStatus>(&(order.status, order.id), &())?;
         }
         Some(_) => {}
         None => {
-            tx.put_key(Table::OrdersByStatus, &status_key(order.status, order.id))?;
+            tx.save::<OrdersByStatus>(&(order.status, order.id), &())?;
         }
     }
     let mut account = wallet::load_wallet(tx, order.user)?;
@@ -524,7 +543,7 @@ fn save(tx: &Tx<'_>, before: Option<&Order>, order: &Order) -> std::result::Resu
         wallet::save_wallet(tx, order.user, &account)?;
     }
     crate::analytics::on_order_saved(tx, before, order)?;
-    tx.put(Table::Orders, &order.id.key(), order)
+    tx.save::<Orders>(&order.id, order)
 }
 
 fn transition(order: &mut Order, to: OrderStatus, now: Timestamp) -> Result<()> {
@@ -683,7 +702,7 @@ fn price(
         return Err(OrderError::ProductArchived { id: product.id }.into());
     }
     let category_active = tx
-        .get::<catalog::Category>(Table::Categories, &product.category.key())?
+        .load::<catalog::Categories>(&product.category)?
         .is_some_and(|c| c.active);
     if !product.active || !category_active {
         return Err(OrderError::ProductInactive { id: product.id }.into());
@@ -1848,14 +1867,11 @@ impl Shop {
         let head = || -> Result<Option<OrderId>> {
             Ok(self
                 .store
-                .read::<wallet::Wallet>(Table::Wallets, &user.key())?
+                .fetch::<wallet::Wallets>(&user)?
                 .and_then(|w| w.last_order))
         };
         let read = |id: OrderId| -> Result<Option<Order>> {
-            Ok(self
-                .store
-                .read::<Order>(Table::Orders, &id.key())?
-                .filter(|o| o.user == user))
+            Ok(self.store.fetch::<Orders>(&id)?.filter(|o| o.user == user))
         };
         let mut next_id = match before {
             None => head()?,
@@ -1863,12 +1879,7 @@ impl Shop {
                 Some(cursor) => cursor.prev_for_user,
                 None => match self
                     .store
-                    .range::<Order>(
-                        Table::Orders,
-                        Bound::Unbounded,
-                        Bound::Excluded(id.key().to_vec()),
-                        true,
-                    )
+                    .scan(Span::<Orders>::all().to(Bound::Excluded(&id)), true)
                     .take(wallet::SEEK_BACK)
                     .find_map(|item| item.ok().filter(|(_, o)| o.user == user))
                 {
@@ -1916,13 +1927,28 @@ impl Shop {
     ) -> Result<OrderPage> {
         check_limit(limit)?;
         self.transact(|tx| require(tx, actor, Permission::ManageOrders).map(|_| ()))?;
-        let prefix = [status.code()];
-        let lower = match after {
-            Some(id) => Bound::Excluded(status_key(status, id)),
-            None => Bound::Included(prefix.to_vec()),
+        let mut span = Span::<OrdersByStatus>::within(&status);
+        if let Some(id) = after {
+            span = span.from(Bound::Excluded(&(status, id)));
+        }
+        let mut orders = Vec::new();
+        let mut more = false;
+        for item in self.store.scan_keys(span, false) {
+            let (_, id) = item?;
+            if orders.len() == limit {
+                more = true;
+                break;
+            }
+            if let Some(order) = self.store.fetch::<Orders>(&id)? {
+                orders.push(order);
+            }
+        }
+        let next = if more {
+            orders.last().map(|o| o.id)
+        } else {
+            None
         };
-        let upper = key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
-        self.page_of_orders(Table::OrdersByStatus, lower, upper, false, 1, limit)
+        Ok(OrderPage { orders, next })
     }
 
     /// The staff's manual queue: paid orders waiting for a person (`manage_orders`), oldest
@@ -1953,53 +1979,13 @@ impl Shop {
         }
     }
 
-    fn page_of_orders(
-        &self,
-        table: Table,
-        lower: Bound<Vec<u8>>,
-        upper: Bound<Vec<u8>>,
-        reverse: bool,
-        id_offset: usize,
-        limit: usize,
-    ) -> Result<OrderPage> {
-        let mut orders = Vec::new();
-        let mut more = false;
-        for item in self.store.keys(table, lower, upper, reverse) {
-            let k = item?;
-            if orders.len() == limit {
-                more = true;
-                break;
-            }
-            let Some(id) = key::read_u64(&k, id_offset).and_then(|raw| OrderId::new(raw).ok())
-            else {
-                continue;
-            };
-            if let Some(order) = self.store.read::<Order>(Table::Orders, &id.key())? {
-                orders.push(order);
-            }
-        }
-        let next = if more {
-            orders.last().map(|o| o.id)
-        } else {
-            None
-        };
-        Ok(OrderPage { orders, next })
-    }
-
     fn order_ids_with_status(&self, status: OrderStatus) -> Result<Vec<OrderId>> {
-        let prefix = [status.code()];
-        let upper = key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
         let mut ids = Vec::new();
-        for item in self.store.keys(
-            Table::OrdersByStatus,
-            Bound::Included(prefix.to_vec()),
-            upper,
-            false,
-        ) {
-            let k = item?;
-            if let Some(id) = key::read_u64(&k, 1).and_then(|raw| OrderId::new(raw).ok()) {
-                ids.push(id);
-            }
+        for item in self
+            .store
+            .scan_keys(Span::<OrdersByStatus>::within(&status), false)
+        {
+            ids.push(item?.1);
         }
         Ok(ids)
     }
@@ -2117,7 +2103,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
     let mut newest_per_user: std::collections::HashMap<UserId, OrderId> =
         std::collections::HashMap::new();
     let mut orders = 0usize;
-    for item in store.range::<Order>(Table::Orders, Bound::Unbounded, Bound::Unbounded, false) {
+    for item in store.scan(Span::<Orders>::all(), false) {
         let (_, order) = item?;
         orders += 1;
         *per_product.entry(order.product).or_default() += 1;
@@ -2130,13 +2116,9 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
                      kind: LedgerKind|
          -> std::result::Result<Option<wallet::LedgerEntry>, StoreError> {
             let Some(seq) = seq else { return Ok(None) };
-            Ok(store
-                .read::<wallet::LedgerEntry>(Table::Ledger, &key::u64(seq))?
-                .filter(|e| {
-                    e.kind == kind
-                        && e.reference == LedgerRef::Order(order.id)
-                        && e.user == order.user
-                }))
+            Ok(store.fetch::<wallet::Ledger>(&seq)?.filter(|e| {
+                e.kind == kind && e.reference == LedgerRef::Order(order.id) && e.user == order.user
+            }))
         };
         let purchase = named(order.purchase_seq, LedgerKind::Purchase)?;
         if order.purchase_seq.is_some() && purchase.is_none() {
@@ -2190,10 +2172,8 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             ));
         }
         if let Some(code) = &order.reserved_code {
-            let fate: Option<catalog::CodeFate> = store.read(
-                Table::CodesSeen,
-                &catalog::code_hash_key(order.product, &code.0),
-            )?;
+            let fate: Option<catalog::CodeFate> = store
+                .fetch::<catalog::CodesSeen>(&catalog::code_hash_key(order.product, &code.0))?;
             if fate != Some(catalog::CodeFate::Reserved { order: order.id }) {
                 problems.push(format!(
                     "orders: order {} holds a code recorded as {fate:?}",
@@ -2237,10 +2217,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         {
             problems.push(format!("orders: order {} totals do not add up", order.id));
         }
-        if store
-            .read::<()>(Table::OrdersByStatus, &status_key(order.status, order.id))?
-            .is_none()
-        {
+        if !store.exists::<OrdersByStatus>(&(order.status, order.id))? {
             problems.push(format!("orders: order {} missing from an index", order.id));
         }
     }
@@ -2251,7 +2228,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             "orders: order counter is {order_counter} but {last_order} orders are stored (orders lost or added)"
         ));
     }
-    if store.len(Table::OrdersByStatus) != orders {
+    if store.count(Span::<OrdersByStatus>::all())? != last_order {
         problems.push("orders: the status index and orders differ in size".into());
     }
     // One open order per user; each account marks it and heads the chain of the user's
@@ -2264,11 +2241,8 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             ));
         }
     }
-    for item in
-        store.range::<wallet::Wallet>(Table::Wallets, Bound::Unbounded, Bound::Unbounded, false)
-    {
-        let (k, account) = item?;
-        let Some(user) = key::read_u64(&k, 0).and_then(|raw| UserId::new(raw).ok()) else {
+    for item in store.scan(Span::<wallet::Wallets>::all(), false) {
+        let Ok((user, account)) = item else {
             continue; // wallet::verify names a bad key
         };
         let newest = newest_per_user.remove(&user);
@@ -2292,7 +2266,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         ));
     }
     // Coupons: uses = live redemptions.
-    for item in store.range::<Coupon>(Table::Coupons, Bound::Unbounded, Bound::Unbounded, false) {
+    for item in store.scan(Span::<coupons::Coupons>::all(), false) {
         let (_, coupon) = item?;
         let live = coupon_uses.remove(&coupon.code).unwrap_or(0);
         if coupon.uses != live {
@@ -2312,20 +2286,20 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         problems.push(format!("orders: {n} orders hold unknown coupon {code}"));
     }
     let mut stored_user_uses = 0usize;
-    for item in store.range::<u32>(Table::CouponUses, Bound::Unbounded, Bound::Unbounded, false) {
-        let (k, n) = item?;
+    for item in store.scan(Span::<coupons::CouponUses>::all(), false) {
         stored_user_uses += 1;
-        let split = k.iter().position(|b| *b == 0).unwrap_or(k.len());
-        let code = CouponCode::parse(&String::from_utf8_lossy(&k[..split])).ok();
-        let user = key::read_u64(&k, split + 1).and_then(|raw| UserId::new(raw).ok());
-        let live = match (code, user) {
-            (Some(c), Some(u)) => coupon_numbers
-                .get(&c)
-                .and_then(|number| coupon_user_uses.get(&(*number, u)))
-                .copied()
-                .unwrap_or(0),
-            _ => 0,
+        let ((code, user), n) = match item {
+            Ok(record) => record,
+            Err(e) => {
+                problems.push(format!("orders: unreadable per-user coupon count: {e}"));
+                continue;
+            }
         };
+        let live = coupon_numbers
+            .get(&code)
+            .and_then(|number| coupon_user_uses.get(&(*number, user)))
+            .copied()
+            .unwrap_or(0);
         if n != live {
             problems.push(format!(
                 "orders: a per-user coupon count says {n}, orders say {live}"
@@ -2336,7 +2310,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         problems.push("orders: per-user coupon counts and orders differ".into());
     }
     // Products count their orders.
-    for item in store.range::<Product>(Table::Products, Bound::Unbounded, Bound::Unbounded, false) {
+    for item in store.scan(Span::<catalog::Products>::all(), false) {
         let (_, product) = item?;
         let n = per_product.get(&product.id).copied().unwrap_or(0);
         if product.order_count != n {
@@ -2358,7 +2332,7 @@ pub(crate) fn check_ledger_reference(
     id: OrderId,
     problems: &mut Vec<String>,
 ) -> std::result::Result<(), StoreError> {
-    let Some(order) = store.read::<Order>(Table::Orders, &id.key())? else {
+    let Some(order) = store.fetch::<Orders>(&id)? else {
         problems.push(format!(
             "orders: ledger entry {} refers to missing order {id}",
             entry.seq
@@ -2390,11 +2364,11 @@ pub(crate) fn check_ledger_reference(
 pub(crate) fn migrate_order_chains(
     store: &crate::store::Store,
 ) -> std::result::Result<(), StoreError> {
-    use crate::store::{decode, encode};
-    let complete = |table: Table, k: &[u8], v: &[u8], missing: &[u8]| {
+    use crate::store::{decode_as, encode};
+    let complete = |k: &OrderId, v: &[u8], missing: &[u8]| {
         let mut extended = v.to_vec();
         extended.extend_from_slice(missing);
-        decode::<Order>(table, k, v).or_else(|_| decode::<Order>(table, k, &extended))
+        decode_as::<Orders, Order>(k, v).or_else(|_| decode_as::<Orders, Order>(k, &extended))
     };
     let none = encode(&None::<OrderId>)?;
     const DOING: &str = "linking each user's orders";
@@ -2402,42 +2376,36 @@ pub(crate) fn migrate_order_chains(
     let mut done = 0u64;
     let mut newest: std::collections::HashMap<UserId, OrderId> = std::collections::HashMap::new();
     let mut batch = Vec::new();
-    for item in store.raw_range(Table::Orders) {
+    for item in store.scan_raw(Span::<Orders>::all()) {
         let (k, v) = item?;
-        let mut order = complete(Table::Orders, &k, &v, &none)?;
+        let mut order = complete(&k, &v, &none)?;
         order.prev_for_user = newest.insert(order.user, order.id);
         batch.push((k, encode(&order)?));
         done += 1;
         if batch.len() == 10_000 {
-            store.put_raw_for_migration(Table::Orders, std::mem::take(&mut batch))?;
+            store.put_encoded_for_migration::<Orders>(std::mem::take(&mut batch))?;
             store.report_progress(DOING, done);
         }
     }
-    store.put_raw_for_migration(Table::Orders, batch)?;
+    store.put_encoded_for_migration::<Orders>(batch)?;
     let mut open: std::collections::HashMap<UserId, OrderId> = std::collections::HashMap::new();
-    for item in store.raw_range(Table::OpenOrders) {
-        let (k, v) = item?;
-        let id: OrderId = decode(Table::OpenOrders, &k, &v)?;
-        if let Some(user) = key::read_u64(&k, 0).and_then(|raw| UserId::new(raw).ok()) {
-            open.insert(user, id);
-        }
+    for item in store.scan(Span::<OpenOrders>::all(), false) {
+        let (user, id) = item?;
+        open.insert(user, id);
     }
     let two_nones = [none.clone(), none].concat();
     store.report_progress("recording each account's newest and open order", 0);
     let mut batch = Vec::new();
-    for item in store.raw_range(Table::Wallets) {
-        let (k, v) = item?;
-        let Some(user) = key::read_u64(&k, 0).and_then(|raw| UserId::new(raw).ok()) else {
-            continue;
-        };
+    for item in store.scan_raw(Span::<wallet::Wallets>::all()) {
+        let (user, v) = item?;
         let mut extended = v.to_vec();
         extended.extend_from_slice(&two_nones);
-        let mut account: wallet::Wallet =
-            decode(Table::Wallets, &k, &v).or_else(|_| decode(Table::Wallets, &k, &extended))?;
+        let mut account: wallet::Wallet = decode_as::<wallet::Wallets, _>(&user, &v)
+            .or_else(|_| decode_as::<wallet::Wallets, _>(&user, &extended))?;
         account.last_order = newest.remove(&user);
         // (A record already of the new shape keeps its marker.)
         account.open_order = open.remove(&user).or(account.open_order);
-        batch.push((k, encode(&account)?));
+        batch.push((user, encode(&account)?));
     }
     // Buyers who never had money have no wallet record yet: their account starts here.
     let users: std::collections::BTreeSet<UserId> =
@@ -2448,11 +2416,11 @@ pub(crate) fn migrate_order_chains(
             open_order: open.get(&user).copied(),
             ..Default::default()
         };
-        batch.push((user.key().to_vec(), encode(&account)?));
+        batch.push((user, encode(&account)?));
     }
-    store.put_raw_for_migration(Table::Wallets, batch)?;
-    store.clear_for_migration(Table::OrdersByUser)?;
-    store.clear_for_migration(Table::OpenOrders)
+    store.put_encoded_for_migration::<wallet::Wallets>(batch)?;
+    store.clear_kind_for_migration::<OrdersByUser>()?;
+    store.clear_kind_for_migration::<OpenOrders>()
 }
 
 /// Pending uses of each payment method by unpaid orders (for the method check in verify).
@@ -2460,7 +2428,7 @@ pub(crate) fn awaiting_per_method(
     store: &crate::store::Store,
 ) -> std::result::Result<std::collections::BTreeMap<PaymentMethodId, u64>, StoreError> {
     let mut out = std::collections::BTreeMap::new();
-    for item in store.range::<Order>(Table::Orders, Bound::Unbounded, Bound::Unbounded, false) {
+    for item in store.scan(Span::<Orders>::all(), false) {
         let (_, order) = item?;
         if let (OrderStatus::AwaitingPayment, Payment::Method { method, .. }) =
             (order.status, &order.payment)

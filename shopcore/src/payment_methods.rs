@@ -13,10 +13,9 @@ use crate::money::{AmountError, Money};
 use crate::roles::Permission;
 use crate::settings::refuse_in_emergency;
 use crate::shop::{Actor, require};
-use crate::store::{Counter, StoreError, Table, Tx};
+use crate::store::{Counter, Span, StoreError, Table, Tx};
 use crate::text::TextRule;
 use serde::{Deserialize, Serialize};
-use std::ops::Bound;
 
 /// A method's name: one line, at most 60 characters.
 pub const METHOD_NAME: TextRule = TextRule::single_line("payment method name", 60);
@@ -191,8 +190,13 @@ fn check_limits(min: Money, max: Money, decimals: u32) -> Result<(Money, Money)>
     Ok((min, max))
 }
 
+crate::store::record!(
+    /// Payment methods, by id (soft-deleted ones stay).
+    pub(crate) PaymentMethods: Table::PaymentMethods, "payment_methods", PaymentMethodId => PaymentMethod
+);
+
 pub(crate) fn load(tx: &Tx<'_>, id: PaymentMethodId) -> Result<PaymentMethod> {
-    tx.get(Table::PaymentMethods, &id.key())?
+    tx.load::<PaymentMethods>(&id)?
         .ok_or_else(|| PaymentMethodError::NotFound { id }.into())
 }
 
@@ -215,13 +219,13 @@ pub(crate) fn adjust_pending(
     id: PaymentMethodId,
     delta: i64,
 ) -> std::result::Result<(), StoreError> {
-    if let Some(mut method) = tx.get::<PaymentMethod>(Table::PaymentMethods, &id.key())? {
+    if let Some(mut method) = tx.load::<PaymentMethods>(&id)? {
         method.pending_uses = if delta >= 0 {
             method.pending_uses.saturating_add(delta.unsigned_abs())
         } else {
             method.pending_uses.saturating_sub(delta.unsigned_abs())
         };
-        tx.put(Table::PaymentMethods, &id.key(), &method)?;
+        tx.save::<PaymentMethods>(&id, &method)?;
     }
     Ok(())
 }
@@ -272,7 +276,7 @@ impl Shop {
                     created_at: tx.now,
                     updated_at: tx.now,
                 };
-                tx.put(Table::PaymentMethods, &id.key(), &method)?;
+                tx.save::<PaymentMethods>(&id, &method)?;
                 audit::done(
                     tx,
                     actor.who(),
@@ -364,7 +368,7 @@ impl Shop {
                     .into());
                 }
                 method.updated_at = tx.now;
-                tx.put(Table::PaymentMethods, &id.key(), &method)?;
+                tx.save::<PaymentMethods>(&id, &method)?;
                 audit::done(
                     tx,
                     actor.who(),
@@ -407,7 +411,7 @@ impl Shop {
                 method.deleted_at = Some(tx.now);
                 method.active = false;
                 method.updated_at = tx.now;
-                tx.put(Table::PaymentMethods, &id.key(), &method)?;
+                tx.save::<PaymentMethods>(&id, &method)?;
                 audit::done(
                     tx,
                     actor.who(),
@@ -422,7 +426,7 @@ impl Shop {
 
     /// A method by id, deleted or not (history resolves names through this).
     pub fn payment_method(&self, id: PaymentMethodId) -> Result<Option<PaymentMethod>> {
-        Ok(self.store.read(Table::PaymentMethods, &id.key())?)
+        Ok(self.store.fetch::<PaymentMethods>(&id)?)
     }
 
     /// The methods a shopper may pay with: active and not deleted, in id order.
@@ -470,12 +474,7 @@ impl Shop {
 
     pub(crate) fn all_payment_methods_unchecked(&self) -> Result<Vec<PaymentMethod>> {
         let mut out = Vec::new();
-        for item in self.store.range::<PaymentMethod>(
-            Table::PaymentMethods,
-            Bound::Unbounded,
-            Bound::Unbounded,
-            false,
-        ) {
+        for item in self.store.scan(Span::<PaymentMethods>::all(), false) {
             out.push(item?.1);
         }
         Ok(out)

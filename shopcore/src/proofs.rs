@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::ids::{OrderId, TopupId};
 use crate::roles::Permission;
 use crate::shop::{Actor, require};
-use crate::store::{StoreError, Table, Tx, key};
+use crate::store::{Column, KeyPart, StoreError, Table, Tx, take_array};
 use crate::wallet::Proof;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -28,14 +28,38 @@ pub enum ProofUse {
     Order(OrderId),
 }
 
-impl ProofUse {
-    fn key(self) -> Vec<u8> {
+/// As a key: `"t"` and the top-up id, or `"o"` and the order id.
+impl KeyPart for ProofUse {
+    const COLUMN: Column = Column::ProofUse;
+    fn put(&self, out: &mut Vec<u8>, last: bool) {
         match self {
-            ProofUse::Topup(id) => key::join(&[b"t", &id.key()]),
-            ProofUse::Order(id) => key::join(&[b"o", &id.key()]),
+            ProofUse::Topup(id) => {
+                out.push(b't');
+                id.put(out, last);
+            }
+            ProofUse::Order(id) => {
+                out.push(b'o');
+                id.put(out, last);
+            }
+        }
+    }
+    fn take(input: &mut &[u8], last: bool) -> Option<ProofUse> {
+        match take_array::<1>(input)? {
+            [b't'] => TopupId::take(input, last).map(ProofUse::Topup),
+            [b'o'] => OrderId::take(input, last).map(ProofUse::Order),
+            _ => None,
         }
     }
 }
+
+crate::store::record!(
+    /// The first request that used a proof, by the SHA-256 of the proof's identity.
+    ProofsSeen: Table::ProofsSeen, "proofs_seen", [u8; 32] => ProofUse
+);
+crate::store::record!(
+    /// The earlier request whose proof a request repeats.
+    ProofReuses: Table::ProofReuses, "proof_reuses", ProofUse => ProofUse
+);
 
 impl fmt::Display for ProofUse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -74,14 +98,14 @@ pub(crate) fn note_use(
     used_by: ProofUse,
 ) -> std::result::Result<Option<ProofUse>, StoreError> {
     let k = seen_key(proof);
-    match tx.get::<ProofUse>(Table::ProofsSeen, &k)? {
+    match tx.load::<ProofsSeen>(&k)? {
         Some(first) if first != used_by => {
-            tx.put(Table::ProofReuses, &used_by.key(), &first)?;
+            tx.save::<ProofReuses>(&used_by, &first)?;
             Ok(Some(first))
         }
         Some(_) => Ok(None),
         None => {
-            tx.put(Table::ProofsSeen, &k, &used_by)?;
+            tx.save::<ProofsSeen>(&k, &used_by)?;
             Ok(None)
         }
     }
@@ -92,7 +116,7 @@ pub(crate) fn reused_from(
     tx: &Tx<'_>,
     request: ProofUse,
 ) -> std::result::Result<Option<ProofUse>, StoreError> {
-    tx.get(Table::ProofReuses, &request.key())
+    tx.load::<ProofReuses>(&request)
 }
 
 impl Shop {
@@ -109,7 +133,7 @@ impl Shop {
             NotificationKind::StaffOrderWaiting { order } => ProofUse::Order(order),
             _ => return Ok(None),
         };
-        Ok(self.store.read(Table::ProofReuses, &request.key())?)
+        Ok(self.store.fetch::<ProofReuses>(&request)?)
     }
 
     /// The earlier request whose proof `request` repeats, for staff reviewing it

@@ -7,7 +7,7 @@ use crate::audit::ActorRef;
 use crate::clock::Timestamp;
 use crate::error::{InvalidInput, Result};
 use crate::ids::{OrderId, RequestKey, TopupId};
-use crate::store::{StoreError, Table, Tx, key};
+use crate::store::{StoreError, Table, Tx};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -41,9 +41,11 @@ pub(crate) fn fingerprint<T: Serialize>(
     Ok(hasher.finalize().into())
 }
 
-fn storage_key(actor: &ActorRef, request: &RequestKey) -> Vec<u8> {
-    key::join(&[&actor.index_prefix(), request.as_str().as_bytes()])
-}
+crate::store::record!(
+    /// What a request key did, by the actor who used it and the key: the key is the
+    /// actor's own, so two actors may use the same text.
+    pub(crate) RequestKeys: Table::RequestKeys, "request_keys", (ActorRef, RequestKey) => StoredRequest
+);
 
 /// `Some(outcome)` when this exact request already ran; an error when the key was used for
 /// something else; `None` when it is new.
@@ -53,7 +55,7 @@ pub(crate) fn replayed(
     request: &RequestKey,
     payload_hash: &[u8; 32],
 ) -> Result<Option<RequestOutcome>> {
-    match tx.get::<StoredRequest>(Table::RequestKeys, &storage_key(actor, request))? {
+    match tx.load::<RequestKeys>(&(actor.clone(), request.clone()))? {
         None => Ok(None),
         Some(stored) if stored.payload_hash == *payload_hash => {
             // A replay answers with the first call's result only once that is on disk.
@@ -74,9 +76,8 @@ pub(crate) fn remember(
     payload_hash: [u8; 32],
     outcome: RequestOutcome,
 ) -> std::result::Result<(), StoreError> {
-    tx.put(
-        Table::RequestKeys,
-        &storage_key(actor, request),
+    tx.save::<RequestKeys>(
+        &(actor.clone(), request.clone()),
         &StoredRequest {
             payload_hash,
             outcome,

@@ -8,13 +8,15 @@
 //! pruned; a pruned audit entry leaves a stub with its hashes, so the chain still verifies.
 
 use crate::Shop;
-use crate::audit::{self, AuditAction, AuditEntry, Detail, Outcome, Target};
+use crate::audit::{self, AuditAction, Detail, Outcome, Target};
 use crate::clock::Timestamp;
 use crate::error::Result;
+use crate::notifications::{Outbox, OutboxCursors};
+use crate::requests::RequestKeys;
 use crate::roles::Permission;
+use crate::sessions::Sessions;
 use crate::shop::{Actor, require};
-use crate::store::{Table, key};
-use serde::Deserialize;
+use crate::store::Span;
 use std::ops::Bound;
 
 /// What to prune.
@@ -66,13 +68,6 @@ pub struct PruneReport {
 /// Records pruned per call (each batch is one transaction).
 const PRUNE_BATCH: usize = 5_000;
 
-#[derive(Deserialize)]
-struct SessionTime {
-    #[allow(dead_code)]
-    data: Vec<u8>,
-    updated_at: Timestamp,
-}
-
 impl Shop {
     /// Prunes what `policy` allows (`manage_settings`), audited `PRUNE_RECORDS`. One call
     /// prunes a bounded batch of each kind in one transaction; when
@@ -85,29 +80,16 @@ impl Shop {
         })?;
         // Candidates are found through the time index: bring it up to date.
         audit::index_all(&self.store, self.now())?;
-        let head: Option<u64> = self
-            .store
-            .read::<audit::AuditHead>(Table::Meta, audit::HEAD_KEY)?
-            .map(|h| h.seq);
+        let head: Option<u64> = self.store.fetch::<audit::Head>(&())?.map(|h| h.seq);
         let mut entries = Vec::new();
         let mut more = false;
-        for item in self.store.keys(
-            Table::AuditByTime,
-            Bound::Unbounded,
-            Bound::Excluded(policy.audit_before.to_key_bytes().to_vec()),
-            false,
-        ) {
-            let k = item?;
-            let Some(seq) = k.len().checked_sub(8).and_then(|at| key::read_u64(&k, at)) else {
-                continue;
-            };
+        let old = Span::<audit::ByTime>::all().to(Bound::Excluded(&policy.audit_before));
+        for item in self.store.scan_keys(old, false) {
+            let (_, seq) = item?;
             if Some(seq) == head {
                 continue; // the newest entry anchors the head record
             }
-            let Some(entry) = self
-                .store
-                .read::<AuditEntry>(Table::Audit, &key::u64(seq))?
-            else {
+            let Some(entry) = self.store.fetch::<audit::Entries>(&seq)? else {
                 continue;
             };
             let refused = entry.outcome != Outcome::Done;
@@ -120,12 +102,7 @@ impl Shop {
             }
         }
         let mut sessions = Vec::new();
-        for item in self.store.range::<SessionTime>(
-            Table::Sessions,
-            Bound::Unbounded,
-            Bound::Unbounded,
-            false,
-        ) {
+        for item in self.store.scan(Span::<Sessions>::all(), false) {
             let (k, s) = item?;
             if s.updated_at < policy.sessions_before {
                 if sessions.len() == PRUNE_BATCH {
@@ -139,24 +116,15 @@ impl Shop {
         // cursor).
         let acknowledged: Option<u64> = self
             .store
-            .range::<u64>(
-                Table::OutboxCursors,
-                Bound::Unbounded,
-                Bound::Unbounded,
-                false,
-            )
+            .scan(Span::<OutboxCursors>::all(), false)
             .map(|item| item.map(|(_, cursor)| cursor))
             .collect::<std::result::Result<Vec<u64>, _>>()?
             .into_iter()
             .min();
         let mut outbox = Vec::new();
         if let Some(acknowledged) = acknowledged {
-            for item in self.store.range::<crate::notifications::Notification>(
-                Table::Outbox,
-                Bound::Unbounded,
-                Bound::Included(key::u64(acknowledged).to_vec()),
-                false,
-            ) {
+            let acked = Span::<Outbox>::all().to(Bound::Included(&acknowledged));
+            for item in self.store.scan(acked, false) {
                 let (k, n) = item?;
                 if n.at >= policy.outbox_before {
                     break; // seq order is time order
@@ -172,12 +140,7 @@ impl Shop {
             .request_keys_before
             .min(self.now().plus_millis(-REQUEST_KEY_KEEP_MS));
         let mut request_keys = Vec::new();
-        for item in self.store.range::<crate::requests::StoredRequest>(
-            Table::RequestKeys,
-            Bound::Unbounded,
-            Bound::Unbounded,
-            false,
-        ) {
+        for item in self.store.scan(Span::<RequestKeys>::all(), false) {
             let (k, stored) = item?;
             if stored.at < keys_before {
                 if request_keys.len() == PRUNE_BATCH {
@@ -198,23 +161,22 @@ impl Shop {
         self.audited(actor, AuditAction::PruneRecords, Target::None, |tx| {
             require(tx, actor, Permission::ManageSettings)?;
             for entry in &entries {
-                if tx.contains_key(Table::Audit, &key::u64(entry.seq))? {
+                if tx.has::<audit::Entries>(&entry.seq)? {
                     audit::prune_entry(tx, entry)?;
                 }
             }
             for k in &sessions {
-                tx.remove(Table::Sessions, k)?;
+                tx.delete::<Sessions>(k)?;
             }
             for k in &outbox {
-                tx.remove(Table::Outbox, k)?;
+                tx.delete::<Outbox>(k)?;
             }
             for k in &request_keys {
                 // Re-checked inside the transaction: a key remembered again meanwhile stays.
-                if let Some(stored) =
-                    tx.get::<crate::requests::StoredRequest>(Table::RequestKeys, k)?
+                if let Some(stored) = tx.load::<RequestKeys>(k)?
                     && stored.at < keys_before
                 {
-                    tx.remove(Table::RequestKeys, k)?;
+                    tx.delete::<RequestKeys>(k)?;
                 }
             }
             audit::done(

@@ -9,19 +9,24 @@
 use crate::Shop;
 use crate::clock::Timestamp;
 use crate::error::{InvalidInput, Result};
-use crate::store::{Table, key};
+use crate::store::Table;
 use serde::{Deserialize, Serialize};
 
 /// The largest session value, in bytes.
 pub const SESSION_BYTES_MAX: usize = 16 * 1024;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct StoredSession {
+pub(crate) struct StoredSession {
     data: Vec<u8>,
-    updated_at: Timestamp,
+    pub(crate) updated_at: Timestamp,
 }
 
-fn session_key(scope: &str, id: u64) -> Result<Vec<u8>> {
+crate::store::record!(
+    /// A frontend's stored state, by its scope (the frontend's name) and id (a chat).
+    pub(crate) Sessions: Table::Sessions, "sessions", (String, u64) => StoredSession
+);
+
+fn session_key(scope: &str, id: u64) -> Result<(String, u64)> {
     let ok = !scope.is_empty()
         && scope.len() <= 32
         && scope
@@ -34,7 +39,7 @@ fn session_key(scope: &str, id: u64) -> Result<Vec<u8>> {
         }
         .into());
     }
-    Ok(key::join(&[scope.as_bytes(), &[0], &key::u64(id)]))
+    Ok((scope.to_owned(), id))
 }
 
 impl Shop {
@@ -42,10 +47,7 @@ impl Shop {
     /// letters, digits or `_` ([`crate::InvalidInput::UnknownName`] otherwise).
     pub fn session(&self, scope: &str, id: u64) -> Result<Option<Vec<u8>>> {
         let k = session_key(scope, id)?;
-        Ok(self
-            .store
-            .read::<StoredSession>(Table::Sessions, &k)?
-            .map(|s| s.data))
+        Ok(self.store.fetch::<Sessions>(&k)?.map(|s| s.data))
     }
 
     /// Stores (durably) the session for `(scope, id)`, replacing any. At most
@@ -76,8 +78,7 @@ impl Shop {
             .into());
         }
         self.transact(|tx| {
-            tx.put(
-                Table::Sessions,
+            tx.save::<Sessions>(
                 &k,
                 &StoredSession {
                     data: data.to_vec(),
@@ -92,7 +93,7 @@ impl Shop {
     pub fn clear_session(&self, scope: &str, id: u64) -> Result<()> {
         let k = session_key(scope, id)?;
         self.transact(|tx| {
-            tx.remove(Table::Sessions, &k)?;
+            tx.delete::<Sessions>(&k)?;
             Ok(())
         })
     }

@@ -111,10 +111,13 @@ pub const UTC_OFFSET_MINUTES_MIN: i32 = -12 * 60;
 /// The highest UTC offset accepted, in minutes: UTC+14:00.
 pub const UTC_OFFSET_MINUTES_MAX: i32 = 14 * 60;
 
-pub(crate) const KEY: &[u8] = b"settings";
+crate::store::record!(
+    /// The shop's settings: one record.
+    pub(crate) SettingsRecord: Table::Settings, "settings", b"settings", () => Settings
+);
 
 pub(crate) fn load(tx: &Tx<'_>) -> std::result::Result<Settings, StoreError> {
-    Ok(tx.get(Table::Settings, KEY)?.unwrap_or_default())
+    Ok(tx.load::<SettingsRecord>(&())?.unwrap_or_default())
 }
 
 /// Refuses every state change while the shop is in emergency mode.
@@ -210,7 +213,7 @@ impl Shop {
             settings.state = state;
             settings.state_reason = reason.clone();
             settings.version += 1;
-            tx.put(Table::Settings, KEY, &settings)?;
+            tx.save::<SettingsRecord>(&(), &settings)?;
             let mut details = vec![Detail::changed("state", before, state)];
             if let Some(r) = &reason {
                 details.push(Detail::noted("reason", r));
@@ -245,7 +248,7 @@ impl Shop {
                 let before = settings.fulfilment;
                 settings.fulfilment = mode;
                 settings.version += 1;
-                tx.put(Table::Settings, KEY, &settings)?;
+                tx.save::<SettingsRecord>(&(), &settings)?;
                 audit::done(
                     tx,
                     actor.who(),
@@ -280,7 +283,7 @@ impl Shop {
                 let before = settings.support_contact.clone();
                 settings.support_contact = contact.clone();
                 settings.version += 1;
-                tx.put(Table::Settings, KEY, &settings)?;
+                tx.save::<SettingsRecord>(&(), &settings)?;
                 audit::done(
                     tx,
                     actor.who(),
@@ -324,7 +327,7 @@ impl Shop {
                 let before = settings.utc_offset_minutes;
                 settings.utc_offset_minutes = minutes;
                 settings.version += 1;
-                tx.put(Table::Settings, KEY, &settings)?;
+                tx.save::<SettingsRecord>(&(), &settings)?;
                 audit::done(
                     tx,
                     actor.who(),
@@ -342,7 +345,7 @@ impl Shop {
     pub(crate) fn load_settings_cache(&self) -> Result<()> {
         let settings: Settings = self
             .store
-            .read(Table::Settings, KEY)
+            .fetch::<SettingsRecord>(&())
             .map_err(Error::from)?
             .unwrap_or_default();
         self.remember_settings(&settings);

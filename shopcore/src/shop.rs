@@ -9,7 +9,7 @@ use crate::error::{Denied, Error, Result};
 use crate::ids::UserId;
 use crate::roles::{Permission, Role, has_permission};
 use crate::settings::Settings;
-use crate::store::{Store, Table, Tx};
+use crate::store::{Store, Tx};
 use crate::text;
 use crate::users::User;
 use std::path::Path;
@@ -167,7 +167,7 @@ impl Shop {
     /// itself: every call re-reads the user's role and ban inside its own transaction, so a
     /// role change or a ban takes effect at once, even for actors made before it.
     pub fn actor(&self, id: UserId) -> Result<Actor> {
-        let user: Option<User> = self.store.read(Table::Users, &id.key())?;
+        let user: Option<User> = self.store.fetch::<crate::users::Users>(&id)?;
         match user {
             None => Err(Denied::UnknownActor { user: id }.into()),
             Some(u) if u.ban.is_some() => Err(Denied::ActorBanned { user: id }.into()),
@@ -291,7 +291,7 @@ pub(crate) fn role_of(tx: &Tx<'_>, actor: &Actor) -> Result<Role> {
         ActorRef::System(_) => Ok(Role::SuperAdmin),
         ActorRef::User(id) => {
             let user: User = tx
-                .get(Table::Users, &id.key())?
+                .load::<crate::users::Users>(id)?
                 .ok_or(Denied::UnknownActor { user: *id })?;
             if user.ban.is_some() {
                 return Err(Denied::ActorBanned { user: *id }.into());

@@ -10,7 +10,7 @@ use crate::ids::{CurrencyCode, LanguageCode, UserId, Username};
 use crate::roles::{Permission, Role, can_grant_role, can_manage_user};
 use crate::settings::refuse_in_emergency;
 use crate::shop::{Actor, require, role_of};
-use crate::store::{Counter, StoreError, Table, Tx, key};
+use crate::store::{Counter, Span, StoreError, Table, Tx};
 use crate::text;
 use serde::{Deserialize, Serialize};
 use std::ops::Bound;
@@ -109,12 +109,35 @@ fn role_code(role: Role) -> u8 {
     }
 }
 
-fn role_key(role: Role, id: UserId) -> Vec<u8> {
-    key::join(&[&[role_code(role)], &id.key()])
+crate::store::code_part!(
+    Role,
+    role_code,
+    [Role::User, Role::Support, Role::Operator, Role::SuperAdmin]
+);
+
+crate::store::record!(
+    /// Users, by id.
+    pub(crate) Users: Table::Users, "users", UserId => User
+);
+crate::store::record!(
+    /// Index: who holds each username (lower-cased).
+    Usernames: Table::Usernames, "usernames", String => UserId
+);
+crate::store::record!(
+    /// Index: users by role.
+    UsersByRole: Table::UsersByRole, "users_by_role", (Role, UserId) => ()
+);
+crate::store::record!(
+    /// Index: banned users.
+    BannedUsers: Table::BannedUsers, "banned_users", UserId => ()
+);
+
+fn role_key(role: Role, id: UserId) -> (Role, UserId) {
+    (role, id)
 }
 
 pub(crate) fn load(tx: &Tx<'_>, id: UserId) -> Result<User> {
-    tx.get(Table::Users, &id.key())?.ok_or_else(|| {
+    tx.load::<Users>(&id)?.ok_or_else(|| {
         Error::from(UserError::NotFound {
             query: id.to_string(),
         })
@@ -124,32 +147,32 @@ pub(crate) fn load(tx: &Tx<'_>, id: UserId) -> Result<User> {
 /// Writes `user`, moving its index entries from `before` (the stored version, if any) and
 /// keeping the super admin counter right.
 fn save(tx: &Tx<'_>, before: Option<&User>, user: &User) -> std::result::Result<(), StoreError> {
-    let id_key = user.id.key();
+    let id_key = user.id;
     let old_name = before
         .and_then(|b| b.username.as_ref())
         .map(Username::folded);
     let new_name = user.username.as_ref().map(Username::folded);
     if old_name != new_name {
         if let Some(old) = &old_name {
-            let holder: Option<UserId> = tx.get(Table::Usernames, old.as_bytes())?;
+            let holder: Option<UserId> = tx.load::<Usernames>(old)?;
             if holder == Some(user.id) {
-                tx.remove(Table::Usernames, old.as_bytes())?;
+                tx.delete::<Usernames>(old)?;
             }
         }
         if let Some(new) = &new_name {
-            tx.put(Table::Usernames, new.as_bytes(), &user.id)?;
+            tx.save::<Usernames>(new, &user.id)?;
         }
     }
     if before.map(|b| b.role) != Some(user.role) {
         if let Some(b) = before {
-            tx.remove(Table::UsersByRole, &role_key(b.role, b.id))?;
+            tx.delete::<UsersByRole>(&role_key(b.role, b.id))?;
         }
-        tx.put_key(Table::UsersByRole, &role_key(user.role, user.id))?;
+        tx.save::<UsersByRole>(&role_key(user.role, user.id), &())?;
     }
     match (before.is_some_and(User::is_banned), user.is_banned()) {
-        (false, true) => tx.put_key(Table::BannedUsers, &id_key)?,
+        (false, true) => tx.save::<BannedUsers>(&id_key, &())?,
         (true, false) => {
-            tx.remove(Table::BannedUsers, &id_key)?;
+            tx.delete::<BannedUsers>(&id_key)?;
         }
         _ => {}
     }
@@ -165,21 +188,21 @@ fn save(tx: &Tx<'_>, before: Option<&User>, user: &User) -> std::result::Result<
         tx.set_counter(Counter::SuperAdmins, count)?;
     }
     crate::analytics::on_user_saved(tx, before, user)?;
-    tx.put(Table::Users, &id_key, user)
+    tx.save::<Users>(&id_key, user)
 }
 
 /// A different user currently holding `username` loses it (platform usernames move between
 /// accounts; the newest claim wins). Returns that user's id.
 fn release_username(tx: &Tx<'_>, username: &Username, claimant: UserId) -> Result<Option<UserId>> {
-    let holder: Option<UserId> = tx.get(Table::Usernames, username.folded().as_bytes())?;
+    let holder: Option<UserId> = tx.load::<Usernames>(&username.folded())?;
     match holder {
         Some(other) if other != claimant => {
-            if let Some(previous) = tx.get::<User>(Table::Users, &other.key())? {
+            if let Some(previous) = tx.load::<Users>(&other)? {
                 let mut updated = previous.clone();
                 updated.username = None;
                 save(tx, Some(&previous), &updated)?;
             }
-            tx.remove(Table::Usernames, username.folded().as_bytes())?;
+            tx.delete::<Usernames>(&username.folded())?;
             Ok(Some(other))
         }
         _ => Ok(None),
@@ -232,7 +255,7 @@ impl Shop {
         self.transact(|tx| {
             refuse_in_emergency(tx)?;
             crate::broadcast::clear_blocked(tx, id)?;
-            let before: Option<User> = tx.get(Table::Users, &id.key())?;
+            let before: Option<User> = tx.load::<Users>(&id)?;
             // A banned user changes nothing: no rename, no username taken from someone else.
             if before.as_ref().is_some_and(|u| u.ban.is_some()) {
                 return Err(Denied::ActorBanned { user: id }.into());
@@ -310,7 +333,7 @@ impl Shop {
     /// A user by id, for frontends showing a person their own profile; `None` when not
     /// registered. No permission check: frontends pass the id of the person they talk to.
     pub fn user(&self, id: UserId) -> Result<Option<User>> {
-        Ok(self.store.read(Table::Users, &id.key())?)
+        Ok(self.store.fetch::<Users>(&id)?)
     }
 
     /// Staff lookup by numeric id or `@username`, case-insensitively (`view_users`). Fails
@@ -331,11 +354,10 @@ impl Shop {
                 trimmed.parse::<UserId>()?
             } else {
                 let name = Username::parse(trimmed)?;
-                tx.get::<UserId>(Table::Usernames, name.folded().as_bytes())?
+                tx.load::<Usernames>(&name.folded())?
                     .ok_or_else(not_found)?
             };
-            tx.get::<User>(Table::Users, &id.key())?
-                .ok_or_else(not_found)
+            tx.load::<Users>(&id)?.ok_or_else(not_found)
         })
     }
 
@@ -356,30 +378,34 @@ impl Shop {
             .into());
         }
         self.transact(|tx| require(tx, actor, Permission::ViewUsers).map(|_| ()))?;
-        let after_bound = |prefix: &[u8]| match after {
-            Some(id) => Bound::Excluded(key::join(&[prefix, &id.key()])),
-            None => Bound::Included(prefix.to_vec()),
-        };
-        let (table, prefix) = match (filter.role, filter.banned_only) {
-            (Some(role), _) => (Table::UsersByRole, vec![role_code(role)]),
-            (None, true) => (Table::BannedUsers, Vec::new()),
-            (None, false) => (Table::Users, Vec::new()),
-        };
-        let upper = match key::prefix_end(&prefix) {
-            Some(end) if !prefix.is_empty() => Bound::Excluded(end),
-            _ => Bound::Unbounded,
-        };
+        let ids: Box<dyn Iterator<Item = std::result::Result<UserId, StoreError>> + '_> =
+            match (filter.role, filter.banned_only) {
+                (Some(role), _) => {
+                    let mut span = Span::<UsersByRole>::within(&role);
+                    if let Some(id) = after {
+                        span = span.from(Bound::Excluded(&(role, id)));
+                    }
+                    Box::new(
+                        self.store
+                            .scan_keys(span, false)
+                            .map(|k| k.map(|(_, id)| id)),
+                    )
+                }
+                (None, true) => {
+                    let span = Span::<BannedUsers>::all()
+                        .from(after.as_ref().map_or(Bound::Unbounded, Bound::Excluded));
+                    Box::new(self.store.scan_keys(span, false))
+                }
+                (None, false) => {
+                    let span = Span::<Users>::all()
+                        .from(after.as_ref().map_or(Bound::Unbounded, Bound::Excluded));
+                    Box::new(self.store.scan_keys(span, false))
+                }
+            };
         let mut users = Vec::new();
         let mut more = false;
-        for item in self.store.keys(table, after_bound(&prefix), upper, false) {
-            let k = item?;
-            let id = key::read_u64(&k, prefix.len())
-                .and_then(|raw| UserId::new(raw).ok())
-                .ok_or_else(|| StoreError::Corrupt {
-                    table: table.name(),
-                    key: key::hex(&k),
-                    reason: "not a user id key".into(),
-                })?;
+        for item in ids {
+            let id = item?;
             let Some(user) = self.user(id)? else { continue };
             if filter.banned_only && !user.is_banned() {
                 continue;
@@ -578,7 +604,7 @@ impl Shop {
         let bootstrap = ActorRef::System("bootstrap".into());
         for &id in ids {
             self.transact(|tx| {
-                let before: Option<User> = tx.get(Table::Users, &id.key())?;
+                let before: Option<User> = tx.load::<Users>(&id)?;
                 if before.as_ref().is_some_and(User::is_active_super_admin) {
                     return Ok(());
                 }
@@ -622,7 +648,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
     let mut users = 0usize;
     let mut banned = 0usize;
     let mut usernames = 0usize;
-    for item in store.range::<User>(Table::Users, Bound::Unbounded, Bound::Unbounded, false) {
+    for item in store.scan(Span::<Users>::all(), false) {
         let (k, user) = match item {
             Ok(pair) => pair,
             Err(e) => {
@@ -631,19 +657,15 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             }
         };
         users += 1;
-        if k != user.id.key() {
-            problems.push(format!(
-                "users: record under key {} says id {}",
-                key::hex(&k),
-                user.id
-            ));
+        if k != user.id {
+            problems.push(format!("users: record under key {k} says id {}", user.id));
         }
         if user.is_active_super_admin() {
             super_admins += 1;
         }
         if let Some(name) = &user.username {
             usernames += 1;
-            let indexed: Option<UserId> = store.read(Table::Usernames, name.folded().as_bytes())?;
+            let indexed: Option<UserId> = store.fetch::<Usernames>(&name.folded())?;
             if indexed != Some(user.id) {
                 problems.push(format!(
                     "users: username {name} of user {} is indexed to {indexed:?}",
@@ -651,10 +673,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
                 ));
             }
         }
-        if store
-            .read::<()>(Table::UsersByRole, &role_key(user.role, user.id))?
-            .is_none()
-        {
+        if !store.exists::<UsersByRole>(&role_key(user.role, user.id))? {
             problems.push(format!(
                 "users: user {} missing from the role index",
                 user.id
@@ -662,10 +681,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         }
         if user.is_banned() {
             banned += 1;
-            if store
-                .read::<()>(Table::BannedUsers, &user.id.key())?
-                .is_none()
-            {
+            if !store.exists::<BannedUsers>(&user.id)? {
                 problems.push(format!(
                     "users: banned user {} missing from the ban index",
                     user.id
@@ -673,16 +689,27 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             }
         }
     }
-    for (table, expected) in [
-        (Table::Usernames, usernames),
-        (Table::UsersByRole, users),
-        (Table::BannedUsers, banned),
+    for (name, n, expected) in [
+        (
+            "usernames",
+            store.count(Span::<Usernames>::all())?,
+            usernames,
+        ),
+        (
+            "users_by_role",
+            store.count(Span::<UsersByRole>::all())?,
+            users,
+        ),
+        (
+            "banned_users",
+            store.count(Span::<BannedUsers>::all())?,
+            banned,
+        ),
     ] {
-        let n = store.len(table);
+        let expected = u64::try_from(expected).unwrap_or(u64::MAX);
         if n != expected {
             problems.push(format!(
-                "users: index {} has {n} entries, expected {expected}",
-                table.name()
+                "users: index {name} has {n} entries, expected {expected}"
             ));
         }
     }

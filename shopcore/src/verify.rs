@@ -9,15 +9,16 @@ use crate::Shop;
 use crate::audit::{self, Link};
 use crate::clock::Timestamp;
 use crate::error::Result;
-use crate::store::{Counter, StoreError, Table, key};
+use crate::store::{Counter, Span, StoreError, Table};
 use crate::wallet::{self, LedgerSums};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::Bound;
 
-/// Where the verified watermark is kept (table `meta`).
-pub(crate) const WATERMARK_KEY: &[u8] = b"verified";
+crate::store::record!(
+    /// How far the last healthy check reached (not shop state: `state_digest` skips it).
+    Verified: Table::Meta, "verified", b"verified", () => Watermark
+);
 
 /// How many older audit links and ledger entries the start-up check samples.
 pub const STARTUP_SAMPLES: u32 = 32;
@@ -103,7 +104,7 @@ impl Shop {
         let (mark_seq, mark_hash) = audit::read_head(&self.store)?.unwrap_or((0, [0; 32]));
         let bound_from: u64 = self
             .store
-            .read(Table::Meta, wallet::LEDGER_BOUND_FROM_KEY)?
+            .fetch::<wallet::LedgerBoundFrom>(&())?
             .unwrap_or(1);
         let mut mark_ledger = bound_from.saturating_sub(1);
         let mut hash_at_mark = None;
@@ -175,7 +176,7 @@ impl Shop {
     /// passing problem.
     pub fn check_startup(&self) -> Result<StartupCheck> {
         let started = std::time::Instant::now();
-        let Some(mark) = self.store.read::<Watermark>(Table::Meta, WATERMARK_KEY)? else {
+        let Some(mark) = self.store.fetch::<Verified>(&())? else {
             let report = self.verify()?;
             return Ok(StartupCheck {
                 problems: report.problems,
@@ -228,7 +229,7 @@ impl Shop {
             )),
             None => problems.push("audit: head record missing".into()),
         }
-        let indexed: u64 = store.read(Table::Meta, audit::INDEXED_KEY)?.unwrap_or(0);
+        let indexed: u64 = store.fetch::<audit::Indexed>(&())?.unwrap_or(0);
         if indexed > end.seq {
             problems.push(format!(
                 "audit: the indexes claim entries up to {indexed} but the log ends at {}",
@@ -257,18 +258,22 @@ impl Shop {
                 totals.topups_usd, tail.sums.topups
             ));
         }
-        for (counter, table, what) in [
-            (Counter::OrderSeq, Table::Orders, "order"),
-            (Counter::TopupSeq, Table::Topups, "top-up"),
+        let last_order = match store
+            .scan_keys(Span::<crate::orders::Orders>::all(), true)
+            .next()
+        {
+            Some(id) => id?.get(),
+            None => 0,
+        };
+        let last_topup = match store.scan_keys(Span::<wallet::Topups>::all(), true).next() {
+            Some(id) => id?.get(),
+            None => 0,
+        };
+        for (counter, last, what) in [
+            (Counter::OrderSeq, last_order, "order"),
+            (Counter::TopupSeq, last_topup, "top-up"),
         ] {
             let value = store.read_counter(counter)?;
-            let last = match store
-                .keys(table, Bound::Unbounded, Bound::Unbounded, true)
-                .next()
-            {
-                Some(k) => key::read_u64(&k?, 0).unwrap_or(0),
-                None => 0,
-            };
             if value != last {
                 problems.push(format!(
                     "{what}s: the {what} counter is {value} but the last {what} stored is {last} (lost or added)"
@@ -316,10 +321,7 @@ impl Shop {
     /// When the full `verify()` last found the shop healthy (`None`: never, or not since
     /// this version records it).
     pub fn last_full_verify(&self) -> Result<Option<Timestamp>> {
-        Ok(self
-            .store
-            .read::<Watermark>(Table::Meta, WATERMARK_KEY)?
-            .and_then(|m| m.full_at))
+        Ok(self.store.fetch::<Verified>(&())?.and_then(|m| m.full_at))
     }
 
     fn store_totals(&self) -> Result<crate::analytics::Totals> {
@@ -328,7 +330,7 @@ impl Shop {
 
     /// Records `mark` unless a later one is already recorded.
     fn advance_watermark(&self, mark: Watermark) -> std::result::Result<(), StoreError> {
-        let current: Option<Watermark> = self.store.read(Table::Meta, WATERMARK_KEY)?;
+        let current: Option<Watermark> = self.store.fetch::<Verified>(&())?;
         let mark = match current {
             Some(current) if current.audit_seq > mark.audit_seq => Watermark {
                 full_at: mark.full_at.or(current.full_at),
@@ -340,7 +342,7 @@ impl Shop {
             },
             None => mark,
         };
-        self.store.put_direct(Table::Meta, WATERMARK_KEY, &mark)
+        self.store.put_direct_record::<Verified>(&(), &mark)
     }
 
     /// A digest of every record except the audit log: equal digests before and after an

@@ -19,7 +19,7 @@ use crate::requests::{self, RequestOutcome};
 use crate::roles::{Permission, can_manage_user, has_permission};
 use crate::settings::refuse_in_emergency;
 use crate::shop::{Actor, require, role_of};
-use crate::store::{Counter, StoreError, Table, Tx, key};
+use crate::store::{Counter, Span, StoreError, Table, Tx, decode_as};
 use crate::text::{self, TextRule};
 use crate::users;
 use serde::{Deserialize, Serialize};
@@ -159,10 +159,10 @@ pub(crate) fn migrate_ledger_chains(
     store.report_progress(DOING, 0);
     let mut done = 0u64;
     let mut newest: std::collections::HashMap<UserId, u64> = std::collections::HashMap::new();
-    let mut batch: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-    for item in store.raw_range(Table::Ledger) {
+    let mut batch: Vec<(u64, Vec<u8>)> = Vec::new();
+    for item in store.scan_raw(Span::<Ledger>::all()) {
         let (k, v) = item?;
-        let entry = match crate::store::decode::<LedgerEntryV3>(Table::Ledger, &k, &v) {
+        let entry = match decode_as::<Ledger, LedgerEntryV3>(&k, &v) {
             Ok(old) => LedgerEntry {
                 prev_for_user: newest.get(&old.user).copied(),
                 seq: old.seq,
@@ -177,18 +177,18 @@ pub(crate) fn migrate_ledger_chains(
                 note: old.note,
             },
             // Already rewritten (a migration stopped part way runs again).
-            Err(_) => crate::store::decode::<LedgerEntry>(Table::Ledger, &k, &v)?,
+            Err(_) => decode_as::<Ledger, LedgerEntry>(&k, &v)?,
         };
         newest.insert(entry.user, entry.seq);
         batch.push((k, crate::store::encode(&entry)?));
         done += 1;
         if batch.len() == 10_000 {
-            store.put_raw_for_migration(Table::Ledger, std::mem::take(&mut batch))?;
+            store.put_encoded_for_migration::<Ledger>(std::mem::take(&mut batch))?;
             store.report_progress(DOING, done);
         }
     }
-    store.put_raw_for_migration(Table::Ledger, batch)?;
-    store.clear_for_migration(Table::LedgerByUser)
+    store.put_encoded_for_migration::<Ledger>(batch)?;
+    store.clear_kind_for_migration::<LedgerByUser>()
 }
 
 /// Where a top-up request stands. It leaves `Pending` once, for good.
@@ -435,16 +435,52 @@ impl WalletError {
     }
 }
 
-fn topup_status_key(status: TopupStatus, id: TopupId) -> Vec<u8> {
-    key::join(&[&[status.code()], &id.key()])
-}
+crate::store::code_part!(
+    TopupStatus,
+    TopupStatus::code,
+    [
+        TopupStatus::Pending,
+        TopupStatus::Approved,
+        TopupStatus::Rejected
+    ]
+);
 
-fn topup_user_key(user: UserId, id: TopupId) -> Vec<u8> {
-    key::join(&[&user.key(), &id.key()])
-}
+crate::store::record!(
+    /// Each user's account: the balance, pending top-ups, and the heads of their ledger
+    /// and order chains and their open order.
+    pub(crate) Wallets: Table::Wallets, "wallets", UserId => Wallet
+);
+crate::store::record!(
+    /// The ledger, by sequence number; never edited or deleted.
+    pub(crate) Ledger: Table::Ledger, "ledger", u64 => LedgerEntry
+);
+crate::store::record!(
+    /// Retired in schema 4 (a user's ledger is a chain): user · seq.
+    LedgerByUser: Table::LedgerByUser, "ledger_by_user", (UserId, u64) => ()
+);
+crate::store::record!(
+    /// Top-up requests, by id.
+    pub(crate) Topups: Table::Topups, "topups", TopupId => Topup
+);
+crate::store::record!(
+    /// Index: top-ups by status.
+    TopupsByStatus: Table::TopupsByStatus, "topups_by_status", (TopupStatus, TopupId) => ()
+);
+crate::store::record!(
+    /// Index: top-ups by user.
+    TopupsByUser: Table::TopupsByUser, "topups_by_user", (UserId, TopupId) => ()
+);
+crate::store::record!(
+    /// The staff member who filed a top-up for the user (they may not review it).
+    TopupsFiledFor: Table::TopupsFiledFor, "topups_filed_for", TopupId => ActorRef
+);
+crate::store::record!(
+    /// Where audit bindings of ledger entries start (see [`migrate_ledger_bindings`]).
+    pub(crate) LedgerBoundFrom: Table::Meta, "ledger_bound_from", b"ledger_bound_from", () => u64
+);
 
 pub(crate) fn load_wallet(tx: &Tx<'_>, user: UserId) -> std::result::Result<Wallet, StoreError> {
-    Ok(tx.get(Table::Wallets, &user.key())?.unwrap_or_default())
+    Ok(tx.load::<Wallets>(&user)?.unwrap_or_default())
 }
 
 pub(crate) fn save_wallet(
@@ -452,7 +488,7 @@ pub(crate) fn save_wallet(
     user: UserId,
     wallet: &Wallet,
 ) -> std::result::Result<(), StoreError> {
-    tx.put(Table::Wallets, &user.key(), wallet)
+    tx.save::<Wallets>(&user, wallet)
 }
 
 /// Writes one balance change and its ledger entry inside the caller's transaction. Refuses
@@ -500,7 +536,7 @@ pub(crate) fn post(
         note,
         prev_for_user: wallet.last_entry,
     };
-    tx.put(Table::Ledger, &key::u64(seq), &entry)?;
+    tx.save::<Ledger>(&seq, &entry)?;
     // Bound into the operation's audit entry, so the hash chain covers every amount.
     tx.audit_notes
         .borrow_mut()
@@ -508,7 +544,7 @@ pub(crate) fn post(
     wallet.balance = after;
     wallet.entries += 1;
     wallet.last_entry = Some(seq);
-    tx.put(Table::Wallets, &user.key(), &wallet)?;
+    tx.save::<Wallets>(&user, &wallet)?;
     Ok(entry)
 }
 
@@ -523,21 +559,17 @@ pub(crate) fn ledger_binding(entry: &LedgerEntry) -> String {
     )
 }
 
-/// Where bindings start: a store from before them (schema 1) records its first unbound
-/// ledger sequence number here when migrated; a newer store binds from entry 1.
-pub(crate) const LEDGER_BOUND_FROM_KEY: &[u8] = b"ledger_bound_from";
-
 /// Schema 1 → 2: ledger entries written so far have no audit binding; remember where
 /// binding starts.
 pub(crate) fn migrate_ledger_bindings(
     store: &crate::store::Store,
 ) -> std::result::Result<(), StoreError> {
     let next = store.read_counter(Counter::LedgerSeq)?.saturating_add(1);
-    store.put_direct(Table::Meta, LEDGER_BOUND_FROM_KEY, &next)
+    store.put_direct_record::<LedgerBoundFrom>(&(), &next)
 }
 
 fn load_topup(tx: &Tx<'_>, id: TopupId) -> Result<Topup> {
-    tx.get(Table::Topups, &id.key())?
+    tx.load::<Topups>(&id)?
         .ok_or_else(|| WalletError::TopupNotFound { id }.into())
 }
 
@@ -547,22 +579,19 @@ fn save_topup(
     topup: &Topup,
 ) -> std::result::Result<(), StoreError> {
     if let Some(b) = before {
-        tx.remove(Table::TopupsByStatus, &topup_status_key(b.status, b.id))?;
+        tx.delete::<TopupsByStatus>(&(b.status, b.id))?;
     } else {
-        tx.put_key(Table::TopupsByUser, &topup_user_key(topup.user, topup.id))?;
+        tx.save::<TopupsByUser>(&(topup.user, topup.id), &())?;
     }
-    tx.put_key(
-        Table::TopupsByStatus,
-        &topup_status_key(topup.status, topup.id),
-    )?;
-    tx.put(Table::Topups, &topup.id.key(), topup)
+    tx.save::<TopupsByStatus>(&(topup.status, topup.id), &())?;
+    tx.save::<Topups>(&topup.id, topup)
 }
 
 /// Leaves the pending state: the wallet's and the method's pending counts drop.
 fn settle_pending(tx: &Tx<'_>, topup: &Topup) -> std::result::Result<(), StoreError> {
     let mut wallet = load_wallet(tx, topup.user)?;
     wallet.pending_topups = wallet.pending_topups.saturating_sub(1);
-    tx.put(Table::Wallets, &topup.user.key(), &wallet)?;
+    tx.save::<Wallets>(&topup.user, &wallet)?;
     payment_methods::adjust_pending(tx, topup.method, -1)
 }
 
@@ -678,7 +707,7 @@ impl Shop {
                 .into());
             }
             wallet.pending_topups += 1;
-            tx.put(Table::Wallets, &user.key(), &wallet)?;
+            tx.save::<Wallets>(&user, &wallet)?;
             payment_methods::adjust_pending(tx, method.id, 1)?;
             let id = TopupId::new(tx.next_id(Counter::TopupSeq)?)?;
             let topup = Topup {
@@ -702,7 +731,7 @@ impl Shop {
             // console identity (a system actor with the shop's authority) is not a staff
             // member deciding on money they handled, and is not restricted.
             if on_behalf && actor.user_id().is_some() {
-                tx.put(Table::TopupsFiledFor, &id.key(), actor.who())?;
+                tx.save::<TopupsFiledFor>(&id, actor.who())?;
             }
             let reused = crate::proofs::note_use(tx, &proof, crate::proofs::ProofUse::Topup(id))?;
             notifications::push(tx, user, NotificationKind::StaffTopupWaiting { topup: id })?;
@@ -939,11 +968,7 @@ impl Shop {
         }
         // Nor one they filed for someone else: filing and approving would be one person
         // deciding on money they handled.
-        if tx
-            .get::<ActorRef>(Table::TopupsFiledFor, &id.key())?
-            .as_ref()
-            == Some(actor.who())
-        {
+        if tx.load::<TopupsFiledFor>(&id)?.as_ref() == Some(actor.who()) {
             return Err(Denied::SelfAction {
                 what: "review a top-up filed by",
             }
@@ -986,15 +1011,15 @@ impl Shop {
                 let actor_role = require(tx, actor, Permission::ManageUsers)?;
                 if let Some(outcome) = requests::replayed(tx, actor.who(), key, &fingerprint)? {
                     return match outcome {
-                        RequestOutcome::LedgerEntry(seq) => tx
-                            .get::<LedgerEntry>(Table::Ledger, &key::u64(seq))?
-                            .ok_or_else(|| {
+                        RequestOutcome::LedgerEntry(seq) => {
+                            tx.load::<Ledger>(&seq)?.ok_or_else(|| {
                                 Error::from(StoreError::Corrupt {
                                     table: Table::Ledger.name(),
-                                    key: key::hex(&key::u64(seq)),
+                                    key: seq.to_string(),
                                     reason: "a request key names a missing ledger entry".into(),
                                 })
-                            }),
+                            })
+                        }
                         RequestOutcome::Topup(_) | RequestOutcome::Order(_) => {
                             Err(InvalidInput::RequestKeyReused {
                                 key: key.to_string(),
@@ -1055,10 +1080,7 @@ impl Shop {
     /// No actor: frontends read the wallet of the person they talk to. Waits until what it
     /// reports is on disk.
     pub fn wallet(&self, user: UserId) -> Result<Wallet> {
-        let wallet = self
-            .store
-            .read(Table::Wallets, &user.key())?
-            .unwrap_or_default();
+        let wallet = self.store.fetch::<Wallets>(&user)?.unwrap_or_default();
         self.store.read_barrier()?;
         Ok(wallet)
     }
@@ -1086,28 +1108,19 @@ impl Shop {
         let head = || -> Result<Option<u64>> {
             Ok(self
                 .store
-                .read::<Wallet>(Table::Wallets, &user.key())?
+                .fetch::<Wallets>(&user)?
                 .and_then(|w| w.last_entry))
         };
         let mut next_seq = match before {
             None => head()?,
-            Some(seq) => match self
-                .store
-                .read::<LedgerEntry>(Table::Ledger, &key::u64(seq))?
-                .filter(|e| e.user == user)
-            {
+            Some(seq) => match self.store.fetch::<Ledger>(&seq)?.filter(|e| e.user == user) {
                 Some(cursor) => cursor.prev_for_user,
                 // Any other bound: the user's newest entry below it, found by looking back
                 // through the shop-wide ledger a little (users' entries interleave), else
                 // by walking the user's chain from its head.
                 None => match self
                     .store
-                    .range::<LedgerEntry>(
-                        Table::Ledger,
-                        Bound::Unbounded,
-                        Bound::Excluded(key::u64(seq).to_vec()),
-                        true,
-                    )
+                    .scan(Span::<Ledger>::all().to(Bound::Excluded(&seq)), true)
                     .take(SEEK_BACK)
                     .find_map(|item| item.ok().filter(|(_, e)| e.user == user))
                 {
@@ -1123,7 +1136,7 @@ impl Shop {
                 // Newer than the bound: skip along the chain.
                 next_seq = self
                     .store
-                    .read::<LedgerEntry>(Table::Ledger, &key::u64(seq))?
+                    .fetch::<Ledger>(&seq)?
                     .filter(|e| e.user == user)
                     .and_then(|e| e.prev_for_user);
                 continue;
@@ -1132,11 +1145,7 @@ impl Shop {
                 more = true;
                 break;
             }
-            let Some(entry) = self
-                .store
-                .read::<LedgerEntry>(Table::Ledger, &key::u64(seq))?
-                .filter(|e| e.user == user)
-            else {
+            let Some(entry) = self.store.fetch::<Ledger>(&seq)?.filter(|e| e.user == user) else {
                 break; // A broken chain; verify() reports it.
             };
             next_seq = entry.prev_for_user;
@@ -1155,7 +1164,7 @@ impl Shop {
     pub fn topup(&self, actor: &Actor, id: TopupId) -> Result<Topup> {
         let topup: Topup = self
             .store
-            .read(Table::Topups, &id.key())?
+            .fetch::<Topups>(&id)?
             .ok_or(WalletError::TopupNotFound { id })?;
         self.own_or(actor, topup.user, Permission::ReviewTopups)?;
         self.store.read_barrier()?;
@@ -1171,23 +1180,14 @@ impl Shop {
     ) -> Result<Vec<Topup>> {
         check_limit(limit)?;
         self.transact(|tx| require(tx, actor, Permission::ReviewTopups).map(|_| ()))?;
-        let prefix = [TopupStatus::Pending.code()];
-        let lower = match after {
-            Some(id) => Bound::Excluded(topup_status_key(TopupStatus::Pending, id)),
-            None => Bound::Included(prefix.to_vec()),
-        };
-        let upper = key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
+        let mut span = Span::<TopupsByStatus>::within(&TopupStatus::Pending);
+        if let Some(id) = after {
+            span = span.from(Bound::Excluded(&(TopupStatus::Pending, id)));
+        }
         let mut out = Vec::new();
-        for item in self
-            .store
-            .keys(Table::TopupsByStatus, lower, upper, false)
-            .take(limit)
-        {
-            let k = item?;
-            let Some(id) = key::read_u64(&k, 1).and_then(|raw| TopupId::new(raw).ok()) else {
-                continue;
-            };
-            if let Some(topup) = self.store.read::<Topup>(Table::Topups, &id.key())? {
+        for item in self.store.scan_keys(span, false).take(limit) {
+            let (_, id) = item?;
+            if let Some(topup) = self.store.fetch::<Topups>(&id)? {
                 out.push(topup);
             }
         }
@@ -1204,27 +1204,14 @@ impl Shop {
     ) -> Result<Vec<Topup>> {
         check_limit(limit)?;
         self.own_or(actor, user, Permission::ViewUsers)?;
-        let prefix = user.key();
-        let upper = match before {
-            Some(id) => Bound::Excluded(topup_user_key(user, id)),
-            None => key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded),
-        };
+        let mut span = Span::<TopupsByUser>::within(&user);
+        if let Some(id) = before {
+            span = span.to(Bound::Excluded(&(user, id)));
+        }
         let mut out = Vec::new();
-        for item in self
-            .store
-            .keys(
-                Table::TopupsByUser,
-                Bound::Included(prefix.to_vec()),
-                upper,
-                true,
-            )
-            .take(limit)
-        {
-            let k = item?;
-            let Some(id) = key::read_u64(&k, 8).and_then(|raw| TopupId::new(raw).ok()) else {
-                continue;
-            };
-            if let Some(topup) = self.store.read::<Topup>(Table::Topups, &id.key())? {
+        for item in self.store.scan_keys(span, true).take(limit) {
+            let (_, id) = item?;
+            if let Some(topup) = self.store.fetch::<Topups>(&id)? {
                 out.push(topup);
             }
         }
@@ -1287,7 +1274,7 @@ pub(crate) fn verify(
     // hash-chained audit entry of the operation that posted it: an edited amount, a deleted
     // entry or a lost audit tail shows here. Both logs grow in the same order (one writer),
     // so the bindings are read alongside; only those read ahead wait in `early`.
-    let bound_from: u64 = store.read(Table::Meta, LEDGER_BOUND_FROM_KEY)?.unwrap_or(1);
+    let bound_from: u64 = store.fetch::<LedgerBoundFrom>(&())?.unwrap_or(1);
     let mut bindings = crate::audit::Bindings::new(store).filter(|(seq, _, _)| *seq >= bound_from);
     let mut early: BTreeMap<u64, (String, u64)> = BTreeMap::new();
     let missing = |seq: u64, bound: &str, audit_seq: u64, problems: &mut Vec<String>| {
@@ -1295,8 +1282,7 @@ pub(crate) fn verify(
             "wallet: audit entry {audit_seq} recorded ledger entry \"{bound}\", which is missing (seq {seq})"
         ));
     };
-    for item in store.range::<LedgerEntry>(Table::Ledger, Bound::Unbounded, Bound::Unbounded, false)
-    {
+    for item in store.scan(Span::<Ledger>::all(), false) {
         let (k, entry) = match item {
             Ok(pair) => pair,
             Err(e) => {
@@ -1304,7 +1290,7 @@ pub(crate) fn verify(
                 continue;
             }
         };
-        if key::read_u64(&k, 0) != Some(entry.seq) || entry.seq != expected_seq {
+        if k != entry.seq || entry.seq != expected_seq {
             problems.push(format!(
                 "wallet: ledger entry {} out of sequence (expected {expected_seq})",
                 entry.seq
@@ -1381,7 +1367,7 @@ pub(crate) fn verify(
     let mut pending_per_method: BTreeMap<PaymentMethodId, u64> = BTreeMap::new();
     let mut approved_usd = Money::ZERO;
     let mut topups = 0usize;
-    for item in store.range::<Topup>(Table::Topups, Bound::Unbounded, Bound::Unbounded, false) {
+    for item in store.scan(Span::<Topups>::all(), false) {
         let (_, topup) = item?;
         topups += 1;
         // The top-up's side; the ledger's side (every TOPUP entry belongs to the approved
@@ -1392,7 +1378,7 @@ pub(crate) fn verify(
                     .checked_add(topup.amount_usd)
                     .unwrap_or(approved_usd);
                 let entry = match topup.ledger_seq {
-                    Some(seq) => store.read::<LedgerEntry>(Table::Ledger, &key::u64(seq))?,
+                    Some(seq) => store.fetch::<Ledger>(&seq)?,
                     None => None,
                 };
                 let ok = entry.is_some_and(|e| {
@@ -1421,30 +1407,29 @@ pub(crate) fn verify(
                 }
             }
         }
-        if store
-            .read::<()>(
-                Table::TopupsByStatus,
-                &topup_status_key(topup.status, topup.id),
-            )?
-            .is_none()
-            || store
-                .read::<()>(Table::TopupsByUser, &topup_user_key(topup.user, topup.id))?
-                .is_none()
+        if !store.exists::<TopupsByStatus>(&(topup.status, topup.id))?
+            || !store.exists::<TopupsByUser>(&(topup.user, topup.id))?
         {
             problems.push(format!("wallet: top-up {} missing from an index", topup.id));
         }
     }
-    if store.len(Table::TopupsByStatus) != topups || store.len(Table::TopupsByUser) != topups {
+    let topups = u64::try_from(topups).unwrap_or(u64::MAX);
+    if store.count(Span::<TopupsByStatus>::all())? != topups
+        || store.count(Span::<TopupsByUser>::all())? != topups
+    {
         problems.push("wallet: top-up indexes and top-ups differ in size".into());
     }
 
     // Wallets against the replayed ledger.
     let mut total_balances = Money::ZERO;
-    for item in store.range::<Wallet>(Table::Wallets, Bound::Unbounded, Bound::Unbounded, false) {
-        let (k, wallet) = item?;
-        let Some(user) = key::read_u64(&k, 0).and_then(|raw| UserId::new(raw).ok()) else {
-            problems.push(format!("wallet: bad wallet key {}", key::hex(&k)));
-            continue;
+    for item in store.scan(Span::<Wallets>::all(), false) {
+        let (user, wallet) = match item {
+            Ok(pair) => pair,
+            Err(StoreError::Corrupt { key, reason, .. }) if reason.starts_with("not a key") => {
+                problems.push(format!("wallet: bad wallet key {key}"));
+                continue;
+            }
+            Err(e) => return Err(e),
         };
         total_balances = total_balances
             .checked_add(wallet.balance)
@@ -1486,12 +1471,7 @@ pub(crate) fn verify(
         ));
     }
     let awaiting_orders = crate::orders::awaiting_per_method(store)?;
-    for item in store.range::<payment_methods::PaymentMethod>(
-        Table::PaymentMethods,
-        Bound::Unbounded,
-        Bound::Unbounded,
-        false,
-    ) {
+    for item in store.scan(Span::<payment_methods::PaymentMethods>::all(), false) {
         let (_, method) = item?;
         let pending = pending_per_method.get(&method.id).copied().unwrap_or(0)
             + awaiting_orders.get(&method.id).copied().unwrap_or(0);
@@ -1527,7 +1507,7 @@ pub(crate) fn verify(
         ));
     }
     let topup_counter = store.read_counter(Counter::TopupSeq)?;
-    if topup_counter != u64::try_from(topups).unwrap_or(u64::MAX) {
+    if topup_counter != topups {
         problems.push(format!(
             "wallet: top-up counter is {topup_counter} but {topups} top-ups are stored (lost or added)"
         ));
@@ -1557,7 +1537,7 @@ pub(crate) fn check_tail(
     bindings: &mut BTreeMap<u64, (String, u64)>,
     problems: &mut Vec<String>,
 ) -> std::result::Result<LedgerTail, StoreError> {
-    let bound_from: u64 = store.read(Table::Meta, LEDGER_BOUND_FROM_KEY)?.unwrap_or(1);
+    let bound_from: u64 = store.fetch::<LedgerBoundFrom>(&())?.unwrap_or(1);
     let mut tail = LedgerTail {
         last: after,
         sums,
@@ -1565,8 +1545,7 @@ pub(crate) fn check_tail(
     };
     let mut touched: BTreeMap<UserId, (Money, u64)> = BTreeMap::new();
     // (Tail-sized: the users the tail touched.)
-    let lower = Bound::Excluded(key::u64(after).to_vec());
-    for item in store.range::<LedgerEntry>(Table::Ledger, lower, Bound::Unbounded, false) {
+    for item in store.scan(Span::<Ledger>::all().from(Bound::Excluded(&after)), false) {
         let (k, entry) = match item {
             Ok(pair) => pair,
             Err(e) => {
@@ -1575,7 +1554,7 @@ pub(crate) fn check_tail(
             }
         };
         let expected = tail.last.saturating_add(1);
-        if key::read_u64(&k, 0) != Some(entry.seq) || entry.seq != expected {
+        if k != entry.seq || entry.seq != expected {
             problems.push(format!(
                 "wallet: ledger entry {} out of sequence (expected {expected})",
                 entry.seq
@@ -1626,7 +1605,7 @@ pub(crate) fn check_tail(
         ));
     }
     for (user, (balance, seq)) in touched {
-        let wallet: Wallet = store.read(Table::Wallets, &user.key())?.unwrap_or_default();
+        let wallet: Wallet = store.fetch::<Wallets>(&user)?.unwrap_or_default();
         if wallet.balance != balance || wallet.last_entry != Some(seq) {
             problems.push(format!(
                 "wallet: user {user} holds {} but the ledger ends at {balance} (entry {seq})",
@@ -1644,7 +1623,7 @@ pub(crate) fn check_sample(
     seq: u64,
     problems: &mut Vec<String>,
 ) -> std::result::Result<(), StoreError> {
-    let Some(entry) = store.read::<LedgerEntry>(Table::Ledger, &key::u64(seq))? else {
+    let Some(entry) = store.fetch::<Ledger>(&seq)? else {
         problems.push(format!("wallet: ledger entry {seq} is missing"));
         return Ok(());
     };
@@ -1712,7 +1691,7 @@ fn previous_balance(
     let Some(seq) = entry.prev_for_user else {
         return Ok(Money::ZERO);
     };
-    match store.read::<LedgerEntry>(Table::Ledger, &key::u64(seq))? {
+    match store.fetch::<Ledger>(&seq)? {
         Some(prev) if prev.user == entry.user && prev.seq < entry.seq => Ok(prev.balance_after),
         _ => {
             problems.push(format!(
@@ -1731,7 +1710,7 @@ fn check_topup_reference(
     id: TopupId,
     problems: &mut Vec<String>,
 ) -> std::result::Result<(), StoreError> {
-    match store.read::<Topup>(Table::Topups, &id.key())? {
+    match store.fetch::<Topups>(&id)? {
         None => problems.push(format!(
             "wallet: ledger entry {} refers to missing top-up {id}",
             entry.seq

@@ -136,7 +136,7 @@ impl Store {
                 );
                 bytes.extend_from_slice(name);
                 let items: Vec<(Vec<u8>, sled::IVec)> =
-                    self.scan(table).collect::<Result<_, _>>()?;
+                    self.scan_table(table).collect::<Result<_, _>>()?;
                 bytes.extend_from_slice(
                     &u64::try_from(items.len()).unwrap_or(u64::MAX).to_be_bytes(),
                 );

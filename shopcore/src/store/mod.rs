@@ -5,17 +5,21 @@
 //! commits durable with group commit (`durability`).
 //!
 //! Every record lives in one sled tree, `records`, under its table's tag followed by the
-//! table's own key (`docs/storage.md` lists the tags). Domain modules use [`Store::transact`]
-//! with a [`Tx`] and the read helpers, always naming a [`Table`] and the key within it; they
-//! never see a tag or a sled type, so a second backend can be added without touching them.
+//! table's own key (`docs/storage.md` lists the tags). Domain modules declare their kinds of
+//! record ([`Record`], with `record!`) and use [`Store::transact`] with a [`Tx`] and the typed
+//! read helpers, naming a kind and a typed key; they never see a byte key, a tag or a sled
+//! type (`record` alone encodes keys), so a second backend can be added without touching
+//! them.
 
 pub(crate) mod backup;
 mod durability;
 mod layout;
+mod record;
 mod writer;
 
 use crate::config::{Config, Durability};
 use durability::GroupCommit;
+pub(crate) use record::{Column, KeyPart, Record, Span, code_part, record, take_array};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sled::IVec;
@@ -407,27 +411,8 @@ impl StoreError {
     }
 }
 
-/// Key-building helpers: fixed-width big-endian parts, so that byte order is numeric order.
-pub(crate) mod key {
-    pub(crate) fn u64(value: u64) -> [u8; 8] {
-        value.to_be_bytes()
-    }
-
-    /// Concatenates parts into one key.
-    pub(crate) fn join(parts: &[&[u8]]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
-        for part in parts {
-            out.extend_from_slice(part);
-        }
-        out
-    }
-
-    /// Reads a big-endian u64 at `offset`, if the key is long enough.
-    pub(crate) fn read_u64(key: &[u8], offset: usize) -> Option<u64> {
-        let bytes: [u8; 8] = key.get(offset..offset + 8)?.try_into().ok()?;
-        Some(u64::from_be_bytes(bytes))
-    }
-
+/// Byte-key helpers (the encoding itself is `record`'s).
+mod key {
     /// The smallest key greater than every key starting with `prefix`, or `None` when the
     /// prefix is all 0xFF.
     pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
@@ -883,11 +868,7 @@ impl Store {
     }
 
     /// Reads one value outside any transaction.
-    pub(crate) fn read<V: DeserializeOwned>(
-        &self,
-        table: Table,
-        key: &[u8],
-    ) -> Result<Option<V>, StoreError> {
+    fn read<V: DeserializeOwned>(&self, table: Table, key: &[u8]) -> Result<Option<V>, StoreError> {
         match self.read_raw(table, key)? {
             Some(bytes) => decode(table, key, &bytes).map(Some),
             None => Ok(None),
@@ -895,7 +876,10 @@ impl Store {
     }
 
     /// Every record of `table`, in key order, with keys within the table.
-    fn scan(&self, table: Table) -> impl Iterator<Item = Result<(Vec<u8>, IVec), StoreError>> {
+    fn scan_table(
+        &self,
+        table: Table,
+    ) -> impl Iterator<Item = Result<(Vec<u8>, IVec), StoreError>> {
         let (first, after) = table.prefix_bounds();
         self.records.range(first..after).map(|item| {
             let (k, v) = item.map_err(StoreError::from_sled)?;
@@ -926,7 +910,7 @@ impl Store {
                     hasher.update(part);
                 }
             };
-            for item in self.scan(table) {
+            for item in self.scan_table(table) {
                 let (k, v) = item?;
                 if table == Table::Counters && k.as_slice() == COUNTERS_KEY {
                     // Hashed counter by counter, as when each was a record of its own, so
@@ -963,15 +947,6 @@ impl Store {
                 done,
             });
         }
-    }
-
-    /// Every record of `table` with its raw bytes, in key order: for migrations that
-    /// decode an older shape.
-    pub(crate) fn raw_range(
-        &self,
-        table: Table,
-    ) -> impl Iterator<Item = Result<(Vec<u8>, IVec), StoreError>> + '_ {
-        self.scan(table)
     }
 
     /// Writes encoded records in one batch, outside any transaction, and flushes: for
@@ -1035,7 +1010,7 @@ impl Store {
     }
 
     /// Reads the encoded bytes of one value.
-    pub(crate) fn read_raw(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+    fn read_raw(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
             .records
             .get(full_key(table, key))
@@ -1043,14 +1018,8 @@ impl Store {
             .map(|v| v.to_vec()))
     }
 
-    /// How many records `table` holds (a scan of the table's keys).
-    pub(crate) fn len(&self, table: Table) -> usize {
-        let (first, after) = table.prefix_bounds();
-        self.records.range(first..after).keys().count()
-    }
-
     /// Iterates `table` between two bounds, decoding values; newest-first when `reverse`.
-    pub(crate) fn range<V: DeserializeOwned>(
+    fn range<V: DeserializeOwned>(
         &self,
         table: Table,
         lower: Bound<Vec<u8>>,
@@ -1074,7 +1043,7 @@ impl Store {
     }
 
     /// Iterates the keys of `table` between two bounds, without reading values.
-    pub(crate) fn keys(
+    fn keys(
         &self,
         table: Table,
         lower: Bound<Vec<u8>>,
@@ -1093,6 +1062,151 @@ impl Store {
         } else {
             Box::new(iter)
         }
+    }
+}
+
+/// A key of `R` as opaque bytes, for a cursor that travels outside the shop (a button).
+pub(crate) fn cursor_bytes<R: Record>(key: &R::Key) -> Vec<u8> {
+    record::key_bytes::<R>(key)
+}
+
+/// The key of `R` that [`cursor_bytes`] made, or `None` for bytes that are not one.
+pub(crate) fn cursor_key<R: Record>(bytes: &[u8]) -> Option<R::Key> {
+    record::decode_key::<R>(bytes).ok()
+}
+
+/// Decodes a value stored under a key of `R` (migrations decoding an older shape).
+pub(crate) fn decode_as<R: Record, V: DeserializeOwned>(
+    key: &R::Key,
+    bytes: &[u8],
+) -> Result<V, StoreError> {
+    decode(R::TABLE, &record::key_bytes::<R>(key), bytes)
+}
+
+/// Typed access by record kind ([`Record`]): what domain modules use.
+impl Store {
+    /// Reads one record outside any transaction.
+    pub(crate) fn fetch<R: Record>(&self, key: &R::Key) -> Result<Option<R::Value>, StoreError> {
+        self.read(R::TABLE, &record::key_bytes::<R>(key))
+    }
+
+    /// Whether a record exists, outside any transaction.
+    pub(crate) fn exists<R: Record>(&self, key: &R::Key) -> Result<bool, StoreError> {
+        Ok(self
+            .read_raw(R::TABLE, &record::key_bytes::<R>(key))?
+            .is_some())
+    }
+
+    /// The records of `span`, in key order (newest-first when `reverse`), decoded.
+    pub(crate) fn scan<R: Record>(
+        &self,
+        span: Span<R>,
+        reverse: bool,
+    ) -> impl Iterator<Item = Result<(R::Key, R::Value), StoreError>> + '_ {
+        let (lower, upper) = span.into_bounds();
+        self.range::<R::Value>(R::TABLE, lower, upper, reverse)
+            .map(|item| {
+                let (k, v) = item?;
+                Ok((record::decode_key::<R>(&k)?, v))
+            })
+    }
+
+    /// The keys of `span`, without decoding values.
+    pub(crate) fn scan_keys<R: Record>(
+        &self,
+        span: Span<R>,
+        reverse: bool,
+    ) -> impl Iterator<Item = Result<R::Key, StoreError>> + '_ {
+        let (lower, upper) = span.into_bounds();
+        self.keys(R::TABLE, lower, upper, reverse)
+            .map(|k| record::decode_key::<R>(&k?))
+    }
+
+    /// How many records `span` holds (a scan of their keys).
+    pub(crate) fn count<R: Record>(&self, span: Span<R>) -> Result<u64, StoreError> {
+        let (lower, upper) = span.into_bounds();
+        let mut n = 0u64;
+        for k in self.keys(R::TABLE, lower, upper, false) {
+            k?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The records of `span` with their encoded values: for migrations that decode an
+    /// older shape.
+    pub(crate) fn scan_raw<R: Record>(
+        &self,
+        span: Span<R>,
+    ) -> impl Iterator<Item = Result<(R::Key, IVec), StoreError>> + '_ {
+        let (lower, upper) = span.into_bounds();
+        self.records
+            .range::<Vec<u8>, _>(full_range(R::TABLE, lower, upper))
+            .map(|item| {
+                let (k, v) = item.map_err(StoreError::from_sled)?;
+                Ok((record::decode_key::<R>(&table_key(&k))?, v))
+            })
+    }
+
+    /// Writes encoded records of one kind in one batch, outside any transaction, and
+    /// flushes: for migrations only (see [`Store::put_raw_for_migration`]).
+    pub(crate) fn put_encoded_for_migration<R: Record>(
+        &self,
+        records: Vec<(R::Key, Vec<u8>)>,
+    ) -> Result<(), StoreError> {
+        let records = records
+            .into_iter()
+            .map(|(k, v)| (record::key_bytes::<R>(&k), v))
+            .collect();
+        self.put_raw_for_migration(R::TABLE, records)
+    }
+
+    /// Removes every record of a kind (a retired one), outside any transaction: for
+    /// migrations only.
+    pub(crate) fn clear_kind_for_migration<R: Record>(&self) -> Result<(), StoreError> {
+        assert!(R::FIXED.is_empty(), "clears whole tables only");
+        self.clear_for_migration(R::TABLE)
+    }
+
+    /// Writes one record outside the writer: see [`Store::put_direct`].
+    pub(crate) fn put_direct_record<R: Record>(
+        &self,
+        key: &R::Key,
+        value: &R::Value,
+    ) -> Result<(), StoreError> {
+        self.put_direct(R::TABLE, &record::key_bytes::<R>(key), value)
+    }
+}
+
+/// Typed access by record kind inside a transaction.
+impl Tx<'_> {
+    /// Reads one record.
+    pub(crate) fn load<R: Record>(&self, key: &R::Key) -> Result<Option<R::Value>, StoreError> {
+        self.get(R::TABLE, &record::key_bytes::<R>(key))
+    }
+
+    /// Writes one record.
+    pub(crate) fn save<R: Record>(&self, key: &R::Key, value: &R::Value) -> Result<(), StoreError> {
+        self.put(R::TABLE, &record::key_bytes::<R>(key), value)
+    }
+
+    /// Writes one record already encoded (a copy of a stored record's bytes).
+    pub(crate) fn save_encoded<R: Record>(
+        &self,
+        key: &R::Key,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        self.put_raw(R::TABLE, &record::key_bytes::<R>(key), bytes)
+    }
+
+    /// Whether a record exists.
+    pub(crate) fn has<R: Record>(&self, key: &R::Key) -> Result<bool, StoreError> {
+        self.contains_key(R::TABLE, &record::key_bytes::<R>(key))
+    }
+
+    /// Removes one record; returns whether it was there.
+    pub(crate) fn delete<R: Record>(&self, key: &R::Key) -> Result<bool, StoreError> {
+        self.remove(R::TABLE, &record::key_bytes::<R>(key))
     }
 }
 
@@ -1132,34 +1246,25 @@ impl Tx<'_> {
         self.records.get(full).map_err(StoreError::from_sled)
     }
 
-    pub(crate) fn get<V: DeserializeOwned>(
-        &self,
-        table: Table,
-        key: &[u8],
-    ) -> Result<Option<V>, StoreError> {
+    fn get<V: DeserializeOwned>(&self, table: Table, key: &[u8]) -> Result<Option<V>, StoreError> {
         match with_full_key(table, key, |full| self.lookup(full))? {
             Some(bytes) => decode(table, key, &bytes).map(Some),
             None => Ok(None),
         }
     }
 
-    pub(crate) fn put<V: Serialize>(
-        &self,
-        table: Table,
-        key: &[u8],
-        value: &V,
-    ) -> Result<(), StoreError> {
+    fn put<V: Serialize>(&self, table: Table, key: &[u8], value: &V) -> Result<(), StoreError> {
         let bytes = encode(value)?;
         self.put_raw(table, key, &bytes)
     }
 
     /// Whether `key` is present.
-    pub(crate) fn contains_key(&self, table: Table, key: &[u8]) -> Result<bool, StoreError> {
+    fn contains_key(&self, table: Table, key: &[u8]) -> Result<bool, StoreError> {
         Ok(with_full_key(table, key, |full| self.lookup(full))?.is_some())
     }
 
     /// Writes already-encoded bytes (roll-up rebuilds copy encoded records).
-    pub(crate) fn put_raw(&self, table: Table, key: &[u8], bytes: &[u8]) -> Result<(), StoreError> {
+    fn put_raw(&self, table: Table, key: &[u8], bytes: &[u8]) -> Result<(), StoreError> {
         let full = with_full_key(table, key, |full| IVec::from(full));
         self.writes
             .borrow_mut()
@@ -1167,13 +1272,8 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Writes an index entry (a key with an empty value).
-    pub(crate) fn put_key(&self, table: Table, key: &[u8]) -> Result<(), StoreError> {
-        self.put(table, key, &())
-    }
-
     /// Removes `key`; returns whether it was present. Removing an absent key writes nothing.
-    pub(crate) fn remove(&self, table: Table, key: &[u8]) -> Result<bool, StoreError> {
+    fn remove(&self, table: Table, key: &[u8]) -> Result<bool, StoreError> {
         with_full_key(table, key, |full| {
             if self.lookup(full)?.is_none() {
                 return Ok(false);
@@ -1233,7 +1333,7 @@ impl Store {
             .read(Table::Counters, COUNTERS_KEY)?
             .unwrap_or_default();
         let mut old_keys = Vec::new();
-        for item in self.scan(Table::Counters) {
+        for item in self.scan_table(Table::Counters) {
             let (k, v) = item?;
             if k.as_slice() == COUNTERS_KEY {
                 continue;

@@ -503,7 +503,7 @@ mod tests {
             assert!(tx.contains_key(T, b"k")?);
             assert!(tx.remove(T, b"k")?);
             assert!(!tx.contains_key(T, b"k")?);
-            tx.put_key(T, b"index")?;
+            tx.put(T, b"index", &())?;
             tx.next_id(crate::store::Counter::BroadcastSeq)
         })
         .unwrap();
