@@ -19,37 +19,25 @@
 #[doc = include_str!("../README.md")]
 struct CrateReadmeDoctests;
 
-pub mod analytics;
-pub mod audit;
-pub mod backup;
-pub mod broadcast;
-pub mod catalog;
-pub mod clock;
-pub mod config;
-pub mod coupons;
-pub mod currency;
-pub mod error;
-pub mod ids;
-pub mod money;
-pub mod notifications;
-pub mod orders;
-pub mod payment_methods;
-pub mod proofs;
-mod requests;
-pub mod retention;
-pub mod roles;
-pub mod sessions;
-pub mod settings;
+// The layers, bottom up: `values` (no I/O), `store` (records, keys, the writer, sled),
+// `domain` (the rules), and on top the `Shop` facade and `verify`. The modules keep their
+// paths at the crate root (`shopcore::orders`, `crate::money`), re-exported from their
+// layer's folder.
+mod domain;
 mod shop;
 mod store;
-pub mod supplier;
 #[cfg(feature = "testkit")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;
-pub mod text;
-pub mod users;
+mod values;
 pub mod verify;
-pub mod wallet;
+
+use domain::requests;
+pub use domain::{
+    analytics, audit, backup, broadcast, catalog, coupons, currency, error, notifications, orders,
+    payment_methods, proofs, retention, sessions, settings, supplier, users, wallet,
+};
+pub use values::{clock, config, ids, money, roles, text};
 
 pub use analytics::{Dashboard, DashboardOptions};
 pub use audit::{ActorRef, AuditAction, AuditCursor, AuditEntry, AuditPage, AuditQuery, Target};

@@ -111,7 +111,7 @@ impl Shop {
     /// # }
     /// ```
     pub fn open(path: impl AsRef<Path>, config: Config) -> Result<Shop> {
-        let store = Store::open(path.as_ref(), &config)?;
+        let store = Store::open(path.as_ref(), &config, crate::domain::migrations::ALL)?;
         let shop = Shop {
             store,
             clock: config.clock.clone(),

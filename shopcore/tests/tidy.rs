@@ -79,3 +79,129 @@ fn architecture_md_lists_the_permission_matrix() {
         .count();
     assert!(rows >= PERMISSION_MATRIX.len());
 }
+
+/// The modules of the bottom layer (`src/values/`), as `crate::` names.
+const VALUES: [&str; 8] = [
+    "clock", "config", "ids", "invalid", "money", "roles", "text", "values",
+];
+
+/// The names a file reaches through `crate::` in code (comments, docs and the unit tests at
+/// the end of the file left out: a test may open a whole shop).
+fn crate_refs(source: &str) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let lines: Vec<&str> = source.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim() == "#[cfg(test)]"
+            && lines
+                .get(i + 1)
+                .is_some_and(|next| next.trim_start().starts_with("mod tests"))
+        {
+            break;
+        }
+        let code = line.trim_start();
+        if code.starts_with("//") {
+            continue;
+        }
+        let mut rest = code;
+        while let Some(at) = rest.find("crate::") {
+            rest = &rest[at + "crate::".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+fn files_in(folder: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    rust_files(&crate_dir().join("src").join(folder), &mut files);
+    files.sort();
+    assert!(!files.is_empty(), "src/{folder} has no files");
+    files
+}
+
+#[test]
+fn values_depend_on_nothing_above_them() {
+    for file in files_in("values") {
+        let source = std::fs::read_to_string(&file).unwrap();
+        for name in crate_refs(&source) {
+            assert!(
+                VALUES.contains(&name.as_str()),
+                "{} (values layer) uses crate::{name}: values may use only values",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_store_depends_only_on_values() {
+    for file in files_in("store") {
+        let source = std::fs::read_to_string(&file).unwrap();
+        for name in crate_refs(&source) {
+            assert!(
+                VALUES.contains(&name.as_str()) || name == "store",
+                "{} (store layer) uses crate::{name}: the store may use only values and \
+                 itself (migrations are the domain's, passed to Store::open)",
+                file.display()
+            );
+        }
+    }
+}
+
+/// Every domain module names its peers in its `//!` doc (`Peers: a, b.` or `Peers: none.`)
+/// and uses exactly those domain modules, besides values, the store, the crate's error
+/// type and the facade it adds operations to.
+#[test]
+fn domain_modules_use_exactly_the_peers_their_docs_name() {
+    let domain: Vec<String> = files_in("domain")
+        .iter()
+        .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .filter(|m| m != "mod")
+        .collect();
+    for module in &domain {
+        let file = crate_dir().join("src/domain").join(format!("{module}.rs"));
+        let source = std::fs::read_to_string(&file).unwrap();
+        let line = source
+            .lines()
+            .take_while(|l| l.starts_with("//!"))
+            .find_map(|l| l.strip_prefix("//! Peers: "))
+            .unwrap_or_else(|| panic!("src/domain/{module}.rs: no `//! Peers:` line"));
+        let line = line.trim_end_matches('.');
+        let declared: std::collections::BTreeSet<String> = if line == "none" {
+            Default::default()
+        } else {
+            line.split(", ").map(str::to_owned).collect()
+        };
+        for peer in &declared {
+            assert!(
+                domain.contains(peer) && peer != module && peer != "error",
+                "src/domain/{module}.rs names {peer:?}, which is not another domain module"
+            );
+        }
+        let used: std::collections::BTreeSet<String> = crate_refs(&source)
+            .into_iter()
+            .filter(|n| domain.contains(n) && n != module && n != "error")
+            .collect();
+        assert_eq!(
+            used, declared,
+            "src/domain/{module}.rs: the peers it uses (left) differ from the peers its doc \
+             names (right)"
+        );
+        for name in crate_refs(&source) {
+            let allowed = VALUES.contains(&name.as_str())
+                || domain.contains(&name)
+                || ["store", "domain", "shop", "Shop", "Error"].contains(&name.as_str());
+            assert!(
+                allowed,
+                "src/domain/{module}.rs uses crate::{name}, above the domain layer (use the \
+                 module path for a type re-exported at the root)"
+            );
+        }
+    }
+}

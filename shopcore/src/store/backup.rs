@@ -110,6 +110,27 @@ impl BackupError {
     }
 }
 
+/// Why writing a backup failed: reading the store, or writing the file.
+#[derive(Debug)]
+pub(crate) enum BackupFailure {
+    /// Reading the store failed.
+    Store(StoreError),
+    /// Writing the backup failed.
+    Backup(BackupError),
+}
+
+impl From<StoreError> for BackupFailure {
+    fn from(e: StoreError) -> BackupFailure {
+        BackupFailure::Store(e)
+    }
+}
+
+impl From<BackupError> for BackupFailure {
+    fn from(e: BackupError) -> BackupFailure {
+        BackupFailure::Backup(e)
+    }
+}
+
 fn io(e: std::io::Error) -> BackupError {
     BackupError::Io {
         reason: e.to_string(),
@@ -118,7 +139,7 @@ fn io(e: std::io::Error) -> BackupError {
 
 impl Store {
     /// Writes a consistent snapshot of every table to `path`.
-    pub(crate) fn backup(&self, path: &Path) -> Result<BackupSummary, crate::Error> {
+    pub(crate) fn backup(&self, path: &Path) -> Result<BackupSummary, BackupFailure> {
         let mut bytes = Vec::new();
         let mut entries = 0u64;
         {

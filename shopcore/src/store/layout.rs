@@ -180,7 +180,17 @@ mod tests {
         let store = Store::open_empty(path, &Config::default()).unwrap();
         assert!(legacy_tables(&store.db).is_empty(), "legacy trees left");
         let version: Option<u32> = store.read(Table::Meta, SCHEMA_KEY).unwrap();
-        assert_eq!(version, Some(crate::SCHEMA_VERSION));
+        assert_eq!(version, Some(crate::store::SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn an_older_store_without_its_migrations_is_refused() {
+        let (_dir, path) = schema2_copy();
+        let err = Store::open(&path, &Config::default(), &[]).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Storage { reason } if reason == "no migration from schema 2 to 3"),
+            "{err:?}"
+        );
     }
 
     #[test]

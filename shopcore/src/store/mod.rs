@@ -32,50 +32,18 @@ use writer::{Join, Writer, Writes};
 
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
-/// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in `MIGRATIONS`.
+/// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
 pub const SCHEMA_VERSION: u32 = 4;
 
-/// Migrations: entry `i` upgrades a database from version `i + 1` to `i + 2`. Each runs once,
-/// in order, when an older database is opened, before anything else touches it, and reads
-/// and writes through the one `records` tree: a database still in the per-table layout of
-/// schemas 1 and 2 is moved into it first (`layout`).
-type Migration = fn(&Store) -> Result<(), StoreError>;
-const MIGRATIONS: &[Migration] = &[to_version_2, to_version_3, to_version_4];
+/// A migration: upgrades a database by one schema version. The list is the domain's
+/// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
+/// records it rewrites are; [`Store::open`] runs the ones a database needs, once, in order,
+/// before anything else touches it, through the one `records` tree (a database still in
+/// the per-table layout of schemas 1 and 2 is moved into it first, `layout`).
+pub(crate) type Migration = fn(&Store) -> Result<(), StoreError>;
 
 /// The key of the schema version record in [`Table::Meta`].
 const SCHEMA_KEY: &[u8] = b"schema_version";
-
-/// 1 → 2: `codes_seen`, the fate of every code a product has seen; audit stubs say whether
-/// they stand for a refused attempt; and where the ledger's audit bindings start.
-fn to_version_2(store: &Store) -> Result<(), StoreError> {
-    crate::catalog::migrate_codes_seen(store)?;
-    crate::audit::migrate_stubs(store)?;
-    crate::wallet::migrate_ledger_bindings(store)
-}
-
-/// 2 → 3: every table moves from its own sled tree into the one `records` tree under its
-/// tag. That move is `layout::move_to_records`, which `Store::check_schema` runs before any
-/// migration (they all read through the one tree), so nothing is left to do here; the
-/// records themselves are unchanged.
-fn to_version_3(_store: &Store) -> Result<(), StoreError> {
-    Ok(())
-}
-
-/// 3 → 4: six kinds of keys leave the path of every order. The counters become one
-/// record (an order moved four). A user's ledger and orders become chains (each entry or
-/// order names the user's previous one; the wallet record, now the user's account, names
-/// the newest and the open order), so `ledger_by_user`, `orders_by_user` and `open_orders`
-/// go. Audit entries are indexed after
-/// the fact (`audit::index_pending`): the index cursor starts at the newest entry, which
-/// schema 3 indexed when appending. `codes_by_hash` goes: a code's fate in `codes_seen`
-/// (`InPool { slot }`) already says where it is.
-fn to_version_4(store: &Store) -> Result<(), StoreError> {
-    store.merge_counters_for_migration()?;
-    crate::wallet::migrate_ledger_chains(store)?;
-    crate::orders::migrate_order_chains(store)?;
-    crate::audit::migrate_index_cursor(store)?;
-    store.clear_for_migration(Table::CodesByHash)
-}
 
 /// Every table the shop keeps. `docs/storage.md` documents each key layout and value. A
 /// table is the set of records in the `records` tree whose key starts with its tag
@@ -605,7 +573,13 @@ fn full_range(
 }
 
 impl Store {
-    pub(crate) fn open(path: &Path, config: &Config) -> Result<Store, StoreError> {
+    /// Opens a database, bringing an older one up to [`SCHEMA_VERSION`] with `migrations`
+    /// (entry `i` upgrades version `i + 1`; see [`Migration`]).
+    pub(crate) fn open(
+        path: &Path,
+        config: &Config,
+        migrations: &[Migration],
+    ) -> Result<Store, StoreError> {
         let mut store = Store::open_empty(path, config)?;
         store.data_file = match config.durability {
             Durability::PowerSafe => {
@@ -617,7 +591,7 @@ impl Store {
             }
             _ => None,
         };
-        store.check_schema()?;
+        store.check_schema(migrations)?;
         Ok(store)
     }
 
@@ -645,7 +619,7 @@ impl Store {
     /// Checks the schema version and brings an older database up to [`SCHEMA_VERSION`]:
     /// moves a per-table database into the `records` tree (`layout`), finishes a move that
     /// was interrupted after its version record, and runs the migrations.
-    fn check_schema(&self) -> Result<(), StoreError> {
+    fn check_schema(&self, migrations: &[Migration]) -> Result<(), StoreError> {
         let found: Option<u32> = self.read(Table::Meta, SCHEMA_KEY)?;
         let version = match found {
             Some(v) => {
@@ -694,10 +668,11 @@ impl Store {
             let index = usize::try_from(v - 1).unwrap_or(usize::MAX);
             self.migrating_from
                 .store(v, std::sync::atomic::Ordering::Relaxed);
-            if let Some(migrate) = MIGRATIONS.get(index) {
-                self.report_progress("migrating", 0);
-                migrate(self)?;
-            }
+            let migrate = migrations.get(index).ok_or_else(|| StoreError::Storage {
+                reason: format!("no migration from schema {v} to {}", v + 1),
+            })?;
+            self.report_progress("migrating", 0);
+            migrate(self)?;
             v += 1;
             self.write_schema_version(v)?;
         }

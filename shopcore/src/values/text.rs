@@ -2,7 +2,7 @@
 //! goes through these rules, so the store never holds empty, oversized or control-character
 //! text, nor the Unicode direction overrides used to disguise text.
 
-use crate::error::InvalidInput;
+use crate::values::invalid::InvalidInput;
 
 /// Limits for one kind of text field.
 #[derive(Clone, Copy, Debug)]

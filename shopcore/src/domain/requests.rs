@@ -2,6 +2,8 @@
 //! replay with the same payload gets the first outcome back; a different payload under the
 //! same key is refused. This is what keeps a Telegram update delivered twice from crediting
 //! a wallet twice.
+//!
+//! Peers: audit.
 
 use crate::audit::ActorRef;
 use crate::clock::Timestamp;

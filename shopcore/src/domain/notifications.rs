@@ -2,6 +2,8 @@
 //! order completed, a top-up approved), so an acknowledged event is never lost and never
 //! invented. Frontends read it after their own cursor, deliver, then move the cursor; a
 //! crash between delivery and acknowledgement repeats a message rather than dropping it.
+//!
+//! Peers: orders, wallet.
 
 use crate::Shop;
 use crate::clock::Timestamp;
@@ -145,7 +147,7 @@ impl Shop {
     pub fn order_for_notification(
         &self,
         notification: &Notification,
-    ) -> Result<Option<crate::Order>> {
+    ) -> Result<Option<crate::orders::Order>> {
         let id = match &notification.kind {
             NotificationKind::OrderCompleted { order }
             | NotificationKind::OrderFailed { order, .. }
@@ -161,7 +163,7 @@ impl Shop {
     pub fn topup_for_notification(
         &self,
         notification: &Notification,
-    ) -> Result<Option<crate::Topup>> {
+    ) -> Result<Option<crate::wallet::Topup>> {
         let id = match &notification.kind {
             NotificationKind::TopupApproved { topup, .. }
             | NotificationKind::TopupRejected { topup, .. }

@@ -6,6 +6,8 @@
 //! ([`REQUEST_KEY_KEEP_MS`]; a replay after that is treated as a new request). The ledger and
 //! every successful audit entry about money, roles, the catalog or settings are never
 //! pruned; a pruned audit entry leaves a stub with its hashes, so the chain still verifies.
+//!
+//! Peers: audit, notifications, requests, sessions, settings.
 
 use crate::Shop;
 use crate::audit::{self, AuditAction, Detail, Outcome, Target};

@@ -2,6 +2,8 @@
 //! address), with limits in the method's currency. Deleting is soft (`deleted_at`); every
 //! listing ignores deleted methods unless staff ask for them, and history keeps resolving
 //! their names. A method can't be deleted while pending top-ups or unpaid orders use it.
+//!
+//! Peers: audit, currency, settings.
 
 use crate::Shop;
 use crate::audit::{self, AuditAction, Detail, Target};

@@ -1,6 +1,8 @@
 //! Users: people known to the shop, registered from a frontend identity (a Telegram user),
 //! found by numeric id or `@username`, banned and unbanned, given roles. The username index
 //! and the role and ban indexes are kept in the same transaction as the user record.
+//!
+//! Peers: analytics, audit, broadcast, currency, settings.
 
 use crate::Shop;
 use crate::audit::{self, ActorRef, AuditAction, Detail, Target};

@@ -17,6 +17,8 @@
 //! transaction, and is undone exactly once by the transaction that fails, cancels or expires
 //! it. A paid order has one PURCHASE ledger entry; a refunded one also one REFUND entry; an
 //! order paid through a payment method also one PAYMENT entry (the money received outside).
+//!
+//! Peers: analytics, audit, catalog, coupons, currency, notifications, payment_methods, proofs, requests, settings, supplier, users, wallet.
 
 use crate::Shop;
 use crate::audit::{self, ActorRef, AuditAction, Detail, Target};

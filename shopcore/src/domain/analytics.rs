@@ -7,6 +7,8 @@
 //! calendar day, "this week" starts on Monday, "this month" on the 1st. Changing the offset
 //! rebuilds the roll-ups. Revenue is the total (net of discounts) of completed orders, on the
 //! day they completed; completed orders are never refunded, so no refund is subtracted from it.
+//!
+//! Peers: audit, orders, settings, users, wallet.
 
 use crate::Shop;
 use crate::audit::{self, AuditAction, Detail, Target};

@@ -5,6 +5,8 @@
 //! of the user's ledger entries, whose before/after amounts form an unbroken chain; every
 //! approved top-up has exactly one TOPUP entry, pending and rejected ones none; ledger
 //! entries are never edited or deleted (mistakes are corrected by new entries).
+//!
+//! Peers: analytics, audit, currency, notifications, orders, payment_methods, proofs, requests, settings, users.
 
 use crate::Shop;
 use crate::audit::{self, ActorRef, AuditAction, Detail, Target};

@@ -5,6 +5,8 @@
 //!
 //! Sessions are interface state, not shop state: they are written in every store mode
 //! (emergency included) and not audited.
+//!
+//! Peers: none.
 
 use crate::Shop;
 use crate::clock::Timestamp;

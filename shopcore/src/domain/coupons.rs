@@ -2,6 +2,8 @@
 //! order, an expiry and an optional scope. The discount rule is a pure function
 //! ([`discount`]); uses are counted in the order's own transaction and given back when an
 //! order fails or is cancelled.
+//!
+//! Peers: audit, catalog, currency, settings.
 
 use crate::Shop;
 use crate::audit::{self, AuditAction, Detail, Target};

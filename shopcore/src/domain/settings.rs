@@ -17,6 +17,8 @@
 //!
 //! Fulfilment mode `Manual` (default): staff fulfil orders. `Auto`: orders are fulfilled
 //! from code pools or a supplier, falling back to manual when the supplier fails.
+//!
+//! Peers: audit.
 
 use crate::Shop;
 use crate::audit::{self, AuditAction, Detail, Target};

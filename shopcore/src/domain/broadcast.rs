@@ -5,6 +5,8 @@
 //!
 //! Delivery is at least once: a crash between sending and recording repeats that one
 //! message after a restart; recording the same user twice changes nothing.
+//!
+//! Peers: audit, settings, users.
 
 use crate::Shop;
 use crate::audit::{self, ActorRef, AuditAction, Detail, Target};

@@ -2,6 +2,8 @@
 //! financial operation, permission change and denied attempt. Entries are written in the
 //! same transaction as the change they record; each carries the SHA-256 of the previous
 //! entry, so editing, removing or reordering entries is detected by `Shop::verify`.
+//!
+//! Peers: none.
 
 use crate::clock::Timestamp;
 use crate::error::InvalidInput;

@@ -3,6 +3,8 @@
 //!
 //! Codes are secrets: they are stored only in the `codes` table, never in audit details,
 //! listings or errors (only counts leave this module, until an order delivers one).
+//!
+//! Peers: audit, orders, settings.
 
 use crate::Shop;
 use crate::audit::{self, AuditAction, Detail, Target};
@@ -699,6 +701,10 @@ crate::store::record!(
 crate::store::record!(
     /// The code pools: each product's codes by slot (the secret itself).
     Codes: Table::Codes, "codes", (ProductId, u64) => StoredCode
+);
+crate::store::record!(
+    /// Retired in schema 4 (`codes_seen` says where a code is): product · SHA-256 → slot.
+    pub(crate) CodesByHash: Table::CodesByHash, "codes_by_hash", (ProductId, [u8; 32]) => u64
 );
 crate::store::record!(
     /// The fate of every code a product has ever seen, by the SHA-256 of the code.

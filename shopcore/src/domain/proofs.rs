@@ -7,6 +7,8 @@
 //! `confirm_payment_despite_reused_proof`).
 //!
 //! Depends on: `wallet` (the `Proof` type), `store`.
+//!
+//! Peers: notifications, wallet.
 
 use crate::Shop;
 use crate::error::Result;
@@ -125,9 +127,9 @@ impl Shop {
     /// with `order_for_notification`).
     pub fn proof_reused_for_notification(
         &self,
-        notification: &crate::Notification,
+        notification: &crate::notifications::Notification,
     ) -> Result<Option<ProofUse>> {
-        use crate::NotificationKind;
+        use crate::notifications::NotificationKind;
         let request = match notification.kind {
             NotificationKind::StaffTopupWaiting { topup } => ProofUse::Topup(topup),
             NotificationKind::StaffOrderWaiting { order } => ProofUse::Order(order),

@@ -1,6 +1,8 @@
 //! Backups and exports for operators: `Shop::backup` writes a consistent, checksummed
 //! snapshot; `Shop::restore` builds a new database from one and refuses damaged files; CSV
 //! exports give accountants the orders, the ledger, the audit log and the users.
+//!
+//! Peers: audit, orders, users, wallet.
 
 use crate::Shop;
 use crate::audit::Outcome;
@@ -109,7 +111,7 @@ impl Shop {
     /// ```
     pub fn backup(&self, actor: &Actor, path: impl AsRef<Path>) -> Result<BackupSummary> {
         self.transact(|tx| require(tx, actor, Permission::ManageSettings).map(|_| ()))?;
-        self.store.backup(path.as_ref())
+        Ok(self.store.backup(path.as_ref())?)
     }
 
     /// Builds a new shop at `new_path` from a backup file, checks it with `verify()`, and

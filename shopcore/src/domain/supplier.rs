@@ -5,6 +5,8 @@
 //!
 //! [`ScriptedSupplier`] is a supplier that does what it is told (succeed, reject, fail,
 //! hang); tests, demos and fuzzers use it.
+//!
+//! Peers: none.
 
 use crate::ids::OrderId;
 use crate::money::Money;

@@ -7,6 +7,8 @@
 //! ([`Currency::ask_for_usd`]); what it *credits* for money received rounds down to the cent,
 //! so it never credits more than it received ([`credit_usd`]); a refund returns the USD the
 //! order debited, never more. The rate used is recorded beside every converted amount.
+//!
+//! Peers: audit, settings.
 
 use crate::Shop;
 use crate::audit::{self, AuditAction, Detail, Target};

@@ -1,7 +1,7 @@
 //! Identifier and code newtypes. Each is validated when built, so a value of one of these
 //! types is always well-formed; the store never sees a raw, unchecked id.
 
-use crate::error::InvalidInput;
+use crate::values::invalid::InvalidInput;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;

@@ -1,0 +1,56 @@
+//! The migrations, one per schema version (`SCHEMA_VERSION` in `store/`): each rewrites the
+//! records of the domain modules whose layout changed, so the list lives with them and
+//! `store/` runs it without knowing what a record means.
+//!
+//! Peers: audit, catalog, orders, wallet.
+
+use crate::store::{Migration, Store, StoreError};
+
+/// Migrations: entry `i` upgrades a database from version `i + 1` to `i + 2`. Each runs once,
+/// in order, when an older database is opened, before anything else touches it, and reads
+/// and writes through the one `records` tree: a database still in the per-table layout of
+/// schemas 1 and 2 is moved into it first (`layout`).
+pub(crate) const ALL: &[Migration] = &[to_version_2, to_version_3, to_version_4];
+
+/// 1 → 2: `codes_seen`, the fate of every code a product has seen; audit stubs say whether
+/// they stand for a refused attempt; and where the ledger's audit bindings start.
+fn to_version_2(store: &Store) -> Result<(), StoreError> {
+    crate::catalog::migrate_codes_seen(store)?;
+    crate::audit::migrate_stubs(store)?;
+    crate::wallet::migrate_ledger_bindings(store)
+}
+
+/// 2 → 3: every table moves from its own sled tree into the one `records` tree under its
+/// tag. That move is `layout::move_to_records`, which `Store::check_schema` runs before any
+/// migration (they all read through the one tree), so nothing is left to do here; the
+/// records themselves are unchanged.
+fn to_version_3(_store: &Store) -> Result<(), StoreError> {
+    Ok(())
+}
+
+/// 3 → 4: six kinds of keys leave the path of every order. The counters become one
+/// record (an order moved four). A user's ledger and orders become chains (each entry or
+/// order names the user's previous one; the wallet record, now the user's account, names
+/// the newest and the open order), so `ledger_by_user`, `orders_by_user` and `open_orders`
+/// go. Audit entries are indexed after
+/// the fact (`audit::index_pending`): the index cursor starts at the newest entry, which
+/// schema 3 indexed when appending. `codes_by_hash` goes: a code's fate in `codes_seen`
+/// (`InPool { slot }`) already says where it is.
+fn to_version_4(store: &Store) -> Result<(), StoreError> {
+    store.merge_counters_for_migration()?;
+    crate::wallet::migrate_ledger_chains(store)?;
+    crate::orders::migrate_order_chains(store)?;
+    crate::audit::migrate_index_cursor(store)?;
+    store.clear_kind_for_migration::<crate::catalog::CodesByHash>()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn there_is_one_migration_per_schema_version() {
+        assert_eq!(
+            super::ALL.len() + 1,
+            usize::try_from(crate::store::SCHEMA_VERSION).unwrap()
+        );
+    }
+}
