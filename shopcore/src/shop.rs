@@ -155,6 +155,13 @@ impl Shop {
         self.store.counters()
     }
 
+    /// Keys written to sled since the shop was opened, per table (name, count): where the
+    /// writes of `store_counters` go. A benchmark aid, not a stable API.
+    #[doc(hidden)]
+    pub fn store_writes_by_table(&self) -> Vec<(&'static str, u64)> {
+        self.store.writes_by_table()
+    }
+
     /// The database's size on disk in bytes.
     pub fn size_on_disk_bytes(&self) -> Result<u64> {
         Ok(self.store.size_on_disk_bytes()?)

@@ -663,6 +663,7 @@ fn run_level(
         .collect::<shopcore::Result<_>>()?;
     let flushes_before = shop.flush_count();
     let store_before = shop.store_counters();
+    let tables_before = shop.store_writes_by_table();
     let start = Instant::now();
     let shared = Arc::new(Shared {
         shop: shop.clone(),
@@ -712,6 +713,24 @@ fn run_level(
         sled_writes as f64 / commits.max(1) as f64,
         body_writes as f64 / commits.max(1) as f64,
     );
+    let mut by_table: Vec<(&str, f64)> = shop
+        .store_writes_by_table()
+        .into_iter()
+        .map(|(table, n)| {
+            let before = tables_before
+                .iter()
+                .find(|(t, _)| *t == table)
+                .map_or(0, |(_, b)| *b);
+            (table, (n - before) as f64 / orders.max(1) as f64)
+        })
+        .filter(|(_, per_order)| *per_order >= 0.05)
+        .collect();
+    by_table.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let listed: Vec<String> = by_table
+        .iter()
+        .map(|(table, per_order)| format!("{table} {per_order:.2}"))
+        .collect();
+    println!("  sled writes per order by table: {}", listed.join(", "));
     Ok(Level {
         orders,
         elapsed,

@@ -834,6 +834,21 @@ impl Store {
     }
 
     /// What the writer has counted since the store was opened.
+    /// Keys written to sled so far per table (name, count), for benchmarks.
+    pub(crate) fn writes_by_table(&self) -> Vec<(&'static str, u64)> {
+        self.writer
+            .writes_by_tag()
+            .into_iter()
+            .map(|(tag, n)| {
+                let name = Table::ALL
+                    .iter()
+                    .find(|t| t.tag() == tag)
+                    .map_or("(unknown tag)", |t| t.name());
+                (name, n)
+            })
+            .collect()
+    }
+
     pub(crate) fn counters(&self) -> StoreCounters {
         self.writer.counters()
     }

@@ -70,6 +70,17 @@ struct Counters {
     batches: AtomicU64,
     sled_writes: AtomicU64,
     body_writes: AtomicU64,
+    by_tag: TagCounts,
+}
+
+/// Keys written to sled per table tag (the last slot takes any tag beyond it).
+#[derive(Debug)]
+struct TagCounts([AtomicU64; 64]);
+
+impl Default for TagCounts {
+    fn default() -> TagCounts {
+        TagCounts(std::array::from_fn(|_| AtomicU64::new(0)))
+    }
 }
 
 /// The writer: a FIFO handoff of the right to run a body, and the pending batch.
@@ -195,6 +206,15 @@ impl Writer {
         }
     }
 
+    /// Keys written to sled so far per table tag, for benchmarks.
+    pub(crate) fn writes_by_tag(&self) -> Vec<(u8, u64)> {
+        (0u8..64)
+            .zip(&self.counters.by_tag.0)
+            .map(|(tag, n)| (tag, n.load(Ordering::Relaxed)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
     /// Passes the writer to the next caller in line, or frees it.
     fn release(&self) {
         let mut queue = lock(&self.queue);
@@ -271,8 +291,11 @@ impl Turn<'_> {
     fn apply(&self, pending: &mut Pending) {
         let batch = std::mem::take(pending);
         let keys = u64::try_from(batch.writes.len()).unwrap_or(u64::MAX);
+        let mut by_tag = [0u64; 64];
         let mut sled_batch = sled::Batch::default();
         for (key, value) in batch.writes {
+            let tag = key.first().map_or(0, |t| usize::from(*t).min(63));
+            by_tag[tag] += 1;
             match value {
                 Some(value) => sled_batch.insert(key, value),
                 None => sled_batch.remove(key),
@@ -290,6 +313,11 @@ impl Turn<'_> {
             c.sled_writes.fetch_add(keys, Ordering::Relaxed);
             c.body_writes
                 .fetch_add(batch.body_writes, Ordering::Relaxed);
+            for (count, n) in c.by_tag.0.iter().zip(by_tag) {
+                if n > 0 {
+                    count.fetch_add(n, Ordering::Relaxed);
+                }
+            }
         }
         batch.outcome.set(result);
     }
