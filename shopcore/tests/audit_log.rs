@@ -309,14 +309,25 @@ fn pruning_views_keeps_money_and_a_verifiable_chain() {
 
 // ---------------------------------------------------------------- indexes after the fact
 
-/// Keys in each raw audit index table of the closed shop `t`; returns the shop reopened.
+/// Entries in each raw audit index of the closed shop `t` (the sequence numbers its chunks
+/// hold); returns the shop reopened.
 fn index_sizes(t: TestShop) -> (TestShop, [usize; 3]) {
     let path = t.path();
     let TestShop { shop, clock, dir } = t;
     drop(shop);
     let sizes = {
         let raw = crate::common::RawStore::open(&path);
-        ["audit_by_actor", "audit_by_action", "audit_by_time"].map(|name| raw.table(name).len())
+        [
+            "audit_actor_postings",
+            "audit_action_postings",
+            "audit_time_postings",
+        ]
+        .map(|name| {
+            raw.table(name)
+                .iter()
+                .map(|item| crate::tampering::decode::<Vec<u64>>(&item.unwrap().1).len())
+                .sum()
+        })
     };
     let shop = Shop::open(&path, config(&clock)).unwrap();
     (TestShop { shop, clock, dir }, sizes)
@@ -423,4 +434,171 @@ fn indexing_while_others_append_misses_nothing() {
     );
     let report = t.shop.verify().unwrap();
     assert!(report.is_healthy(), "{report}");
+}
+
+/// Raw keys in each audit index table of the closed shop `t`; returns the shop reopened.
+fn index_keys(t: TestShop) -> (TestShop, [usize; 3]) {
+    let path = t.path();
+    let TestShop { shop, clock, dir } = t;
+    drop(shop);
+    let keys = {
+        let raw = crate::common::RawStore::open(&path);
+        [
+            "audit_actor_postings",
+            "audit_action_postings",
+            "audit_time_postings",
+        ]
+        .map(|name| raw.table(name).len())
+    };
+    let shop = Shop::open(&path, config(&clock)).unwrap();
+    (TestShop { shop, clock, dir }, keys)
+}
+
+/// 1,800 entries over 150 hours by two actors: more than one chunk per actor, action and
+/// hour, so every filter pages across chunk and hour boundaries.
+fn long_history() -> TestShop {
+    let t = TestShop::new();
+    let operator = t.staff(2, Role::Operator);
+    t.user(50, None);
+    let owner = t.owner();
+    for i in 0..1_800 {
+        t.clock.advance_millis(5 * 60 * 1_000);
+        if i % 3 == 0 {
+            if i % 2 == 0 {
+                t.shop.ban_user(&operator, uid(50), "spam").unwrap();
+            } else {
+                t.shop.unban_user(&operator, uid(50)).unwrap();
+            }
+        } else {
+            t.shop
+                .dashboard(&owner, shopcore::DashboardOptions::default())
+                .unwrap();
+        }
+    }
+    t
+}
+
+#[test]
+fn filters_page_across_index_chunks_and_hours() {
+    let t = long_history();
+    let everything = all_pages(
+        &t,
+        AuditQuery {
+            limit: 200,
+            ..Default::default()
+        },
+    );
+    assert!(everything.len() > 1_800);
+    let seqs = |entries: &[AuditEntry]| entries.iter().map(|e| e.seq).collect::<Vec<_>>();
+    let expect = |keep: &dyn Fn(&AuditEntry) -> bool| -> Vec<u64> {
+        everything
+            .iter()
+            .filter(|e| keep(e))
+            .map(|e| e.seq)
+            .collect()
+    };
+    let owner = ActorRef::User(uid(1));
+    let by_owner = all_pages(
+        &t,
+        AuditQuery {
+            actor: Some(owner.clone()),
+            limit: 97,
+            ..Default::default()
+        },
+    );
+    assert!(by_owner.len() > 1_024, "more than one chunk");
+    assert_eq!(seqs(&by_owner), expect(&|e| e.actor == owner));
+    let views = all_pages(
+        &t,
+        AuditQuery {
+            action: Some(AuditAction::ViewStats),
+            limit: 200,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        seqs(&views),
+        expect(&|e| e.action == AuditAction::ViewStats)
+    );
+    // A window of whole and part hours, alone and with an action.
+    let since = Timestamp(crate::common::START.millis() + 10 * 3_600_000 + 123_456);
+    let until = Timestamp(crate::common::START.millis() + 60 * 3_600_000 + 1);
+    let window = all_pages(
+        &t,
+        AuditQuery {
+            since: Some(since),
+            until: Some(until),
+            limit: 33,
+            ..Default::default()
+        },
+    );
+    assert!(window.len() > 500);
+    assert_eq!(seqs(&window), expect(&|e| e.at >= since && e.at < until));
+    let unbans = all_pages(
+        &t,
+        AuditQuery {
+            since: Some(since),
+            action: Some(AuditAction::UnbanUser),
+            limit: 7,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        seqs(&unbans),
+        expect(&|e| e.at >= since && e.action == AuditAction::UnbanUser)
+    );
+    // Chunks, not a key per entry: a few actors and actions, 151 hours.
+    let (t, postings) = index_sizes(t);
+    let (t, keys) = index_keys(t);
+    assert_eq!(postings, [everything.len(); 3]);
+    assert!(keys[0] <= 3 * 2, "actor chunks: {keys:?}");
+    assert!(keys[1] <= 8 * 2, "action chunks: {keys:?}");
+    assert!(keys[2] <= 151 + 2, "hour chunks: {keys:?}");
+    assert!(t.shop.verify().unwrap().is_healthy());
+}
+
+#[test]
+fn verify_finds_an_index_posting_moved_to_another_chunk() {
+    let t = history();
+    t.shop.index_audit_log().unwrap();
+    assert!(t.shop.verify().unwrap().is_healthy());
+    let path = t.path();
+    let TestShop { shop, clock, dir } = t;
+    drop(shop);
+    {
+        // One of the operator's bans moved into the owner's chunk: as many postings as
+        // before, each chunk still sorted, but one in the wrong actor's.
+        use crate::tampering::{decode, encode};
+        let raw = crate::common::RawStore::open(&path);
+        let table = raw.table("audit_actor_postings");
+        let chunks: Vec<_> = table.iter().map(|item| item.unwrap()).collect();
+        let (from_key, from) = chunks
+            .iter()
+            .map(|(k, v)| (k.clone(), decode::<Vec<u64>>(v)))
+            .max_by_key(|(_, c)| c.len())
+            .unwrap();
+        let (to_key, to) = chunks
+            .iter()
+            .map(|(k, v)| (k.clone(), decode::<Vec<u64>>(v)))
+            .find(|(k, _)| *k != from_key)
+            .unwrap();
+        let moved = from[0];
+        let mut to = to;
+        to.push(moved);
+        to.sort_unstable();
+        table
+            .insert(&from_key, encode(&from[1..].to_vec()))
+            .unwrap();
+        table.insert(&to_key, encode(&to)).unwrap();
+    }
+    let shop = Shop::open(&path, config(&clock)).unwrap();
+    let report = shop.verify().unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("the actor index does not match")),
+        "{report}"
+    );
+    drop(dir);
 }

@@ -168,18 +168,27 @@ fn the_newest_ledger_entry_deleted_with_the_wallet_rolled_back_is_named() {
     assert!(text.contains("which is missing (seq 4)"), "{text}");
 }
 
-/// Removes one audit entry and its three index keys, as a tamperer cleaning up would.
+/// Removes one audit entry and its three index postings, as a tamperer cleaning up would.
 pub(crate) fn remove_audit_entry(db: &RawStore, k: &[u8]) {
     db.table("audit").remove(k).unwrap();
-    for index in ["audit_by_actor", "audit_by_action", "audit_by_time"] {
+    let seq = u64::from_be_bytes(k.try_into().unwrap());
+    for index in [
+        "audit_actor_postings",
+        "audit_action_postings",
+        "audit_time_postings",
+    ] {
         let tree = db.table(index);
-        let keys: Vec<_> = tree
-            .iter()
-            .map(|item| item.unwrap().0)
-            .filter(|ik| ik.ends_with(k))
-            .collect();
-        for ik in keys {
-            tree.remove(ik).unwrap();
+        let chunks: Vec<_> = tree.iter().map(|item| item.unwrap()).collect();
+        for (ck, cv) in chunks {
+            let mut chunk: Vec<u64> = decode(&cv);
+            if let Some(at) = chunk.iter().position(|s| *s == seq) {
+                chunk.remove(at);
+                if chunk.is_empty() {
+                    tree.remove(ck).unwrap();
+                } else {
+                    tree.insert(ck, encode(&chunk)).unwrap();
+                }
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::store::{Migration, Store, StoreError};
 /// in order, when an older database is opened, before anything else touches it, and reads
 /// and writes through the one `records` tree: a database still in the per-table layout of
 /// schemas 1 and 2 is moved into it first (`layout`).
-pub(crate) const ALL: &[Migration] = &[to_version_2, to_version_3, to_version_4];
+pub(crate) const ALL: &[Migration] = &[to_version_2, to_version_3, to_version_4, to_version_5];
 
 /// 1 → 2: `codes_seen`, the fate of every code a product has seen; audit stubs say whether
 /// they stand for a refused attempt; and where the ledger's audit bindings start.
@@ -42,6 +42,13 @@ fn to_version_4(store: &Store) -> Result<(), StoreError> {
     crate::orders::migrate_order_chains(store)?;
     crate::audit::migrate_index_cursor(store)?;
     store.clear_kind_for_migration::<crate::catalog::CodesByHash>()
+}
+
+/// 4 → 5: the audit indexes become chunks of sequence numbers (an actor's, an action's or
+/// an hour's entries among 1,024 consecutive ones), so indexing a batch writes a record per
+/// actor, action and hour instead of three per entry (`audit::migrate_index_postings`).
+fn to_version_5(store: &Store) -> Result<(), StoreError> {
+    crate::audit::migrate_index_postings(store)
 }
 
 #[cfg(test)]

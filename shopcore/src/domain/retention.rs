@@ -85,15 +85,17 @@ impl Shop {
         let head: Option<u64> = self.store.fetch::<audit::Head>(&())?.map(|h| h.seq);
         let mut entries = Vec::new();
         let mut more = false;
-        let old = Span::<audit::ByTime>::all().to(Bound::Excluded(&policy.audit_before));
-        for item in self.store.scan_keys(old, false) {
-            let (_, seq) = item?;
+        for item in audit::seqs_in_hours_up_to(&self.store, policy.audit_before) {
+            let seq = item?;
             if Some(seq) == head {
                 continue; // the newest entry anchors the head record
             }
             let Some(entry) = self.store.fetch::<audit::Entries>(&seq)? else {
                 continue;
             };
+            if entry.at >= policy.audit_before {
+                continue; // the index goes by the hour
+            }
             let refused = entry.outcome != Outcome::Done;
             if entry.action.is_prunable() || refused {
                 if entries.len() == PRUNE_BATCH {

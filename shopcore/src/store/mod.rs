@@ -33,7 +33,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -94,10 +94,13 @@ pub(crate) enum Table {
     ProofsSeen,
     ProofReuses,
     TopupsFiledFor,
+    AuditActorPostings,
+    AuditActionPostings,
+    AuditTimePostings,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 44] = [
+    pub(crate) const ALL: [Table; 47] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -142,6 +145,9 @@ impl Table {
         Table::ProofsSeen,
         Table::ProofReuses,
         Table::TopupsFiledFor,
+        Table::AuditActorPostings,
+        Table::AuditActionPostings,
+        Table::AuditTimePostings,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -190,6 +196,9 @@ impl Table {
             Table::ProofsSeen => "proofs_seen",
             Table::ProofReuses => "proof_reuses",
             Table::TopupsFiledFor => "topups_filed_for",
+            Table::AuditActorPostings => "audit_actor_postings",
+            Table::AuditActionPostings => "audit_action_postings",
+            Table::AuditTimePostings => "audit_time_postings",
         }
     }
 
@@ -242,6 +251,9 @@ impl Table {
             Table::ProofsSeen => 42,
             Table::ProofReuses => 43,
             Table::TopupsFiledFor => 44,
+            Table::AuditActorPostings => 45,
+            Table::AuditActionPostings => 46,
+            Table::AuditTimePostings => 47,
         }
     }
 
@@ -888,6 +900,9 @@ impl Store {
             Table::AuditByActor,
             Table::AuditByAction,
             Table::AuditByTime,
+            Table::AuditActorPostings,
+            Table::AuditActionPostings,
+            Table::AuditTimePostings,
         ];
         let mut hasher = Sha256::new();
         for table in Table::ALL {

@@ -174,7 +174,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 44] = [
+pub const TABLE_TAGS: [(&str, u8); 47] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -219,6 +219,9 @@ pub const TABLE_TAGS: [(&str, u8); 44] = [
     ("proofs_seen", 42),
     ("proof_reuses", 43),
     ("topups_filed_for", 44),
+    ("audit_actor_postings", 45),
+    ("audit_action_postings", 46),
+    ("audit_time_postings", 47),
 ];
 
 /// A closed shop's database opened with sled directly, to read and tamper with its records
@@ -412,6 +415,9 @@ pub fn digest_as_schema_2_did(
         "audit_by_actor",
         "audit_by_action",
         "audit_by_time",
+        "audit_actor_postings",
+        "audit_action_postings",
+        "audit_time_postings",
     ];
     let version =
         bincode::serde::encode_to_vec(schema_version, bincode::config::standard()).unwrap();
