@@ -627,3 +627,130 @@ fn catalog_survives_reopen() {
     assert_eq!(next.id.get(), p.id.get() + 1);
     assert!(t.shop.verify().unwrap().is_healthy());
 }
+
+/// A raw pool chunk: its key and its slots.
+type RawChunk = (Vec<u8>, Vec<Option<String>>);
+
+/// Keys of the raw `code_chunks` table of the closed shop `t`, each with its slots (a code
+/// or `None`); returns the shop reopened.
+fn code_chunks(t: TestShop) -> (TestShop, Vec<RawChunk>) {
+    let path = t.path();
+    let TestShop { shop, clock, dir } = t;
+    drop(shop);
+    let chunks = {
+        let raw = crate::common::RawStore::open(&path);
+        assert_eq!(raw.table("codes").len(), 0, "no record per code");
+        raw.table("code_chunks")
+            .iter()
+            .map(|item| {
+                let (k, v) = item.unwrap();
+                let slots: Vec<Option<(String, i64)>> = crate::tampering::decode(&v);
+                (
+                    k.to_vec(),
+                    slots.into_iter().map(|s| s.map(|c| c.0)).collect(),
+                )
+            })
+            .collect()
+    };
+    let shop = shopcore::Shop::open(&path, crate::common::config(&clock)).unwrap();
+    (TestShop { shop, clock, dir }, chunks)
+}
+
+#[test]
+fn code_pools_are_kept_in_chunks_of_64() {
+    let (t, cat) = shop_with_category();
+    let owner = t.owner();
+    let mut new = new_product(cat, "Gift card", "5");
+    new.delivery = Delivery::Codes;
+    let p = t.shop.create_product(&owner, &new).unwrap().id;
+    let codes: Vec<String> = (0..130).map(|i| format!("CODE-{i:04}")).collect();
+    let refs: Vec<&str> = codes.iter().map(String::as_str).collect();
+    t.shop.add_codes(&owner, p, &refs).unwrap();
+    let (t, chunks) = code_chunks(t);
+    let sizes: Vec<usize> = chunks.iter().map(|(_, slots)| slots.len()).collect();
+    assert_eq!(
+        sizes,
+        [64, 64, 2],
+        "an upload of 130 codes writes three records"
+    );
+    assert_eq!(chunks[0].1[0].as_deref(), Some("CODE-0000"));
+    assert_eq!(chunks[2].1[1].as_deref(), Some("CODE-0129"));
+    // Selling the first 64 codes empties the first chunk, which goes; a revoked code in the
+    // second leaves a hole; the pool and every fate still agree.
+    t.user(10, None);
+    t.shop
+        .adjust_balance(
+            &owner,
+            crate::common::uid(10),
+            money("1000"),
+            "gift",
+            &crate::common::key("gift"),
+        )
+        .unwrap();
+    let shopper = t.shop.actor(crate::common::uid(10)).unwrap();
+    for i in 0..64 {
+        let order = t
+            .shop
+            .create_order(
+                &shopper,
+                &crate::orders::by_balance(p),
+                &crate::common::key(&format!("o{i}")),
+            )
+            .unwrap();
+        t.shop
+            .complete_order(
+                &owner,
+                order.id,
+                None,
+                &crate::common::key(&format!("c{i}")),
+            )
+            .unwrap();
+    }
+    assert_eq!(t.shop.revoke_codes(&owner, p, &["CODE-0070"]).unwrap(), 1);
+    let (t, chunks) = code_chunks(t);
+    assert_eq!(chunks.len(), 2);
+    assert_eq!(chunks[0].1[70 - 64], None);
+    assert_eq!(
+        chunks[0].1.iter().filter(|c| c.is_some()).count(),
+        63,
+        "the revoked code left a hole"
+    );
+    let product = t.shop.product(p).unwrap().unwrap();
+    assert_eq!(product.codes_available, 130 - 64 - 1);
+    let report = t.shop.verify().unwrap();
+    assert!(report.is_healthy(), "{report}");
+}
+
+#[test]
+fn verify_finds_pool_codes_moved_between_slots() {
+    let (t, cat) = shop_with_category();
+    let owner = t.owner();
+    let mut new = new_product(cat, "Gift card", "5");
+    new.delivery = Delivery::Codes;
+    let p = t.shop.create_product(&owner, &new).unwrap().id;
+    t.shop.add_codes(&owner, p, &["A-1", "B-2", "C-3"]).unwrap();
+    assert!(t.shop.verify().unwrap().is_healthy());
+    let path = t.path();
+    let TestShop { shop, clock, dir } = t;
+    drop(shop);
+    {
+        // The first two codes swapped: the pool holds the same codes, in the wrong slots.
+        use crate::tampering::{decode, encode};
+        let raw = crate::common::RawStore::open(&path);
+        let table = raw.table("code_chunks");
+        let (k, v) = table.iter().next().unwrap().unwrap();
+        let mut slots: Vec<Option<(String, i64)>> = decode(&v);
+        slots.swap(0, 1);
+        table.insert(k, encode(&slots)).unwrap();
+    }
+    let shop = shopcore::Shop::open(&path, crate::common::config(&clock)).unwrap();
+    let report = shop.verify().unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("a code in the pool of product #1 is recorded as")),
+        "{report}"
+    );
+    drop(dir);
+}

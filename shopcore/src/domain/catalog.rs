@@ -699,8 +699,14 @@ crate::store::record!(
     ProductsByCategory: Table::ProductsByCategory, "products_by_category", (CategoryId, i32, ProductId) => ()
 );
 crate::store::record!(
-    /// The code pools: each product's codes by slot (the secret itself).
+    /// Retired in schema 6 (the pools are chunks): each product's codes by slot.
     Codes: Table::Codes, "codes", (ProductId, u64) => StoredCode
+);
+crate::store::record!(
+    /// The code pools in chunks (the secrets themselves): product · chunk (slot ÷
+    /// [`CODE_CHUNK`]) → the chunk's slots in order, `None` for a slot whose code left the
+    /// pool. Orders taking codes from one product in one batch write its chunk once.
+    CodeChunks: Table::CodeChunks, "code_chunks", (ProductId, u64) => Vec<Option<StoredCode>>
 );
 crate::store::record!(
     /// Retired in schema 4 (`codes_seen` says where a code is): product · SHA-256 → slot.
@@ -719,8 +725,108 @@ fn product_index_key(product: &Product) -> (CategoryId, i32, ProductId) {
     (product.category, product.sort_order, product.id)
 }
 
-fn code_key(product: ProductId, slot: u64) -> (ProductId, u64) {
-    (product, slot)
+/// Slots per pool chunk.
+pub(crate) const CODE_CHUNK: u64 = 64;
+
+/// The chunk holding `slot`, and the slot's place in it.
+fn chunk_of(product: ProductId, slot: u64) -> ((ProductId, u64), usize) {
+    let place = usize::try_from(slot % CODE_CHUNK).unwrap_or(0);
+    ((product, slot / CODE_CHUNK), place)
+}
+
+/// The code in a pool slot, inside a transaction.
+fn pool_code(
+    tx: &Tx<'_>,
+    product: ProductId,
+    slot: u64,
+) -> std::result::Result<Option<StoredCode>, StoreError> {
+    let (key, place) = chunk_of(product, slot);
+    Ok(tx
+        .load::<CodeChunks>(&key)?
+        .and_then(|mut chunk| chunk.get_mut(place).and_then(Option::take)))
+}
+
+/// Empties a pool slot and returns its code; the chunk goes when its last code leaves.
+fn pool_take(
+    tx: &Tx<'_>,
+    product: ProductId,
+    slot: u64,
+) -> std::result::Result<Option<StoredCode>, StoreError> {
+    let (key, place) = chunk_of(product, slot);
+    let Some(mut chunk) = tx.load::<CodeChunks>(&key)? else {
+        return Ok(None);
+    };
+    let taken = chunk.get_mut(place).and_then(Option::take);
+    if taken.is_some() {
+        if chunk.iter().all(Option::is_none) {
+            tx.delete::<CodeChunks>(&key)?;
+        } else {
+            tx.save::<CodeChunks>(&key, &chunk)?;
+        }
+    }
+    Ok(taken)
+}
+
+/// Puts a code in a pool slot.
+fn pool_put(
+    tx: &Tx<'_>,
+    product: ProductId,
+    slot: u64,
+    code: StoredCode,
+) -> std::result::Result<(), StoreError> {
+    let (key, place) = chunk_of(product, slot);
+    let mut chunk = tx.load::<CodeChunks>(&key)?.unwrap_or_default();
+    if chunk.len() <= place {
+        chunk.resize(place + 1, None);
+    }
+    chunk[place] = Some(code);
+    tx.save::<CodeChunks>(&key, &chunk)
+}
+
+/// The code in a pool slot, outside a transaction.
+fn stored_pool_code(
+    store: &crate::store::Store,
+    product: ProductId,
+    slot: u64,
+) -> std::result::Result<Option<StoredCode>, StoreError> {
+    let (key, place) = chunk_of(product, slot);
+    Ok(store
+        .fetch::<CodeChunks>(&key)?
+        .and_then(|mut chunk| chunk.get_mut(place).and_then(Option::take)))
+}
+
+/// Schema 5 → 6: the pools move into chunks of [`CODE_CHUNK`] slots, a product at a time.
+pub(crate) fn migrate_code_chunks(
+    store: &crate::store::Store,
+) -> std::result::Result<(), StoreError> {
+    const DOING: &str = "moving the code pools into chunks";
+    store.report_progress(DOING, 0);
+    let mut chunks: std::collections::BTreeMap<(ProductId, u64), Vec<Option<StoredCode>>> =
+        Default::default();
+    let mut moved = 0u64;
+    let write = |chunks: &mut std::collections::BTreeMap<_, Vec<Option<StoredCode>>>| {
+        let batch = std::mem::take(chunks)
+            .into_iter()
+            .map(|(k, v)| Ok((k, crate::store::encode(&v)?)))
+            .collect::<std::result::Result<Vec<_>, StoreError>>()?;
+        store.put_encoded_for_migration::<CodeChunks>(batch)
+    };
+    for item in store.scan(Span::<Codes>::all(), false) {
+        let ((product, slot), code) = item?;
+        let (key, place) = chunk_of(product, slot);
+        let chunk = chunks.entry(key).or_default();
+        if chunk.len() <= place {
+            chunk.resize(place + 1, None);
+        }
+        chunk[place] = Some(code);
+        moved += 1;
+        if chunks.len() >= 4_096 && place + 1 == usize::try_from(CODE_CHUNK).unwrap_or(64) {
+            write(&mut chunks)?;
+            store.report_progress(DOING, moved);
+        }
+    }
+    write(&mut chunks)?;
+    store.clear_kind_for_migration::<Codes>()
 }
 
 /// The key of a code's fate: the product and the SHA-256 of the code.
@@ -770,9 +876,11 @@ fn push_code(
 ) -> std::result::Result<(), StoreError> {
     let slot = product.codes_tail;
     product.codes_tail += 1;
-    tx.save::<Codes>(
-        &code_key(product.id, slot),
-        &StoredCode {
+    pool_put(
+        tx,
+        product.id,
+        slot,
+        StoredCode {
             code: code.to_owned(),
             added_at: tx.now,
         },
@@ -859,9 +967,7 @@ pub(crate) fn take_code(
     while product.codes_head < product.codes_tail {
         let slot = product.codes_head;
         product.codes_head += 1;
-        let k = code_key(product.id, slot);
-        if let Some(stored) = tx.load::<Codes>(&k)? {
-            tx.delete::<Codes>(&k)?;
+        if let Some(stored) = pool_take(tx, product.id, slot)? {
             set_code_fate(tx, product.id, &stored.code, CodeFate::Reserved { order })?;
             product.codes_available = product.codes_available.saturating_sub(1);
             return Ok(Some(stored.code));
@@ -1529,7 +1635,7 @@ impl Shop {
             let mut keys = keys.to_vec();
             if whole_pool {
                 for slot in before.codes_head..before.codes_tail {
-                    if let Some(stored) = tx.load::<Codes>(&code_key(id, slot))? {
+                    if let Some(stored) = pool_code(tx, id, slot)? {
                         keys.push(code_hash_key(id, &stored.code));
                     }
                 }
@@ -1539,7 +1645,7 @@ impl Shop {
             for k in &keys {
                 match tx.load::<CodesSeen>(k)? {
                     Some(CodeFate::InPool { slot }) => {
-                        tx.delete::<Codes>(&code_key(id, slot))?;
+                        pool_take(tx, id, slot)?;
                         product.codes_available = product.codes_available.saturating_sub(1);
                     }
                     Some(CodeFate::Reserved { order }) => {
@@ -1663,8 +1769,22 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             ));
         }
         let mut pool = 0u64;
-        for code in store.scan(Span::<Codes>::within(&product.id), false) {
-            let ((_, slot), stored) = code?;
+        let mut codes = Vec::new();
+        for chunk in store.scan(Span::<CodeChunks>::within(&product.id), false) {
+            let ((_, number), slots) = chunk?;
+            if slots.is_empty() || slots.iter().all(Option::is_none) {
+                problems.push(format!(
+                    "catalog: product {} keeps an empty pool chunk",
+                    product.id
+                ));
+            }
+            for (place, stored) in (0u64..).zip(slots) {
+                if let Some(stored) = stored {
+                    codes.push((number * CODE_CHUNK + place, stored));
+                }
+            }
+        }
+        for (slot, stored) in codes {
             pool += 1;
             if slot < product.codes_head || slot >= product.codes_tail {
                 problems.push(format!(
@@ -1747,9 +1867,7 @@ fn verify_code_fates(
         let ok = match fate {
             CodeFate::InPool { slot } => {
                 in_pool += 1;
-                store
-                    .fetch::<Codes>(&code_key(product, slot))?
-                    .is_some_and(|c| hash_of(&c.code))
+                stored_pool_code(store, product, slot)?.is_some_and(|c| hash_of(&c.code))
             }
             CodeFate::Reserved { order } => order_of(order)?.is_some_and(|o| {
                 o.status.is_open() && o.reserved_code.as_ref().is_some_and(|c| hash_of(&c.0))

@@ -10,7 +10,13 @@ use crate::store::{Migration, Store, StoreError};
 /// in order, when an older database is opened, before anything else touches it, and reads
 /// and writes through the one `records` tree: a database still in the per-table layout of
 /// schemas 1 and 2 is moved into it first (`layout`).
-pub(crate) const ALL: &[Migration] = &[to_version_2, to_version_3, to_version_4, to_version_5];
+pub(crate) const ALL: &[Migration] = &[
+    to_version_2,
+    to_version_3,
+    to_version_4,
+    to_version_5,
+    to_version_6,
+];
 
 /// 1 → 2: `codes_seen`, the fate of every code a product has seen; audit stubs say whether
 /// they stand for a refused attempt; and where the ledger's audit bindings start.
@@ -49,6 +55,12 @@ fn to_version_4(store: &Store) -> Result<(), StoreError> {
 /// actor, action and hour instead of three per entry (`audit::migrate_index_postings`).
 fn to_version_5(store: &Store) -> Result<(), StoreError> {
     crate::audit::migrate_index_postings(store)
+}
+
+/// 5 → 6: the code pools move into chunks of 64 slots (`catalog::migrate_code_chunks`), so
+/// the orders of one batch that take codes from one product write its chunk once.
+fn to_version_6(store: &Store) -> Result<(), StoreError> {
+    crate::catalog::migrate_code_chunks(store)
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -97,10 +97,11 @@ pub(crate) enum Table {
     AuditActorPostings,
     AuditActionPostings,
     AuditTimePostings,
+    CodeChunks,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 47] = [
+    pub(crate) const ALL: [Table; 48] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -148,6 +149,7 @@ impl Table {
         Table::AuditActorPostings,
         Table::AuditActionPostings,
         Table::AuditTimePostings,
+        Table::CodeChunks,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -199,6 +201,7 @@ impl Table {
             Table::AuditActorPostings => "audit_actor_postings",
             Table::AuditActionPostings => "audit_action_postings",
             Table::AuditTimePostings => "audit_time_postings",
+            Table::CodeChunks => "code_chunks",
         }
     }
 
@@ -254,6 +257,7 @@ impl Table {
             Table::AuditActorPostings => 45,
             Table::AuditActionPostings => 46,
             Table::AuditTimePostings => 47,
+            Table::CodeChunks => 48,
         }
     }
 

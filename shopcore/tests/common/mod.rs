@@ -174,7 +174,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 47] = [
+pub const TABLE_TAGS: [(&str, u8); 48] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -222,6 +222,7 @@ pub const TABLE_TAGS: [(&str, u8); 47] = [
     ("audit_actor_postings", 45),
     ("audit_action_postings", 46),
     ("audit_time_postings", 47),
+    ("code_chunks", 48),
 ];
 
 /// A closed shop's database opened with sled directly, to read and tamper with its records
@@ -457,7 +458,10 @@ pub fn digest_as_schema_2_did(
 /// schema 3 makes when it opens such a store.
 pub fn to_per_table_layout(path: &std::path::Path, schema_version: u32) {
     let raw = RawStore::open(path);
-    let records = all_records(&raw);
+    let mut records = all_records(&raw);
+    if schema_version < 6 {
+        unchunk_codes(&mut records);
+    }
     for ((table, k), v) in &records {
         raw.db
             .open_tree(table)
@@ -477,6 +481,35 @@ pub fn to_per_table_layout(path: &std::path::Path, schema_version: u32) {
     drop(tree);
     assert!(db.drop_tree("records").unwrap());
     db.flush().unwrap();
+}
+
+/// The code pools in chunks (schema 6) as the records per code that schemas 1 to 5 kept.
+pub fn unchunk_codes(records: &mut std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>>) {
+    let chunks: Vec<(Vec<u8>, Vec<u8>)> = records
+        .iter()
+        .filter(|((table, _), _)| *table == "code_chunks")
+        .map(|((_, k), v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, v) in chunks {
+        records.remove(&("code_chunks", k.clone()));
+        let product = &k[..8];
+        let chunk = u64::from_be_bytes(k[8..16].try_into().unwrap());
+        // A stored code is its text and the time it was added, in this order.
+        let slots: Vec<Option<(String, i64)>> =
+            bincode::serde::decode_from_slice(&v, bincode::config::standard())
+                .unwrap()
+                .0;
+        for (place, code) in (0u64..).zip(slots) {
+            if let Some(code) = code {
+                let mut key = product.to_vec();
+                key.extend((chunk * 64 + place).to_be_bytes());
+                records.insert(
+                    ("codes", key),
+                    bincode::serde::encode_to_vec(code, bincode::config::standard()).unwrap(),
+                );
+            }
+        }
+    }
 }
 
 /// The records as schemas 1 to 3 kept them: `codes_by_hash` derived from `codes_seen`
@@ -578,6 +611,7 @@ pub fn as_schema_3_kept(
         .map(|((_, k), v)| (("codes_by_hash", k.clone()), v[1..].to_vec()))
         .collect();
     records.extend(derived);
+    unchunk_codes(&mut records);
     records
 }
 
