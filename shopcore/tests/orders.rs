@@ -1316,3 +1316,116 @@ fn a_users_orders_page_along_their_chain_and_any_bound_works() {
     assert_eq!(open.prev_for_user, Some(mine[0]));
     assert!(t.shop.verify().unwrap().is_healthy());
 }
+
+/// 1,100 orders from 11 shoppers: all but each shopper's last completed, so both queues span
+/// more than one status-index chunk (1,024 ids).
+fn many_orders() -> (TestShop, Vec<u64>, Vec<u64>) {
+    let t = TestShop::new();
+    let owner = t.owner();
+    let cat = t.shop.create_category(&owner, "Cards", 0).unwrap().id;
+    let p = t
+        .shop
+        .create_product(&owner, &new_product(cat, "Card", "1"))
+        .unwrap()
+        .id;
+    let shoppers: Vec<_> = (10..21)
+        .map(|id| {
+            t.user(id, None);
+            t.shop
+                .adjust_balance(
+                    &owner,
+                    uid(id),
+                    money("500"),
+                    "gift",
+                    &key(&format!("g{id}")),
+                )
+                .unwrap();
+            t.shop.actor(uid(id)).unwrap()
+        })
+        .collect();
+    let (mut completed, mut paid) = (Vec::new(), Vec::new());
+    for i in 0..1_100usize {
+        let order = t
+            .shop
+            .create_order(&shoppers[i % 11], &by_balance(p), &key(&format!("o{i}")))
+            .unwrap();
+        if i < 1_089 {
+            t.shop
+                .complete_order(&owner, order.id, Some("done"), &key(&format!("c{i}")))
+                .unwrap();
+            completed.push(order.id.get());
+        } else {
+            paid.push(order.id.get());
+        }
+    }
+    (t, completed, paid)
+}
+
+fn queue(t: &TestShop, status: OrderStatus, limit: usize) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = t
+            .shop
+            .orders_with_status(&t.owner(), status, after, limit)
+            .unwrap();
+        out.extend(page.orders.iter().map(|o| o.id.get()));
+        assert!(page.orders.iter().all(|o| o.status == status));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return out,
+        }
+    }
+}
+
+#[test]
+fn status_queues_page_across_index_chunks() {
+    let (t, completed, paid) = many_orders();
+    assert!(completed.last().unwrap() > &1_024);
+    assert_eq!(queue(&t, OrderStatus::Completed, 97), completed);
+    assert_eq!(queue(&t, OrderStatus::Paid, 4), paid);
+    assert_eq!(queue(&t, OrderStatus::Failed, 10), Vec::<u64>::new());
+    // Statuses move between chunks: failing a paid order moves it.
+    let moved = shopcore::OrderId::new(paid[0]).unwrap();
+    t.shop
+        .fail_order(&t.owner(), moved, "out of stock", &key("fail"))
+        .unwrap();
+    assert_eq!(queue(&t, OrderStatus::Paid, 4), paid[1..].to_vec());
+    assert_eq!(queue(&t, OrderStatus::Failed, 10), vec![paid[0]]);
+    assert!(t.shop.verify().unwrap().is_healthy());
+}
+
+#[test]
+fn verify_finds_an_order_in_another_status_chunk() {
+    let (t, completed, _) = many_orders();
+    let path = t.path();
+    let TestShop { shop, clock, dir } = t;
+    drop(shop);
+    {
+        // A completed order listed as paid instead: as many entries, one in the wrong chunk.
+        use crate::tampering::{decode, encode};
+        let raw = crate::common::RawStore::open(&path);
+        let table = raw.table("order_status_postings");
+        let chunk_key = |status: u8, block: u64| {
+            let mut k = vec![status];
+            k.extend(block.to_be_bytes());
+            k
+        };
+        let (done, paid) = (chunk_key(3, 0), chunk_key(1, 0));
+        let mut from: Vec<u64> = decode(&table.get(&done).unwrap().unwrap());
+        let id = completed[4];
+        from.retain(|x| *x != id);
+        table.insert(&done, encode(&from)).unwrap();
+        table.insert(&paid, encode(&vec![id])).unwrap();
+    }
+    let shop = shopcore::Shop::open(&path, crate::common::config(&clock)).unwrap();
+    let report = shop.verify().unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("the status index does not match")),
+        "{report}"
+    );
+    drop(dir);
+}

@@ -11,6 +11,7 @@ use crate::ids::{
     BroadcastId, CategoryId, CouponCode, CurrencyCode, OrderId, PaymentMethodId, ProductId,
     TopupId, UserId,
 };
+use crate::store::postings::{self, block_of};
 use crate::store::{Column, Counter, KeyPart, Span, StoreError, Table, Tx, take_array};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -407,7 +408,7 @@ crate::store::record!(
     ByTime: Table::AuditByTime, "audit_by_time", (Timestamp, u64) => ()
 );
 crate::store::record!(
-    /// Index: the entries of each actor, a chunk per block of [`POSTING_BLOCK`] sequence
+    /// Index: the entries of each actor, a chunk per block of [`postings::BLOCK`] sequence
     /// numbers (actor · block → the block's sequence numbers of that actor, ascending).
     ActorPostings: Table::AuditActorPostings, "audit_actor_postings", (ActorRef, u64) => Vec<u64>
 );
@@ -470,16 +471,8 @@ impl AuditAction {
     }
 }
 
-/// Sequence numbers per index chunk: an index record holds the entries of one actor (or
-/// action, or hour) among `POSTING_BLOCK` consecutive sequence numbers. Indexing a batch of
-/// entries writes one record per actor, action and hour it holds, not three per entry.
-pub(crate) const POSTING_BLOCK: u64 = 1024;
 /// The time index's granularity: one hour.
 pub(crate) const TIME_BUCKET_MS: i64 = 3_600_000;
-
-fn block_of(seq: u64) -> u64 {
-    seq / POSTING_BLOCK
-}
 
 fn hour_of(at: Timestamp) -> i64 {
     at.0.div_euclid(TIME_BUCKET_MS)
@@ -495,46 +488,6 @@ fn posting_keys(entry: &AuditEntry) -> ((ActorRef, u64), (AuditAction, u64), (i6
     )
 }
 
-/// Adds sequence numbers to index chunks (each chunk read and written once).
-fn add_postings<R, G>(
-    tx: &Tx<'_>,
-    groups: std::collections::HashMap<(G, u64), Vec<u64>>,
-) -> Result<(), StoreError>
-where
-    R: crate::store::Record<Key = (G, u64), Value = Vec<u64>>,
-    G: KeyPart + std::hash::Hash + Eq,
-{
-    for (key, seqs) in groups {
-        let mut chunk = tx.load::<R>(&key)?.unwrap_or_default();
-        for seq in seqs {
-            if let Err(at) = chunk.binary_search(&seq) {
-                chunk.insert(at, seq);
-            }
-        }
-        tx.save::<R>(&key, &chunk)?;
-    }
-    Ok(())
-}
-
-/// Removes a sequence number from its index chunk (the chunk goes when it empties).
-fn remove_posting<R, G>(tx: &Tx<'_>, key: &(G, u64), seq: u64) -> Result<(), StoreError>
-where
-    R: crate::store::Record<Key = (G, u64), Value = Vec<u64>>,
-    G: KeyPart,
-{
-    if let Some(mut chunk) = tx.load::<R>(key)?
-        && let Ok(at) = chunk.binary_search(&seq)
-    {
-        chunk.remove(at);
-        if chunk.is_empty() {
-            tx.delete::<R>(key)?;
-        } else {
-            tx.save::<R>(key, &chunk)?;
-        }
-    }
-    Ok(())
-}
-
 /// Indexes `entries` (ascending) in the three indexes, inside the caller's transaction.
 fn index_entries(tx: &Tx<'_>, entries: &[&AuditEntry]) -> Result<(), StoreError> {
     use std::collections::HashMap;
@@ -547,9 +500,9 @@ fn index_entries(tx: &Tx<'_>, entries: &[&AuditEntry]) -> Result<(), StoreError>
         by_action.entry(action).or_default().push(entry.seq);
         by_hour.entry(hour).or_default().push(entry.seq);
     }
-    add_postings::<ActorPostings, _>(tx, by_actor)?;
-    add_postings::<ActionPostings, _>(tx, by_action)?;
-    add_postings::<TimePostings, _>(tx, by_hour)
+    postings::add::<ActorPostings, _>(tx, by_actor)?;
+    postings::add::<ActionPostings, _>(tx, by_action)?;
+    postings::add::<TimePostings, _>(tx, by_hour)
 }
 
 /// The sequence numbers of an index, newest first, each with its group's order (the hour for
@@ -561,19 +514,12 @@ fn postings_desc<'a, R, G>(
 ) -> Box<dyn Iterator<Item = Result<(i64, u64), StoreError>> + 'a>
 where
     R: crate::store::Record<Key = (G, u64), Value = Vec<u64>> + 'a,
-    G: KeyPart + 'static,
+    G: KeyPart + Clone + 'static,
 {
-    Box::new(store.scan(span, true).flat_map(
-        move |item| -> Box<dyn Iterator<Item = Result<(i64, u64), StoreError>>> {
-            match item {
-                Ok(((group, _), chunk)) => {
-                    let order = order_of(&group);
-                    Box::new(chunk.into_iter().rev().map(move |seq| Ok((order, seq))))
-                }
-                Err(e) => Box::new(std::iter::once(Err(e))),
-            }
-        },
-    ))
+    Box::new(
+        postings::ids::<R, G>(store, span, true)
+            .map(move |item| item.map(|(group, seq)| (order_of(&group), seq))),
+    )
 }
 
 /// The sequence numbers in the time index before `before`'s hour ends, oldest hour first
@@ -731,9 +677,9 @@ pub(crate) fn migrate_index_postings(store: &crate::store::Store) -> Result<(), 
 pub(crate) fn prune_entry(tx: &Tx<'_>, entry: &AuditEntry) -> Result<(), StoreError> {
     tx.delete::<Entries>(&entry.seq)?;
     let (actor, action, hour) = posting_keys(entry);
-    remove_posting::<ActorPostings, _>(tx, &actor, entry.seq)?;
-    remove_posting::<ActionPostings, _>(tx, &action, entry.seq)?;
-    remove_posting::<TimePostings, _>(tx, &hour, entry.seq)?;
+    postings::remove::<ActorPostings, _>(tx, actor.0, entry.seq)?;
+    postings::remove::<ActionPostings, _>(tx, action.0, entry.seq)?;
+    postings::remove::<TimePostings, _>(tx, hour.0, entry.seq)?;
     tx.save::<Stubs>(
         &entry.seq,
         &PrunedEntry {
@@ -970,38 +916,6 @@ fn check_stub(stub: &PrunedEntry, problems: &mut Vec<String>) {
             stub.action.name()
         ));
     }
-}
-
-/// One posting's share of an index's checksum: its chunk's key and the sequence number.
-fn posting_hash<R: crate::store::Record>(key: &R::Key, seq: u64) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::hash::DefaultHasher::new();
-    crate::store::cursor_bytes::<R>(key).hash(&mut hasher);
-    seq.hash(&mut hasher);
-    hasher.finish()
-}
-
-/// How many postings an index holds and the sum of their hashes. A chunk must hold its
-/// block's sequence numbers, ascending; one that does not counts as a mismatch.
-fn index_sum<R, G>(store: &crate::store::Store) -> Result<(u64, u64), StoreError>
-where
-    R: crate::store::Record<Key = (G, u64), Value = Vec<u64>>,
-    G: KeyPart + 'static,
-{
-    let (mut n, mut sum) = (0u64, 0u64);
-    for item in store.scan(Span::<R>::all(), false) {
-        let (key, chunk) = item?;
-        let well_formed = chunk.windows(2).all(|w| w[0] < w[1])
-            && chunk.iter().all(|seq| block_of(*seq) == key.1);
-        for seq in &chunk {
-            n += 1;
-            sum = sum.wrapping_add(posting_hash::<R>(&key, *seq));
-        }
-        if !well_formed {
-            sum = sum.wrapping_add(1);
-        }
-    }
-    Ok((n, sum))
 }
 
 /// The ledger entries the audit log binds, in log order, as (ledger sequence number,
@@ -1251,9 +1165,9 @@ pub(crate) fn verify(
         {
             indexed += 1;
             let (actor, action, hour) = posting_keys(entry);
-            sums[0] = sums[0].wrapping_add(posting_hash::<ActorPostings>(&actor, entry.seq));
-            sums[1] = sums[1].wrapping_add(posting_hash::<ActionPostings>(&action, entry.seq));
-            sums[2] = sums[2].wrapping_add(posting_hash::<TimePostings>(&hour, entry.seq));
+            sums[0] = sums[0].wrapping_add(postings::share::<ActorPostings>(&actor, entry.seq));
+            sums[1] = sums[1].wrapping_add(postings::share::<ActionPostings>(&action, entry.seq));
+            sums[2] = sums[2].wrapping_add(postings::share::<TimePostings>(&hour, entry.seq));
         }
         if link.seq() <= mark {
             at_mark(link);
@@ -1283,9 +1197,21 @@ pub(crate) fn verify(
     }
     let count = u64::try_from(count).unwrap_or(u64::MAX);
     for (name, (n, sum), expected) in [
-        ("actor", index_sum::<ActorPostings, _>(store)?, sums[0]),
-        ("action", index_sum::<ActionPostings, _>(store)?, sums[1]),
-        ("time", index_sum::<TimePostings, _>(store)?, sums[2]),
+        (
+            "actor",
+            postings::checksum::<ActorPostings, _>(store)?,
+            sums[0],
+        ),
+        (
+            "action",
+            postings::checksum::<ActionPostings, _>(store)?,
+            sums[1],
+        ),
+        (
+            "time",
+            postings::checksum::<TimePostings, _>(store)?,
+            sums[2],
+        ),
     ] {
         if n != count {
             problems.push(format!(

@@ -16,6 +16,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_4,
     to_version_5,
     to_version_6,
+    to_version_7,
 ];
 
 /// 1 → 2: `codes_seen`, the fate of every code a product has seen; audit stubs say whether
@@ -61,6 +62,13 @@ fn to_version_5(store: &Store) -> Result<(), StoreError> {
 /// the orders of one batch that take codes from one product write its chunk once.
 fn to_version_6(store: &Store) -> Result<(), StoreError> {
     crate::catalog::migrate_code_chunks(store)
+}
+
+/// 6 → 7: the order status index becomes posting chunks (a status's orders among 1,024
+/// consecutive ids in one record; `orders::migrate_status_postings`), so the orders of one
+/// batch, mostly neighbours, share their index writes.
+fn to_version_7(store: &Store) -> Result<(), StoreError> {
+    crate::orders::migrate_status_postings(store)
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ use crate::requests::{self, RequestOutcome};
 use crate::roles::{Permission, has_permission};
 use crate::settings::{self, FulfilmentMode, refuse_in_emergency, refuse_new_orders};
 use crate::shop::{Actor, require, role_of};
+use crate::store::postings;
 use crate::store::{Counter, Span, StoreError, Table, Tx};
 use crate::supplier::{Supplier, SupplierOrder, SupplierResult, SupplierStatus};
 use crate::text::{self, TextRule};
@@ -501,8 +502,14 @@ crate::store::record!(
     pub(crate) Orders: Table::Orders, "orders", OrderId => Order
 );
 crate::store::record!(
-    /// Index: orders by status (the staff queues and the sweeps).
+    /// Retired in schema 7 (posting chunks replaced it): one key per order, by status.
     OrdersByStatus: Table::OrdersByStatus, "orders_by_status", (OrderStatus, OrderId) => ()
+);
+crate::store::record!(
+    /// Index: orders by status (the staff queues and the sweeps), in posting chunks: status ·
+    /// block (order id ÷ 1,024) → the block's order ids in that status, ascending. The orders
+    /// of one writer batch are mostly neighbours, so they share their chunks' writes.
+    StatusPostings: Table::OrderStatusPostings, "order_status_postings", (OrderStatus, u64) => Vec<u64>
 );
 crate::store::record!(
     /// Retired in schema 4 (a user's orders are a chain): user · order.
@@ -523,12 +530,12 @@ fn load(tx: &Tx<'_>, id: OrderId) -> Result<Order> {
 fn save(tx: &Tx<'_>, before: Option<&Order>, order: &Order) -> std::result::Result<(), StoreError> {
     match before {
         Some(b) if b.status != order.status => {
-            tx.delete::<OrdersByStatus>(&(b.status, b.id))?;
-            tx.save::<OrdersByStatus>(&(order.status, order.id), &())?;
+            postings::remove::<StatusPostings, _>(tx, b.status, b.id.get())?;
+            postings::add_one::<StatusPostings, _>(tx, order.status, order.id.get())?;
         }
         Some(_) => {}
         None => {
-            tx.save::<OrdersByStatus>(&(order.status, order.id), &())?;
+            postings::add_one::<StatusPostings, _>(tx, order.status, order.id.get())?;
         }
     }
     let mut account = wallet::load_wallet(tx, order.user)?;
@@ -1929,14 +1936,12 @@ impl Shop {
     ) -> Result<OrderPage> {
         check_limit(limit)?;
         self.transact(|tx| require(tx, actor, Permission::ManageOrders).map(|_| ()))?;
-        let mut span = Span::<OrdersByStatus>::within(&status);
-        if let Some(id) = after {
-            span = span.from(Bound::Excluded(&(status, id)));
-        }
+        let ids =
+            postings::ids_after::<StatusPostings, _>(&self.store, &status, after.map(OrderId::get));
         let mut orders = Vec::new();
         let mut more = false;
-        for item in self.store.scan_keys(span, false) {
-            let (_, id) = item?;
+        for item in ids {
+            let id = OrderId::new(item?).map_err(|_| corrupt_index(status))?;
             if orders.len() == limit {
                 more = true;
                 break;
@@ -1983,13 +1988,19 @@ impl Shop {
 
     fn order_ids_with_status(&self, status: OrderStatus) -> Result<Vec<OrderId>> {
         let mut ids = Vec::new();
-        for item in self
-            .store
-            .scan_keys(Span::<OrdersByStatus>::within(&status), false)
-        {
-            ids.push(item?.1);
+        for item in postings::ids_after::<StatusPostings, _>(&self.store, &status, None) {
+            ids.push(OrderId::new(item?).map_err(|_| corrupt_index(status))?);
         }
         Ok(ids)
+    }
+}
+
+/// An order id 0 in the status index.
+fn corrupt_index(status: OrderStatus) -> StoreError {
+    StoreError::Corrupt {
+        table: Table::OrderStatusPostings.name(),
+        key: status.name().to_owned(),
+        reason: "order id 0 in the status index".into(),
     }
 }
 
@@ -2105,6 +2116,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
     let mut newest_per_user: std::collections::HashMap<UserId, OrderId> =
         std::collections::HashMap::new();
     let mut orders = 0usize;
+    let mut index_sum = 0u64;
     for item in store.scan(Span::<Orders>::all(), false) {
         let (_, order) = item?;
         orders += 1;
@@ -2219,9 +2231,10 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         {
             problems.push(format!("orders: order {} totals do not add up", order.id));
         }
-        if !store.exists::<OrdersByStatus>(&(order.status, order.id))? {
-            problems.push(format!("orders: order {} missing from an index", order.id));
-        }
+        index_sum = index_sum.wrapping_add(postings::share::<StatusPostings>(
+            &(order.status, postings::block_of(order.id.get())),
+            order.id.get(),
+        ));
     }
     let order_counter = store.read_counter(Counter::OrderSeq)?;
     let last_order = u64::try_from(orders).unwrap_or(u64::MAX);
@@ -2230,8 +2243,13 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             "orders: order counter is {order_counter} but {last_order} orders are stored (orders lost or added)"
         ));
     }
-    if store.count(Span::<OrdersByStatus>::all())? != last_order {
-        problems.push("orders: the status index and orders differ in size".into());
+    let (indexed, sum) = postings::checksum::<StatusPostings, _>(store)?;
+    if indexed != last_order {
+        problems.push(format!(
+            "orders: the status index holds {indexed} orders for {last_order} stored"
+        ));
+    } else if sum != index_sum {
+        problems.push("orders: the status index does not match the orders' statuses".into());
     }
     // One open order per user; each account marks it and heads the chain of the user's
     // orders.
@@ -2423,6 +2441,42 @@ pub(crate) fn migrate_order_chains(
     store.put_encoded_for_migration::<wallet::Wallets>(batch)?;
     store.clear_kind_for_migration::<OrdersByUser>()?;
     store.clear_kind_for_migration::<OpenOrders>()
+}
+
+/// Schema 6 → 7: the status index becomes posting chunks, built in one pass over the orders
+/// (some thousands of chunks per flush); the table of one key per order is emptied. Run
+/// again after an interruption it writes the same chunks.
+pub(crate) fn migrate_status_postings(
+    store: &crate::store::Store,
+) -> std::result::Result<(), StoreError> {
+    const DOING: &str = "rebuilding the order status index in chunks";
+    store.report_progress(DOING, 0);
+    let mut chunks: std::collections::BTreeMap<(OrderStatus, u64), Vec<u64>> =
+        std::collections::BTreeMap::new();
+    let write = |chunks: &mut std::collections::BTreeMap<(OrderStatus, u64), Vec<u64>>| {
+        let batch = std::mem::take(chunks)
+            .into_iter()
+            .map(|(k, v)| Ok((k, crate::store::encode(&v)?)))
+            .collect::<std::result::Result<Vec<_>, StoreError>>()?;
+        store.put_encoded_for_migration::<StatusPostings>(batch)
+    };
+    let mut block = None;
+    for (done, item) in (0u64..).zip(store.scan(Span::<Orders>::all(), false)) {
+        let (id, order) = item?;
+        let this = postings::block_of(id.get());
+        // Whole blocks at a time: a chunk is written once, complete.
+        if block.is_some_and(|b| b != this) && chunks.len() >= 4_096 {
+            write(&mut chunks)?;
+            store.report_progress(DOING, done);
+        }
+        block = Some(this);
+        chunks
+            .entry((order.status, this))
+            .or_default()
+            .push(id.get());
+    }
+    write(&mut chunks)?;
+    store.clear_kind_for_migration::<OrdersByStatus>()
 }
 
 /// Pending uses of each payment method by unpaid orders (for the method check in verify).

@@ -14,6 +14,7 @@
 pub(crate) mod backup;
 mod durability;
 mod layout;
+pub(crate) mod postings;
 mod record;
 mod writer;
 
@@ -33,7 +34,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -98,10 +99,11 @@ pub(crate) enum Table {
     AuditActionPostings,
     AuditTimePostings,
     CodeChunks,
+    OrderStatusPostings,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 48] = [
+    pub(crate) const ALL: [Table; 49] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -150,6 +152,7 @@ impl Table {
         Table::AuditActionPostings,
         Table::AuditTimePostings,
         Table::CodeChunks,
+        Table::OrderStatusPostings,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -202,6 +205,7 @@ impl Table {
             Table::AuditActionPostings => "audit_action_postings",
             Table::AuditTimePostings => "audit_time_postings",
             Table::CodeChunks => "code_chunks",
+            Table::OrderStatusPostings => "order_status_postings",
         }
     }
 
@@ -258,6 +262,7 @@ impl Table {
             Table::AuditActionPostings => 46,
             Table::AuditTimePostings => 47,
             Table::CodeChunks => 48,
+            Table::OrderStatusPostings => 49,
         }
     }
 

@@ -174,7 +174,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 48] = [
+pub const TABLE_TAGS: [(&str, u8); 49] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -223,6 +223,7 @@ pub const TABLE_TAGS: [(&str, u8); 48] = [
     ("audit_action_postings", 46),
     ("audit_time_postings", 47),
     ("code_chunks", 48),
+    ("order_status_postings", 49),
 ];
 
 /// A closed shop's database opened with sled directly, to read and tamper with its records
@@ -462,6 +463,9 @@ pub fn to_per_table_layout(path: &std::path::Path, schema_version: u32) {
     if schema_version < 6 {
         unchunk_codes(&mut records);
     }
+    if schema_version < 7 {
+        unchunk_order_statuses(&mut records);
+    }
     for ((table, k), v) in &records {
         raw.db
             .open_tree(table)
@@ -481,6 +485,29 @@ pub fn to_per_table_layout(path: &std::path::Path, schema_version: u32) {
     drop(tree);
     assert!(db.drop_tree("records").unwrap());
     db.flush().unwrap();
+}
+
+/// The order status index in chunks (schema 7) as the key per order that schemas 1 to 6
+/// kept.
+pub fn unchunk_order_statuses(
+    records: &mut std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>>,
+) {
+    let chunks: Vec<(Vec<u8>, Vec<u8>)> = records
+        .iter()
+        .filter(|((table, _), _)| *table == "order_status_postings")
+        .map(|((_, k), v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, v) in chunks {
+        records.remove(&("order_status_postings", k.clone()));
+        let ids: Vec<u64> = bincode::serde::decode_from_slice(&v, bincode::config::standard())
+            .unwrap()
+            .0;
+        for id in ids {
+            let mut key = vec![k[0]];
+            key.extend(id.to_be_bytes());
+            records.insert(("orders_by_status", key), Vec::new());
+        }
+    }
 }
 
 /// The code pools in chunks (schema 6) as the records per code that schemas 1 to 5 kept.
@@ -612,6 +639,7 @@ pub fn as_schema_3_kept(
         .collect();
     records.extend(derived);
     unchunk_codes(&mut records);
+    unchunk_order_statuses(&mut records);
     records
 }
 
