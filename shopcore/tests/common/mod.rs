@@ -702,3 +702,14 @@ pub fn assert_holds_the_schema2_shop(path: &std::path::Path, config: Config) -> 
     assert!(report.is_healthy(), "{report}");
     shop
 }
+
+/// Opens the shop at `path` and asserts that `verify()` reports a problem containing
+/// `needle`.
+pub fn assert_verify_reports(path: &std::path::Path, clock: &Arc<ManualClock>, needle: &str) {
+    let shop = Shop::open(path, config(clock)).unwrap();
+    let report = shop.verify().unwrap();
+    assert!(
+        report.problems.iter().any(|p| p.contains(needle)),
+        "no problem mentions {needle:?}: {report}"
+    );
+}
