@@ -11,6 +11,7 @@ use crate::ids::{
     BroadcastId, CategoryId, CouponCode, CurrencyCode, OrderId, PaymentMethodId, ProductId,
     TopupId, UserId,
 };
+use crate::store::log;
 use crate::store::postings::{self, block_of};
 use crate::store::{Column, Counter, KeyPart, Span, StoreError, Table, Tx, take_array};
 use serde::{Deserialize, Serialize};
@@ -388,9 +389,18 @@ impl KeyPart for AuditAction {
 }
 
 crate::store::record!(
-    /// The log, by sequence number.
-    pub(crate) Entries: Table::Audit, "audit", u64 => AuditEntry
+    /// Retired in schema 8 (the log is in chunks): one record per entry, by sequence number.
+    EntriesByKey: Table::Audit, "audit", u64 => AuditEntry
 );
+crate::store::record!(
+    /// The log in chunks of 16 consecutive entries (`store::log`): chunk number → (seq,
+    /// entry), ascending.
+    pub(crate) Entries: Table::AuditChunks, "audit_chunks", u64 => log::Chunk
+);
+
+impl log::Log for Entries {
+    type Entry = AuditEntry;
+}
 crate::store::record!(
     /// The stub a pruned entry left, by sequence number.
     pub(crate) Stubs: Table::AuditPruned, "audit_pruned", u64 => PrunedEntry
@@ -563,7 +573,7 @@ pub(crate) fn index_pending(
     // applied whole and in order: seeing entry n means every entry before it is visible.
     let mut entries = Vec::new();
     let mut more = false;
-    for item in store.scan(Span::<Entries>::all().from(Bound::Excluded(&cursor)), false) {
+    for item in log::scan::<Entries>(store, Bound::Excluded(cursor), Bound::Unbounded, false) {
         if entries.len() == INDEX_BATCH {
             more = true;
             break;
@@ -583,7 +593,7 @@ pub(crate) fn index_pending(
         let mut present = Vec::with_capacity(entries.len());
         for entry in &entries {
             // Pruned meanwhile: its keys must not come back.
-            if tx.has::<Entries>(&entry.seq)? {
+            if log::has::<Entries>(tx, entry.seq)? {
                 present.push(entry);
                 indexed += 1;
             }
@@ -652,7 +662,8 @@ pub(crate) fn migrate_index_postings(store: &crate::store::Store) -> Result<(), 
         store.put_encoded_for_migration::<TimePostings>(encode_all(by_hour)?)
     };
     let mut block = None;
-    let covered = Span::<Entries>::all().to(Bound::Included(&indexed));
+    // (Before schema 8: one record per entry.)
+    let covered = Span::<EntriesByKey>::all().to(Bound::Included(&indexed));
     for (done, item) in (0u64..).zip(store.scan(covered, false)) {
         let (_, entry) = item?;
         // Whole blocks at a time, some thousands of chunks per flush.
@@ -673,9 +684,30 @@ pub(crate) fn migrate_index_postings(store: &crate::store::Store) -> Result<(), 
     store.clear_kind_for_migration::<ByTime>()
 }
 
+/// Schema 7 → 8: the log moves into chunks of 16 entries (`store::log`), some thousands of
+/// entries per flush; the table of one record per entry is emptied. Run again after an
+/// interruption it writes the same chunks.
+pub(crate) fn migrate_log_chunks(store: &crate::store::Store) -> Result<(), StoreError> {
+    const DOING: &str = "moving the audit log into chunks";
+    store.report_progress(DOING, 0);
+    let mut batch = Vec::new();
+    let mut done = 0u64;
+    for item in store.scan_raw(Span::<EntriesByKey>::all()) {
+        let (seq, bytes) = item?;
+        batch.push((seq, bytes.to_vec()));
+        done += 1;
+        if batch.len() == 16 * 1024 {
+            log::put_for_migration::<Entries>(store, std::mem::take(&mut batch))?;
+            store.report_progress(DOING, done);
+        }
+    }
+    log::put_for_migration::<Entries>(store, batch)?;
+    store.clear_kind_for_migration::<EntriesByKey>()
+}
+
 /// Removes one entry and its index keys, leaving a stub (inside the caller's transaction).
 pub(crate) fn prune_entry(tx: &Tx<'_>, entry: &AuditEntry) -> Result<(), StoreError> {
-    tx.delete::<Entries>(&entry.seq)?;
+    log::remove::<Entries>(tx, entry.seq)?;
     let (actor, action, hour) = posting_keys(entry);
     postings::remove::<ActorPostings, _>(tx, actor.0, entry.seq)?;
     postings::remove::<ActionPostings, _>(tx, action.0, entry.seq)?;
@@ -736,7 +768,7 @@ pub(crate) fn append(tx: &Tx<'_>, record: Record<'_>) -> Result<u64, StoreError>
     entry.hash = entry.compute_hash()?;
     // The index keys (by actor, action, time) come later, from `index_pending`: only
     // staff queries and retention read them, and they catch up first.
-    tx.save::<Entries>(&seq, &entry)?;
+    log::append::<Entries>(tx, seq, &entry)?;
     tx.save::<Head>(
         &(),
         &AuditHead {
@@ -860,11 +892,11 @@ pub(crate) fn query(
             }
             postings_desc(store, span, |hour: &i64| *hour)
         } else {
-            let mut span = Span::<Entries>::all();
-            if let Some((_, seq)) = after {
-                span = span.to(Bound::Excluded(&seq));
-            }
-            Box::new(store.scan_keys(span, true).map(|k| k.map(|seq| (0, seq))))
+            let upper = after.map_or(Bound::Unbounded, |(_, seq)| Bound::Excluded(seq));
+            Box::new(
+                log::seqs::<Entries>(store, Bound::Unbounded, upper, true)
+                    .map(|k| k.map(|seq| (0, seq))),
+            )
         };
     if let Some(after) = after {
         positions = Box::new(positions.filter(move |p| p.as_ref().map_or(true, |p| *p < after)));
@@ -883,7 +915,7 @@ pub(crate) fn query(
         let (order, seq) = item?;
         // The cursor is the position in the index, whether or not the entry is there.
         last = Some((Timestamp(order.saturating_mul(TIME_BUCKET_MS)), seq));
-        let Some(entry) = store.fetch::<Entries>(&seq)? else {
+        let Some(entry) = log::fetch::<Entries>(store, seq)? else {
             continue; // A dangling index key; verify() reports it.
         };
         if query.action.is_some_and(|a| a != entry.action)
@@ -929,7 +961,7 @@ pub(crate) struct Bindings<'a> {
 impl<'a> Bindings<'a> {
     pub(crate) fn new(store: &'a crate::store::Store) -> Bindings<'a> {
         Bindings {
-            entries: Box::new(store.scan(Span::<Entries>::all(), false)),
+            entries: log::scan::<Entries>(store, Bound::Unbounded, Bound::Unbounded, false),
             ready: Default::default(),
         }
     }
@@ -1045,10 +1077,7 @@ pub(crate) fn walk_chain(
             }
         }
     };
-    let span = Span::<Entries>::all()
-        .from(Bound::Included(&from))
-        .to(upper.as_ref());
-    for item in store.scan(span, false) {
+    for item in log::scan::<Entries>(store, Bound::Included(from), upper, false) {
         let (k, entry) = match item {
             Ok(pair) => pair,
             Err(e) => {
@@ -1110,7 +1139,7 @@ pub(crate) fn read_link(
     store: &crate::store::Store,
     seq: u64,
 ) -> Result<Option<StoredLink>, StoreError> {
-    if let Some(entry) = store.fetch::<Entries>(&seq)? {
+    if let Some(entry) = log::fetch::<Entries>(store, seq)? {
         let (prev_hash, hash) = (entry.prev_hash, entry.hash);
         return Ok(Some(StoredLink {
             entry: Some(entry),

@@ -281,7 +281,12 @@ impl Shop {
                     .map(t),
                 )
                 .map_err(io)?;
-                for item in self.store.scan(Span::<crate::audit::Entries>::all(), false) {
+                for item in crate::store::log::scan::<crate::audit::Entries>(
+                    &self.store,
+                    std::ops::Bound::Unbounded,
+                    std::ops::Bound::Unbounded,
+                    false,
+                ) {
                     let (_, e) = item?;
                     let outcome = match &e.outcome {
                         Outcome::Done => "done".to_owned(),

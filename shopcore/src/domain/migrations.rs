@@ -17,6 +17,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_5,
     to_version_6,
     to_version_7,
+    to_version_8,
 ];
 
 /// 1 → 2: `codes_seen`, the fate of every code a product has seen; audit stubs say whether
@@ -69,6 +70,12 @@ fn to_version_6(store: &Store) -> Result<(), StoreError> {
 /// batch, mostly neighbours, share their index writes.
 fn to_version_7(store: &Store) -> Result<(), StoreError> {
     crate::orders::migrate_status_postings(store)
+}
+
+/// 7 → 8: the audit log moves into chunks of 16 consecutive entries (`store::log`;
+/// `audit::migrate_log_chunks`), so the commits of one batch append to one or two records.
+fn to_version_8(store: &Store) -> Result<(), StoreError> {
+    crate::audit::migrate_log_chunks(store)
 }
 
 #[cfg(test)]

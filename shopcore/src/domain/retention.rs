@@ -90,7 +90,7 @@ impl Shop {
             if Some(seq) == head {
                 continue; // the newest entry anchors the head record
             }
-            let Some(entry) = self.store.fetch::<audit::Entries>(&seq)? else {
+            let Some(entry) = crate::store::log::fetch::<audit::Entries>(&self.store, seq)? else {
                 continue;
             };
             if entry.at >= policy.audit_before {
@@ -165,7 +165,7 @@ impl Shop {
         self.audited(actor, AuditAction::PruneRecords, Target::None, |tx| {
             require(tx, actor, Permission::ManageSettings)?;
             for entry in &entries {
-                if tx.has::<audit::Entries>(&entry.seq)? {
+                if crate::store::log::has::<audit::Entries>(tx, entry.seq)? {
                     audit::prune_entry(tx, entry)?;
                 }
             }

@@ -14,6 +14,7 @@
 pub(crate) mod backup;
 mod durability;
 mod layout;
+pub(crate) mod log;
 pub(crate) mod postings;
 mod record;
 mod writer;
@@ -34,7 +35,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -100,10 +101,11 @@ pub(crate) enum Table {
     AuditTimePostings,
     CodeChunks,
     OrderStatusPostings,
+    AuditChunks,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 49] = [
+    pub(crate) const ALL: [Table; 50] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -153,6 +155,7 @@ impl Table {
         Table::AuditTimePostings,
         Table::CodeChunks,
         Table::OrderStatusPostings,
+        Table::AuditChunks,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -206,6 +209,7 @@ impl Table {
             Table::AuditTimePostings => "audit_time_postings",
             Table::CodeChunks => "code_chunks",
             Table::OrderStatusPostings => "order_status_postings",
+            Table::AuditChunks => "audit_chunks",
         }
     }
 
@@ -263,6 +267,7 @@ impl Table {
             Table::AuditTimePostings => 47,
             Table::CodeChunks => 48,
             Table::OrderStatusPostings => 49,
+            Table::AuditChunks => 50,
         }
     }
 
@@ -912,6 +917,7 @@ impl Store {
             Table::AuditActorPostings,
             Table::AuditActionPostings,
             Table::AuditTimePostings,
+            Table::AuditChunks,
         ];
         let mut hasher = Sha256::new();
         for table in Table::ALL {

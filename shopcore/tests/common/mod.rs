@@ -174,7 +174,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 49] = [
+pub const TABLE_TAGS: [(&str, u8); 50] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -224,6 +224,7 @@ pub const TABLE_TAGS: [(&str, u8); 49] = [
     ("audit_time_postings", 47),
     ("code_chunks", 48),
     ("order_status_postings", 49),
+    ("audit_chunks", 50),
 ];
 
 /// A closed shop's database opened with sled directly, to read and tamper with its records
@@ -241,7 +242,17 @@ impl RawStore {
     }
 
     /// One table: the records whose keys start with its tag.
+    /// `"audit"` is the audit log seen a record per entry (sequence number → entry), as
+    /// schemas 1 to 7 kept it: reads and writes go to the entries inside its chunks
+    /// (`audit_chunks`, 16 entries a record) as a tamperer editing the log would.
     pub fn table(&self, name: &str) -> RawTable<'_> {
+        if name == "audit" {
+            return RawTable {
+                records: &self.records,
+                tag: tag_of("audit_chunks"),
+                log: true,
+            };
+        }
         let tag = TABLE_TAGS
             .iter()
             .find(|(n, _)| *n == name)
@@ -250,6 +261,7 @@ impl RawStore {
         RawTable {
             records: &self.records,
             tag,
+            log: false,
         }
     }
 
@@ -258,13 +270,52 @@ impl RawStore {
     }
 }
 
+fn tag_of(name: &str) -> u8 {
+    TABLE_TAGS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no table {name}"))
+        .1
+}
+
 /// A table inside the `records` tree, with the calls of a `sled::Tree` on keys within it.
 pub struct RawTable<'a> {
     records: &'a sled::Tree,
     tag: u8,
+    /// A log in chunks (`shopcore`'s `store::log`), seen as a record per entry.
+    log: bool,
 }
 
+/// A chunk of a log: (sequence number, the entry's encoding), ascending.
+type LogChunk = Vec<(u64, Vec<u8>)>;
+
 impl RawTable<'_> {
+    fn chunk_key(&self, key: &[u8]) -> (Vec<u8>, u64) {
+        let seq = u64::from_be_bytes(key.try_into().expect("an 8-byte sequence number"));
+        (self.full(&(seq / 16).to_be_bytes()), seq)
+    }
+
+    fn load_chunk(&self, full: &[u8]) -> LogChunk {
+        self.records.get(full).unwrap().map_or_else(Vec::new, |v| {
+            bincode::serde::decode_from_slice(&v, bincode::config::standard())
+                .unwrap()
+                .0
+        })
+    }
+
+    fn save_chunk(&self, full: Vec<u8>, chunk: &LogChunk) {
+        if chunk.is_empty() {
+            self.records.remove(full).unwrap();
+        } else {
+            self.records
+                .insert(
+                    full,
+                    bincode::serde::encode_to_vec(chunk, bincode::config::standard()).unwrap(),
+                )
+                .unwrap();
+        }
+    }
+
     fn full(&self, key: &[u8]) -> Vec<u8> {
         let mut full = vec![self.tag];
         full.extend_from_slice(key);
@@ -272,6 +323,14 @@ impl RawTable<'_> {
     }
 
     pub fn get(&self, key: impl AsRef<[u8]>) -> sled::Result<Option<sled::IVec>> {
+        if self.log {
+            let (full, seq) = self.chunk_key(key.as_ref());
+            return Ok(self
+                .load_chunk(&full)
+                .into_iter()
+                .find(|(s, _)| *s == seq)
+                .map(|(_, v)| v.into()));
+        }
         self.records.get(self.full(key.as_ref()))
     }
 
@@ -280,18 +339,54 @@ impl RawTable<'_> {
         key: impl AsRef<[u8]>,
         value: impl Into<sled::IVec>,
     ) -> sled::Result<Option<sled::IVec>> {
+        if self.log {
+            let before = self.get(key.as_ref())?;
+            let (full, seq) = self.chunk_key(key.as_ref());
+            let mut chunk = self.load_chunk(&full);
+            chunk.retain(|(s, _)| *s != seq);
+            chunk.push((seq, value.into().to_vec()));
+            chunk.sort_by_key(|(s, _)| *s);
+            self.save_chunk(full, &chunk);
+            return Ok(before);
+        }
         self.records.insert(self.full(key.as_ref()), value)
     }
 
     pub fn remove(&self, key: impl AsRef<[u8]>) -> sled::Result<Option<sled::IVec>> {
+        if self.log {
+            let before = self.get(key.as_ref())?;
+            let (full, seq) = self.chunk_key(key.as_ref());
+            let mut chunk = self.load_chunk(&full);
+            chunk.retain(|(s, _)| *s != seq);
+            self.save_chunk(full, &chunk);
+            return Ok(before);
+        }
         self.records.remove(self.full(key.as_ref()))
     }
 
     /// Every record, in key order, with keys within the table.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = sled::Result<(Vec<u8>, sled::IVec)>> {
-        self.records
+    pub fn iter(
+        &self,
+    ) -> Box<dyn DoubleEndedIterator<Item = sled::Result<(Vec<u8>, sled::IVec)>> + '_> {
+        let records = self
+            .records
             .scan_prefix([self.tag])
-            .map(|item| item.map(|(k, v)| (k[1..].to_vec(), v)))
+            .map(|item| item.map(|(k, v)| (k[1..].to_vec(), v)));
+        if !self.log {
+            return Box::new(records);
+        }
+        let mut entries = Vec::new();
+        for item in records {
+            let (_, v) = item.expect("read");
+            let chunk: LogChunk =
+                bincode::serde::decode_from_slice(&v, bincode::config::standard())
+                    .unwrap()
+                    .0;
+            for (seq, bytes) in chunk {
+                entries.push(Ok((seq.to_be_bytes().to_vec(), sled::IVec::from(bytes))));
+            }
+        }
+        Box::new(entries.into_iter())
     }
 
     /// The record with the greatest key.
@@ -420,6 +515,7 @@ pub fn digest_as_schema_2_did(
         "audit_actor_postings",
         "audit_action_postings",
         "audit_time_postings",
+        "audit_chunks",
     ];
     let version =
         bincode::serde::encode_to_vec(schema_version, bincode::config::standard()).unwrap();
@@ -466,6 +562,9 @@ pub fn to_per_table_layout(path: &std::path::Path, schema_version: u32) {
     if schema_version < 7 {
         unchunk_order_statuses(&mut records);
     }
+    if schema_version < 8 {
+        unchunk_audit_log(&mut records);
+    }
     for ((table, k), v) in &records {
         raw.db
             .open_tree(table)
@@ -485,6 +584,26 @@ pub fn to_per_table_layout(path: &std::path::Path, schema_version: u32) {
     drop(tree);
     assert!(db.drop_tree("records").unwrap());
     db.flush().unwrap();
+}
+
+/// The audit log in chunks (schema 8) as the record per entry that schemas 1 to 7 kept.
+pub fn unchunk_audit_log(
+    records: &mut std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>>,
+) {
+    let chunks: Vec<(Vec<u8>, Vec<u8>)> = records
+        .iter()
+        .filter(|((table, _), _)| *table == "audit_chunks")
+        .map(|((_, k), v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, v) in chunks {
+        records.remove(&("audit_chunks", k));
+        let chunk: LogChunk = bincode::serde::decode_from_slice(&v, bincode::config::standard())
+            .unwrap()
+            .0;
+        for (seq, bytes) in chunk {
+            records.insert(("audit", seq.to_be_bytes().to_vec()), bytes);
+        }
+    }
 }
 
 /// The order status index in chunks (schema 7) as the key per order that schemas 1 to 6
