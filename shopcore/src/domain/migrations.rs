@@ -2,7 +2,7 @@
 //! records of the domain modules whose layout changed, so the list lives with them and
 //! `store/` runs it without knowing what a record means.
 //!
-//! Peers: audit, catalog, orders, wallet.
+//! Peers: audit, catalog, notifications, orders, wallet.
 
 use crate::store::{Migration, Store, StoreError};
 
@@ -18,6 +18,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_6,
     to_version_7,
     to_version_8,
+    to_version_9,
 ];
 
 /// 1 → 2: `codes_seen`, the fate of every code a product has seen; audit stubs say whether
@@ -76,6 +77,12 @@ fn to_version_7(store: &Store) -> Result<(), StoreError> {
 /// `audit::migrate_log_chunks`), so the commits of one batch append to one or two records.
 fn to_version_8(store: &Store) -> Result<(), StoreError> {
     crate::audit::migrate_log_chunks(store)
+}
+
+/// 8 → 9: the outbox moves into chunks of 16 consecutive notifications (`store::log`;
+/// `notifications::migrate_outbox_chunks`).
+fn to_version_9(store: &Store) -> Result<(), StoreError> {
+    crate::notifications::migrate_outbox_chunks(store)
 }
 
 #[cfg(test)]

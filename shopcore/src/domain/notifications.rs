@@ -10,7 +10,7 @@ use crate::clock::Timestamp;
 use crate::error::{InvalidInput, Result};
 use crate::ids::{OrderId, TopupId, UserId};
 use crate::money::Money;
-use crate::store::{Counter, Span, StoreError, Table, Tx};
+use crate::store::{Counter, StoreError, Table, Tx, log};
 use serde::{Deserialize, Serialize};
 use std::ops::Bound;
 
@@ -99,9 +99,40 @@ pub struct Notification {
 pub const PAGE_LIMIT_MAX: usize = 500;
 
 crate::store::record!(
-    /// The outbox: notifications by sequence number, written with their events.
-    pub(crate) Outbox: Table::Outbox, "outbox", u64 => Notification
+    /// Retired in schema 9 (the outbox is in chunks): a record per notification.
+    OutboxByKey: Table::Outbox, "outbox", u64 => Notification
 );
+crate::store::record!(
+    /// The outbox: notifications written with their events, in chunks of 16 consecutive
+    /// sequence numbers (`store::log`).
+    pub(crate) Outbox: Table::OutboxChunks, "outbox_chunks", u64 => log::Chunk
+);
+
+impl log::Log for Outbox {
+    type Entry = Notification;
+}
+
+/// Schema 8 → 9: the outbox moves into chunks (`store::log`), 16,384 notifications per
+/// flush; the table of one record per notification is emptied.
+pub(crate) fn migrate_outbox_chunks(
+    store: &crate::store::Store,
+) -> std::result::Result<(), StoreError> {
+    const DOING: &str = "moving the outbox into chunks";
+    store.report_progress(DOING, 0);
+    let mut batch = Vec::new();
+    let mut done = 0u64;
+    for item in store.scan_raw(crate::store::Span::<OutboxByKey>::all()) {
+        let (seq, bytes) = item?;
+        batch.push((seq, bytes.to_vec()));
+        done += 1;
+        if batch.len() == 16 * 1024 {
+            log::put_for_migration::<Outbox>(store, std::mem::take(&mut batch))?;
+            store.report_progress(DOING, done);
+        }
+    }
+    log::put_for_migration::<Outbox>(store, batch)?;
+    store.clear_kind_for_migration::<OutboxByKey>()
+}
 crate::store::record!(
     /// How far each consumer has delivered the outbox, by consumer name.
     pub(crate) OutboxCursors: Table::OutboxCursors, "outbox_cursors", String => u64
@@ -114,8 +145,9 @@ pub(crate) fn push(
     kind: NotificationKind,
 ) -> std::result::Result<(), StoreError> {
     let seq = tx.next_id(Counter::OutboxSeq)?;
-    tx.save::<Outbox>(
-        &seq,
+    log::append::<Outbox>(
+        tx,
+        seq,
         &Notification {
             seq,
             user,
@@ -189,11 +221,13 @@ impl Shop {
             .fetch::<OutboxCursors>(&consumer_key(consumer)?)?
             .unwrap_or(0);
         let mut out = Vec::new();
-        for item in self
-            .store
-            .scan(Span::<Outbox>::all().from(Bound::Excluded(&cursor)), false)
-            .take(limit)
-        {
+        let pending = log::scan::<Outbox>(
+            &self.store,
+            Bound::Excluded(cursor),
+            Bound::Unbounded,
+            false,
+        );
+        for item in pending.take(limit) {
             out.push(item?.1);
         }
         Ok(out)

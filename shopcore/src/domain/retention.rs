@@ -127,8 +127,13 @@ impl Shop {
             .min();
         let mut outbox = Vec::new();
         if let Some(acknowledged) = acknowledged {
-            let acked = Span::<Outbox>::all().to(Bound::Included(&acknowledged));
-            for item in self.store.scan(acked, false) {
+            let acked = crate::store::log::scan::<Outbox>(
+                &self.store,
+                Bound::Unbounded,
+                Bound::Included(acknowledged),
+                false,
+            );
+            for item in acked {
                 let (k, n) = item?;
                 if n.at >= policy.outbox_before {
                     break; // seq order is time order
@@ -173,7 +178,7 @@ impl Shop {
                 tx.delete::<Sessions>(k)?;
             }
             for k in &outbox {
-                tx.delete::<Outbox>(k)?;
+                crate::store::log::remove::<Outbox>(tx, *k)?;
             }
             for k in &request_keys {
                 // Re-checked inside the transaction: a key remembered again meanwhile stays.

@@ -35,7 +35,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -102,10 +102,11 @@ pub(crate) enum Table {
     CodeChunks,
     OrderStatusPostings,
     AuditChunks,
+    OutboxChunks,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 50] = [
+    pub(crate) const ALL: [Table; 51] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -156,6 +157,7 @@ impl Table {
         Table::CodeChunks,
         Table::OrderStatusPostings,
         Table::AuditChunks,
+        Table::OutboxChunks,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -210,6 +212,7 @@ impl Table {
             Table::CodeChunks => "code_chunks",
             Table::OrderStatusPostings => "order_status_postings",
             Table::AuditChunks => "audit_chunks",
+            Table::OutboxChunks => "outbox_chunks",
         }
     }
 
@@ -268,6 +271,7 @@ impl Table {
             Table::CodeChunks => 48,
             Table::OrderStatusPostings => 49,
             Table::AuditChunks => 50,
+            Table::OutboxChunks => 51,
         }
     }
 

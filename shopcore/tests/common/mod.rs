@@ -174,7 +174,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 50] = [
+pub const TABLE_TAGS: [(&str, u8); 51] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -225,6 +225,7 @@ pub const TABLE_TAGS: [(&str, u8); 50] = [
     ("code_chunks", 48),
     ("order_status_postings", 49),
     ("audit_chunks", 50),
+    ("outbox_chunks", 51),
 ];
 
 /// A closed shop's database opened with sled directly, to read and tamper with its records
@@ -246,12 +247,14 @@ impl RawStore {
     /// schemas 1 to 7 kept it: reads and writes go to the entries inside its chunks
     /// (`audit_chunks`, 16 entries a record) as a tamperer editing the log would.
     pub fn table(&self, name: &str) -> RawTable<'_> {
-        if name == "audit" {
-            return RawTable {
-                records: &self.records,
-                tag: tag_of("audit_chunks"),
-                log: true,
-            };
+        for (per_entry, chunked) in [("audit", "audit_chunks"), ("outbox", "outbox_chunks")] {
+            if name == per_entry {
+                return RawTable {
+                    records: &self.records,
+                    tag: tag_of(chunked),
+                    log: true,
+                };
+            }
         }
         let tag = TABLE_TAGS
             .iter()
@@ -563,7 +566,10 @@ pub fn to_per_table_layout(path: &std::path::Path, schema_version: u32) {
         unchunk_order_statuses(&mut records);
     }
     if schema_version < 8 {
-        unchunk_audit_log(&mut records);
+        unchunk_log(&mut records, "audit_chunks", "audit");
+    }
+    if schema_version < 9 {
+        unchunk_log(&mut records, "outbox_chunks", "outbox");
     }
     for ((table, k), v) in &records {
         raw.db
@@ -586,22 +592,25 @@ pub fn to_per_table_layout(path: &std::path::Path, schema_version: u32) {
     db.flush().unwrap();
 }
 
-/// The audit log in chunks (schema 8) as the record per entry that schemas 1 to 7 kept.
-pub fn unchunk_audit_log(
+/// A log in chunks (the audit log from schema 8, the outbox from 9) as the record per entry
+/// that older schemas kept.
+pub fn unchunk_log(
     records: &mut std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>>,
+    chunked: &'static str,
+    per_entry: &'static str,
 ) {
     let chunks: Vec<(Vec<u8>, Vec<u8>)> = records
         .iter()
-        .filter(|((table, _), _)| *table == "audit_chunks")
+        .filter(|((table, _), _)| *table == chunked)
         .map(|((_, k), v)| (k.clone(), v.clone()))
         .collect();
     for (k, v) in chunks {
-        records.remove(&("audit_chunks", k));
+        records.remove(&(chunked, k));
         let chunk: LogChunk = bincode::serde::decode_from_slice(&v, bincode::config::standard())
             .unwrap()
             .0;
         for (seq, bytes) in chunk {
-            records.insert(("audit", seq.to_be_bytes().to_vec()), bytes);
+            records.insert((per_entry, seq.to_be_bytes().to_vec()), bytes);
         }
     }
 }
@@ -759,6 +768,8 @@ pub fn as_schema_3_kept(
     records.extend(derived);
     unchunk_codes(&mut records);
     unchunk_order_statuses(&mut records);
+    unchunk_log(&mut records, "audit_chunks", "audit");
+    unchunk_log(&mut records, "outbox_chunks", "outbox");
     records
 }
 
