@@ -513,6 +513,8 @@ mod migration {
                 (7, "moving the audit log into chunks"),
                 (8, "migrating"),
                 (8, "moving the outbox into chunks"),
+                (9, "migrating"),
+                (9, "moving the ledger into chunks"),
             ]
         );
         // A store at the current schema migrates nothing and says nothing.
@@ -614,7 +616,7 @@ mod migration {
         let file = dir.path().join("v3.bak");
         let owner = restored.actor(uid(1)).unwrap();
         let summary = restored.backup(&owner, &file).unwrap();
-        assert_eq!(summary.tables, 51);
+        assert_eq!(summary.tables, 52);
         let bytes = std::fs::read(&file).unwrap();
         assert_eq!(&bytes[..8], b"SHOPBAK\n");
         assert_eq!(bytes[8..12], 1u32.to_be_bytes(), "format version");

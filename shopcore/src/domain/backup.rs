@@ -246,7 +246,12 @@ impl Shop {
                     .map(t),
                 )
                 .map_err(io)?;
-                for item in self.store.scan(Span::<crate::wallet::Ledger>::all(), false) {
+                for item in crate::store::log::scan::<crate::wallet::Ledger>(
+                    &self.store,
+                    std::ops::Bound::Unbounded,
+                    std::ops::Bound::Unbounded,
+                    false,
+                ) {
                     let (_, e) = item?;
                     let reference = match e.reference {
                         crate::wallet::LedgerRef::None => String::new(),

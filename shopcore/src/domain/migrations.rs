@@ -19,6 +19,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_7,
     to_version_8,
     to_version_9,
+    to_version_10,
 ];
 
 /// 1 → 2: `codes_seen`, the fate of every code a product has seen; audit stubs say whether
@@ -83,6 +84,12 @@ fn to_version_8(store: &Store) -> Result<(), StoreError> {
 /// `notifications::migrate_outbox_chunks`).
 fn to_version_9(store: &Store) -> Result<(), StoreError> {
     crate::notifications::migrate_outbox_chunks(store)
+}
+
+/// 9 → 10: the ledger moves into chunks of 16 consecutive entries (`store::log`;
+/// `wallet::migrate_ledger_chunks`).
+fn to_version_10(store: &Store) -> Result<(), StoreError> {
+    crate::wallet::migrate_ledger_chunks(store)
 }
 
 #[cfg(test)]

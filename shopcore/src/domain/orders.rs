@@ -2130,9 +2130,13 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
                      kind: LedgerKind|
          -> std::result::Result<Option<wallet::LedgerEntry>, StoreError> {
             let Some(seq) = seq else { return Ok(None) };
-            Ok(store.fetch::<wallet::Ledger>(&seq)?.filter(|e| {
-                e.kind == kind && e.reference == LedgerRef::Order(order.id) && e.user == order.user
-            }))
+            Ok(
+                crate::store::log::fetch::<wallet::Ledger>(store, seq)?.filter(|e| {
+                    e.kind == kind
+                        && e.reference == LedgerRef::Order(order.id)
+                        && e.user == order.user
+                }),
+            )
         };
         let purchase = named(order.purchase_seq, LedgerKind::Purchase)?;
         if order.purchase_seq.is_some() && purchase.is_none() {

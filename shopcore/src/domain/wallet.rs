@@ -21,7 +21,7 @@ use crate::requests::{self, RequestOutcome};
 use crate::roles::{Permission, can_manage_user, has_permission};
 use crate::settings::refuse_in_emergency;
 use crate::shop::{Actor, require, role_of};
-use crate::store::{Counter, Span, StoreError, Table, Tx, decode_as};
+use crate::store::{Counter, Span, StoreError, Table, Tx, decode_as, log};
 use crate::text::{self, TextRule};
 use crate::users;
 use serde::{Deserialize, Serialize};
@@ -162,9 +162,9 @@ pub(crate) fn migrate_ledger_chains(
     let mut done = 0u64;
     let mut newest: std::collections::HashMap<UserId, u64> = std::collections::HashMap::new();
     let mut batch: Vec<(u64, Vec<u8>)> = Vec::new();
-    for item in store.scan_raw(Span::<Ledger>::all()) {
+    for item in store.scan_raw(Span::<LedgerByKey>::all()) {
         let (k, v) = item?;
-        let entry = match decode_as::<Ledger, LedgerEntryV3>(&k, &v) {
+        let entry = match decode_as::<LedgerByKey, LedgerEntryV3>(&k, &v) {
             Ok(old) => LedgerEntry {
                 prev_for_user: newest.get(&old.user).copied(),
                 seq: old.seq,
@@ -179,17 +179,17 @@ pub(crate) fn migrate_ledger_chains(
                 note: old.note,
             },
             // Already rewritten (a migration stopped part way runs again).
-            Err(_) => decode_as::<Ledger, LedgerEntry>(&k, &v)?,
+            Err(_) => decode_as::<LedgerByKey, LedgerEntry>(&k, &v)?,
         };
         newest.insert(entry.user, entry.seq);
         batch.push((k, crate::store::encode(&entry)?));
         done += 1;
         if batch.len() == 10_000 {
-            store.put_encoded_for_migration::<Ledger>(std::mem::take(&mut batch))?;
+            store.put_encoded_for_migration::<LedgerByKey>(std::mem::take(&mut batch))?;
             store.report_progress(DOING, done);
         }
     }
-    store.put_encoded_for_migration::<Ledger>(batch)?;
+    store.put_encoded_for_migration::<LedgerByKey>(batch)?;
     store.clear_kind_for_migration::<LedgerByUser>()
 }
 
@@ -453,9 +453,40 @@ crate::store::record!(
     pub(crate) Wallets: Table::Wallets, "wallets", UserId => Wallet
 );
 crate::store::record!(
-    /// The ledger, by sequence number; never edited or deleted.
-    pub(crate) Ledger: Table::Ledger, "ledger", u64 => LedgerEntry
+    /// Retired in schema 10 (the ledger is in chunks): a record per entry.
+    LedgerByKey: Table::Ledger, "ledger", u64 => LedgerEntry
 );
+crate::store::record!(
+    /// The ledger, never edited or deleted, in chunks of 16 consecutive entries
+    /// (`store::log`).
+    pub(crate) Ledger: Table::LedgerChunks, "ledger_chunks", u64 => log::Chunk
+);
+
+impl log::Log for Ledger {
+    type Entry = LedgerEntry;
+}
+
+/// Schema 9 → 10: the ledger moves into chunks (`store::log`), 16,384 entries per flush;
+/// the table of one record per entry is emptied.
+pub(crate) fn migrate_ledger_chunks(
+    store: &crate::store::Store,
+) -> std::result::Result<(), StoreError> {
+    const DOING: &str = "moving the ledger into chunks";
+    store.report_progress(DOING, 0);
+    let mut batch = Vec::new();
+    let mut done = 0u64;
+    for item in store.scan_raw(Span::<LedgerByKey>::all()) {
+        let (seq, bytes) = item?;
+        batch.push((seq, bytes.to_vec()));
+        done += 1;
+        if batch.len() == 16 * 1024 {
+            log::put_for_migration::<Ledger>(store, std::mem::take(&mut batch))?;
+            store.report_progress(DOING, done);
+        }
+    }
+    log::put_for_migration::<Ledger>(store, batch)?;
+    store.clear_kind_for_migration::<LedgerByKey>()
+}
 crate::store::record!(
     /// Retired in schema 4 (a user's ledger is a chain): user · seq.
     LedgerByUser: Table::LedgerByUser, "ledger_by_user", (UserId, u64) => ()
@@ -538,7 +569,7 @@ pub(crate) fn post(
         note,
         prev_for_user: wallet.last_entry,
     };
-    tx.save::<Ledger>(&seq, &entry)?;
+    log::append::<Ledger>(tx, seq, &entry)?;
     // Bound into the operation's audit entry, so the hash chain covers every amount.
     tx.audit_notes
         .borrow_mut()
@@ -1013,15 +1044,14 @@ impl Shop {
                 let actor_role = require(tx, actor, Permission::ManageUsers)?;
                 if let Some(outcome) = requests::replayed(tx, actor.who(), key, &fingerprint)? {
                     return match outcome {
-                        RequestOutcome::LedgerEntry(seq) => {
-                            tx.load::<Ledger>(&seq)?.ok_or_else(|| {
+                        RequestOutcome::LedgerEntry(seq) => log::load::<Ledger>(tx, seq)?
+                            .ok_or_else(|| {
                                 Error::from(StoreError::Corrupt {
                                     table: Table::Ledger.name(),
                                     key: seq.to_string(),
                                     reason: "a request key names a missing ledger entry".into(),
                                 })
-                            })
-                        }
+                            }),
                         RequestOutcome::Topup(_) | RequestOutcome::Order(_) => {
                             Err(InvalidInput::RequestKeyReused {
                                 key: key.to_string(),
@@ -1115,16 +1145,19 @@ impl Shop {
         };
         let mut next_seq = match before {
             None => head()?,
-            Some(seq) => match self.store.fetch::<Ledger>(&seq)?.filter(|e| e.user == user) {
+            Some(seq) => match log::fetch::<Ledger>(&self.store, seq)?.filter(|e| e.user == user) {
                 Some(cursor) => cursor.prev_for_user,
                 // Any other bound: the user's newest entry below it, found by looking back
                 // through the shop-wide ledger a little (users' entries interleave), else
                 // by walking the user's chain from its head.
-                None => match self
-                    .store
-                    .scan(Span::<Ledger>::all().to(Bound::Excluded(&seq)), true)
-                    .take(SEEK_BACK)
-                    .find_map(|item| item.ok().filter(|(_, e)| e.user == user))
+                None => match log::scan::<Ledger>(
+                    &self.store,
+                    Bound::Unbounded,
+                    Bound::Excluded(seq),
+                    true,
+                )
+                .take(SEEK_BACK)
+                .find_map(|item| item.ok().filter(|(_, e)| e.user == user))
                 {
                     Some((_, entry)) => Some(entry.seq),
                     None => head()?,
@@ -1136,9 +1169,7 @@ impl Shop {
         while let Some(seq) = next_seq {
             if before.is_some_and(|b| seq >= b) {
                 // Newer than the bound: skip along the chain.
-                next_seq = self
-                    .store
-                    .fetch::<Ledger>(&seq)?
+                next_seq = log::fetch::<Ledger>(&self.store, seq)?
                     .filter(|e| e.user == user)
                     .and_then(|e| e.prev_for_user);
                 continue;
@@ -1147,7 +1178,8 @@ impl Shop {
                 more = true;
                 break;
             }
-            let Some(entry) = self.store.fetch::<Ledger>(&seq)?.filter(|e| e.user == user) else {
+            let Some(entry) = log::fetch::<Ledger>(&self.store, seq)?.filter(|e| e.user == user)
+            else {
                 break; // A broken chain; verify() reports it.
             };
             next_seq = entry.prev_for_user;
@@ -1284,7 +1316,7 @@ pub(crate) fn verify(
             "wallet: audit entry {audit_seq} recorded ledger entry \"{bound}\", which is missing (seq {seq})"
         ));
     };
-    for item in store.scan(Span::<Ledger>::all(), false) {
+    for item in log::scan::<Ledger>(store, Bound::Unbounded, Bound::Unbounded, false) {
         let (k, entry) = match item {
             Ok(pair) => pair,
             Err(e) => {
@@ -1380,7 +1412,7 @@ pub(crate) fn verify(
                     .checked_add(topup.amount_usd)
                     .unwrap_or(approved_usd);
                 let entry = match topup.ledger_seq {
-                    Some(seq) => store.fetch::<Ledger>(&seq)?,
+                    Some(seq) => log::fetch::<Ledger>(store, seq)?,
                     None => None,
                 };
                 let ok = entry.is_some_and(|e| {
@@ -1547,7 +1579,7 @@ pub(crate) fn check_tail(
     };
     let mut touched: BTreeMap<UserId, (Money, u64)> = BTreeMap::new();
     // (Tail-sized: the users the tail touched.)
-    for item in store.scan(Span::<Ledger>::all().from(Bound::Excluded(&after)), false) {
+    for item in log::scan::<Ledger>(store, Bound::Excluded(after), Bound::Unbounded, false) {
         let (k, entry) = match item {
             Ok(pair) => pair,
             Err(e) => {
@@ -1625,7 +1657,7 @@ pub(crate) fn check_sample(
     seq: u64,
     problems: &mut Vec<String>,
 ) -> std::result::Result<(), StoreError> {
-    let Some(entry) = store.fetch::<Ledger>(&seq)? else {
+    let Some(entry) = log::fetch::<Ledger>(store, seq)? else {
         problems.push(format!("wallet: ledger entry {seq} is missing"));
         return Ok(());
     };
@@ -1693,7 +1725,7 @@ fn previous_balance(
     let Some(seq) = entry.prev_for_user else {
         return Ok(Money::ZERO);
     };
-    match store.fetch::<Ledger>(&seq)? {
+    match log::fetch::<Ledger>(store, seq)? {
         Some(prev) if prev.user == entry.user && prev.seq < entry.seq => Ok(prev.balance_after),
         _ => {
             problems.push(format!(

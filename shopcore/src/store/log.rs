@@ -52,6 +52,17 @@ pub(crate) fn append<L: Log>(tx: &Tx<'_>, seq: u64, entry: &L::Entry) -> Result<
     tx.save::<L>(&key, &chunk)
 }
 
+/// Entry `seq`, inside a transaction.
+pub(crate) fn load<L: Log>(tx: &Tx<'_>, seq: u64) -> Result<Option<L::Entry>, StoreError> {
+    let Some(chunk) = tx.load::<L>(&chunk_of(seq))? else {
+        return Ok(None);
+    };
+    match chunk.binary_search_by_key(&seq, |(s, _)| *s) {
+        Ok(at) => decode_entry::<L>(seq, &chunk[at].1).map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
 /// Whether entry `seq` is there, inside a transaction.
 pub(crate) fn has<L: Log>(tx: &Tx<'_>, seq: u64) -> Result<bool, StoreError> {
     Ok(tx

@@ -35,7 +35,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -103,10 +103,11 @@ pub(crate) enum Table {
     OrderStatusPostings,
     AuditChunks,
     OutboxChunks,
+    LedgerChunks,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 51] = [
+    pub(crate) const ALL: [Table; 52] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -158,6 +159,7 @@ impl Table {
         Table::OrderStatusPostings,
         Table::AuditChunks,
         Table::OutboxChunks,
+        Table::LedgerChunks,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -213,6 +215,7 @@ impl Table {
             Table::OrderStatusPostings => "order_status_postings",
             Table::AuditChunks => "audit_chunks",
             Table::OutboxChunks => "outbox_chunks",
+            Table::LedgerChunks => "ledger_chunks",
         }
     }
 
@@ -272,6 +275,7 @@ impl Table {
             Table::OrderStatusPostings => 49,
             Table::AuditChunks => 50,
             Table::OutboxChunks => 51,
+            Table::LedgerChunks => 52,
         }
     }
 

@@ -174,7 +174,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 51] = [
+pub const TABLE_TAGS: [(&str, u8); 52] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -226,6 +226,7 @@ pub const TABLE_TAGS: [(&str, u8); 51] = [
     ("order_status_postings", 49),
     ("audit_chunks", 50),
     ("outbox_chunks", 51),
+    ("ledger_chunks", 52),
 ];
 
 /// A closed shop's database opened with sled directly, to read and tamper with its records
@@ -247,7 +248,11 @@ impl RawStore {
     /// schemas 1 to 7 kept it: reads and writes go to the entries inside its chunks
     /// (`audit_chunks`, 16 entries a record) as a tamperer editing the log would.
     pub fn table(&self, name: &str) -> RawTable<'_> {
-        for (per_entry, chunked) in [("audit", "audit_chunks"), ("outbox", "outbox_chunks")] {
+        for (per_entry, chunked) in [
+            ("audit", "audit_chunks"),
+            ("outbox", "outbox_chunks"),
+            ("ledger", "ledger_chunks"),
+        ] {
             if name == per_entry {
                 return RawTable {
                     records: &self.records,
@@ -571,6 +576,9 @@ pub fn to_per_table_layout(path: &std::path::Path, schema_version: u32) {
     if schema_version < 9 {
         unchunk_log(&mut records, "outbox_chunks", "outbox");
     }
+    if schema_version < 10 {
+        unchunk_log(&mut records, "ledger_chunks", "ledger");
+    }
     for ((table, k), v) in &records {
         raw.db
             .open_tree(table)
@@ -677,6 +685,8 @@ pub fn as_schema_3_kept(
     mut records: std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>>,
     wallets_before: &std::collections::BTreeSet<Vec<u8>>,
 ) -> std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>> {
+    // The ledger as a record per entry (schema 10 keeps it in chunks), for what follows.
+    unchunk_log(&mut records, "ledger_chunks", "ledger");
     // Ledger entries without `prev_for_user` (the last field, so its encoding is a suffix),
     // and the user index it replaced.
     let ledger: Vec<(Vec<u8>, Vec<u8>)> = records
