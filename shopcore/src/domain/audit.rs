@@ -393,7 +393,7 @@ crate::store::record!(
     EntriesByKey: Table::Audit, "audit", u64 => AuditEntry
 );
 crate::store::record!(
-    /// The log in chunks of 16 consecutive entries (`store::log`): chunk number → (seq,
+    /// The log in chunks of 8 consecutive entries (`store::log`): chunk number → (seq,
     /// entry), ascending.
     pub(crate) Entries: Table::AuditChunks, "audit_chunks", u64 => log::Chunk
 );
@@ -684,7 +684,7 @@ pub(crate) fn migrate_index_postings(store: &crate::store::Store) -> Result<(), 
     store.clear_kind_for_migration::<ByTime>()
 }
 
-/// Schema 7 → 8: the log moves into chunks of 16 entries (`store::log`), some thousands of
+/// Schema 7 → 8: the log moves into chunks of 8 entries (`store::log`), some thousands of
 /// entries per flush; the table of one record per entry is emptied. Run again after an
 /// interruption it writes the same chunks.
 pub(crate) fn migrate_log_chunks(store: &crate::store::Store) -> Result<(), StoreError> {

@@ -74,19 +74,19 @@ fn to_version_7(store: &Store) -> Result<(), StoreError> {
     crate::orders::migrate_status_postings(store)
 }
 
-/// 7 → 8: the audit log moves into chunks of 16 consecutive entries (`store::log`;
+/// 7 → 8: the audit log moves into chunks of 8 consecutive entries (`store::log`;
 /// `audit::migrate_log_chunks`), so the commits of one batch append to one or two records.
 fn to_version_8(store: &Store) -> Result<(), StoreError> {
     crate::audit::migrate_log_chunks(store)
 }
 
-/// 8 → 9: the outbox moves into chunks of 16 consecutive notifications (`store::log`;
+/// 8 → 9: the outbox moves into chunks of 8 consecutive notifications (`store::log`;
 /// `notifications::migrate_outbox_chunks`).
 fn to_version_9(store: &Store) -> Result<(), StoreError> {
     crate::notifications::migrate_outbox_chunks(store)
 }
 
-/// 9 → 10: the ledger moves into chunks of 16 consecutive entries (`store::log`;
+/// 9 → 10: the ledger moves into chunks of 8 consecutive entries (`store::log`;
 /// `wallet::migrate_ledger_chunks`).
 fn to_version_10(store: &Store) -> Result<(), StoreError> {
     crate::wallet::migrate_ledger_chunks(store)

@@ -103,7 +103,7 @@ crate::store::record!(
     OutboxByKey: Table::Outbox, "outbox", u64 => Notification
 );
 crate::store::record!(
-    /// The outbox: notifications written with their events, in chunks of 16 consecutive
+    /// The outbox: notifications written with their events, in chunks of 8 consecutive
     /// sequence numbers (`store::log`).
     pub(crate) Outbox: Table::OutboxChunks, "outbox_chunks", u64 => log::Chunk
 );

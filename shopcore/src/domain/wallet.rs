@@ -457,7 +457,7 @@ crate::store::record!(
     LedgerByKey: Table::Ledger, "ledger", u64 => LedgerEntry
 );
 crate::store::record!(
-    /// The ledger, never edited or deleted, in chunks of 16 consecutive entries
+    /// The ledger, never edited or deleted, in chunks of 8 consecutive entries
     /// (`store::log`).
     pub(crate) Ledger: Table::LedgerChunks, "ledger_chunks", u64 => log::Chunk
 );

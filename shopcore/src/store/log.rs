@@ -11,10 +11,50 @@ use serde::de::DeserializeOwned;
 use std::ops::Bound;
 
 /// Entries per chunk.
-pub(crate) const LOG_CHUNK: u64 = 16;
+pub(crate) const LOG_CHUNK: u64 = 8;
 
 /// A chunk: (sequence number, the entry's encoding), ascending.
-pub(crate) type Chunk = Vec<(u64, Vec<u8>)>;
+pub(crate) type Chunk = Vec<(u64, Bytes)>;
+
+/// An entry's encoding inside a chunk, written and read as one run of bytes (the same bytes
+/// bincode writes for a `Vec<u8>`: its length, then the bytes), not byte by byte.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Bytes(pub(crate) Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Bytes, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Bytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an entry's bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Bytes, E> {
+                Ok(Bytes(bytes.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<Bytes, E> {
+                Ok(Bytes(bytes))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Bytes, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(b) = seq.next_element::<u8>()? {
+                    out.push(b);
+                }
+                Ok(Bytes(out))
+            }
+        }
+        deserializer.deserialize_byte_buf(Visit)
+    }
+}
 
 /// Entries read back, with their sequence numbers.
 pub(crate) type Entries<'a, T> = Box<dyn Iterator<Item = Result<(u64, T), StoreError>> + 'a>;
@@ -44,7 +84,7 @@ fn decode_entry<L: Log>(seq: u64, bytes: &[u8]) -> Result<L::Entry, StoreError> 
 pub(crate) fn append<L: Log>(tx: &Tx<'_>, seq: u64, entry: &L::Entry) -> Result<(), StoreError> {
     let key = chunk_of(seq);
     let mut chunk = tx.load::<L>(&key)?.unwrap_or_default();
-    let bytes = encode(entry)?;
+    let bytes = Bytes(encode(entry)?);
     match chunk.binary_search_by_key(&seq, |(s, _)| *s) {
         Ok(at) => chunk[at].1 = bytes,
         Err(at) => chunk.insert(at, (seq, bytes)),
@@ -58,7 +98,7 @@ pub(crate) fn load<L: Log>(tx: &Tx<'_>, seq: u64) -> Result<Option<L::Entry>, St
         return Ok(None);
     };
     match chunk.binary_search_by_key(&seq, |(s, _)| *s) {
-        Ok(at) => decode_entry::<L>(seq, &chunk[at].1).map(Some),
+        Ok(at) => decode_entry::<L>(seq, &chunk[at].1.0).map(Some),
         Err(_) => Ok(None),
     }
 }
@@ -94,7 +134,7 @@ pub(crate) fn fetch<L: Log>(store: &Store, seq: u64) -> Result<Option<L::Entry>,
         return Ok(None);
     };
     match chunk.binary_search_by_key(&seq, |(s, _)| *s) {
-        Ok(at) => decode_entry::<L>(seq, &chunk[at].1).map(Some),
+        Ok(at) => decode_entry::<L>(seq, &chunk[at].1.0).map(Some),
         Err(_) => Ok(None),
     }
 }
@@ -155,7 +195,10 @@ fn raw<'a, L: Log + 'a>(
         .flat_map(move |item| -> Entries<'static, Vec<u8>> {
             match item {
                 Ok((_, chunk)) => {
-                    let entries = chunk.into_iter().filter(move |(seq, _)| within(seq));
+                    let entries = chunk
+                        .into_iter()
+                        .filter(move |(seq, _)| within(seq))
+                        .map(|(seq, bytes)| (seq, bytes.0));
                     if reverse {
                         Box::new(entries.rev().map(Ok))
                     } else {
@@ -175,7 +218,10 @@ pub(crate) fn put_for_migration<L: Log>(
 ) -> Result<(), StoreError> {
     let mut chunks: std::collections::BTreeMap<u64, Chunk> = Default::default();
     for (seq, bytes) in entries {
-        chunks.entry(chunk_of(seq)).or_default().push((seq, bytes));
+        chunks
+            .entry(chunk_of(seq))
+            .or_default()
+            .push((seq, Bytes(bytes)));
     }
     let mut batch = Vec::with_capacity(chunks.len());
     for (k, new) in chunks {
@@ -220,7 +266,11 @@ mod tests {
     fn entries_append_read_scan_and_remove_through_their_chunks() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db"), &Config::default(), &[]).unwrap();
-        // 40 entries in three transactions: chunks 0 (1-15), 1 (16-31), 2 (32-40).
+        // 40 entries in three transactions, over several chunks.
+        let chunks = |seqs: &[u64]| -> u64 {
+            let set: std::collections::BTreeSet<u64> = seqs.iter().map(|s| chunk_of(*s)).collect();
+            set.len() as u64
+        };
         for range in [1..=10u64, 11..=30, 31..=40] {
             store
                 .transact(Timestamp(0), |tx| {
@@ -231,13 +281,14 @@ mod tests {
                 })
                 .unwrap();
         }
-        assert_eq!(store.count(Span::<Numbers>::all()).unwrap(), 3);
+        let all: Vec<u64> = (1..=40).collect();
+        assert_eq!(store.count(Span::<Numbers>::all()).unwrap(), chunks(&all));
+        assert!(chunks(&all) > 2);
         assert_eq!(
             fetch::<Numbers>(&store, 17).unwrap().as_deref(),
             Some("entry 17")
         );
         assert_eq!(fetch::<Numbers>(&store, 41).unwrap(), None);
-        let all: Vec<u64> = (1..=40).collect();
         assert_eq!(
             seqs_of(&store, Bound::Unbounded, Bound::Unbounded, false),
             all
@@ -270,8 +321,8 @@ mod tests {
                 Ok::<_, StoreError>(())
             })
             .unwrap();
-        assert_eq!(store.count(Span::<Numbers>::all()).unwrap(), 2);
         let left: Vec<u64> = (1..=31).filter(|s| *s != 17).collect();
+        assert_eq!(store.count(Span::<Numbers>::all()).unwrap(), chunks(&left));
         assert_eq!(
             seqs_of(&store, Bound::Unbounded, Bound::Unbounded, false),
             left

@@ -246,7 +246,7 @@ impl RawStore {
     /// One table: the records whose keys start with its tag.
     /// `"audit"` is the audit log seen a record per entry (sequence number → entry), as
     /// schemas 1 to 7 kept it: reads and writes go to the entries inside its chunks
-    /// (`audit_chunks`, 16 entries a record) as a tamperer editing the log would.
+    /// (`audit_chunks`, 8 entries a record) as a tamperer editing the log would.
     pub fn table(&self, name: &str) -> RawTable<'_> {
         for (per_entry, chunked) in [
             ("audit", "audit_chunks"),
@@ -300,7 +300,7 @@ type LogChunk = Vec<(u64, Vec<u8>)>;
 impl RawTable<'_> {
     fn chunk_key(&self, key: &[u8]) -> (Vec<u8>, u64) {
         let seq = u64::from_be_bytes(key.try_into().expect("an 8-byte sequence number"));
-        (self.full(&(seq / 16).to_be_bytes()), seq)
+        (self.full(&(seq / 8).to_be_bytes()), seq)
     }
 
     fn load_chunk(&self, full: &[u8]) -> LogChunk {
