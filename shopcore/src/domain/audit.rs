@@ -498,21 +498,43 @@ fn posting_keys(entry: &AuditEntry) -> ((ActorRef, u64), (AuditAction, u64), (i6
     )
 }
 
-/// Indexes `entries` (ascending) in the three indexes, inside the caller's transaction.
-fn index_entries(tx: &Tx<'_>, entries: &[&AuditEntry]) -> Result<(), StoreError> {
-    use std::collections::HashMap;
-    let mut by_actor: HashMap<(ActorRef, u64), Vec<u64>> = HashMap::new();
-    let mut by_action: HashMap<(AuditAction, u64), Vec<u64>> = HashMap::new();
-    let mut by_hour: HashMap<(i64, u64), Vec<u64>> = HashMap::new();
-    for entry in entries {
+/// Entries grouped by the index chunks they go to: per actor, action and hour, the
+/// sequence numbers of each block.
+#[derive(Default)]
+struct IndexGroups {
+    actor: std::collections::HashMap<(ActorRef, u64), Vec<u64>>,
+    action: std::collections::HashMap<(AuditAction, u64), Vec<u64>>,
+    hour: std::collections::HashMap<(i64, u64), Vec<u64>>,
+}
+
+impl IndexGroups {
+    /// Adds an entry (entries come in ascending order).
+    fn push(&mut self, entry: &AuditEntry) {
         let (actor, action, hour) = posting_keys(entry);
-        by_actor.entry(actor).or_default().push(entry.seq);
-        by_action.entry(action).or_default().push(entry.seq);
-        by_hour.entry(hour).or_default().push(entry.seq);
+        self.actor.entry(actor).or_default().push(entry.seq);
+        self.action.entry(action).or_default().push(entry.seq);
+        self.hour.entry(hour).or_default().push(entry.seq);
     }
-    postings::add::<ActorPostings, _>(tx, by_actor)?;
-    postings::add::<ActionPostings, _>(tx, by_action)?;
-    postings::add::<TimePostings, _>(tx, by_hour)
+
+    /// How many chunks the groups fill.
+    fn chunks(&self) -> usize {
+        self.actor.len() + self.action.len() + self.hour.len()
+    }
+
+    /// Adds the entries to their chunks, inside the caller's transaction.
+    fn add(self, tx: &Tx<'_>) -> Result<(), StoreError> {
+        postings::add::<ActorPostings, _>(tx, self.actor)?;
+        postings::add::<ActionPostings, _>(tx, self.action)?;
+        postings::add::<TimePostings, _>(tx, self.hour)
+    }
+
+    /// Writes the groups as whole chunks, outside any transaction (migrations), and empties
+    /// them.
+    fn put_for_migration(&mut self, store: &crate::store::Store) -> Result<(), StoreError> {
+        postings::put_for_migration::<ActorPostings, _>(store, &mut self.actor)?;
+        postings::put_for_migration::<ActionPostings, _>(store, &mut self.action)?;
+        postings::put_for_migration::<TimePostings, _>(store, &mut self.hour)
+    }
 }
 
 /// The sequence numbers of an index, newest first, each with its group's order (the hour for
@@ -590,7 +612,7 @@ pub(crate) fn index_pending(
             return Ok::<_, StoreError>(None);
         }
         let mut indexed = 0u64;
-        let mut present = Vec::with_capacity(entries.len());
+        let mut present = IndexGroups::default();
         for entry in &entries {
             // Pruned meanwhile: its keys must not come back.
             if log::has::<Entries>(tx, entry.seq)? {
@@ -598,7 +620,7 @@ pub(crate) fn index_pending(
                 indexed += 1;
             }
         }
-        index_entries(tx, &present)?;
+        present.add(tx)?;
         tx.save::<Indexed>(&(), &last)?;
         Ok(Some(indexed))
     })?;
@@ -638,47 +660,24 @@ pub(crate) fn migrate_index_cursor(store: &crate::store::Store) -> Result<(), St
 /// and the one-key-per-entry tables are emptied; entries after the cursor are indexed by
 /// `index_pending` as before. Run again after an interruption, it writes the same chunks.
 pub(crate) fn migrate_index_postings(store: &crate::store::Store) -> Result<(), StoreError> {
-    use std::collections::HashMap;
     const DOING: &str = "rebuilding the audit indexes in chunks";
     store.report_progress(DOING, 0);
     let indexed: u64 = store.fetch::<Indexed>(&())?.unwrap_or(0);
-    let mut by_actor: HashMap<(ActorRef, u64), Vec<u64>> = HashMap::new();
-    let mut by_action: HashMap<(AuditAction, u64), Vec<u64>> = HashMap::new();
-    let mut by_hour: HashMap<(i64, u64), Vec<u64>> = HashMap::new();
-    fn encode_all<K: std::hash::Hash + Eq>(
-        groups: &mut HashMap<K, Vec<u64>>,
-    ) -> Result<Vec<(K, Vec<u8>)>, StoreError> {
-        groups
-            .drain()
-            .map(|(k, v)| Ok((k, crate::store::encode(&v)?)))
-            .collect()
-    }
-    let flush = |by_actor: &mut HashMap<(ActorRef, u64), Vec<u64>>,
-                 by_action: &mut HashMap<(AuditAction, u64), Vec<u64>>,
-                 by_hour: &mut HashMap<(i64, u64), Vec<u64>>|
-     -> Result<(), StoreError> {
-        store.put_encoded_for_migration::<ActorPostings>(encode_all(by_actor)?)?;
-        store.put_encoded_for_migration::<ActionPostings>(encode_all(by_action)?)?;
-        store.put_encoded_for_migration::<TimePostings>(encode_all(by_hour)?)
-    };
+    let mut groups = IndexGroups::default();
     let mut block = None;
     // (Before schema 8: one record per entry.)
     let covered = Span::<EntriesByKey>::all().to(Bound::Included(&indexed));
     for (done, item) in (0u64..).zip(store.scan(covered, false)) {
         let (_, entry) = item?;
         // Whole blocks at a time, some thousands of chunks per flush.
-        let held = by_actor.len() + by_action.len() + by_hour.len();
-        if block.is_some_and(|b| b != block_of(entry.seq)) && held >= 8_192 {
-            flush(&mut by_actor, &mut by_action, &mut by_hour)?;
+        if block.is_some_and(|b| b != block_of(entry.seq)) && groups.chunks() >= 8_192 {
+            groups.put_for_migration(store)?;
             store.report_progress(DOING, done);
         }
         block = Some(block_of(entry.seq));
-        let (actor, action, hour) = posting_keys(&entry);
-        by_actor.entry(actor).or_default().push(entry.seq);
-        by_action.entry(action).or_default().push(entry.seq);
-        by_hour.entry(hour).or_default().push(entry.seq);
+        groups.push(&entry);
     }
-    flush(&mut by_actor, &mut by_action, &mut by_hour)?;
+    groups.put_for_migration(store)?;
     store.clear_kind_for_migration::<ByActor>()?;
     store.clear_kind_for_migration::<ByAction>()?;
     store.clear_kind_for_migration::<ByTime>()
@@ -688,21 +687,7 @@ pub(crate) fn migrate_index_postings(store: &crate::store::Store) -> Result<(), 
 /// entries per flush; the table of one record per entry is emptied. Run again after an
 /// interruption it writes the same chunks.
 pub(crate) fn migrate_log_chunks(store: &crate::store::Store) -> Result<(), StoreError> {
-    const DOING: &str = "moving the audit log into chunks";
-    store.report_progress(DOING, 0);
-    let mut batch = Vec::new();
-    let mut done = 0u64;
-    for item in store.scan_raw(Span::<EntriesByKey>::all()) {
-        let (seq, bytes) = item?;
-        batch.push((seq, bytes.to_vec()));
-        done += 1;
-        if batch.len() == 16 * 1024 {
-            log::put_for_migration::<Entries>(store, std::mem::take(&mut batch))?;
-            store.report_progress(DOING, done);
-        }
-    }
-    log::put_for_migration::<Entries>(store, batch)?;
-    store.clear_kind_for_migration::<EntriesByKey>()
+    log::migrate_from_records::<EntriesByKey, Entries>(store, "moving the audit log into chunks")
 }
 
 /// Removes one entry and its index keys, leaving a stub (inside the caller's transaction).

@@ -117,21 +117,7 @@ impl log::Log for Outbox {
 pub(crate) fn migrate_outbox_chunks(
     store: &crate::store::Store,
 ) -> std::result::Result<(), StoreError> {
-    const DOING: &str = "moving the outbox into chunks";
-    store.report_progress(DOING, 0);
-    let mut batch = Vec::new();
-    let mut done = 0u64;
-    for item in store.scan_raw(crate::store::Span::<OutboxByKey>::all()) {
-        let (seq, bytes) = item?;
-        batch.push((seq, bytes.to_vec()));
-        done += 1;
-        if batch.len() == 16 * 1024 {
-            log::put_for_migration::<Outbox>(store, std::mem::take(&mut batch))?;
-            store.report_progress(DOING, done);
-        }
-    }
-    log::put_for_migration::<Outbox>(store, batch)?;
-    store.clear_kind_for_migration::<OutboxByKey>()
+    log::migrate_from_records::<OutboxByKey, Outbox>(store, "moving the outbox into chunks")
 }
 crate::store::record!(
     /// How far each consumer has delivered the outbox, by consumer name.

@@ -2455,22 +2455,14 @@ pub(crate) fn migrate_status_postings(
 ) -> std::result::Result<(), StoreError> {
     const DOING: &str = "rebuilding the order status index in chunks";
     store.report_progress(DOING, 0);
-    let mut chunks: std::collections::BTreeMap<(OrderStatus, u64), Vec<u64>> =
-        std::collections::BTreeMap::new();
-    let write = |chunks: &mut std::collections::BTreeMap<(OrderStatus, u64), Vec<u64>>| {
-        let batch = std::mem::take(chunks)
-            .into_iter()
-            .map(|(k, v)| Ok((k, crate::store::encode(&v)?)))
-            .collect::<std::result::Result<Vec<_>, StoreError>>()?;
-        store.put_encoded_for_migration::<StatusPostings>(batch)
-    };
+    let mut chunks = std::collections::HashMap::new();
     let mut block = None;
     for (done, item) in (0u64..).zip(store.scan(Span::<Orders>::all(), false)) {
         let (id, order) = item?;
         let this = postings::block_of(id.get());
         // Whole blocks at a time: a chunk is written once, complete.
         if block.is_some_and(|b| b != this) && chunks.len() >= 4_096 {
-            write(&mut chunks)?;
+            postings::put_for_migration::<StatusPostings, _>(store, &mut chunks)?;
             store.report_progress(DOING, done);
         }
         block = Some(this);
@@ -2479,7 +2471,7 @@ pub(crate) fn migrate_status_postings(
             .or_default()
             .push(id.get());
     }
-    write(&mut chunks)?;
+    postings::put_for_migration::<StatusPostings, _>(store, &mut chunks)?;
     store.clear_kind_for_migration::<OrdersByStatus>()
 }
 

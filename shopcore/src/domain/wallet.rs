@@ -471,21 +471,7 @@ impl log::Log for Ledger {
 pub(crate) fn migrate_ledger_chunks(
     store: &crate::store::Store,
 ) -> std::result::Result<(), StoreError> {
-    const DOING: &str = "moving the ledger into chunks";
-    store.report_progress(DOING, 0);
-    let mut batch = Vec::new();
-    let mut done = 0u64;
-    for item in store.scan_raw(Span::<LedgerByKey>::all()) {
-        let (seq, bytes) = item?;
-        batch.push((seq, bytes.to_vec()));
-        done += 1;
-        if batch.len() == 16 * 1024 {
-            log::put_for_migration::<Ledger>(store, std::mem::take(&mut batch))?;
-            store.report_progress(DOING, done);
-        }
-    }
-    log::put_for_migration::<Ledger>(store, batch)?;
-    store.clear_kind_for_migration::<LedgerByKey>()
+    log::migrate_from_records::<LedgerByKey, Ledger>(store, "moving the ledger into chunks")
 }
 crate::store::record!(
     /// Retired in schema 4 (a user's ledger is a chain): user · seq.

@@ -210,6 +210,34 @@ fn raw<'a, L: Log + 'a>(
         })
 }
 
+/// Moves a log kept as a record per entry (`Old`, keyed by sequence number) into the chunks
+/// of `New`, 16,384 entries per flush, reporting progress as `doing`, and empties `Old`: the
+/// migration of every log that moved into chunks. Run again after an interruption it writes
+/// the same chunks.
+pub(crate) fn migrate_from_records<Old, New>(
+    store: &Store,
+    doing: &'static str,
+) -> Result<(), StoreError>
+where
+    Old: Record<Key = u64>,
+    New: Log,
+{
+    store.report_progress(doing, 0);
+    let mut batch = Vec::new();
+    let mut done = 0u64;
+    for item in store.scan_raw(Span::<Old>::all()) {
+        let (seq, bytes) = item?;
+        batch.push((seq, bytes.to_vec()));
+        done += 1;
+        if batch.len() == 16 * 1024 {
+            put_for_migration::<New>(store, std::mem::take(&mut batch))?;
+            store.report_progress(doing, done);
+        }
+    }
+    put_for_migration::<New>(store, batch)?;
+    store.clear_kind_for_migration::<Old>()
+}
+
 /// Writes encoded entries outside any transaction, into their chunks (merged with what a
 /// chunk holds already), flushing once: for migrations.
 pub(crate) fn put_for_migration<L: Log>(

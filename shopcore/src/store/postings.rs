@@ -40,6 +40,24 @@ where
     Ok(())
 }
 
+/// Writes whole chunks outside any transaction, flushing once, and empties `chunks`: for
+/// migrations that build an index from the records it indexes (each chunk must hold every id
+/// of its block, as it replaces what is stored).
+pub(crate) fn put_for_migration<R, G>(
+    store: &Store,
+    chunks: &mut HashMap<(G, u64), Vec<u64>>,
+) -> Result<(), StoreError>
+where
+    R: Record<Key = (G, u64), Value = Vec<u64>>,
+    G: KeyPart + Hash + Eq,
+{
+    let batch = chunks
+        .drain()
+        .map(|(key, ids)| Ok((key, super::encode(&ids)?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    store.put_encoded_for_migration::<R>(batch)
+}
+
 /// Adds one id to `group`'s chunk.
 pub(crate) fn add_one<R, G>(tx: &Tx<'_>, group: G, id: u64) -> Result<(), StoreError>
 where
