@@ -750,3 +750,53 @@ fn verify_finds_pool_codes_moved_between_slots() {
     );
     drop(dir);
 }
+
+#[test]
+fn a_page_token_that_is_no_position_of_its_listing_is_refused() {
+    let (t, cat) = shop_with_category();
+    let owner = t.owner();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let name = format!("Card {i}");
+        ids.push(
+            t.shop
+                .create_product(&owner, &new_product(cat, &name, "1"))
+                .unwrap()
+                .id,
+        );
+    }
+    let before = t.digest();
+    let staff_page = t
+        .shop
+        .list_products(&owner, &ProductFilter::default(), None, 1)
+        .unwrap();
+    let staff_token = staff_page.next.unwrap().to_token();
+    let shop_page = t.shop.products_on_sale(cat, None, 1).unwrap();
+    let shop_token = shop_page.next.unwrap().to_token();
+    // Well-formed hex, but not a key of either listing (an id 0, a truncated key), or a
+    // position of the other listing: a clear refusal, not a page from somewhere else.
+    for token in ["00", "0000000000000000", &shop_token] {
+        let cursor = ProductCursor::from_token(token).unwrap();
+        let err = t
+            .shop
+            .list_products(&owner, &ProductFilter::default(), Some(&cursor), 5)
+            .unwrap_err();
+        assert_eq!(err.kind(), "invalid.unknown_name", "{token}: {err}");
+    }
+    for token in ["00", &staff_token] {
+        let cursor = ProductCursor::from_token(token).unwrap();
+        let err = t.shop.products_on_sale(cat, Some(&cursor), 5).unwrap_err();
+        assert_eq!(err.kind(), "invalid.unknown_name", "{token}: {err}");
+    }
+    // Each listing's own token still works.
+    let cursor = ProductCursor::from_token(&staff_token).unwrap();
+    let rest = t
+        .shop
+        .list_products(&owner, &ProductFilter::default(), Some(&cursor), 5)
+        .unwrap();
+    assert_eq!(
+        rest.products.iter().map(|p| p.id).collect::<Vec<_>>(),
+        ids[1..]
+    );
+    assert_eq!(t.digest(), before, "reading changed nothing");
+}

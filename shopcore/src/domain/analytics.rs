@@ -117,7 +117,7 @@ impl Rollup {
             Rollup::Product(id) => cursor_bytes::<RollupProducts>(&id),
             Rollup::LastActive(d) => cursor_bytes::<RollupLastActive>(&d),
         };
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        crate::store::hex(&bytes)
     }
 
     fn delete(self, tx: &Tx<'_>) -> std::result::Result<bool, StoreError> {

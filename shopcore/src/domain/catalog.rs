@@ -473,11 +473,13 @@ impl ProductCursor {
 
     /// A short hex form (at most 32 characters).
     pub fn to_token(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        crate::store::hex(&self.0)
     }
 
-    /// Parses a token made by `to_token`. A tampered token gives at worst a different
-    /// starting point in the same listing, never anything a listing would not show.
+    /// Parses a token made by `to_token`. A token that is not a position in the listing it is
+    /// given to (tampered, or from the other listing) is refused by that listing with
+    /// [`InvalidInput::UnknownName`] ("page token"); a tampered one that still is gives at
+    /// worst a different starting point, never anything the listing would not show.
     pub fn from_token(token: &str) -> Result<ProductCursor> {
         let bad = || InvalidInput::UnknownName {
             what: "page token",
