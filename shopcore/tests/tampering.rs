@@ -350,3 +350,25 @@ fn an_account_that_loses_the_head_of_its_order_chain_is_named() {
         "{text}"
     );
 }
+
+#[test]
+fn records_under_keys_that_are_no_keys_are_reported_and_the_check_goes_on() {
+    let (dir, clock) = history();
+    {
+        let db = RawStore::open(&dir.path().join("shop.db"));
+        // A wallet under a 3-byte key (a user id is 8), and a code fate under a key without
+        // its hash: both values are well formed.
+        let wallet = db.table("wallets").iter().next().unwrap().unwrap().1;
+        db.table("wallets").insert(b"abc", wallet).unwrap();
+        // (`CodeFate::Revoked`: the fourth variant, encoded as its index.)
+        db.table("codes_seen").insert(be(1), encode(&3u32)).unwrap();
+        db.flush().unwrap();
+    }
+    let text = report(&dir, &clock);
+    assert!(text.contains("wallet: bad wallet record"), "{text}");
+    assert!(text.contains("a code fate has a malformed key"), "{text}");
+    // The rest of the check still ran: the ledger and the audit chain were read and found
+    // whole.
+    assert!(!text.contains("audit:"), "{text}");
+    assert!(!text.contains("ledger entry"), "{text}");
+}

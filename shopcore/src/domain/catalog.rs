@@ -1857,7 +1857,7 @@ fn verify_code_fates(
     for item in store.scan(Span::<CodesSeen>::all(), false) {
         let (k, fate) = match item {
             Ok(record) => record,
-            Err(StoreError::Corrupt { reason, .. }) if reason.starts_with("not a key") => {
+            Err(e) if crate::store::is_bad_key(&e) => {
                 problems.push("catalog: a code fate has a malformed key".into());
                 continue;
             }

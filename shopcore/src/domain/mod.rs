@@ -1,6 +1,6 @@
 //! The domain layer: the shop's rules, each module over `values/` and `store/` and the few
 //! peers its `//!` doc names in a `Peers:` line (a test holds every module to its list:
-//! `tests/layers.rs`). Each module declares the kinds of record it keeps (`record!`), its
+//! `tests/tidy.rs`). Each module declares the kinds of record it keeps (`record!`), its
 //! rules as functions over a transaction (`Tx`), and the operations of the facade that
 //! belong to it (an `impl Shop` block using the facade's plumbing: `transact`, `audited`,
 //! `validated`, `require`).

@@ -1445,8 +1445,8 @@ pub(crate) fn verify(
     for item in store.scan(Span::<Wallets>::all(), false) {
         let (user, wallet) = match item {
             Ok(pair) => pair,
-            Err(StoreError::Corrupt { key, reason, .. }) if reason.starts_with("not a key") => {
-                problems.push(format!("wallet: bad wallet key {key}"));
+            Err(e) if crate::store::is_bad_key(&e) => {
+                problems.push(format!("wallet: bad wallet record: {e}"));
                 continue;
             }
             Err(e) => return Err(e),

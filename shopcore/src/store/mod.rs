@@ -22,7 +22,7 @@ mod writer;
 use crate::config::{Config, Durability};
 use durability::GroupCommit;
 pub(crate) use key::hex;
-pub(crate) use record::{Column, KeyPart, Record, Span, code_part, record, take_array};
+pub(crate) use record::{Column, KeyPart, Record, Span, code_part, is_bad_key, record, take_array};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sled::IVec;

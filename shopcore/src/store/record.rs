@@ -349,6 +349,15 @@ pub(crate) fn key_bytes<R: Record>(key: &R::Key) -> Vec<u8> {
     out
 }
 
+/// How the reason of a key that is not one of its kind's starts.
+const NOT_A_KEY: &str = "not a key of";
+
+/// Whether `error` is a stored key that does not decode as its kind's key (rather than a
+/// value that does not decode, or a storage failure): checks report such a record and go on.
+pub(crate) fn is_bad_key(error: &StoreError) -> bool {
+    matches!(error, StoreError::Corrupt { reason, .. } if reason.starts_with(NOT_A_KEY))
+}
+
 /// Reads a key of `R` from its bytes within the table.
 pub(crate) fn decode_key<R: Record>(bytes: &[u8]) -> Result<R::Key, StoreError> {
     bytes
@@ -357,7 +366,7 @@ pub(crate) fn decode_key<R: Record>(bytes: &[u8]) -> Result<R::Key, StoreError> 
         .ok_or_else(|| StoreError::Corrupt {
             table: R::TABLE.name(),
             key: key::hex(bytes),
-            reason: format!("not a key of {} ({:?})", R::NAME, R::COLUMNS),
+            reason: format!("{NOT_A_KEY} {} ({:?})", R::NAME, R::COLUMNS),
         })
 }
 
@@ -535,7 +544,13 @@ mod tests {
 
     #[test]
     fn bad_bytes_are_reported_as_corruption() {
-        assert!(decode_key::<Pairs>(b"A").is_err()); // no NUL, no id
+        assert!(is_bad_key(&decode_key::<Pairs>(b"A").unwrap_err())); // no NUL, no id
+        let value_error = StoreError::Corrupt {
+            table: "t",
+            key: String::new(),
+            reason: "trailing bytes".into(),
+        };
+        assert!(!is_bad_key(&value_error));
         assert!(decode_key::<Pairs>(&[b'A', 0, 0, 0, 0, 0, 0, 0, 0, 0]).is_err()); // id 0
         assert!(decode_key::<Days>(&[b'x'; 9]).is_err()); // wrong lead
         let mut long = key_bytes::<Days>(&Timestamp(1));
