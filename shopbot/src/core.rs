@@ -1,5 +1,7 @@
-//! Calling the shop from async handlers. `shopcore` blocks (sled, group-commit flushes), so
-//! every call runs on tokio's blocking pool, never on the runtime's worker threads.
+//! Calling the shop from async handlers: through [`Shop::call`], which runs the call on one
+//! of the shop's few call threads and answers with a future once the call's effects are
+//! durable. No thread waits for a flush and a burst of shoppers starts no threads; the
+//! runtime's worker threads never block on the shop.
 
 use shopcore::Shop;
 use std::sync::Arc;
@@ -9,7 +11,7 @@ use std::sync::Arc;
 pub enum Failure {
     /// The shop refused or failed; `Error::kind` names why.
     Core(shopcore::Error),
-    /// The blocking task panicked or was cancelled (a bug): the shopper sees a generic
+    /// The call panicked (a bug): the shopper sees a generic
     /// apology, the log gets the details.
     Crashed,
 }
@@ -30,14 +32,13 @@ impl From<shopcore::Error> for Failure {
     }
 }
 
-/// Runs `call` against the shop on the blocking pool.
+/// Runs `call` against the shop (see the module doc).
 pub async fn run<T, F>(shop: &Arc<Shop>, call: F) -> Result<T, Failure>
 where
     T: Send + 'static,
     F: FnOnce(&Shop) -> shopcore::Result<T> + Send + 'static,
 {
-    let shop = Arc::clone(shop);
-    match tokio::task::spawn_blocking(move || call(&shop)).await {
+    match shop.call(call).await {
         Ok(result) => result.map_err(|error| {
             // Storage errors need a person: they alert the staff chat (rate-limited).
             if error.kind().starts_with("store.") {
@@ -48,8 +49,13 @@ where
             }
             Failure::Core(error)
         }),
-        Err(join) => {
-            tracing::error!(error = %join, "a shop call panicked");
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(error = %message, "a shop call panicked");
             Err(Failure::Crashed)
         }
     }

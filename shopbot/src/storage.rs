@@ -42,14 +42,14 @@ pub fn session_id(chat: ChatId) -> u64 {
     chat.0.cast_unsigned()
 }
 
-async fn blocking<T: Send + 'static>(
+async fn on_shop<T: Send + 'static>(
     shop: &Arc<Shop>,
     call: impl FnOnce(&Shop) -> Result<T, SessionError> + Send + 'static,
 ) -> Result<T, SessionError> {
-    let shop = Arc::clone(shop);
-    tokio::task::spawn_blocking(move || call(&shop))
+    shop.call(move |shop| Ok(call(shop)))
         .await
         .map_err(|_| SessionError::Crashed)?
+        .map_err(SessionError::from)?
 }
 
 impl Storage<State> for SessionStorage {
@@ -57,7 +57,7 @@ impl Storage<State> for SessionStorage {
 
     fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<Result<(), SessionError>> {
         Box::pin(async move {
-            blocking(&self.shop, move |shop| {
+            on_shop(&self.shop, move |shop| {
                 Ok(shop.clear_session(SCOPE, session_id(chat_id))?)
             })
             .await
@@ -74,7 +74,7 @@ impl Storage<State> for SessionStorage {
             if dialogue == State::Idle {
                 // Idle is stored as no session at all. Teloxide stores the default state for
                 // every chat it sees; this keeps that from costing a durable write per update.
-                return blocking(&self.shop, move |shop| {
+                return on_shop(&self.shop, move |shop| {
                     if shop.session(SCOPE, id)?.is_some() {
                         shop.clear_session(SCOPE, id)?;
                     }
@@ -83,7 +83,7 @@ impl Storage<State> for SessionStorage {
                 .await;
             }
             let bytes = serde_json::to_vec(&dialogue)?;
-            blocking(&self.shop, move |shop| {
+            on_shop(&self.shop, move |shop| {
                 Ok(shop.set_session(SCOPE, id, &bytes)?)
             })
             .await
@@ -95,7 +95,7 @@ impl Storage<State> for SessionStorage {
         chat_id: ChatId,
     ) -> BoxFuture<Result<Option<State>, SessionError>> {
         Box::pin(async move {
-            let bytes = blocking(&self.shop, move |shop| {
+            let bytes = on_shop(&self.shop, move |shop| {
                 Ok(shop.session(SCOPE, session_id(chat_id))?)
             })
             .await?;

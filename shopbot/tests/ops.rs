@@ -44,6 +44,7 @@ fn config_defaults_are_sane() {
     assert_eq!(config.backup_interval, Some(Duration::from_secs(86_400)));
     assert_eq!(config.http_addr, Some("127.0.0.1:9470".parse().unwrap()));
     assert_eq!(config.blocking_threads, 16);
+    assert_eq!(config.call_threads, 4);
     assert_eq!(
         config.verify_interval,
         Some(Duration::from_secs(24 * 3_600))
@@ -144,6 +145,8 @@ fn every_invalid_setting_names_itself() {
         ("SHOPBOT_RATE_BURST", "100000", "`rate_burst`"),
         ("SHOPBOT_BLOCKING_THREADS", "0", "`blocking_threads`"),
         ("SHOPBOT_BLOCKING_THREADS", "513", "`blocking_threads`"),
+        ("SHOPBOT_CALL_THREADS", "0", "`call_threads`"),
+        ("SHOPBOT_CALL_THREADS", "65", "`call_threads`"),
         (
             "SHOPBOT_VERIFY_INTERVAL_HOURS",
             "9000",

@@ -23,6 +23,7 @@ struct CrateReadmeDoctests;
 // `domain` (the rules), and on top the `Shop` facade and `verify`. The modules keep their
 // paths at the crate root (`shopcore::orders`, `crate::money`), re-exported from their
 // layer's folder.
+mod calls;
 mod domain;
 mod shop;
 mod store;
@@ -43,6 +44,7 @@ pub use analytics::{Dashboard, DashboardOptions};
 pub use audit::{ActorRef, AuditAction, AuditCursor, AuditEntry, AuditPage, AuditQuery, Target};
 pub use backup::{BackupError, BackupSummary, ExportKind};
 pub use broadcast::{Broadcast, BroadcastDelivery, BroadcastStatus};
+pub use calls::Call;
 pub use catalog::{
     CatalogError, Category, CategoryChange, Delivery, NewProduct, PlayerField, PlayerIdRule,
     Product, ProductChange, ProductFilter, ProductKind, Stock,

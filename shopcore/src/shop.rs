@@ -24,7 +24,8 @@ use std::sync::{Arc, RwLock};
 /// the configured [`Durability`](crate::Durability).
 ///
 /// `Send + Sync`: open it once and share it (in an `Arc`) between every thread of a
-/// frontend. Calls block; from async code, run them in `spawn_blocking`. Dropping the shop
+/// frontend. Calls block; from async code, use [`Shop::call`], which runs them on a few
+/// threads of the shop's own and answers with a future. Dropping the shop
 /// flushes everything committed and closes the database.
 #[derive(Debug)]
 pub struct Shop {
@@ -37,6 +38,8 @@ pub struct Shop {
     /// sled is single-process, so a claim not in this set belongs to a process that is gone
     /// (or to a call that returned without a definite answer): reconciliation may settle it.
     pub(crate) supplier_claims: std::sync::Mutex<std::collections::BTreeSet<crate::ids::OrderId>>,
+    /// The call threads and flusher of [`Shop::call`].
+    pub(crate) calls: Arc<crate::calls::Calls>,
 }
 
 /// Timing limits copied from `Config` at open.
@@ -51,6 +54,7 @@ impl Drop for Shop {
     fn drop(&mut self) {
         // Make a clean close durable under every policy (`Background` included).
         let _ = self.store.flush();
+        self.calls.close();
     }
 }
 
@@ -123,6 +127,7 @@ impl Shop {
                 supplier_backoff_ms: config.supplier_backoff_ms.max(0),
             },
             supplier_claims: Default::default(),
+            calls: Arc::new(crate::calls::Calls::new(config.call_threads)),
         };
         shop.load_settings_cache()?;
         shop.bootstrap_super_admins(&config.super_admins)?;

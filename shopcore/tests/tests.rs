@@ -5,6 +5,7 @@ mod common;
 mod analytics;
 mod audit_log;
 mod broadcasts;
+mod calls;
 mod catalog;
 mod corruption;
 mod currencies;

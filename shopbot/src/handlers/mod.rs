@@ -130,11 +130,8 @@ impl Env {
 }
 
 async fn settings_of(shop: &Arc<Shop>) -> Settings {
-    let shop = Arc::clone(shop);
-    // Settings come from memory; the blocking pool is still the rule for shop calls.
-    tokio::task::spawn_blocking(move || shop.settings())
-        .await
-        .unwrap_or_default()
+    // Settings come from memory (a copy taken under a read lock): read inline.
+    shop.settings()
 }
 
 /// Messages from someone who may not act (banned; or unregistered during an emergency).

@@ -231,7 +231,13 @@ pub const SETTINGS: &[Spec] = &[
         "blocking_threads",
         "SHOPBOT_BLOCKING_THREADS",
         Some("16"),
-        "Most threads that run shop calls at once (1-512); more callers wait their turn. Each thread costs memory: a burst of shoppers grew an uncapped pool to hundreds of threads.",
+        "Most threads for long jobs at once (1-512): backups, verify(), exports, charts; more wait their turn. Shop calls do not use them (see `call_threads`).",
+    ),
+    spec(
+        "call_threads",
+        "SHOPBOT_CALL_THREADS",
+        Some("4"),
+        "Threads that run shop calls (1-64); callers wait for their answer without holding a thread, so a burst of shoppers queues instead of starting threads.",
     ),
     spec(
         "broadcast_per_second",
@@ -374,8 +380,10 @@ pub struct BotConfig {
     pub mode: Mode,
     pub rate_per_minute: u32,
     pub rate_burst: u32,
-    /// The size cap of the runtime's blocking pool (every shop call runs there).
+    /// The size cap of the runtime's blocking pool (long jobs: backups, verify, charts).
     pub blocking_threads: usize,
+    /// The shop's call threads (`shopcore::Config::call_threads`).
+    pub call_threads: usize,
     pub broadcast_per_second: u32,
     pub shutdown_grace: Duration,
     pub alert_interval: Duration,
@@ -786,6 +794,7 @@ impl BotConfig {
             rate_per_minute: values.required_number("rate_per_minute", 1, 6_000)?,
             rate_burst: values.required_number("rate_burst", 1, 1_000)?,
             blocking_threads: values.required_number("blocking_threads", 1, 512)?,
+            call_threads: values.required_number("call_threads", 1, 64)?,
             broadcast_per_second: values.required_number("broadcast_per_second", 1, 30)?,
             shutdown_grace: Duration::from_secs(values.required_number(
                 "shutdown_grace_seconds",
@@ -826,6 +835,7 @@ impl BotConfig {
                 );
             });
         config.cache_capacity_bytes = self.cache_mb * 1024 * 1024;
+        config.call_threads = self.call_threads;
         config
     }
 }

@@ -55,6 +55,30 @@ impl Drop for Ticket<'_> {
     }
 }
 
+/// What an answer waits for before it may be given: every commit up to `commit` durable,
+/// and a flush numbered `flush` or later (by start order) succeeded. The default needs
+/// nothing. Needs merge by taking the larger of each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Need {
+    commit: u64,
+    flush: u64,
+}
+
+impl Need {
+    /// Both needs at once.
+    pub(crate) fn and(self, other: Need) -> Need {
+        Need {
+            commit: self.commit.max(other.commit),
+            flush: self.flush.max(other.flush),
+        }
+    }
+
+    /// Nothing is needed.
+    pub(crate) fn is_nothing(self) -> bool {
+        self == Need::default()
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct GroupCommit {
     committed: AtomicU64,
@@ -82,36 +106,69 @@ impl GroupCommit {
     }
 
     /// Called by a transaction whose writes were applied as commit `number`: returns once
-    /// that commit is durable. Runs `flush` itself when no running flush covers it.
-    pub(crate) fn finish_commit<E>(
+    /// that commit is durable. Runs `flush` itself when no running flush covers it. (The
+    /// store does this in two steps, so a deferred call can wait later: `commit_need`,
+    /// `wait_for`.)
+    #[cfg(test)]
+    fn finish_commit<E>(
         &self,
-        mut ticket: Ticket<'_>,
+        ticket: Ticket<'_>,
         number: u64,
         flush: impl Fn() -> Result<(), E>,
     ) -> Result<(), E> {
-        ticket.close();
-        self.wait(flush, |state, _| state.durable >= number)
+        let need = self.commit_need(ticket, number);
+        self.wait_for(need, flush)
     }
 
     /// Called by a transaction that only read, once it has ended: returns once everything
     /// it could have seen is durable (at once when nothing is pending). Runs `flush` itself
     /// when no running flush covers the caller.
-    pub(crate) fn finish_read<E>(
+    #[cfg(test)]
+    fn finish_read<E>(
         &self,
-        mut ticket: Ticket<'_>,
+        ticket: Ticket<'_>,
         flush: impl Fn() -> Result<(), E>,
     ) -> Result<(), E> {
+        let need = self.read_need(ticket);
+        self.wait_for(need, flush)
+    }
+
+    /// What a transaction whose writes were applied as commit `number` needs before it
+    /// answers: that commit durable. Closes its ticket.
+    pub(crate) fn commit_need(&self, mut ticket: Ticket<'_>, number: u64) -> Need {
+        ticket.close();
+        Need {
+            commit: number,
+            flush: 0,
+        }
+    }
+
+    /// What a transaction that only read needs before it answers, once it has ended:
+    /// nothing when nothing is pending, else a flush that starts from now on (it covers
+    /// whatever the read saw). Closes its ticket.
+    pub(crate) fn read_need(&self, mut ticket: Ticket<'_>) -> Need {
         ticket.close();
         let state = lock(&self.state);
         if self.in_flight.load(Ordering::SeqCst) == 0
             && state.durable >= self.committed.load(Ordering::SeqCst)
         {
-            return Ok(()); // nothing this read could have seen is unflushed
+            return Need::default(); // nothing this read could have seen is unflushed
         }
-        // Any flush that starts from now on covers what this read saw.
-        let first_after = state.started + 1;
-        drop(state);
-        self.wait(flush, |state, _| state.succeeded >= first_after)
+        Need {
+            commit: 0,
+            flush: state.started + 1,
+        }
+    }
+
+    /// Returns once `need` is met, starting flushes while none is running.
+    pub(crate) fn wait_for<E>(
+        &self,
+        need: Need,
+        flush: impl Fn() -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.wait(flush, |state, _| {
+            state.durable >= need.commit && state.succeeded >= need.flush
+        })
     }
 
     /// Waits until `done` holds, starting flushes while none is running.

@@ -21,6 +21,13 @@ mod writer;
 
 use crate::config::{Config, Durability};
 use durability::GroupCommit;
+pub(crate) use durability::Need;
+
+thread_local! {
+    /// The store whose durability waits this thread defers, and what they add up to (see
+    /// [`Store::deferring`]).
+    static DEFERRED: Cell<Option<(usize, Need)>> = const { Cell::new(None) };
+}
 pub(crate) use key::hex;
 pub(crate) use record::{Column, KeyPart, Record, Span, code_part, is_bad_key, record, take_array};
 use serde::Serialize;
@@ -818,7 +825,8 @@ impl Store {
         self.wait_for_read(ticket)
     }
 
-    /// Waits until commit `number` is durable under the policy.
+    /// Waits until commit `number` is durable under the policy (or, inside
+    /// [`Store::deferring`], adds it to what the deferred answer waits for).
     fn wait_for_commit(
         &self,
         ticket: durability::Ticket<'_>,
@@ -826,22 +834,90 @@ impl Store {
     ) -> Result<(), StoreError> {
         match self.durability {
             Durability::Background => Ok(()),
-            _ => self
-                .group
-                .finish_commit(ticket, number, || self.flush_for_group())
-                .map_err(|reason| StoreError::NotDurable { reason }),
+            _ => {
+                let need = self.group.commit_need(ticket, number);
+                self.wait_or_defer(need)
+            }
         }
     }
 
-    /// Waits until everything the read holding `ticket` could have seen is durable.
+    /// Waits until everything the read holding `ticket` could have seen is durable (or,
+    /// inside [`Store::deferring`], adds that to what the deferred answer waits for).
     fn wait_for_read(&self, ticket: durability::Ticket<'_>) -> Result<(), StoreError> {
         match self.durability {
             Durability::Background => Ok(()),
-            _ => self
-                .group
-                .finish_read(ticket, || self.flush_for_group())
-                .map_err(|reason| StoreError::NotDurable { reason }),
+            _ => {
+                let need = self.group.read_need(ticket);
+                self.wait_or_defer(need)
+            }
         }
+    }
+
+    fn wait_or_defer(&self, need: Need) -> Result<(), StoreError> {
+        if need.is_nothing() {
+            return Ok(());
+        }
+        let me = self.identity();
+        let deferred = DEFERRED.with(|deferred| match deferred.get() {
+            Some((store, so_far)) if store == me => {
+                deferred.set(Some((store, so_far.and(need))));
+                true
+            }
+            _ => false,
+        });
+        if deferred {
+            Ok(())
+        } else {
+            self.wait_durable(need)
+        }
+    }
+
+    /// Returns once `need` is met, sharing flushes with every other caller (group commit).
+    pub(crate) fn wait_durable(&self, need: Need) -> Result<(), StoreError> {
+        self.group
+            .wait_for(need, || self.flush_for_group())
+            .map_err(|reason| StoreError::NotDurable { reason })
+    }
+
+    /// Runs `call` on this thread with the store's durability waits deferred: transactions
+    /// commit (their batches are applied to sled, so later transactions of the same call
+    /// and of other callers see them) but do not wait for a flush; instead the returned
+    /// [`Need`] says what must be durable before `call`'s answer may be given to anyone
+    /// ([`Store::wait_durable`]). One thread (the flusher of `crate::calls`) can then wait
+    /// for the answers of many calls with one flush, while the threads that ran them go on.
+    ///
+    /// Only this store's waits are deferred; a call that uses another store waits for it
+    /// as usual. Deferring inside a deferring call adds to the outer call's need.
+    pub(crate) fn deferring<T>(&self, call: impl FnOnce() -> T) -> (T, Need) {
+        struct Restore(Option<(usize, Need)>, usize);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                // Put back what was deferred before (a panic included), merged with this
+                // call's need when it is the same store's.
+                let Restore(outer, me) = *self;
+                DEFERRED.with(|deferred| {
+                    let inner = deferred.get();
+                    deferred.set(match (outer, inner) {
+                        (Some((store, a)), Some((_, b))) if store == me => Some((store, a.and(b))),
+                        (outer, _) => outer,
+                    });
+                });
+            }
+        }
+        let me = self.identity();
+        let outer = DEFERRED.with(|deferred| deferred.replace(Some((me, Need::default()))));
+        let restore = Restore(outer, me);
+        let result = call();
+        let need = DEFERRED
+            .with(|deferred| deferred.get())
+            .map_or(Need::default(), |(_, need)| need);
+        drop(restore);
+        (result, need)
+    }
+
+    /// Tells stores apart for [`Store::deferring`].
+    fn identity(&self) -> usize {
+        std::ptr::from_ref(&self.group) as usize
     }
 
     /// One group-commit flush: sled's, plus `fdatasync` of its data file under `PowerSafe`.

@@ -521,6 +521,44 @@ mod tests {
     }
 
     #[test]
+    fn a_deferred_call_commits_without_flushing_and_says_what_to_wait_for() {
+        let (_dir, store) = store();
+        let flushes = store.flush_count();
+        let ((), need) = store.deferring(|| {
+            transact(&store, |tx| tx.put(T, b"a", &1u8)).unwrap();
+            // The next transaction of the same call sees the commit.
+            let a = transact(&store, |tx| tx.get::<u8>(T, b"a")).unwrap();
+            assert_eq!(a, Some(1));
+        });
+        assert_eq!(
+            store.flush_count(),
+            flushes,
+            "the call itself did not flush"
+        );
+        assert!(!need.is_nothing(), "the commit is not durable yet");
+        // Another thread, not deferring, waits as usual.
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| transact(&store, |tx| tx.put(T, b"b", &2u8)).unwrap())
+                .join()
+                .unwrap();
+        });
+        let after_other = store.flush_count();
+        assert!(after_other > flushes);
+        // Waiting for the need needs no flush now (the other caller's covered it)...
+        store.wait_durable(need).unwrap();
+        assert_eq!(store.flush_count(), after_other);
+        // ...and a need made after that is met by one more.
+        let ((), need) = store.deferring(|| transact(&store, |tx| tx.put(T, b"c", &3u8)).unwrap());
+        assert!(!need.is_nothing());
+        store.wait_durable(need).unwrap();
+        assert_eq!(store.flush_count(), after_other + 1);
+        // A deferred read with nothing pending needs nothing.
+        let (_, need) = store.deferring(|| store.read_barrier().unwrap());
+        assert!(need.is_nothing());
+    }
+
+    #[test]
     fn a_body_reads_its_own_writes_and_removing_an_absent_key_writes_nothing() {
         let (_dir, store) = store();
         let before = store.counters();

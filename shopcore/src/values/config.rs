@@ -78,6 +78,9 @@ pub struct Config {
     /// Told what opening an older database does while it migrates it (a large store takes a
     /// while: about a minute for 1,000,000 orders from schema 3 to 4); nothing by default.
     pub migration_progress: Option<MigrationProgressFn>,
+    /// How many threads run the calls made through [`crate::Shop::call`] (4 by default, at
+    /// least 1): calls beyond it wait in a queue, in arrival order.
+    pub call_threads: usize,
 }
 
 /// What a migration is doing, as [`Config::migration_progress`] hears it: the step (from
@@ -150,6 +153,7 @@ impl Default for Config {
             supplier_attempts_max: 3,
             supplier_backoff_ms: 30 * 1_000,
             migration_progress: None,
+            call_threads: 4,
         }
     }
 }
