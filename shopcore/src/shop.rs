@@ -50,6 +50,20 @@ pub(crate) struct Limits {
     pub(crate) supplier_backoff_ms: i64,
 }
 
+/// The one place where cross-cutting effects hang: which module follows which change. A
+/// module reports a change it makes (`Tx::report`) without naming who follows it; the
+/// handlers run in the same transaction.
+fn effects() -> crate::store::Effects {
+    use crate::domain::{analytics, broadcast, orders, users, wallet};
+    crate::store::Effects::default()
+        // Someone who shows up again has not blocked the bot (any more).
+        .on::<users::Arrived>(broadcast::clear_blocked)
+        // Statistics roll-ups follow users, orders and approved top-ups.
+        .on::<users::UserSaved>(analytics::on_user_saved)
+        .on::<orders::OrderSaved>(analytics::on_order_saved)
+        .on::<wallet::TopupApproved>(analytics::on_topup_approved)
+}
+
 impl Drop for Shop {
     fn drop(&mut self) {
         // Make a clean close durable under every policy (`Background` included).
@@ -115,7 +129,12 @@ impl Shop {
     /// # }
     /// ```
     pub fn open(path: impl AsRef<Path>, config: Config) -> Result<Shop> {
-        let store = Store::open(path.as_ref(), &config, crate::domain::migrations::ALL)?;
+        let store = Store::open(
+            path.as_ref(),
+            &config,
+            crate::domain::migrations::ALL,
+            effects(),
+        )?;
         let shop = Shop {
             store,
             clock: config.clock.clone(),

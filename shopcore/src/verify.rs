@@ -124,8 +124,19 @@ impl Shop {
                 "audit: the head record named entry {mark_seq}, whose hash differs"
             ));
         }
-        problems.extend(crate::catalog::verify(&self.store)?);
-        let (wallet_problems, sums) = wallet::verify(&self.store, mark_ledger)?;
+        let held_by_order =
+            |order, fate: &crate::catalog::CodeFate, is_the_code: &dyn Fn(&str) -> bool| {
+                crate::orders::holds_code(&self.store, order, fate, is_the_code)
+            };
+        problems.extend(crate::catalog::verify(&self.store, &held_by_order)?);
+        let check_reference = |entry: &wallet::LedgerEntry, order, problems: &mut Vec<String>| {
+            crate::orders::check_ledger_reference(&self.store, entry, order, problems)
+        };
+        let orders = wallet::OrderChecks {
+            check_reference: &check_reference,
+            awaiting_per_method: crate::orders::awaiting_per_method(&self.store)?,
+        };
+        let (wallet_problems, sums) = wallet::verify(&self.store, mark_ledger, &orders)?;
         problems.extend(wallet_problems);
         problems.extend(crate::orders::verify(&self.store)?);
         problems.extend(crate::analytics::verify(

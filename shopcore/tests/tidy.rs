@@ -205,3 +205,68 @@ fn domain_modules_use_exactly_the_peers_their_docs_name() {
         }
     }
 }
+
+/// The domain's peers form layers: no module depends, directly or through others, on a
+/// module that depends on it (`error`, which gathers every module's error type, aside).
+/// Cross-cutting effects go through `store::effects` (wired in `shop.rs`) and checks that
+/// span modules are handed in from above (`verify.rs`), instead of closing a circle.
+#[test]
+fn domain_peers_form_no_circle() {
+    let mut peers: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for file in files_in("domain") {
+        let module = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let source = std::fs::read_to_string(&file).unwrap();
+        let Some(line) = source
+            .lines()
+            .take_while(|l| l.starts_with("//!"))
+            .find_map(|l| l.strip_prefix("//! Peers: "))
+        else {
+            continue;
+        };
+        let line = line.trim_end_matches('.');
+        let named = if line == "none" {
+            Vec::new()
+        } else {
+            line.split(", ").map(str::to_owned).collect()
+        };
+        if module != "error" {
+            peers.insert(module, named);
+        }
+    }
+    // Depth-first search for a path back to where it started.
+    fn circle(
+        module: &str,
+        peers: &std::collections::BTreeMap<String, Vec<String>>,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|m| m == module) {
+            let mut found = path[at..].to_vec();
+            found.push(module.to_owned());
+            return Some(found);
+        }
+        if done.contains(module) {
+            return None;
+        }
+        path.push(module.to_owned());
+        for peer in peers.get(module).into_iter().flatten() {
+            if let Some(found) = circle(peer, peers, path, done) {
+                return Some(found);
+            }
+        }
+        path.pop();
+        done.insert(module.to_owned());
+        None
+    }
+    let mut done = Default::default();
+    for module in peers.keys() {
+        if let Some(found) = circle(module, &peers, &mut Vec::new(), &mut done) {
+            panic!("the domain's peers close a circle: {}", found.join(" → "));
+        }
+    }
+    assert!(
+        peers.len() > 15,
+        "read the peers of {} modules only",
+        peers.len()
+    );
+}

@@ -15,7 +15,7 @@ use crate::audit::{self, AuditAction, Detail, Target};
 use crate::error::{InvalidInput, Result};
 use crate::ids::{ProductId, UserId};
 use crate::money::Money;
-use crate::orders::{Fulfilment, Order, OrderStatus};
+use crate::orders::{Order, OrderStatus};
 use crate::roles::Permission;
 use crate::settings;
 use crate::shop::{Actor, require};
@@ -201,8 +201,7 @@ fn bump_histogram(tx: &Tx<'_>, day: i64, delta: i64) -> std::result::Result<(), 
 /// Counts a user's registration, ban changes and activity (called from every user save).
 pub(crate) fn on_user_saved(
     tx: &Tx<'_>,
-    before: Option<&User>,
-    user: &User,
+    &(before, user): &(Option<&User>, &User),
 ) -> std::result::Result<(), StoreError> {
     let off = offset(tx)?;
     let was_banned = before.is_some_and(User::is_banned);
@@ -240,8 +239,7 @@ pub(crate) fn on_user_saved(
 /// Counts an order's creation, status changes and completion (called from every order save).
 pub(crate) fn on_order_saved(
     tx: &Tx<'_>,
-    before: Option<&Order>,
-    order: &Order,
+    &(before, order): &(Option<&Order>, &Order),
 ) -> std::result::Result<(), StoreError> {
     let off = offset(tx)?;
     let completed_now = order.status == OrderStatus::Completed
@@ -761,11 +759,6 @@ pub(crate) fn verify(store: &Store, off: i32) -> std::result::Result<Vec<String>
         }
     }
     Ok(problems)
-}
-
-/// Whether a fulfilment counts as automatic when the system completed it.
-pub(crate) fn is_auto(fulfilment: Fulfilment, by_system: bool) -> bool {
-    by_system && fulfilment != Fulfilment::Manual
 }
 
 /// The shop-wide totals roll-up as stored.

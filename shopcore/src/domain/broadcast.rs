@@ -100,7 +100,7 @@ fn reachable(store: &crate::store::Store, user: &User) -> std::result::Result<bo
 
 /// Forgets that a user blocked the bot (they talked to it again). Inside the caller's
 /// transaction.
-pub(crate) fn clear_blocked(tx: &Tx<'_>, user: UserId) -> std::result::Result<(), StoreError> {
+pub(crate) fn clear_blocked(tx: &Tx<'_>, &user: &UserId) -> std::result::Result<(), StoreError> {
     if tx.has::<BlockedBot>(&user)? {
         tx.delete::<BlockedBot>(&user)?;
     }
@@ -266,7 +266,7 @@ impl Shop {
             if blocked {
                 tx.save::<BlockedBot>(&user, &tx.now)?;
             } else {
-                clear_blocked(tx, user)?;
+                clear_blocked(tx, &user)?;
             }
             Ok(())
         })

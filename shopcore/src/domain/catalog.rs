@@ -4,7 +4,7 @@
 //! Codes are secrets: they are stored only in the `codes` table, never in audit details,
 //! listings or errors (only counts leave this module, until an order delivers one).
 //!
-//! Peers: audit, orders, settings.
+//! Peers: audit, settings.
 
 use crate::Shop;
 use crate::audit::{self, AuditAction, Detail, Target};
@@ -702,7 +702,7 @@ crate::store::record!(
 );
 crate::store::record!(
     /// Retired in schema 6 (the pools are chunks): each product's codes by slot.
-    Codes: Table::Codes, "codes", (ProductId, u64) => StoredCode
+    pub(crate) Codes: Table::Codes, "codes", (ProductId, u64) => StoredCode
 );
 crate::store::record!(
     /// The code pools in chunks (the secrets themselves): product · chunk (slot ÷
@@ -1561,11 +1561,15 @@ impl Shop {
         })
     }
 
-    /// Revokes the given codes of a product (`manage_products`): codes in the pool leave
-    /// it, and a code reserved by an open order is taken from that order, which gets another
-    /// code from the pool or, with the pool empty, goes to staff. Returns how many codes were
-    /// revoked; a revoked code can never enter the pool again. Audited with counts only.
-    pub fn revoke_codes(&self, actor: &Actor, id: ProductId, codes: &[&str]) -> Result<u64> {
+    /// `Shop::revoke_codes`, with what to do to an open order that holds a revoked code (the
+    /// orders module, above this one, hands it in).
+    pub(crate) fn revoke_codes_with(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        codes: &[&str],
+        take_from_order: TakeFromOrder,
+    ) -> Result<u64> {
         let wanted = self.validated(
             actor,
             AuditAction::RevokeCodes,
@@ -1574,18 +1578,23 @@ impl Shop {
             clean_codes(codes),
         )?;
         let keys: Vec<CodeKey> = wanted.iter().map(|c| code_hash_key(id, c)).collect();
-        self.revoke(actor, id, false, &keys)
+        self.revoke(actor, id, false, &keys, take_from_order)
     }
 
-    /// Revokes every code of a product (`manage_products`): the whole pool and the codes
-    /// reserved by open orders (those orders go to staff). Returns how many were revoked.
-    pub fn revoke_all_codes(&self, actor: &Actor, id: ProductId) -> Result<u64> {
-        let mut revoked = self.revoke(actor, id, true, &self.reserved_code_keys(id)?)?;
+    /// `Shop::revoke_all_codes`, with what to do to an open order that holds a revoked code.
+    pub(crate) fn revoke_all_codes_with(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        take_from_order: TakeFromOrder,
+    ) -> Result<u64> {
+        let keys = self.reserved_code_keys(id)?;
+        let mut revoked = self.revoke(actor, id, true, &keys, take_from_order)?;
         // A code reserved between the scan above and that transaction came from the pool,
         // which is empty now: one more pass catches it, and no new reservation can follow.
         let late = self.reserved_code_keys(id)?;
         if !late.is_empty() {
-            revoked += self.revoke(actor, id, false, &late)?;
+            revoked += self.revoke(actor, id, false, &late, take_from_order)?;
         }
         Ok(revoked)
     }
@@ -1611,6 +1620,7 @@ impl Shop {
         id: ProductId,
         whole_pool: bool,
         keys: &[CodeKey],
+        take_from_order: TakeFromOrder,
     ) -> Result<u64> {
         self.audited(actor, AuditAction::RevokeCodes, Target::Product(id), |tx| {
             require(tx, actor, Permission::ManageProducts)?;
@@ -1651,7 +1661,7 @@ impl Shop {
                         product.codes_available = product.codes_available.saturating_sub(1);
                     }
                     Some(CodeFate::Reserved { order }) => {
-                        crate::orders::revoke_reserved_code(tx, &mut product, order)?;
+                        take_from_order(tx, &mut product, order)?;
                         from_orders += 1;
                     }
                     Some(CodeFate::Delivered { .. } | CodeFate::Revoked) | None => continue,
@@ -1679,6 +1689,10 @@ impl Shop {
         })
     }
 }
+
+/// What revoking a code does to the open order that holds it: replaces it from `product`'s
+/// pool or hands the order to staff (the orders module's rule, handed in from above).
+pub(crate) type TakeFromOrder = fn(&Tx<'_>, &mut Product, OrderId) -> Result<()>;
 
 /// Trims an upload, drops blank lines and checks each code (line numbers in errors count
 /// every line given).
@@ -1710,40 +1724,17 @@ fn check_limit(limit: usize) -> Result<()> {
     Ok(crate::error::check_page_size(limit, PAGE_LIMIT_MAX)?)
 }
 
-/// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
-/// open order, or delivered by a completed code order (its delivery starts with the code).
-pub(crate) fn migrate_codes_seen(
-    store: &crate::store::Store,
-) -> std::result::Result<(), StoreError> {
-    for item in store.scan(Span::<Codes>::all(), false) {
-        let ((product, slot), stored) = item?;
-        store.put_direct_record::<CodesSeen>(
-            &code_hash_key(product, &stored.code),
-            &CodeFate::InPool { slot },
-        )?;
-    }
-    for item in store.scan(Span::<crate::orders::Orders>::all(), false) {
-        let (_, order) = item?;
-        if let Some(code) = &order.reserved_code {
-            store.put_direct_record::<CodesSeen>(
-                &code_hash_key(order.product, &code.0),
-                &CodeFate::Reserved { order: order.id },
-            )?;
-        } else if order.fulfilment == crate::orders::Fulfilment::Codes
-            && order.status == crate::orders::OrderStatus::Completed
-            && let Some(code) = order.delivery.as_deref().and_then(|d| d.lines().next())
-        {
-            store.put_direct_record::<CodesSeen>(
-                &code_hash_key(order.product, code),
-                &CodeFate::Delivered { order: order.id },
-            )?;
-        }
-    }
-    Ok(())
-}
+/// Whether the order a code's fate names holds that code as the fate says (reserved by an
+/// open order, or delivered by a completed one), given a test of the code against the
+/// fate's hash: the orders module's check, handed in by `verify.rs`.
+pub(crate) type HeldByOrder<'a> =
+    &'a dyn Fn(OrderId, &CodeFate, &dyn Fn(&str) -> bool) -> std::result::Result<bool, StoreError>;
 
 /// Checks category counts, the category and product indexes, and every code pool.
-pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<String>, StoreError> {
+pub(crate) fn verify(
+    store: &crate::store::Store,
+    held_by_order: HeldByOrder<'_>,
+) -> std::result::Result<Vec<String>, StoreError> {
     let mut problems = Vec::new();
     let mut per_category: std::collections::BTreeMap<CategoryId, u64> = Default::default();
     let mut products = 0usize;
@@ -1819,7 +1810,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             "catalog: category index has {indexed} entries for {products} products"
         ));
     }
-    problems.extend(verify_code_fates(store, codes_total)?);
+    problems.extend(verify_code_fates(store, codes_total, held_by_order)?);
     let mut categories = 0usize;
     for item in store.scan(Span::<Categories>::all(), false) {
         let (_, category) = item?;
@@ -1851,6 +1842,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
 fn verify_code_fates(
     store: &crate::store::Store,
     codes_in_pools: u64,
+    held_by_order: HeldByOrder<'_>,
 ) -> std::result::Result<Vec<String>, StoreError> {
     let mut problems = Vec::new();
     let mut in_pool = 0u64;
@@ -1865,22 +1857,14 @@ fn verify_code_fates(
         };
         let product = k.0;
         let hash_of = |code: &str| code_hash_key(product, code) == k;
-        let order_of = |id: OrderId| store.fetch::<crate::orders::Orders>(&id);
         let ok = match fate {
             CodeFate::InPool { slot } => {
                 in_pool += 1;
                 stored_pool_code(store, product, slot)?.is_some_and(|c| hash_of(&c.code))
             }
-            CodeFate::Reserved { order } => order_of(order)?.is_some_and(|o| {
-                o.status.is_open() && o.reserved_code.as_ref().is_some_and(|c| hash_of(&c.0))
-            }),
-            CodeFate::Delivered { order } => order_of(order)?.is_some_and(|o| {
-                o.status == crate::orders::OrderStatus::Completed
-                    && o.delivery
-                        .as_deref()
-                        .and_then(|d| d.lines().next())
-                        .is_some_and(hash_of)
-            }),
+            CodeFate::Reserved { order } | CodeFate::Delivered { order } => {
+                held_by_order(order, &fate, &hash_of)?
+            }
             CodeFate::Revoked => true,
         };
         if !ok {

@@ -22,10 +22,43 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_10,
 ];
 
+/// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
+/// open order, or delivered by a completed code order (its delivery starts with the code).
+fn codes_seen_of_pools_and_orders(store: &Store) -> Result<(), StoreError> {
+    use crate::catalog::{CodeFate, Codes, CodesSeen, code_hash_key};
+    use crate::orders::{Fulfilment, OrderStatus, Orders};
+    use crate::store::Span;
+    for item in store.scan(Span::<Codes>::all(), false) {
+        let ((product, slot), stored) = item?;
+        store.put_direct_record::<CodesSeen>(
+            &code_hash_key(product, &stored.code),
+            &CodeFate::InPool { slot },
+        )?;
+    }
+    for item in store.scan(Span::<Orders>::all(), false) {
+        let (_, order) = item?;
+        if let Some(code) = &order.reserved_code {
+            store.put_direct_record::<CodesSeen>(
+                &code_hash_key(order.product, &code.0),
+                &CodeFate::Reserved { order: order.id },
+            )?;
+        } else if order.fulfilment == Fulfilment::Codes
+            && order.status == OrderStatus::Completed
+            && let Some(code) = order.delivery.as_deref().and_then(|d| d.lines().next())
+        {
+            store.put_direct_record::<CodesSeen>(
+                &code_hash_key(order.product, code),
+                &CodeFate::Delivered { order: order.id },
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// 1 → 2: `codes_seen`, the fate of every code a product has seen; audit stubs say whether
 /// they stand for a refused attempt; and where the ledger's audit bindings start.
 fn to_version_2(store: &Store) -> Result<(), StoreError> {
-    crate::catalog::migrate_codes_seen(store)?;
+    codes_seen_of_pools_and_orders(store)?;
     crate::audit::migrate_stubs(store)?;
     crate::wallet::migrate_ledger_bindings(store)
 }

@@ -3,7 +3,7 @@
 //! invented. Frontends read it after their own cursor, deliver, then move the cursor; a
 //! crash between delivery and acknowledgement repeats a message rather than dropping it.
 //!
-//! Peers: orders, wallet.
+//! Peers: none.
 
 use crate::Shop;
 use crate::clock::Timestamp;
@@ -160,37 +160,6 @@ fn consumer_key(consumer: &str) -> Result<String> {
 }
 
 impl Shop {
-    /// The order a notification is about, for the frontend delivering it (the notification
-    /// is the authorization: it was addressed to that order's buyer or to staff).
-    pub fn order_for_notification(
-        &self,
-        notification: &Notification,
-    ) -> Result<Option<crate::orders::Order>> {
-        let id = match &notification.kind {
-            NotificationKind::OrderCompleted { order }
-            | NotificationKind::OrderFailed { order, .. }
-            | NotificationKind::OrderCancelled { order, .. }
-            | NotificationKind::PaymentConfirmed { order }
-            | NotificationKind::StaffOrderWaiting { order } => *order,
-            _ => return Ok(None),
-        };
-        Ok(self.store.fetch::<crate::orders::Orders>(&id)?)
-    }
-
-    /// The top-up a notification is about (see `order_for_notification`).
-    pub fn topup_for_notification(
-        &self,
-        notification: &Notification,
-    ) -> Result<Option<crate::wallet::Topup>> {
-        let id = match &notification.kind {
-            NotificationKind::TopupApproved { topup, .. }
-            | NotificationKind::TopupRejected { topup, .. }
-            | NotificationKind::StaffTopupWaiting { topup } => *topup,
-            _ => return Ok(None),
-        };
-        Ok(self.store.fetch::<crate::wallet::Topups>(&id)?)
-    }
-
     /// Notifications the `consumer` (a frontend's name: 1 to 32 letters, digits or `_`) has
     /// not acknowledged, oldest first, at most `limit` (1 to [`PAGE_LIMIT_MAX`]). Each
     /// consumer has its own cursor, so several frontends can read the same outbox.

@@ -18,7 +18,7 @@
 //! it. A paid order has one PURCHASE ledger entry; a refunded one also one REFUND entry; an
 //! order paid through a payment method also one PAYMENT entry (the money received outside).
 //!
-//! Peers: analytics, audit, catalog, coupons, currency, notifications, payment_methods, proofs, requests, settings, supplier, users, wallet.
+//! Peers: audit, catalog, coupons, currency, notifications, payment_methods, proofs, requests, settings, supplier, users, wallet.
 
 use crate::Shop;
 use crate::audit::{self, ActorRef, AuditAction, Detail, Target};
@@ -527,6 +527,19 @@ fn load(tx: &Tx<'_>, id: OrderId) -> Result<Order> {
 
 /// Writes an order with its status index, and the buyer's account (their wallet record):
 /// a new order heads the chain of their orders, and the open one is marked there.
+/// Whether a fulfilment counts as automatic when the system completed it.
+fn is_auto(fulfilment: Fulfilment, by_system: bool) -> bool {
+    by_system && fulfilment != Fulfilment::Manual
+}
+
+/// An order is about to be saved (reported to `store::effects`): the stored order, if any,
+/// and the new one.
+pub(crate) struct OrderSaved;
+
+impl crate::store::Event for OrderSaved {
+    type Data<'a> = (Option<&'a Order>, &'a Order);
+}
+
 fn save(tx: &Tx<'_>, before: Option<&Order>, order: &Order) -> std::result::Result<(), StoreError> {
     match before {
         Some(b) if b.status != order.status => {
@@ -551,7 +564,7 @@ fn save(tx: &Tx<'_>, before: Option<&Order>, order: &Order) -> std::result::Resu
     if account != was {
         wallet::save_wallet(tx, order.user, &account)?;
     }
-    crate::analytics::on_order_saved(tx, before, order)?;
+    tx.report::<OrderSaved>(&(before, order))?;
     tx.save::<Orders>(&order.id, order)
 }
 
@@ -648,6 +661,22 @@ fn release(tx: &Tx<'_>, order: &mut Order, actor: &ActorRef) -> Result<()> {
     order.expires_at = None;
     order.next_attempt_at = None;
     Ok(())
+}
+
+impl Shop {
+    /// Revokes the given codes of a product (`manage_products`): codes in the pool leave
+    /// it, and a code reserved by an open order is taken from that order, which gets another
+    /// code from the pool or, with the pool empty, goes to staff. Returns how many codes were
+    /// revoked; a revoked code can never enter the pool again. Audited with counts only.
+    pub fn revoke_codes(&self, actor: &Actor, id: ProductId, codes: &[&str]) -> Result<u64> {
+        self.revoke_codes_with(actor, id, codes, revoke_reserved_code)
+    }
+
+    /// Revokes every code of a product (`manage_products`): the whole pool and the codes
+    /// reserved by open orders (those orders go to staff). Returns how many were revoked.
+    pub fn revoke_all_codes(&self, actor: &Actor, id: ProductId) -> Result<u64> {
+        self.revoke_all_codes_with(actor, id, revoke_reserved_code)
+    }
 }
 
 /// A code reserved by `id` is being revoked: the order takes the next code from the pool,
@@ -862,8 +891,7 @@ fn complete(tx: &Tx<'_>, before: &Order, delivery: String, actor: &ActorRef) -> 
     order.delivery = Some(delivery);
     order.reserved_code = None;
     order.next_attempt_at = None;
-    order.auto_fulfilled =
-        crate::analytics::is_auto(order.fulfilment, matches!(actor, ActorRef::System(_)));
+    order.auto_fulfilled = is_auto(order.fulfilment, matches!(actor, ActorRef::System(_)));
     save(tx, Some(before), &order)?;
     notifications::push(
         tx,
@@ -2347,6 +2375,38 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
     Ok(problems)
 }
 
+/// Whether order `id` holds a code as `fate` says: reserved by it while open, or delivered
+/// by it (the first line of its delivery) once completed; `is_the_code` tests a code against
+/// the fate's hash. The orders part of the catalog's check of code fates.
+pub(crate) fn holds_code(
+    store: &crate::store::Store,
+    id: OrderId,
+    fate: &catalog::CodeFate,
+    is_the_code: &dyn Fn(&str) -> bool,
+) -> std::result::Result<bool, StoreError> {
+    let Some(order) = store.fetch::<Orders>(&id)? else {
+        return Ok(false);
+    };
+    Ok(match fate {
+        catalog::CodeFate::Reserved { .. } => {
+            order.status.is_open()
+                && order
+                    .reserved_code
+                    .as_ref()
+                    .is_some_and(|c| is_the_code(&c.0))
+        }
+        catalog::CodeFate::Delivered { .. } => {
+            order.status == OrderStatus::Completed
+                && order
+                    .delivery
+                    .as_deref()
+                    .and_then(|d| d.lines().next())
+                    .is_some_and(is_the_code)
+        }
+        catalog::CodeFate::InPool { .. } | catalog::CodeFate::Revoked => false,
+    })
+}
+
 /// The ledger's side of an order's entries (called from the ledger walk of `verify()`): a
 /// PURCHASE, REFUND or PAYMENT entry about an order is the one that order names for its
 /// kind — so a second or forged entry about it is found.
@@ -2489,4 +2549,23 @@ pub(crate) fn awaiting_per_method(
         }
     }
     Ok(out)
+}
+
+impl Shop {
+    /// The order a notification is about, for the frontend delivering it (the notification
+    /// is the authorization: it was addressed to that order's buyer or to staff).
+    pub fn order_for_notification(
+        &self,
+        notification: &notifications::Notification,
+    ) -> Result<Option<Order>> {
+        let id = match &notification.kind {
+            notifications::NotificationKind::OrderCompleted { order }
+            | notifications::NotificationKind::OrderFailed { order, .. }
+            | notifications::NotificationKind::OrderCancelled { order, .. }
+            | notifications::NotificationKind::PaymentConfirmed { order }
+            | notifications::NotificationKind::StaffOrderWaiting { order } => *order,
+            _ => return Ok(None),
+        };
+        Ok(self.store.fetch::<Orders>(&id)?)
+    }
 }

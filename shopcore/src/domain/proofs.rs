@@ -6,9 +6,9 @@
 //! takes an explicit second confirmation (`approve_topup_despite_reused_proof`,
 //! `confirm_payment_despite_reused_proof`).
 //!
-//! Depends on: `wallet` (the `Proof` type), `store`.
+//! `Proof` (what a payer submits) is declared here and re-exported by `wallet`.
 //!
-//! Peers: notifications, wallet.
+//! Peers: notifications.
 
 use crate::Shop;
 use crate::error::Result;
@@ -16,10 +16,90 @@ use crate::ids::{OrderId, TopupId};
 use crate::roles::Permission;
 use crate::shop::{Actor, require};
 use crate::store::{Column, KeyPart, StoreError, Table, Tx, take_array};
-use crate::wallet::Proof;
+use crate::text::TextRule;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
+
+/// A text proof or a caption: at most 500 characters, line breaks allowed.
+pub const PROOF_TEXT: TextRule = TextRule::multi_line("payment proof", 500);
+/// A proof's file reference or photo id: one line, at most 200 characters.
+pub const PROOF_FILE: TextRule = TextRule::single_line("proof file reference", 200);
+
+/// What the payer submits as proof of an outside payment. A proof is recognised when it is
+/// used again (see [`crate::proofs`]): by the photo's `unique_id`, the file reference, or
+/// the text with case and spacing ignored; never by the caption.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Proof {
+    /// A transaction id or a note ([`PROOF_TEXT`]).
+    Text(String),
+    /// An opaque reference to a file the frontend stores (a Telegram `file_id`).
+    File {
+        /// The frontend's reference ([`PROOF_FILE`]).
+        reference: String,
+        /// The payer's caption, if any ([`PROOF_TEXT`]; blank counts as none).
+        caption: Option<String>,
+    },
+    /// A photo: the frontend's reference to fetch it (a Telegram `file_id`) and the id that
+    /// stays the same whenever the same file is uploaded again (Telegram's `file_unique_id`),
+    /// by which a reused screenshot is recognised.
+    Photo {
+        /// How the frontend fetches the photo ([`PROOF_FILE`]).
+        file_id: String,
+        /// The photo's stable identity ([`PROOF_FILE`]).
+        unique_id: String,
+        /// The payer's caption, if any ([`PROOF_TEXT`]; blank counts as none).
+        caption: Option<String>,
+    },
+}
+
+impl Proof {
+    /// The proof as the shop keeps it, or the rule it breaks (too long, a forbidden
+    /// character): frontends check it before keeping a dialogue step, with the same rules.
+    pub fn checked(&self) -> Result<Proof> {
+        Ok(match self {
+            Proof::Text(t) => Proof::Text(PROOF_TEXT.check(t)?),
+            Proof::File { reference, caption } => Proof::File {
+                reference: PROOF_FILE.check(reference)?,
+                caption: checked_caption(caption)?,
+            },
+            Proof::Photo {
+                file_id,
+                unique_id,
+                caption,
+            } => Proof::Photo {
+                file_id: PROOF_FILE.check(file_id)?,
+                unique_id: PROOF_FILE.check(unique_id)?,
+                caption: checked_caption(caption)?,
+            },
+        })
+    }
+
+    /// The frontend's reference to the proof's file, for a file or a photo.
+    pub fn file_reference(&self) -> Option<&str> {
+        match self {
+            Proof::Text(_) => None,
+            Proof::File { reference, .. } => Some(reference),
+            Proof::Photo { file_id, .. } => Some(file_id),
+        }
+    }
+
+    /// The caption of a file or photo.
+    pub fn caption(&self) -> Option<&str> {
+        match self {
+            Proof::Text(_) => None,
+            Proof::File { caption, .. } | Proof::Photo { caption, .. } => caption.as_deref(),
+        }
+    }
+}
+
+fn checked_caption(caption: &Option<String>) -> Result<Option<String>> {
+    Ok(caption
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| PROOF_TEXT.check(c))
+        .transpose()?)
+}
 
 /// A request that carried a proof.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

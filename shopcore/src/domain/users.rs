@@ -2,7 +2,7 @@
 //! found by numeric id or `@username`, banned and unbanned, given roles. The username index
 //! and the role and ban indexes are kept in the same transaction as the user record.
 //!
-//! Peers: analytics, audit, broadcast, currency, settings.
+//! Peers: audit, currency, settings.
 
 use crate::Shop;
 use crate::audit::{self, ActorRef, AuditAction, Detail, Target};
@@ -148,6 +148,22 @@ pub(crate) fn load(tx: &Tx<'_>, id: UserId) -> Result<User> {
 
 /// Writes `user`, moving its index entries from `before` (the stored version, if any) and
 /// keeping the super admin counter right.
+/// A person showed up (registration, or a registered user coming back), reported to
+/// `store::effects` before anything else of `register_user`.
+pub(crate) struct Arrived;
+
+impl crate::store::Event for Arrived {
+    type Data<'a> = UserId;
+}
+
+/// A user record is about to be saved (reported to `store::effects`): the stored record, if
+/// any, and the new one.
+pub(crate) struct UserSaved;
+
+impl crate::store::Event for UserSaved {
+    type Data<'a> = (Option<&'a User>, &'a User);
+}
+
 fn save(tx: &Tx<'_>, before: Option<&User>, user: &User) -> std::result::Result<(), StoreError> {
     let id_key = user.id;
     let old_name = before
@@ -189,7 +205,7 @@ fn save(tx: &Tx<'_>, before: Option<&User>, user: &User) -> std::result::Result<
         };
         tx.set_counter(Counter::SuperAdmins, count)?;
     }
-    crate::analytics::on_user_saved(tx, before, user)?;
+    tx.report::<UserSaved>(&(before, user))?;
     tx.save::<Users>(&id_key, user)
 }
 
@@ -256,7 +272,7 @@ impl Shop {
         let id = registration.id;
         self.transact(|tx| {
             refuse_in_emergency(tx)?;
-            crate::broadcast::clear_blocked(tx, id)?;
+            tx.report::<Arrived>(&id)?;
             let before: Option<User> = tx.load::<Users>(&id)?;
             // A banned user changes nothing: no rename, no username taken from someone else.
             if before.as_ref().is_some_and(|u| u.ban.is_some()) {

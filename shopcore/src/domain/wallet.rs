@@ -6,7 +6,7 @@
 //! approved top-up has exactly one TOPUP entry, pending and rejected ones none; ledger
 //! entries are never edited or deleted (mistakes are corrected by new entries).
 //!
-//! Peers: analytics, audit, currency, notifications, orders, payment_methods, proofs, requests, settings, users.
+//! Peers: audit, currency, notifications, payment_methods, proofs, requests, settings, users.
 
 use crate::Shop;
 use crate::audit::{self, ActorRef, AuditAction, Detail, Target};
@@ -22,21 +22,19 @@ use crate::roles::{Permission, can_manage_user, has_permission};
 use crate::settings::refuse_in_emergency;
 use crate::shop::{Actor, require, role_of};
 use crate::store::{Counter, Span, StoreError, Table, Tx, decode_as, log};
-use crate::text::{self, TextRule};
+use crate::text;
 use crate::users;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Bound;
 
+pub use crate::proofs::{PROOF_FILE, PROOF_TEXT, Proof};
+
 /// The highest balance a wallet may hold, in USD.
 pub const BALANCE_MAX_USD: i64 = 1_000_000;
 /// The largest single adjustment, in USD.
 pub const ADJUSTMENT_MAX_USD: i64 = 100_000;
-/// A text proof or a caption: at most 500 characters, line breaks allowed.
-pub const PROOF_TEXT: TextRule = TextRule::multi_line("payment proof", 500);
-/// A proof's file reference or photo id: one line, at most 200 characters.
-pub const PROOF_FILE: TextRule = TextRule::single_line("proof file reference", 200);
 /// The largest page of ledger entries or top-ups a listing returns.
 pub const PAGE_LIMIT_MAX: usize = 100;
 
@@ -55,8 +53,8 @@ pub struct Wallet {
     pub entries: u64,
     /// The sequence number of the newest one: the head of the user's ledger chain.
     pub last_entry: Option<u64>,
-    /// The user's newest order: the head of the chain of their orders
-    /// ([`crate::orders::Order::prev_for_user`]).
+    /// The user's newest order: the head of the chain of their orders (each order names
+    /// the user's previous one, `Order::prev_for_user`).
     pub last_order: Option<OrderId>,
     /// The user's open order (awaiting payment, paid or processing), if any: at most one.
     pub open_order: Option<OrderId>,
@@ -227,81 +225,6 @@ impl fmt::Display for TopupStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// What the payer submits as proof of an outside payment. A proof is recognised when it is
-/// used again (see [`crate::proofs`]): by the photo's `unique_id`, the file reference, or
-/// the text with case and spacing ignored; never by the caption.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Proof {
-    /// A transaction id or a note ([`PROOF_TEXT`]).
-    Text(String),
-    /// An opaque reference to a file the frontend stores (a Telegram `file_id`).
-    File {
-        /// The frontend's reference ([`PROOF_FILE`]).
-        reference: String,
-        /// The payer's caption, if any ([`PROOF_TEXT`]; blank counts as none).
-        caption: Option<String>,
-    },
-    /// A photo: the frontend's reference to fetch it (a Telegram `file_id`) and the id that
-    /// stays the same whenever the same file is uploaded again (Telegram's `file_unique_id`),
-    /// by which a reused screenshot is recognised.
-    Photo {
-        /// How the frontend fetches the photo ([`PROOF_FILE`]).
-        file_id: String,
-        /// The photo's stable identity ([`PROOF_FILE`]).
-        unique_id: String,
-        /// The payer's caption, if any ([`PROOF_TEXT`]; blank counts as none).
-        caption: Option<String>,
-    },
-}
-
-impl Proof {
-    /// The proof as the shop keeps it, or the rule it breaks (too long, a forbidden
-    /// character): frontends check it before keeping a dialogue step, with the same rules.
-    pub fn checked(&self) -> Result<Proof> {
-        Ok(match self {
-            Proof::Text(t) => Proof::Text(PROOF_TEXT.check(t)?),
-            Proof::File { reference, caption } => Proof::File {
-                reference: PROOF_FILE.check(reference)?,
-                caption: checked_caption(caption)?,
-            },
-            Proof::Photo {
-                file_id,
-                unique_id,
-                caption,
-            } => Proof::Photo {
-                file_id: PROOF_FILE.check(file_id)?,
-                unique_id: PROOF_FILE.check(unique_id)?,
-                caption: checked_caption(caption)?,
-            },
-        })
-    }
-
-    /// The frontend's reference to the proof's file, for a file or a photo.
-    pub fn file_reference(&self) -> Option<&str> {
-        match self {
-            Proof::Text(_) => None,
-            Proof::File { reference, .. } => Some(reference),
-            Proof::Photo { file_id, .. } => Some(file_id),
-        }
-    }
-
-    /// The caption of a file or photo.
-    pub fn caption(&self) -> Option<&str> {
-        match self {
-            Proof::Text(_) => None,
-            Proof::File { caption, .. } | Proof::Photo { caption, .. } => caption.as_deref(),
-        }
-    }
-}
-
-fn checked_caption(caption: &Option<String>) -> Result<Option<String>> {
-    Ok(caption
-        .as_deref()
-        .filter(|c| !c.trim().is_empty())
-        .map(|c| PROOF_TEXT.check(c))
-        .transpose()?)
 }
 
 /// A top-up request and its review.
@@ -590,6 +513,13 @@ pub(crate) fn migrate_ledger_bindings(
 fn load_topup(tx: &Tx<'_>, id: TopupId) -> Result<Topup> {
     tx.load::<Topups>(&id)?
         .ok_or_else(|| WalletError::TopupNotFound { id }.into())
+}
+
+/// A top-up was approved (reported to `store::effects` once, in the approving transaction).
+pub(crate) struct TopupApproved;
+
+impl crate::store::Event for TopupApproved {
+    type Data<'a> = Topup;
 }
 
 fn save_topup(
@@ -889,7 +819,7 @@ impl Shop {
                 topup.decided_by = Some(actor.who().clone());
                 topup.ledger_seq = Some(entry.seq);
                 save_topup(tx, Some(&before), &topup)?;
-                crate::analytics::on_topup_approved(tx, &topup)?;
+                tx.report::<TopupApproved>(&topup)?;
                 notifications::push(
                     tx,
                     topup.user,
@@ -1275,6 +1205,19 @@ impl LedgerSums {
     }
 }
 
+/// Checks a ledger entry against the order it names, adding what is wrong.
+pub(crate) type CheckReference<'a> =
+    dyn Fn(&LedgerEntry, OrderId, &mut Vec<String>) -> std::result::Result<(), StoreError> + 'a;
+
+/// What the full check of the wallet needs from the orders module above it, handed in by
+/// `verify.rs`.
+pub(crate) struct OrderChecks<'a> {
+    /// Checks a ledger entry that names an order against that order, adding what is wrong.
+    pub(crate) check_reference: &'a CheckReference<'a>,
+    /// Orders awaiting payment through each payment method (each counts as a pending use).
+    pub(crate) awaiting_per_method: std::collections::BTreeMap<PaymentMethodId, u64>,
+}
+
 /// The full check of wallets, ledger and top-ups; also returns the ledger's sums over the
 /// entries up to `mark` (for the verified watermark). Streams: the ledger and the audit
 /// log are read side by side in sequence order; what it keeps grows with the number of
@@ -1282,6 +1225,7 @@ impl LedgerSums {
 pub(crate) fn verify(
     store: &crate::store::Store,
     mark: u64,
+    orders: &OrderChecks<'_>,
 ) -> std::result::Result<(Vec<String>, LedgerSums), StoreError> {
     let mut problems = Vec::new();
     let mut sums = LedgerSums::default();
@@ -1362,9 +1306,7 @@ pub(crate) fn verify(
         *sum = sum.checked_add(entry.amount).unwrap_or(*sum);
         match entry.reference {
             LedgerRef::Topup(id) => check_topup_reference(store, &entry, id, &mut problems)?,
-            LedgerRef::Order(id) => {
-                crate::orders::check_ledger_reference(store, &entry, id, &mut problems)?
-            }
+            LedgerRef::Order(id) => (orders.check_reference)(&entry, id, &mut problems)?,
             LedgerRef::None => {}
         }
     }
@@ -1490,7 +1432,7 @@ pub(crate) fn verify(
             "wallet: user {user} has {n} pending top-ups but no wallet"
         ));
     }
-    let awaiting_orders = crate::orders::awaiting_per_method(store)?;
+    let awaiting_orders = &orders.awaiting_per_method;
     for item in store.scan(Span::<payment_methods::PaymentMethods>::all(), false) {
         let (_, method) = item?;
         let pending = pending_per_method.get(&method.id).copied().unwrap_or(0)
@@ -1749,4 +1691,20 @@ fn check_topup_reference(
         Some(_) => {}
     }
     Ok(())
+}
+
+impl Shop {
+    /// The top-up a notification is about (see `Shop::order_for_notification`).
+    pub fn topup_for_notification(
+        &self,
+        notification: &notifications::Notification,
+    ) -> Result<Option<Topup>> {
+        let id = match &notification.kind {
+            notifications::NotificationKind::TopupApproved { topup, .. }
+            | notifications::NotificationKind::TopupRejected { topup, .. }
+            | notifications::NotificationKind::StaffTopupWaiting { topup } => *topup,
+            _ => return Ok(None),
+        };
+        Ok(self.store.fetch::<Topups>(&id)?)
+    }
 }

@@ -186,7 +186,7 @@ mod tests {
     #[test]
     fn an_older_store_without_its_migrations_is_refused() {
         let (_dir, path) = schema2_copy();
-        let err = Store::open(&path, &Config::default(), &[]).unwrap_err();
+        let err = Store::open(&path, &Config::default(), &[], Default::default()).unwrap_err();
         assert!(
             matches!(&err, StoreError::Storage { reason } if reason == "no migration from schema 2 to 3"),
             "{err:?}"

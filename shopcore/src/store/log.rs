@@ -293,7 +293,13 @@ mod tests {
     #[test]
     fn entries_append_read_scan_and_remove_through_their_chunks() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db"), &Config::default(), &[]).unwrap();
+        let store = Store::open(
+            &dir.path().join("db"),
+            &Config::default(),
+            &[],
+            Default::default(),
+        )
+        .unwrap();
         // 40 entries in three transactions, over several chunks.
         let chunks = |seqs: &[u64]| -> u64 {
             let set: std::collections::BTreeSet<u64> = seqs.iter().map(|s| chunk_of(*s)).collect();

@@ -13,6 +13,7 @@
 
 pub(crate) mod backup;
 mod durability;
+mod effects;
 mod layout;
 pub(crate) mod log;
 pub(crate) mod postings;
@@ -22,6 +23,7 @@ mod writer;
 use crate::config::{Config, Durability};
 use durability::GroupCommit;
 pub(crate) use durability::Need;
+pub(crate) use effects::{Effects, Event};
 
 thread_local! {
     /// The store whose durability waits this thread defers, and what they add up to (see
@@ -565,6 +567,8 @@ pub(crate) struct Store {
     progress: Option<crate::config::MigrationProgressFn>,
     /// The schema version the running migration starts from.
     pub(super) migrating_from: std::sync::atomic::AtomicU32,
+    /// What each reported event runs (`effects`).
+    effects: Effects,
 }
 
 /// `table`'s tag followed by `key`: where the record is in the `records` tree.
@@ -621,8 +625,10 @@ impl Store {
         path: &Path,
         config: &Config,
         migrations: &[Migration],
+        effects: Effects,
     ) -> Result<Store, StoreError> {
         let mut store = Store::open_empty(path, config)?;
+        store.effects = effects;
         store.data_file = match config.durability {
             Durability::PowerSafe => {
                 Some(
@@ -655,6 +661,7 @@ impl Store {
             gate: std::sync::RwLock::new(()),
             progress: config.migration_progress.clone(),
             migrating_from: std::sync::atomic::AtomicU32::new(0),
+            effects: Effects::default(),
         })
     }
 
@@ -767,6 +774,7 @@ impl Store {
             pending: turn.pending_writes(),
             writes: RefCell::default(),
             saw_pending: Cell::new(false),
+            effects: &self.effects,
             audit_notes: Default::default(),
             reports_committed_state: Cell::new(false),
             now,
@@ -1327,6 +1335,8 @@ pub(crate) struct Tx<'a> {
     /// A read was answered from `pending`: the answer must not be given before that batch
     /// is applied.
     saw_pending: Cell<bool>,
+    /// The handlers of reported events (`effects`).
+    effects: &'a Effects,
     /// Facts (field, value) that the next audit entry written in this transaction must
     /// carry, so that the hash chain covers them (the ledger entries an operation posted).
     pub(crate) audit_notes: RefCell<Vec<(&'static str, String)>>,

@@ -353,7 +353,13 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db"), &Config::default(), &[]).unwrap();
+        let store = Store::open(
+            &dir.path().join("db"),
+            &Config::default(),
+            &[],
+            Default::default(),
+        )
+        .unwrap();
         (dir, store)
     }
 
