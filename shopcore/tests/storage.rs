@@ -211,6 +211,16 @@ mod backups {
         assert_eq!(err.kind(), "backup.target_exists");
     }
 
+    /// `bytes` (a backup) with its body changed by `change` and a checksum that matches it.
+    fn resealed(bytes: &[u8], change: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+        use sha2::Digest;
+        let mut body = bytes[..bytes.len() - 32].to_vec();
+        change(&mut body);
+        let digest = sha2::Sha256::digest(&body);
+        body.extend_from_slice(&digest);
+        body
+    }
+
     #[test]
     fn damaged_backups_are_refused_and_leave_nothing_behind() {
         let t = busy_shop();
@@ -240,6 +250,50 @@ mod backups {
                 "backup.not_a_backup",
             ),
             ("magic only", b"SHOPBAK\n".to_vec(), "backup.corrupt"),
+            // Files whose checksum is right but whose contents are not a backup this build
+            // reads: refused by the structure check, before anything is written.
+            (
+                "sealed, bytes after the last tree",
+                resealed(&bytes, |body| body.extend_from_slice(b"extra")),
+                "backup.corrupt",
+            ),
+            (
+                "sealed, a record running past the end",
+                resealed(&bytes, |body| body.truncate(body.len() - 3)),
+                "backup.corrupt",
+            ),
+            (
+                "sealed, an unknown tree",
+                resealed(&bytes, |body| {
+                    // The first table's name (after magic, format, schema, count, name length).
+                    body[8 + 12 + 2] = b'#';
+                }),
+                "backup.corrupt",
+            ),
+            (
+                "sealed, format 2",
+                resealed(&bytes, |body| {
+                    body[8..12].copy_from_slice(&2u32.to_be_bytes())
+                }),
+                "backup.unknown_format",
+            ),
+            (
+                "sealed, a newer schema",
+                resealed(&bytes, |body| {
+                    body[12..16].copy_from_slice(&(shopcore::SCHEMA_VERSION + 1).to_be_bytes())
+                }),
+                "backup.schema_too_new",
+            ),
+            (
+                "sealed, a record claiming 4 GiB",
+                resealed(&bytes, |body| {
+                    // The first table's first key length.
+                    let name_len = usize::from(u16::from_be_bytes([body[20], body[21]]));
+                    let first = 8 + 12 + 2 + name_len + 8;
+                    body[first..first + 4].copy_from_slice(&u32::MAX.to_be_bytes());
+                }),
+                "backup.corrupt",
+            ),
         ];
         for (name, content, kind) in cases {
             let damaged = t.dir.path().join(format!("{name}.bak"));
@@ -498,6 +552,8 @@ mod migration {
             steps,
             [
                 (2, "moving every table into one tree"),
+                (2, "writing a backup of the store before migrating it"),
+                (2, "wrote the backup before migrating (records)"),
                 (2, "migrating"),
                 (3, "migrating"),
                 (3, "linking each user's ledger entries"),
@@ -602,6 +658,87 @@ mod migration {
             "changed records"
         );
         assert!(before.keys().all(|k| after.contains_key(k)));
+    }
+
+    #[test]
+    fn opening_an_older_store_writes_a_backup_of_it_first_which_restores_to_the_same_shop() {
+        let (dir, path) = schema2_shop();
+        let clock = clock();
+        let reports = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let heard = Arc::clone(&reports);
+        let shop = Shop::open(
+            &path,
+            config(&clock).with_migration_progress(move |p| {
+                heard.lock().unwrap().push((p.from, p.doing));
+            }),
+        )
+        .unwrap();
+        let backup = dir.path().join("shop.db.schema-2.bak");
+        let bytes = std::fs::read(&backup).expect("the backup before migrating");
+        assert_eq!(&bytes[..8], b"SHOPBAK\n");
+        assert_eq!(
+            bytes[12..16],
+            2u32.to_be_bytes(),
+            "stamped with the store's schema"
+        );
+        let reports = reports.lock().unwrap().clone();
+        let backup_at = reports
+            .iter()
+            .position(|r| r.1.starts_with("writing a backup"))
+            .expect("the backup is reported");
+        let first_migration = reports.iter().position(|r| r.1 == "migrating").unwrap();
+        assert!(backup_at < first_migration, "{reports:?}");
+        // Restoring it gives the shop the migration made (it is migrated the same way), and
+        // writes no second backup.
+        let restored_path = dir.path().join("restored.db");
+        let restored = Shop::restore(&backup, &restored_path, config(&clock)).unwrap();
+        assert_eq!(
+            restored.state_digest().unwrap(),
+            shop.state_digest().unwrap()
+        );
+        assert!(!dir.path().join("restored.db.schema-2.bak").exists());
+        // A current store writes none.
+        drop(shop);
+        drop(Shop::open(&path, config(&clock)).unwrap());
+        let backups = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".bak")
+            })
+            .count();
+        assert_eq!(backups, 1);
+    }
+
+    #[test]
+    fn a_backup_that_cannot_be_written_stops_the_migration_before_it_starts() {
+        let (dir, path) = schema2_shop();
+        let clock = clock();
+        // Something in the way of the backup's temporary file.
+        let obstacle = dir.path().join("shop.db.schema-2.partial");
+        std::fs::create_dir(&obstacle).unwrap();
+        let err = Shop::open(&path, config(&clock)).unwrap_err();
+        assert_eq!(err.kind(), "store.storage", "{err}");
+        assert!(err.to_string().contains("before migrating"), "{err}");
+        {
+            let raw = RawStore::open(&path);
+            assert_eq!(stored_version(&raw), 2, "nothing was migrated");
+        }
+        // Out of the way, the next opening backs up and migrates.
+        std::fs::remove_dir(&obstacle).unwrap();
+        drop(Shop::open(&path, config(&clock)).unwrap());
+        assert!(dir.path().join("shop.db.schema-2.bak").exists());
+        // Without the backup (the setting off), an older store just migrates.
+        let (dir, path) = schema2_shop();
+        let no_backup = Config {
+            backup_before_migration: false,
+            ..config(&clock)
+        };
+        drop(Shop::open(&path, no_backup).unwrap());
+        assert!(!dir.path().join("shop.db.schema-2.bak").exists());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `store-cost`: what a big store costs to keep — disk per 1,000 orders, memory and time to
-//! open it and read the dashboard, the start-up check, and the full `verify()` (time and
-//! peak memory) — each measured in a fresh child process, so one phase's peak memory does
+//! open it and read the dashboard, the start-up check, the full `verify()`, a backup and
+//! a restore of that backup (time and peak memory) — each measured in a fresh child process, so one phase's peak memory does
 //! not hide another's.
 //!
 //! The store is the dashboard benchmark's (`shop_benches::bigstore`): built once through
@@ -77,6 +77,23 @@ fn run_phase(
     if let Some(mib) = cache_mib {
         config.cache_capacity_bytes = mib * 1024 * 1024;
     }
+    if name == "restore" {
+        // The backup the `backup` phase left, into a new store (which `restore` verifies).
+        let restored = Shop::restore(
+            db.with_extension("bak"),
+            db.with_extension("restored"),
+            config,
+        )?;
+        drop(restored);
+        let detail = "restored (Shop::restore verifies it)";
+        println!(
+            "figures {} {} {} {detail}",
+            started.elapsed().as_secs_f64(),
+            sysinfo::rss_bytes().unwrap_or(0),
+            sysinfo::peak_rss_bytes().unwrap_or(0)
+        );
+        return Ok(());
+    }
     let shop = Shop::open(db, config)?;
     let detail = match name {
         "open" => {
@@ -102,6 +119,17 @@ fn run_phase(
                 return Err(format!("verify() found problems: {report}").into());
             }
             report.to_string()
+        }
+        "backup" => {
+            // A consistent snapshot of the whole store into one file (what the bot does on
+            // its schedule), next to the store.
+            let owner = shop.actor(UserId::new(bigstore::OWNER).expect("a valid id"))?;
+            let summary = shop.backup(&owner, db.with_extension("bak"))?;
+            format!(
+                "{} records, {}",
+                summary.entries,
+                sysinfo::mib(summary.bytes)
+            )
         }
         other => return Err(format!("unknown phase {other}").into()),
     };
@@ -185,11 +213,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut table: Vec<(String, Vec<Figures>)> = Vec::new();
     for round in 0..cli.runs.max(1) {
-        for name in ["open", "startup", "scan", "verify"] {
+        for name in ["open", "startup", "scan", "verify", "backup", "restore"] {
             // A fresh copy per run: the first open of the cached store may migrate it, and
             // the start-up check and verify() record their watermark.
             let db = work.path().join(format!("{name}-{round}.db"));
             copy_dir(&cached, &db)?;
+            if name == "restore" {
+                // The file to restore, made by an uncounted backup phase.
+                child("backup", &db, cli.orders, cli.cache_mib)?;
+            }
             let figures = child(name, &db, cli.orders, cli.cache_mib)?;
             println!(
                 "  {name:8} run {}: {:.2} s, RSS after {}, peak {} ({})",
@@ -200,6 +232,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 figures.detail
             );
             std::fs::remove_dir_all(&db)?;
+            let _ = std::fs::remove_file(db.with_extension("bak"));
+            let _ = std::fs::remove_dir_all(db.with_extension("restored"));
             match table.iter_mut().find(|(n, _)| n == name) {
                 Some((_, runs)) => runs.push(figures),
                 None => table.push((name.to_string(), vec![figures])),

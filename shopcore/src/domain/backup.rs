@@ -136,15 +136,17 @@ impl Shop {
             }
             .into());
         }
-        let bytes = std::fs::read(backup_path).map_err(|e| BackupError::Io {
-            reason: e.to_string(),
-        })?;
-        let entries = backup::parse(&bytes, backup_path)?;
+        backup::check(backup_path)?;
         let result = (|| {
             {
                 let store = Store::open_empty(new_path, &config)?;
-                store.load_backup(&entries)?;
+                store.load_backup(backup_path)?;
             }
+            // The file restored from is the copy of the store before any migration.
+            let config = Config {
+                backup_before_migration: false,
+                ..config
+            };
             let shop = Shop::open(new_path, config)?;
             let report = shop.verify()?;
             if !report.is_healthy() {

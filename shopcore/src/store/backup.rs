@@ -16,10 +16,18 @@
 //! ```
 //! Writers are held off while the snapshot is read (no change is half included); readers are
 //! not. The file is written to a temporary name, synced, then renamed into place.
+//!
+//! Both directions stream, so a backup costs the same memory for ten orders as for a
+//! million: records go to the file as they are read (each table's count is written as a
+//! placeholder and filled in once the table is done, and the checksum is computed by
+//! reading the file back after writers are let go); a restore reads the file three times —
+//! the checksum, then the structure, then the records, loaded in batches — so nothing is
+//! written anywhere before the whole file is known to be sound.
 
 use super::{SCHEMA_VERSION, Store, StoreError, Table, full_key};
 use sha2::{Digest, Sha256};
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 const MAGIC: &[u8; 8] = b"SHOPBAK\n";
@@ -27,9 +35,6 @@ const FORMAT_VERSION: u32 = 1;
 /// No single key or value in a backup may claim more than this (a corrupt length can't make
 /// restore allocate without bound).
 const ITEM_BYTES_MAX: usize = 64 * 1024 * 1024;
-
-/// One record of a backup: its table, key within the table and encoded value.
-pub(crate) type Entry = (Table, Vec<u8>, Vec<u8>);
 
 /// What a backup holds ([`crate::Shop::backup`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -140,153 +145,268 @@ fn io(e: std::io::Error) -> BackupError {
 impl Store {
     /// Writes a consistent snapshot of every table to `path`.
     pub(crate) fn backup(&self, path: &Path) -> Result<BackupSummary, BackupFailure> {
-        let mut bytes = Vec::new();
+        self.backup_as(path, SCHEMA_VERSION)
+    }
+
+    /// Writes the snapshot stamped with schema `schema`: the store's own version, which is
+    /// older than this build's while the store waits to be migrated.
+    pub(crate) fn backup_as(
+        &self,
+        path: &Path,
+        schema: u32,
+    ) -> Result<BackupSummary, BackupFailure> {
+        let temporary = path.with_extension("partial");
+        let written = self.write_backup(&temporary, schema);
+        match written {
+            Ok(summary) => {
+                std::fs::rename(&temporary, path).map_err(io)?;
+                Ok(summary)
+            }
+            Err(failure) => {
+                let _ = std::fs::remove_file(&temporary);
+                Err(failure)
+            }
+        }
+    }
+
+    fn write_backup(&self, temporary: &Path, schema: u32) -> Result<BackupSummary, BackupFailure> {
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(temporary)
+            .map_err(io)?;
+        let mut out = Counting {
+            inner: BufWriter::with_capacity(1 << 20, &file),
+            at: 0,
+        };
+        // Where each table's count goes, and the count.
+        let mut counts: Vec<(u64, u64)> = Vec::with_capacity(Table::ALL.len());
         let mut entries = 0u64;
         {
             // Hold writers off so that no transaction is half included.
             let _gate = self.gate.write().unwrap_or_else(|p| p.into_inner());
-            bytes.extend_from_slice(MAGIC);
-            bytes.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
-            bytes.extend_from_slice(&SCHEMA_VERSION.to_be_bytes());
-            let count = u32::try_from(Table::ALL.len()).unwrap_or(u32::MAX);
-            bytes.extend_from_slice(&count.to_be_bytes());
+            out.put(MAGIC)?;
+            out.put(&FORMAT_VERSION.to_be_bytes())?;
+            out.put(&schema.to_be_bytes())?;
+            let tables = u32::try_from(Table::ALL.len()).unwrap_or(u32::MAX);
+            out.put(&tables.to_be_bytes())?;
             for table in Table::ALL {
                 let name = table.name().as_bytes();
-                bytes.extend_from_slice(
-                    &u16::try_from(name.len()).unwrap_or(u16::MAX).to_be_bytes(),
-                );
-                bytes.extend_from_slice(name);
-                let items: Vec<(Vec<u8>, sled::IVec)> =
-                    self.scan_table(table).collect::<Result<_, _>>()?;
-                bytes.extend_from_slice(
-                    &u64::try_from(items.len()).unwrap_or(u64::MAX).to_be_bytes(),
-                );
-                for (k, v) in items {
+                out.put(&u16::try_from(name.len()).unwrap_or(u16::MAX).to_be_bytes())?;
+                out.put(name)?;
+                let count_at = out.at;
+                out.put(&0u64.to_be_bytes())?;
+                let mut count = 0u64;
+                for item in self.scan_table(table) {
+                    let (k, v) = item?;
                     for part in [k.as_slice(), v.as_ref()] {
-                        bytes.extend_from_slice(
-                            &u32::try_from(part.len()).unwrap_or(u32::MAX).to_be_bytes(),
-                        );
-                        bytes.extend_from_slice(part);
+                        out.put(&u32::try_from(part.len()).unwrap_or(u32::MAX).to_be_bytes())?;
+                        out.put(part)?;
                     }
-                    entries += 1;
+                    count += 1;
                 }
+                counts.push((count_at, count));
+                entries += count;
             }
+            out.inner.flush().map_err(io)?;
         }
-        let digest: [u8; 32] = Sha256::digest(&bytes).into();
-        bytes.extend_from_slice(&digest);
-        let temporary = path.with_extension("partial");
-        {
-            let mut file = std::fs::File::create(&temporary).map_err(io)?;
-            file.write_all(&bytes).map_err(io)?;
-            file.sync_all().map_err(io)?;
+        let body_len = out.at;
+        drop(out);
+        let mut file = &file;
+        for (at, count) in counts {
+            file.seek(SeekFrom::Start(at)).map_err(io)?;
+            file.write_all(&count.to_be_bytes()).map_err(io)?;
         }
-        std::fs::rename(&temporary, path).map_err(io)?;
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        let digest = digest_of(&mut file, body_len)?;
+        file.seek(SeekFrom::Start(body_len)).map_err(io)?;
+        file.write_all(&digest).map_err(io)?;
+        file.sync_all().map_err(io)?;
         Ok(BackupSummary {
             tables: Table::ALL.len(),
             entries,
-            bytes: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            bytes: body_len + 32,
         })
     }
 
-    /// Loads a backup's entries into this (new, empty) store.
-    pub(crate) fn load_backup(
-        &self,
-        entries: &[(Table, Vec<u8>, Vec<u8>)],
-    ) -> Result<(), StoreError> {
-        for (table, k, v) in entries {
+    /// Loads a checked backup file's records ([`check`] first) into this new, empty store,
+    /// in batches, and flushes.
+    pub(crate) fn load_backup(&self, path: &Path) -> Result<(), BackupFailure> {
+        read_records(path, |table, k, v| {
             self.records
-                .insert(full_key(*table, k), v.as_slice())
+                .insert(full_key(table, &k), v)
                 .map_err(StoreError::from_sled)?;
-        }
-        self.flush()
+            Ok(())
+        })?;
+        Ok(self.flush()?)
     }
 }
 
-/// Reads and checks a backup file completely before anything is written anywhere.
-pub(crate) fn parse(bytes: &[u8], path: &Path) -> Result<Vec<Entry>, BackupError> {
-    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(BackupError::NotABackup {
-            path: path.display().to_string(),
-        });
+/// A writer that knows how many bytes it was given.
+struct Counting<W: Write> {
+    inner: W,
+    at: u64,
+}
+
+impl<W: Write> Counting<W> {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), BackupError> {
+        self.inner.write_all(bytes).map_err(io)?;
+        self.at += u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        Ok(())
     }
-    if bytes.len() < MAGIC.len() + 12 + 32 {
+}
+
+/// The SHA-256 of the next `len` bytes of `from`.
+fn digest_of(from: &mut impl Read, len: u64) -> Result<[u8; 32], BackupError> {
+    let mut hasher = Sha256::new();
+    let mut body = BufReader::with_capacity(1 << 20, from.take(len));
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut read = 0u64;
+    loop {
+        let n = body.read(&mut buffer).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+        read += u64::try_from(n).unwrap_or(u64::MAX);
+    }
+    if read != len {
         return Err(BackupError::Corrupt {
             reason: "the file is truncated".into(),
         });
     }
-    let (body, digest) = bytes.split_at(bytes.len() - 32);
-    let actual: [u8; 32] = Sha256::digest(body).into();
-    if actual.as_slice() != digest {
+    Ok(hasher.finalize().into())
+}
+
+/// Checks a backup file completely — what it is, its checksum, then its structure — before
+/// anything is written anywhere, reading it as a stream (memory does not grow with it).
+pub(crate) fn check(path: &Path) -> Result<(), BackupError> {
+    let mut file = File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    let mut magic = [0u8; 8];
+    let magic_len = read_up_to(&mut file, &mut magic)?;
+    if magic_len < MAGIC.len() || &magic != MAGIC {
+        return Err(BackupError::NotABackup {
+            path: path.display().to_string(),
+        });
+    }
+    if len < u64::try_from(MAGIC.len() + 12 + 32).unwrap_or(u64::MAX) {
+        return Err(BackupError::Corrupt {
+            reason: "the file is truncated".into(),
+        });
+    }
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    let body_len = len - 32;
+    let actual = digest_of(&mut file, body_len)?;
+    let mut stored = [0u8; 32];
+    file.read_exact(&mut stored).map_err(io)?;
+    if actual != stored {
         return Err(BackupError::Corrupt {
             reason: "the checksum does not match (the file is truncated or altered)".into(),
         });
     }
+    read_records(path, |_, _, _| Ok(())).map_err(|failure| match failure {
+        BackupFailure::Backup(e) => e,
+        BackupFailure::Store(e) => BackupError::Io {
+            reason: e.to_string(),
+        },
+    })
+}
+
+/// Reads as many bytes as there are, up to `buffer`'s length.
+fn read_up_to(from: &mut impl Read, buffer: &mut [u8]) -> Result<usize, BackupError> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        let n = from.read(&mut buffer[filled..]).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    Ok(filled)
+}
+
+/// Streams a backup file's records (table, key within the table, value) to `each`, checking
+/// the structure as it goes: known format and schema, known tables, lengths within bounds,
+/// nothing after the last table but the checksum.
+fn read_records(
+    path: &Path,
+    mut each: impl FnMut(Table, Vec<u8>, Vec<u8>) -> Result<(), StoreError>,
+) -> Result<(), BackupFailure> {
+    let file = File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    let body_len = len.saturating_sub(32);
     let mut reader = Reader {
-        bytes: body,
-        at: MAGIC.len(),
+        inner: BufReader::with_capacity(1 << 20, file.take(body_len)),
     };
+    let mut magic = [0u8; 8];
+    reader.exact(&mut magic)?;
     let format = reader.u32()?;
     if format != FORMAT_VERSION {
-        return Err(BackupError::UnknownFormat { found: format });
+        return Err(BackupError::UnknownFormat { found: format }.into());
     }
     let schema = reader.u32()?;
     if schema > SCHEMA_VERSION {
         return Err(BackupError::SchemaTooNew {
             found: schema,
             supported: SCHEMA_VERSION,
-        });
+        }
+        .into());
     }
     let tables = reader.u32()?;
-    let mut out = Vec::new();
     for _ in 0..tables {
         let name_len = usize::from(reader.u16()?);
-        let name = reader.take(name_len)?;
+        let name = reader.bytes(name_len)?;
         let table = Table::ALL
             .into_iter()
-            .find(|t| t.name().as_bytes() == name)
+            .find(|t| t.name().as_bytes() == name.as_slice())
             .ok_or_else(|| BackupError::Corrupt {
-                reason: format!("unknown tree {:?}", String::from_utf8_lossy(name)),
+                reason: format!("unknown tree {:?}", String::from_utf8_lossy(&name)),
             })?;
         let count = reader.u64()?;
         for _ in 0..count {
             let k_len = reader.len32()?;
-            let k = reader.take(k_len)?.to_vec();
+            let k = reader.bytes(k_len)?;
             let v_len = reader.len32()?;
-            let v = reader.take(v_len)?.to_vec();
-            out.push((table, k, v));
+            let v = reader.bytes(v_len)?;
+            each(table, k, v)?;
         }
     }
-    if reader.at != body.len() {
+    let mut rest = [0u8; 1];
+    if read_up_to(&mut reader.inner, &mut rest)? != 0 {
         return Err(BackupError::Corrupt {
             reason: "unexpected bytes after the last tree".into(),
-        });
+        }
+        .into());
     }
-    Ok(out)
+    Ok(())
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+struct Reader<R: Read> {
+    inner: R,
 }
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], BackupError> {
-        let end = self
-            .at
-            .checked_add(n)
-            .filter(|end| *end <= self.bytes.len())
-            .ok_or_else(|| BackupError::Corrupt {
+impl<R: Read> Reader<R> {
+    fn exact(&mut self, buffer: &mut [u8]) -> Result<(), BackupError> {
+        if read_up_to(&mut self.inner, buffer)? < buffer.len() {
+            return Err(BackupError::Corrupt {
                 reason: "a record runs past the end of the file".into(),
-            })?;
-        let slice = &self.bytes[self.at..end];
-        self.at = end;
-        Ok(slice)
+            });
+        }
+        Ok(())
+    }
+
+    fn bytes(&mut self, n: usize) -> Result<Vec<u8>, BackupError> {
+        let mut out = vec![0u8; n];
+        self.exact(&mut out)?;
+        Ok(out)
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N], BackupError> {
-        let slice = self.take(N)?;
         let mut out = [0u8; N];
-        out.copy_from_slice(slice);
+        self.exact(&mut out)?;
         Ok(out)
     }
 

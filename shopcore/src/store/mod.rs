@@ -569,6 +569,16 @@ pub(crate) struct Store {
     pub(super) migrating_from: std::sync::atomic::AtomicU32,
     /// What each reported event runs (`effects`).
     effects: Effects,
+    /// `Config::backup_before_migration`.
+    backup_before_migration: bool,
+}
+
+/// Where opening a store of schema `version` at `store` writes the backup it makes before
+/// migrating: beside the store, `NAME.schema-VERSION.bak`.
+pub(crate) fn pre_migration_backup_path(store: &Path, version: u32) -> PathBuf {
+    let mut name = store.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".schema-{version}.bak"));
+    store.with_file_name(name)
 }
 
 /// `table`'s tag followed by `key`: where the record is in the `records` tree.
@@ -662,6 +672,7 @@ impl Store {
             progress: config.migration_progress.clone(),
             migrating_from: std::sync::atomic::AtomicU32::new(0),
             effects: Effects::default(),
+            backup_before_migration: config.backup_before_migration,
         })
     }
 
@@ -712,6 +723,9 @@ impl Store {
                 }
             },
         };
+        if version < SCHEMA_VERSION && self.backup_before_migration {
+            self.backup_before_migrating(version)?;
+        }
         let mut v = version;
         while v < SCHEMA_VERSION {
             let index = usize::try_from(v - 1).unwrap_or(usize::MAX);
@@ -726,6 +740,38 @@ impl Store {
             self.write_schema_version(v)?;
         }
         Ok(())
+    }
+
+    /// Writes a backup of the store as it is (schema `version`) beside it, before the first
+    /// migration touches it: `PATH.schema-N.bak`, restorable with `Shop::restore` (which
+    /// migrates it). One already there is kept: it is the older copy (a migration that was
+    /// stopped and runs again starts from a store it has already changed). A backup that
+    /// can't be written stops the opening before anything is migrated.
+    fn backup_before_migrating(&self, version: u32) -> Result<(), StoreError> {
+        let path = pre_migration_backup_path(&self.path, version);
+        if path.exists() {
+            return Ok(());
+        }
+        self.migrating_from
+            .store(version, std::sync::atomic::Ordering::Relaxed);
+        self.report_progress("writing a backup of the store before migrating it", 0);
+        self.backup_as(&path, version)
+            .map(|summary| {
+                self.report_progress(
+                    "wrote the backup before migrating (records)",
+                    summary.entries,
+                )
+            })
+            .map_err(|failure| StoreError::Storage {
+                reason: format!(
+                    "writing the backup {} before migrating the store failed, so nothing was migrated: {}",
+                    path.display(),
+                    match failure {
+                        backup::BackupFailure::Store(e) => e.to_string(),
+                        backup::BackupFailure::Backup(e) => e.to_string(),
+                    }
+                ),
+            })
     }
 
     /// Refuses a version this build can't open: newer ones, and 0.

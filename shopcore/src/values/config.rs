@@ -81,6 +81,11 @@ pub struct Config {
     /// How many threads run the calls made through [`crate::Shop::call`] (4 by default, at
     /// least 1): calls beyond it wait in a queue, in arrival order.
     pub call_threads: usize,
+    /// Before migrating an older store, write a backup of it beside the store
+    /// (`PATH.schema-N.bak`, restorable with [`crate::Shop::restore`]); true by default. It
+    /// needs room for a copy of the data; opening fails, with nothing migrated, when it
+    /// can't be written.
+    pub backup_before_migration: bool,
 }
 
 /// What a migration is doing, as [`Config::migration_progress`] hears it: the step (from
@@ -154,6 +159,7 @@ impl Default for Config {
             supplier_backoff_ms: 30 * 1_000,
             migration_progress: None,
             call_threads: 4,
+            backup_before_migration: true,
         }
     }
 }
