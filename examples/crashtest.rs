@@ -128,6 +128,9 @@ fn worker(db: &Path, log: &Path) -> Result<(), String> {
         threads.push(std::thread::spawn(move || {
             let user = UserId::new(id).expect("id");
             let Ok(actor) = shop.actor(user) else { return };
+            // Half the shoppers call as the bot does, through `Shop::call` (deferred
+            // durability, answered by the flusher); an answer is acknowledged the same way.
+            let via_calls = id % 2 == 0;
             for n in 0u64.. {
                 let request = OrderRequest {
                     product,
@@ -137,7 +140,11 @@ fn worker(db: &Path, log: &Path) -> Result<(), String> {
                     currency: None,
                     proof: None,
                 };
-                match shop.create_order(&actor, &request, &key(format!("o-{run}-{id}-{n}"))) {
+                let (who, k) = (actor.clone(), key(format!("o-{run}-{id}-{n}")));
+                let ordered = on_shop(&shop, via_calls, move |shop| {
+                    shop.create_order(&who, &request, &k)
+                });
+                match ordered {
                     Ok(order) => ack(&log, format!("order {} {id}", order.id.get())),
                     Err(_) => {
                         let topup = TopupRequest {
@@ -146,7 +153,11 @@ fn worker(db: &Path, log: &Path) -> Result<(), String> {
                             proof: Proof::Text(format!("paid t-{run}-{id}-{n}")),
                             key: key(format!("t-{run}-{id}-{n}")),
                         };
-                        if let Ok(t) = shop.request_topup(&actor, &topup) {
+                        let who = actor.clone();
+                        let requested = on_shop(&shop, via_calls, move |shop| {
+                            shop.request_topup(&who, &topup)
+                        });
+                        if let Ok(t) = requested {
                             ack(&log, format!("topup-request {} {id}", t.id.get()));
                         }
                         std::thread::sleep(Duration::from_millis(2));
@@ -205,6 +216,22 @@ fn worker(db: &Path, log: &Path) -> Result<(), String> {
         let _ = t.join();
     }
     Ok(())
+}
+
+/// Runs `call` against the shop directly, or through `Shop::call` awaited on this thread.
+fn on_shop<T: Send + 'static>(
+    shop: &Arc<Shop>,
+    via_calls: bool,
+    call: impl FnOnce(&Shop) -> shopcore::Result<T> + Send + 'static,
+) -> shopcore::Result<T> {
+    if via_calls {
+        match futures_executor::block_on(shop.call(call)) {
+            Ok(answer) => answer,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    } else {
+        call(shop)
+    }
 }
 
 /// Checks a killed shop against the log of acknowledged operations, from line `skip` on

@@ -193,6 +193,18 @@ struct Cli {
     )]
     mix: Mix,
 
+    /// How shoppers and staff call the shop: `direct` (each thread calls it and waits, as
+    /// an embedding program does) or `calls` (through `Shop::call`, the future the bot
+    /// awaits: a few call threads run the calls, one flusher answers them)
+    #[arg(
+        long,
+        value_name = "HOW",
+        env = "SHOP_LOAD_VIA",
+        value_enum,
+        default_value_t = Via::Direct
+    )]
+    via: Via,
+
     /// Keep the temporary directory
     #[arg(long, env = "SHOP_LOAD_KEEP", value_parser = BoolishValueParser::new())]
     keep: bool,
@@ -246,6 +258,14 @@ enum Mix {
     Orders,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Via {
+    /// Each thread calls the shop and waits
+    Direct,
+    /// Through `Shop::call`, as the bot
+    Calls,
+}
+
 /// Trims spaces around a value, as in `--shoppers "1, 8"` (the list is split at commas
 /// first), then parses it with the inner parser, whose possible values help still lists.
 #[derive(Clone)]
@@ -290,6 +310,8 @@ struct Options {
     keep: bool,
     /// Shoppers only order (code product, AUTO): pure durable order throughput.
     orders_only: bool,
+    /// Calls go through `Shop::call` (`--via calls`).
+    via_calls: bool,
     /// sled's cache in bytes; `None` keeps shopcore's default.
     cache_bytes: Option<u64>,
     /// Measure the SQLite baseline.
@@ -314,6 +336,7 @@ impl Default for Options {
             preload: 0,
             keep: false,
             orders_only: false,
+            via_calls: false,
             cache_bytes: None,
             sqlite: true,
             compare_ref: None,
@@ -354,6 +377,7 @@ impl From<Cli> for Options {
             preload: cli.preload,
             keep: cli.keep,
             orders_only: cli.mix == Mix::Orders,
+            via_calls: cli.via == Via::Calls,
             cache_bytes: cli.cache_mib.map(|mib| mib * 1024 * 1024),
             sqlite: !cli.no_sqlite,
             compare_ref: cli.compare_ref,
@@ -494,6 +518,25 @@ struct Shared {
     deadline: Instant,
     order_slots: AtomicU64,
     orders_only: bool,
+    via_calls: bool,
+}
+
+impl Shared {
+    /// Runs `call` against the shop: directly, or through `Shop::call` awaited on this
+    /// thread (`--via calls`), as the bot does.
+    fn on_shop<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(&Shop) -> shopcore::Result<T> + Send + 'static,
+    ) -> shopcore::Result<T> {
+        if self.via_calls {
+            match futures_executor::block_on(self.shop.call(call)) {
+                Ok(answer) => answer,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        } else {
+            call(&self.shop)
+        }
+    }
 }
 
 /// One shopper's loop until the deadline or until the orders of the measurement run out.
@@ -514,18 +557,27 @@ fn shopper(s: &Shared, actor: Actor, tasks: Sender<Task>, seed: u64) -> Tally {
             if delivered.recv_timeout(wait).is_err() {
                 break;
             }
-            t.time(Op::OrderStatus, || s.shop.order(&actor, id));
+            let who = actor.clone();
+            t.time(Op::OrderStatus, || {
+                s.on_shop(move |shop| shop.order(&who, id))
+            });
         }
         let roll = if s.orders_only { 50 } else { rng.below(100) };
         match roll {
             0..30 => {
+                let category = s.fixture.category;
                 t.time(Op::Browse, || {
-                    s.shop.categories(true)?;
-                    s.shop.products_on_sale(s.fixture.category, None, 10)
+                    s.on_shop(move |shop| {
+                        shop.categories(true)?;
+                        shop.products_on_sale(category, None, 10)
+                    })
                 });
             }
             30..50 => {
-                t.time(Op::Quote, || s.shop.quote(&actor, &code_order));
+                let (who, request) = (actor.clone(), code_order.clone());
+                t.time(Op::Quote, || {
+                    s.on_shop(move |shop| shop.quote(&who, &request))
+                });
             }
             50..90 => {
                 if s.order_slots
@@ -535,10 +587,11 @@ fn shopper(s: &Shared, actor: Actor, tasks: Sender<Task>, seed: u64) -> Tally {
                     break;
                 }
                 let manual = !s.orders_only && rng.below(10) == 0;
-                let request = if manual { &manual_order } else { &code_order };
-                let k = key(&format!("o{n}"));
-                if let Some(order) = t.time(Op::Order, || s.shop.create_order(&actor, request, &k))
-                {
+                let request = if manual { &manual_order } else { &code_order }.clone();
+                let (who, k) = (actor.clone(), key(&format!("o{n}")));
+                if let Some(order) = t.time(Op::Order, || {
+                    s.on_shop(move |shop| shop.create_order(&who, &request, &k))
+                }) {
                     if order.status.is_open() {
                         let (done, delivered) = mpsc::channel();
                         open_manual = Some((order.id, delivered));
@@ -550,14 +603,18 @@ fn shopper(s: &Shared, actor: Actor, tasks: Sender<Task>, seed: u64) -> Tally {
                 }
             }
             _ => {
-                let pending = s.shop.wallet(user).map(|w| w.pending_topups).unwrap_or(0);
+                let pending = s
+                    .on_shop(move |shop| shop.wallet(user))
+                    .map(|w| w.pending_topups)
+                    .unwrap_or(0);
                 if pending < 3 {
                     // Each transfer its own proof (a repeated one would need a second
                     // confirmation from staff).
                     let request = s.fixture.topup(5, &format!("t{}-{n}", user.get()));
-                    if let Some(topup) =
-                        t.time(Op::Topup, || s.shop.request_topup(&actor, &request))
-                    {
+                    let who = actor.clone();
+                    if let Some(topup) = t.time(Op::Topup, || {
+                        s.on_shop(move |shop| shop.request_topup(&who, &request))
+                    }) {
                         let _ = tasks.send(Task::Approve(topup.id));
                     }
                 }
@@ -605,15 +662,17 @@ fn staff(s: &Shared, tasks: &Mutex<Receiver<Task>>, upkeep: bool) -> Tally {
         let support = &s.fixture.support;
         match next {
             Ok(Task::Complete(id, done)) => {
-                let k = key(&format!("c{id}"));
+                let (who, k) = (support.clone(), key(&format!("c{id}")));
                 t.time(Op::Complete, || {
-                    s.shop.complete_order(support, id, Some("Delivered"), &k)
+                    s.on_shop(move |shop| shop.complete_order(&who, id, Some("Delivered"), &k))
                 });
                 let _ = done.send(());
             }
             Ok(Task::Approve(id)) => {
-                let k = key(&format!("a{id}"));
-                t.time(Op::Approve, || s.shop.approve_topup(support, id, &k));
+                let (who, k) = (support.clone(), key(&format!("a{id}")));
+                t.time(Op::Approve, || {
+                    s.on_shop(move |shop| shop.approve_topup(&who, id, &k))
+                });
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
@@ -671,6 +730,7 @@ fn run_level(
         deadline: start + Duration::from_secs_f64(o.seconds),
         order_slots: AtomicU64::new(o.orders),
         orders_only: o.orders_only,
+        via_calls: o.via_calls,
     });
     let (tx, rx) = mpsc::channel();
     let rx = Arc::new(Mutex::new(rx));
@@ -1313,7 +1373,7 @@ fn run(o: &Options) -> shopcore::Result<bool> {
         .map_err(io_error)?;
     let main_path = o.db.clone().unwrap_or_else(|| temp.path().join("shop.db"));
     println!(
-        "# load: {} CPUs ({}), allocator {}, {} mix, shoppers {:?}, {} s per measurement, at most {} orders each, {} round(s), policies {:?}",
+        "# load: {} CPUs ({}), allocator {}, {} mix, calls {}, shoppers {:?}, {} s per measurement, at most {} orders each, {} round(s), policies {:?}",
         sysinfo::cpus(),
         sysinfo::cpu_model(),
         shop_benches::ALLOCATOR,
@@ -1321,6 +1381,11 @@ fn run(o: &Options) -> shopcore::Result<bool> {
             "orders-only"
         } else {
             "realistic"
+        },
+        if o.via_calls {
+            "through Shop::call"
+        } else {
+            "direct"
         },
         o.shoppers,
         o.seconds,
@@ -1620,6 +1685,7 @@ mod tests {
             preload: 50,
             keep: true,
             orders_only: true,
+            via_calls: false,
             cache_bytes: Some(16 << 20),
             sqlite: true,
             compare_ref: None,
