@@ -245,7 +245,9 @@ impl Shop {
     ///
     /// The future resolves once the call has returned and what it did or reported is
     /// durable, exactly as if `call(&shop)` had been called directly; it works with any
-    /// executor. See [`Call`] for panics and dropped futures.
+    /// executor. See [`Call`] for panics and dropped futures. A call must not wait for
+    /// another call of the same shop (with every call thread waiting, none would run it);
+    /// it can simply call the shop's methods.
     ///
     /// ```
     /// use shopcore::{Config, Shop, UserId};

@@ -656,6 +656,42 @@ fn paying_through_a_method_then_confirm_or_expire() {
 }
 
 #[test]
+fn uploads_across_pool_chunks_are_delivered_in_upload_order() {
+    let s = shop();
+    let t = &s.t;
+    let owner = t.owner();
+    let p = product(&s, "Card 50c", "0.5", Delivery::Codes, Stock::Unlimited);
+    let codes: Vec<String> = (0..170).map(|i| format!("C{i:03}")).collect();
+    let refs: Vec<&str> = codes.iter().map(String::as_str).collect();
+    // 70 codes (a whole chunk of 64 and part of the next), then 100 starting mid-chunk.
+    assert_eq!(
+        t.shop.add_codes(&owner, p, &refs[..70]).unwrap().available,
+        70
+    );
+    assert_eq!(
+        t.shop.add_codes(&owner, p, &refs[70..]).unwrap().available,
+        170
+    );
+    assert!(t.shop.verify().unwrap().is_healthy());
+    t.shop
+        .set_fulfilment_mode(&owner, FulfilmentMode::Auto)
+        .unwrap();
+    for (i, code) in codes.iter().enumerate().take(140) {
+        let order = t
+            .shop
+            .create_order(&s.shopper, &by_balance(p), &key(&format!("o{i}")))
+            .unwrap();
+        assert_eq!(order.delivery.as_deref(), Some(code.as_str()), "order {i}");
+    }
+    assert_eq!(t.shop.product(p).unwrap().unwrap().codes_available, 30);
+    // A code already in the pool, or delivered, is refused in a later upload.
+    let err = refused(t, || t.shop.add_codes(&owner, p, &["C010", "C169", "NEW"]));
+    assert_eq!(err.kind(), "catalog.duplicate_codes");
+    assert!(err.to_string().starts_with("2 of these codes"), "{err}");
+    assert!(t.shop.verify().unwrap().is_healthy());
+}
+
+#[test]
 fn code_products_deliver_at_once_in_auto_mode_and_return_codes_on_failure() {
     let s = shop();
     let t = &s.t;

@@ -769,22 +769,6 @@ fn pool_take(
     Ok(taken)
 }
 
-/// Puts a code in a pool slot.
-fn pool_put(
-    tx: &Tx<'_>,
-    product: ProductId,
-    slot: u64,
-    code: StoredCode,
-) -> std::result::Result<(), StoreError> {
-    let (key, place) = chunk_of(product, slot);
-    let mut chunk = tx.load::<CodeChunks>(&key)?.unwrap_or_default();
-    if chunk.len() <= place {
-        chunk.resize(place + 1, None);
-    }
-    chunk[place] = Some(code);
-    tx.save::<CodeChunks>(&key, &chunk)
-}
-
 /// The code in a pool slot, outside a transaction.
 fn stored_pool_code(
     store: &crate::store::Store,
@@ -876,19 +860,46 @@ fn push_code(
     product: &mut Product,
     code: &str,
 ) -> std::result::Result<(), StoreError> {
-    let slot = product.codes_tail;
-    product.codes_tail += 1;
-    pool_put(
-        tx,
-        product.id,
-        slot,
-        StoredCode {
+    let key = code_hash_key(product.id, code);
+    push_codes(tx, product, [(code, key)])
+}
+
+/// Appends codes (each with its `codes_seen` key) to the pool's tail, in order. Each chunk
+/// they fill is read and written once, not once per code: an upload of 5,000 codes decodes
+/// and encodes 79 chunks instead of 5,000.
+fn push_codes<'c>(
+    tx: &Tx<'_>,
+    product: &mut Product,
+    codes: impl IntoIterator<Item = (&'c str, CodeKey)>,
+) -> std::result::Result<(), StoreError> {
+    let mut open: Option<((ProductId, u64), Vec<Option<StoredCode>>)> = None;
+    for (code, key) in codes {
+        let slot = product.codes_tail;
+        product.codes_tail += 1;
+        let (chunk_key, place) = chunk_of(product.id, slot);
+        let chunk = match &mut open {
+            Some((k, chunk)) if *k == chunk_key => chunk,
+            _ => {
+                if let Some((k, chunk)) = open.take() {
+                    tx.save::<CodeChunks>(&k, &chunk)?;
+                }
+                let chunk = tx.load::<CodeChunks>(&chunk_key)?.unwrap_or_default();
+                &mut open.insert((chunk_key, chunk)).1
+            }
+        };
+        if chunk.len() <= place {
+            chunk.resize(place + 1, None);
+        }
+        chunk[place] = Some(StoredCode {
             code: code.to_owned(),
             added_at: tx.now,
-        },
-    )?;
-    set_code_fate(tx, product.id, code, CodeFate::InPool { slot })?;
-    product.codes_available += 1;
+        });
+        tx.save::<CodesSeen>(&key, &CodeFate::InPool { slot })?;
+        product.codes_available += 1;
+    }
+    if let Some((k, chunk)) = open {
+        tx.save::<CodeChunks>(&k, &chunk)?;
+    }
     Ok(())
 }
 
@@ -1522,19 +1533,22 @@ impl Shop {
                 return Err(CatalogError::NotACodesProduct { id }.into());
             }
             let mut product = before.clone();
+            let keys: Vec<CodeKey> = cleaned.iter().map(|c| code_hash_key(id, c)).collect();
             let mut seen = std::collections::BTreeSet::new();
             let mut duplicates = 0u64;
-            for code in &cleaned {
-                if !seen.insert(code.as_str()) || code_fate(tx, id, code)?.is_some() {
+            for key in &keys {
+                if !seen.insert(key) || tx.has::<CodesSeen>(key)? {
                     duplicates += 1;
                 }
             }
             if duplicates > 0 {
                 return Err(CatalogError::DuplicateCodes { count: duplicates }.into());
             }
-            for code in &cleaned {
-                push_code(tx, &mut product, code)?;
-            }
+            push_codes(
+                tx,
+                &mut product,
+                cleaned.iter().map(String::as_str).zip(keys),
+            )?;
             let added = u64::try_from(cleaned.len()).unwrap_or(u64::MAX);
             if product.codes_available > CODES_PER_PRODUCT_MAX {
                 return Err(CatalogError::PoolFull {
