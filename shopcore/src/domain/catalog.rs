@@ -864,6 +864,10 @@ fn push_code(
     push_codes(tx, product, [(code, key)])
 }
 
+/// A pool chunk's key (product, chunk number) and its slots.
+type CodeChunkKey = (ProductId, u64);
+type CodeChunk = Vec<Option<StoredCode>>;
+
 /// Appends codes (each with its `codes_seen` key) to the pool's tail, in order. Each chunk
 /// they fill is read and written once, not once per code: an upload of 5,000 codes decodes
 /// and encodes 79 chunks instead of 5,000.
@@ -872,7 +876,8 @@ fn push_codes<'c>(
     product: &mut Product,
     codes: impl IntoIterator<Item = (&'c str, CodeKey)>,
 ) -> std::result::Result<(), StoreError> {
-    let mut open: Option<((ProductId, u64), Vec<Option<StoredCode>>)> = None;
+    // The chunk being filled: its key and slots.
+    let mut open: Option<(CodeChunkKey, CodeChunk)> = None;
     for (code, key) in codes {
         let slot = product.codes_tail;
         product.codes_tail += 1;
