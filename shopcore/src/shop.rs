@@ -149,6 +149,11 @@ impl Shop {
             calls: Arc::new(crate::calls::Calls::new(config.call_threads)),
         };
         shop.load_settings_cache()?;
+        if shop.store.migrated() {
+            // Every record may have been rewritten: the next start-up check is the full
+            // `verify()` (the watermark vouched for the records as they were).
+            shop.forget_watermark()?;
+        }
         shop.bootstrap_super_admins(&config.super_admins)?;
         Ok(shop)
     }

@@ -335,6 +335,15 @@ impl Shop {
         Ok(self.store.fetch::<Verified>(&())?.and_then(|m| m.full_at))
     }
 
+    /// Forgets the verified watermark, so that the next [`Shop::check_startup`] is the full
+    /// `verify()`: after a migration, which rewrites records the watermark vouched for.
+    pub(crate) fn forget_watermark(&self) -> Result<()> {
+        self.store.transact(self.now(), |tx| {
+            tx.delete::<Verified>(&())?;
+            Ok(())
+        })
+    }
+
     fn store_totals(&self) -> Result<crate::analytics::Totals> {
         Ok(crate::analytics::read_totals(&self.store)?)
     }

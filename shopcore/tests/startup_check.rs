@@ -233,3 +233,40 @@ fn a_deleted_newest_ledger_entry_is_found() {
     let text = problems(&dir, &clock);
     assert!(text.contains("which is missing"), "{text}");
 }
+
+#[test]
+fn after_a_migration_the_start_up_check_is_the_full_verify() {
+    let (dir, clock) = history_and_tail();
+    assert_eq!(check(&dir, &clock).level, CheckLevel::Tail);
+    // Stamp the store one schema older: 9 → 10 moves ledger entries kept one per record
+    // into chunks, and this store has none, so the migration changes nothing but the stamp.
+    {
+        let raw = RawStore::open(&dir.path().join("shop.db"));
+        raw.table("meta")
+            .insert(
+                "schema_version",
+                bincode::serde::encode_to_vec(
+                    shopcore::SCHEMA_VERSION - 1,
+                    bincode::config::standard(),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        raw.flush().unwrap();
+    }
+    let shop = open(&dir, &clock);
+    // The records were (possibly) all rewritten: the watermark no longer vouches for them.
+    let first = shop.check_startup().unwrap();
+    assert_eq!(first.level, CheckLevel::Full, "{first}");
+    assert!(first.is_healthy(), "{first}");
+    // The full check left a new watermark: the next start checks the tail again.
+    assert_eq!(shop.check_startup().unwrap().level, CheckLevel::Tail);
+    assert!(
+        dir.path()
+            .join(format!(
+                "shop.db.schema-{}.bak",
+                shopcore::SCHEMA_VERSION - 1
+            ))
+            .exists()
+    );
+}

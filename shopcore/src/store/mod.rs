@@ -571,6 +571,8 @@ pub(crate) struct Store {
     effects: Effects,
     /// `Config::backup_before_migration`.
     backup_before_migration: bool,
+    /// Opening migrated the store from an older schema.
+    migrated: std::sync::atomic::AtomicBool,
 }
 
 /// Where opening a store of schema `version` at `store` writes the backup it makes before
@@ -673,6 +675,7 @@ impl Store {
             migrating_from: std::sync::atomic::AtomicU32::new(0),
             effects: Effects::default(),
             backup_before_migration: config.backup_before_migration,
+            migrated: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -723,8 +726,12 @@ impl Store {
                 }
             },
         };
-        if version < SCHEMA_VERSION && self.backup_before_migration {
-            self.backup_before_migrating(version)?;
+        if version < SCHEMA_VERSION {
+            self.migrated
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            if self.backup_before_migration {
+                self.backup_before_migrating(version)?;
+            }
         }
         let mut v = version;
         while v < SCHEMA_VERSION {
@@ -772,6 +779,11 @@ impl Store {
                     }
                 ),
             })
+    }
+
+    /// Whether opening migrated the store from an older schema.
+    pub(crate) fn migrated(&self) -> bool {
+        self.migrated.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Refuses a version this build can't open: newer ones, and 0.
