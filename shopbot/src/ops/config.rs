@@ -123,7 +123,7 @@ pub const SETTINGS: &[Spec] = &[
         "cache_mb",
         "SHOPBOT_CACHE_MB",
         Some("64"),
-        "Database page cache in MiB (1-65536).",
+        "Database page cache in MiB (1-65536). Raise it for a big shop: with about a million orders, 64 runs orders at 0.6-0.7x of an empty shop's speed and 512 at 0.9x (README, Performance).",
     ),
     spec(
         "super_admins",
