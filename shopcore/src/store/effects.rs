@@ -73,7 +73,6 @@ mod tests {
     use super::super::{Store, StoreError, Table, Tx};
     use super::{Effects, Event};
     use crate::clock::Timestamp;
-    use crate::config::Config;
 
     /// A change to a named number.
     struct Set;
@@ -103,9 +102,8 @@ mod tests {
 
     #[test]
     fn handlers_run_in_the_reporting_transaction_in_order_and_a_failure_undoes_it() {
-        let dir = tempfile::tempdir().unwrap();
         let effects = Effects::default().on::<Set>(count).on::<Set>(last);
-        let store = Store::open(&dir.path().join("db"), &Config::default(), &[], effects).unwrap();
+        let (_dir, store) = Store::temporary(effects);
         store
             .transact(Timestamp(0), |tx| {
                 tx.report::<Unheard>(&())?;

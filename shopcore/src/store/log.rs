@@ -269,7 +269,6 @@ pub(crate) fn put_for_migration<L: Log>(
 mod tests {
     use super::*;
     use crate::clock::Timestamp;
-    use crate::config::Config;
     use crate::store::Table;
 
     crate::store::record!(
@@ -292,14 +291,7 @@ mod tests {
 
     #[test]
     fn entries_append_read_scan_and_remove_through_their_chunks() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(
-            &dir.path().join("db"),
-            &Config::default(),
-            &[],
-            Default::default(),
-        )
-        .unwrap();
+        let (_dir, store) = Store::temporary(Default::default());
         // 40 entries in three transactions, over several chunks.
         let chunks = |seqs: &[u64]| -> u64 {
             let set: std::collections::BTreeSet<u64> = seqs.iter().map(|s| chunk_of(*s)).collect();

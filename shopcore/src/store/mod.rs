@@ -781,6 +781,16 @@ impl Store {
             })
     }
 
+    /// A new store in a temporary directory with the default config, no migrations and
+    /// `effects`, for the store's own tests; the directory goes when dropped.
+    #[cfg(test)]
+    pub(crate) fn temporary(effects: Effects) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = Store::open(&dir.path().join("db"), &Config::default(), &[], effects)
+            .expect("a new store opens");
+        (dir, store)
+    }
+
     /// Whether opening migrated the store from an older schema.
     pub(crate) fn migrated(&self) -> bool {
         self.migrated.load(std::sync::atomic::Ordering::Relaxed)

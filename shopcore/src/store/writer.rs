@@ -345,22 +345,13 @@ mod tests {
     use super::super::{Store, StoreError, Table, Tx};
     use super::lock;
     use crate::clock::Timestamp;
-    use crate::config::Config;
     use std::sync::Mutex;
     use std::time::Duration;
 
     const T: Table = Table::Sessions;
 
     fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(
-            &dir.path().join("db"),
-            &Config::default(),
-            &[],
-            Default::default(),
-        )
-        .unwrap();
-        (dir, store)
+        Store::temporary(Default::default())
     }
 
     fn waiting(store: &Store) -> usize {
