@@ -50,7 +50,7 @@ pub use catalog::{
     Product, ProductChange, ProductFilter, ProductKind, Stock,
 };
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
-pub use config::{Config, Durability, MigrationProgress, MigrationProgressFn};
+pub use config::{Config, Durability, Location, MigrationProgress, MigrationProgressFn};
 pub use coupons::{Coupon, CouponError, CouponKind, CouponScope, NewCoupon};
 pub use currency::{Currency, CurrencyError};
 pub use error::{Denied, Error, InvalidInput, ModeError, Result, StoreError, UserError};

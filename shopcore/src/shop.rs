@@ -12,7 +12,6 @@ use crate::settings::Settings;
 use crate::store::{Store, Tx};
 use crate::text;
 use crate::users::User;
-use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 /// An open shop: the one type every frontend talks to.
@@ -105,7 +104,8 @@ impl Actor {
 }
 
 impl Shop {
-    /// Opens (or creates) the shop at `path`, a directory.
+    /// Opens (or creates) the shop at `location`: a directory (the embedded sled database)
+    /// or, with the `postgres` feature, a `postgres://` URL ([`crate::Location`]).
     ///
     /// An older database is migrated to [`crate::SCHEMA_VERSION`] first; then the
     /// configured [`Config::super_admins`] are made active super admins (registered if
@@ -128,9 +128,9 @@ impl Shop {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn open(path: impl AsRef<Path>, config: Config) -> Result<Shop> {
-        let store = Store::open(
-            path.as_ref(),
+    pub fn open(location: impl Into<crate::config::Location>, config: Config) -> Result<Shop> {
+        let store = Store::open_at(
+            &location.into(),
             &config,
             crate::domain::migrations::ALL,
             effects(),

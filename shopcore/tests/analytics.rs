@@ -246,7 +246,7 @@ fn tampered_rollups_are_reported() {
     let crate::common::TestShop { shop, clock, dir } = t;
     drop(shop);
     {
-        let db = crate::common::RawStore::open(&dir.path().join("shop.db"));
+        let db = crate::common::RawStore::open(&dir.location());
         let rollups = db.table("rollups");
         let (mut totals, _): (shopcore::analytics::Totals, usize) =
             bincode::serde::decode_from_slice(
@@ -263,8 +263,7 @@ fn tampered_rollups_are_reported() {
             .unwrap();
         db.flush().unwrap();
     }
-    let shop =
-        shopcore::Shop::open(dir.path().join("shop.db"), crate::common::config(&clock)).unwrap();
+    let shop = shopcore::Shop::open(dir.location(), crate::common::config(&clock)).unwrap();
     let report = shop.verify().unwrap();
     assert!(
         report

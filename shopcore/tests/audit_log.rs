@@ -137,11 +137,11 @@ fn tampered(tamper: impl FnOnce(&crate::common::RawTable<'_>, u64)) -> Vec<Strin
     let crate::common::TestShop { shop, clock, dir } = t;
     drop(shop);
     {
-        let db = crate::common::RawStore::open(&dir.path().join("shop.db"));
+        let db = crate::common::RawStore::open(&dir.location());
         tamper(&db.table("audit"), last);
         db.flush().unwrap();
     }
-    let shop = Shop::open(dir.path().join("shop.db"), config(&clock)).unwrap();
+    let shop = Shop::open(dir.location(), config(&clock)).unwrap();
     shop.verify().unwrap().problems
 }
 

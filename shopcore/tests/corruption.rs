@@ -7,7 +7,7 @@ use shopcore::Shop;
 use std::panic::AssertUnwindSafe;
 
 fn shop_with_money() -> TestShop {
-    let t = TestShop::new();
+    let t = TestShop::on_sled();
     let owner = t.owner();
     for id in 10..20 {
         t.user(id, None);
@@ -74,12 +74,12 @@ fn damage(t: TestShop, edit: impl FnOnce(&mut Vec<u8>)) -> Outcome {
     let TestShop { shop, clock, dir } = t;
     drop(shop);
     // Wait for sled to let go of the file (it finishes writes on a background thread).
-    drop(crate::common::raw_sled(&dir.path().join("shop.db")));
-    let file = dir.path().join("shop.db").join("db");
+    drop(crate::common::raw_sled(&dir.location()));
+    let file = dir.location().join("db");
     let mut bytes = std::fs::read(&file).unwrap();
     edit(&mut bytes);
     std::fs::write(&file, &bytes).unwrap();
-    open_and_check(&dir.path().join("shop.db"), &clock)
+    open_and_check(&dir.location(), &clock)
 }
 
 #[test]
@@ -127,16 +127,13 @@ fn an_incomplete_snapshot_left_by_a_kill_does_not_block_opening() {
     let t = shop_with_money();
     let TestShop { shop, clock, dir } = t;
     drop(shop);
-    drop(crate::common::raw_sled(&dir.path().join("shop.db")));
+    drop(crate::common::raw_sled(&dir.location()));
     // What a process killed while sled wrote a snapshot leaves behind.
     let stale = dir
         .path()
         .join("shop.db")
         .join("snap.00000000DEADBEEF.generating");
     std::fs::write(&stale, vec![0x5Au8; 4096]).unwrap();
-    assert_eq!(
-        open_and_check(&dir.path().join("shop.db"), &clock),
-        Outcome::Intact
-    );
+    assert_eq!(open_and_check(&dir.location(), &clock), Outcome::Intact);
     assert!(!stale.exists());
 }

@@ -422,7 +422,7 @@ fn a_store_from_schema_1_learns_the_fate_of_its_codes() {
     {
         // What schema 1 looked like: no `codes_seen` (here already moved into the one tree
         // of schema 3; `storage::migration` starts from the per-table layout).
-        let db = RawStore::open(&dir.path().join("shop.db"));
+        let db = RawStore::open(&dir.location());
         assert!(db.table("codes_seen").len() > 0);
         db.table("codes_seen").clear();
         db.table("meta")
@@ -434,8 +434,7 @@ fn a_store_from_schema_1_learns_the_fate_of_its_codes() {
         db.flush().unwrap();
     }
     let t = TestShop {
-        shop: shopcore::Shop::open(dir.path().join("shop.db"), crate::common::config(&clock))
-            .unwrap(),
+        shop: shopcore::Shop::open(dir.location(), crate::common::config(&clock)).unwrap(),
         clock,
         dir,
     };

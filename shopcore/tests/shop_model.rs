@@ -11,8 +11,8 @@ use proptest::prelude::*;
 use shopcore::testkit::{Harness, Op, strategies};
 
 fn run(ops: Vec<Op>) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut harness = Harness::new(&dir.path().join("shop.db")).unwrap();
+    let place = crate::common::Place::new();
+    let mut harness = Harness::new(&place.location()).unwrap();
     for op in &ops {
         if let Err(problem) = harness.apply(op) {
             panic!("{problem}\nops: {ops:?}");

@@ -21,7 +21,7 @@ fn child_open_helper() {
 
 #[test]
 fn a_second_process_gets_a_clear_in_use_error() {
-    let t = TestShop::new();
+    let t = TestShop::on_sled();
     let output = Command::new(std::env::current_exe().unwrap())
         .args(["storage::child_open_helper", "--exact", "--nocapture"])
         .env(CHILD_ENV, t.path())
@@ -41,7 +41,7 @@ fn raw_db(
     t: TestShop,
 ) -> (
     RawStore,
-    tempfile::TempDir,
+    crate::common::Place,
     std::sync::Arc<shopcore::ManualClock>,
 ) {
     let TestShop { shop, clock, dir } = t;
@@ -52,7 +52,7 @@ fn raw_db(
 
 #[test]
 fn a_newer_schema_is_refused_and_left_alone() {
-    let t = TestShop::new();
+    let t = TestShop::on_sled();
     let (db, dir, clock) = raw_db(t);
     let newer =
         bincode::serde::encode_to_vec(shopcore::SCHEMA_VERSION + 1, bincode::config::standard())
@@ -61,7 +61,11 @@ fn a_newer_schema_is_refused_and_left_alone() {
         .insert("schema_version", newer.clone())
         .unwrap();
     // A newer shopcore might have left trees this one does not know (or older ones).
-    db.db.open_tree("users").unwrap().insert("k", "v").unwrap();
+    db.sled()
+        .open_tree("users")
+        .unwrap()
+        .insert("k", "v")
+        .unwrap();
     db.flush().unwrap();
     drop(db);
     let err = Shop::open(dir.path().join("shop.db"), config(&clock)).unwrap_err();
@@ -81,7 +85,10 @@ fn a_newer_schema_is_refused_and_left_alone() {
         "the refused database was modified"
     );
     assert!(
-        db.db.tree_names().iter().any(|n| n.as_ref() == b"users"),
+        db.sled()
+            .tree_names()
+            .iter()
+            .any(|n| n.as_ref() == b"users"),
         "the refused database lost a tree"
     );
 }
@@ -107,7 +114,7 @@ fn a_foreign_database_is_not_taken_over() {
 
 #[test]
 fn corrupt_bytes_give_an_error_naming_tree_and_key() {
-    let t = TestShop::new();
+    let t = TestShop::on_sled();
     t.user(42, None);
     let (db, dir, clock) = raw_db(t);
     db.table("users")
@@ -133,7 +140,7 @@ fn corrupt_bytes_give_an_error_naming_tree_and_key() {
 
 #[test]
 fn sessions_are_durable_scoped_and_bounded() {
-    let t = TestShop::new();
+    let t = TestShop::on_sled();
     assert_eq!(t.shop.session("telegram", 42).unwrap(), None);
     t.shop
         .set_session("telegram", 42, b"awaiting_player_id:7")
@@ -164,7 +171,7 @@ mod backups {
     use shopcore::{Error, ExportKind, Shop};
 
     fn busy_shop() -> TestShop {
-        let t = TestShop::new();
+        let t = TestShop::on_sled();
         let owner = t.owner();
         t.user(10, Some("alice"));
         t.shop
@@ -397,7 +404,7 @@ fn the_raw_helper_knows_every_documented_tag() {
 /// commit, and every key a body wrote reaches sled.
 #[test]
 fn the_store_counts_commits_batches_and_writes() {
-    let t = TestShop::new();
+    let t = TestShop::on_sled();
     let before = t.shop.store_counters();
     t.user(10, None);
     t.user(11, None);
@@ -441,7 +448,7 @@ mod migration {
 
     /// The trees a closed database holds, sled's default one excepted.
     fn tree_names(raw: &RawStore) -> Vec<String> {
-        raw.db
+        raw.sled()
             .tree_names()
             .iter()
             .map(|n| String::from_utf8_lossy(n).into_owned())
@@ -589,7 +596,7 @@ mod migration {
     /// (which learns every code's fate again), 2 → 3 and 3 → 4, and nothing else changes.
     #[test]
     fn a_schema_1_store_goes_through_both_migrations() {
-        let t = TestShop::new();
+        let t = TestShop::on_sled();
         let owner = t.owner();
         t.user(10, None);
         let shopper = t.shop.actor(uid(10)).unwrap();
@@ -628,7 +635,7 @@ mod migration {
         to_per_table_layout(&path, 1);
         {
             let raw = RawStore::open(&path);
-            assert!(raw.db.drop_tree("codes_seen").unwrap());
+            assert!(raw.sled().drop_tree("codes_seen").unwrap());
             raw.flush().unwrap();
         }
         let shop = Shop::open(&path, config(&clock)).unwrap();

@@ -24,7 +24,7 @@ pub(crate) fn be(n: u64) -> [u8; 8] {
 
 /// A shop where user 10 got a 100 USD top-up, a −5 adjustment and a refunded order, then
 /// closed; returns the directory.
-pub(crate) fn history() -> (tempfile::TempDir, std::sync::Arc<shopcore::ManualClock>) {
+pub(crate) fn history() -> (crate::common::Place, std::sync::Arc<shopcore::ManualClock>) {
     let t = TestShop::new();
     let owner = t.owner();
     t.user(10, Some("buyer"));
@@ -66,9 +66,8 @@ pub(crate) fn history() -> (tempfile::TempDir, std::sync::Arc<shopcore::ManualCl
 }
 
 /// Opens the tampered store and returns verify's report as text.
-fn report(dir: &tempfile::TempDir, clock: &std::sync::Arc<shopcore::ManualClock>) -> String {
-    let shop =
-        shopcore::Shop::open(dir.path().join("shop.db"), crate::common::config(clock)).unwrap();
+fn report(dir: &crate::common::Place, clock: &std::sync::Arc<shopcore::ManualClock>) -> String {
+    let shop = shopcore::Shop::open(dir.location(), crate::common::config(clock)).unwrap();
     let report = shop.verify().unwrap();
     assert!(!report.is_healthy(), "the tampering went unnoticed");
     report.to_string()
@@ -119,7 +118,7 @@ fn inflate(db: &RawStore, kind: LedgerKind, new_amount: &str) {
 fn an_adjustment_turned_from_minus_5_into_plus_995_is_named() {
     let (dir, clock) = history();
     inflate(
-        &RawStore::open(&dir.path().join("shop.db")),
+        &RawStore::open(&dir.location()),
         LedgerKind::Adjustment,
         "995",
     );
@@ -133,11 +132,7 @@ fn an_adjustment_turned_from_minus_5_into_plus_995_is_named() {
 #[test]
 fn a_refund_of_10_turned_into_1000_is_named() {
     let (dir, clock) = history();
-    inflate(
-        &RawStore::open(&dir.path().join("shop.db")),
-        LedgerKind::Refund,
-        "1000",
-    );
+    inflate(&RawStore::open(&dir.location()), LedgerKind::Refund, "1000");
     let text = report(&dir, &clock);
     assert!(text.contains("REFUND entry is 1000"), "{text}");
     assert!(text.contains("(altered)"), "{text}");
@@ -147,7 +142,7 @@ fn a_refund_of_10_turned_into_1000_is_named() {
 fn the_newest_ledger_entry_deleted_with_the_wallet_rolled_back_is_named() {
     let (dir, clock) = history();
     {
-        let db = RawStore::open(&dir.path().join("shop.db"));
+        let db = RawStore::open(&dir.location());
         let newest = ledger_entries(&db).pop().unwrap();
         db.table("ledger").remove(be(newest.seq)).unwrap();
         let mut user_key = be(newest.user.get()).to_vec();
@@ -230,7 +225,7 @@ struct Head {
 fn an_audit_tail_truncated_with_its_head_rewritten_is_named() {
     let (dir, clock) = history();
     {
-        let db = RawStore::open(&dir.path().join("shop.db"));
+        let db = RawStore::open(&dir.location());
         let audit = db.table("audit");
         // Drop the last two entries (views) and every index key of theirs.
         for _ in 0..2 {
@@ -271,7 +266,7 @@ struct Stub {
 fn an_approval_replaced_by_a_pruned_view_stub_is_named() {
     let (dir, clock) = history();
     replace_by_stub(
-        &RawStore::open(&dir.path().join("shop.db")),
+        &RawStore::open(&dir.location()),
         AuditAction::ApproveDeposit,
         AuditAction::ViewStats,
     );
@@ -286,7 +281,7 @@ fn an_approval_replaced_by_a_pruned_view_stub_is_named() {
 fn a_stub_for_an_action_that_is_never_pruned_is_named() {
     let (dir, clock) = history();
     replace_by_stub(
-        &RawStore::open(&dir.path().join("shop.db")),
+        &RawStore::open(&dir.location()),
         AuditAction::CreateCategory,
         AuditAction::CreateCategory,
     );
@@ -300,7 +295,7 @@ fn a_refund_moved_to_another_order_is_named_from_both_sides() {
     // must agree on which entries belong to which order.
     let (dir, clock) = history();
     {
-        let db = RawStore::open(&dir.path().join("shop.db"));
+        let db = RawStore::open(&dir.location());
         let mut refund = ledger_entries(&db)
             .into_iter()
             .find(|e| e.kind == LedgerKind::Refund)
@@ -320,7 +315,7 @@ fn a_ledger_entry_cut_out_of_its_users_chain_is_named() {
     // entry would hide it from the user's history.
     let (dir, clock) = history();
     {
-        let db = RawStore::open(&dir.path().join("shop.db"));
+        let db = RawStore::open(&dir.location());
         let mut newest = ledger_entries(&db).pop().unwrap();
         let hidden = newest.prev_for_user.unwrap();
         newest.prev_for_user = ledger_entries(&db)
@@ -340,7 +335,7 @@ fn an_account_that_loses_the_head_of_its_order_chain_is_named() {
     // Hiding a user's orders from their history by cutting the chain at its head.
     let (dir, clock) = history();
     {
-        let db = RawStore::open(&dir.path().join("shop.db"));
+        let db = RawStore::open(&dir.location());
         set_balance(&db, 10, |w| w.last_order = None);
         db.flush().unwrap();
     }
@@ -355,7 +350,7 @@ fn an_account_that_loses_the_head_of_its_order_chain_is_named() {
 fn records_under_keys_that_are_no_keys_are_reported_and_the_check_goes_on() {
     let (dir, clock) = history();
     {
-        let db = RawStore::open(&dir.path().join("shop.db"));
+        let db = RawStore::open(&dir.location());
         // A wallet under a 3-byte key (a user id is 8), and a code fate under a key without
         // its hash: both values are well formed.
         let wallet = db.table("wallets").iter().next().unwrap().unwrap().1;

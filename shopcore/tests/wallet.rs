@@ -673,7 +673,7 @@ fn verify_catches_a_tampered_balance() {
     let crate::common::TestShop { shop, clock, dir } = t;
     drop(shop);
     {
-        let db = crate::common::RawStore::open(&dir.path().join("shop.db"));
+        let db = crate::common::RawStore::open(&dir.location());
         let wallets = db.table("wallets");
         let k = 10u64.to_be_bytes();
         let (mut wallet, _): (shopcore::Wallet, usize) = bincode::serde::decode_from_slice(
@@ -690,8 +690,7 @@ fn verify_catches_a_tampered_balance() {
             .unwrap();
         db.flush().unwrap();
     }
-    let shop =
-        shopcore::Shop::open(dir.path().join("shop.db"), crate::common::config(&clock)).unwrap();
+    let shop = shopcore::Shop::open(dir.location(), crate::common::config(&clock)).unwrap();
     let report = shop.verify().unwrap();
     assert!(
         report

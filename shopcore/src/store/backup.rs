@@ -235,9 +235,7 @@ impl Store {
     /// in batches, and flushes.
     pub(crate) fn load_backup(&self, path: &Path) -> Result<(), BackupFailure> {
         read_records(path, |table, k, v| {
-            self.records
-                .insert(full_key(table, &k), v)
-                .map_err(StoreError::from_sled)?;
+            self.engine.put_direct(full_key(table, &k), v)?;
             Ok(())
         })?;
         Ok(self.flush()?)

@@ -77,10 +77,10 @@ pub(super) fn move_to_records(store: &Store, version: u32) -> Result<(), StoreEr
         .migrating_from
         .store(version, std::sync::atomic::Ordering::Relaxed);
     store.report_progress("moving every table into one tree", 0);
-    copy_legacy_trees(&store.db, &store.records, None)?;
+    copy_legacy_trees(&store.sled_engine().db, &store.sled_engine().records, None)?;
     store.flush()?;
     store.write_schema_version(version)?; // flushes
-    drop_legacy_trees(&store.db)?;
+    drop_legacy_trees(&store.sled_engine().db)?;
     Ok(())
 }
 
@@ -163,8 +163,16 @@ mod tests {
     fn records_in_legacy_trees(path: &Path) -> u64 {
         let store = Store::open_empty(path, &Config::default()).unwrap();
         let mut n = 0;
-        for table in legacy_tables(&store.db) {
-            n += u64::try_from(store.db.open_tree(table.name()).unwrap().len()).unwrap();
+        for table in legacy_tables(&store.sled_engine().db) {
+            n += u64::try_from(
+                store
+                    .sled_engine()
+                    .db
+                    .open_tree(table.name())
+                    .unwrap()
+                    .len(),
+            )
+            .unwrap();
         }
         n
     }
@@ -178,7 +186,10 @@ mod tests {
             assert!(report.is_healthy(), "{report}");
         }
         let store = Store::open_empty(path, &Config::default()).unwrap();
-        assert!(legacy_tables(&store.db).is_empty(), "legacy trees left");
+        assert!(
+            legacy_tables(&store.sled_engine().db).is_empty(),
+            "legacy trees left"
+        );
         let version: Option<u32> = store.read(Table::Meta, SCHEMA_KEY).unwrap();
         assert_eq!(version, Some(crate::store::SCHEMA_VERSION));
     }
@@ -202,13 +213,21 @@ mod tests {
             let (_dir, path) = schema2_copy();
             {
                 let store = Store::open_empty(&path, &Config::default()).unwrap();
-                let copied = copy_legacy_trees(&store.db, &store.records, Some(stop)).unwrap();
+                let copied = copy_legacy_trees(
+                    &store.sled_engine().db,
+                    &store.sled_engine().records,
+                    Some(stop),
+                )
+                .unwrap();
                 assert_eq!(copied, stop);
                 store.flush().unwrap();
                 // Still a per-table store: no version in `records`, the legacy trees whole.
                 let version: Option<u32> = store.read(Table::Meta, SCHEMA_KEY).unwrap();
                 assert_eq!(version, None);
-                assert_eq!(legacy_schema_version(&store.db).unwrap(), Some(2));
+                assert_eq!(
+                    legacy_schema_version(&store.sled_engine().db).unwrap(),
+                    Some(2)
+                );
             }
             assert_finished(&path, &expected);
         }
@@ -220,7 +239,7 @@ mod tests {
         let (_dir, path) = schema2_copy();
         {
             let store = Store::open_empty(&path, &Config::default()).unwrap();
-            copy_legacy_trees(&store.db, &store.records, None).unwrap();
+            copy_legacy_trees(&store.sled_engine().db, &store.sled_engine().records, None).unwrap();
             store.flush().unwrap();
         }
         assert_finished(&path, &expected);
@@ -233,14 +252,15 @@ mod tests {
             let (_dir, path) = schema2_copy();
             {
                 let store = Store::open_empty(&path, &Config::default()).unwrap();
-                copy_legacy_trees(&store.db, &store.records, None).unwrap();
+                copy_legacy_trees(&store.sled_engine().db, &store.sled_engine().records, None)
+                    .unwrap();
                 store.flush().unwrap();
                 store.write_schema_version(2).unwrap();
-                for table in legacy_tables(&store.db)
+                for table in legacy_tables(&store.sled_engine().db)
                     .into_iter()
                     .take(dropped_before_the_stop)
                 {
-                    store.db.drop_tree(table.name()).unwrap();
+                    store.sled_engine().db.drop_tree(table.name()).unwrap();
                 }
                 store.flush().unwrap();
             }
@@ -254,7 +274,7 @@ mod tests {
         let (_dir, path) = schema2_copy();
         {
             let store = Store::open_empty(&path, &Config::default()).unwrap();
-            copy_legacy_trees(&store.db, &store.records, None).unwrap();
+            copy_legacy_trees(&store.sled_engine().db, &store.sled_engine().records, None).unwrap();
             store.flush().unwrap();
             // What the move of schema 3 stamps (later migrations run at the next open).
             store.write_schema_version(3).unwrap();

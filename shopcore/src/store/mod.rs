@@ -14,8 +14,11 @@
 pub(crate) mod backup;
 mod durability;
 mod effects;
+pub(crate) mod engine;
 mod layout;
 pub(crate) mod log;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
 pub(crate) mod postings;
 mod record;
 mod writer;
@@ -30,6 +33,7 @@ thread_local! {
     /// [`Store::deferring`]).
     static DEFERRED: Cell<Option<(usize, Need)>> = const { Cell::new(None) };
 }
+use engine::{Engine, SledEngine};
 pub(crate) use key::hex;
 pub(crate) use record::{Column, KeyPart, Record, Span, code_part, is_bad_key, record, take_array};
 use serde::Serialize;
@@ -523,6 +527,22 @@ fn remove_incomplete_snapshots(path: &Path) -> Result<usize, StoreError> {
     Ok(removed)
 }
 
+/// The PostgreSQL engine at `url`.
+#[cfg(feature = "postgres")]
+fn open_postgres(url: &str, config: &Config) -> Result<Engine, StoreError> {
+    postgres::PgEngine::open(url, config).map(|pg| Engine::Postgres(Box::new(pg)))
+}
+
+/// Without the `postgres` feature: a clear refusal.
+#[cfg(not(feature = "postgres"))]
+fn open_postgres(_url: &str, _config: &Config) -> Result<Engine, StoreError> {
+    Err(StoreError::Storage {
+        reason:
+            "this build of shopcore has no PostgreSQL support: build it with the `postgres` feature"
+                .into(),
+    })
+}
+
 fn open_sled(path: &Path, config: &Config) -> Result<sled::Db, StoreError> {
     remove_incomplete_snapshots(path)?;
     let mut waited_ms = 0;
@@ -551,14 +571,12 @@ fn open_sled(path: &Path, config: &Config) -> Result<sled::Db, StoreError> {
 /// An open database.
 #[derive(Debug)]
 pub(crate) struct Store {
-    db: sled::Db,
-    /// The one tree holding every table's records under its tag.
-    records: sled::Tree,
+    /// Where the records are.
+    engine: Engine,
     writer: Writer,
     durability: Durability,
     group: GroupCommit,
-    /// sled's data file, synced once per group commit under `Durability::PowerSafe`.
-    data_file: Option<File>,
+    /// The sled directory (empty for PostgreSQL).
     path: PathBuf,
     /// Transactions hold it shared until their batch is applied; a backup holds it
     /// exclusively, so a snapshot never includes half of a batch.
@@ -610,47 +628,53 @@ fn table_key(full: &[u8]) -> Vec<u8> {
     full.get(1..).unwrap_or_default().to_vec()
 }
 
-/// A range of `table`'s keys as a range of full keys.
-fn full_range(
-    table: Table,
-    lower: Bound<Vec<u8>>,
-    upper: Bound<Vec<u8>>,
-) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
-    let (first, after) = table.prefix_bounds();
-    let lower = match lower {
-        Bound::Included(k) => Bound::Included(full_key(table, &k)),
-        Bound::Excluded(k) => Bound::Excluded(full_key(table, &k)),
-        Bound::Unbounded => Bound::Included(first),
-    };
-    let upper = match upper {
-        Bound::Included(k) => Bound::Included(full_key(table, &k)),
-        Bound::Excluded(k) => Bound::Excluded(full_key(table, &k)),
-        Bound::Unbounded => Bound::Excluded(after),
-    };
-    (lower, upper)
-}
-
 impl Store {
     /// Opens a database, bringing an older one up to [`SCHEMA_VERSION`] with `migrations`
     /// (entry `i` upgrades version `i + 1`; see [`Migration`]).
+    #[cfg(test)]
     pub(crate) fn open(
         path: &Path,
         config: &Config,
         migrations: &[Migration],
         effects: Effects,
     ) -> Result<Store, StoreError> {
+        Store::open_at(
+            &crate::config::Location::Path(path.to_path_buf()),
+            config,
+            migrations,
+            effects,
+        )
+    }
+
+    /// Opens the store at a location: a sled directory or a PostgreSQL database (see
+    /// [`Store::open`]).
+    pub(crate) fn open_at(
+        location: &crate::config::Location,
+        config: &Config,
+        migrations: &[Migration],
+        effects: Effects,
+    ) -> Result<Store, StoreError> {
+        let path = match location {
+            crate::config::Location::Path(path) => path.as_path(),
+            crate::config::Location::Postgres(url) => {
+                let mut store =
+                    Store::with_engine(open_postgres(url, config)?, Path::new(""), config);
+                store.effects = effects;
+                store.check_schema(migrations)?;
+                return Ok(store);
+            }
+        };
         let mut store = Store::open_empty(path, config)?;
         store.effects = effects;
-        store.data_file = match config.durability {
-            Durability::PowerSafe => {
+        if let (Engine::Sled(sled), Durability::PowerSafe) = (&mut store.engine, config.durability)
+        {
+            sled.data_file =
                 Some(
                     File::open(path.join("db")).map_err(|e| StoreError::Storage {
                         reason: format!("opening sled's data file for syncing: {e}"),
                     })?,
-                )
-            }
-            _ => None,
-        };
+                );
+        }
         store.check_schema(migrations)?;
         Ok(store)
     }
@@ -662,13 +686,21 @@ impl Store {
         let records = db
             .open_tree(layout::RECORDS_TREE)
             .map_err(StoreError::from_sled)?;
-        Ok(Store {
+        let engine = Engine::Sled(SledEngine {
             db,
             records,
+            data_file: None,
+        });
+        Ok(Store::with_engine(engine, path, config))
+    }
+
+    /// A store over an open engine (not checked: see `check_schema`).
+    fn with_engine(engine: Engine, path: &Path, config: &Config) -> Store {
+        Store {
+            engine,
             writer: Writer::default(),
             durability: config.durability,
             group: GroupCommit::default(),
-            data_file: None,
             path: path.to_path_buf(),
             gate: std::sync::RwLock::new(()),
             progress: config.migration_progress.clone(),
@@ -676,7 +708,7 @@ impl Store {
             effects: Effects::default(),
             backup_before_migration: config.backup_before_migration,
             migrated: std::sync::atomic::AtomicBool::new(false),
-        })
+        }
     }
 
     /// Checks the schema version and brings an older database up to [`SCHEMA_VERSION`]:
@@ -684,16 +716,34 @@ impl Store {
     /// was interrupted after its version record, and runs the migrations.
     fn check_schema(&self, migrations: &[Migration]) -> Result<(), StoreError> {
         let found: Option<u32> = self.read(Table::Meta, SCHEMA_KEY)?;
+        let Some(sled) = self.engine.sled() else {
+            // A database server: no legacy layout. A new database is stamped; one holding
+            // records but no version is not a shop's.
+            let version = match found {
+                Some(v) => v,
+                None if self.engine.is_empty()? => {
+                    self.write_schema_version(SCHEMA_VERSION)?;
+                    SCHEMA_VERSION
+                }
+                None => {
+                    return Err(StoreError::NotAShop {
+                        path: self.location(),
+                    });
+                }
+            };
+            self.check_version(version)?;
+            return self.migrate_from(version, migrations);
+        };
         let version = match found {
             Some(v) => {
                 self.check_version(v)?;
                 // The records tree is authoritative once it holds a version: legacy trees
                 // still present are what a move left when it was stopped before dropping
                 // them (or while dropping them).
-                layout::drop_legacy_trees(&self.db)?;
+                layout::drop_legacy_trees(&sled.db)?;
                 v
             }
-            None => match layout::legacy_schema_version(&self.db)? {
+            None => match layout::legacy_schema_version(&sled.db)? {
                 Some(v) => {
                     self.check_version(v)?;
                     if v >= 3 {
@@ -709,10 +759,10 @@ impl Store {
                     v
                 }
                 None => {
-                    if !self.records.is_empty()
-                        || layout::has_foreign_trees(&self.db)
-                        || layout::legacy_trees_hold_data(&self.db)?
-                        || !self.db.is_empty()
+                    if !sled.records.is_empty()
+                        || layout::has_foreign_trees(&sled.db)
+                        || layout::legacy_trees_hold_data(&sled.db)?
+                        || !sled.db.is_empty()
                     {
                         return Err(StoreError::NotAShop {
                             path: self.path.display().to_string(),
@@ -721,15 +771,37 @@ impl Store {
                     self.write_schema_version(SCHEMA_VERSION)?;
                     // Empty per-table trees (a database created but never stamped by an
                     // older version) go too.
-                    layout::drop_legacy_trees(&self.db)?;
+                    layout::drop_legacy_trees(&sled.db)?;
                     SCHEMA_VERSION
                 }
             },
         };
+        self.migrate_from(version, migrations)
+    }
+
+    /// The sled engine of a store kept in sled (its legacy layout's move and tests).
+    /// Panics on another engine: callers check first.
+    pub(super) fn sled_engine(&self) -> &SledEngine {
+        self.engine.sled().expect("a sled store")
+    }
+
+    /// What the store is, for messages: its directory, or its database without secrets.
+    pub(crate) fn location(&self) -> String {
+        match &self.engine {
+            Engine::Sled(_) => self.path.display().to_string(),
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(pg) => pg.describe(),
+        }
+    }
+
+    /// Brings a store of schema `version` up to [`SCHEMA_VERSION`].
+    fn migrate_from(&self, version: u32, migrations: &[Migration]) -> Result<(), StoreError> {
         if version < SCHEMA_VERSION {
             self.migrated
                 .store(true, std::sync::atomic::Ordering::Relaxed);
-            if self.backup_before_migration {
+            // On a database server, backups before an upgrade are the server's (pg_dump,
+            // point-in-time recovery): there is no directory beside the store to write to.
+            if self.backup_before_migration && self.engine.sled().is_some() {
                 self.backup_before_migrating(version)?;
             }
         }
@@ -813,9 +885,8 @@ impl Store {
     }
 
     fn write_schema_version(&self, version: u32) -> Result<(), StoreError> {
-        self.records
-            .insert(full_key(Table::Meta, SCHEMA_KEY), encode(&version)?)
-            .map_err(StoreError::from_sled)?;
+        self.engine
+            .put_direct(full_key(Table::Meta, SCHEMA_KEY), encode(&version)?)?;
         self.flush()
     }
 
@@ -836,9 +907,9 @@ impl Store {
         let gate = self.gate.read().unwrap_or_else(|p| p.into_inner());
         // The ticket is taken before the body starts (see `durability`).
         let ticket = self.group.begin();
-        let turn = self.writer.turn(&self.records, &self.group);
+        let turn = self.writer.turn(&self.engine, &self.group);
         let tx = Tx {
-            records: &self.records,
+            engine: &self.engine,
             pending: turn.pending_writes(),
             writes: RefCell::default(),
             saw_pending: Cell::new(false),
@@ -998,22 +1069,14 @@ impl Store {
 
     /// One group-commit flush: sled's, plus `fdatasync` of its data file under `PowerSafe`.
     fn flush_for_group(&self) -> Result<(), String> {
-        self.db.flush().map_err(|e| e.to_string())?;
-        match (&self.durability, &self.data_file) {
-            (Durability::PowerSafe, Some(file)) => file.sync_data().map_err(|e| e.to_string()),
-            _ => Ok(()),
-        }
+        self.engine
+            .flush(self.durability == Durability::PowerSafe)
+            .map_err(|e| e.to_string())
     }
 
     /// Flushes everything committed so far to disk.
     pub(crate) fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map_err(StoreError::from_sled)?;
-        if let Some(file) = &self.data_file {
-            file.sync_data().map_err(|e| StoreError::Storage {
-                reason: e.to_string(),
-            })?;
-        }
-        Ok(())
+        self.engine.flush(true)
     }
 
     pub(crate) fn flush_count(&self) -> u64 {
@@ -1041,7 +1104,7 @@ impl Store {
     }
 
     pub(crate) fn size_on_disk_bytes(&self) -> Result<u64, StoreError> {
-        self.db.size_on_disk().map_err(StoreError::from_sled)
+        self.engine.size_on_disk()
     }
 
     /// Reads one value outside any transaction.
@@ -1057,11 +1120,8 @@ impl Store {
         &self,
         table: Table,
     ) -> impl Iterator<Item = Result<(Vec<u8>, IVec), StoreError>> {
-        let (first, after) = table.prefix_bounds();
-        self.records.range(first..after).map(|item| {
-            let (k, v) = item.map_err(StoreError::from_sled)?;
-            Ok((table_key(&k), v))
-        })
+        self.engine
+            .range(table, Bound::Unbounded, Bound::Unbounded, false, false)
     }
 
     /// A SHA-256 over every record except the audit log and its bookkeeping: two equal
@@ -1139,38 +1199,18 @@ impl Store {
         table: Table,
         records: Vec<(Vec<u8>, Vec<u8>)>,
     ) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        let mut writes = Writes::new();
         for (k, v) in records {
-            batch.insert(full_key(table, &k), v);
+            writes.insert(IVec::from(full_key(table, &k)), Some(IVec::from(v)));
         }
-        self.records
-            .apply_batch(batch)
-            .map_err(StoreError::from_sled)?;
+        self.engine.apply_direct(writes)?;
         self.flush()
     }
 
     /// Removes every record of `table`, outside any transaction: for migrations only.
     pub(crate) fn clear_for_migration(&self, table: Table) -> Result<(), StoreError> {
-        let (first, after) = table.prefix_bounds();
-        loop {
-            let mut batch = sled::Batch::default();
-            let mut n = 0;
-            for k in self
-                .records
-                .range(first.clone()..after.clone())
-                .keys()
-                .take(10_000)
-            {
-                batch.remove(k.map_err(StoreError::from_sled)?);
-                n += 1;
-            }
-            if n == 0 {
-                return self.flush();
-            }
-            self.records
-                .apply_batch(batch)
-                .map_err(StoreError::from_sled)?;
-        }
+        self.engine.clear_table(table)?;
+        self.flush()
     }
 
     /// Writes one record outside the writer, without waiting for a flush. Only for records
@@ -1184,19 +1224,12 @@ impl Store {
         key: &[u8],
         value: &V,
     ) -> Result<(), StoreError> {
-        self.records
-            .insert(full_key(table, key), encode(value)?)
-            .map_err(StoreError::from_sled)?;
-        Ok(())
+        self.engine.put_direct(full_key(table, key), encode(value)?)
     }
 
     /// Reads the encoded bytes of one value.
     fn read_raw(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .records
-            .get(full_key(table, key))
-            .map_err(StoreError::from_sled)?
-            .map(|v| v.to_vec()))
+        Ok(self.engine.get(&full_key(table, key))?.map(|v| v.to_vec()))
     }
 
     /// Iterates `table` between two bounds, decoding values; newest-first when `reverse`.
@@ -1207,20 +1240,15 @@ impl Store {
         upper: Bound<Vec<u8>>,
         reverse: bool,
     ) -> Records<'_, V> {
-        let iter = self
-            .records
-            .range::<Vec<u8>, _>(full_range(table, lower, upper));
-        let decode_item = move |item: sled::Result<(IVec, IVec)>| {
-            let (k, v) = item.map_err(StoreError::from_sled)?;
-            let k = table_key(&k);
-            let value = decode(table, &k, &v)?;
-            Ok((k, value))
-        };
-        if reverse {
-            Box::new(iter.rev().map(decode_item))
-        } else {
-            Box::new(iter.map(decode_item))
-        }
+        Box::new(
+            self.engine
+                .range(table, lower, upper, reverse, false)
+                .map(move |item| {
+                    let (k, v) = item?;
+                    let value = decode(table, &k, &v)?;
+                    Ok((k, value))
+                }),
+        )
     }
 
     /// Iterates the keys of `table` between two bounds, without reading values.
@@ -1231,18 +1259,11 @@ impl Store {
         upper: Bound<Vec<u8>>,
         reverse: bool,
     ) -> Box<dyn Iterator<Item = Result<Vec<u8>, StoreError>> + '_> {
-        let iter = self
-            .records
-            .range::<Vec<u8>, _>(full_range(table, lower, upper))
-            .map(|item| {
-                item.map(|(k, _)| table_key(&k))
-                    .map_err(StoreError::from_sled)
-            });
-        if reverse {
-            Box::new(iter.rev())
-        } else {
-            Box::new(iter)
-        }
+        Box::new(
+            self.engine
+                .range(table, lower, upper, reverse, true)
+                .map(|item| item.map(|(k, _)| k)),
+        )
     }
 }
 
@@ -1306,12 +1327,7 @@ impl Store {
     /// How many records `span` holds (a scan of their keys).
     pub(crate) fn count<R: Record>(&self, span: Span<R>) -> Result<u64, StoreError> {
         let (lower, upper) = span.into_bounds();
-        let mut n = 0u64;
-        for k in self.keys(R::TABLE, lower, upper, false) {
-            k?;
-            n += 1;
-        }
-        Ok(n)
+        self.engine.count(R::TABLE, lower, upper)
     }
 
     /// The records of `span` with their encoded values: for migrations that decode an
@@ -1321,11 +1337,11 @@ impl Store {
         span: Span<R>,
     ) -> impl Iterator<Item = Result<(R::Key, IVec), StoreError>> + '_ {
         let (lower, upper) = span.into_bounds();
-        self.records
-            .range::<Vec<u8>, _>(full_range(R::TABLE, lower, upper))
+        self.engine
+            .range(R::TABLE, lower, upper, false, false)
             .map(|item| {
-                let (k, v) = item.map_err(StoreError::from_sled)?;
-                Ok((record::decode_key::<R>(&table_key(&k))?, v))
+                let (k, v) = item?;
+                Ok((record::decode_key::<R>(&k)?, v))
             })
     }
 
@@ -1395,7 +1411,7 @@ impl Tx<'_> {
 /// bodies before it, over the `records` tree. Values go through the codec; errors name the
 /// table. The body runs alone (the writer is held), so what it reads can't change under it.
 pub(crate) struct Tx<'a> {
-    records: &'a sled::Tree,
+    engine: &'a Engine,
     /// Writes of earlier bodies not yet applied to sled.
     pending: &'a Writes,
     /// This body's writes (full keys).
@@ -1426,7 +1442,7 @@ impl Tx<'_> {
             self.saw_pending.set(true);
             return Ok(value.clone());
         }
-        self.records.get(full).map_err(StoreError::from_sled)
+        self.engine.get_in_turn(full)
     }
 
     fn get<V: DeserializeOwned>(&self, table: Table, key: &[u8]) -> Result<Option<V>, StoreError> {
@@ -1525,14 +1541,15 @@ impl Store {
             all.insert(String::from_utf8_lossy(&k).into_owned(), value);
             old_keys.push(k);
         }
-        let mut batch = sled::Batch::default();
+        let mut writes = Writes::new();
         for k in old_keys {
-            batch.remove(full_key(Table::Counters, &k));
+            writes.insert(IVec::from(full_key(Table::Counters, &k)), None);
         }
-        batch.insert(full_key(Table::Counters, COUNTERS_KEY), encode(&all)?);
-        self.records
-            .apply_batch(batch)
-            .map_err(StoreError::from_sled)?;
+        writes.insert(
+            IVec::from(full_key(Table::Counters, COUNTERS_KEY)),
+            Some(IVec::from(encode(&all)?)),
+        );
+        self.engine.apply_direct(writes)?;
         self.flush()
     }
 }

@@ -27,6 +27,7 @@
 
 use super::StoreError;
 use super::durability::GroupCommit;
+use super::engine::Engine;
 use sled::IVec;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -162,14 +163,14 @@ pub(crate) enum Join {
 /// dropped, when the body panicked).
 pub(crate) struct Turn<'a> {
     writer: &'a Writer,
-    tree: &'a sled::Tree,
+    engine: &'a Engine,
     group: &'a GroupCommit,
     pending: Option<MutexGuard<'a, Pending>>,
 }
 
 impl Writer {
     /// Waits for the writer, in arrival order.
-    pub(crate) fn turn<'a>(&'a self, tree: &'a sled::Tree, group: &'a GroupCommit) -> Turn<'a> {
+    pub(crate) fn turn<'a>(&'a self, engine: &'a Engine, group: &'a GroupCommit) -> Turn<'a> {
         let mut queue = lock(&self.queue);
         if queue.busy {
             let waiter = Arc::new(Waiter {
@@ -189,7 +190,7 @@ impl Writer {
         self.counters.transactions.fetch_add(1, Ordering::Relaxed);
         Turn {
             writer: self,
-            tree,
+            engine,
             group,
             pending: Some(lock(&self.pending)),
         }
@@ -280,6 +281,10 @@ impl Turn<'_> {
             }
             drop(queue);
             self.apply(&mut pending);
+        } else {
+            // Nothing to apply: the engine's turn (a database transaction holding the other
+            // processes' writers out) ends here.
+            self.engine.end_turn();
         }
         drop(pending);
         self.writer.release();
@@ -292,19 +297,13 @@ impl Turn<'_> {
         let batch = std::mem::take(pending);
         let keys = u64::try_from(batch.writes.len()).unwrap_or(u64::MAX);
         let mut by_tag = [0u64; 64];
-        let mut sled_batch = sled::Batch::default();
-        for (key, value) in batch.writes {
+        for key in batch.writes.keys() {
             let tag = key.first().map_or(0, |t| usize::from(*t).min(63));
             by_tag[tag] += 1;
-            match value {
-                Some(value) => sled_batch.insert(key, value),
-                None => sled_batch.remove(key),
-            }
         }
         let result = self
-            .tree
-            .apply_batch(sled_batch)
-            .map_err(StoreError::from_sled)
+            .engine
+            .apply(batch.writes)
             .map(|()| self.group.number_commit());
         if result.is_ok() {
             let c = &self.writer.counters;

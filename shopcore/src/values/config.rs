@@ -86,6 +86,115 @@ pub struct Config {
     /// needs room for a copy of the data; opening fails, with nothing migrated, when it
     /// can't be written.
     pub backup_before_migration: bool,
+    /// With a PostgreSQL location: at most this many pooled connections for reads outside
+    /// transactions (8 by default, at least 1); the writer has one more of its own.
+    pub postgres_connections: u32,
+}
+
+/// Where a shop keeps its records: a directory for the embedded sled database (the
+/// default), or a PostgreSQL database reached by a `postgres://` URL (with the `postgres`
+/// feature), which several processes can share. Text starting with `postgres://` or
+/// `postgresql://` is a URL; anything else is a path.
+///
+/// A URL may name the schema the shop lives in with `?schema=NAME` (`shopcore` by
+/// default), so several shops can share one database. Shown (`Debug`, `Display`), a URL
+/// never includes its password.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A sled database in this directory.
+    Path(std::path::PathBuf),
+    /// A PostgreSQL database: `postgres://user:password@host:port/db?schema=NAME`.
+    Postgres(String),
+}
+
+impl Location {
+    /// Whether the text is a PostgreSQL URL.
+    pub fn is_postgres_url(text: &str) -> bool {
+        text.starts_with("postgres://") || text.starts_with("postgresql://")
+    }
+}
+
+/// The URL with its password replaced by `***`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Path(path) => write!(f, "{}", path.display()),
+            Location::Postgres(url) => f.write_str(&without_password(url)),
+        }
+    }
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Path(path) => f.debug_tuple("Path").field(path).finish(),
+            Location::Postgres(_) => f.debug_tuple("Postgres").field(&self.to_string()).finish(),
+        }
+    }
+}
+
+impl From<&str> for Location {
+    fn from(text: &str) -> Location {
+        if Location::is_postgres_url(text) {
+            Location::Postgres(text.to_owned())
+        } else {
+            Location::Path(text.into())
+        }
+    }
+}
+
+impl From<String> for Location {
+    fn from(text: String) -> Location {
+        Location::from(text.as_str())
+    }
+}
+
+impl From<&String> for Location {
+    fn from(text: &String) -> Location {
+        Location::from(text.as_str())
+    }
+}
+
+impl From<std::path::PathBuf> for Location {
+    fn from(path: std::path::PathBuf) -> Location {
+        match path.to_str() {
+            Some(text) if Location::is_postgres_url(text) => Location::Postgres(text.to_owned()),
+            _ => Location::Path(path),
+        }
+    }
+}
+
+impl From<&std::path::PathBuf> for Location {
+    fn from(path: &std::path::PathBuf) -> Location {
+        Location::from(path.clone())
+    }
+}
+
+impl From<&std::path::Path> for Location {
+    fn from(path: &std::path::Path) -> Location {
+        Location::from(path.to_path_buf())
+    }
+}
+
+impl From<&Location> for Location {
+    fn from(location: &Location) -> Location {
+        location.clone()
+    }
 }
 
 /// What a migration is doing, as [`Config::migration_progress`] hears it: the step (from
@@ -160,6 +269,7 @@ impl Default for Config {
             migration_progress: None,
             call_threads: 4,
             backup_before_migration: true,
+            postgres_connections: 8,
         }
     }
 }

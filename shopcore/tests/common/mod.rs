@@ -14,27 +14,136 @@ pub const OWNER: u64 = 1;
 pub struct TestShop {
     pub shop: Shop,
     pub clock: Arc<ManualClock>,
-    pub dir: tempfile::TempDir,
+    pub dir: Place,
+}
+
+/// The backend the shared suites run on: sled unless `SHOPCORE_TEST_BACKEND=postgres`,
+/// which takes the server at `SHOPCORE_TEST_POSTGRES_URL` (`.ci/postgres start` prints one).
+pub fn postgres_backend() -> Option<String> {
+    match std::env::var("SHOPCORE_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Some(postgres_url().expect(
+            "SHOPCORE_TEST_BACKEND=postgres needs SHOPCORE_TEST_POSTGRES_URL (see .ci/postgres)",
+        )),
+        Ok("sled") | Ok("") | Err(_) => None,
+        Ok(other) => panic!("SHOPCORE_TEST_BACKEND={other}: use sled or postgres"),
+    }
+}
+
+/// The test server's URL, when one is configured.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("SHOPCORE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Where one test's shop lives: a temporary directory (for files: backups, exports, and
+/// the sled database), and on the PostgreSQL backend a schema of its own, dropped with it.
+pub struct Place {
+    dir: tempfile::TempDir,
+    schema: Option<TestSchema>,
+}
+
+impl Place {
+    /// A new place on the backend the suites run on.
+    pub fn new() -> Place {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let schema = postgres_backend().map(|url| TestSchema::new(&url));
+        Place { dir, schema }
+    }
+
+    /// A new place on sled, whatever the suites run on (tests of sled's files).
+    pub fn on_sled() -> Place {
+        Place {
+            dir: tempfile::tempdir().expect("tempdir"),
+            schema: None,
+        }
+    }
+
+    /// The shop's location: the sled database's path in the directory, or the schema's URL
+    /// (a `PathBuf` holding a `postgres://` URL opens PostgreSQL).
+    pub fn location(&self) -> PathBuf {
+        match &self.schema {
+            Some(schema) => PathBuf::from(schema.url.clone()),
+            None => self.dir.path().join("shop.db"),
+        }
+    }
+
+    /// The temporary directory, for files beside the shop.
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Whether the shop is in PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.schema.is_some()
+    }
+}
+
+/// A schema of the test database, named uniquely, dropped (with everything in it) on drop.
+pub struct TestSchema {
+    pub url: String,
+    base: String,
+    name: String,
+}
+
+impl TestSchema {
+    pub fn new(base: &str) -> TestSchema {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!(
+            "t{}_{}_{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let sep = if base.contains('?') { '&' } else { '?' };
+        TestSchema {
+            url: format!("{base}{sep}schema={name}"),
+            base: base.to_owned(),
+            name,
+        }
+    }
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.base, postgres::NoTls) {
+            let _ =
+                client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name));
+        }
+    }
 }
 
 impl TestShop {
-    /// A fresh shop whose only super admin is user 1.
+    /// A fresh shop whose only super admin is user 1, on the suites' backend.
     pub fn new() -> TestShop {
-        let dir = tempfile::tempdir().expect("tempdir");
+        TestShop::at(Place::new())
+    }
+
+    /// A fresh shop on sled, whatever the suites run on.
+    pub fn on_sled() -> TestShop {
+        TestShop::at(Place::on_sled())
+    }
+
+    fn at(dir: Place) -> TestShop {
         let clock = Arc::new(ManualClock::new(START));
-        let shop = Shop::open(dir.path().join("shop.db"), config(&clock)).expect("open");
+        let shop = Shop::open(dir.location(), config(&clock)).expect("open");
         TestShop { shop, clock, dir }
     }
 
+    /// The shop's location (see [`Place::location`]).
     pub fn path(&self) -> PathBuf {
-        self.dir.path().join("shop.db")
+        self.dir.location()
     }
 
     /// Closes and reopens the database.
     pub fn reopen(self) -> TestShop {
         let TestShop { shop, clock, dir } = self;
         drop(shop);
-        let shop = Shop::open(dir.path().join("shop.db"), config(&clock)).expect("reopen");
+        let shop = Shop::open(dir.location(), config(&clock)).expect("reopen");
         TestShop { shop, clock, dir }
     }
 
@@ -229,18 +338,57 @@ pub const TABLE_TAGS: [(&str, u8); 52] = [
     ("ledger_chunks", 52),
 ];
 
-/// A closed shop's database opened with sled directly, to read and tamper with its records
-/// by table name and key within the table, as `docs/storage.md` lays them out.
+/// A closed shop's database opened directly (sled, or the PostgreSQL schema of a
+/// `postgres://` location), to read and tamper with its records by table name and key
+/// within the table, as `docs/storage.md` lays them out.
 pub struct RawStore {
-    pub db: sled::Db,
-    records: sled::Tree,
+    backend: RawBackend,
+}
+
+enum RawBackend {
+    Sled { db: sled::Db, records: sled::Tree },
+    Postgres(Box<std::cell::RefCell<postgres::Client>>),
 }
 
 impl RawStore {
     pub fn open(path: &std::path::Path) -> RawStore {
+        let text = path.to_string_lossy();
+        if shopcore::Location::is_postgres_url(&text) {
+            let (base, query) = text.split_once('?').expect("a test schema's URL");
+            let schema = query
+                .split('&')
+                .find_map(|p| p.strip_prefix("schema="))
+                .expect("a schema");
+            let rest: Vec<&str> = query
+                .split('&')
+                .filter(|p| !p.starts_with("schema="))
+                .collect();
+            let url = if rest.is_empty() {
+                base.to_owned()
+            } else {
+                format!("{base}?{}", rest.join("&"))
+            };
+            let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+            client
+                .batch_execute(&format!("SET search_path TO \"{schema}\""))
+                .unwrap();
+            return RawStore {
+                backend: RawBackend::Postgres(Box::new(std::cell::RefCell::new(client))),
+            };
+        }
         let db = raw_sled(path);
         let records = db.open_tree("records").expect("the records tree");
-        RawStore { db, records }
+        RawStore {
+            backend: RawBackend::Sled { db, records },
+        }
+    }
+
+    /// sled's database (tests of sled's own layout).
+    pub fn sled(&self) -> &sled::Db {
+        match &self.backend {
+            RawBackend::Sled { db, .. } => db,
+            RawBackend::Postgres(_) => panic!("not a sled store"),
+        }
     }
 
     /// One table: the records whose keys start with its tag.
@@ -255,26 +403,108 @@ impl RawStore {
         ] {
             if name == per_entry {
                 return RawTable {
-                    records: &self.records,
+                    store: self,
                     tag: tag_of(chunked),
                     log: true,
                 };
             }
         }
-        let tag = TABLE_TAGS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .unwrap_or_else(|| panic!("no table {name}"))
-            .1;
         RawTable {
-            records: &self.records,
-            tag,
+            store: self,
+            tag: tag_of(name),
             log: false,
         }
     }
 
     pub fn flush(&self) -> sled::Result<usize> {
-        self.db.flush()
+        match &self.backend {
+            RawBackend::Sled { db, .. } => db.flush(),
+            RawBackend::Postgres(_) => Ok(0),
+        }
+    }
+
+    fn pg_table(tag: u8) -> &'static str {
+        TABLE_TAGS
+            .iter()
+            .find(|(_, t)| *t == tag)
+            .expect("a known tag")
+            .0
+    }
+
+    fn get(&self, full: &[u8]) -> Option<sled::IVec> {
+        match &self.backend {
+            RawBackend::Sled { records, .. } => records.get(full).unwrap(),
+            RawBackend::Postgres(client) => client
+                .borrow_mut()
+                .query_opt(
+                    &format!("SELECT v FROM \"{}\" WHERE k = $1", Self::pg_table(full[0])),
+                    &[&&full[1..]],
+                )
+                .unwrap()
+                .map(|row| sled::IVec::from(row.get::<_, Vec<u8>>(0))),
+        }
+    }
+
+    fn insert(&self, full: &[u8], value: &[u8]) {
+        match &self.backend {
+            RawBackend::Sled { records, .. } => {
+                records.insert(full, value).unwrap();
+            }
+            RawBackend::Postgres(client) => {
+                client
+                    .borrow_mut()
+                    .execute(
+                        &format!(
+                            "INSERT INTO \"{}\" (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
+                            Self::pg_table(full[0])
+                        ),
+                        &[&&full[1..], &value],
+                    )
+                    .unwrap();
+            }
+        }
+    }
+
+    fn remove(&self, full: &[u8]) {
+        match &self.backend {
+            RawBackend::Sled { records, .. } => {
+                records.remove(full).unwrap();
+            }
+            RawBackend::Postgres(client) => {
+                client
+                    .borrow_mut()
+                    .execute(
+                        &format!("DELETE FROM \"{}\" WHERE k = $1", Self::pg_table(full[0])),
+                        &[&&full[1..]],
+                    )
+                    .unwrap();
+            }
+        }
+    }
+
+    /// Every record of the table with `tag`, in key order, with keys within the table.
+    fn scan(&self, tag: u8) -> Vec<(Vec<u8>, sled::IVec)> {
+        match &self.backend {
+            RawBackend::Sled { records, .. } => records
+                .scan_prefix([tag])
+                .map(|item| item.map(|(k, v)| (k[1..].to_vec(), v)).unwrap())
+                .collect(),
+            RawBackend::Postgres(client) => client
+                .borrow_mut()
+                .query(
+                    &format!("SELECT k, v FROM \"{}\" ORDER BY k", Self::pg_table(tag)),
+                    &[],
+                )
+                .unwrap()
+                .into_iter()
+                .map(|row| {
+                    (
+                        row.get::<_, Vec<u8>>(0),
+                        sled::IVec::from(row.get::<_, Vec<u8>>(1)),
+                    )
+                })
+                .collect(),
+        }
     }
 }
 
@@ -286,9 +516,9 @@ fn tag_of(name: &str) -> u8 {
         .1
 }
 
-/// A table inside the `records` tree, with the calls of a `sled::Tree` on keys within it.
+/// A table of the store, with the calls of a `sled::Tree` on keys within it.
 pub struct RawTable<'a> {
-    records: &'a sled::Tree,
+    store: &'a RawStore,
     tag: u8,
     /// A log in chunks (`shopcore`'s `store::log`), seen as a record per entry.
     log: bool,
@@ -304,7 +534,7 @@ impl RawTable<'_> {
     }
 
     fn load_chunk(&self, full: &[u8]) -> LogChunk {
-        self.records.get(full).unwrap().map_or_else(Vec::new, |v| {
+        self.store.get(full).map_or_else(Vec::new, |v| {
             bincode::serde::decode_from_slice(&v, bincode::config::standard())
                 .unwrap()
                 .0
@@ -313,14 +543,12 @@ impl RawTable<'_> {
 
     fn save_chunk(&self, full: Vec<u8>, chunk: &LogChunk) {
         if chunk.is_empty() {
-            self.records.remove(full).unwrap();
+            self.store.remove(&full);
         } else {
-            self.records
-                .insert(
-                    full,
-                    bincode::serde::encode_to_vec(chunk, bincode::config::standard()).unwrap(),
-                )
-                .unwrap();
+            self.store.insert(
+                &full,
+                &bincode::serde::encode_to_vec(chunk, bincode::config::standard()).unwrap(),
+            );
         }
     }
 
@@ -339,7 +567,7 @@ impl RawTable<'_> {
                 .find(|(s, _)| *s == seq)
                 .map(|(_, v)| v.into()));
         }
-        self.records.get(self.full(key.as_ref()))
+        Ok(self.store.get(&self.full(key.as_ref())))
     }
 
     pub fn insert(
@@ -357,7 +585,10 @@ impl RawTable<'_> {
             self.save_chunk(full, &chunk);
             return Ok(before);
         }
-        self.records.insert(self.full(key.as_ref()), value)
+        let full = self.full(key.as_ref());
+        let before = self.store.get(&full);
+        self.store.insert(&full, &value.into());
+        Ok(before)
     }
 
     pub fn remove(&self, key: impl AsRef<[u8]>) -> sled::Result<Option<sled::IVec>> {
@@ -369,17 +600,17 @@ impl RawTable<'_> {
             self.save_chunk(full, &chunk);
             return Ok(before);
         }
-        self.records.remove(self.full(key.as_ref()))
+        let full = self.full(key.as_ref());
+        let before = self.store.get(&full);
+        self.store.remove(&full);
+        Ok(before)
     }
 
     /// Every record, in key order, with keys within the table.
     pub fn iter(
         &self,
     ) -> Box<dyn DoubleEndedIterator<Item = sled::Result<(Vec<u8>, sled::IVec)>> + '_> {
-        let records = self
-            .records
-            .scan_prefix([self.tag])
-            .map(|item| item.map(|(k, v)| (k[1..].to_vec(), v)));
+        let records = self.store.scan(self.tag).into_iter().map(Ok);
         if !self.log {
             return Box::new(records);
         }
@@ -580,13 +811,13 @@ pub fn to_per_table_layout(path: &std::path::Path, schema_version: u32) {
         unchunk_log(&mut records, "ledger_chunks", "ledger");
     }
     for ((table, k), v) in &records {
-        raw.db
+        raw.sled()
             .open_tree(table)
             .unwrap()
             .insert(k.as_slice(), v.as_slice())
             .unwrap();
     }
-    raw.db
+    raw.sled()
         .open_tree("meta")
         .unwrap()
         .insert(
@@ -594,7 +825,10 @@ pub fn to_per_table_layout(path: &std::path::Path, schema_version: u32) {
             bincode::serde::encode_to_vec(schema_version, bincode::config::standard()).unwrap(),
         )
         .unwrap();
-    let RawStore { db, records: tree } = raw;
+    let RawStore { backend } = raw;
+    let RawBackend::Sled { db, records: tree } = backend else {
+        panic!("a sled store")
+    };
     drop(tree);
     assert!(db.drop_tree("records").unwrap());
     db.flush().unwrap();

@@ -1,0 +1,720 @@
+//! The PostgreSQL engine (the `postgres` feature): a shop's records in a PostgreSQL
+//! database, shared by any number of processes (bot replicas, the console, a web panel).
+//!
+//! **Layout.** The shop lives in one schema of the database (`shopcore` unless the URL says
+//! `?schema=NAME`), one table per store table, named as in `docs/storage.md`. Each row is
+//! one record: its key within the table (`k`, `bytea`, the primary key; bytewise order is
+//! the key tuple's order) and its encoded value (`v`). The schema is created and upgraded by
+//! the versioned migrations embedded below ([`MIGRATIONS`], recorded in
+//! `shopcore_migrations`), applied at open under a session advisory lock, so processes
+//! opening together apply each once; a database migrated by a newer build is refused.
+//!
+//! **Transactions.** The store's writer runs transaction bodies one at a time and applies
+//! their writes in batches (`writer.rs`); here a batch is one PostgreSQL transaction on the
+//! writer's own connection. It begins at the batch's first read or write with
+//! `pg_advisory_xact_lock` on the shop's writer lock, reads at READ COMMITTED (so it sees
+//! every batch any process committed before it took the lock) and ends with the batch:
+//! COMMIT with its writes, or ROLLBACK when no body joined it. Writers of every process are
+//! therefore serialized, exactly as the single writer serializes them in one process: every
+//! invariant the bodies keep on sled holds unchanged across processes, with no body ever run
+//! twice. Reads outside transactions (listings, scans) use pooled connections and see
+//! committed batches only. See ARCHITECTURE.md, "PostgreSQL".
+//!
+//! **Durability.** A COMMIT returns once PostgreSQL has flushed its WAL
+//! (`synchronous_commit` on), so a batch is durable when `apply` returns; under
+//! `Durability::Background` the writer's connection sets `synchronous_commit = off`.
+
+use super::engine::Items;
+use super::writer::Writes;
+use super::{StoreError, Table};
+use crate::config::{Config, Durability};
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Statement};
+use sled::IVec;
+use std::collections::{HashMap, VecDeque};
+use std::ops::Bound;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The schema a shop lives in when the URL names none.
+pub(crate) const DEFAULT_SCHEMA: &str = "shopcore";
+
+/// The first key of the shop's advisory locks (the second is the schema's hash): "shop".
+const LOCK_SPACE: i32 = 0x7368_6f70;
+/// Records a range query reads per round trip.
+const PAGE_ROWS: i64 = 512;
+
+/// The migrations of the PostgreSQL schema, in order: version `i + 1` is entry `i`. Each
+/// runs in its own transaction. Never edit one that has shipped: add the next.
+pub(crate) const MIGRATIONS: &[(&str, &str)] = &[(
+    "one table per store table: key and encoded value",
+    include_str!("postgres/0001_records.sql"),
+)];
+
+/// A PostgreSQL location split into the client's configuration and the shop's schema.
+pub(crate) struct Target {
+    config: postgres::Config,
+    schema: String,
+    /// For messages: the URL without its password.
+    shown: String,
+}
+
+impl Target {
+    /// Reads a `postgres://` (or `postgresql://`) URL; `schema=NAME` among its parameters
+    /// names the schema (a lowercase SQL identifier), the rest go to the client.
+    pub(crate) fn parse(url: &str) -> Result<Target, StoreError> {
+        let bad = |reason: String| StoreError::Storage {
+            reason: format!("the PostgreSQL URL is not valid: {reason}"),
+        };
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let mut schema = DEFAULT_SCHEMA.to_owned();
+        let mut rest = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.split_once('=') {
+                Some(("schema", name)) => schema = name.to_owned(),
+                _ => rest.push(pair),
+            }
+        }
+        let valid = !schema.is_empty()
+            && schema.len() <= 63
+            && schema
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && !schema.starts_with(|c: char| c.is_ascii_digit())
+            && !schema.starts_with("pg_");
+        if !valid {
+            return Err(bad(format!(
+                "schema {schema:?}: use lowercase letters, digits and _, not starting with a digit or pg_"
+            )));
+        }
+        let client_url = if rest.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", rest.join("&"))
+        };
+        let config: postgres::Config = client_url.parse().map_err(|e| bad(format!("{e}")))?;
+        let shown = shown_url(&config, &schema);
+        Ok(Target {
+            config,
+            schema,
+            shown,
+        })
+    }
+}
+
+/// `postgres://user@host:port/db (schema s)`, never the password.
+fn shown_url(config: &postgres::Config, schema: &str) -> String {
+    let host = config
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            postgres::config::Host::Tcp(name) => name.clone(),
+            #[cfg(unix)]
+            postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "postgres://{}@{host}:{port}/{} (schema {schema})",
+        config.get_user().unwrap_or(""),
+        config.get_dbname().unwrap_or("")
+    )
+}
+
+/// One connection with its prepared statements.
+pub(crate) struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn").finish_non_exhaustive()
+    }
+}
+
+impl Conn {
+    fn connect(config: &postgres::Config, schema: &str, shown: &str) -> Result<Conn, StoreError> {
+        let mut client = config.connect(NoTls).map_err(|e| StoreError::Storage {
+            reason: format!(
+                "cannot connect to PostgreSQL at {shown}: {}",
+                error_text(&e)
+            ),
+        })?;
+        client
+            .batch_execute(&format!("SET search_path TO {}", ident(schema)))
+            .map_err(pg_error)?;
+        Ok(Conn {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    /// The prepared statement for `sql`, prepared once per connection.
+    fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql).map_err(pg_error)?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>, StoreError> {
+        let statement = self.statement(sql)?;
+        self.client.query(&statement, params).map_err(pg_error)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
+        let statement = self.statement(sql)?;
+        self.client.execute(&statement, params).map_err(pg_error)
+    }
+}
+
+/// The pool's connection manager.
+#[derive(Debug)]
+struct Manager {
+    config: postgres::Config,
+    schema: String,
+    shown: String,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<Conn, StoreError> {
+        Conn::connect(&self.config, &self.schema, &self.shown)
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), StoreError> {
+        conn.client.simple_query("").map(|_| ()).map_err(pg_error)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+/// The writer's connection and whether its batch transaction is open.
+#[derive(Debug, Default)]
+struct WriterConn {
+    conn: Option<Conn>,
+    in_turn: bool,
+}
+
+/// One table's part of a batch: keys and values put, keys removed.
+type TableWrites<'w> = (Vec<&'w [u8]>, Vec<&'w [u8]>, Vec<&'w [u8]>);
+
+/// A shop's records in PostgreSQL.
+pub(crate) struct PgEngine {
+    pool: r2d2::Pool<Manager>,
+    writer: Mutex<WriterConn>,
+    config: postgres::Config,
+    schema: String,
+    shown: String,
+    /// The second key of the shop's advisory locks.
+    lock_key: i32,
+    synchronous: bool,
+    /// Table names by tag.
+    names: [Option<&'static str>; 256],
+}
+
+impl std::fmt::Debug for PgEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgEngine")
+            .field("at", &self.shown)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An SQL identifier, quoted.
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The text of a client error: the server's message when it sent one.
+fn error_text(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
+    }
+}
+
+fn pg_error(e: postgres::Error) -> StoreError {
+    StoreError::Storage {
+        reason: format!("PostgreSQL: {}", error_text(&e)),
+    }
+}
+
+/// A stable 32-bit hash of the schema's name, for its advisory locks.
+fn lock_key(schema: &str) -> i32 {
+    // FNV-1a: stable across builds and platforms (std's hasher is not).
+    let mut h: u32 = 0x811c_9dc5;
+    for b in schema.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    i32::from_ne_bytes(h.to_ne_bytes())
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl PgEngine {
+    /// Connects, creates the schema or brings it up to date ([`MIGRATIONS`]).
+    pub(crate) fn open(url: &str, config: &Config) -> Result<PgEngine, StoreError> {
+        let Target {
+            config: pg,
+            schema,
+            shown,
+        } = Target::parse(url)?;
+        let key = lock_key(&schema);
+        migrate(&pg, &schema, &shown, key)?;
+        let pool = r2d2::Pool::builder()
+            .max_size(config.postgres_connections.max(1))
+            .min_idle(Some(0))
+            .test_on_check_out(false)
+            .connection_timeout(Duration::from_secs(10))
+            .build_unchecked(Manager {
+                config: pg.clone(),
+                schema: schema.clone(),
+                shown: shown.clone(),
+            });
+        let mut names = [None; 256];
+        for table in Table::ALL {
+            names[usize::from(table.tag())] = Some(table.name());
+        }
+        Ok(PgEngine {
+            pool,
+            writer: Mutex::new(WriterConn::default()),
+            config: pg,
+            schema,
+            shown,
+            lock_key: key,
+            synchronous: config.durability != Durability::Background,
+            names,
+        })
+    }
+
+    /// The database, for messages (no password).
+    pub(crate) fn describe(&self) -> String {
+        self.shown.clone()
+    }
+
+    /// The table holding `full`'s record, and the key within it.
+    fn split<'k>(&self, full: &'k [u8]) -> Result<(&'static str, &'k [u8]), StoreError> {
+        let (tag, key) = full.split_first().ok_or_else(|| StoreError::Storage {
+            reason: "an empty key".into(),
+        })?;
+        let name = self.names[usize::from(*tag)].ok_or_else(|| StoreError::Storage {
+            reason: format!("no table has tag {tag}"),
+        })?;
+        Ok((name, key))
+    }
+
+    /// Runs `f` on a pooled connection; once more on a fresh one when the first had been
+    /// closed (a server restarted since it was opened).
+    fn with_conn<T>(
+        &self,
+        mut f: impl FnMut(&mut Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        for attempt in 0..2 {
+            let mut conn = self.pool.get().map_err(|e| StoreError::Storage {
+                reason: format!("no connection to PostgreSQL at {}: {e}", self.shown),
+            })?;
+            match f(&mut conn) {
+                Err(e) if attempt == 0 && conn.client.is_closed() => {
+                    drop(e);
+                    continue;
+                }
+                other => return other,
+            }
+        }
+        unreachable!("the second attempt returns")
+    }
+
+    pub(crate) fn get(&self, full: &[u8]) -> Result<Option<IVec>, StoreError> {
+        let (table, key) = self.split(full)?;
+        let sql = format!("SELECT v FROM {} WHERE k = $1", ident(table));
+        self.with_conn(|conn| {
+            let rows = conn.query(&sql, &[&key])?;
+            Ok(rows.first().map(|row| IVec::from(row.get::<_, &[u8]>(0))))
+        })
+    }
+
+    /// The writer's connection inside its batch transaction (begun here when needed).
+    fn turn(&self) -> Result<MutexGuard<'_, WriterConn>, StoreError> {
+        let mut writer = lock(&self.writer);
+        if writer.conn.as_ref().is_some_and(|c| c.client.is_closed()) {
+            writer.conn = None;
+            writer.in_turn = false;
+        }
+        if writer.conn.is_none() {
+            let mut conn = Conn::connect(&self.config, &self.schema, &self.shown)?;
+            if !self.synchronous {
+                conn.client
+                    .batch_execute("SET synchronous_commit = off")
+                    .map_err(pg_error)?;
+            }
+            writer.conn = Some(conn);
+        }
+        if !writer.in_turn {
+            let key = self.lock_key;
+            let conn = writer.conn.as_mut().expect("connected above");
+            let begun = conn
+                .client
+                .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+                .map_err(pg_error)
+                .and_then(|()| {
+                    conn.query("SELECT pg_advisory_xact_lock($1, $2)", &[&LOCK_SPACE, &key])
+                        .map(drop)
+                });
+            if let Err(e) = begun {
+                writer.conn = None;
+                return Err(e);
+            }
+            writer.in_turn = true;
+        }
+        Ok(writer)
+    }
+
+    pub(crate) fn get_in_turn(&self, full: &[u8]) -> Result<Option<IVec>, StoreError> {
+        let (table, key) = self.split(full)?;
+        let sql = format!("SELECT v FROM {} WHERE k = $1", ident(table));
+        let mut writer = self.turn()?;
+        let conn = writer.conn.as_mut().expect("a turn has a connection");
+        match conn.query(&sql, &[&key]) {
+            Ok(rows) => Ok(rows.first().map(|row| IVec::from(row.get::<_, &[u8]>(0)))),
+            Err(e) => {
+                // The transaction is aborted: the batch fails (its bodies learn it when it
+                // is applied) and the next one starts afresh.
+                abandon(&mut writer);
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes `writes` on `conn`, inside its open transaction.
+    fn write(&self, conn: &mut Conn, writes: &Writes) -> Result<(), StoreError> {
+        let mut by_table: HashMap<&'static str, TableWrites<'_>> = HashMap::new();
+        for (full, value) in writes {
+            let (table, key) = self.split(full)?;
+            let (keys, values, removed) = by_table.entry(table).or_default();
+            match value {
+                Some(value) => {
+                    keys.push(key);
+                    values.push(value);
+                }
+                None => removed.push(key),
+            }
+        }
+        for (table, (keys, values, removed)) in by_table {
+            if !removed.is_empty() {
+                conn.execute(
+                    &format!("DELETE FROM {} WHERE k = ANY($1)", ident(table)),
+                    &[&removed],
+                )?;
+            }
+            if !keys.is_empty() {
+                conn.execute(
+                    &format!(
+                        "INSERT INTO {} (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
+                         ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
+                        ident(table)
+                    ),
+                    &[&keys, &values],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn apply(&self, writes: Writes) -> Result<(), StoreError> {
+        let mut writer = self.turn()?;
+        let conn = writer.conn.as_mut().expect("a turn has a connection");
+        let result = self
+            .write(conn, &writes)
+            .and_then(|()| conn.client.batch_execute("COMMIT").map_err(pg_error));
+        match result {
+            Ok(()) => {
+                writer.in_turn = false;
+                Ok(())
+            }
+            Err(e) => {
+                abandon(&mut writer);
+                Err(e)
+            }
+        }
+    }
+
+    pub(crate) fn end_turn(&self) {
+        let mut writer = lock(&self.writer);
+        if writer.in_turn {
+            let rolled_back = writer
+                .conn
+                .as_mut()
+                .is_some_and(|c| c.client.batch_execute("ROLLBACK").is_ok());
+            if !rolled_back {
+                writer.conn = None;
+            }
+            writer.in_turn = false;
+        }
+    }
+
+    pub(crate) fn apply_direct(&self, writes: Writes) -> Result<(), StoreError> {
+        let key = self.lock_key;
+        self.with_conn(|conn| {
+            conn.client.batch_execute("BEGIN").map_err(pg_error)?;
+            let result = conn
+                .query("SELECT pg_advisory_xact_lock($1, $2)", &[&LOCK_SPACE, &key])
+                .and_then(|_| self.write(conn, &writes))
+                .and_then(|()| conn.client.batch_execute("COMMIT").map_err(pg_error));
+            if result.is_err() {
+                let _ = conn.client.batch_execute("ROLLBACK");
+            }
+            result
+        })
+    }
+
+    pub(crate) fn range(
+        &self,
+        table: Table,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
+        reverse: bool,
+        keys_only: bool,
+    ) -> Items<'_> {
+        Box::new(Pages {
+            engine: self,
+            table: table.name(),
+            lower,
+            upper,
+            reverse,
+            keys_only,
+            buffer: VecDeque::new(),
+            done: false,
+        })
+    }
+
+    pub(crate) fn count(
+        &self,
+        table: Table,
+        lower: Bound<Vec<u8>>,
+        upper: Bound<Vec<u8>>,
+    ) -> Result<u64, StoreError> {
+        let (conditions, params) = bounds_sql(&lower, &upper);
+        let sql = format!("SELECT count(*) FROM {}{conditions}", ident(table.name()));
+        self.with_conn(|conn| {
+            let params: Vec<&(dyn ToSql + Sync)> =
+                params.iter().map(|p| *p as &(dyn ToSql + Sync)).collect();
+            let rows = conn.query(&sql, &params)?;
+            let n: i64 = rows[0].get(0);
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+    }
+
+    pub(crate) fn is_empty(&self) -> Result<bool, StoreError> {
+        let any = Table::ALL
+            .iter()
+            .map(|t| format!("SELECT 1 FROM {}", ident(t.name())))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let sql = format!("SELECT EXISTS ({any})");
+        self.with_conn(|conn| Ok(!conn.query(&sql, &[])?[0].get::<_, bool>(0)))
+    }
+
+    pub(crate) fn flush(&self) -> Result<(), StoreError> {
+        // Commits are durable when they return (see the module's doc).
+        Ok(())
+    }
+
+    pub(crate) fn size_on_disk(&self) -> Result<u64, StoreError> {
+        let schema = self.schema.clone();
+        self.with_conn(|conn| {
+            let rows = conn.query(
+                "SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0)::bigint \
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = $1 AND c.relkind = 'r'",
+                &[&schema],
+            )?;
+            Ok(u64::try_from(rows[0].get::<_, i64>(0)).unwrap_or(0))
+        })
+    }
+}
+
+/// Ends a failed batch transaction: its connection goes (a new one starts the next turn).
+fn abandon(writer: &mut WriterConn) {
+    if let Some(conn) = writer.conn.as_mut()
+        && conn.client.batch_execute("ROLLBACK").is_err()
+    {
+        writer.conn = None;
+    }
+    writer.in_turn = false;
+}
+
+/// ` WHERE …` for two bounds on `k`, and its parameters.
+fn bounds_sql<'b>(
+    lower: &'b Bound<Vec<u8>>,
+    upper: &'b Bound<Vec<u8>>,
+) -> (String, Vec<&'b Vec<u8>>) {
+    let mut conditions = Vec::new();
+    let mut params = Vec::new();
+    for (bound, included, excluded) in [(lower, ">=", ">"), (upper, "<=", "<")] {
+        let (op, key) = match bound {
+            Bound::Included(k) => (included, k),
+            Bound::Excluded(k) => (excluded, k),
+            Bound::Unbounded => continue,
+        };
+        params.push(key);
+        conditions.push(format!("k {op} ${}", params.len()));
+    }
+    if conditions.is_empty() {
+        (String::new(), params)
+    } else {
+        (format!(" WHERE {}", conditions.join(" AND ")), params)
+    }
+}
+
+/// A range read a page at a time (keyset pagination), each page on a pooled connection
+/// returned between pages.
+struct Pages<'a> {
+    engine: &'a PgEngine,
+    table: &'static str,
+    lower: Bound<Vec<u8>>,
+    upper: Bound<Vec<u8>>,
+    reverse: bool,
+    keys_only: bool,
+    buffer: VecDeque<(Vec<u8>, IVec)>,
+    done: bool,
+}
+
+impl Pages<'_> {
+    fn fill(&mut self) -> Result<(), StoreError> {
+        let (conditions, params) = bounds_sql(&self.lower, &self.upper);
+        let sql = format!(
+            "SELECT k, {} FROM {}{conditions} ORDER BY k{} LIMIT {PAGE_ROWS}",
+            if self.keys_only { "''::bytea" } else { "v" },
+            ident(self.table),
+            if self.reverse { " DESC" } else { "" },
+        );
+        let rows = self.engine.with_conn(|conn| {
+            let params: Vec<&(dyn ToSql + Sync)> =
+                params.iter().map(|p| *p as &(dyn ToSql + Sync)).collect();
+            conn.query(&sql, &params)
+        })?;
+        if i64::try_from(rows.len()).unwrap_or(i64::MAX) < PAGE_ROWS {
+            self.done = true;
+        }
+        for row in &rows {
+            let k: Vec<u8> = row.get(0);
+            let v: &[u8] = row.get(1);
+            self.buffer.push_back((k, IVec::from(v)));
+        }
+        if let Some((last, _)) = self.buffer.back() {
+            let after = Bound::Excluded(last.clone());
+            if self.reverse {
+                self.upper = after;
+            } else {
+                self.lower = after;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for Pages<'_> {
+    type Item = Result<(Vec<u8>, IVec), StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.buffer.is_empty()
+            && !self.done
+            && let Err(e) = self.fill()
+        {
+            self.done = true;
+            return Some(Err(e));
+        }
+        self.buffer.pop_front().map(Ok)
+    }
+}
+
+/// Creates the schema and applies the migrations it lacks, under a session advisory lock
+/// (processes opening together wait for each other). Refuses a schema a newer build
+/// migrated.
+fn migrate(
+    config: &postgres::Config,
+    schema: &str,
+    shown: &str,
+    key: i32,
+) -> Result<(), StoreError> {
+    let mut client = config.connect(NoTls).map_err(|e| StoreError::Storage {
+        reason: format!(
+            "cannot connect to PostgreSQL at {shown}: {}",
+            error_text(&e)
+        ),
+    })?;
+    client
+        .query(
+            "SELECT pg_advisory_lock($1, $2)",
+            &[&(LOCK_SPACE + 1), &key],
+        )
+        .map_err(pg_error)?;
+    let result = (|| {
+        client
+            .batch_execute(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}; \
+                 CREATE TABLE IF NOT EXISTS shopcore_migrations ( \
+                     version integer PRIMARY KEY, \
+                     name text NOT NULL, \
+                     applied_at timestamptz NOT NULL DEFAULT now())",
+                s = ident(schema)
+            ))
+            .map_err(pg_error)?;
+        let found: i32 = client
+            .query_one(
+                "SELECT COALESCE(max(version), 0) FROM shopcore_migrations",
+                &[],
+            )
+            .map_err(pg_error)?
+            .get(0);
+        let known = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
+        if found > known {
+            return Err(StoreError::Storage {
+                reason: format!(
+                    "the PostgreSQL schema at {shown} was migrated by a newer shopcore (version {found}; this build knows up to {known}); upgrade shopcore"
+                ),
+            });
+        }
+        for (version, (name, sql)) in (1..)
+            .zip(MIGRATIONS)
+            .skip(usize::try_from(found).unwrap_or(0))
+        {
+            let mut tx = client.transaction().map_err(pg_error)?;
+            tx.batch_execute(sql).map_err(|e| StoreError::Storage {
+                reason: format!(
+                    "PostgreSQL migration {version} ({name}) failed at {shown}: {}",
+                    error_text(&e)
+                ),
+            })?;
+            tx.execute(
+                "INSERT INTO shopcore_migrations (version, name) VALUES ($1, $2)",
+                &[&version, name],
+            )
+            .map_err(pg_error)?;
+            tx.commit().map_err(pg_error)?;
+        }
+        Ok(())
+    })();
+    let _ = client.query(
+        "SELECT pg_advisory_unlock($1, $2)",
+        &[&(LOCK_SPACE + 1), &key],
+    );
+    result
+}
