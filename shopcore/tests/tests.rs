@@ -17,6 +17,7 @@ mod money_edges;
 mod order_races;
 mod orders;
 mod payment_methods;
+mod postgres;
 mod shop_model;
 mod startup_check;
 mod storage;

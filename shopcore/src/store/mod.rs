@@ -397,6 +397,17 @@ pub enum StoreError {
         /// The flush's error.
         reason: String,
     },
+    /// The database server could not be reached or the connection to it broke (a server
+    /// restarting, a network failure). A change in flight when it broke may or may not
+    /// have been made: retrying with the same request key is safe (a replay returns the
+    /// first result).
+    #[error(
+        "the database server is unavailable: {reason}; retry (with the same request key, a change is made at most once)"
+    )]
+    Unavailable {
+        /// What failed.
+        reason: String,
+    },
     /// sled or the file system failed (a full disk, an I/O error, damaged files at open).
     #[error("storage error: {reason}")]
     Storage {
@@ -417,6 +428,7 @@ impl StoreError {
             StoreError::Encode { .. } => "store.encode",
             StoreError::NotDurable { .. } => "store.not_durable",
             StoreError::Storage { .. } => "store.storage",
+            StoreError::Unavailable { .. } => "store.unavailable",
         }
     }
 

@@ -125,6 +125,8 @@ fn shown_url(config: &postgres::Config, schema: &str) -> String {
 pub(crate) struct Conn {
     client: Client,
     statements: HashMap<String, Statement>,
+    /// A call on it found the server gone: the pool drops it.
+    broken: bool,
 }
 
 impl std::fmt::Debug for Conn {
@@ -135,7 +137,7 @@ impl std::fmt::Debug for Conn {
 
 impl Conn {
     fn connect(config: &postgres::Config, schema: &str, shown: &str) -> Result<Conn, StoreError> {
-        let mut client = config.connect(NoTls).map_err(|e| StoreError::Storage {
+        let mut client = config.connect(NoTls).map_err(|e| StoreError::Unavailable {
             reason: format!(
                 "cannot connect to PostgreSQL at {shown}: {}",
                 error_text(&e)
@@ -147,6 +149,7 @@ impl Conn {
         Ok(Conn {
             client,
             statements: HashMap::new(),
+            broken: false,
         })
     }
 
@@ -196,7 +199,7 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn has_broken(&self, conn: &mut Conn) -> bool {
-        conn.client.is_closed()
+        conn.broken || conn.client.is_closed()
     }
 }
 
@@ -205,6 +208,10 @@ impl r2d2::ManageConnection for Manager {
 struct WriterConn {
     conn: Option<Conn>,
     in_turn: bool,
+    /// The batch's transaction broke after it began: what its bodies read is no longer
+    /// protected by its lock, so nothing more of this batch may run or be applied; it
+    /// fails as a whole, and the next batch starts afresh.
+    lost: bool,
 }
 
 /// One table's part of a batch: keys and values put, keys removed.
@@ -239,15 +246,32 @@ fn ident(name: &str) -> String {
 
 /// The text of a client error: the server's message when it sent one.
 fn error_text(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{}: {}", db.code().code(), db.message()),
-        None => e.to_string(),
+    match (e.as_db_error(), std::error::Error::source(e)) {
+        (Some(db), _) => format!("{}: {}", db.code().code(), db.message()),
+        (None, Some(cause)) => format!("{e}: {cause}"),
+        (None, None) => e.to_string(),
     }
 }
 
+/// A client error as a store error: a lost or refused connection is `Unavailable`, the
+/// server's refusals are `Storage` with its message.
 fn pg_error(e: postgres::Error) -> StoreError {
-    StoreError::Storage {
-        reason: format!("PostgreSQL: {}", error_text(&e)),
+    let unavailable = e.is_closed()
+        || e.as_db_error().is_some_and(|db| {
+            // Class 08: connection exceptions; 57P01-57P03: the server shutting down or
+            // starting.
+            let code = db.code().code();
+            code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+        })
+        || std::error::Error::source(&e).is_some_and(|cause| cause.is::<std::io::Error>());
+    if unavailable {
+        StoreError::Unavailable {
+            reason: format!("PostgreSQL: {}", error_text(&e)),
+        }
+    } else {
+        StoreError::Storage {
+            reason: format!("PostgreSQL: {}", error_text(&e)),
+        }
     }
 }
 
@@ -320,25 +344,31 @@ impl PgEngine {
         Ok((name, key))
     }
 
-    /// Runs `f` on a pooled connection; once more on a fresh one when the first had been
-    /// closed (a server restarted since it was opened).
+    /// Runs `f` on a pooled connection. When the server was gone (a connection the pool
+    /// kept from before a restart), the connection is dropped and `f` runs again on
+    /// another, up to the pool's size: `f` must be safe to repeat (reads, and writes that
+    /// put the same values again).
     fn with_conn<T>(
         &self,
         mut f: impl FnMut(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        for attempt in 0..2 {
-            let mut conn = self.pool.get().map_err(|e| StoreError::Storage {
+        let attempts = self.pool.max_size() + 1;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut conn = self.pool.get().map_err(|e| StoreError::Unavailable {
                 reason: format!("no connection to PostgreSQL at {}: {e}", self.shown),
             })?;
             match f(&mut conn) {
-                Err(e) if attempt == 0 && conn.client.is_closed() => {
-                    drop(e);
-                    continue;
+                Err(e @ StoreError::Unavailable { .. }) => {
+                    conn.broken = true;
+                    if attempt >= attempts {
+                        return Err(e);
+                    }
                 }
                 other => return other,
             }
         }
-        unreachable!("the second attempt returns")
     }
 
     pub(crate) fn get(&self, full: &[u8]) -> Result<Option<IVec>, StoreError> {
@@ -353,7 +383,17 @@ impl PgEngine {
     /// The writer's connection inside its batch transaction (begun here when needed).
     fn turn(&self) -> Result<MutexGuard<'_, WriterConn>, StoreError> {
         let mut writer = lock(&self.writer);
+        if writer.lost {
+            return Err(lost_batch());
+        }
         if writer.conn.as_ref().is_some_and(|c| c.client.is_closed()) {
+            if writer.in_turn {
+                // The connection closed under an open batch.
+                writer.conn = None;
+                writer.in_turn = false;
+                writer.lost = true;
+                return Err(lost_batch());
+            }
             writer.conn = None;
             writer.in_turn = false;
         }
@@ -438,7 +478,14 @@ impl PgEngine {
     }
 
     pub(crate) fn apply(&self, writes: Writes) -> Result<(), StoreError> {
-        let mut writer = self.turn()?;
+        let mut writer = match self.turn() {
+            Ok(writer) => writer,
+            Err(e) => {
+                // The batch ends here, failed: the next starts afresh.
+                lock(&self.writer).lost = false;
+                return Err(e);
+            }
+        };
         let conn = writer.conn.as_mut().expect("a turn has a connection");
         let result = self
             .write(conn, &writes)
@@ -450,6 +497,7 @@ impl PgEngine {
             }
             Err(e) => {
                 abandon(&mut writer);
+                writer.lost = false;
                 Err(e)
             }
         }
@@ -457,6 +505,7 @@ impl PgEngine {
 
     pub(crate) fn end_turn(&self) {
         let mut writer = lock(&self.writer);
+        writer.lost = false;
         if writer.in_turn {
             let rolled_back = writer
                 .conn
@@ -550,14 +599,24 @@ impl PgEngine {
     }
 }
 
-/// Ends a failed batch transaction: its connection goes (a new one starts the next turn).
+/// Ends a batch transaction that failed: it is rolled back (or its connection dropped),
+/// and the rest of the batch fails with it (`WriterConn::lost`).
 fn abandon(writer: &mut WriterConn) {
     if let Some(conn) = writer.conn.as_mut()
         && conn.client.batch_execute("ROLLBACK").is_err()
     {
         writer.conn = None;
     }
+    if writer.in_turn {
+        writer.lost = true;
+    }
     writer.in_turn = false;
+}
+
+fn lost_batch() -> StoreError {
+    StoreError::Unavailable {
+        reason: "the connection to PostgreSQL broke during this transaction's batch, which was rolled back".into(),
+    }
 }
 
 /// ` WHERE …` for two bounds on `k`, and its parameters.
@@ -654,7 +713,7 @@ fn migrate(
     shown: &str,
     key: i32,
 ) -> Result<(), StoreError> {
-    let mut client = config.connect(NoTls).map_err(|e| StoreError::Storage {
+    let mut client = config.connect(NoTls).map_err(|e| StoreError::Unavailable {
         reason: format!(
             "cannot connect to PostgreSQL at {shown}: {}",
             error_text(&e)

@@ -1,0 +1,503 @@
+//! The PostgreSQL backend's own tests: several shops (processes) on one database, a shop
+//! process killed mid-load, the database server restarted mid-load, the schema's
+//! migrations. The shared suites run on PostgreSQL too (`SHOPCORE_TEST_BACKEND=postgres`);
+//! these are what only a database server has.
+//!
+//! They need a server: `SHOPCORE_TEST_POSTGRES_URL` (`.ci/postgres start` prints one), and
+//! the restart test PostgreSQL's server binaries. Without them a test says so and passes,
+//! except under CI (`CI` set), where a missing server is a failure.
+
+use crate::common::{START, TestSchema, config, key, money, postgres_url, uid};
+use crate::orders::by_balance;
+use shopcore::{Delivery, ManualClock, Registration, Shop, Stock};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// The test server's URL, or `None` (and a note) when there is none outside CI.
+fn server() -> Option<String> {
+    match postgres_url() {
+        Some(url) => Some(url),
+        None if std::env::var_os("CI").is_some() => {
+            panic!(
+                "CI runs the PostgreSQL tests: set SHOPCORE_TEST_POSTGRES_URL (.ci/postgres start)"
+            )
+        }
+        None => {
+            eprintln!(
+                "no PostgreSQL server (SHOPCORE_TEST_POSTGRES_URL): PostgreSQL-only test not run"
+            );
+            None
+        }
+    }
+}
+
+fn register(shop: &Shop, id: u64) {
+    shop.register_user(&Registration {
+        id: uid(id),
+        username: None,
+        display_name: &format!("User {id}"),
+        language: Some("en"),
+    })
+    .unwrap();
+}
+
+/// A shop at `url` with one product of `stock` units at 5 and `buyers` shoppers holding 10
+/// each (ids 1000…).
+fn stocked_shop(
+    url: &str,
+    clock: &Arc<ManualClock>,
+    stock: u64,
+    buyers: u64,
+) -> (Shop, shopcore::ProductId) {
+    let shop = Shop::open(url, config(clock)).unwrap();
+    let owner = shop.actor(uid(1)).unwrap();
+    let cat = shop.create_category(&owner, "Games", 0).unwrap().id;
+    let mut new = crate::common::new_product(cat, "Last units", "5");
+    new.delivery = Delivery::Manual;
+    new.stock = Stock::Limited(stock);
+    let p = shop.create_product(&owner, &new).unwrap().id;
+    for i in 0..buyers {
+        let id = 1_000 + i;
+        register(&shop, id);
+        shop.adjust_balance(
+            &owner,
+            uid(id),
+            money("10"),
+            "float",
+            &key(&format!("f{id}")),
+        )
+        .unwrap();
+    }
+    (shop, p)
+}
+
+#[test]
+fn two_shops_on_one_database_sell_the_last_units_once() {
+    let Some(url) = server() else { return };
+    let schema = TestSchema::new(&url);
+    let clock = Arc::new(ManualClock::new(START));
+    let (a, p) = stocked_shop(&schema.url, &clock, 5, 24);
+    // A second shop on the same database: another process, as far as the store can tell
+    // (its own writer, connections and caches).
+    let b = Shop::open(&schema.url, config(&clock)).unwrap();
+    let shops = [Arc::new(a), Arc::new(b)];
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..24u64)
+            .map(|i| {
+                let shop = shops[usize::try_from(i % 2).unwrap()].clone();
+                scope.spawn(move || {
+                    let buyer = shop.actor(uid(1_000 + i)).unwrap();
+                    shop.create_order(&buyer, &by_balance(p), &key("buy"))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let sold: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(sold.len(), 5, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|e| e.kind() == "order.out_of_stock"),
+        "{results:?}"
+    );
+    // Both see the same shop: stock gone, five buyers charged once each.
+    for shop in &shops {
+        assert_eq!(shop.product(p).unwrap().unwrap().stock, Stock::Limited(0));
+        let mut charged = 0;
+        for i in 0..24u64 {
+            let balance = shop.wallet(uid(1_000 + i)).unwrap().balance;
+            if balance == money("5") {
+                charged += 1;
+            } else {
+                assert_eq!(balance, money("10"));
+            }
+        }
+        assert_eq!(charged, 5);
+        assert!(shop.verify().unwrap().is_healthy());
+    }
+}
+
+#[test]
+fn two_shops_replay_one_request_key_as_one_change() {
+    let Some(url) = server() else { return };
+    let schema = TestSchema::new(&url);
+    let clock = Arc::new(ManualClock::new(START));
+    let a = Arc::new(Shop::open(&schema.url, config(&clock)).unwrap());
+    let b = Arc::new(Shop::open(&schema.url, config(&clock)).unwrap());
+    register(&a, 10);
+    // Sixteen callers split over two shops send the same adjustment with the same key.
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..16)
+            .map(|i| {
+                let shop = if i % 2 == 0 { a.clone() } else { b.clone() };
+                scope.spawn(move || {
+                    let owner = shop.actor(uid(1)).unwrap();
+                    shop.adjust_balance(&owner, uid(10), money("7"), "once", &key("same"))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(a.wallet(uid(10)).unwrap().balance, money("7"));
+    assert_eq!(b.wallet(uid(10)).unwrap().balance, money("7"));
+    assert!(b.verify().unwrap().is_healthy());
+}
+
+const CHILD_URL: &str = "SHOPCORE_TEST_PG_CHILD_URL";
+
+/// Not a test on its own: re-run as a child process with `CHILD_URL` set, it adjusts user
+/// 10's balance by 1 from four threads, forever, printing `ACK key` once each call returned.
+#[test]
+fn child_load_helper() {
+    let Ok(url) = std::env::var(CHILD_URL) else {
+        return;
+    };
+    let clock = Arc::new(ManualClock::new(START));
+    let shop = Arc::new(Shop::open(&url, config(&clock)).unwrap());
+    let next = Arc::new(AtomicU64::new(0));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let (shop, next) = (shop.clone(), next.clone());
+            std::thread::spawn(move || {
+                let owner = shop.actor(uid(1)).unwrap();
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let k = format!("k{n}");
+                    shop.adjust_balance(&owner, uid(10), money("1"), "load", &key(&k))
+                        .unwrap();
+                    println!("ACK {k}");
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        let _ = t.join();
+    }
+}
+
+#[test]
+fn a_shop_process_killed_mid_load_loses_nothing_it_acknowledged() {
+    let Some(url) = server() else { return };
+    let schema = TestSchema::new(&url);
+    let clock = Arc::new(ManualClock::new(START));
+    {
+        let shop = Shop::open(&schema.url, config(&clock)).unwrap();
+        register(&shop, 10);
+    }
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "postgres::child_load_helper",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_URL, &schema.url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut acked = Vec::new();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    while acked.len() < 300 {
+        let line = lines.next().expect("the child acknowledges").unwrap();
+        if let Some(k) = line.strip_prefix("ACK ") {
+            acked.push(k.to_owned());
+        }
+    }
+    child.kill().unwrap();
+    // Whatever it printed before dying was acknowledged too.
+    for line in lines {
+        if let Some(k) = line.unwrap().strip_prefix("ACK ") {
+            acked.push(k.to_owned());
+        }
+    }
+    child.wait().unwrap();
+    let shop = Shop::open(&schema.url, config(&clock)).unwrap();
+    let owner = shop.actor(uid(1)).unwrap();
+    let balance = shop.wallet(uid(10)).unwrap().balance;
+    let acked_total = money(&acked.len().to_string());
+    // At least every acknowledged change; at most one more per thread (a call in flight).
+    assert!(balance >= acked_total, "{balance} < {acked_total}");
+    assert!(
+        balance <= money(&(acked.len() + 4).to_string()),
+        "{balance} for {} acknowledged",
+        acked.len()
+    );
+    // Each acknowledged key replays: nothing is applied twice.
+    for k in acked.iter().take(50) {
+        shop.adjust_balance(&owner, uid(10), money("1"), "load", &key(k))
+            .unwrap();
+    }
+    assert_eq!(shop.wallet(uid(10)).unwrap().balance, balance);
+    let report = shop.verify().unwrap();
+    assert!(report.is_healthy(), "{report}");
+}
+
+/// A PostgreSQL server of the test's own (a cluster in a temporary directory, on a free
+/// port of 127.0.0.1), so it can be restarted without disturbing other tests.
+struct PrivateServer {
+    dir: tempfile::TempDir,
+    bindir: PathBuf,
+    port: u16,
+}
+
+impl PrivateServer {
+    /// `None` (with a note) without PostgreSQL's binaries, outside CI.
+    fn start() -> Option<PrivateServer> {
+        let bindir = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .and_then(|dirs| {
+                let mut versions: Vec<PathBuf> = dirs
+                    .filter_map(|d| d.ok().map(|d| d.path().join("bin")))
+                    .filter(|p| p.join("pg_ctl").exists())
+                    .collect();
+                versions.sort();
+                versions.pop()
+            });
+        let Some(bindir) = bindir else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI runs the PostgreSQL tests: install PostgreSQL's server"
+            );
+            eprintln!("no PostgreSQL server binaries: restart test not run");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let server = PrivateServer { dir, bindir, port };
+        if is_root() {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:", &server.dir.path().display().to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        let data = server.data();
+        server.run(
+            "initdb",
+            &["-D", &data, "-U", "shopcore", "-A", "trust", "-E", "UTF8"],
+        );
+        server.pg_ctl("start");
+        Some(server)
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://shopcore@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let binary = self.bindir.join(program);
+        let mut command = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&binary);
+            c
+        } else {
+            Command::new(&binary)
+        };
+        let output = command.args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{program}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    fn pg_ctl(&self, action: &str) {
+        let data = self.data();
+        let log = self.dir.path().join("server.log").display().to_string();
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -k {}",
+            self.port,
+            self.dir.path().display()
+        );
+        self.run(
+            "pg_ctl",
+            &[
+                "-D", &data, "-l", &log, "-w", "-m", "fast", "-o", &options, action,
+            ],
+        );
+    }
+}
+
+impl Drop for PrivateServer {
+    fn drop(&mut self) {
+        let data = self.data();
+        let _ = Command::new(if is_root() { "runuser" } else { "true" })
+            .args(["-u", "postgres", "--"])
+            .arg(self.bindir.join("pg_ctl"))
+            .args(["-D", &data, "-m", "immediate", "-w", "stop"])
+            .output();
+        if !is_root() {
+            let _ = Command::new(self.bindir.join("pg_ctl"))
+                .args(["-D", &data, "-m", "immediate", "-w", "stop"])
+                .output();
+        }
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+#[test]
+fn a_server_restart_mid_load_gives_clear_errors_and_loses_nothing() {
+    if server().is_none() {
+        return;
+    }
+    let Some(pg) = PrivateServer::start() else {
+        return;
+    };
+    let clock = Arc::new(ManualClock::new(START));
+    let shop = Arc::new(Shop::open(pg.url(), config(&clock)).unwrap());
+    register(&shop, 10);
+    const CALLS: u64 = 400;
+    let next = AtomicU64::new(0);
+    let done = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    let errors = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                let owner = shop.actor(uid(1)).unwrap();
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= CALLS {
+                        return;
+                    }
+                    // Each change is retried with its key until acknowledged: a call cut off
+                    // by the restart may or may not have been made, and the key makes it
+                    // happen once either way.
+                    let k = key(&format!("r{n}"));
+                    loop {
+                        match shop.adjust_balance(&owner, uid(10), money("1"), "load", &k) {
+                            Ok(_) => break,
+                            Err(e) => {
+                                assert!(
+                                    matches!(e.kind(), "store.unavailable"),
+                                    "a restart gives a clear error, not {}: {e}",
+                                    e.kind()
+                                );
+                                errors.lock().unwrap().push(e.to_string());
+                                assert!(!stop.load(Ordering::Relaxed), "gave up: {e}");
+                                std::thread::sleep(std::time::Duration::from_millis(50));
+                            }
+                        }
+                    }
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+        // Restart the server once a quarter of the calls are in.
+        while done.load(Ordering::Relaxed) < CALLS / 4 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        pg.pg_ctl("restart");
+    });
+    stop.store(true, Ordering::Relaxed);
+    let errors = errors.into_inner().unwrap();
+    assert!(!errors.is_empty(), "the restart cut off calls in flight");
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.contains("database server is unavailable")),
+        "{errors:?}"
+    );
+    // Exactly one change per key: none lost, none twice.
+    assert_eq!(
+        shop.wallet(uid(10)).unwrap().balance,
+        money(&CALLS.to_string())
+    );
+    let report = shop.verify().unwrap();
+    assert!(report.is_healthy(), "{report}");
+    drop(shop);
+    // And a shop opened afresh agrees.
+    let again = Shop::open(pg.url(), config(&clock)).unwrap();
+    assert_eq!(
+        again.wallet(uid(10)).unwrap().balance,
+        money(&CALLS.to_string())
+    );
+}
+
+#[test]
+fn the_schema_is_versioned_and_a_newer_one_is_refused() {
+    let Some(url) = server() else { return };
+    let schema = TestSchema::new(&url);
+    let clock = Arc::new(ManualClock::new(START));
+    drop(Shop::open(&schema.url, config(&clock)).unwrap());
+    let name = schema.url.rsplit("schema=").next().unwrap().to_owned();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let versions: Vec<i32> = client
+        .query(
+            &format!("SELECT version FROM \"{name}\".shopcore_migrations ORDER BY version"),
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        versions,
+        (1..=i32::try_from(versions.len()).unwrap()).collect::<Vec<_>>()
+    );
+    assert!(!versions.is_empty());
+    // Opening again applies nothing twice.
+    drop(Shop::open(&schema.url, config(&clock)).unwrap());
+    let count: i64 = client
+        .query_one(
+            &format!("SELECT count(*) FROM \"{name}\".shopcore_migrations"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(usize::try_from(count).unwrap(), versions.len());
+    // A schema a newer build migrated is refused, and left alone.
+    let newer = versions.last().unwrap() + 1;
+    client
+        .execute(
+            &format!("INSERT INTO \"{name}\".shopcore_migrations (version, name) VALUES ($1, 'from the future')"),
+            &[&newer],
+        )
+        .unwrap();
+    let err = Shop::open(&schema.url, config(&clock)).unwrap_err();
+    assert!(err.to_string().contains("newer shopcore"), "{err}");
+    assert!(!err.to_string().contains("password"), "{err}");
+}
+
+#[test]
+fn a_bad_url_or_an_absent_server_is_a_clear_error() {
+    let clock = Arc::new(ManualClock::new(START));
+    let err = Shop::open("postgres://shopcore:secret@127.0.0.1:1/db", config(&clock)).unwrap_err();
+    assert_eq!(err.kind(), "store.unavailable", "{err}");
+    assert!(
+        err.to_string()
+            .contains("cannot connect to PostgreSQL at postgres://shopcore@127.0.0.1:1/db"),
+        "{err}"
+    );
+    assert!(
+        !err.to_string().contains("secret"),
+        "the password never shows: {err}"
+    );
+    let err = Shop::open("postgres://127.0.0.1/db?schema=Bad-Name", config(&clock)).unwrap_err();
+    assert!(err.to_string().contains("schema \"Bad-Name\""), "{err}");
+    // The location never shows a password either.
+    let location = shopcore::Location::from("postgres://u:secret@h:5/db?schema=s");
+    assert_eq!(location.to_string(), "postgres://u:***@h:5/db?schema=s");
+    assert!(!format!("{location:?}").contains("secret"));
+}
