@@ -62,7 +62,7 @@ fn main() -> ExitCode {
     };
     tracing::info!(
         mode = config.mode.name(),
-        db = %config.db_path.display(),
+        db = %config.location(),
         "shopbot starting"
     );
     let result = runtime.block_on(shopbot::ops::run(config));

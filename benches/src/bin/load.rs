@@ -162,9 +162,10 @@ struct Cli {
     )]
     rounds: Option<usize>,
 
-    /// The shop to load (default: a new one in a temporary directory). An existing shop
-    /// with orders is compared with an empty one made next to it; the run writes to it
-    /// (benchmark products, users, orders; AUTO fulfilment), so point it at a copy
+    /// The shop to load (default: a new one in a temporary directory), or a postgres:// URL
+    /// (give a new `?schema=NAME` for an empty shop). An existing sled shop with orders is
+    /// compared with an empty one made next to it; the run writes to it (benchmark
+    /// products, users, orders; AUTO fulfilment), so point it at a copy
     #[arg(long, value_name = "PATH", env = "SHOP_LOAD_DB")]
     db: Option<PathBuf>,
 
@@ -898,7 +899,13 @@ struct Phase {
 }
 
 fn run_phase(label: &str, path: &Path, o: &Options) -> shopcore::Result<Phase> {
-    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    // Baselines write files on the store's disk; a PostgreSQL store's server is on this
+    // machine's temporary directory's disk here.
+    let dir = if shopcore::Location::is_postgres_url(&path.to_string_lossy()) {
+        std::env::temp_dir()
+    } else {
+        path.parent().unwrap_or(Path::new(".")).to_path_buf()
+    };
     let (orders_before, dashboard_before) = {
         let shop = fixture::open_with(path, Durability::Immediate, o.cache_bytes)?;
         (total_orders(&shop)?, dashboard_latency(&shop)?)
@@ -1360,15 +1367,19 @@ fn main() {
 
 /// Runs every phase; `Ok(false)` when verify found problems or a call hit a storage error.
 fn run(o: &Options) -> shopcore::Result<bool> {
+    let on_postgres = o
+        .db
+        .as_ref()
+        .is_some_and(|db| shopcore::Location::is_postgres_url(&db.to_string_lossy()));
     let temp = tempfile::Builder::new()
         .prefix("shop-load-")
         .tempdir_in(match &o.db {
-            Some(db) => db
+            Some(db) if !on_postgres => db
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."))
                 .to_path_buf(),
-            None => std::env::temp_dir(),
+            _ => std::env::temp_dir(),
         })
         .map_err(io_error)?;
     let main_path = o.db.clone().unwrap_or_else(|| temp.path().join("shop.db"));
@@ -1396,15 +1407,23 @@ fn run(o: &Options) -> shopcore::Result<bool> {
             .map(|p| policy_name(*p))
             .collect::<Vec<_>>()
     );
-    println!(
-        "database: {} (sled cache {})",
-        main_path.display(),
-        sysinfo::mib(
-            o.cache_bytes
-                .unwrap_or(shopcore::Config::CACHE_CAPACITY_BYTES_DEFAULT)
-        )
-    );
-    let existing = if main_path.exists() {
+    if on_postgres {
+        println!(
+            "database: {} (PostgreSQL; baselines in {})",
+            shopcore::Location::from(&main_path),
+            temp.path().display()
+        );
+    } else {
+        println!(
+            "database: {} (sled cache {})",
+            main_path.display(),
+            sysinfo::mib(
+                o.cache_bytes
+                    .unwrap_or(shopcore::Config::CACHE_CAPACITY_BYTES_DEFAULT)
+            )
+        );
+    }
+    let existing = if main_path.exists() || on_postgres {
         total_orders(&fixture::open_with(
             &main_path,
             Durability::Immediate,
@@ -1414,7 +1433,7 @@ fn run(o: &Options) -> shopcore::Result<bool> {
         0
     };
     let mut phases = Vec::new();
-    if existing > 0 {
+    if existing > 0 && !on_postgres {
         // Compare with an empty shop made next to it, on the same disk.
         let empty = temp.path().join("empty.db");
         phases.push(run_phase("empty shop", &empty, o)?);

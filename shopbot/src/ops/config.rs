@@ -116,7 +116,7 @@ pub const SETTINGS: &[Spec] = &[
         "db_path",
         "SHOPBOT_DB",
         Some("./shop.db"),
-        "Database directory.",
+        "Database directory (sled, embedded), or a postgres:// URL: a PostgreSQL database that several bot replicas, the console and reporting tools can share (README, PostgreSQL). `?schema=NAME` picks the schema (default shopcore).",
     )
     .section("The shop"),
     spec(
@@ -613,6 +613,16 @@ fn token_shape_ok(token: &str) -> bool {
 }
 
 impl BotConfig {
+    /// Where the shop is: `db_path` as a directory or a `postgres://` URL.
+    pub fn location(&self) -> shopcore::Location {
+        shopcore::Location::from(&self.db_path)
+    }
+
+    /// Whether the shop is in a PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.location(), shopcore::Location::Postgres(_))
+    }
+
     /// Reads the configuration: the file (if any) under the environment read through `var`.
     pub fn load(
         var: impl Fn(&str) -> Option<String>,

@@ -89,13 +89,15 @@ fn step(step: &'static str) -> impl FnOnce(core::Failure) -> StartError {
 pub async fn open_shop(
     config: &BotConfig,
 ) -> Result<(Arc<Shop>, shopcore::StartupCheck), StartError> {
-    let path = config.db_path.clone();
+    let location = config.location();
     let shop_config = config.shop_config();
-    let shop = tokio::task::spawn_blocking(move || Shop::open(&path, shop_config))
+    let opened = location.clone();
+    let shop = tokio::task::spawn_blocking(move || Shop::open(opened, shop_config))
         .await
         .map_err(|_| StartError::Crashed)?
         .map_err(|error| StartError::Open {
-            path: config.db_path.display().to_string(),
+            // A URL is shown without its password.
+            path: location.to_string(),
             error,
         })?;
     let shop = Arc::new(shop);
@@ -300,7 +302,7 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
         Arc::clone(&shop),
         config.mode.name(),
         Some(Arc::clone(&backups)),
-        Some(config.db_path.clone()),
+        (!config.is_postgres()).then(|| config.db_path.clone()),
     );
     let mut http_task = None;
     if let Some(addr) = config.http_addr {

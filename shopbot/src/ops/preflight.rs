@@ -64,10 +64,21 @@ pub fn check_local(config: &BotConfig) -> Vec<Finding> {
         format!(
             "valid ({} mode, store at {})",
             config.mode.name(),
-            config.db_path.display()
+            config.location()
         ),
     )];
-    out.push(check_store_dir(&config.db_path));
+    if config.is_postgres() {
+        out.push(finding(
+            Level::Ok,
+            "db_path",
+            format!(
+                "{}: a PostgreSQL database (reached when the bot starts)",
+                config.location()
+            ),
+        ));
+    } else {
+        out.push(check_store_dir(&config.db_path));
+    }
     out.push(check_dir("backup_dir", &config.backup_dir));
     if config.backup_interval.is_none() {
         out.push(finding(
