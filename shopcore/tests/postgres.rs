@@ -501,3 +501,33 @@ fn a_bad_url_or_an_absent_server_is_a_clear_error() {
     assert_eq!(location.to_string(), "postgres://u:***@h:5/db?schema=s");
     assert!(!format!("{location:?}").contains("secret"));
 }
+
+#[test]
+fn each_shop_sees_the_others_commits_at_once() {
+    let Some(url) = server() else { return };
+    let schema = TestSchema::new(&url);
+    let clock = Arc::new(ManualClock::new(START));
+    let a = Shop::open(&schema.url, config(&clock)).unwrap();
+    let b = Shop::open(&schema.url, config(&clock)).unwrap();
+    register(&a, 10);
+    let (owner_a, owner_b) = (a.actor(uid(1)).unwrap(), b.actor(uid(1)).unwrap());
+    // Turn by turn: each shop's writer keeps what it read in a cache, which must never
+    // hide the other's commit (the balance each reads is the one it adds to).
+    for i in 0..20u64 {
+        let (shop, owner) = if i % 2 == 0 {
+            (&a, &owner_a)
+        } else {
+            (&b, &owner_b)
+        };
+        let after = shop
+            .adjust_balance(owner, uid(10), money("2"), "turns", &key(&format!("t{i}")))
+            .unwrap();
+        assert_eq!(
+            after.balance_after,
+            money(&(2 * (i + 1)).to_string()),
+            "turn {i}"
+        );
+    }
+    assert_eq!(a.wallet(uid(10)).unwrap().balance, money("40"));
+    assert!(a.verify().unwrap().is_healthy());
+}

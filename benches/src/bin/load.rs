@@ -1367,10 +1367,9 @@ fn main() {
 
 /// Runs every phase; `Ok(false)` when verify found problems or a call hit a storage error.
 fn run(o: &Options) -> shopcore::Result<bool> {
-    let on_postgres = o
-        .db
-        .as_ref()
-        .is_some_and(|db| shopcore::Location::is_postgres_url(&db.to_string_lossy()));
+    let on_postgres =
+        o.db.as_ref()
+            .is_some_and(|db| shopcore::Location::is_postgres_url(&db.to_string_lossy()));
     let temp = tempfile::Builder::new()
         .prefix("shop-load-")
         .tempdir_in(match &o.db {

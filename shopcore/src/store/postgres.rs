@@ -171,11 +171,6 @@ impl Conn {
         let statement = self.statement(sql)?;
         self.client.query(&statement, params).map_err(pg_error)
     }
-
-    fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
-        let statement = self.statement(sql)?;
-        self.client.execute(&statement, params).map_err(pg_error)
-    }
 }
 
 /// The pool's connection manager.
@@ -212,7 +207,16 @@ struct WriterConn {
     /// protected by its lock, so nothing more of this batch may run or be applied; it
     /// fails as a whole, and the next batch starts afresh.
     lost: bool,
+    /// Records this writer read or wrote (`None`: absent), by full key, as of commit
+    /// `seen` of the shop's commit sequence (`shopcore_commits`). A batch that finds the
+    /// sequence where this writer left it knows no other process committed in between, so
+    /// the cache is current and its reads need no round trip; otherwise it starts empty.
+    cache: HashMap<Vec<u8>, Option<IVec>>,
+    seen: Option<i64>,
 }
+
+/// The writer's cache is emptied when it holds more records than this.
+const CACHE_RECORDS_MAX: usize = 100_000;
 
 /// One table's part of a batch: keys and values put, keys removed.
 type TableWrites<'w> = (Vec<&'w [u8]>, Vec<&'w [u8]>, Vec<&'w [u8]>);
@@ -407,19 +411,44 @@ impl PgEngine {
             writer.conn = Some(conn);
         }
         if !writer.in_turn {
-            let key = self.lock_key;
+            // One round trip: the transaction, the shop's writer lock, and the commit
+            // sequence that says whether the cache is still current.
+            let sql = format!(
+                "BEGIN ISOLATION LEVEL READ COMMITTED; \
+                 SELECT pg_advisory_xact_lock({LOCK_SPACE}, {}); \
+                 SELECT seq FROM shopcore_commits",
+                self.lock_key
+            );
             let conn = writer.conn.as_mut().expect("connected above");
             let begun = conn
                 .client
-                .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+                .simple_query(&sql)
                 .map_err(pg_error)
-                .and_then(|()| {
-                    conn.query("SELECT pg_advisory_xact_lock($1, $2)", &[&LOCK_SPACE, &key])
-                        .map(drop)
+                .and_then(|messages| {
+                    messages
+                        .iter()
+                        .filter_map(|m| match m {
+                            postgres::SimpleQueryMessage::Row(row) => {
+                                row.try_get("seq").ok().flatten()
+                            }
+                            _ => None,
+                        })
+                        .next()
+                        .and_then(|seq| seq.parse::<i64>().ok())
+                        .ok_or_else(|| StoreError::Storage {
+                            reason: "PostgreSQL: shopcore_commits holds no sequence".into(),
+                        })
                 });
-            if let Err(e) = begun {
-                writer.conn = None;
-                return Err(e);
+            let seq = match begun {
+                Ok(seq) => seq,
+                Err(e) => {
+                    writer.conn = None;
+                    return Err(e);
+                }
+            };
+            if writer.seen != Some(seq) || writer.cache.len() > CACHE_RECORDS_MAX {
+                writer.cache.clear();
+                writer.seen = Some(seq);
             }
             writer.in_turn = true;
         }
@@ -430,9 +459,16 @@ impl PgEngine {
         let (table, key) = self.split(full)?;
         let sql = format!("SELECT v FROM {} WHERE k = $1", ident(table));
         let mut writer = self.turn()?;
+        if let Some(cached) = writer.cache.get(full) {
+            return Ok(cached.clone());
+        }
         let conn = writer.conn.as_mut().expect("a turn has a connection");
         match conn.query(&sql, &[&key]) {
-            Ok(rows) => Ok(rows.first().map(|row| IVec::from(row.get::<_, &[u8]>(0)))),
+            Ok(rows) => {
+                let value = rows.first().map(|row| IVec::from(row.get::<_, &[u8]>(0)));
+                writer.cache.insert(full.to_vec(), value.clone());
+                Ok(value)
+            }
             Err(e) => {
                 // The transaction is aborted: the batch fails (its bodies learn it when it
                 // is applied) and the next one starts afresh.
@@ -442,9 +478,12 @@ impl PgEngine {
         }
     }
 
-    /// Writes `writes` on `conn`, inside its open transaction.
-    fn write(&self, conn: &mut Conn, writes: &Writes) -> Result<(), StoreError> {
-        let mut by_table: HashMap<&'static str, TableWrites<'_>> = HashMap::new();
+    /// Writes `writes` on `conn`, inside its open transaction, and moves the shop's commit
+    /// sequence on (every writer whose cache is of an earlier commit empties it): one
+    /// statement, one round trip, whatever the tables. Returns the new sequence number.
+    fn write(&self, conn: &mut Conn, writes: &Writes) -> Result<i64, StoreError> {
+        let mut by_table: std::collections::BTreeMap<&'static str, TableWrites<'_>> =
+            std::collections::BTreeMap::new();
         for (full, value) in writes {
             let (table, key) = self.split(full)?;
             let (keys, values, removed) = by_table.entry(table).or_default();
@@ -456,25 +495,41 @@ impl PgEngine {
                 None => removed.push(key),
             }
         }
-        for (table, (keys, values, removed)) in by_table {
+        let mut parts = Vec::new();
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        for (table, (keys, values, removed)) in &by_table {
             if !removed.is_empty() {
-                conn.execute(
-                    &format!("DELETE FROM {} WHERE k = ANY($1)", ident(table)),
-                    &[&removed],
-                )?;
+                params.push(removed);
+                parts.push(format!(
+                    "w{n} AS (DELETE FROM {t} WHERE k = ANY(${n}))",
+                    n = params.len(),
+                    t = ident(table)
+                ));
             }
             if !keys.is_empty() {
-                conn.execute(
-                    &format!(
-                        "INSERT INTO {} (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[]) \
-                         ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
-                        ident(table)
-                    ),
-                    &[&keys, &values],
-                )?;
+                params.push(keys);
+                params.push(values);
+                parts.push(format!(
+                    "w{n} AS (INSERT INTO {t} (k, v) SELECT * FROM unnest(${k}::bytea[], ${n}::bytea[]) \
+                     ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v)",
+                    k = params.len() - 1,
+                    n = params.len(),
+                    t = ident(table)
+                ));
             }
         }
-        Ok(())
+        let with = if parts.is_empty() {
+            String::new()
+        } else {
+            format!("WITH {} ", parts.join(", "))
+        };
+        let sql = format!("{with}UPDATE shopcore_commits SET seq = seq + 1 RETURNING seq");
+        let rows = conn.query(&sql, &params)?;
+        rows.first()
+            .map(|row| row.get(0))
+            .ok_or_else(|| StoreError::Storage {
+                reason: "PostgreSQL: shopcore_commits holds no sequence".into(),
+            })
     }
 
     pub(crate) fn apply(&self, writes: Writes) -> Result<(), StoreError> {
@@ -487,17 +542,27 @@ impl PgEngine {
             }
         };
         let conn = writer.conn.as_mut().expect("a turn has a connection");
-        let result = self
-            .write(conn, &writes)
-            .and_then(|()| conn.client.batch_execute("COMMIT").map_err(pg_error));
+        let result = self.write(conn, &writes).and_then(|seq| {
+            conn.client
+                .batch_execute("COMMIT")
+                .map_err(pg_error)
+                .map(|()| seq)
+        });
         match result {
-            Ok(()) => {
+            Ok(seq) => {
                 writer.in_turn = false;
+                writer.seen = Some(seq);
+                for (key, value) in writes {
+                    writer.cache.insert(key.to_vec(), value);
+                }
                 Ok(())
             }
             Err(e) => {
                 abandon(&mut writer);
                 writer.lost = false;
+                // Whether the COMMIT took effect may be unknown: forget what was cached.
+                writer.cache.clear();
+                writer.seen = None;
                 Err(e)
             }
         }
@@ -525,7 +590,7 @@ impl PgEngine {
             let result = conn
                 .query("SELECT pg_advisory_xact_lock($1, $2)", &[&LOCK_SPACE, &key])
                 .and_then(|_| self.write(conn, &writes))
-                .and_then(|()| conn.client.batch_execute("COMMIT").map_err(pg_error));
+                .and_then(|_| conn.client.batch_execute("COMMIT").map_err(pg_error));
             if result.is_err() {
                 let _ = conn.client.batch_execute("ROLLBACK");
             }
@@ -611,6 +676,8 @@ fn abandon(writer: &mut WriterConn) {
         writer.lost = true;
     }
     writer.in_turn = false;
+    writer.cache.clear();
+    writer.seen = None;
 }
 
 fn lost_batch() -> StoreError {

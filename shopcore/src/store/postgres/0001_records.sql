@@ -53,3 +53,12 @@ CREATE TABLE "order_status_postings" (k bytea PRIMARY KEY, v bytea NOT NULL);
 CREATE TABLE "audit_chunks" (k bytea PRIMARY KEY, v bytea NOT NULL);
 CREATE TABLE "outbox_chunks" (k bytea PRIMARY KEY, v bytea NOT NULL);
 CREATE TABLE "ledger_chunks" (k bytea PRIMARY KEY, v bytea NOT NULL);
+-- The shop's commit sequence: every committing transaction moves it on, under the shop's
+-- writer lock. A writer whose records cache was filled at sequence N uses it only while the
+-- sequence is still N (no other process committed since); see store/postgres.rs.
+-- Editing records by hand while a shop runs: move it on too (UPDATE shopcore_commits SET seq = seq + 1).
+CREATE TABLE shopcore_commits (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    seq bigint NOT NULL
+);
+INSERT INTO shopcore_commits (seq) VALUES (0);
