@@ -103,6 +103,40 @@ impl Actor {
     }
 }
 
+/// The kinds of record a database that people read directly (PostgreSQL) shows as JSON,
+/// from which its typed columns and reporting views are computed (`store::describe`).
+/// Indexes, postings and roll-up scratch records are derived and need none; pools of codes
+/// are secrets and get none.
+#[cfg(feature = "postgres")]
+fn describers() -> crate::store::Describers {
+    use crate::store::describe::Describer;
+    vec![
+        Describer::record::<crate::users::Users>(),
+        Describer::record::<crate::wallet::Wallets>(),
+        Describer::record::<crate::wallet::Topups>(),
+        Describer::log::<crate::wallet::Ledger>(),
+        Describer::record::<crate::orders::Orders>(),
+        Describer::record::<crate::catalog::Categories>(),
+        Describer::record::<crate::catalog::Products>(),
+        Describer::record::<crate::coupons::Coupons>(),
+        Describer::record::<crate::coupons::CouponUses>(),
+        Describer::record::<crate::currency::Currencies>(),
+        Describer::record::<crate::payment_methods::PaymentMethods>(),
+        Describer::log::<crate::audit::Entries>(),
+        Describer::record::<crate::audit::Stubs>(),
+        Describer::log::<crate::notifications::Outbox>(),
+        Describer::record::<crate::broadcast::Broadcasts>(),
+        Describer::record::<crate::settings::SettingsRecord>(),
+        Describer::record::<crate::analytics::RollupDays>(),
+        Describer::record::<crate::analytics::RollupProducts>(),
+        Describer::record::<crate::analytics::RollupTotals>(),
+    ]
+}
+
+/// Without PostgreSQL, nothing is described.
+#[cfg(not(feature = "postgres"))]
+fn describers() -> crate::store::Describers {}
+
 impl Shop {
     /// Opens (or creates) the shop at `location`: a directory (the embedded sled database)
     /// or, with the `postgres` feature, a `postgres://` URL ([`crate::Location`]).
@@ -134,6 +168,7 @@ impl Shop {
             &config,
             crate::domain::migrations::ALL,
             effects(),
+            describers(),
         )?;
         let shop = Shop {
             store,

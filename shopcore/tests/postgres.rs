@@ -531,3 +531,223 @@ fn each_shop_sees_the_others_commits_at_once() {
     assert_eq!(a.wallet(uid(10)).unwrap().balance, money("40"));
     assert!(a.verify().unwrap().is_healthy());
 }
+
+/// A plain SQL session on a test schema (no shopcore code), as `psql` or Metabase would
+/// have it.
+fn sql(base: &str, schema: &TestSchema) -> postgres::Client {
+    let name = schema.url.rsplit("schema=").next().unwrap().to_owned();
+    let mut client = postgres::Client::connect(base, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!("SET search_path TO \"{name}\""))
+        .unwrap();
+    client
+}
+
+#[test]
+fn orders_the_ledger_and_the_audit_log_read_with_plain_sql() {
+    let Some(url) = server() else { return };
+    let schema = TestSchema::new(&url);
+    let clock = Arc::new(ManualClock::new(START));
+    let (shop, p) = stocked_shop(&schema.url, &clock, 3, 1);
+    let owner = shop.actor(uid(1)).unwrap();
+    let buyer = shop.actor(uid(1_000)).unwrap();
+    let order = shop
+        .create_order(&buyer, &by_balance(p), &key("o1"))
+        .unwrap();
+    shop.complete_order(&owner, order.id, Some("CODE-SECRET-1"), &key("c1"))
+        .unwrap();
+    let mut db = sql(&url, &schema);
+    let row = db
+        .query_one(
+            "SELECT status, total_usd::text, user_id, product_name, created_at = to_timestamp($1::double precision / 1000) \
+             FROM orders WHERE order_id = $2",
+            &[&(START.0 as f64), &i64::try_from(order.id.get()).unwrap()],
+        )
+        .unwrap();
+    assert_eq!(row.get::<_, &str>(0), "Completed");
+    assert_eq!(row.get::<_, &str>(1), "5");
+    assert_eq!(row.get::<_, i64>(2), 1_000);
+    assert_eq!(row.get::<_, &str>(3), "Last units");
+    assert!(row.get::<_, bool>(4), "created_at is the order's time");
+    // The ledger adds up to the balance the shop reports.
+    let sum: String = db
+        .query_one(
+            "SELECT sum(amount)::text FROM ledger_entries WHERE user_id = 1000",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(money(&sum), shop.wallet(uid(1_000)).unwrap().balance);
+    let balance: String = db
+        .query_one(
+            "SELECT balance::text FROM wallets WHERE user_id = 1000",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(money(&balance), money("5"));
+    // The audit log, one row per entry, chained.
+    let newest = shop
+        .audit_log(
+            &owner,
+            &shopcore::AuditQuery {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .entries[0]
+        .clone();
+    let (entries, newest_seq, action): (i64, i64, String) = {
+        let r = db
+            .query_one(
+                "SELECT count(*), max(seq), (SELECT action FROM audit_entries ORDER BY seq DESC LIMIT 1) FROM audit_entries",
+                &[],
+            )
+            .unwrap();
+        (r.get(0), r.get(1), r.get(2))
+    };
+    assert_eq!(u64::try_from(newest_seq).unwrap(), newest.seq);
+    assert_eq!(u64::try_from(entries).unwrap(), newest.seq);
+    assert_eq!(action, format!("{:?}", newest.action));
+    let unchained: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_entries a JOIN audit_entries b ON b.seq = a.seq + 1 WHERE b.prev_hash <> a.hash",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(unchained, 0, "each entry names the one before it");
+    // Typed columns.
+    let types: Vec<(String, String)> = db
+        .query(
+            "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND (table_name, column_name) IN \
+             (('orders', 'total_usd'), ('orders', 'created_at'), ('wallets', 'balance'), ('users', 'role'), ('ledger_entries', 'amount')) \
+             ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let expected = [
+        ("ledger_entries.amount", "numeric"),
+        ("orders.created_at", "timestamp with time zone"),
+        ("orders.total_usd", "numeric"),
+        ("users.role", "text"),
+        ("wallets.balance", "numeric"),
+    ];
+    assert_eq!(
+        types,
+        expected
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect::<Vec<_>>()
+    );
+    // What reporting reads has no codes.
+    let secret_columns: i64 = db
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name LIKE 'report_%' AND column_name IN ('delivery', 'body', 'v')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(secret_columns, 0);
+    let leaked: i64 = db
+        .query_one(
+            "SELECT count(*) FROM report_orders r WHERE r::text LIKE '%CODE-SECRET%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(leaked, 0);
+}
+
+#[test]
+fn the_database_refuses_records_that_break_an_invariant() {
+    let Some(url) = server() else { return };
+    let schema = TestSchema::new(&url);
+    let clock = Arc::new(ManualClock::new(START));
+    let shop = Shop::open(&schema.url, config(&clock)).unwrap();
+    let owner = shop.actor(uid(1)).unwrap();
+    register(&shop, 10);
+    register(&shop, 11);
+    shop.adjust_balance(&owner, uid(10), money("3"), "float", &key("f"))
+        .unwrap();
+    shop.create_coupon(
+        &owner,
+        &shopcore::NewCoupon {
+            code: "ONCE".into(),
+            kind: shopcore::CouponKind::Percentage(shopcore::Decimal::from(10)),
+            max_uses: 1,
+            uses_per_user: 1,
+            min_order_usd: None,
+            expires_at: None,
+            scope: shopcore::CouponScope::All,
+        },
+    )
+    .unwrap();
+    let digest = shop.state_digest().unwrap();
+    let mut db = sql(&url, &schema);
+    let refused = |db: &mut postgres::Client, statement: &str, constraint: &str| {
+        let err = db.batch_execute(statement).unwrap_err();
+        let text = err
+            .as_db_error()
+            .map(|e| format!("{}: {}", e.message(), e.constraint().unwrap_or("")))
+            .unwrap_or_else(|| err.to_string());
+        assert!(text.contains(constraint), "{statement}: {text}");
+    };
+    refused(
+        &mut db,
+        "UPDATE wallets SET body = jsonb_set(body, '{balance}', '\"-0.01\"') WHERE user_id = 10",
+        "balance_never_below_zero",
+    );
+    refused(
+        &mut db,
+        "UPDATE coupons SET body = jsonb_set(body, '{uses}', '2') WHERE code = 'ONCE'",
+        "coupon_uses_within_limit",
+    );
+    refused(
+        &mut db,
+        "INSERT INTO ledger_chunks (k, v, body) VALUES ('\\x00000000000003e7', '\\x00', \
+         '[{\"seq\": 7999, \"amount\": \"5\", \"balance_before\": \"0\", \"balance_after\": \"6\"}]')",
+        "ledger_entries_add_up",
+    );
+    // Two accounts holding the same open order.
+    db.batch_execute(
+        "INSERT INTO wallets (k, v, body) VALUES (int8send(11), '\\x00', \
+         '{\"balance\": \"0\", \"pending_topups\": 0, \"open_order\": 77}')",
+    )
+    .unwrap();
+    refused(
+        &mut db,
+        "UPDATE wallets SET body = jsonb_set(body, '{open_order}', '77') WHERE user_id = 10",
+        "wallets_open_order_idx",
+    );
+    db.batch_execute("DELETE FROM wallets WHERE user_id = 11")
+        .unwrap();
+    // A decision on a top-up is final.
+    db.batch_execute(
+        "INSERT INTO topups (k, v, body) VALUES (int8send(900), '\\x00', \
+         '{\"id\": 900, \"user\": 10, \"status\": \"Approved\", \"amount\": \"1\", \"amount_usd\": \"1\"}')",
+    )
+    .unwrap();
+    refused(
+        &mut db,
+        "UPDATE topups SET body = jsonb_set(body, '{status}', '\"Rejected\"') WHERE topup_id = 900",
+        "a decision is final",
+    );
+    db.batch_execute("DELETE FROM topups WHERE topup_id = 900")
+        .unwrap();
+    // An account of a user the shop does not know.
+    refused(
+        &mut db,
+        "INSERT INTO wallets (k, v, body) VALUES (int8send(4242), '\\x00', '{\"balance\": \"1\", \"pending_topups\": 0}')",
+        "wallets_user",
+    );
+    // Nothing the database refused changed the shop.
+    assert_eq!(shop.state_digest().unwrap(), digest);
+    assert!(shop.verify().unwrap().is_healthy());
+}

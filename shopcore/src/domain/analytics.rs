@@ -79,15 +79,15 @@ pub struct ProductStats {
 
 crate::store::record!(
     /// The shop-wide running totals.
-    RollupTotals: Table::Rollups, "rollup_totals", b"t", () => Totals
+    pub(crate) RollupTotals: Table::Rollups, "rollup_totals", b"t", () => Totals
 );
 crate::store::record!(
     /// Each day's figures (day number in the shop's offset).
-    RollupDays: Table::Rollups, "rollup_days", b"d", i64 => DayStats
+    pub(crate) RollupDays: Table::Rollups, "rollup_days", b"d", i64 => DayStats
 );
 crate::store::record!(
     /// Each product's completed units and revenue.
-    RollupProducts: Table::Rollups, "rollup_products", b"p", ProductId => ProductStats
+    pub(crate) RollupProducts: Table::Rollups, "rollup_products", b"p", ProductId => ProductStats
 );
 crate::store::record!(
     /// How many users were last active on each day.

@@ -78,7 +78,7 @@ pub struct Broadcast {
 
 crate::store::record!(
     /// Broadcast jobs, by id.
-    Broadcasts: Table::Broadcasts, "broadcasts", BroadcastId => Broadcast
+    pub(crate) Broadcasts: Table::Broadcasts, "broadcasts", BroadcastId => Broadcast
 );
 crate::store::record!(
     /// Users seen blocking the bot, with when.

@@ -12,6 +12,8 @@
 //! them.
 
 pub(crate) mod backup;
+#[cfg(feature = "postgres")]
+pub(crate) mod describe;
 mod durability;
 mod effects;
 pub(crate) mod engine;
@@ -539,15 +541,26 @@ fn remove_incomplete_snapshots(path: &Path) -> Result<usize, StoreError> {
     Ok(removed)
 }
 
+/// How the kinds people read are shown (see `describe`): the domain's list.
+#[cfg(feature = "postgres")]
+pub(crate) type Describers = Vec<describe::Describer>;
+/// Without a backend that shows records, nothing.
+#[cfg(not(feature = "postgres"))]
+pub(crate) type Describers = ();
+
 /// The PostgreSQL engine at `url`.
 #[cfg(feature = "postgres")]
-fn open_postgres(url: &str, config: &Config) -> Result<Engine, StoreError> {
-    postgres::PgEngine::open(url, config).map(|pg| Engine::Postgres(Box::new(pg)))
+fn open_postgres(url: &str, config: &Config, describers: Describers) -> Result<Engine, StoreError> {
+    postgres::PgEngine::open(url, config, describers).map(|pg| Engine::Postgres(Box::new(pg)))
 }
 
 /// Without the `postgres` feature: a clear refusal.
 #[cfg(not(feature = "postgres"))]
-fn open_postgres(_url: &str, _config: &Config) -> Result<Engine, StoreError> {
+fn open_postgres(
+    _url: &str,
+    _config: &Config,
+    _describers: Describers,
+) -> Result<Engine, StoreError> {
     Err(StoreError::Storage {
         reason:
             "this build of shopcore has no PostgreSQL support: build it with the `postgres` feature"
@@ -655,6 +668,7 @@ impl Store {
             config,
             migrations,
             effects,
+            Describers::default(),
         )
     }
 
@@ -665,12 +679,13 @@ impl Store {
         config: &Config,
         migrations: &[Migration],
         effects: Effects,
+        describers: Describers,
     ) -> Result<Store, StoreError> {
         let path = match location {
             crate::config::Location::Path(path) => path.as_path(),
             crate::config::Location::Postgres(url) => {
-                let mut store =
-                    Store::with_engine(open_postgres(url, config)?, Path::new(""), config);
+                let engine = open_postgres(url, config, describers)?;
+                let mut store = Store::with_engine(engine, Path::new(""), config);
                 store.effects = effects;
                 store.check_schema(migrations)?;
                 return Ok(store);

@@ -46,10 +46,16 @@ const PAGE_ROWS: i64 = 512;
 
 /// The migrations of the PostgreSQL schema, in order: version `i + 1` is entry `i`. Each
 /// runs in its own transaction. Never edit one that has shipped: add the next.
-pub(crate) const MIGRATIONS: &[(&str, &str)] = &[(
-    "one table per store table: key and encoded value",
-    include_str!("postgres/0001_records.sql"),
-)];
+pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "one table per store table: key, encoded value and JSON",
+        include_str!("postgres/0001_records.sql"),
+    ),
+    (
+        "typed columns, constraints, indexes and reading views",
+        include_str!("postgres/0002_columns.sql"),
+    ),
+];
 
 /// A PostgreSQL location split into the client's configuration and the shop's schema.
 pub(crate) struct Target {
@@ -218,8 +224,13 @@ struct WriterConn {
 /// The writer's cache is emptied when it holds more records than this.
 const CACHE_RECORDS_MAX: usize = 100_000;
 
-/// One table's part of a batch: keys and values put, keys removed.
-type TableWrites<'w> = (Vec<&'w [u8]>, Vec<&'w [u8]>, Vec<&'w [u8]>);
+/// One table's part of a batch: keys, values and bodies put, keys removed.
+type TableWrites<'w> = (
+    Vec<&'w [u8]>,
+    Vec<&'w [u8]>,
+    Vec<Option<String>>,
+    Vec<&'w [u8]>,
+);
 
 /// A shop's records in PostgreSQL.
 pub(crate) struct PgEngine {
@@ -233,6 +244,8 @@ pub(crate) struct PgEngine {
     synchronous: bool,
     /// Table names by tag.
     names: [Option<&'static str>; 256],
+    /// How values of the kinds people read are shown (`body`).
+    describers: Vec<super::describe::Describer>,
 }
 
 impl std::fmt::Debug for PgEngine {
@@ -298,7 +311,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl PgEngine {
     /// Connects, creates the schema or brings it up to date ([`MIGRATIONS`]).
-    pub(crate) fn open(url: &str, config: &Config) -> Result<PgEngine, StoreError> {
+    pub(crate) fn open(
+        url: &str,
+        config: &Config,
+        describers: Vec<super::describe::Describer>,
+    ) -> Result<PgEngine, StoreError> {
         let Target {
             config: pg,
             schema,
@@ -329,12 +346,27 @@ impl PgEngine {
             lock_key: key,
             synchronous: config.durability != Durability::Background,
             names,
+            describers,
         })
     }
 
     /// The database, for messages (no password).
     pub(crate) fn describe(&self) -> String {
         self.shown.clone()
+    }
+
+    /// The JSON shown for a record, when its kind is described.
+    fn body(&self, full: &[u8], value: &[u8]) -> Result<Option<String>, StoreError> {
+        let Some((tag, key)) = full.split_first() else {
+            return Ok(None);
+        };
+        let Some(table) = Table::ALL.into_iter().find(|t| t.tag() == *tag) else {
+            return Ok(None);
+        };
+        match super::describe::find(&self.describers, table, key) {
+            Some(describer) => Ok(Some((describer.render)(key, value)?.to_string())),
+            None => Ok(None),
+        }
     }
 
     /// The table holding `full`'s record, and the key within it.
@@ -486,18 +518,23 @@ impl PgEngine {
             std::collections::BTreeMap::new();
         for (full, value) in writes {
             let (table, key) = self.split(full)?;
-            let (keys, values, removed) = by_table.entry(table).or_default();
+            let body = match value {
+                Some(value) => self.body(full, value)?,
+                None => None,
+            };
+            let (keys, values, bodies, removed) = by_table.entry(table).or_default();
             match value {
                 Some(value) => {
                     keys.push(key);
                     values.push(value);
+                    bodies.push(body);
                 }
                 None => removed.push(key),
             }
         }
         let mut parts = Vec::new();
         let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
-        for (table, (keys, values, removed)) in &by_table {
+        for (table, (keys, values, bodies, removed)) in &by_table {
             if !removed.is_empty() {
                 params.push(removed);
                 parts.push(format!(
@@ -509,10 +546,13 @@ impl PgEngine {
             if !keys.is_empty() {
                 params.push(keys);
                 params.push(values);
+                params.push(bodies);
                 parts.push(format!(
-                    "w{n} AS (INSERT INTO {t} (k, v) SELECT * FROM unnest(${k}::bytea[], ${n}::bytea[]) \
-                     ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v)",
-                    k = params.len() - 1,
+                    "w{n} AS (INSERT INTO {t} (k, v, body) \
+                     SELECT k, v, b::jsonb FROM unnest(${k}::bytea[], ${v}::bytea[], ${n}::text[]) AS u(k, v, b) \
+                     ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v, body = EXCLUDED.body)",
+                    k = params.len() - 2,
+                    v = params.len() - 1,
                     n = params.len(),
                     t = ident(table)
                 ));

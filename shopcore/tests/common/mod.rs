@@ -369,8 +369,12 @@ impl RawStore {
                 format!("{base}?{}", rest.join("&"))
             };
             let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+            // A tamperer with the server's keys: triggers and foreign keys off, so the
+            // records the database itself would refuse can be planted for verify() to find.
             client
-                .batch_execute(&format!("SET search_path TO \"{schema}\""))
+                .batch_execute(&format!(
+                    "SET search_path TO \"{schema}\"; SET session_replication_role = replica"
+                ))
                 .unwrap();
             return RawStore {
                 backend: RawBackend::Postgres(Box::new(std::cell::RefCell::new(client))),
