@@ -42,7 +42,7 @@ pub use values::{clock, config, ids, money, roles, text};
 
 pub use analytics::{Dashboard, DashboardOptions};
 pub use audit::{ActorRef, AuditAction, AuditCursor, AuditEntry, AuditPage, AuditQuery, Target};
-pub use backup::{BackupError, BackupSummary, ExportKind};
+pub use backup::{BackupError, BackupSummary, CopySummary, ExportKind};
 pub use broadcast::{Broadcast, BroadcastDelivery, BroadcastStatus};
 pub use calls::Call;
 pub use catalog::{

@@ -108,7 +108,7 @@ impl Actor {
 /// Indexes, postings and roll-up scratch records are derived and need none; pools of codes
 /// are secrets and get none.
 #[cfg(feature = "postgres")]
-fn describers() -> crate::store::Describers {
+pub(crate) fn describers() -> crate::store::Describers {
     use crate::store::describe::Describer;
     vec![
         Describer::record::<crate::users::Users>(),
@@ -135,7 +135,7 @@ fn describers() -> crate::store::Describers {
 
 /// Without PostgreSQL, nothing is described.
 #[cfg(not(feature = "postgres"))]
-fn describers() -> crate::store::Describers {}
+pub(crate) fn describers() -> crate::store::Describers {}
 
 impl Shop {
     /// Opens (or creates) the shop at `location`: a directory (the embedded sled database)

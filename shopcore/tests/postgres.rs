@@ -751,3 +751,87 @@ fn the_database_refuses_records_that_break_an_invariant() {
     assert_eq!(shop.state_digest().unwrap(), digest);
     assert!(shop.verify().unwrap().is_healthy());
 }
+
+#[test]
+fn a_sled_shop_moves_to_postgres_and_back() {
+    let Some(url) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(START));
+    let sled_path = dir.path().join("shop.db");
+    let (shop, p) = stocked_shop(sled_path.to_str().unwrap(), &clock, 10, 6);
+    let owner = shop.actor(uid(1)).unwrap();
+    for i in 0..4u64 {
+        let buyer = shop.actor(uid(1_000 + i)).unwrap();
+        let order = shop
+            .create_order(&buyer, &by_balance(p), &key("buy"))
+            .unwrap();
+        if i % 2 == 0 {
+            shop.complete_order(&owner, order.id, Some("done"), &key(&format!("c{i}")))
+                .unwrap();
+        }
+    }
+    let digest = shop.state_digest().unwrap();
+    // A shopper may not copy the shop.
+    let shopper = shop.actor(uid(1_000)).unwrap();
+    let schema = TestSchema::new(&url);
+    let err = shop
+        .copy_to(&shopper, &schema.url, config(&clock), |_, _| {})
+        .unwrap_err();
+    assert_eq!(err.kind(), "denied.missing_permission", "{err}");
+    // Into PostgreSQL, with progress.
+    let mut heard = Vec::new();
+    let summary = shop
+        .copy_to(&owner, &schema.url, config(&clock), |table, n| {
+            heard.push((table.to_owned(), n));
+        })
+        .unwrap();
+    assert!(summary.records > 50, "{summary:?}");
+    assert_eq!(heard.last().map(|(_, n)| *n), Some(summary.records));
+    assert!(heard.iter().any(|(t, _)| t == "orders"));
+    let moved = Shop::open(&schema.url, config(&clock)).unwrap();
+    assert_eq!(moved.state_digest().unwrap(), digest);
+    for i in 0..6u64 {
+        assert_eq!(
+            moved.wallet(uid(1_000 + i)).unwrap(),
+            shop.wallet(uid(1_000 + i)).unwrap()
+        );
+    }
+    assert!(moved.verify().unwrap().is_healthy());
+    // The moved shop goes on working, and is read with SQL.
+    let buyer = moved.actor(uid(1_005)).unwrap();
+    moved
+        .create_order(&buyer, &by_balance(p), &key("after-the-move"))
+        .unwrap();
+    let orders: i64 = sql(&url, &schema)
+        .query_one("SELECT count(*) FROM orders", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(orders, 5);
+    // Copying into a schema that holds a shop is refused, and changes nothing there.
+    let after = moved.state_digest().unwrap();
+    let err = shop
+        .copy_to(&owner, &schema.url, config(&clock), |_, _| {})
+        .unwrap_err();
+    assert_eq!(err.kind(), "backup.target_not_empty", "{err}");
+    assert_eq!(moved.state_digest().unwrap(), after);
+    // And back into sled, next to the original.
+    let back_path = dir.path().join("back.db");
+    let owner_pg = moved.actor(uid(1)).unwrap();
+    moved
+        .copy_to(&owner_pg, &back_path, config(&clock), |_, _| {})
+        .unwrap();
+    drop(moved);
+    let back = Shop::open(&back_path, config(&clock)).unwrap();
+    assert_eq!(back.state_digest().unwrap(), after);
+    assert!(back.verify().unwrap().is_healthy());
+    // A directory that exists is never written into.
+    let err = back
+        .copy_to(
+            &back.actor(uid(1)).unwrap(),
+            &sled_path,
+            config(&clock),
+            |_, _| {},
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), "backup.target_exists", "{err}");
+}

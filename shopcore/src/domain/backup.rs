@@ -17,6 +17,23 @@ use std::path::Path;
 
 pub use crate::store::backup::{BackupError, BackupSummary};
 
+/// What [`Shop::copy_to`] copied.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct CopySummary {
+    /// Records copied, across every table.
+    pub records: u64,
+    /// Tables copied (every table of the store, empty ones included).
+    pub tables: usize,
+    /// The SHA-256 of every record, equal on both sides (hex).
+    pub digest: String,
+    /// How long it took.
+    pub seconds: f64,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// What to export ([`Shop::export_csv`]), and the permission each needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportKind {
@@ -161,6 +178,98 @@ impl Shop {
             let _ = std::fs::remove_dir_all(new_path);
         }
         result
+    }
+
+    /// Copies the shop, record for record, into a new store at `target`: a directory that
+    /// does not exist yet (sled) or a PostgreSQL database whose schema holds no records —
+    /// how a shop moves from the embedded store to PostgreSQL and back. Needs
+    /// `manage_settings` (like a backup, it reads and is not audited). `progress` hears each table's name and the records
+    /// copied so far.
+    ///
+    /// The copy is checked before it is reported done: it is opened as a shop with `config`,
+    /// its [`Shop::verify`] must be healthy, and a digest of every record (the audit log
+    /// included) must equal the shop's. Writers of this process are held off while it
+    /// copies; other processes sharing a PostgreSQL shop must be stopped first (a change
+    /// they make shows as [`BackupError::CopyDiffers`], and the copy is emptied).
+    ///
+    /// Fails with [`BackupError::TargetExists`] for a directory that exists,
+    /// [`BackupError::TargetNotEmpty`] for a database schema that holds records,
+    /// [`BackupError::FailsVerification`] or [`BackupError::CopyDiffers`] when the check
+    /// fails.
+    pub fn copy_to(
+        &self,
+        actor: &Actor,
+        target: impl Into<crate::config::Location>,
+        config: Config,
+        mut progress: impl FnMut(&str, u64),
+    ) -> Result<CopySummary> {
+        self.transact(|tx| require(tx, actor, Permission::ManageSettings).map(|_| ()))?;
+        let target = target.into();
+        if let crate::config::Location::Path(path) = &target
+            && path.exists()
+        {
+            return Err(BackupError::TargetExists {
+                path: path.display().to_string(),
+            }
+            .into());
+        }
+        let started = std::time::Instant::now();
+        let copy = Store::open_empty_at(&target, &config, crate::shop::describers())?;
+        if !copy.is_empty()? {
+            return Err(BackupError::TargetNotEmpty {
+                location: target.to_string(),
+            }
+            .into());
+        }
+        let checked = (|| {
+            let records = self
+                .store
+                .copy_into(&copy, &mut |table, n| progress(table, n))?;
+            // Compared before the copy is opened as a shop (its check writes a watermark).
+            let (ours, _) = self.store.records_digest()?;
+            let (theirs, copied) = copy.records_digest()?;
+            if ours != theirs {
+                return Err(BackupError::CopyDiffers {
+                    reason: format!(
+                        "{copied} records in the copy, {records} copied, and their digests differ"
+                    ),
+                }
+                .into());
+            }
+            drop(copy);
+            let config = Config {
+                backup_before_migration: false,
+                ..config.clone()
+            };
+            let shop = Shop::open(target.clone(), config)?;
+            let report = shop.verify()?;
+            if !report.is_healthy() {
+                return Err(crate::Error::from(BackupError::FailsVerification {
+                    problems: report.problems.join("; "),
+                }));
+            }
+            Ok(CopySummary {
+                records,
+                tables: crate::store::Table::ALL.len(),
+                digest: hex(&ours),
+                seconds: started.elapsed().as_secs_f64(),
+            })
+        })();
+        if checked.is_err() {
+            match &target {
+                crate::config::Location::Path(path) => {
+                    let _ = std::fs::remove_dir_all(path);
+                }
+                crate::config::Location::Postgres(_) => {
+                    if let Ok(copy) =
+                        Store::open_empty_at(&target, &config, crate::shop::describers())
+                    {
+                        let _ = copy.clear_all();
+                    }
+                }
+            }
+        }
+        checked
     }
 
     /// Writes a CSV export to `out` (a header line, then one line per record, CRLF line

@@ -91,6 +91,21 @@ pub enum BackupError {
         /// The problems, joined by `"; "`.
         problems: String,
     },
+    /// Copying into a store that already holds records.
+    #[error("{location} already holds records; copy into a new directory or an empty schema")]
+    TargetNotEmpty {
+        /// The target (a URL without its password).
+        location: String,
+    },
+    /// The copy's records differ from the shop's (the shop changed while it was copied:
+    /// stop the other processes first); the copy was emptied.
+    #[error(
+        "the copy differs from the shop ({reason}); it was emptied: copy again with the shop stopped"
+    )]
+    CopyDiffers {
+        /// What differs.
+        reason: String,
+    },
     /// Reading or writing a file (or an export's output) failed.
     #[error("i/o error: {reason}")]
     Io {
@@ -105,6 +120,8 @@ impl BackupError {
     pub fn kind(&self) -> &'static str {
         match self {
             BackupError::NotABackup { .. } => "backup.not_a_backup",
+            BackupError::TargetNotEmpty { .. } => "backup.target_not_empty",
+            BackupError::CopyDiffers { .. } => "backup.copy_differs",
             BackupError::Corrupt { .. } => "backup.corrupt",
             BackupError::UnknownFormat { .. } => "backup.unknown_format",
             BackupError::SchemaTooNew { .. } => "backup.schema_too_new",
@@ -239,6 +256,74 @@ impl Store {
             Ok(())
         })?;
         Ok(self.flush()?)
+    }
+}
+
+/// Records a copy writes per batch.
+const COPY_BATCH: usize = 2_048;
+
+impl Store {
+    /// Copies every record of every table into `target` (an empty store), in batches,
+    /// holding this process's writers off so that no transaction is half included; tells
+    /// `progress` each table's name and the records copied so far. Returns the records
+    /// copied.
+    pub(crate) fn copy_into(
+        &self,
+        target: &Store,
+        progress: &mut dyn FnMut(&'static str, u64),
+    ) -> Result<u64, StoreError> {
+        let _gate = self.gate.write().unwrap_or_else(|p| p.into_inner());
+        let mut copied = 0u64;
+        for table in Table::ALL {
+            let mut batch = super::writer::Writes::new();
+            for item in self.scan_table(table) {
+                let (k, v) = item?;
+                batch.insert(sled::IVec::from(full_key(table, &k)), Some(v));
+                if batch.len() >= COPY_BATCH {
+                    copied += u64::try_from(batch.len()).unwrap_or(u64::MAX);
+                    target.engine.apply_direct(std::mem::take(&mut batch))?;
+                    progress(table.name(), copied);
+                }
+            }
+            copied += u64::try_from(batch.len()).unwrap_or(u64::MAX);
+            if !batch.is_empty() {
+                target.engine.apply_direct(batch)?;
+            }
+            progress(table.name(), copied);
+        }
+        target.flush()?;
+        Ok(copied)
+    }
+
+    /// A SHA-256 over every record of every table, audit log included, and how many there
+    /// are: equal for two stores holding the same records, whatever their engines.
+    pub(crate) fn records_digest(&self) -> Result<([u8; 32], u64), StoreError> {
+        let mut hasher = Sha256::new();
+        let mut records = 0u64;
+        for table in Table::ALL {
+            for item in self.scan_table(table) {
+                let (k, v) = item?;
+                for part in [table.name().as_bytes(), &k, &v] {
+                    hasher.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+                    hasher.update(part);
+                }
+                records += 1;
+            }
+        }
+        Ok((hasher.finalize().into(), records))
+    }
+
+    /// Whether no table holds a record.
+    pub(crate) fn is_empty(&self) -> Result<bool, StoreError> {
+        self.engine.is_empty()
+    }
+
+    /// Removes every record (a copy that failed its check).
+    pub(crate) fn clear_all(&self) -> Result<(), StoreError> {
+        for table in Table::ALL {
+            self.engine.clear_table(table)?;
+        }
+        self.flush()
     }
 }
 

@@ -721,6 +721,23 @@ impl Store {
         Ok(Store::with_engine(engine, path, config))
     }
 
+    /// Opens a store at `location` without checking its schema (a copy's target, which the
+    /// copy stamps with the source's records).
+    pub(crate) fn open_empty_at(
+        location: &crate::config::Location,
+        config: &Config,
+        describers: Describers,
+    ) -> Result<Store, StoreError> {
+        match location {
+            crate::config::Location::Path(path) => Store::open_empty(path, config),
+            crate::config::Location::Postgres(url) => Ok(Store::with_engine(
+                open_postgres(url, config, describers)?,
+                Path::new(""),
+                config,
+            )),
+        }
+    }
+
     /// A store over an open engine (not checked: see `check_schema`).
     fn with_engine(engine: Engine, path: &Path, config: &Config) -> Store {
         Store {
