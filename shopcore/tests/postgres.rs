@@ -835,3 +835,26 @@ fn a_sled_shop_moves_to_postgres_and_back() {
         .unwrap_err();
     assert_eq!(err.kind(), "backup.target_exists", "{err}");
 }
+
+#[test]
+fn a_mode_set_by_one_process_holds_in_the_other_at_once() {
+    let Some(url) = server() else { return };
+    let schema = TestSchema::new(&url);
+    let clock = Arc::new(ManualClock::new(START));
+    let (a, p) = stocked_shop(&schema.url, &clock, 5, 1);
+    let b = Shop::open(&schema.url, config(&clock)).unwrap();
+    assert_eq!(b.settings().state, shopcore::StoreState::Open);
+    a.set_store_state(
+        &a.actor(uid(1)).unwrap(),
+        shopcore::StoreState::Emergency,
+        Some("leaked codes"),
+    )
+    .unwrap();
+    // The other process shows it, and its rules refuse at once.
+    assert_eq!(b.settings().state, shopcore::StoreState::Emergency);
+    let buyer = b.actor(uid(1_000)).unwrap();
+    let err = b
+        .create_order(&buyer, &by_balance(p), &key("during"))
+        .unwrap_err();
+    assert_eq!(err.kind(), "mode.emergency", "{err}");
+}

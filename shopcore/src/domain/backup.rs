@@ -186,11 +186,12 @@ impl Shop {
     /// `manage_settings` (like a backup, it reads and is not audited). `progress` hears each table's name and the records
     /// copied so far.
     ///
-    /// The copy is checked before it is reported done: it is opened as a shop with `config`,
-    /// its [`Shop::verify`] must be healthy, and a digest of every record (the audit log
-    /// included) must equal the shop's. Writers of this process are held off while it
-    /// copies; other processes sharing a PostgreSQL shop must be stopped first (a change
-    /// they make shows as [`BackupError::CopyDiffers`], and the copy is emptied).
+    /// The copy is checked before it is reported done: a digest of every record it holds
+    /// (the audit log included) must equal the digest of what was read, and opened as a
+    /// shop with `config` its [`Shop::verify`] must be healthy; otherwise it is emptied.
+    /// Writers — this process's, and on PostgreSQL every process's — wait while it copies,
+    /// so the copy is the shop at one moment; stop the bot first so that nothing is written
+    /// to the old store after it.
     ///
     /// Fails with [`BackupError::TargetExists`] for a directory that exists,
     /// [`BackupError::TargetNotEmpty`] for a database schema that holds records,
@@ -222,11 +223,10 @@ impl Shop {
             .into());
         }
         let checked = (|| {
-            let records = self
+            let (ours, records) = self
                 .store
                 .copy_into(&copy, &mut |table, n| progress(table, n))?;
             // Compared before the copy is opened as a shop (its check writes a watermark).
-            let (ours, _) = self.store.records_digest()?;
             let (theirs, copied) = copy.records_digest()?;
             if ours != theirs {
                 return Err(BackupError::CopyDiffers {

@@ -140,8 +140,14 @@ pub(crate) fn refuse_new_orders(tx: &Tx<'_>) -> Result<()> {
 }
 
 impl Shop {
-    /// The current settings, from memory (no database read).
+    /// The current settings: from memory on an embedded store (every change goes through
+    /// this shop); read afresh from a shared database (another process may have changed
+    /// them), falling back to the last known settings when the read fails. The rules
+    /// themselves never use this copy: each transaction reads the settings it checks.
     pub fn settings(&self) -> Settings {
+        if self.store.is_shared() {
+            let _ = self.load_settings_cache();
+        }
         self.settings_cache
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

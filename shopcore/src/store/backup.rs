@@ -202,8 +202,10 @@ impl Store {
         let mut counts: Vec<(u64, u64)> = Vec::with_capacity(Table::ALL.len());
         let mut entries = 0u64;
         {
-            // Hold writers off so that no transaction is half included.
+            // Hold writers off so that no transaction is half included: this process's,
+            // then (on a shared database) every other's.
             let _gate = self.gate.write().unwrap_or_else(|p| p.into_inner());
+            let _others = self.engine.hold_writers()?;
             out.put(MAGIC)?;
             out.put(&FORMAT_VERSION.to_be_bytes())?;
             out.put(&schema.to_be_bytes())?;
@@ -264,20 +266,24 @@ const COPY_BATCH: usize = 2_048;
 
 impl Store {
     /// Copies every record of every table into `target` (an empty store), in batches,
-    /// holding this process's writers off so that no transaction is half included; tells
-    /// `progress` each table's name and the records copied so far. Returns the records
-    /// copied.
+    /// holding writers off (this process's, and on a shared database every other's) so
+    /// that no transaction is half included; tells `progress` each table's name and the
+    /// records copied so far. Returns the records copied and their digest (as
+    /// [`Store::records_digest`] computes it).
     pub(crate) fn copy_into(
         &self,
         target: &Store,
         progress: &mut dyn FnMut(&'static str, u64),
-    ) -> Result<u64, StoreError> {
+    ) -> Result<([u8; 32], u64), StoreError> {
         let _gate = self.gate.write().unwrap_or_else(|p| p.into_inner());
+        let _others = self.engine.hold_writers()?;
+        let mut hasher = Sha256::new();
         let mut copied = 0u64;
         for table in Table::ALL {
             let mut batch = super::writer::Writes::new();
             for item in self.scan_table(table) {
                 let (k, v) = item?;
+                hash_record(&mut hasher, table, &k, &v);
                 batch.insert(sled::IVec::from(full_key(table, &k)), Some(v));
                 if batch.len() >= COPY_BATCH {
                     copied += u64::try_from(batch.len()).unwrap_or(u64::MAX);
@@ -292,7 +298,7 @@ impl Store {
             progress(table.name(), copied);
         }
         target.flush()?;
-        Ok(copied)
+        Ok((hasher.finalize().into(), copied))
     }
 
     /// A SHA-256 over every record of every table, audit log included, and how many there
@@ -303,10 +309,7 @@ impl Store {
         for table in Table::ALL {
             for item in self.scan_table(table) {
                 let (k, v) = item?;
-                for part in [table.name().as_bytes(), &k, &v] {
-                    hasher.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
-                    hasher.update(part);
-                }
+                hash_record(&mut hasher, table, &k, &v);
                 records += 1;
             }
         }
@@ -324,6 +327,15 @@ impl Store {
             self.engine.clear_table(table)?;
         }
         self.flush()
+    }
+}
+
+/// Adds one record to a digest of records: its table's name, key and value, each with its
+/// length.
+fn hash_record(hasher: &mut Sha256, table: Table, k: &[u8], v: &[u8]) {
+    for part in [table.name().as_bytes(), k, v] {
+        hasher.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+        hasher.update(part);
     }
 }
 

@@ -823,6 +823,12 @@ impl Store {
         self.migrate_from(version, migrations)
     }
 
+    /// Whether other processes may change the store (a database server): what this process
+    /// keeps in memory about it must be read again.
+    pub(crate) fn is_shared(&self) -> bool {
+        self.engine.sled().is_none()
+    }
+
     /// The sled engine of a store kept in sled (its legacy layout's move and tests).
     /// Panics on another engine: callers check first.
     pub(super) fn sled_engine(&self) -> &SledEngine {

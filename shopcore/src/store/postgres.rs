@@ -638,6 +638,17 @@ impl PgEngine {
         })
     }
 
+    /// Holds every process's writers off (the shop's writer lock, at session level) until
+    /// the guard is dropped: what a backup or a copy reads is then one consistent state.
+    pub(crate) fn hold_writers(&self) -> Result<WritersHeld, StoreError> {
+        let mut conn = Conn::connect(&self.config, &self.schema, &self.shown)?;
+        conn.query(
+            "SELECT pg_advisory_lock($1, $2)",
+            &[&LOCK_SPACE, &self.lock_key],
+        )?;
+        Ok(WritersHeld { conn })
+    }
+
     pub(crate) fn range(
         &self,
         table: Table,
@@ -702,6 +713,13 @@ impl PgEngine {
             Ok(u64::try_from(rows[0].get::<_, i64>(0)).unwrap_or(0))
         })
     }
+}
+
+/// The shop's writer lock held by a connection of its own; closing the connection releases
+/// it.
+pub(crate) struct WritersHeld {
+    #[allow(dead_code)]
+    conn: Conn,
 }
 
 /// Ends a batch transaction that failed: it is rolled back (or its connection dropped),
