@@ -35,8 +35,8 @@ pub mod verify;
 
 use domain::requests;
 pub use domain::{
-    analytics, audit, backup, broadcast, catalog, coupons, currency, error, notifications, orders,
-    payment_methods, proofs, retention, sessions, settings, supplier, users, wallet,
+    analytics, audit, backup, broadcast, catalog, coupons, currency, error, leases, notifications,
+    orders, payment_methods, proofs, retention, sessions, settings, supplier, users, wallet,
 };
 pub use values::{clock, config, ids, money, roles, text};
 
@@ -58,6 +58,7 @@ pub use ids::{
     BroadcastId, CategoryId, CouponCode, CurrencyCode, LanguageCode, OrderId, PaymentMethodId,
     ProductId, RequestKey, TopupId, UserId, Username,
 };
+pub use leases::Lease;
 pub use money::{AmountError, Money};
 pub use notifications::{Notification, NotificationKind};
 pub use orders::{

@@ -130,6 +130,7 @@ pub(crate) fn describers() -> crate::store::Describers {
         Describer::record::<crate::analytics::RollupDays>(),
         Describer::record::<crate::analytics::RollupProducts>(),
         Describer::record::<crate::analytics::RollupTotals>(),
+        Describer::record::<crate::leases::Leases>(),
     ]
 }
 

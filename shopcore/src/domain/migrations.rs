@@ -20,6 +20,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_8,
     to_version_9,
     to_version_10,
+    to_version_11,
 ];
 
 /// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
@@ -123,6 +124,13 @@ fn to_version_9(store: &Store) -> Result<(), StoreError> {
 /// `wallet::migrate_ledger_chunks`).
 fn to_version_10(store: &Store) -> Result<(), StoreError> {
     crate::wallet::migrate_ledger_chunks(store)
+}
+
+/// 10 → 11: the `leases` table, empty until a process claims a job. Nothing to rewrite: the
+/// version only keeps older builds, which know no such table, from opening the store (or
+/// restoring its backups).
+fn to_version_11(_store: &Store) -> Result<(), StoreError> {
+    Ok(())
 }
 
 #[cfg(test)]

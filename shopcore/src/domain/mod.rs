@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod coupons;
 pub mod currency;
 pub mod error;
+pub mod leases;
 pub(crate) mod migrations;
 pub mod notifications;
 pub mod orders;

@@ -51,7 +51,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 10;
+pub const SCHEMA_VERSION: u32 = 11;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -120,10 +120,11 @@ pub(crate) enum Table {
     AuditChunks,
     OutboxChunks,
     LedgerChunks,
+    Leases,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 52] = [
+    pub(crate) const ALL: [Table; 53] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -176,6 +177,7 @@ impl Table {
         Table::AuditChunks,
         Table::OutboxChunks,
         Table::LedgerChunks,
+        Table::Leases,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -232,6 +234,7 @@ impl Table {
             Table::AuditChunks => "audit_chunks",
             Table::OutboxChunks => "outbox_chunks",
             Table::LedgerChunks => "ledger_chunks",
+            Table::Leases => "leases",
         }
     }
 
@@ -292,6 +295,7 @@ impl Table {
             Table::AuditChunks => 50,
             Table::OutboxChunks => 51,
             Table::LedgerChunks => 52,
+            Table::Leases => 53,
         }
     }
 

@@ -55,6 +55,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "typed columns, constraints, indexes and reading views",
         include_str!("postgres/0002_columns.sql"),
     ),
+    (
+        "the leases of periodic jobs",
+        include_str!("postgres/0003_leases.sql"),
+    ),
 ];
 
 /// A PostgreSQL location split into the client's configuration and the shop's schema.

@@ -283,7 +283,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 52] = [
+pub const TABLE_TAGS: [(&str, u8); 53] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -336,6 +336,7 @@ pub const TABLE_TAGS: [(&str, u8); 52] = [
     ("audit_chunks", 50),
     ("outbox_chunks", 51),
     ("ledger_chunks", 52),
+    ("leases", 53),
 ];
 
 /// A closed shop's database opened directly (sled, or the PostgreSQL schema of a
