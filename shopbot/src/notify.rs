@@ -521,6 +521,9 @@ pub fn spawn(
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
+            if !crate::ops::lease::mine(&shop, crate::ops::lease::jobs::OUTBOX, period).await {
+                continue;
+            }
             match deliver_pending_with(&bot, &shop, staff).await {
                 Ok(0) => {}
                 Ok(sent) => tracing::debug!(sent, "notifications delivered"),

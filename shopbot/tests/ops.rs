@@ -1130,3 +1130,205 @@ async fn the_background_indexer_keeps_the_audit_indexes_current() {
     task.abort();
     assert!(t.shop.verify().unwrap().is_healthy());
 }
+
+// ---------------------------------------------------------------- replicas
+
+/// A schema of the PostgreSQL test server (`SHOPCORE_TEST_POSTGRES_URL`), dropped on drop.
+struct Schema {
+    base: String,
+    name: String,
+}
+
+impl Schema {
+    fn url(&self) -> String {
+        let sep = if self.base.contains('?') { '&' } else { '?' };
+        format!("{}{sep}schema={}", self.base, self.name)
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.base, postgres::NoTls) {
+            let _ =
+                client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name));
+        }
+    }
+}
+
+/// A new schema on the test server, or `None` (with a note) without one outside CI.
+fn postgres_schema() -> Option<Schema> {
+    let Some(base) = std::env::var("SHOPCORE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs the PostgreSQL tests: set SHOPCORE_TEST_POSTGRES_URL (.ci/postgres start)"
+        );
+        eprintln!("no PostgreSQL server (SHOPCORE_TEST_POSTGRES_URL): replica test not run");
+        return None;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    Some(Schema {
+        base,
+        name: format!("replicas_{}_{nanos}", std::process::id()),
+    })
+}
+
+/// Users `ids` each get a top-up approved: one notice each, to be delivered by the bots.
+fn approved_topups(shop: &Shop, method: shopcore::PaymentMethodId, ids: std::ops::Range<u64>) {
+    let owner = shop.actor(uid(OWNER)).unwrap();
+    for user in ids {
+        shop.register_user(&shopcore::Registration {
+            id: uid(user),
+            username: None,
+            display_name: &format!("User {user}"),
+            language: Some("en"),
+        })
+        .unwrap();
+        let actor = shop.actor(uid(user)).unwrap();
+        let topup = shop
+            .request_topup(
+                &actor,
+                &shopcore::TopupRequest {
+                    method,
+                    amount: money("20"),
+                    proof: shopcore::Proof::Text(format!("transfer {user}")),
+                    key: key(&format!("topup-{user}")),
+                },
+            )
+            .unwrap();
+        shop.approve_topup(&owner, topup.id, &key(&format!("ok-{user}")))
+            .unwrap();
+    }
+}
+
+fn outbox_holder(shop: &Shop) -> Option<String> {
+    shop.job_leases()
+        .unwrap()
+        .into_iter()
+        .find(|l| l.job == "outbox")
+        .map(|l| l.holder)
+}
+
+/// A plain test (shopcore's PostgreSQL client blocks, which a runtime's own threads may not
+/// do): the waits run on a runtime of their own.
+#[test]
+fn two_replicas_on_one_database_deliver_each_notice_once_even_when_one_is_killed() {
+    let Some(schema) = postgres_schema() else {
+        return;
+    };
+    // The fake Bot API serves from the runtime's worker threads; the shop's calls run on
+    // this one, outside it.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = schema.url();
+    let tg = rt.block_on(async { FakeTelegram::start() });
+    let shop = Shop::open(
+        url.as_str(),
+        shopcore::Config::default().with_super_admins(vec![uid(OWNER)]),
+    )
+    .unwrap();
+    let owner = shop.actor(uid(OWNER)).unwrap();
+    let method = shop
+        .create_payment_method(
+            &owner,
+            &shopcore::NewPaymentMethod {
+                name: "Bank".into(),
+                instructions: "Send to 123".into(),
+                currency: "USD".into(),
+                min_amount: money("1"),
+                max_amount: money("500"),
+                active: true,
+            },
+        )
+        .unwrap()
+        .id;
+    approved_topups(&shop, method, 2_001..2_021);
+    let replica = |name: &str| {
+        spawn_bot_in(
+            tempfile::tempdir().unwrap(),
+            &tg.url(),
+            &[
+                ("SHOPBOT_DB", url.clone()),
+                ("SHOPBOT_REPLICA_NAME", name.to_owned()),
+            ],
+            &[],
+        )
+    };
+    let mut a = replica("replica-a");
+    let mut b = replica("replica-b");
+    let all_once = |users: std::ops::Range<u64>| {
+        let tg = &tg;
+        move || {
+            users
+                .clone()
+                .all(|u| tg.delivered_to(i64::try_from(u).unwrap()).len() == 1)
+        }
+    };
+    rt.block_on(wait_for(
+        "the first notices",
+        Duration::from_secs(60),
+        all_once(2_001..2_021),
+    ));
+    // Two more delivery periods: a second deliverer would have sent them again by now.
+    std::thread::sleep(Duration::from_secs(5));
+    for u in 2_001..2_021i64 {
+        assert_eq!(
+            tg.delivered_to(u).len(),
+            1,
+            "user {u}: {:?}",
+            tg.delivered_to(u)
+        );
+    }
+    // Kill the replica delivering the outbox, mid-run: no goodbye, its lease stays behind.
+    let holder = outbox_holder(&shop).expect("a replica holds the outbox");
+    let (dead, survivor) = if holder == "replica-a" {
+        (&mut a, "replica-b")
+    } else {
+        (&mut b, "replica-a")
+    };
+    dead.child.kill().unwrap();
+    dead.child.wait().unwrap();
+    approved_topups(&shop, method, 2_021..2_041);
+    // The survivor takes the outbox over once the lease lapses (3 periods and 10 s).
+    rt.block_on(wait_for(
+        "the notices after the kill",
+        Duration::from_secs(90),
+        all_once(2_021..2_041),
+    ));
+    std::thread::sleep(Duration::from_secs(5));
+    for u in 2_001..2_041i64 {
+        assert_eq!(
+            tg.delivered_to(u).len(),
+            1,
+            "user {u}: {:?}",
+            tg.delivered_to(u)
+        );
+    }
+    assert_eq!(outbox_holder(&shop).as_deref(), Some(survivor));
+    assert!(
+        shop.pending_notifications(shopbot::SCOPE, 10)
+            .unwrap()
+            .is_empty()
+    );
+    // A clean stop gives the jobs back at once.
+    let alive = if survivor == "replica-a" {
+        &mut a
+    } else {
+        &mut b
+    };
+    sigterm(alive);
+    assert!(
+        rt.block_on(wait_exit(alive, Duration::from_secs(30)))
+            .success()
+    );
+    assert_eq!(outbox_holder(&shop), None);
+    assert!(shop.verify().unwrap().is_healthy());
+}

@@ -31,6 +31,8 @@ pub struct Shop {
     pub(crate) store: Store,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings_cache: RwLock<Settings>,
+    /// When a shared store's settings were last read (`Shop::settings`).
+    pub(crate) settings_read_at: std::sync::Mutex<Option<std::time::Instant>>,
     pub(crate) pending_topups_max: u32,
     pub(crate) limits: Limits,
     /// Orders whose supplier call is running in this process right now (live claims).
@@ -175,6 +177,7 @@ impl Shop {
             store,
             clock: config.clock.clone(),
             settings_cache: RwLock::new(Settings::default()),
+            settings_read_at: std::sync::Mutex::new(None),
             pending_topups_max: config.pending_topups_per_user_max,
             limits: Limits {
                 unpaid_order_ttl_ms: config.unpaid_order_ttl_ms.max(1),
@@ -192,6 +195,12 @@ impl Shop {
         }
         shop.bootstrap_super_admins(&config.super_admins)?;
         Ok(shop)
+    }
+
+    /// Whether other processes may share this shop (a PostgreSQL database): periodic work
+    /// must then be claimed ([`Shop::claim_job`]) so that it runs in one place at a time.
+    pub fn is_shared(&self) -> bool {
+        self.store.is_shared()
     }
 
     /// The shop's current time, from its [`Config::clock`].

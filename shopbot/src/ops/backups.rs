@@ -170,7 +170,9 @@ impl Backups {
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticker.tick().await;
-                let _ = backups.run(&shop).await;
+                if super::lease::mine(&shop, super::lease::jobs::BACKUPS, every).await {
+                    let _ = backups.run(&shop).await;
+                }
             }
         })
     }

@@ -12,6 +12,7 @@
 //!   each recipient gets the message once (a crash — not a shutdown — between a send and its
 //!   record may repeat that one message).
 
+use super::lease;
 use crate::core::{self, Failure};
 use crate::i18n::Lang;
 use crate::ops::telemetry::{names, redact};
@@ -27,6 +28,9 @@ use tokio::sync::watch;
 
 /// Recipients fetched from the shop per round trip.
 const RECIPIENTS_PER_BATCH: usize = 50;
+/// The period a broadcast's lease is renewed within (`ops::lease`): a replica that drives
+/// one renews it at least this often, before sending.
+const BROADCAST_LEASE: Duration = Duration::from_secs(60);
 /// The least time between two edits of the progress message.
 const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 /// The longest pause after a network error.
@@ -88,6 +92,8 @@ pub struct Broadcaster {
     stop: watch::Receiver<bool>,
     staff_chat: Option<ChatId>,
     jobs: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// The broadcasts this process drives.
+    driving: std::sync::Mutex<std::collections::HashSet<shopcore::BroadcastId>>,
 }
 
 impl Broadcaster {
@@ -107,6 +113,7 @@ impl Broadcaster {
             stop,
             staff_chat: staff_chat.map(ChatId),
             jobs: std::sync::Mutex::new(Vec::new()),
+            driving: std::sync::Mutex::new(std::collections::HashSet::new()),
         })
     }
 
@@ -114,12 +121,25 @@ impl Broadcaster {
         *self.stop.borrow()
     }
 
-    /// Starts sending a job in the background.
+    /// Starts sending a job in the background (unless this process already does).
     pub fn start(self: &Arc<Self>, job: Broadcast, progress: Option<Progress>) {
+        if !self
+            .driving
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(job.id)
+        {
+            return;
+        }
         let me = Arc::clone(self);
         let handle = tokio::spawn(async move {
             let id = job.id;
-            match me.drive(job, progress).await {
+            let driven = me.drive(job, progress).await;
+            me.driving
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
+            match driven {
                 Ok(job) => tracing::info!(
                     broadcast = %id,
                     status = ?job.status,
@@ -142,8 +162,20 @@ impl Broadcaster {
     /// staff chat, when there is one.
     pub async fn resume_all(self: &Arc<Self>) -> Result<usize, Failure> {
         let running = core::run(&self.shop, |shop| shop.running_broadcasts()).await?;
-        let count = running.len();
+        let mut count = 0;
         for job in running {
+            let driven_here = self
+                .driving
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(&job.id);
+            // Driven here already, or by another live replica of a shared shop.
+            if driven_here
+                || !lease::mine(&self.shop, &lease::jobs::broadcast(job.id), BROADCAST_LEASE).await
+            {
+                continue;
+            }
+            count += 1;
             tracing::info!(broadcast = %job.id, sent = job.sent, "resuming broadcast");
             let progress = match self.staff_chat {
                 Some(chat) => self
@@ -161,6 +193,26 @@ impl Broadcaster {
             self.start(job, progress);
         }
         Ok(count)
+    }
+
+    /// Every `every`, resumes the running broadcasts that no live replica drives (a shared
+    /// shop whose replica died mid-broadcast), until aborted.
+    pub fn watch_orphans(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let me = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                match me.resume_all().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(jobs = n, "broadcasts taken over"),
+                    Err(failure) => {
+                        tracing::warn!(kind = failure.kind(), "looking for broadcasts failed")
+                    }
+                }
+            }
+        })
     }
 
     /// Waits for the running jobs to stop (after the stop signal), at most `deadline`.
@@ -185,10 +237,12 @@ impl Broadcaster {
     ) -> Result<Broadcast, Failure> {
         let id = job.id;
         let mut last_progress = Instant::now();
+        let mut last_claim: Option<Instant> = None;
         'batches: loop {
             if self.stopping() {
                 break;
             }
+
             let batch = core::run(&self.shop, move |shop| {
                 shop.broadcast_recipients(id, RECIPIENTS_PER_BATCH)
             })
@@ -200,6 +254,16 @@ impl Broadcaster {
             for user in batch {
                 if self.stopping() {
                     break 'batches;
+                }
+                // Renewed before sending whenever half its period has passed (a long
+                // flood wait included); another replica holding it means this one lost it.
+                if last_claim.is_none_or(|at| at.elapsed() >= BROADCAST_LEASE / 2) {
+                    if !lease::mine(&self.shop, &lease::jobs::broadcast(id), BROADCAST_LEASE).await
+                    {
+                        tracing::warn!(broadcast = %id, "another replica drives this broadcast now");
+                        break 'batches;
+                    }
+                    last_claim = Some(Instant::now());
                 }
                 // A cancel between two messages stops the job.
                 let current = core::run(&self.shop, move |shop| shop.broadcast(id)).await?;

@@ -120,6 +120,12 @@ pub const SETTINGS: &[Spec] = &[
     )
     .section("The shop"),
     spec(
+        "replica_name",
+        "SHOPBOT_REPLICA_NAME",
+        None,
+        "This bot's name among replicas sharing a PostgreSQL shop (1-64 letters, digits, _ - . :); default: the host name. Give each replica on one machine its own; a restarted replica takes its periodic jobs straight back.",
+    ),
+    spec(
         "cache_mb",
         "SHOPBOT_CACHE_MB",
         Some("64"),
@@ -357,6 +363,8 @@ pub struct BotConfig {
     pub token: Secret,
     pub api_url: Option<url::Url>,
     pub db_path: PathBuf,
+    /// The name this process claims periodic jobs under (`ops::lease`).
+    pub replica_name: String,
     pub cache_mb: u64,
     pub super_admins: Vec<UserId>,
     pub staff_chat_id: Option<i64>,
@@ -783,6 +791,24 @@ impl BotConfig {
                 env: spec_of("db_path").env,
                 when: "(\"off\" is not a directory)",
             })?,
+            replica_name: match values.text("replica_name") {
+                None => super::lease::default_name(),
+                Some(name)
+                    if !name.is_empty()
+                        && name.len() <= 64
+                        && name.bytes().all(|b| {
+                            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')
+                        }) =>
+                {
+                    name
+                }
+                Some(name) => {
+                    return Err(invalid(
+                        spec_of("replica_name"),
+                        format!("{name:?}: use 1-64 letters, digits, _ - . or :"),
+                    ));
+                }
+            },
             cache_mb: values.required_number("cache_mb", 1, 65_536)?,
             super_admins,
             staff_chat_id,

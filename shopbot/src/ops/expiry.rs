@@ -38,7 +38,9 @@ pub fn schedule(shop: Arc<Shop>, every: Duration) -> tokio::task::JoinHandle<()>
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            let _ = run_once(&shop).await;
+            if super::lease::mine(&shop, super::lease::jobs::EXPIRY, every).await {
+                let _ = run_once(&shop).await;
+            }
         }
     })
 }

@@ -23,6 +23,7 @@ pub mod config;
 pub mod expiry;
 pub mod guard;
 pub mod health;
+pub mod lease;
 pub mod preflight;
 pub mod ratelimit;
 pub mod retention;
@@ -190,6 +191,9 @@ pub fn schedule_verify(
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
+            if !lease::mine(&shop, lease::jobs::VERIFY, every).await {
+                continue;
+            }
             let report = match core::run(&shop, |shop| shop.verify()).await {
                 Ok(report) => report,
                 Err(failure) => {
@@ -214,6 +218,9 @@ pub fn schedule_verify(
     })
 }
 
+/// How often a replica of a shared shop looks for broadcasts nobody drives any more.
+pub const BROADCAST_WATCH_PERIOD: Duration = Duration::from_secs(30);
+
 /// How often the bot writes the audit log's index keys for new entries
 /// (`Shop::index_audit_log`): appends leave them out so that orders write less, and staff
 /// queries would otherwise index everything pending first.
@@ -226,6 +233,9 @@ pub fn schedule_audit_index(shop: Arc<Shop>, every: Duration) -> tokio::task::Jo
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
+            if !lease::mine(&shop, lease::jobs::AUDIT_INDEX, every).await {
+                continue;
+            }
             if let Err(failure) = core::run(&shop, |shop| shop.index_audit_log()).await {
                 tracing::warn!(kind = failure.kind(), "indexing the audit log failed");
             }
@@ -266,6 +276,7 @@ async fn listener_error(error: teloxide::RequestError) {
 pub async fn run(config: BotConfig) -> Result<(), StartError> {
     let metrics = telemetry::Metrics::global();
     drop(metrics);
+    lease::set_holder(&config.replica_name);
     let (shop, check) = open_shop(&config).await?;
     let problems = check.problems.clone();
     let bot = bot(&config);
@@ -362,6 +373,10 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
         Ok(n) => tracing::info!(jobs = n, "broadcasts resumed"),
         Err(failure) => tracing::error!(kind = failure.kind(), "broadcasts not resumed"),
     }
+    if shop.is_shared() {
+        // A broadcast whose replica died is taken over once its lease lapses.
+        tasks.push(broadcaster.watch_orphans(BROADCAST_WATCH_PERIOD));
+    }
 
     let staff = Staff::new(
         Arc::clone(&shop),
@@ -430,6 +445,8 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
     for task in tasks {
         task.abort();
     }
+    // The other replicas take the periodic jobs over at once.
+    lease::release_all(&shop).await;
     let flushed = core::run(&shop, |shop| shop.flush()).await;
     if let Some(task) = http_task {
         let _ = tokio::time::timeout(Duration::from_secs(2), task).await;

@@ -65,7 +65,9 @@ pub fn schedule(shop: Arc<Shop>, days: u32) -> tokio::task::JoinHandle<()> {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            let _ = run_once(&shop, days).await;
+            if super::lease::mine(&shop, super::lease::jobs::RETENTION, EVERY).await {
+                let _ = run_once(&shop, days).await;
+            }
         }
     })
 }

@@ -336,14 +336,21 @@ pub fn schedule(
         queue_ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // The first tick of each is immediate: reconcile first.
         reconcile_ticker.tick().await;
-        let _ = reconcile(&shop, &supplier).await;
+        use super::lease::{jobs, mine};
+        if mine(&shop, jobs::SUPPLIER_RECONCILE, reconcile_every).await {
+            let _ = reconcile(&shop, &supplier).await;
+        }
         loop {
             tokio::select! {
                 _ = queue_ticker.tick() => {
-                    let _ = run_queue(&shop, &supplier, limit).await;
+                    if mine(&shop, jobs::SUPPLIER_QUEUE, queue_every).await {
+                        let _ = run_queue(&shop, &supplier, limit).await;
+                    }
                 }
                 _ = reconcile_ticker.tick() => {
-                    let _ = reconcile(&shop, &supplier).await;
+                    if mine(&shop, jobs::SUPPLIER_RECONCILE, reconcile_every).await {
+                        let _ = reconcile(&shop, &supplier).await;
+                    }
                 }
             }
         }

@@ -141,17 +141,36 @@ pub(crate) fn refuse_new_orders(tx: &Tx<'_>) -> Result<()> {
 
 impl Shop {
     /// The current settings: from memory on an embedded store (every change goes through
-    /// this shop); read afresh from a shared database (another process may have changed
-    /// them), falling back to the last known settings when the read fails. The rules
-    /// themselves never use this copy: each transaction reads the settings it checks.
+    /// this shop); on a shared database (another process may change them) read again when
+    /// the copy is a second old or more, falling back to the last known settings when the
+    /// read fails. The rules themselves never use this copy: each transaction reads the
+    /// settings it checks. Safe to call from async code.
     pub fn settings(&self) -> Settings {
-        if self.store.is_shared() {
-            let _ = self.load_settings_cache();
+        if self.store.is_shared() && self.settings_refresh_due() {
+            // On a thread of its own: the database client blocks, which the threads of an
+            // async runtime (where frontends read the settings) may not do.
+            std::thread::scope(|scope| {
+                let _ = scope.spawn(|| self.load_settings_cache()).join();
+            });
         }
         self.settings_cache
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
+    }
+
+    /// Whether the settings of a shared store were last read a second ago or more (then
+    /// marks them read now).
+    fn settings_refresh_due(&self) -> bool {
+        let mut last = self
+            .settings_read_at
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let due = last.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(1));
+        if due {
+            *last = Some(std::time::Instant::now());
+        }
+        due
     }
 
     fn remember_settings(&self, settings: &Settings) {

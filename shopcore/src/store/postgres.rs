@@ -131,9 +131,35 @@ fn shown_url(config: &postgres::Config, schema: &str) -> String {
     )
 }
 
+/// A client that is closed on a thread of its own: the synchronous client blocks on its
+/// runtime when dropped, which panics on a thread that drives an async runtime — where a
+/// frontend may well drop its last handle to the shop.
+struct OwnedClient(Option<Client>);
+
+impl std::ops::Deref for OwnedClient {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        self.0.as_ref().expect("a client until dropped")
+    }
+}
+
+impl std::ops::DerefMut for OwnedClient {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.0.as_mut().expect("a client until dropped")
+    }
+}
+
+impl Drop for OwnedClient {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
+    }
+}
+
 /// One connection with its prepared statements.
 pub(crate) struct Conn {
-    client: Client,
+    client: OwnedClient,
     statements: HashMap<String, Statement>,
     /// A call on it found the server gone: the pool drops it.
     broken: bool,
@@ -157,7 +183,7 @@ impl Conn {
             .batch_execute(&format!("SET search_path TO {}", ident(schema)))
             .map_err(pg_error)?;
         Ok(Conn {
-            client,
+            client: OwnedClient(Some(client)),
             statements: HashMap::new(),
             broken: false,
         })
