@@ -309,9 +309,10 @@ pub fn check(db: &Path, log: &Path, skip: usize) -> Result<usize, String> {
     Ok(checked)
 }
 
-/// Runs `kills` worker lifetimes, killing each with SIGKILL after a pseudo-random delay.
-pub fn drive(kills: u32, dir: &Path, seed: u64) -> Result<(u32, usize), String> {
-    let db = dir.join("shop.db");
+/// Runs `kills` worker lifetimes, killing each with SIGKILL after a pseudo-random delay,
+/// on the shop at `db` (a `postgres://` URL), or in `dir` without one.
+pub fn drive(kills: u32, dir: &Path, seed: u64, db: Option<&str>) -> Result<(u32, usize), String> {
+    let db = db.map_or_else(|| dir.join("shop.db"), PathBuf::from);
     let log = dir.join("acknowledged.log");
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut state = seed | 1;
@@ -412,6 +413,10 @@ enum Run {
         /// temporary directory)
         #[arg(long, value_name = "DIR", env = "SHOP_CRASHTEST_DIR")]
         dir: Option<PathBuf>,
+        /// The shop to crash instead of one in DIR: a postgres:// URL (give a new
+        /// `?schema=NAME`); the log stays in DIR
+        #[arg(long, value_name = "URL", env = "SHOP_CRASHTEST_DB_URL")]
+        db: Option<String>,
         /// Seed of the kill delays: the same seed kills at the same moments
         #[arg(
             long,
@@ -463,12 +468,17 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Run::Drive { kills, dir, seed } => {
+        Run::Drive {
+            kills,
+            dir,
+            seed,
+            db,
+        } => {
             let dir = dir.unwrap_or_else(|| {
                 std::env::temp_dir().join(format!("shop-crashtest-{}", std::process::id()))
             });
             let _ = std::fs::create_dir_all(&dir);
-            match drive(kills, &dir, seed) {
+            match drive(kills, &dir, seed, db.as_deref()) {
                 Ok((kills, checked)) => {
                     println!(
                         "{kills} kills survived: verify() empty after each, {checked} acknowledged operations all present"
@@ -496,9 +506,10 @@ mod tests {
     /// environment: parsing reads `SHOP_CRASHTEST_*`, and tests run on several threads.
     static ENV: Mutex<()> = Mutex::new(());
 
-    const VARIABLES: [&str; 5] = [
+    const VARIABLES: [&str; 6] = [
         "SHOP_CRASHTEST_KILLS",
         "SHOP_CRASHTEST_DIR",
+        "SHOP_CRASHTEST_DB_URL",
         "SHOP_CRASHTEST_SEED",
         "SHOP_CRASHTEST_DB",
         "SHOP_CRASHTEST_LOG",
@@ -530,6 +541,7 @@ mod tests {
             kills,
             dir: dir.map(PathBuf::from),
             seed,
+            db: None,
         }
     }
 
