@@ -98,6 +98,19 @@ impl Shop {
     /// # }
     /// ```
     pub fn verify(&self) -> Result<VerifyReport> {
+        // Every check reads one state of the store: a commit landing between two reads
+        // (a code leaving the pool after the product's count was read) is no problem.
+        let (problems, mark) = self.store.consistent(|| self.verify_reads())??;
+        if problems.is_empty()
+            && let Some(mark) = mark
+        {
+            self.advance_watermark(mark)?;
+        }
+        Ok(VerifyReport { problems })
+    }
+
+    /// The checks of [`Shop::verify`], reading only; the watermark they would certify.
+    fn verify_reads(&self) -> Result<(Vec<String>, Option<Watermark>)> {
         let mut problems = Vec::new();
         // The head as it stands now is the watermark this run can certify: the chain up to
         // it, and the ledger up to the last entry bound by an entry up to it.
@@ -143,18 +156,16 @@ impl Shop {
             &self.store,
             self.settings().utc_offset_minutes,
         )?);
-        if problems.is_empty() {
-            let now = self.now();
-            self.advance_watermark(Watermark {
-                audit_seq: mark_seq,
-                audit_hash: mark_hash,
-                ledger_seq: mark_ledger,
-                sums,
-                at: now,
-                full_at: Some(now),
-            })?;
-        }
-        Ok(VerifyReport { problems })
+        let now = self.now();
+        let mark = problems.is_empty().then_some(Watermark {
+            audit_seq: mark_seq,
+            audit_hash: mark_hash,
+            ledger_seq: mark_ledger,
+            sums,
+            at: now,
+            full_at: Some(now),
+        });
+        Ok((problems, mark))
     }
 
     /// The start-up check: proves, at a cost that depends on what was written since the

@@ -184,3 +184,50 @@ fn finalize_against_cancel_has_one_outcome() {
     );
     assert!(t.shop.verify().unwrap().is_healthy());
 }
+
+/// `verify()` while orders take codes from a pool, top-ups are approved and balances move:
+/// it reads one consistent state, so what it reports are problems, never a moment between
+/// two records of one commit.
+#[test]
+fn verify_during_orders_reports_nothing() {
+    let s = shop();
+    let p = product(&s, "Gift card", "1", Delivery::Codes, Stock::Unlimited);
+    let codes: Vec<String> = (0..600).map(|i| format!("CODE-{i:04}")).collect();
+    let refs: Vec<&str> = codes.iter().map(String::as_str).collect();
+    s.t.shop.add_codes(&s.t.owner(), p, &refs).unwrap();
+    // Code orders complete inside their own transaction.
+    s.t.shop
+        .set_fulfilment_mode(&s.t.owner(), FulfilmentMode::Auto)
+        .unwrap();
+    let actors = buyers(&s.t, 4, "1000");
+    let t = Arc::new(s.t);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = actors
+        .into_iter()
+        .enumerate()
+        .map(|(w, a)| {
+            let (t, stop) = (t.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) && n < 120 {
+                    t.shop
+                        .create_order(&a, &by_balance(p), &key(&format!("w{w}-{n}")))
+                        .unwrap();
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    let mut reports = Vec::new();
+    for _ in 0..8 {
+        reports.push(t.shop.verify().unwrap());
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in workers {
+        w.join().unwrap();
+    }
+    for report in &reports {
+        assert!(report.is_healthy(), "{report}");
+    }
+    assert!(t.shop.verify().unwrap().is_healthy());
+}

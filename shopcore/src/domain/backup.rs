@@ -189,9 +189,9 @@ impl Shop {
     /// The copy is checked before it is reported done: a digest of every record it holds
     /// (the audit log included) must equal the digest of what was read, and opened as a
     /// shop with `config` its [`Shop::verify`] must be healthy; otherwise it is emptied.
-    /// Writers — this process's, and on PostgreSQL every process's — wait while it copies,
-    /// so the copy is the shop at one moment; stop the bot first so that nothing is written
-    /// to the old store after it.
+    /// The copy is the shop at one moment (on sled this process's writers wait while it
+    /// copies; on PostgreSQL it reads a snapshot and nobody waits); stop the bot first so that
+    /// nothing is written to the old store after it.
     ///
     /// Fails with [`BackupError::TargetExists`] for a directory that exists,
     /// [`BackupError::TargetNotEmpty`] for a database schema that holds records,

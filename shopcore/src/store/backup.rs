@@ -201,11 +201,9 @@ impl Store {
         // Where each table's count goes, and the count.
         let mut counts: Vec<(u64, u64)> = Vec::with_capacity(Table::ALL.len());
         let mut entries = 0u64;
-        {
-            // Hold writers off so that no transaction is half included: this process's,
-            // then (on a shared database) every other's.
-            let _gate = self.gate.write().unwrap_or_else(|p| p.into_inner());
-            let _others = self.engine.hold_writers()?;
+        // One state of the store, so that no transaction is half included (`consistent`:
+        // this process's writers held off on sled, a snapshot on PostgreSQL).
+        self.consistent(|| -> Result<(), BackupFailure> {
             out.put(MAGIC)?;
             out.put(&FORMAT_VERSION.to_be_bytes())?;
             out.put(&schema.to_be_bytes())?;
@@ -230,7 +228,8 @@ impl Store {
                 entries += count;
             }
             out.inner.flush().map_err(io)?;
-        }
+            Ok(())
+        })??;
         let body_len = out.at;
         drop(out);
         let mut file = &file;
@@ -265,9 +264,8 @@ impl Store {
 const COPY_BATCH: usize = 2_048;
 
 impl Store {
-    /// Copies every record of every table into `target` (an empty store), in batches,
-    /// holding writers off (this process's, and on a shared database every other's) so
-    /// that no transaction is half included; tells `progress` each table's name and the
+    /// Copies every record of every table into `target` (an empty store), in batches, from
+    /// one state of the store (`consistent`) so that no transaction is half included; tells `progress` each table's name and the
     /// records copied so far. Returns the records copied and their digest (as
     /// [`Store::records_digest`] computes it).
     pub(crate) fn copy_into(
@@ -275,30 +273,31 @@ impl Store {
         target: &Store,
         progress: &mut dyn FnMut(&'static str, u64),
     ) -> Result<([u8; 32], u64), StoreError> {
-        let _gate = self.gate.write().unwrap_or_else(|p| p.into_inner());
-        let _others = self.engine.hold_writers()?;
-        let mut hasher = Sha256::new();
-        let mut copied = 0u64;
-        for table in Table::ALL {
-            let mut batch = super::writer::Writes::new();
-            for item in self.scan_table(table) {
-                let (k, v) = item?;
-                hash_record(&mut hasher, table, &k, &v);
-                batch.insert(sled::IVec::from(full_key(table, &k)), Some(v));
-                if batch.len() >= COPY_BATCH {
-                    copied += u64::try_from(batch.len()).unwrap_or(u64::MAX);
-                    target.engine.apply_direct(std::mem::take(&mut batch))?;
-                    progress(table.name(), copied);
+        // One state of the store (see `write_backup`).
+        self.consistent(|| -> Result<([u8; 32], u64), StoreError> {
+            let mut hasher = Sha256::new();
+            let mut copied = 0u64;
+            for table in Table::ALL {
+                let mut batch = super::writer::Writes::new();
+                for item in self.scan_table(table) {
+                    let (k, v) = item?;
+                    hash_record(&mut hasher, table, &k, &v);
+                    batch.insert(sled::IVec::from(full_key(table, &k)), Some(v));
+                    if batch.len() >= COPY_BATCH {
+                        copied += u64::try_from(batch.len()).unwrap_or(u64::MAX);
+                        target.engine.apply_direct(std::mem::take(&mut batch))?;
+                        progress(table.name(), copied);
+                    }
                 }
+                copied += u64::try_from(batch.len()).unwrap_or(u64::MAX);
+                if !batch.is_empty() {
+                    target.engine.apply_direct(batch)?;
+                }
+                progress(table.name(), copied);
             }
-            copied += u64::try_from(batch.len()).unwrap_or(u64::MAX);
-            if !batch.is_empty() {
-                target.engine.apply_direct(batch)?;
-            }
-            progress(table.name(), copied);
-        }
-        target.flush()?;
-        Ok((hasher.finalize().into(), copied))
+            target.flush()?;
+            Ok((hasher.finalize().into(), copied))
+        })?
     }
 
     /// A SHA-256 over every record of every table, audit log included, and how many there

@@ -158,16 +158,6 @@ impl Engine {
         }
     }
 
-    /// Holds other processes' writers off until the guard is dropped (a backup or a copy
-    /// reads one consistent state). sled is one process: the store's own gate does it.
-    pub(crate) fn hold_writers(&self) -> Result<Option<Box<dyn std::any::Any>>, StoreError> {
-        match self {
-            Engine::Sled(_) => Ok(None),
-            #[cfg(feature = "postgres")]
-            Engine::Postgres(pg) => Ok(Some(Box::new(pg.hold_writers()?))),
-        }
-    }
-
     /// Whether no table holds a record.
     pub(crate) fn is_empty(&self) -> Result<bool, StoreError> {
         match self {

@@ -827,6 +827,21 @@ impl Store {
         self.migrate_from(version, migrations)
     }
 
+    /// Runs `read` (reads outside transactions, on this thread) against one consistent state
+    /// of the store: sled holds this process's writers off meanwhile (the gate; there is no
+    /// other process); PostgreSQL reads a snapshot (REPEATABLE READ), and nobody waits.
+    /// `read` must not write: on sled it would wait for itself.
+    pub(crate) fn consistent<T>(&self, read: impl FnOnce() -> T) -> Result<T, StoreError> {
+        match &self.engine {
+            Engine::Sled(_) => {
+                let _gate = self.gate.write().unwrap_or_else(|p| p.into_inner());
+                Ok(read())
+            }
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(pg) => pg.snapshot(read),
+        }
+    }
+
     /// Whether other processes may change the store (a database server): what this process
     /// keeps in memory about it must be read again.
     pub(crate) fn is_shared(&self) -> bool {

@@ -36,6 +36,12 @@ use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+thread_local! {
+    /// The snapshot this thread reads through (`PgEngine::snapshot`): the engine it belongs
+    /// to (by address) and its connection, inside a REPEATABLE READ transaction.
+    static SNAPSHOT: std::cell::RefCell<Option<(usize, Conn)>> = const { std::cell::RefCell::new(None) };
+}
+
 /// The schema a shop lives in when the URL names none.
 pub(crate) const DEFAULT_SCHEMA: &str = "shopcore";
 
@@ -418,6 +424,17 @@ impl PgEngine {
         &self,
         mut f: impl FnMut(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        let me = std::ptr::from_ref(self) as usize;
+        let in_snapshot = SNAPSHOT.with(|snapshot| {
+            let mut snapshot = snapshot.borrow_mut();
+            match snapshot.as_mut() {
+                Some((engine, conn)) if *engine == me => Some(f(conn)),
+                _ => None,
+            }
+        });
+        if let Some(result) = in_snapshot {
+            return result;
+        }
         let attempts = self.pool.max_size() + 1;
         let mut attempt = 0;
         loop {
@@ -668,15 +685,31 @@ impl PgEngine {
         })
     }
 
-    /// Holds every process's writers off (the shop's writer lock, at session level) until
-    /// the guard is dropped: what a backup or a copy reads is then one consistent state.
-    pub(crate) fn hold_writers(&self) -> Result<WritersHeld, StoreError> {
+    /// Runs `read` with every read of this engine on this thread (outside the writer) seeing
+    /// one state: a REPEATABLE READ, READ ONLY transaction of its own, so that commits of any
+    /// process while it runs are invisible to it, and nobody waits for it.
+    pub(crate) fn snapshot<T>(&self, read: impl FnOnce() -> T) -> Result<T, StoreError> {
         let mut conn = Conn::connect(&self.config, &self.schema, &self.shown)?;
-        conn.query(
-            "SELECT pg_advisory_lock($1, $2)",
-            &[&LOCK_SPACE, &self.lock_key],
-        )?;
-        Ok(WritersHeld { conn })
+        conn.client
+            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .map_err(pg_error)?;
+        let me = std::ptr::from_ref(self) as usize;
+        let outer = SNAPSHOT.with(|snapshot| snapshot.borrow_mut().replace((me, conn)));
+        struct Restore(Option<Option<(usize, Conn)>>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let outer = self.0.take().flatten();
+                let ours =
+                    SNAPSHOT.with(|snapshot| std::mem::replace(&mut *snapshot.borrow_mut(), outer));
+                if let Some((_, mut conn)) = ours {
+                    let _ = conn.client.batch_execute("COMMIT");
+                }
+            }
+        }
+        let restore = Restore(Some(outer));
+        let result = read();
+        drop(restore);
+        Ok(result)
     }
 
     pub(crate) fn range(
@@ -743,13 +776,6 @@ impl PgEngine {
             Ok(u64::try_from(rows[0].get::<_, i64>(0)).unwrap_or(0))
         })
     }
-}
-
-/// The shop's writer lock held by a connection of its own; closing the connection releases
-/// it.
-pub(crate) struct WritersHeld {
-    #[allow(dead_code)]
-    conn: Conn,
 }
 
 /// Ends a batch transaction that failed: it is rolled back (or its connection dropped),
