@@ -1206,6 +1206,30 @@ fn approved_topups(shop: &Shop, method: shopcore::PaymentMethodId, ids: std::ops
     }
 }
 
+/// POSTs `update` to a replica's webhook listener with `secret` as Telegram's header;
+/// returns the HTTP status.
+fn post_update(port: u16, secret: &str, update: &Value) -> u16 {
+    let body = update.to_string();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         X-Telegram-Bot-Api-Secret-Token: {secret}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
 fn outbox_holder(shop: &Shop) -> Option<String> {
     shop.job_leases()
         .unwrap()
@@ -1251,19 +1275,63 @@ fn two_replicas_on_one_database_deliver_each_notice_once_even_when_one_is_killed
         .unwrap()
         .id;
     approved_topups(&shop, method, 2_001..2_021);
-    let replica = |name: &str| {
+    // Webhook mode, as behind a reverse proxy: each replica listens on its own port.
+    let (port_a, port_b) = (free_port(), free_port());
+    let replica = |name: &str, port: u16| {
         spawn_bot_in(
             tempfile::tempdir().unwrap(),
             &tg.url(),
             &[
                 ("SHOPBOT_DB", url.clone()),
                 ("SHOPBOT_REPLICA_NAME", name.to_owned()),
+                ("SHOPBOT_MODE", "webhook".to_owned()),
+                (
+                    "SHOPBOT_WEBHOOK_URL",
+                    "https://shop.example/telegram".to_owned(),
+                ),
+                ("SHOPBOT_WEBHOOK_LISTEN", format!("127.0.0.1:{port}")),
             ],
             &[],
         )
     };
-    let mut a = replica("replica-a");
-    let mut b = replica("replica-b");
+    let mut a = replica("replica-a", port_a);
+    let mut b = replica("replica-b", port_b);
+    // Both set the webhook with the same secret (derived from the token), so Telegram's
+    // updates are accepted by whichever replica the proxy picks.
+    let secret = shopbot::ops::webhook_secret(TOKEN);
+    rt.block_on(wait_for(
+        "both webhooks set",
+        Duration::from_secs(60),
+        || tg.calls("setWebhook") >= 2,
+    ));
+    let secrets: Vec<Value> = tg
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "setWebhook")
+        .map(|r| r.body["secret_token"].clone())
+        .collect();
+    assert!(
+        secrets.iter().all(|s| s.as_str() == Some(secret.as_str())),
+        "{secrets:?}"
+    );
+    rt.block_on(wait_for("both listeners", Duration::from_secs(30), || {
+        [port_a, port_b]
+            .iter()
+            .all(|p| std::net::TcpStream::connect(("127.0.0.1", *p)).is_ok())
+    }));
+    for (user, port) in [(3_001u64, port_a), (3_002, port_b)] {
+        let update = tg.arrive(&Incoming::text(Person::new(user, "U", "en"), "/start"));
+        assert_eq!(post_update(port, &secret, &update), 200);
+    }
+    // An update without the secret is refused and answered by nobody.
+    let forged = tg.arrive(&Incoming::text(Person::new(3_003, "U", "en"), "/start"));
+    assert_eq!(post_update(port_a, "forged", &forged), 401);
+    rt.block_on(wait_for(
+        "each replica's reply",
+        Duration::from_secs(30),
+        || !tg.delivered_to(3_001).is_empty() && !tg.delivered_to(3_002).is_empty(),
+    ));
+    assert!(tg.delivered_to(3_003).is_empty());
     let all_once = |users: std::ops::Range<u64>| {
         let tg = &tg;
         move || {

@@ -218,6 +218,21 @@ pub fn schedule_verify(
     })
 }
 
+/// The secret Telegram sends with every webhook update (`X-Telegram-Bot-Api-Secret-Token`),
+/// derived from the bot's token: every replica of one bot computes the same one, so whichever
+/// replica set the webhook last, all of them accept Telegram's updates (a random secret per
+/// process — teloxide's default — would make every replica but the last refuse them), and
+/// nobody without the token can compute it. 64 hex digits (Telegram allows 1-256 of
+/// `A-Z a-z 0-9 _ -`).
+pub fn webhook_secret(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(b"shopbot webhook secret v1\0")
+        .chain_update(token.as_bytes())
+        .finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// How often a replica of a shared shop looks for broadcasts nobody drives any more.
 pub const BROADCAST_WATCH_PERIOD: Duration = Duration::from_secs(30);
 
@@ -418,10 +433,13 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
             .await
         }
         Mode::Webhook { url, listen } => {
-            let listener =
-                webhooks::axum(bot.clone(), webhooks::Options::new(*listen, url.clone()))
-                    .await
-                    .map_err(|e| StartError::Telegram(redact(&e.to_string())))?;
+            let listener = webhooks::axum(
+                bot.clone(),
+                webhooks::Options::new(*listen, url.clone())
+                    .secret_token(webhook_secret(config.token.expose())),
+            )
+            .await
+            .map_err(|e| StartError::Telegram(redact(&e.to_string())))?;
             shutdown::serve_until(
                 async move {
                     dispatcher
@@ -461,6 +479,20 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_webhook_secret_is_one_per_token_and_what_telegram_accepts() {
+        let a = webhook_secret("123:abc");
+        assert_eq!(
+            a,
+            webhook_secret("123:abc"),
+            "every replica computes the same"
+        );
+        assert_ne!(a, webhook_secret("123:abd"));
+        assert_eq!(a.len(), 64);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(!a.contains("abc"));
+    }
 
     fn message_in(chat: i64) -> Update {
         // teloxide reads updates from text, not from a `serde_json::Value`.
