@@ -594,3 +594,25 @@ fn verify_finds_an_index_posting_moved_to_another_chunk() {
     crate::common::assert_verify_reports(&path, &clock, "the actor index does not match");
     drop(dir);
 }
+
+/// Shown to people (JSON: the console's `--json`, PostgreSQL's `body`), an entry's hashes are
+/// 64 hex digits; encoded for the store they are still the 32 bytes every hash covers.
+#[test]
+fn hashes_read_as_hex_in_json_and_stay_bytes_in_the_store() {
+    let t = history();
+    let entry = crate::common::last_audit(&t);
+    let json = serde_json::to_value(&entry).unwrap();
+    let hex: String = entry.hash.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(json["hash"], serde_json::Value::String(hex));
+    assert_eq!(json["prev_hash"].as_str().map(str::len), Some(64));
+    let back: AuditEntry = serde_json::from_value(json).unwrap();
+    assert_eq!(back, entry);
+    let bytes = bincode::serde::encode_to_vec(&entry, bincode::config::standard()).unwrap();
+    assert!(
+        bytes.windows(32).any(|w| w == entry.hash),
+        "the encoding holds the hash's bytes"
+    );
+    assert_eq!(entry.compute_hash().unwrap(), entry.hash);
+    let bad = serde_json::json!("zz");
+    assert!(serde_json::from_value::<AuditEntry>(serde_json::json!({"hash": bad})).is_err());
+}

@@ -340,9 +340,46 @@ pub struct AuditEntry {
     /// Whether it happened, or was denied or failed.
     pub outcome: Outcome,
     /// The previous entry's `hash` (zeros for the first entry).
+    #[serde(with = "digest_text")]
     pub prev_hash: [u8; 32],
     /// SHA-256 of this entry with `hash` zeroed ([`AuditEntry::compute_hash`]).
+    #[serde(with = "digest_text")]
     pub hash: [u8; 32],
+}
+
+/// A digest as 64 hex digits where serde writes text for people (JSON: the console's
+/// `--json`, PostgreSQL's `body`), and as its 32 bytes where it encodes for the store
+/// (bincode is not human-readable), so the stored encoding — and every hash computed over
+/// it — is unchanged.
+mod digest_text {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(digest: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            let text: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            s.serialize_str(&text)
+        } else {
+            digest.serialize(s)
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        if d.is_human_readable() {
+            let text = String::deserialize(d)?;
+            let mut digest = [0u8; 32];
+            if text.len() != 64 {
+                return Err(D::Error::custom("a digest is 64 hex digits"));
+            }
+            for (byte, pair) in digest.iter_mut().zip(text.as_bytes().chunks(2)) {
+                let pair = std::str::from_utf8(pair).map_err(D::Error::custom)?;
+                *byte = u8::from_str_radix(pair, 16).map_err(D::Error::custom)?;
+            }
+            Ok(digest)
+        } else {
+            <[u8; 32]>::deserialize(d)
+        }
+    }
 }
 
 impl AuditEntry {

@@ -23,12 +23,6 @@ CREATE FUNCTION shop_actor(actor jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN COALESCE(actor ->> 'User', 'system:' || (actor ->> 'System'));
 
--- A digest (JSON array of bytes) as hex.
-CREATE FUNCTION shop_hex(bytes jsonb) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    RETURN (SELECT string_agg(lpad(to_hex(b::integer), 2, '0'), '' ORDER BY i)
-            FROM jsonb_array_elements_text(bytes) WITH ORDINALITY AS e(b, i));
-
 -- Every entry of a ledger chunk adds up (after = before + amount) and leaves no balance
 -- below zero.
 CREATE FUNCTION shop_ledger_chunk_adds_up(entries jsonb) RETURNS boolean
@@ -206,8 +200,8 @@ SELECT (e ->> 'seq')::bigint AS seq,
        e -> 'target' AS target,
        e -> 'outcome' AS outcome,
        e -> 'details' AS details,
-       shop_hex(e -> 'hash') AS hash,
-       shop_hex(e -> 'prev_hash') AS prev_hash
+       e ->> 'hash' AS hash,
+       e ->> 'prev_hash' AS prev_hash
 FROM audit_chunks, jsonb_array_elements(audit_chunks.body) AS e;
 
 CREATE VIEW notifications AS
