@@ -1400,3 +1400,58 @@ fn two_replicas_on_one_database_deliver_each_notice_once_even_when_one_is_killed
     assert_eq!(outbox_holder(&shop), None);
     assert!(shop.verify().unwrap().is_healthy());
 }
+
+/// On a shared shop, a broadcast another live replica drives is left to it: this replica
+/// neither resumes it nor sends a message of it; once the other's lease is gone it takes
+/// the broadcast over and sends each message once.
+#[test]
+fn a_broadcast_another_replica_drives_is_left_to_it() {
+    let Some(schema) = postgres_schema() else {
+        return;
+    };
+    let url = schema.url();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let tg = rt.block_on(async { FakeTelegram::start() });
+    let shop = Arc::new(
+        Shop::open(
+            url.as_str(),
+            shopcore::Config::default().with_super_admins(vec![uid(OWNER)]),
+        )
+        .unwrap(),
+    );
+    for user in 4_001..4_006u64 {
+        shop.register_user(&shopcore::Registration {
+            id: uid(user),
+            username: None,
+            display_name: "U",
+            language: Some("en"),
+        })
+        .unwrap();
+    }
+    let owner = shop.actor(uid(OWNER)).unwrap();
+    let job = shop.create_broadcast(&owner, "Eid sale").unwrap();
+    let lease = format!("broadcast:{}", job.id.get());
+    assert!(
+        shop.claim_job(&lease, "another-replica", Duration::from_secs(60))
+            .unwrap()
+    );
+    let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let broadcaster = Broadcaster::new(tg.bot(), Arc::clone(&shop), 30, stop_rx, None);
+    let resumed = rt.block_on(broadcaster.resume_all()).unwrap();
+    assert_eq!(resumed, 0, "the other replica's");
+    let driven = rt.block_on(broadcaster.drive(job.clone(), None)).unwrap();
+    assert_eq!(driven.sent, 0);
+    assert_eq!(tg.calls("sendMessage"), 0);
+    // The other replica stopped cleanly: this one takes it over and finishes it.
+    assert!(shop.release_job(&lease, "another-replica").unwrap());
+    let done = rt.block_on(broadcaster.drive(job, None)).unwrap();
+    assert_eq!(done.status, BroadcastStatus::Finished, "{done:?}");
+    assert_eq!(done.sent, done.audience);
+    for user in 4_001..4_006i64 {
+        assert_eq!(tg.delivered_to(user).len(), 1);
+    }
+}

@@ -270,7 +270,7 @@ impl Broadcaster {
                 if current.is_none_or(|b| b.status != BroadcastStatus::Running) {
                     break 'batches;
                 }
-                let Some(delivery) = self.send_one(user, &job.text).await else {
+                let Some(delivery) = self.send_one(id, user, &job.text).await else {
                     break 'batches;
                 };
                 metrics::counter!(names::BROADCAST_DELIVERIES, "outcome" => delivery_name(delivery))
@@ -297,7 +297,15 @@ impl Broadcaster {
     }
 
     /// Sends to one user until there is something to record; `None` when stopping.
-    async fn send_one(&self, user: UserId, text: &str) -> Option<BroadcastDelivery> {
+    /// After a pause, the broadcast's lease is renewed before sending again: a wait longer
+    /// than the lease may have let another replica take the broadcast over (then this one
+    /// stops, and the other sends).
+    async fn send_one(
+        &self,
+        id: BroadcastId,
+        user: UserId,
+        text: &str,
+    ) -> Option<BroadcastDelivery> {
         let chat = ChatId(i64::try_from(user.get()).unwrap_or(i64::MAX));
         let mut backoff = Duration::from_secs(1);
         loop {
@@ -312,7 +320,7 @@ impl Broadcaster {
                 }
                 SendOutcome::RetryAfter(wait) => {
                     tracing::warn!(secs = wait.as_secs(), "Telegram asked to slow down");
-                    if self.pause(wait).await {
+                    if self.pause(wait).await || !self.still_mine(id).await {
                         return None;
                     }
                 }
@@ -320,7 +328,7 @@ impl Broadcaster {
                     if let Err(error) = &result {
                         tracing::warn!(error = %redact(&error.to_string()), "broadcast send failed; retrying");
                     }
-                    if self.pause(backoff).await {
+                    if self.pause(backoff).await || !self.still_mine(id).await {
                         return None;
                     }
                     backoff = (backoff * 2).min(BACKOFF_MAX);
@@ -330,6 +338,15 @@ impl Broadcaster {
     }
 
     /// Sleeps `wait`; true when the stop signal came first.
+    /// Renews broadcast `id`'s lease; `false` when another replica holds it now.
+    async fn still_mine(&self, id: BroadcastId) -> bool {
+        let mine = lease::mine(&self.shop, &lease::jobs::broadcast(id), BROADCAST_LEASE).await;
+        if !mine {
+            tracing::warn!(broadcast = %id, "another replica drives this broadcast now");
+        }
+        mine
+    }
+
     async fn pause(&self, wait: Duration) -> bool {
         let mut stop = self.stop.clone();
         tokio::select! {

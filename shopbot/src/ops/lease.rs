@@ -124,7 +124,7 @@ pub mod jobs {
 
     /// The job of sending broadcast `id`.
     pub fn broadcast(id: shopcore::BroadcastId) -> String {
-        format!("broadcast:{id}")
+        format!("broadcast:{}", id.get())
     }
 }
 
@@ -140,6 +140,16 @@ mod tests {
         assert_eq!(
             ttl(Duration::from_secs(86_400)),
             Duration::from_secs(86_400 + 600)
+        );
+    }
+
+    #[test]
+    fn a_broadcasts_job_name_is_a_valid_name() {
+        let name = jobs::broadcast(shopcore::BroadcastId::new(42).unwrap());
+        assert_eq!(name, "broadcast:42");
+        assert!(
+            name.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
         );
     }
 
