@@ -54,7 +54,7 @@ fn every_module_says_why_it_exists() {
 }
 
 #[test]
-fn only_the_store_module_names_sled() {
+fn only_the_store_module_names_sled_or_postgresql() {
     let mut files = Vec::new();
     rust_files(&crate_dir().join("src"), &mut files);
     for file in files {
@@ -63,6 +63,14 @@ fn only_the_store_module_names_sled() {
         }
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(!text.contains("sled::"), "{} names sled", file.display());
+        // The test kit's PostgreSQL schemas are for tests, not the shop.
+        if !file.ends_with("testkit.rs") && !file.ends_with("testkit/postgres.rs") {
+            assert!(
+                !text.contains("postgres::"),
+                "{} names PostgreSQL",
+                file.display()
+            );
+        }
     }
 }
 

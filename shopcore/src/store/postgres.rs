@@ -4,7 +4,9 @@
 //! **Layout.** The shop lives in one schema of the database (`shopcore` unless the URL says
 //! `?schema=NAME`), one table per store table, named as in `docs/storage.md`. Each row is
 //! one record: its key within the table (`k`, `bytea`, the primary key; bytewise order is
-//! the key tuple's order) and its encoded value (`v`). The schema is created and upgraded by
+//! the key tuple's order), its encoded value (`v`, what the shop reads) and, for the kinds
+//! people read, the same value as JSON (`body`, from which typed columns, constraints and
+//! views are computed: `describe.rs`). The schema is created and upgraded by
 //! the versioned migrations embedded below ([`MIGRATIONS`], recorded in
 //! `shopcore_migrations`), applied at open under a session advisory lock, so processes
 //! opening together apply each once; a database migrated by a newer build is refused.
@@ -17,8 +19,11 @@
 //! COMMIT with its writes, or ROLLBACK when no body joined it. Writers of every process are
 //! therefore serialized, exactly as the single writer serializes them in one process: every
 //! invariant the bodies keep on sled holds unchanged across processes, with no body ever run
-//! twice. Reads outside transactions (listings, scans) use pooled connections and see
-//! committed batches only. See ARCHITECTURE.md, "PostgreSQL".
+//! twice. The writer keeps what it read while the shop's commit sequence
+//! (`shopcore_commits`, read with the lock) shows no other process committed. Reads outside
+//! transactions (listings, scans) use pooled connections and see committed batches only;
+//! `snapshot` makes a thread's reads one REPEATABLE READ state (`verify()`, backups). See
+//! ARCHITECTURE.md, "PostgreSQL".
 //!
 //! **Durability.** A COMMIT returns once PostgreSQL has flushed its WAL
 //! (`synchronous_commit` on), so a batch is durable when `apply` returns; under
@@ -177,19 +182,27 @@ impl std::fmt::Debug for Conn {
     }
 }
 
-impl Conn {
-    fn connect(config: &postgres::Config, schema: &str, shown: &str) -> Result<Conn, StoreError> {
-        let mut client = config.connect(NoTls).map_err(|e| StoreError::Unavailable {
+/// A new connection to the server `shown` names (for messages).
+fn connect(config: &postgres::Config, shown: &str) -> Result<OwnedClient, StoreError> {
+    config
+        .connect(NoTls)
+        .map(|client| OwnedClient(Some(client)))
+        .map_err(|e| StoreError::Unavailable {
             reason: format!(
                 "cannot connect to PostgreSQL at {shown}: {}",
                 error_text(&e)
             ),
-        })?;
+        })
+}
+
+impl Conn {
+    fn connect(config: &postgres::Config, schema: &str, shown: &str) -> Result<Conn, StoreError> {
+        let mut client = connect(config, shown)?;
         client
             .batch_execute(&format!("SET search_path TO {}", ident(schema)))
             .map_err(pg_error)?;
         Ok(Conn {
-            client: OwnedClient(Some(client)),
+            client,
             statements: HashMap::new(),
             broken: false,
         })
@@ -894,12 +907,7 @@ fn migrate(
     shown: &str,
     key: i32,
 ) -> Result<(), StoreError> {
-    let mut client = config.connect(NoTls).map_err(|e| StoreError::Unavailable {
-        reason: format!(
-            "cannot connect to PostgreSQL at {shown}: {}",
-            error_text(&e)
-        ),
-    })?;
+    let mut client = connect(config, shown)?;
     client
         .query(
             "SELECT pg_advisory_lock($1, $2)",
