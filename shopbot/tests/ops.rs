@@ -110,6 +110,8 @@ fn every_invalid_setting_names_itself() {
         ("SHOPBOT_API_URL", "ftp://x", "`api_url`"),
         ("SHOPBOT_API_URL", "::", "`api_url`"),
         ("SHOPBOT_DB", "off", "`db_path`"),
+        ("SHOPBOT_REPLICA_NAME", "bot one", "`replica_name`"),
+        ("SHOPBOT_REPLICA_NAME", &"r".repeat(65), "`replica_name`"),
         ("SHOPBOT_CACHE_MB", "0", "`cache_mb`"),
         ("SHOPBOT_CACHE_MB", "lots", "`cache_mb`"),
         ("SHOPBOT_SUPER_ADMINS", "1,bob", "`super_admins`"),

@@ -793,20 +793,11 @@ impl BotConfig {
             })?,
             replica_name: match values.text("replica_name") {
                 None => super::lease::default_name(),
-                Some(name)
-                    if !name.is_empty()
-                        && name.len() <= 64
-                        && name.bytes().all(|b| {
-                            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')
-                        }) =>
-                {
-                    name
-                }
                 Some(name) => {
-                    return Err(invalid(
-                        spec_of("replica_name"),
-                        format!("{name:?}: use 1-64 letters, digits, _ - . or :"),
-                    ));
+                    // The rule is the shop's (`Shop::claim_job`), checked before starting.
+                    shopcore::leases::check_holder_name(&name)
+                        .map_err(|e| invalid(spec_of("replica_name"), e.to_string()))?;
+                    name
                 }
             },
             cache_mb: values.required_number("cache_mb", 1, 65_536)?,

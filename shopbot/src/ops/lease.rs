@@ -8,7 +8,7 @@
 //! construction and nothing is claimed.
 
 use crate::core;
-use shopcore::Shop;
+use shopcore::{Shop, leases};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -26,22 +26,23 @@ pub fn holder() -> &'static str {
     HOLDER.get_or_init(default_name)
 }
 
-/// The host name made a lease holder's name (letters, digits, `_ - . :`, at most 64).
+/// The host name made a lease holder's name (what `Shop::claim_job` accepts: other
+/// characters become `-`, at most 64 of them).
 pub fn default_name() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .unwrap_or_default();
     let name: String = host
         .trim()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':') {
-                c
+        .bytes()
+        .map(|b| {
+            if leases::is_name_byte(b) {
+                char::from(b)
             } else {
                 '-'
             }
         })
-        .take(64)
+        .take(leases::NAME_BYTES_MAX)
         .collect();
     if name.is_empty() {
         "shopbot".to_owned()
@@ -147,19 +148,11 @@ mod tests {
     fn a_broadcasts_job_name_is_a_valid_name() {
         let name = jobs::broadcast(shopcore::BroadcastId::new(42).unwrap());
         assert_eq!(name, "broadcast:42");
-        assert!(
-            name.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
-        );
+        assert!(name.bytes().all(leases::is_name_byte));
     }
 
     #[test]
     fn the_default_name_is_a_valid_holder() {
-        let name = default_name();
-        assert!(!name.is_empty() && name.len() <= 64);
-        assert!(
-            name.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
-        );
+        leases::check_holder_name(&default_name()).unwrap();
     }
 }

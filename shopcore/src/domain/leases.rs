@@ -41,14 +41,21 @@ crate::store::record!(
     pub(crate) Leases: Table::Leases, "leases", String => Lease
 );
 
-/// A job's or a holder's name: 1 to 64 ASCII letters, digits, `_`, `-`, `.` or `:`.
+/// The longest job or holder name, in bytes.
+pub const NAME_BYTES_MAX: usize = 64;
+
+/// Whether `b` may appear in a job's or a holder's name: an ASCII letter or digit, `_`,
+/// `-`, `.` or `:`.
+pub fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')
+}
+
+const HOLDER: &str = "holder name (1 to 64 letters, digits, _ - . :)";
+const JOB: &str = "job name (1 to 64 letters, digits, _ - . :)";
+
+/// A job's or a holder's name: 1 to [`NAME_BYTES_MAX`] bytes, each [`is_name_byte`].
 fn name(what: &'static str, text: &str) -> Result<String> {
-    let ok = !text.is_empty()
-        && text.len() <= 64
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'));
-    if ok {
+    if !text.is_empty() && text.len() <= NAME_BYTES_MAX && text.bytes().all(is_name_byte) {
         Ok(text.to_owned())
     } else {
         Err(InvalidInput::UnknownName {
@@ -57,6 +64,12 @@ fn name(what: &'static str, text: &str) -> Result<String> {
         }
         .into())
     }
+}
+
+/// Checks a holder's name as [`Shop::claim_job`] will (a frontend validating its setting
+/// before it starts): [`crate::InvalidInput::UnknownName`] when it is not one.
+pub fn check_holder_name(text: &str) -> Result<()> {
+    name(HOLDER, text).map(drop)
 }
 
 fn millis(ttl: Duration) -> i64 {
@@ -87,8 +100,8 @@ impl Shop {
     /// # }
     /// ```
     pub fn claim_job(&self, job: &str, holder: &str, ttl: Duration) -> Result<bool> {
-        let job = name("job name (1 to 64 letters, digits, _ - . :)", job)?;
-        let holder = name("holder name (1 to 64 letters, digits, _ - . :)", holder)?;
+        let job = name(JOB, job)?;
+        let holder = name(HOLDER, holder)?;
         let ttl = millis(ttl);
         self.transact(|tx| {
             let now = tx.now;
@@ -113,8 +126,8 @@ impl Shop {
     /// Gives `job` up if `holder` holds it (a replica shutting down), so that another takes
     /// it at once; returns whether it did.
     pub fn release_job(&self, job: &str, holder: &str) -> Result<bool> {
-        let job = name("job name (1 to 64 letters, digits, _ - . :)", job)?;
-        let holder = name("holder name (1 to 64 letters, digits, _ - . :)", holder)?;
+        let job = name(JOB, job)?;
+        let holder = name(HOLDER, holder)?;
         self.transact(|tx| match tx.load::<Leases>(&job)? {
             Some(lease) if lease.holder == holder => Ok(tx.delete::<Leases>(&job)?),
             _ => Ok(false),
