@@ -654,20 +654,10 @@ fn tables_line_up_in_terminal_columns() {
 /// (`SHOPCORE_TEST_POSTGRES_URL`; CI has one).
 #[test]
 fn twenty_sigkills_on_postgresql_lose_nothing_acknowledged() {
-    let Some(base) = std::env::var("SHOPCORE_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI runs the PostgreSQL tests: set SHOPCORE_TEST_POSTGRES_URL"
-        );
-        eprintln!("no PostgreSQL server: crash test on PostgreSQL not run");
+    let Some(schema) = shopcore::testkit::postgres::TestSchema::from_env("the crash test") else {
         return;
     };
-    let schema = format!("crash_{}", std::process::id());
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}schema={schema}");
+    let url = schema.url();
     let dir = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_shop-crashtest"))
         .args([
@@ -678,10 +668,6 @@ fn twenty_sigkills_on_postgresql_lose_nothing_acknowledged() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    // The schema goes whatever happened (the server keeps it otherwise).
-    if let Ok(mut client) = postgres::Client::connect(&base, postgres::NoTls) {
-        let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
-    }
     assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
     assert!(stdout.contains("20 kills survived"), "{stdout}");
     let log = std::fs::read_to_string(dir.path().join("acknowledged.log")).unwrap();

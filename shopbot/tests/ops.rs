@@ -11,6 +11,7 @@ use shopbot::ops::backups::Backups;
 use shopbot::ops::broadcast::Broadcaster;
 use shopbot::ops::config::{BotConfig, ConfigError, Mode};
 use shopbot::ops::health::{self, Health};
+use shopcore::testkit::postgres::TestSchema;
 use shopcore::{BroadcastStatus, Shop};
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -1135,51 +1136,6 @@ async fn the_background_indexer_keeps_the_audit_indexes_current() {
 
 // ---------------------------------------------------------------- replicas
 
-/// A schema of the PostgreSQL test server (`SHOPCORE_TEST_POSTGRES_URL`), dropped on drop.
-struct Schema {
-    base: String,
-    name: String,
-}
-
-impl Schema {
-    fn url(&self) -> String {
-        let sep = if self.base.contains('?') { '&' } else { '?' };
-        format!("{}{sep}schema={}", self.base, self.name)
-    }
-}
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        if let Ok(mut client) = postgres::Client::connect(&self.base, postgres::NoTls) {
-            let _ =
-                client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name));
-        }
-    }
-}
-
-/// A new schema on the test server, or `None` (with a note) without one outside CI.
-fn postgres_schema() -> Option<Schema> {
-    let Some(base) = std::env::var("SHOPCORE_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI runs the PostgreSQL tests: set SHOPCORE_TEST_POSTGRES_URL (.ci/postgres start)"
-        );
-        eprintln!("no PostgreSQL server (SHOPCORE_TEST_POSTGRES_URL): replica test not run");
-        return None;
-    };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    Some(Schema {
-        base,
-        name: format!("replicas_{}_{nanos}", std::process::id()),
-    })
-}
-
 /// Users `ids` each get a top-up approved: one notice each, to be delivered by the bots.
 fn approved_topups(shop: &Shop, method: shopcore::PaymentMethodId, ids: std::ops::Range<u64>) {
     let owner = shop.actor(uid(OWNER)).unwrap();
@@ -1244,7 +1200,7 @@ fn outbox_holder(shop: &Shop) -> Option<String> {
 /// do): the waits run on a runtime of their own.
 #[test]
 fn two_replicas_on_one_database_deliver_each_notice_once_even_when_one_is_killed() {
-    let Some(schema) = postgres_schema() else {
+    let Some(schema) = TestSchema::from_env("the replica test") else {
         return;
     };
     // The fake Bot API serves from the runtime's worker threads; the shop's calls run on
@@ -1408,7 +1364,7 @@ fn two_replicas_on_one_database_deliver_each_notice_once_even_when_one_is_killed
 /// the broadcast over and sends each message once.
 #[test]
 fn a_broadcast_another_replica_drives_is_left_to_it() {
-    let Some(schema) = postgres_schema() else {
+    let Some(schema) = TestSchema::from_env("the broadcast take-over test") else {
         return;
     };
     let url = schema.url();

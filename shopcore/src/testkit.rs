@@ -8,6 +8,9 @@
 //! 6 in stock at 3.00 USD, product 1 a pool of 8 codes at 2.50, product 2 a supplier product
 //! at 1.25; a coupon `HALF` (50%, 4 uses, 1 per user); a USD payment method.
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
+
 use crate::coupons::{CouponKind, CouponScope, NewCoupon};
 use crate::{
     Behaviour, Config, Delivery, Durability, FulfilmentMode, ManualClock, Money, NewPaymentMethod,

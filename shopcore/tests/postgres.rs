@@ -7,7 +7,7 @@
 //! the restart test PostgreSQL's server binaries. Without them a test says so and passes,
 //! except under CI (`CI` set), where a missing server is a failure.
 
-use crate::common::{START, TestSchema, config, key, money, postgres_url, uid};
+use crate::common::{START, TestSchema, config, key, last_audit_of, money, uid};
 use crate::orders::by_balance;
 use shopcore::{Delivery, ManualClock, Registration, Shop, Stock};
 use std::io::BufRead;
@@ -16,22 +16,12 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// The test server's URL, or `None` (and a note) when there is none outside CI.
-fn server() -> Option<String> {
-    match postgres_url() {
-        Some(url) => Some(url),
-        None if std::env::var_os("CI").is_some() => {
-            panic!(
-                "CI runs the PostgreSQL tests: set SHOPCORE_TEST_POSTGRES_URL (.ci/postgres start)"
-            )
-        }
-        None => {
-            eprintln!(
-                "no PostgreSQL server (SHOPCORE_TEST_POSTGRES_URL): PostgreSQL-only test not run"
-            );
-            None
-        }
-    }
+/// A schema of the test server, the shop's URL in it and a shop clock; `None` (with a
+/// note) without a server, outside CI.
+fn database() -> Option<(TestSchema, String, Arc<ManualClock>)> {
+    let schema = TestSchema::from_env("PostgreSQL-only test")?;
+    let url = schema.url();
+    Some((schema, url, Arc::new(ManualClock::new(START))))
 }
 
 fn register(shop: &Shop, id: u64) {
@@ -76,13 +66,13 @@ fn stocked_shop(
 
 #[test]
 fn two_shops_on_one_database_sell_the_last_units_once() {
-    let Some(url) = server() else { return };
-    let schema = TestSchema::new(&url);
-    let clock = Arc::new(ManualClock::new(START));
-    let (a, p) = stocked_shop(&schema.url, &clock, 5, 24);
+    let Some((_schema, url, clock)) = database() else {
+        return;
+    };
+    let (a, p) = stocked_shop(&url, &clock, 5, 24);
     // A second shop on the same database: another process, as far as the store can tell
     // (its own writer, connections and caches).
-    let b = Shop::open(&schema.url, config(&clock)).unwrap();
+    let b = Shop::open(&url, config(&clock)).unwrap();
     let shops = [Arc::new(a), Arc::new(b)];
     let results: Vec<_> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..24u64)
@@ -124,11 +114,11 @@ fn two_shops_on_one_database_sell_the_last_units_once() {
 
 #[test]
 fn two_shops_replay_one_request_key_as_one_change() {
-    let Some(url) = server() else { return };
-    let schema = TestSchema::new(&url);
-    let clock = Arc::new(ManualClock::new(START));
-    let a = Arc::new(Shop::open(&schema.url, config(&clock)).unwrap());
-    let b = Arc::new(Shop::open(&schema.url, config(&clock)).unwrap());
+    let Some((_schema, url, clock)) = database() else {
+        return;
+    };
+    let a = Arc::new(Shop::open(&url, config(&clock)).unwrap());
+    let b = Arc::new(Shop::open(&url, config(&clock)).unwrap());
     register(&a, 10);
     // Sixteen callers split over two shops send the same adjustment with the same key.
     let results: Vec<_> = std::thread::scope(|scope| {
@@ -183,11 +173,11 @@ fn child_load_helper() {
 
 #[test]
 fn a_shop_process_killed_mid_load_loses_nothing_it_acknowledged() {
-    let Some(url) = server() else { return };
-    let schema = TestSchema::new(&url);
-    let clock = Arc::new(ManualClock::new(START));
+    let Some((_schema, url, clock)) = database() else {
+        return;
+    };
     {
-        let shop = Shop::open(&schema.url, config(&clock)).unwrap();
+        let shop = Shop::open(&url, config(&clock)).unwrap();
         register(&shop, 10);
     }
     let mut child = Command::new(std::env::current_exe().unwrap())
@@ -197,7 +187,7 @@ fn a_shop_process_killed_mid_load_loses_nothing_it_acknowledged() {
             "--nocapture",
             "--test-threads=1",
         ])
-        .env(CHILD_URL, &schema.url)
+        .env(CHILD_URL, &url)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -219,7 +209,7 @@ fn a_shop_process_killed_mid_load_loses_nothing_it_acknowledged() {
         }
     }
     child.wait().unwrap();
-    let shop = Shop::open(&schema.url, config(&clock)).unwrap();
+    let shop = Shop::open(&url, config(&clock)).unwrap();
     let owner = shop.actor(uid(1)).unwrap();
     let balance = shop.wallet(uid(10)).unwrap().balance;
     let acked_total = money(&acked.len().to_string());
@@ -358,7 +348,7 @@ fn is_root() -> bool {
 
 #[test]
 fn a_server_restart_mid_load_gives_clear_errors_and_loses_nothing() {
-    if server().is_none() {
+    if shopcore::testkit::postgres::server("the restart test").is_none() {
         return;
     }
     let Some(pg) = PrivateServer::start() else {
@@ -437,15 +427,14 @@ fn a_server_restart_mid_load_gives_clear_errors_and_loses_nothing() {
 
 #[test]
 fn the_schema_is_versioned_and_a_newer_one_is_refused() {
-    let Some(url) = server() else { return };
-    let schema = TestSchema::new(&url);
-    let clock = Arc::new(ManualClock::new(START));
-    drop(Shop::open(&schema.url, config(&clock)).unwrap());
-    let name = schema.url.rsplit("schema=").next().unwrap().to_owned();
-    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let Some((schema, url, clock)) = database() else {
+        return;
+    };
+    drop(Shop::open(&url, config(&clock)).unwrap());
+    let mut client = schema.client();
     let versions: Vec<i32> = client
         .query(
-            &format!("SELECT version FROM \"{name}\".shopcore_migrations ORDER BY version"),
+            "SELECT version FROM shopcore_migrations ORDER BY version",
             &[],
         )
         .unwrap()
@@ -458,12 +447,9 @@ fn the_schema_is_versioned_and_a_newer_one_is_refused() {
     );
     assert!(!versions.is_empty());
     // Opening again applies nothing twice.
-    drop(Shop::open(&schema.url, config(&clock)).unwrap());
+    drop(Shop::open(&url, config(&clock)).unwrap());
     let count: i64 = client
-        .query_one(
-            &format!("SELECT count(*) FROM \"{name}\".shopcore_migrations"),
-            &[],
-        )
+        .query_one("SELECT count(*) FROM shopcore_migrations", &[])
         .unwrap()
         .get(0);
     assert_eq!(usize::try_from(count).unwrap(), versions.len());
@@ -471,11 +457,11 @@ fn the_schema_is_versioned_and_a_newer_one_is_refused() {
     let newer = versions.last().unwrap() + 1;
     client
         .execute(
-            &format!("INSERT INTO \"{name}\".shopcore_migrations (version, name) VALUES ($1, 'from the future')"),
+            "INSERT INTO shopcore_migrations (version, name) VALUES ($1, 'from the future')",
             &[&newer],
         )
         .unwrap();
-    let err = Shop::open(&schema.url, config(&clock)).unwrap_err();
+    let err = Shop::open(&url, config(&clock)).unwrap_err();
     assert!(err.to_string().contains("newer shopcore"), "{err}");
     assert!(!err.to_string().contains("password"), "{err}");
 }
@@ -504,11 +490,11 @@ fn a_bad_url_or_an_absent_server_is_a_clear_error() {
 
 #[test]
 fn each_shop_sees_the_others_commits_at_once() {
-    let Some(url) = server() else { return };
-    let schema = TestSchema::new(&url);
-    let clock = Arc::new(ManualClock::new(START));
-    let a = Shop::open(&schema.url, config(&clock)).unwrap();
-    let b = Shop::open(&schema.url, config(&clock)).unwrap();
+    let Some((_schema, url, clock)) = database() else {
+        return;
+    };
+    let a = Shop::open(&url, config(&clock)).unwrap();
+    let b = Shop::open(&url, config(&clock)).unwrap();
     register(&a, 10);
     let (owner_a, owner_b) = (a.actor(uid(1)).unwrap(), b.actor(uid(1)).unwrap());
     // Turn by turn: each shop's writer keeps what it read in a cache, which must never
@@ -532,23 +518,12 @@ fn each_shop_sees_the_others_commits_at_once() {
     assert!(a.verify().unwrap().is_healthy());
 }
 
-/// A plain SQL session on a test schema (no shopcore code), as `psql` or Metabase would
-/// have it.
-fn sql(base: &str, schema: &TestSchema) -> postgres::Client {
-    let name = schema.url.rsplit("schema=").next().unwrap().to_owned();
-    let mut client = postgres::Client::connect(base, postgres::NoTls).unwrap();
-    client
-        .batch_execute(&format!("SET search_path TO \"{name}\""))
-        .unwrap();
-    client
-}
-
 #[test]
 fn orders_the_ledger_and_the_audit_log_read_with_plain_sql() {
-    let Some(url) = server() else { return };
-    let schema = TestSchema::new(&url);
-    let clock = Arc::new(ManualClock::new(START));
-    let (shop, p) = stocked_shop(&schema.url, &clock, 3, 1);
+    let Some((schema, url, clock)) = database() else {
+        return;
+    };
+    let (shop, p) = stocked_shop(&url, &clock, 3, 1);
     let owner = shop.actor(uid(1)).unwrap();
     let buyer = shop.actor(uid(1_000)).unwrap();
     let order = shop
@@ -556,7 +531,7 @@ fn orders_the_ledger_and_the_audit_log_read_with_plain_sql() {
         .unwrap();
     shop.complete_order(&owner, order.id, Some("CODE-SECRET-1"), &key("c1"))
         .unwrap();
-    let mut db = sql(&url, &schema);
+    let mut db = schema.client();
     let row = db
         .query_one(
             "SELECT status, total_usd::text, user_id, product_name, created_at = to_timestamp($1::double precision / 1000) \
@@ -587,17 +562,7 @@ fn orders_the_ledger_and_the_audit_log_read_with_plain_sql() {
         .get(0);
     assert_eq!(money(&balance), money("5"));
     // The audit log, one row per entry, chained.
-    let newest = shop
-        .audit_log(
-            &owner,
-            &shopcore::AuditQuery {
-                limit: 1,
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .entries[0]
-        .clone();
+    let newest = last_audit_of(&shop, &owner);
     let (entries, newest_seq, action): (i64, i64, String) = {
         let r = db
             .query_one(
@@ -667,10 +632,10 @@ fn orders_the_ledger_and_the_audit_log_read_with_plain_sql() {
 
 #[test]
 fn the_database_refuses_records_that_break_an_invariant() {
-    let Some(url) = server() else { return };
-    let schema = TestSchema::new(&url);
-    let clock = Arc::new(ManualClock::new(START));
-    let shop = Shop::open(&schema.url, config(&clock)).unwrap();
+    let Some((schema, url, clock)) = database() else {
+        return;
+    };
+    let shop = Shop::open(&url, config(&clock)).unwrap();
     let owner = shop.actor(uid(1)).unwrap();
     register(&shop, 10);
     register(&shop, 11);
@@ -690,7 +655,7 @@ fn the_database_refuses_records_that_break_an_invariant() {
     )
     .unwrap();
     let digest = shop.state_digest().unwrap();
-    let mut db = sql(&url, &schema);
+    let mut db = schema.client();
     let refused = |db: &mut postgres::Client, statement: &str, constraint: &str| {
         let err = db.batch_execute(statement).unwrap_err();
         let text = err
@@ -754,9 +719,10 @@ fn the_database_refuses_records_that_break_an_invariant() {
 
 #[test]
 fn a_sled_shop_moves_to_postgres_and_back() {
-    let Some(url) = server() else { return };
+    let Some((schema, url, clock)) = database() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(START));
     let sled_path = dir.path().join("shop.db");
     let (shop, p) = stocked_shop(sled_path.to_str().unwrap(), &clock, 10, 6);
     let owner = shop.actor(uid(1)).unwrap();
@@ -773,22 +739,21 @@ fn a_sled_shop_moves_to_postgres_and_back() {
     let digest = shop.state_digest().unwrap();
     // A shopper may not copy the shop.
     let shopper = shop.actor(uid(1_000)).unwrap();
-    let schema = TestSchema::new(&url);
     let err = shop
-        .copy_to(&shopper, &schema.url, config(&clock), |_, _| {})
+        .copy_to(&shopper, &url, config(&clock), |_, _| {})
         .unwrap_err();
     assert_eq!(err.kind(), "denied.missing_permission", "{err}");
     // Into PostgreSQL, with progress.
     let mut heard = Vec::new();
     let summary = shop
-        .copy_to(&owner, &schema.url, config(&clock), |table, n| {
+        .copy_to(&owner, &url, config(&clock), |table, n| {
             heard.push((table.to_owned(), n));
         })
         .unwrap();
     assert!(summary.records > 50, "{summary:?}");
     assert_eq!(heard.last().map(|(_, n)| *n), Some(summary.records));
     assert!(heard.iter().any(|(t, _)| t == "orders"));
-    let moved = Shop::open(&schema.url, config(&clock)).unwrap();
+    let moved = Shop::open(&url, config(&clock)).unwrap();
     assert_eq!(moved.state_digest().unwrap(), digest);
     for i in 0..6u64 {
         assert_eq!(
@@ -802,7 +767,8 @@ fn a_sled_shop_moves_to_postgres_and_back() {
     moved
         .create_order(&buyer, &by_balance(p), &key("after-the-move"))
         .unwrap();
-    let orders: i64 = sql(&url, &schema)
+    let orders: i64 = schema
+        .client()
         .query_one("SELECT count(*) FROM orders", &[])
         .unwrap()
         .get(0);
@@ -810,7 +776,7 @@ fn a_sled_shop_moves_to_postgres_and_back() {
     // Copying into a schema that holds a shop is refused, and changes nothing there.
     let after = moved.state_digest().unwrap();
     let err = shop
-        .copy_to(&owner, &schema.url, config(&clock), |_, _| {})
+        .copy_to(&owner, &url, config(&clock), |_, _| {})
         .unwrap_err();
     assert_eq!(err.kind(), "backup.target_not_empty", "{err}");
     assert_eq!(moved.state_digest().unwrap(), after);
@@ -838,11 +804,11 @@ fn a_sled_shop_moves_to_postgres_and_back() {
 
 #[test]
 fn a_mode_set_by_one_process_holds_in_the_other_at_once() {
-    let Some(url) = server() else { return };
-    let schema = TestSchema::new(&url);
-    let clock = Arc::new(ManualClock::new(START));
-    let (a, p) = stocked_shop(&schema.url, &clock, 5, 1);
-    let b = Shop::open(&schema.url, config(&clock)).unwrap();
+    let Some((_schema, url, clock)) = database() else {
+        return;
+    };
+    let (a, p) = stocked_shop(&url, &clock, 5, 1);
+    let b = Shop::open(&url, config(&clock)).unwrap();
     assert_eq!(b.settings().state, shopcore::StoreState::Open);
     a.set_store_state(
         &a.actor(uid(1)).unwrap(),

@@ -21,6 +21,9 @@ mod layout;
 pub(crate) mod log;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
+/// The schema a PostgreSQL shop lives in when its URL names none.
+#[cfg(feature = "postgres")]
+pub(crate) use postgres::DEFAULT_SCHEMA as DEFAULT_PG_SCHEMA;
 pub(crate) mod postings;
 mod record;
 mod writer;

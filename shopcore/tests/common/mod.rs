@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: a shop in a temporary directory on a manual
 //! clock, and quick ways to make users and actors.
 
+pub use shopcore::testkit::postgres::TestSchema;
 use shopcore::{
     Actor, Config, Durability, ManualClock, Registration, Role, Shop, Timestamp, User, UserId,
 };
@@ -21,19 +22,12 @@ pub struct TestShop {
 /// which takes the server at `SHOPCORE_TEST_POSTGRES_URL` (`.ci/postgres start` prints one).
 pub fn postgres_backend() -> Option<String> {
     match std::env::var("SHOPCORE_TEST_BACKEND").as_deref() {
-        Ok("postgres") => Some(postgres_url().expect(
+        Ok("postgres") => Some(shopcore::testkit::postgres::server_url().expect(
             "SHOPCORE_TEST_BACKEND=postgres needs SHOPCORE_TEST_POSTGRES_URL (see .ci/postgres)",
         )),
         Ok("sled") | Ok("") | Err(_) => None,
         Ok(other) => panic!("SHOPCORE_TEST_BACKEND={other}: use sled or postgres"),
     }
-}
-
-/// The test server's URL, when one is configured.
-pub fn postgres_url() -> Option<String> {
-    std::env::var("SHOPCORE_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
 }
 
 /// Where one test's shop lives: a temporary directory (for files: backups, exports, and
@@ -63,7 +57,7 @@ impl Place {
     /// (a `PathBuf` holding a `postgres://` URL opens PostgreSQL).
     pub fn location(&self) -> PathBuf {
         match &self.schema {
-            Some(schema) => PathBuf::from(schema.url.clone()),
+            Some(schema) => PathBuf::from(schema.url()),
             None => self.dir.path().join("shop.db"),
         }
     }
@@ -76,44 +70,6 @@ impl Place {
     /// Whether the shop is in PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.schema.is_some()
-    }
-}
-
-/// A schema of the test database, named uniquely, dropped (with everything in it) on drop.
-pub struct TestSchema {
-    pub url: String,
-    base: String,
-    name: String,
-}
-
-impl TestSchema {
-    pub fn new(base: &str) -> TestSchema {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let name = format!(
-            "t{}_{}_{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let sep = if base.contains('?') { '&' } else { '?' };
-        TestSchema {
-            url: format!("{base}{sep}schema={name}"),
-            base: base.to_owned(),
-            name,
-        }
-    }
-}
-
-impl Drop for TestSchema {
-    fn drop(&mut self) {
-        if let Ok(mut client) = postgres::Client::connect(&self.base, postgres::NoTls) {
-            let _ =
-                client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name));
-        }
     }
 }
 
@@ -202,10 +158,14 @@ pub fn refused<T: std::fmt::Debug>(
 
 /// The newest audit entry.
 pub fn last_audit(t: &TestShop) -> shopcore::AuditEntry {
-    let page = t
-        .shop
+    last_audit_of(&t.shop, &t.owner())
+}
+
+/// The newest audit entry of `shop`, as `reader` sees it.
+pub fn last_audit_of(shop: &Shop, reader: &Actor) -> shopcore::AuditEntry {
+    let page = shop
         .audit_log(
-            &t.owner(),
+            reader,
             &shopcore::AuditQuery {
                 limit: 1,
                 ..Default::default()
@@ -355,27 +315,11 @@ impl RawStore {
     pub fn open(path: &std::path::Path) -> RawStore {
         let text = path.to_string_lossy();
         if shopcore::Location::is_postgres_url(&text) {
-            let (base, query) = text.split_once('?').expect("a test schema's URL");
-            let schema = query
-                .split('&')
-                .find_map(|p| p.strip_prefix("schema="))
-                .expect("a schema");
-            let rest: Vec<&str> = query
-                .split('&')
-                .filter(|p| !p.starts_with("schema="))
-                .collect();
-            let url = if rest.is_empty() {
-                base.to_owned()
-            } else {
-                format!("{base}?{}", rest.join("&"))
-            };
-            let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+            let mut client = shopcore::testkit::postgres::client_for(&text);
             // A tamperer with the server's keys: triggers and foreign keys off, so the
             // records the database itself would refuse can be planted for verify() to find.
             client
-                .batch_execute(&format!(
-                    "SET search_path TO \"{schema}\"; SET session_replication_role = replica"
-                ))
+                .batch_execute("SET session_replication_role = replica")
                 .unwrap();
             return RawStore {
                 backend: RawBackend::Postgres(Box::new(std::cell::RefCell::new(client))),
