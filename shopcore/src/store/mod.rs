@@ -1,15 +1,15 @@
-//! The storage layer: the only module that names sled. It declares every table ([`Table`])
+//! The storage layer: the only module that names sled or PostgreSQL. It declares every table ([`Table`])
 //! and its one-byte tag, encodes values (bincode 2 over serde) and keys (big-endian, so byte
 //! order is numeric order), stamps and checks the schema version, allocates ids from
 //! counters inside transactions, runs transactions through one writer (`writer`) and makes
 //! commits durable with group commit (`durability`).
 //!
-//! Every record lives in one sled tree, `records`, under its table's tag followed by the
-//! table's own key (`docs/storage.md` lists the tags). Domain modules declare their kinds of
+//! Every record lives under its table's tag followed by the table's own key
+//! (`docs/storage.md` lists the tags): in one sled tree, `records`, or in PostgreSQL in a
+//! table per tag (`engine`, `postgres`). Domain modules declare their kinds of
 //! record ([`Record`], with `record!`) and use [`Store::transact`] with a [`Tx`] and the typed
 //! read helpers, naming a kind and a typed key; they never see a byte key, a tag or a sled
-//! type (`record` alone encodes keys), so a second backend can be added without touching
-//! them.
+//! type (`record` alone encodes keys), so both engines serve them unchanged.
 
 pub(crate) mod backup;
 #[cfg(feature = "postgres")]

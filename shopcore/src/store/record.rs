@@ -6,8 +6,10 @@
 //! A key is a tuple of parts ([`KeyPart`]), each with a [`Column`] type. For sled the parts
 //! are concatenated so that byte order is the tuple's order: integers big-endian, signed
 //! ones with the sign bit flipped, text as its UTF-8 bytes (ended by a NUL unless it is the
-//! last part), self-delimiting enums as a tag followed by their fields. A second backend
-//! maps the same parts to typed, indexed columns: [`Record::COLUMNS`] says which.
+//! last part), self-delimiting enums as a tag followed by their fields. PostgreSQL keeps the
+//! same bytes as each row's primary key (bytea orders bytewise), so a span is the same range
+//! there; [`Record::COLUMNS`] says what type each part is (spans check their prefixes
+//! against it).
 //!
 //! A [`Span`] selects keys by a leading part of the tuple (a prefix) and bounds made of
 //! leading parts: a partial key stands for the block of every key that starts with it, so
@@ -25,7 +27,7 @@ use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
 use std::ops::Bound;
 
-/// The type of one key part, as a second backend would declare its column.
+/// The type of one key part.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Column {
     /// A small code (a status, a role): `u8`.
@@ -310,7 +312,7 @@ pub(crate) trait Record {
     /// Bytes every key of this kind starts with inside its table, when the table holds
     /// several kinds (the roll-ups, the shop's single records in `meta`); empty otherwise.
     const FIXED: &'static [u8];
-    /// The name of the kind (the table a second backend would give it).
+    /// The name of the kind (in messages, and the kind PostgreSQL's JSON is rendered for).
     const NAME: &'static str;
     /// What identifies one record.
     type Key: Key + 'static;
