@@ -36,7 +36,7 @@ pub mod verify;
 use domain::requests;
 pub use domain::{
     analytics, audit, backup, broadcast, catalog, coupons, currency, error, leases, notifications,
-    orders, payment_methods, proofs, retention, sessions, settings, supplier, users, wallet,
+    orders, panel, payment_methods, proofs, retention, sessions, settings, supplier, users, wallet,
 };
 pub use values::{clock, config, ids, money, roles, text};
 
@@ -65,6 +65,7 @@ pub use orders::{
     Fulfilment, Order, OrderError, OrderPage, OrderRequest, OrderStatus, Payment, PaymentChoice,
     Quote, SupplierRun,
 };
+pub use panel::{NewPanelSession, PanelError, PanelLink, PanelSession, PanelSessionInfo};
 pub use payment_methods::{
     MethodFilter, NewPaymentMethod, PaymentMethod, PaymentMethodChange, PaymentMethodError,
 };

@@ -79,6 +79,9 @@ impl Drop for Shop {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Actor {
     who: ActorRef,
+    /// The channel the actor acts through when it is not the frontend's own (the web panel),
+    /// noted in every audit entry the actor writes.
+    via: Option<&'static str>,
 }
 
 impl Actor {
@@ -88,7 +91,22 @@ impl Actor {
     pub(crate) fn for_harness(id: UserId) -> Actor {
         Actor {
             who: ActorRef::User(id),
+            via: None,
         }
+    }
+
+    /// A staff member acting through a channel other than the chat (the web panel): only
+    /// the panel's sessions make these ([`crate::Shop::panel_session`]).
+    pub(crate) fn through(id: UserId, via: &'static str) -> Actor {
+        Actor {
+            who: ActorRef::User(id),
+            via: Some(via),
+        }
+    }
+
+    /// The channel this actor acts through, when not the frontend's own (`"web"`).
+    pub fn via(&self) -> Option<&'static str> {
+        self.via
     }
 
     /// Who this actor is, as the audit log records them.
@@ -254,6 +272,7 @@ impl Shop {
             Some(u) if u.ban.is_some() => Err(Denied::ActorBanned { user: id }.into()),
             Some(_) => Ok(Actor {
                 who: ActorRef::User(id),
+                via: None,
             }),
         }
     }
@@ -276,6 +295,7 @@ impl Shop {
         })?;
         Ok(Actor {
             who: ActorRef::User(user),
+            via: staff.via,
         })
     }
 
@@ -291,6 +311,7 @@ impl Shop {
         let name = text::SYSTEM_ACTOR.check(name)?;
         Ok(Actor {
             who: ActorRef::System(name),
+            via: None,
         })
     }
 
@@ -334,7 +355,13 @@ impl Shop {
         Err(error)
     }
 
-    fn record_refusal(&self, actor: &Actor, action: AuditAction, target: &Target, error: &Error) {
+    pub(crate) fn record_refusal(
+        &self,
+        actor: &Actor,
+        action: AuditAction,
+        target: &Target,
+        error: &Error,
+    ) {
         let outcome = match error {
             Error::Denied(d) => Outcome::Denied {
                 reason: d.to_string(),
@@ -346,6 +373,9 @@ impl Shop {
         };
         // Best effort: if even this fails, the caller still gets the original error.
         let _ = self.store.transact(self.now(), |tx| {
+            if let Some(via) = actor.via {
+                tx.set_via(via);
+            }
             audit::append(
                 tx,
                 Record {
@@ -368,6 +398,9 @@ impl Shop {
 /// The actor's current role, read inside the transaction. Unknown and banned users are
 /// denied; system actors are super admins.
 pub(crate) fn role_of(tx: &Tx<'_>, actor: &Actor) -> Result<Role> {
+    if let Some(via) = actor.via {
+        tx.set_via(via);
+    }
     match &actor.who {
         ActorRef::System(_) => Ok(Role::SuperAdmin),
         ActorRef::User(id) => {

@@ -17,6 +17,7 @@ mod modes;
 mod money_edges;
 mod order_races;
 mod orders;
+mod panel;
 mod payment_methods;
 mod postgres;
 mod shop_model;

@@ -216,6 +216,17 @@ audit_actions! {
     CancelBroadcast = 71 => "CANCEL_BROADCAST",
     /// Retention pruned records ([`crate::Shop::prune`]), with the counts.
     PruneRecords = 72 => "PRUNE_RECORDS",
+    /// A staff member asked for a sign-in link to the web panel
+    /// ([`crate::Shop::issue_panel_link`]); its expiry is a detail, never the token.
+    IssuePanelLink = 80 => "ISSUE_PANEL_LINK",
+    /// A staff member signed in to the web panel with a link
+    /// ([`crate::Shop::open_panel_session`]), or was refused.
+    PanelSignIn = 81 => "PANEL_SIGN_IN",
+    /// A staff member signed out of the web panel ([`crate::Shop::end_panel_session`]).
+    PanelSignOut = 82 => "PANEL_SIGN_OUT",
+    /// Someone's web panel sessions were all ended ([`crate::Shop::revoke_panel_sessions`]),
+    /// with how many.
+    RevokePanelSessions = 83 => "REVOKE_PANEL_SESSIONS",
 }
 
 impl fmt::Display for AuditAction {
@@ -773,6 +784,9 @@ pub(crate) fn append(tx: &Tx<'_>, record: Record<'_>) -> Result<u64, StoreError>
             .drain(..)
             .map(|(field, value)| Detail::noted(field, value)),
     );
+    if let Some(via) = tx.via.get() {
+        details.push(Detail::noted("via", via));
+    }
     let record = Record { details, ..record };
     let head: Option<AuditHead> = tx.load::<Head>(&())?;
     let seq = tx.next_id(Counter::AuditSeq)?;

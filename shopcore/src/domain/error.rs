@@ -2,7 +2,7 @@
 //! public operation returns. Each variant carries what a person needs to understand it;
 //! frontends map them to localized text in one place (see `Error::kind`).
 //!
-//! Peers: catalog, coupons, currency, orders, payment_methods, wallet.
+//! Peers: catalog, coupons, currency, orders, panel, payment_methods, wallet.
 
 use crate::ids::UserId;
 use crate::roles::Role;
@@ -68,6 +68,9 @@ pub enum Error {
     /// About a backup file or a restore.
     #[error(transparent)]
     Backup(#[from] crate::store::backup::BackupError),
+    /// Signing in to the web panel, or a panel session, was refused.
+    #[error(transparent)]
+    Panel(#[from] crate::panel::PanelError),
     /// The database could not be opened, read or written, or holds a corrupt record.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -90,6 +93,7 @@ impl Error {
             Error::Coupon(e) => e.kind(),
             Error::Order(e) => e.kind(),
             Error::Backup(e) => e.kind(),
+            Error::Panel(e) => e.kind(),
             Error::Store(e) => e.kind(),
         }
     }

@@ -21,6 +21,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_9,
     to_version_10,
     to_version_11,
+    to_version_12,
 ];
 
 /// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
@@ -130,6 +131,12 @@ fn to_version_10(store: &Store) -> Result<(), StoreError> {
 /// version only keeps older builds, which know no such table, from opening the store (or
 /// restoring its backups).
 fn to_version_11(_store: &Store) -> Result<(), StoreError> {
+    Ok(())
+}
+
+/// 11 → 12: the `panel_links` and `panel_sessions` tables of the staff web panel, empty
+/// until someone signs in. Nothing to rewrite: the version keeps older builds out.
+fn to_version_12(_store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 

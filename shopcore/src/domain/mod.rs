@@ -17,6 +17,7 @@ pub mod leases;
 pub(crate) mod migrations;
 pub mod notifications;
 pub mod orders;
+pub mod panel;
 pub mod payment_methods;
 pub mod proofs;
 pub(crate) mod requests;

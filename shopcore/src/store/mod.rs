@@ -22,7 +22,7 @@ pub(crate) mod log;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
 /// The schema a PostgreSQL shop lives in when its URL names none.
-#[cfg(feature = "postgres")]
+#[cfg(all(feature = "postgres", feature = "testkit"))]
 pub(crate) use postgres::DEFAULT_SCHEMA as DEFAULT_PG_SCHEMA;
 pub(crate) mod postings;
 mod record;
@@ -54,7 +54,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 11;
+pub const SCHEMA_VERSION: u32 = 12;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -124,10 +124,12 @@ pub(crate) enum Table {
     OutboxChunks,
     LedgerChunks,
     Leases,
+    PanelLinks,
+    PanelSessions,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 53] = [
+    pub(crate) const ALL: [Table; 55] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -181,6 +183,8 @@ impl Table {
         Table::OutboxChunks,
         Table::LedgerChunks,
         Table::Leases,
+        Table::PanelLinks,
+        Table::PanelSessions,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -238,6 +242,8 @@ impl Table {
             Table::OutboxChunks => "outbox_chunks",
             Table::LedgerChunks => "ledger_chunks",
             Table::Leases => "leases",
+            Table::PanelLinks => "panel_links",
+            Table::PanelSessions => "panel_sessions",
         }
     }
 
@@ -299,6 +305,8 @@ impl Table {
             Table::OutboxChunks => 51,
             Table::LedgerChunks => 52,
             Table::Leases => 53,
+            Table::PanelLinks => 54,
+            Table::PanelSessions => 55,
         }
     }
 
@@ -987,6 +995,7 @@ impl Store {
             saw_pending: Cell::new(false),
             effects: &self.effects,
             audit_notes: Default::default(),
+            via: Cell::new(None),
             reports_committed_state: Cell::new(false),
             now,
         };
@@ -1496,6 +1505,9 @@ pub(crate) struct Tx<'a> {
     /// Facts (field, value) that the next audit entry written in this transaction must
     /// carry, so that the hash chain covers them (the ledger entries an operation posted).
     pub(crate) audit_notes: RefCell<Vec<(&'static str, String)>>,
+    /// The channel the acting person came through (`"web"`), when an actor says so: every
+    /// audit entry the transaction writes notes it.
+    pub(crate) via: Cell<Option<&'static str>>,
     /// The body reports state that earlier commits wrote (a replayed request key): the
     /// answer waits until those commits are durable, even though this transaction wrote
     /// nothing.
@@ -1505,6 +1517,12 @@ pub(crate) struct Tx<'a> {
 }
 
 impl Tx<'_> {
+    /// Notes that the acting person came through `via` (`"web"`): every audit entry this
+    /// transaction writes says so.
+    pub(crate) fn set_via(&self, via: &'static str) {
+        self.via.set(Some(via));
+    }
+
     /// The current bytes at `full`: this body's writes, then the pending batch, then sled.
     fn lookup(&self, full: &[u8]) -> Result<Option<IVec>, StoreError> {
         if let Some(value) = self.writes.borrow().get(full) {

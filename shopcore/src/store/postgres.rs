@@ -70,6 +70,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "the leases of periodic jobs",
         include_str!("postgres/0003_leases.sql"),
     ),
+    (
+        "the web panel's sign-in links and sessions",
+        include_str!("postgres/0004_panel.sql"),
+    ),
 ];
 
 /// A PostgreSQL location split into the client's configuration and the shop's schema.

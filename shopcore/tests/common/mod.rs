@@ -243,7 +243,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 53] = [
+pub const TABLE_TAGS: [(&str, u8); 55] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -297,6 +297,8 @@ pub const TABLE_TAGS: [(&str, u8); 53] = [
     ("outbox_chunks", 51),
     ("ledger_chunks", 52),
     ("leases", 53),
+    ("panel_links", 54),
+    ("panel_sessions", 55),
 ];
 
 /// A closed shop's database opened directly (sled, or the PostgreSQL schema of a
