@@ -21,6 +21,7 @@ pub mod schema;
 pub mod staff_input;
 pub mod state;
 pub mod storage;
+pub mod web;
 
 /// What handlers return: Telegram request failures propagate to the dispatcher's error
 /// handler (logged); shop errors never do — they are rendered to the shopper.

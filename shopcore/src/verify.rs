@@ -68,6 +68,22 @@ impl fmt::Display for VerifyReport {
 }
 
 impl Shop {
+    /// [`Shop::verify`] for a staff member asking through a frontend (the web panel): needs
+    /// [`crate::Permission::ManageSettings`] (as backups do), refused with `Denied` and
+    /// audited otherwise.
+    pub fn verify_as(&self, actor: &crate::Actor) -> Result<VerifyReport> {
+        self.validated(
+            actor,
+            audit::AuditAction::ViewStats,
+            audit::Target::Settings,
+            crate::Permission::ManageSettings,
+            self.transact(|tx| {
+                crate::shop::require(tx, actor, crate::Permission::ManageSettings).map(|_| ())
+            }),
+        )?;
+        self.verify()
+    }
+
     /// Checks every invariant the shop keeps and reports each violation: users and their
     /// indexes; the audit hash chain, its head and counters; the catalog's indexes, stock and
     /// code pools; wallets replayed from the ledger, top-ups and the shop-wide money total,

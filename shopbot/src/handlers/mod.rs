@@ -204,6 +204,7 @@ pub async fn on_message(
                 env.reset().await?;
                 admin::panel(&env).await.map(|_| ())
             }
+            "web" => admin::web_link(&env, msg.chat.is_private()).await,
             "cancel" if matches!(state, State::Admin { .. }) => {
                 admin::cancel(&env).await.map(|_| ())
             }

@@ -203,6 +203,12 @@ pub const SETTINGS: &[Spec] = &[
     )
     .section("Monitoring and logs"),
     spec(
+        "panel_url",
+        "SHOPBOT_PANEL_URL",
+        None,
+        "Public URL of the staff web panel, served under /panel on http_addr (e.g. https://shop.example.com behind a reverse proxy with TLS, or http://127.0.0.1:9470 on the machine itself); staff get sign-in links with /web. Unset: no panel.",
+    ),
+    spec(
         "stats_interval_seconds",
         "SHOPBOT_STATS_INTERVAL_SECONDS",
         Some("300"),
@@ -381,6 +387,8 @@ pub struct BotConfig {
     /// `None`: only the start-up check runs (`Shop::check_startup`), no scheduled `verify()`.
     pub verify_interval: Option<Duration>,
     pub http_addr: Option<SocketAddr>,
+    /// Where staff open the web panel (`/web` links point here); `None`: no panel.
+    pub panel_url: Option<url::Url>,
     /// `None`: no refresh of the shop figures.
     pub stats_interval: Option<Duration>,
     pub log_dir: Option<PathBuf>,
@@ -814,6 +822,22 @@ impl BotConfig {
             retention_days: (retention > 0).then_some(retention),
             verify_interval: (verify_hours > 0).then(|| Duration::from_secs(verify_hours * 3_600)),
             http_addr: values.addr("http_addr")?,
+            panel_url: match values.url("panel_url")? {
+                Some(url) if !matches!(url.scheme(), "http" | "https") => {
+                    return Err(invalid(
+                        spec_of("panel_url"),
+                        "the panel URL must be http or https",
+                    ));
+                }
+                Some(url) if values.addr("http_addr")?.is_none() => {
+                    let _ = url;
+                    return Err(invalid(
+                        spec_of("panel_url"),
+                        "the panel is served on http_addr, which is off",
+                    ));
+                }
+                other => other,
+            },
             stats_interval: (stats > 0).then(|| Duration::from_secs(stats)),
             log_dir: path_or_off("log_dir"),
             log_level,

@@ -139,10 +139,21 @@ pub async fn serve(
     health: Arc<Health>,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    serve_router(addr, router(health), stop).await
+}
+
+/// Like [`serve`], for any router (the endpoint with the web panel merged in); handlers see
+/// the peer's address (`ConnectInfo`).
+pub async fn serve_router(
+    addr: SocketAddr,
+    app: Router,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let task = tokio::spawn(async move {
-        if let Err(error) = axum::serve(listener, router(health))
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(error) = axum::serve(listener, app)
             .with_graceful_shutdown(stop)
             .await
         {

@@ -333,7 +333,16 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
     let mut http_task = None;
     if let Some(addr) = config.http_addr {
         let mut stop = stop_rx.clone();
-        let (bound, task) = health::serve(addr, Arc::clone(&health), async move {
+        let mut app = health::router(Arc::clone(&health));
+        if let Some(url) = &config.panel_url {
+            crate::web::set_public_url(url.clone());
+            app = app.merge(crate::web::router(crate::web::Panel::new(
+                Arc::clone(&shop),
+                url,
+            )));
+            tracing::info!(%url, "web panel served under /panel");
+        }
+        let (bound, task) = health::serve_router(addr, app, async move {
             let _ = stop.wait_for(|s| *s).await;
         })
         .await

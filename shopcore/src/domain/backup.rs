@@ -59,7 +59,8 @@ impl ExportKind {
         }
     }
 
-    fn permission(self) -> Permission {
+    /// The permission this export needs.
+    pub fn permission(self) -> Permission {
         match self {
             ExportKind::Orders => Permission::ManageOrders,
             ExportKind::Ledger => Permission::ManageUsers,

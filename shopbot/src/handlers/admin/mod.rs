@@ -23,6 +23,8 @@ use crate::render::{Screen, staff as view};
 use crate::state::{AdminInput, State};
 use shopcore::roles::{has_permission, is_staff};
 use shopcore::{Permission, Role, Shop};
+use teloxide::payloads::SendMessageSetters;
+use teloxide::prelude::Requester;
 use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message};
 
 /// The role of the person behind the update, as stored in the shop when it arrived.
@@ -275,4 +277,47 @@ pub async fn on_input(env: &Env, input: AdminInput, msg: &Message) -> HandlerRes
         AdminInput::CurrencyRate { code } => settings::rate_input(env, code, &text).await,
         AdminInput::SupportContact => settings::support_input(env, &text).await,
     }
+}
+
+/// `/web`: a one-time sign-in link to the staff web panel, in a private chat only (a link
+/// posted in a group could be opened by anyone there first). Shoppers get the usual "not
+/// understood": the core would refuse them anyway.
+pub async fn web_link(env: &Env, private: bool) -> HandlerResult {
+    if !is_staff(role(env)) {
+        return super::start::not_understood(env).await;
+    }
+    let lang = env.lang();
+    let say = |text: String| {
+        let request = env.out.bot.send_message(env.out.chat, text);
+        async move { request.await.map(|_| ()) }
+    };
+    if !private {
+        say(lang.t("web.link.private_only")).await?;
+        return Ok(());
+    }
+    if crate::web::sign_in_link("").is_none() {
+        say(lang.t("web.link.not_configured")).await?;
+        return Ok(());
+    }
+    let actor = env.actor.clone();
+    let Some(link) = call(env, move |shop| shop.issue_panel_link(&actor)).await? else {
+        return Ok(());
+    };
+    let Some(url) = crate::web::sign_in_link(&link.token) else {
+        return Ok(());
+    };
+    let minutes = shopcore::panel::LINK_TTL.as_secs().div_ceil(60).to_string();
+    let text = lang.tf("web.link.message", &[("link", &url), ("minutes", &minutes)]);
+    env.out
+        .bot
+        .send_message(env.out.chat, text)
+        .link_preview_options(teloxide::types::LinkPreviewOptions {
+            is_disabled: true,
+            url: None,
+            prefer_small_media: false,
+            prefer_large_media: false,
+            show_above_text: false,
+        })
+        .await?;
+    Ok(())
 }
