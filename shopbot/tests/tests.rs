@@ -16,3 +16,4 @@ mod staff;
 mod staff_snapshots;
 mod storage;
 mod supplier;
+mod web;

@@ -51,6 +51,25 @@ impl TestShop {
         }
     }
 
+    /// A shop whose clock the test moves.
+    pub fn clocked() -> (TestShop, Arc<ManualClock>) {
+        let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = Arc::new(ManualClock::new(START));
+        let shop = Shop::open(
+            dir.path().join("shop.db"),
+            config().with_clock(clock.clone()),
+        )
+        .expect("open shop");
+        (
+            TestShop {
+                shop: Arc::new(shop),
+                dir,
+            },
+            clock,
+        )
+    }
+
     /// Closes the shop and opens it again from disk (a restart).
     pub fn reopen(self) -> TestShop {
         let TestShop { shop, dir } = self;

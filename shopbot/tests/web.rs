@@ -1,0 +1,467 @@
+//! The staff web panel (`shopbot::web`): sign-in with a one-time link from the bot, sessions
+//! that end when the person is demoted or banned, forms that need the CSRF token and act
+//! once, refusals shown next to their form, escaping — over plain HTTP — and then the same
+//! panel driven in headless Chromium through WebDriver (`browser` below).
+
+use crate::common::{TestShop, mock_bot, money, text, uid};
+use shopcore::{
+    OrderRequest, OrderStatus, PaymentChoice, Proof, Role, Shop, TopupRequest, TopupStatus,
+};
+use std::sync::Arc;
+
+/// The panel's public URL in tests: links name it; requests go to the test's own server.
+const PUBLIC: &str = "http://panel.test";
+
+/// The panel on 127.0.0.1 (a port of its own) for a test's shop.
+pub struct Server {
+    pub base: String,
+    pub rt: tokio::runtime::Runtime,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Server {
+    pub fn start(shop: &Arc<Shop>) -> Server {
+        let public = url::Url::parse(PUBLIC).expect("url");
+        shopbot::web::set_public_url(public.clone());
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let panel = shopbot::web::Panel::new(Arc::clone(shop), &public);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (addr, _task) = rt
+            .block_on(shopbot::ops::health::serve_router(
+                "127.0.0.1:0".parse().expect("addr"),
+                shopbot::web::router(panel),
+                async move {
+                    let _ = stopped.await;
+                },
+            ))
+            .expect("serve");
+        Server {
+            base: format!("http://{addr}"),
+            rt,
+            stop: Some(stop),
+        }
+    }
+
+    /// The sign-in link the bot sends `user` for `/web`, pointed at this server.
+    pub fn link_from_bot(&self, t: &TestShop, user: u64, lang: &str) -> String {
+        let token = token_from_bot(self, t, user, lang).expect("the bot sent a sign-in link");
+        format!("{}/panel/login/{token}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// What the bot answers `user`'s `/web` with, and the token of the link in it, if any.
+fn token_from_bot(server: &Server, t: &TestShop, user: u64, lang: &str) -> Option<String> {
+    let responses = server.rt.block_on(async {
+        let mut bot = mock_bot(t, text(user, lang, "/web"));
+        bot.dispatch().await
+    });
+    let sent: Vec<String> = responses
+        .sent_messages_text
+        .iter()
+        .map(|m| m.text.clone())
+        .collect();
+    let all = sent.join("\n");
+    let at = all.find(&format!("{PUBLIC}/panel/login/"))?;
+    let rest = &all[at + PUBLIC.len() + "/panel/login/".len()..];
+    let token: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
+    assert_eq!(token.len(), 64, "{all}");
+    Some(token)
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn reply(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+    let mut response = response.expect("the panel answers");
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    Reply {
+        status: response.status().as_u16(),
+        headers,
+        body: response.body_mut().read_to_string().unwrap_or_default(),
+    }
+}
+
+fn get(server: &Server, path: &str, cookie: Option<&str>) -> Reply {
+    let mut request = agent().get(format!("{}{path}", server.base));
+    if let Some(c) = cookie {
+        request = request.header("Cookie", c);
+    }
+    reply(request.call())
+}
+
+fn post(server: &Server, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
+    let mut request = agent().post(format!("{}{path}", server.base));
+    if let Some(c) = cookie {
+        request = request.header("Cookie", c);
+    }
+    reply(request.send_form(form.iter().copied()))
+}
+
+/// Signs in with a link token; returns the session cookie (`name=value`).
+fn sign_in(server: &Server, token: &str) -> String {
+    let r = post(server, "/panel/login", None, &[("token", token)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/panel/"));
+    let cookie = r.header("set-cookie").expect("a session cookie").to_owned();
+    cookie.split(';').next().expect("name=value").to_owned()
+}
+
+/// The value of the hidden field `name` on a page (the first one).
+fn field(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field in {body}"));
+    let rest = &body[at + marker.len()..];
+    rest[..rest.find('"').expect("end of value")].to_owned()
+}
+
+/// A staff member (registered, given `role` by the owner).
+fn staff(t: &TestShop, id: u64, role: Role) {
+    t.register(id, "en");
+    t.shop
+        .set_role(&t.owner(), uid(id), role)
+        .expect("set role");
+}
+
+fn pending_topup(t: &TestShop, user: u64) -> shopcore::Topup {
+    t.register(user, "en");
+    let method = t.method("Bank", "USD", "1", "1000");
+    let actor = t.shop.actor(uid(user)).expect("actor");
+    t.shop
+        .request_topup(
+            &actor,
+            &TopupRequest {
+                method,
+                amount: money("20"),
+                proof: Proof::Text("transfer 8841".into()),
+                key: crate::common::key(&format!("topup-{user}")),
+            },
+        )
+        .expect("top-up")
+}
+
+fn paid_order(t: &TestShop, user: u64, name: &str) -> shopcore::Order {
+    let category = t.category("Games");
+    let product = t.product(category, name, "5");
+    t.fund(user, "50");
+    let actor = t.shop.actor(uid(user)).expect("actor");
+    t.shop
+        .create_order(
+            &actor,
+            &OrderRequest {
+                product: product.id,
+                payment: PaymentChoice::Balance,
+                coupon: None,
+                player_id: None,
+                currency: None,
+                proof: None,
+            },
+            &crate::common::key(&format!("order-{user}")),
+        )
+        .expect("order")
+}
+
+const OPERATOR: u64 = 2;
+const SHOPPER: u64 = 5_001;
+
+#[test]
+fn a_link_from_the_bot_signs_in_once_and_only_by_a_post() {
+    let t = TestShop::new();
+    staff(&t, OPERATOR, Role::Operator);
+    let server = Server::start(&t.shop);
+    let token = token_from_bot(&server, &t, OPERATOR, "en").expect("a link");
+    // Opening the link (or a link preview fetching it) uses nothing up.
+    for _ in 0..2 {
+        let page = get(&server, &format!("/panel/login/{token}"), None);
+        assert_eq!(page.status, 200);
+        assert!(page.header("set-cookie").is_none());
+        assert_eq!(field(&page.body, "token"), token);
+        assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+    }
+    let r = post(&server, "/panel/login", None, &[("token", &token)]);
+    assert_eq!(r.status, 303);
+    let set = r.header("set-cookie").expect("cookie");
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
+        assert!(set.contains(part), "{set}");
+    }
+    assert!(!set.contains("Secure"), "plain http: {set}");
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let home = get(&server, "/panel/", Some(&cookie));
+    assert_eq!(home.status, 200, "{}", home.body);
+    assert!(home.body.contains("Dashboard"));
+    assert!(home.body.contains("dir=\"ltr\""));
+    let csp = home.header("content-security-policy").expect("a CSP");
+    assert!(csp.contains("default-src 'none'") && csp.contains("form-action 'self'"));
+    assert_eq!(home.header("cache-control"), Some("no-store"));
+    assert_eq!(home.header("x-content-type-options"), Some("nosniff"));
+    // The link worked once.
+    let again = post(&server, "/panel/login", None, &[("token", &token)]);
+    assert_eq!(again.status, 403);
+    assert!(again.body.contains("not valid or was already used"));
+    // A shopper asking for a link gets none (the core would refuse them too).
+    t.register(SHOPPER, "en");
+    assert_eq!(token_from_bot(&server, &t, SHOPPER, "en"), None);
+    // Without a cookie, or with a made-up one, the panel says to sign in.
+    let out = get(&server, "/panel/topups", None);
+    assert_eq!(out.status, 401);
+    assert!(out.body.contains("send /web to the bot"));
+    let forged = get(
+        &server,
+        "/panel/",
+        Some(&format!("shopcore_panel={}", "a".repeat(64))),
+    );
+    assert_eq!(forged.status, 401);
+    // Signing out ends the session.
+    let csrf = field(&home.body, "csrf");
+    let bye = post(&server, "/panel/logout", Some(&cookie), &[("csrf", &csrf)]);
+    assert_eq!(bye.status, 401);
+    assert!(bye.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_eq!(get(&server, "/panel/", Some(&cookie)).status, 401);
+}
+
+#[test]
+fn expired_links_and_the_sessions_of_demoted_or_banned_staff_stop_at_once() {
+    let (t, clock) = TestShop::clocked();
+    staff(&t, OPERATOR, Role::Operator);
+    let server = Server::start(&t.shop);
+    // Expired.
+    let link = t
+        .shop
+        .issue_panel_link(&t.shop.actor(uid(OPERATOR)).unwrap())
+        .unwrap();
+    clock.advance_millis(10 * 60 * 1000);
+    let r = post(&server, "/panel/login", None, &[("token", &link.token)]);
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("has expired"), "{}", r.body);
+    // A staff member demoted while signed in: the next request is refused, the cookie cleared.
+    let token = token_from_bot(&server, &t, OPERATOR, "en").unwrap();
+    let cookie = sign_in(&server, &token);
+    assert_eq!(get(&server, "/panel/", Some(&cookie)).status, 200);
+    t.shop
+        .set_role(&t.owner(), uid(OPERATOR), Role::User)
+        .unwrap();
+    let r = get(&server, "/panel/", Some(&cookie));
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("staff only"), "{}", r.body);
+    assert!(r.header("set-cookie").unwrap().contains("Max-Age=0"));
+    // A link issued before the demotion (now a shopper's link) signs nobody in.
+    t.shop
+        .set_role(&t.owner(), uid(OPERATOR), Role::Operator)
+        .unwrap();
+    let token = token_from_bot(&server, &t, OPERATOR, "en").unwrap();
+    t.shop
+        .set_role(&t.owner(), uid(OPERATOR), Role::User)
+        .unwrap();
+    let r = post(&server, "/panel/login", None, &[("token", &token)]);
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("staff only"));
+    // Banned while signed in.
+    t.shop
+        .set_role(&t.owner(), uid(OPERATOR), Role::Operator)
+        .unwrap();
+    let cookie = sign_in(
+        &server,
+        &token_from_bot(&server, &t, OPERATOR, "en").unwrap(),
+    );
+    t.shop.ban_user(&t.owner(), uid(OPERATOR), "left").unwrap();
+    let r = get(&server, "/panel/", Some(&cookie));
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("banned"));
+}
+
+#[test]
+fn forms_need_the_csrf_token_act_once_and_show_refusals_beside_them() {
+    let t = TestShop::new();
+    staff(&t, OPERATOR, Role::Operator);
+    let topup = pending_topup(&t, SHOPPER);
+    let server = Server::start(&t.shop);
+    let cookie = sign_in(
+        &server,
+        &token_from_bot(&server, &t, OPERATOR, "en").unwrap(),
+    );
+    let page = get(&server, "/panel/topups", Some(&cookie));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains(&format!("id=\"topup-{}\"", topup.id.get()))
+    );
+    assert!(page.body.contains("transfer 8841"));
+    let csrf = field(&page.body, "csrf");
+    let nonce = field(&page.body, "nonce");
+    let approve = format!("/panel/topups/{}/approve", topup.id.get());
+    // Forged: a wrong token, or none, changes nothing.
+    let forged = post(
+        &server,
+        &approve,
+        Some(&cookie),
+        &[("csrf", &"0".repeat(64)), ("nonce", &nonce)],
+    );
+    assert_eq!(forged.status, 403);
+    assert!(forged.body.contains("did not come from this panel"));
+    let missing = post(&server, &approve, Some(&cookie), &[("nonce", &nonce)]);
+    assert!((400..500).contains(&missing.status), "{}", missing.status);
+    // Without the cookie, even with the right token, nothing happens either.
+    let anonymous = post(
+        &server,
+        &approve,
+        None,
+        &[("csrf", &csrf), ("nonce", &nonce)],
+    );
+    assert_eq!(anonymous.status, 401);
+    let owner = t.owner();
+    assert_eq!(
+        t.shop.topup(&owner, topup.id).unwrap().status,
+        TopupStatus::Pending
+    );
+    assert_eq!(t.balance(SHOPPER), money("0"));
+    // The real form, sent twice (a double click): one credit.
+    for _ in 0..2 {
+        let r = post(
+            &server,
+            &approve,
+            Some(&cookie),
+            &[("csrf", &csrf), ("nonce", &nonce)],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(r.header("location"), Some("/panel/topups?done=approved"));
+    }
+    assert_eq!(
+        t.shop.topup(&owner, topup.id).unwrap().status,
+        TopupStatus::Approved
+    );
+    assert_eq!(t.balance(SHOPPER), money("20"));
+    let audit = t
+        .shop
+        .audit_log(
+            &owner,
+            &shopcore::AuditQuery {
+                limit: 1,
+                action: Some(shopcore::AuditAction::ApproveDeposit),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let entry = &audit.entries[0];
+    assert_eq!(entry.actor, shopcore::ActorRef::User(uid(OPERATOR)));
+    assert!(
+        entry
+            .details
+            .iter()
+            .any(|d| d.field == "via" && d.after.as_deref() == Some("web"))
+    );
+    // A refusal is shown next to its form: the operator's own order is not theirs to fail.
+    let own = paid_order(&t, OPERATOR, "PUBG <script>alert(1)</script>");
+    let page = get(&server, "/panel/orders?status=paid", Some(&cookie));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("PUBG &#60;script&#62;alert(1)&#60;/script&#62;"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<script>"));
+    let nonce = field(&page.body, "nonce");
+    let r = post(
+        &server,
+        &format!("/panel/orders/{}/fail", own.id.get()),
+        Some(&cookie),
+        &[("csrf", &csrf), ("nonce", &nonce), ("text", "no stock")],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    let row = &r.body[r
+        .body
+        .find(&format!("id=\"order-{}\"", own.id.get()))
+        .unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("role=\"alert\""), "{row}");
+    assert!(row.contains("yourself"), "{row}");
+    assert_eq!(
+        t.shop.order(&owner, own.id).unwrap().status,
+        OrderStatus::Paid
+    );
+}
+
+#[test]
+fn pages_follow_the_role_and_the_language() {
+    let t = TestShop::new();
+    t.register(3, "ar");
+    t.shop.set_role(&t.owner(), uid(3), Role::Support).unwrap();
+    let server = Server::start(&t.shop);
+    let cookie = sign_in(&server, &token_from_bot(&server, &t, 3, "ar").unwrap());
+    let home = get(&server, "/panel/", Some(&cookie));
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("dir=\"rtl\"") && home.body.contains("lang=\"ar\""));
+    assert!(home.body.contains("لوحة المعلومات"));
+    // Support reviews top-ups and orders, but neither changes roles nor runs verify().
+    assert!(home.body.contains("href=\"/panel/topups\""));
+    let ops = get(&server, "/panel/ops", Some(&cookie));
+    assert!(!ops.body.contains("id=\"verify\""));
+    let csrf = field(&ops.body, "csrf");
+    let r = post(
+        &server,
+        "/panel/ops/verify",
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("role=\"alert\""),
+        "the core refuses: {}",
+        r.body
+    );
+    assert!(!r.body.contains("id=\"verify-report\""));
+    let export = get(&server, "/panel/export/ledger.csv", Some(&cookie));
+    assert!(!export.header("content-type").unwrap_or("").contains("csv"));
+    let users = get(
+        &server,
+        &format!("/panel/users?q={}", crate::common::OWNER),
+        Some(&cookie),
+    );
+    assert_eq!(users.status, 200);
+    assert!(!users.body.contains("id=\"role-save\""));
+    let r = post(
+        &server,
+        "/panel/users/1/role",
+        Some(&cookie),
+        &[("csrf", &csrf), ("role", "user")],
+    );
+    assert_eq!(r.status, 422);
+    assert_eq!(t.shop.user(uid(1)).unwrap().unwrap().role, Role::SuperAdmin);
+}
