@@ -465,3 +465,239 @@ fn pages_follow_the_role_and_the_language() {
     assert_eq!(r.status, 422);
     assert_eq!(t.shop.user(uid(1)).unwrap().unwrap().role, Role::SuperAdmin);
 }
+
+/// The panel in headless Chromium, through WebDriver (the distribution's `chromium` and
+/// `chromedriver`, which `.ci/run` installs).
+mod browser {
+    use super::*;
+    use fantoccini::{Client, ClientBuilder, Locator};
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    /// A chromedriver of our own on a free port, stopped when dropped.
+    struct Driver {
+        child: std::process::Child,
+        url: String,
+    }
+
+    impl Drop for Driver {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn find(binary: &str) -> Option<PathBuf> {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(binary))
+                .find(|p| p.is_file())
+        })
+    }
+
+    /// The driver, or `None` (and a note) on a machine without Chromium — except under CI,
+    /// which always has it (`.ci/run` installs it), where a missing browser fails the test.
+    fn driver() -> Option<Driver> {
+        let Some(binary) = find("chromedriver") else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI runs the browser tests: install chromium and chromium-driver (.ci/run does)"
+            );
+            eprintln!(
+                "skipped: no chromedriver on PATH (apt-get install chromium chromium-driver)"
+            );
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new(binary)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(driver);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("chromedriver did not start listening on {port}");
+    }
+
+    async fn chromium(
+        driver: &Driver,
+        downloads: &std::path::Path,
+        profile: &std::path::Path,
+    ) -> Client {
+        let browser = find("chromium")
+            .or_else(|| find("chromium-browser"))
+            .expect("chromium beside chromedriver");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": browser,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+                "prefs": {
+                    "download.default_directory": downloads,
+                    "download.prompt_for_download": false,
+                },
+            }),
+        );
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .expect("a WebDriver session")
+    }
+
+    /// Where the tests leave the dashboard's screenshots for a reviewer.
+    fn screenshot_dir() -> PathBuf {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+        let dir = target.join("panel-screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        dir
+    }
+
+    /// The element, once the page that has it is loaded (after a click that navigates).
+    async fn element(c: &Client, css: &str) -> fantoccini::elements::Element {
+        c.wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+    }
+
+    async fn text_of(c: &Client, css: &str) -> String {
+        element(c, css).await.text().await.expect("text")
+    }
+
+    async fn click(c: &Client, css: &str) {
+        element(c, css).await.click().await.expect("click");
+    }
+
+    #[test]
+    fn staff_run_the_shop_from_chromium() {
+        let Some(driver) = driver() else { return };
+        let t = TestShop::new();
+        t.register(crate::common::OWNER, "en");
+        let topup = pending_topup(&t, SHOPPER);
+        let order = paid_order(&t, 5_002, "PUBG 60 UC");
+        t.register(7, "en");
+        let server = Server::start(&t.shop);
+        let link = server.link_from_bot(&t, crate::common::OWNER, "en");
+        let downloads = tempfile::tempdir().expect("downloads dir");
+        let profile = tempfile::tempdir().expect("profile dir");
+        let shots = screenshot_dir();
+        let owner = t.owner();
+        server.rt.block_on(async {
+            let c = chromium(&driver, downloads.path(), profile.path()).await;
+            // Sign in with the link the bot sent.
+            c.goto(&link).await.expect("open the link");
+            click(&c, "#sign-in").await;
+            assert_eq!(text_of(&c, "h1").await, "Dashboard");
+            assert!(text_of(&c, "#figures").await.contains("Revenue"));
+            let png = c.screenshot().await.expect("screenshot");
+            std::fs::write(shots.join("dashboard-en.png"), &png).expect("write screenshot");
+
+            // Approve the top-up.
+            c.goto(&format!("{}/panel/topups", server.base))
+                .await
+                .unwrap();
+            click(&c, &format!("#topup-{} button.approve", topup.id.get())).await;
+            assert!(text_of(&c, "#done").await.contains("approved"));
+            assert_eq!(t.balance(SHOPPER), money("20"));
+
+            // Complete the order with its delivery.
+            c.goto(&format!("{}/panel/orders?status=paid", server.base))
+                .await
+                .unwrap();
+            element(
+                &c,
+                &format!("#order-{} input.complete-text", order.id.get()),
+            )
+            .await
+            .send_keys("UC sent to player 5123")
+            .await
+            .unwrap();
+            click(&c, &format!("#order-{} button.complete", order.id.get())).await;
+            assert!(text_of(&c, "#done").await.contains("updated"));
+            let done = t.shop.order(&owner, order.id).unwrap();
+            assert_eq!(done.status, OrderStatus::Completed);
+            assert_eq!(done.delivery.as_deref(), Some("UC sent to player 5123"));
+
+            // Make user 7 support staff.
+            c.goto(&format!("{}/panel/users", server.base))
+                .await
+                .unwrap();
+            element(&c, "#user-query")
+                .await
+                .send_keys("7")
+                .await
+                .unwrap();
+            click(&c, "#user-search").await;
+            element(&c, "#role-select")
+                .await
+                .select_by_value("support")
+                .await
+                .unwrap();
+            click(&c, "#role-save").await;
+            assert!(text_of(&c, "#done").await.contains("Role changed"));
+            assert_eq!(t.shop.user(uid(7)).unwrap().unwrap().role, Role::Support);
+
+            // Run verify().
+            c.goto(&format!("{}/panel/ops", server.base)).await.unwrap();
+            click(&c, "#verify").await;
+            assert!(text_of(&c, "#verify-report").await.contains("Healthy"));
+
+            // Download the orders export.
+            click(&c, "#export-orders").await;
+            let file = downloads.path().join("orders.csv");
+            let mut csv = String::new();
+            for _ in 0..100 {
+                if let Ok(text) = std::fs::read_to_string(&file)
+                    && !text.is_empty()
+                {
+                    csv = text;
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert!(csv.lines().count() >= 2, "the export downloaded: {csv:?}");
+            assert!(csv.contains("PUBG 60 UC"), "{csv}");
+
+            // In Arabic: right to left.
+            t.shop.set_preferred_language(&owner, "ar").expect("arabic");
+            c.goto(&format!("{}/panel/", server.base)).await.unwrap();
+            let dir = element(&c, "html").await.attr("dir").await.unwrap();
+            assert_eq!(dir.as_deref(), Some("rtl"));
+            assert_eq!(text_of(&c, "h1").await, "لوحة المعلومات");
+            let png = c.screenshot().await.expect("screenshot");
+            std::fs::write(shots.join("dashboard-ar.png"), &png).expect("write screenshot");
+
+            // Signing out: the panel asks to sign in again; the old link stays used.
+            click(&c, "#sign-out").await;
+            c.goto(&format!("{}/panel/", server.base)).await.unwrap();
+            assert!(text_of(&c, "#message").await.contains("/web"));
+            c.goto(&link).await.unwrap();
+            click(&c, "#sign-in").await;
+            assert!(text_of(&c, "#message").await.contains("already used"));
+            c.close().await.expect("close the browser");
+        });
+    }
+}

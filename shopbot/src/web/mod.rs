@@ -118,7 +118,7 @@ impl Panel {
         match core::run(&self.shop, move |shop| shop.panel_session(&looked_up)).await {
             Ok(session) => Ok((session, token)),
             Err(Failure::Core(error)) if error.kind().starts_with("store.") => Err(
-                pages::failure_page(lang, StatusCode::SERVICE_UNAVAILABLE, &error.kind()),
+                pages::failure_page(lang, StatusCode::SERVICE_UNAVAILABLE, error.kind()),
             ),
             Err(failure) => Err(self.signed_out(lang, Some(failure.kind()))),
         }

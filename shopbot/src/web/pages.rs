@@ -267,13 +267,14 @@ struct CsrfForm {
     csrf: String,
 }
 
-/// Checks a form's CSRF token against the session's; the forged-form page otherwise.
-fn check_csrf(session: &PanelSession, sent: &str) -> Result<(), Response> {
+/// Checks a form's CSRF token against the session's: `None` when it matches, else the
+/// forged-form page.
+fn forged(session: &PanelSession, sent: &str) -> Option<Response> {
     if shopcore::panel::tokens_match(sent, &session.csrf) {
-        Ok(())
+        None
     } else {
         tracing::warn!(user = %session.user.id, "a panel form without a valid CSRF token");
-        Err(failure_page(
+        Some(failure_page(
             lang_of(session),
             StatusCode::FORBIDDEN,
             "panel.forged",
@@ -286,7 +287,7 @@ async fn logout(State(p): P, headers: HeaderMap, Form(form): Form<CsrfForm>) -> 
         Ok(s) => s,
         Err(page) => return page,
     };
-    if let Err(page) = check_csrf(&session, &form.csrf) {
+    if let Some(page) = forged(&session, &form.csrf) {
         return page;
     }
     let _ = core::run(&p.shop, move |shop| shop.end_panel_session(&token)).await;
@@ -562,7 +563,7 @@ async fn topup_action(
         Ok(s) => s,
         Err(page) => return page,
     };
-    if let Err(page) = check_csrf(&session, &form.csrf) {
+    if let Some(page) = forged(&session, &form.csrf) {
         return page;
     }
     let lang = lang_of(&session);
@@ -745,7 +746,7 @@ async fn order_action(
         Ok(s) => s,
         Err(page) => return page,
     };
-    if let Err(page) = check_csrf(&session, &form.csrf) {
+    if let Some(page) = forged(&session, &form.csrf) {
         return page;
     }
     let lang = lang_of(&session);
@@ -917,7 +918,7 @@ async fn user_role(
         Ok(s) => s,
         Err(page) => return page,
     };
-    if let Err(page) = check_csrf(&session, &form.csrf) {
+    if let Some(page) = forged(&session, &form.csrf) {
         return page;
     }
     let lang = lang_of(&session);
@@ -958,7 +959,7 @@ async fn user_sessions(
         Ok(s) => s,
         Err(page) => return page,
     };
-    if let Err(page) = check_csrf(&session, &form.csrf) {
+    if let Some(page) = forged(&session, &form.csrf) {
         return page;
     }
     let lang = lang_of(&session);
@@ -1051,7 +1052,7 @@ async fn verify(State(p): P, headers: HeaderMap, Form(form): Form<CsrfForm>) -> 
         Ok(s) => s,
         Err(page) => return page,
     };
-    if let Err(page) = check_csrf(&session, &form.csrf) {
+    if let Some(page) = forged(&session, &form.csrf) {
         return page;
     }
     let lang = lang_of(&session);
