@@ -701,3 +701,224 @@ mod browser {
         });
     }
 }
+
+#[test]
+fn operations_state_mode_backup_audit_and_balances_from_the_panel() {
+    let t = TestShop::new();
+    t.register(crate::common::OWNER, "en");
+    staff(&t, 3, Role::Support);
+    t.register(SHOPPER, "en");
+    let server = Server::start(&t.shop);
+    let owner_cookie = sign_in(
+        &server,
+        &token_from_bot(&server, &t, crate::common::OWNER, "en").unwrap(),
+    );
+    let support_cookie = sign_in(&server, &token_from_bot(&server, &t, 3, "en").unwrap());
+    let ops = get(&server, "/panel/ops", Some(&owner_cookie));
+    let csrf = field(&ops.body, "csrf");
+    assert!(ops.body.contains("id=\"sessions\""));
+    // The store state, with a reason shoppers see.
+    let r = post(
+        &server,
+        "/panel/ops/state",
+        Some(&owner_cookie),
+        &[
+            ("csrf", &csrf),
+            ("state", "maintenance"),
+            ("reason", "stock count"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let settings = t.shop.settings();
+    assert_eq!(settings.state, shopcore::StoreState::Maintenance);
+    assert_eq!(settings.state_reason.as_deref(), Some("stock count"));
+    let r = post(
+        &server,
+        "/panel/ops/state",
+        Some(&owner_cookie),
+        &[("csrf", &csrf), ("state", "closed-ish")],
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("role=\"alert\""));
+    // Support may not: the core refuses, and the page says so.
+    let support_ops = get(&server, "/panel/ops", Some(&support_cookie));
+    assert!(!support_ops.body.contains("id=\"state-save\""));
+    let support_csrf = field(&support_ops.body, "csrf");
+    let r = post(
+        &server,
+        "/panel/ops/state",
+        Some(&support_cookie),
+        &[("csrf", &support_csrf), ("state", "open")],
+    );
+    assert!(r.body.contains("role=\"alert\""), "{}", r.body);
+    assert_eq!(t.shop.settings().state, shopcore::StoreState::Maintenance);
+    // The fulfilment mode.
+    let r = post(
+        &server,
+        "/panel/ops/fulfilment",
+        Some(&owner_cookie),
+        &[("csrf", &csrf), ("mode", "auto")],
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(t.shop.settings().fulfilment, shopcore::FulfilmentMode::Auto);
+    // A backup, downloaded, restores to a healthy shop.
+    let backup = agent()
+        .post(format!("{}/panel/ops/backup", server.base))
+        .header("Cookie", &owner_cookie)
+        .send_form([("csrf", csrf.as_str())])
+        .expect("backup");
+    assert_eq!(backup.status().as_u16(), 200);
+    let disposition = backup
+        .headers()
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.contains(".backup"), "{disposition}");
+    let bytes = backup.into_body().read_to_vec().expect("backup bytes");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("panel.backup");
+    std::fs::write(&file, &bytes).unwrap();
+    let restored = Shop::restore(&file, dir.path().join("restored"), crate::common::config())
+        .expect("the downloaded backup restores");
+    assert_eq!(
+        restored.settings().state_reason.as_deref(),
+        Some("stock count")
+    );
+    drop(restored);
+    // Support can't make one (backups hold the code pools).
+    let r = post(
+        &server,
+        "/panel/ops/backup",
+        Some(&support_cookie),
+        &[("csrf", &support_csrf)],
+    );
+    assert!(r.body.contains("role=\"alert\""));
+    // Balances: a credit, a debit beyond the balance refused beside the form, one's own refused.
+    let users = get(
+        &server,
+        &format!("/panel/users?q={SHOPPER}"),
+        Some(&owner_cookie),
+    );
+    let nonce = field(&users.body, "nonce");
+    let adjust = format!("/panel/users/{SHOPPER}/adjust");
+    let r = post(
+        &server,
+        &adjust,
+        Some(&owner_cookie),
+        &[
+            ("csrf", &csrf),
+            ("nonce", &nonce),
+            ("amount", "+12.50"),
+            ("reason", "goodwill"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(t.balance(SHOPPER), money("12.50"));
+    for (amount, why) in [("-20", "balance"), ("1.234", "decimal"), ("-0", "")] {
+        let page = get(
+            &server,
+            &format!("/panel/users?q={SHOPPER}"),
+            Some(&owner_cookie),
+        );
+        let nonce = field(&page.body, "nonce");
+        let r = post(
+            &server,
+            &adjust,
+            Some(&owner_cookie),
+            &[
+                ("csrf", &csrf),
+                ("nonce", &nonce),
+                ("amount", amount),
+                ("reason", "test"),
+            ],
+        );
+        assert_eq!(r.status, 422, "{amount}: {}", r.body);
+        assert!(r.body.to_lowercase().contains(why), "{amount}: {}", r.body);
+    }
+    assert_eq!(t.balance(SHOPPER), money("12.50"));
+    let page = get(
+        &server,
+        &format!("/panel/users?q={SHOPPER}"),
+        Some(&owner_cookie),
+    );
+    assert!(page.body.contains("id=\"ledger\"") && page.body.contains("goodwill"));
+    // Ban and unban.
+    let r = post(
+        &server,
+        &format!("/panel/users/{SHOPPER}/ban"),
+        Some(&owner_cookie),
+        &[("csrf", &csrf), ("reason", "chargeback")],
+    );
+    assert_eq!(r.status, 303);
+    assert!(t.shop.user(uid(SHOPPER)).unwrap().unwrap().ban.is_some());
+    let r = post(
+        &server,
+        &format!("/panel/users/{SHOPPER}/unban"),
+        Some(&owner_cookie),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 303);
+    assert!(t.shop.user(uid(SHOPPER)).unwrap().unwrap().ban.is_none());
+    // The audit log: filtered, paged, and its chain checked.
+    let audit = get(
+        &server,
+        "/panel/audit?action=ADJUST_BALANCE",
+        Some(&owner_cookie),
+    );
+    assert_eq!(audit.status, 200);
+    assert!(audit.body.contains("goodwill"));
+    assert!(!audit.body.contains("<bdi>BAN_USER</bdi>"));
+    assert!(audit.body.contains("<bdi>ADJUST_BALANCE</bdi>"));
+    assert_eq!(
+        get(&server, "/panel/audit?from=yesterday", Some(&owner_cookie)).status,
+        422
+    );
+    for i in 0..60 {
+        t.shop
+            .set_support_contact(&t.owner(), Some(&format!("@help{i}")))
+            .unwrap();
+    }
+    // Following the next links reaches the first entry, each entry on one page only.
+    let mut page = get(&server, "/panel/audit", Some(&owner_cookie));
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pages = 1;
+    loop {
+        for (at, _) in page.body.match_indices("id=\"audit-") {
+            let rest = &page.body[at + 10..];
+            let Ok(seq) = rest[..rest.find('"').unwrap()].parse::<u64>() else {
+                continue;
+            };
+            assert!(seen.insert(seq), "entry {seq} on two pages");
+        }
+        let Some(next) = page.body.find("id=\"next\"") else {
+            break;
+        };
+        let href_at = page.body[..next].rfind("href=\"").unwrap() + 6;
+        let end = page.body[href_at..].find('"').unwrap() + href_at;
+        let href = page.body[href_at..end]
+            .replace("&#38;", "&")
+            .replace("&amp;", "&");
+        page = get(&server, &href, Some(&owner_cookie));
+        assert_eq!(page.status, 200);
+        pages += 1;
+    }
+    assert!(pages >= 2, "60 changes make more than one page");
+    assert!(seen.contains(&1), "the oldest entry is reached");
+    assert_eq!(seen.len() as u64, *seen.last().unwrap(), "no entry skipped");
+    let r = post(
+        &server,
+        "/panel/audit/verify",
+        Some(&owner_cookie),
+        &[("csrf", &csrf)],
+    );
+    assert!(r.body.contains("id=\"chain-report\""));
+    assert!(r.body.contains("intact"), "{}", r.body);
+    // Support can't read the log.
+    assert!(
+        get(&server, "/panel/audit", Some(&support_cookie))
+            .body
+            .contains("role=\"alert\"")
+    );
+}

@@ -68,6 +68,25 @@ impl fmt::Display for VerifyReport {
 }
 
 impl Shop {
+    /// Checks only the audit log: every entry's hash, the chain from the first entry to the
+    /// head, and the indexes (the part of [`Shop::verify`] a reader of the log asks for; on a
+    /// big shop it reads the whole log). Needs [`crate::Permission::ViewAuditLogs`].
+    pub fn verify_audit_chain(&self, actor: &crate::Actor) -> Result<VerifyReport> {
+        self.validated(
+            actor,
+            audit::AuditAction::ViewAuditLogs,
+            audit::Target::None,
+            crate::Permission::ViewAuditLogs,
+            self.transact(|tx| {
+                crate::shop::require(tx, actor, crate::Permission::ViewAuditLogs).map(|_| ())
+            }),
+        )?;
+        let problems = self
+            .store
+            .consistent(|| audit::verify(&self.store, 0, |_| {}))??;
+        Ok(VerifyReport { problems })
+    }
+
     /// [`Shop::verify`] for a staff member asking through a frontend (the web panel): needs
     /// [`crate::Permission::ManageSettings`] (as backups do), refused with `Denied` and
     /// audited otherwise.

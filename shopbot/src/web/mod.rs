@@ -17,7 +17,11 @@
 //! rate-limited per address. Pages are plain HTML and CSS: everything works without
 //! JavaScript.
 
+mod audit;
+mod ops;
 mod pages;
+mod queues;
+mod users;
 
 use crate::core::{self, Failure};
 use crate::i18n::Lang;

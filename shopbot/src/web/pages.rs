@@ -2,28 +2,25 @@
 //! permits, and turns every action into one core call with the session's actor; a refusal
 //! is shown next to the form that caused it.
 
-use super::{Panel, html, lang_of, lang_of_request, nonce};
+use super::{Panel, html, lang_of, lang_of_request};
 use crate::core::{self, Failure};
 use crate::i18n::Lang;
 use crate::render;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use shopcore::roles::has_permission;
-use shopcore::{
-    DashboardOptions, ExportKind, OrderId, OrderStatus, PanelSession, Permission, RequestKey, Role,
-    TopupId, UserId,
-};
+use shopcore::{DashboardOptions, PanelSession, Permission, RequestKey, Role};
 use std::sync::Arc;
 
-type P = State<Arc<Panel>>;
+pub(super) type P = State<Arc<Panel>>;
 
 /// Rows per page of every list.
-const PAGE: usize = 25;
+pub(super) const PAGE: usize = 25;
 
 pub(super) fn routes() -> Router<Arc<Panel>> {
     Router::new()
@@ -33,16 +30,10 @@ pub(super) fn routes() -> Router<Arc<Panel>> {
         .route("/panel/logout", post(logout))
         .route("/panel", get(dashboard))
         .route("/panel/", get(dashboard))
-        .route("/panel/topups", get(topups))
-        .route("/panel/topups/{id}/{action}", post(topup_action))
-        .route("/panel/orders", get(orders))
-        .route("/panel/orders/{id}/{action}", post(order_action))
-        .route("/panel/users", get(users))
-        .route("/panel/users/{id}/role", post(user_role))
-        .route("/panel/users/{id}/sessions", post(user_sessions))
-        .route("/panel/ops", get(ops))
-        .route("/panel/ops/verify", post(verify))
-        .route("/panel/export/{kind}", get(export))
+        .merge(super::queues::routes())
+        .merge(super::users::routes())
+        .merge(super::ops::routes())
+        .merge(super::audit::routes())
 }
 
 /// Localized texts for templates: `l.t("key")`.
@@ -60,26 +51,31 @@ impl L {
 
 /// What every page shows around its content.
 pub(crate) struct Chrome {
-    l: L,
-    lang: &'static str,
-    dir: &'static str,
-    title: String,
-    nav: Option<Nav>,
+    pub(super) l: L,
+    pub(super) lang: &'static str,
+    pub(super) dir: &'static str,
+    pub(super) title: String,
+    pub(super) nav: Option<Nav>,
 }
 
 pub(crate) struct Nav {
-    items: Vec<NavItem>,
-    csrf: String,
-    who: String,
+    pub(super) items: Vec<NavItem>,
+    pub(super) csrf: String,
+    pub(super) who: String,
 }
 
 pub(crate) struct NavItem {
-    href: &'static str,
-    label: String,
-    current: bool,
+    pub(super) href: &'static str,
+    pub(super) label: String,
+    pub(super) current: bool,
 }
 
-fn chrome(lang: Lang, title_key: &str, session: Option<&PanelSession>, here: &str) -> Chrome {
+pub(super) fn chrome(
+    lang: Lang,
+    title_key: &str,
+    session: Option<&PanelSession>,
+    here: &str,
+) -> Chrome {
     let l = L(lang);
     let nav = session.map(|s| {
         let role = s.user.role;
@@ -98,6 +94,11 @@ fn chrome(lang: Lang, title_key: &str, session: Option<&PanelSession>, here: &st
             "/panel/users",
             "web.nav.users",
             has_permission(role, Permission::ViewUsers),
+        ));
+        items.push((
+            "/panel/audit",
+            "web.nav.audit",
+            has_permission(role, Permission::ViewAuditLogs),
         ));
         items.push(("/panel/ops", "web.nav.ops", true));
         Nav {
@@ -130,12 +131,12 @@ fn who(user: &shopcore::User) -> String {
     }
 }
 
-fn role_label(lang: Lang, role: Role) -> String {
+pub(super) fn role_label(lang: Lang, role: Role) -> String {
     lang.t(&format!("role.{}", role.name()))
 }
 
 /// The text for a refusal, for staff.
-fn refusal(lang: Lang, failure: &Failure, shop: &shopcore::Shop) -> String {
+pub(super) fn refusal(lang: Lang, failure: &Failure, shop: &shopcore::Shop) -> String {
     render::staff::failure(lang, failure, &shop.settings())
 }
 
@@ -159,9 +160,9 @@ async fn style() -> Response {
 
 #[derive(Template)]
 #[template(path = "panel/message.html")]
-struct MessagePage {
-    c: Chrome,
-    text: String,
+pub(super) struct MessagePage {
+    pub(super) c: Chrome,
+    pub(super) text: String,
 }
 
 pub(super) fn signed_out(lang: Lang, why: Option<&str>) -> Response {
@@ -263,13 +264,33 @@ async fn login(
 }
 
 #[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
+pub(super) struct CsrfForm {
+    pub(super) csrf: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ActionForm {
+    pub(super) csrf: String,
+    pub(super) nonce: String,
+    #[serde(default)]
+    pub(super) text: String,
+}
+
+/// The request key of a form: the action, the record and the form's nonce, so sending the
+/// same form twice (a double click, a reload) acts once.
+pub(super) fn form_key(action: &str, id: u64, nonce: &str) -> Result<RequestKey, Failure> {
+    let nonce: String = nonce
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(32)
+        .collect();
+    RequestKey::new(&format!("web:{action}:{id}:{nonce}"))
+        .map_err(|e| Failure::Core(shopcore::Error::from(e)))
 }
 
 /// Checks a form's CSRF token against the session's: `None` when it matches, else the
 /// forged-form page.
-fn forged(session: &PanelSession, sent: &str) -> Option<Response> {
+pub(super) fn forged(session: &PanelSession, sent: &str) -> Option<Response> {
     if shopcore::panel::tokens_match(sent, &session.csrf) {
         None
     } else {
@@ -418,693 +439,4 @@ async fn dashboard(State(p): P, headers: HeaderMap) -> Response {
         stats_shown,
     };
     html(StatusCode::OK, page.render())
-}
-
-// ----- top-ups
-
-struct TopupRow {
-    id: String,
-    user: String,
-    amount: String,
-    usd: String,
-    requested: String,
-    proof: String,
-    nonce: String,
-    error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "panel/topups.html")]
-struct TopupsPage {
-    c: Chrome,
-    l: L,
-    csrf: String,
-    rows: Vec<TopupRow>,
-    next: Option<String>,
-    done: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct After {
-    after: Option<u64>,
-    done: Option<String>,
-}
-
-async fn topups(State(p): P, headers: HeaderMap, Query(q): Query<After>) -> Response {
-    let (session, _) = match p.session(&headers).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    topups_page(&p, &session, q, None).await
-}
-
-async fn topups_page(
-    p: &Panel,
-    session: &PanelSession,
-    q: After,
-    error: Option<(u64, String)>,
-) -> Response {
-    let lang = lang_of(session);
-    let actor = session.actor.clone();
-    let after = q.after.and_then(|a| TopupId::new(a).ok());
-    let listed = core::run(&p.shop, move |shop| {
-        let mut list = shop.pending_topups(&actor, after, PAGE + 1)?;
-        let more = list.len() > PAGE;
-        list.truncate(PAGE);
-        Ok((list, more))
-    })
-    .await;
-    let (list, more) = match listed {
-        Ok(v) => v,
-        Err(failure) => {
-            let page = MessagePage {
-                c: chrome(lang, "web.title.topups", Some(session), "/panel/topups"),
-                text: refusal(lang, &failure, &p.shop),
-            };
-            return html(StatusCode::FORBIDDEN, page.render());
-        }
-    };
-    let next = more
-        .then(|| list.last().map(|t| t.id.to_string()))
-        .flatten();
-    let rows = list
-        .iter()
-        .map(|t| TopupRow {
-            id: t.id.get().to_string(),
-            user: t.user.to_string(),
-            amount: format!("{} {}", t.amount, t.currency),
-            usd: render::usd(t.amount_usd),
-            requested: render::date(t.requested_at),
-            proof: match &t.proof {
-                shopcore::Proof::Text(text) => text.clone(),
-                shopcore::Proof::File { caption, .. } => {
-                    let photo = lang.t("web.proof.photo");
-                    match caption {
-                        Some(c) => format!("{photo}: {c}"),
-                        None => photo,
-                    }
-                }
-                _ => lang.t("web.proof.photo"),
-            },
-            nonce: nonce(),
-            error: error
-                .as_ref()
-                .filter(|(id, _)| *id == t.id.get())
-                .map(|(_, e)| e.clone()),
-        })
-        .collect();
-    let done = q.done.as_deref().map(|d| match d {
-        "approved" => lang.t("web.done.topup_approved"),
-        _ => lang.t("web.done.topup_rejected"),
-    });
-    let page = TopupsPage {
-        c: chrome(lang, "web.title.topups", Some(session), "/panel/topups"),
-        l: L(lang),
-        csrf: session.csrf.clone(),
-        rows,
-        next,
-        done,
-    };
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    html(status, page.render())
-}
-
-#[derive(Deserialize)]
-struct ActionForm {
-    csrf: String,
-    nonce: String,
-    #[serde(default)]
-    text: String,
-}
-
-/// The request key of a form: the action, the record and the form's nonce, so sending the
-/// same form twice (a double click, a reload) acts once.
-fn form_key(action: &str, id: u64, nonce: &str) -> Result<RequestKey, Failure> {
-    let nonce: String = nonce
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(32)
-        .collect();
-    RequestKey::new(&format!("web:{action}:{id}:{nonce}"))
-        .map_err(|e| Failure::Core(shopcore::Error::from(e)))
-}
-
-async fn topup_action(
-    State(p): P,
-    headers: HeaderMap,
-    Path((id, action)): Path<(u64, String)>,
-    Form(form): Form<ActionForm>,
-) -> Response {
-    let (session, _) = match p.session(&headers).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    if let Some(page) = forged(&session, &form.csrf) {
-        return page;
-    }
-    let lang = lang_of(&session);
-    let actor = session.actor.clone();
-    let approve = match action.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => return StatusCode::NOT_FOUND.into_response(),
-    };
-    let result = match (TopupId::new(id), form_key(&action, id, &form.nonce)) {
-        (Ok(topup), Ok(key)) => {
-            let text = form.text;
-            core::run(&p.shop, move |shop| {
-                if approve {
-                    shop.approve_topup(&actor, topup, &key)
-                } else {
-                    shop.reject_topup(&actor, topup, &text, &key)
-                }
-            })
-            .await
-            .map(|_| ())
-        }
-        (Err(e), _) => Err(Failure::Core(e.into())),
-        (_, Err(f)) => Err(f),
-    };
-    match result {
-        Ok(()) => Redirect::to(if approve {
-            "/panel/topups?done=approved"
-        } else {
-            "/panel/topups?done=rejected"
-        })
-        .into_response(),
-        Err(failure) => {
-            let text = refusal(lang, &failure, &p.shop);
-            topups_page(&p, &session, After::default(), Some((id, text))).await
-        }
-    }
-}
-
-// ----- orders
-
-struct OrderRow {
-    id: String,
-    user: String,
-    product: String,
-    player: String,
-    total: String,
-    status: String,
-    created: String,
-    actions: Vec<(&'static str, String, bool)>,
-    nonce: String,
-    error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "panel/orders.html")]
-struct OrdersPage {
-    c: Chrome,
-    l: L,
-    csrf: String,
-    statuses: Vec<(&'static str, String, bool)>,
-    status: &'static str,
-    rows: Vec<OrderRow>,
-    next: Option<String>,
-    done: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct OrdersQuery {
-    status: Option<String>,
-    after: Option<u64>,
-    done: Option<String>,
-}
-
-async fn orders(State(p): P, headers: HeaderMap, Query(q): Query<OrdersQuery>) -> Response {
-    let (session, _) = match p.session(&headers).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    orders_page(&p, &session, q, None).await
-}
-
-fn status_named(name: Option<&str>) -> OrderStatus {
-    name.and_then(|n| OrderStatus::ALL.iter().copied().find(|s| s.name() == n))
-        .unwrap_or(OrderStatus::Paid)
-}
-
-async fn orders_page(
-    p: &Panel,
-    session: &PanelSession,
-    q: OrdersQuery,
-    error: Option<(u64, String)>,
-) -> Response {
-    let lang = lang_of(session);
-    let actor = session.actor.clone();
-    let status = status_named(q.status.as_deref());
-    let after = q.after.and_then(|a| OrderId::new(a).ok());
-    let listed = core::run(&p.shop, move |shop| {
-        shop.orders_with_status(&actor, status, after, PAGE)
-    })
-    .await;
-    let page_of = match listed {
-        Ok(v) => v,
-        Err(failure) => {
-            let page = MessagePage {
-                c: chrome(lang, "web.title.orders", Some(session), "/panel/orders"),
-                text: refusal(lang, &failure, &p.shop),
-            };
-            return html(StatusCode::FORBIDDEN, page.render());
-        }
-    };
-    let rows = page_of
-        .orders
-        .iter()
-        .map(|o| {
-            let actions: Vec<(&'static str, String, bool)> = match o.status {
-                OrderStatus::AwaitingPayment => vec![
-                    ("confirm", lang.t("web.order.confirm"), false),
-                    ("cancel", lang.t("web.order.cancel"), false),
-                ],
-                OrderStatus::Paid | OrderStatus::Processing => vec![
-                    ("complete", lang.t("web.order.complete"), true),
-                    ("fail", lang.t("web.order.fail"), true),
-                ],
-                _ => vec![],
-            };
-            OrderRow {
-                id: o.id.get().to_string(),
-                user: o.user.to_string(),
-                product: o.product_name.clone(),
-                player: o.player_id.clone().unwrap_or_default(),
-                total: render::usd(o.total_usd),
-                status: lang.t(&format!("status.{}", o.status.name())),
-                created: render::date(o.created_at),
-                actions,
-                nonce: nonce(),
-                error: error
-                    .as_ref()
-                    .filter(|(id, _)| *id == o.id.get())
-                    .map(|(_, e)| e.clone()),
-            }
-        })
-        .collect();
-    let statuses = OrderStatus::ALL
-        .iter()
-        .map(|s| {
-            (
-                s.name(),
-                lang.t(&format!("status.{}", s.name())),
-                *s == status,
-            )
-        })
-        .collect();
-    let done = q.done.as_deref().map(|_| lang.t("web.done.order"));
-    let page = OrdersPage {
-        c: chrome(lang, "web.title.orders", Some(session), "/panel/orders"),
-        l: L(lang),
-        csrf: session.csrf.clone(),
-        statuses,
-        status: status.name(),
-        rows,
-        next: page_of.next.map(|n| n.get().to_string()),
-        done,
-    };
-    let code = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    html(code, page.render())
-}
-
-async fn order_action(
-    State(p): P,
-    headers: HeaderMap,
-    Path((id, action)): Path<(u64, String)>,
-    Form(form): Form<ActionForm>,
-) -> Response {
-    let (session, _) = match p.session(&headers).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    if let Some(page) = forged(&session, &form.csrf) {
-        return page;
-    }
-    let lang = lang_of(&session);
-    if !matches!(action.as_str(), "confirm" | "cancel" | "complete" | "fail") {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    let actor = session.actor.clone();
-    let result = match (OrderId::new(id), form_key(&action, id, &form.nonce)) {
-        (Ok(order), Ok(key)) => {
-            let text = form.text;
-            let action = action.clone();
-            core::run(&p.shop, move |shop| match action.as_str() {
-                "confirm" => shop.confirm_payment(&actor, order, &key),
-                "cancel" => shop.cancel_order(&actor, order, &key),
-                "complete" => {
-                    let delivery = (!text.trim().is_empty()).then_some(text.as_str());
-                    shop.complete_order(&actor, order, delivery, &key)
-                }
-                _ => shop.fail_order(&actor, order, &text, &key),
-            })
-            .await
-            .map(|o| o.status)
-        }
-        (Err(e), _) => Err(Failure::Core(e.into())),
-        (_, Err(f)) => Err(f),
-    };
-    match result {
-        Ok(_) => Redirect::to("/panel/orders?done=1").into_response(),
-        Err(failure) => {
-            let text = refusal(lang, &failure, &p.shop);
-            let before = core::run(&p.shop, {
-                let actor = session.actor.clone();
-                move |shop| {
-                    OrderId::new(id)
-                        .map_err(shopcore::Error::from)
-                        .and_then(|o| shop.order(&actor, o))
-                }
-            })
-            .await
-            .ok()
-            .map(|o| o.status.name().to_owned());
-            let q = OrdersQuery {
-                status: before,
-                ..Default::default()
-            };
-            orders_page(&p, &session, q, Some((id, text))).await
-        }
-    }
-}
-
-// ----- users
-
-struct UserView {
-    id: String,
-    name: String,
-    username: String,
-    role: String,
-    banned: bool,
-    balance: String,
-    joined: String,
-    roles: Vec<(&'static str, String, bool)>,
-}
-
-#[derive(Template)]
-#[template(path = "panel/users.html")]
-struct UsersPage {
-    c: Chrome,
-    l: L,
-    csrf: String,
-    query: String,
-    found: Option<UserView>,
-    error: Option<String>,
-    done: Option<String>,
-    can_roles: bool,
-}
-
-#[derive(Deserialize, Default)]
-struct UsersQuery {
-    q: Option<String>,
-    done: Option<String>,
-}
-
-async fn users(State(p): P, headers: HeaderMap, Query(q): Query<UsersQuery>) -> Response {
-    let (session, _) = match p.session(&headers).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    users_page(&p, &session, q, None).await
-}
-
-async fn users_page(
-    p: &Panel,
-    session: &PanelSession,
-    q: UsersQuery,
-    error: Option<String>,
-) -> Response {
-    let lang = lang_of(session);
-    let query = q.q.unwrap_or_default();
-    let mut found = None;
-    let mut error = error;
-    if !query.trim().is_empty() {
-        let actor = session.actor.clone();
-        let asked = query.clone();
-        match core::run(&p.shop, move |shop| {
-            let user = shop.find_user(&actor, &asked)?;
-            let balance = shop.balance(user.id)?;
-            Ok((user, balance))
-        })
-        .await
-        {
-            Ok((user, balance)) => {
-                found = Some(UserView {
-                    id: user.id.to_string(),
-                    name: user.display_name.clone(),
-                    username: user
-                        .username
-                        .as_ref()
-                        .map(|u| u.to_string())
-                        .unwrap_or_default(),
-                    role: role_label(lang, user.role),
-                    banned: user.ban.is_some(),
-                    balance: render::usd(balance),
-                    joined: render::date(user.created_at),
-                    roles: Role::ALL
-                        .iter()
-                        .map(|r| (r.name(), role_label(lang, *r), *r == user.role))
-                        .collect(),
-                })
-            }
-            Err(failure) if error.is_none() => error = Some(refusal(lang, &failure, &p.shop)),
-            Err(_) => {}
-        }
-    }
-    let done = q.done.as_deref().map(|d| match d {
-        "role" => lang.t("web.done.role"),
-        _ => lang.t("web.done.sessions"),
-    });
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let page = UsersPage {
-        c: chrome(lang, "web.title.users", Some(session), "/panel/users"),
-        l: L(lang),
-        csrf: session.csrf.clone(),
-        query,
-        found,
-        error,
-        done,
-        can_roles: has_permission(session.user.role, Permission::ManageRoles),
-    };
-    html(status, page.render())
-}
-
-#[derive(Deserialize)]
-struct RoleForm {
-    csrf: String,
-    role: String,
-}
-
-async fn user_role(
-    State(p): P,
-    headers: HeaderMap,
-    Path(id): Path<u64>,
-    Form(form): Form<RoleForm>,
-) -> Response {
-    let (session, _) = match p.session(&headers).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    if let Some(page) = forged(&session, &form.csrf) {
-        return page;
-    }
-    let lang = lang_of(&session);
-    let actor = session.actor.clone();
-    let result = match (UserId::new(id), Role::parse(&form.role)) {
-        (Ok(user), Some(role)) => core::run(&p.shop, move |shop| shop.set_role(&actor, user, role))
-            .await
-            .map(|_| ()),
-        (Err(e), _) => Err(Failure::Core(e.into())),
-        (_, None) => Err(Failure::Core(
-            shopcore::InvalidInput::UnknownName {
-                what: "role",
-                text: form.role.chars().take(40).collect(),
-            }
-            .into(),
-        )),
-    };
-    match result {
-        Ok(()) => Redirect::to(&format!("/panel/users?q={id}&done=role")).into_response(),
-        Err(failure) => {
-            let text = refusal(lang, &failure, &p.shop);
-            let q = UsersQuery {
-                q: Some(id.to_string()),
-                done: None,
-            };
-            users_page(&p, &session, q, Some(text)).await
-        }
-    }
-}
-
-async fn user_sessions(
-    State(p): P,
-    headers: HeaderMap,
-    Path(id): Path<u64>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let (session, _) = match p.session(&headers).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    if let Some(page) = forged(&session, &form.csrf) {
-        return page;
-    }
-    let lang = lang_of(&session);
-    let actor = session.actor.clone();
-    let result = match UserId::new(id) {
-        Ok(user) => core::run(&p.shop, move |shop| {
-            shop.revoke_panel_sessions(&actor, user)
-        })
-        .await
-        .map(|_| ()),
-        Err(e) => Err(Failure::Core(e.into())),
-    };
-    match result {
-        // Ending one's own sessions ends this one too.
-        Ok(()) if Some(id) == session.actor.user_id().map(|u| u.get()) => p.signed_out(lang, None),
-        Ok(()) => Redirect::to(&format!("/panel/users?q={id}&done=sessions")).into_response(),
-        Err(failure) => {
-            let text = refusal(lang, &failure, &p.shop);
-            let q = UsersQuery {
-                q: Some(id.to_string()),
-                done: None,
-            };
-            users_page(&p, &session, q, Some(text)).await
-        }
-    }
-}
-
-// ----- operations
-
-#[derive(Template)]
-#[template(path = "panel/ops.html")]
-struct OpsPage {
-    c: Chrome,
-    l: L,
-    csrf: String,
-    state: String,
-    fulfilment: String,
-    can_verify: bool,
-    exports: Vec<(&'static str, String)>,
-    report: Option<Vec<String>>,
-    error: Option<String>,
-    me: String,
-}
-
-const EXPORTS: [(&str, ExportKind, &str); 4] = [
-    ("orders", ExportKind::Orders, "web.export.orders"),
-    ("ledger", ExportKind::Ledger, "web.export.ledger"),
-    ("audit", ExportKind::Audit, "web.export.audit"),
-    ("users", ExportKind::Users, "web.export.users"),
-];
-
-async fn ops(State(p): P, headers: HeaderMap) -> Response {
-    let (session, _) = match p.session(&headers).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    ops_page(&p, &session, None, None)
-}
-
-fn ops_page(
-    p: &Panel,
-    session: &PanelSession,
-    report: Option<Vec<String>>,
-    error: Option<String>,
-) -> Response {
-    let lang = lang_of(session);
-    let role = session.user.role;
-    let settings = p.shop.settings();
-    let page = OpsPage {
-        c: chrome(lang, "web.title.ops", Some(session), "/panel/ops"),
-        l: L(lang),
-        csrf: session.csrf.clone(),
-        state: format!("{:?}", settings.state),
-        fulfilment: format!("{:?}", settings.fulfilment),
-        can_verify: has_permission(role, Permission::ManageSettings),
-        exports: EXPORTS
-            .iter()
-            .filter(|(_, kind, _)| has_permission(role, kind.permission()))
-            .map(|(name, _, key)| (*name, lang.t(key)))
-            .collect(),
-        report,
-        error,
-        me: session.user.id.to_string(),
-    };
-    html(StatusCode::OK, page.render())
-}
-
-async fn verify(State(p): P, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
-    let (session, _) = match p.session(&headers).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    if let Some(page) = forged(&session, &form.csrf) {
-        return page;
-    }
-    let lang = lang_of(&session);
-    let actor = session.actor.clone();
-    match core::run(&p.shop, move |shop| shop.verify_as(&actor)).await {
-        Ok(report) => ops_page(&p, &session, Some(report.problems), None),
-        Err(failure) => {
-            let text = refusal(lang, &failure, &p.shop);
-            ops_page(&p, &session, None, Some(text))
-        }
-    }
-}
-
-async fn export(State(p): P, headers: HeaderMap, Path(file): Path<String>) -> Response {
-    let (session, _) = match p.session(&headers).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    let lang = lang_of(&session);
-    let Some((name, kind, _)) = EXPORTS
-        .iter()
-        .find(|(name, _, _)| file.strip_suffix(".csv") == Some(*name))
-    else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let kind = *kind;
-    let actor = session.actor.clone();
-    match core::run(&p.shop, move |shop| {
-        let mut out = Vec::new();
-        shop.export_csv(&actor, kind, &mut out)?;
-        Ok(out)
-    })
-    .await
-    {
-        Ok(body) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/csv; charset=utf-8"),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    HeaderValue::from_str(&format!("attachment; filename=\"{name}.csv\""))
-                        .unwrap_or(HeaderValue::from_static("attachment")),
-                ),
-            ],
-            body,
-        )
-            .into_response(),
-        Err(failure) => {
-            let text = refusal(lang, &failure, &p.shop);
-            ops_page(&p, &session, None, Some(text))
-        }
-    }
 }

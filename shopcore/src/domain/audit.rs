@@ -857,6 +857,22 @@ pub struct AuditQuery {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditCursor((Timestamp, u64));
 
+impl AuditCursor {
+    /// The cursor as text, for a link to the next page (`"1767225600000-42"`).
+    pub fn to_token(&self) -> String {
+        format!("{}-{}", (self.0).0.0, (self.0).1)
+    }
+
+    /// A cursor from [`AuditCursor::to_token`]'s text; `None` for anything else.
+    pub fn from_token(text: &str) -> Option<AuditCursor> {
+        let (at, seq) = text.split_once('-')?;
+        Some(AuditCursor((
+            Timestamp(at.parse().ok()?),
+            seq.parse().ok()?,
+        )))
+    }
+}
+
 /// One page of the audit log.
 #[derive(Clone, Debug)]
 pub struct AuditPage {

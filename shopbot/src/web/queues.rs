@@ -1,0 +1,382 @@
+//! The staff queues: top-ups to review (approve, reject) and orders by status (confirm a
+//! payment, complete with the delivery, fail, cancel).
+
+use super::pages::{
+    ActionForm, Chrome, L, MessagePage, P, PAGE, chrome, forged, form_key, refusal,
+};
+use super::{Panel, html, lang_of, nonce};
+use crate::core::{self, Failure};
+use crate::render;
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use shopcore::PanelSession;
+use shopcore::{OrderId, OrderStatus, TopupId};
+
+pub(super) fn routes() -> axum::Router<std::sync::Arc<Panel>> {
+    axum::Router::new()
+        .route("/panel/topups", get(topups))
+        .route("/panel/topups/{id}/{action}", post(topup_action))
+        .route("/panel/orders", get(orders))
+        .route("/panel/orders/{id}/{action}", post(order_action))
+}
+
+// ----- top-ups
+
+struct TopupRow {
+    id: String,
+    user: String,
+    amount: String,
+    usd: String,
+    requested: String,
+    proof: String,
+    nonce: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "panel/topups.html")]
+struct TopupsPage {
+    c: Chrome,
+    l: L,
+    csrf: String,
+    rows: Vec<TopupRow>,
+    next: Option<String>,
+    done: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct After {
+    after: Option<u64>,
+    done: Option<String>,
+}
+
+async fn topups(State(p): P, headers: HeaderMap, Query(q): Query<After>) -> Response {
+    let (session, _) = match p.session(&headers).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    topups_page(&p, &session, q, None).await
+}
+
+async fn topups_page(
+    p: &Panel,
+    session: &PanelSession,
+    q: After,
+    error: Option<(u64, String)>,
+) -> Response {
+    let lang = lang_of(session);
+    let actor = session.actor.clone();
+    let after = q.after.and_then(|a| TopupId::new(a).ok());
+    let listed = core::run(&p.shop, move |shop| {
+        let mut list = shop.pending_topups(&actor, after, PAGE + 1)?;
+        let more = list.len() > PAGE;
+        list.truncate(PAGE);
+        Ok((list, more))
+    })
+    .await;
+    let (list, more) = match listed {
+        Ok(v) => v,
+        Err(failure) => {
+            let page = MessagePage {
+                c: chrome(lang, "web.title.topups", Some(session), "/panel/topups"),
+                text: refusal(lang, &failure, &p.shop),
+            };
+            return html(StatusCode::FORBIDDEN, page.render());
+        }
+    };
+    let next = more
+        .then(|| list.last().map(|t| t.id.to_string()))
+        .flatten();
+    let rows = list
+        .iter()
+        .map(|t| TopupRow {
+            id: t.id.get().to_string(),
+            user: t.user.to_string(),
+            amount: format!("{} {}", t.amount, t.currency),
+            usd: render::usd(t.amount_usd),
+            requested: render::date(t.requested_at),
+            proof: match &t.proof {
+                shopcore::Proof::Text(text) => text.clone(),
+                shopcore::Proof::File { caption, .. } => {
+                    let photo = lang.t("web.proof.photo");
+                    match caption {
+                        Some(c) => format!("{photo}: {c}"),
+                        None => photo,
+                    }
+                }
+                _ => lang.t("web.proof.photo"),
+            },
+            nonce: nonce(),
+            error: error
+                .as_ref()
+                .filter(|(id, _)| *id == t.id.get())
+                .map(|(_, e)| e.clone()),
+        })
+        .collect();
+    let done = q.done.as_deref().map(|d| match d {
+        "approved" => lang.t("web.done.topup_approved"),
+        _ => lang.t("web.done.topup_rejected"),
+    });
+    let page = TopupsPage {
+        c: chrome(lang, "web.title.topups", Some(session), "/panel/topups"),
+        l: L(lang),
+        csrf: session.csrf.clone(),
+        rows,
+        next,
+        done,
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    html(status, page.render())
+}
+
+async fn topup_action(
+    State(p): P,
+    headers: HeaderMap,
+    Path((id, action)): Path<(u64, String)>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let (session, _) = match p.session(&headers).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    if let Some(page) = forged(&session, &form.csrf) {
+        return page;
+    }
+    let lang = lang_of(&session);
+    let actor = session.actor.clone();
+    let approve = match action.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let result = match (TopupId::new(id), form_key(&action, id, &form.nonce)) {
+        (Ok(topup), Ok(key)) => {
+            let text = form.text;
+            core::run(&p.shop, move |shop| {
+                if approve {
+                    shop.approve_topup(&actor, topup, &key)
+                } else {
+                    shop.reject_topup(&actor, topup, &text, &key)
+                }
+            })
+            .await
+            .map(|_| ())
+        }
+        (Err(e), _) => Err(Failure::Core(e.into())),
+        (_, Err(f)) => Err(f),
+    };
+    match result {
+        Ok(()) => Redirect::to(if approve {
+            "/panel/topups?done=approved"
+        } else {
+            "/panel/topups?done=rejected"
+        })
+        .into_response(),
+        Err(failure) => {
+            let text = refusal(lang, &failure, &p.shop);
+            topups_page(&p, &session, After::default(), Some((id, text))).await
+        }
+    }
+}
+
+// ----- orders
+
+struct OrderRow {
+    id: String,
+    user: String,
+    product: String,
+    player: String,
+    total: String,
+    status: String,
+    created: String,
+    actions: Vec<(&'static str, String, bool)>,
+    nonce: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "panel/orders.html")]
+struct OrdersPage {
+    c: Chrome,
+    l: L,
+    csrf: String,
+    statuses: Vec<(&'static str, String, bool)>,
+    status: &'static str,
+    rows: Vec<OrderRow>,
+    next: Option<String>,
+    done: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct OrdersQuery {
+    status: Option<String>,
+    after: Option<u64>,
+    done: Option<String>,
+}
+
+async fn orders(State(p): P, headers: HeaderMap, Query(q): Query<OrdersQuery>) -> Response {
+    let (session, _) = match p.session(&headers).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    orders_page(&p, &session, q, None).await
+}
+
+fn status_named(name: Option<&str>) -> OrderStatus {
+    name.and_then(|n| OrderStatus::ALL.iter().copied().find(|s| s.name() == n))
+        .unwrap_or(OrderStatus::Paid)
+}
+
+async fn orders_page(
+    p: &Panel,
+    session: &PanelSession,
+    q: OrdersQuery,
+    error: Option<(u64, String)>,
+) -> Response {
+    let lang = lang_of(session);
+    let actor = session.actor.clone();
+    let status = status_named(q.status.as_deref());
+    let after = q.after.and_then(|a| OrderId::new(a).ok());
+    let listed = core::run(&p.shop, move |shop| {
+        shop.orders_with_status(&actor, status, after, PAGE)
+    })
+    .await;
+    let page_of = match listed {
+        Ok(v) => v,
+        Err(failure) => {
+            let page = MessagePage {
+                c: chrome(lang, "web.title.orders", Some(session), "/panel/orders"),
+                text: refusal(lang, &failure, &p.shop),
+            };
+            return html(StatusCode::FORBIDDEN, page.render());
+        }
+    };
+    let rows = page_of
+        .orders
+        .iter()
+        .map(|o| {
+            let actions: Vec<(&'static str, String, bool)> = match o.status {
+                OrderStatus::AwaitingPayment => vec![
+                    ("confirm", lang.t("web.order.confirm"), false),
+                    ("cancel", lang.t("web.order.cancel"), false),
+                ],
+                OrderStatus::Paid | OrderStatus::Processing => vec![
+                    ("complete", lang.t("web.order.complete"), true),
+                    ("fail", lang.t("web.order.fail"), true),
+                ],
+                _ => vec![],
+            };
+            OrderRow {
+                id: o.id.get().to_string(),
+                user: o.user.to_string(),
+                product: o.product_name.clone(),
+                player: o.player_id.clone().unwrap_or_default(),
+                total: render::usd(o.total_usd),
+                status: lang.t(&format!("status.{}", o.status.name())),
+                created: render::date(o.created_at),
+                actions,
+                nonce: nonce(),
+                error: error
+                    .as_ref()
+                    .filter(|(id, _)| *id == o.id.get())
+                    .map(|(_, e)| e.clone()),
+            }
+        })
+        .collect();
+    let statuses = OrderStatus::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.name(),
+                lang.t(&format!("status.{}", s.name())),
+                *s == status,
+            )
+        })
+        .collect();
+    let done = q.done.as_deref().map(|_| lang.t("web.done.order"));
+    let page = OrdersPage {
+        c: chrome(lang, "web.title.orders", Some(session), "/panel/orders"),
+        l: L(lang),
+        csrf: session.csrf.clone(),
+        statuses,
+        status: status.name(),
+        rows,
+        next: page_of.next.map(|n| n.get().to_string()),
+        done,
+    };
+    let code = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    html(code, page.render())
+}
+
+async fn order_action(
+    State(p): P,
+    headers: HeaderMap,
+    Path((id, action)): Path<(u64, String)>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let (session, _) = match p.session(&headers).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    if let Some(page) = forged(&session, &form.csrf) {
+        return page;
+    }
+    let lang = lang_of(&session);
+    if !matches!(action.as_str(), "confirm" | "cancel" | "complete" | "fail") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let actor = session.actor.clone();
+    let result = match (OrderId::new(id), form_key(&action, id, &form.nonce)) {
+        (Ok(order), Ok(key)) => {
+            let text = form.text;
+            let action = action.clone();
+            core::run(&p.shop, move |shop| match action.as_str() {
+                "confirm" => shop.confirm_payment(&actor, order, &key),
+                "cancel" => shop.cancel_order(&actor, order, &key),
+                "complete" => {
+                    let delivery = (!text.trim().is_empty()).then_some(text.as_str());
+                    shop.complete_order(&actor, order, delivery, &key)
+                }
+                _ => shop.fail_order(&actor, order, &text, &key),
+            })
+            .await
+            .map(|o| o.status)
+        }
+        (Err(e), _) => Err(Failure::Core(e.into())),
+        (_, Err(f)) => Err(f),
+    };
+    match result {
+        Ok(_) => Redirect::to("/panel/orders?done=1").into_response(),
+        Err(failure) => {
+            let text = refusal(lang, &failure, &p.shop);
+            let before = core::run(&p.shop, {
+                let actor = session.actor.clone();
+                move |shop| {
+                    OrderId::new(id)
+                        .map_err(shopcore::Error::from)
+                        .and_then(|o| shop.order(&actor, o))
+                }
+            })
+            .await
+            .ok()
+            .map(|o| o.status.name().to_owned());
+            let q = OrdersQuery {
+                status: before,
+                ..Default::default()
+            };
+            orders_page(&p, &session, q, Some((id, text))).await
+        }
+    }
+}
