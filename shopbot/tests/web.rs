@@ -660,6 +660,41 @@ mod browser {
             assert!(text_of(&c, "#done").await.contains("Role changed"));
             assert_eq!(t.shop.user(uid(7)).unwrap().unwrap().role, Role::Support);
 
+            // Add a product sold from codes, and its codes from a file.
+            c.goto(&format!("{}/panel/catalog", server.base))
+                .await
+                .unwrap();
+            click(&c, "#new-product").await;
+            element(&c, "#f-name")
+                .await
+                .send_keys("Google Play 10 USD")
+                .await
+                .unwrap();
+            element(&c, "#f-price")
+                .await
+                .send_keys("9.50")
+                .await
+                .unwrap();
+            element(&c, "#f-delivery")
+                .await
+                .select_by_value("codes")
+                .await
+                .unwrap();
+            click(&c, "#product-save").await;
+            assert!(text_of(&c, "#done").await.contains("created"));
+            let codes_file = downloads.path().join("codes.txt");
+            std::fs::write(&codes_file, "GP-1111-2222\nGP-3333-4444\n").unwrap();
+            element(&c, "#codes-file")
+                .await
+                .send_keys(&codes_file.display().to_string())
+                .await
+                .unwrap();
+            click(&c, "#codes-upload").await;
+            assert!(text_of(&c, "#done").await.contains("Codes added"));
+            assert!(text_of(&c, "#codes-count").await.starts_with("2 codes"));
+            let source = c.source().await.unwrap();
+            assert!(!source.contains("GP-1111"), "codes are never shown");
+
             // Run verify().
             c.goto(&format!("{}/panel/ops", server.base)).await.unwrap();
             click(&c, "#verify").await;
@@ -921,4 +956,240 @@ fn operations_state_mode_backup_audit_and_balances_from_the_panel() {
             .body
             .contains("role=\"alert\"")
     );
+}
+
+/// A multipart form body: (name, file name, bytes) per part; returns (content type, body).
+fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----shopbot-test-7f3a9c";
+    let mut body = Vec::new();
+    for (name, file, bytes) in parts {
+        body.extend(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some(file) => body.extend(
+                format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: text/plain\r\n\r\n"
+                )
+                .as_bytes(),
+            ),
+            None => body.extend(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend(*bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[test]
+fn the_catalog_is_run_from_the_panel_and_codes_are_only_counted() {
+    let t = TestShop::new();
+    t.register(crate::common::OWNER, "en");
+    staff(&t, 3, Role::Support);
+    let server = Server::start(&t.shop);
+    let cookie = sign_in(
+        &server,
+        &token_from_bot(&server, &t, crate::common::OWNER, "en").unwrap(),
+    );
+    let page = get(&server, "/panel/catalog", Some(&cookie));
+    assert_eq!(page.status, 200);
+    let csrf = field(&page.body, "csrf");
+    let r = post(
+        &server,
+        "/panel/categories",
+        Some(&cookie),
+        &[("csrf", &csrf), ("name", "Gift cards"), ("sort_order", "1")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let category = t.shop.categories(false).unwrap()[0].id;
+    let product_form = |price: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("category", category.get().to_string()),
+            ("name", "Steam 20 USD".to_owned()),
+            ("description", "A Steam wallet code".to_owned()),
+            ("price", price.to_owned()),
+            ("kind", "gift_card".to_owned()),
+            ("delivery", "codes".to_owned()),
+            ("stock", String::new()),
+            ("player_field", String::new()),
+            ("sort_order", "0".to_owned()),
+            ("active", "on".to_owned()),
+        ]
+    };
+    // A price with too many decimals is refused beside the price field; nothing is created.
+    let form = product_form("19.999");
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = post(&server, "/panel/products", Some(&cookie), &pairs);
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("id=\"price-error\""), "{}", r.body);
+    assert!(
+        r.body.contains("value=\"Steam 20 USD\""),
+        "the form keeps what was typed"
+    );
+    assert!(
+        t.shop
+            .product(shopcore::ProductId::new(1).unwrap())
+            .unwrap()
+            .is_none()
+    );
+    let form = product_form("19.99");
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = post(&server, "/panel/products", Some(&cookie), &pairs);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let location = r.header("location").unwrap().to_owned();
+    let id: u64 = location
+        .trim_start_matches("/panel/products/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let product_id = shopcore::ProductId::new(id).unwrap();
+    let product = t.shop.product(product_id).unwrap().unwrap();
+    assert_eq!(product.price_usd, money("19.99"));
+    assert_eq!(product.delivery, shopcore::Delivery::Codes);
+    // Codes from a .csv file (first column, header skipped) and pasted ones; never shown.
+    let (content_type, body) = multipart(&[
+        ("csrf", None, csrf.as_bytes()),
+        (
+            "file",
+            Some("codes.csv"),
+            b"code,batch\nSTEAM-AAAA-0001,7\n\"STEAM-AAAA-0002\",7\n",
+        ),
+        ("pasted", None, b"STEAM-BBBB-0003\n\nSTEAM-BBBB-0004\n"),
+    ]);
+    let upload = |content_type: &str, body: &[u8], cookie: &str| {
+        reply(
+            agent()
+                .post(format!("{}/panel/products/{id}/codes", server.base))
+                .header("Cookie", cookie)
+                .header("Content-Type", content_type)
+                .send(body),
+        )
+    };
+    let r = upload(&content_type, &body, &cookie);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = get(&server, &format!("/panel/products/{id}"), Some(&cookie));
+    assert!(page.body.contains("4 codes in the pool"), "{}", page.body);
+    assert!(!page.body.contains("STEAM-"), "codes are never displayed");
+    assert_eq!(
+        t.shop.product(product_id).unwrap().unwrap().codes_available,
+        4
+    );
+    // The same codes again are refused (each code once), nothing added.
+    let r = upload(&content_type, &body, &cookie);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("id=\"codes-error\""));
+    assert!(
+        !r.body.contains("STEAM-"),
+        "not even in the refusal: {}",
+        r.body
+    );
+    assert_eq!(
+        t.shop.product(product_id).unwrap().unwrap().codes_available,
+        4
+    );
+    // An upload without the CSRF token changes nothing.
+    let (forged_type, forged_body) = multipart(&[("file", Some("c.txt"), b"STEAM-CCCC-0005\n")]);
+    assert_eq!(upload(&forged_type, &forged_body, &cookie).status, 403);
+    assert_eq!(
+        t.shop.product(product_id).unwrap().unwrap().codes_available,
+        4
+    );
+    // Edit: a new price; off sale; on again.
+    let form = product_form("17.50");
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = post(
+        &server,
+        &format!("/panel/products/{id}"),
+        Some(&cookie),
+        &pairs,
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        t.shop.product(product_id).unwrap().unwrap().price_usd,
+        money("17.50")
+    );
+    let r = post(
+        &server,
+        &format!("/panel/products/{id}/toggle"),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 303);
+    assert!(!t.shop.product(product_id).unwrap().unwrap().active);
+    // Support sees the catalog but can't change it: the core refuses.
+    let support = sign_in(&server, &token_from_bot(&server, &t, 3, "en").unwrap());
+    let page = get(&server, "/panel/catalog", Some(&support));
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("id=\"new-product\""));
+    let support_csrf = field(&page.body, "csrf");
+    let r = post(
+        &server,
+        &format!("/panel/products/{id}/toggle"),
+        Some(&support),
+        &[("csrf", &support_csrf)],
+    );
+    assert_eq!(r.status, 422);
+    assert!(!t.shop.product(product_id).unwrap().unwrap().active);
+    // Delete, after a confirmation page.
+    let confirm = get(
+        &server,
+        &format!("/panel/products/{id}/delete"),
+        Some(&cookie),
+    );
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.body.contains("Steam 20 USD") && confirm.body.contains("id=\"confirm\""));
+    assert!(
+        t.shop.product(product_id).unwrap().is_some(),
+        "a GET deletes nothing"
+    );
+    // A pool with codes must be emptied first: the refusal says so; revoking empties it.
+    let r = post(
+        &server,
+        &format!("/panel/products/{id}/delete"),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("revoke them first"), "{}", r.body);
+    assert!(
+        get(
+            &server,
+            &format!("/panel/products/{id}/revoke"),
+            Some(&cookie)
+        )
+        .body
+        .contains("4 codes")
+    );
+    let r = post(
+        &server,
+        &format!("/panel/products/{id}/revoke"),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        t.shop.product(product_id).unwrap().unwrap().codes_available,
+        0
+    );
+    let r = post(
+        &server,
+        &format!("/panel/products/{id}/delete"),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(t.shop.product(product_id).unwrap().is_none());
+    // A category with products can't go; an empty one can.
+    let r = post(
+        &server,
+        &format!("/panel/categories/{}/delete", category.get()),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(t.shop.categories(false).unwrap().is_empty());
 }

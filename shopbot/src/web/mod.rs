@@ -18,6 +18,7 @@
 //! JavaScript.
 
 mod audit;
+mod catalog;
 mod ops;
 mod pages;
 mod queues;

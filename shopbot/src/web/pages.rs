@@ -34,6 +34,7 @@ pub(super) fn routes() -> Router<Arc<Panel>> {
         .merge(super::users::routes())
         .merge(super::ops::routes())
         .merge(super::audit::routes())
+        .merge(super::catalog::routes())
 }
 
 /// Localized texts for templates: `l.t("key")`.
@@ -89,6 +90,11 @@ pub(super) fn chrome(
             "/panel/orders",
             "web.nav.orders",
             has_permission(role, Permission::ManageOrders),
+        ));
+        items.push((
+            "/panel/catalog",
+            "web.nav.catalog",
+            has_permission(role, Permission::ViewCatalog),
         ));
         items.push((
             "/panel/users",
