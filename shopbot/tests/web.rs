@@ -1193,3 +1193,128 @@ fn the_catalog_is_run_from_the_panel_and_codes_are_only_counted() {
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(t.shop.categories(false).unwrap().is_empty());
 }
+
+#[test]
+fn payment_methods_currencies_and_coupons_from_the_panel() {
+    let t = TestShop::new();
+    t.register(crate::common::OWNER, "en");
+    let server = Server::start(&t.shop);
+    let cookie = sign_in(
+        &server,
+        &token_from_bot(&server, &t, crate::common::OWNER, "en").unwrap(),
+    );
+    let page = get(&server, "/panel/payments", Some(&cookie));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = field(&page.body, "csrf");
+    // A currency and its rate; a bad rate is refused in its section.
+    let r = post(
+        &server,
+        "/panel/currencies",
+        Some(&cookie),
+        &[
+            ("csrf", &csrf),
+            ("code", "SAR"),
+            ("symbol", "ر.س"),
+            ("decimals", "2"),
+            ("rate", "3.75"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = post(
+        &server,
+        "/panel/currencies/SAR/rate",
+        Some(&cookie),
+        &[("csrf", &csrf), ("rate", "-1")],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("id=\"currencies-error\""), "{}", r.body);
+    let r = post(
+        &server,
+        "/panel/currencies/SAR/rate",
+        Some(&cookie),
+        &[("csrf", &csrf), ("rate", "3.80")],
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(t.shop.currency("SAR").unwrap().units_per_usd, money("3.80"));
+    // A payment method: limits the wrong way round are refused; then switched off, deleted.
+    let method = |min: &str, max: &str| {
+        post(
+            &server,
+            "/panel/methods",
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("name", "Al Rajhi transfer"),
+                ("instructions", "IBAN SA00 0000"),
+                ("currency", "SAR"),
+                ("min", min),
+                ("max", max),
+            ],
+        )
+    };
+    let r = method("500", "10");
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("id=\"methods-error\""));
+    assert_eq!(method("10", "5000").status, 303);
+    let owner = t.owner();
+    let list = t
+        .shop
+        .payment_methods_panel(&owner, shopcore::MethodFilter::IncludingDeleted)
+        .unwrap();
+    let id = list[0].id.get();
+    assert!(list[0].active);
+    let r = post(
+        &server,
+        &format!("/panel/methods/{id}/disable"),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 303);
+    let r = post(
+        &server,
+        &format!("/panel/methods/{id}/delete"),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 303);
+    let list = t
+        .shop
+        .payment_methods_panel(&owner, shopcore::MethodFilter::IncludingDeleted)
+        .unwrap();
+    assert!(
+        list[0].deleted_at.is_some(),
+        "soft deleted, kept for the record"
+    );
+    // A coupon; a discount that is neither a percentage nor an amount is refused.
+    let coupon = |discount: &str| {
+        post(
+            &server,
+            "/panel/coupons",
+            Some(&cookie),
+            &[
+                ("csrf", &csrf),
+                ("code", "RAMADAN20"),
+                ("discount", discount),
+                ("max_uses", "50"),
+                ("uses_per_user", "1"),
+                ("min_order", ""),
+                ("expires", "2026-03-31"),
+            ],
+        )
+    };
+    let r = coupon("twenty");
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("id=\"coupons-error\""));
+    assert_eq!(coupon("20%").status, 303);
+    let created = t.shop.coupon("RAMADAN20").unwrap().unwrap();
+    assert_eq!(created.max_uses, 50);
+    assert!(created.expires_at.is_some());
+    let r = post(
+        &server,
+        "/panel/coupons/RAMADAN20/disable",
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 303);
+    assert!(!t.shop.coupon("RAMADAN20").unwrap().unwrap().active);
+}

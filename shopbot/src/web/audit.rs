@@ -65,7 +65,7 @@ struct Filters {
 }
 
 /// Milliseconds at the start of a `YYYY-MM-DD` day (UTC).
-fn day_start(text: &str) -> Option<Timestamp> {
+pub(super) fn day_start(text: &str) -> Option<Timestamp> {
     let mut parts = text.trim().splitn(3, '-');
     let y: i64 = parts.next()?.parse().ok()?;
     let m: i64 = parts.next()?.parse().ok()?;

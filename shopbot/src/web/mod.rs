@@ -21,6 +21,7 @@ mod audit;
 mod catalog;
 mod ops;
 mod pages;
+mod payments;
 mod queues;
 mod users;
 

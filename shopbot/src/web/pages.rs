@@ -35,6 +35,7 @@ pub(super) fn routes() -> Router<Arc<Panel>> {
         .merge(super::ops::routes())
         .merge(super::audit::routes())
         .merge(super::catalog::routes())
+        .merge(super::payments::routes())
 }
 
 /// Localized texts for templates: `l.t("key")`.
@@ -95,6 +96,13 @@ pub(super) fn chrome(
             "/panel/catalog",
             "web.nav.catalog",
             has_permission(role, Permission::ViewCatalog),
+        ));
+        items.push((
+            "/panel/payments",
+            "web.nav.payments",
+            has_permission(role, Permission::ManagePaymentMethods)
+                || has_permission(role, Permission::ManageCoupons)
+                || has_permission(role, Permission::ManageSettings),
         ));
         items.push((
             "/panel/users",
