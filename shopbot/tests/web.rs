@@ -1318,3 +1318,76 @@ fn payment_methods_currencies_and_coupons_from_the_panel() {
     assert_eq!(r.status, 303);
     assert!(!t.shop.coupon("RAMADAN20").unwrap().unwrap().active);
 }
+
+#[test]
+fn broadcasts_are_previewed_then_sent_and_can_be_cancelled() {
+    let t = TestShop::new();
+    t.register(crate::common::OWNER, "en");
+    for user in 6_001..6_004 {
+        t.register(user, "en");
+    }
+    let server = Server::start(&t.shop);
+    let cookie = sign_in(
+        &server,
+        &token_from_bot(&server, &t, crate::common::OWNER, "en").unwrap(),
+    );
+    let page = get(&server, "/panel/broadcasts", Some(&cookie));
+    assert_eq!(page.status, 200);
+    let csrf = field(&page.body, "csrf");
+    let owner = t.owner();
+    // Empty: refused beside the field.
+    let r = post(
+        &server,
+        "/panel/broadcasts",
+        Some(&cookie),
+        &[("csrf", &csrf), ("text", "   ")],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("id=\"error\""));
+    // The first press previews, with the audience; nothing is created yet.
+    let r = post(
+        &server,
+        "/panel/broadcasts",
+        Some(&cookie),
+        &[
+            ("csrf", &csrf),
+            ("text", "Eid sale: 20% off <b>everything</b>"),
+        ],
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("id=\"preview\"") && r.body.contains("goes to 4 people"));
+    assert!(
+        r.body.contains("&#60;b&#62;everything"),
+        "escaped: {}",
+        r.body
+    );
+    assert!(t.shop.recent_broadcasts(&owner, 10).unwrap().is_empty());
+    let r = post(
+        &server,
+        "/panel/broadcasts",
+        Some(&cookie),
+        &[
+            ("csrf", &csrf),
+            ("text", "Eid sale: 20% off <b>everything</b>"),
+            ("confirm", "1"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let jobs = t.shop.recent_broadcasts(&owner, 10).unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].status, shopcore::BroadcastStatus::Running);
+    assert_eq!(jobs[0].audience, 4);
+    let page = get(&server, "/panel/broadcasts", Some(&cookie));
+    assert!(page.body.contains("0 of 4 sent"));
+    let r = post(
+        &server,
+        &format!("/panel/broadcasts/{}/cancel", jobs[0].id.get()),
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        t.shop.recent_broadcasts(&owner, 10).unwrap()[0].status,
+        shopcore::BroadcastStatus::Cancelled
+    );
+}

@@ -331,15 +331,15 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
         (!config.is_postgres()).then(|| config.db_path.clone()),
     );
     let mut http_task = None;
+    let mut panel: Option<Arc<crate::web::Panel>> = None;
     if let Some(addr) = config.http_addr {
         let mut stop = stop_rx.clone();
         let mut app = health::router(Arc::clone(&health));
         if let Some(url) = &config.panel_url {
             crate::web::set_public_url(url.clone());
-            app = app.merge(crate::web::router(crate::web::Panel::new(
-                Arc::clone(&shop),
-                url,
-            )));
+            let p = crate::web::Panel::new(Arc::clone(&shop), url);
+            panel = Some(Arc::clone(&p));
+            app = app.merge(crate::web::router(p));
             tracing::info!(%url, "web panel served under /panel");
         }
         let (bound, task) = health::serve_router(addr, app, async move {
@@ -392,6 +392,9 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
         stop_rx.clone(),
         staff_chat.map(|s| s.chat.0),
     );
+    if let Some(panel) = &panel {
+        panel.set_broadcaster(Arc::clone(&broadcaster));
+    }
     match broadcaster.resume_all().await {
         Ok(0) => {}
         Ok(n) => tracing::info!(jobs = n, "broadcasts resumed"),

@@ -18,6 +18,7 @@
 //! JavaScript.
 
 mod audit;
+mod broadcasts;
 mod catalog;
 mod ops;
 mod pages;
@@ -60,6 +61,9 @@ pub struct Panel {
     /// Whether the panel is reached over https (the cookie is then `Secure` and `__Host-`).
     secure: bool,
     sign_in: DefaultKeyedRateLimiter<IpAddr>,
+    /// The bot's broadcaster, which sends the broadcasts staff compose here (set once the
+    /// bot has one; without it a new broadcast waits for the next process that resumes it).
+    broadcaster: OnceLock<Arc<crate::ops::broadcast::Broadcaster>>,
 }
 
 impl Panel {
@@ -70,7 +74,23 @@ impl Panel {
             shop,
             secure: public_url.scheme() == "https",
             sign_in: RateLimiter::keyed(quota),
+            broadcaster: OnceLock::new(),
         })
+    }
+
+    /// Hands the panel the bot's broadcaster (once).
+    pub fn set_broadcaster(&self, broadcaster: Arc<crate::ops::broadcast::Broadcaster>) {
+        let _ = self.broadcaster.set(broadcaster);
+    }
+
+    /// Starts sending a broadcast just created, when the bot's broadcaster is there.
+    fn start_broadcast(&self, job: shopcore::Broadcast) {
+        match self.broadcaster.get() {
+            Some(b) => b.start(job, None),
+            None => {
+                tracing::warn!(broadcast = %job.id, "no broadcaster: the job waits to be resumed")
+            }
+        }
     }
 
     fn cookie_name(&self) -> &'static str {

@@ -36,6 +36,7 @@ pub(super) fn routes() -> Router<Arc<Panel>> {
         .merge(super::audit::routes())
         .merge(super::catalog::routes())
         .merge(super::payments::routes())
+        .merge(super::broadcasts::routes())
 }
 
 /// Localized texts for templates: `l.t("key")`.
@@ -108,6 +109,11 @@ pub(super) fn chrome(
             "/panel/users",
             "web.nav.users",
             has_permission(role, Permission::ViewUsers),
+        ));
+        items.push((
+            "/panel/broadcasts",
+            "web.nav.broadcasts",
+            has_permission(role, Permission::Broadcast),
         ));
         items.push((
             "/panel/audit",

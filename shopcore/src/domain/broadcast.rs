@@ -169,6 +169,18 @@ impl Shop {
         Ok(self.store.fetch::<Broadcasts>(&id)?)
     }
 
+    /// The newest broadcasts, newest first, at most `limit` (1 to 100), for staff with
+    /// [`Permission::Broadcast`]: their text, progress and state.
+    pub fn recent_broadcasts(&self, actor: &Actor, limit: usize) -> Result<Vec<Broadcast>> {
+        crate::error::check_page_size(limit, 100)?;
+        self.transact(|tx| require(tx, actor, Permission::Broadcast).map(|_| ()))?;
+        let mut out = Vec::new();
+        for item in self.store.scan(Span::<Broadcasts>::all(), true).take(limit) {
+            out.push(item?.1);
+        }
+        Ok(out)
+    }
+
     /// Broadcasts still running (to resume after a restart), oldest first.
     pub fn running_broadcasts(&self) -> Result<Vec<Broadcast>> {
         let mut out = Vec::new();
