@@ -16,6 +16,7 @@ const PUBLIC: &str = "http://panel.test";
 pub struct Server {
     pub base: String,
     pub rt: tokio::runtime::Runtime,
+    pub panel: Arc<shopbot::web::Panel>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -33,7 +34,7 @@ impl Server {
         let (addr, _task) = rt
             .block_on(shopbot::ops::health::serve_router(
                 "127.0.0.1:0".parse().expect("addr"),
-                shopbot::web::router(panel),
+                shopbot::web::router(Arc::clone(&panel)),
                 async move {
                     let _ = stopped.await;
                 },
@@ -42,6 +43,7 @@ impl Server {
         Server {
             base: format!("http://{addr}"),
             rt,
+            panel,
             stop: Some(stop),
         }
     }
@@ -1389,5 +1391,96 @@ fn broadcasts_are_previewed_then_sent_and_can_be_cancelled() {
     assert_eq!(
         t.shop.recent_broadcasts(&owner, 10).unwrap()[0].status,
         shopcore::BroadcastStatus::Cancelled
+    );
+}
+
+#[test]
+fn proof_photos_are_fetched_from_telegram_for_reviewers_only() {
+    use crate::common::telegram::{PICTURE, picture_file_id};
+    let t = TestShop::new();
+    staff(&t, OPERATOR, Role::Operator);
+    let server = Server::start(&t.shop);
+    let _runtime = server.rt.enter();
+    let tg = crate::common::FakeTelegram::start();
+    server.panel.set_bot(tg.bot());
+    // The shopper's photo reaches Telegram, which then holds the file.
+    tg.arrive(&crate::common::photo(SHOPPER, "en"));
+    t.register(SHOPPER, "en");
+    let method = t.method("Bank", "USD", "1", "1000");
+    let topup = t
+        .shop
+        .request_topup(
+            &t.shop.actor(uid(SHOPPER)).unwrap(),
+            &TopupRequest {
+                method,
+                amount: money("20"),
+                proof: Proof::Photo {
+                    file_id: picture_file_id(PICTURE),
+                    unique_id: "receipt-unique".into(),
+                    caption: Some("paid at 10:05".into()),
+                },
+                key: crate::common::key("photo-topup"),
+            },
+        )
+        .expect("top-up");
+    let cookie = sign_in(
+        &server,
+        &token_from_bot(&server, &t, OPERATOR, "en").unwrap(),
+    );
+    let page = get(&server, "/panel/topups", Some(&cookie));
+    let src = format!("/panel/topups/{}/proof", topup.id.get());
+    assert!(
+        page.body.contains(&format!("src=\"{src}\"")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("paid at 10:05"));
+    let first = agent()
+        .get(format!("{}{src}", server.base))
+        .header("Cookie", &cookie)
+        .call()
+        .expect("proof");
+    assert_eq!(first.status().as_u16(), 200);
+    assert_eq!(
+        first
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        "image/png"
+    );
+    let bytes = first.into_body().read_to_vec().unwrap();
+    assert!(!bytes.is_empty());
+    let downloads = || {
+        tg.requests()
+            .iter()
+            .filter(|r| r.method == "getFile")
+            .count()
+    };
+    assert_eq!(downloads(), 1);
+    // The second view comes from the cache.
+    let again = agent()
+        .get(format!("{}{src}", server.base))
+        .header("Cookie", &cookie)
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_vec()
+        .unwrap();
+    assert_eq!(again, bytes);
+    assert_eq!(downloads(), 1);
+    // Without a session, nothing (every staff role reviews top-ups; shoppers have no panel).
+    assert_eq!(get(&server, &src, None).status, 401);
+    // A top-up with a text proof has no photo.
+    let text_topup = pending_topup(&t, SHOPPER + 1);
+    assert_eq!(
+        get(
+            &server,
+            &format!("/panel/topups/{}/proof", text_topup.id.get()),
+            Some(&cookie)
+        )
+        .status,
+        404
     );
 }

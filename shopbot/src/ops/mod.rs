@@ -394,6 +394,7 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
     );
     if let Some(panel) = &panel {
         panel.set_broadcaster(Arc::clone(&broadcaster));
+        panel.set_bot(bot.clone());
     }
     match broadcaster.resume_all().await {
         Ok(0) => {}

@@ -64,7 +64,14 @@ pub struct Panel {
     /// The bot's broadcaster, which sends the broadcasts staff compose here (set once the
     /// bot has one; without it a new broadcast waits for the next process that resumes it).
     broadcaster: OnceLock<Arc<crate::ops::broadcast::Broadcaster>>,
+    /// The bot, to fetch proof photos from Telegram.
+    bot: OnceLock<teloxide::Bot>,
+    /// Proof photos fetched, by file id, oldest first (at most [`PROOF_CACHE_BYTES`]).
+    proofs: std::sync::Mutex<std::collections::VecDeque<(String, Arc<Vec<u8>>)>>,
 }
+
+/// How many bytes of proof photos the panel keeps in memory.
+const PROOF_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 impl Panel {
     /// A panel over `shop`, reached at `public_url`.
@@ -75,7 +82,53 @@ impl Panel {
             secure: public_url.scheme() == "https",
             sign_in: RateLimiter::keyed(quota),
             broadcaster: OnceLock::new(),
+            bot: OnceLock::new(),
+            proofs: std::sync::Mutex::new(std::collections::VecDeque::new()),
         })
+    }
+
+    /// Hands the panel the bot (once), for proof photos.
+    pub fn set_bot(&self, bot: teloxide::Bot) {
+        let _ = self.bot.set(bot);
+    }
+
+    /// A proof photo by its Telegram file id: from the cache, else fetched from Telegram
+    /// (then cached, the oldest dropped past [`PROOF_CACHE_BYTES`]).
+    async fn proof_photo(&self, file_id: &str) -> Option<Arc<Vec<u8>>> {
+        {
+            let cache = self.proofs.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((_, bytes)) = cache.iter().find(|(id, _)| id == file_id) {
+                return Some(Arc::clone(bytes));
+            }
+        }
+        use teloxide::net::Download;
+        use teloxide::prelude::Requester;
+        let bot = self.bot.get()?;
+        let file = match bot
+            .get_file(teloxide::types::FileId(file_id.to_owned()))
+            .await
+        {
+            Ok(file) => file,
+            Err(error) => {
+                tracing::warn!(error = %crate::ops::telemetry::redact(&error.to_string()), "a proof photo could not be found on Telegram");
+                return None;
+            }
+        };
+        let mut bytes = Vec::new();
+        if let Err(error) = bot.download_file(&file.path, &mut bytes).await {
+            tracing::warn!(error = %crate::ops::telemetry::redact(&error.to_string()), "a proof photo could not be downloaded");
+            return None;
+        }
+        let bytes = Arc::new(bytes);
+        let mut cache = self.proofs.lock().unwrap_or_else(|p| p.into_inner());
+        cache.push_back((file_id.to_owned(), Arc::clone(&bytes)));
+        let mut total: usize = cache.iter().map(|(_, b)| b.len()).sum();
+        while total > PROOF_CACHE_BYTES && cache.len() > 1 {
+            if let Some((_, dropped)) = cache.pop_front() {
+                total -= dropped.len();
+            }
+        }
+        Some(bytes)
     }
 
     /// Hands the panel the bot's broadcaster (once).

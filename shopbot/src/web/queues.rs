@@ -9,7 +9,7 @@ use crate::core::{self, Failure};
 use crate::render;
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -20,6 +20,7 @@ pub(super) fn routes() -> axum::Router<std::sync::Arc<Panel>> {
     axum::Router::new()
         .route("/panel/topups", get(topups))
         .route("/panel/topups/{id}/{action}", post(topup_action))
+        .route("/panel/topups/{id}/proof", get(proof))
         .route("/panel/orders", get(orders))
         .route("/panel/orders/{id}/{action}", post(order_action))
 }
@@ -27,6 +28,8 @@ pub(super) fn routes() -> axum::Router<std::sync::Arc<Panel>> {
 // ----- top-ups
 
 struct TopupRow {
+    /// Whether the proof is a photo (shown from `/panel/topups/{id}/proof`).
+    photo: bool,
     id: String,
     user: String,
     amount: String,
@@ -94,21 +97,16 @@ async fn topups_page(
     let rows = list
         .iter()
         .map(|t| TopupRow {
+            photo: t.proof.file_reference().is_some(),
             id: t.id.get().to_string(),
             user: t.user.to_string(),
             amount: format!("{} {}", t.amount, t.currency),
             usd: render::usd(t.amount_usd),
             requested: render::date(t.requested_at),
-            proof: match &t.proof {
-                shopcore::Proof::Text(text) => text.clone(),
-                shopcore::Proof::File { caption, .. } => {
-                    let photo = lang.t("web.proof.photo");
-                    match caption {
-                        Some(c) => format!("{photo}: {c}"),
-                        None => photo,
-                    }
-                }
-                _ => lang.t("web.proof.photo"),
+            proof: match (&t.proof, t.proof.caption()) {
+                (shopcore::Proof::Text(text), _) => text.clone(),
+                (_, Some(caption)) => caption.to_owned(),
+                (_, None) => String::new(),
             },
             nonce: nonce(),
             error: error
@@ -378,5 +376,55 @@ async fn order_action(
             };
             orders_page(&p, &session, q, Some((id, text))).await
         }
+    }
+}
+
+/// A top-up's proof photo, for staff who review top-ups: fetched from Telegram (the store
+/// keeps only its file id) and cached.
+async fn proof(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> Response {
+    let (session, _) = match p.session(&headers).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let actor = session.actor.clone();
+    let topup = core::run(&p.shop, move |shop| {
+        let id = TopupId::new(id).map_err(shopcore::Error::from)?;
+        shop.topup(&actor, id)
+    })
+    .await;
+    let file_id = match topup {
+        Ok(topup) => match topup.proof.file_reference() {
+            Some(reference) => reference.to_owned(),
+            None => return StatusCode::NOT_FOUND.into_response(),
+        },
+        Err(Failure::Core(shopcore::Error::Denied(_))) => {
+            return StatusCode::FORBIDDEN.into_response();
+        }
+        Err(_) => return StatusCode::NOT_FOUND.into_response(),
+    };
+    match p.proof_photo(&file_id).await {
+        Some(bytes) => {
+            let kind = if bytes.starts_with(b"\x89PNG") {
+                "image/png"
+            } else if bytes.starts_with(&[0xFF, 0xD8]) {
+                "image/jpeg"
+            } else if bytes.starts_with(b"RIFF") {
+                "image/webp"
+            } else {
+                "application/octet-stream"
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
+                    (
+                        header::CACHE_CONTROL,
+                        HeaderValue::from_static("private, max-age=3600"),
+                    ),
+                ],
+                bytes.as_ref().clone(),
+            )
+                .into_response()
+        }
+        None => StatusCode::BAD_GATEWAY.into_response(),
     }
 }
