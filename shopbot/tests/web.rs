@@ -586,11 +586,28 @@ mod browser {
     }
 
     async fn text_of(c: &Client, css: &str) -> String {
-        element(c, css).await.text().await.expect("text")
+        // A page may be replaced between finding the element and reading it: look again.
+        for _ in 0..100 {
+            if let Ok(text) = element(c, css).await.text().await {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{css} kept going stale");
     }
 
+    /// Clicks what submits a form or follows a link, and waits until the browser has left the
+    /// page it was on (so what is read next is the new page's).
     async fn click(c: &Client, css: &str) {
+        let before = element(c, "html").await;
         element(c, css).await.click().await.expect("click");
+        for _ in 0..400 {
+            if before.tag_name().await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("clicking {css} did not leave the page");
     }
 
     #[test]
@@ -703,7 +720,8 @@ mod browser {
             assert!(text_of(&c, "#verify-report").await.contains("Healthy"));
 
             // Download the orders export.
-            click(&c, "#export-orders").await;
+            // A download: the page stays.
+            element(&c, "#export-orders").await.click().await.unwrap();
             let file = downloads.path().join("orders.csv");
             let mut csv = String::new();
             for _ in 0..100 {
@@ -1481,6 +1499,71 @@ fn proof_photos_are_fetched_from_telegram_for_reviewers_only() {
             Some(&cookie)
         )
         .status,
+        404
+    );
+}
+
+#[test]
+fn orders_filter_by_user_product_and_date_and_show_their_details() {
+    let (t, clock) = TestShop::clocked();
+    t.register(crate::common::OWNER, "en");
+    let first = paid_order(&t, 7_001, "PUBG 60 UC");
+    clock.advance_millis(2 * 86_400_000);
+    let second = paid_order(&t, 7_002, "Free Fire 100");
+    let third = paid_order(&t, 7_003, "Free Fire 100");
+    let server = Server::start(&t.shop);
+    let cookie = sign_in(
+        &server,
+        &token_from_bot(&server, &t, crate::common::OWNER, "en").unwrap(),
+    );
+    let ids = |body: &str| -> Vec<u64> {
+        body.match_indices("id=\"order-")
+            .filter_map(|(at, _)| {
+                let rest = &body[at + 10..];
+                rest[..rest.find('"')?].parse().ok()
+            })
+            .collect()
+    };
+    let all = get(&server, "/panel/orders?status=paid", Some(&cookie));
+    assert_eq!(
+        ids(&all.body),
+        [first.id.get(), second.id.get(), third.id.get()]
+    );
+    let by_user = get(&server, "/panel/orders?status=any&user=7002", Some(&cookie));
+    assert_eq!(ids(&by_user.body), [second.id.get()]);
+    let by_product = get(
+        &server,
+        &format!("/panel/orders?status=paid&product={}", third.product.get()),
+        Some(&cookie),
+    );
+    assert_eq!(ids(&by_product.body), [third.id.get()]);
+    let by_date = get(
+        &server,
+        "/panel/orders?status=paid&from=2026-01-01&to=2026-01-01",
+        Some(&cookie),
+    );
+    assert_eq!(ids(&by_date.body), [first.id.get()]);
+    assert_eq!(
+        get(
+            &server,
+            "/panel/orders?status=paid&from=soon",
+            Some(&cookie)
+        )
+        .status,
+        422
+    );
+    let detail = get(
+        &server,
+        &format!("/panel/orders/{}", second.id.get()),
+        Some(&cookie),
+    );
+    assert_eq!(detail.status, 200);
+    assert!(
+        detail.body.contains("Free Fire 100") && detail.body.contains("from the wallet balance")
+    );
+    assert!(detail.body.contains("class=\"complete\""));
+    assert_eq!(
+        get(&server, "/panel/orders/999999", Some(&cookie)).status,
         404
     );
 }

@@ -23,6 +23,7 @@ pub(super) fn routes() -> axum::Router<std::sync::Arc<Panel>> {
         .route("/panel/topups/{id}/proof", get(proof))
         .route("/panel/orders", get(orders))
         .route("/panel/orders/{id}/{action}", post(order_action))
+        .route("/panel/orders/{id}", get(order_detail))
 }
 
 // ----- top-ups
@@ -207,17 +208,98 @@ struct OrdersPage {
     l: L,
     csrf: String,
     statuses: Vec<(&'static str, String, bool)>,
-    status: &'static str,
     rows: Vec<OrderRow>,
     next: Option<String>,
     done: Option<String>,
+    filter_user: String,
+    filter_product: String,
+    filter_from: String,
+    filter_to: String,
 }
 
 #[derive(Deserialize, Default)]
 struct OrdersQuery {
+    /// A status name, or `any` (only with a user).
     status: Option<String>,
-    after: Option<u64>,
+    /// The user whose orders to list (their id).
+    #[serde(default)]
+    user: String,
+    /// Only this product (its id).
+    #[serde(default)]
+    product: String,
+    /// Placed on or after this day (`YYYY-MM-DD`, UTC).
+    #[serde(default)]
+    from: String,
+    /// Placed on or before this day (`YYYY-MM-DD`, UTC).
+    #[serde(default)]
+    to: String,
+    /// Where the previous page stopped (an order id).
+    cursor: Option<u64>,
     done: Option<String>,
+}
+
+/// Orders one page may look at when filters (product, dates) drop some: a page with fewer
+/// rows than asked and a next link is the result of a bounded scan, never of reading every
+/// order.
+const FILTER_SCAN_BUDGET: usize = 2_000;
+
+/// The filters of an orders page, checked.
+struct OrderFilters {
+    status: Option<OrderStatus>,
+    user: Option<shopcore::UserId>,
+    product: Option<u64>,
+    from: Option<shopcore::Timestamp>,
+    until: Option<shopcore::Timestamp>,
+}
+
+impl OrderFilters {
+    fn keeps(&self, o: &shopcore::Order) -> bool {
+        self.status.is_none_or(|s| o.status == s)
+            && self.product.is_none_or(|p| o.product.get() == p)
+            && self.from.is_none_or(|t| o.created_at >= t)
+            && self.until.is_none_or(|t| o.created_at < t)
+    }
+}
+
+fn order_filters(lang: crate::i18n::Lang, q: &OrdersQuery) -> Result<OrderFilters, String> {
+    let user = match q.user.trim() {
+        "" => None,
+        t => Some(
+            t.parse::<u64>()
+                .ok()
+                .and_then(|id| shopcore::UserId::new(id).ok())
+                .ok_or_else(|| lang.t("web.audit.bad_user"))?,
+        ),
+    };
+    let status = match q.status.as_deref() {
+        Some("any") if user.is_some() => None,
+        other => Some(status_named(other)),
+    };
+    let product = match q.product.trim() {
+        "" => None,
+        t => Some(
+            t.parse::<u64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| lang.t("web.orders.bad_product"))?,
+        ),
+    };
+    let day = |t: &str| super::audit::day_start(t).ok_or_else(|| lang.t("web.audit.bad_date"));
+    let from = match q.from.trim() {
+        "" => None,
+        t => Some(day(t)?),
+    };
+    let until = match q.to.trim() {
+        "" => None,
+        t => Some(day(t)?.plus_millis(86_400_000)),
+    };
+    Ok(OrderFilters {
+        status,
+        user,
+        product,
+        from,
+        until,
+    })
 }
 
 async fn orders(State(p): P, headers: HeaderMap, Query(q): Query<OrdersQuery>) -> Response {
@@ -241,10 +323,54 @@ async fn orders_page(
 ) -> Response {
     let lang = lang_of(session);
     let actor = session.actor.clone();
-    let status = status_named(q.status.as_deref());
-    let after = q.after.and_then(|a| OrderId::new(a).ok());
+    let filters = match order_filters(lang, &q) {
+        Ok(f) => f,
+        Err(text) => {
+            let page = MessagePage {
+                c: chrome(lang, "web.title.orders", Some(session), "/panel/orders"),
+                text,
+            };
+            return html(StatusCode::UNPROCESSABLE_ENTITY, page.render());
+        }
+    };
+    let cursor = q.cursor.and_then(|a| OrderId::new(a).ok());
+    let (status, user) = (filters.status, filters.user);
     let listed = core::run(&p.shop, move |shop| {
-        shop.orders_with_status(&actor, status, after, PAGE)
+        // A user's orders come newest first along their chain; otherwise the status index,
+        // oldest first (the queue's order). Either way, in chunks, up to the scan budget.
+        let mut kept = Vec::new();
+        let mut scanned = 0;
+        let mut position = cursor;
+        let mut more = true;
+        while kept.len() < PAGE && scanned < FILTER_SCAN_BUDGET {
+            let chunk = match user {
+                Some(user) => shop.orders_of(&actor, user, position, 100)?,
+                None => shop.orders_with_status(
+                    &actor,
+                    status.unwrap_or(OrderStatus::Paid),
+                    position,
+                    100,
+                )?,
+            };
+            for order in &chunk.orders {
+                scanned += 1;
+                position = Some(order.id);
+                if filters.keeps(order) {
+                    kept.push(order.clone());
+                    if kept.len() == PAGE {
+                        break;
+                    }
+                }
+            }
+            if chunk.next.is_none() && position == chunk.orders.last().map(|o| o.id) {
+                more = false;
+                break;
+            }
+        }
+        Ok(shopcore::OrderPage {
+            orders: kept,
+            next: if more { position } else { None },
+        })
     })
     .await;
     let page_of = match listed {
@@ -289,26 +415,45 @@ async fn orders_page(
             }
         })
         .collect();
-    let statuses = OrderStatus::ALL
+    let mut statuses: Vec<(&'static str, String, bool)> = OrderStatus::ALL
         .iter()
         .map(|s| {
             (
                 s.name(),
                 lang.t(&format!("status.{}", s.name())),
-                *s == status,
+                Some(*s) == status,
             )
         })
         .collect();
+    statuses.push(("any", lang.t("web.orders.any_status"), status.is_none()));
     let done = q.done.as_deref().map(|_| lang.t("web.done.order"));
+    let status_name = status.map_or("any", |s| s.name());
+    let next = page_of.next.map(|n| {
+        let mut url = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("status", status_name),
+            ("user", q.user.as_str()),
+            ("product", q.product.as_str()),
+            ("from", q.from.as_str()),
+            ("to", q.to.as_str()),
+        ] {
+            url.append_pair(k, v);
+        }
+        url.append_pair("cursor", &n.get().to_string());
+        format!("/panel/orders?{}", url.finish())
+    });
     let page = OrdersPage {
         c: chrome(lang, "web.title.orders", Some(session), "/panel/orders"),
         l: L(lang),
         csrf: session.csrf.clone(),
         statuses,
-        status: status.name(),
         rows,
-        next: page_of.next.map(|n| n.get().to_string()),
+        next,
         done,
+        filter_user: q.user.clone(),
+        filter_product: q.product.clone(),
+        filter_from: q.from.clone(),
+        filter_to: q.to.clone(),
     };
     let code = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -427,4 +572,126 @@ async fn proof(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> Response
         }
         None => StatusCode::BAD_GATEWAY.into_response(),
     }
+}
+
+#[derive(Template)]
+#[template(path = "panel/order.html")]
+struct OrderDetailPage {
+    c: Chrome,
+    l: L,
+    csrf: String,
+    row: OrderRow,
+    fields: Vec<(String, String)>,
+}
+
+/// One order, every field (a code delivered from a pool is not shown: only that it was).
+async fn order_detail(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> Response {
+    let (session, _) = match p.session(&headers).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let lang = lang_of(&session);
+    let actor = session.actor.clone();
+    let loaded = core::run(&p.shop, move |shop| {
+        let id = OrderId::new(id).map_err(shopcore::Error::from)?;
+        shop.order(&actor, id)
+    })
+    .await;
+    let o = match loaded {
+        Ok(o) => o,
+        Err(failure) => {
+            let page = MessagePage {
+                c: chrome(lang, "web.title.orders", Some(&session), "/panel/orders"),
+                text: refusal(lang, &failure, &p.shop),
+            };
+            return html(StatusCode::NOT_FOUND, page.render());
+        }
+    };
+    let t = |key: &str| lang.t(key);
+    let mut fields = vec![
+        (t("web.col.user"), o.user.to_string()),
+        (
+            t("web.col.product"),
+            format!("{} (#{})", o.product_name, o.product.get()),
+        ),
+        (
+            t("web.col.status"),
+            lang.t(&format!("status.{}", o.status.name())),
+        ),
+        (t("web.order.price"), render::usd(o.price_usd)),
+        (t("web.order.discount"), render::usd(o.discount_usd)),
+        (t("web.col.total"), render::usd(o.total_usd)),
+        (
+            t("web.order.local"),
+            format!("{} {} (× {})", o.price_local, o.currency, o.exchange_rate),
+        ),
+        (
+            t("web.order.payment"),
+            match &o.payment {
+                shopcore::Payment::Balance => t("web.order.paid_from_balance"),
+                shopcore::Payment::Method {
+                    method,
+                    amount,
+                    currency,
+                    ..
+                } => format!("#{} · {amount} {currency}", method.get()),
+                #[allow(unreachable_patterns)]
+                _ => String::new(),
+            },
+        ),
+        (t("web.order.fulfilment"), o.fulfilment.to_string()),
+        (t("web.col.created"), render::date(o.created_at)),
+        (t("web.order.updated"), render::date(o.updated_at)),
+    ];
+    if let Some(player) = &o.player_id {
+        fields.push((t("web.col.player"), player.clone()));
+    }
+    if let Some(coupon) = &o.coupon {
+        fields.push((t("web.coupons.code"), coupon.to_string()));
+    }
+    if let Some(expires) = o.expires_at {
+        fields.push((t("web.order.expires"), render::date(expires)));
+    }
+    if let Some(delivery) = &o.delivery {
+        let shown = if o.holds_code() || o.fulfilment == shopcore::Fulfilment::Codes {
+            t("web.order.code_delivered")
+        } else {
+            delivery.clone()
+        };
+        fields.push((t("web.order.delivery"), shown));
+    }
+    if let Some(reason) = &o.failure_reason {
+        fields.push((t("web.order.failure"), reason.clone()));
+    }
+    let actions: Vec<(&'static str, String, bool)> = match o.status {
+        OrderStatus::AwaitingPayment => vec![
+            ("confirm", lang.t("web.order.confirm"), false),
+            ("cancel", lang.t("web.order.cancel"), false),
+        ],
+        OrderStatus::Paid | OrderStatus::Processing => vec![
+            ("complete", lang.t("web.order.complete"), true),
+            ("fail", lang.t("web.order.fail"), true),
+        ],
+        _ => vec![],
+    };
+    let row = OrderRow {
+        id: o.id.get().to_string(),
+        user: o.user.to_string(),
+        product: o.product_name.clone(),
+        player: o.player_id.clone().unwrap_or_default(),
+        total: render::usd(o.total_usd),
+        status: lang.t(&format!("status.{}", o.status.name())),
+        created: render::date(o.created_at),
+        actions,
+        nonce: nonce(),
+        error: None,
+    };
+    let page = OrderDetailPage {
+        c: chrome(lang, "web.title.order", Some(&session), "/panel/orders"),
+        l: L(lang),
+        csrf: session.csrf.clone(),
+        row,
+        fields,
+    };
+    html(StatusCode::OK, page.render())
 }
