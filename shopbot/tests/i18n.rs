@@ -36,11 +36,12 @@ fn both_locales_have_the_same_keys_and_placeholders() {
     }
 }
 
-/// Keys the code names literally: `.t("…")`, `.tf("…"` and `.has("…")` in `src/`.
+/// Keys the code names literally: `.t("…")`, `.tf("…"` and `.has("…")` in `src/` and in the
+/// web panel's templates (`templates/`).
 fn keys_used_in_code() -> BTreeSet<String> {
     let mut used = BTreeSet::new();
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut stack = vec![src];
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut stack = vec![root.join("src"), root.join("templates")];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).expect("read src") {
             let path = entry.expect("entry").path();
@@ -48,7 +49,7 @@ fn keys_used_in_code() -> BTreeSet<String> {
                 stack.push(path);
                 continue;
             }
-            if path.extension().is_none_or(|e| e != "rs") {
+            if path.extension().is_none_or(|e| e != "rs" && e != "html") {
                 continue;
             }
             let text = std::fs::read_to_string(&path).expect("read source");

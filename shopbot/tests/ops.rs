@@ -212,6 +212,24 @@ fn webhook_mode_needs_an_https_url() {
 }
 
 #[test]
+fn the_panel_needs_an_http_url_and_the_operations_endpoint() {
+    assert!(load(&[]).expect("defaults").panel_url.is_none());
+    let error = load(&[("SHOPBOT_PANEL_URL", "ftp://shop.example")]).unwrap_err();
+    assert!(error.to_string().contains("http(s)"), "{error}");
+    let error = load(&[
+        ("SHOPBOT_PANEL_URL", "https://shop.example"),
+        ("SHOPBOT_HTTP_ADDR", "off"),
+    ])
+    .unwrap_err();
+    assert!(error.to_string().contains("http_addr"), "{error}");
+    let config = load(&[("SHOPBOT_PANEL_URL", "https://shop.example")]).expect("panel");
+    assert_eq!(
+        config.panel_url.map(|u| u.to_string()).as_deref(),
+        Some("https://shop.example/")
+    );
+}
+
+#[test]
 fn the_environment_wins_over_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("shopbot.toml");

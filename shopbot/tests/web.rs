@@ -613,13 +613,16 @@ mod browser {
     #[test]
     fn staff_run_the_shop_from_chromium() {
         let Some(driver) = driver() else { return };
-        let t = TestShop::new();
+        let (t, clock) = TestShop::clocked();
         t.register(crate::common::OWNER, "en");
         let topup = pending_topup(&t, SHOPPER);
+        let second_topup = pending_topup(&t, SHOPPER + 1);
         let order = paid_order(&t, 5_002, "PUBG 60 UC");
         t.register(7, "en");
         let server = Server::start(&t.shop);
         let link = server.link_from_bot(&t, crate::common::OWNER, "en");
+        // A shopper gets no link from the bot at all.
+        assert!(token_from_bot(&server, &t, SHOPPER, "en").is_none());
         let downloads = tempfile::tempdir().expect("downloads dir");
         let profile = tempfile::tempdir().expect("profile dir");
         let shots = screenshot_dir();
@@ -752,6 +755,60 @@ mod browser {
             c.goto(&link).await.unwrap();
             click(&c, "#sign-in").await;
             assert!(text_of(&c, "#message").await.contains("already used"));
+
+            // The new support member (user 7) signs in; a form whose CSRF token was tampered
+            // with is refused and changes nothing.
+            let link_for = |user: u64| {
+                let actor = t.shop.actor(uid(user)).unwrap();
+                let link = t.shop.issue_panel_link(&actor).unwrap();
+                format!("{}/panel/login/{}", server.base, link.token)
+            };
+            let support_link = link_for(7);
+            c.goto(&support_link).await.unwrap();
+            click(&c, "#sign-in").await;
+            c.goto(&format!("{}/panel/topups", server.base))
+                .await
+                .unwrap();
+            element(&c, &format!("#topup-{}", second_topup.id.get())).await;
+            c.execute(
+                "document.querySelectorAll('input[name=csrf]').forEach(e => e.value = 'forged');",
+                vec![],
+            )
+            .await
+            .expect("tamper with the form");
+            click(
+                &c,
+                &format!("#topup-{} button.approve", second_topup.id.get()),
+            )
+            .await;
+            assert!(
+                text_of(&c, "#message")
+                    .await
+                    .contains("did not come from this panel")
+            );
+            assert_eq!(
+                t.shop.topup(&owner, second_topup.id).unwrap().status,
+                TopupStatus::Pending
+            );
+            // Demoted while signed in: the next page says the panel is for staff only.
+            t.shop.set_role(&owner, uid(7), Role::User).unwrap();
+            c.goto(&format!("{}/panel/topups", server.base))
+                .await
+                .unwrap();
+            assert!(text_of(&c, "#message").await.contains("staff only"));
+            // A link left unused past its ten minutes is refused.
+            t.shop.set_role(&owner, uid(7), Role::Support).unwrap();
+            let late_link = link_for(7);
+            clock.advance_millis(10 * 60 * 1000);
+            c.goto(&late_link).await.unwrap();
+            click(&c, "#sign-in").await;
+            assert!(text_of(&c, "#message").await.contains("expired"));
+            // A made-up link signs nobody in.
+            c.goto(&format!("{}/panel/login/{}", server.base, "f".repeat(64)))
+                .await
+                .unwrap();
+            click(&c, "#sign-in").await;
+            assert!(text_of(&c, "#message").await.contains("not valid"));
             c.close().await.expect("close the browser");
         });
     }

@@ -212,6 +212,25 @@ impl Panel {
     }
 }
 
+/// The address a request came from, for the sign-in rate limit: the peer's, or — when the
+/// peer is a reverse proxy on this machine (loopback) — the last address in its
+/// `X-Forwarded-For`, the one the proxy itself added (a client can't forge it: anything it
+/// sends comes before).
+pub fn client_address(peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    if !peer.is_loopback() {
+        return peer;
+    }
+    // Only the very last entry: an earlier one may be whatever the client sent.
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|a| a.trim().parse::<IpAddr>().ok())
+        .unwrap_or(peer)
+}
+
 /// The language for pages shown before anyone is known: Arabic when the browser asks for it
 /// first, English otherwise.
 fn lang_of_request(headers: &HeaderMap) -> Lang {
@@ -287,4 +306,26 @@ fn nonce() -> String {
         bytes = t.to_le_bytes();
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_address_is_the_proxys_last_entry_only_behind_a_local_proxy() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("10.9.9.9, 203.0.113.7"),
+        );
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        let remote: IpAddr = "198.51.100.2".parse().unwrap();
+        assert_eq!(
+            client_address(local, &headers),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(client_address(remote, &headers), remote, "not from a proxy");
+        assert_eq!(client_address(local, &HeaderMap::new()), local);
+    }
 }

@@ -39,7 +39,7 @@ pub(super) fn routes() -> Router<Arc<Panel>> {
         .merge(super::broadcasts::routes())
 }
 
-/// Localized texts for templates: `l.t("key")`.
+/// Localized texts for templates: `l.t(…)` with a key from the locale files.
 #[derive(Clone, Copy)]
 pub(crate) struct L(pub Lang);
 
@@ -248,7 +248,7 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let lang = lang_of_request(&headers);
-    let ip = addr.ip();
+    let ip = super::client_address(addr.ip(), &headers);
     if p.sign_in.check_key(&ip).is_err() {
         let page = MessagePage {
             c: chrome(lang, "web.title.sign_in", None, ""),
