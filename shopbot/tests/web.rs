@@ -1033,6 +1033,26 @@ fn operations_state_mode_backup_audit_and_balances_from_the_panel() {
             .body
             .contains("role=\"alert\"")
     );
+    // Users listed by role and by ban, without a search.
+    let staff_list = get(&server, "/panel/users?role=support", Some(&owner_cookie));
+    assert!(staff_list.body.contains("id=\"user-3\""));
+    assert!(!staff_list.body.contains(&format!("id=\"user-{SHOPPER}\"")));
+    t.shop.ban_user(&t.owner(), uid(SHOPPER), "spam").unwrap();
+    let banned = get(&server, "/panel/users?banned=1", Some(&owner_cookie));
+    assert!(banned.body.contains(&format!("id=\"user-{SHOPPER}\"")));
+    assert!(!banned.body.contains("id=\"user-3\""));
+    // Overdue unpaid orders expire on demand (none here: the count says so).
+    let r = post(
+        &server,
+        "/panel/ops/expire",
+        Some(&owner_cookie),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("location"),
+        Some("/panel/ops?done=expired&count=0")
+    );
 }
 
 /// A multipart form body: (name, file name, bytes) per part; returns (content type, body).

@@ -21,6 +21,7 @@ pub(super) fn routes() -> axum::Router<std::sync::Arc<Panel>> {
         .route("/panel/ops/state", post(set_state))
         .route("/panel/ops/fulfilment", post(set_fulfilment))
         .route("/panel/ops/backup", post(backup))
+        .route("/panel/ops/expire", post(expire))
         .route("/panel/export/{kind}", get(export))
 }
 
@@ -37,6 +38,7 @@ struct OpsPage {
     modes: Vec<(&'static str, String, bool)>,
     can_settings: bool,
     can_state: bool,
+    can_orders: bool,
     exports: Vec<(&'static str, String)>,
     report: Option<Vec<String>>,
     error: Option<String>,
@@ -55,6 +57,7 @@ const EXPORTS: [(&str, ExportKind, &str); 4] = [
 #[derive(Deserialize, Default)]
 struct Done {
     done: Option<String>,
+    count: Option<u32>,
 }
 
 async fn ops(
@@ -69,6 +72,10 @@ async fn ops(
     let lang = lang_of(&session);
     let done = q.done.as_deref().map(|d| match d {
         "state" => lang.t("web.done.state"),
+        "expired" => lang.tf(
+            "web.done.expired",
+            &[("count", &q.count.unwrap_or(0).to_string())],
+        ),
         _ => lang.t("web.done.fulfilment"),
     });
     ops_page(&p, &session, &token, None, None, done).await
@@ -132,6 +139,7 @@ async fn ops_page(
         can_settings: has_permission(role, Permission::ManageSettings),
         can_state: has_permission(role, Permission::ManageSettings)
             || has_permission(role, Permission::EmergencyStop),
+        can_orders: has_permission(role, Permission::ManageOrders),
         exports: EXPORTS
             .iter()
             .filter(|(_, kind, _)| has_permission(role, kind.permission()))
@@ -355,6 +363,28 @@ async fn export(State(p): P, headers: HeaderMap, Path(file): Path<String>) -> Re
             body,
         )
             .into_response(),
+        Err(failure) => {
+            let text = refusal(lang, &failure, &p.shop);
+            ops_page(&p, &session, &token, None, Some(text), None).await
+        }
+    }
+}
+
+/// Expires overdue unpaid orders now (the bot's sweep does it every few minutes).
+async fn expire(State(p): P, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
+    let (session, token) = match p.session(&headers).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    if let Some(page) = forged(&session, &form.csrf) {
+        return page;
+    }
+    let lang = lang_of(&session);
+    let actor = session.actor.clone();
+    match core::run(&p.shop, move |shop| shop.expire_unpaid_orders_as(&actor)).await {
+        Ok(count) => {
+            Redirect::to(&format!("/panel/ops?done=expired&count={count}")).into_response()
+        }
         Err(failure) => {
             let text = refusal(lang, &failure, &p.shop);
             ops_page(&p, &session, &token, None, Some(text), None).await

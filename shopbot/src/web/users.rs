@@ -61,7 +61,23 @@ struct UsersPage {
     can_roles: bool,
     can_manage: bool,
     nonce: String,
+    /// Without a search: a page of users by role or ban.
+    listed: Vec<ListedUser>,
+    list_next: Option<String>,
+    roles_filter: Vec<(&'static str, String, bool)>,
+    banned_only: bool,
 }
+
+struct ListedUser {
+    id: u64,
+    name: String,
+    username: String,
+    role: String,
+    banned: bool,
+}
+
+/// Users per list page.
+const USER_PAGE: usize = 50;
 
 #[derive(Deserialize, Default)]
 struct UsersQuery {
@@ -69,6 +85,10 @@ struct UsersQuery {
     done: Option<String>,
     /// The ledger page: entries before this sequence number.
     before: Option<u64>,
+    /// The list's filters (without `q`): a role name, banned users only, the cursor.
+    role: Option<String>,
+    banned: Option<String>,
+    after: Option<u64>,
 }
 
 /// Ledger entries per page.
@@ -142,6 +162,53 @@ async fn users_page(
             Err(_) => {}
         }
     }
+    let mut listed = Vec::new();
+    let mut list_next = None;
+    let role_filter = q.role.as_deref().and_then(Role::parse);
+    let banned_only = q.banned.is_some();
+    if query.trim().is_empty() {
+        let actor = session.actor.clone();
+        let after = q.after.and_then(|a| UserId::new(a).ok());
+        let filter = shopcore::UserFilter {
+            role: role_filter,
+            banned_only,
+        };
+        match core::run(&p.shop, move |shop| {
+            shop.list_users(&actor, &filter, after, USER_PAGE)
+        })
+        .await
+        {
+            Ok(page) => {
+                listed = page
+                    .users
+                    .iter()
+                    .map(|u| ListedUser {
+                        id: u.id.get(),
+                        name: u.display_name.clone(),
+                        username: u
+                            .username
+                            .as_ref()
+                            .map(|n| n.to_string())
+                            .unwrap_or_default(),
+                        role: role_label(lang, u.role),
+                        banned: u.ban.is_some(),
+                    })
+                    .collect();
+                list_next = page.next.map(|n| {
+                    let mut url = format!("/panel/users?after={}", n.get());
+                    if let Some(role) = role_filter {
+                        url.push_str(&format!("&role={}", role.name()));
+                    }
+                    if banned_only {
+                        url.push_str("&banned=1");
+                    }
+                    url
+                });
+            }
+            Err(failure) if error.is_none() => error = Some(refusal(lang, &failure, &p.shop)),
+            Err(_) => {}
+        }
+    }
     let done = q.done.as_deref().map(|d| match d {
         "role" => lang.t("web.done.role"),
         "adjust" => lang.t("web.done.adjust"),
@@ -165,6 +232,13 @@ async fn users_page(
         can_roles: has_permission(session.user.role, Permission::ManageRoles),
         can_manage: has_permission(session.user.role, Permission::ManageUsers),
         nonce: super::nonce(),
+        listed,
+        list_next,
+        roles_filter: Role::ALL
+            .iter()
+            .map(|r| (r.name(), role_label(lang, *r), Some(*r) == role_filter))
+            .collect(),
+        banned_only,
     };
     html(status, page.render())
 }

@@ -1535,6 +1535,14 @@ impl Shop {
         })
     }
 
+    /// [`Shop::expire_unpaid_orders`] asked for by a staff member (the web panel's "expire
+    /// now"): needs [`Permission::ManageOrders`]; the expiries are still the `expiry` system
+    /// actor's.
+    pub fn expire_unpaid_orders_as(&self, actor: &Actor) -> Result<u32> {
+        self.transact(|tx| require(tx, actor, Permission::ManageOrders).map(|_| ()))?;
+        self.expire_unpaid_orders()
+    }
+
     /// Cancels every unpaid order past its payment deadline, giving back stock and coupon
     /// uses. Frontends call it periodically; creation also expires a buyer's own stale order.
     /// Returns how many were cancelled. Each is audited `EXPIRE_ORDER` by the `expiry`
