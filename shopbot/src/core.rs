@@ -32,6 +32,34 @@ impl From<shopcore::Error> for Failure {
     }
 }
 
+/// Runs a long `call` (a full `verify()`, a backup, an export) on a thread of tokio's
+/// blocking pool instead of one of the shop's few call threads, so it doesn't hold up the
+/// shoppers' calls queued behind it. Failures are reported as [`run`] reports them.
+pub async fn run_long<T, F>(shop: &Arc<Shop>, call: F) -> Result<T, Failure>
+where
+    T: Send + 'static,
+    F: FnOnce(&Shop) -> shopcore::Result<T> + Send + 'static,
+{
+    let shop = Arc::clone(shop);
+    let joined = tokio::task::spawn_blocking(move || call(&shop)).await;
+    match joined {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => {
+            if error.kind().starts_with("store.") {
+                crate::ops::alerts::raise(
+                    crate::ops::alerts::AlertKind::Storage,
+                    &error.to_string(),
+                );
+            }
+            Err(Failure::Core(error))
+        }
+        Err(join) => {
+            tracing::error!(error = %join, "a long shop call panicked");
+            Err(Failure::Crashed)
+        }
+    }
+}
+
 /// Runs `call` against the shop (see the module doc).
 pub async fn run<T, F>(shop: &Arc<Shop>, call: F) -> Result<T, Failure>
 where

@@ -1644,3 +1644,84 @@ fn orders_filter_by_user_product_and_date_and_show_their_details() {
         404
     );
 }
+
+/// The panel over a shop in PostgreSQL: the same pages and actions (its calls go through
+/// the shop's call threads and the blocking pool, never a runtime thread).
+#[test]
+fn the_panel_runs_a_shop_in_postgresql() {
+    let Some(schema) = shopcore::testkit::postgres::TestSchema::from_env("the panel test") else {
+        return;
+    };
+    let shop =
+        Arc::new(Shop::open(schema.url(), crate::common::config()).expect("open in PostgreSQL"));
+    let owner_id = uid(crate::common::OWNER);
+    shop.register_user(&shopcore::Registration {
+        id: owner_id,
+        username: None,
+        display_name: "Owner",
+        language: Some("en"),
+    })
+    .unwrap();
+    shop.register_user(&shopcore::Registration {
+        id: uid(SHOPPER),
+        username: None,
+        display_name: "Sam",
+        language: Some("en"),
+    })
+    .unwrap();
+    let owner = shop.actor(owner_id).unwrap();
+    let method = shop
+        .create_payment_method(
+            &owner,
+            &shopcore::NewPaymentMethod {
+                name: "Bank".into(),
+                instructions: "IBAN".into(),
+                currency: "USD".into(),
+                min_amount: money("1"),
+                max_amount: money("100"),
+                active: true,
+            },
+        )
+        .unwrap()
+        .id;
+    let topup = shop
+        .request_topup(
+            &shop.actor(uid(SHOPPER)).unwrap(),
+            &TopupRequest {
+                method,
+                amount: money("15"),
+                proof: Proof::Text("ref 42".into()),
+                key: crate::common::key("pg-topup"),
+            },
+        )
+        .unwrap();
+    let server = Server::start(&shop);
+    let link = shop.issue_panel_link(&owner).unwrap();
+    let cookie = sign_in(&server, &link.token);
+    assert_eq!(get(&server, "/panel/", Some(&cookie)).status, 200);
+    let page = get(&server, "/panel/topups", Some(&cookie));
+    let (csrf, nonce) = (field(&page.body, "csrf"), field(&page.body, "nonce"));
+    let r = post(
+        &server,
+        &format!("/panel/topups/{}/approve", topup.id.get()),
+        Some(&cookie),
+        &[("csrf", &csrf), ("nonce", &nonce)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(shop.balance(uid(SHOPPER)).unwrap(), money("15"));
+    let r = post(
+        &server,
+        "/panel/ops/verify",
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    );
+    assert!(r.body.contains("Healthy"), "{}", r.body);
+    let export = get(&server, "/panel/export/ledger.csv", Some(&cookie));
+    assert!(export.body.lines().count() >= 2, "{}", export.body);
+    let audit = get(
+        &server,
+        "/panel/audit?action=APPROVE_DEPOSIT",
+        Some(&cookie),
+    );
+    assert!(audit.body.contains("via: web"), "{}", audit.body);
+}

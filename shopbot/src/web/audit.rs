@@ -229,7 +229,7 @@ async fn verify_chain(State(p): P, headers: HeaderMap, Form(form): Form<CsrfForm
     }
     let lang = lang_of(&session);
     let actor = session.actor.clone();
-    match core::run(&p.shop, move |shop| shop.verify_audit_chain(&actor)).await {
+    match core::run_long(&p.shop, move |shop| shop.verify_audit_chain(&actor)).await {
         Ok(report) => audit_page(&p, &session, Filters::default(), Some(report.problems)).await,
         Err(failure) => {
             let text = refusal(lang, &failure, &p.shop);

@@ -164,7 +164,7 @@ async fn verify(State(p): P, headers: HeaderMap, Form(form): Form<CsrfForm>) -> 
     }
     let lang = lang_of(&session);
     let actor = session.actor.clone();
-    match core::run(&p.shop, move |shop| shop.verify_as(&actor)).await {
+    match core::run_long(&p.shop, move |shop| shop.verify_as(&actor)).await {
         Ok(report) => ops_page(&p, &session, &token, Some(report.problems), None, None).await,
         Err(failure) => {
             let text = refusal(lang, &failure, &p.shop);
@@ -284,7 +284,7 @@ async fn backup(State(p): P, headers: HeaderMap, Form(form): Form<CsrfForm>) -> 
     let path = dir.join(&name);
     let written = {
         let (dir, path) = (dir.clone(), path.clone());
-        core::run(&p.shop, move |shop| {
+        core::run_long(&p.shop, move |shop| {
             std::fs::create_dir_all(&dir).map_err(|e| {
                 shopcore::Error::from(shopcore::backup::BackupError::Io {
                     reason: e.to_string(),
@@ -341,14 +341,37 @@ async fn export(State(p): P, headers: HeaderMap, Path(file): Path<String>) -> Re
     };
     let kind = *kind;
     let actor = session.actor.clone();
-    match core::run(&p.shop, move |shop| {
-        let mut out = Vec::new();
-        shop.export_csv(&actor, kind, &mut out)?;
-        Ok(out)
-    })
-    .await
-    {
-        Ok(body) => (
+    // Written to a private temporary file, then streamed: a big shop's export is never held
+    // in memory whole.
+    let dir = std::env::temp_dir().join(format!("shopbot-panel-{}", super::nonce()));
+    let path = dir.join(format!("{name}.csv"));
+    let written = {
+        let (dir, path) = (dir.clone(), path.clone());
+        core::run_long(&p.shop, move |shop| {
+            let io = |e: std::io::Error| {
+                shopcore::Error::from(shopcore::backup::BackupError::Io {
+                    reason: e.to_string(),
+                })
+            };
+            std::fs::create_dir_all(&dir).map_err(io)?;
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
+            shop.export_csv(&actor, kind, &mut out)?;
+            std::io::Write::flush(&mut out).map_err(io)?;
+            Ok(())
+        })
+        .await
+    };
+    let opened = match written {
+        Ok(()) => tokio::fs::File::open(&path).await,
+        Err(failure) => {
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            let text = refusal(lang, &failure, &p.shop);
+            return ops_page(&p, &session, &token, None, Some(text), None).await;
+        }
+    };
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    match opened {
+        Ok(file) => (
             [
                 (
                     header::CONTENT_TYPE,
@@ -360,12 +383,12 @@ async fn export(State(p): P, headers: HeaderMap, Path(file): Path<String>) -> Re
                         .unwrap_or(HeaderValue::from_static("attachment")),
                 ),
             ],
-            body,
+            axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file)),
         )
             .into_response(),
-        Err(failure) => {
-            let text = refusal(lang, &failure, &p.shop);
-            ops_page(&p, &session, &token, None, Some(text), None).await
+        Err(error) => {
+            tracing::error!(%error, "a panel export could not be read back");
+            super::pages::failure_page(lang, StatusCode::INTERNAL_SERVER_ERROR, "io")
         }
     }
 }
@@ -381,7 +404,7 @@ async fn expire(State(p): P, headers: HeaderMap, Form(form): Form<CsrfForm>) -> 
     }
     let lang = lang_of(&session);
     let actor = session.actor.clone();
-    match core::run(&p.shop, move |shop| shop.expire_unpaid_orders_as(&actor)).await {
+    match core::run_long(&p.shop, move |shop| shop.expire_unpaid_orders_as(&actor)).await {
         Ok(count) => {
             Redirect::to(&format!("/panel/ops?done=expired&count={count}")).into_response()
         }
