@@ -339,6 +339,22 @@ fn forms_need_the_csrf_token_act_once_and_show_refusals_beside_them() {
     assert!(forged.body.contains("did not come from this panel"));
     let missing = post(&server, &approve, Some(&cookie), &[("nonce", &nonce)]);
     assert!((400..500).contains(&missing.status), "{}", missing.status);
+    // Sent from another site (the browser says so), refused before anything is read.
+    let cross = reply(
+        agent()
+            .post(format!("{}{approve}", server.base))
+            .header("Cookie", &cookie)
+            .header("Sec-Fetch-Site", "cross-site")
+            .send_form([("csrf", csrf.as_str()), ("nonce", nonce.as_str())]),
+    );
+    assert_eq!(cross.status, 403);
+    let login_from_elsewhere = reply(
+        agent()
+            .post(format!("{}/panel/login", server.base))
+            .header("Sec-Fetch-Site", "cross-site")
+            .send_form([("token", "0".repeat(64).as_str())]),
+    );
+    assert_eq!(login_from_elsewhere.status, 403);
     // Without the cookie, even with the right token, nothing happens either.
     let anonymous = post(
         &server,

@@ -276,10 +276,34 @@ async fn secure_headers(mut response: Response) -> Response {
     response
 }
 
+/// Refuses a form sent from another site before any handler sees it: browsers say where a
+/// request comes from (`Sec-Fetch-Site`), and a POST from elsewhere is never the panel's
+/// own form. (Behind every form's CSRF token, a second lock; it also stops a sign-in
+/// forced from another site.)
+async fn same_site_forms(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let cross_site = request.method() != axum::http::Method::GET
+        && request.method() != axum::http::Method::HEAD
+        && request
+            .headers()
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|site| site == "cross-site" || site == "same-site");
+    if cross_site {
+        let lang = lang_of_request(request.headers());
+        tracing::warn!(path = %request.uri().path(), "a panel form sent from another site");
+        return pages::failure_page(lang, StatusCode::FORBIDDEN, "panel.cross_site");
+    }
+    next.run(request).await
+}
+
 /// The panel's routes, under `/panel`.
 pub fn router(panel: Arc<Panel>) -> Router {
     pages::routes()
         .with_state(panel)
+        .layer(axum::middleware::from_fn(same_site_forms))
         .layer(axum::middleware::map_response(secure_headers))
 }
 
