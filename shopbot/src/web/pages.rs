@@ -28,6 +28,7 @@ pub(super) fn routes() -> Router<Arc<Panel>> {
         .route("/panel/login/{token}", get(login_page))
         .route("/panel/login", post(login))
         .route("/panel/logout", post(logout))
+        .route("/panel/language", post(language))
         .route("/panel", get(dashboard))
         .route("/panel/", get(dashboard))
         .merge(super::queues::routes())
@@ -65,6 +66,8 @@ pub(crate) struct Nav {
     pub(super) items: Vec<NavItem>,
     pub(super) csrf: String,
     pub(super) who: String,
+    /// The other language (code, its name in itself), offered in the header.
+    pub(super) other_language: (&'static str, String),
 }
 
 pub(crate) struct NavItem {
@@ -133,6 +136,10 @@ pub(super) fn chrome(
                 .collect(),
             csrf: s.csrf.clone(),
             who: who(&s.user),
+            other_language: {
+                let other = if lang == Lang::Ar { Lang::En } else { Lang::Ar };
+                (other.code(), other.t("language.name"))
+            },
         }
     });
     Chrome {
@@ -320,6 +327,40 @@ pub(super) fn forged(session: &PanelSession, sent: &str) -> Option<Response> {
             StatusCode::FORBIDDEN,
             "panel.forged",
         ))
+    }
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    csrf: String,
+    language: String,
+}
+
+/// Switches the person's language (the one the bot speaks to them too) and goes back home.
+async fn language(State(p): P, headers: HeaderMap, Form(form): Form<LanguageForm>) -> Response {
+    let (session, _) = match p.session(&headers).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    if let Some(page) = forged(&session, &form.csrf) {
+        return page;
+    }
+    let code = match form.language.as_str() {
+        "ar" | "en" => form.language,
+        _ => return StatusCode::UNPROCESSABLE_ENTITY.into_response(),
+    };
+    let actor = session.actor.clone();
+    match core::run(&p.shop, move |shop| {
+        shop.set_preferred_language(&actor, &code)
+    })
+    .await
+    {
+        Ok(_) => Redirect::to("/panel/").into_response(),
+        Err(failure) => failure_page(
+            lang_of(&session),
+            StatusCode::SERVICE_UNAVAILABLE,
+            failure.kind(),
+        ),
     }
 }
 
