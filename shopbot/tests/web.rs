@@ -272,6 +272,24 @@ fn expired_links_and_the_sessions_of_demoted_or_banned_staff_stop_at_once() {
     let r = post(&server, "/panel/login", None, &[("token", &link.token)]);
     assert_eq!(r.status, 403);
     assert!(r.body.contains("has expired"), "{}", r.body);
+    // The bot's periodic sweep drops links and sessions past their time (the expired link
+    // above is already gone: it was used up).
+    let stale = t
+        .shop
+        .issue_panel_link(&t.shop.actor(uid(OPERATOR)).unwrap())
+        .unwrap();
+    clock.advance_millis(10 * 60 * 1000 + 1);
+    let gone = server
+        .rt
+        .block_on(shopbot::ops::expiry::sweep_panel(&t.shop))
+        .expect("sweep");
+    assert_eq!(gone, 1);
+    let r = post(&server, "/panel/login", None, &[("token", &stale.token)]);
+    assert!(
+        r.body.contains("not valid"),
+        "swept, not just expired: {}",
+        r.body
+    );
     // A staff member demoted while signed in: the next request is refused, the cookie cleared.
     let token = token_from_bot(&server, &t, OPERATOR, "en").unwrap();
     let cookie = sign_in(&server, &token);

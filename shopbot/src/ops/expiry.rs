@@ -2,7 +2,8 @@
 //! coupon until its deadline; nothing else releases them if the buyer never comes back, so
 //! the bot sweeps `Shop::expire_unpaid_orders` once at start-up and then every
 //! `expiry_interval_seconds` (on a blocking thread), and logs and counts what it cancelled.
-//! The buyer hears of it through the outbox (an "order cancelled" notice).
+//! The buyer hears of it through the outbox (an "order cancelled" notice). The same sweep
+//! drops the web panel's expired sign-in links and sessions (`Shop::sweep_panel`).
 
 use crate::core::{self, Failure};
 use crate::ops::telemetry::names;
@@ -31,6 +32,17 @@ pub async fn run_once(shop: &Arc<Shop>) -> Result<u32, Failure> {
     result
 }
 
+/// Drops the web panel's expired sign-in links and sessions; returns how many went.
+pub async fn sweep_panel(shop: &Arc<Shop>) -> Result<usize, Failure> {
+    let result = core::run(shop, |shop| shop.sweep_panel()).await;
+    match &result {
+        Ok(0) => {}
+        Ok(gone) => tracing::debug!(gone, "expired panel links and sessions dropped"),
+        Err(failure) => tracing::warn!(kind = failure.kind(), "sweeping panel sessions failed"),
+    }
+    result
+}
+
 /// Sweeps now and then every `every`, until aborted.
 pub fn schedule(shop: Arc<Shop>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -40,6 +52,7 @@ pub fn schedule(shop: Arc<Shop>, every: Duration) -> tokio::task::JoinHandle<()>
             ticker.tick().await;
             if super::lease::mine(&shop, super::lease::jobs::EXPIRY, every).await {
                 let _ = run_once(&shop).await;
+                let _ = sweep_panel(&shop).await;
             }
         }
     })
