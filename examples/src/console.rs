@@ -1910,32 +1910,8 @@ fn parse_rule(text: &str) -> Result<PlayerIdRule, Failure> {
 
 /// `YYYY-MM-DD` → the start of that day, UTC.
 fn parse_date(text: &str) -> Result<Timestamp, Failure> {
-    let bad = || Failure::Usage(format!("{text:?} is not a date like 2026-12-31"));
-    let parts: Vec<&str> = text.split('-').collect();
-    let [y, m, d] = parts.as_slice() else {
-        return Err(bad());
-    };
-    let (y, m, d): (i64, i64, i64) = (
-        y.parse().map_err(|_| bad())?,
-        m.parse().map_err(|_| bad())?,
-        d.parse().map_err(|_| bad())?,
-    );
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
-        return Err(bad());
-    }
-    // Days from civil (Howard Hinnant's algorithm), then check it round-trips.
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let back = shopcore::analytics::civil_from_days(days);
-    if (i64::from(back.0), i64::from(back.1), i64::from(back.2)) != (y, m, d) {
-        return Err(bad());
-    }
-    Ok(Timestamp(days * Timestamp::MILLIS_PER_DAY))
+    shopcore::analytics::parse_day(text)
+        .ok_or_else(|| Failure::Usage(format!("{text:?} is not a date like 2026-12-31")))
 }
 
 #[cfg(test)]

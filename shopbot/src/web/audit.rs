@@ -64,24 +64,9 @@ struct Filters {
     cursor: String,
 }
 
-/// Milliseconds at the start of a `YYYY-MM-DD` day (UTC).
+/// The start of a `YYYY-MM-DD` day (UTC), as shopcore reads dates.
 pub(super) fn day_start(text: &str) -> Option<Timestamp> {
-    let mut parts = text.trim().splitn(3, '-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: i64 = parts.next()?.parse().ok()?;
-    let d: i64 = parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
-        return None;
-    }
-    // Howard Hinnant's days-from-civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(Timestamp(days * 86_400_000))
+    shopcore::analytics::parse_day(text)
 }
 
 async fn audit(State(p): P, headers: HeaderMap, Query(f): Query<Filters>) -> Response {
@@ -247,6 +232,10 @@ mod tests {
         assert_eq!(super::day_start("1970-01-01").unwrap().0, 0);
         assert_eq!(super::day_start("2026-01-01").unwrap().0, 1_767_225_600_000);
         assert!(super::day_start("2026-13-01").is_none());
+        assert!(
+            super::day_start("2026-02-31").is_none(),
+            "a day that doesn't exist"
+        );
         assert!(super::day_start("yesterday").is_none());
     }
 }

@@ -266,9 +266,60 @@ async fn set_fulfilment(State(p): P, headers: HeaderMap, Form(form): Form<ModeFo
     }
 }
 
-/// A backup made now, downloaded: written by the core to a private temporary file (the
-/// same format as scheduled backups, restorable with `shop-console restore`), streamed to
-/// the browser, and removed.
+/// An I/O failure, as the core reports its own.
+fn io_error(error: std::io::Error) -> shopcore::Error {
+    shopcore::Error::from(shopcore::backup::BackupError::Io {
+        reason: error.to_string(),
+    })
+}
+
+/// A file made now and downloaded: `write` (a long core call) writes it at the path it is
+/// given, in a private temporary directory; it is streamed to the browser as `name` (never
+/// held in memory whole) and nothing stays behind — the open file stays readable after its
+/// name is gone.
+async fn download<F>(
+    p: &Panel,
+    name: String,
+    content_type: &'static str,
+    write: F,
+) -> Result<Response, Failure>
+where
+    F: FnOnce(&shopcore::Shop, &std::path::Path) -> shopcore::Result<()> + Send + 'static,
+{
+    let dir = std::env::temp_dir().join(format!("shopbot-panel-{}", super::nonce()));
+    let path = dir.join(&name);
+    let written = {
+        let (dir, path) = (dir.clone(), path.clone());
+        core::run_long(&p.shop, move |shop| {
+            std::fs::create_dir_all(&dir).map_err(io_error)?;
+            write(shop, &path)
+        })
+        .await
+    };
+    let opened = match written {
+        Ok(()) => tokio::fs::File::open(&path)
+            .await
+            .map_err(|e| Failure::Core(io_error(e))),
+        Err(failure) => Err(failure),
+    };
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    let file = opened?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+    )
+        .into_response())
+}
+
+/// A backup made now, downloaded (the same format as scheduled backups, restorable with
+/// `shop-console restore`).
 async fn backup(State(p): P, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
     let (session, token) = match p.session(&headers).await {
         Ok(s) => s,
@@ -277,62 +328,27 @@ async fn backup(State(p): P, headers: HeaderMap, Form(form): Form<CsrfForm>) -> 
     if let Some(page) = forged(&session, &form.csrf) {
         return page;
     }
-    let lang = lang_of(&session);
     let actor = session.actor.clone();
     let name = crate::ops::backups::file_name(p.shop.now().0);
-    let dir = std::env::temp_dir().join(format!("shopbot-panel-{}", super::nonce()));
-    let path = dir.join(&name);
-    let written = {
-        let (dir, path) = (dir.clone(), path.clone());
-        core::run_long(&p.shop, move |shop| {
-            std::fs::create_dir_all(&dir).map_err(|e| {
-                shopcore::Error::from(shopcore::backup::BackupError::Io {
-                    reason: e.to_string(),
-                })
-            })?;
-            shop.backup(&actor, &path)
-        })
-        .await
-    };
-    let opened = match written {
-        Ok(_) => tokio::fs::File::open(&path).await,
+    let made = download(&p, name, "application/octet-stream", move |shop, path| {
+        shop.backup(&actor, path).map(|_| ())
+    })
+    .await;
+    match made {
+        Ok(response) => response,
         Err(failure) => {
-            let _ = tokio::fs::remove_dir_all(&dir).await;
-            let text = refusal(lang, &failure, &p.shop);
-            return ops_page(&p, &session, &token, None, Some(text), None).await;
-        }
-    };
-    // The open file stays readable after its name is gone: nothing is left behind.
-    let _ = tokio::fs::remove_dir_all(&dir).await;
-    match opened {
-        Ok(file) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/octet-stream"),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
-                        .unwrap_or(HeaderValue::from_static("attachment")),
-                ),
-            ],
-            axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file)),
-        )
-            .into_response(),
-        Err(error) => {
-            tracing::error!(%error, "a panel backup could not be read back");
-            super::pages::failure_page(lang, StatusCode::INTERNAL_SERVER_ERROR, "io")
+            let text = refusal(lang_of(&session), &failure, &p.shop);
+            ops_page(&p, &session, &token, None, Some(text), None).await
         }
     }
 }
 
+/// A CSV export, downloaded.
 async fn export(State(p): P, headers: HeaderMap, Path(file): Path<String>) -> Response {
     let (session, token) = match p.session(&headers).await {
         Ok(s) => s,
         Err(page) => return page,
     };
-    let lang = lang_of(&session);
     let Some((name, kind, _)) = EXPORTS
         .iter()
         .find(|(name, _, _)| file.strip_suffix(".csv") == Some(*name))
@@ -341,54 +357,22 @@ async fn export(State(p): P, headers: HeaderMap, Path(file): Path<String>) -> Re
     };
     let kind = *kind;
     let actor = session.actor.clone();
-    // Written to a private temporary file, then streamed: a big shop's export is never held
-    // in memory whole.
-    let dir = std::env::temp_dir().join(format!("shopbot-panel-{}", super::nonce()));
-    let path = dir.join(format!("{name}.csv"));
-    let written = {
-        let (dir, path) = (dir.clone(), path.clone());
-        core::run_long(&p.shop, move |shop| {
-            let io = |e: std::io::Error| {
-                shopcore::Error::from(shopcore::backup::BackupError::Io {
-                    reason: e.to_string(),
-                })
-            };
-            std::fs::create_dir_all(&dir).map_err(io)?;
-            let mut out = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
+    let made = download(
+        &p,
+        format!("{name}.csv"),
+        "text/csv; charset=utf-8",
+        move |shop, path| {
+            let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(io_error)?);
             shop.export_csv(&actor, kind, &mut out)?;
-            std::io::Write::flush(&mut out).map_err(io)?;
-            Ok(())
-        })
-        .await
-    };
-    let opened = match written {
-        Ok(()) => tokio::fs::File::open(&path).await,
+            std::io::Write::flush(&mut out).map_err(io_error)
+        },
+    )
+    .await;
+    match made {
+        Ok(response) => response,
         Err(failure) => {
-            let _ = tokio::fs::remove_dir_all(&dir).await;
-            let text = refusal(lang, &failure, &p.shop);
-            return ops_page(&p, &session, &token, None, Some(text), None).await;
-        }
-    };
-    let _ = tokio::fs::remove_dir_all(&dir).await;
-    match opened {
-        Ok(file) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/csv; charset=utf-8"),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    HeaderValue::from_str(&format!("attachment; filename=\"{name}.csv\""))
-                        .unwrap_or(HeaderValue::from_static("attachment")),
-                ),
-            ],
-            axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file)),
-        )
-            .into_response(),
-        Err(error) => {
-            tracing::error!(%error, "a panel export could not be read back");
-            super::pages::failure_page(lang, StatusCode::INTERNAL_SERVER_ERROR, "io")
+            let text = refusal(lang_of(&session), &failure, &p.shop);
+            ops_page(&p, &session, &token, None, Some(text), None).await
         }
     }
 }

@@ -446,6 +446,32 @@ pub fn civil_from_days(days: i64) -> (i32, u32, u32) {
     )
 }
 
+/// `YYYY-MM-DD` → the first moment of that day, UTC; `None` for anything else, a day that
+/// doesn't exist (2026-02-31) included, or a year outside 1970-9999.
+pub fn parse_day(text: &str) -> Option<crate::clock::Timestamp> {
+    let mut parts = text.trim().split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm), the inverse of `civil_from_days`.
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let back = civil_from_days(days);
+    ((i64::from(back.0), i64::from(back.1), i64::from(back.2)) == (y, m, d)).then_some(
+        crate::clock::Timestamp(days * crate::clock::Timestamp::MILLIS_PER_DAY),
+    )
+}
+
 /// The first day of `day`'s ISO week (Monday).
 pub fn week_start(day: i64) -> i64 {
     // 1970-01-01 was a Thursday (weekday 3 counting from Monday = 0).
