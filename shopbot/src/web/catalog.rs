@@ -818,32 +818,99 @@ struct ConfirmPage {
     back: String,
 }
 
-async fn confirm_delete(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> Response {
-    let (session, _) = match p.session(&headers).await {
+/// What a confirmation page asks about a product, and where its "yes" posts.
+enum Confirm {
+    Delete,
+    Revoke,
+}
+
+/// The page that asks before deleting a product or revoking its codes (a GET changes
+/// nothing).
+async fn confirm(p: &Panel, headers: &HeaderMap, id: u64, what: Confirm) -> Response {
+    let (session, _) = match p.session(headers).await {
         Ok(s) => s,
         Err(page) => return page,
     };
     let lang = lang_of(&session);
-    match load_product(&p, &session, id).await {
-        Ok(product) => {
-            let question = if product.order_count > 0 {
-                lang.tf("web.catalog.confirm_archive", &[("name", &product.name)])
-            } else {
-                lang.tf("web.catalog.confirm_delete", &[("name", &product.name)])
-            };
-            let page = ConfirmPage {
-                c: chrome(lang, "web.title.confirm", Some(&session), "/panel/catalog"),
-                l: L(lang),
-                csrf: session.csrf.clone(),
-                question,
-                action: format!("/panel/products/{id}/delete"),
-                back: format!("/panel/products/{id}"),
-            };
-            html(StatusCode::OK, page.render())
-        }
+    let product = match load_product(p, &session, id).await {
+        Ok(product) => product,
         Err(failure) => {
             let text = refusal(lang, &failure, &p.shop);
-            catalog_page(&p, &session, None, Some(text), None).await
+            return catalog_page(p, &session, None, Some(text), None).await;
+        }
+    };
+    let (question, action) = match what {
+        Confirm::Delete if product.order_count > 0 => (
+            lang.tf("web.catalog.confirm_archive", &[("name", &product.name)]),
+            "delete",
+        ),
+        Confirm::Delete => (
+            lang.tf("web.catalog.confirm_delete", &[("name", &product.name)]),
+            "delete",
+        ),
+        Confirm::Revoke => (
+            lang.tf(
+                "web.catalog.confirm_revoke",
+                &[
+                    ("name", &product.name),
+                    ("count", &product.codes_available.to_string()),
+                ],
+            ),
+            "revoke",
+        ),
+    };
+    let page = ConfirmPage {
+        c: chrome(lang, "web.title.confirm", Some(&session), "/panel/catalog"),
+        l: L(lang),
+        csrf: session.csrf.clone(),
+        question,
+        action: format!("/panel/products/{id}/{action}"),
+        back: format!("/panel/products/{id}"),
+    };
+    html(StatusCode::OK, page.render())
+}
+
+async fn confirm_delete(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> Response {
+    confirm(&p, &headers, id, Confirm::Delete).await
+}
+
+async fn confirm_revoke(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> Response {
+    confirm(&p, &headers, id, Confirm::Revoke).await
+}
+
+/// A confirmed deletion or revocation: one core call, then back to `done`.
+async fn confirmed(p: &Panel, headers: &HeaderMap, id: u64, csrf: &str, what: Confirm) -> Response {
+    let (session, _) = match p.session(headers).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    if let Some(page) = forged(&session, csrf) {
+        return page;
+    }
+    let actor = session.actor.clone();
+    let (result, done) = match what {
+        Confirm::Delete => (
+            core::run(&p.shop, move |shop| {
+                let id = ProductId::new(id).map_err(shopcore::Error::from)?;
+                shop.delete_product(&actor, id).map(|_| ())
+            })
+            .await,
+            "/panel/catalog?done=deleted".to_owned(),
+        ),
+        Confirm::Revoke => (
+            core::run(&p.shop, move |shop| {
+                let id = ProductId::new(id).map_err(shopcore::Error::from)?;
+                shop.revoke_all_codes(&actor, id).map(|_| ())
+            })
+            .await,
+            format!("/panel/products/{id}?done=revoked"),
+        ),
+    };
+    match result {
+        Ok(()) => Redirect::to(&done).into_response(),
+        Err(failure) => {
+            let text = refusal(lang_of(&session), &failure, &p.shop);
+            catalog_page(p, &session, None, Some(text), None).await
         }
     }
 }
@@ -854,58 +921,7 @@ async fn delete_product(
     Path(id): Path<u64>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let (session, _) = match p.session(&headers).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    if let Some(page) = forged(&session, &form.csrf) {
-        return page;
-    }
-    let lang = lang_of(&session);
-    let actor = session.actor.clone();
-    let result = core::run(&p.shop, move |shop| {
-        let id = ProductId::new(id).map_err(shopcore::Error::from)?;
-        shop.delete_product(&actor, id)
-    })
-    .await;
-    match result {
-        Ok(_) => Redirect::to("/panel/catalog?done=deleted").into_response(),
-        Err(failure) => {
-            let text = refusal(lang, &failure, &p.shop);
-            catalog_page(&p, &session, None, Some(text), None).await
-        }
-    }
-}
-
-async fn confirm_revoke(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> Response {
-    let (session, _) = match p.session(&headers).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    let lang = lang_of(&session);
-    match load_product(&p, &session, id).await {
-        Ok(product) => {
-            let page = ConfirmPage {
-                c: chrome(lang, "web.title.confirm", Some(&session), "/panel/catalog"),
-                l: L(lang),
-                csrf: session.csrf.clone(),
-                question: lang.tf(
-                    "web.catalog.confirm_revoke",
-                    &[
-                        ("name", &product.name),
-                        ("count", &product.codes_available.to_string()),
-                    ],
-                ),
-                action: format!("/panel/products/{id}/revoke"),
-                back: format!("/panel/products/{id}"),
-            };
-            html(StatusCode::OK, page.render())
-        }
-        Err(failure) => {
-            let text = refusal(lang, &failure, &p.shop);
-            catalog_page(&p, &session, None, Some(text), None).await
-        }
-    }
+    confirmed(&p, &headers, id, &form.csrf, Confirm::Delete).await
 }
 
 /// Revokes every code left in a product's pool (counts only in the audit log).
@@ -915,27 +931,7 @@ async fn revoke_codes(
     Path(id): Path<u64>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let (session, _) = match p.session(&headers).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    if let Some(page) = forged(&session, &form.csrf) {
-        return page;
-    }
-    let lang = lang_of(&session);
-    let actor = session.actor.clone();
-    let result = core::run(&p.shop, move |shop| {
-        let id = ProductId::new(id).map_err(shopcore::Error::from)?;
-        shop.revoke_all_codes(&actor, id)
-    })
-    .await;
-    match result {
-        Ok(_) => Redirect::to(&format!("/panel/products/{id}?done=revoked")).into_response(),
-        Err(failure) => {
-            let text = refusal(lang, &failure, &p.shop);
-            catalog_page(&p, &session, None, Some(text), None).await
-        }
-    }
+    confirmed(&p, &headers, id, &form.csrf, Confirm::Revoke).await
 }
 
 /// The codes in an uploaded file: one per line; in a `.csv`, the first column, without a
