@@ -1324,7 +1324,7 @@ impl Console {
                             .unwrap_or("entered from the console")
                             .to_owned(),
                     )),
-                    PaymentChoice::Balance => None,
+                    PaymentChoice::Balance | PaymentChoice::Invoice(_) => None,
                 };
                 let order = shop.create_order_for(
                     actor,

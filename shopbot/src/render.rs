@@ -819,9 +819,36 @@ fn refund_line(lang: Lang, order: Option<&Order>) -> String {
 /// order).
 pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) -> Option<Screen> {
     let text = match kind {
-        NotificationKind::StaffTopupWaiting { .. } | NotificationKind::StaffOrderWaiting { .. } => {
+        NotificationKind::StaffTopupWaiting { .. }
+        | NotificationKind::StaffOrderWaiting { .. }
+        | NotificationKind::StaffInvoiceProblem { .. } => {
             return None;
         }
+        NotificationKind::InvoiceCredited {
+            invoice,
+            amount_usd,
+            late,
+        } => lang.tf(
+            if *late {
+                "notify.invoice_credited_late"
+            } else {
+                "notify.invoice_credited"
+            },
+            &[
+                ("id", &invoice.get().to_string()),
+                ("amount", &usd(*amount_usd)),
+            ],
+        ),
+        NotificationKind::InvoiceRefunded {
+            invoice,
+            amount_usd,
+        } => lang.tf(
+            "notify.invoice_refunded",
+            &[
+                ("id", &invoice.get().to_string()),
+                ("amount", &usd(*amount_usd)),
+            ],
+        ),
         NotificationKind::OrderCompleted { order: id } => {
             let mut text = lang.tf("notify.order_completed", &[("id", &id.get().to_string())]);
             if let Some(delivery) = order.and_then(|o| o.delivery.as_deref()) {
@@ -872,7 +899,10 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
         ),
     };
     let rows = match kind {
-        NotificationKind::TopupApproved { .. } | NotificationKind::TopupRejected { .. } => {
+        NotificationKind::TopupApproved { .. }
+        | NotificationKind::TopupRejected { .. }
+        | NotificationKind::InvoiceCredited { .. }
+        | NotificationKind::InvoiceRefunded { .. } => {
             vec![vec![button(lang.t("button.wallet"), Callback::Wallet)]]
         }
         NotificationKind::OrderCompleted { order }
@@ -882,7 +912,9 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
             lang.t("button.order_details"),
             Callback::Order { id: *order },
         )]],
-        NotificationKind::StaffTopupWaiting { .. } | NotificationKind::StaffOrderWaiting { .. } => {
+        NotificationKind::StaffTopupWaiting { .. }
+        | NotificationKind::StaffOrderWaiting { .. }
+        | NotificationKind::StaffInvoiceProblem { .. } => {
             return None;
         }
     };
@@ -981,6 +1013,11 @@ pub const SHOPPER_ERROR_KINDS: &[&str] = &[
     "order.bad_player_id",
     "order.bad_transition",
     "order.proof_required",
+    "invoice.not_found",
+    "invoice.not_payable",
+    "invoice.mismatch",
+    "invoice.too_many_open",
+    "invoice.not_cancellable",
     "catalog.product_not_found",
     "catalog.category_not_found",
     "payment_method.not_found",

@@ -99,6 +99,8 @@ fn every_computed_key_exists() {
             shopcore::LedgerKind::Refund,
             shopcore::LedgerKind::Adjustment,
             shopcore::LedgerKind::Payment,
+            shopcore::LedgerKind::Invoice,
+            shopcore::LedgerKind::ProviderRefund,
         ]
         .iter()
         .map(|k| format!("ledger.{}", k.name().to_ascii_lowercase())),

@@ -35,8 +35,9 @@ pub mod verify;
 
 use domain::requests;
 pub use domain::{
-    analytics, audit, backup, broadcast, catalog, coupons, currency, error, leases, notifications,
-    orders, panel, payment_methods, proofs, retention, sessions, settings, supplier, users, wallet,
+    analytics, audit, backup, broadcast, catalog, coupons, currency, error, invoices, leases,
+    notifications, orders, panel, payment_methods, proofs, retention, sessions, settings,
+    settlement, supplier, users, wallet,
 };
 pub use values::{clock, config, ids, money, roles, text};
 
@@ -55,12 +56,16 @@ pub use coupons::{Coupon, CouponError, CouponKind, CouponScope, NewCoupon};
 pub use currency::{Currency, CurrencyError};
 pub use error::{Denied, Error, InvalidInput, ModeError, Result, StoreError, UserError};
 pub use ids::{
-    BroadcastId, CategoryId, CouponCode, CurrencyCode, LanguageCode, OrderId, PaymentMethodId,
-    ProductId, RequestKey, TopupId, UserId, Username,
+    BroadcastId, CategoryId, CouponCode, CurrencyCode, InvoiceId, LanguageCode, OrderId,
+    PaymentMethodId, ProductId, RequestKey, TopupId, UserId, Username,
+};
+pub use invoices::{
+    Invoice, InvoiceError, InvoicePurpose, InvoiceStatus, PaymentEffect, Provider, ProviderPayment,
+    Settled, Settlement,
 };
 pub use leases::Lease;
 pub use money::{AmountError, Money};
-pub use notifications::{Notification, NotificationKind};
+pub use notifications::{InvoiceProblem, Notification, NotificationKind};
 pub use orders::{
     Fulfilment, Order, OrderError, OrderPage, OrderRequest, OrderStatus, Payment, PaymentChoice,
     Quote, SupplierRun,
@@ -75,6 +80,7 @@ pub use roles::{Permission, Role};
 /// rates, re-exported so an embedder needs no `rust_decimal` dependency of its own.
 pub use rust_decimal::Decimal;
 pub use settings::{FulfilmentMode, Settings, StoreState};
+pub use settlement::RefundOutcome;
 pub use shop::{Actor, Shop};
 pub use store::SCHEMA_VERSION;
 #[doc(hidden)]

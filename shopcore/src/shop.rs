@@ -85,6 +85,12 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// One of the shop's own system identities (`stars`, `expiry`), for calls without a
+    /// person behind them.
+    pub(crate) fn internal(who: ActorRef) -> Actor {
+        Actor { who, via: None }
+    }
+
     /// An actor for a user id without checking it, for the test harness only: every
     /// operation still checks the stored user, role and ban inside its transaction.
     #[cfg(feature = "testkit")]
@@ -151,6 +157,8 @@ pub(crate) fn describers() -> crate::store::Describers {
         Describer::record::<crate::analytics::RollupProducts>(),
         Describer::record::<crate::analytics::RollupTotals>(),
         Describer::record::<crate::leases::Leases>(),
+        Describer::record::<crate::invoices::Invoices>(),
+        Describer::record::<crate::invoices::Payments>(),
     ]
 }
 

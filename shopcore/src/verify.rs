@@ -180,12 +180,30 @@ impl Shop {
         let check_reference = |entry: &wallet::LedgerEntry, order, problems: &mut Vec<String>| {
             crate::orders::check_ledger_reference(&self.store, entry, order, problems)
         };
+        let invoice_entries = std::cell::RefCell::new(crate::invoices::InvoiceEntries::new());
+        let note_invoice_entry = |entry: &wallet::LedgerEntry, invoice| {
+            invoice_entries
+                .borrow_mut()
+                .insert(entry.seq, (invoice, entry.kind, entry.amount, entry.user));
+        };
         let orders = wallet::OrderChecks {
             check_reference: &check_reference,
             awaiting_per_method: crate::orders::awaiting_per_method(&self.store)?,
+            note_invoice_entry: &note_invoice_entry,
         };
         let (wallet_problems, sums) = wallet::verify(&self.store, mark_ledger, &orders)?;
         problems.extend(wallet_problems);
+        let order_payment = |id| {
+            Ok(self
+                .store
+                .fetch::<crate::orders::Orders>(&id)?
+                .and_then(|o| o.payment_seq))
+        };
+        problems.extend(crate::invoices::verify(
+            &self.store,
+            invoice_entries.take(),
+            &order_payment,
+        )?);
         problems.extend(crate::orders::verify(&self.store)?);
         problems.extend(crate::analytics::verify(
             &self.store,

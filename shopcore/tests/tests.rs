@@ -12,6 +12,7 @@ mod currencies;
 mod disk_full;
 mod durability;
 mod hostile;
+mod invoices;
 mod leases;
 mod modes;
 mod money_edges;

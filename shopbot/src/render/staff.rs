@@ -1359,6 +1359,8 @@ fn target_text(lang: Lang, target: &Target) -> String {
         Target::Topup(id) => ("staff.target.topup", plain(id)),
         Target::Order(id) => ("staff.target.order", plain(id)),
         Target::Coupon(code) => ("staff.target.coupon", code.to_string()),
+        Target::Broadcast(id) => ("staff.target.broadcast", plain(id)),
+        Target::Invoice(id) => ("staff.target.invoice", plain(id)),
         _ => return "?".to_owned(),
     };
     lang.tf(key, &[("id", &id)])
@@ -1662,6 +1664,27 @@ pub fn staff_notification(
                     Admin::Order { id: *id },
                 )]],
             ))
+        }
+        NotificationKind::StaffInvoiceProblem { invoice, problem } => {
+            let args = [
+                ("id", plain(invoice)),
+                ("user", notification.user.to_string()),
+            ];
+            let text = match problem {
+                shopcore::InvoiceProblem::LatePayment => lang.tf(
+                    "staff.notify.invoice_late",
+                    &[("id", &args[0].1), ("user", &args[1].1)],
+                ),
+                shopcore::InvoiceProblem::Refused { reason } => lang.tf(
+                    "staff.notify.invoice_refused",
+                    &[("id", &args[0].1), ("user", &args[1].1), ("reason", reason)],
+                ),
+                shopcore::InvoiceProblem::RefundRefused { reason } => lang.tf(
+                    "staff.notify.invoice_refund_refused",
+                    &[("id", &args[0].1), ("user", &args[1].1), ("reason", reason)],
+                ),
+            };
+            Some(Screen::with(text, Vec::new()))
         }
         _ => None,
     }

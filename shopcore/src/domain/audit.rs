@@ -8,8 +8,8 @@
 use crate::clock::Timestamp;
 use crate::error::InvalidInput;
 use crate::ids::{
-    BroadcastId, CategoryId, CouponCode, CurrencyCode, OrderId, PaymentMethodId, ProductId,
-    TopupId, UserId,
+    BroadcastId, CategoryId, CouponCode, CurrencyCode, InvoiceId, OrderId, PaymentMethodId,
+    ProductId, TopupId, UserId,
 };
 use crate::store::log;
 use crate::store::postings::{self, block_of};
@@ -227,6 +227,26 @@ audit_actions! {
     /// Someone's web panel sessions were all ended ([`crate::Shop::revoke_panel_sessions`]),
     /// with how many.
     RevokePanelSessions = 83 => "REVOKE_PANEL_SESSIONS",
+    /// An invoice of a payment provider was opened for a top-up
+    /// ([`crate::Shop::open_topup_invoice`]); an order's invoice is part of its
+    /// `CREATE_ORDER`.
+    OpenInvoice = 84 => "OPEN_INVOICE",
+    /// A provider's payment settled an invoice ([`crate::Shop::settle_invoice`]): the
+    /// order paid or the balance credited, with the provider's payment id.
+    SettleInvoice = 85 => "SETTLE_INVOICE",
+    /// A provider's payment was refused (amount, currency or provider not the invoice's);
+    /// nothing was credited, staff were told.
+    RefuseSettlement = 86 => "REFUSE_SETTLEMENT",
+    /// An unpaid invoice passed its deadline ([`crate::Shop::expire_invoices`]).
+    ExpireInvoice = 87 => "EXPIRE_INVOICE",
+    /// The shopper cancelled an unpaid top-up invoice ([`crate::Shop::cancel_invoice`]).
+    CancelInvoice = 88 => "CANCEL_INVOICE",
+    /// A refund through the provider started: the amount left the balance and waits for
+    /// the provider ([`crate::Shop::finish_provider_refund`]).
+    StartProviderRefund = 89 => "START_PROVIDER_REFUND",
+    /// The provider answered a refund: done, or refused (the amount went back to the
+    /// balance).
+    FinishProviderRefund = 90 => "FINISH_PROVIDER_REFUND",
 }
 
 impl fmt::Display for AuditAction {
@@ -261,6 +281,8 @@ pub enum Target {
     Coupon(CouponCode),
     /// A broadcast.
     Broadcast(BroadcastId),
+    /// An invoice of a payment provider.
+    Invoice(InvoiceId),
 }
 
 impl fmt::Display for Target {
@@ -277,6 +299,7 @@ impl fmt::Display for Target {
             Target::Order(id) => write!(f, "order {id}"),
             Target::Coupon(code) => write!(f, "coupon {code}"),
             Target::Broadcast(id) => write!(f, "broadcast {id}"),
+            Target::Invoice(id) => write!(f, "invoice {id}"),
         }
     }
 }

@@ -315,6 +315,9 @@ impl Shop {
                     let payment = match &o.payment {
                         crate::orders::Payment::Balance => "balance".to_owned(),
                         crate::orders::Payment::Method { method, .. } => format!("method {method}"),
+                        crate::orders::Payment::Invoice {
+                            invoice, provider, ..
+                        } => format!("{provider} invoice {invoice}"),
                     };
                     row(
                         out,
@@ -369,6 +372,7 @@ impl Shop {
                         crate::wallet::LedgerRef::None => String::new(),
                         crate::wallet::LedgerRef::Topup(id) => format!("topup {id}"),
                         crate::wallet::LedgerRef::Order(id) => format!("order {id}"),
+                        crate::wallet::LedgerRef::Invoice(id) => format!("invoice {id}"),
                     };
                     row(
                         out,

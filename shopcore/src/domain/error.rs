@@ -2,7 +2,7 @@
 //! public operation returns. Each variant carries what a person needs to understand it;
 //! frontends map them to localized text in one place (see `Error::kind`).
 //!
-//! Peers: catalog, coupons, currency, orders, panel, payment_methods, wallet.
+//! Peers: catalog, coupons, currency, invoices, orders, panel, payment_methods, wallet.
 
 use crate::ids::UserId;
 use crate::roles::Role;
@@ -71,6 +71,9 @@ pub enum Error {
     /// Signing in to the web panel, or a panel session, was refused.
     #[error(transparent)]
     Panel(#[from] crate::panel::PanelError),
+    /// About an invoice of a payment provider, or a payment reported for one.
+    #[error(transparent)]
+    Invoice(#[from] crate::invoices::InvoiceError),
     /// The database could not be opened, read or written, or holds a corrupt record.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -94,6 +97,7 @@ impl Error {
             Error::Order(e) => e.kind(),
             Error::Backup(e) => e.kind(),
             Error::Panel(e) => e.kind(),
+            Error::Invoice(e) => e.kind(),
             Error::Store(e) => e.kind(),
         }
     }

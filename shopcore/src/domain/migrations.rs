@@ -22,6 +22,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_10,
     to_version_11,
     to_version_12,
+    to_version_13,
 ];
 
 /// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
@@ -137,6 +138,13 @@ fn to_version_11(_store: &Store) -> Result<(), StoreError> {
 /// 11 → 12: the `panel_links` and `panel_sessions` tables of the staff web panel, empty
 /// until someone signs in. Nothing to rewrite: the version keeps older builds out.
 fn to_version_12(_store: &Store) -> Result<(), StoreError> {
+    Ok(())
+}
+
+/// 12 → 13: the invoices of payment providers (`invoices` and its indexes,
+/// `invoice_payments`), empty until a shopper pays through one. Nothing to rewrite: the
+/// version keeps older builds out (they would not know the new ledger kinds).
+fn to_version_13(_store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 

@@ -8,7 +8,7 @@
 use crate::Shop;
 use crate::clock::Timestamp;
 use crate::error::{InvalidInput, Result};
-use crate::ids::{OrderId, TopupId, UserId};
+use crate::ids::{InvoiceId, OrderId, TopupId, UserId};
 use crate::money::Money;
 use crate::store::{Counter, StoreError, Table, Tx, log};
 use serde::{Deserialize, Serialize};
@@ -68,6 +68,50 @@ pub enum NotificationKind {
         /// The order.
         order: OrderId,
     },
+    /// A payment provider's payment was credited to the wallet: a top-up by invoice, or a
+    /// payment that came when its order could no longer take it (`late`).
+    InvoiceCredited {
+        /// The invoice.
+        invoice: InvoiceId,
+        /// What was credited, in USD.
+        amount_usd: Money,
+        /// The invoice could not take it any more (expired, cancelled or paid already): the
+        /// money is in the wallet instead.
+        late: bool,
+    },
+    /// A payment was sent back through the provider (a Stars refund): it left the wallet.
+    InvoiceRefunded {
+        /// The invoice.
+        invoice: InvoiceId,
+        /// What left the wallet, in USD.
+        amount_usd: Money,
+    },
+    /// For staff: an invoice's payment needs a person (`user` is the payer).
+    StaffInvoiceProblem {
+        /// The invoice.
+        invoice: InvoiceId,
+        /// What happened.
+        problem: InvoiceProblem,
+    },
+}
+
+/// Why staff hear about an invoice ([`NotificationKind::StaffInvoiceProblem`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InvoiceProblem {
+    /// A payment came for an invoice that could no longer take it; it was credited to the
+    /// payer's balance.
+    LatePayment,
+    /// A payment was refused: its amount, currency or provider was not the invoice's
+    /// (`reason` says which). Nothing was credited.
+    Refused {
+        /// What differed, as the audit entry says it.
+        reason: String,
+    },
+    /// The provider refused to send a payment back; the amount is in the payer's balance.
+    RefundRefused {
+        /// The provider's answer.
+        reason: String,
+    },
 }
 
 impl NotificationKind {
@@ -75,7 +119,9 @@ impl NotificationKind {
     pub fn is_for_staff(&self) -> bool {
         matches!(
             self,
-            NotificationKind::StaffTopupWaiting { .. } | NotificationKind::StaffOrderWaiting { .. }
+            NotificationKind::StaffTopupWaiting { .. }
+                | NotificationKind::StaffOrderWaiting { .. }
+                | NotificationKind::StaffInvoiceProblem { .. }
         )
     }
 }

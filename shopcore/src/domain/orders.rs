@@ -18,7 +18,7 @@
 //! it. A paid order has one PURCHASE ledger entry; a refunded one also one REFUND entry; an
 //! order paid through a payment method also one PAYMENT entry (the money received outside).
 //!
-//! Peers: audit, catalog, coupons, currency, notifications, payment_methods, proofs, requests, settings, supplier, users, wallet.
+//! Peers: audit, catalog, coupons, currency, invoices, notifications, payment_methods, proofs, requests, settings, supplier, users, wallet.
 
 use crate::Shop;
 use crate::audit::{self, ActorRef, AuditAction, Detail, Target};
@@ -28,8 +28,9 @@ use crate::coupons::{self, Coupon};
 use crate::currency::{self, Currency};
 use crate::error::{Denied, Error, Result};
 use crate::ids::{
-    CouponCode, CurrencyCode, OrderId, PaymentMethodId, ProductId, RequestKey, UserId,
+    CouponCode, CurrencyCode, InvoiceId, OrderId, PaymentMethodId, ProductId, RequestKey, UserId,
 };
+use crate::invoices::{self, Invoice, InvoicePurpose, InvoiceStatus, Provider};
 use crate::money::Money;
 use crate::notifications::{self, NotificationKind};
 use crate::payment_methods::{self, PaymentMethod};
@@ -195,6 +196,20 @@ pub enum Payment {
         /// The buyer's proof of payment.
         proof: Option<Proof>,
     },
+    /// Through a payment provider's invoice, settled without staff
+    /// ([`Shop::settle_invoice`]).
+    Invoice {
+        /// The invoice.
+        invoice: InvoiceId,
+        /// Who collects it.
+        provider: Provider,
+        /// What to pay, in the provider's currency (rounded up).
+        amount: Money,
+        /// The provider's currency.
+        currency: CurrencyCode,
+        /// Its rate when the order was placed (units per USD).
+        units_per_usd: Money,
+    },
 }
 
 /// An order: one product for one buyer, with everything it was sold at.
@@ -316,6 +331,9 @@ pub enum PaymentChoice {
     Balance,
     /// Outside the bot through this payment method, with a proof; staff confirm it.
     Method(PaymentMethodId),
+    /// Through this provider's invoice (no proof): the order awaits the provider's payment
+    /// until its deadline.
+    Invoice(Provider),
 }
 
 /// A shopper's order, as quoted ([`Shop::quote`]) and as placed ([`Shop::create_order`]).
@@ -593,9 +611,89 @@ pub(crate) fn received_usd(order: &Order) -> Money {
             amount,
             units_per_usd,
             ..
+        }
+        | Payment::Invoice {
+            amount,
+            units_per_usd,
+            ..
         } => currency::credit_usd(*amount, *units_per_usd).unwrap_or(Money::ZERO),
         Payment::Balance => order.total_usd,
     }
+}
+
+/// Records an outside payment of `before` (awaiting payment, moved to PAID in `order`):
+/// the money received (PAYMENT, `received`) and spent (PURCHASE), the order saved, the buyer
+/// told. Returns the PAYMENT entry's sequence number.
+fn take_payment(
+    tx: &Tx<'_>,
+    before: &Order,
+    order: &mut Order,
+    received: Money,
+    by: &ActorRef,
+) -> Result<u64> {
+    let id = order.id;
+    let payment = wallet::post(
+        tx,
+        order.user,
+        received,
+        LedgerKind::Payment,
+        LedgerRef::Order(id),
+        by,
+        None,
+    )?;
+    let purchase = wallet::post(
+        tx,
+        order.user,
+        order.total_usd.negated(),
+        LedgerKind::Purchase,
+        LedgerRef::Order(id),
+        by,
+        None,
+    )?;
+    order.payment_seq = Some(payment.seq);
+    order.purchase_seq = Some(purchase.seq);
+    order.expires_at = None;
+    save(tx, Some(before), order)?;
+    notifications::push(
+        tx,
+        order.user,
+        NotificationKind::PaymentConfirmed { order: id },
+    )?;
+    Ok(payment.seq)
+}
+
+/// Whether order `id` still awaits the payment of `invoice`: awaiting payment through it,
+/// and not past its deadline (the pre-checkout check).
+pub(crate) fn awaits_invoice(tx: &Tx<'_>, id: OrderId, invoice: InvoiceId) -> Result<bool> {
+    let order = load(tx, id)?;
+    Ok(order.status == OrderStatus::AwaitingPayment
+        && !is_expired(&order, tx.now)
+        && matches!(order.payment, Payment::Invoice { invoice: i, .. } if i == invoice))
+}
+
+/// Pays order `id` with the settled payment of `invoice`, as a confirmed outside payment:
+/// the money received (PAYMENT, the invoice's worth) and spent (PURCHASE), the buyer told,
+/// a code order in AUTO mode completed. Returns the PAYMENT entry, or `None` when the order
+/// no longer awaits this invoice (the caller credits the balance instead). An order past
+/// its deadline that the sweep has not cancelled yet is still paid, as staff could confirm
+/// it: the provider took the money while the order was there.
+pub(crate) fn pay_with_invoice(
+    tx: &Tx<'_>,
+    id: OrderId,
+    invoice: &Invoice,
+    by: &ActorRef,
+) -> Result<Option<u64>> {
+    let before = load(tx, id)?;
+    let waits = before.status == OrderStatus::AwaitingPayment
+        && matches!(before.payment, Payment::Invoice { invoice: i, .. } if i == invoice.id);
+    if !waits {
+        return Ok(None);
+    }
+    let mut order = before.clone();
+    transition(&mut order, OrderStatus::Paid, tx.now)?;
+    let seq = take_payment(tx, &before, &mut order, invoice.amount_usd, by)?;
+    after_payment(tx, order)?;
+    Ok(Some(seq))
 }
 
 /// Nobody decides on their own money: staff may not confirm the payment of, complete, fail
@@ -655,8 +753,14 @@ fn release(tx: &Tx<'_>, order: &mut Order, actor: &ActorRef) -> Result<()> {
             None,
         )?;
         order.refund_seq = Some(entry.seq);
+        // Money a provider took goes back through it when it can (a Stars refund).
+        if let Payment::Invoice { invoice, .. } = &order.payment {
+            invoices::start_refund(tx, *invoice, actor)?;
+        }
     } else if let Payment::Method { method, .. } = &order.payment {
         payment_methods::adjust_pending(tx, *method, -1)?;
+    } else if let Payment::Invoice { invoice, .. } = &order.payment {
+        invoices::close_unpaid(tx, *invoice, InvoiceStatus::Cancelled)?;
     }
     order.expires_at = None;
     order.next_attempt_at = None;
@@ -712,6 +816,8 @@ struct Priced {
     product: Product,
     coupon: Option<Coupon>,
     method: Option<(PaymentMethod, Currency)>,
+    /// Paying through a provider's invoice: the provider and its currency now.
+    invoice: Option<(Provider, Currency)>,
     price: Money,
     discount: Money,
     total: Money,
@@ -759,12 +865,18 @@ fn price(
     }
     // 5. The payment method, when one is given.
     let method = match request.payment {
-        PaymentChoice::Balance => None,
+        PaymentChoice::Balance | PaymentChoice::Invoice(_) => None,
         PaymentChoice::Method(id) => {
             let method = payment_methods::usable(tx, id)?;
             let currency = currency::enabled(tx, &method.currency)?;
             Some((method, currency))
         }
+    };
+    let invoice = match request.payment {
+        PaymentChoice::Invoice(provider) => {
+            Some((provider, invoices::provider_currency(tx, provider)?))
+        }
+        PaymentChoice::Balance | PaymentChoice::Method(_) => None,
     };
     // The coupon, then the price.
     let price = product.price_usd;
@@ -793,7 +905,9 @@ fn price(
     // shopper sees is never below what checkout asks.
     let total_local = currency.ask_for_usd(total).unwrap_or(Money::ZERO);
     let pay_amount = match &method {
-        None => None,
+        None => invoice
+            .as_ref()
+            .map(|(_, c)| c.ask_for_usd(total).unwrap_or(Money::ZERO)),
         Some((method, method_currency)) => {
             let amount = method_currency.ask_for_usd(total).unwrap_or(Money::ZERO);
             if amount < method.min_amount || amount > method.max_amount {
@@ -809,7 +923,7 @@ fn price(
         }
     };
     // 6. The balance, when paying from it.
-    if method.is_none() {
+    if request.payment == PaymentChoice::Balance {
         let balance = wallet::load_wallet(tx, user_id)?.balance;
         if balance < total {
             return Err(crate::wallet::WalletError::InsufficientBalance {
@@ -837,6 +951,7 @@ fn price(
         product,
         coupon,
         method,
+        invoice,
         price,
         discount,
         total,
@@ -855,6 +970,9 @@ fn expire(tx: &Tx<'_>, order: &Order) -> Result<Order> {
     let actor = ActorRef::System("expiry".into());
     let mut expired = order.clone();
     transition(&mut expired, OrderStatus::Cancelled, tx.now)?;
+    if let Payment::Invoice { invoice, .. } = &order.payment {
+        invoices::close_unpaid(tx, *invoice, InvoiceStatus::Expired)?;
+    }
     release(tx, &mut expired, &actor)?;
     expired.failure_reason = Some("payment not received in time".into());
     save(tx, Some(order), &expired)?;
@@ -960,9 +1078,12 @@ impl Shop {
         self.transact(|tx| {
             let p = price(tx, actor, request, coupon.as_ref())?;
             Ok(Quote {
-                pay: p
-                    .pay_amount
-                    .zip(p.method.as_ref().map(|(m, _)| m.currency.clone())),
+                pay: p.pay_amount.zip(
+                    p.method
+                        .as_ref()
+                        .map(|(m, _)| m.currency.clone())
+                        .or_else(|| p.invoice.as_ref().map(|(_, c)| c.code.clone())),
+                ),
                 product: p.product,
                 price_usd: p.price,
                 discount_usd: p.discount,
@@ -1081,7 +1202,7 @@ impl Shop {
         let proof = match (&request.payment, &request.proof) {
             (PaymentChoice::Method(_), None) => return Err(OrderError::ProofRequired.into()),
             (PaymentChoice::Method(_), Some(proof)) => Some(proof.checked()?),
-            (PaymentChoice::Balance, _) => None,
+            (PaymentChoice::Balance | PaymentChoice::Invoice(_), _) => None,
         };
         let fingerprint = requests::fingerprint(
             "create_order",
@@ -1176,8 +1297,27 @@ impl Shop {
                 updated_at: tx.now,
                 prev_for_user: wallet::load_wallet(tx, user_id)?.last_order,
             };
-            match &p.method {
-                None => {
+            match (&p.method, &p.invoice) {
+                (None, Some((provider, _))) => {
+                    let invoice = invoices::open(
+                        tx,
+                        user_id,
+                        InvoicePurpose::Order(id),
+                        *provider,
+                        p.total,
+                        unpaid_ttl,
+                    )?;
+                    order.payment = Payment::Invoice {
+                        invoice: invoice.id,
+                        provider: *provider,
+                        amount: invoice.amount,
+                        currency: invoice.currency.clone(),
+                        units_per_usd: invoice.units_per_usd,
+                    };
+                    order.status = OrderStatus::AwaitingPayment;
+                    order.expires_at = Some(invoice.expires_at);
+                }
+                (None, None) => {
                     let entry = wallet::post(
                         tx,
                         user_id,
@@ -1189,7 +1329,7 @@ impl Shop {
                     )?;
                     order.purchase_seq = Some(entry.seq);
                 }
-                Some((method, method_currency)) => {
+                (Some((method, method_currency)), _) => {
                     order.payment = Payment::Method {
                         method: method.id,
                         amount: p.pay_amount.unwrap_or(Money::ZERO),
@@ -1225,10 +1365,12 @@ impl Shop {
                     ),
                     Detail::noted(
                         "payment",
-                        if p.method.is_some() {
-                            "method"
-                        } else {
-                            "balance"
+                        match &order.payment {
+                            Payment::Balance => "balance".to_owned(),
+                            Payment::Method { .. } => "method".to_owned(),
+                            Payment::Invoice {
+                                invoice, provider, ..
+                            } => format!("{provider} invoice {invoice}"),
                         },
                     ),
                     Detail::noted("status", order.status),
@@ -1323,33 +1465,7 @@ impl Shop {
                 // amount asked was rounded up, so this covers the price, and what is left
                 // over stays in the buyer's wallet.
                 let received = received_usd(&order);
-                let payment = wallet::post(
-                    tx,
-                    order.user,
-                    received,
-                    LedgerKind::Payment,
-                    LedgerRef::Order(id),
-                    actor.who(),
-                    None,
-                )?;
-                let purchase = wallet::post(
-                    tx,
-                    order.user,
-                    order.total_usd.negated(),
-                    LedgerKind::Purchase,
-                    LedgerRef::Order(id),
-                    actor.who(),
-                    None,
-                )?;
-                order.payment_seq = Some(payment.seq);
-                order.purchase_seq = Some(purchase.seq);
-                order.expires_at = None;
-                save(tx, Some(&before), &order)?;
-                notifications::push(
-                    tx,
-                    order.user,
-                    NotificationKind::PaymentConfirmed { order: id },
-                )?;
+                take_payment(tx, &before, &mut order, received, actor.who())?;
                 requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Order(id))?;
                 audit::done(
                     tx,
@@ -2207,7 +2323,11 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
                 order.id, e.amount, order.total_usd
             ));
         }
-        let method_paid = paid && matches!(order.payment, Payment::Method { .. });
+        let method_paid = paid
+            && matches!(
+                order.payment,
+                Payment::Method { .. } | Payment::Invoice { .. }
+            );
         let payment = named(order.payment_seq, LedgerKind::Payment)?;
         if payment.is_some() != method_paid || order.payment_seq.is_some() != method_paid {
             problems.push(format!(
@@ -2435,7 +2555,10 @@ pub(crate) fn check_ledger_reference(
         LedgerKind::Purchase => order.purchase_seq,
         LedgerKind::Refund => order.refund_seq,
         LedgerKind::Payment => order.payment_seq,
-        LedgerKind::Topup | LedgerKind::Adjustment => None,
+        LedgerKind::Topup
+        | LedgerKind::Adjustment
+        | LedgerKind::Invoice
+        | LedgerKind::ProviderRefund => None,
     };
     if named != Some(entry.seq) {
         problems.push(format!(

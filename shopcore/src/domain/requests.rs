@@ -8,7 +8,7 @@
 use crate::audit::ActorRef;
 use crate::clock::Timestamp;
 use crate::error::{InvalidInput, Result};
-use crate::ids::{OrderId, RequestKey, TopupId};
+use crate::ids::{InvoiceId, OrderId, RequestKey, TopupId};
 use crate::store::{StoreError, Table, Tx};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -22,6 +22,8 @@ pub(crate) enum RequestOutcome {
     LedgerEntry(u64),
     /// An order was created or changed.
     Order(OrderId),
+    /// An invoice was opened or settled.
+    Invoice(InvoiceId),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

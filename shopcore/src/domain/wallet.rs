@@ -13,7 +13,7 @@ use crate::audit::{self, ActorRef, AuditAction, Detail, Target};
 use crate::clock::Timestamp;
 use crate::currency::{self, USD_DECIMALS};
 use crate::error::{Denied, Error, InvalidInput, Result};
-use crate::ids::{CurrencyCode, OrderId, PaymentMethodId, RequestKey, TopupId, UserId};
+use crate::ids::{CurrencyCode, InvoiceId, OrderId, PaymentMethodId, RequestKey, TopupId, UserId};
 use crate::money::{AmountError, Money};
 use crate::notifications::{self, NotificationKind};
 use crate::payment_methods;
@@ -72,12 +72,22 @@ pub enum LedgerKind {
     Refund,
     /// A staff credit or debit with a reason ([`Shop::adjust_balance`]).
     Adjustment,
-    /// Money received outside the bot for an order paid through a payment method.
+    /// Money received outside the bot for an order paid through a payment method or an
+    /// invoice (references the order).
     Payment,
+    /// Money a payment provider received for an invoice, credited to the balance (a credit;
+    /// references the invoice): a top-up by invoice, or a payment that arrived when the
+    /// invoice could no longer pay its order (expired, cancelled, or paid already).
+    Invoice,
+    /// Money sent back through the provider that received it (references the invoice): a
+    /// debit when a refund of a Stars payment starts, and a credit of the same amount if
+    /// the provider refused it.
+    ProviderRefund,
 }
 
 impl LedgerKind {
-    /// The kind's stable name: `TOPUP`, `PURCHASE`, `REFUND`, `ADJUSTMENT`, `PAYMENT`.
+    /// The kind's stable name: `TOPUP`, `PURCHASE`, `REFUND`, `ADJUSTMENT`, `PAYMENT`,
+    /// `INVOICE`, `PROVIDER_REFUND`.
     pub fn name(self) -> &'static str {
         match self {
             LedgerKind::Topup => "TOPUP",
@@ -85,6 +95,8 @@ impl LedgerKind {
             LedgerKind::Refund => "REFUND",
             LedgerKind::Adjustment => "ADJUSTMENT",
             LedgerKind::Payment => "PAYMENT",
+            LedgerKind::Invoice => "INVOICE",
+            LedgerKind::ProviderRefund => "PROVIDER_REFUND",
         }
     }
 }
@@ -104,6 +116,8 @@ pub enum LedgerRef {
     Topup(TopupId),
     /// The order it pays, refunds or receives money for.
     Order(OrderId),
+    /// The invoice whose payment it credits or sends back.
+    Invoice(InvoiceId),
 }
 
 /// One balance change. Never edited or deleted.
@@ -968,12 +982,12 @@ impl Shop {
                                     reason: "a request key names a missing ledger entry".into(),
                                 })
                             }),
-                        RequestOutcome::Topup(_) | RequestOutcome::Order(_) => {
-                            Err(InvalidInput::RequestKeyReused {
-                                key: key.to_string(),
-                            }
-                            .into())
+                        RequestOutcome::Topup(_)
+                        | RequestOutcome::Order(_)
+                        | RequestOutcome::Invoice(_) => Err(InvalidInput::RequestKeyReused {
+                            key: key.to_string(),
                         }
+                        .into()),
                     };
                 }
                 refuse_in_emergency(tx)?;
@@ -1216,6 +1230,8 @@ pub(crate) struct OrderChecks<'a> {
     pub(crate) check_reference: &'a CheckReference<'a>,
     /// Orders awaiting payment through each payment method (each counts as a pending use).
     pub(crate) awaiting_per_method: std::collections::BTreeMap<PaymentMethodId, u64>,
+    /// Collects a ledger entry about an invoice, for the invoices' check after the walk.
+    pub(crate) note_invoice_entry: &'a dyn Fn(&LedgerEntry, InvoiceId),
 }
 
 /// The full check of wallets, ledger and top-ups; also returns the ledger's sums over the
@@ -1307,6 +1323,7 @@ pub(crate) fn verify(
         match entry.reference {
             LedgerRef::Topup(id) => check_topup_reference(store, &entry, id, &mut problems)?,
             LedgerRef::Order(id) => (orders.check_reference)(&entry, id, &mut problems)?,
+            LedgerRef::Invoice(id) => (orders.note_invoice_entry)(&entry, id),
             LedgerRef::None => {}
         }
     }
@@ -1460,6 +1477,8 @@ pub(crate) fn verify(
         LedgerKind::Adjustment,
         LedgerKind::Purchase,
         LedgerKind::Refund,
+        LedgerKind::Invoice,
+        LedgerKind::ProviderRefund,
     ]
     .into_iter()
     .try_fold(Money::ZERO, |acc, kind| acc.checked_add(kind_sum(kind)));

@@ -54,7 +54,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 12;
+pub const SCHEMA_VERSION: u32 = 13;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -126,10 +126,15 @@ pub(crate) enum Table {
     Leases,
     PanelLinks,
     PanelSessions,
+    Invoices,
+    InvoicesByStatus,
+    InvoicesByUser,
+    InvoicesOpenByUser,
+    InvoicePayments,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 55] = [
+    pub(crate) const ALL: [Table; 60] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -185,6 +190,11 @@ impl Table {
         Table::Leases,
         Table::PanelLinks,
         Table::PanelSessions,
+        Table::Invoices,
+        Table::InvoicesByStatus,
+        Table::InvoicesByUser,
+        Table::InvoicesOpenByUser,
+        Table::InvoicePayments,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -244,6 +254,11 @@ impl Table {
             Table::Leases => "leases",
             Table::PanelLinks => "panel_links",
             Table::PanelSessions => "panel_sessions",
+            Table::Invoices => "invoices",
+            Table::InvoicesByStatus => "invoices_by_status",
+            Table::InvoicesByUser => "invoices_by_user",
+            Table::InvoicesOpenByUser => "invoices_open_by_user",
+            Table::InvoicePayments => "invoice_payments",
         }
     }
 
@@ -307,6 +322,11 @@ impl Table {
             Table::Leases => 53,
             Table::PanelLinks => 54,
             Table::PanelSessions => 55,
+            Table::Invoices => 56,
+            Table::InvoicesByStatus => 57,
+            Table::InvoicesByUser => 58,
+            Table::InvoicesOpenByUser => 59,
+            Table::InvoicePayments => 60,
         }
     }
 
@@ -332,6 +352,7 @@ pub(crate) enum Counter {
     OrderSeq,
     OutboxSeq,
     BroadcastSeq,
+    InvoiceSeq,
 }
 
 impl Counter {
@@ -348,6 +369,7 @@ impl Counter {
             Counter::OrderSeq => "order_seq",
             Counter::OutboxSeq => "outbox_seq",
             Counter::BroadcastSeq => "broadcast_seq",
+            Counter::InvoiceSeq => "invoice_seq",
         }
     }
 }

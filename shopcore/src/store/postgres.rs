@@ -74,6 +74,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "the web panel's sign-in links and sessions",
         include_str!("postgres/0004_panel.sql"),
     ),
+    (
+        "invoices of payment providers and their payments",
+        include_str!("postgres/0005_invoices.sql"),
+    ),
 ];
 
 /// A PostgreSQL location split into the client's configuration and the shop's schema.

@@ -19,8 +19,8 @@
 use super::{StoreError, Table, key};
 use crate::clock::Timestamp;
 use crate::ids::{
-    BroadcastId, CategoryId, CouponCode, CurrencyCode, OrderId, PaymentMethodId, ProductId,
-    RequestKey, TopupId, UserId,
+    BroadcastId, CategoryId, CouponCode, CurrencyCode, InvoiceId, OrderId, PaymentMethodId,
+    ProductId, RequestKey, TopupId, UserId,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -212,6 +212,7 @@ id_parts!(
     ProductId => "product",
     PaymentMethodId => "payment_method",
     TopupId => "topup",
+    InvoiceId => "invoice",
     OrderId => "order",
     BroadcastId => "broadcast",
 );

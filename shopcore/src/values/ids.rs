@@ -290,6 +290,12 @@ sequential_id!(
     TopupId,
     "top-up id"
 );
+sequential_id!(
+    /// An invoice of a payment provider (Telegram Stars, Crypto Pay), numbered by the shop
+    /// from 1.
+    InvoiceId,
+    "invoice id"
+);
 
 /// A caller-chosen key that makes a money-moving call idempotent: the same key with the
 /// same request returns the first result without a second effect; with a different request

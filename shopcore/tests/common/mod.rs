@@ -243,7 +243,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 55] = [
+pub const TABLE_TAGS: [(&str, u8); 60] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -299,6 +299,11 @@ pub const TABLE_TAGS: [(&str, u8); 55] = [
     ("leases", 53),
     ("panel_links", 54),
     ("panel_sessions", 55),
+    ("invoices", 56),
+    ("invoices_by_status", 57),
+    ("invoices_by_user", 58),
+    ("invoices_open_by_user", 59),
+    ("invoice_payments", 60),
 ];
 
 /// A closed shop's database opened directly (sled, or the PostgreSQL schema of a
