@@ -6,7 +6,7 @@ use crate::i18n::Lang;
 use serde::{Deserialize, Serialize};
 use shopcore::{
     AuditAction, CategoryId, CouponCode, CurrencyCode, FulfilmentMode, OrderId, PaymentMethodId,
-    ProductId, ProductKind, Role, StoreState, TopupId, UserId,
+    ProductId, ProductKind, Provider, Role, StoreState, TopupId, UserId,
 };
 use std::fmt::Write as _;
 
@@ -46,6 +46,10 @@ pub enum Callback {
     Topup,
     /// Top up through this method.
     TopupMethod { id: PaymentMethodId },
+    /// Top up through a payment provider's invoice.
+    TopupProvider { provider: Provider },
+    /// Pay the order being placed through a payment provider's invoice.
+    PayProvider { provider: Provider },
     /// Wallet history, entries older than `before` (a ledger sequence number).
     History { before: Option<u64> },
     /// My orders, older than `before`.
@@ -103,6 +107,8 @@ impl Callback {
             Callback::Wallet => write!(out, "w"),
             Callback::Topup => write!(out, "t"),
             Callback::TopupMethod { id } => write!(out, "tm:{}", id.get()),
+            Callback::TopupProvider { provider } => write!(out, "tp:{}", provider.name()),
+            Callback::PayProvider { provider } => write!(out, "pp:{}", provider.name()),
             Callback::History { before: None } => write!(out, "h"),
             Callback::History { before: Some(seq) } => write!(out, "h:{seq}"),
             Callback::Orders { before: None } => write!(out, "o"),
@@ -211,6 +217,18 @@ impl Callback {
                 arity(1)?;
                 Callback::TopupMethod {
                     id: PaymentMethodId::new(number(0)?).map_err(|_| malformed())?,
+                }
+            }
+            "tp" | "pp" => {
+                arity(1)?;
+                let provider = fields
+                    .first()
+                    .and_then(|name| Provider::parse(name))
+                    .ok_or_else(malformed)?;
+                if tag == "tp" {
+                    Callback::TopupProvider { provider }
+                } else {
+                    Callback::PayProvider { provider }
                 }
             }
             "h" if fields.is_empty() => Callback::History { before: None },

@@ -16,6 +16,7 @@ pub mod handlers;
 pub mod i18n;
 pub mod notify;
 pub mod ops;
+pub mod payments;
 pub mod render;
 pub mod schema;
 pub mod staff_input;

@@ -8,8 +8,8 @@ use crate::i18n::Lang;
 use shopcore::catalog::{PlayerField, PlayerIdRule};
 use shopcore::{
     AmountError, Category, CouponError, Currency, Error, InvalidInput, LedgerEntry, Money,
-    NotificationKind, Order, OrderError, OrderStatus, Payment, PaymentMethod, Product, Quote,
-    Settings, StoreState, Timestamp, Topup, TopupStatus, Wallet, WalletError,
+    NotificationKind, Order, OrderError, OrderStatus, Payment, PaymentMethod, Product, Provider,
+    Quote, Settings, StoreState, Timestamp, Topup, TopupStatus, Wallet, WalletError,
 };
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
@@ -49,6 +49,30 @@ impl Screen {
 
 fn button(label: String, callback: Callback) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label, callback.encode())
+}
+
+/// A Crypto Pay invoice: what to pay, and the button that opens its link.
+pub fn crypto_invoice(
+    lang: Lang,
+    invoice: &shopcore::Invoice,
+    url: &str,
+) -> Result<Screen, url::ParseError> {
+    Ok(Screen::with(
+        lang.tf(
+            "invoice.crypto_pay",
+            &[
+                ("id", &invoice.id.get().to_string()),
+                ("amount", &usd(invoice.amount_usd)),
+            ],
+        ),
+        vec![
+            vec![InlineKeyboardButton::url(
+                lang.t("button.pay_crypto"),
+                url::Url::parse(url)?,
+            )],
+            vec![button(lang.t("button.wallet"), Callback::Wallet)],
+        ],
+    ))
 }
 
 fn back_to_menu(lang: Lang) -> Vec<InlineKeyboardButton> {
@@ -398,7 +422,12 @@ pub fn coupon_rejected(lang: Lang, reason: &str) -> Screen {
     )
 }
 
-pub fn payment_choice(lang: Lang, balance: Money, methods: &[PaymentMethod]) -> Screen {
+pub fn payment_choice(
+    lang: Lang,
+    balance: Money,
+    methods: &[PaymentMethod],
+    providers: &[Provider],
+) -> Screen {
     let mut rows = vec![vec![button(
         lang.tf("button.pay_balance", &[("balance", &usd(balance))]),
         Callback::PayBalance,
@@ -407,6 +436,14 @@ pub fn payment_choice(lang: Lang, balance: Money, methods: &[PaymentMethod]) -> 
         rows.push(vec![button(
             method.name.clone(),
             Callback::PayMethod { id: method.id },
+        )]);
+    }
+    for provider in providers {
+        rows.push(vec![button(
+            provider_name(lang, *provider),
+            Callback::PayProvider {
+                provider: *provider,
+            },
         )]);
     }
     rows.push(cancel_row(lang));
@@ -435,6 +472,8 @@ pub enum PaymentLine {
     Balance { balance: Money },
     /// Through a method; `pay` is what to send, formatted in its currency.
     Method { name: String, pay: String },
+    /// Through a provider's invoice; `pay` is what it will ask, formatted.
+    Invoice { provider: Provider, pay: String },
 }
 
 pub fn order_summary(lang: Lang, quote: &Quote, payment: &PaymentLine, nonce: u32) -> Screen {
@@ -477,6 +516,10 @@ pub fn order_summary(lang: Lang, quote: &Quote, payment: &PaymentLine, nonce: u3
         PaymentLine::Method { name, pay } => {
             lang.tf("summary.pay_method", &[("method", name), ("amount", pay)])
         }
+        PaymentLine::Invoice { provider, pay } => lang.tf(
+            "summary.pay_method",
+            &[("method", &provider_name(lang, *provider)), ("amount", pay)],
+        ),
     });
     lines.push(String::new());
     lines.push(lang.t("summary.confirm_hint"));
@@ -544,14 +587,26 @@ fn order_body(lang: Lang, order: &Order) -> String {
             ],
         ));
     }
-    if let Payment::Method {
-        amount, currency, ..
-    } = &order.payment
-    {
-        lines.push(lang.tf(
+    match &order.payment {
+        Payment::Method {
+            amount, currency, ..
+        } => lines.push(lang.tf(
             "order.paid_by_method",
             &[("amount", &format!("{amount} {currency}"))],
-        ));
+        )),
+        Payment::Invoice {
+            provider,
+            amount,
+            currency,
+            ..
+        } => lines.push(lang.tf(
+            "order.paid_by_provider",
+            &[
+                ("provider", &provider_name(lang, *provider)),
+                ("amount", &format!("{amount} {currency}")),
+            ],
+        )),
+        _ => {}
     }
     lines.push(lang.tf("order.created", &[("date", &date(order.created_at))]));
     if let Some(delivery) = &order.delivery {
@@ -692,9 +747,14 @@ pub fn wallet(lang: Lang, wallet: &Wallet, currency: &Currency) -> Screen {
     )
 }
 
-pub fn topup_methods(lang: Lang, methods: &[PaymentMethod]) -> Screen {
+/// A payment provider's name for shoppers.
+pub fn provider_name(lang: Lang, provider: Provider) -> String {
+    lang.t(&format!("provider.{}", provider.name()))
+}
+
+pub fn topup_methods(lang: Lang, methods: &[PaymentMethod], providers: &[Provider]) -> Screen {
     let usable: Vec<&PaymentMethod> = methods.iter().filter(|m| m.usable()).collect();
-    if usable.is_empty() {
+    if usable.is_empty() && providers.is_empty() {
         return Screen::with(
             lang.t("topup.no_methods"),
             vec![vec![button(lang.t("button.wallet"), Callback::Wallet)]],
@@ -709,6 +769,14 @@ pub fn topup_methods(lang: Lang, methods: &[PaymentMethod]) -> Screen {
             )]
         })
         .collect();
+    for provider in providers {
+        rows.push(vec![button(
+            provider_name(lang, *provider),
+            Callback::TopupProvider {
+                provider: *provider,
+            },
+        )]);
+    }
     rows.push(vec![button(lang.t("button.wallet"), Callback::Wallet)]);
     Screen::with(lang.t("topup.choose_method"), rows)
 }
@@ -723,6 +791,28 @@ pub fn topup_amount_prompt(lang: Lang, method: &PaymentMethod) -> Screen {
                 ("currency", method.currency.as_str()),
                 ("min", &method.min_amount.to_string()),
                 ("max", &method.max_amount.to_string()),
+            ],
+        ),
+        vec![cancel_row(lang)],
+    )
+}
+
+/// How much to top up through a provider, in USD; `currency` is the provider's, with the
+/// rate the invoice will use.
+pub fn topup_invoice_prompt(lang: Lang, provider: Provider, currency: &Currency) -> Screen {
+    let key = match provider {
+        Provider::Stars => "topup.stars_amount_prompt",
+        Provider::CryptoPay => "topup.crypto_amount_prompt",
+    };
+    Screen::with(
+        lang.tf(
+            key,
+            &[
+                ("rate", &currency.units_per_usd.to_string()),
+                (
+                    "max",
+                    &shopcore::settlement::TOPUP_INVOICE_MAX_USD.to_string(),
+                ),
             ],
         ),
         vec![cancel_row(lang)],

@@ -8,6 +8,7 @@
 use crate::BotError;
 use crate::context::{self, Ctx};
 use crate::handlers::{self, command_of};
+use crate::payments::Payments;
 use crate::state::State;
 use crate::storage::SessionStorage;
 use shopcore::Shop;
@@ -17,9 +18,15 @@ use teloxide::dispatching::{HandlerExt, UpdateFilterExt, UpdateHandler};
 use teloxide::dptree;
 use teloxide::prelude::*;
 
-/// The dependencies [`schema`] needs, for `Dispatcher::builder(..).dependencies(..)`.
+/// The dependencies [`schema`] needs, for `Dispatcher::builder(..).dependencies(..)`, with
+/// no payment provider but Telegram Stars.
 pub fn dependencies(shop: Arc<Shop>) -> dptree::di::DependencyMap {
-    dptree::deps![Arc::clone(&shop), storage(shop)]
+    dependencies_with(shop, Payments::default())
+}
+
+/// The dependencies [`schema`] needs, with the payment providers this process talks to.
+pub fn dependencies_with(shop: Arc<Shop>, payments: Payments) -> dptree::di::DependencyMap {
+    dptree::deps![Arc::clone(&shop), storage(shop), Arc::new(payments)]
 }
 
 /// The dialogue storage over the shop's sessions, erased as the schema expects it.
@@ -45,6 +52,13 @@ fn blocked(ctx: Ctx) -> bool {
 }
 
 pub fn schema() -> UpdateHandler<BotError> {
+    // Payments first: a payment Telegram took is recorded whoever made it, banned or in the
+    // middle of a conversation.
+    let payments = Update::filter_message()
+        .filter(|msg: Message| msg.successful_payment().is_some())
+        .endpoint(crate::payments::on_successful_payment);
+    let pre_checkout =
+        Update::filter_pre_checkout_query().endpoint(crate::payments::on_pre_checkout);
     let messages = Update::filter_message()
         .filter_map_async(message_context)
         .branch(dptree::filter(blocked).endpoint(handlers::blocked_message))
@@ -61,5 +75,9 @@ pub fn schema() -> UpdateHandler<BotError> {
                 .enter_dialogue::<CallbackQuery, ErasedStorage<State>, State>()
                 .endpoint(handlers::on_callback),
         );
-    dptree::entry().branch(messages).branch(callbacks)
+    dptree::entry()
+        .branch(payments)
+        .branch(pre_checkout)
+        .branch(messages)
+        .branch(callbacks)
 }

@@ -6,7 +6,7 @@ use crate::callback::{DeliveryChoice, MethodField, ProductField};
 use serde::{Deserialize, Serialize};
 use shopcore::{
     CategoryId, CouponKind, CurrencyCode, Money, OrderId, PaymentMethodId, ProductId, ProductKind,
-    Proof, Stock, TopupId, UserId,
+    Proof, Provider, Stock, TopupId, UserId,
 };
 
 /// How the shopper chose to pay for the draft order.
@@ -14,6 +14,8 @@ use shopcore::{
 pub enum PayWith {
     Balance,
     Method(PaymentMethodId),
+    /// Through a payment provider's invoice.
+    Invoice(Provider),
 }
 
 /// A purchase being put together, step by step.
@@ -65,6 +67,8 @@ pub enum State {
     },
     /// A staff conversation in the panel.
     Admin { input: AdminInput },
+    /// A top-up through a payment provider: waiting for the amount, in USD.
+    TopupInvoiceAmount { provider: Provider },
 }
 
 /// A product being created step by step; the next question is the first field still

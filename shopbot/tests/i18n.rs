@@ -114,6 +114,11 @@ fn every_computed_key_exists() {
         .iter()
         .map(|s| format!("topup_status.{}", s.name())),
     );
+    computed.extend(
+        shopcore::Provider::ALL
+            .iter()
+            .map(|p| format!("provider.{}", p.name())),
+    );
     let missing: Vec<_> = computed.iter().filter(|k| !en.contains(*k)).collect();
     assert!(missing.is_empty(), "computed keys missing: {missing:?}");
 }

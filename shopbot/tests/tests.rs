@@ -11,6 +11,7 @@ mod fake_telegram;
 mod flows;
 mod i18n;
 mod ops;
+mod payments;
 mod render_snapshots;
 mod staff;
 mod staff_snapshots;

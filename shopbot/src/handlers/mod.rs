@@ -73,6 +73,8 @@ impl Out {
 #[derive(Clone)]
 pub struct Env {
     pub shop: Arc<Shop>,
+    /// The payment providers this process talks to.
+    pub payments: Arc<crate::payments::Payments>,
     pub ctx: Ctx,
     pub actor: Actor,
     pub dialogue: Dialogue,
@@ -159,10 +161,17 @@ pub async fn blocked_callback(
     Ok(())
 }
 
-fn env(shop: Arc<Shop>, ctx: Ctx, dialogue: Dialogue, out: Out, settings: Settings) -> Option<Env> {
+fn env(
+    (shop, payments): (Arc<Shop>, Arc<crate::payments::Payments>),
+    ctx: Ctx,
+    dialogue: Dialogue,
+    out: Out,
+    settings: Settings,
+) -> Option<Env> {
     let actor = ctx.actor.clone()?;
     Some(Env {
         shop,
+        payments,
         ctx,
         actor,
         dialogue,
@@ -184,6 +193,7 @@ pub async fn on_message(
     bot: Bot,
     msg: Message,
     shop: Arc<Shop>,
+    payments: Arc<crate::payments::Payments>,
     ctx: Ctx,
     dialogue: Dialogue,
     state: State,
@@ -194,7 +204,7 @@ pub async fn on_message(
         chat: msg.chat.id,
         edit: None,
     };
-    let Some(env) = env(shop, ctx, dialogue, out, settings) else {
+    let Some(env) = env((shop, payments), ctx, dialogue, out, settings) else {
         return Ok(());
     };
     if let Some(command) = msg.text().and_then(command_of) {
@@ -227,6 +237,9 @@ pub async fn on_message(
             wallet::proof_input(&env, method, amount, &msg).await
         }
         State::Admin { input } => admin::on_input(&env, input, &msg).await,
+        State::TopupInvoiceAmount { provider } => {
+            wallet::invoice_amount_input(&env, provider, &msg).await
+        }
         State::Idle | State::Payment { .. } | State::Confirm { .. } => {
             start::not_understood(&env).await
         }
@@ -239,6 +252,7 @@ pub async fn on_callback(
     bot: Bot,
     q: CallbackQuery,
     shop: Arc<Shop>,
+    payments: Arc<crate::payments::Payments>,
     ctx: Ctx,
     dialogue: Dialogue,
     state: State,
@@ -258,7 +272,7 @@ pub async fn on_callback(
         chat: dialogue.chat_id(),
         edit: q.message.as_ref().map(|m| m.id()),
     };
-    let Some(env) = env(shop, ctx, dialogue, out, settings) else {
+    let Some(env) = env((shop, payments), ctx, dialogue, out, settings) else {
         return Ok(());
     };
     let result = route(&env, &state, callback, &q).await;
@@ -288,6 +302,8 @@ async fn route(env: &Env, state: &State, callback: Callback, q: &CallbackQuery) 
         Callback::Wallet => wallet::wallet(env).await,
         Callback::Topup => wallet::topup(env).await,
         Callback::TopupMethod { id } => wallet::topup_method(env, id).await,
+        Callback::TopupProvider { provider } => wallet::topup_provider(env, provider).await,
+        Callback::PayProvider { provider } => shop::pay_provider(env, state, provider).await,
         Callback::History { before } => wallet::history(env, before).await,
         Callback::Orders { before } => orders::list(env, before).await,
         Callback::Order { id } => orders::details(env, id).await,

@@ -108,6 +108,7 @@ fn order_request(draft: &Draft) -> OrderRequest {
         product: draft.product,
         payment: match draft.payment {
             Some(PayWith::Method(id)) => PaymentChoice::Method(id),
+            Some(PayWith::Invoice(provider)) => PaymentChoice::Invoice(provider),
             Some(PayWith::Balance) | None => PaymentChoice::Balance,
         },
         coupon: draft.coupon.clone(),
@@ -254,14 +255,19 @@ pub async fn skip_coupon(env: &Env, state: &State) -> AnswerResult {
 
 async fn ask_payment(env: &Env, draft: Draft) -> HandlerResult {
     let user = env.ctx.user_id;
-    let Some((balance, methods)) = call(env, move |shop| {
-        Ok((shop.balance(user)?, shop.payment_methods_for_shoppers()?))
+    let payments = std::sync::Arc::clone(&env.payments);
+    let Some((balance, methods, providers)) = call(env, move |shop| {
+        Ok((
+            shop.balance(user)?,
+            shop.payment_methods_for_shoppers()?,
+            crate::payments::providers(shop, &payments),
+        ))
     })
     .await?
     else {
         return Ok(());
     };
-    let mut screen = render::payment_choice(env.lang(), balance, &methods);
+    let mut screen = render::payment_choice(env.lang(), balance, &methods, &providers);
     if let Some(code) = &draft.coupon {
         screen.text = format!(
             "{}\n\n{}",
@@ -272,6 +278,29 @@ async fn ask_payment(env: &Env, draft: Draft) -> HandlerResult {
     env.set_state(State::Payment { draft }).await?;
     env.out.show(screen).await?;
     Ok(())
+}
+
+/// Pay through a provider's invoice: the summary shows what the invoice will ask.
+pub async fn pay_provider(env: &Env, state: &State, provider: shopcore::Provider) -> AnswerResult {
+    let State::Payment { draft } = state else {
+        return Ok(stale(env));
+    };
+    let payments = std::sync::Arc::clone(&env.payments);
+    let Some(offered) = call(env, move |shop| {
+        Ok(crate::payments::providers(shop, &payments).contains(&provider))
+    })
+    .await?
+    else {
+        return Ok(Answer::Done);
+    };
+    if !offered {
+        return Ok(Answer::Notice(env.lang().t("notice.unavailable")));
+    }
+    let mut draft = draft.clone();
+    draft.payment = Some(PayWith::Invoice(provider));
+    draft.proof = None;
+    show_summary(env, draft).await?;
+    Ok(Answer::Done)
 }
 
 pub async fn pay_balance(env: &Env, state: &State) -> AnswerResult {
@@ -389,18 +418,19 @@ async fn show_summary(env: &Env, draft: Draft) -> HandlerResult {
     let actor = env.actor.clone();
     let user = env.ctx.user_id;
     let request = order_request(&draft);
-    let method = match draft.payment {
-        Some(PayWith::Method(id)) => Some(id),
-        _ => None,
-    };
+    let payment = draft.payment.clone();
     let summary = core::run(&env.shop, move |shop| {
         let quote = shop.quote(&actor, &request)?;
-        let line = match method {
-            None => PaymentLine::Balance {
+        let line = match payment {
+            None | Some(PayWith::Balance) => PaymentLine::Balance {
                 balance: shop.balance(user)?,
             },
-            Some(id) => PaymentLine::Method {
+            Some(PayWith::Method(id)) => PaymentLine::Method {
                 name: shop.payment_method(id)?.map(|m| m.name).unwrap_or_default(),
+                pay: pay_text(shop, quote.pay.clone()),
+            },
+            Some(PayWith::Invoice(provider)) => PaymentLine::Invoice {
+                provider,
                 pay: pay_text(shop, quote.pay.clone()),
             },
         };
@@ -450,10 +480,31 @@ pub async fn confirm(env: &Env, state: &State, nonce: u32, query_id: &str) -> An
             env.out
                 .show(render::order_placed(env.lang(), &order))
                 .await?;
+            present_invoice(env, &order).await?;
         }
         Err(failure) => env.fail(&failure).await?,
     }
     Ok(Answer::Done)
+}
+
+/// For an order paid through a provider: shows the shopper how to pay its invoice.
+async fn present_invoice(env: &Env, order: &shopcore::Order) -> HandlerResult {
+    let shopcore::Payment::Invoice { invoice, .. } = &order.payment else {
+        return Ok(());
+    };
+    let (id, actor) = (*invoice, env.actor.clone());
+    let Some(invoice) = call(env, move |shop| shop.invoice(&actor, id)).await? else {
+        return Ok(());
+    };
+    crate::payments::present(
+        &env.out,
+        &env.shop,
+        &env.payments,
+        env.lang(),
+        &invoice,
+        Some(&order.product_name),
+    )
+    .await
 }
 
 /// Session scope of the last Confirm each shopper's tap placed: (query id, order id).

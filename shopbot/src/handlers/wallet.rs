@@ -4,12 +4,14 @@ use super::{Answer, AnswerResult, Env, call};
 use crate::HandlerResult;
 use crate::core::Failure;
 use crate::handlers::shop::proof_of;
+use crate::payments;
 use crate::render;
 use crate::state::State;
 use shopcore::money::parse_amount;
 use shopcore::{
-    AmountError, Currency, InvalidInput, Money, PaymentMethodId, RequestKey, TopupRequest,
+    AmountError, Currency, InvalidInput, Money, PaymentMethodId, Provider, RequestKey, TopupRequest,
 };
+use std::sync::Arc;
 use teloxide::types::Message;
 
 pub async fn wallet(env: &Env) -> AnswerResult {
@@ -33,13 +35,89 @@ pub async fn wallet(env: &Env) -> AnswerResult {
 }
 
 pub async fn topup(env: &Env) -> AnswerResult {
-    let Some(methods) = call(env, |shop| shop.payment_methods_for_shoppers()).await? else {
+    let payments = Arc::clone(&env.payments);
+    let Some((methods, providers)) = call(env, move |shop| {
+        Ok((
+            shop.payment_methods_for_shoppers()?,
+            payments::providers(shop, &payments),
+        ))
+    })
+    .await?
+    else {
         return Ok(Answer::Done);
     };
     env.out
-        .show(render::topup_methods(env.lang(), &methods))
+        .show(render::topup_methods(env.lang(), &methods, &providers))
         .await?;
     Ok(Answer::Done)
+}
+
+/// Top up through a payment provider: asks how much, in USD.
+pub async fn topup_provider(env: &Env, provider: Provider) -> AnswerResult {
+    let payments = Arc::clone(&env.payments);
+    let Some(rate) = call(env, move |shop| {
+        payments::providers(shop, &payments)
+            .contains(&provider)
+            .then(|| shop.currency(provider.currency()))
+            .transpose()
+    })
+    .await?
+    else {
+        return Ok(Answer::Done);
+    };
+    let Some(currency) = rate else {
+        return Ok(Answer::Notice(env.lang().t("notice.unavailable")));
+    };
+    env.set_state(State::TopupInvoiceAmount { provider })
+        .await?;
+    env.out
+        .show(render::topup_invoice_prompt(
+            env.lang(),
+            provider,
+            &currency,
+        ))
+        .await?;
+    Ok(Answer::Done)
+}
+
+/// The amount of a top-up through a provider: the core opens the invoice (one per message:
+/// a redelivered update replays it), then the shopper is shown how to pay it.
+pub async fn invoice_amount_input(env: &Env, provider: Provider, msg: &Message) -> HandlerResult {
+    let text = msg.text().unwrap_or_default();
+    let amount = match parse_amount(
+        text,
+        shopcore::currency::USD_DECIMALS,
+        Money::units(shopcore::settlement::TOPUP_INVOICE_MAX_USD),
+    ) {
+        Ok(amount) => amount,
+        // The shopper stays at this step and may type the amount again.
+        Err(source) => {
+            env.fail(&amount_failure(source)).await?;
+            return Ok(());
+        }
+    };
+    let actor = env.actor.clone();
+    let key = format!("tg:invoice:{}:{}", msg.chat.id.0, msg.id.0);
+    let opened = crate::core::run(&env.shop, move |shop| {
+        shop.open_topup_invoice(&actor, provider, amount, &RequestKey::new(&key)?)
+    })
+    .await;
+    env.reset().await?;
+    match opened {
+        Ok(invoice) => {
+            payments::present(
+                &env.out,
+                &env.shop,
+                &env.payments,
+                env.lang(),
+                &invoice,
+                None,
+            )
+            .await?;
+        }
+        Err(failure) => env.fail(&failure).await?,
+    }
+    Ok(())
 }
 
 pub async fn topup_method(env: &Env, id: PaymentMethodId) -> AnswerResult {

@@ -23,6 +23,8 @@ pub enum AlertKind {
     Retention,
     /// The staff chat refused a notice (the bot was removed, the chat is gone).
     StaffChat,
+    /// A provider's payment could not be settled, or was refused.
+    Payments,
 }
 
 impl AlertKind {
@@ -34,6 +36,7 @@ impl AlertKind {
             AlertKind::Handler => "handler",
             AlertKind::Retention => "retention",
             AlertKind::StaffChat => "staff_chat",
+            AlertKind::Payments => "payments",
         }
     }
 
@@ -45,6 +48,7 @@ impl AlertKind {
             AlertKind::Handler => "alert.handler",
             AlertKind::Retention => "alert.retention",
             AlertKind::StaffChat => "alert.staff_chat",
+            AlertKind::Payments => "alert.payments",
         }
     }
 }

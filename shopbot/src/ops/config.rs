@@ -325,6 +325,44 @@ pub const SETTINGS: &[Spec] = &[
         Some("300"),
         "Seconds between reconciliations of orders left PROCESSING (also once at start-up) (1-86400).",
     ),
+    spec(
+        "payments_poll_interval_seconds",
+        "SHOPBOT_PAYMENTS_POLL_INTERVAL_SECONDS",
+        Some("30"),
+        "Seconds between passes that send waiting Telegram Stars refunds and ask Crypto Pay about open invoices (so a missed webhook never loses a payment) (5-3600). Stars are offered when the shop has an enabled XTR currency: its rate is the stars per USD.",
+    )
+    .section("Automatic payments (Telegram Stars, Crypto Pay)"),
+    spec(
+        "crypto_pay_token",
+        "SHOPBOT_CRYPTO_PAY_TOKEN",
+        None,
+        "API token of the shop's Crypto Pay app (@CryptoBot → Crypto Pay → Create App); unset: no crypto invoices. Prefer the variable to the file.",
+    )
+    .secret(),
+    spec(
+        "crypto_pay_network",
+        "SHOPBOT_CRYPTO_PAY_NETWORK",
+        Some("main"),
+        "main (https://pay.crypt.bot, real money) or test (https://testnet-pay.crypt.bot, @CryptoTestnetBot).",
+    ),
+    spec(
+        "crypto_pay_api_url",
+        "SHOPBOT_CRYPTO_PAY_API_URL",
+        None,
+        "Another address for the Crypto Pay API (a proxy); unset: the network's own.",
+    ),
+    spec(
+        "crypto_pay_assets",
+        "SHOPBOT_CRYPTO_PAY_ASSETS",
+        Some("USDT,TON,BTC"),
+        "Assets a shopper may pay a crypto invoice in, comma-separated (invoices are priced in USD; Crypto Pay converts).",
+    ),
+    spec(
+        "crypto_pay_webhook_path",
+        "SHOPBOT_CRYPTO_PAY_WEBHOOK_PATH",
+        Some("/payments/crypto-pay"),
+        "Path on http_addr where Crypto Pay's webhook is received (set https://<your host><path> as the app's webhook in @CryptoBot); requests are checked against the token's signature.",
+    ),
 ];
 
 /// How updates arrive.
@@ -411,6 +449,22 @@ pub struct BotConfig {
     pub supplier_queue_interval: Duration,
     pub supplier_batch: usize,
     pub supplier_reconcile_interval: Duration,
+    /// Stars refunds and Crypto Pay polling.
+    pub payments_poll_interval: Duration,
+    /// `None`: no crypto invoices.
+    pub crypto_pay: Option<CryptoPayConfig>,
+}
+
+/// How to reach the Crypto Pay API (see [`crate::ops::cryptopay`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CryptoPayConfig {
+    /// The API's base URL (`https://pay.crypt.bot`); `/api/<method>` is appended.
+    pub url: url::Url,
+    pub token: Secret,
+    /// The accepted assets, upper case.
+    pub assets: Vec<String>,
+    /// Where the webhook is received on `http_addr`.
+    pub webhook_path: String,
 }
 
 /// How to reach the supplier's HTTP JSON API (see [`crate::ops::supplier`]).
@@ -731,6 +785,78 @@ impl BotConfig {
                 })
             }
         };
+        let crypto_pay = match values.text("crypto_pay_token") {
+            None => None,
+            Some(token) => {
+                let spec = spec_of("crypto_pay_token");
+                // An app token looks like `12345:AAzQcZWQqQAbsfgPnOLr4FHC8Dfsq3dFMp9`.
+                let shaped = token.split_once(':').is_some_and(|(app, key)| {
+                    !app.is_empty()
+                        && app.bytes().all(|b| b.is_ascii_digit())
+                        && !key.is_empty()
+                        && key
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                });
+                if !shaped {
+                    return Err(invalid(
+                        spec,
+                        "it does not look like a Crypto Pay token (digits, a colon, then letters and digits)",
+                    ));
+                }
+                let network = values.text("crypto_pay_network").unwrap_or_default();
+                let url = match (values.url("crypto_pay_api_url")?, network.as_str()) {
+                    (Some(url), _) => url,
+                    (None, "main") => url::Url::parse("https://pay.crypt.bot").expect("a URL"),
+                    (None, "test") => {
+                        url::Url::parse("https://testnet-pay.crypt.bot").expect("a URL")
+                    }
+                    (None, other) => {
+                        return Err(invalid(
+                            spec_of("crypto_pay_network"),
+                            format!("{other:?} is not main or test"),
+                        ));
+                    }
+                };
+                let assets: Vec<String> = values
+                    .text("crypto_pay_assets")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|a| a.trim().to_ascii_uppercase())
+                    .filter(|a| !a.is_empty())
+                    .collect();
+                if assets.is_empty()
+                    || assets
+                        .iter()
+                        .any(|a| a.len() > 10 || !a.bytes().all(|b| b.is_ascii_alphanumeric()))
+                {
+                    return Err(invalid(
+                        spec_of("crypto_pay_assets"),
+                        "list one or more asset codes, e.g. USDT,TON",
+                    ));
+                }
+                let path = values.text("crypto_pay_webhook_path").unwrap_or_default();
+                if !path.starts_with('/')
+                    || path.len() > 200
+                    || path.starts_with("/panel")
+                    || path.starts_with("/metrics")
+                    || !path
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"/-_.~".contains(&b))
+                {
+                    return Err(invalid(
+                        spec_of("crypto_pay_webhook_path"),
+                        format!("{path:?} is not a path like /payments/crypto-pay"),
+                    ));
+                }
+                Some(CryptoPayConfig {
+                    url,
+                    token: Secret::new(token),
+                    assets,
+                    webhook_path: path,
+                })
+            }
+        };
         let expiry = values.required_number::<u64>("expiry_interval_seconds", 0, 86_400)?;
         let support_contact = values.text("support_contact");
         if let Some(contact) = &support_contact
@@ -863,6 +989,12 @@ impl BotConfig {
                 1,
                 86_400,
             )?),
+            payments_poll_interval: Duration::from_secs(values.required_number(
+                "payments_poll_interval_seconds",
+                5,
+                3_600,
+            )?),
+            crypto_pay,
         })
     }
 

@@ -3,7 +3,8 @@
 //! the bot sweeps `Shop::expire_unpaid_orders` once at start-up and then every
 //! `expiry_interval_seconds` (on a blocking thread), and logs and counts what it cancelled.
 //! The buyer hears of it through the outbox (an "order cancelled" notice). The same sweep
-//! drops the web panel's expired sign-in links and sessions (`Shop::sweep_panel`).
+//! drops the web panel's expired sign-in links and sessions (`Shop::sweep_panel`) and
+//! expires unpaid top-up invoices (`Shop::expire_invoices`; an order's expires with it).
 
 use crate::core::{self, Failure};
 use crate::ops::telemetry::names;
@@ -32,6 +33,17 @@ pub async fn run_once(shop: &Arc<Shop>) -> Result<u32, Failure> {
     result
 }
 
+/// Expires unpaid top-up invoices past their deadline; returns how many.
+pub async fn expire_invoices(shop: &Arc<Shop>) -> Result<u32, Failure> {
+    let result = core::run(shop, |shop| shop.expire_invoices()).await;
+    match &result {
+        Ok(0) => {}
+        Ok(expired) => tracing::info!(expired, "unpaid invoices past their deadline expired"),
+        Err(failure) => tracing::warn!(kind = failure.kind(), "expiring invoices failed"),
+    }
+    result
+}
+
 /// Drops the web panel's expired sign-in links and sessions; returns how many went.
 pub async fn sweep_panel(shop: &Arc<Shop>) -> Result<usize, Failure> {
     let result = core::run(shop, |shop| shop.sweep_panel()).await;
@@ -52,6 +64,7 @@ pub fn schedule(shop: Arc<Shop>, every: Duration) -> tokio::task::JoinHandle<()>
             ticker.tick().await;
             if super::lease::mine(&shop, super::lease::jobs::EXPIRY, every).await {
                 let _ = run_once(&shop).await;
+                let _ = expire_invoices(&shop).await;
                 let _ = sweep_panel(&shop).await;
             }
         }

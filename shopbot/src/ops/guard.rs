@@ -68,7 +68,14 @@ impl Guard {
     async fn run(&self, bot: Bot, me: Me, update: Update) {
         let from = update.from().filter(|u| !u.is_bot).cloned();
         let kind = kind_name(&update.kind);
-        if let Some(user) = &from {
+        // A payment Telegram took (or asks about) is never dropped by the limiter, nor taken
+        // by the staff panel: it goes straight to the handler tree's payment branches.
+        let payment = match &update.kind {
+            UpdateKind::PreCheckoutQuery(_) => true,
+            UpdateKind::Message(m) => m.successful_payment().is_some(),
+            _ => false,
+        };
+        if let (Some(user), false) = (&from, payment) {
             match self.limiter.check(user.id.0) {
                 Verdict::Allow => {}
                 verdict => {
@@ -85,7 +92,12 @@ impl Guard {
         }
         metrics::gauge!(names::IN_FLIGHT).increment(1.0);
         let started = Instant::now();
-        let result = match self.staff.intercept(&bot, &update).await {
+        let intercepted = if payment {
+            None
+        } else {
+            self.staff.intercept(&bot, &update).await
+        };
+        let result = match intercepted {
             Some(result) => result,
             None => {
                 let mut deps = self.deps.clone();

@@ -122,6 +122,8 @@ pub mod jobs {
     pub const VERIFY: &str = "verify";
     /// Indexing the audit log.
     pub const AUDIT_INDEX: &str = "audit_index";
+    /// Stars refunds and Crypto Pay polling.
+    pub const PAYMENTS: &str = "payments";
 
     /// The job of sending broadcast `id`.
     pub fn broadcast(id: shopcore::BroadcastId) -> String {

@@ -20,6 +20,7 @@ pub mod backups;
 pub mod broadcast;
 pub mod cli;
 pub mod config;
+pub mod cryptopay;
 pub mod expiry;
 pub mod guard;
 pub mod health;
@@ -330,11 +331,29 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
         Some(Arc::clone(&backups)),
         (!config.is_postgres()).then(|| config.db_path.clone()),
     );
+    let payments = crate::payments::Payments {
+        crypto: config
+            .crypto_pay
+            .as_ref()
+            .map(|c| Arc::new(cryptopay::CryptoPay::new(c))),
+    };
     let mut http_task = None;
     let mut panel: Option<Arc<crate::web::Panel>> = None;
+    if payments.crypto.is_some() && config.http_addr.is_none() {
+        tracing::warn!(
+            "Crypto Pay without http_addr: no webhook; payments are found by polling only"
+        );
+    }
     if let Some(addr) = config.http_addr {
         let mut stop = stop_rx.clone();
         let mut app = health::router(Arc::clone(&health));
+        if let Some(client) = &payments.crypto {
+            app = app.merge(cryptopay::router(cryptopay::Webhook {
+                shop: Arc::clone(&shop),
+                client: Arc::clone(client),
+            }));
+            tracing::info!(path = client.webhook_path(), "Crypto Pay webhook served");
+        }
         if let Some(url) = &config.panel_url {
             crate::web::set_public_url(url.clone());
             let p = crate::web::Panel::new(Arc::clone(&shop), url);
@@ -377,6 +396,12 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
         tasks.push(retention::schedule(Arc::clone(&shop), days));
     }
     tasks.push(schedule_audit_index(Arc::clone(&shop), AUDIT_INDEX_PERIOD));
+    tasks.push(cryptopay::schedule(
+        bot.clone(),
+        Arc::clone(&shop),
+        payments.crypto.clone(),
+        config.payments_poll_interval,
+    ));
     if let Some(every) = config.verify_interval {
         let first = first_verify_in(&check, shop.now().0, every);
         tracing::info!(first_in_secs = first.as_secs(), "full verify() scheduled");
@@ -413,7 +438,7 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
     );
     let guard = Guard::new(
         schema::schema(),
-        schema::dependencies(Arc::clone(&shop)),
+        schema::dependencies_with(Arc::clone(&shop), payments),
         UserLimiter::new(config.rate_per_minute, config.rate_burst),
         staff,
     );

@@ -1034,6 +1034,22 @@ pub fn order(
             lines.push(proof_text(lang, proof));
         }
     }
+    if let Payment::Invoice {
+        invoice,
+        provider,
+        amount,
+        currency,
+        ..
+    } = &order.payment
+    {
+        lines.push(lang.tf(
+            "order.paid_by_provider",
+            &[
+                ("provider", &super::provider_name(lang, *provider)),
+                ("amount", &format!("{amount} {currency} ({invoice})")),
+            ],
+        ));
+    }
     if order.holds_code() {
         lines.push(lang.t("staff.order.code_reserved"));
     }

@@ -635,6 +635,17 @@ async fn order_detail(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> R
                     currency,
                     ..
                 } => format!("#{} · {amount} {currency}", method.get()),
+                shopcore::Payment::Invoice {
+                    invoice,
+                    provider,
+                    amount,
+                    currency,
+                    ..
+                } => format!(
+                    "{} {} · {amount} {currency}",
+                    render::provider_name(lang, *provider),
+                    invoice
+                ),
                 #[allow(unreachable_patterns)]
                 _ => String::new(),
             },

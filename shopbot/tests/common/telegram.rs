@@ -143,6 +143,23 @@ pub enum Incoming {
         query_id: String,
         data: String,
     },
+    /// Telegram asks the bot whether an invoice it sent may be paid (the payer pressed Pay):
+    /// the bot must answer within 10 seconds. The same `query_id` again is a redelivery.
+    PreCheckout {
+        from: Person,
+        query_id: String,
+        payload: String,
+        amount: u32,
+        currency: String,
+    },
+    /// An invoice was paid in Stars: the service message in the payer's chat, with the
+    /// charge id Telegram gives the payment (refundable with `refundStarPayment`).
+    StarPayment {
+        from: Person,
+        payload: String,
+        amount: u32,
+        charge_id: String,
+    },
 }
 
 impl Incoming {
@@ -209,7 +226,9 @@ impl Incoming {
             Incoming::Text { from, .. }
             | Incoming::Photo { from, .. }
             | Incoming::Document { from, .. }
-            | Incoming::Tap { from, .. } => from,
+            | Incoming::Tap { from, .. }
+            | Incoming::PreCheckout { from, .. }
+            | Incoming::StarPayment { from, .. } => from,
         }
     }
 }
@@ -558,6 +577,33 @@ impl FakeTelegram {
             .cloned()
     }
 
+    /// The invoices the bot sent to `chat` (the `invoice` of each message), oldest first.
+    pub fn invoices_sent(&self, chat: i64) -> Vec<Value> {
+        self.world()
+            .chats
+            .get(&chat)
+            .map(|c| {
+                c.messages
+                    .values()
+                    .filter_map(|m| m.get("invoice").cloned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// How the bot answered a pre-checkout query: `(ok, error_message)`.
+    pub fn pre_checkout_answer(&self, query_id: &str) -> Option<(bool, Option<String>)> {
+        self.world().pre_checkouts.get(query_id).cloned().flatten()
+    }
+
+    /// Whether a Stars payment was refunded (`refundStarPayment` succeeded for it).
+    pub fn refunded(&self, charge_id: &str) -> bool {
+        self.world()
+            .charges
+            .get(charge_id)
+            .is_some_and(|c| c.refunded)
+    }
+
     /// Whether a callback query was answered (successfully).
     pub fn answered(&self, query_id: &str) -> bool {
         self.world()
@@ -658,6 +704,9 @@ const METHODS: &[&str] = &[
     "deleteMessage",
     "answerCallbackQuery",
     "getFile",
+    "sendInvoice",
+    "answerPreCheckoutQuery",
+    "refundStarPayment",
 ];
 
 async fn call(
@@ -986,6 +1035,16 @@ struct World {
     faults: HashMap<i64, VecDeque<Fault>>,
     always: HashMap<i64, Fault>,
     delays: HashMap<i64, Duration>,
+    /// Pre-checkout queries by id, with the bot's answer once given.
+    pre_checkouts: HashMap<String, Option<(bool, Option<String>)>>,
+    /// Stars payments by charge id.
+    charges: HashMap<String, Charge>,
+}
+
+/// A Stars payment Telegram made.
+struct Charge {
+    user: i64,
+    refunded: bool,
 }
 
 #[derive(Default)]
@@ -1114,6 +1173,44 @@ impl World {
                 if let Some(caption) = caption {
                     content.insert("caption".into(), json!(caption));
                 }
+            }
+            Incoming::PreCheckout {
+                query_id,
+                payload,
+                amount,
+                currency,
+                ..
+            } => {
+                self.pre_checkouts.entry(query_id.clone()).or_insert(None);
+                let query = json!({
+                    "id": query_id,
+                    "from": from.json(),
+                    "currency": currency,
+                    "total_amount": amount,
+                    "invoice_payload": payload,
+                });
+                return self.next_update("pre_checkout_query", query);
+            }
+            Incoming::StarPayment {
+                payload,
+                amount,
+                charge_id,
+                ..
+            } => {
+                self.charges.entry(charge_id.clone()).or_insert(Charge {
+                    user: chat,
+                    refunded: false,
+                });
+                content.insert(
+                    "successful_payment".into(),
+                    json!({
+                        "currency": "XTR",
+                        "total_amount": amount,
+                        "invoice_payload": payload,
+                        "telegram_payment_charge_id": charge_id,
+                        "provider_payment_charge_id": "",
+                    }),
+                );
             }
             Incoming::Tap { query_id, data, .. } => {
                 if let Some(earlier) = self.queries.get(query_id) {
@@ -1460,6 +1557,9 @@ impl World {
             "deleteMessage" => self.delete_message(params),
             "answerCallbackQuery" => self.answer_query(params),
             "getFile" => self.get_file(params),
+            "sendInvoice" => self.send_invoice(params),
+            "answerPreCheckoutQuery" => self.answer_pre_checkout(params),
+            "refundStarPayment" => self.refund_star_payment(params),
             other => unreachable!("{other} is in METHODS but not answered"),
         };
         match answer {
@@ -1526,6 +1626,106 @@ impl World {
             .expect("the chat")
             .messages
             .remove(&id);
+        Ok(json!(true))
+    }
+
+    /// `sendInvoice`, as Telegram checks it for Stars (`XTR`): a title of 1-32 characters, a
+    /// description of 1-255, a payload of 1-128 bytes, no provider token, exactly one price
+    /// of at least one star.
+    fn send_invoice(&mut self, params: &Params) -> Answer {
+        let chat = self.target_chat(params)?;
+        let text = |name: &str| params.get(name).and_then(Value::as_str).unwrap_or("");
+        let title = text("title");
+        let description = text("description");
+        let payload = text("payload");
+        if title.is_empty() || title.chars().count() > 32 {
+            return Err(bad("INVOICE_TITLE_INVALID"));
+        }
+        if description.is_empty() || description.chars().count() > 255 {
+            return Err(bad("INVOICE_DESCRIPTION_INVALID"));
+        }
+        if payload.is_empty() || payload.len() > 128 {
+            return Err(bad("INVOICE_PAYLOAD_INVALID"));
+        }
+        if text("currency") != "XTR" {
+            return Err(bad("CURRENCY_INVALID"));
+        }
+        if !text("provider_token").is_empty() {
+            return Err(bad("PROVIDER_TOKEN_INVALID"));
+        }
+        let prices = match params.get("prices") {
+            Some(Value::String(raw)) => serde_json::from_str(raw).unwrap_or(Value::Null),
+            Some(other) => other.clone(),
+            None => Value::Null,
+        };
+        let amount = match prices.as_array().map(Vec::as_slice) {
+            Some([price]) => price.get("amount").and_then(Value::as_u64).unwrap_or(0),
+            _ => return Err(bad("STARS_INVOICE_INVALID")),
+        };
+        if amount == 0 {
+            return Err(bad("CURRENCY_TOTAL_AMOUNT_INVALID"));
+        }
+        let mut content = Map::new();
+        content.insert(
+            "invoice".into(),
+            json!({
+                "title": title,
+                "description": description,
+                "start_parameter": "",
+                "currency": "XTR",
+                "total_amount": amount,
+                "payload": payload,
+            }),
+        );
+        Ok(self.post(chat, bot_user(), content))
+    }
+
+    fn answer_pre_checkout(&mut self, params: &Params) -> Answer {
+        let invalid =
+            || bad("query is too old and response timeout expired or query id is invalid");
+        let id = params
+            .get("pre_checkout_query_id")
+            .and_then(Value::as_str)
+            .ok_or_else(invalid)?
+            .to_owned();
+        let ok = match params.get("ok") {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => s == "true",
+            _ => return Err(bad("ok must be given")),
+        };
+        let message = params
+            .get("error_message")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if !ok && message.as_deref().is_none_or(str::is_empty) {
+            return Err(bad("ERROR_MESSAGE_EMPTY"));
+        }
+        let slot = self.pre_checkouts.get_mut(&id).ok_or_else(invalid)?;
+        if slot.is_some() {
+            return Err(invalid());
+        }
+        *slot = Some((ok, message));
+        Ok(json!(true))
+    }
+
+    fn refund_star_payment(&mut self, params: &Params) -> Answer {
+        let user = params
+            .get("user_id")
+            .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+            .unwrap_or(0);
+        let id = params
+            .get("telegram_payment_charge_id")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let charge = self
+            .charges
+            .get_mut(id)
+            .filter(|c| c.user == user)
+            .ok_or_else(|| bad("CHARGE_NOT_FOUND"))?;
+        if charge.refunded {
+            return Err(bad("CHARGE_ALREADY_REFUNDED"));
+        }
+        charge.refunded = true;
         Ok(json!(true))
     }
 
