@@ -715,9 +715,9 @@ async fn a_flood_wait_or_a_telegram_failure_for_one_chat_lets_the_others_through
 
 // ---------------------------------------------------------------- the binary
 
-struct Running {
-    child: std::process::Child,
-    dir: tempfile::TempDir,
+pub(crate) struct Running {
+    pub(crate) child: std::process::Child,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 fn free_port() -> u16 {
@@ -733,7 +733,7 @@ fn spawn_bot(api: &url::Url, extra: &[(&str, String)]) -> Running {
 }
 
 /// The bot over the shop in `dir`, with `extra` variables and `args`.
-fn spawn_bot_in(
+pub(crate) fn spawn_bot_in(
     dir: tempfile::TempDir,
     api: &url::Url,
     extra: &[(&str, String)],
@@ -763,7 +763,7 @@ fn spawn_bot_in(
     }
 }
 
-async fn wait_exit(running: &mut Running, within: Duration) -> std::process::ExitStatus {
+pub(crate) async fn wait_exit(running: &mut Running, within: Duration) -> std::process::ExitStatus {
     let deadline = Instant::now() + within;
     loop {
         if let Some(status) = running.child.try_wait().expect("wait") {
@@ -777,7 +777,7 @@ async fn wait_exit(running: &mut Running, within: Duration) -> std::process::Exi
     }
 }
 
-async fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+pub(crate) async fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + within;
     while !done() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -785,7 +785,7 @@ async fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) 
     }
 }
 
-fn sigterm(running: &Running) {
+pub(crate) fn sigterm(running: &Running) {
     let status = std::process::Command::new("kill")
         .args(["-TERM", &running.child.id().to_string()])
         .status()

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod cryptopay;
 pub mod harness;
 pub mod telegram;
 
@@ -291,6 +292,20 @@ pub fn tree() -> UpdateHandler<BotError> {
 /// A bot over `t`'s shop and the [`tree`], with `first` queued for its first dispatch.
 pub fn mock_bot(t: &TestShop, first: impl IntoIncoming) -> TestBot {
     let mut bot = TestBot::new(tree(), shopbot::schema::dependencies(Arc::clone(&t.shop)));
+    bot.queue(first);
+    bot
+}
+
+/// A bot as [`mock_bot`] makes, talking to these payment providers.
+pub fn mock_bot_with(
+    t: &TestShop,
+    payments: shopbot::payments::Payments,
+    first: impl IntoIncoming,
+) -> TestBot {
+    let mut bot = TestBot::new(
+        tree(),
+        shopbot::schema::dependencies_with(Arc::clone(&t.shop), payments),
+    );
     bot.queue(first);
     bot
 }
