@@ -115,6 +115,16 @@ fn every_computed_key_exists() {
         .map(|s| format!("topup_status.{}", s.name())),
     );
     computed.extend(
+        shopcore::analytics::Route::ALL
+            .iter()
+            .map(|r| format!("route.{}", r.name())),
+    );
+    computed.extend(
+        shopcore::InvoiceStatus::ALL
+            .iter()
+            .map(|s| format!("invoice_status.{}", s.name())),
+    );
+    computed.extend(
         shopcore::Provider::ALL
             .iter()
             .map(|p| format!("provider.{}", p.name())),

@@ -1759,3 +1759,107 @@ fn the_panel_runs_a_shop_in_postgresql() {
     );
     assert!(audit.body.contains("via: web"), "{}", audit.body);
 }
+
+#[test]
+fn invoices_are_listed_by_status_and_settled_by_hand_once() {
+    let t = TestShop::new();
+    t.register(crate::common::OWNER, "en");
+    staff(&t, 6_001, Role::Support);
+    t.shop
+        .add_currency(&t.owner(), "XTR", "⭐", 0, crate::common::money("77"))
+        .unwrap();
+    t.register(7_001, "en");
+    let shopper = t.shop.actor(crate::common::uid(7_001)).unwrap();
+    let invoice = t
+        .shop
+        .open_topup_invoice(
+            &shopper,
+            shopcore::Provider::Stars,
+            crate::common::money("2"),
+            &crate::common::key("i-1"),
+        )
+        .unwrap();
+    let server = Server::start(&t.shop);
+    let cookie = sign_in(&server, &token_from_bot(&server, &t, 6_001, "en").unwrap());
+    let page = get(&server, "/panel/invoices", Some(&cookie));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"invoice-1\""), "{}", page.body);
+    assert!(page.body.contains("154 XTR"), "{}", page.body);
+    let csrf = field(&page.body, "csrf");
+    // Forged: nothing happens.
+    let forged = post(
+        &server,
+        "/panel/invoices/1/settle",
+        Some(&cookie),
+        &[("csrf", "0"), ("payment_id", "r-1"), ("amount", "154")],
+    );
+    assert_eq!(forged.status, 403);
+    // A receipt for the wrong amount is refused beside the row, and remembered.
+    let wrong = post(
+        &server,
+        "/panel/invoices/1/settle",
+        Some(&cookie),
+        &[("csrf", &csrf), ("payment_id", "r-1"), ("amount", "150")],
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(wrong.body.contains("Refused: amount 150"), "{}", wrong.body);
+    assert_eq!(t.balance(7_001), shopcore::Money::ZERO);
+    let bad = post(
+        &server,
+        "/panel/invoices/1/settle",
+        Some(&cookie),
+        &[("csrf", &csrf), ("payment_id", "r-2"), ("amount", "lots")],
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    // The right receipt settles it; sent again, it changes nothing.
+    let right = post(
+        &server,
+        "/panel/invoices/1/settle",
+        Some(&cookie),
+        &[("csrf", &csrf), ("payment_id", "r-3"), ("amount", "154")],
+    );
+    assert_eq!(right.status, 303, "{}", right.body);
+    assert_eq!(
+        right.header("location"),
+        Some("/panel/invoices?done=settled")
+    );
+    assert_eq!(t.balance(7_001), crate::common::money("2"));
+    let again = post(
+        &server,
+        "/panel/invoices/1/settle",
+        Some(&cookie),
+        &[("csrf", &csrf), ("payment_id", "r-3"), ("amount", "154")],
+    );
+    assert_eq!(
+        again.header("location"),
+        Some("/panel/invoices?done=replayed")
+    );
+    assert_eq!(t.balance(7_001), crate::common::money("2"));
+    let paid = get(&server, "/panel/invoices?status=paid", Some(&cookie));
+    assert!(paid.body.contains("r-3"), "{}", paid.body);
+    let by = t.shop.invoice(&t.owner(), invoice.id).unwrap().settled_by;
+    assert_eq!(
+        by,
+        Some(shopcore::ActorRef::User(crate::common::uid(6_001)))
+    );
+    // Nobody settles their own invoice, from the panel either.
+    let own = t
+        .shop
+        .open_topup_invoice(
+            &t.shop.actor(crate::common::uid(6_001)).unwrap(),
+            shopcore::Provider::Stars,
+            crate::common::money("1"),
+            &crate::common::key("i-2"),
+        )
+        .unwrap();
+    let path = format!("/panel/invoices/{}/settle", own.id.get());
+    let selfish = post(
+        &server,
+        &path,
+        Some(&cookie),
+        &[("csrf", &csrf), ("payment_id", "r-9"), ("amount", "77")],
+    );
+    assert_eq!(selfish.status, 422, "{}", selfish.body);
+    assert_eq!(t.balance(6_001), shopcore::Money::ZERO);
+    assert!(t.shop.verify().unwrap().is_healthy());
+}

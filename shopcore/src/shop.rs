@@ -63,6 +63,7 @@ fn effects() -> crate::store::Effects {
         .on::<users::UserSaved>(analytics::on_user_saved)
         .on::<orders::OrderSaved>(analytics::on_order_saved)
         .on::<wallet::TopupApproved>(analytics::on_topup_approved)
+        .on::<crate::invoices::InvoiceCredited>(analytics::on_invoice_credited)
 }
 
 impl Drop for Shop {

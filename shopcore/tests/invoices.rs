@@ -749,3 +749,81 @@ fn staff_settle_by_hand_through_the_same_exactly_once_call() {
     assert!(matches!(e, Error::Denied(_)), "{e:?}");
     assert_healthy(&t);
 }
+
+#[test]
+fn the_dashboard_counts_what_came_in_by_payment_route() {
+    let t = TestShop::new();
+    with_stars(&t);
+    let product = shop_with_product(&t, "3");
+    t.user(20, None);
+    let buyer = t.shop.actor(uid(20)).unwrap();
+    let topup = t
+        .shop
+        .open_topup_invoice(&buyer, Provider::CryptoPay, money("8"), &key("t-1"))
+        .unwrap();
+    t.shop.settle_invoice(&paid(&topup, "cp-1")).unwrap();
+    let order = t
+        .shop
+        .create_order(&buyer, &by_invoice(product, Provider::Stars), &key("o-1"))
+        .unwrap();
+    let shopcore::Payment::Invoice { invoice, .. } = order.payment else {
+        panic!()
+    };
+    let invoice = t.shop.invoice(&buyer, invoice).unwrap();
+    t.shop.settle_invoice(&paid(&invoice, "st-1")).unwrap();
+    let support = t.staff(5, Role::Support);
+    t.shop
+        .complete_order(&support, order.id, Some("CODE-1"), &key("c-1"))
+        .unwrap();
+    let from_balance = t
+        .shop
+        .create_order(
+            &buyer,
+            &OrderRequest {
+                payment: PaymentChoice::Balance,
+                ..by_invoice(product, Provider::Stars)
+            },
+            &key("o-2"),
+        )
+        .unwrap();
+    t.shop
+        .complete_order(&support, from_balance.id, Some("CODE-2"), &key("c-2"))
+        .unwrap();
+    let stats = t
+        .shop
+        .dashboard(&t.owner(), shopcore::DashboardOptions::default())
+        .unwrap();
+    let route = |r: shopcore::analytics::Route| {
+        stats
+            .routes
+            .iter()
+            .find(|(x, _)| *x == r)
+            .map(|(_, s)| s.clone())
+            .unwrap()
+    };
+    use shopcore::analytics::Route;
+    assert_eq!(
+        (
+            route(Route::Stars).completed,
+            route(Route::Stars).revenue_usd
+        ),
+        (1, money("3"))
+    );
+    assert_eq!(
+        (
+            route(Route::Balance).completed,
+            route(Route::Balance).revenue_usd
+        ),
+        (1, money("3"))
+    );
+    assert_eq!(
+        (
+            route(Route::CryptoPay).credits,
+            route(Route::CryptoPay).credits_usd
+        ),
+        (1, money("8"))
+    );
+    assert_eq!(route(Route::Method), Default::default());
+    // The roll-ups agree with a recomputation.
+    assert_healthy(&t);
+}

@@ -1335,6 +1335,26 @@ pub fn dashboard(lang: Lang, d: &Dashboard) -> Screen {
             ("today", &d.topups.today_count.to_string()),
         ],
     ));
+    let routes: Vec<String> = d
+        .routes
+        .iter()
+        .filter(|(_, s)| s.completed > 0 || s.credits > 0)
+        .map(|(route, s)| {
+            lang.tf(
+                "staff.stats.route",
+                &[
+                    ("route", &lang.t(&format!("route.{}", route.name()))),
+                    ("orders", &s.completed.to_string()),
+                    ("revenue", &usd(s.revenue_usd)),
+                    ("credited", &usd(s.credits_usd)),
+                ],
+            )
+        })
+        .collect();
+    if !routes.is_empty() {
+        lines.push(lang.t("staff.stats.routes"));
+        lines.extend(routes);
+    }
     if !d.best_by_revenue.is_empty() {
         lines.push(lang.t("staff.stats.best"));
         for (rank, best) in d.best_by_revenue.iter().enumerate() {

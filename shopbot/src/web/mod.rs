@@ -20,6 +20,7 @@
 mod audit;
 mod broadcasts;
 mod catalog;
+mod invoices;
 mod ops;
 mod pages;
 mod payments;

@@ -32,6 +32,7 @@ pub(super) fn routes() -> Router<Arc<Panel>> {
         .route("/panel", get(dashboard))
         .route("/panel/", get(dashboard))
         .merge(super::queues::routes())
+        .merge(super::invoices::routes())
         .merge(super::users::routes())
         .merge(super::ops::routes())
         .merge(super::audit::routes())
@@ -89,6 +90,11 @@ pub(super) fn chrome(
         items.push((
             "/panel/topups",
             "web.nav.topups",
+            has_permission(role, Permission::ReviewTopups),
+        ));
+        items.push((
+            "/panel/invoices",
+            "web.nav.invoices",
             has_permission(role, Permission::ReviewTopups),
         ));
         items.push((
@@ -388,6 +394,8 @@ struct DashboardPage {
     series: Vec<(String, String, i64)>,
     series_max: i64,
     best: Vec<(String, u64, String)>,
+    /// (route, completed orders, revenue, credits, credited).
+    routes: Vec<(String, u64, String, u64, String)>,
     stats_shown: bool,
 }
 
@@ -447,6 +455,7 @@ async fn dashboard(State(p): P, headers: HeaderMap) -> Response {
     let mut figures = Vec::new();
     let mut series = Vec::new();
     let mut best = Vec::new();
+    let mut routes = Vec::new();
     let mut series_max = 1;
     let stats_shown = stats.is_some();
     if let Some(d) = stats {
@@ -483,6 +492,19 @@ async fn dashboard(State(p): P, headers: HeaderMap) -> Response {
             series_max = series_max.max(cents);
             series.push((format!("{y:04}-{m:02}-{dd:02}"), render::usd(*money), cents));
         }
+        routes = d
+            .routes
+            .iter()
+            .map(|(route, s)| {
+                (
+                    lang.t(&format!("route.{}", route.name())),
+                    s.completed,
+                    render::usd(s.revenue_usd),
+                    s.credits,
+                    render::usd(s.credits_usd),
+                )
+            })
+            .collect();
         best = d
             .best_by_units
             .iter()
@@ -497,6 +519,7 @@ async fn dashboard(State(p): P, headers: HeaderMap) -> Response {
         series,
         series_max,
         best,
+        routes,
         stats_shown,
     };
     html(StatusCode::OK, page.render())

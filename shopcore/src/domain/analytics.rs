@@ -8,7 +8,7 @@
 //! rebuilds the roll-ups. Revenue is the total (net of discounts) of completed orders, on the
 //! day they completed; completed orders are never refunded, so no refund is subtracted from it.
 //!
-//! Peers: audit, orders, settings, users, wallet.
+//! Peers: audit, invoices, orders, settings, users, wallet.
 
 use crate::Shop;
 use crate::audit::{self, AuditAction, Detail, Target};
@@ -68,6 +68,81 @@ pub struct DayStats {
     pub active_users: u64,
 }
 
+/// How money came in: how an order was paid, or how a top-up arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Route {
+    /// From the wallet balance.
+    Balance,
+    /// Through a payment method, confirmed by staff (orders and approved top-ups).
+    Method,
+    /// Telegram Stars.
+    Stars,
+    /// Crypto Pay.
+    CryptoPay,
+}
+
+impl Route {
+    /// Every route, in the dashboard's order.
+    pub const ALL: [Route; 4] = [
+        Route::Balance,
+        Route::Method,
+        Route::Stars,
+        Route::CryptoPay,
+    ];
+
+    fn code(self) -> u8 {
+        match self {
+            Route::Balance => 0,
+            Route::Method => 1,
+            Route::Stars => 2,
+            Route::CryptoPay => 3,
+        }
+    }
+
+    /// The route's stable name: `balance`, `method`, `stars`, `crypto_pay`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Route::Balance => "balance",
+            Route::Method => "method",
+            Route::Stars => "stars",
+            Route::CryptoPay => "crypto_pay",
+        }
+    }
+
+    /// How an order was paid.
+    pub fn of_order(order: &Order) -> Route {
+        match &order.payment {
+            crate::orders::Payment::Balance => Route::Balance,
+            crate::orders::Payment::Method { .. } => Route::Method,
+            crate::orders::Payment::Invoice { provider, .. } => Route::of_provider(*provider),
+        }
+    }
+
+    /// A payment provider's route.
+    pub fn of_provider(provider: crate::invoices::Provider) -> Route {
+        match provider {
+            crate::invoices::Provider::Stars => Route::Stars,
+            crate::invoices::Provider::CryptoPay => Route::CryptoPay,
+        }
+    }
+}
+
+crate::store::code_part!(Route, Route::code, Route::ALL);
+
+/// What came in through one route.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteStats {
+    /// Orders paid this way that completed.
+    pub completed: u64,
+    /// Their total, in USD.
+    pub revenue_usd: Money,
+    /// Money credited to balances this way: approved top-ups (methods) and invoice
+    /// payments (providers).
+    pub credits: u64,
+    /// What they credited, in USD.
+    pub credits_usd: Money,
+}
+
 /// One product's sales.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductStats {
@@ -90,6 +165,10 @@ crate::store::record!(
     pub(crate) RollupProducts: Table::Rollups, "rollup_products", b"p", ProductId => ProductStats
 );
 crate::store::record!(
+    /// What came in through each payment route (schema 13).
+    pub(crate) RollupRoutes: Table::Rollups, "rollup_routes", b"r", Route => RouteStats
+);
+crate::store::record!(
     /// How many users were last active on each day.
     RollupLastActive: Table::Rollups, "rollup_last_active", b"h", i64 => u64
 );
@@ -105,6 +184,7 @@ enum Rollup {
     Day(i64),
     Product(ProductId),
     LastActive(i64),
+    Route(Route),
 }
 
 impl Rollup {
@@ -116,6 +196,7 @@ impl Rollup {
             Rollup::Day(d) => cursor_bytes::<RollupDays>(&d),
             Rollup::Product(id) => cursor_bytes::<RollupProducts>(&id),
             Rollup::LastActive(d) => cursor_bytes::<RollupLastActive>(&d),
+            Rollup::Route(r) => cursor_bytes::<RollupRoutes>(&r),
         };
         crate::store::hex(&bytes)
     }
@@ -126,6 +207,7 @@ impl Rollup {
             Rollup::Day(d) => tx.delete::<RollupDays>(&d),
             Rollup::Product(id) => tx.delete::<RollupProducts>(&id),
             Rollup::LastActive(d) => tx.delete::<RollupLastActive>(&d),
+            Rollup::Route(r) => tx.delete::<RollupRoutes>(&r),
         }
     }
 
@@ -135,6 +217,7 @@ impl Rollup {
             Rollup::Day(d) => tx.save_encoded::<RollupDays>(&d, bytes),
             Rollup::Product(id) => tx.save_encoded::<RollupProducts>(&id, bytes),
             Rollup::LastActive(d) => tx.save_encoded::<RollupLastActive>(&d, bytes),
+            Rollup::Route(r) => tx.save_encoded::<RollupRoutes>(&r, bytes),
         }
     }
 }
@@ -156,6 +239,10 @@ fn stored_rollups(store: &Store) -> std::result::Result<BTreeMap<Rollup, Vec<u8>
     for item in store.scan_raw(Span::<RollupLastActive>::all()) {
         let (d, v) = item?;
         out.insert(Rollup::LastActive(d), v.to_vec());
+    }
+    for item in store.scan_raw(Span::<RollupRoutes>::all()) {
+        let (r, v) = item?;
+        out.insert(Rollup::Route(r), v.to_vec());
     }
     Ok(out)
 }
@@ -277,8 +364,23 @@ pub(crate) fn on_order_saved(
             p.units += 1;
             p.revenue_usd = add(p.revenue_usd, order.total_usd);
         })?;
+        update::<RollupRoutes>(tx, &Route::of_order(order), |r| {
+            r.completed += 1;
+            r.revenue_usd = add(r.revenue_usd, order.total_usd);
+        })?;
     }
     Ok(())
+}
+
+/// Counts an invoice payment credited to a balance (a top-up by invoice, or a late one).
+pub(crate) fn on_invoice_credited(
+    tx: &Tx<'_>,
+    invoice: &crate::invoices::Invoice,
+) -> std::result::Result<(), StoreError> {
+    update::<RollupRoutes>(tx, &Route::of_provider(invoice.provider), |r| {
+        r.credits += 1;
+        r.credits_usd = add(r.credits_usd, invoice.amount_usd);
+    })
 }
 
 /// Counts an approved top-up.
@@ -291,6 +393,10 @@ pub(crate) fn on_topup_approved(tx: &Tx<'_>, topup: &Topup) -> std::result::Resu
     update::<RollupDays>(tx, &day, |d| {
         d.topups += 1;
         d.topups_usd = add(d.topups_usd, topup.amount_usd);
+    })?;
+    update::<RollupRoutes>(tx, &Route::Method, |r| {
+        r.credits += 1;
+        r.credits_usd = add(r.credits_usd, topup.amount_usd);
     })
 }
 
@@ -426,6 +532,8 @@ pub struct Dashboard {
     pub revenue_series: Vec<(i64, Money)>,
     /// (day, distinct active users), oldest first.
     pub activity_series: Vec<(i64, u64)>,
+    /// What came in through each payment route, in `Route::ALL` order.
+    pub routes: Vec<(Route, RouteStats)>,
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
@@ -650,6 +758,10 @@ impl Shop {
             best_by_revenue,
             revenue_series,
             activity_series,
+            routes: Route::ALL
+                .iter()
+                .map(|r| Ok((*r, self.store.fetch::<RollupRoutes>(r)?.unwrap_or_default())))
+                .collect::<Result<_>>()?,
         })
     }
 
@@ -691,6 +803,7 @@ fn recompute(
     let mut days: BTreeMap<i64, DayStats> = BTreeMap::new();
     let mut products: BTreeMap<ProductId, ProductStats> = BTreeMap::new();
     let mut histogram: BTreeMap<i64, u64> = BTreeMap::new();
+    let mut routes: BTreeMap<Route, RouteStats> = BTreeMap::new();
     for item in store.scan(Span::<crate::users::Users>::all(), false) {
         let Ok((_, user)) = item else {
             continue; // unreadable records are reported by the other checks
@@ -726,6 +839,21 @@ fn recompute(
             let p = products.entry(order.product).or_default();
             p.units += 1;
             p.revenue_usd = add(p.revenue_usd, order.total_usd);
+            let r = routes.entry(Route::of_order(&order)).or_default();
+            r.completed += 1;
+            r.revenue_usd = add(r.revenue_usd, order.total_usd);
+        }
+    }
+    for item in store.scan(Span::<crate::invoices::Payments>::all(), false) {
+        let Ok(((provider, _), payment)) = item else {
+            continue; // unreadable records are reported by the other checks
+        };
+        if let crate::invoices::PaymentEffect::Credited { .. } = payment.effect
+            && let Some(invoice) = store.fetch::<crate::invoices::Invoices>(&payment.invoice)?
+        {
+            let r = routes.entry(Route::of_provider(provider)).or_default();
+            r.credits += 1;
+            r.credits_usd = add(r.credits_usd, invoice.amount_usd);
         }
     }
     for item in store.scan(Span::<crate::wallet::Topups>::all(), false) {
@@ -740,9 +868,15 @@ fn recompute(
                 .or_default();
             d.topups += 1;
             d.topups_usd = add(d.topups_usd, topup.amount_usd);
+            let r = routes.entry(Route::Method).or_default();
+            r.credits += 1;
+            r.credits_usd = add(r.credits_usd, topup.amount_usd);
         }
     }
     let mut out = BTreeMap::new();
+    for (route, stats) in routes {
+        out.insert(Rollup::Route(route), crate::store::encode(&stats)?);
+    }
     if totals != Totals::default() {
         out.insert(Rollup::Totals, crate::store::encode(&totals)?);
     }
@@ -785,6 +919,22 @@ pub(crate) fn verify(store: &Store, off: i32) -> std::result::Result<Vec<String>
         }
     }
     Ok(problems)
+}
+
+/// Schema 12 → 13: the roll-ups of what came in by payment route, computed from the
+/// completed orders and approved top-ups already there (no invoice exists yet).
+pub(crate) fn migrate_route_rollups(store: &Store) -> std::result::Result<(), StoreError> {
+    let off = store
+        .fetch::<settings::SettingsRecord>(&())?
+        .unwrap_or_default()
+        .utc_offset_minutes;
+    for (k, v) in recompute(store, off)? {
+        if let Rollup::Route(route) = k {
+            let stats: RouteStats = crate::store::decode(Table::Rollups, &[], &v)?;
+            store.put_direct_record::<RollupRoutes>(&route, &stats)?;
+        }
+    }
+    Ok(())
 }
 
 /// The shop-wide totals roll-up as stored.

@@ -557,6 +557,14 @@ pub(crate) fn mismatch(invoice: &Invoice, s: &Settlement) -> Option<String> {
     None
 }
 
+/// A payment was credited to a balance (reported to `store::effects`, in the crediting
+/// transaction).
+pub(crate) struct InvoiceCredited;
+
+impl crate::store::Event for InvoiceCredited {
+    type Data<'a> = Invoice;
+}
+
 /// Credits a payment to the payer's balance (INVOICE), as the invoice's own payment or a
 /// late one; the payer is told.
 pub(crate) fn credit(
@@ -574,6 +582,7 @@ pub(crate) fn credit(
         by,
         None,
     )?;
+    tx.report::<InvoiceCredited>(invoice)?;
     notifications::push(
         tx,
         invoice.user,

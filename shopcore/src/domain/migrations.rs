@@ -2,7 +2,7 @@
 //! records of the domain modules whose layout changed, so the list lives with them and
 //! `store/` runs it without knowing what a record means.
 //!
-//! Peers: audit, catalog, notifications, orders, wallet.
+//! Peers: analytics, audit, catalog, notifications, orders, wallet.
 
 use crate::store::{Migration, Store, StoreError};
 
@@ -142,10 +142,11 @@ fn to_version_12(_store: &Store) -> Result<(), StoreError> {
 }
 
 /// 12 → 13: the invoices of payment providers (`invoices` and its indexes,
-/// `invoice_payments`), empty until a shopper pays through one. Nothing to rewrite: the
-/// version keeps older builds out (they would not know the new ledger kinds).
-fn to_version_13(_store: &Store) -> Result<(), StoreError> {
-    Ok(())
+/// `invoice_payments`), empty until a shopper pays through one, and the roll-ups of what
+/// came in by payment route (computed from the orders and top-ups there). The version also
+/// keeps older builds out (they would not know the new ledger kinds).
+fn to_version_13(store: &Store) -> Result<(), StoreError> {
+    crate::analytics::migrate_route_rollups(store)
 }
 
 #[cfg(test)]

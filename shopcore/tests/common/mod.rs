@@ -875,6 +875,8 @@ pub fn as_schema_3_kept(
     mut records: std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>>,
     wallets_before: &std::collections::BTreeSet<Vec<u8>>,
 ) -> std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>> {
+    // Schema 13's roll-ups by payment route, derived from the orders and top-ups.
+    records.retain(|(table, k), _| !(*table == "rollups" && k.first() == Some(&b'r')));
     // The ledger as a record per entry (schema 10 keeps it in chunks), for what follows.
     unchunk_log(&mut records, "ledger_chunks", "ledger");
     // Ledger entries without `prev_for_user` (the last field, so its encoding is a suffix),
