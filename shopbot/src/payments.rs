@@ -19,6 +19,7 @@ use shopcore::{
     Shop,
 };
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use teloxide::RequestError;
 use teloxide::prelude::*;
@@ -34,6 +35,12 @@ const TITLE_CHARS_MAX: usize = 32;
 const DESCRIPTION_CHARS_MAX: usize = 255;
 /// The most refunds sent back in one pass.
 const REFUNDS_PER_PASS: usize = 20;
+/// How long the core may take to say whether an invoice is payable: Telegram waits 10
+/// seconds for the answer, so after 8 the bot refuses (the shopper may try again).
+const PRE_CHECKOUT_BUDGET: Duration = Duration::from_secs(8);
+/// Star transactions read per `getStarTransactions` call, and calls per pass at most.
+const STAR_PAGE: u8 = 100;
+const STAR_PAGES_PER_PASS: u32 = 10;
 
 /// The payload that names `invoice` at the provider.
 pub fn payload(invoice: InvoiceId) -> String {
@@ -178,10 +185,16 @@ pub async fn on_pre_checkout(bot: Bot, q: PreCheckoutQuery, shop: Arc<Shop>) -> 
     let currency = q.currency.clone();
     let verdict = match (payer, invoice) {
         (Some(payer), Some(id)) => {
-            core::run(&shop, move |shop| {
+            let asked = core::run(&shop, move |shop| {
                 shop.check_payable(payer, Provider::Stars, id, amount, &currency)
-            })
-            .await
+            });
+            match tokio::time::timeout(PRE_CHECKOUT_BUDGET, asked).await {
+                Ok(answer) => answer,
+                Err(_) => {
+                    tracing::warn!("the shop did not answer a pre-checkout query in time");
+                    Err(Failure::Crashed)
+                }
+            }
         }
         _ => Err(Failure::Core(
             shopcore::InvoiceError::Mismatch {
@@ -330,4 +343,96 @@ pub async fn refund_stars(bot: &Bot, shop: &Arc<Shop>) -> Result<u32, Failure> {
         finished += 1;
     }
     Ok(finished)
+}
+
+/// Stars payments whose successful-payment update never reached the bot (it crashed after
+/// Telegram sent it): while a Stars invoice is open, the bot's Star transactions are read
+/// (`getStarTransactions`) and every incoming invoice payment naming an open invoice is
+/// settled by its transaction id — the same id as the charge id the update would have
+/// carried, so a payment reported both ways is settled once. `read` is where the last pass
+/// stopped (transactions from the start of the list), kept by the caller in memory: after a
+/// restart the list is read again, and what was settled replays. Returns how many it
+/// settled.
+pub async fn reconcile_stars(
+    bot: &Bot,
+    shop: &Arc<Shop>,
+    read: &AtomicU32,
+) -> Result<u32, Failure> {
+    let open: std::collections::BTreeSet<InvoiceId> = core::run(shop, |shop| {
+        shop.open_invoices(Provider::Stars, None, shopcore::settlement::PAGE_LIMIT_MAX)
+    })
+    .await?
+    .into_iter()
+    .map(|i| i.id)
+    .collect();
+    if open.is_empty() {
+        return Ok(0);
+    }
+    // Telegram lists the transactions in chronological order, so the newest are at one
+    // end: read the first page, and from just before where the last pass stopped onwards
+    // (all from the start on the first pass), within a bounded number of calls.
+    let resume = read
+        .load(Ordering::Relaxed)
+        .saturating_sub(u32::from(STAR_PAGE));
+    let walks = if resume == 0 {
+        vec![(0, STAR_PAGES_PER_PASS)]
+    } else {
+        vec![(0, 1), (resume, STAR_PAGES_PER_PASS - 1)]
+    };
+    let mut settled = 0;
+    for (start, pages) in walks {
+        let mut at = start;
+        for _ in 0..pages {
+            let page = match bot
+                .get_star_transactions()
+                .offset(at)
+                .limit(STAR_PAGE)
+                .await
+            {
+                Ok(page) => page.transactions,
+                Err(error) => {
+                    tracing::warn!(error = %crate::ops::telemetry::redact(&error.to_string()), "Star transactions not read; next pass");
+                    return Ok(settled);
+                }
+            };
+            let got = u32::try_from(page.len()).unwrap_or(u32::MAX);
+            for transaction in page {
+                if let Some(settlement) = star_settlement(&transaction, &open)
+                    && let Some(done) = settle(shop, settlement).await
+                    && !done.replayed
+                {
+                    settled += 1;
+                }
+            }
+            at = at.saturating_add(got);
+            read.fetch_max(at, Ordering::Relaxed);
+            if got < u32::from(STAR_PAGE) {
+                break;
+            }
+        }
+    }
+    Ok(settled)
+}
+
+/// The settlement a Star transaction reports: an incoming invoice payment naming one of the
+/// `open` invoices.
+fn star_settlement(
+    transaction: &teloxide::types::StarTransaction,
+    open: &std::collections::BTreeSet<InvoiceId>,
+) -> Option<Settlement> {
+    let Some(teloxide::types::TransactionPartner::User(partner)) = &transaction.source else {
+        return None;
+    };
+    let teloxide::types::TransactionPartnerUserKind::InvoicePayment(payment) = &partner.kind else {
+        return None;
+    };
+    let invoice = payment.invoice_payload.as_deref().and_then(parse_payload)?;
+    open.contains(&invoice).then(|| Settlement {
+        provider: Provider::Stars,
+        invoice,
+        payment_id: transaction.id.0.clone(),
+        provider_invoice: None,
+        amount: Money::units(i64::from(transaction.amount)),
+        currency: "XTR".into(),
+    })
 }

@@ -634,3 +634,105 @@ async fn a_payment_made_while_the_bot_was_killed_is_settled_by_the_next_bots_pol
     assert_eq!(shop.balance(uid(SHOPPER)).unwrap(), money("20"));
     assert!(shop.verify().unwrap().is_healthy());
 }
+
+#[tokio::test]
+async fn a_stars_payment_whose_update_was_lost_is_settled_from_the_transactions() {
+    let t = TestShop::new();
+    stars_rate(&t);
+    t.register(SHOPPER, "en");
+    let mut bot = mock_bot(
+        &t,
+        tap(
+            SHOPPER,
+            "en",
+            &Callback::TopupProvider {
+                provider: Provider::Stars,
+            },
+            "t1",
+        ),
+    );
+    bot.dispatch().await;
+    step(&mut bot, text(SHOPPER, "en", "3")).await;
+    let payload = bot.telegram.invoices_sent(SHOPPER as i64)[0]["payload"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    step(&mut bot, pre_checkout("q-1", &payload, 231, "XTR")).await;
+    // Telegram charged the shopper; the update never came (the bot had crashed).
+    bot.telegram
+        .star_paid_unseen(&person(SHOPPER, "en"), &payload, 231, "charge-lost");
+    let handle = bot.bot();
+    let read = std::sync::atomic::AtomicU32::new(0);
+    assert_eq!(
+        shopbot::payments::reconcile_stars(&handle, &t.shop, &read)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(t.balance(SHOPPER), money("3"));
+    // The update arrives after all (Telegram retried): the same charge, settled once.
+    step(&mut bot, star_payment(&payload, 231, "charge-lost")).await;
+    assert_eq!(t.balance(SHOPPER), money("3"));
+    // Nothing open any more: the next pass doesn't even read the list.
+    let before = bot.telegram.calls("getStarTransactions");
+    assert_eq!(
+        shopbot::payments::reconcile_stars(&handle, &t.shop, &read)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(bot.telegram.calls("getStarTransactions"), before);
+    assert!(t.shop.verify().unwrap().is_healthy());
+}
+
+#[tokio::test]
+async fn reconciling_stars_pages_through_a_long_transaction_list() {
+    let t = TestShop::new();
+    stars_rate(&t);
+    t.register(SHOPPER, "en");
+    let actor = t.shop.actor(uid(SHOPPER)).unwrap();
+    let open = |k: &str| {
+        t.shop
+            .open_topup_invoice(&actor, Provider::Stars, money("1"), &key(k))
+            .unwrap()
+    };
+    let first = open("i-1");
+    let mut bot = mock_bot(&t, text(SHOPPER, "en", "/start"));
+    bot.dispatch().await;
+    let other = person(SHOPPER + 7, "en");
+    for n in 0..150 {
+        bot.telegram
+            .star_paid_unseen(&other, "someone else's", 5, &format!("noise-{n}"));
+    }
+    bot.telegram.star_paid_unseen(
+        &person(SHOPPER, "en"),
+        &shopbot::payments::payload(first.id),
+        77,
+        "lost-1",
+    );
+    let handle = bot.bot();
+    let read = std::sync::atomic::AtomicU32::new(0);
+    let settle = || shopbot::payments::reconcile_stars(&handle, &t.shop, &read);
+    assert_eq!(settle().await.unwrap(), 1);
+    assert_eq!(read.load(std::sync::atomic::Ordering::Relaxed), 151);
+    // Later, another lost payment at the end of the list: found from where the pass stopped.
+    let second = open("i-2");
+    for n in 150..180 {
+        bot.telegram
+            .star_paid_unseen(&other, "someone else's", 5, &format!("noise-{n}"));
+    }
+    bot.telegram.star_paid_unseen(
+        &person(SHOPPER, "en"),
+        &shopbot::payments::payload(second.id),
+        77,
+        "lost-2",
+    );
+    let calls = bot.telegram.calls("getStarTransactions");
+    assert_eq!(settle().await.unwrap(), 1);
+    assert!(
+        bot.telegram.calls("getStarTransactions") - calls <= 3,
+        "the list is not read from the start again"
+    );
+    assert_eq!(t.balance(SHOPPER), money("2"));
+    assert!(t.shop.verify().unwrap().is_healthy());
+}

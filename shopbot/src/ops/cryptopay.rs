@@ -389,10 +389,19 @@ pub fn schedule(
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let stars_read = std::sync::atomic::AtomicU32::new(0);
         loop {
             ticker.tick().await;
             if !crate::ops::lease::mine(&shop, crate::ops::lease::jobs::PAYMENTS, every).await {
                 continue;
+            }
+            match payments::reconcile_stars(&bot, &shop, &stars_read).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    payments = n,
+                    "Stars payments settled from the transaction list"
+                ),
+                Err(failure) => tracing::warn!(kind = failure.kind(), "Stars not reconciled"),
             }
             match payments::refund_stars(&bot, &shop).await {
                 Ok(0) => {}

@@ -596,6 +596,13 @@ impl FakeTelegram {
         self.world().pre_checkouts.get(query_id).cloned().flatten()
     }
 
+    /// Telegram charges a Stars payment whose update never reaches the bot (it crashed, or
+    /// the update was lost): only `getStarTransactions` shows it.
+    pub fn star_paid_unseen(&self, from: &Person, payload: &str, amount: u32, charge: &str) {
+        self.world()
+            .record_star_payment(from, payload, amount, charge);
+    }
+
     /// Whether a Stars payment was refunded (`refundStarPayment` succeeded for it).
     pub fn refunded(&self, charge_id: &str) -> bool {
         self.world()
@@ -707,6 +714,7 @@ const METHODS: &[&str] = &[
     "sendInvoice",
     "answerPreCheckoutQuery",
     "refundStarPayment",
+    "getStarTransactions",
 ];
 
 async fn call(
@@ -1039,6 +1047,8 @@ struct World {
     pre_checkouts: HashMap<String, Option<(bool, Option<String>)>>,
     /// Stars payments by charge id.
     charges: HashMap<String, Charge>,
+    /// The bot's Star transactions, oldest first (`getStarTransactions`).
+    star_transactions: Vec<Value>,
 }
 
 /// A Stars payment Telegram made.
@@ -1197,10 +1207,7 @@ impl World {
                 charge_id,
                 ..
             } => {
-                self.charges.entry(charge_id.clone()).or_insert(Charge {
-                    user: chat,
-                    refunded: false,
-                });
+                self.record_star_payment(&from, payload, *amount, charge_id);
                 content.insert(
                     "successful_payment".into(),
                     json!({
@@ -1560,6 +1567,7 @@ impl World {
             "sendInvoice" => self.send_invoice(params),
             "answerPreCheckoutQuery" => self.answer_pre_checkout(params),
             "refundStarPayment" => self.refund_star_payment(params),
+            "getStarTransactions" => self.star_transactions(params),
             other => unreachable!("{other} is in METHODS but not answered"),
         };
         match answer {
@@ -1627,6 +1635,54 @@ impl World {
             .messages
             .remove(&id);
         Ok(json!(true))
+    }
+
+    /// A Stars payment Telegram made: a refundable charge and an incoming transaction.
+    fn record_star_payment(&mut self, from: &Person, payload: &str, amount: u32, charge: &str) {
+        if self.charges.contains_key(charge) {
+            return;
+        }
+        self.charges.insert(
+            charge.to_owned(),
+            Charge {
+                user: from.chat(),
+                refunded: false,
+            },
+        );
+        self.star_transactions.push(json!({
+            "id": charge,
+            "amount": amount,
+            "date": now(),
+            "source": {
+                "type": "user",
+                "transaction_type": "invoice_payment",
+                "user": from.json(),
+                "invoice_payload": payload,
+            },
+        }));
+    }
+
+    /// `getStarTransactions`: `offset` transactions skipped, at most `limit` (1-100).
+    fn star_transactions(&self, params: &Params) -> Answer {
+        let number = |name: &str, default: u64| {
+            params
+                .get(name)
+                .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+                .unwrap_or(default)
+        };
+        let limit = number("limit", 100);
+        if !(1..=100).contains(&limit) {
+            return Err(bad("LIMIT_INVALID"));
+        }
+        let offset = usize::try_from(number("offset", 0)).unwrap_or(usize::MAX);
+        let page: Vec<Value> = self
+            .star_transactions
+            .iter()
+            .skip(offset)
+            .take(usize::try_from(limit).unwrap_or(100))
+            .cloned()
+            .collect();
+        Ok(json!({"transactions": page}))
     }
 
     /// `sendInvoice`, as Telegram checks it for Stars (`XTR`): a title of 1-32 characters, a
