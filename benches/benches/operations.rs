@@ -6,6 +6,9 @@
 //!   durability policy;
 //! - `approve_topup/immediate`, `complete_order/immediate` (finalizing a manual order): the
 //!   staff side; the request or order each one needs is made outside the timed part;
+//! - `settle_invoice/immediate` (a provider's payment of a top-up invoice: the INVOICE
+//!   credit, the remembered payment, the audit entry) and `settle_invoice/replay` (the same
+//!   payment reported again, as a retried webhook or a poll does), beside `approve_topup`;
 //! - `quote`: the confirmation screen, a read-only transaction;
 //! - `baseline/fsync_4k` (one fdatasync per 4 KiB overwrite) and `baseline/sled_flush`
 //!   (a bare sled insert + flush): what one durable commit costs on this disk without group
@@ -104,6 +107,57 @@ fn staff_operations(c: &mut Criterion) {
                 total += start.elapsed();
             }
             total
+        })
+    });
+    b.shop
+        .add_currency(
+            &b.fixture.admin,
+            "XTR",
+            "XTR",
+            0,
+            shopcore::Money::units(77),
+        )
+        .unwrap();
+    let mut settled = Vec::new();
+    group.bench_function("settle_invoice/immediate", |bencher| {
+        bencher.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                b.n += 1;
+                let invoice = b
+                    .shop
+                    .open_topup_invoice(
+                        &buyer,
+                        shopcore::Provider::Stars,
+                        shopcore::Money::units(1),
+                        &key(&format!("i{}", b.n)),
+                    )
+                    .unwrap();
+                let payment = shopcore::Settlement {
+                    provider: invoice.provider,
+                    invoice: invoice.id,
+                    payment_id: format!("charge-{}", b.n),
+                    provider_invoice: None,
+                    amount: invoice.amount,
+                    currency: invoice.currency.as_str().to_owned(),
+                };
+                let start = Instant::now();
+                black_box(b.shop.settle_invoice(&payment).unwrap());
+                total += start.elapsed();
+                if settled.len() < 1_000 {
+                    settled.push(payment);
+                }
+            }
+            total
+        })
+    });
+    group.bench_function("settle_invoice/replay", |bencher| {
+        let mut i = 0;
+        bencher.iter(|| {
+            i = (i + 1) % settled.len();
+            let replay = b.shop.settle_invoice(&settled[i]).unwrap();
+            assert!(replay.replayed);
+            black_box(replay)
         })
     });
     let request = Fixture::by_balance(b.fixture.manual_product);

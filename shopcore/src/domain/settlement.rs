@@ -79,6 +79,9 @@ fn settle_in(tx: &Tx<'_>, s: &Settlement, payment_id: &str, by: &ActorRef) -> Re
             }
             .into());
         }
+        // A replay answers with the first settlement only once that is on disk: a webhook
+        // answered "done" must not be lost in a crash.
+        tx.reports_committed_state.set(true);
         return Ok(Settled {
             invoice: invoices::load(tx, known.invoice)?,
             effect: known.effect,
@@ -318,7 +321,10 @@ impl Shop {
         self.transact(|tx| {
             let before = invoices::load(tx, id)?;
             match &before.provider_invoice {
-                Some(existing) if *existing == theirs => return Ok(before),
+                Some(existing) if *existing == theirs => {
+                    tx.reports_committed_state.set(true);
+                    return Ok(before);
+                }
                 Some(existing) => {
                     return Err(InvoiceError::ProviderInvoiceSet {
                         id,
@@ -662,6 +668,7 @@ impl Shop {
             let before = invoices::load(tx, id)?;
             let by = before.provider.actor();
             if before.status == InvoiceStatus::Refunded && reason.is_none() {
+                tx.reports_committed_state.set(true);
                 return Ok(before);
             }
             if before.status != InvoiceStatus::Refunding {
