@@ -246,6 +246,8 @@ struct Prepared {
     topup: Option<Topup>,
     /// For a staff notice: the earlier request whose proof the waiting one repeats.
     reused: Option<shopcore::ProofUse>,
+    /// The person it is about (for a staff notice, named by name rather than id).
+    person: Option<shopcore::User>,
 }
 
 async fn prepare(
@@ -256,11 +258,10 @@ async fn prepare(
         Ok(notifications
             .into_iter()
             .map(|n| {
-                let lang = shop
-                    .user(n.user)
-                    .ok()
-                    .flatten()
-                    .and_then(|u| u.preferred_language.or(u.language))
+                let person = shop.user(n.user).ok().flatten();
+                let lang = person
+                    .as_ref()
+                    .and_then(|u| u.preferred_language.clone().or(u.language.clone()))
                     .map_or(Lang::En, |l| Lang::from_code(l.as_str()));
                 let order = order_of(shop, &n);
                 let (topup, reused): (Option<Topup>, _) = if n.kind.is_for_staff() {
@@ -277,6 +278,7 @@ async fn prepare(
                     order,
                     topup,
                     reused,
+                    person,
                 }
             })
             .collect())
@@ -314,6 +316,7 @@ impl Pass<'_> {
                 p.topup.as_ref(),
                 p.order.as_ref(),
                 p.reused,
+                p.person.as_ref(),
             )
             .map(|screen| (staff.chat, screen))
         } else {

@@ -51,6 +51,17 @@ fn button(label: String, callback: Callback) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label, callback.encode())
 }
 
+/// The answer to a command in a group: the shop is in the private chat with the bot.
+pub fn private_only(lang: Lang, bot_username: &str) -> Result<Screen, url::ParseError> {
+    Ok(Screen::with(
+        lang.t("group.private_only"),
+        vec![vec![InlineKeyboardButton::url(
+            lang.t("button.open_private"),
+            url::Url::parse(&format!("https://t.me/{bot_username}"))?,
+        )]],
+    ))
+}
+
 /// A Crypto Pay invoice: what to pay, and the button that opens its link.
 pub fn crypto_invoice(
     lang: Lang,
@@ -91,6 +102,21 @@ pub fn amount(currency: &Currency, value: Money) -> String {
 /// A USD amount: "12.50 USD".
 pub fn usd(value: Money) -> String {
     Currency::usd().format(value)
+}
+
+/// An amount in a currency named by its code: USD as [`usd`] formats it (two decimals),
+/// another as it was given with its code.
+pub fn money_in(value: Money, code: &shopcore::CurrencyCode) -> String {
+    if code.as_str() == "USD" {
+        usd(value)
+    } else {
+        format!("{value} {code}")
+    }
+}
+
+/// Whether an amount in `code` needs its USD worth beside it (not when it is USD already).
+pub fn needs_usd(code: &shopcore::CurrencyCode) -> bool {
+    code.as_str() != "USD"
 }
 
 /// A USD amount and, when the shopper uses another currency, its local equivalent.
@@ -631,12 +657,7 @@ pub fn orders(lang: Lang, orders: &[Order], next: Option<shopcore::OrderId>) -> 
         .iter()
         .map(|o| {
             vec![button(
-                format!(
-                    "#{} · {} · {}",
-                    o.id,
-                    o.product_name,
-                    status(lang, o.status)
-                ),
+                format!("{} · {} · {}", o.id, o.product_name, status(lang, o.status)),
                 Callback::Order { id: o.id },
             )]
         })
@@ -828,14 +849,24 @@ pub fn topup_proof_prompt(lang: Lang, amount_text: &str) -> Screen {
 
 pub fn topup_requested(lang: Lang, topup: &Topup) -> Screen {
     Screen::with(
-        lang.tf(
-            "topup.requested",
-            &[
-                ("id", &topup.id.get().to_string()),
-                ("amount", &format!("{} {}", topup.amount, topup.currency)),
-                ("usd", &usd(topup.amount_usd)),
-            ],
-        ),
+        if needs_usd(&topup.currency) {
+            lang.tf(
+                "topup.requested",
+                &[
+                    ("id", &topup.id.get().to_string()),
+                    ("amount", &money_in(topup.amount, &topup.currency)),
+                    ("usd", &usd(topup.amount_usd)),
+                ],
+            )
+        } else {
+            lang.tf(
+                "topup.requested_usd",
+                &[
+                    ("id", &topup.id.get().to_string()),
+                    ("amount", &usd(topup.amount)),
+                ],
+            )
+        },
         vec![
             vec![button(lang.t("button.wallet"), Callback::Wallet)],
             back_to_menu(lang),
@@ -876,7 +907,7 @@ pub fn history(lang: Lang, entries: &[LedgerEntry], topups: &[Topup], next: Opti
                 "history.topup",
                 &[
                     ("id", &t.id.get().to_string()),
-                    ("amount", &format!("{} {}", t.amount, t.currency)),
+                    ("amount", &money_in(t.amount, &t.currency)),
                     ("status", &topup_status(lang, t.status)),
                 ],
             )
@@ -1052,6 +1083,10 @@ pub fn failure(lang: Lang, failure: &Failure, settings: &Settings) -> String {
             ],
         ),
         Error::Order(OrderError::PlayerIdRequired { label }) => lang.tf(&key, &[("label", label)]),
+        // A role that lost a permission while a screen was open (a demoted staff member).
+        Error::Denied(shopcore::Denied::MissingPermission { permission, .. }) => {
+            lang.tf(&key, &[("permission", permission.name())])
+        }
         Error::Coupon(CouponError::BelowMinimum { min, .. }) => {
             lang.tf(&key, &[("min", &usd(*min))])
         }
@@ -1064,7 +1099,8 @@ pub fn failure(lang: Lang, failure: &Failure, settings: &Settings) -> String {
             _ => lang.t(&key),
         },
         _ if kind.starts_with("store.") => lang.t("error.internal"),
-        _ if lang.has(&key) => lang.t(&key),
+        // A message with details this renderer does not fill is not shown half-done.
+        _ if lang.has(&key) && !crate::i18n::has_placeholders(lang, &key) => lang.t(&key),
         _ => {
             tracing::warn!(
                 kind,

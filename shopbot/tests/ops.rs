@@ -947,7 +947,7 @@ async fn the_bot_expires_unpaid_orders_hands_supplier_orders_to_staff_and_notifi
     assert!(
         staff
             .iter()
-            .any(|m| m.contains(&format!("Order #{} from user {AUTO}", supplied.get()))),
+            .any(|m| m.contains(&format!("Order #{} from Sam ({AUTO})", supplied.get()))),
         "{staff:?}"
     );
     let late = tg.delivered_to(LATE as i64);

@@ -596,7 +596,7 @@ async fn top_ups_are_approved_once_and_rejected_with_a_reason_and_the_shopper_is
     assert!(r.sent_messages_photo.is_empty());
     let review = shown(&r).pop().expect("review");
     assert!(
-        review.text.contains("Amount: 20 USD (credits 20.00 USD)"),
+        review.text.contains("Amount: 20.00 USD\n"),
         "{}",
         review.text
     );
@@ -1032,14 +1032,14 @@ async fn new_top_ups_and_manual_orders_reach_the_staff_chat() {
     assert_eq!(to_staff.len(), 2, "{to_staff:#?}");
     assert!(
         to_staff[0].starts_with(&format!(
-            "💳 New top-up #{} from user {SHOPPER}: 20 USD",
+            "💳 New top-up #{} from Sam ({SHOPPER}): 20.00 USD",
             topup.id.get()
         )),
         "{to_staff:#?}"
     );
     assert!(
         to_staff[1].contains(&format!(
-            "Order #{} from user {SHOPPER} is waiting",
+            "Order #{} from Sam ({SHOPPER}) is waiting",
             order.id.get()
         )),
         "{to_staff:#?}"

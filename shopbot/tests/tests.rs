@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod deploy;
 mod fake_telegram;
+mod finished_text;
 mod flows;
 mod i18n;
 mod ops;

@@ -180,6 +180,34 @@ fn env(
     })
 }
 
+/// A message in a group: the shop is a private conversation, so a command meant for this bot
+/// (`/start@ThisBot`, or a bare `/start`) is answered once with a button to the private chat,
+/// `/web` says where it works, and everything else (chatter, other bots' commands) is left
+/// alone — the group never sees the shop's menus.
+async fn in_group(env: &Env, msg: &Message, me: &teloxide::types::Me) -> HandlerResult {
+    let Some(text) = msg.text() else {
+        return Ok(());
+    };
+    let Some(command) = command_of(text) else {
+        return Ok(());
+    };
+    let addressed = text
+        .split_whitespace()
+        .next()
+        .and_then(|word| word.split_once('@'))
+        .is_none_or(|(_, bot)| bot.eq_ignore_ascii_case(me.username()));
+    if !addressed {
+        return Ok(());
+    }
+    if command == "web" {
+        return admin::web_link(env, false).await;
+    }
+    env.out
+        .send(render::private_only(env.lang(), me.username())?)
+        .await?;
+    Ok(())
+}
+
 /// A command: the first word of a message starting with `/`, without any `@botname`.
 pub fn command_of(text: &str) -> Option<&str> {
     let word = text.split_whitespace().next()?;
@@ -189,9 +217,12 @@ pub fn command_of(text: &str) -> Option<&str> {
 
 /// Everything a shopper types or sends: commands anywhere; otherwise input for the
 /// conversation in progress.
+// dptree hands a handler its dependencies as parameters, one each.
+#[allow(clippy::too_many_arguments)]
 pub async fn on_message(
     bot: Bot,
     msg: Message,
+    me: teloxide::types::Me,
     shop: Arc<Shop>,
     payments: Arc<crate::payments::Payments>,
     ctx: Ctx,
@@ -207,6 +238,9 @@ pub async fn on_message(
     let Some(env) = env((shop, payments), ctx, dialogue, out, settings) else {
         return Ok(());
     };
+    if !msg.chat.is_private() {
+        return in_group(&env, &msg, &me).await;
+    }
     if let Some(command) = msg.text().and_then(command_of) {
         return match command {
             "start" => start::start(&env).await,

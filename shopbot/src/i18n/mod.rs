@@ -56,9 +56,19 @@ impl Lang {
         self.catalog().entries.contains_key(key)
     }
 
-    /// The text for `key`. A missing key shows the key itself (and a test keeps that from
-    /// happening: every key the code uses exists in both files).
+    /// The text for `key`, which has no placeholders (one with placeholders is a bug here:
+    /// debug builds panic, see [`Lang::tf`]). A missing key shows the key itself (and a
+    /// test keeps that from happening: every key the code uses exists in both files).
     pub fn t(self, key: &str) -> String {
+        let text = self.raw(key);
+        if !placeholders(&text).is_empty() {
+            debug_assert!(false, "{key} has placeholders; it needs tf");
+            tracing::error!(key, "a text with placeholders shown without values");
+        }
+        text
+    }
+
+    fn raw(self, key: &str) -> String {
         match self.catalog().entries.get(key) {
             Some(text) => text.clone(),
             None => {
@@ -69,9 +79,11 @@ impl Lang {
     }
 
     /// The text for `key` with its `{name}` placeholders filled from `args`.
+    /// A placeholder without a value is a bug: debug builds (the tests) panic on it,
+    /// release builds log it and show the placeholder.
     pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
-        let template = self.t(key);
-        fill(self, &template, args)
+        let template = self.raw(key);
+        fill(self, key, &template, args)
     }
 
     /// Wraps a value for display inside text of this language (an isolate in Arabic).
@@ -83,7 +95,7 @@ impl Lang {
     }
 }
 
-fn fill(lang: Lang, template: &str, args: &[(&str, &str)]) -> String {
+fn fill(lang: Lang, key: &str, template: &str, args: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -98,7 +110,8 @@ fn fill(lang: Lang, template: &str, args: &[(&str, &str)]) -> String {
                     Some((_, value)) if value.contains(FSI) => out.push_str(value),
                     Some((_, value)) => out.push_str(&lang.isolate(value)),
                     None => {
-                        tracing::error!(name, "missing placeholder value");
+                        debug_assert!(false, "{key}: no value for the placeholder {{{name}}}");
+                        tracing::error!(key, name, "missing placeholder value");
                         out.push('{');
                         out.push_str(name);
                         out.push('}');
@@ -161,6 +174,14 @@ pub fn parse(source: &str) -> Result<Catalog, String> {
     Ok(Catalog { entries })
 }
 
+/// Whether `key`'s text in `lang` has placeholders to fill.
+pub fn has_placeholders(lang: Lang, key: &str) -> bool {
+    lang.catalog()
+        .entries
+        .get(key)
+        .is_some_and(|text| !placeholders(text).is_empty())
+}
+
 /// The `{name}` placeholders of a template, sorted.
 pub fn placeholders(template: &str) -> Vec<String> {
     let mut names = Vec::new();
@@ -183,14 +204,14 @@ mod tests {
     #[test]
     fn fills_placeholders_and_isolates_in_arabic() {
         assert_eq!(
-            fill(Lang::En, "a {x} b {y}", &[("x", "1"), ("y", "2")]),
+            fill(Lang::En, "k", "a {x} b {y}", &[("x", "1"), ("y", "2")]),
             "a 1 b 2"
         );
         assert_eq!(
-            fill(Lang::Ar, "رصيدك {x}", &[("x", "12.50 USD")]),
+            fill(Lang::Ar, "k", "رصيدك {x}", &[("x", "12.50 USD")]),
             "رصيدك \u{2068}12.50 USD\u{2069}"
         );
-        assert_eq!(fill(Lang::En, "no {close", &[]), "no {close");
+        assert_eq!(fill(Lang::En, "k", "no {close", &[]), "no {close");
     }
 
     #[test]

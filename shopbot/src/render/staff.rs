@@ -816,10 +816,12 @@ pub fn proof_reused(lang: Lang, earlier: ProofUse) -> String {
     }
 }
 
-fn who(user: Option<&User>, id: shopcore::UserId) -> String {
+/// A person as staff read them: their name, `@username` and id.
+pub fn who(user: Option<&User>, id: shopcore::UserId) -> String {
     match user {
         Some(u) => match &u.username {
-            Some(name) => format!("{} (@{}, {})", u.display_name, name, u.id),
+            // A username prints its own `@`.
+            Some(name) => format!("{} ({name}, {})", u.display_name, u.id),
             None => format!("{} ({})", u.display_name, u.id),
         },
         None => id.to_string(),
@@ -840,13 +842,17 @@ pub fn topup(
     lines.extend(reused.map(|earlier| proof_reused(lang, earlier)));
     lines.extend([
         lang.tf("staff.topup.user", &[("user", &who(user, topup.user))]),
-        lang.tf(
-            "staff.topup.amount",
-            &[
-                ("amount", &format!("{} {}", topup.amount, topup.currency)),
-                ("usd", &usd(topup.amount_usd)),
-            ],
-        ),
+        if super::needs_usd(&topup.currency) {
+            lang.tf(
+                "staff.topup.amount",
+                &[
+                    ("amount", &super::money_in(topup.amount, &topup.currency)),
+                    ("usd", &usd(topup.amount_usd)),
+                ],
+            )
+        } else {
+            lang.tf("staff.topup.amount_usd", &[("amount", &usd(topup.amount))])
+        },
         lang.tf(
             "staff.topup.method",
             &[(
@@ -1656,7 +1662,9 @@ pub fn staff_notification(
     topup: Option<&Topup>,
     order: Option<&Order>,
     reused: Option<ProofUse>,
+    person: Option<&User>,
 ) -> Option<Screen> {
+    let person = who(person, notification.user);
     let warn = |text: String| match reused {
         Some(earlier) => format!("{text}\n{}", proof_reused(lang, earlier)),
         None => text,
@@ -1665,16 +1673,24 @@ pub fn staff_notification(
         NotificationKind::StaffTopupWaiting { topup: id } => {
             let amount = topup.map_or_else(
                 || "?".to_owned(),
-                |t| format!("{} {} (≈ {})", t.amount, t.currency, usd(t.amount_usd)),
+                |t| {
+                    if super::needs_usd(&t.currency) {
+                        lang.tf(
+                            "money.local_and_usd",
+                            &[
+                                ("local", &super::money_in(t.amount, &t.currency)),
+                                ("usd", &format!("≈ {}", usd(t.amount_usd))),
+                            ],
+                        )
+                    } else {
+                        usd(t.amount)
+                    }
+                },
             );
             Some(Screen::with(
                 warn(lang.tf(
                     "staff.notify.topup",
-                    &[
-                        ("id", &plain(id)),
-                        ("user", &notification.user.to_string()),
-                        ("amount", &amount),
-                    ],
+                    &[("id", &plain(id)), ("user", &person), ("amount", &amount)],
                 )),
                 vec![vec![admin(
                     lang.t("staff.button.review"),
@@ -1690,7 +1706,7 @@ pub fn staff_notification(
                     "staff.notify.order",
                     &[
                         ("id", &plain(id)),
-                        ("user", &notification.user.to_string()),
+                        ("user", &person),
                         ("product", &product),
                         ("total", &total),
                     ],
@@ -1702,10 +1718,7 @@ pub fn staff_notification(
             ))
         }
         NotificationKind::StaffInvoiceProblem { invoice, problem } => {
-            let args = [
-                ("id", plain(invoice)),
-                ("user", notification.user.to_string()),
-            ];
+            let args = [("id", plain(invoice)), ("user", person.clone())];
             let text = match problem {
                 shopcore::InvoiceProblem::LatePayment => lang.tf(
                     "staff.notify.invoice_late",

@@ -112,7 +112,7 @@ async fn invoices_page(
                 }
             },
             provider: render::provider_name(lang, i.provider),
-            amount: format!("{} {}", i.amount, i.currency),
+            amount: render::money_in(i.amount, &i.currency),
             usd: render::usd(i.amount_usd),
             created: render::date(i.created_at),
             expires: render::date(i.expires_at),

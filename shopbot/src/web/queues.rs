@@ -101,7 +101,7 @@ async fn topups_page(
             photo: t.proof.file_reference().is_some(),
             id: t.id.get().to_string(),
             user: t.user.to_string(),
-            amount: format!("{} {}", t.amount, t.currency),
+            amount: render::money_in(t.amount, &t.currency),
             usd: render::usd(t.amount_usd),
             requested: render::date(t.requested_at),
             proof: match (&t.proof, t.proof.caption()) {

@@ -143,6 +143,12 @@ pub enum Incoming {
         query_id: String,
         data: String,
     },
+    /// A text message in a group (`chat` < 0) the bot is a member of.
+    InGroup {
+        from: Person,
+        chat: i64,
+        text: String,
+    },
     /// Telegram asks the bot whether an invoice it sent may be paid (the payer pressed Pay):
     /// the bot must answer within 10 seconds. The same `query_id` again is a redelivery.
     PreCheckout {
@@ -227,6 +233,7 @@ impl Incoming {
             | Incoming::Photo { from, .. }
             | Incoming::Document { from, .. }
             | Incoming::Tap { from, .. }
+            | Incoming::InGroup { from, .. }
             | Incoming::PreCheckout { from, .. }
             | Incoming::StarPayment { from, .. } => from,
         }
@@ -1183,6 +1190,22 @@ impl World {
                 if let Some(caption) = caption {
                     content.insert("caption".into(), json!(caption));
                 }
+            }
+            Incoming::InGroup {
+                chat: group, text, ..
+            } => {
+                let mut content = Map::new();
+                content.insert("text".into(), json!(text));
+                if let Some(command) = text.strip_prefix('/') {
+                    let word = command.split_whitespace().next().unwrap_or("");
+                    content.insert(
+                        "entities".into(),
+                        json!([{"type": "bot_command", "offset": 0,
+                                "length": 1 + word.encode_utf16().count()}]),
+                    );
+                }
+                let message = self.post(*group, from.json(), content);
+                return self.next_update("message", message);
             }
             Incoming::PreCheckout {
                 query_id,

@@ -1,0 +1,189 @@
+//! Finished text (issue 22): what shoppers and staff read has no doubled markers (`##1`,
+//! `@@name`), no unfilled placeholder, people named by name, one amount format, and the
+//! bot keeps the shop out of groups and tells a flood to slow down once. (Every `tf` call
+//! panics in debug builds when a placeholder has no value, and `t` when its text has one,
+//! so any screen a test renders is checked for unfilled placeholders.)
+
+use crate::common::*;
+use shopbot::i18n::Lang;
+use shopbot::render;
+use shopcore::{Denied, Error, Notification, NotificationKind, Permission, Role};
+
+fn rendered_order(t: &TestShop) -> shopcore::Order {
+    let games = t.category("Games");
+    let product = t.product(games, "PUBG 60 UC", "1.00");
+    t.fund(SHOPPER, "5");
+    let actor = t.shop.actor(uid(SHOPPER)).unwrap();
+    t.shop
+        .create_order(
+            &actor,
+            &shopcore::OrderRequest {
+                product: product.id,
+                payment: shopcore::PaymentChoice::Balance,
+                coupon: None,
+                player_id: None,
+                currency: None,
+                proof: None,
+            },
+            &key("o-1"),
+        )
+        .unwrap()
+}
+
+#[test]
+fn order_buttons_print_the_id_once() {
+    let t = TestShop::new();
+    let order = rendered_order(&t);
+    for lang in Lang::ALL {
+        let screen = render::orders(lang, std::slice::from_ref(&order), None);
+        let labels = buttons(&screen);
+        assert!(
+            labels.iter().any(|l| l.starts_with("#1 · PUBG 60 UC")),
+            "{labels:?}"
+        );
+        assert!(labels.iter().all(|l| !l.contains("##")), "{labels:?}");
+    }
+}
+
+#[test]
+fn staff_screens_print_a_username_once_and_notices_name_the_person() {
+    let t = TestShop::new();
+    t.shop
+        .register_user(&shopcore::Registration {
+            id: uid(1_002),
+            username: Some("john_en"),
+            display_name: "John",
+            language: Some("en"),
+        })
+        .unwrap();
+    let john = t.shop.user(uid(1_002)).unwrap().unwrap();
+    assert_eq!(
+        render::staff::who(Some(&john), john.id),
+        "John (@john_en, 1002)"
+    );
+    let method = t.method("Bank", "USD", "1", "100");
+    let topup = t
+        .shop
+        .request_topup(
+            &t.shop.actor(uid(1_002)).unwrap(),
+            &shopcore::TopupRequest {
+                method,
+                amount: money("20"),
+                proof: shopcore::Proof::Text("ref 1".into()),
+                key: key("t-1"),
+            },
+        )
+        .unwrap();
+    let notice = Notification {
+        seq: 1,
+        user: uid(1_002),
+        at: t.shop.now(),
+        kind: NotificationKind::StaffTopupWaiting { topup: topup.id },
+    };
+    for lang in Lang::ALL {
+        let screen =
+            render::staff::staff_notification(lang, &notice, Some(&topup), None, None, Some(&john))
+                .unwrap();
+        assert!(screen.text.contains("John"), "{}", screen.text);
+        assert!(!screen.text.contains("@@"), "{}", screen.text);
+        assert!(!screen.text.contains("user 1002"), "{}", screen.text);
+        // 20 USD is 20.00 USD, once: no "≈" beside the same currency.
+        assert!(screen.text.contains("20.00 USD"), "{}", screen.text);
+        assert!(!screen.text.contains('≈'), "{}", screen.text);
+    }
+}
+
+#[test]
+fn a_refusal_fills_the_permission_it_names() {
+    let error = shopbot::core::Failure::Core(Error::Denied(Denied::MissingPermission {
+        role: Role::User,
+        permission: Permission::ManageOrders,
+    }));
+    let settings = shopcore::Settings::default();
+    for lang in Lang::ALL {
+        for text in [
+            render::failure(lang, &error, &settings),
+            render::staff::failure(lang, &error, &settings),
+        ] {
+            assert!(text.contains("manage_orders"), "{text}");
+            assert!(!text.contains('{'), "{text}");
+        }
+    }
+}
+
+#[test]
+fn same_currency_amounts_are_not_repeated_and_usd_has_two_decimals() {
+    let t = TestShop::new();
+    t.sar();
+    let usd_method = t.method("Bank", "USD", "1", "100");
+    let sar_method = t.method("Rajhi", "SAR", "10", "5000");
+    t.register(SHOPPER, "en");
+    let actor = t.shop.actor(uid(SHOPPER)).unwrap();
+    let request = |method, amount: &str, k: &str| shopcore::TopupRequest {
+        method,
+        amount: money(amount),
+        proof: shopcore::Proof::Text(format!("ref {k}")),
+        key: key(k),
+    };
+    let in_usd = t
+        .shop
+        .request_topup(&actor, &request(usd_method, "20", "t-1"))
+        .unwrap();
+    let in_sar = t
+        .shop
+        .request_topup(&actor, &request(sar_method, "100", "t-2"))
+        .unwrap();
+    for lang in Lang::ALL {
+        let usd = render::topup_requested(lang, &in_usd).text;
+        assert!(usd.contains("20.00 USD") && !usd.contains('≈'), "{usd}");
+        let sar = render::topup_requested(lang, &in_sar).text;
+        assert!(sar.contains("100 SAR") && sar.contains('≈'), "{sar}");
+    }
+}
+
+#[tokio::test]
+async fn commands_in_a_group_point_to_the_private_chat_and_chatter_is_left_alone() {
+    const GROUP: i64 = -100_999;
+    let t = TestShop::new();
+    let said = |text: &str| Incoming::InGroup {
+        from: person(SHOPPER, "en"),
+        chat: GROUP,
+        text: text.into(),
+    };
+    let mut bot = mock_bot(&t, said(&format!("/start@{}", telegram::BOT_USERNAME)));
+    let answer = bot.dispatch().await;
+    let screens = shown(&answer);
+    assert_eq!(screens.len(), 1, "one answer");
+    assert!(
+        screens[0].text.contains("opens in a private chat"),
+        "{}",
+        screens[0].text
+    );
+    assert!(
+        !screens[0].text.contains("Hello"),
+        "the group never sees the shop's menu"
+    );
+    for quiet in [
+        "/start@another_bot",
+        "hello everyone",
+        "/shop@AnotherBot now",
+    ] {
+        let r = step(&mut bot, said(quiet)).await;
+        assert!(shown(&r).is_empty(), "{quiet:?} got {:?}", shown(&r));
+    }
+    assert_eq!(t.session(SHOPPER), None);
+}
+
+fn buttons(screen: &render::Screen) -> Vec<String> {
+    screen
+        .keyboard
+        .as_ref()
+        .map(|k| {
+            k.inline_keyboard
+                .iter()
+                .flatten()
+                .map(|b| b.text.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
