@@ -70,6 +70,8 @@ pub enum Callback {
     SetCurrency { code: CurrencyCode },
     /// Help and the support contact.
     Help,
+    /// Mute (or unmute) the shop's broadcasts.
+    MuteBroadcasts { muted: bool },
     /// A button of the staff panel (encoded with the tag prefix `A`).
     Admin(Admin),
 }
@@ -122,6 +124,7 @@ impl Callback {
             Callback::Currencies => write!(out, "cu"),
             Callback::SetCurrency { code } => write!(out, "cs:{}", code.as_str()),
             Callback::Help => write!(out, "?"),
+            Callback::MuteBroadcasts { muted } => write!(out, "mb:{}", u8::from(*muted)),
             Callback::Admin(admin) => {
                 out.push('A');
                 admin.write(&mut out);
@@ -275,6 +278,14 @@ impl Callback {
                 Callback::SetCurrency { code }
             }
             "?" => arity(0).map(|()| Callback::Help)?,
+            "mb" => {
+                arity(1)?;
+                match number(0)? {
+                    0 => Callback::MuteBroadcasts { muted: false },
+                    1 => Callback::MuteBroadcasts { muted: true },
+                    _ => return Err(malformed()),
+                }
+            }
             other => {
                 return Err(CallbackError::UnknownTag {
                     tag: other.chars().take(8).collect(),

@@ -234,14 +234,21 @@ pub fn help(lang: Lang, settings: &Settings) -> Screen {
     Screen::with(text, vec![back_to_menu(lang)])
 }
 
-pub fn settings(lang: Lang, currency: &str) -> Screen {
-    let text = lang.tf(
+/// The settings screen; `muted`: whether the shopper muted the shop's broadcasts.
+pub fn settings(lang: Lang, currency: &str, muted: bool) -> Screen {
+    let mut text = lang.tf(
         "settings.text",
         &[
             ("language", &lang.t("language.name")),
             ("currency", currency),
         ],
     );
+    text.push('\n');
+    text.push_str(&lang.t(if muted {
+        "settings.broadcasts_muted"
+    } else {
+        "settings.broadcasts_on"
+    }));
     Screen::with(
         text,
         vec![
@@ -256,9 +263,28 @@ pub fn settings(lang: Lang, currency: &str) -> Screen {
                 ),
             ],
             vec![button(lang.t("button.currency"), Callback::Currencies)],
+            vec![button(
+                lang.t(if muted {
+                    "button.unmute_broadcasts"
+                } else {
+                    "button.mute_broadcasts"
+                }),
+                Callback::MuteBroadcasts { muted: !muted },
+            )],
             back_to_menu(lang),
         ],
     )
+}
+
+/// The buttons under a broadcast: mute the next ones, or open the shop.
+pub fn broadcast_buttons(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(lang.t("button.open_menu"), Callback::Menu),
+        button(
+            lang.t("button.mute_broadcasts"),
+            Callback::MuteBroadcasts { muted: true },
+        ),
+    ]])
 }
 
 pub fn currencies(lang: Lang, currencies: &[Currency], current: &str) -> Screen {

@@ -58,6 +58,17 @@ fn any_callback() -> impl Strategy<Value = Callback> {
         Just(Callback::Currencies),
         currency().prop_map(|code| Callback::SetCurrency { code }),
         Just(Callback::Help),
+        any::<bool>().prop_map(|muted| Callback::MuteBroadcasts { muted }),
+        prop_oneof![
+            Just(shopcore::Provider::Stars),
+            Just(shopcore::Provider::CryptoPay)
+        ]
+        .prop_map(|provider| Callback::TopupProvider { provider }),
+        prop_oneof![
+            Just(shopcore::Provider::Stars),
+            Just(shopcore::Provider::CryptoPay)
+        ]
+        .prop_map(|provider| Callback::PayProvider { provider }),
     ]
 }
 

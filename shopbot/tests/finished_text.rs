@@ -187,3 +187,40 @@ fn buttons(screen: &render::Screen) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+#[tokio::test]
+async fn a_shopper_mutes_announcements_from_the_settings_and_unmutes_them() {
+    let t = TestShop::new();
+    t.register(SHOPPER, "en");
+    let mut bot = mock_bot(
+        &t,
+        tap(SHOPPER, "en", &shopbot::callback::Callback::Settings, "s1"),
+    );
+    bot.dispatch().await;
+    let settings = one(&bot.get_responses());
+    assert!(
+        settings.text.contains("Shop announcements: on"),
+        "{}",
+        settings.text
+    );
+    let mute = shopbot::callback::Callback::MuteBroadcasts { muted: true };
+    assert!(settings.callbacks().contains(&mute));
+    let r = step(&mut bot, tap(SHOPPER, "en", &mute, "m1")).await;
+    assert_eq!(notices(&r), vec![Some("Announcements muted.".to_owned())]);
+    assert!(t.shop.broadcasts_muted(uid(SHOPPER)).unwrap());
+    let muted = one(&r);
+    assert!(muted.text.contains("muted"), "{}", muted.text);
+    let unmute = shopbot::callback::Callback::MuteBroadcasts { muted: false };
+    assert!(muted.callbacks().contains(&unmute));
+    step(&mut bot, tap(SHOPPER, "en", &unmute, "m2")).await;
+    assert!(!t.shop.broadcasts_muted(uid(SHOPPER)).unwrap());
+    // Every broadcast carries the button that mutes the next ones, in the reader's language.
+    let keyboard = render::broadcast_buttons(Lang::Ar);
+    let labels: Vec<_> = keyboard
+        .inline_keyboard
+        .iter()
+        .flatten()
+        .map(|b| b.text.clone())
+        .collect();
+    assert!(labels.iter().any(|l| l.contains("كتم")), "{labels:?}");
+}

@@ -113,3 +113,39 @@ fn broadcasts_need_the_permission_and_can_be_cancelled() {
         "invalid.page_size"
     );
 }
+
+#[test]
+fn shoppers_who_mute_broadcasts_are_skipped_until_they_unmute() {
+    let t = TestShop::new();
+    let owner = t.owner();
+    for id in 10..14 {
+        t.user(id, None);
+    }
+    assert_eq!(t.shop.broadcast_audience(&owner).unwrap(), 5);
+    let muter = t.shop.actor(uid(11)).unwrap();
+    assert!(t.shop.set_broadcasts_muted(&muter, true).unwrap());
+    // Muting twice is the same as once; it survives a restart.
+    assert!(t.shop.set_broadcasts_muted(&muter, true).unwrap());
+    let t = t.reopen();
+    assert!(t.shop.broadcasts_muted(uid(11)).unwrap());
+    assert!(!t.shop.broadcasts_muted(uid(12)).unwrap());
+    assert_eq!(t.shop.broadcast_audience(&owner).unwrap(), 4);
+    let job = t
+        .shop
+        .create_broadcast(&owner, "New cards in stock")
+        .unwrap();
+    assert_eq!(job.audience, 4);
+    let recipients = t.shop.broadcast_recipients(job.id, 10).unwrap();
+    assert_eq!(recipients, [1, 10, 12, 13].map(uid).to_vec());
+    // Unmuted: the next broadcast reaches them again.
+    let muter = t.shop.actor(uid(11)).unwrap();
+    assert!(!t.shop.set_broadcasts_muted(&muter, false).unwrap());
+    assert_eq!(t.shop.broadcast_audience(&owner).unwrap(), 5);
+    // A system identity has no inbox to mute.
+    let console = t.shop.system_actor("console").unwrap();
+    assert!(matches!(
+        t.shop.set_broadcasts_muted(&console, true),
+        Err(shopcore::Error::Denied(_))
+    ));
+    assert!(t.shop.verify().unwrap().is_healthy());
+}

@@ -324,6 +324,7 @@ async fn route(env: &Env, state: &State, callback: Callback, q: &CallbackQuery) 
     match callback {
         Callback::Menu => start::menu(env).await.map(|()| Answer::Done),
         Callback::Help => start::help(env).await.map(|()| Answer::Done),
+        Callback::MuteBroadcasts { muted } => settings::mute(env, muted).await,
         Callback::Shop => shop::categories(env).await,
         Callback::Category { id, page } => shop::category(env, id, page).await,
         Callback::Product { id } => shop::product(env, id).await,

@@ -1,4 +1,5 @@
-//! Settings: the language the bot speaks and the currency prices are shown in.
+//! Settings: the language the bot speaks, the currency prices are shown in, and whether the
+//! shop's broadcasts reach the shopper.
 
 use super::{AnswerResult, Env, call};
 use crate::handlers::Answer;
@@ -6,11 +7,40 @@ use crate::i18n::Lang;
 use crate::render;
 use shopcore::CurrencyCode;
 
+/// The settings screen in `lang`, with whether the shopper muted broadcasts.
+async fn screen(env: &Env, lang: Lang) -> Result<Option<render::Screen>, crate::BotError> {
+    let user = env.ctx.user_id;
+    let currency = env.ctx.currency_code();
+    Ok(call(env, move |shop| shop.broadcasts_muted(user))
+        .await?
+        .map(|muted| render::settings(lang, &currency, muted)))
+}
+
 pub async fn show(env: &Env) -> AnswerResult {
-    env.out
-        .show(render::settings(env.lang(), &env.ctx.currency_code()))
-        .await?;
+    if let Some(screen) = screen(env, env.lang()).await? {
+        env.out.show(screen).await?;
+    }
     Ok(Answer::Done)
+}
+
+/// Mutes or unmutes the shop's broadcasts (from the settings, or the button under a
+/// broadcast); the settings screen shows the result.
+pub async fn mute(env: &Env, muted: bool) -> AnswerResult {
+    let actor = env.actor.clone();
+    if call(env, move |shop| shop.set_broadcasts_muted(&actor, muted))
+        .await?
+        .is_none()
+    {
+        return Ok(Answer::Done);
+    }
+    if let Some(screen) = screen(env, env.lang()).await? {
+        env.out.show(screen).await?;
+    }
+    Ok(Answer::Notice(env.lang().t(if muted {
+        "settings.muted_notice"
+    } else {
+        "settings.unmuted_notice"
+    })))
 }
 
 /// Switches the language; the settings screen is redrawn in it.
@@ -26,9 +56,9 @@ pub async fn language(env: &Env, lang: Lang) -> AnswerResult {
     let mut env = env.clone();
     env.ctx.lang = lang;
     env.ctx.user = Some(user);
-    env.out
-        .show(render::settings(lang, &env.ctx.currency_code()))
-        .await?;
+    if let Some(screen) = screen(&env, lang).await? {
+        env.out.show(screen).await?;
+    }
     Ok(Answer::Notice(lang.t("settings.language_changed")))
 }
 
@@ -57,8 +87,8 @@ pub async fn set_currency(env: &Env, code: CurrencyCode) -> AnswerResult {
     };
     let mut env = env.clone();
     env.ctx.user = Some(user);
-    env.out
-        .show(render::settings(env.lang(), &env.ctx.currency_code()))
-        .await?;
+    if let Some(screen) = screen(&env, env.lang()).await? {
+        env.out.show(screen).await?;
+    }
     Ok(Answer::Notice(env.lang().t("settings.currency_changed")))
 }

@@ -307,10 +307,22 @@ impl Broadcaster {
         text: &str,
     ) -> Option<BroadcastDelivery> {
         let chat = ChatId(i64::try_from(user.get()).unwrap_or(i64::MAX));
+        // The buttons in the recipient's language: mute the next broadcasts, open the shop.
+        let lang = core::run(&self.shop, move |shop| shop.user(user))
+            .await
+            .ok()
+            .flatten()
+            .and_then(|u| u.preferred_language.or(u.language))
+            .map_or(Lang::En, |l| Lang::from_code(l.as_str()));
         let mut backoff = Duration::from_secs(1);
         loop {
             self.pace.until_ready().await;
-            let result = self.bot.send_message(chat, text).await.map(|_| ());
+            let result = self
+                .bot
+                .send_message(chat, text)
+                .reply_markup(crate::render::broadcast_buttons(lang))
+                .await
+                .map(|_| ());
             match outcome(&result) {
                 SendOutcome::Record(delivery) => {
                     if let Err(error) = &result {

@@ -94,8 +94,15 @@ fn load(tx: &Tx<'_>, id: BroadcastId) -> Result<Broadcast> {
     })
 }
 
+crate::store::record!(
+    /// Users who muted broadcasts, with when (schema 14).
+    pub(crate) BroadcastMutes: Table::BroadcastMutes, "broadcast_mutes", UserId => Timestamp
+);
+
 fn reachable(store: &crate::store::Store, user: &User) -> std::result::Result<bool, StoreError> {
-    Ok(!user.is_banned() && store.fetch::<BlockedBot>(&user.id)?.is_none())
+    Ok(!user.is_banned()
+        && store.fetch::<BlockedBot>(&user.id)?.is_none()
+        && store.fetch::<BroadcastMutes>(&user.id)?.is_none())
 }
 
 /// Forgets that a user blocked the bot (they talked to it again). Inside the caller's
@@ -108,8 +115,31 @@ pub(crate) fn clear_blocked(tx: &Tx<'_>, &user: &UserId) -> std::result::Result<
 }
 
 impl Shop {
-    /// How many users a broadcast would reach now (not banned, not blocking the bot), for
-    /// staff with `broadcast`. Reads every user.
+    /// A shopper mutes (or unmutes) broadcasts for themselves: later broadcasts, and the
+    /// rest of running ones, skip them. What concerns their own orders and money still
+    /// reaches them. A preference: not audited. Returns whether they are muted now.
+    pub fn set_broadcasts_muted(&self, actor: &Actor, muted: bool) -> Result<bool> {
+        let user = actor.user_id().ok_or(crate::error::Denied::NotAUser)?;
+        self.transact(|tx| {
+            crate::shop::role_of(tx, actor)?;
+            match (muted, tx.has::<BroadcastMutes>(&user)?) {
+                (true, false) => tx.save::<BroadcastMutes>(&user, &tx.now)?,
+                (false, true) => {
+                    tx.delete::<BroadcastMutes>(&user)?;
+                }
+                _ => {}
+            }
+            Ok(muted)
+        })
+    }
+
+    /// Whether `user` muted broadcasts.
+    pub fn broadcasts_muted(&self, user: UserId) -> Result<bool> {
+        Ok(self.store.exists::<BroadcastMutes>(&user)?)
+    }
+
+    /// How many users a broadcast would reach now (not banned, not blocking the bot, not
+    /// muting broadcasts), for staff with `broadcast`. Reads every user.
     pub fn broadcast_audience(&self, actor: &Actor) -> Result<u64> {
         self.transact(|tx| require(tx, actor, Permission::Broadcast).map(|_| ()))?;
         let mut n = 0;
@@ -193,8 +223,8 @@ impl Shop {
         Ok(out)
     }
 
-    /// The next recipients after the job's cursor (skipping banned users and users who
-    /// blocked the bot), in id order, at most `limit` (1 to [`RECIPIENTS_LIMIT_MAX`]). When
+    /// The next recipients after the job's cursor (skipping banned users, users who
+    /// blocked the bot and users who muted broadcasts), in id order, at most `limit` (1 to [`RECIPIENTS_LIMIT_MAX`]). When
     /// none are left, the job is marked finished; a job not running gives none. Record each
     /// one with [`Shop::record_broadcast_delivery`] after sending.
     pub fn broadcast_recipients(&self, id: BroadcastId, limit: usize) -> Result<Vec<UserId>> {

@@ -23,6 +23,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_11,
     to_version_12,
     to_version_13,
+    to_version_14,
 ];
 
 /// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
@@ -147,6 +148,12 @@ fn to_version_12(_store: &Store) -> Result<(), StoreError> {
 /// keeps older builds out (they would not know the new ledger kinds).
 fn to_version_13(store: &Store) -> Result<(), StoreError> {
     crate::analytics::migrate_route_rollups(store)
+}
+
+/// 13 → 14: `broadcast_mutes`, the shoppers who muted broadcasts, empty until one does.
+/// Nothing to rewrite: the version keeps older builds (which would broadcast to them) out.
+fn to_version_14(_store: &Store) -> Result<(), StoreError> {
+    Ok(())
 }
 
 #[cfg(test)]

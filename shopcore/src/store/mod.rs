@@ -54,7 +54,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 13;
+pub const SCHEMA_VERSION: u32 = 14;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -131,10 +131,11 @@ pub(crate) enum Table {
     InvoicesByUser,
     InvoicesOpenByUser,
     InvoicePayments,
+    BroadcastMutes,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 60] = [
+    pub(crate) const ALL: [Table; 61] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -195,6 +196,7 @@ impl Table {
         Table::InvoicesByUser,
         Table::InvoicesOpenByUser,
         Table::InvoicePayments,
+        Table::BroadcastMutes,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -259,6 +261,7 @@ impl Table {
             Table::InvoicesByUser => "invoices_by_user",
             Table::InvoicesOpenByUser => "invoices_open_by_user",
             Table::InvoicePayments => "invoice_payments",
+            Table::BroadcastMutes => "broadcast_mutes",
         }
     }
 
@@ -327,6 +330,7 @@ impl Table {
             Table::InvoicesByUser => 58,
             Table::InvoicesOpenByUser => 59,
             Table::InvoicePayments => 60,
+            Table::BroadcastMutes => 61,
         }
     }
 

@@ -78,6 +78,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "invoices of payment providers and their payments",
         include_str!("postgres/0005_invoices.sql"),
     ),
+    (
+        "the shoppers who muted broadcasts",
+        include_str!("postgres/0006_broadcast_mutes.sql"),
+    ),
 ];
 
 /// A PostgreSQL location split into the client's configuration and the shop's schema.

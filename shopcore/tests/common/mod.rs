@@ -243,7 +243,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 60] = [
+pub const TABLE_TAGS: [(&str, u8); 61] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -304,6 +304,7 @@ pub const TABLE_TAGS: [(&str, u8); 60] = [
     ("invoices_by_user", 58),
     ("invoices_open_by_user", 59),
     ("invoice_payments", 60),
+    ("broadcast_mutes", 61),
 ];
 
 /// A closed shop's database opened directly (sled, or the PostgreSQL schema of a
