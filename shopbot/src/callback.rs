@@ -72,6 +72,8 @@ pub enum Callback {
     Help,
     /// Mute (or unmute) the shop's broadcasts.
     MuteBroadcasts { muted: bool },
+    /// Search the products (asks what for).
+    Search,
     /// A button of the staff panel (encoded with the tag prefix `A`).
     Admin(Admin),
 }
@@ -125,6 +127,7 @@ impl Callback {
             Callback::SetCurrency { code } => write!(out, "cs:{}", code.as_str()),
             Callback::Help => write!(out, "?"),
             Callback::MuteBroadcasts { muted } => write!(out, "mb:{}", u8::from(*muted)),
+            Callback::Search => write!(out, "sr"),
             Callback::Admin(admin) => {
                 out.push('A');
                 admin.write(&mut out);
@@ -278,6 +281,7 @@ impl Callback {
                 Callback::SetCurrency { code }
             }
             "?" => arity(0).map(|()| Callback::Help)?,
+            "sr" => arity(0).map(|()| Callback::Search)?,
             "mb" => {
                 arity(1)?;
                 match number(0)? {

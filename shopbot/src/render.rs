@@ -324,8 +324,48 @@ pub fn categories(lang: Lang, categories: &[Category]) -> Screen {
             )]
         })
         .collect();
+    rows.push(vec![button(lang.t("button.search"), Callback::Search)]);
     rows.push(back_to_menu(lang));
     Screen::with(lang.t("shop.choose_category"), rows)
+}
+
+/// What to search for.
+pub fn search_prompt(lang: Lang) -> Screen {
+    Screen::with(lang.t("search.prompt"), vec![cancel_row(lang)])
+}
+
+/// A product as a button: its name and price in the shopper's currency.
+fn product_button(p: &Product, currency: &Currency) -> Vec<InlineKeyboardButton> {
+    let price = currency
+        .ask_for_usd(p.price_usd)
+        .map_or_else(|| usd(p.price_usd), |local| amount(currency, local));
+    vec![button(
+        format!("{} · {price}", p.name),
+        Callback::Product { id: p.id },
+    )]
+}
+
+/// The products a search found, each a button to its card.
+pub fn search_results(
+    lang: Lang,
+    query: &str,
+    products: &[Product],
+    currency: &Currency,
+) -> Screen {
+    let text = if products.is_empty() {
+        lang.tf("search.nothing", &[("query", query)])
+    } else {
+        lang.tf("search.found", &[("query", query)])
+    };
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = products
+        .iter()
+        .map(|p| product_button(p, currency))
+        .collect();
+    rows.push(vec![
+        button(lang.t("button.search_again"), Callback::Search),
+        button(lang.t("button.categories"), Callback::Shop),
+    ]);
+    Screen::with(text, rows)
 }
 
 pub fn category_page(
@@ -345,15 +385,7 @@ pub fn category_page(
     }
     let mut rows: Vec<Vec<InlineKeyboardButton>> = products
         .iter()
-        .map(|p| {
-            let price = currency
-                .ask_for_usd(p.price_usd)
-                .map_or_else(|| usd(p.price_usd), |local| amount(currency, local));
-            vec![button(
-                format!("{} · {price}", p.name),
-                Callback::Product { id: p.id },
-            )]
-        })
+        .map(|p| product_button(p, currency))
         .collect();
     let mut nav = Vec::new();
     if page > 0 {

@@ -59,6 +59,7 @@ pub fn schema() -> UpdateHandler<BotError> {
         .endpoint(crate::payments::on_successful_payment);
     let pre_checkout =
         Update::filter_pre_checkout_query().endpoint(crate::payments::on_pre_checkout);
+    let inline = Update::filter_inline_query().endpoint(handlers::inline::on_inline_query);
     let messages = Update::filter_message()
         .filter_map_async(message_context)
         .branch(dptree::filter(blocked).endpoint(handlers::blocked_message))
@@ -78,6 +79,7 @@ pub fn schema() -> UpdateHandler<BotError> {
     dptree::entry()
         .branch(payments)
         .branch(pre_checkout)
+        .branch(inline)
         .branch(messages)
         .branch(callbacks)
 }

@@ -69,6 +69,8 @@ pub enum State {
     Admin { input: AdminInput },
     /// A top-up through a payment provider: waiting for the amount, in USD.
     TopupInvoiceAmount { provider: Provider },
+    /// Waiting for what to search for.
+    SearchQuery,
 }
 
 /// A product being created step by step; the next question is the first field still

@@ -59,6 +59,7 @@ fn any_callback() -> impl Strategy<Value = Callback> {
         currency().prop_map(|code| Callback::SetCurrency { code }),
         Just(Callback::Help),
         any::<bool>().prop_map(|muted| Callback::MuteBroadcasts { muted }),
+        Just(Callback::Search),
         prop_oneof![
             Just(shopcore::Provider::Stars),
             Just(shopcore::Provider::CryptoPay)

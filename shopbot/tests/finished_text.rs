@@ -224,3 +224,109 @@ async fn a_shopper_mutes_announcements_from_the_settings_and_unmutes_them() {
         .collect();
     assert!(labels.iter().any(|l| l.contains("كتم")), "{labels:?}");
 }
+
+// ----- search ------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn shoppers_search_from_the_shop_and_by_command_in_arabic_and_english() {
+    let t = TestShop::new();
+    let games = t.category("Games");
+    let pubg = t.product(games, "PUBG Mobile 660 UC", "9.99");
+    let cards = t.category("Cards");
+    let google = t.product(cards, "بطاقة جوجل بلاي", "25.00");
+    t.register(SHOPPER, "ar");
+    let mut bot = mock_bot(
+        &t,
+        tap(SHOPPER, "en", &shopbot::callback::Callback::Shop, "s1"),
+    );
+    bot.dispatch().await;
+    let shop = one(&bot.get_responses());
+    let search = shopbot::callback::Callback::Search;
+    assert!(shop.callbacks().contains(&search), "{:?}", shop.labels());
+    let prompt = one(&step(&mut bot, tap(SHOPPER, "en", &search, "s2")).await);
+    assert!(
+        prompt.text.contains("What are you looking for"),
+        "{}",
+        prompt.text
+    );
+    // A different spelling of the Arabic name (ه for ة, no hamza) finds it.
+    let found = one(&step(&mut bot, text(SHOPPER, "en", "بطاقه جوجل")).await);
+    assert!(
+        found
+            .callbacks()
+            .contains(&shopbot::callback::Callback::Product { id: google.id }),
+        "{:?}",
+        found.labels()
+    );
+    assert_eq!(t.session(SHOPPER), None, "the search is over");
+    let by_command = one(&step(&mut bot, text(SHOPPER, "en", "/search pubg 660")).await);
+    assert!(
+        by_command
+            .callbacks()
+            .contains(&shopbot::callback::Callback::Product { id: pubg.id })
+    );
+    let nothing = one(&step(&mut bot, text(SHOPPER, "en", "/search fortnite")).await);
+    assert!(
+        nothing.text.contains("Nothing on sale matches"),
+        "{}",
+        nothing.text
+    );
+}
+
+#[tokio::test]
+async fn inline_mode_lists_matches_that_open_the_product_in_the_private_chat() {
+    let t = TestShop::new();
+    let games = t.category("Games");
+    let pubg = t.product(games, "PUBG Mobile 660 UC", "9.99");
+    t.register(SHOPPER, "en");
+    let mut bot = mock_bot(
+        &t,
+        Incoming::Inline {
+            from: person(SHOPPER, "en"),
+            query_id: "iq-1".into(),
+            query: "pubg".into(),
+        },
+    );
+    bot.dispatch().await;
+    let answer = bot.telegram.inline_answer("iq-1").expect("answered");
+    let results = answer.as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["title"], "PUBG Mobile 660 UC");
+    let link = results[0]["reply_markup"]["inline_keyboard"][0][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        link,
+        format!(
+            "https://t.me/{}?start=p{}",
+            telegram::BOT_USERNAME,
+            pubg.id.get()
+        )
+    );
+    // Nothing typed yet: an empty answer, not an error.
+    step(
+        &mut bot,
+        Incoming::Inline {
+            from: person(SHOPPER, "en"),
+            query_id: "iq-2".into(),
+            query: "  ".into(),
+        },
+    )
+    .await;
+    assert_eq!(
+        bot.telegram.inline_answer("iq-2"),
+        Some(serde_json::json!([]))
+    );
+    // The deep link opens the product's card.
+    let card = one(&step(
+        &mut bot,
+        text(SHOPPER, "en", &format!("/start p{}", pubg.id.get())),
+    )
+    .await);
+    assert!(card.text.contains("PUBG Mobile 660 UC"), "{}", card.text);
+    assert!(
+        card.callbacks()
+            .contains(&shopbot::callback::Callback::Buy { id: pubg.id })
+    );
+}

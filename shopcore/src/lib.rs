@@ -36,7 +36,7 @@ pub mod verify;
 use domain::requests;
 pub use domain::{
     analytics, audit, backup, broadcast, catalog, coupons, currency, error, invoices, leases,
-    notifications, orders, panel, payment_methods, proofs, retention, sessions, settings,
+    notifications, orders, panel, payment_methods, proofs, retention, search, sessions, settings,
     settlement, supplier, users, wallet,
 };
 pub use values::{clock, config, ids, money, roles, text};

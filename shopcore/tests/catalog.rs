@@ -800,3 +800,72 @@ fn a_page_token_that_is_no_position_of_its_listing_is_refused() {
     );
     assert_eq!(t.digest(), before, "reading changed nothing");
 }
+
+#[test]
+fn shoppers_search_products_by_name_whatever_the_spelling() {
+    let t = crate::common::TestShop::new();
+    let owner = t.owner();
+    let games = t.shop.create_category(&owner, "Games", 0).unwrap();
+    let cards = t.shop.create_category(&owner, "Cards", 1).unwrap();
+    let add = |category, name: &str| {
+        t.shop
+            .create_product(&owner, &crate::common::new_product(category, name, "1"))
+            .unwrap()
+    };
+    let pubg60 = add(games.id, "PUBG Mobile 60 UC");
+    let pubg660 = add(games.id, "PUBG Mobile 660 UC");
+    let google = add(cards.id, "بطاقة جوجل بلاي ٢٥ دولار");
+    let amazon = add(cards.id, "أمازون 10$");
+    let ids = |query: &str| -> Vec<u64> {
+        t.shop
+            .search_products(query, 10)
+            .unwrap()
+            .iter()
+            .map(|p| p.id.get())
+            .collect()
+    };
+    assert_eq!(ids("pubg"), vec![pubg60.id.get(), pubg660.id.get()]);
+    assert_eq!(ids("PUBG 660"), vec![pubg660.id.get()]);
+    assert_eq!(ids("mob 60"), vec![pubg60.id.get()]);
+    // Arabic: taa marbuta, hamza forms, Arabic-Indic digits, tatweel and diacritics.
+    assert_eq!(ids("بطاقه"), vec![google.id.get()]);
+    assert_eq!(ids("جـوجل 25"), vec![google.id.get()]);
+    assert_eq!(ids("امازون"), vec![amazon.id.get()]);
+    assert_eq!(ids("أَمازون"), vec![amazon.id.get()]);
+    assert!(ids("fortnite").is_empty());
+    assert!(ids("!!!").is_empty());
+    // Renamed, switched off, deleted: the index follows.
+    t.shop
+        .update_product(
+            &owner,
+            pubg60.id,
+            shopcore::ProductChange::Name("Free Fire 100 diamonds".into()),
+        )
+        .unwrap();
+    assert_eq!(ids("pubg"), vec![pubg660.id.get()]);
+    assert_eq!(ids("free fire"), vec![pubg60.id.get()]);
+    t.shop
+        .update_product(&owner, pubg660.id, shopcore::ProductChange::Active(false))
+        .unwrap();
+    assert!(ids("pubg").is_empty());
+    t.shop
+        .update_category(&owner, cards.id, shopcore::CategoryChange::Active(false))
+        .unwrap();
+    assert!(ids("amazon").is_empty() && ids("امازون").is_empty());
+    // Bad queries are refused; a bad page size too.
+    assert!(t.shop.search_products("", 10).is_err());
+    assert!(t.shop.search_products(&"x".repeat(101), 10).is_err());
+    assert!(t.shop.search_products("a\u{7}", 10).is_err());
+    assert!(t.shop.search_products("pubg", 0).is_err());
+    let t = t.reopen();
+    assert_eq!(
+        t.shop
+            .search_products("free", 5)
+            .unwrap()
+            .iter()
+            .map(|p| p.id)
+            .collect::<Vec<_>>(),
+        vec![pubg60.id]
+    );
+    assert!(t.shop.verify().unwrap().is_healthy());
+}

@@ -4,6 +4,7 @@
 //! and button taps.
 
 pub mod admin;
+pub mod inline;
 pub mod orders;
 pub mod settings;
 pub mod shop;
@@ -243,7 +244,15 @@ pub async fn on_message(
     }
     if let Some(command) = msg.text().and_then(command_of) {
         return match command {
-            "start" => start::start(&env).await,
+            "start" => match msg
+                .text()
+                .and_then(|t| t.split_whitespace().nth(1))
+                .and_then(inline::product_of_payload)
+            {
+                // A deep link from an inline result: that product's card.
+                Some(product) => shop::product(&env, product).await.map(|_| ()),
+                None => start::start(&env).await,
+            },
             "admin" => {
                 env.reset().await?;
                 admin::panel(&env).await.map(|_| ())
@@ -256,6 +265,18 @@ pub async fn on_message(
             "cancel" => shop::cancel_flow(&env, &state).await.map(|_| ()),
             "help" => start::help(&env).await,
             "shop" => shop::categories(&env).await.map(|_| ()),
+            "search" => {
+                let query = msg
+                    .text()
+                    .and_then(|t| t.split_once(char::is_whitespace))
+                    .map(|(_, rest)| rest.trim())
+                    .unwrap_or("");
+                if query.is_empty() {
+                    shop::search_prompt(&env).await.map(|_| ())
+                } else {
+                    shop::search(&env, query).await
+                }
+            }
             "wallet" => wallet::wallet(&env).await.map(|_| ()),
             "orders" => orders::list(&env, None).await.map(|_| ()),
             "settings" => settings::show(&env).await.map(|_| ()),
@@ -274,6 +295,10 @@ pub async fn on_message(
         State::TopupInvoiceAmount { provider } => {
             wallet::invoice_amount_input(&env, provider, &msg).await
         }
+        State::SearchQuery => match msg.text() {
+            Some(query) => shop::search(&env, query).await,
+            None => start::not_understood(&env).await,
+        },
         State::Idle | State::Payment { .. } | State::Confirm { .. } => {
             start::not_understood(&env).await
         }
@@ -325,6 +350,7 @@ async fn route(env: &Env, state: &State, callback: Callback, q: &CallbackQuery) 
         Callback::Menu => start::menu(env).await.map(|()| Answer::Done),
         Callback::Help => start::help(env).await.map(|()| Answer::Done),
         Callback::MuteBroadcasts { muted } => settings::mute(env, muted).await,
+        Callback::Search => shop::search_prompt(env).await,
         Callback::Shop => shop::categories(env).await,
         Callback::Category { id, page } => shop::category(env, id, page).await,
         Callback::Product { id } => shop::product(env, id).await,

@@ -103,6 +103,46 @@ pub async fn product(env: &Env, id: ProductId) -> AnswerResult {
     Ok(Answer::Done)
 }
 
+/// Asks what to search for; the next message is the query.
+pub async fn search_prompt(env: &Env) -> AnswerResult {
+    env.set_state(State::SearchQuery).await?;
+    env.out.show(render::search_prompt(env.lang())).await?;
+    Ok(Answer::Done)
+}
+
+/// Products on sale whose names match `query`, as buttons to their cards. A query the core
+/// refuses (too long, control characters) is explained and the shopper may type another.
+pub async fn search(env: &Env, query: &str) -> HandlerResult {
+    let code = env.ctx.currency_code();
+    let text = query.to_owned();
+    let found = core::run(&env.shop, move |shop| {
+        Ok((
+            shop.search_products(&text, SEARCH_RESULTS)?,
+            display_currency(shop, &code),
+        ))
+    })
+    .await;
+    match found {
+        Ok((products, currency)) => {
+            env.reset().await?;
+            let shown: String = query.trim().chars().take(40).collect();
+            env.out
+                .send(render::search_results(
+                    env.lang(),
+                    &shown,
+                    &products,
+                    &currency,
+                ))
+                .await?;
+        }
+        Err(failure) => env.fail(&failure).await?,
+    }
+    Ok(())
+}
+
+/// The most products one search shows.
+const SEARCH_RESULTS: usize = 10;
+
 fn order_request(draft: &Draft) -> OrderRequest {
     OrderRequest {
         product: draft.product,

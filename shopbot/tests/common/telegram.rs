@@ -143,6 +143,12 @@ pub enum Incoming {
         query_id: String,
         data: String,
     },
+    /// `@bot query` typed in any chat (inline mode).
+    Inline {
+        from: Person,
+        query_id: String,
+        query: String,
+    },
     /// A text message in a group (`chat` < 0) the bot is a member of.
     InGroup {
         from: Person,
@@ -234,6 +240,7 @@ impl Incoming {
             | Incoming::Document { from, .. }
             | Incoming::Tap { from, .. }
             | Incoming::InGroup { from, .. }
+            | Incoming::Inline { from, .. }
             | Incoming::PreCheckout { from, .. }
             | Incoming::StarPayment { from, .. } => from,
         }
@@ -598,6 +605,11 @@ impl FakeTelegram {
             .unwrap_or_default()
     }
 
+    /// The results the bot answered an inline query with.
+    pub fn inline_answer(&self, query_id: &str) -> Option<Value> {
+        self.world().inline_answers.get(query_id).cloned().flatten()
+    }
+
     /// How the bot answered a pre-checkout query: `(ok, error_message)`.
     pub fn pre_checkout_answer(&self, query_id: &str) -> Option<(bool, Option<String>)> {
         self.world().pre_checkouts.get(query_id).cloned().flatten()
@@ -722,6 +734,7 @@ const METHODS: &[&str] = &[
     "answerPreCheckoutQuery",
     "refundStarPayment",
     "getStarTransactions",
+    "answerInlineQuery",
 ];
 
 async fn call(
@@ -1056,6 +1069,8 @@ struct World {
     charges: HashMap<String, Charge>,
     /// The bot's Star transactions, oldest first (`getStarTransactions`).
     star_transactions: Vec<Value>,
+    /// Inline queries by id, with the results the bot answered.
+    inline_answers: HashMap<String, Option<Value>>,
 }
 
 /// A Stars payment Telegram made.
@@ -1190,6 +1205,18 @@ impl World {
                 if let Some(caption) = caption {
                     content.insert("caption".into(), json!(caption));
                 }
+            }
+            Incoming::Inline {
+                query_id, query, ..
+            } => {
+                self.inline_answers.entry(query_id.clone()).or_insert(None);
+                let inline = json!({
+                    "id": query_id,
+                    "from": from.json(),
+                    "query": query,
+                    "offset": "",
+                });
+                return self.next_update("inline_query", inline);
             }
             Incoming::InGroup {
                 chat: group, text, ..
@@ -1591,6 +1618,7 @@ impl World {
             "answerPreCheckoutQuery" => self.answer_pre_checkout(params),
             "refundStarPayment" => self.refund_star_payment(params),
             "getStarTransactions" => self.star_transactions(params),
+            "answerInlineQuery" => self.answer_inline(params),
             other => unreachable!("{other} is in METHODS but not answered"),
         };
         match answer {
@@ -1683,6 +1711,53 @@ impl World {
                 "invoice_payload": payload,
             },
         }));
+    }
+
+    /// `answerInlineQuery`, as Telegram checks it: a known, unanswered query; at most 50
+    /// results, each with an id of 1-64 bytes, a title, and a message of 1-4096 characters.
+    fn answer_inline(&mut self, params: &Params) -> Answer {
+        let invalid =
+            || bad("query is too old and response timeout expired or query id is invalid");
+        let id = params
+            .get("inline_query_id")
+            .and_then(Value::as_str)
+            .ok_or_else(invalid)?
+            .to_owned();
+        let results = match params.get("results") {
+            Some(Value::String(raw)) => serde_json::from_str(raw).unwrap_or(Value::Null),
+            Some(other) => other.clone(),
+            None => Value::Null,
+        };
+        let list = results.as_array().ok_or_else(|| bad("RESULTS_INVALID"))?;
+        if list.len() > 50 {
+            return Err(bad("RESULTS_TOO_MUCH"));
+        }
+        for r in list {
+            let rid = r.get("id").and_then(Value::as_str).unwrap_or("");
+            let text = r
+                .pointer("/input_message_content/message_text")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if rid.is_empty() || rid.len() > 64 {
+                return Err(bad("RESULT_ID_INVALID"));
+            }
+            if r.get("title")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .is_empty()
+            {
+                return Err(bad("RESULT_TITLE_EMPTY"));
+            }
+            if text.is_empty() || text.chars().count() > 4096 {
+                return Err(bad("MESSAGE_EMPTY"));
+            }
+        }
+        let slot = self.inline_answers.get_mut(&id).ok_or_else(invalid)?;
+        if slot.is_some() {
+            return Err(invalid());
+        }
+        *slot = Some(results);
+        Ok(json!(true))
     }
 
     /// `getStarTransactions`: `offset` transactions skipped, at most `limit` (1-100).

@@ -4,7 +4,7 @@
 //! Codes are secrets: they are stored only in the `codes` table, never in audit details,
 //! listings or errors (only counts leave this module, until an order delivers one).
 //!
-//! Peers: audit, settings.
+//! Peers: audit, search, settings.
 
 use crate::Shop;
 use crate::audit::{self, AuditAction, Detail, Target};
@@ -24,6 +24,10 @@ use std::ops::Bound;
 
 /// A product's name: one line, at most 100 characters.
 pub const PRODUCT_NAME: TextRule = TextRule::single_line("product name", 100);
+/// What a shopper searches for: 1 to 100 characters on one line.
+pub const SEARCH_QUERY: TextRule = TextRule::single_line("search", 100);
+/// The most index entries one search reads.
+pub const SEARCH_SCAN_MAX: usize = 2_000;
 /// A product's description: at most 2,000 characters, line breaks allowed (may be empty).
 pub const PRODUCT_DESCRIPTION: TextRule = TextRule::multi_line("product description", 2_000);
 /// A category's name: one line, at most 60 characters.
@@ -938,6 +942,12 @@ pub(crate) fn save_product(
         }
         adjust_product_count(tx, product.category, 1)?;
     }
+    crate::search::reindex(
+        tx,
+        product.id,
+        before.map(|b| b.name.as_str()),
+        &product.name,
+    )?;
     tx.save::<Products>(&product.id, product)
 }
 
@@ -1369,6 +1379,7 @@ impl Shop {
                 }
                 if before.order_count == 0 {
                     tx.delete::<Products>(&id)?;
+                    crate::search::unindex(tx, id, &before.name)?;
                     tx.delete::<ProductsByCategory>(&product_index_key(&before))?;
                     adjust_product_count(tx, before.category, -1)?;
                     audit::done(
@@ -1411,6 +1422,62 @@ impl Shop {
     /// No actor: shoppers and staff alike read products.
     pub fn product(&self, id: ProductId) -> Result<Option<Product>> {
         Ok(self.store.fetch::<Products>(&id)?)
+    }
+
+    /// Products on sale (in an active category) whose name matches `query`: every word of
+    /// the query starts a word of the name, compared as [`crate::search::normalize`] makes
+    /// them (case, Arabic letter variants, diacritics, digits), at most `limit` (1 to
+    /// [`PAGE_LIMIT_MAX`]), by id. What shoppers search. The cost is bounded: one prefix's
+    /// index entries are read, at most [`SEARCH_SCAN_MAX`] of them, whatever the catalog's
+    /// size. A query of no letters or digits finds nothing; one over 100 characters or with
+    /// control characters is refused ([`InvalidInput`]).
+    pub fn search_products(&self, query: &str, limit: usize) -> Result<Vec<Product>> {
+        crate::error::check_page_size(limit, PAGE_LIMIT_MAX)?;
+        let query = SEARCH_QUERY.check(query)?;
+        let normalized = crate::search::normalize(&query);
+        let words: Vec<&str> = crate::search::words(&normalized).collect();
+        // The most selective word leads: the longest (a one-letter word only alone).
+        let Some(lead) = words
+            .iter()
+            .filter(|w| w.chars().count() > 1 || words.len() == 1)
+            .max_by_key(|w| w.chars().count())
+        else {
+            return Ok(Vec::new());
+        };
+        let key = crate::search::lookup_key(lead);
+        let mut out = Vec::new();
+        let mut categories: std::collections::BTreeMap<CategoryId, bool> = Default::default();
+        for item in self
+            .store
+            .scan_keys(Span::<crate::search::SearchTerms>::within(&key), false)
+            .take(SEARCH_SCAN_MAX)
+        {
+            let (_, id) = item?;
+            let Some(product) = self.store.fetch::<Products>(&id)? else {
+                continue;
+            };
+            if !product.on_sale() || !crate::search::matches(&product.name, &words) {
+                continue;
+            }
+            let active = match categories.get(&product.category) {
+                Some(active) => *active,
+                None => {
+                    let active = self
+                        .store
+                        .fetch::<Categories>(&product.category)?
+                        .is_some_and(|c| c.active);
+                    categories.insert(product.category, active);
+                    active
+                }
+            };
+            if active {
+                out.push(product);
+                if out.len() == limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// What shoppers see in a category: on-sale products in sort order, a page of up to
@@ -1757,6 +1824,7 @@ pub(crate) fn verify(
     let mut problems = Vec::new();
     let mut per_category: std::collections::BTreeMap<CategoryId, u64> = Default::default();
     let mut products = 0usize;
+    let mut search_entries = 0u64;
     let mut codes_total = 0u64;
     for item in store.scan(Span::<Products>::all(), false) {
         let (_, product) = match item {
@@ -1768,6 +1836,15 @@ pub(crate) fn verify(
         };
         products += 1;
         *per_category.entry(product.category).or_default() += 1;
+        for entry in crate::search::entries_of(&product.name) {
+            search_entries += 1;
+            if !store.exists::<crate::search::SearchTerms>(&(entry.clone(), product.id))? {
+                problems.push(format!(
+                    "catalog: product {} missing from the search index under {entry:?}",
+                    product.id
+                ));
+            }
+        }
         if !store.exists::<ProductsByCategory>(&product_index_key(&product))? {
             problems.push(format!(
                 "catalog: product {} missing from the category index",
@@ -1853,6 +1930,9 @@ pub(crate) fn verify(
     {
         problems.push("catalog: category order index and categories differ in size".into());
     }
+    if store.count(Span::<crate::search::SearchTerms>::all())? != search_entries {
+        problems.push("catalog: the search index holds entries no product name has".into());
+    }
     Ok(problems)
 }
 
@@ -1898,6 +1978,27 @@ fn verify_code_fates(
         ));
     }
     Ok(problems)
+}
+
+/// Schema 14 → 15: the search index of every product's name.
+pub(crate) fn migrate_search_index(
+    store: &crate::store::Store,
+) -> std::result::Result<(), StoreError> {
+    let mut done = 0u64;
+    for item in store.scan(Span::<Products>::all(), false) {
+        let (_, product) = item?;
+        for entry in crate::search::entries_of(&product.name) {
+            store.put_direct_record::<crate::search::SearchTerms>(&(entry, product.id), &())?;
+        }
+        done += 1;
+        if done.is_multiple_of(10_000) {
+            store.report_progress("indexing product names for search", done);
+        }
+    }
+    if !done.is_multiple_of(10_000) {
+        store.report_progress("indexing product names for search", done);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_12,
     to_version_13,
     to_version_14,
+    to_version_15,
 ];
 
 /// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
@@ -154,6 +155,12 @@ fn to_version_13(store: &Store) -> Result<(), StoreError> {
 /// Nothing to rewrite: the version keeps older builds (which would broadcast to them) out.
 fn to_version_14(_store: &Store) -> Result<(), StoreError> {
     Ok(())
+}
+
+/// 14 → 15: `search_terms`, the index of product names for search, built from the
+/// products there.
+fn to_version_15(store: &Store) -> Result<(), StoreError> {
+    crate::catalog::migrate_search_index(store)
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub mod payment_methods;
 pub mod proofs;
 pub(crate) mod requests;
 pub mod retention;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod settlement;

@@ -54,7 +54,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 14;
+pub const SCHEMA_VERSION: u32 = 15;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -132,10 +132,11 @@ pub(crate) enum Table {
     InvoicesOpenByUser,
     InvoicePayments,
     BroadcastMutes,
+    SearchTerms,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 61] = [
+    pub(crate) const ALL: [Table; 62] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -197,6 +198,7 @@ impl Table {
         Table::InvoicesOpenByUser,
         Table::InvoicePayments,
         Table::BroadcastMutes,
+        Table::SearchTerms,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -262,6 +264,7 @@ impl Table {
             Table::InvoicesOpenByUser => "invoices_open_by_user",
             Table::InvoicePayments => "invoice_payments",
             Table::BroadcastMutes => "broadcast_mutes",
+            Table::SearchTerms => "search_terms",
         }
     }
 
@@ -331,6 +334,7 @@ impl Table {
             Table::InvoicesOpenByUser => 59,
             Table::InvoicePayments => 60,
             Table::BroadcastMutes => 61,
+            Table::SearchTerms => 62,
         }
     }
 

@@ -82,6 +82,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "the shoppers who muted broadcasts",
         include_str!("postgres/0006_broadcast_mutes.sql"),
     ),
+    (
+        "the search index of product names",
+        include_str!("postgres/0007_search.sql"),
+    ),
 ];
 
 /// A PostgreSQL location split into the client's configuration and the shop's schema.

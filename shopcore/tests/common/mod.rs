@@ -243,7 +243,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 61] = [
+pub const TABLE_TAGS: [(&str, u8); 62] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -305,6 +305,7 @@ pub const TABLE_TAGS: [(&str, u8); 61] = [
     ("invoices_open_by_user", 59),
     ("invoice_payments", 60),
     ("broadcast_mutes", 61),
+    ("search_terms", 62),
 ];
 
 /// A closed shop's database opened directly (sled, or the PostgreSQL schema of a
@@ -878,6 +879,8 @@ pub fn as_schema_3_kept(
 ) -> std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>> {
     // Schema 13's roll-ups by payment route, derived from the orders and top-ups.
     records.retain(|(table, k), _| !(*table == "rollups" && k.first() == Some(&b'r')));
+    // Schema 15's search index, derived from the product names.
+    records.retain(|(table, _), _| *table != "search_terms");
     // The ledger as a record per entry (schema 10 keeps it in chunks), for what follows.
     unchunk_log(&mut records, "ledger_chunks", "ledger");
     // Ledger entries without `prev_for_user` (the last field, so its encoding is a suffix),
