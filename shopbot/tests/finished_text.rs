@@ -330,3 +330,46 @@ async fn inline_mode_lists_matches_that_open_the_product_in_the_private_chat() {
             .contains(&shopbot::callback::Callback::Buy { id: pubg.id })
     );
 }
+
+#[test]
+fn staff_notices_about_invoices_carry_the_payers_card() {
+    let t = TestShop::new();
+    t.register(SHOPPER, "en");
+    let person = t.shop.user(uid(SHOPPER)).unwrap();
+    let notice = Notification {
+        seq: 1,
+        user: uid(SHOPPER),
+        at: t.shop.now(),
+        kind: NotificationKind::StaffInvoiceProblem {
+            invoice: shopcore::InvoiceId::new(3).unwrap(),
+            problem: shopcore::InvoiceProblem::LatePayment,
+        },
+    };
+    for lang in Lang::ALL {
+        let screen =
+            render::staff::staff_notification(lang, &notice, None, None, None, person.as_ref())
+                .unwrap();
+        assert!(screen.text.contains("Sam"), "{}", screen.text);
+        let data: Vec<String> = screen
+            .keyboard
+            .as_ref()
+            .unwrap()
+            .inline_keyboard
+            .iter()
+            .flatten()
+            .filter_map(|b| match &b.kind {
+                teloxide::types::InlineKeyboardButtonKind::CallbackData(d) => Some(d.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            data,
+            vec![
+                shopbot::callback::Callback::Admin(shopbot::callback::Admin::User {
+                    id: uid(SHOPPER)
+                })
+                .encode()
+            ]
+        );
+    }
+}

@@ -1733,7 +1733,16 @@ pub fn staff_notification(
                     &[("id", &args[0].1), ("user", &args[1].1), ("reason", reason)],
                 ),
             };
-            Some(Screen::with(text, Vec::new()))
+            // The payer's card: their balance and ledger, to settle or adjust by hand.
+            Some(Screen::with(
+                text,
+                vec![vec![admin(
+                    lang.t("staff.button.user"),
+                    Admin::User {
+                        id: notification.user,
+                    },
+                )]],
+            ))
         }
         _ => None,
     }
