@@ -288,6 +288,25 @@ fn date_of(t: &TestShop, offset_secs: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+fn crypto_topup() -> Callback {
+    Callback::TopupProvider {
+        provider: Provider::CryptoPay,
+    }
+}
+
+/// A bot over `t`'s shop that talks to a fake Crypto Pay, with its webhook served; the
+/// shopper said /start.
+async fn crypto_bot(t: &TestShop) -> (FakeCryptoPay, Arc<CryptoPay>, String, TestBot) {
+    let fake = FakeCryptoPay::start();
+    let (client, hook) = crypto(t, &fake).await;
+    let payments = shopbot::payments::Payments {
+        crypto: Some(Arc::clone(&client)),
+    };
+    let mut bot = mock_bot_with(t, payments, text(SHOPPER, "en", "/start"));
+    bot.dispatch().await;
+    (fake, client, hook, bot)
+}
+
 /// A shopper tops up 25 USD through Crypto Pay: the bot creates the provider's invoice and
 /// shows its link. Returns the shop's invoice id.
 async fn crypto_top_up(t: &TestShop, bot: &mut TestBot, fake: &FakeCryptoPay) {
@@ -329,13 +348,7 @@ async fn crypto_top_up(t: &TestShop, bot: &mut TestBot, fake: &FakeCryptoPay) {
 async fn a_crypto_top_up_is_settled_by_its_signed_webhook_once() {
     let t = TestShop::new();
     t.register(SHOPPER, "en");
-    let fake = FakeCryptoPay::start();
-    let (client, hook) = crypto(&t, &fake).await;
-    let payments = shopbot::payments::Payments {
-        crypto: Some(Arc::clone(&client)),
-    };
-    let mut bot = mock_bot_with(&t, payments, text(SHOPPER, "en", "/start"));
-    bot.dispatch().await;
+    let (fake, client, hook, mut bot) = crypto_bot(&t).await;
     crypto_top_up(&t, &mut bot, &fake).await;
 
     let paid = fake.pay(1, "USDT", None);
@@ -377,13 +390,7 @@ async fn a_crypto_top_up_is_settled_by_its_signed_webhook_once() {
 async fn a_missed_webhook_is_settled_by_polling_even_racing_the_webhook() {
     let t = TestShop::new();
     t.register(SHOPPER, "en");
-    let fake = FakeCryptoPay::start();
-    let (client, hook) = crypto(&t, &fake).await;
-    let payments = shopbot::payments::Payments {
-        crypto: Some(Arc::clone(&client)),
-    };
-    let mut bot = mock_bot_with(&t, payments, text(SHOPPER, "en", "/start"));
-    bot.dispatch().await;
+    let (fake, client, hook, mut bot) = crypto_bot(&t).await;
     crypto_top_up(&t, &mut bot, &fake).await;
     // Paid while the bot was down (no webhook reached it): the next poll settles it.
     fake.pay(1, "TON", None);
@@ -396,18 +403,7 @@ async fn a_missed_webhook_is_settled_by_polling_even_racing_the_webhook() {
     assert_eq!(t.balance(SHOPPER), money("25"));
 
     // A second invoice, paid, then its webhook and a poll at the same moment: once.
-    step(
-        &mut bot,
-        tap(
-            SHOPPER,
-            "en",
-            &Callback::TopupProvider {
-                provider: Provider::CryptoPay,
-            },
-            "t3",
-        ),
-    )
-    .await;
+    step(&mut bot, tap(SHOPPER, "en", &crypto_topup(), "t3")).await;
     step(&mut bot, text(SHOPPER, "en", "5")).await;
     let paid = fake.pay(2, "USDT", None);
     let date = date_of(&t, 0);
@@ -425,13 +421,7 @@ async fn a_missed_webhook_is_settled_by_polling_even_racing_the_webhook() {
 async fn a_wrong_amount_is_refused_and_a_late_payment_goes_to_the_balance() {
     let (t, clock) = TestShop::clocked();
     t.register(SHOPPER, "en");
-    let fake = FakeCryptoPay::start();
-    let (client, hook) = crypto(&t, &fake).await;
-    let payments = shopbot::payments::Payments {
-        crypto: Some(Arc::clone(&client)),
-    };
-    let mut bot = mock_bot_with(&t, payments, text(SHOPPER, "en", "/start"));
-    bot.dispatch().await;
+    let (fake, _client, hook, mut bot) = crypto_bot(&t).await;
     crypto_top_up(&t, &mut bot, &fake).await;
     // Crypto Pay reports less than the invoice asked: refused, staff told, nothing credited.
     let short = fake.pay(1, "USDT", Some("24.99"));
@@ -451,18 +441,7 @@ async fn a_wrong_amount_is_refused_and_a_late_payment_goes_to_the_balance() {
     );
 
     // A second invoice expires before its payment comes: the money is credited anyway.
-    step(
-        &mut bot,
-        tap(
-            SHOPPER,
-            "en",
-            &Callback::TopupProvider {
-                provider: Provider::CryptoPay,
-            },
-            "t3",
-        ),
-    )
-    .await;
+    step(&mut bot, tap(SHOPPER, "en", &crypto_topup(), "t3")).await;
     step(&mut bot, text(SHOPPER, "en", "7.5")).await;
     clock.advance_millis(31 * 60 * 1_000);
     // Both expire: a refused payment left the first one open.
@@ -483,13 +462,7 @@ async fn crypto_pay_down_is_explained_and_an_order_can_be_paid_in_crypto() {
     let games = t.category("Games");
     let product = t.product(games, "Gift card", "12.00");
     t.register(SHOPPER, "en");
-    let fake = FakeCryptoPay::start();
-    let (client, hook) = crypto(&t, &fake).await;
-    let payments = shopbot::payments::Payments {
-        crypto: Some(Arc::clone(&client)),
-    };
-    let mut bot = mock_bot_with(&t, payments, text(SHOPPER, "en", "/start"));
-    bot.dispatch().await;
+    let (fake, _client, hook, mut bot) = crypto_bot(&t).await;
     fake.set_down(true);
     step(
         &mut bot,

@@ -1115,6 +1115,15 @@ fn now() -> i64 {
         .unwrap_or(0)
 }
 
+/// A parameter that holds JSON: sent as a JSON-encoded string (a form) or as JSON itself.
+fn json_param(params: &Params, name: &str) -> Value {
+    match params.get(name) {
+        Some(Value::String(raw)) => serde_json::from_str(raw).unwrap_or(Value::Null),
+        Some(other) => other.clone(),
+        None => Value::Null,
+    }
+}
+
 fn bot_user() -> Value {
     json!({"id": BOT_ID, "is_bot": true, "first_name": "Shop", "username": BOT_USERNAME})
 }
@@ -1723,11 +1732,7 @@ impl World {
             .and_then(Value::as_str)
             .ok_or_else(invalid)?
             .to_owned();
-        let results = match params.get("results") {
-            Some(Value::String(raw)) => serde_json::from_str(raw).unwrap_or(Value::Null),
-            Some(other) => other.clone(),
-            None => Value::Null,
-        };
+        let results = json_param(params, "results");
         let list = results.as_array().ok_or_else(|| bad("RESULTS_INVALID"))?;
         if list.len() > 50 {
             return Err(bad("RESULTS_TOO_MUCH"));
@@ -1807,11 +1812,7 @@ impl World {
         if !text("provider_token").is_empty() {
             return Err(bad("PROVIDER_TOKEN_INVALID"));
         }
-        let prices = match params.get("prices") {
-            Some(Value::String(raw)) => serde_json::from_str(raw).unwrap_or(Value::Null),
-            Some(other) => other.clone(),
-            None => Value::Null,
-        };
+        let prices = json_param(params, "prices");
         let amount = match prices.as_array().map(Vec::as_slice) {
             Some([price]) => price.get("amount").and_then(Value::as_u64).unwrap_or(0),
             _ => return Err(bad("STARS_INVOICE_INVALID")),
