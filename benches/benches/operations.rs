@@ -10,6 +10,9 @@
 //!   credit, the remembered payment, the audit entry) and `settle_invoice/replay` (the same
 //!   payment reported again, as a retried webhook or a poll does), beside `approve_topup`;
 //! - `quote`: the confirmation screen, a read-only transaction;
+//! - `search/{2000,20000}_products`: a shopper's search (`Shop::search_products`, two words,
+//!   ten results) in a catalog of 2,000 and of 20,000 products, the same share of which match;
+//!   the ratio of the two is what the catalog's size costs a search;
 //! - `baseline/fsync_4k` (one fdatasync per 4 KiB overwrite) and `baseline/sled_flush`
 //!   (a bare sled insert + flush): what one durable commit costs on this disk without group
 //!   commit.
@@ -210,5 +213,62 @@ fn baselines(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, baselines, create_order, staff_operations);
+/// A shop with `n` products named from a small vocabulary (one in 50 a "PUBG Mobile 660
+/// UC"-like name the search finds), in Background durability (building it is not timed).
+fn catalog(n: usize) -> (tempfile::TempDir, Shop) {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = fixture::open(&dir.path().join("shop.db"), Durability::Background).unwrap();
+    let admin = shop.system_actor("bench").unwrap();
+    let category = shop.create_category(&admin, "Catalog", 0).unwrap().id;
+    let games = [
+        "Free Fire",
+        "Fortnite",
+        "Roblox",
+        "Valorant",
+        "Genshin",
+        "بطاقة جوجل",
+    ];
+    for i in 0..n {
+        let name = if i % 50 == 0 {
+            format!("PUBG Mobile {} UC", 600 + i % 97)
+        } else {
+            format!("{} {} pack {i}", games[i % games.len()], 10 + i % 90)
+        };
+        shop.create_product(
+            &admin,
+            &shopcore::NewProduct {
+                category,
+                name,
+                description: String::new(),
+                price_usd: shopcore::Money::units(1),
+                kind: shopcore::ProductKind::GiftCard,
+                delivery: shopcore::Delivery::Manual,
+                stock: shopcore::Stock::Unlimited,
+                player_field: None,
+                sort_order: 0,
+                active: true,
+            },
+        )
+        .unwrap();
+    }
+    shop.flush().unwrap();
+    (dir, shop)
+}
+
+fn search(c: &mut Criterion) {
+    let mut group = c.benchmark_group("search");
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(1));
+    for n in [2_000, 20_000] {
+        let (_dir, shop) = catalog(n);
+        assert!(!shop.search_products("pubg mobile", 10).unwrap().is_empty());
+        group.bench_function(format!("{n}_products"), |bencher| {
+            bencher.iter(|| black_box(shop.search_products("pubg mobile", 10).unwrap()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, baselines, create_order, staff_operations, search);
 criterion_main!(benches);
