@@ -1115,6 +1115,30 @@ fn now() -> i64 {
         .unwrap_or(0)
 }
 
+fn stale_query() -> ApiReply {
+    bad("query is too old and response timeout expired or query id is invalid")
+}
+
+/// The id of the query a method answers (`name`), as Telegram refuses a missing one.
+fn query_id(params: &Params, name: &str) -> Result<String, ApiReply> {
+    params
+        .get(name)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(stale_query)
+}
+
+/// Records the answer to a known query that was not answered yet; Telegram refuses any
+/// other answer as a stale query.
+fn answer_once<T>(slots: &mut HashMap<String, Option<T>>, id: &str, answer: T) -> Answer {
+    let slot = slots.get_mut(id).ok_or_else(stale_query)?;
+    if slot.is_some() {
+        return Err(stale_query());
+    }
+    *slot = Some(answer);
+    Ok(json!(true))
+}
+
 /// A parameter that holds JSON: sent as a JSON-encoded string (a form) or as JSON itself.
 fn json_param(params: &Params, name: &str) -> Value {
     match params.get(name) {
@@ -1725,13 +1749,7 @@ impl World {
     /// `answerInlineQuery`, as Telegram checks it: a known, unanswered query; at most 50
     /// results, each with an id of 1-64 bytes, a title, and a message of 1-4096 characters.
     fn answer_inline(&mut self, params: &Params) -> Answer {
-        let invalid =
-            || bad("query is too old and response timeout expired or query id is invalid");
-        let id = params
-            .get("inline_query_id")
-            .and_then(Value::as_str)
-            .ok_or_else(invalid)?
-            .to_owned();
+        let id = query_id(params, "inline_query_id")?;
         let results = json_param(params, "results");
         let list = results.as_array().ok_or_else(|| bad("RESULTS_INVALID"))?;
         if list.len() > 50 {
@@ -1757,12 +1775,7 @@ impl World {
                 return Err(bad("MESSAGE_EMPTY"));
             }
         }
-        let slot = self.inline_answers.get_mut(&id).ok_or_else(invalid)?;
-        if slot.is_some() {
-            return Err(invalid());
-        }
-        *slot = Some(results);
-        Ok(json!(true))
+        answer_once(&mut self.inline_answers, &id, results)
     }
 
     /// `getStarTransactions`: `offset` transactions skipped, at most `limit` (1-100).
@@ -1836,13 +1849,7 @@ impl World {
     }
 
     fn answer_pre_checkout(&mut self, params: &Params) -> Answer {
-        let invalid =
-            || bad("query is too old and response timeout expired or query id is invalid");
-        let id = params
-            .get("pre_checkout_query_id")
-            .and_then(Value::as_str)
-            .ok_or_else(invalid)?
-            .to_owned();
+        let id = query_id(params, "pre_checkout_query_id")?;
         let ok = match params.get("ok") {
             Some(Value::Bool(b)) => *b,
             Some(Value::String(s)) => s == "true",
@@ -1855,12 +1862,7 @@ impl World {
         if !ok && message.as_deref().is_none_or(str::is_empty) {
             return Err(bad("ERROR_MESSAGE_EMPTY"));
         }
-        let slot = self.pre_checkouts.get_mut(&id).ok_or_else(invalid)?;
-        if slot.is_some() {
-            return Err(invalid());
-        }
-        *slot = Some((ok, message));
-        Ok(json!(true))
+        answer_once(&mut self.pre_checkouts, &id, (ok, message))
     }
 
     fn refund_star_payment(&mut self, params: &Params) -> Answer {

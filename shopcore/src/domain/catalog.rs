@@ -1836,7 +1836,7 @@ pub(crate) fn verify(
         };
         products += 1;
         *per_category.entry(product.category).or_default() += 1;
-        for entry in crate::search::entries_of(&product.name) {
+        for entry in crate::search::prefixes(&product.name) {
             search_entries += 1;
             if !store.exists::<crate::search::SearchTerms>(&(entry.clone(), product.id))? {
                 problems.push(format!(
@@ -1987,7 +1987,7 @@ pub(crate) fn migrate_search_index(
     let mut done = 0u64;
     for item in store.scan(Span::<Products>::all(), false) {
         let (_, product) = item?;
-        for entry in crate::search::entries_of(&product.name) {
+        for entry in crate::search::prefixes(&product.name) {
             store.put_direct_record::<crate::search::SearchTerms>(&(entry, product.id), &())?;
         }
         done += 1;

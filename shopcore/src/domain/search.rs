@@ -57,8 +57,9 @@ pub fn words(normalized: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The index entries of a name: every prefix of 2 to [`PREFIX_CHARS_MAX`] characters of
-/// each word (a word of one character is indexed as itself).
-fn prefixes(name: &str) -> BTreeSet<String> {
+/// each word (a word of one character is indexed as itself). `verify()` and the migration
+/// read them too.
+pub(crate) fn prefixes(name: &str) -> BTreeSet<String> {
     let normalized = normalize(name);
     let mut out = BTreeSet::new();
     for word in words(&normalized).take(WORDS_MAX) {
@@ -117,11 +118,6 @@ pub(crate) fn matches(name: &str, query_words: &[&str]) -> bool {
     query_words
         .iter()
         .all(|q| name_words.iter().any(|w| w.starts_with(q)))
-}
-
-/// The index entries a name should have (for `verify()` and the migration).
-pub(crate) fn entries_of(name: &str) -> BTreeSet<String> {
-    prefixes(name)
 }
 
 #[cfg(test)]

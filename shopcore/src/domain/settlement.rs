@@ -137,57 +137,38 @@ fn settle_in(tx: &Tx<'_>, s: &Settlement, payment_id: &str, by: &ActorRef) -> Re
             replayed: false,
         });
     }
-    let mut invoice = before.clone();
-    let effect = match (before.status, before.purpose) {
+    let paid_order = match (before.status, before.purpose) {
         (InvoiceStatus::Open, InvoicePurpose::Order(order)) => {
-            match crate::orders::pay_with_invoice(tx, order, &before, by)? {
-                Some(ledger_seq) => PaymentEffect::PaidOrder { order, ledger_seq },
-                None => {
-                    let entry = invoices::credit(tx, &before, by, true)?;
-                    invoice.late = true;
-                    PaymentEffect::Credited {
-                        ledger_seq: entry.seq,
-                        late: true,
-                    }
-                }
-            }
+            crate::orders::pay_with_invoice(tx, order, &before, by)?.map(|seq| (order, seq))
         }
-        (InvoiceStatus::Open, InvoicePurpose::Topup) => {
-            let entry = invoices::credit(tx, &before, by, false)?;
-            PaymentEffect::Credited {
-                ledger_seq: entry.seq,
-                late: false,
-            }
-        }
-        (InvoiceStatus::Expired | InvoiceStatus::Cancelled, _) => {
-            let entry = invoices::credit(tx, &before, by, true)?;
-            invoice.late = true;
-            PaymentEffect::Credited {
-                ledger_seq: entry.seq,
-                late: true,
-            }
-        }
-        // Paid already, by another payment: this one goes to the balance too.
-        (InvoiceStatus::Paid | InvoiceStatus::Refunding | InvoiceStatus::Refunded, _) => {
-            let entry = invoices::credit(tx, &before, by, true)?;
-            PaymentEffect::Credited {
-                ledger_seq: entry.seq,
-                late: true,
-            }
+        _ => None,
+    };
+    let (effect, ledger_seq) = match paid_order {
+        Some((order, ledger_seq)) => (PaymentEffect::PaidOrder { order, ledger_seq }, ledger_seq),
+        // A top-up's own payment, or one the invoice can no longer take (expired,
+        // cancelled, its order gone, paid already by another payment): to the balance.
+        None => {
+            let late =
+                !(before.status == InvoiceStatus::Open && before.purpose == InvoicePurpose::Topup);
+            let entry = invoices::credit(tx, &before, by, late)?;
+            (
+                PaymentEffect::Credited {
+                    ledger_seq: entry.seq,
+                    late,
+                },
+                entry.seq,
+            )
         }
     };
-    if before.status.is_paid() {
-        // The invoice keeps its own payment; this one is remembered on its own.
-    } else {
+    let mut invoice = before.clone();
+    // A paid invoice keeps its own payment; a later one is remembered on its own.
+    if !before.status.is_paid() {
         invoice.status = InvoiceStatus::Paid;
+        invoice.late = matches!(effect, PaymentEffect::Credited { late: true, .. });
         invoice.payment_id = Some(payment_id.to_owned());
         invoice.paid_at = Some(tx.now);
         invoice.settled_by = Some(by.clone());
-        invoice.ledger_seq = Some(match effect {
-            PaymentEffect::PaidOrder { ledger_seq, .. }
-            | PaymentEffect::Credited { ledger_seq, .. } => ledger_seq,
-            PaymentEffect::Refused { .. } => unreachable_refusal()?,
-        });
+        invoice.ledger_seq = Some(ledger_seq);
         if let Some(theirs) = &s.provider_invoice
             && invoice.provider_invoice.is_none()
         {
@@ -221,16 +202,6 @@ fn settle_in(tx: &Tx<'_>, s: &Settlement, payment_id: &str, by: &ActorRef) -> Re
         effect,
         replayed: false,
     })
-}
-
-/// A refusal never reaches the bookkeeping of a payment that was taken.
-fn unreachable_refusal() -> Result<u64> {
-    Err(StoreError::Corrupt {
-        table: Table::InvoicePayments.name(),
-        key: "(settlement)".into(),
-        reason: "a refused payment reached the bookkeeping of a taken one".into(),
-    }
-    .into())
 }
 
 impl Shop {
