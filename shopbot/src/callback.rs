@@ -121,8 +121,7 @@ impl Callback {
             Callback::CancelOrder { id } => write!(out, "oc:{}", id.get()),
             Callback::CancelOrderYes { id } => write!(out, "oy:{}", id.get()),
             Callback::Settings => write!(out, "g"),
-            Callback::Language { lang: Lang::En } => write!(out, "l:en"),
-            Callback::Language { lang: Lang::Ar } => write!(out, "l:ar"),
+            Callback::Language { lang } => write!(out, "l:{}", lang.code()),
             Callback::Currencies => write!(out, "cu"),
             Callback::SetCurrency { code } => write!(out, "cs:{}", code.as_str()),
             Callback::Help => write!(out, "?"),
@@ -263,11 +262,7 @@ impl Callback {
             "g" => arity(0).map(|()| Callback::Settings)?,
             "l" => {
                 arity(1)?;
-                let lang = match fields[0] {
-                    "en" => Lang::En,
-                    "ar" => Lang::Ar,
-                    _ => return Err(malformed()),
-                };
+                let lang = Lang::parse(fields[0]).ok_or_else(malformed)?;
                 Callback::Language { lang }
             }
             "cu" => arity(0).map(|()| Callback::Currencies)?,

@@ -63,7 +63,7 @@ pub fn language_of(user: Option<&User>, tg: &TgUser) -> Lang {
         return Lang::from_code(code);
     }
     user.and_then(|u| u.language.as_ref())
-        .map_or(Lang::En, |l| Lang::from_code(l.as_str()))
+        .map_or(Lang::EN, |l| Lang::from_code(l.as_str()))
 }
 
 /// Registers (or refreshes) the Telegram user with the shop.

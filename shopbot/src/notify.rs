@@ -262,7 +262,7 @@ async fn prepare(
                 let lang = person
                     .as_ref()
                     .and_then(|u| u.preferred_language.clone().or(u.language.clone()))
-                    .map_or(Lang::En, |l| Lang::from_code(l.as_str()));
+                    .map_or(Lang::EN, |l| Lang::from_code(l.as_str()));
                 let order = order_of(shop, &n);
                 let (topup, reused): (Option<Topup>, _) = if n.kind.is_for_staff() {
                     (

@@ -103,22 +103,22 @@ pub fn invoice_texts(lang: Lang, invoice: &Invoice, product: Option<&str>) -> (S
     match invoice.purpose {
         InvoicePurpose::Topup => (
             clip(
-                lang.tf("invoice.title_topup", &[("id", &id)]),
+                lang.tf("invoice-title_topup", &[("id", &id)]),
                 TITLE_CHARS_MAX,
             ),
             clip(
-                lang.tf("invoice.description_topup", &[("amount", &usd)]),
+                lang.tf("invoice-description_topup", &[("amount", &usd)]),
                 DESCRIPTION_CHARS_MAX,
             ),
         ),
         InvoicePurpose::Order(order) => (
             clip(
-                lang.tf("invoice.title_order", &[("id", &order.get().to_string())]),
+                lang.tf("invoice-title_order", &[("id", &order.get().to_string())]),
                 TITLE_CHARS_MAX,
             ),
             clip(
                 lang.tf(
-                    "invoice.description_order",
+                    "invoice-description_order",
                     &[("product", product.unwrap_or("")), ("amount", &usd)],
                 ),
                 DESCRIPTION_CHARS_MAX,
@@ -150,7 +150,7 @@ pub async fn present(
                     "XTR",
                     [LabeledPrice::new(
                         lang.tf(
-                            "invoice.price_label",
+                            "invoice-price_label",
                             &[("id", &invoice.id.get().to_string())],
                         ),
                         amount,
@@ -165,7 +165,7 @@ pub async fn present(
             }
             None => {
                 out.send(crate::render::Screen::text(
-                    lang.t("invoice.crypto_unavailable"),
+                    lang.t("invoice-crypto_unavailable"),
                 ))
                 .await?;
             }
@@ -210,9 +210,9 @@ pub async fn on_pre_checkout(bot: Bot, q: PreCheckoutQuery, shop: Arc<Shop>) -> 
             tracing::info!(kind = failure.kind(), "pre-checkout refused");
             let text = match &failure {
                 Failure::Core(e) if e.kind().starts_with("invoice.") => {
-                    lang.t(&format!("error.{}", e.kind()))
+                    lang.t(&crate::i18n::error_key(e.kind()))
                 }
-                _ => lang.t("error.internal"),
+                _ => lang.t("error-internal"),
             };
             bot.answer_pre_checkout_query(q.id.clone(), false)
                 .error_message(text)

@@ -54,9 +54,9 @@ fn button(label: String, callback: Callback) -> InlineKeyboardButton {
 /// The answer to a command in a group: the shop is in the private chat with the bot.
 pub fn private_only(lang: Lang, bot_username: &str) -> Result<Screen, url::ParseError> {
     Ok(Screen::with(
-        lang.t("group.private_only"),
+        lang.t("group-private_only"),
         vec![vec![InlineKeyboardButton::url(
-            lang.t("button.open_private"),
+            lang.t("button-open_private"),
             url::Url::parse(&format!("https://t.me/{bot_username}"))?,
         )]],
     ))
@@ -70,7 +70,7 @@ pub fn crypto_invoice(
 ) -> Result<Screen, url::ParseError> {
     Ok(Screen::with(
         lang.tf(
-            "invoice.crypto_pay",
+            "invoice-crypto_pay",
             &[
                 ("id", &invoice.id.get().to_string()),
                 ("amount", &usd(invoice.amount_usd)),
@@ -78,20 +78,20 @@ pub fn crypto_invoice(
         ),
         vec![
             vec![InlineKeyboardButton::url(
-                lang.t("button.pay_crypto"),
+                lang.t("button-pay_crypto"),
                 url::Url::parse(url)?,
             )],
-            vec![button(lang.t("button.wallet"), Callback::Wallet)],
+            vec![button(lang.t("button-wallet"), Callback::Wallet)],
         ],
     ))
 }
 
 fn back_to_menu(lang: Lang) -> Vec<InlineKeyboardButton> {
-    vec![button(lang.t("button.menu"), Callback::Menu)]
+    vec![button(lang.t("button-menu"), Callback::Menu)]
 }
 
 fn cancel_row(lang: Lang) -> Vec<InlineKeyboardButton> {
-    vec![button(lang.t("button.cancel"), Callback::CancelFlow)]
+    vec![button(lang.t("button-cancel"), Callback::CancelFlow)]
 }
 
 /// An amount in a currency: "12.50 USD".
@@ -136,7 +136,7 @@ fn both(lang: Lang, value: Money, currency: &Currency, local: Option<Money>) -> 
     }
     match local {
         Some(local) => lang.tf(
-            "money.local_and_usd",
+            "money-local_and_usd",
             &[("local", &amount(currency, local)), ("usd", &usd(value))],
         ),
         None => usd(value),
@@ -163,25 +163,25 @@ pub fn date(at: Timestamp) -> String {
 }
 
 fn status(lang: Lang, status: OrderStatus) -> String {
-    lang.t(&format!("status.{}", status.name()))
+    lang.t(&format!("status-{}", status.name()))
 }
 
 fn topup_status(lang: Lang, status: TopupStatus) -> String {
-    lang.t(&format!("topup_status.{}", status.name()))
+    lang.t(&format!("topup_status-{}", status.name()))
 }
 
 /// The rule a player id must follow, in words.
 pub fn player_rule(lang: Lang, rule: &PlayerIdRule) -> String {
     match rule {
         PlayerIdRule::Digits { len_min, len_max } => lang.tf(
-            "rule.digits",
+            "rule-digits",
             &[("min", &len_min.to_string()), ("max", &len_max.to_string())],
         ),
         PlayerIdRule::Alphanumeric { len_min, len_max } => lang.tf(
-            "rule.alphanumeric",
+            "rule-alphanumeric",
             &[("min", &len_min.to_string()), ("max", &len_max.to_string())],
         ),
-        PlayerIdRule::Mask(mask) => lang.tf("rule.mask", &[("mask", mask)]),
+        PlayerIdRule::Mask(mask) => lang.tf("rule-mask", &[("mask", mask)]),
     }
 }
 
@@ -191,19 +191,19 @@ pub fn player_rule(lang: Lang, rule: &PlayerIdRule) -> String {
 fn store_state_notice(lang: Lang, settings: &Settings) -> Option<String> {
     let key = match settings.state {
         StoreState::Open => return None,
-        StoreState::Maintenance => "notice.maintenance",
-        StoreState::Emergency => "notice.emergency",
+        StoreState::Maintenance => "notice-maintenance",
+        StoreState::Emergency => "notice-emergency",
     };
     let mut text = lang.t(key);
     if let Some(reason) = &settings.state_reason {
         text.push('\n');
-        text.push_str(&lang.tf("notice.reason", &[("reason", reason)]));
+        text.push_str(&lang.tf("notice-reason", &[("reason", reason)]));
     }
     Some(text)
 }
 
 pub fn main_menu(lang: Lang, name: &str, settings: &Settings) -> Screen {
-    let mut text = lang.tf("menu.greeting", &[("name", name)]);
+    let mut text = lang.tf("menu-greeting", &[("name", name)]);
     if let Some(notice) = store_state_notice(lang, settings) {
         text.push_str("\n\n");
         text.push_str(&notice);
@@ -211,25 +211,25 @@ pub fn main_menu(lang: Lang, name: &str, settings: &Settings) -> Screen {
     Screen::with(
         text,
         vec![
-            vec![button(lang.t("button.shop"), Callback::Shop)],
+            vec![button(lang.t("button-shop"), Callback::Shop)],
             vec![
-                button(lang.t("button.wallet"), Callback::Wallet),
-                button(lang.t("button.orders"), Callback::Orders { before: None }),
+                button(lang.t("button-wallet"), Callback::Wallet),
+                button(lang.t("button-orders"), Callback::Orders { before: None }),
             ],
             vec![
-                button(lang.t("button.settings"), Callback::Settings),
-                button(lang.t("button.help"), Callback::Help),
+                button(lang.t("button-settings"), Callback::Settings),
+                button(lang.t("button-help"), Callback::Help),
             ],
         ],
     )
 }
 
 pub fn help(lang: Lang, settings: &Settings) -> Screen {
-    let mut text = lang.t("help.text");
+    let mut text = lang.t("help-text");
     text.push_str("\n\n");
     text.push_str(&match &settings.support_contact {
-        Some(contact) => lang.tf("help.support", &[("contact", contact)]),
-        None => lang.t("help.no_support"),
+        Some(contact) => lang.tf("help-support", &[("contact", contact)]),
+        None => lang.t("help-no_support"),
     });
     Screen::with(text, vec![back_to_menu(lang)])
 }
@@ -237,37 +237,30 @@ pub fn help(lang: Lang, settings: &Settings) -> Screen {
 /// The settings screen; `muted`: whether the shopper muted the shop's broadcasts.
 pub fn settings(lang: Lang, currency: &str, muted: bool) -> Screen {
     let mut text = lang.tf(
-        "settings.text",
+        "settings-text",
         &[
-            ("language", &lang.t("language.name")),
+            ("language", &lang.t("language-name")),
             ("currency", currency),
         ],
     );
     text.push('\n');
     text.push_str(&lang.t(if muted {
-        "settings.broadcasts_muted"
+        "settings-broadcasts_muted"
     } else {
-        "settings.broadcasts_on"
+        "settings-broadcasts_on"
     }));
     Screen::with(
         text,
         vec![
-            vec![
-                button(
-                    Lang::En.t("language.name"),
-                    Callback::Language { lang: Lang::En },
-                ),
-                button(
-                    Lang::Ar.t("language.name"),
-                    Callback::Language { lang: Lang::Ar },
-                ),
-            ],
-            vec![button(lang.t("button.currency"), Callback::Currencies)],
+            Lang::all()
+                .map(|l| button(l.name(), Callback::Language { lang: l }))
+                .collect(),
+            vec![button(lang.t("button-currency"), Callback::Currencies)],
             vec![button(
                 lang.t(if muted {
-                    "button.unmute_broadcasts"
+                    "button-unmute_broadcasts"
                 } else {
-                    "button.mute_broadcasts"
+                    "button-mute_broadcasts"
                 }),
                 Callback::MuteBroadcasts { muted: !muted },
             )],
@@ -279,9 +272,9 @@ pub fn settings(lang: Lang, currency: &str, muted: bool) -> Screen {
 /// The buttons under a broadcast: mute the next ones, or open the shop.
 pub fn broadcast_buttons(lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![vec![
-        button(lang.t("button.open_menu"), Callback::Menu),
+        button(lang.t("button-open_menu"), Callback::Menu),
         button(
-            lang.t("button.mute_broadcasts"),
+            lang.t("button-mute_broadcasts"),
             Callback::MuteBroadcasts { muted: true },
         ),
     ]])
@@ -305,15 +298,15 @@ pub fn currencies(lang: Lang, currencies: &[Currency], current: &str) -> Screen 
             )]
         })
         .collect();
-    rows.push(vec![button(lang.t("button.back"), Callback::Settings)]);
-    Screen::with(lang.t("currency.choose"), rows)
+    rows.push(vec![button(lang.t("button-back"), Callback::Settings)]);
+    Screen::with(lang.t("currency-choose"), rows)
 }
 
 // ----- catalog ------------------------------------------------------------------------
 
 pub fn categories(lang: Lang, categories: &[Category]) -> Screen {
     if categories.is_empty() {
-        return Screen::with(lang.t("shop.empty"), vec![back_to_menu(lang)]);
+        return Screen::with(lang.t("shop-empty"), vec![back_to_menu(lang)]);
     }
     let mut rows: Vec<Vec<InlineKeyboardButton>> = categories
         .iter()
@@ -324,14 +317,14 @@ pub fn categories(lang: Lang, categories: &[Category]) -> Screen {
             )]
         })
         .collect();
-    rows.push(vec![button(lang.t("button.search"), Callback::Search)]);
+    rows.push(vec![button(lang.t("button-search"), Callback::Search)]);
     rows.push(back_to_menu(lang));
-    Screen::with(lang.t("shop.choose_category"), rows)
+    Screen::with(lang.t("shop-choose_category"), rows)
 }
 
 /// What to search for.
 pub fn search_prompt(lang: Lang) -> Screen {
-    Screen::with(lang.t("search.prompt"), vec![cancel_row(lang)])
+    Screen::with(lang.t("search-prompt"), vec![cancel_row(lang)])
 }
 
 /// A product as a button: its name and price in the shopper's currency.
@@ -353,17 +346,17 @@ pub fn search_results(
     currency: &Currency,
 ) -> Screen {
     let text = if products.is_empty() {
-        lang.tf("search.nothing", &[("query", query)])
+        lang.tf("search-nothing", &[("query", query)])
     } else {
-        lang.tf("search.found", &[("query", query)])
+        lang.tf("search-found", &[("query", query)])
     };
     let mut rows: Vec<Vec<InlineKeyboardButton>> = products
         .iter()
         .map(|p| product_button(p, currency))
         .collect();
     rows.push(vec![
-        button(lang.t("button.search_again"), Callback::Search),
-        button(lang.t("button.categories"), Callback::Shop),
+        button(lang.t("button-search_again"), Callback::Search),
+        button(lang.t("button-categories"), Callback::Shop),
     ]);
     Screen::with(text, rows)
 }
@@ -376,12 +369,12 @@ pub fn category_page(
     has_next: bool,
     currency: &Currency,
 ) -> Screen {
-    let mut text = lang.tf("category.title", &[("name", &category.name)]);
+    let mut text = lang.tf("category-title", &[("name", &category.name)]);
     text.push('\n');
     if products.is_empty() {
-        text.push_str(&lang.t("category.empty"));
+        text.push_str(&lang.t("category-empty"));
     } else {
-        text.push_str(&lang.t("category.choose_product"));
+        text.push_str(&lang.t("category-choose_product"));
     }
     let mut rows: Vec<Vec<InlineKeyboardButton>> = products
         .iter()
@@ -390,7 +383,7 @@ pub fn category_page(
     let mut nav = Vec::new();
     if page > 0 {
         nav.push(button(
-            lang.t("button.previous"),
+            lang.t("button-previous"),
             Callback::Category {
                 id: category.id,
                 page: page - 1,
@@ -399,7 +392,7 @@ pub fn category_page(
     }
     if has_next {
         nav.push(button(
-            lang.t("button.next"),
+            lang.t("button-next"),
             Callback::Category {
                 id: category.id,
                 page: page.saturating_add(1),
@@ -409,31 +402,31 @@ pub fn category_page(
     if !nav.is_empty() {
         rows.push(nav);
     }
-    rows.push(vec![button(lang.t("button.categories"), Callback::Shop)]);
+    rows.push(vec![button(lang.t("button-categories"), Callback::Shop)]);
     Screen::with(text, rows)
 }
 
 pub fn product_card(lang: Lang, product: &Product, currency: &Currency) -> Screen {
-    let mut text = lang.tf("product.title", &[("name", &product.name)]);
+    let mut text = lang.tf("product-title", &[("name", &product.name)]);
     if !product.description.is_empty() {
         text.push_str("\n\n");
         text.push_str(&product.description);
     }
     text.push_str("\n\n");
     text.push_str(&lang.tf(
-        "product.price",
+        "product-price",
         &[("price", &price_and_local(lang, product.price_usd, currency))],
     ));
     text.push('\n');
     text.push_str(&match product.available() {
-        _ if !product.in_stock() => lang.t("product.out_of_stock"),
-        None => lang.t("product.in_stock"),
-        Some(n) => lang.tf("product.stock_left", &[("count", &n.to_string())]),
+        _ if !product.in_stock() => lang.t("product-out_of_stock"),
+        None => lang.t("product-in_stock"),
+        Some(n) => lang.tf("product-stock_left", &[("count", &n.to_string())]),
     });
     if let Some(field) = &product.player_field {
         text.push('\n');
         text.push_str(&lang.tf(
-            "product.needs_player_id",
+            "product-needs_player_id",
             &[
                 ("label", &field.label),
                 ("rule", &player_rule(lang, &field.rule)),
@@ -443,12 +436,12 @@ pub fn product_card(lang: Lang, product: &Product, currency: &Currency) -> Scree
     let mut rows = Vec::new();
     if product.in_stock() && product.on_sale() {
         rows.push(vec![button(
-            lang.t("button.buy"),
+            lang.t("button-buy"),
             Callback::Buy { id: product.id },
         )]);
     }
     rows.push(vec![button(
-        lang.t("button.back"),
+        lang.t("button-back"),
         Callback::Category {
             id: product.category,
             page: 0,
@@ -462,7 +455,7 @@ pub fn product_card(lang: Lang, product: &Product, currency: &Currency) -> Scree
 pub fn player_id_prompt(lang: Lang, field: &PlayerField) -> Screen {
     Screen::with(
         lang.tf(
-            "buy.player_id_prompt",
+            "buy-player_id_prompt",
             &[
                 ("label", &field.label),
                 ("rule", &player_rule(lang, &field.rule)),
@@ -475,7 +468,7 @@ pub fn player_id_prompt(lang: Lang, field: &PlayerField) -> Screen {
 pub fn player_id_rejected(lang: Lang, field: &PlayerField) -> Screen {
     Screen::with(
         lang.tf(
-            "buy.player_id_rejected",
+            "buy-player_id_rejected",
             &[
                 ("label", &field.label),
                 ("rule", &player_rule(lang, &field.rule)),
@@ -487,9 +480,9 @@ pub fn player_id_rejected(lang: Lang, field: &PlayerField) -> Screen {
 
 pub fn coupon_prompt(lang: Lang) -> Screen {
     Screen::with(
-        lang.t("buy.coupon_prompt"),
+        lang.t("buy-coupon_prompt"),
         vec![
-            vec![button(lang.t("button.skip_coupon"), Callback::SkipCoupon)],
+            vec![button(lang.t("button-skip_coupon"), Callback::SkipCoupon)],
             cancel_row(lang),
         ],
     )
@@ -498,9 +491,9 @@ pub fn coupon_prompt(lang: Lang) -> Screen {
 /// A refused coupon, with the way forward: another code, Skip or Cancel.
 pub fn coupon_rejected(lang: Lang, reason: &str) -> Screen {
     Screen::with(
-        lang.tf("buy.coupon_rejected", &[("reason", reason)]),
+        lang.tf("buy-coupon_rejected", &[("reason", reason)]),
         vec![
-            vec![button(lang.t("button.skip_coupon"), Callback::SkipCoupon)],
+            vec![button(lang.t("button-skip_coupon"), Callback::SkipCoupon)],
             cancel_row(lang),
         ],
     )
@@ -513,7 +506,7 @@ pub fn payment_choice(
     providers: &[Provider],
 ) -> Screen {
     let mut rows = vec![vec![button(
-        lang.tf("button.pay_balance", &[("balance", &usd(balance))]),
+        lang.tf("button-pay_balance", &[("balance", &usd(balance))]),
         Callback::PayBalance,
     )]];
     for method in methods.iter().filter(|m| m.usable()) {
@@ -531,14 +524,14 @@ pub fn payment_choice(
         )]);
     }
     rows.push(cancel_row(lang));
-    Screen::with(lang.t("buy.payment_prompt"), rows)
+    Screen::with(lang.t("buy-payment_prompt"), rows)
 }
 
 /// How to pay through a method and what proof to send. `pay` is what to send, formatted.
 pub fn payment_instructions(lang: Lang, method: &PaymentMethod, pay: &str) -> Screen {
     Screen::with(
         lang.tf(
-            "buy.method_instructions",
+            "buy-method_instructions",
             &[
                 ("method", &method.name),
                 ("amount", pay),
@@ -562,69 +555,69 @@ pub enum PaymentLine {
 
 pub fn order_summary(lang: Lang, quote: &Quote, payment: &PaymentLine, nonce: u32) -> Screen {
     let mut lines = vec![
-        lang.t("summary.title"),
-        lang.tf("summary.product", &[("name", &quote.product.name)]),
+        lang.t("summary-title"),
+        lang.tf("summary-product", &[("name", &quote.product.name)]),
     ];
     if let Some(player) = &quote.player_id {
         let label = quote
             .product
             .player_field
             .as_ref()
-            .map_or_else(|| lang.t("summary.player_id_label"), |f| f.label.clone());
+            .map_or_else(|| lang.t("summary-player_id_label"), |f| f.label.clone());
         lines.push(lang.tf(
-            "summary.player_id",
+            "summary-player_id",
             &[("label", &label), ("player_id", player)],
         ));
     }
-    lines.push(lang.tf("summary.price", &[("price", &usd(quote.price_usd))]));
+    lines.push(lang.tf("summary-price", &[("price", &usd(quote.price_usd))]));
     if let Some(code) = &quote.coupon {
         lines.push(lang.tf(
-            "summary.discount",
+            "summary-discount",
             &[
                 ("coupon", code.as_str()),
                 ("discount", &usd(quote.discount_usd)),
             ],
         ));
     }
-    lines.push(lang.tf("summary.total", &[("total", &usd(quote.total_usd))]));
+    lines.push(lang.tf("summary-total", &[("total", &usd(quote.total_usd))]));
     if quote.currency.code.as_str() != "USD" {
         lines.push(lang.tf(
-            "summary.total_local",
+            "summary-total_local",
             &[("total", &amount(&quote.currency, quote.total_local))],
         ));
     }
     lines.push(match payment {
         PaymentLine::Balance { balance } => {
-            lang.tf("summary.pay_balance", &[("balance", &usd(*balance))])
+            lang.tf("summary-pay_balance", &[("balance", &usd(*balance))])
         }
         PaymentLine::Method { name, pay } => {
-            lang.tf("summary.pay_method", &[("method", name), ("amount", pay)])
+            lang.tf("summary-pay_method", &[("method", name), ("amount", pay)])
         }
         PaymentLine::Invoice { provider, pay } => lang.tf(
-            "summary.pay_method",
+            "summary-pay_method",
             &[("method", &provider_name(lang, *provider)), ("amount", pay)],
         ),
     });
     lines.push(String::new());
-    lines.push(lang.t("summary.confirm_hint"));
+    lines.push(lang.t("summary-confirm_hint"));
     Screen::with(
         lines.join("\n"),
         vec![vec![
-            button(lang.t("button.confirm"), Callback::Confirm { nonce }),
-            button(lang.t("button.cancel"), Callback::CancelFlow),
+            button(lang.t("button-confirm"), Callback::Confirm { nonce }),
+            button(lang.t("button-cancel"), Callback::CancelFlow),
         ]],
     )
 }
 
 pub fn order_placed(lang: Lang, order: &Order) -> Screen {
-    let mut text = lang.tf("order.placed", &[("id", &order.id.get().to_string())]);
+    let mut text = lang.tf("order-placed", &[("id", &order.id.get().to_string())]);
     text.push_str("\n\n");
     text.push_str(&order_body(lang, order));
     Screen::with(
         text,
         vec![
             vec![button(
-                lang.t("button.orders"),
+                lang.t("button-orders"),
                 Callback::Orders { before: None },
             )],
             back_to_menu(lang),
@@ -633,7 +626,7 @@ pub fn order_placed(lang: Lang, order: &Order) -> Screen {
 }
 
 pub fn flow_cancelled(lang: Lang) -> Screen {
-    Screen::with(lang.t("flow.cancelled"), vec![back_to_menu(lang)])
+    Screen::with(lang.t("flow-cancelled"), vec![back_to_menu(lang)])
 }
 
 // ----- orders --------------------------------------------------------------------------
@@ -646,16 +639,16 @@ pub fn cancellable(order: &Order) -> bool {
 
 fn order_body(lang: Lang, order: &Order) -> String {
     let mut lines = vec![
-        lang.tf("order.product", &[("name", &order.product_name)]),
-        lang.tf("order.status", &[("status", &status(lang, order.status))]),
+        lang.tf("order-product", &[("name", &order.product_name)]),
+        lang.tf("order-status", &[("status", &status(lang, order.status))]),
     ];
     if let Some(player) = &order.player_id {
-        lines.push(lang.tf("order.player_id", &[("player_id", player)]));
+        lines.push(lang.tf("order-player_id", &[("player_id", player)]));
     }
-    lines.push(lang.tf("order.total", &[("total", &usd(order.total_usd))]));
+    lines.push(lang.tf("order-total", &[("total", &usd(order.total_usd))]));
     if order.currency.as_str() != "USD" {
         lines.push(lang.tf(
-            "order.total_local",
+            "order-total_local",
             &[(
                 "total",
                 &format!("{} {}", order.price_local, order.currency),
@@ -664,7 +657,7 @@ fn order_body(lang: Lang, order: &Order) -> String {
     }
     if let Some(code) = &order.coupon {
         lines.push(lang.tf(
-            "order.coupon",
+            "order-coupon",
             &[
                 ("coupon", code.as_str()),
                 ("discount", &usd(order.discount_usd)),
@@ -675,7 +668,7 @@ fn order_body(lang: Lang, order: &Order) -> String {
         Payment::Method {
             amount, currency, ..
         } => lines.push(lang.tf(
-            "order.paid_by_method",
+            "order-paid_by_method",
             &[("amount", &format!("{amount} {currency}"))],
         )),
         Payment::Invoice {
@@ -684,7 +677,7 @@ fn order_body(lang: Lang, order: &Order) -> String {
             currency,
             ..
         } => lines.push(lang.tf(
-            "order.paid_by_provider",
+            "order-paid_by_provider",
             &[
                 ("provider", &provider_name(lang, *provider)),
                 ("amount", &format!("{amount} {currency}")),
@@ -692,24 +685,24 @@ fn order_body(lang: Lang, order: &Order) -> String {
         )),
         _ => {}
     }
-    lines.push(lang.tf("order.created", &[("date", &date(order.created_at))]));
+    lines.push(lang.tf("order-created", &[("date", &date(order.created_at))]));
     if let Some(delivery) = &order.delivery {
-        lines.push(lang.tf("order.delivery", &[("delivery", delivery)]));
+        lines.push(lang.tf("order-delivery", &[("delivery", delivery)]));
     }
     if let Some(reason) = &order.failure_reason {
-        lines.push(lang.tf("order.failure", &[("reason", reason)]));
+        lines.push(lang.tf("order-failure", &[("reason", reason)]));
     }
     if order.status == OrderStatus::AwaitingPayment {
-        lines.push(lang.t("order.awaiting_review"));
+        lines.push(lang.t("order-awaiting_review"));
     }
     lines.join("\n")
 }
 
 pub fn orders(lang: Lang, orders: &[Order], next: Option<shopcore::OrderId>) -> Screen {
     let text = if orders.is_empty() {
-        lang.t("orders.empty")
+        lang.t("orders-empty")
     } else {
-        lang.t("orders.title")
+        lang.t("orders-title")
     };
     let mut rows: Vec<Vec<InlineKeyboardButton>> = orders
         .iter()
@@ -722,7 +715,7 @@ pub fn orders(lang: Lang, orders: &[Order], next: Option<shopcore::OrderId>) -> 
         .collect();
     if let Some(before) = next {
         rows.push(vec![button(
-            lang.t("button.older"),
+            lang.t("button-older"),
             Callback::Orders {
                 before: Some(before),
             },
@@ -735,18 +728,18 @@ pub fn orders(lang: Lang, orders: &[Order], next: Option<shopcore::OrderId>) -> 
 pub fn order_details(lang: Lang, order: &Order) -> Screen {
     let text = format!(
         "{}\n{}",
-        lang.tf("order.title", &[("id", &order.id.get().to_string())]),
+        lang.tf("order-title", &[("id", &order.id.get().to_string())]),
         order_body(lang, order)
     );
     let mut rows = Vec::new();
     if cancellable(order) {
         rows.push(vec![button(
-            lang.t("button.cancel_order"),
+            lang.t("button-cancel_order"),
             Callback::CancelOrder { id: order.id },
         )]);
     }
     rows.push(vec![button(
-        lang.t("button.orders"),
+        lang.t("button-orders"),
         Callback::Orders { before: None },
     )]);
     Screen::with(text, rows)
@@ -754,9 +747,9 @@ pub fn order_details(lang: Lang, order: &Order) -> Screen {
 
 pub fn cancel_order_confirm(lang: Lang, order: &Order) -> Screen {
     let key = if order.is_paid() {
-        "order.cancel_confirm_refund"
+        "order-cancel_confirm_refund"
     } else {
-        "order.cancel_confirm"
+        "order-cancel_confirm"
     };
     Screen::with(
         lang.tf(
@@ -768,10 +761,10 @@ pub fn cancel_order_confirm(lang: Lang, order: &Order) -> Screen {
         ),
         vec![vec![
             button(
-                lang.t("button.yes_cancel_order"),
+                lang.t("button-yes_cancel_order"),
                 Callback::CancelOrderYes { id: order.id },
             ),
-            button(lang.t("button.back"), Callback::Order { id: order.id }),
+            button(lang.t("button-back"), Callback::Order { id: order.id }),
         ]],
     )
 }
@@ -779,20 +772,20 @@ pub fn cancel_order_confirm(lang: Lang, order: &Order) -> Screen {
 pub fn order_cancelled(lang: Lang, order: &Order) -> Screen {
     let text = if order.refund_seq.is_some() {
         lang.tf(
-            "order.cancelled_refunded",
+            "order-cancelled_refunded",
             &[
                 ("id", &order.id.get().to_string()),
                 ("total", &usd(order.total_usd)),
             ],
         )
     } else {
-        lang.tf("order.cancelled", &[("id", &order.id.get().to_string())])
+        lang.tf("order-cancelled", &[("id", &order.id.get().to_string())])
     };
     Screen::with(
         text,
         vec![
             vec![button(
-                lang.t("button.orders"),
+                lang.t("button-orders"),
                 Callback::Orders { before: None },
             )],
             back_to_menu(lang),
@@ -804,13 +797,13 @@ pub fn order_cancelled(lang: Lang, order: &Order) -> Screen {
 
 pub fn wallet(lang: Lang, wallet: &Wallet, currency: &Currency) -> Screen {
     let mut text = lang.tf(
-        "wallet.balance",
+        "wallet-balance",
         &[("balance", &usd_and_local(lang, wallet.balance, currency))],
     );
     if wallet.pending_topups > 0 {
         text.push('\n');
         text.push_str(&lang.tf(
-            "wallet.pending",
+            "wallet-pending",
             &[("count", &wallet.pending_topups.to_string())],
         ));
     }
@@ -818,8 +811,8 @@ pub fn wallet(lang: Lang, wallet: &Wallet, currency: &Currency) -> Screen {
         text,
         vec![
             vec![
-                button(lang.t("button.topup"), Callback::Topup),
-                button(lang.t("button.history"), Callback::History { before: None }),
+                button(lang.t("button-topup"), Callback::Topup),
+                button(lang.t("button-history"), Callback::History { before: None }),
             ],
             back_to_menu(lang),
         ],
@@ -828,15 +821,15 @@ pub fn wallet(lang: Lang, wallet: &Wallet, currency: &Currency) -> Screen {
 
 /// A payment provider's name for shoppers.
 pub fn provider_name(lang: Lang, provider: Provider) -> String {
-    lang.t(&format!("provider.{}", provider.name()))
+    lang.t(&format!("provider-{}", provider.name()))
 }
 
 pub fn topup_methods(lang: Lang, methods: &[PaymentMethod], providers: &[Provider]) -> Screen {
     let usable: Vec<&PaymentMethod> = methods.iter().filter(|m| m.usable()).collect();
     if usable.is_empty() && providers.is_empty() {
         return Screen::with(
-            lang.t("topup.no_methods"),
-            vec![vec![button(lang.t("button.wallet"), Callback::Wallet)]],
+            lang.t("topup-no_methods"),
+            vec![vec![button(lang.t("button-wallet"), Callback::Wallet)]],
         );
     }
     let mut rows: Vec<Vec<InlineKeyboardButton>> = usable
@@ -856,14 +849,14 @@ pub fn topup_methods(lang: Lang, methods: &[PaymentMethod], providers: &[Provide
             },
         )]);
     }
-    rows.push(vec![button(lang.t("button.wallet"), Callback::Wallet)]);
-    Screen::with(lang.t("topup.choose_method"), rows)
+    rows.push(vec![button(lang.t("button-wallet"), Callback::Wallet)]);
+    Screen::with(lang.t("topup-choose_method"), rows)
 }
 
 pub fn topup_amount_prompt(lang: Lang, method: &PaymentMethod) -> Screen {
     Screen::with(
         lang.tf(
-            "topup.amount_prompt",
+            "topup-amount_prompt",
             &[
                 ("method", &method.name),
                 ("instructions", &method.instructions),
@@ -880,8 +873,8 @@ pub fn topup_amount_prompt(lang: Lang, method: &PaymentMethod) -> Screen {
 /// rate the invoice will use.
 pub fn topup_invoice_prompt(lang: Lang, provider: Provider, currency: &Currency) -> Screen {
     let key = match provider {
-        Provider::Stars => "topup.stars_amount_prompt",
-        Provider::CryptoPay => "topup.crypto_amount_prompt",
+        Provider::Stars => "topup-stars_amount_prompt",
+        Provider::CryptoPay => "topup-crypto_amount_prompt",
     };
     Screen::with(
         lang.tf(
@@ -900,7 +893,7 @@ pub fn topup_invoice_prompt(lang: Lang, provider: Provider, currency: &Currency)
 
 pub fn topup_proof_prompt(lang: Lang, amount_text: &str) -> Screen {
     Screen::with(
-        lang.tf("topup.proof_prompt", &[("amount", amount_text)]),
+        lang.tf("topup-proof_prompt", &[("amount", amount_text)]),
         vec![cancel_row(lang)],
     )
 }
@@ -909,7 +902,7 @@ pub fn topup_requested(lang: Lang, topup: &Topup) -> Screen {
     Screen::with(
         if needs_usd(&topup.currency) {
             lang.tf(
-                "topup.requested",
+                "topup-requested",
                 &[
                     ("id", &topup.id.get().to_string()),
                     ("amount", &money_in(topup.amount, &topup.currency)),
@@ -918,7 +911,7 @@ pub fn topup_requested(lang: Lang, topup: &Topup) -> Screen {
             )
         } else {
             lang.tf(
-                "topup.requested_usd",
+                "topup-requested_usd",
                 &[
                     ("id", &topup.id.get().to_string()),
                     ("amount", &usd(topup.amount)),
@@ -926,7 +919,7 @@ pub fn topup_requested(lang: Lang, topup: &Topup) -> Screen {
             )
         },
         vec![
-            vec![button(lang.t("button.wallet"), Callback::Wallet)],
+            vec![button(lang.t("button-wallet"), Callback::Wallet)],
             back_to_menu(lang),
         ],
     )
@@ -935,13 +928,13 @@ pub fn topup_requested(lang: Lang, topup: &Topup) -> Screen {
 fn ledger_line(lang: Lang, entry: &LedgerEntry) -> String {
     let sign = if entry.amount.is_negative() { "" } else { "+" };
     lang.tf(
-        "history.entry",
+        "history-entry",
         &[
             ("date", &date(entry.at)),
             (
                 "kind",
                 &lang.t(&format!(
-                    "ledger.{}",
+                    "ledger-{}",
                     entry.kind.name().to_ascii_lowercase()
                 )),
             ),
@@ -952,17 +945,17 @@ fn ledger_line(lang: Lang, entry: &LedgerEntry) -> String {
 }
 
 pub fn history(lang: Lang, entries: &[LedgerEntry], topups: &[Topup], next: Option<u64>) -> Screen {
-    let mut lines = vec![lang.t("history.title")];
+    let mut lines = vec![lang.t("history-title")];
     if entries.is_empty() {
-        lines.push(lang.t("history.empty"));
+        lines.push(lang.t("history-empty"));
     }
     lines.extend(entries.iter().map(|e| ledger_line(lang, e)));
     if !topups.is_empty() {
         lines.push(String::new());
-        lines.push(lang.t("history.topups_title"));
+        lines.push(lang.t("history-topups_title"));
         lines.extend(topups.iter().map(|t| {
             lang.tf(
-                "history.topup",
+                "history-topup",
                 &[
                     ("id", &t.id.get().to_string()),
                     ("amount", &money_in(t.amount, &t.currency)),
@@ -974,13 +967,13 @@ pub fn history(lang: Lang, entries: &[LedgerEntry], topups: &[Topup], next: Opti
     let mut rows = Vec::new();
     if let Some(before) = next {
         rows.push(vec![button(
-            lang.t("button.older"),
+            lang.t("button-older"),
             Callback::History {
                 before: Some(before),
             },
         )]);
     }
-    rows.push(vec![button(lang.t("button.wallet"), Callback::Wallet)]);
+    rows.push(vec![button(lang.t("button-wallet"), Callback::Wallet)]);
     Screen::with(lines.join("\n"), rows)
 }
 
@@ -988,8 +981,8 @@ pub fn history(lang: Lang, entries: &[LedgerEntry], topups: &[Topup], next: Opti
 
 fn refund_line(lang: Lang, order: Option<&Order>) -> String {
     match order {
-        Some(order) => lang.tf("notify.refunded", &[("total", &usd(order.total_usd))]),
-        None => lang.t("notify.refunded_plain"),
+        Some(order) => lang.tf("notify-refunded", &[("total", &usd(order.total_usd))]),
+        None => lang.t("notify-refunded_plain"),
     }
 }
 
@@ -1009,9 +1002,9 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
             late,
         } => lang.tf(
             if *late {
-                "notify.invoice_credited_late"
+                "notify-invoice_credited_late"
             } else {
-                "notify.invoice_credited"
+                "notify-invoice_credited"
             },
             &[
                 ("id", &invoice.get().to_string()),
@@ -1022,17 +1015,17 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
             invoice,
             amount_usd,
         } => lang.tf(
-            "notify.invoice_refunded",
+            "notify-invoice_refunded",
             &[
                 ("id", &invoice.get().to_string()),
                 ("amount", &usd(*amount_usd)),
             ],
         ),
         NotificationKind::OrderCompleted { order: id } => {
-            let mut text = lang.tf("notify.order_completed", &[("id", &id.get().to_string())]);
+            let mut text = lang.tf("notify-order_completed", &[("id", &id.get().to_string())]);
             if let Some(delivery) = order.and_then(|o| o.delivery.as_deref()) {
                 text.push('\n');
-                text.push_str(&lang.tf("order.delivery", &[("delivery", delivery)]));
+                text.push_str(&lang.tf("order-delivery", &[("delivery", delivery)]));
             }
             text
         }
@@ -1042,7 +1035,7 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
             reason,
         } => {
             let mut text = lang.tf(
-                "notify.order_failed",
+                "notify-order_failed",
                 &[("id", &id.get().to_string()), ("reason", reason)],
             );
             if *refunded {
@@ -1055,7 +1048,7 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
             order: id,
             refunded,
         } => {
-            let mut text = lang.tf("notify.order_cancelled", &[("id", &id.get().to_string())]);
+            let mut text = lang.tf("notify-order_cancelled", &[("id", &id.get().to_string())]);
             if *refunded {
                 text.push('\n');
                 text.push_str(&refund_line(lang, order));
@@ -1063,17 +1056,17 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
             text
         }
         NotificationKind::PaymentConfirmed { order: id } => {
-            lang.tf("notify.payment_confirmed", &[("id", &id.get().to_string())])
+            lang.tf("notify-payment_confirmed", &[("id", &id.get().to_string())])
         }
         NotificationKind::TopupApproved { topup, amount_usd } => lang.tf(
-            "notify.topup_approved",
+            "notify-topup_approved",
             &[
                 ("id", &topup.get().to_string()),
                 ("amount", &usd(*amount_usd)),
             ],
         ),
         NotificationKind::TopupRejected { topup, reason } => lang.tf(
-            "notify.topup_rejected",
+            "notify-topup_rejected",
             &[("id", &topup.get().to_string()), ("reason", reason)],
         ),
     };
@@ -1082,13 +1075,13 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
         | NotificationKind::TopupRejected { .. }
         | NotificationKind::InvoiceCredited { .. }
         | NotificationKind::InvoiceRefunded { .. } => {
-            vec![vec![button(lang.t("button.wallet"), Callback::Wallet)]]
+            vec![vec![button(lang.t("button-wallet"), Callback::Wallet)]]
         }
         NotificationKind::OrderCompleted { order }
         | NotificationKind::OrderFailed { order, .. }
         | NotificationKind::OrderCancelled { order, .. }
         | NotificationKind::PaymentConfirmed { order } => vec![vec![button(
-            lang.t("button.order_details"),
+            lang.t("button-order_details"),
             Callback::Order { id: *order },
         )]],
         NotificationKind::StaffTopupWaiting { .. }
@@ -1104,7 +1097,7 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
 
 /// The notice for a stale or tampered button.
 pub fn stale(lang: Lang) -> String {
-    lang.t("notice.stale_button")
+    lang.t("notice-stale_button")
 }
 
 /// The one place core errors become words. Every error a shopper can meet has its own key
@@ -1112,10 +1105,10 @@ pub fn stale(lang: Lang) -> String {
 /// else gets a generic apology — never the raw error.
 pub fn failure(lang: Lang, failure: &Failure, settings: &Settings) -> String {
     let Failure::Core(error) = failure else {
-        return lang.t("error.internal");
+        return lang.t("error-internal");
     };
     let kind = error.kind();
-    let key = format!("error.{kind}");
+    let key = crate::i18n::error_key(kind);
     let mut text = match error {
         Error::Wallet(WalletError::InsufficientBalance { balance, needed }) => lang.tf(
             &key,
@@ -1156,7 +1149,7 @@ pub fn failure(lang: Lang, failure: &Failure, settings: &Settings) -> String {
             }
             _ => lang.t(&key),
         },
-        _ if kind.starts_with("store.") => lang.t("error.internal"),
+        _ if kind.starts_with("store.") => lang.t("error-internal"),
         // A message with details this renderer does not fill is not shown half-done.
         _ if lang.has(&key) && !crate::i18n::has_placeholders(lang, &key) => lang.t(&key),
         _ => {
@@ -1164,14 +1157,14 @@ pub fn failure(lang: Lang, failure: &Failure, settings: &Settings) -> String {
                 kind,
                 "no message for this error kind; showing the generic one"
             );
-            lang.t("error.generic")
+            lang.t("error-generic")
         }
     };
     if matches!(error, Error::Mode(_))
         && let Some(reason) = &settings.state_reason
     {
         text.push('\n');
-        text.push_str(&lang.tf("notice.reason", &[("reason", reason)]));
+        text.push_str(&lang.tf("notice-reason", &[("reason", reason)]));
     }
     text
 }
@@ -1197,6 +1190,7 @@ pub const SHOPPER_ERROR_KINDS: &[&str] = &[
     "order.bad_player_id",
     "order.bad_transition",
     "order.proof_required",
+    "order.with_supplier",
     "invoice.not_found",
     "invoice.not_payable",
     "invoice.mismatch",

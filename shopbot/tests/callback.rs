@@ -54,7 +54,8 @@ fn any_callback() -> impl Strategy<Value = Callback> {
             id: OrderId::new(id).expect("id")
         }),
         Just(Callback::Settings),
-        prop_oneof![Just(Lang::En), Just(Lang::Ar)].prop_map(|lang| Callback::Language { lang }),
+        proptest::sample::select(Lang::all().collect::<Vec<_>>())
+            .prop_map(|lang| Callback::Language { lang }),
         Just(Callback::Currencies),
         currency().prop_map(|code| Callback::SetCurrency { code }),
         Just(Callback::Help),

@@ -865,7 +865,7 @@ async fn switching_language_sticks_over_telegrams_language() {
             SHOPPER,
             "en",
             &Callback::Language {
-                lang: shopbot::i18n::Lang::Ar,
+                lang: crate::common::arabic(),
             },
             "l",
         ),

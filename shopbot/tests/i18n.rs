@@ -1,44 +1,56 @@
-//! The locale files: the same keys and the same placeholders in English and Arabic; every key
-//! the code uses exists; every error a shopper can meet has its own message.
+//! The locale folders: every language has the messages English has, with the same
+//! variables; every message is used by the code; plural forms follow each language's rules;
+//! every error a shopper can meet has its own message.
 
 use shopbot::i18n::{self, FSI, Lang, PDI};
 use std::collections::BTreeSet;
 
 fn keys(lang: Lang) -> BTreeSet<String> {
-    i18n::parse(i18n::source(lang))
-        .expect("locale parses")
-        .entries
-        .into_keys()
-        .collect()
+    lang.keys().map(str::to_owned).collect()
+}
+
+fn arabic() -> Lang {
+    crate::common::arabic()
 }
 
 #[test]
-fn both_locales_have_the_same_keys_and_placeholders() {
-    let en = i18n::parse(i18n::source(Lang::En)).expect("en");
-    let ar = i18n::parse(i18n::source(Lang::Ar)).expect("ar");
-    let en_keys: BTreeSet<_> = en.entries.keys().collect();
-    let ar_keys: BTreeSet<_> = ar.entries.keys().collect();
-    assert_eq!(
-        en_keys.symmetric_difference(&ar_keys).collect::<Vec<_>>(),
-        Vec::<&&String>::new(),
-        "keys present in only one locale"
+fn the_shop_speaks_five_languages_with_english_first() {
+    let codes: Vec<_> = Lang::all().map(Lang::code).collect();
+    assert_eq!(codes, ["en", "ar"]);
+    let rtl: Vec<_> = Lang::all().filter(|l| l.is_rtl()).map(Lang::code).collect();
+    assert_eq!(rtl, ["ar"]);
+}
+
+#[test]
+fn every_language_has_the_same_messages_and_variables() {
+    let english = keys(Lang::EN);
+    assert!(
+        english.len() > 500,
+        "only {} English messages",
+        english.len()
     );
-    for (key, english) in &en.entries {
-        assert_eq!(
-            i18n::placeholders(english),
-            i18n::placeholders(&ar.entries[key]),
-            "placeholders differ for {key}"
-        );
+    for lang in Lang::all().skip(1) {
+        let own = keys(lang);
+        let missing: Vec<_> = english.difference(&own).collect();
+        let extra: Vec<_> = own.difference(&english).collect();
+        assert!(missing.is_empty(), "{lang:?} lacks {missing:?}");
         assert!(
-            !english.is_empty() && !ar.entries[key].is_empty(),
-            "{key} is empty"
+            extra.is_empty(),
+            "{lang:?} has messages English lacks: {extra:?}"
         );
+        for key in &english {
+            let en = Lang::EN.variables(key).expect("English message");
+            let other = lang.variables(key).expect("message");
+            assert_eq!(
+                en.used, other.used,
+                "{lang:?} {key}: variables differ from English"
+            );
+        }
     }
 }
 
-/// Keys the code names literally: `.t("…")`, `.tf("…"` and `.has("…")` in `src/` and in the
-/// web panel's templates (`templates/`).
-fn keys_used_in_code() -> BTreeSet<String> {
+/// Every string literal of `src/` and `templates/` that names a message.
+fn keys_named_in_code(known: &BTreeSet<String>) -> BTreeSet<String> {
     let mut used = BTreeSet::new();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut stack = vec![root.join("src"), root.join("templates")];
@@ -53,14 +65,9 @@ fn keys_used_in_code() -> BTreeSet<String> {
                 continue;
             }
             let text = std::fs::read_to_string(&path).expect("read source");
-            for marker in [".t(", ".tf(", ".has("] {
-                for (at, _) in text.match_indices(marker) {
-                    let rest = text[at + marker.len()..].trim_start();
-                    if let Some(literal) = rest.strip_prefix('"')
-                        && let Some(end) = literal.find('"')
-                    {
-                        used.insert(literal[..end].to_owned());
-                    }
+            for key in known {
+                if text.contains(&format!("\"{key}\"")) {
+                    used.insert(key.clone());
                 }
             }
         }
@@ -69,28 +76,63 @@ fn keys_used_in_code() -> BTreeSet<String> {
 }
 
 #[test]
-fn every_key_the_code_uses_exists() {
-    let used = keys_used_in_code();
-    assert!(used.len() > 50, "the scan found only {} keys", used.len());
-    let en = keys(Lang::En);
-    let missing: Vec<_> = used.iter().filter(|k| !en.contains(*k)).collect();
+fn every_message_is_used_and_every_key_the_code_uses_exists() {
+    let english = keys(Lang::EN);
+    let mut used = keys_named_in_code(&english);
+    assert!(used.len() > 400, "the scan found only {} keys", used.len());
+    let computed = computed_keys();
+    let missing: Vec<_> = computed.iter().filter(|k| !english.contains(*k)).collect();
+    assert!(missing.is_empty(), "computed keys missing: {missing:?}");
+    used.extend(computed);
+    used.insert("language-direction".to_owned());
+    let unused: Vec<_> = english.difference(&used).collect();
+    assert!(unused.is_empty(), "messages no code uses: {unused:?}");
+}
+
+#[test]
+fn a_literal_key_the_code_names_exists() {
+    // Literals shaped like keys (`word-word`) passed to `.t(` or `.tf(` must be messages.
+    let english = keys(Lang::EN);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut stack = vec![root.join("src"), root.join("templates")];
+    let mut missing = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for marker in [".t(", ".tf(", ".has("] {
+                for (at, _) in text.match_indices(marker) {
+                    let rest = text[at + marker.len()..].trim_start();
+                    if let Some(literal) = rest.strip_prefix('"')
+                        && let Some(end) = literal.find('"')
+                        && !english.contains(&literal[..end])
+                    {
+                        missing.push(format!("{}: {}", path.display(), &literal[..end]));
+                    }
+                }
+            }
+        }
+    }
     assert!(
         missing.is_empty(),
         "keys used in code but missing: {missing:?}"
     );
 }
 
-#[test]
-fn every_computed_key_exists() {
-    let en = keys(Lang::En);
-    let mut computed: Vec<String> = shopbot::render::SHOPPER_ERROR_KINDS
+/// Keys the code builds from a name (`status-<name>`, `error-<kind>` …).
+fn computed_keys() -> BTreeSet<String> {
+    let mut computed: BTreeSet<String> = shopbot::render::SHOPPER_ERROR_KINDS
         .iter()
-        .map(|k| format!("error.{k}"))
+        .map(|k| i18n::error_key(k))
         .collect();
     computed.extend(
         shopcore::OrderStatus::ALL
             .iter()
-            .map(|s| format!("status.{}", s.name())),
+            .map(|s| format!("status-{}", s.name())),
     );
     computed.extend(
         [
@@ -103,7 +145,7 @@ fn every_computed_key_exists() {
             shopcore::LedgerKind::ProviderRefund,
         ]
         .iter()
-        .map(|k| format!("ledger.{}", k.name().to_ascii_lowercase())),
+        .map(|k| format!("ledger-{}", k.name().to_ascii_lowercase())),
     );
     computed.extend(
         [
@@ -112,40 +154,82 @@ fn every_computed_key_exists() {
             shopcore::TopupStatus::Rejected,
         ]
         .iter()
-        .map(|s| format!("topup_status.{}", s.name())),
+        .map(|s| format!("topup_status-{}", s.name())),
     );
     computed.extend(
         shopcore::analytics::Route::ALL
             .iter()
-            .map(|r| format!("route.{}", r.name())),
+            .map(|r| format!("route-{}", r.name())),
     );
     computed.extend(
         shopcore::InvoiceStatus::ALL
             .iter()
-            .map(|s| format!("invoice_status.{}", s.name())),
+            .map(|s| format!("invoice_status-{}", s.name())),
     );
     computed.extend(
         shopcore::Provider::ALL
             .iter()
-            .map(|p| format!("provider.{}", p.name())),
+            .map(|p| format!("provider-{}", p.name())),
     );
-    let missing: Vec<_> = computed.iter().filter(|k| !en.contains(*k)).collect();
-    assert!(missing.is_empty(), "computed keys missing: {missing:?}");
+    computed.extend(
+        shopbot::render::staff::STAFF_ERROR_KINDS
+            .iter()
+            .map(|k| i18n::error_key(k)),
+    );
+    computed.extend(
+        shopcore::Role::ALL
+            .iter()
+            .map(|r| format!("role-{}", r.name())),
+    );
+    computed.extend(
+        shopcore::ProductKind::ALL
+            .iter()
+            .map(|k| format!("kind-{}", k.name())),
+    );
+    for field in shopbot::callback::ProductField::ALL {
+        computed.insert(format!("staff-field-{}", field.name()));
+    }
+    for field in [
+        shopbot::callback::ProductField::Name,
+        shopbot::callback::ProductField::Description,
+        shopbot::callback::ProductField::Price,
+        shopbot::callback::ProductField::Stock,
+        shopbot::callback::ProductField::PlayerRule,
+        shopbot::callback::ProductField::Sku,
+    ] {
+        computed.insert(format!("staff-ask-{}", field.name()));
+    }
+    for field in shopbot::callback::MethodField::ALL {
+        computed.insert(format!("staff-method_field-{}", field.name()));
+        computed.insert(format!("staff-method_ask-{}", field.name()));
+    }
+    for state in shopcore::StoreState::ALL {
+        computed.insert(format!("store_state-{}", state.name()));
+    }
+    for mode in shopcore::FulfilmentMode::ALL {
+        computed.insert(format!("fulfilment-{}", mode.name()));
+    }
+    for delivery in ["manual", "codes", "supplier"] {
+        computed.insert(format!("delivery-{delivery}"));
+    }
+    computed
 }
 
 #[test]
 fn arabic_isolates_every_value_and_english_does_not() {
-    let ar = Lang::Ar.tf("wallet.balance", &[("balance", "12.50 USD")]);
+    let ar = arabic().tf("wallet-balance", &[("balance", "12.50 USD")]);
     assert!(ar.contains(&format!("{FSI}12.50 USD{PDI}")), "{ar:?}");
-    let en = Lang::En.tf("wallet.balance", &[("balance", "12.50 USD")]);
+    let en = Lang::EN.tf("wallet-balance", &[("balance", "12.50 USD")]);
     assert!(!en.contains(FSI) && en.contains("12.50 USD"), "{en:?}");
     // The locale files themselves hold no direction controls: isolates come only from code.
-    for lang in Lang::ALL {
-        assert!(
-            !i18n::source(lang)
-                .chars()
-                .any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')),
-            "{lang:?} locale file contains bidi controls"
-        );
+    for lang in Lang::all() {
+        for (name, text) in lang.files() {
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')),
+                "{lang:?} {name} contains bidi controls"
+            );
+        }
     }
 }

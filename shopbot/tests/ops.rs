@@ -69,7 +69,7 @@ fn the_supplier_and_the_staff_chat_come_from_the_config() {
         shopbot::notify::StaffChat::from_config(&config),
         Some(shopbot::notify::StaffChat {
             chat: ChatId(-100_777),
-            lang: shopbot::i18n::Lang::Ar
+            lang: crate::common::arabic()
         })
     );
     let supplier = config.supplier.clone().expect("a supplier");
@@ -512,7 +512,7 @@ const SUPERGROUP: i64 = -100_123;
 fn staff_chat() -> shopbot::notify::StaffChat {
     shopbot::notify::StaffChat {
         chat: ChatId(STAFF),
-        lang: shopbot::i18n::Lang::En,
+        lang: shopbot::i18n::Lang::EN,
     }
 }
 

@@ -48,7 +48,7 @@ pub async fn on_inline_query(bot: Bot, q: InlineQuery, me: Me, shop: Arc<Shop>) 
     for product in &found {
         let price = render::usd(product.price_usd);
         let text = lang.tf(
-            "inline.product",
+            "inline-product",
             &[("name", &product.name), ("price", &price)],
         );
         let open = url::Url::parse(&product_link(&me, product.id))?;
@@ -60,7 +60,7 @@ pub async fn on_inline_query(bot: Bot, q: InlineQuery, me: Me, shop: Arc<Shop>) 
             )
             .description(price)
             .reply_markup(InlineKeyboardMarkup::new(vec![vec![
-                InlineKeyboardButton::url(lang.t("button.open_product"), open),
+                InlineKeyboardButton::url(lang.t("button-open_product"), open),
             ]])),
         ));
     }

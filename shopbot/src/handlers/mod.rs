@@ -111,7 +111,7 @@ impl Env {
                 text,
                 keyboard: Some(teloxide::types::InlineKeyboardMarkup::new([[
                     teloxide::types::InlineKeyboardButton::callback(
-                        self.lang().t("button.menu"),
+                        self.lang().t("button-menu"),
                         Callback::Menu.encode(),
                     ),
                 ]])),

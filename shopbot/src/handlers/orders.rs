@@ -41,7 +41,7 @@ pub async fn cancel(env: &Env, id: OrderId) -> AnswerResult {
         env.out
             .show(render::order_details(env.lang(), &order))
             .await?;
-        return Ok(Answer::Notice(env.lang().t("order.not_cancellable")));
+        return Ok(Answer::Notice(env.lang().t("order-not_cancellable")));
     }
     env.out
         .show(render::cancel_order_confirm(env.lang(), &order))

@@ -37,9 +37,9 @@ pub async fn mute(env: &Env, muted: bool) -> AnswerResult {
         env.out.show(screen).await?;
     }
     Ok(Answer::Notice(env.lang().t(if muted {
-        "settings.muted_notice"
+        "settings-muted_notice"
     } else {
-        "settings.unmuted_notice"
+        "settings-unmuted_notice"
     })))
 }
 
@@ -59,7 +59,7 @@ pub async fn language(env: &Env, lang: Lang) -> AnswerResult {
     if let Some(screen) = screen(&env, lang).await? {
         env.out.show(screen).await?;
     }
-    Ok(Answer::Notice(lang.t("settings.language_changed")))
+    Ok(Answer::Notice(lang.t("settings-language_changed")))
 }
 
 pub async fn currencies(env: &Env) -> AnswerResult {
@@ -90,5 +90,5 @@ pub async fn set_currency(env: &Env, code: CurrencyCode) -> AnswerResult {
     if let Some(screen) = screen(&env, env.lang()).await? {
         env.out.show(screen).await?;
     }
-    Ok(Answer::Notice(env.lang().t("settings.currency_changed")))
+    Ok(Answer::Notice(env.lang().t("settings-currency_changed")))
 }

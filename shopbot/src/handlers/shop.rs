@@ -26,7 +26,7 @@ fn display_currency(shop: &Shop, code: &str) -> Currency {
 }
 
 fn unavailable(env: &Env) -> Answer {
-    Answer::Notice(env.lang().t("notice.unavailable"))
+    Answer::Notice(env.lang().t("notice-unavailable"))
 }
 
 fn stale(env: &Env) -> Answer {
@@ -311,7 +311,7 @@ async fn ask_payment(env: &Env, draft: Draft) -> HandlerResult {
     if let Some(code) = &draft.coupon {
         screen.text = format!(
             "{}\n\n{}",
-            env.lang().tf("buy.coupon_applied", &[("coupon", code)]),
+            env.lang().tf("buy-coupon_applied", &[("coupon", code)]),
             screen.text
         );
     }
@@ -334,7 +334,7 @@ pub async fn pay_provider(env: &Env, state: &State, provider: shopcore::Provider
         return Ok(Answer::Done);
     };
     if !offered {
-        return Ok(Answer::Notice(env.lang().t("notice.unavailable")));
+        return Ok(Answer::Notice(env.lang().t("notice-unavailable")));
     }
     let mut draft = draft.clone();
     draft.payment = Some(PayWith::Invoice(provider));
@@ -434,7 +434,7 @@ pub async fn proof_input(
 ) -> HandlerResult {
     let Some(proof) = proof_of(msg) else {
         env.out
-            .send(render::Screen::text(env.lang().t("buy.proof_expected")))
+            .send(render::Screen::text(env.lang().t("buy-proof_expected")))
             .await?;
         return Ok(());
     };

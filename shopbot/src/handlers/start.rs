@@ -34,7 +34,7 @@ pub async fn not_understood(env: &Env) -> HandlerResult {
     let mut screen = render::main_menu(env.lang(), &env.ctx.name(), &env.settings);
     screen.text = format!(
         "{}\n\n{}",
-        env.lang().t("input.not_understood"),
+        env.lang().t("input-not_understood"),
         screen.text
     );
     env.out.send(screen).await?;

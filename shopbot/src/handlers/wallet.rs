@@ -66,7 +66,7 @@ pub async fn topup_provider(env: &Env, provider: Provider) -> AnswerResult {
         return Ok(Answer::Done);
     };
     let Some(currency) = rate else {
-        return Ok(Answer::Notice(env.lang().t("notice.unavailable")));
+        return Ok(Answer::Notice(env.lang().t("notice-unavailable")));
     };
     env.set_state(State::TopupInvoiceAmount { provider })
         .await?;
@@ -125,7 +125,7 @@ pub async fn topup_method(env: &Env, id: PaymentMethodId) -> AnswerResult {
         return Ok(Answer::Done);
     };
     let Some(method) = method.filter(|m| m.usable()) else {
-        return Ok(Answer::Notice(env.lang().t("notice.unavailable")));
+        return Ok(Answer::Notice(env.lang().t("notice-unavailable")));
     };
     env.set_state(State::TopupAmount { method: id }).await?;
     env.out
@@ -196,7 +196,7 @@ pub async fn proof_input(
 ) -> HandlerResult {
     let Some(proof) = proof_of(msg) else {
         env.out
-            .send(render::Screen::text(env.lang().t("buy.proof_expected")))
+            .send(render::Screen::text(env.lang().t("buy-proof_expected")))
             .await?;
         return Ok(());
     };

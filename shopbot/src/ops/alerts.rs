@@ -42,13 +42,13 @@ impl AlertKind {
 
     fn key(self) -> &'static str {
         match self {
-            AlertKind::Storage => "alert.storage",
-            AlertKind::Verify => "alert.verify",
-            AlertKind::Backup => "alert.backup",
-            AlertKind::Handler => "alert.handler",
-            AlertKind::Retention => "alert.retention",
-            AlertKind::StaffChat => "alert.staff_chat",
-            AlertKind::Payments => "alert.payments",
+            AlertKind::Storage => "alert-storage",
+            AlertKind::Verify => "alert-verify",
+            AlertKind::Backup => "alert-backup",
+            AlertKind::Handler => "alert-handler",
+            AlertKind::Retention => "alert-retention",
+            AlertKind::StaffChat => "alert-staff_chat",
+            AlertKind::Payments => "alert-payments",
         }
     }
 }
@@ -108,11 +108,11 @@ impl Alerts {
 
     /// The alert text (the staff chat reads English).
     pub fn text(kind: AlertKind, detail: &str, suppressed: u64) -> String {
-        let lang = Lang::En;
+        let lang = Lang::EN;
         let mut text = lang.tf(kind.key(), &[("detail", detail)]);
         if suppressed > 0 {
             text.push('\n');
-            text.push_str(&lang.tf("alert.suppressed", &[("count", &suppressed.to_string())]));
+            text.push_str(&lang.tf("alert-suppressed", &[("count", &suppressed.to_string())]));
         }
         text
     }

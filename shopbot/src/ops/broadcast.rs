@@ -180,8 +180,8 @@ impl Broadcaster {
             let progress = match self.staff_chat {
                 Some(chat) => self
                     .bot
-                    .send_message(chat, progress_text(Lang::En, &job))
-                    .reply_markup(cancel_keyboard(Lang::En, job.id))
+                    .send_message(chat, progress_text(Lang::EN, &job))
+                    .reply_markup(cancel_keyboard(Lang::EN, job.id))
                     .await
                     .ok()
                     .map(|m| Progress {
@@ -313,7 +313,7 @@ impl Broadcaster {
             .ok()
             .flatten()
             .and_then(|u| u.preferred_language.or(u.language))
-            .map_or(Lang::En, |l| Lang::from_code(l.as_str()));
+            .map_or(Lang::EN, |l| Lang::from_code(l.as_str()));
         let mut backoff = Duration::from_secs(1);
         loop {
             self.pace.until_ready().await;
@@ -371,10 +371,10 @@ impl Broadcaster {
         let mut request = self.bot.edit_message_text(
             progress.chat,
             progress.message,
-            progress_text(Lang::En, job),
+            progress_text(Lang::EN, job),
         );
         if job.status == BroadcastStatus::Running {
-            request = request.reply_markup(cancel_keyboard(Lang::En, job.id));
+            request = request.reply_markup(cancel_keyboard(Lang::EN, job.id));
         }
         match request.await {
             Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {}
@@ -394,9 +394,9 @@ fn delivery_name(delivery: BroadcastDelivery) -> &'static str {
 /// The progress message.
 pub fn progress_text(lang: Lang, job: &Broadcast) -> String {
     let key = match job.status {
-        BroadcastStatus::Running => "broadcast.progress",
-        BroadcastStatus::Cancelled => "broadcast.cancelled",
-        BroadcastStatus::Finished => "broadcast.finished",
+        BroadcastStatus::Running => "broadcast-progress",
+        BroadcastStatus::Cancelled => "broadcast-cancelled",
+        BroadcastStatus::Finished => "broadcast-finished",
     };
     let done = job.sent + job.blocked + job.failed;
     lang.tf(
@@ -414,7 +414,7 @@ pub fn progress_text(lang: Lang, job: &Broadcast) -> String {
 
 pub fn cancel_keyboard(lang: Lang, id: BroadcastId) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-        lang.t("broadcast.button_cancel"),
+        lang.t("broadcast-button_cancel"),
         cancel_data(id),
     )]])
 }

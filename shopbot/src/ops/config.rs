@@ -148,7 +148,7 @@ pub const SETTINGS: &[Spec] = &[
         "staff_lang",
         "SHOPBOT_STAFF_LANG",
         Some("en"),
-        "Language of the staff notices: en or ar.",
+        "Language of the staff notices: the code of one of the bot's languages (en, ar, fa, ru, tr).",
     ),
     spec(
         "utc_offset_minutes",
@@ -734,12 +734,18 @@ impl BotConfig {
             return Err(invalid(spec_of("staff_chat_id"), "0 is not a chat id"));
         }
         let staff_lang = match values.text("staff_lang").as_deref() {
-            None | Some("en") => crate::i18n::Lang::En,
-            Some("ar") => crate::i18n::Lang::Ar,
+            None => crate::i18n::Lang::EN,
+            Some(code) if let Some(lang) = crate::i18n::Lang::parse(code) => lang,
             Some(other) => {
                 return Err(invalid(
                     spec_of("staff_lang"),
-                    format!("{other:?} is not en or ar"),
+                    format!(
+                        "{other:?} is not a language of the bot ({})",
+                        crate::i18n::Lang::all()
+                            .map(|l| l.code())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 ));
             }
         };

@@ -266,7 +266,7 @@ pub async fn present(
     };
     let screen = match link {
         Some(url) => crate::render::crypto_invoice(lang, invoice, &url)?,
-        None => Screen::text(lang.t("invoice.crypto_unavailable")),
+        None => Screen::text(lang.t("invoice-crypto_unavailable")),
     };
     out.send(screen).await?;
     Ok(())

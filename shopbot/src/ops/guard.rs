@@ -143,14 +143,14 @@ impl Guard {
             return;
         };
         let lang = Lang::from_code(user.language_code.as_deref().unwrap_or("en"));
-        if let Err(error) = bot.send_message(chat.id, lang.t("error.internal")).await {
+        if let Err(error) = bot.send_message(chat.id, lang.t("error-internal")).await {
             tracing::warn!(error = %redact(&error.to_string()), "apology not delivered");
         }
     }
 
     async fn slow_down(&self, bot: &Bot, update: &Update, user: &teloxide::types::User) {
         let lang = Lang::from_code(user.language_code.as_deref().unwrap_or("en"));
-        let text = lang.t("ratelimit.notice");
+        let text = lang.t("ratelimit-notice");
         let sent = match &update.kind {
             UpdateKind::CallbackQuery(q) => bot
                 .answer_callback_query(q.id.clone())

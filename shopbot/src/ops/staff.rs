@@ -105,19 +105,19 @@ impl Staff {
     async fn backup(&self, bot: &Bot, msg: &Message, from: &TgUser, role: Role) -> HandlerResult {
         let lang = lang_of(from);
         if !has_permission(role, Permission::ManageSettings) {
-            bot.send_message(msg.chat.id, lang.t("staff.not_allowed"))
+            bot.send_message(msg.chat.id, lang.t("staff-not_allowed"))
                 .await?;
             return Ok(());
         }
         let Some(backups) = &self.backups else {
-            bot.send_message(msg.chat.id, lang.t("backup.failed"))
+            bot.send_message(msg.chat.id, lang.t("backup-failed"))
                 .await?;
             return Ok(());
         };
         tracing::info!("backup requested by staff");
         let text = match backups.run(&self.shop).await {
             Ok(done) => lang.tf(
-                "backup.done",
+                "backup-done",
                 &[
                     (
                         "file",
@@ -130,7 +130,7 @@ impl Staff {
                     ("bytes", &done.bytes.to_string()),
                 ],
             ),
-            Err(_) => lang.t("backup.failed"),
+            Err(_) => lang.t("backup-failed"),
         };
         bot.send_message(msg.chat.id, text).await?;
         Ok(())
@@ -146,7 +146,7 @@ impl Staff {
     ) -> HandlerResult {
         let lang = lang_of(from);
         if !has_permission(role, Permission::Broadcast) || self.broadcaster.is_none() {
-            bot.send_message(msg.chat.id, lang.t("staff.not_allowed"))
+            bot.send_message(msg.chat.id, lang.t("staff-not_allowed"))
                 .await?;
             return Ok(());
         }
@@ -155,7 +155,7 @@ impl Staff {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(from.id.0, ());
-            bot.send_message(msg.chat.id, lang.t("broadcast.ask_text"))
+            bot.send_message(msg.chat.id, lang.t("broadcast-ask_text"))
                 .await?;
             return Ok(());
         };
@@ -179,21 +179,21 @@ impl Staff {
             }
             drafts.insert(nonce, (from.id.0, text.to_owned()));
         }
-        bot.send_message(msg.chat.id, lang.tf("broadcast.preview", &[("text", text)]))
+        bot.send_message(msg.chat.id, lang.tf("broadcast-preview", &[("text", text)]))
             .await?;
         let keyboard = InlineKeyboardMarkup::new([[
             InlineKeyboardButton::callback(
-                lang.t("broadcast.button_send"),
+                lang.t("broadcast-button_send"),
                 format!("ops:bc:send:{nonce}"),
             ),
             InlineKeyboardButton::callback(
-                lang.t("broadcast.button_discard"),
+                lang.t("broadcast-button_discard"),
                 format!("ops:bc:drop:{nonce}"),
             ),
         ]]);
         bot.send_message(
             msg.chat.id,
-            lang.tf("broadcast.confirm", &[("audience", &audience.to_string())]),
+            lang.tf("broadcast-confirm", &[("audience", &audience.to_string())]),
         )
         .reply_markup(keyboard)
         .await?;
@@ -237,13 +237,13 @@ impl Staff {
                     .filter(|(owner, _)| *owner == q.from.id.0);
                 let Some((_, text)) = draft else {
                     bot.answer_callback_query(q.id.clone())
-                        .text(lang.t("notice.stale_button"))
+                        .text(lang.t("notice-stale_button"))
                         .await?;
                     return Ok(());
                 };
                 bot.answer_callback_query(q.id.clone()).await?;
                 if action == "drop" {
-                    self.replace(bot, chat, message, lang.t("broadcast.discarded"))
+                    self.replace(bot, chat, message, lang.t("broadcast-discarded"))
                         .await?;
                     return Ok(());
                 }
@@ -276,7 +276,7 @@ impl Staff {
                     .and_then(|n| BroadcastId::new(n).ok());
                 let Some(id) = id else {
                     bot.answer_callback_query(q.id.clone())
-                        .text(lang.t("notice.stale_button"))
+                        .text(lang.t("notice-stale_button"))
                         .await?;
                     return Ok(());
                 };
@@ -288,7 +288,7 @@ impl Staff {
                 match cancelled {
                     Ok(job) => {
                         bot.answer_callback_query(q.id.clone())
-                            .text(lang.t("broadcast.cancelling"))
+                            .text(lang.t("broadcast-cancelling"))
                             .await?;
                         tracing::info!(broadcast = %job.id, "broadcast cancelled by staff");
                     }
@@ -305,7 +305,7 @@ impl Staff {
             }
             _ => {
                 bot.answer_callback_query(q.id.clone())
-                    .text(lang.t("notice.stale_button"))
+                    .text(lang.t("notice-stale_button"))
                     .await?;
             }
         }

@@ -30,15 +30,15 @@ fn admin(label: String, admin: Admin) -> InlineKeyboardButton {
 }
 
 fn back(lang: Lang, to: Admin) -> Vec<InlineKeyboardButton> {
-    vec![admin(lang.t("button.back"), to)]
+    vec![admin(lang.t("button-back"), to)]
 }
 
 fn panel_row(lang: Lang) -> Vec<InlineKeyboardButton> {
-    vec![admin(lang.t("staff.button.panel"), Admin::Panel)]
+    vec![admin(lang.t("staff-button-panel"), Admin::Panel)]
 }
 
 fn cancel_row(lang: Lang) -> Vec<InlineKeyboardButton> {
-    vec![admin(lang.t("button.cancel"), Admin::Cancel)]
+    vec![admin(lang.t("button-cancel"), Admin::Cancel)]
 }
 
 /// An id as a bare number: the core's ids display as `#12`, and the texts put their own `#`.
@@ -60,8 +60,8 @@ pub fn prompt_skippable(lang: Lang, text: String) -> Screen {
     Screen::with(
         text,
         vec![vec![
-            admin(lang.t("staff.button.skip"), Admin::Skip),
-            admin(lang.t("button.cancel"), Admin::Cancel),
+            admin(lang.t("staff-button-skip"), Admin::Skip),
+            admin(lang.t("button-cancel"), Admin::Cancel),
         ]],
     )
 }
@@ -72,35 +72,35 @@ pub fn done(lang: Lang, text: String, to: Admin) -> Screen {
 }
 
 pub fn role_name(lang: Lang, role: Role) -> String {
-    lang.t(&format!("role.{}", role.name()))
+    lang.t(&format!("role-{}", role.name()))
 }
 
 pub fn kind_name(lang: Lang, kind: ProductKind) -> String {
-    lang.t(&format!("kind.{}", kind.name()))
+    lang.t(&format!("kind-{}", kind.name()))
 }
 
 fn delivery_text(lang: Lang, delivery: &Delivery) -> String {
     match delivery {
-        Delivery::Manual => lang.t("delivery.manual"),
-        Delivery::Codes => lang.t("delivery.codes"),
-        Delivery::Supplier { sku } => lang.tf("delivery.supplier_sku", &[("sku", sku)]),
+        Delivery::Manual => lang.t("delivery-manual"),
+        Delivery::Codes => lang.t("delivery-codes"),
+        Delivery::Supplier { sku } => lang.tf("delivery-supplier_sku", &[("sku", sku)]),
     }
 }
 
 fn delivery_choice_name(lang: Lang, choice: DeliveryChoice) -> String {
-    lang.t(&format!("delivery.{}", choice.name()))
+    lang.t(&format!("delivery-{}", choice.name()))
 }
 
 fn state_name(lang: Lang, state: StoreState) -> String {
-    lang.t(&format!("store_state.{}", state.name()))
+    lang.t(&format!("store_state-{}", state.name()))
 }
 
 fn fulfilment_name(lang: Lang, mode: FulfilmentMode) -> String {
-    lang.t(&format!("fulfilment.{}", mode.name()))
+    lang.t(&format!("fulfilment-{}", mode.name()))
 }
 
 fn yes_no(lang: Lang, value: bool) -> String {
-    lang.t(if value { "staff.yes" } else { "staff.no" })
+    lang.t(if value { "staff-yes" } else { "staff-no" })
 }
 
 // ----- the panel -----------------------------------------------------------------------
@@ -114,17 +114,17 @@ pub struct Queues {
 
 pub fn panel(lang: Lang, role: Role, settings: &Settings, queues: Queues) -> Screen {
     let mut lines = vec![
-        lang.tf("staff.panel.title", &[("role", &role_name(lang, role))]),
+        lang.tf("staff-panel-title", &[("role", &role_name(lang, role))]),
         lang.tf(
-            "staff.panel.state",
+            "staff-panel-state",
             &[("state", &state_name(lang, settings.state))],
         ),
     ];
     if let Some(n) = queues.topups {
-        lines.push(lang.tf("staff.panel.topups_waiting", &[("count", &n.to_string())]));
+        lines.push(lang.tf("staff-panel-topups_waiting", &[("count", &n.to_string())]));
     }
     if let Some(n) = queues.orders {
-        lines.push(lang.tf("staff.panel.orders_waiting", &[("count", &n.to_string())]));
+        lines.push(lang.tf("staff-panel-orders_waiting", &[("count", &n.to_string())]));
     }
     let mut rows = Vec::new();
     let mut pair = |a: Option<InlineKeyboardButton>, b: Option<InlineKeyboardButton>| {
@@ -135,39 +135,39 @@ pub fn panel(lang: Lang, role: Role, settings: &Settings, queues: Queues) -> Scr
     };
     pair(
         can(role, Permission::ReviewTopups)
-            .then(|| admin(lang.t("staff.button.topups"), Admin::Topups)),
+            .then(|| admin(lang.t("staff-button-topups"), Admin::Topups)),
         can(role, Permission::ManageOrders)
-            .then(|| admin(lang.t("staff.button.orders"), Admin::Orders)),
+            .then(|| admin(lang.t("staff-button-orders"), Admin::Orders)),
     );
     pair(
         can(role, Permission::ViewCatalog).then(|| {
             admin(
-                lang.t("staff.button.products"),
+                lang.t("staff-button-products"),
                 Admin::Products { page: None },
             )
         }),
         can(role, Permission::ViewCatalog)
-            .then(|| admin(lang.t("staff.button.categories"), Admin::Categories)),
+            .then(|| admin(lang.t("staff-button-categories"), Admin::Categories)),
     );
     pair(
         can(role, Permission::ManagePaymentMethods).then(|| {
             admin(
-                lang.t("staff.button.methods"),
+                lang.t("staff-button-methods"),
                 Admin::Methods { all: false },
             )
         }),
         can(role, Permission::ViewUsers)
-            .then(|| admin(lang.t("staff.button.users"), Admin::UserFind)),
+            .then(|| admin(lang.t("staff-button-users"), Admin::UserFind)),
     );
     pair(
         can(role, Permission::ManageCoupons)
-            .then(|| admin(lang.t("staff.button.coupons"), Admin::Coupons)),
-        can(role, Permission::ViewStats).then(|| admin(lang.t("staff.button.stats"), Admin::Stats)),
+            .then(|| admin(lang.t("staff-button-coupons"), Admin::Coupons)),
+        can(role, Permission::ViewStats).then(|| admin(lang.t("staff-button-stats"), Admin::Stats)),
     );
     pair(
         can(role, Permission::ViewAuditLogs).then(|| {
             admin(
-                lang.t("staff.button.audit"),
+                lang.t("staff-button-audit"),
                 Admin::Audit {
                     page: 0,
                     filter: AuditFilter::All,
@@ -175,31 +175,31 @@ pub fn panel(lang: Lang, role: Role, settings: &Settings, queues: Queues) -> Scr
             )
         }),
         (can(role, Permission::ManageSettings) || can(role, Permission::EmergencyStop))
-            .then(|| admin(lang.t("staff.button.settings"), Admin::Settings)),
+            .then(|| admin(lang.t("staff-button-settings"), Admin::Settings)),
     );
-    rows.push(vec![button(lang.t("button.menu"), Callback::Menu)]);
+    rows.push(vec![button(lang.t("button-menu"), Callback::Menu)]);
     Screen::with(lines.join("\n"), rows)
 }
 
 /// The notice for a staff screen the viewer's role does not include.
 pub fn not_permitted(lang: Lang) -> String {
-    lang.t("staff.not_permitted")
+    lang.t("staff-not_permitted")
 }
 
 // ----- products ------------------------------------------------------------------------
 
 fn stock_text(lang: Lang, product: &Product) -> String {
     match product.available() {
-        None => lang.t("staff.stock_unlimited"),
+        None => lang.t("staff-stock_unlimited"),
         Some(n) => n.to_string(),
     }
 }
 
 pub fn products(lang: Lang, role: Role, products: &[Product], next: Option<String>) -> Screen {
-    let mut text = lang.t("staff.products.title");
+    let mut text = lang.t("staff-products-title");
     if products.is_empty() {
         text.push('\n');
-        text.push_str(&lang.t("staff.products.empty"));
+        text.push_str(&lang.t("staff-products-empty"));
     }
     let mut rows: Vec<Vec<InlineKeyboardButton>> = products
         .iter()
@@ -221,13 +221,13 @@ pub fn products(lang: Lang, role: Role, products: &[Product], next: Option<Strin
         .collect();
     if let Some(token) = next {
         rows.push(vec![admin(
-            lang.t("button.next"),
+            lang.t("button-next"),
             Admin::Products { page: Some(token) },
         )]);
     }
     if can(role, Permission::ManageProducts) {
         rows.push(vec![admin(
-            lang.t("staff.button.new_product"),
+            lang.t("staff-button-new_product"),
             Admin::ProductNew,
         )]);
     }
@@ -239,56 +239,56 @@ pub fn product(lang: Lang, role: Role, product: &Product, category: Option<&Cate
     let id = product.id;
     let mut lines = vec![
         lang.tf(
-            "staff.product.title",
+            "staff-product-title",
             &[("id", &plain(id)), ("name", &product.name)],
         ),
         lang.tf(
-            "staff.product.category",
+            "staff-product-category",
             &[(
                 "category",
                 &category.map_or_else(|| product.category.to_string(), |c| c.name.clone()),
             )],
         ),
-        lang.tf("staff.product.price", &[("price", &usd(product.price_usd))]),
+        lang.tf("staff-product-price", &[("price", &usd(product.price_usd))]),
         lang.tf(
-            "staff.product.kind",
+            "staff-product-kind",
             &[("kind", &kind_name(lang, product.kind))],
         ),
         lang.tf(
-            "staff.product.delivery",
+            "staff-product-delivery",
             &[("delivery", &delivery_text(lang, &product.delivery))],
         ),
         lang.tf(
-            "staff.product.stock",
+            "staff-product-stock",
             &[("stock", &stock_text(lang, product))],
         ),
     ];
     if product.delivery == Delivery::Codes {
         lines.push(lang.tf(
-            "staff.product.codes",
+            "staff-product-codes",
             &[("count", &product.codes_available.to_string())],
         ));
     }
     lines.push(match &product.player_field {
         Some(field) => lang.tf(
-            "staff.product.player_field",
+            "staff-product-player_field",
             &[
                 ("label", &field.label),
                 ("rule", &super::player_rule(lang, &field.rule)),
             ],
         ),
-        None => lang.t("staff.product.no_player_field"),
+        None => lang.t("staff-product-no_player_field"),
     });
     lines.push(lang.tf(
-        "staff.product.active",
+        "staff-product-active",
         &[("active", &yes_no(lang, product.active))],
     ));
     lines.push(lang.tf(
-        "staff.product.orders",
+        "staff-product-orders",
         &[("count", &product.order_count.to_string())],
     ));
     if product.archived {
-        lines.push(lang.t("staff.product.archived"));
+        lines.push(lang.t("staff-product-archived"));
     }
     if !product.description.is_empty() {
         lines.push(String::new());
@@ -298,7 +298,7 @@ pub fn product(lang: Lang, role: Role, product: &Product, category: Option<&Cate
     if can(role, Permission::ManageProducts) && !product.archived {
         let field_button = |field: ProductField| {
             admin(
-                lang.t(&format!("staff.field.{}", field.name())),
+                lang.t(&format!("staff-field-{}", field.name())),
                 Admin::ProductEdit { id, field },
             )
         };
@@ -322,11 +322,11 @@ pub fn product(lang: Lang, role: Role, product: &Product, category: Option<&Cate
         if product.delivery == Delivery::Codes {
             rows.push(vec![
                 admin(
-                    lang.t("staff.button.upload_codes"),
+                    lang.t("staff-button-upload_codes"),
                     Admin::ProductCodes { id },
                 ),
                 admin(
-                    lang.t("staff.button.revoke_codes"),
+                    lang.t("staff-button-revoke_codes"),
                     Admin::ProductRevokeCodes { id },
                 ),
             ]);
@@ -334,16 +334,16 @@ pub fn product(lang: Lang, role: Role, product: &Product, category: Option<&Cate
         rows.push(vec![
             if product.active {
                 admin(
-                    lang.t("staff.button.deactivate"),
+                    lang.t("staff-button-deactivate"),
                     Admin::ProductActive { id, active: false },
                 )
             } else {
                 admin(
-                    lang.t("staff.button.activate"),
+                    lang.t("staff-button-activate"),
                     Admin::ProductActive { id, active: true },
                 )
             },
-            admin(lang.t("staff.button.delete"), Admin::ProductDelete { id }),
+            admin(lang.t("staff-button-delete"), Admin::ProductDelete { id }),
         ]);
     }
     rows.push(back(lang, Admin::Products { page: None }));
@@ -367,10 +367,10 @@ pub fn product_field_prompt(lang: Lang, field: ProductField, product: &Product) 
         },
         ProductField::Kind | ProductField::Category | ProductField::Delivery => String::new(),
     };
-    let mut text = lang.t(&format!("staff.ask.{}", field.name()));
+    let mut text = lang.t(&format!("staff-ask-{}", field.name()));
     if !current.is_empty() {
         text.push('\n');
-        text.push_str(&lang.tf("staff.current", &[("value", &current)]));
+        text.push_str(&lang.tf("staff-current", &[("value", &current)]));
     }
     prompt(lang, text)
 }
@@ -390,7 +390,7 @@ pub fn kind_choice(lang: Lang, product: Option<shopcore::ProductId>) -> Screen {
         })
         .collect();
     rows.push(cancel_row(lang));
-    Screen::with(lang.t("staff.ask.kind"), rows)
+    Screen::with(lang.t("staff-ask-kind"), rows)
 }
 
 pub fn category_choice(
@@ -399,7 +399,7 @@ pub fn category_choice(
     categories: &[Category],
 ) -> Screen {
     if categories.is_empty() {
-        return Screen::with(lang.t("staff.categories.none_yet"), vec![cancel_row(lang)]);
+        return Screen::with(lang.t("staff-categories-none_yet"), vec![cancel_row(lang)]);
     }
     let mut rows: Vec<Vec<InlineKeyboardButton>> = categories
         .iter()
@@ -414,7 +414,7 @@ pub fn category_choice(
         })
         .collect();
     rows.push(cancel_row(lang));
-    Screen::with(lang.t("staff.ask.category"), rows)
+    Screen::with(lang.t("staff-ask-category"), rows)
 }
 
 pub fn delivery_choice(lang: Lang, product: Option<shopcore::ProductId>) -> Screen {
@@ -431,45 +431,45 @@ pub fn delivery_choice(lang: Lang, product: Option<shopcore::ProductId>) -> Scre
         })
         .collect();
     rows.push(cancel_row(lang));
-    Screen::with(lang.t("staff.ask.delivery"), rows)
+    Screen::with(lang.t("staff-ask-delivery"), rows)
 }
 
 /// The next question of the product creation.
 pub fn draft_prompt(lang: Lang, step: DraftStep, categories: &[Category]) -> Screen {
     match step {
-        DraftStep::Name => prompt(lang, lang.t("staff.new_product.name")),
-        DraftStep::Price => prompt(lang, lang.t("staff.ask.price")),
+        DraftStep::Name => prompt(lang, lang.t("staff-new_product-name")),
+        DraftStep::Price => prompt(lang, lang.t("staff-ask-price")),
         DraftStep::Category => category_choice(lang, None, categories),
         DraftStep::Kind => kind_choice(lang, None),
         DraftStep::Delivery => delivery_choice(lang, None),
-        DraftStep::Sku => prompt(lang, lang.t("staff.ask.sku")),
+        DraftStep::Sku => prompt(lang, lang.t("staff-ask-sku")),
         DraftStep::Stock => Screen::with(
-            lang.t("staff.ask.stock"),
+            lang.t("staff-ask-stock"),
             vec![
                 vec![admin(
-                    lang.t("staff.button.unlimited"),
+                    lang.t("staff-button-unlimited"),
                     Admin::DraftUnlimited,
                 )],
                 cancel_row(lang),
             ],
         ),
-        DraftStep::Description => prompt_skippable(lang, lang.t("staff.ask.description")),
-        DraftStep::Done => prompt(lang, lang.t("staff.new_product.name")),
+        DraftStep::Description => prompt_skippable(lang, lang.t("staff-ask-description")),
+        DraftStep::Done => prompt(lang, lang.t("staff-new_product-name")),
     }
 }
 
 pub fn confirm_delete_product(lang: Lang, product: &Product) -> Screen {
     let id = product.id;
     let key = if product.order_count > 0 {
-        "staff.product.delete_confirm_archive"
+        "staff-product-delete_confirm_archive"
     } else {
-        "staff.product.delete_confirm"
+        "staff-product-delete_confirm"
     };
     Screen::with(
         lang.tf(key, &[("id", &plain(id)), ("name", &product.name)]),
         vec![
             vec![admin(
-                lang.t("staff.button.yes_delete"),
+                lang.t("staff-button-yes_delete"),
                 Admin::ProductDeleteYes { id },
             )],
             back(lang, Admin::Product { id }),
@@ -479,9 +479,9 @@ pub fn confirm_delete_product(lang: Lang, product: &Product) -> Screen {
 
 pub fn product_deleted(lang: Lang, id: shopcore::ProductId, archived: bool) -> Screen {
     let key = if archived {
-        "staff.product.archived_done"
+        "staff-product-archived_done"
     } else {
-        "staff.product.deleted"
+        "staff-product-deleted"
     };
     done(
         lang,
@@ -494,7 +494,7 @@ pub fn codes_prompt(lang: Lang, product: &Product) -> Screen {
     prompt(
         lang,
         lang.tf(
-            "staff.codes.prompt",
+            "staff-codes-prompt",
             &[
                 ("name", &product.name),
                 ("count", &product.codes_available.to_string()),
@@ -508,7 +508,7 @@ pub fn codes_added(lang: Lang, id: shopcore::ProductId, added: &CodesAdded) -> S
     done(
         lang,
         lang.tf(
-            "staff.codes.added",
+            "staff-codes-added",
             &[
                 ("added", &added.added.to_string()),
                 ("available", &added.available.to_string()),
@@ -522,7 +522,7 @@ pub fn confirm_revoke_codes(lang: Lang, product: &Product) -> Screen {
     let id = product.id;
     Screen::with(
         lang.tf(
-            "staff.codes.revoke_confirm",
+            "staff-codes-revoke_confirm",
             &[
                 ("count", &product.codes_available.to_string()),
                 ("name", &product.name),
@@ -530,7 +530,7 @@ pub fn confirm_revoke_codes(lang: Lang, product: &Product) -> Screen {
         ),
         vec![
             vec![admin(
-                lang.t("staff.button.yes_revoke"),
+                lang.t("staff-button-yes_revoke"),
                 Admin::ProductRevokeCodesYes { id },
             )],
             back(lang, Admin::Product { id }),
@@ -541,10 +541,10 @@ pub fn confirm_revoke_codes(lang: Lang, product: &Product) -> Screen {
 // ----- categories ----------------------------------------------------------------------
 
 pub fn categories(lang: Lang, role: Role, categories: &[Category]) -> Screen {
-    let mut text = lang.t("staff.categories.title");
+    let mut text = lang.t("staff-categories-title");
     if categories.is_empty() {
         text.push('\n');
-        text.push_str(&lang.t("staff.categories.none_yet"));
+        text.push_str(&lang.t("staff-categories-none_yet"));
     }
     let mut rows: Vec<Vec<InlineKeyboardButton>> = categories
         .iter()
@@ -558,7 +558,7 @@ pub fn categories(lang: Lang, role: Role, categories: &[Category]) -> Screen {
         .collect();
     if can(role, Permission::ManageProducts) {
         rows.push(vec![admin(
-            lang.t("staff.button.new_category"),
+            lang.t("staff-button-new_category"),
             Admin::CategoryNew,
         )]);
     }
@@ -570,15 +570,15 @@ pub fn category(lang: Lang, role: Role, category: &Category) -> Screen {
     let id = category.id;
     let text = [
         lang.tf(
-            "staff.category.title",
+            "staff-category-title",
             &[("id", &plain(id)), ("name", &category.name)],
         ),
         lang.tf(
-            "staff.category.products",
+            "staff-category-products",
             &[("count", &category.product_count.to_string())],
         ),
         lang.tf(
-            "staff.product.active",
+            "staff-product-active",
             &[("active", &yes_no(lang, category.active))],
         ),
     ]
@@ -586,21 +586,21 @@ pub fn category(lang: Lang, role: Role, category: &Category) -> Screen {
     let mut rows = Vec::new();
     if can(role, Permission::ManageProducts) {
         rows.push(vec![
-            admin(lang.t("staff.field.name"), Admin::CategoryRename { id }),
+            admin(lang.t("staff-field-name"), Admin::CategoryRename { id }),
             if category.active {
                 admin(
-                    lang.t("staff.button.deactivate"),
+                    lang.t("staff-button-deactivate"),
                     Admin::CategoryActive { id, active: false },
                 )
             } else {
                 admin(
-                    lang.t("staff.button.activate"),
+                    lang.t("staff-button-activate"),
                     Admin::CategoryActive { id, active: true },
                 )
             },
         ]);
         rows.push(vec![admin(
-            lang.t("staff.button.delete"),
+            lang.t("staff-button-delete"),
             Admin::CategoryDelete { id },
         )]);
     }
@@ -611,10 +611,10 @@ pub fn category(lang: Lang, role: Role, category: &Category) -> Screen {
 pub fn confirm_delete_category(lang: Lang, category: &Category) -> Screen {
     let id = category.id;
     Screen::with(
-        lang.tf("staff.category.delete_confirm", &[("name", &category.name)]),
+        lang.tf("staff-category-delete_confirm", &[("name", &category.name)]),
         vec![
             vec![admin(
-                lang.t("staff.button.yes_delete"),
+                lang.t("staff-button-yes_delete"),
                 Admin::CategoryDeleteYes { id },
             )],
             back(lang, Admin::Category { id }),
@@ -633,13 +633,13 @@ fn method_limits(method: &PaymentMethod) -> String {
 
 pub fn methods(lang: Lang, methods: &[PaymentMethod], all: bool) -> Screen {
     let mut text = lang.t(if all {
-        "staff.methods.title_all"
+        "staff-methods-title_all"
     } else {
-        "staff.methods.title_active"
+        "staff-methods-title_active"
     });
     if methods.is_empty() {
         text.push('\n');
-        text.push_str(&lang.t("staff.methods.empty"));
+        text.push_str(&lang.t("staff-methods-empty"));
     }
     let mut rows: Vec<Vec<InlineKeyboardButton>> = methods
         .iter()
@@ -660,13 +660,13 @@ pub fn methods(lang: Lang, methods: &[PaymentMethod], all: bool) -> Screen {
     rows.push(vec![
         admin(
             lang.t(if all {
-                "staff.button.active_only"
+                "staff-button-active_only"
             } else {
-                "staff.button.show_all"
+                "staff-button-show_all"
             }),
             Admin::Methods { all: !all },
         ),
-        admin(lang.t("staff.button.new_method"), Admin::MethodNew),
+        admin(lang.t("staff-button-new_method"), Admin::MethodNew),
     ]);
     rows.push(panel_row(lang));
     Screen::with(text, rows)
@@ -676,21 +676,21 @@ pub fn method(lang: Lang, method: &PaymentMethod) -> Screen {
     let id = method.id;
     let mut lines = vec![
         lang.tf(
-            "staff.method.title",
+            "staff-method-title",
             &[("id", &plain(id)), ("name", &method.name)],
         ),
-        lang.tf("staff.method.limits", &[("limits", &method_limits(method))]),
+        lang.tf("staff-method-limits", &[("limits", &method_limits(method))]),
         lang.tf(
-            "staff.product.active",
+            "staff-product-active",
             &[("active", &yes_no(lang, method.active))],
         ),
         lang.tf(
-            "staff.method.pending",
+            "staff-method-pending",
             &[("count", &method.pending_uses.to_string())],
         ),
     ];
     if let Some(at) = method.deleted_at {
-        lines.push(lang.tf("staff.method.deleted_at", &[("date", &date(at))]));
+        lines.push(lang.tf("staff-method-deleted_at", &[("date", &date(at))]));
     }
     lines.push(String::new());
     lines.push(method.instructions.clone());
@@ -701,7 +701,7 @@ pub fn method(lang: Lang, method: &PaymentMethod) -> Screen {
                 .into_iter()
                 .map(|field| {
                     admin(
-                        lang.t(&format!("staff.method_field.{}", field.name())),
+                        lang.t(&format!("staff-method_field-{}", field.name())),
                         Admin::MethodEdit { id, field },
                     )
                 })
@@ -710,16 +710,16 @@ pub fn method(lang: Lang, method: &PaymentMethod) -> Screen {
         rows.push(vec![
             if method.active {
                 admin(
-                    lang.t("staff.button.deactivate"),
+                    lang.t("staff-button-deactivate"),
                     Admin::MethodActive { id, active: false },
                 )
             } else {
                 admin(
-                    lang.t("staff.button.activate"),
+                    lang.t("staff-button-activate"),
                     Admin::MethodActive { id, active: true },
                 )
             },
-            admin(lang.t("staff.button.delete"), Admin::MethodDelete { id }),
+            admin(lang.t("staff-button-delete"), Admin::MethodDelete { id }),
         ]);
     }
     rows.push(back(lang, Admin::Methods { all: false }));
@@ -728,11 +728,11 @@ pub fn method(lang: Lang, method: &PaymentMethod) -> Screen {
 
 pub fn confirm_delete_method(lang: Lang, method: &PaymentMethod) -> Screen {
     let id = method.id;
-    let mut text = lang.tf("staff.method.delete_confirm", &[("name", &method.name)]);
+    let mut text = lang.tf("staff-method-delete_confirm", &[("name", &method.name)]);
     if method.pending_uses > 0 {
         text.push('\n');
         text.push_str(&lang.tf(
-            "staff.method.delete_blocked",
+            "staff-method-delete_blocked",
             &[("count", &method.pending_uses.to_string())],
         ));
     }
@@ -740,7 +740,7 @@ pub fn confirm_delete_method(lang: Lang, method: &PaymentMethod) -> Screen {
         text,
         vec![
             vec![admin(
-                lang.t("staff.button.yes_delete"),
+                lang.t("staff-button-yes_delete"),
                 Admin::MethodDeleteYes { id },
             )],
             back(lang, Admin::Method { id }),
@@ -750,7 +750,7 @@ pub fn confirm_delete_method(lang: Lang, method: &PaymentMethod) -> Screen {
 
 pub fn method_prompt(lang: Lang, step: MethodStep, currencies: &[Currency]) -> Screen {
     match step {
-        MethodStep::Name => prompt(lang, lang.t("staff.new_method.name")),
+        MethodStep::Name => prompt(lang, lang.t("staff-new_method-name")),
         MethodStep::Currency => {
             let mut rows: Vec<Vec<InlineKeyboardButton>> = currencies
                 .iter()
@@ -765,21 +765,21 @@ pub fn method_prompt(lang: Lang, step: MethodStep, currencies: &[Currency]) -> S
                 })
                 .collect();
             rows.push(cancel_row(lang));
-            Screen::with(lang.t("staff.new_method.currency"), rows)
+            Screen::with(lang.t("staff-new_method-currency"), rows)
         }
-        MethodStep::Min => prompt(lang, lang.t("staff.new_method.min")),
-        MethodStep::Max => prompt(lang, lang.t("staff.new_method.max")),
-        MethodStep::Instructions => prompt(lang, lang.t("staff.new_method.instructions")),
+        MethodStep::Min => prompt(lang, lang.t("staff-new_method-min")),
+        MethodStep::Max => prompt(lang, lang.t("staff-new_method-max")),
+        MethodStep::Instructions => prompt(lang, lang.t("staff-new_method-instructions")),
     }
 }
 
 // ----- top-ups ---------------------------------------------------------------------------
 
 pub fn topups(lang: Lang, topups: &[Topup]) -> Screen {
-    let mut text = lang.t("staff.topups.title");
+    let mut text = lang.t("staff-topups-title");
     if topups.is_empty() {
         text.push('\n');
-        text.push_str(&lang.t("staff.topups.empty"));
+        text.push_str(&lang.t("staff-topups-empty"));
     }
     let mut rows: Vec<Vec<InlineKeyboardButton>> = topups
         .iter()
@@ -802,17 +802,17 @@ pub fn topups(lang: Lang, topups: &[Topup]) -> Screen {
 
 fn proof_text(lang: Lang, proof: &Proof) -> String {
     match (proof, proof.caption()) {
-        (Proof::Text(text), _) => lang.tf("staff.proof.text", &[("text", text)]),
-        (_, Some(caption)) => lang.tf("staff.proof.photo_caption", &[("caption", caption)]),
-        (_, None) => lang.t("staff.proof.photo"),
+        (Proof::Text(text), _) => lang.tf("staff-proof-text", &[("text", text)]),
+        (_, Some(caption)) => lang.tf("staff-proof-photo_caption", &[("caption", caption)]),
+        (_, None) => lang.t("staff-proof-photo"),
     }
 }
 
 /// The warning on a request whose proof repeats an earlier request's, naming that one.
 pub fn proof_reused(lang: Lang, earlier: ProofUse) -> String {
     match earlier {
-        ProofUse::Topup(id) => lang.tf("staff.proof.reused_topup", &[("id", &plain(id))]),
-        ProofUse::Order(id) => lang.tf("staff.proof.reused_order", &[("id", &plain(id))]),
+        ProofUse::Topup(id) => lang.tf("staff-proof-reused_topup", &[("id", &plain(id))]),
+        ProofUse::Order(id) => lang.tf("staff-proof-reused_order", &[("id", &plain(id))]),
     }
 }
 
@@ -838,53 +838,53 @@ pub fn topup(
     reused: Option<ProofUse>,
 ) -> Screen {
     let id = topup.id;
-    let mut lines = vec![lang.tf("staff.topup.title", &[("id", &plain(id))])];
+    let mut lines = vec![lang.tf("staff-topup-title", &[("id", &plain(id))])];
     lines.extend(reused.map(|earlier| proof_reused(lang, earlier)));
     lines.extend([
-        lang.tf("staff.topup.user", &[("user", &who(user, topup.user))]),
+        lang.tf("staff-topup-user", &[("user", &who(user, topup.user))]),
         if super::needs_usd(&topup.currency) {
             lang.tf(
-                "staff.topup.amount",
+                "staff-topup-amount",
                 &[
                     ("amount", &super::money_in(topup.amount, &topup.currency)),
                     ("usd", &usd(topup.amount_usd)),
                 ],
             )
         } else {
-            lang.tf("staff.topup.amount_usd", &[("amount", &usd(topup.amount))])
+            lang.tf("staff-topup-amount_usd", &[("amount", &usd(topup.amount))])
         },
         lang.tf(
-            "staff.topup.method",
+            "staff-topup-method",
             &[(
                 "method",
                 &method.map_or_else(|| topup.method.to_string(), |m| m.name.clone()),
             )],
         ),
         lang.tf(
-            "staff.topup.requested",
+            "staff-topup-requested",
             &[("date", &date(topup.requested_at))],
         ),
         proof_text(lang, &topup.proof),
         lang.tf(
-            "staff.topup.status",
+            "staff-topup-status",
             &[(
                 "status",
-                &lang.t(&format!("topup_status.{}", topup.status.name())),
+                &lang.t(&format!("topup_status-{}", topup.status.name())),
             )],
         ),
     ]);
     if let Some(reason) = &topup.reject_reason {
-        lines.push(lang.tf("order.failure", &[("reason", reason)]));
+        lines.push(lang.tf("order-failure", &[("reason", reason)]));
     }
     let mut rows = Vec::new();
     if topup.status == TopupStatus::Pending {
         rows.push(vec![
-            admin(lang.t("staff.button.approve"), Admin::TopupApprove { id }),
-            admin(lang.t("staff.button.reject"), Admin::TopupReject { id }),
+            admin(lang.t("staff-button-approve"), Admin::TopupApprove { id }),
+            admin(lang.t("staff-button-reject"), Admin::TopupReject { id }),
         ]);
     }
     rows.push(vec![admin(
-        lang.t("staff.button.user"),
+        lang.t("staff-button-user"),
         Admin::User { id: topup.user },
     )]);
     rows.push(back(lang, Admin::Topups));
@@ -893,7 +893,7 @@ pub fn topup(
 
 /// The caption on the proof photo.
 pub fn proof_caption(lang: Lang, topup: &Topup) -> String {
-    lang.tf("staff.topup.proof_caption", &[("id", &plain(topup.id))])
+    lang.tf("staff-topup-proof_caption", &[("id", &plain(topup.id))])
 }
 
 /// Approve was tapped on a top-up whose proof repeats `earlier`'s: the warning again, and an
@@ -903,11 +903,11 @@ pub fn topup_reused(lang: Lang, id: TopupId, earlier: ProofUse) -> Screen {
         format!(
             "{}\n{}",
             proof_reused(lang, earlier),
-            lang.tf("staff.topup.reused_confirm", &[("id", &plain(id))])
+            lang.tf("staff-topup-reused_confirm", &[("id", &plain(id))])
         ),
         vec![
             vec![admin(
-                lang.t("staff.button.approve_anyway"),
+                lang.t("staff-button-approve_anyway"),
                 Admin::TopupApproveReused { id },
             )],
             back(lang, Admin::Topup { id }),
@@ -921,11 +921,11 @@ pub fn order_reused(lang: Lang, id: OrderId, earlier: ProofUse) -> Screen {
         format!(
             "{}\n{}",
             proof_reused(lang, earlier),
-            lang.tf("staff.order.reused_confirm", &[("id", &plain(id))])
+            lang.tf("staff-order-reused_confirm", &[("id", &plain(id))])
         ),
         vec![
             vec![admin(
-                lang.t("staff.button.confirm_anyway"),
+                lang.t("staff-button-confirm_anyway"),
                 Admin::OrderConfirmReused { id },
             )],
             back(lang, Admin::Order { id }),
@@ -935,8 +935,8 @@ pub fn order_reused(lang: Lang, id: OrderId, earlier: ProofUse) -> Screen {
 
 pub fn topup_decided(lang: Lang, topup: &Topup) -> Screen {
     let key = match topup.status {
-        TopupStatus::Approved => "staff.topup.approved",
-        _ => "staff.topup.rejected",
+        TopupStatus::Approved => "staff-topup-approved",
+        _ => "staff-topup-rejected",
     };
     done(
         lang,
@@ -954,7 +954,7 @@ pub fn orders(lang: Lang, title_key: &str, orders: &[Order]) -> Screen {
     let mut text = lang.t(title_key);
     if orders.is_empty() {
         text.push('\n');
-        text.push_str(&lang.t("staff.orders.empty"));
+        text.push_str(&lang.t("staff-orders-empty"));
     }
     let mut rows: Vec<Vec<InlineKeyboardButton>> = orders
         .iter()
@@ -965,18 +965,18 @@ pub fn orders(lang: Lang, title_key: &str, orders: &[Order]) -> Screen {
                     o.id,
                     o.product_name,
                     usd(o.total_usd),
-                    lang.t(&format!("status.{}", o.status.name()))
+                    lang.t(&format!("status-{}", o.status.name()))
                 ),
                 Admin::Order { id: o.id },
             )]
         })
         .collect();
     rows.push(vec![
-        admin(lang.t("staff.button.manual_queue"), Admin::Orders),
-        admin(lang.t("staff.button.awaiting"), Admin::AwaitingOrders),
+        admin(lang.t("staff-button-manual_queue"), Admin::Orders),
+        admin(lang.t("staff-button-awaiting"), Admin::AwaitingOrders),
     ]);
     rows.push(vec![admin(
-        lang.t("staff.button.search"),
+        lang.t("staff-button-search"),
         Admin::OrderSearch,
     )]);
     rows.push(panel_row(lang));
@@ -996,34 +996,34 @@ pub fn order(
 ) -> Screen {
     let id = order.id;
     let own = order.user == viewer;
-    let mut lines = vec![lang.tf("order.title", &[("id", &plain(id))])];
+    let mut lines = vec![lang.tf("order-title", &[("id", &plain(id))])];
     lines.extend(reused.map(|earlier| proof_reused(lang, earlier)));
     lines.extend([
-        lang.tf("staff.topup.user", &[("user", &who(buyer, order.user))]),
-        lang.tf("order.product", &[("name", &order.product_name)]),
+        lang.tf("staff-topup-user", &[("user", &who(buyer, order.user))]),
+        lang.tf("order-product", &[("name", &order.product_name)]),
         lang.tf(
-            "order.status",
+            "order-status",
             &[(
                 "status",
-                &lang.t(&format!("status.{}", order.status.name())),
+                &lang.t(&format!("status-{}", order.status.name())),
             )],
         ),
-        lang.tf("order.total", &[("total", &usd(order.total_usd))]),
+        lang.tf("order-total", &[("total", &usd(order.total_usd))]),
         lang.tf(
-            "staff.order.fulfilment",
+            "staff-order-fulfilment",
             &[(
                 "fulfilment",
                 &lang.t(match order.fulfilment {
-                    shopcore::Fulfilment::Manual => "order_fulfilment.manual",
-                    shopcore::Fulfilment::Codes => "order_fulfilment.codes",
-                    shopcore::Fulfilment::Supplier => "order_fulfilment.supplier",
+                    shopcore::Fulfilment::Manual => "order_fulfilment-manual",
+                    shopcore::Fulfilment::Codes => "order_fulfilment-codes",
+                    shopcore::Fulfilment::Supplier => "order_fulfilment-supplier",
                 }),
             )],
         ),
-        lang.tf("order.created", &[("date", &date(order.created_at))]),
+        lang.tf("order-created", &[("date", &date(order.created_at))]),
     ]);
     if let Some(player) = &order.player_id {
-        lines.push(lang.tf("order.player_id", &[("player_id", player)]));
+        lines.push(lang.tf("order-player_id", &[("player_id", player)]));
     }
     if let Payment::Method {
         amount,
@@ -1033,7 +1033,7 @@ pub fn order(
     } = &order.payment
     {
         lines.push(lang.tf(
-            "order.paid_by_method",
+            "order-paid_by_method",
             &[("amount", &format!("{amount} {currency}"))],
         ));
         if let Some(proof) = proof {
@@ -1049,7 +1049,7 @@ pub fn order(
     } = &order.payment
     {
         lines.push(lang.tf(
-            "order.paid_by_provider",
+            "order-paid_by_provider",
             &[
                 ("provider", &super::provider_name(lang, *provider)),
                 ("amount", &format!("{amount} {currency} ({invoice})")),
@@ -1057,21 +1057,21 @@ pub fn order(
         ));
     }
     if order.holds_code() {
-        lines.push(lang.t("staff.order.code_reserved"));
+        lines.push(lang.t("staff-order-code_reserved"));
     }
     if let Some(delivery) = &order.delivery {
-        lines.push(lang.tf("order.delivery", &[("delivery", delivery)]));
+        lines.push(lang.tf("order-delivery", &[("delivery", delivery)]));
     }
     if let Some(reason) = &order.failure_reason {
-        lines.push(lang.tf("order.failure", &[("reason", reason)]));
+        lines.push(lang.tf("order-failure", &[("reason", reason)]));
     }
     let mut rows = Vec::new();
     if own && order.status.is_open() {
-        lines.push(lang.t("staff.order.own"));
+        lines.push(lang.t("staff-order-own"));
     }
     if !own && order.status == shopcore::OrderStatus::AwaitingPayment {
         rows.push(vec![admin(
-            lang.t("staff.button.confirm_payment"),
+            lang.t("staff-button-confirm_payment"),
             Admin::OrderConfirmPayment { id },
         )]);
     }
@@ -1082,12 +1082,12 @@ pub fn order(
         )
     {
         let mut row = vec![admin(
-            lang.t("staff.button.complete"),
+            lang.t("staff-button-complete"),
             Admin::OrderComplete { id },
         )];
         if order.holds_code() {
             row.push(admin(
-                lang.t("staff.button.deliver_code"),
+                lang.t("staff-button-deliver_code"),
                 Admin::OrderCompleteCode { id },
             ));
         }
@@ -1095,12 +1095,12 @@ pub fn order(
     }
     if !own && order.status.is_open() {
         rows.push(vec![admin(
-            lang.t("staff.button.fail"),
+            lang.t("staff-button-fail"),
             Admin::OrderFail { id },
         )]);
     }
     rows.push(vec![admin(
-        lang.t("staff.button.user"),
+        lang.t("staff-button-user"),
         Admin::User { id: order.user },
     )]);
     rows.push(back(lang, Admin::Orders));
@@ -1109,12 +1109,12 @@ pub fn order(
 
 pub fn order_done(lang: Lang, order: &Order) -> Screen {
     let key = match order.status {
-        shopcore::OrderStatus::Completed => "staff.order.completed",
+        shopcore::OrderStatus::Completed => "staff-order-completed",
         shopcore::OrderStatus::Failed if order.refund_seq.is_some() => {
-            "staff.order.failed_refunded"
+            "staff-order-failed_refunded"
         }
-        shopcore::OrderStatus::Failed => "staff.order.failed",
-        _ => "staff.order.payment_confirmed",
+        shopcore::OrderStatus::Failed => "staff-order-failed",
+        _ => "staff-order-payment_confirmed",
     };
     done(
         lang,
@@ -1131,11 +1131,11 @@ pub fn order_done(lang: Lang, order: &Order) -> Screen {
 pub fn user(lang: Lang, viewer: Role, user: &User, wallet: &Wallet, orders: &[Order]) -> Screen {
     let id = user.id;
     let mut lines = vec![
-        lang.tf("staff.user.title", &[("user", &who(Some(user), id))]),
-        lang.tf("staff.user.role", &[("role", &role_name(lang, user.role))]),
-        lang.tf("staff.user.balance", &[("balance", &usd(wallet.balance))]),
+        lang.tf("staff-user-title", &[("user", &who(Some(user), id))]),
+        lang.tf("staff-user-role", &[("role", &role_name(lang, user.role))]),
+        lang.tf("staff-user-balance", &[("balance", &usd(wallet.balance))]),
         lang.tf(
-            "staff.user.since",
+            "staff-user-since",
             &[
                 ("date", &date(user.created_at)),
                 ("seen", &date(user.last_active_at)),
@@ -1144,20 +1144,20 @@ pub fn user(lang: Lang, viewer: Role, user: &User, wallet: &Wallet, orders: &[Or
     ];
     lines.push(match &user.ban {
         Some(ban) => lang.tf(
-            "staff.user.banned",
+            "staff-user-banned",
             &[("reason", &ban.reason), ("date", &date(ban.at))],
         ),
-        None => lang.t("staff.user.not_banned"),
+        None => lang.t("staff-user-not_banned"),
     });
     if !orders.is_empty() {
-        lines.push(lang.t("staff.user.recent_orders"));
+        lines.push(lang.t("staff-user-recent_orders"));
         for order in orders {
             lines.push(format!(
                 "{} · {} · {} · {}",
                 order.id,
                 order.product_name,
                 usd(order.total_usd),
-                lang.t(&format!("status.{}", order.status.name()))
+                lang.t(&format!("status-{}", order.status.name()))
             ));
         }
     }
@@ -1165,20 +1165,20 @@ pub fn user(lang: Lang, viewer: Role, user: &User, wallet: &Wallet, orders: &[Or
     if can(viewer, Permission::ManageUsers) {
         rows.push(vec![
             if user.is_banned() {
-                admin(lang.t("staff.button.unban"), Admin::UserUnban { id })
+                admin(lang.t("staff-button-unban"), Admin::UserUnban { id })
             } else {
-                admin(lang.t("staff.button.ban"), Admin::UserBan { id })
+                admin(lang.t("staff-button-ban"), Admin::UserBan { id })
             },
-            admin(lang.t("staff.button.adjust"), Admin::UserAdjust { id }),
+            admin(lang.t("staff-button-adjust"), Admin::UserAdjust { id }),
         ]);
     }
     let mut row = Vec::new();
     if can(viewer, Permission::ManageRoles) {
-        row.push(admin(lang.t("staff.button.role"), Admin::UserRoles { id }));
+        row.push(admin(lang.t("staff-button-role"), Admin::UserRoles { id }));
     }
     if can(viewer, Permission::ManageOrders) {
         row.push(admin(
-            lang.t("staff.button.orders"),
+            lang.t("staff-button-orders"),
             Admin::UserOrders { id },
         ));
     }
@@ -1186,7 +1186,7 @@ pub fn user(lang: Lang, viewer: Role, user: &User, wallet: &Wallet, orders: &[Or
         rows.push(row);
     }
     rows.push(vec![admin(
-        lang.t("staff.button.find_user"),
+        lang.t("staff-button-find_user"),
         Admin::UserFind,
     )]);
     rows.push(panel_row(lang));
@@ -1209,7 +1209,7 @@ pub fn roles(lang: Lang, viewer: Role, user: &User) -> Screen {
     rows.push(back(lang, Admin::User { id }));
     Screen::with(
         lang.tf(
-            "staff.user.choose_role",
+            "staff-user-choose_role",
             &[
                 ("user", &who(Some(user), id)),
                 ("role", &role_name(lang, user.role)),
@@ -1230,21 +1230,21 @@ fn coupon_kind_text(kind: &CouponKind) -> String {
 
 fn coupon_scope_text(lang: Lang, scope: &CouponScope) -> String {
     match scope {
-        CouponScope::All => lang.t("staff.coupon.scope_all"),
-        CouponScope::Product(id) => lang.tf("staff.coupon.scope_product", &[("id", &plain(id))]),
-        CouponScope::Category(id) => lang.tf("staff.coupon.scope_category", &[("id", &plain(id))]),
+        CouponScope::All => lang.t("staff-coupon-scope_all"),
+        CouponScope::Product(id) => lang.tf("staff-coupon-scope_product", &[("id", &plain(id))]),
+        CouponScope::Category(id) => lang.tf("staff-coupon-scope_category", &[("id", &plain(id))]),
     }
 }
 
 pub fn coupons(lang: Lang, coupons: &[Coupon]) -> Screen {
-    let mut lines = vec![lang.t("staff.coupons.title")];
+    let mut lines = vec![lang.t("staff-coupons-title")];
     if coupons.is_empty() {
-        lines.push(lang.t("staff.coupons.empty"));
+        lines.push(lang.t("staff-coupons-empty"));
     }
     let mut rows = Vec::new();
     for c in coupons {
         lines.push(lang.tf(
-            "staff.coupons.line",
+            "staff-coupons-line",
             &[
                 ("code", c.code.as_str()),
                 ("discount", &coupon_kind_text(&c.kind)),
@@ -1254,17 +1254,17 @@ pub fn coupons(lang: Lang, coupons: &[Coupon]) -> Screen {
                 (
                     "state",
                     &lang.t(if c.active {
-                        "staff.coupon.active"
+                        "staff-coupon-active"
                     } else {
-                        "staff.coupon.inactive"
+                        "staff-coupon-inactive"
                     }),
                 ),
             ],
         ));
         let (label, active) = if c.active {
-            ("staff.button.disable_coupon", false)
+            ("staff-button-disable_coupon", false)
         } else {
-            ("staff.button.enable_coupon", true)
+            ("staff-button-enable_coupon", true)
         };
         rows.push(vec![admin(
             lang.tf(label, &[("code", c.code.as_str())]),
@@ -1275,7 +1275,7 @@ pub fn coupons(lang: Lang, coupons: &[Coupon]) -> Screen {
         )]);
     }
     rows.push(vec![admin(
-        lang.t("staff.button.new_coupon"),
+        lang.t("staff-button-new_coupon"),
         Admin::CouponNew,
     )]);
     rows.push(panel_row(lang));
@@ -1288,11 +1288,11 @@ pub fn dashboard(lang: Lang, d: &Dashboard) -> Screen {
     let (y, m, day) = d.date;
     let mut lines = vec![
         lang.tf(
-            "staff.stats.title",
+            "staff-stats-title",
             &[("date", &format!("{y:04}-{m:02}-{day:02}"))],
         ),
         lang.tf(
-            "staff.stats.users",
+            "staff-stats-users",
             &[
                 ("total", &d.users.total.to_string()),
                 ("today", &d.users.new_today.to_string()),
@@ -1301,7 +1301,7 @@ pub fn dashboard(lang: Lang, d: &Dashboard) -> Screen {
             ],
         ),
         lang.tf(
-            "staff.stats.orders",
+            "staff-stats-orders",
             &[
                 ("total", &d.orders.total.to_string()),
                 ("today", &d.orders.today.to_string()),
@@ -1314,17 +1314,17 @@ pub fn dashboard(lang: Lang, d: &Dashboard) -> Screen {
         .by_status
         .iter()
         .filter(|(_, n)| *n > 0)
-        .map(|(s, n)| format!("{} {n}", lang.t(&format!("status.{}", s.name()))))
+        .map(|(s, n)| format!("{} {n}", lang.t(&format!("status-{}", s.name()))))
         .collect();
     if !by_status.is_empty() {
         lines.push(by_status.join(" · "));
     }
     lines.push(match d.orders.success_rate_percent {
-        Some(rate) => lang.tf("staff.stats.success", &[("rate", &format!("{rate}%"))]),
-        None => lang.tf("staff.stats.success", &[("rate", "—")]),
+        Some(rate) => lang.tf("staff-stats-success", &[("rate", &format!("{rate}%"))]),
+        None => lang.tf("staff-stats-success", &[("rate", "—")]),
     });
     lines.push(lang.tf(
-        "staff.stats.revenue",
+        "staff-stats-revenue",
         &[
             ("total", &usd(d.revenue.total)),
             ("today", &usd(d.revenue.today)),
@@ -1334,7 +1334,7 @@ pub fn dashboard(lang: Lang, d: &Dashboard) -> Screen {
         ],
     ));
     lines.push(lang.tf(
-        "staff.stats.topups",
+        "staff-stats-topups",
         &[
             ("count", &d.topups.count.to_string()),
             ("total", &usd(d.topups.total)),
@@ -1347,9 +1347,9 @@ pub fn dashboard(lang: Lang, d: &Dashboard) -> Screen {
         .filter(|(_, s)| s.completed > 0 || s.credits > 0)
         .map(|(route, s)| {
             lang.tf(
-                "staff.stats.route",
+                "staff-stats-route",
                 &[
-                    ("route", &lang.t(&format!("route.{}", route.name()))),
+                    ("route", &lang.t(&format!("route-{}", route.name()))),
                     ("orders", &s.completed.to_string()),
                     ("revenue", &usd(s.revenue_usd)),
                     ("credited", &usd(s.credits_usd)),
@@ -1358,11 +1358,11 @@ pub fn dashboard(lang: Lang, d: &Dashboard) -> Screen {
         })
         .collect();
     if !routes.is_empty() {
-        lines.push(lang.t("staff.stats.routes"));
+        lines.push(lang.t("staff-stats-routes"));
         lines.extend(routes);
     }
     if !d.best_by_revenue.is_empty() {
-        lines.push(lang.t("staff.stats.best"));
+        lines.push(lang.t("staff-stats-best"));
         for (rank, best) in d.best_by_revenue.iter().enumerate() {
             lines.push(format!(
                 "{}. {} · {} · {}",
@@ -1377,7 +1377,7 @@ pub fn dashboard(lang: Lang, d: &Dashboard) -> Screen {
 }
 
 pub fn chart_caption(lang: Lang, days: usize) -> String {
-    lang.tf("staff.stats.chart", &[("days", &days.to_string())])
+    lang.tf("staff-stats-chart", &[("days", &days.to_string())])
 }
 
 // ----- the audit log ---------------------------------------------------------------------
@@ -1392,17 +1392,17 @@ fn actor_text(actor: &ActorRef) -> String {
 fn target_text(lang: Lang, target: &Target) -> String {
     let (key, id) = match target {
         Target::None => return "—".to_owned(),
-        Target::Settings => return lang.t("staff.target.settings"),
-        Target::User(id) => ("staff.target.user", plain(id)),
-        Target::Currency(code) => ("staff.target.currency", code.to_string()),
-        Target::Category(id) => ("staff.target.category", plain(id)),
-        Target::Product(id) => ("staff.target.product", plain(id)),
-        Target::PaymentMethod(id) => ("staff.target.method", plain(id)),
-        Target::Topup(id) => ("staff.target.topup", plain(id)),
-        Target::Order(id) => ("staff.target.order", plain(id)),
-        Target::Coupon(code) => ("staff.target.coupon", code.to_string()),
-        Target::Broadcast(id) => ("staff.target.broadcast", plain(id)),
-        Target::Invoice(id) => ("staff.target.invoice", plain(id)),
+        Target::Settings => return lang.t("staff-target-settings"),
+        Target::User(id) => ("staff-target-user", plain(id)),
+        Target::Currency(code) => ("staff-target-currency", code.to_string()),
+        Target::Category(id) => ("staff-target-category", plain(id)),
+        Target::Product(id) => ("staff-target-product", plain(id)),
+        Target::PaymentMethod(id) => ("staff-target-method", plain(id)),
+        Target::Topup(id) => ("staff-target-topup", plain(id)),
+        Target::Order(id) => ("staff-target-order", plain(id)),
+        Target::Coupon(code) => ("staff-target-coupon", code.to_string()),
+        Target::Broadcast(id) => ("staff-target-broadcast", plain(id)),
+        Target::Invoice(id) => ("staff-target-invoice", plain(id)),
         _ => return "?".to_owned(),
     };
     lang.tf(key, &[("id", &id)])
@@ -1411,16 +1411,16 @@ fn target_text(lang: Lang, target: &Target) -> String {
 fn outcome_text(lang: Lang, outcome: &Outcome) -> String {
     match outcome {
         Outcome::Done => "✅".to_owned(),
-        Outcome::Denied { .. } => lang.t("staff.audit.denied"),
-        Outcome::Failed { .. } => lang.t("staff.audit.failed"),
+        Outcome::Denied { .. } => lang.t("staff-audit-denied"),
+        Outcome::Failed { .. } => lang.t("staff-audit-failed"),
     }
 }
 
 fn filter_text(lang: Lang, filter: &AuditFilter) -> String {
     match filter {
-        AuditFilter::All => lang.t("staff.audit.all"),
+        AuditFilter::All => lang.t("staff-audit-all"),
         AuditFilter::Action(action) => action.name().to_owned(),
-        AuditFilter::User(id) => lang.tf("staff.target.user", &[("id", &plain(id))]),
+        AuditFilter::User(id) => lang.tf("staff-target-user", &[("id", &plain(id))]),
     }
 }
 
@@ -1432,14 +1432,14 @@ pub fn audit(
     filter: &AuditFilter,
 ) -> Screen {
     let mut lines = vec![lang.tf(
-        "staff.audit.title",
+        "staff-audit-title",
         &[
             ("page", &(u64::from(page) + 1).to_string()),
             ("filter", &filter_text(lang, filter)),
         ],
     )];
     if entries.is_empty() {
-        lines.push(lang.t("staff.audit.empty"));
+        lines.push(lang.t("staff-audit-empty"));
     }
     for e in entries {
         lines.push(format!(
@@ -1455,7 +1455,7 @@ pub fn audit(
     let mut nav = Vec::new();
     if page > 0 {
         nav.push(admin(
-            lang.t("button.previous"),
+            lang.t("button-previous"),
             Admin::Audit {
                 page: page - 1,
                 filter: filter.clone(),
@@ -1464,7 +1464,7 @@ pub fn audit(
     }
     if has_next {
         nav.push(admin(
-            lang.t("button.next"),
+            lang.t("button-next"),
             Admin::Audit {
                 page: page.saturating_add(1),
                 filter: filter.clone(),
@@ -1475,10 +1475,10 @@ pub fn audit(
     if !nav.is_empty() {
         rows.push(nav);
     }
-    let mut row = vec![admin(lang.t("staff.button.filter"), Admin::AuditFilterAsk)];
+    let mut row = vec![admin(lang.t("staff-button-filter"), Admin::AuditFilterAsk)];
     if *filter != AuditFilter::All {
         row.push(admin(
-            lang.t("staff.audit.all"),
+            lang.t("staff-audit-all"),
             Admin::Audit {
                 page: 0,
                 filter: AuditFilter::All,
@@ -1494,21 +1494,21 @@ pub fn audit(
 
 pub fn settings(lang: Lang, role: Role, settings: &Settings) -> Screen {
     let mut lines = vec![
-        lang.t("staff.settings.title"),
+        lang.t("staff-settings-title"),
         lang.tf(
-            "staff.panel.state",
+            "staff-panel-state",
             &[("state", &state_name(lang, settings.state))],
         ),
     ];
     if let Some(reason) = &settings.state_reason {
-        lines.push(lang.tf("notice.reason", &[("reason", reason)]));
+        lines.push(lang.tf("notice-reason", &[("reason", reason)]));
     }
     lines.push(lang.tf(
-        "staff.settings.fulfilment",
+        "staff-settings-fulfilment",
         &[("mode", &fulfilment_name(lang, settings.fulfilment))],
     ));
     lines.push(lang.tf(
-        "staff.settings.support",
+        "staff-settings-support",
         &[(
             "contact",
             settings.support_contact.as_deref().unwrap_or("—"),
@@ -1525,7 +1525,7 @@ pub fn settings(lang: Lang, role: Role, settings: &Settings) -> Screen {
                 .map(|mode| {
                     admin(
                         lang.tf(
-                            "staff.button.fulfilment",
+                            "staff-button-fulfilment",
                             &[("mode", &fulfilment_name(lang, mode))],
                         ),
                         Admin::Fulfilment { mode },
@@ -1553,7 +1553,7 @@ pub fn settings(lang: Lang, role: Role, settings: &Settings) -> Screen {
         if allowed {
             states.push(admin(
                 lang.tf(
-                    "staff.button.store_state",
+                    "staff-button-store_state",
                     &[("state", &state_name(lang, state))],
                 ),
                 Admin::StoreState { state },
@@ -1565,8 +1565,8 @@ pub fn settings(lang: Lang, role: Role, settings: &Settings) -> Screen {
     }
     if manage {
         rows.push(vec![
-            admin(lang.t("staff.button.currencies"), Admin::Currencies),
-            admin(lang.t("staff.button.support"), Admin::SupportContact),
+            admin(lang.t("staff-button-currencies"), Admin::Currencies),
+            admin(lang.t("staff-button-support"), Admin::SupportContact),
         ]);
     }
     rows.push(panel_row(lang));
@@ -1575,10 +1575,10 @@ pub fn settings(lang: Lang, role: Role, settings: &Settings) -> Screen {
 
 pub fn confirm_emergency(lang: Lang) -> Screen {
     Screen::with(
-        lang.t("staff.settings.emergency_confirm"),
+        lang.t("staff-settings-emergency_confirm"),
         vec![
             vec![admin(
-                lang.t("staff.button.yes_emergency"),
+                lang.t("staff-button-yes_emergency"),
                 Admin::EmergencyYes,
             )],
             back(lang, Admin::Settings),
@@ -1587,11 +1587,11 @@ pub fn confirm_emergency(lang: Lang) -> Screen {
 }
 
 pub fn currencies(lang: Lang, currencies: &[Currency]) -> Screen {
-    let mut lines = vec![lang.t("staff.currencies.title")];
+    let mut lines = vec![lang.t("staff-currencies-title")];
     let mut rows = Vec::new();
     for c in currencies {
         lines.push(lang.tf(
-            "staff.currencies.line",
+            "staff-currencies-line",
             &[
                 ("code", c.code.as_str()),
                 ("symbol", &c.symbol),
@@ -1604,7 +1604,7 @@ pub fn currencies(lang: Lang, currencies: &[Currency]) -> Screen {
         }
         rows.push(vec![
             admin(
-                lang.tf("staff.button.rate", &[("code", c.code.as_str())]),
+                lang.tf("staff-button-rate", &[("code", c.code.as_str())]),
                 Admin::CurrencyRate {
                     code: c.code.clone(),
                 },
@@ -1612,9 +1612,9 @@ pub fn currencies(lang: Lang, currencies: &[Currency]) -> Screen {
             admin(
                 lang.tf(
                     if c.enabled {
-                        "staff.button.disable_currency"
+                        "staff-button-disable_currency"
                     } else {
-                        "staff.button.enable_currency"
+                        "staff-button-enable_currency"
                     },
                     &[("code", c.code.as_str())],
                 ),
@@ -1626,7 +1626,7 @@ pub fn currencies(lang: Lang, currencies: &[Currency]) -> Screen {
         ]);
     }
     rows.push(vec![admin(
-        lang.t("staff.button.add_currency"),
+        lang.t("staff-button-add_currency"),
         Admin::CurrencyAdd,
     )]);
     rows.push(back(lang, Admin::Settings));
@@ -1634,16 +1634,16 @@ pub fn currencies(lang: Lang, currencies: &[Currency]) -> Screen {
 }
 
 pub fn support_prompt(lang: Lang, current: Option<&str>) -> Screen {
-    let mut text = lang.t("staff.settings.support_prompt");
+    let mut text = lang.t("staff-settings-support_prompt");
     if let Some(current) = current {
         text.push('\n');
-        text.push_str(&lang.tf("staff.current", &[("value", current)]));
+        text.push_str(&lang.tf("staff-current", &[("value", current)]));
     }
     Screen::with(
         text,
         vec![
             vec![admin(
-                lang.t("staff.button.clear_support"),
+                lang.t("staff-button-clear_support"),
                 Admin::SupportContactClear,
             )],
             cancel_row(lang),
@@ -1676,7 +1676,7 @@ pub fn staff_notification(
                 |t| {
                     if super::needs_usd(&t.currency) {
                         lang.tf(
-                            "money.local_and_usd",
+                            "money-local_and_usd",
                             &[
                                 ("local", &super::money_in(t.amount, &t.currency)),
                                 ("usd", &format!("≈ {}", usd(t.amount_usd))),
@@ -1689,11 +1689,11 @@ pub fn staff_notification(
             );
             Some(Screen::with(
                 warn(lang.tf(
-                    "staff.notify.topup",
+                    "staff-notify-topup",
                     &[("id", &plain(id)), ("user", &person), ("amount", &amount)],
                 )),
                 vec![vec![admin(
-                    lang.t("staff.button.review"),
+                    lang.t("staff-button-review"),
                     Admin::Topup { id: *id },
                 )]],
             ))
@@ -1703,7 +1703,7 @@ pub fn staff_notification(
             let total = order.map_or_else(|| "?".to_owned(), |o| usd(o.total_usd));
             Some(Screen::with(
                 warn(lang.tf(
-                    "staff.notify.order",
+                    "staff-notify-order",
                     &[
                         ("id", &plain(id)),
                         ("user", &person),
@@ -1712,7 +1712,7 @@ pub fn staff_notification(
                     ],
                 )),
                 vec![vec![admin(
-                    lang.t("staff.button.open_order"),
+                    lang.t("staff-button-open_order"),
                     Admin::Order { id: *id },
                 )]],
             ))
@@ -1721,15 +1721,15 @@ pub fn staff_notification(
             let args = [("id", plain(invoice)), ("user", person.clone())];
             let text = match problem {
                 shopcore::InvoiceProblem::LatePayment => lang.tf(
-                    "staff.notify.invoice_late",
+                    "staff-notify-invoice_late",
                     &[("id", &args[0].1), ("user", &args[1].1)],
                 ),
                 shopcore::InvoiceProblem::Refused { reason } => lang.tf(
-                    "staff.notify.invoice_refused",
+                    "staff-notify-invoice_refused",
                     &[("id", &args[0].1), ("user", &args[1].1), ("reason", reason)],
                 ),
                 shopcore::InvoiceProblem::RefundRefused { reason } => lang.tf(
-                    "staff.notify.invoice_refund_refused",
+                    "staff-notify-invoice_refund_refused",
                     &[("id", &args[0].1), ("user", &args[1].1), ("reason", reason)],
                 ),
             };
@@ -1737,7 +1737,7 @@ pub fn staff_notification(
             Some(Screen::with(
                 text,
                 vec![vec![admin(
-                    lang.t("staff.button.user"),
+                    lang.t("staff-button-user"),
                     Admin::User {
                         id: notification.user,
                     },
@@ -1752,7 +1752,7 @@ pub fn staff_notification(
 
 fn amount_error(lang: Lang, source: &shopcore::AmountError) -> String {
     use shopcore::AmountError;
-    let key = format!("error.{}", source.kind());
+    let key = crate::i18n::error_key(source.kind());
     match source {
         AmountError::TooLarge { max } => lang.tf(&key, &[("max", &max.to_string())]),
         AmountError::TooSmall { min } => lang.tf(&key, &[("min", &min.to_string())]),
@@ -1774,7 +1774,7 @@ pub fn failure(lang: Lang, failure: &crate::core::Failure, settings: &Settings) 
     let crate::core::Failure::Core(error) = failure else {
         return super::failure(lang, failure, settings);
     };
-    let key = format!("error.{}", error.kind());
+    let key = crate::i18n::error_key(error.kind());
     match error {
         Error::Denied(Denied::MissingPermission { permission, .. }) => {
             lang.tf(&key, &[("permission", permission.name())])
@@ -1783,15 +1783,15 @@ pub fn failure(lang: Lang, failure: &crate::core::Failure, settings: &Settings) 
             &key,
             &[(
                 "status",
-                &lang.t(&format!("topup_status.{}", status.name())),
+                &lang.t(&format!("topup_status-{}", status.name())),
             )],
         ),
         Error::Wallet(WalletError::ProofReused { earlier }) => {
             lang.tf(&key, &[("warning", &proof_reused(lang, *earlier))])
         }
         Error::Order(OrderError::BadTransition { from, .. }) => lang.tf(
-            "staff.error.bad_transition",
-            &[("status", &lang.t(&format!("status.{}", from.name())))],
+            "staff-error-bad_transition",
+            &[("status", &lang.t(&format!("status-{}", from.name())))],
         ),
         Error::PaymentMethod(PaymentMethodError::InUse { pending, .. }) => {
             lang.tf(&key, &[("count", &pending.to_string())])

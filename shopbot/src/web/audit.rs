@@ -98,13 +98,13 @@ async fn audit_page(
             .and_then(|id| UserId::new(id).ok())
         {
             Some(id) => query.actor = Some(ActorRef::User(id)),
-            None => error = Some(lang.t("web.audit.bad_user")),
+            None => error = Some(lang.t("web-audit-bad_user")),
         }
     }
     if !f.action.is_empty() {
         match AuditAction::parse(&f.action) {
             Ok(action) => query.action = Some(action),
-            Err(_) => error = Some(lang.t("web.audit.bad_action")),
+            Err(_) => error = Some(lang.t("web-audit-bad_action")),
         }
     }
     for (text, since) in [(&f.from, true), (&f.to, false)] {
@@ -114,7 +114,7 @@ async fn audit_page(
         match day_start(text) {
             Some(t) if since => query.since = Some(t),
             Some(t) => query.until = Some(t.plus_millis(86_400_000)),
-            None => error = Some(lang.t("web.audit.bad_date")),
+            None => error = Some(lang.t("web-audit-bad_date")),
         }
     }
     if !f.cursor.is_empty() {
@@ -132,12 +132,12 @@ async fn audit_page(
                     .iter()
                     .map(|e| {
                         let (outcome, refused) = match &e.outcome {
-                            shopcore::audit::Outcome::Done => (lang.t("web.audit.done"), false),
+                            shopcore::audit::Outcome::Done => (lang.t("web-audit-done"), false),
                             shopcore::audit::Outcome::Denied { reason } => {
-                                (format!("{}: {reason}", lang.t("web.audit.denied")), true)
+                                (format!("{}: {reason}", lang.t("web-audit-denied")), true)
                             }
                             shopcore::audit::Outcome::Failed { reason } => {
-                                (format!("{}: {reason}", lang.t("web.audit.failed")), true)
+                                (format!("{}: {reason}", lang.t("web-audit-failed")), true)
                             }
                         };
                         Row {
@@ -186,7 +186,7 @@ async fn audit_page(
         StatusCode::OK
     };
     let page = AuditPage {
-        c: chrome(lang, "web.title.audit", Some(session), "/panel/audit"),
+        c: chrome(lang, "web-title-audit", Some(session), "/panel/audit"),
         l: L(lang),
         csrf: session.csrf.clone(),
         rows,

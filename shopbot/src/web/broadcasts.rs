@@ -55,8 +55,8 @@ async fn broadcasts(State(p): P, headers: HeaderMap, Query(q): Query<DoneQuery>)
     };
     let lang = lang_of(&session);
     let done = q.done.as_deref().map(|d| match d {
-        "sent" => lang.t("web.done.broadcast"),
-        _ => lang.t("web.done.broadcast_cancelled"),
+        "sent" => lang.t("web-done-broadcast"),
+        _ => lang.t("web-done-broadcast_cancelled"),
     });
     page(&p, &session, None, String::new(), None, done).await
 }
@@ -84,7 +84,7 @@ async fn page(
             let page = super::pages::MessagePage {
                 c: chrome(
                     lang,
-                    "web.title.broadcasts",
+                    "web-title-broadcasts",
                     Some(session),
                     "/panel/broadcasts",
                 ),
@@ -99,12 +99,12 @@ async fn page(
             id: b.id.get(),
             text: b.text.clone(),
             status: lang.t(match b.status {
-                BroadcastStatus::Running => "web.broadcasts.running",
-                BroadcastStatus::Cancelled => "web.broadcasts.cancelled",
-                BroadcastStatus::Finished => "web.broadcasts.finished",
+                BroadcastStatus::Running => "web-broadcasts-running",
+                BroadcastStatus::Cancelled => "web-broadcasts-cancelled",
+                BroadcastStatus::Finished => "web-broadcasts-finished",
             }),
             progress: lang.tf(
-                "web.broadcasts.progress",
+                "web-broadcasts-progress",
                 &[
                     ("sent", &b.sent.to_string()),
                     ("audience", &b.audience.to_string()),
@@ -124,7 +124,7 @@ async fn page(
     let page = BroadcastsPage {
         c: chrome(
             lang,
-            "web.title.broadcasts",
+            "web-title-broadcasts",
             Some(session),
             "/panel/broadcasts",
         ),

@@ -95,24 +95,24 @@ fn can_edit(session: &PanelSession) -> bool {
 }
 
 fn kind_label(lang: crate::i18n::Lang, kind: ProductKind) -> String {
-    lang.t(&format!("kind.{}", kind.name()))
+    lang.t(&format!("kind-{}", kind.name()))
 }
 
 fn delivery_label(lang: crate::i18n::Lang, delivery: &Delivery) -> String {
     match delivery {
-        Delivery::Manual => lang.t("delivery.manual"),
-        Delivery::Codes => lang.t("delivery.codes"),
-        Delivery::Supplier { sku } => lang.tf("delivery.supplier_sku", &[("sku", sku)]),
+        Delivery::Manual => lang.t("delivery-manual"),
+        Delivery::Codes => lang.t("delivery-codes"),
+        Delivery::Supplier { sku } => lang.tf("delivery-supplier_sku", &[("sku", sku)]),
     }
 }
 
 fn stock_label(lang: crate::i18n::Lang, product: &Product) -> String {
     match (&product.delivery, product.stock) {
         (Delivery::Codes, _) => lang.tf(
-            "web.catalog.codes_left",
+            "web-catalog-codes_left",
             &[("count", &product.codes_available.to_string())],
         ),
-        (_, Stock::Unlimited) => lang.t("web.catalog.unlimited"),
+        (_, Stock::Unlimited) => lang.t("web-catalog-unlimited"),
         (_, Stock::Limited(n)) => n.to_string(),
     }
 }
@@ -124,9 +124,9 @@ async fn catalog(State(p): P, headers: HeaderMap, Query(q): Query<CatalogQuery>)
     };
     let lang = lang_of(&session);
     let done = q.done.as_deref().map(|d| match d {
-        "category" => lang.t("web.done.category"),
-        "deleted" => lang.t("web.done.product_deleted"),
-        _ => lang.t("web.done.product"),
+        "category" => lang.t("web-done-category"),
+        "deleted" => lang.t("web-done-product_deleted"),
+        _ => lang.t("web-done-product"),
     });
     catalog_page(&p, &session, q.cursor, None, done).await
 }
@@ -141,8 +141,8 @@ async fn catalog_page(
     let lang = lang_of(session);
     if !can_view(session) {
         let page = super::pages::MessagePage {
-            c: chrome(lang, "web.title.catalog", Some(session), "/panel/catalog"),
-            text: lang.t("web.not_permitted"),
+            c: chrome(lang, "web-title-catalog", Some(session), "/panel/catalog"),
+            text: lang.t("web-not_permitted"),
         };
         return html(StatusCode::FORBIDDEN, page.render());
     }
@@ -169,7 +169,7 @@ async fn catalog_page(
         Ok(v) => v,
         Err(failure) => {
             let page = super::pages::MessagePage {
-                c: chrome(lang, "web.title.catalog", Some(session), "/panel/catalog"),
+                c: chrome(lang, "web-title-catalog", Some(session), "/panel/catalog"),
                 text: refusal(lang, &failure, &p.shop),
             };
             return html(StatusCode::FORBIDDEN, page.render());
@@ -212,7 +212,7 @@ async fn catalog_page(
         StatusCode::OK
     };
     let page = CatalogPage {
-        c: chrome(lang, "web.title.catalog", Some(session), "/panel/catalog"),
+        c: chrome(lang, "web-title-catalog", Some(session), "/panel/catalog"),
         l: L(lang),
         csrf: session.csrf.clone(),
         categories,
@@ -252,7 +252,7 @@ async fn create_category(
         "" => Ok(0),
         text => text
             .parse::<i32>()
-            .map_err(|_| lang.t("web.catalog.bad_sort_order")),
+            .map_err(|_| lang.t("web-catalog-bad_sort_order")),
     };
     let result = match sort {
         Ok(sort) => {
@@ -366,35 +366,35 @@ fn parse_form(
         .parse::<u64>()
         .ok()
         .and_then(|id| CategoryId::new(id).ok())
-        .ok_or_else(|| bad("category", "web.catalog.bad_category"))?;
+        .ok_or_else(|| bad("category", "web-catalog-bad_category"))?;
     let price = parse_price(&f.price).map_err(|e| FieldError {
         field: "price",
         text: refusal(lang, &Failure::Core(e), shop),
     })?;
-    let kind = ProductKind::parse(&f.kind).map_err(|_| bad("kind", "web.catalog.bad_kind"))?;
+    let kind = ProductKind::parse(&f.kind).map_err(|_| bad("kind", "web-catalog-bad_kind"))?;
     let delivery = match f.delivery.as_str() {
         "manual" => Delivery::Manual,
         "codes" => Delivery::Codes,
         "supplier" => Delivery::Supplier {
             sku: f.sku.trim().to_owned(),
         },
-        _ => return Err(bad("delivery", "web.catalog.bad_delivery")),
+        _ => return Err(bad("delivery", "web-catalog-bad_delivery")),
     };
     let stock = match f.stock.trim() {
         "" => Stock::Unlimited,
         text => crate::staff_input::stock(text, STOCK_MAX)
-            .ok_or_else(|| bad("stock", "web.catalog.bad_stock"))?,
+            .ok_or_else(|| bad("stock", "web-catalog-bad_stock"))?,
     };
     let player_field = match f.player_field.trim() {
         "" | "-" => None,
         text => crate::staff_input::player_field(text)
-            .ok_or_else(|| bad("player_field", "web.catalog.bad_player_field"))?,
+            .ok_or_else(|| bad("player_field", "web-catalog-bad_player_field"))?,
     };
     let sort_order = match f.sort_order.trim() {
         "" => 0,
         text => text
             .parse::<i32>()
-            .map_err(|_| bad("sort_order", "web.catalog.bad_sort_order"))?,
+            .map_err(|_| bad("sort_order", "web-catalog-bad_sort_order"))?,
     };
     Ok(Parsed {
         category,
@@ -496,7 +496,7 @@ async fn product_page(
         .collect();
     let deliveries = ["manual", "codes", "supplier"]
         .into_iter()
-        .map(|d| (d, lang.t(&format!("delivery.{d}")), d == form.delivery))
+        .map(|d| (d, lang.t(&format!("delivery-{d}")), d == form.delivery))
         .collect();
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -504,9 +504,9 @@ async fn product_page(
         StatusCode::OK
     };
     let title = if id.is_some() {
-        "web.title.product"
+        "web-title-product"
     } else {
-        "web.title.new_product"
+        "web-title-new_product"
     };
     let page = ProductPage {
         c: chrome(lang, title, Some(session), "/panel/catalog"),
@@ -656,10 +656,10 @@ async fn product(
     match load_product(&p, &session, id).await {
         Ok(product) => {
             let done = q.done.as_deref().map(|d| match d {
-                "codes" => lang.t("web.done.codes"),
-                "revoked" => lang.t("web.done.revoked"),
-                "created" => lang.t("web.done.product_created"),
-                _ => lang.t("web.done.product"),
+                "codes" => lang.t("web-done-codes"),
+                "revoked" => lang.t("web-done-revoked"),
+                "created" => lang.t("web-done-product_created"),
+                _ => lang.t("web-done-product"),
             });
             let codes =
                 matches!(product.delivery, Delivery::Codes).then_some(product.codes_available);
@@ -841,16 +841,16 @@ async fn confirm(p: &Panel, headers: &HeaderMap, id: u64, what: Confirm) -> Resp
     };
     let (question, action) = match what {
         Confirm::Delete if product.order_count > 0 => (
-            lang.tf("web.catalog.confirm_archive", &[("name", &product.name)]),
+            lang.tf("web-catalog-confirm_archive", &[("name", &product.name)]),
             "delete",
         ),
         Confirm::Delete => (
-            lang.tf("web.catalog.confirm_delete", &[("name", &product.name)]),
+            lang.tf("web-catalog-confirm_delete", &[("name", &product.name)]),
             "delete",
         ),
         Confirm::Revoke => (
             lang.tf(
-                "web.catalog.confirm_revoke",
+                "web-catalog-confirm_revoke",
                 &[
                     ("name", &product.name),
                     ("count", &product.codes_available.to_string()),
@@ -860,7 +860,7 @@ async fn confirm(p: &Panel, headers: &HeaderMap, id: u64, what: Confirm) -> Resp
         ),
     };
     let page = ConfirmPage {
-        c: chrome(lang, "web.title.confirm", Some(&session), "/panel/catalog"),
+        c: chrome(lang, "web-title-confirm", Some(&session), "/panel/catalog"),
         l: L(lang),
         csrf: session.csrf.clone(),
         question,
@@ -980,19 +980,19 @@ async fn upload_codes(
                         ("csrf", Ok(text)) => csrf = text.to_owned(),
                         ("file" | "pasted", Ok(text)) => codes.extend(codes_in(&file_name, text)),
                         ("file" | "pasted", Err(_)) => {
-                            problem = Some(lang.t("web.catalog.codes_not_text"));
+                            problem = Some(lang.t("web-catalog-codes_not_text"));
                         }
                         _ => {}
                     },
                     Err(_) => {
-                        problem = Some(lang.t("web.catalog.codes_too_big"));
+                        problem = Some(lang.t("web-catalog-codes_too_big"));
                         break;
                     }
                 }
             }
             Ok(None) => break,
             Err(_) => {
-                problem = Some(lang.t("web.catalog.codes_too_big"));
+                problem = Some(lang.t("web-catalog-codes_too_big"));
                 break;
             }
         }
@@ -1001,7 +1001,7 @@ async fn upload_codes(
         return page;
     }
     if problem.is_none() && codes.is_empty() {
-        problem = Some(lang.t("web.catalog.codes_empty"));
+        problem = Some(lang.t("web-catalog-codes_empty"));
     }
     let result = match problem {
         Some(text) => Err(text),

@@ -91,7 +91,7 @@ async fn invoices_page(
         Ok(v) => v,
         Err(failure) => {
             let page = MessagePage {
-                c: chrome(lang, "web.title.invoices", Some(session), "/panel/invoices"),
+                c: chrome(lang, "web-title-invoices", Some(session), "/panel/invoices"),
                 text: refusal(lang, &failure, &p.shop),
             };
             return html(StatusCode::FORBIDDEN, page.render());
@@ -106,9 +106,9 @@ async fn invoices_page(
             id: i.id.get().to_string(),
             user: i.user.to_string(),
             purpose: match i.purpose {
-                InvoicePurpose::Topup => lang.t("web.invoices.topup"),
+                InvoicePurpose::Topup => lang.t("web-invoices-topup"),
                 InvoicePurpose::Order(order) => {
-                    lang.tf("web.invoices.order", &[("id", &order.get().to_string())])
+                    lang.tf("web-invoices-order", &[("id", &order.get().to_string())])
                 }
             },
             provider: render::provider_name(lang, i.provider),
@@ -118,7 +118,7 @@ async fn invoices_page(
             expires: render::date(i.expires_at),
             payment: match (&i.payment_id, i.late) {
                 (Some(id), false) => id.clone(),
-                (Some(id), true) => lang.tf("web.invoices.late", &[("id", id)]),
+                (Some(id), true) => lang.tf("web-invoices-late", &[("id", id)]),
                 (None, _) => String::new(),
             },
             open: i.status == InvoiceStatus::Open,
@@ -133,17 +133,17 @@ async fn invoices_page(
         .map(|s| {
             (
                 s.name(),
-                lang.t(&format!("invoice_status.{}", s.name())),
+                lang.t(&format!("invoice_status-{}", s.name())),
                 *s == status,
             )
         })
         .collect();
     let done = q.done.as_deref().map(|d| match d {
-        "settled" => lang.t("web.done.invoice_settled"),
-        _ => lang.t("web.done.invoice_replayed"),
+        "settled" => lang.t("web-done-invoice_settled"),
+        _ => lang.t("web-done-invoice_replayed"),
     });
     let page = InvoicesPage {
-        c: chrome(lang, "web.title.invoices", Some(session), "/panel/invoices"),
+        c: chrome(lang, "web-title-invoices", Some(session), "/panel/invoices"),
         l: L(lang),
         csrf: session.csrf.clone(),
         statuses,
@@ -218,7 +218,7 @@ async fn settle(
     match result {
         Ok(settled) => match settled.effect {
             PaymentEffect::Refused { reason } => {
-                let text = lang.tf("web.invoices.refused", &[("reason", &reason)]);
+                let text = lang.tf("web-invoices-refused", &[("reason", &reason)]);
                 invoices_page(&p, &session, InvoicesQuery::default(), Some((id, text))).await
             }
             _ if settled.replayed => Redirect::to("/panel/invoices?done=replayed").into_response(),

@@ -240,7 +240,7 @@ fn lang_of_request(headers: &HeaderMap) -> Lang {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(',').next())
         .map(|first| Lang::from_code(first.split(';').next().unwrap_or("")))
-        .unwrap_or(Lang::En)
+        .unwrap_or(Lang::EN)
 }
 
 /// The language of a signed-in person: the one they chose in the shop, else their
@@ -252,7 +252,7 @@ fn lang_of(session: &PanelSession) -> Lang {
         .as_ref()
         .or(session.user.language.as_ref())
         .map(|code| Lang::from_code(code.as_str()))
-        .unwrap_or(Lang::En)
+        .unwrap_or(Lang::EN)
 }
 
 /// The panel's security headers, on every response under `/panel`.

@@ -48,10 +48,10 @@ struct OpsPage {
 }
 
 const EXPORTS: [(&str, ExportKind, &str); 4] = [
-    ("orders", ExportKind::Orders, "web.export.orders"),
-    ("ledger", ExportKind::Ledger, "web.export.ledger"),
-    ("audit", ExportKind::Audit, "web.export.audit"),
-    ("users", ExportKind::Users, "web.export.users"),
+    ("orders", ExportKind::Orders, "web-export-orders"),
+    ("ledger", ExportKind::Ledger, "web-export-ledger"),
+    ("audit", ExportKind::Audit, "web-export-audit"),
+    ("users", ExportKind::Users, "web-export-users"),
 ];
 
 #[derive(Deserialize, Default)]
@@ -71,12 +71,12 @@ async fn ops(
     };
     let lang = lang_of(&session);
     let done = q.done.as_deref().map(|d| match d {
-        "state" => lang.t("web.done.state"),
+        "state" => lang.t("web-done-state"),
         "expired" => lang.tf(
-            "web.done.expired",
+            "web-done-expired",
             &[("count", &q.count.unwrap_or(0).to_string())],
         ),
-        _ => lang.t("web.done.fulfilment"),
+        _ => lang.t("web-done-fulfilment"),
     });
     ops_page(&p, &session, &token, None, None, done).await
 }
@@ -106,12 +106,12 @@ async fn ops_page(
         })
         .collect();
     let page = OpsPage {
-        c: chrome(lang, "web.title.ops", Some(session), "/panel/ops"),
+        c: chrome(lang, "web-title-ops", Some(session), "/panel/ops"),
         l: L(lang),
         csrf: session.csrf.clone(),
-        state: lang.t(&format!("store_state.{}", settings.state.name())),
+        state: lang.t(&format!("store_state-{}", settings.state.name())),
         state_reason: settings.state_reason.clone().unwrap_or_default(),
-        fulfilment: lang.t(&format!("fulfilment.{}", settings.fulfilment.name())),
+        fulfilment: lang.t(&format!("fulfilment-{}", settings.fulfilment.name())),
         states: [
             StoreState::Open,
             StoreState::Maintenance,
@@ -121,7 +121,7 @@ async fn ops_page(
         .map(|s| {
             (
                 s.name(),
-                lang.t(&format!("store_state.{}", s.name())),
+                lang.t(&format!("store_state-{}", s.name())),
                 *s == settings.state,
             )
         })
@@ -131,7 +131,7 @@ async fn ops_page(
             .map(|m| {
                 (
                     m.name(),
-                    lang.t(&format!("fulfilment.{}", m.name())),
+                    lang.t(&format!("fulfilment-{}", m.name())),
                     *m == settings.fulfilment,
                 )
             })

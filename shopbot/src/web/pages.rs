@@ -67,8 +67,8 @@ pub(crate) struct Nav {
     pub(super) items: Vec<NavItem>,
     pub(super) csrf: String,
     pub(super) who: String,
-    /// The other language (code, its name in itself), offered in the header.
-    pub(super) other_language: (&'static str, String),
+    /// The other languages (code, name in itself), offered in the header.
+    pub(super) other_languages: Vec<(&'static str, String)>,
 }
 
 pub(crate) struct NavItem {
@@ -86,50 +86,50 @@ pub(super) fn chrome(
     let l = L(lang);
     let nav = session.map(|s| {
         let role = s.user.role;
-        let mut items = vec![("/panel/", "web.nav.dashboard", true)];
+        let mut items = vec![("/panel/", "web-nav-dashboard", true)];
         items.push((
             "/panel/topups",
-            "web.nav.topups",
+            "web-nav-topups",
             has_permission(role, Permission::ReviewTopups),
         ));
         items.push((
             "/panel/invoices",
-            "web.nav.invoices",
+            "web-nav-invoices",
             has_permission(role, Permission::ReviewTopups),
         ));
         items.push((
             "/panel/orders",
-            "web.nav.orders",
+            "web-nav-orders",
             has_permission(role, Permission::ManageOrders),
         ));
         items.push((
             "/panel/catalog",
-            "web.nav.catalog",
+            "web-nav-catalog",
             has_permission(role, Permission::ViewCatalog),
         ));
         items.push((
             "/panel/payments",
-            "web.nav.payments",
+            "web-nav-payments",
             has_permission(role, Permission::ManagePaymentMethods)
                 || has_permission(role, Permission::ManageCoupons)
                 || has_permission(role, Permission::ManageSettings),
         ));
         items.push((
             "/panel/users",
-            "web.nav.users",
+            "web-nav-users",
             has_permission(role, Permission::ViewUsers),
         ));
         items.push((
             "/panel/broadcasts",
-            "web.nav.broadcasts",
+            "web-nav-broadcasts",
             has_permission(role, Permission::Broadcast),
         ));
         items.push((
             "/panel/audit",
-            "web.nav.audit",
+            "web-nav-audit",
             has_permission(role, Permission::ViewAuditLogs),
         ));
-        items.push(("/panel/ops", "web.nav.ops", true));
+        items.push(("/panel/ops", "web-nav-ops", true));
         Nav {
             items: items
                 .into_iter()
@@ -142,16 +142,16 @@ pub(super) fn chrome(
                 .collect(),
             csrf: s.csrf.clone(),
             who: who(&s.user),
-            other_language: {
-                let other = if lang == Lang::Ar { Lang::En } else { Lang::Ar };
-                (other.code(), other.t("language.name"))
-            },
+            other_languages: Lang::all()
+                .filter(|l| *l != lang)
+                .map(|l| (l.code(), l.name()))
+                .collect(),
         }
     });
     Chrome {
         l,
         lang: lang.code(),
-        dir: if lang == Lang::Ar { "rtl" } else { "ltr" },
+        dir: if lang.is_rtl() { "rtl" } else { "ltr" },
         title: lang.t(title_key),
         nav,
     }
@@ -165,7 +165,7 @@ fn who(user: &shopcore::User) -> String {
 }
 
 pub(super) fn role_label(lang: Lang, role: Role) -> String {
-    lang.t(&format!("role.{}", role.name()))
+    lang.t(&format!("role-{}", role.name()))
 }
 
 /// The text for a refusal, for staff.
@@ -200,13 +200,13 @@ pub(super) struct MessagePage {
 
 pub(super) fn signed_out(lang: Lang, why: Option<&str>) -> Response {
     let text = match why {
-        Some("panel.session_expired") => lang.t("web.session_expired"),
-        Some("panel.not_staff") => lang.t("web.not_staff"),
-        Some("denied.banned") => lang.t("web.banned"),
-        _ => lang.t("web.signed_out"),
+        Some("panel.session_expired") => lang.t("web-session_expired"),
+        Some("panel.not_staff") => lang.t("web-not_staff"),
+        Some("denied.banned") => lang.t("web-banned"),
+        _ => lang.t("web-signed_out"),
     };
     let page = MessagePage {
-        c: chrome(lang, "web.title.sign_in", None, ""),
+        c: chrome(lang, "web-title-sign_in", None, ""),
         text,
     };
     html(StatusCode::UNAUTHORIZED, page.render())
@@ -214,13 +214,13 @@ pub(super) fn signed_out(lang: Lang, why: Option<&str>) -> Response {
 
 pub(super) fn failure_page(lang: Lang, status: StatusCode, kind: &str) -> Response {
     let text = if status == StatusCode::FORBIDDEN {
-        lang.t("web.forged")
+        lang.t("web-forged")
     } else {
         tracing::warn!(kind, "a panel page failed");
-        lang.t("web.unavailable")
+        lang.t("web-unavailable")
     };
     let page = MessagePage {
-        c: chrome(lang, "web.title.error", None, ""),
+        c: chrome(lang, "web-title-error", None, ""),
         text,
     };
     html(status, page.render())
@@ -243,7 +243,7 @@ async fn login_page(headers: HeaderMap, Path(token): Path<String>) -> Response {
         .take(64)
         .collect();
     let page = LoginPage {
-        c: chrome(lang, "web.title.sign_in", None, ""),
+        c: chrome(lang, "web-title-sign_in", None, ""),
         token,
     };
     html(StatusCode::OK, page.render())
@@ -264,8 +264,8 @@ async fn login(
     let ip = super::client_address(addr.ip(), &headers);
     if p.sign_in.check_key(&ip).is_err() {
         let page = MessagePage {
-            c: chrome(lang, "web.title.sign_in", None, ""),
-            text: lang.t("web.too_many_attempts"),
+            c: chrome(lang, "web-title-sign_in", None, ""),
+            text: lang.t("web-too_many_attempts"),
         };
         return html(StatusCode::TOO_MANY_REQUESTS, page.render());
     }
@@ -281,14 +281,14 @@ async fn login(
         }
         Err(failure) => {
             let text = match failure.kind() {
-                "panel.link_expired" => lang.t("web.link_expired"),
-                "panel.not_staff" => lang.t("web.not_staff"),
-                "denied.banned" => lang.t("web.banned"),
-                "panel.link_unknown" => lang.t("web.link_unknown"),
-                _ => lang.t("web.unavailable"),
+                "panel.link_expired" => lang.t("web-link_expired"),
+                "panel.not_staff" => lang.t("web-not_staff"),
+                "denied.banned" => lang.t("web-banned"),
+                "panel.link_unknown" => lang.t("web-link_unknown"),
+                _ => lang.t("web-unavailable"),
             };
             let page = MessagePage {
-                c: chrome(lang, "web.title.sign_in", None, ""),
+                c: chrome(lang, "web-title-sign_in", None, ""),
                 text,
             };
             html(StatusCode::FORBIDDEN, page.render())
@@ -351,9 +351,8 @@ async fn language(State(p): P, headers: HeaderMap, Form(form): Form<LanguageForm
     if let Some(page) = forged(&session, &form.csrf) {
         return page;
     }
-    let code = match form.language.as_str() {
-        "ar" | "en" => form.language,
-        _ => return StatusCode::UNPROCESSABLE_ENTITY.into_response(),
+    let Some(code) = Lang::parse(&form.language).map(|l| l.code().to_owned()) else {
+        return StatusCode::UNPROCESSABLE_ENTITY.into_response();
     };
     let actor = session.actor.clone();
     match core::run(&p.shop, move |shop| {
@@ -447,10 +446,10 @@ async fn dashboard(State(p): P, headers: HeaderMap) -> Response {
     };
     let mut queues = Vec::new();
     if let Some(n) = topups {
-        queues.push((lang.t("web.queue.topups"), count(n), "/panel/topups"));
+        queues.push((lang.t("web-queue-topups"), count(n), "/panel/topups"));
     }
     if let Some(n) = orders {
-        queues.push((lang.t("web.queue.orders"), count(n), "/panel/orders"));
+        queues.push((lang.t("web-queue-orders"), count(n), "/panel/orders"));
     }
     let mut figures = Vec::new();
     let mut series = Vec::new();
@@ -460,28 +459,28 @@ async fn dashboard(State(p): P, headers: HeaderMap) -> Response {
     let stats_shown = stats.is_some();
     if let Some(d) = stats {
         figures = vec![
-            (lang.t("web.stat.users"), d.users.total.to_string()),
+            (lang.t("web-stat-users"), d.users.total.to_string()),
             (
-                lang.t("web.stat.users_today"),
+                lang.t("web-stat-users_today"),
                 d.users.new_today.to_string(),
             ),
-            (lang.t("web.stat.active_7d"), d.users.active_7d.to_string()),
-            (lang.t("web.stat.orders"), d.orders.total.to_string()),
-            (lang.t("web.stat.orders_today"), d.orders.today.to_string()),
-            (lang.t("web.stat.revenue"), render::usd(d.revenue.total)),
+            (lang.t("web-stat-active_7d"), d.users.active_7d.to_string()),
+            (lang.t("web-stat-orders"), d.orders.total.to_string()),
+            (lang.t("web-stat-orders_today"), d.orders.today.to_string()),
+            (lang.t("web-stat-revenue"), render::usd(d.revenue.total)),
             (
-                lang.t("web.stat.revenue_today"),
+                lang.t("web-stat-revenue_today"),
                 render::usd(d.revenue.today),
             ),
             (
-                lang.t("web.stat.revenue_month"),
+                lang.t("web-stat-revenue_month"),
                 render::usd(d.revenue.this_month),
             ),
             (
-                lang.t("web.stat.average_order"),
+                lang.t("web-stat-average_order"),
                 render::usd(d.revenue.average_order_value),
             ),
-            (lang.t("web.stat.topups"), render::usd(d.topups.total)),
+            (lang.t("web-stat-topups"), render::usd(d.topups.total)),
         ];
         for (day, money) in &d.revenue_series {
             let (y, m, dd) = shopcore::analytics::civil_from_days(*day);
@@ -497,7 +496,7 @@ async fn dashboard(State(p): P, headers: HeaderMap) -> Response {
             .iter()
             .map(|(route, s)| {
                 (
-                    lang.t(&format!("route.{}", route.name())),
+                    lang.t(&format!("route-{}", route.name())),
                     s.completed,
                     render::usd(s.revenue_usd),
                     s.credits,
@@ -512,7 +511,7 @@ async fn dashboard(State(p): P, headers: HeaderMap) -> Response {
             .collect();
     }
     let page = DashboardPage {
-        c: chrome(lang, "web.title.dashboard", Some(&session), "/panel/"),
+        c: chrome(lang, "web-title-dashboard", Some(&session), "/panel/"),
         l: L(lang),
         figures,
         queues,

@@ -91,7 +91,7 @@ async fn payments(State(p): P, headers: HeaderMap, Query(q): Query<DoneQuery>) -
         Err(page) => return page,
     };
     let lang = lang_of(&session);
-    let done = q.done.map(|_| lang.t("web.done.saved"));
+    let done = q.done.map(|_| lang.t("web-done-saved"));
     payments_page(&p, &session, None, done).await
 }
 
@@ -137,7 +137,7 @@ async fn payments_page(
         .map(|c| c.code.to_string())
         .collect();
     let page = PaymentsPage {
-        c: chrome(lang, "web.title.payments", Some(session), "/panel/payments"),
+        c: chrome(lang, "web-title-payments", Some(session), "/panel/payments"),
         l: L(lang),
         csrf: session.csrf.clone(),
         methods: methods.map(|list| {
@@ -173,10 +173,10 @@ async fn payments_page(
                     kind: c.kind.to_string(),
                     uses: format!("{} / {}", c.uses, c.max_uses),
                     scope: match &c.scope {
-                        CouponScope::All => lang.t("web.coupons.everything"),
+                        CouponScope::All => lang.t("web-coupons-everything"),
                         CouponScope::Product(id) => format!("#{}", id.get()),
                         CouponScope::Category(id) => {
-                            format!("{} {}", lang.t("web.catalog.category"), id.get())
+                            format!("{} {}", lang.t("web-catalog-category"), id.get())
                         }
                     },
                     expires: c.expires_at.map(render::date).unwrap_or_default(),
@@ -330,7 +330,7 @@ async fn add_currency(State(p): P, headers: HeaderMap, Form(f): Form<CurrencyFor
     let lang = lang_of(&session);
     let decimals = crate::staff_input::count(&f.decimals, 8)
         .and_then(|d| u32::try_from(d).ok())
-        .ok_or_else(|| lang.t("web.currencies.bad_decimals"));
+        .ok_or_else(|| lang.t("web-currencies-bad_decimals"));
     let rate = shopcore::currency::parse_rate(&f.rate)
         .map_err(|e| refusal(lang, &Failure::Core(e), &p.shop));
     let result = match (decimals, rate) {
@@ -425,12 +425,12 @@ async fn create_coupon(State(p): P, headers: HeaderMap, Form(f): Form<CouponForm
             "" => Ok(default),
             t => crate::staff_input::count(t, u64::from(u32::MAX))
                 .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| lang.t("web.coupons.bad_count")),
+                .ok_or_else(|| lang.t("web-coupons-bad_count")),
         }
     };
     let parsed = (|| -> Result<NewCoupon, String> {
         let kind = crate::staff_input::coupon_kind(&f.discount)
-            .ok_or_else(|| lang.t("web.coupons.bad_discount"))?;
+            .ok_or_else(|| lang.t("web-coupons-bad_discount"))?;
         let min_order_usd = match f.min_order.trim() {
             "" => None,
             t => Some(
@@ -442,7 +442,7 @@ async fn create_coupon(State(p): P, headers: HeaderMap, Form(f): Form<CouponForm
             "" => None,
             t => Some(
                 super::audit::day_start(t)
-                    .ok_or_else(|| lang.t("web.audit.bad_date"))?
+                    .ok_or_else(|| lang.t("web-audit-bad_date"))?
                     .plus_millis(86_400_000 - 1),
             ),
         };

@@ -86,7 +86,7 @@ async fn topups_page(
         Ok(v) => v,
         Err(failure) => {
             let page = MessagePage {
-                c: chrome(lang, "web.title.topups", Some(session), "/panel/topups"),
+                c: chrome(lang, "web-title-topups", Some(session), "/panel/topups"),
                 text: refusal(lang, &failure, &p.shop),
             };
             return html(StatusCode::FORBIDDEN, page.render());
@@ -117,11 +117,11 @@ async fn topups_page(
         })
         .collect();
     let done = q.done.as_deref().map(|d| match d {
-        "approved" => lang.t("web.done.topup_approved"),
-        _ => lang.t("web.done.topup_rejected"),
+        "approved" => lang.t("web-done-topup_approved"),
+        _ => lang.t("web-done-topup_rejected"),
     });
     let page = TopupsPage {
-        c: chrome(lang, "web.title.topups", Some(session), "/panel/topups"),
+        c: chrome(lang, "web-title-topups", Some(session), "/panel/topups"),
         l: L(lang),
         csrf: session.csrf.clone(),
         rows,
@@ -268,7 +268,7 @@ fn order_filters(lang: crate::i18n::Lang, q: &OrdersQuery) -> Result<OrderFilter
             t.parse::<u64>()
                 .ok()
                 .and_then(|id| shopcore::UserId::new(id).ok())
-                .ok_or_else(|| lang.t("web.audit.bad_user"))?,
+                .ok_or_else(|| lang.t("web-audit-bad_user"))?,
         ),
     };
     let status = match q.status.as_deref() {
@@ -281,10 +281,10 @@ fn order_filters(lang: crate::i18n::Lang, q: &OrdersQuery) -> Result<OrderFilter
             t.parse::<u64>()
                 .ok()
                 .filter(|id| *id > 0)
-                .ok_or_else(|| lang.t("web.orders.bad_product"))?,
+                .ok_or_else(|| lang.t("web-orders-bad_product"))?,
         ),
     };
-    let day = |t: &str| super::audit::day_start(t).ok_or_else(|| lang.t("web.audit.bad_date"));
+    let day = |t: &str| super::audit::day_start(t).ok_or_else(|| lang.t("web-audit-bad_date"));
     let from = match q.from.trim() {
         "" => None,
         t => Some(day(t)?),
@@ -327,7 +327,7 @@ async fn orders_page(
         Ok(f) => f,
         Err(text) => {
             let page = MessagePage {
-                c: chrome(lang, "web.title.orders", Some(session), "/panel/orders"),
+                c: chrome(lang, "web-title-orders", Some(session), "/panel/orders"),
                 text,
             };
             return html(StatusCode::UNPROCESSABLE_ENTITY, page.render());
@@ -377,7 +377,7 @@ async fn orders_page(
         Ok(v) => v,
         Err(failure) => {
             let page = MessagePage {
-                c: chrome(lang, "web.title.orders", Some(session), "/panel/orders"),
+                c: chrome(lang, "web-title-orders", Some(session), "/panel/orders"),
                 text: refusal(lang, &failure, &p.shop),
             };
             return html(StatusCode::FORBIDDEN, page.render());
@@ -389,12 +389,12 @@ async fn orders_page(
         .map(|o| {
             let actions: Vec<(&'static str, String, bool)> = match o.status {
                 OrderStatus::AwaitingPayment => vec![
-                    ("confirm", lang.t("web.order.confirm"), false),
-                    ("cancel", lang.t("web.order.cancel"), false),
+                    ("confirm", lang.t("web-order-confirm"), false),
+                    ("cancel", lang.t("web-order-cancel"), false),
                 ],
                 OrderStatus::Paid | OrderStatus::Processing => vec![
-                    ("complete", lang.t("web.order.complete"), true),
-                    ("fail", lang.t("web.order.fail"), true),
+                    ("complete", lang.t("web-order-complete"), true),
+                    ("fail", lang.t("web-order-fail"), true),
                 ],
                 _ => vec![],
             };
@@ -404,7 +404,7 @@ async fn orders_page(
                 product: o.product_name.clone(),
                 player: o.player_id.clone().unwrap_or_default(),
                 total: render::usd(o.total_usd),
-                status: lang.t(&format!("status.{}", o.status.name())),
+                status: lang.t(&format!("status-{}", o.status.name())),
                 created: render::date(o.created_at),
                 actions,
                 nonce: nonce(),
@@ -420,13 +420,13 @@ async fn orders_page(
         .map(|s| {
             (
                 s.name(),
-                lang.t(&format!("status.{}", s.name())),
+                lang.t(&format!("status-{}", s.name())),
                 Some(*s) == status,
             )
         })
         .collect();
-    statuses.push(("any", lang.t("web.orders.any_status"), status.is_none()));
-    let done = q.done.as_deref().map(|_| lang.t("web.done.order"));
+    statuses.push(("any", lang.t("web-orders-any_status"), status.is_none()));
+    let done = q.done.as_deref().map(|_| lang.t("web-done-order"));
     let status_name = status.map_or("any", |s| s.name());
     let next = page_of.next.map(|n| {
         let mut url = url::form_urlencoded::Serializer::new(String::new());
@@ -443,7 +443,7 @@ async fn orders_page(
         format!("/panel/orders?{}", url.finish())
     });
     let page = OrdersPage {
-        c: chrome(lang, "web.title.orders", Some(session), "/panel/orders"),
+        c: chrome(lang, "web-title-orders", Some(session), "/panel/orders"),
         l: L(lang),
         csrf: session.csrf.clone(),
         statuses,
@@ -601,7 +601,7 @@ async fn order_detail(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> R
         Ok(o) => o,
         Err(failure) => {
             let page = MessagePage {
-                c: chrome(lang, "web.title.orders", Some(&session), "/panel/orders"),
+                c: chrome(lang, "web-title-orders", Some(&session), "/panel/orders"),
                 text: refusal(lang, &failure, &p.shop),
             };
             return html(StatusCode::NOT_FOUND, page.render());
@@ -609,26 +609,26 @@ async fn order_detail(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> R
     };
     let t = |key: &str| lang.t(key);
     let mut fields = vec![
-        (t("web.col.user"), o.user.to_string()),
+        (t("web-col-user"), o.user.to_string()),
         (
-            t("web.col.product"),
+            t("web-col-product"),
             format!("{} (#{})", o.product_name, o.product.get()),
         ),
         (
-            t("web.col.status"),
-            lang.t(&format!("status.{}", o.status.name())),
+            t("web-col-status"),
+            lang.t(&format!("status-{}", o.status.name())),
         ),
-        (t("web.order.price"), render::usd(o.price_usd)),
-        (t("web.order.discount"), render::usd(o.discount_usd)),
-        (t("web.col.total"), render::usd(o.total_usd)),
+        (t("web-order-price"), render::usd(o.price_usd)),
+        (t("web-order-discount"), render::usd(o.discount_usd)),
+        (t("web-col-total"), render::usd(o.total_usd)),
         (
-            t("web.order.local"),
+            t("web-order-local"),
             format!("{} {} (× {})", o.price_local, o.currency, o.exchange_rate),
         ),
         (
-            t("web.order.payment"),
+            t("web-order-payment"),
             match &o.payment {
-                shopcore::Payment::Balance => t("web.order.paid_from_balance"),
+                shopcore::Payment::Balance => t("web-order-paid_from_balance"),
                 shopcore::Payment::Method {
                     method,
                     amount,
@@ -650,38 +650,38 @@ async fn order_detail(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> R
                 _ => String::new(),
             },
         ),
-        (t("web.order.fulfilment"), o.fulfilment.to_string()),
-        (t("web.col.created"), render::date(o.created_at)),
-        (t("web.order.updated"), render::date(o.updated_at)),
+        (t("web-order-fulfilment"), o.fulfilment.to_string()),
+        (t("web-col-created"), render::date(o.created_at)),
+        (t("web-order-updated"), render::date(o.updated_at)),
     ];
     if let Some(player) = &o.player_id {
-        fields.push((t("web.col.player"), player.clone()));
+        fields.push((t("web-col-player"), player.clone()));
     }
     if let Some(coupon) = &o.coupon {
-        fields.push((t("web.coupons.code"), coupon.to_string()));
+        fields.push((t("web-coupons-code"), coupon.to_string()));
     }
     if let Some(expires) = o.expires_at {
-        fields.push((t("web.order.expires"), render::date(expires)));
+        fields.push((t("web-order-expires"), render::date(expires)));
     }
     if let Some(delivery) = &o.delivery {
         let shown = if o.holds_code() || o.fulfilment == shopcore::Fulfilment::Codes {
-            t("web.order.code_delivered")
+            t("web-order-code_delivered")
         } else {
             delivery.clone()
         };
-        fields.push((t("web.order.delivery"), shown));
+        fields.push((t("web-order-delivery"), shown));
     }
     if let Some(reason) = &o.failure_reason {
-        fields.push((t("web.order.failure"), reason.clone()));
+        fields.push((t("web-order-failure"), reason.clone()));
     }
     let actions: Vec<(&'static str, String, bool)> = match o.status {
         OrderStatus::AwaitingPayment => vec![
-            ("confirm", lang.t("web.order.confirm"), false),
-            ("cancel", lang.t("web.order.cancel"), false),
+            ("confirm", lang.t("web-order-confirm"), false),
+            ("cancel", lang.t("web-order-cancel"), false),
         ],
         OrderStatus::Paid | OrderStatus::Processing => vec![
-            ("complete", lang.t("web.order.complete"), true),
-            ("fail", lang.t("web.order.fail"), true),
+            ("complete", lang.t("web-order-complete"), true),
+            ("fail", lang.t("web-order-fail"), true),
         ],
         _ => vec![],
     };
@@ -691,14 +691,14 @@ async fn order_detail(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> R
         product: o.product_name.clone(),
         player: o.player_id.clone().unwrap_or_default(),
         total: render::usd(o.total_usd),
-        status: lang.t(&format!("status.{}", o.status.name())),
+        status: lang.t(&format!("status-{}", o.status.name())),
         created: render::date(o.created_at),
         actions,
         nonce: nonce(),
         error: None,
     };
     let page = OrderDetailPage {
-        c: chrome(lang, "web.title.order", Some(&session), "/panel/orders"),
+        c: chrome(lang, "web-title-order", Some(&session), "/panel/orders"),
         l: L(lang),
         csrf: session.csrf.clone(),
         row,

@@ -147,7 +147,7 @@ async fn users_page(
                         .map(|e| LedgerRow {
                             seq: e.seq,
                             at: render::date(e.at),
-                            kind: lang.t(&format!("ledger.{}", e.kind.name().to_ascii_lowercase())),
+                            kind: lang.t(&format!("ledger-{}", e.kind.name().to_ascii_lowercase())),
                             amount: render::usd(e.amount),
                             balance: render::usd(e.balance_after),
                             note: e.note.clone().unwrap_or_default(),
@@ -210,11 +210,11 @@ async fn users_page(
         }
     }
     let done = q.done.as_deref().map(|d| match d {
-        "role" => lang.t("web.done.role"),
-        "adjust" => lang.t("web.done.adjust"),
-        "ban" => lang.t("web.done.ban"),
-        "unban" => lang.t("web.done.unban"),
-        _ => lang.t("web.done.sessions"),
+        "role" => lang.t("web-done-role"),
+        "adjust" => lang.t("web-done-adjust"),
+        "ban" => lang.t("web-done-ban"),
+        "unban" => lang.t("web-done-unban"),
+        _ => lang.t("web-done-sessions"),
     });
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -222,7 +222,7 @@ async fn users_page(
         StatusCode::OK
     };
     let page = UsersPage {
-        c: chrome(lang, "web.title.users", Some(session), "/panel/users"),
+        c: chrome(lang, "web-title-users", Some(session), "/panel/users"),
         l: L(lang),
         csrf: session.csrf.clone(),
         query,

@@ -217,6 +217,16 @@ impl TestShop {
     }
 }
 
+/// Arabic, the right-to-left language every screen is checked in beside English.
+pub fn arabic() -> shopbot::i18n::Lang {
+    shopbot::i18n::Lang::parse("ar").expect("Arabic ships")
+}
+
+/// The two languages the snapshot tests record.
+pub fn snapshot_languages() -> [shopbot::i18n::Lang; 2] {
+    [shopbot::i18n::Lang::EN, arabic()]
+}
+
 pub fn uid(id: u64) -> UserId {
     UserId::new(id).expect("user id")
 }
@@ -280,7 +290,7 @@ pub fn tree() -> UpdateHandler<BotError> {
                 .endpoint(|bot: Bot, shop: Arc<Shop>| async move {
                     let staff = shopbot::notify::StaffChat {
                         chat: ChatId(STAFF_CHAT),
-                        lang: shopbot::i18n::Lang::En,
+                        lang: shopbot::i18n::Lang::EN,
                     };
                     shopbot::notify::deliver_pending_with(&bot, &shop, Some(staff)).await?;
                     Ok(())

@@ -43,6 +43,9 @@ pub enum FulfilmentMode {
 }
 
 impl FulfilmentMode {
+    /// Every mode.
+    pub const ALL: [FulfilmentMode; 2] = [FulfilmentMode::Manual, FulfilmentMode::Auto];
+
     /// The mode's stable name: `manual` or `auto`.
     pub fn name(self) -> &'static str {
         match self {
@@ -73,6 +76,13 @@ pub enum StoreState {
 }
 
 impl StoreState {
+    /// Every state.
+    pub const ALL: [StoreState; 3] = [
+        StoreState::Open,
+        StoreState::Maintenance,
+        StoreState::Emergency,
+    ];
+
     /// The state's stable name: `open`, `maintenance` or `emergency`.
     pub fn name(self) -> &'static str {
         match self {

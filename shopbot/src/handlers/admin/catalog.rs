@@ -29,7 +29,7 @@ fn stale(env: &Env) -> Answer {
 }
 
 fn saved(env: &Env) -> Answer {
-    Answer::Notice(env.lang().t("staff.saved"))
+    Answer::Notice(env.lang().t("staff-saved"))
 }
 
 async fn show_product(env: &Env, product: Product) -> HandlerResult {
@@ -169,7 +169,7 @@ async fn advance(env: &Env, draft: ProductDraft) -> HandlerResult {
         Ok(product) => {
             env.out
                 .send(Screen::text(env.lang().tf(
-                    "staff.product.created",
+                    "staff-product-created",
                     &[("id", &crate::render::staff::plain(product.id))],
                 )))
                 .await?;
@@ -194,7 +194,7 @@ pub async fn draft_input(env: &Env, mut draft: ProductDraft, text: &str) -> Hand
             Some(stock) => draft.stock = Some(stock),
             None => {
                 env.out
-                    .send(Screen::text(env.lang().t("staff.bad.stock")))
+                    .send(Screen::text(env.lang().t("staff-bad-stock")))
                     .await?;
                 return Ok(());
             }
@@ -333,10 +333,10 @@ pub async fn field_input(
             .map_err(|e| staff_failure_text(env, e)),
         ProductField::Stock => staff_input::stock(text, STOCK_MAX)
             .map(ProductChange::Stock)
-            .ok_or_else(|| lang.t("staff.bad.stock")),
+            .ok_or_else(|| lang.t("staff-bad-stock")),
         ProductField::PlayerRule => staff_input::player_field(text)
             .map(ProductChange::PlayerField)
-            .ok_or_else(|| lang.t("staff.bad.player_rule")),
+            .ok_or_else(|| lang.t("staff-bad-player_rule")),
         ProductField::Sku => Ok(ProductChange::Delivery(Delivery::Supplier {
             sku: text.trim().to_owned(),
         })),
@@ -361,7 +361,7 @@ pub async fn field_input(
     match updated {
         Ok(product) => {
             env.reset().await?;
-            env.out.send(Screen::text(lang.t("staff.saved"))).await?;
+            env.out.send(Screen::text(lang.t("staff-saved"))).await?;
             show_product(env, product).await
         }
         // Validation failures keep the question open; anything else ends it.
@@ -449,7 +449,7 @@ pub async fn codes_input(env: &Env, id: ProductId, msg: &Message) -> HandlerResu
     };
     let Some(text) = text else {
         env.out
-            .send(Screen::text(env.lang().t("staff.codes.expected")))
+            .send(Screen::text(env.lang().t("staff-codes-expected")))
             .await?;
         return Ok(());
     };
@@ -495,7 +495,7 @@ pub async fn revoke_yes(env: &Env, id: ProductId) -> AnswerResult {
         .show(view::done(
             env.lang(),
             env.lang()
-                .tf("staff.codes.revoked", &[("count", &removed.to_string())]),
+                .tf("staff-codes-revoked", &[("count", &removed.to_string())]),
             crate::callback::Admin::Product { id },
         ))
         .await?;
@@ -555,7 +555,7 @@ pub async fn category_new(env: &Env) -> AnswerResult {
     ask(
         env,
         AdminInput::CategoryName { id: None },
-        view::prompt(env.lang(), env.lang().t("staff.ask.category_name")),
+        view::prompt(env.lang(), env.lang().t("staff-ask-category_name")),
     )
     .await?;
     Ok(Answer::Done)
@@ -568,7 +568,7 @@ pub async fn category_rename(env: &Env, id: CategoryId) -> AnswerResult {
     ask(
         env,
         AdminInput::CategoryName { id: Some(id) },
-        view::prompt(env.lang(), env.lang().t("staff.ask.category_name")),
+        view::prompt(env.lang(), env.lang().t("staff-ask-category_name")),
     )
     .await?;
     Ok(Answer::Done)
@@ -637,7 +637,7 @@ pub async fn category_delete_yes(env: &Env, id: CategoryId) -> AnswerResult {
     env.out
         .show(view::done(
             env.lang(),
-            env.lang().t("staff.category.deleted"),
+            env.lang().t("staff-category-deleted"),
             crate::callback::Admin::Categories,
         ))
         .await?;

@@ -28,7 +28,7 @@ pub async fn new(env: &Env) -> AnswerResult {
     ask(
         env,
         AdminInput::CouponDraft(CouponDraft::default()),
-        view::prompt(env.lang(), env.lang().t("staff.coupon.ask_code")),
+        view::prompt(env.lang(), env.lang().t("staff-coupon-ask_code")),
     )
     .await?;
     Ok(Answer::Done)
@@ -42,30 +42,30 @@ pub async fn draft_input(env: &Env, mut draft: CouponDraft, text: &str) -> Handl
             Ok(code) => draft.code = Some(code.as_str().to_owned()),
             Err(error) => return super::fail(env, &core::Failure::Core(error.into())).await,
         }
-        "staff.coupon.ask_discount"
+        "staff-coupon-ask_discount"
     } else if draft.kind.is_none() {
         let Some(kind) = staff_input::coupon_kind(text) else {
-            env.out.send(retry("staff.coupon.ask_discount")).await?;
+            env.out.send(retry("staff-coupon-ask_discount")).await?;
             return Ok(());
         };
         draft.kind = Some(kind);
-        "staff.coupon.ask_uses"
+        "staff-coupon-ask_uses"
     } else if draft.max_uses.is_none() {
         let Some(uses) = staff_input::count(text, u64::from(USES_MAX))
             .and_then(|n| u32::try_from(n).ok())
             .filter(|n| *n > 0)
         else {
-            env.out.send(retry("staff.coupon.ask_uses")).await?;
+            env.out.send(retry("staff-coupon-ask_uses")).await?;
             return Ok(());
         };
         draft.max_uses = Some(uses);
-        "staff.coupon.ask_per_user"
+        "staff-coupon-ask_per_user"
     } else {
         let Some(per_user) = staff_input::count(text, u64::from(USES_MAX))
             .and_then(|n| u32::try_from(n).ok())
             .filter(|n| *n > 0)
         else {
-            env.out.send(retry("staff.coupon.ask_per_user")).await?;
+            env.out.send(retry("staff-coupon-ask_per_user")).await?;
             return Ok(());
         };
         let (Some(code), Some(kind), Some(max_uses)) = (draft.code, draft.kind, draft.max_uses)
@@ -116,5 +116,5 @@ pub async fn active(env: &Env, code: CouponCode, active: bool) -> AnswerResult {
         return Ok(Answer::Done);
     };
     env.out.show(view::coupons(env.lang(), &coupons)).await?;
-    Ok(Answer::Notice(env.lang().t("staff.saved")))
+    Ok(Answer::Notice(env.lang().t("staff-saved")))
 }

@@ -182,14 +182,14 @@ pub async fn edit(env: &Env, id: PaymentMethodId, field: MethodField) -> AnswerR
         return Ok(Answer::Done);
     };
     let lang = env.lang();
-    let mut text = lang.t(&format!("staff.method_ask.{}", field.name()));
+    let mut text = lang.t(&format!("staff-method_ask-{}", field.name()));
     let current = match field {
         MethodField::Name => method.name.clone(),
         MethodField::Instructions => method.instructions.clone(),
         MethodField::Limits => format!("{} {}", method.min_amount, method.max_amount),
     };
     text.push('\n');
-    text.push_str(&lang.tf("staff.current", &[("value", &current)]));
+    text.push_str(&lang.tf("staff-current", &[("value", &current)]));
     ask(
         env,
         AdminInput::MethodField { id, field },
@@ -232,7 +232,7 @@ pub async fn field_input(
         Ok(method) => {
             env.reset().await?;
             env.out
-                .send(Screen::text(env.lang().t("staff.saved")))
+                .send(Screen::text(env.lang().t("staff-saved")))
                 .await?;
             env.out.send(view::method(env.lang(), &method)).await?;
             Ok(())
@@ -256,7 +256,7 @@ pub async fn active(env: &Env, id: PaymentMethodId, active: bool) -> AnswerResul
         return Ok(Answer::Done);
     };
     env.out.show(view::method(env.lang(), &method)).await?;
-    Ok(Answer::Notice(env.lang().t("staff.saved")))
+    Ok(Answer::Notice(env.lang().t("staff-saved")))
 }
 
 pub async fn delete(env: &Env, id: PaymentMethodId) -> AnswerResult {
@@ -280,7 +280,7 @@ pub async fn delete_yes(env: &Env, id: PaymentMethodId) -> AnswerResult {
         .show(view::done(
             env.lang(),
             env.lang()
-                .tf("staff.method.deleted", &[("name", &method.name)]),
+                .tf("staff-method-deleted", &[("name", &method.name)]),
             crate::callback::Admin::Methods { all: false },
         ))
         .await?;

@@ -55,7 +55,7 @@ pub async fn fail(env: &Env, failure: &Failure) -> HandlerResult {
             text,
             keyboard: Some(InlineKeyboardMarkup::new([[
                 InlineKeyboardButton::callback(
-                    env.lang().t("staff.button.panel"),
+                    env.lang().t("staff-button-panel"),
                     crate::callback::Callback::Admin(Admin::Panel).encode(),
                 ),
             ]])),
@@ -133,7 +133,7 @@ pub async fn panel(env: &Env) -> AnswerResult {
 pub async fn cancel(env: &Env) -> AnswerResult {
     env.reset().await?;
     panel(env).await?;
-    Ok(Answer::Notice(env.lang().t("staff.cancelled")))
+    Ok(Answer::Notice(env.lang().t("staff-cancelled")))
 }
 
 /// A button of the panel.
@@ -250,7 +250,7 @@ pub async fn on_input(env: &Env, input: AdminInput, msg: &Message) -> HandlerRes
     }
     let Some(text) = msg.text().map(str::to_owned) else {
         env.out
-            .send(Screen::text(env.lang().t("staff.text_expected")))
+            .send(Screen::text(env.lang().t("staff-text_expected")))
             .await?;
         return Ok(());
     };
@@ -292,11 +292,11 @@ pub async fn web_link(env: &Env, private: bool) -> HandlerResult {
         async move { request.await.map(|_| ()) }
     };
     if !private {
-        say(lang.t("web.link.private_only")).await?;
+        say(lang.t("web-link-private_only")).await?;
         return Ok(());
     }
     if crate::web::sign_in_link("").is_none() {
-        say(lang.t("web.link.not_configured")).await?;
+        say(lang.t("web-link-not_configured")).await?;
         return Ok(());
     }
     let actor = env.actor.clone();
@@ -307,7 +307,7 @@ pub async fn web_link(env: &Env, private: bool) -> HandlerResult {
         return Ok(());
     };
     let minutes = shopcore::panel::LINK_TTL.as_secs().div_ceil(60).to_string();
-    let text = lang.tf("web.link.message", &[("link", &url), ("minutes", &minutes)]);
+    let text = lang.tf("web-link-message", &[("link", &url), ("minutes", &minutes)]);
     env.out
         .bot
         .send_message(env.out.chat, text)

@@ -165,7 +165,7 @@ pub async fn reject(env: &Env, id: TopupId, q: &CallbackQuery) -> AnswerResult {
         view::prompt(
             env.lang(),
             env.lang().tf(
-                "staff.topup.reject_prompt",
+                "staff-topup-reject_prompt",
                 &[("id", &crate::render::staff::plain(id))],
             ),
         ),
@@ -218,7 +218,7 @@ pub async fn manual_orders(env: &Env) -> AnswerResult {
         return Ok(Answer::Done);
     };
     env.out
-        .show(view::orders(env.lang(), "staff.orders.manual_title", &list))
+        .show(view::orders(env.lang(), "staff-orders-manual_title", &list))
         .await?;
     Ok(Answer::Done)
 }
@@ -235,7 +235,7 @@ pub async fn awaiting_orders(env: &Env) -> AnswerResult {
     env.out
         .show(view::orders(
             env.lang(),
-            "staff.orders.awaiting_title",
+            "staff-orders-awaiting_title",
             &page.orders,
         ))
         .await?;
@@ -287,7 +287,7 @@ async fn own_order(env: &Env, id: OrderId) -> bool {
 }
 
 fn own_order_notice(env: &Env) -> Answer {
-    Answer::Notice(env.lang().t("staff.order.own"))
+    Answer::Notice(env.lang().t("staff-order-own"))
 }
 
 pub async fn complete(env: &Env, id: OrderId, q: &CallbackQuery) -> AnswerResult {
@@ -306,7 +306,7 @@ pub async fn complete(env: &Env, id: OrderId, q: &CallbackQuery) -> AnswerResult
         view::prompt(
             env.lang(),
             env.lang().tf(
-                "staff.order.delivery_prompt",
+                "staff-order-delivery_prompt",
                 &[("id", &crate::render::staff::plain(id))],
             ),
         ),
@@ -361,7 +361,7 @@ pub async fn fail_order(env: &Env, id: OrderId, q: &CallbackQuery) -> AnswerResu
         view::prompt(
             env.lang(),
             env.lang().tf(
-                "staff.order.fail_prompt",
+                "staff-order-fail_prompt",
                 &[("id", &crate::render::staff::plain(id))],
             ),
         ),
@@ -432,7 +432,7 @@ pub async fn search(env: &Env) -> AnswerResult {
     ask(
         env,
         AdminInput::OrderSearch,
-        view::prompt(env.lang(), env.lang().t("staff.orders.search_prompt")),
+        view::prompt(env.lang(), env.lang().t("staff-orders-search_prompt")),
     )
     .await?;
     Ok(Answer::Done)
@@ -441,7 +441,7 @@ pub async fn search(env: &Env) -> AnswerResult {
 pub async fn search_input(env: &Env, text: &str) -> HandlerResult {
     let Some(query) = staff_input::order_query(text) else {
         env.out
-            .send(Screen::text(env.lang().t("staff.orders.search_prompt")))
+            .send(Screen::text(env.lang().t("staff-orders-search_prompt")))
             .await?;
         return Ok(());
     };

@@ -93,7 +93,7 @@ pub async fn audit_filter(env: &Env) -> AnswerResult {
     ask(
         env,
         AdminInput::AuditFilter,
-        view::prompt(env.lang(), env.lang().t("staff.audit.filter_prompt")),
+        view::prompt(env.lang(), env.lang().t("staff-audit-filter_prompt")),
     )
     .await?;
     Ok(Answer::Done)
@@ -111,7 +111,7 @@ pub async fn filter_input(env: &Env, text: &str) -> HandlerResult {
             Ok(user) => AuditFilter::User(user.id),
             Err(_) => {
                 env.out
-                    .send(Screen::text(env.lang().t("staff.audit.filter_prompt")))
+                    .send(Screen::text(env.lang().t("staff-audit-filter_prompt")))
                     .await?;
                 return Ok(());
             }

@@ -40,7 +40,7 @@ pub async fn fulfilment(env: &Env, mode: FulfilmentMode) -> AnswerResult {
         return Ok(Answer::Done);
     };
     show_settings(env, &settings).await?;
-    Ok(Answer::Notice(env.lang().t("staff.saved")))
+    Ok(Answer::Notice(env.lang().t("staff-saved")))
 }
 
 async fn set_state(env: &Env, state: StoreState) -> AnswerResult {
@@ -50,7 +50,7 @@ async fn set_state(env: &Env, state: StoreState) -> AnswerResult {
         return Ok(Answer::Done);
     };
     show_settings(env, &settings).await?;
-    Ok(Answer::Notice(env.lang().t("staff.saved")))
+    Ok(Answer::Notice(env.lang().t("staff-saved")))
 }
 
 /// Entering an emergency asks first; other states switch at once.
@@ -93,7 +93,7 @@ pub async fn rate(env: &Env, code: CurrencyCode) -> AnswerResult {
     }
     let text = env
         .lang()
-        .tf("staff.currencies.rate_prompt", &[("code", code.as_str())]);
+        .tf("staff-currencies-rate_prompt", &[("code", code.as_str())]);
     ask(
         env,
         AdminInput::CurrencyRate { code },
@@ -109,7 +109,7 @@ async fn after<T>(env: &Env, result: Result<T, Failure>) -> Result<bool, crate::
         Ok(_) => {
             env.reset().await?;
             env.out
-                .send(Screen::text(env.lang().t("staff.saved")))
+                .send(Screen::text(env.lang().t("staff-saved")))
                 .await?;
             Ok(true)
         }
@@ -148,7 +148,7 @@ pub async fn currency_enabled(env: &Env, code: CurrencyCode, enabled: bool) -> A
         return Ok(Answer::Done);
     };
     env.out.show(view::currencies(env.lang(), &list)).await?;
-    Ok(Answer::Notice(env.lang().t("staff.saved")))
+    Ok(Answer::Notice(env.lang().t("staff-saved")))
 }
 
 pub async fn currency_add(env: &Env) -> AnswerResult {
@@ -158,7 +158,7 @@ pub async fn currency_add(env: &Env) -> AnswerResult {
     ask(
         env,
         AdminInput::CurrencyAdd,
-        view::prompt(env.lang(), env.lang().t("staff.currencies.add_prompt")),
+        view::prompt(env.lang(), env.lang().t("staff-currencies-add_prompt")),
     )
     .await?;
     Ok(Answer::Done)
@@ -167,7 +167,7 @@ pub async fn currency_add(env: &Env) -> AnswerResult {
 pub async fn currency_add_input(env: &Env, text: &str) -> HandlerResult {
     let Some((code, symbol, decimals, rate)) = staff_input::new_currency(text) else {
         env.out
-            .send(Screen::text(env.lang().t("staff.currencies.add_prompt")))
+            .send(Screen::text(env.lang().t("staff-currencies-add_prompt")))
             .await?;
         return Ok(());
     };
@@ -223,5 +223,5 @@ pub async fn support_clear(env: &Env) -> AnswerResult {
     };
     env.reset().await?;
     show_settings(env, &settings).await?;
-    Ok(Answer::Notice(env.lang().t("staff.saved")))
+    Ok(Answer::Notice(env.lang().t("staff-saved")))
 }

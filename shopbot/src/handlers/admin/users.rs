@@ -22,7 +22,7 @@ pub async fn find(env: &Env) -> AnswerResult {
     ask(
         env,
         AdminInput::UserQuery,
-        view::prompt(env.lang(), env.lang().t("staff.user.query_prompt")),
+        view::prompt(env.lang(), env.lang().t("staff-user-query_prompt")),
     )
     .await?;
     Ok(Answer::Done)
@@ -96,7 +96,7 @@ pub async fn orders_of_query(env: &Env, query: &str) -> HandlerResult {
         return Ok(());
     };
     env.out
-        .send(view::orders(env.lang(), "staff.orders.user_title", &orders))
+        .send(view::orders(env.lang(), "staff-orders-user_title", &orders))
         .await?;
     Ok(())
 }
@@ -113,7 +113,7 @@ pub async fn orders(env: &Env, id: UserId) -> AnswerResult {
     env.out
         .show(view::orders(
             env.lang(),
-            "staff.orders.user_title",
+            "staff-orders-user_title",
             &page.orders,
         ))
         .await?;
@@ -130,7 +130,7 @@ pub async fn ban(env: &Env, id: UserId) -> AnswerResult {
         view::prompt(
             env.lang(),
             env.lang()
-                .tf("staff.user.ban_prompt", &[("user", &id.to_string())]),
+                .tf("staff-user-ban_prompt", &[("user", &id.to_string())]),
         ),
     )
     .await?;
@@ -143,7 +143,7 @@ async fn after(env: &Env, result: Result<UserId, Failure>) -> HandlerResult {
         Ok(user) => {
             env.reset().await?;
             env.out
-                .send(Screen::text(env.lang().t("staff.saved")))
+                .send(Screen::text(env.lang().t("staff-saved")))
                 .await?;
             card(env, user.to_string(), true).await
         }
@@ -175,7 +175,7 @@ pub async fn unban(env: &Env, id: UserId) -> AnswerResult {
         return Ok(Answer::Done);
     }
     card(env, id.to_string(), false).await?;
-    Ok(Answer::Notice(env.lang().t("staff.saved")))
+    Ok(Answer::Notice(env.lang().t("staff-saved")))
 }
 
 pub async fn adjust(env: &Env, id: UserId) -> AnswerResult {
@@ -188,7 +188,7 @@ pub async fn adjust(env: &Env, id: UserId) -> AnswerResult {
         view::prompt(
             env.lang(),
             env.lang()
-                .tf("staff.user.adjust_prompt", &[("user", &id.to_string())]),
+                .tf("staff-user-adjust_prompt", &[("user", &id.to_string())]),
         ),
     )
     .await?;
@@ -204,7 +204,7 @@ pub async fn amount_input(env: &Env, user: UserId, text: &str) -> HandlerResult 
                 view::prompt(
                     env.lang(),
                     env.lang().tf(
-                        "staff.user.adjust_reason",
+                        "staff-user-adjust_reason",
                         &[("amount", &crate::render::usd(amount))],
                     ),
                 ),
@@ -269,5 +269,5 @@ pub async fn set_role(env: &Env, id: UserId, role: Role) -> AnswerResult {
         return Ok(Answer::Done);
     }
     card(env, id.to_string(), false).await?;
-    Ok(Answer::Notice(env.lang().t("staff.saved")))
+    Ok(Answer::Notice(env.lang().t("staff-saved")))
 }
