@@ -233,3 +233,49 @@ fn arabic_isolates_every_value_and_english_does_not() {
         }
     }
 }
+
+#[test]
+fn plural_forms_follow_each_language() {
+    let revoked = |lang: Lang, n: u32| lang.tf("staff-codes-revoked", &[("count", &n.to_string())]);
+    assert_eq!(revoked(Lang::EN, 1), "🧹 One code removed.");
+    assert_eq!(revoked(Lang::EN, 11), "🧹 11 codes removed.");
+    assert_eq!(revoked(Lang::EN, 0), "🧹 0 codes removed.");
+    // Arabic has six forms: 0, 1, 2, 3-10, 11-99, 100 and up.
+    let forms: BTreeSet<_> = [0, 1, 2, 3, 11, 100]
+        .into_iter()
+        .map(|n| revoked(arabic(), n).replace(&n.to_string(), "#"))
+        .collect();
+    assert_eq!(forms.len(), 6, "{forms:?}");
+    assert_eq!(
+        revoked(arabic(), 3).replace(&n_isolated(3), "#"),
+        revoked(arabic(), 7).replace(&n_isolated(7), "#")
+    );
+    assert_eq!(
+        revoked(arabic(), 12).replace(&n_isolated(12), "#"),
+        revoked(arabic(), 99).replace(&n_isolated(99), "#")
+    );
+    // The number printed in a right-to-left text is isolated like any value.
+    assert!(revoked(arabic(), 5).contains(&n_isolated(5)));
+}
+
+fn n_isolated(n: u32) -> String {
+    format!("{FSI}{n}{PDI}")
+}
+
+#[test]
+fn values_that_do_not_choose_a_form_are_shown_as_given() {
+    // `name` is shown, never read as a number: its zeros stay.
+    let text = Lang::EN.tf(
+        "staff-codes-revoke_confirm",
+        &[("count", "2"), ("name", "007")],
+    );
+    assert_eq!(text, "Remove all 2 codes from the pool of 007?");
+    let minutes =
+        |m: &str| Lang::EN.tf("web-link-message", &[("link", "https://x"), ("minutes", m)]);
+    assert!(minutes("1").contains("for one minute."), "{}", minutes("1"));
+    assert!(
+        minutes("15").contains("for 15 minutes."),
+        "{}",
+        minutes("15")
+    );
+}

@@ -117,8 +117,22 @@ staff-product-archived_done = 🗄 تمت أرشفة المنتج رقم { $id }
 staff-codes-prompt = أرسل أكواد { $name }، كوداً في كل سطر، نصاً أو ملف ‎.txt. تُحفظ ولا تُعرض مرة أخرى. الموجود الآن: { $count }.
 staff-codes-expected = أرسل الأكواد نصاً (كوداً في كل سطر) أو ملف ‎.txt.
 staff-codes-added = ✅ أُضيفت أكواد: { $added }. الموجود الآن: { $available }.
-staff-codes-revoke_confirm = سحب كل الأكواد ({ $count }) من مخزون { $name }؟
-staff-codes-revoked = 🧹 تم سحب { $count } كود.
+staff-codes-revoke_confirm = { $count ->
+    [zero] لا أكواد في مخزون { $name }. المتابعة؟
+    [one] سحب الكود الوحيد من مخزون { $name }؟
+    [two] سحب الكودين من مخزون { $name }؟
+    [few] سحب الأكواد الـ{ $count } كلها من مخزون { $name }؟
+    [many] سحب الـ{ $count } كوداً كلها من مخزون { $name }؟
+   *[other] سحب الـ{ $count } كود كلها من مخزون { $name }؟
+}
+staff-codes-revoked = { $count ->
+    [zero] 🧹 لم يُسحب أي كود.
+    [one] 🧹 تم سحب كود واحد.
+    [two] 🧹 تم سحب كودين.
+    [few] 🧹 تم سحب { $count } أكواد.
+    [many] 🧹 تم سحب { $count } كوداً.
+   *[other] 🧹 تم سحب { $count } كود.
+}
 staff-categories-title = 📂 الأقسام (عدد المنتجات في كل قسم)
 staff-categories-none_yet = لا توجد أقسام بعد: أنشئ قسماً أولاً.
 staff-category-title = 📂 القسم رقم { $id }: { $name }
@@ -133,7 +147,14 @@ staff-method-limits = الحدود: { $limits }
 staff-method-pending = مستخدمة في عمليات شحن معلّقة وطلبات غير مدفوعة: { $count }
 staff-method-deleted_at = 🗑 حُذفت في { $date }
 staff-method-delete_confirm = حذف الطريقة { $name }؟ لن يراها المتسوقون بعد الآن ويبقى سجلها.
-staff-method-delete_blocked = ⚠️ ما زالت { $count } عمليات شحن معلّقة أو طلبات غير مدفوعة تستخدمها: سيُرفض الحذف حتى يُبتّ فيها.
+staff-method-delete_blocked = { $count ->
+    [zero] ⚠️ لا شيء معلّق يستخدمها.
+    [one] ⚠️ ما زالت عملية شحن معلّقة أو طلب غير مدفوع يستخدمها: سيُرفض الحذف حتى يُبتّ فيه.
+    [two] ⚠️ ما زالت عمليتان معلّقتان (شحن أو طلب غير مدفوع) تستخدمانها: سيُرفض الحذف حتى يُبتّ فيهما.
+    [few] ⚠️ ما زالت { $count } عمليات شحن معلّقة أو طلبات غير مدفوعة تستخدمها: سيُرفض الحذف حتى يُبتّ فيها.
+    [many] ⚠️ ما زالت { $count } عمليةً معلّقة (شحن أو طلب غير مدفوع) تستخدمها: سيُرفض الحذف حتى يُبتّ فيها.
+   *[other] ⚠️ ما زالت { $count } عملية معلّقة (شحن أو طلب غير مدفوع) تستخدمها: سيُرفض الحذف حتى يُبتّ فيها.
+}
 staff-method-deleted = 🗑 تم حذف الطريقة { $name }.
 staff-method_field-name = ✏️ الاسم
 staff-method_field-instructions = ✏️ التعليمات
@@ -209,7 +230,14 @@ staff-stats-success = نسبة النجاح: { $rate }
 staff-stats-revenue = 💰 الإيرادات: { $total } (اليوم { $today }، هذا الأسبوع { $week }، هذا الشهر { $month })؛ متوسط الطلب { $average }
 staff-stats-topups = 💳 عمليات الشحن المقبولة: { $count }، { $total } (اليوم { $today })
 staff-stats-best = 🏆 الأكثر مبيعاً حسب الإيراد:
-staff-stats-chart = 📈 الإيراد اليومي، آخر { $days } يوماً (بالدولار)
+staff-stats-chart = { $days ->
+    [zero] 📈 الإيرادات (USD)
+    [one] 📈 إيرادات اليوم (USD)
+    [two] 📈 الإيرادات اليومية، آخر يومين (USD)
+    [few] 📈 الإيرادات اليومية، آخر { $days } أيام (USD)
+    [many] 📈 الإيرادات اليومية، آخر { $days } يوماً (USD)
+   *[other] 📈 الإيرادات اليومية، آخر { $days } يوم (USD)
+}
 staff-audit-title = 📜 سجل التدقيق · صفحة { $page } · { $filter }
 staff-audit-all = كل الإدخالات
 staff-audit-empty = لا توجد إدخالات.
@@ -244,5 +272,12 @@ staff-notify-invoice_refund_refused = ⚠️ رفض مزود الدفع استر
 staff-target-broadcast = الإذاعة رقم { $id }
 staff-target-invoice = الفاتورة رقم { $id }
 staff-stats-routes = 🧾 حسب طريقة الدفع:
-staff-stats-route = { $route }: { $orders } طلبات، { $revenue }؛ أُضيف { $credited }
+staff-stats-route = { $orders ->
+    [zero] { $route }: لا طلبات، { $revenue }؛ رصيد مضاف { $credited }
+    [one] { $route }: طلب واحد، { $revenue }؛ رصيد مضاف { $credited }
+    [two] { $route }: طلبان، { $revenue }؛ رصيد مضاف { $credited }
+    [few] { $route }: { $orders } طلبات، { $revenue }؛ رصيد مضاف { $credited }
+    [many] { $route }: { $orders } طلباً، { $revenue }؛ رصيد مضاف { $credited }
+   *[other] { $route }: { $orders } طلب، { $revenue }؛ رصيد مضاف { $credited }
+}
 staff-topup-amount_usd = المبلغ: { $amount }

@@ -5,7 +5,14 @@ web-link-message =
     🔐 رابط الدخول إلى لوحة الموظفين على الويب:
     { $link }
 
-    يعمل مرة واحدة، لك وحدك، لمدة { $minutes } دقيقة. لا تُعِد توجيهه.
+    يعمل مرة واحدة، لك وحدك، لمدة { $minutes ->
+        [zero] أقل من دقيقة
+        [one] دقيقة واحدة
+        [two] دقيقتين
+        [few] { $minutes } دقائق
+        [many] { $minutes } دقيقة
+       *[other] { $minutes } دقيقة
+    }. لا تُعِد توجيهه.
 web-link-not_configured = لوحة الويب غير مُعدّة لهذا البوت (الإعداد panel_url).
 web-link-private_only = حفاظًا على أمانك، اطلب رابط الدخول في محادثة خاصة مع البوت.
 web-brand = لوحة المتجر
@@ -93,7 +100,14 @@ web-ops-verify = فحص السلامة
 web-ops-verify_explain = يفحص كل قواعد المتجر (الأموال، المخزون، الطلبات، سلسلة سجل التدقيق). قد يستغرق وقتًا في متجر كبير.
 web-ops-verify_run = تشغيل verify()‎
 web-ops-healthy = سليم: كل القواعد متحققة.
-web-ops-problems = تم العثور على { $count } مشكلة:
+web-ops-problems = { $count ->
+    [zero] لم تُوجد مشكلات:
+    [one] وُجدت مشكلة واحدة:
+    [two] وُجدت مشكلتان:
+    [few] وُجدت { $count } مشكلات:
+    [many] وُجدت { $count } مشكلةً:
+   *[other] وُجدت { $count } مشكلة:
+}
 web-ops-exports = التصدير (CSV)
 web-ops-sessions = جلساتك
 web-ops-end_my_sessions = تسجيل الخروج من كل الأجهزة
@@ -175,7 +189,14 @@ web-catalog-off_sale = غير معروض
 web-catalog-archived = مؤرشف
 web-catalog-inactive = غير نشطة
 web-catalog-unlimited = غير محدود
-web-catalog-codes_left = { $count } كود في المخزون
+web-catalog-codes_left = { $count ->
+    [zero] لا أكواد في المخزون
+    [one] كود واحد في المخزون
+    [two] كودان في المخزون
+    [few] { $count } أكواد في المخزون
+    [many] { $count } كوداً في المخزون
+   *[other] { $count } كود في المخزون
+}
 web-catalog-new_category = فئة جديدة
 web-catalog-new_product = + منتج جديد
 web-catalog-add = إضافة
@@ -199,7 +220,14 @@ web-catalog-bad_player_field = اكتب الحقل هكذا: «التسمية | 
 web-catalog-bad_sort_order = ترتيب العرض عدد صحيح.
 web-done-revoked = تم إلغاء الأكواد المتبقية في المخزون.
 web-catalog-revoke = إلغاء كل الأكواد المتبقية في المخزون
-web-catalog-confirm_revoke = إلغاء { $count } كود متبقٍ في مخزون «{ $name }»؟ لن يمكن بيعها بعد ذلك.
+web-catalog-confirm_revoke = { $count ->
+    [zero] لا أكواد باقية في مخزون «{ $name }».
+    [one] سحب الكود الباقي في مخزون «{ $name }»؟ لن يمكن بيعه بعد ذلك.
+    [two] سحب الكودين الباقيين في مخزون «{ $name }»؟ لن يمكن بيعهما بعد ذلك.
+    [few] سحب الأكواد الـ{ $count } الباقية في مخزون «{ $name }»؟ لن يمكن بيعها بعد ذلك.
+    [many] سحب الـ{ $count } كوداً الباقية في مخزون «{ $name }»؟ لن يمكن بيعها بعد ذلك.
+   *[other] سحب الـ{ $count } كود الباقية في مخزون «{ $name }»؟ لن يمكن بيعها بعد ذلك.
+}
 web-title-payments = المدفوعات والأسعار
 web-nav-payments = المدفوعات
 web-done-saved = تم الحفظ.

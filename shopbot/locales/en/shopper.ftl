@@ -229,7 +229,10 @@ alert-backup = ⚠️ A backup failed: { $detail }
 alert-handler = ⚠️ The bot failed to handle an update: { $detail }
 alert-retention = ⚠️ Pruning old records failed: { $detail }
 alert-staff_chat = ⚠️ A notice could not be delivered to the staff chat (check that the bot is still in it): { $detail }
-alert-suppressed = ({ $count } similar alerts were held back since the last one.)
+alert-suppressed = { $count ->
+    [one] (One similar alert was held back since the last one.)
+   *[other] ({ $count } similar alerts were held back since the last one.)
+}
 backup-done = 💾 Backup written: { $file } ({ $bytes } bytes).
 backup-failed = ⚠️ The backup failed; the details are in the log.
 broadcast-ask_text = Send the text of the broadcast now (or /cancel).
@@ -278,18 +281,33 @@ error-wallet-proof_reused =
     { $warning }
     Nothing was done: open the request again to decide.
 error-order-delivery_required = This order needs the delivery text (the code or account details).
-error-payment_method-in_use = This method can't be deleted yet: { $count } pending top-ups or unpaid orders still use it. Decide them first, or deactivate the method so no new ones arrive.
+error-payment_method-in_use = { $count ->
+    [one] This method can't be deleted yet: one pending top-up or unpaid order still uses it. Decide it first, or deactivate the method so no new ones arrive.
+   *[other] This method can't be deleted yet: { $count } pending top-ups or unpaid orders still use it. Decide them first, or deactivate the method so no new ones arrive.
+}
 error-payment_method-min_above_max = The minimum is above the maximum.
-error-catalog-category_not_empty = This category still holds { $count } products: move or delete them first.
+error-catalog-category_not_empty = { $count ->
+    [one] This category still holds one product: move or delete it first.
+   *[other] This category still holds { $count } products: move or delete them first.
+}
 error-catalog-product_archived = This product is archived and can't be changed.
 error-catalog-stock_too_large = That stock is too large.
 error-catalog-stock_from_codes = This product's stock is its code pool: upload codes instead.
 error-catalog-not_a_codes_product = This product isn't delivered from codes.
-error-catalog-codes_in_pool = The pool still holds { $count } codes: revoke them first.
+error-catalog-codes_in_pool = { $count ->
+    [one] The pool still holds one code: revoke it first.
+   *[other] The pool still holds { $count } codes: revoke them first.
+}
 error-catalog-bad_code = The code on line { $line } isn't valid (too long, or a forbidden character). Nothing was added.
 error-catalog-no_codes = No codes found in that.
-error-catalog-too_many_codes = { $count } codes in one upload; the most is { $max }. Split the list.
-error-catalog-duplicate_codes = { $count } of these codes were uploaded for this product before (in the pool, sold, reserved or revoked) or repeat in the list. A code can be sold only once, so nothing was added: remove them and upload again.
+error-catalog-too_many_codes = { $count ->
+    [one] One code in one upload; the most is { $max }.
+   *[other] { $count } codes in one upload; the most is { $max }. Split the list.
+}
+error-catalog-duplicate_codes = { $count ->
+    [one] One of these codes was uploaded for this product before (in the pool, sold, reserved or revoked) or repeats in the list. A code can be sold only once, so nothing was added: remove it and upload again.
+   *[other] { $count } of these codes were uploaded for this product before (in the pool, sold, reserved or revoked) or repeat in the list. A code can be sold only once, so nothing was added: remove them and upload again.
+}
 error-catalog-pool_full = The pool would be too large.
 error-catalog-bad_player_rule = That player-id rule isn't valid (lengths 1 to 64, min ≤ max).
 error-user-not_found = No user matches that. Check the id or @username.
@@ -303,7 +321,10 @@ error-coupon-bad_uses = The number of uses is out of range.
 error-currency-already_exists = That currency already exists.
 error-currency-base_fixed = USD is the base currency: its rate is always 1 and it stays enabled.
 error-currency-bad_decimals = Decimals must be 0 to 4.
-error-currency-in_use = { $count } active payment methods use this currency: deactivate them first.
+error-currency-in_use = { $count ->
+    [one] One active payment method uses this currency: deactivate it first.
+   *[other] { $count } active payment methods use this currency: deactivate them first.
+}
 error-invalid-unchanged = Nothing changed.
 error-invalid-username = That isn't a valid @username.
 error-invalid-user_id = That isn't a valid user id.

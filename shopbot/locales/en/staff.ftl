@@ -117,8 +117,14 @@ staff-product-archived_done = 🗄 Product #{ $id } archived.
 staff-codes-prompt = Send the codes for { $name }, one per line, as text or as a .txt file. They are stored, never shown again. In the pool now: { $count }.
 staff-codes-expected = Send the codes as text (one per line) or as a .txt file.
 staff-codes-added = ✅ Codes added: { $added }. In the pool now: { $available }.
-staff-codes-revoke_confirm = Remove all { $count } codes from the pool of { $name }?
-staff-codes-revoked = 🧹 { $count } codes removed.
+staff-codes-revoke_confirm = { $count ->
+    [one] Remove the one code in the pool of { $name }?
+   *[other] Remove all { $count } codes from the pool of { $name }?
+}
+staff-codes-revoked = { $count ->
+    [one] 🧹 One code removed.
+   *[other] 🧹 { $count } codes removed.
+}
 staff-categories-title = 📂 Categories (products in each)
 staff-categories-none_yet = There are no categories yet: create one first.
 staff-category-title = 📂 Category #{ $id }: { $name }
@@ -133,7 +139,10 @@ staff-method-limits = Limits: { $limits }
 staff-method-pending = In use by pending top-ups and unpaid orders: { $count }
 staff-method-deleted_at = 🗑 Deleted on { $date }
 staff-method-delete_confirm = Delete the method { $name }? Shoppers won't see it any more; its history stays.
-staff-method-delete_blocked = ⚠️ { $count } pending top-ups or unpaid orders still use it: the deletion will be refused until they are decided.
+staff-method-delete_blocked = { $count ->
+    [one] ⚠️ One pending top-up or unpaid order still uses it: the deletion will be refused until it is decided.
+   *[other] ⚠️ { $count } pending top-ups or unpaid orders still use it: the deletion will be refused until they are decided.
+}
 staff-method-deleted = 🗑 The method { $name } was deleted.
 staff-method_field-name = ✏️ Name
 staff-method_field-instructions = ✏️ Instructions
@@ -209,7 +218,10 @@ staff-stats-success = Success rate: { $rate }
 staff-stats-revenue = 💰 Revenue: { $total } (today { $today }, this week { $week }, this month { $month }); average order { $average }
 staff-stats-topups = 💳 Approved top-ups: { $count }, { $total } (today { $today })
 staff-stats-best = 🏆 Best sellers by revenue:
-staff-stats-chart = 📈 Revenue per day, last { $days } days (USD)
+staff-stats-chart = { $days ->
+    [one] 📈 Revenue today (USD)
+   *[other] 📈 Revenue per day, last { $days } days (USD)
+}
 staff-audit-title = 📜 Audit log · page { $page } · { $filter }
 staff-audit-all = all entries
 staff-audit-empty = No entries.
@@ -244,5 +256,8 @@ staff-notify-invoice_refund_refused = ⚠️ The provider refused to refund invo
 staff-target-broadcast = broadcast #{ $id }
 staff-target-invoice = invoice #{ $id }
 staff-stats-routes = 🧾 By payment route:
-staff-stats-route = { $route }: { $orders } orders, { $revenue }; credited { $credited }
+staff-stats-route = { $orders ->
+    [one] { $route }: one order, { $revenue }; credited { $credited }
+   *[other] { $route }: { $orders } orders, { $revenue }; credited { $credited }
+}
 staff-topup-amount_usd = Amount: { $amount }

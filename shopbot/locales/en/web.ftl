@@ -5,7 +5,10 @@ web-link-message =
     🔐 Your sign-in link to the staff web panel:
     { $link }
 
-    It works once, only for you, for { $minutes } minutes. Don't forward it.
+    It works once, only for you, for { $minutes ->
+        [one] one minute
+       *[other] { $minutes } minutes
+    }. Don't forward it.
 web-link-not_configured = The web panel is not set up for this bot (the panel_url setting).
 web-link-private_only = For your safety, ask for a sign-in link in a private chat with the bot.
 web-brand = Shop panel
@@ -93,7 +96,10 @@ web-ops-verify = Integrity check
 web-ops-verify_explain = Checks every invariant of the shop (money, stock, orders, the audit chain). On a big shop it takes a while.
 web-ops-verify_run = Run verify()
 web-ops-healthy = Healthy: every invariant holds.
-web-ops-problems = { $count } problem(s) found:
+web-ops-problems = { $count ->
+    [one] One problem found:
+   *[other] { $count } problems found:
+}
 web-ops-exports = Exports (CSV)
 web-ops-sessions = Your sessions
 web-ops-end_my_sessions = Sign out everywhere
@@ -175,7 +181,10 @@ web-catalog-off_sale = off sale
 web-catalog-archived = archived
 web-catalog-inactive = inactive
 web-catalog-unlimited = unlimited
-web-catalog-codes_left = { $count } codes in the pool
+web-catalog-codes_left = { $count ->
+    [one] One code in the pool
+   *[other] { $count } codes in the pool
+}
 web-catalog-new_category = New category
 web-catalog-new_product = + New product
 web-catalog-add = Add
@@ -199,7 +208,10 @@ web-catalog-bad_player_field = Write the field as “label | digits 5-12”, “
 web-catalog-bad_sort_order = The sort order is a whole number.
 web-done-revoked = The codes left in the pool were revoked.
 web-catalog-revoke = Revoke every code left in the pool
-web-catalog-confirm_revoke = Revoke the { $count } codes left in the pool of “{ $name }”? They can't be sold afterwards.
+web-catalog-confirm_revoke = { $count ->
+    [one] Revoke the one code left in the pool of “{ $name }”? It can't be sold afterwards.
+   *[other] Revoke the { $count } codes left in the pool of “{ $name }”? They can't be sold afterwards.
+}
 web-title-payments = Payments and prices
 web-nav-payments = Payments
 web-done-saved = Saved.
