@@ -883,7 +883,9 @@ pub fn topup_invoice_prompt(lang: Lang, provider: Provider, currency: &Currency)
                 ("rate", &currency.units_per_usd.to_string()),
                 (
                     "max",
-                    &shopcore::settlement::TOPUP_INVOICE_MAX_USD.to_string(),
+                    &usd(shopcore::Money::units(
+                        shopcore::settlement::TOPUP_INVOICE_MAX_USD,
+                    )),
                 ),
             ],
         ),

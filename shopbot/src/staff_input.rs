@@ -28,16 +28,18 @@ pub fn count(text: &str, max: u64) -> Option<u64> {
     digits.parse().ok().filter(|n| *n <= max)
 }
 
-/// Stock: a number, or "unlimited" / "∞" / "-".
+/// Stock: a number, or "∞", "-" or the word for unlimited in any of the bot's languages
+/// (`staff-stock_unlimited`: "unlimited", "غير محدود" …), whatever language the staff member
+/// reads.
 pub fn stock(text: &str, max: u64) -> Option<Stock> {
-    let trimmed = text.trim();
-    if matches!(
-        trimmed.to_lowercase().as_str(),
-        "unlimited" | "∞" | "-" | "غير محدود"
-    ) {
+    let trimmed = text.trim().to_lowercase();
+    if trimmed == "∞"
+        || trimmed == "-"
+        || crate::i18n::Lang::all().any(|l| l.t("staff-stock_unlimited").to_lowercase() == trimmed)
+    {
         return Some(Stock::Unlimited);
     }
-    count(trimmed, max).map(Stock::Limited)
+    count(&trimmed, max).map(Stock::Limited)
 }
 
 /// A player field: `LABEL | RULE` where the rule is `digits MIN-MAX`, `alnum MIN-MAX` or
@@ -229,6 +231,11 @@ mod tests {
         assert_eq!(coupon_kind("5"), Some(CouponKind::Fixed(money("5"))));
         assert_eq!(coupon_kind("150%"), None);
         assert_eq!(stock("unlimited", 10), Some(Stock::Unlimited));
+        assert_eq!(stock(" Unlimited ", 10), Some(Stock::Unlimited));
+        for lang in crate::i18n::Lang::all() {
+            let word = lang.t("staff-stock_unlimited");
+            assert_eq!(stock(&word, 10), Some(Stock::Unlimited), "{word}");
+        }
         assert_eq!(stock("7", 10), Some(Stock::Limited(7)));
         assert_eq!(stock("11", 10), None);
         assert_eq!(

@@ -354,11 +354,19 @@ async fn uploaded_codes_are_counted_and_never_echoed() {
             .codes_available
     };
     let refused = |count: u64| {
-        format!(
-            "{count} of these codes were uploaded for this product before (in the pool, sold, \
-             reserved or revoked) or repeat in the list. A code can be sold only once, so \
+        // The plural form: "One of these codes was …", "2 of these codes were …".
+        if count == 1 {
+            "One of these codes was uploaded for this product before (in the pool, sold, \
+             reserved or revoked) or repeats in the list. A code can be sold only once, so \
              nothing was added"
-        )
+                .to_owned()
+        } else {
+            format!(
+                "{count} of these codes were uploaded for this product before (in the pool, \
+                 sold, reserved or revoked) or repeat in the list. A code can be sold only \
+                 once, so nothing was added"
+            )
+        }
     };
 
     // A code repeated within the upload: the whole upload is refused, nothing is added.
@@ -476,7 +484,7 @@ async fn a_method_in_use_is_not_deleted_and_the_refusal_is_explained() {
     assert!(
         confirm
             .text
-            .contains("1 pending top-ups or unpaid orders still use it"),
+            .contains("One pending top-up or unpaid order still uses it"),
         "{}",
         confirm.text
     );
@@ -493,7 +501,7 @@ async fn a_method_in_use_is_not_deleted_and_the_refusal_is_explained() {
     assert!(
         refused
             .text
-            .starts_with("This method can't be deleted yet: 1 pending"),
+            .starts_with("This method can't be deleted yet: one pending top-up"),
         "{}",
         refused.text
     );
