@@ -5,7 +5,7 @@
 //! The map: [`schema`] builds the handler tree; [`handlers`] holds one module per area;
 //! [`render`] turns core values into text and keyboards (pure, snapshot-tested); [`callback`]
 //! is the typed button data; [`state`] the dialogue state kept durably by [`storage`];
-//! [`i18n`] the Arabic and English texts; [`notify`] delivers the shop's outbox.
+//! [`i18n`] every text in every language (Fluent files under `locales/`); [`notify`] delivers the shop's outbox.
 
 pub mod callback;
 pub mod chart;
