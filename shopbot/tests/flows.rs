@@ -933,3 +933,68 @@ async fn help_shows_the_support_contact_and_unexpected_text_gets_the_menu() {
     );
     assert!(lost.callbacks().contains(&Callback::Shop));
 }
+
+#[tokio::test]
+async fn russian_turkish_and_persian_speakers_are_served_in_their_language() {
+    use shopbot::i18n::Lang;
+    for (code, telegram_code, greeting) in [
+        ("ru", "ru", "Здравствуйте"),
+        ("tr", "tr-TR", "Merhaba"),
+        ("fa", "fa", "سلام"),
+    ] {
+        let t = TestShop::new();
+        let lang = Lang::parse(code).expect("shipped");
+        let mut bot = mock_bot(&t, text(SHOPPER, telegram_code, "/start"));
+        bot.dispatch().await;
+        let screen = one(&bot.get_responses());
+        assert!(screen.text.contains(greeting), "{code}: {:?}", screen.text);
+        assert_eq!(screen.labels()[0], lang.t("button-shop"), "{code}");
+        // The name is isolated in Persian (right to left), not in Russian or Turkish.
+        assert_eq!(
+            screen.text.contains("\u{2068}Sam\u{2069}"),
+            lang.is_rtl(),
+            "{code}: {:?}",
+            screen.text
+        );
+        let settings = one(&step(
+            &mut bot,
+            tap(SHOPPER, telegram_code, &Callback::Settings, "s"),
+        )
+        .await);
+        // Every language is offered, each under its own name.
+        let offered: Vec<_> = settings
+            .callbacks()
+            .into_iter()
+            .filter_map(|c| match c {
+                Callback::Language { lang } => Some(lang),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(offered, Lang::all().collect::<Vec<_>>(), "{code}");
+        for l in Lang::all() {
+            assert!(
+                settings.labels().contains(&l.name()),
+                "{code}: {:?}",
+                settings.labels()
+            );
+        }
+    }
+    // A Persian speaker switches to Russian: the choice sticks over Telegram's language.
+    let t = TestShop::new();
+    let mut bot = mock_bot(&t, text(SHOPPER, "fa", "/start"));
+    bot.dispatch().await;
+    let russian = Lang::parse("ru").expect("shipped");
+    let r = step(
+        &mut bot,
+        tap(SHOPPER, "fa", &Callback::Language { lang: russian }, "l"),
+    )
+    .await;
+    assert_eq!(
+        notices(&r),
+        vec![Some(russian.t("settings-language_changed"))]
+    );
+    let menu = one(&step(&mut bot, text(SHOPPER, "fa", "/start")).await);
+    assert!(menu.text.starts_with("Здравствуйте"), "{}", menu.text);
+    let user = t.shop.user(uid(SHOPPER)).expect("read").expect("user");
+    assert_eq!(user.preferred_language.expect("preferred").as_str(), "ru");
+}
