@@ -337,6 +337,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         ],
     ),
     command(
+        "zone",
+        "zone [IANA-NAME]",
+        "show or set the shop's time zone (statistics days and dates follow it, daylight saving included)",
+        &["zone", "zone Asia/Riyadh"],
+    ),
+    command(
         "stats",
         "stats [--days N]",
         "the statistics dashboard",
@@ -1073,7 +1079,11 @@ impl Console {
                         return Err(Failure::Usage(format!("{other:?} is not percent or fixed")));
                     }
                 };
-                let expires_at = a.value("expires").map(parse_date).transpose()?;
+                let zone = shop.settings().time_zone;
+                let expires_at = a
+                    .value("expires")
+                    .map(|d| parse_date(d, &zone))
+                    .transpose()?;
                 let c = shop.create_coupon(
                     actor,
                     &NewCoupon {
@@ -1506,6 +1516,18 @@ impl Console {
                 )?;
                 Ok(out(format!("store state: {}", s.state), to_json(&s)))
             }
+            "zone" => {
+                let a = Args::parse(w, &[], &[])?;
+                a.at_most(1)?;
+                let s = match a.rest(0) {
+                    name if name.is_empty() => shop.settings(),
+                    name => shop.set_time_zone(actor, &name)?,
+                };
+                Ok(out(
+                    format!("time zone: {}", s.time_zone),
+                    serde_json::json!({ "time_zone": s.time_zone.name() }),
+                ))
+            }
             "stats" => {
                 let a = Args::parse(w, &["days"], &[])?;
                 a.at_most(0)?;
@@ -1908,9 +1930,9 @@ fn parse_rule(text: &str) -> Result<PlayerIdRule, Failure> {
     }
 }
 
-/// `YYYY-MM-DD` → the start of that day, UTC.
-fn parse_date(text: &str) -> Result<Timestamp, Failure> {
-    shopcore::analytics::parse_day(text)
+/// `YYYY-MM-DD` → the start of that day in the shop's time zone.
+fn parse_date(text: &str, zone: &shopcore::Zone) -> Result<Timestamp, Failure> {
+    shopcore::analytics::parse_day(text, zone)
         .ok_or_else(|| Failure::Usage(format!("{text:?} is not a date like 2026-12-31")))
 }
 
@@ -1918,11 +1940,21 @@ fn parse_date(text: &str) -> Result<Timestamp, Failure> {
 mod tests {
     #[test]
     fn dates() {
+        let utc = shopcore::Zone::utc();
         assert_eq!(
-            super::parse_date("2026-01-01").ok().map(|t| t.millis()),
+            super::parse_date("2026-01-01", &utc)
+                .ok()
+                .map(|t| t.millis()),
             Some(1_767_225_600_000)
         );
-        assert!(super::parse_date("2026-02-30").is_err());
-        assert!(super::parse_date("tomorrow").is_err());
+        let riyadh = shopcore::Zone::named("Asia/Riyadh").unwrap();
+        assert_eq!(
+            super::parse_date("2026-01-01", &riyadh)
+                .ok()
+                .map(|t| t.millis()),
+            Some(1_767_225_600_000 - 3 * 3_600_000)
+        );
+        assert!(super::parse_date("2026-02-30", &utc).is_err());
+        assert!(super::parse_date("tomorrow", &utc).is_err());
     }
 }

@@ -5,8 +5,8 @@ use shopcore::Dashboard;
 pub fn dashboard(d: &Dashboard) -> String {
     let (y, m, day) = d.date;
     let mut out = vec![format!(
-        "statistics for {y}-{m:02}-{day:02} (UTC{:+})",
-        f64::from(d.utc_offset_minutes) / 60.0
+        "statistics for {y}-{m:02}-{day:02} ({})",
+        d.time_zone
     )];
     let u = &d.users;
     out.push(format!(

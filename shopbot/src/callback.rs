@@ -635,6 +635,7 @@ pub enum Admin {
     CurrencyAdd,
     SupportContact,
     SupportContactClear,
+    TimeZone,
 }
 
 fn flag(value: bool) -> u8 {
@@ -737,6 +738,7 @@ impl Admin {
             Admin::CurrencyAdd => write!(out, "ga"),
             Admin::SupportContact => write!(out, "gt"),
             Admin::SupportContactClear => write!(out, "gtx"),
+            Admin::TimeZone => write!(out, "gz"),
         };
     }
 
@@ -1022,6 +1024,7 @@ impl Admin {
             "ga" => arity(0).map(|()| Admin::CurrencyAdd)?,
             "gt" => arity(0).map(|()| Admin::SupportContact)?,
             "gtx" => arity(0).map(|()| Admin::SupportContactClear)?,
+            "gz" => arity(0).map(|()| Admin::TimeZone)?,
             _ => return None,
         };
         Some(admin)

@@ -9,7 +9,7 @@ use shopcore::catalog::{PlayerField, PlayerIdRule};
 use shopcore::{
     AmountError, Category, CouponError, Currency, Error, InvalidInput, LedgerEntry, Money,
     NotificationKind, Order, OrderError, OrderStatus, Payment, PaymentMethod, Product, Provider,
-    Quote, Settings, StoreState, Timestamp, Topup, TopupStatus, Wallet, WalletError,
+    Quote, Settings, StoreState, Timestamp, Topup, TopupStatus, Wallet, WalletError, Zone,
 };
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
@@ -143,23 +143,9 @@ fn both(lang: Lang, value: Money, currency: &Currency, local: Option<Money>) -> 
     }
 }
 
-/// `2026-01-01 09:05 UTC`, computed without a calendar crate (proleptic Gregorian).
-pub fn date(at: Timestamp) -> String {
-    let secs = at.0.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (hour, minute) = (rem / 3600, (rem % 3600) / 60);
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
+/// A moment as people read it, in the shop's time zone: `2026-01-01 09:05 EET`.
+pub fn date(zone: &shopcore::Zone, at: Timestamp) -> String {
+    zone.format(at)
 }
 
 fn status(lang: Lang, status: OrderStatus) -> String {
@@ -609,10 +595,10 @@ pub fn order_summary(lang: Lang, quote: &Quote, payment: &PaymentLine, nonce: u3
     )
 }
 
-pub fn order_placed(lang: Lang, order: &Order) -> Screen {
+pub fn order_placed(lang: Lang, zone: &Zone, order: &Order) -> Screen {
     let mut text = lang.tf("order-placed", &[("id", &order.id.get().to_string())]);
     text.push_str("\n\n");
-    text.push_str(&order_body(lang, order));
+    text.push_str(&order_body(lang, zone, order));
     Screen::with(
         text,
         vec![
@@ -637,7 +623,7 @@ pub fn cancellable(order: &Order) -> bool {
     shopcore::orders::can_transition(order.status, OrderStatus::Cancelled)
 }
 
-fn order_body(lang: Lang, order: &Order) -> String {
+fn order_body(lang: Lang, zone: &Zone, order: &Order) -> String {
     let mut lines = vec![
         lang.tf("order-product", &[("name", &order.product_name)]),
         lang.tf("order-status", &[("status", &status(lang, order.status))]),
@@ -685,7 +671,7 @@ fn order_body(lang: Lang, order: &Order) -> String {
         )),
         _ => {}
     }
-    lines.push(lang.tf("order-created", &[("date", &date(order.created_at))]));
+    lines.push(lang.tf("order-created", &[("date", &date(zone, order.created_at))]));
     if let Some(delivery) = &order.delivery {
         lines.push(lang.tf("order-delivery", &[("delivery", delivery)]));
     }
@@ -725,11 +711,11 @@ pub fn orders(lang: Lang, orders: &[Order], next: Option<shopcore::OrderId>) -> 
     Screen::with(text, rows)
 }
 
-pub fn order_details(lang: Lang, order: &Order) -> Screen {
+pub fn order_details(lang: Lang, zone: &Zone, order: &Order) -> Screen {
     let text = format!(
         "{}\n{}",
         lang.tf("order-title", &[("id", &order.id.get().to_string())]),
-        order_body(lang, order)
+        order_body(lang, zone, order)
     );
     let mut rows = Vec::new();
     if cancellable(order) {
@@ -927,12 +913,12 @@ pub fn topup_requested(lang: Lang, topup: &Topup) -> Screen {
     )
 }
 
-fn ledger_line(lang: Lang, entry: &LedgerEntry) -> String {
+fn ledger_line(lang: Lang, zone: &Zone, entry: &LedgerEntry) -> String {
     let sign = if entry.amount.is_negative() { "" } else { "+" };
     lang.tf(
         "history-entry",
         &[
-            ("date", &date(entry.at)),
+            ("date", &date(zone, entry.at)),
             (
                 "kind",
                 &lang.t(&format!(
@@ -946,12 +932,18 @@ fn ledger_line(lang: Lang, entry: &LedgerEntry) -> String {
     )
 }
 
-pub fn history(lang: Lang, entries: &[LedgerEntry], topups: &[Topup], next: Option<u64>) -> Screen {
+pub fn history(
+    lang: Lang,
+    zone: &Zone,
+    entries: &[LedgerEntry],
+    topups: &[Topup],
+    next: Option<u64>,
+) -> Screen {
     let mut lines = vec![lang.t("history-title")];
     if entries.is_empty() {
         lines.push(lang.t("history-empty"));
     }
-    lines.extend(entries.iter().map(|e| ledger_line(lang, e)));
+    lines.extend(entries.iter().map(|e| ledger_line(lang, zone, e)));
     if !topups.is_empty() {
         lines.push(String::new());
         lines.push(lang.t("history-topups_title"));

@@ -220,4 +220,5 @@ pub enum AdminInput {
         code: CurrencyCode,
     },
     SupportContact,
+    TimeZone,
 }

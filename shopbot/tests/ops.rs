@@ -127,6 +127,8 @@ fn every_invalid_setting_names_itself() {
         ("SHOPBOT_SUPPLIER_URL", "ftp://x", "`supplier_url`"),
         ("SHOPBOT_SUPPLIER_BATCH", "0", "`supplier_batch`"),
         ("SHOPBOT_UTC_OFFSET_MINUTES", "900", "`utc_offset_minutes`"),
+        ("SHOPBOT_TIME_ZONE", "Mars/Olympus", "`time_zone`"),
+        ("SHOPBOT_TIME_ZONE", "UTC+3", "`time_zone`"),
         ("SHOPBOT_SUPPORT_CONTACT", "a\nb", "`support_contact`"),
         (
             "SHOPBOT_BACKUP_INTERVAL_MINUTES",
@@ -267,7 +269,17 @@ fn the_environment_wins_over_the_file() {
 fn the_sample_config_is_valid() {
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shopbot.sample.toml");
     let config = BotConfig::load(vars(&[]), Some(&sample)).expect("sample parses");
-    assert_eq!(config.utc_offset_minutes, Some(180));
+    assert_eq!(
+        config.time_zone.as_ref().map(|z| z.name()),
+        Some("Asia/Riyadh")
+    );
+    // A zone and a fixed offset together: which one was meant is not guessed.
+    let both = load(&[
+        ("SHOPBOT_TIME_ZONE", "Africa/Cairo"),
+        ("SHOPBOT_UTC_OFFSET_MINUTES", "120"),
+    ])
+    .unwrap_err();
+    assert!(both.to_string().contains("not both"), "{both}");
 }
 
 // ---------------------------------------------------------------- HTTP helpers

@@ -128,7 +128,13 @@ fn wallet_and_history() {
         );
         insta::assert_snapshot!(
             format!("history_{}", lang.code()),
-            show(&render::history(lang, &ledger.entries, &[], None))
+            show(&render::history(
+                lang,
+                &shopcore::Zone::utc(),
+                &ledger.entries,
+                &[],
+                None
+            ))
         );
     }
 }

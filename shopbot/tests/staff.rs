@@ -1377,3 +1377,60 @@ async fn a_text_proof_repeated_with_other_case_and_spacing_is_flagged_on_orders_
     .await;
     assert!(!one(&r).text.contains("⚠️"), "{}", one(&r).text);
 }
+
+#[tokio::test]
+async fn the_owner_sets_the_shops_time_zone_and_dates_follow_it() {
+    let t = TestShop::new();
+    staff(&t, SUPPORT, Role::Support);
+    let games = t.category("Games");
+    let card = t.product(games, "Gift card", "10.00");
+    t.fund(SHOPPER, "50.00");
+    let order = balance_order(&t, SHOPPER, card.id, "o1");
+    let mut bot = mock_bot(&t, tap(OWNER, "en", &admin(Admin::Settings), "s"));
+    bot.dispatch().await;
+    let settings = one(&bot.get_responses());
+    assert!(
+        settings.text.contains("Time zone: UTC"),
+        "{}",
+        settings.text
+    );
+    let prompt = one(&step(&mut bot, tap(OWNER, "en", &admin(Admin::TimeZone), "z")).await);
+    assert!(prompt.text.contains("IANA"), "{}", prompt.text);
+    // Not a zone: told what is asked, the question stays open, nothing changes.
+    let refused = one(&step(&mut bot, text(OWNER, "en", "Cairo time")).await);
+    assert!(
+        refused.text.contains("isn't a time zone"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(t.shop.settings().time_zone, shopcore::Zone::utc());
+    let r = step(&mut bot, text(OWNER, "en", "Asia/Riyadh")).await;
+    let texts: Vec<String> = shown(&r).into_iter().map(|s| s.text).collect();
+    assert!(
+        texts.iter().any(|s| s.contains("Time zone: Asia/Riyadh")),
+        "{texts:?}"
+    );
+    assert_eq!(t.shop.settings().time_zone.name(), "Asia/Riyadh");
+    // The order's date is shown at UTC+3 to staff and to the shopper.
+    let at = shopcore::Zone::named("Asia/Riyadh")
+        .unwrap()
+        .format(order.created_at);
+    assert!(at.ends_with("UTC+03:00"), "{at}");
+    let view = one(&step(
+        &mut bot,
+        tap(SUPPORT, "en", &admin(Admin::Order { id: order.id }), "v"),
+    )
+    .await);
+    assert!(view.text.contains(&at), "{}", view.text);
+    let mine = one(&step(
+        &mut bot,
+        tap(SHOPPER, "en", &Callback::Order { id: order.id }, "m"),
+    )
+    .await);
+    assert!(mine.text.contains(&at), "{}", mine.text);
+    // Support may not change it: a crafted tap is refused and what follows is not a zone.
+    let r = step(&mut bot, tap(SUPPORT, "en", &admin(Admin::TimeZone), "z2")).await;
+    assert!(shown(&r).is_empty(), "{:?}", shown(&r));
+    step(&mut bot, text(SUPPORT, "en", "Europe/Istanbul")).await;
+    assert_eq!(t.shop.settings().time_zone.name(), "Asia/Riyadh");
+}

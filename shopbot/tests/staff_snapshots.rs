@@ -178,6 +178,7 @@ fn queue_screens() {
             format!("staff_topup_{code}"),
             show(&staff::topup(
                 lang,
+                &shopcore::Zone::utc(),
                 &topup,
                 user.as_ref(),
                 Some(&method),
@@ -190,6 +191,7 @@ fn queue_screens() {
             format!("staff_topup_reused_{code}"),
             show(&staff::topup(
                 lang,
+                &shopcore::Zone::utc(),
                 &again,
                 user.as_ref(),
                 Some(&method),
@@ -206,13 +208,21 @@ fn queue_screens() {
         );
         insta::assert_snapshot!(
             format!("staff_order_{code}"),
-            show(&staff::order(lang, &order, user.as_ref(), uid(OWNER), None))
+            show(&staff::order(
+                lang,
+                &shopcore::Zone::utc(),
+                &order,
+                user.as_ref(),
+                uid(OWNER),
+                None
+            ))
         );
         // The buyer is staff and looking at their own order: no decisions offered.
         insta::assert_snapshot!(
             format!("staff_order_own_{code}"),
             show(&staff::order(
                 lang,
+                &shopcore::Zone::utc(),
                 &order,
                 user.as_ref(),
                 uid(SHOPPER),
@@ -223,6 +233,7 @@ fn queue_screens() {
             format!("staff_user_{code}"),
             show(&staff::user(
                 lang,
+                &shopcore::Zone::utc(),
                 Role::Operator,
                 user.as_ref().expect("user"),
                 &wallet,
@@ -231,7 +242,7 @@ fn queue_screens() {
         );
         insta::assert_snapshot!(
             format!("staff_method_{code}"),
-            show(&staff::method(lang, &method))
+            show(&staff::method(lang, &shopcore::Zone::utc(), &method))
         );
     }
 }
@@ -269,6 +280,7 @@ fn reports_and_coupons() {
             format!("staff_audit_{code}"),
             show(&staff::audit(
                 lang,
+                &shopcore::Zone::utc(),
                 &audit.entries,
                 0,
                 true,

@@ -50,7 +50,7 @@ pub use catalog::{
     CatalogError, Category, CategoryChange, Delivery, NewProduct, PlayerField, PlayerIdRule,
     Product, ProductChange, ProductFilter, ProductKind, Stock,
 };
-pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp, Zone};
 pub use config::{Config, Durability, Location, MigrationProgress, MigrationProgressFn};
 pub use coupons::{Coupon, CouponError, CouponKind, CouponScope, NewCoupon};
 pub use currency::{Currency, CurrencyError};

@@ -207,7 +207,7 @@ impl Shop {
         problems.extend(crate::orders::verify(&self.store)?);
         problems.extend(crate::analytics::verify(
             &self.store,
-            self.settings().utc_offset_minutes,
+            &crate::settings::fetch(&self.store)?.time_zone,
         )?);
         let now = self.now();
         let mark = problems.is_empty().then_some(Watermark {

@@ -7,7 +7,7 @@ use crate::common::{
 use shopcore::analytics::{civil_from_days, month_start, week_start};
 use shopcore::{
     AuditAction, DashboardOptions, Delivery, FulfilmentMode, OrderRequest, OrderStatus,
-    PaymentChoice, Registration, Timestamp,
+    PaymentChoice, Registration, Timestamp, Zone,
 };
 
 const HOUR: i64 = Timestamp::MILLIS_PER_HOUR;
@@ -139,7 +139,7 @@ fn seed_test_10_view_statistics() {
         )
         .unwrap();
     assert_eq!(d.date, (2026, 1, 7));
-    assert_eq!(d.utc_offset_minutes, 180);
+    assert_eq!(d.time_zone, "UTC+03:00");
     let u = &d.users;
     assert_eq!(
         (u.total, u.new_today, u.new_this_week, u.banned),
@@ -312,6 +312,111 @@ fn calendar_helpers() {
     assert_eq!(civil_from_days(0), (1970, 1, 1));
     assert_eq!(civil_from_days(-1), (1969, 12, 31));
     assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-    assert_eq!(Timestamp(JAN_1 - 1).day(0), JAN_1 / DAY - 1);
-    assert_eq!(Timestamp(JAN_1 - 1).day(60), JAN_1 / DAY);
+    assert_eq!(Timestamp(JAN_1 - 1).day_in(&Zone::utc()), JAN_1 / DAY - 1);
+    assert_eq!(Timestamp(JAN_1 - 1).day_in(&Zone::fixed(60)), JAN_1 / DAY);
+}
+
+/// 2026-07-01T00:00:00Z.
+const JUL_1: i64 = 1_782_864_000_000;
+
+/// Cairo keeps daylight saving (UTC+2 in winter, UTC+3 from the last Friday of April to the
+/// last Thursday of October): a summer order at 21:30 UTC is already the next day there, a
+/// winter one at 21:30 UTC is not — which no fixed offset gets right for both.
+#[test]
+fn an_iana_zone_follows_daylight_saving_in_the_statistics() {
+    let t = TestShop::new();
+    let owner = t.owner();
+    let settings = t.shop.set_time_zone(&owner, "Africa/Cairo").unwrap();
+    assert_eq!(settings.time_zone.name(), "Africa/Cairo");
+    let audit = last_audit(&t);
+    assert_eq!(audit.action, AuditAction::UpdateSettings);
+    assert!(
+        audit.details.iter().any(|d| d.field == "time_zone"
+            && d.before.as_deref() == Some("UTC")
+            && d.after.as_deref() == Some("Africa/Cairo")),
+        "{audit:?}"
+    );
+    let cat = t.shop.create_category(&owner, "All", 0).unwrap().id;
+    let product = t
+        .shop
+        .create_product(&owner, &new_product(cat, "UC 660", "10"))
+        .unwrap()
+        .id;
+    touch(&t, 10);
+    t.shop
+        .adjust_balance(&owner, uid(10), money("50"), "float", &key("f"))
+        .unwrap();
+    let complete_at = |at: i64, k: &str| {
+        t.clock.set(Timestamp(at));
+        let o = buy(&t, 10, product, k);
+        t.shop
+            .complete_order(&owner, o.id, Some("sent"), &key(&format!("c{k}")))
+            .unwrap();
+    };
+    // Winter: Jan 10 21:30 UTC = 23:30 in Cairo (UTC+2), still the 10th.
+    complete_at(JAN_1 + 9 * DAY + 21 * HOUR + 30 * 60_000, "w");
+    // Summer: Jul 10 21:30 UTC = 00:30 on the 11th in Cairo (UTC+3).
+    complete_at(JUL_1 + 9 * DAY + 21 * HOUR + 30 * 60_000, "s");
+    t.clock.set(Timestamp(JUL_1 + 10 * DAY + 12 * HOUR));
+    let options = DashboardOptions {
+        top_n: 3,
+        series_days: 2,
+    };
+    let cairo = t.shop.dashboard(&owner, options).unwrap();
+    assert_eq!(cairo.time_zone, "Africa/Cairo");
+    assert_eq!(cairo.date, (2026, 7, 11));
+    assert_eq!((cairo.orders.today, cairo.revenue.today), (1, money("10")));
+    assert_eq!(civil_from_days(cairo.revenue_series[1].0), (2026, 7, 11));
+    assert!(t.shop.verify().unwrap().is_healthy());
+    // The winter order's day is the 10th in Cairo (a UTC+3 offset would say the 11th).
+    let zone = t.shop.settings().time_zone;
+    let winter = Timestamp(JAN_1 + 9 * DAY + 21 * HOUR + 30 * 60_000);
+    assert_eq!(civil_from_days(winter.day_in(&zone)), (2026, 1, 10));
+    assert_eq!(
+        civil_from_days(winter.day_in(&Zone::fixed(180))),
+        (2026, 1, 11)
+    );
+
+    // A fixed UTC+2 offset puts the summer order on the 10th: not today.
+    t.shop.set_utc_offset(&owner, 120).unwrap();
+    let fixed = t.shop.dashboard(&owner, options).unwrap();
+    assert_eq!(fixed.time_zone, "UTC+02:00");
+    assert_eq!(fixed.orders.today, 0);
+    assert!(t.shop.verify().unwrap().is_healthy());
+
+    // Back to Cairo, and the zone survives a restart.
+    t.shop.set_time_zone(&owner, "Africa/Cairo").unwrap();
+    let t = t.reopen();
+    assert_eq!(t.shop.settings().time_zone.name(), "Africa/Cairo");
+    let again = t.shop.dashboard(&t.owner(), options).unwrap();
+    assert_eq!((again.orders.today, again.date), (1, (2026, 7, 11)));
+}
+
+#[test]
+fn a_bad_time_zone_or_a_shopper_changes_nothing() {
+    let t = TestShop::new();
+    let owner = t.owner();
+    let before = t.shop.settings();
+    for bad in [
+        "",
+        "Mars/Olympus",
+        "Africa/Cairo\u{0}",
+        "UTC+3",
+        &"A".repeat(200),
+    ] {
+        let err = t.shop.set_time_zone(&owner, bad).unwrap_err();
+        assert_eq!(err.kind(), "invalid.unknown_name", "{bad:?}");
+    }
+    touch(&t, 10);
+    let shopper = t.shop.actor(uid(10)).unwrap();
+    let err = t.shop.set_time_zone(&shopper, "Asia/Riyadh").unwrap_err();
+    assert_eq!(err.kind(), "denied.missing_permission");
+    assert_eq!(t.shop.settings(), before);
+    // The same zone again changes nothing and writes no audit entry.
+    t.shop.set_time_zone(&owner, "Asia/Riyadh").unwrap();
+    let version = t.shop.settings().version;
+    let audited = last_audit(&t).seq;
+    t.shop.set_time_zone(&owner, "asia/riyadh").unwrap();
+    assert_eq!(t.shop.settings().version, version);
+    assert_eq!(last_audit(&t).seq, audited);
 }

@@ -98,6 +98,11 @@ impl Env {
         self.ctx.lang
     }
 
+    /// The shop's time zone, for dates shown (from the settings in memory).
+    pub fn zone(&self) -> shopcore::Zone {
+        self.shop.settings().time_zone
+    }
+
     /// Tells the shopper why something failed, as a new message with a way back to the menu.
     pub async fn fail(&self, failure: &Failure) -> Result<(), RequestError> {
         if let Failure::Core(error) = failure

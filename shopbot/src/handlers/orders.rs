@@ -26,7 +26,7 @@ pub async fn details(env: &Env, id: OrderId) -> AnswerResult {
         return Ok(Answer::Done);
     };
     env.out
-        .show(render::order_details(env.lang(), &order))
+        .show(render::order_details(env.lang(), &env.zone(), &order))
         .await?;
     Ok(Answer::Done)
 }
@@ -39,7 +39,7 @@ pub async fn cancel(env: &Env, id: OrderId) -> AnswerResult {
     };
     if !render::cancellable(&order) {
         env.out
-            .show(render::order_details(env.lang(), &order))
+            .show(render::order_details(env.lang(), &env.zone(), &order))
             .await?;
         return Ok(Answer::Notice(env.lang().t("order-not_cancellable")));
     }

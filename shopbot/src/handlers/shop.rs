@@ -518,7 +518,7 @@ pub async fn confirm(env: &Env, state: &State, nonce: u32, query_id: &str) -> An
         Ok(order) => {
             remember_confirm(env, query_id, order.id).await;
             env.out
-                .show(render::order_placed(env.lang(), &order))
+                .show(render::order_placed(env.lang(), &env.zone(), &order))
                 .await?;
             present_invoice(env, &order).await?;
         }
@@ -594,7 +594,7 @@ async fn answered_confirm(env: &Env, query_id: &str) -> AnswerResult {
     match found {
         Ok(Some(order)) => {
             env.out
-                .show(render::order_placed(env.lang(), &order))
+                .show(render::order_placed(env.lang(), &env.zone(), &order))
                 .await?;
             Ok(Answer::Done)
         }

@@ -257,6 +257,7 @@ pub async fn history(env: &Env, before: Option<u64>) -> AnswerResult {
     env.out
         .show(render::history(
             env.lang(),
+            &env.zone(),
             &page.entries,
             &topups,
             page.next,

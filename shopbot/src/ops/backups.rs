@@ -50,15 +50,10 @@ fn now_ms() -> i64 {
 
 /// `shop-20260101-093000-123.backup` for a Unix time in milliseconds (UTC): names sort by time.
 pub fn file_name(unix_ms: i64) -> String {
-    let secs = unix_ms.div_euclid(1000);
-    let (y, m, d) = shopcore::analytics::civil_from_days(secs.div_euclid(86_400));
-    let day_secs = secs.rem_euclid(86_400);
+    let t = shopcore::Zone::utc().local(shopcore::Timestamp(unix_ms));
     format!(
-        "{PREFIX}{y:04}{m:02}{d:02}-{:02}{:02}{:02}-{:03}{SUFFIX}",
-        day_secs / 3600,
-        day_secs / 60 % 60,
-        day_secs % 60,
-        unix_ms.rem_euclid(1000)
+        "{PREFIX}{:04}{:02}{:02}-{:02}{:02}{:02}-{:03}{SUFFIX}",
+        t.year, t.month, t.day, t.hour, t.minute, t.second, t.millisecond
     )
 }
 

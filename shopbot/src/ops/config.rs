@@ -151,12 +151,18 @@ pub const SETTINGS: &[Spec] = &[
         "Language of the staff notices: the code of one of the bot's languages (en, ar, fa, ru, tr).",
     ),
     spec(
+        "time_zone",
+        "SHOPBOT_TIME_ZONE",
+        None,
+        "Shop time zone, an IANA name (Africa/Cairo, Asia/Riyadh, Europe/Istanbul; daylight saving followed) for statistics days and dates shown, applied at start-up; empty: keep the shop's.",
+    )
+    .sample("\"Asia/Riyadh\""),
+    spec(
         "utc_offset_minutes",
         "SHOPBOT_UTC_OFFSET_MINUTES",
         None,
-        "Shop time zone as minutes east of UTC (-720..=840; 180 = UTC+3), applied at start-up; empty: keep the shop's.",
-    )
-    .sample("180"),
+        "Shop time zone as a fixed offset in minutes east of UTC (-720..=840; 180 = UTC+3), for shops without an IANA zone, applied at start-up; set this or time_zone, not both.",
+    ),
     spec(
         "support_contact",
         "SHOPBOT_SUPPORT_CONTACT",
@@ -414,6 +420,8 @@ pub struct BotConfig {
     pub staff_chat_id: Option<i64>,
     /// The language of staff notices.
     pub staff_lang: crate::i18n::Lang,
+    /// The shop's IANA time zone, applied at start-up.
+    pub time_zone: Option<shopcore::Zone>,
     pub utc_offset_minutes: Option<i32>,
     pub support_contact: Option<String>,
     pub backup_dir: PathBuf,
@@ -733,6 +741,20 @@ impl BotConfig {
         if staff_chat_id == Some(0) {
             return Err(invalid(spec_of("staff_chat_id"), "0 is not a chat id"));
         }
+        let time_zone = match values.text("time_zone") {
+            None => None,
+            Some(name) => Some(
+                shopcore::Zone::named(&name)
+                    .map_err(|e| invalid(spec_of("time_zone"), e.to_string()))?,
+            ),
+        };
+        let utc_offset_minutes = values.number("utc_offset_minutes", -720, 840)?;
+        if time_zone.is_some() && utc_offset_minutes.is_some() {
+            return Err(invalid(
+                spec_of("utc_offset_minutes"),
+                "set time_zone or utc_offset_minutes, not both",
+            ));
+        }
         let staff_lang = match values.text("staff_lang").as_deref() {
             None => crate::i18n::Lang::EN,
             Some(code) if let Some(lang) = crate::i18n::Lang::parse(code) => lang,
@@ -944,7 +966,8 @@ impl BotConfig {
             super_admins,
             staff_chat_id,
             staff_lang,
-            utc_offset_minutes: values.number("utc_offset_minutes", -720, 840)?,
+            time_zone,
+            utc_offset_minutes,
             support_contact,
             backup_dir: values
                 .text("backup_dir")

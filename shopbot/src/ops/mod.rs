@@ -104,14 +104,20 @@ pub async fn open_shop(
         })?;
     let shop = Arc::new(shop);
     let offset = config.utc_offset_minutes;
+    let zone = config.time_zone.clone();
     let contact = config.support_contact.clone();
     core::run(&shop, move |shop| {
         let actor = shop.system_actor("startup")?;
         let settings = shop.settings();
         if let Some(minutes) = offset
-            && minutes != settings.utc_offset_minutes
+            && shopcore::Zone::fixed(minutes) != settings.time_zone
         {
             shop.set_utc_offset(&actor, minutes)?;
+        }
+        if let Some(zone) = zone
+            && zone != settings.time_zone
+        {
+            shop.set_time_zone(&actor, zone.name())?;
         }
         if contact.is_some() && contact != settings.support_contact {
             shop.set_support_contact(&actor, contact.as_deref())?;

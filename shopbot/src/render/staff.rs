@@ -14,7 +14,7 @@ use shopcore::{
     ActorRef, AuditEntry, Category, Coupon, CouponKind, CouponScope, Currency, Dashboard, Delivery,
     FulfilmentMode, Notification, NotificationKind, Order, OrderId, Payment, PaymentMethod,
     Permission, Product, ProductKind, Proof, ProofUse, Role, Settings, StoreState, Target, Topup,
-    TopupId, TopupStatus, User, UserId, Wallet,
+    TopupId, TopupStatus, User, UserId, Wallet, Zone,
 };
 use teloxide::types::InlineKeyboardButton;
 
@@ -672,7 +672,7 @@ pub fn methods(lang: Lang, methods: &[PaymentMethod], all: bool) -> Screen {
     Screen::with(text, rows)
 }
 
-pub fn method(lang: Lang, method: &PaymentMethod) -> Screen {
+pub fn method(lang: Lang, zone: &Zone, method: &PaymentMethod) -> Screen {
     let id = method.id;
     let mut lines = vec![
         lang.tf(
@@ -690,7 +690,7 @@ pub fn method(lang: Lang, method: &PaymentMethod) -> Screen {
         ),
     ];
     if let Some(at) = method.deleted_at {
-        lines.push(lang.tf("staff-method-deleted_at", &[("date", &date(at))]));
+        lines.push(lang.tf("staff-method-deleted_at", &[("date", &date(zone, at))]));
     }
     lines.push(String::new());
     lines.push(method.instructions.clone());
@@ -775,7 +775,7 @@ pub fn method_prompt(lang: Lang, step: MethodStep, currencies: &[Currency]) -> S
 
 // ----- top-ups ---------------------------------------------------------------------------
 
-pub fn topups(lang: Lang, topups: &[Topup]) -> Screen {
+pub fn topups(lang: Lang, zone: &Zone, topups: &[Topup]) -> Screen {
     let mut text = lang.t("staff-topups-title");
     if topups.is_empty() {
         text.push('\n');
@@ -790,7 +790,7 @@ pub fn topups(lang: Lang, topups: &[Topup]) -> Screen {
                     t.id,
                     t.amount,
                     t.currency,
-                    date(t.requested_at)
+                    date(zone, t.requested_at)
                 ),
                 Admin::Topup { id: t.id },
             )]
@@ -832,6 +832,7 @@ pub fn who(user: Option<&User>, id: shopcore::UserId) -> String {
 /// (a warning line right under the title).
 pub fn topup(
     lang: Lang,
+    zone: &Zone,
     topup: &Topup,
     user: Option<&User>,
     method: Option<&PaymentMethod>,
@@ -862,7 +863,7 @@ pub fn topup(
         ),
         lang.tf(
             "staff-topup-requested",
-            &[("date", &date(topup.requested_at))],
+            &[("date", &date(zone, topup.requested_at))],
         ),
         proof_text(lang, &topup.proof),
         lang.tf(
@@ -989,6 +990,7 @@ pub fn orders(lang: Lang, title_key: &str, orders: &[Order]) -> Screen {
 /// payment this order repeats, if any (a warning line right under the title).
 pub fn order(
     lang: Lang,
+    zone: &Zone,
     order: &Order,
     buyer: Option<&User>,
     viewer: UserId,
@@ -1020,7 +1022,7 @@ pub fn order(
                 }),
             )],
         ),
-        lang.tf("order-created", &[("date", &date(order.created_at))]),
+        lang.tf("order-created", &[("date", &date(zone, order.created_at))]),
     ]);
     if let Some(player) = &order.player_id {
         lines.push(lang.tf("order-player_id", &[("player_id", player)]));
@@ -1128,7 +1130,14 @@ pub fn order_done(lang: Lang, order: &Order) -> Screen {
 
 // ----- users -----------------------------------------------------------------------------
 
-pub fn user(lang: Lang, viewer: Role, user: &User, wallet: &Wallet, orders: &[Order]) -> Screen {
+pub fn user(
+    lang: Lang,
+    zone: &Zone,
+    viewer: Role,
+    user: &User,
+    wallet: &Wallet,
+    orders: &[Order],
+) -> Screen {
     let id = user.id;
     let mut lines = vec![
         lang.tf("staff-user-title", &[("user", &who(Some(user), id))]),
@@ -1137,15 +1146,15 @@ pub fn user(lang: Lang, viewer: Role, user: &User, wallet: &Wallet, orders: &[Or
         lang.tf(
             "staff-user-since",
             &[
-                ("date", &date(user.created_at)),
-                ("seen", &date(user.last_active_at)),
+                ("date", &date(zone, user.created_at)),
+                ("seen", &date(zone, user.last_active_at)),
             ],
         ),
     ];
     lines.push(match &user.ban {
         Some(ban) => lang.tf(
             "staff-user-banned",
-            &[("reason", &ban.reason), ("date", &date(ban.at))],
+            &[("reason", &ban.reason), ("date", &date(zone, ban.at))],
         ),
         None => lang.t("staff-user-not_banned"),
     });
@@ -1426,6 +1435,7 @@ fn filter_text(lang: Lang, filter: &AuditFilter) -> String {
 
 pub fn audit(
     lang: Lang,
+    zone: &Zone,
     entries: &[AuditEntry],
     page: u32,
     has_next: bool,
@@ -1445,7 +1455,7 @@ pub fn audit(
         lines.push(format!(
             "#{} {} · {} · {} · {} {}",
             e.seq,
-            date(e.at),
+            date(zone, e.at),
             actor_text(&e.actor),
             e.action.name(),
             target_text(lang, &e.target),
@@ -1514,6 +1524,10 @@ pub fn settings(lang: Lang, role: Role, settings: &Settings) -> Screen {
             settings.support_contact.as_deref().unwrap_or("—"),
         )],
     ));
+    lines.push(lang.tf(
+        "staff-settings-time_zone",
+        &[("zone", settings.time_zone.name())],
+    ));
     let manage = can(role, Permission::ManageSettings);
     let emergency = can(role, Permission::EmergencyStop);
     let mut rows = Vec::new();
@@ -1568,6 +1582,10 @@ pub fn settings(lang: Lang, role: Role, settings: &Settings) -> Screen {
             admin(lang.t("staff-button-currencies"), Admin::Currencies),
             admin(lang.t("staff-button-support"), Admin::SupportContact),
         ]);
+        rows.push(vec![admin(
+            lang.t("staff-button-time_zone"),
+            Admin::TimeZone,
+        )]);
     }
     rows.push(panel_row(lang));
     Screen::with(lines.join("\n"), rows)
@@ -1631,6 +1649,15 @@ pub fn currencies(lang: Lang, currencies: &[Currency]) -> Screen {
     )]);
     rows.push(back(lang, Admin::Settings));
     Screen::with(lines.join("\n"), rows)
+}
+
+pub fn time_zone_prompt(lang: Lang, current: &str) -> Screen {
+    let text = format!(
+        "{}\n{}",
+        lang.t("staff-settings-time_zone_prompt"),
+        lang.tf("staff-current", &[("value", current)])
+    );
+    Screen::with(text, vec![cancel_row(lang)])
 }
 
 pub fn support_prompt(lang: Lang, current: Option<&str>) -> Screen {

@@ -64,9 +64,16 @@ struct Filters {
     cursor: String,
 }
 
-/// The start of a `YYYY-MM-DD` day (UTC), as shopcore reads dates.
-pub(super) fn day_start(text: &str) -> Option<Timestamp> {
-    shopcore::analytics::parse_day(text)
+/// The start of a `YYYY-MM-DD` day in the shop's time zone, as shopcore reads dates.
+pub(super) fn day_start(text: &str, zone: &shopcore::Zone) -> Option<Timestamp> {
+    shopcore::analytics::parse_day(text, zone)
+}
+
+/// The end (exclusive) of a `YYYY-MM-DD` day in the shop's time zone: the next day's start,
+/// so a day of 23 or 25 hours (daylight saving) is whole.
+pub(super) fn day_end(text: &str, zone: &shopcore::Zone) -> Option<Timestamp> {
+    let start = day_start(text, zone)?;
+    Some(zone.start_of_day(zone.day(start) + 1))
 }
 
 async fn audit(State(p): P, headers: HeaderMap, Query(f): Query<Filters>) -> Response {
@@ -84,6 +91,7 @@ async fn audit_page(
     report: Option<Vec<String>>,
 ) -> Response {
     let lang = lang_of(session);
+    let zone = p.shop.settings().time_zone;
     let mut error = None;
     let mut query = AuditQuery {
         limit: PAGE,
@@ -111,9 +119,14 @@ async fn audit_page(
         if text.trim().is_empty() {
             continue;
         }
-        match day_start(text) {
+        let bound = if since {
+            day_start(text, &zone)
+        } else {
+            day_end(text, &zone)
+        };
+        match bound {
             Some(t) if since => query.since = Some(t),
-            Some(t) => query.until = Some(t.plus_millis(86_400_000)),
+            Some(t) => query.until = Some(t),
             None => error = Some(lang.t("web-audit-bad_date")),
         }
     }
@@ -142,7 +155,7 @@ async fn audit_page(
                         };
                         Row {
                             seq: e.seq,
-                            at: crate::render::date(e.at),
+                            at: crate::render::date(&zone, e.at),
                             actor: e.actor.to_string(),
                             action: e.action.name(),
                             target: e.target.to_string(),
@@ -228,14 +241,31 @@ async fn verify_chain(State(p): P, headers: HeaderMap, Form(form): Form<CsrfForm
 #[cfg(test)]
 mod tests {
     #[test]
-    fn days_start_at_utc_midnight() {
-        assert_eq!(super::day_start("1970-01-01").unwrap().0, 0);
-        assert_eq!(super::day_start("2026-01-01").unwrap().0, 1_767_225_600_000);
-        assert!(super::day_start("2026-13-01").is_none());
+    fn days_start_at_midnight_in_the_shops_zone() {
+        let utc = shopcore::Zone::utc();
+        assert_eq!(super::day_start("1970-01-01", &utc).unwrap().0, 0);
+        assert_eq!(
+            super::day_start("2026-01-01", &utc).unwrap().0,
+            1_767_225_600_000
+        );
+        assert!(super::day_start("2026-13-01", &utc).is_none());
         assert!(
-            super::day_start("2026-02-31").is_none(),
+            super::day_start("2026-02-31", &utc).is_none(),
             "a day that doesn't exist"
         );
-        assert!(super::day_start("yesterday").is_none());
+        assert!(super::day_start("yesterday", &utc).is_none());
+        // Riyadh is UTC+3 all year: its day starts at 21:00 UTC the day before.
+        let riyadh = shopcore::Zone::named("Asia/Riyadh").unwrap();
+        assert_eq!(
+            super::day_start("2026-01-01", &riyadh).unwrap().0,
+            1_767_225_600_000 - 3 * 3_600_000
+        );
+        // Berlin's 2026-03-29 has 23 hours (summer time starts).
+        let berlin = shopcore::Zone::named("Europe/Berlin").unwrap();
+        let (start, end) = (
+            super::day_start("2026-03-29", &berlin).unwrap(),
+            super::day_end("2026-03-29", &berlin).unwrap(),
+        );
+        assert_eq!(end.0 - start.0, 23 * 3_600_000);
     }
 }

@@ -70,6 +70,7 @@ async fn page(
     done: Option<String>,
 ) -> Response {
     let lang = lang_of(session);
+    let zone = p.shop.settings().time_zone;
     let actor = session.actor.clone();
     let loaded = core::run(&p.shop, move |shop| {
         Ok((
@@ -113,7 +114,7 @@ async fn page(
                 ],
             ),
             running: b.status == BroadcastStatus::Running,
-            created: crate::render::date(b.created_at),
+            created: crate::render::date(&zone, b.created_at),
         })
         .collect();
     let status = if error.is_some() {

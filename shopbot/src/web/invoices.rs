@@ -77,6 +77,7 @@ async fn invoices_page(
     error: Option<(u64, String)>,
 ) -> Response {
     let lang = lang_of(session);
+    let zone = p.shop.settings().time_zone;
     let status = status_named(q.status.as_deref());
     let actor = session.actor.clone();
     let after = q.after.and_then(|a| InvoiceId::new(a).ok());
@@ -114,8 +115,8 @@ async fn invoices_page(
             provider: render::provider_name(lang, i.provider),
             amount: render::money_in(i.amount, &i.currency),
             usd: render::usd(i.amount_usd),
-            created: render::date(i.created_at),
-            expires: render::date(i.expires_at),
+            created: render::date(&zone, i.created_at),
+            expires: render::date(&zone, i.expires_at),
             payment: match (&i.payment_id, i.late) {
                 (Some(id), false) => id.clone(),
                 (Some(id), true) => lang.tf("web-invoices-late", &[("id", id)]),

@@ -90,6 +90,7 @@ async fn ops_page(
     done: Option<String>,
 ) -> Response {
     let lang = lang_of(session);
+    let zone = p.shop.settings().time_zone;
     let role = session.user.role;
     let settings = p.shop.settings();
     let token = token.to_owned();
@@ -99,8 +100,8 @@ async fn ops_page(
         .into_iter()
         .map(|s| {
             (
-                crate::render::date(s.started_at),
-                crate::render::date(s.last_seen),
+                crate::render::date(&zone, s.started_at),
+                crate::render::date(&zone, s.last_seen),
                 s.current,
             )
         })

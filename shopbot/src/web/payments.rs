@@ -102,6 +102,7 @@ async fn payments_page(
     done: Option<String>,
 ) -> Response {
     let lang = lang_of(session);
+    let zone = p.shop.settings().time_zone;
     let role = session.user.role;
     let actor = session.actor.clone();
     let show_methods = has_permission(role, Permission::ManagePaymentMethods);
@@ -179,7 +180,10 @@ async fn payments_page(
                             format!("{} {}", lang.t("web-catalog-category"), id.get())
                         }
                     },
-                    expires: c.expires_at.map(render::date).unwrap_or_default(),
+                    expires: c
+                        .expires_at
+                        .map(|at| render::date(&zone, at))
+                        .unwrap_or_default(),
                     active: c.active,
                 })
                 .collect()
@@ -441,9 +445,9 @@ async fn create_coupon(State(p): P, headers: HeaderMap, Form(f): Form<CouponForm
         let expires_at = match f.expires.trim() {
             "" => None,
             t => Some(
-                super::audit::day_start(t)
+                super::audit::day_end(t, &p.shop.settings().time_zone)
                     .ok_or_else(|| lang.t("web-audit-bad_date"))?
-                    .plus_millis(86_400_000 - 1),
+                    .plus_millis(-1),
             ),
         };
         Ok(NewCoupon {

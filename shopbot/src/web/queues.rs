@@ -73,6 +73,7 @@ async fn topups_page(
     error: Option<(u64, String)>,
 ) -> Response {
     let lang = lang_of(session);
+    let zone = p.shop.settings().time_zone;
     let actor = session.actor.clone();
     let after = q.after.and_then(|a| TopupId::new(a).ok());
     let listed = core::run(&p.shop, move |shop| {
@@ -103,7 +104,7 @@ async fn topups_page(
             user: t.user.to_string(),
             amount: render::money_in(t.amount, &t.currency),
             usd: render::usd(t.amount_usd),
-            requested: render::date(t.requested_at),
+            requested: render::date(&zone, t.requested_at),
             proof: match (&t.proof, t.proof.caption()) {
                 (shopcore::Proof::Text(text), _) => text.clone(),
                 (_, Some(caption)) => caption.to_owned(),
@@ -261,7 +262,11 @@ impl OrderFilters {
     }
 }
 
-fn order_filters(lang: crate::i18n::Lang, q: &OrdersQuery) -> Result<OrderFilters, String> {
+fn order_filters(
+    lang: crate::i18n::Lang,
+    zone: &shopcore::Zone,
+    q: &OrdersQuery,
+) -> Result<OrderFilters, String> {
     let user = match q.user.trim() {
         "" => None,
         t => Some(
@@ -284,14 +289,14 @@ fn order_filters(lang: crate::i18n::Lang, q: &OrdersQuery) -> Result<OrderFilter
                 .ok_or_else(|| lang.t("web-orders-bad_product"))?,
         ),
     };
-    let day = |t: &str| super::audit::day_start(t).ok_or_else(|| lang.t("web-audit-bad_date"));
+    let bad_date = || lang.t("web-audit-bad_date");
     let from = match q.from.trim() {
         "" => None,
-        t => Some(day(t)?),
+        t => Some(super::audit::day_start(t, zone).ok_or_else(bad_date)?),
     };
     let until = match q.to.trim() {
         "" => None,
-        t => Some(day(t)?.plus_millis(86_400_000)),
+        t => Some(super::audit::day_end(t, zone).ok_or_else(bad_date)?),
     };
     Ok(OrderFilters {
         status,
@@ -322,8 +327,9 @@ async fn orders_page(
     error: Option<(u64, String)>,
 ) -> Response {
     let lang = lang_of(session);
+    let zone = p.shop.settings().time_zone;
     let actor = session.actor.clone();
-    let filters = match order_filters(lang, &q) {
+    let filters = match order_filters(lang, &zone, &q) {
         Ok(f) => f,
         Err(text) => {
             let page = MessagePage {
@@ -405,7 +411,7 @@ async fn orders_page(
                 player: o.player_id.clone().unwrap_or_default(),
                 total: render::usd(o.total_usd),
                 status: lang.t(&format!("status-{}", o.status.name())),
-                created: render::date(o.created_at),
+                created: render::date(&zone, o.created_at),
                 actions,
                 nonce: nonce(),
                 error: error
@@ -591,6 +597,7 @@ async fn order_detail(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> R
         Err(page) => return page,
     };
     let lang = lang_of(&session);
+    let zone = p.shop.settings().time_zone;
     let actor = session.actor.clone();
     let loaded = core::run(&p.shop, move |shop| {
         let id = OrderId::new(id).map_err(shopcore::Error::from)?;
@@ -651,8 +658,8 @@ async fn order_detail(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> R
             },
         ),
         (t("web-order-fulfilment"), o.fulfilment.to_string()),
-        (t("web-col-created"), render::date(o.created_at)),
-        (t("web-order-updated"), render::date(o.updated_at)),
+        (t("web-col-created"), render::date(&zone, o.created_at)),
+        (t("web-order-updated"), render::date(&zone, o.updated_at)),
     ];
     if let Some(player) = &o.player_id {
         fields.push((t("web-col-player"), player.clone()));
@@ -661,7 +668,7 @@ async fn order_detail(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> R
         fields.push((t("web-coupons-code"), coupon.to_string()));
     }
     if let Some(expires) = o.expires_at {
-        fields.push((t("web-order-expires"), render::date(expires)));
+        fields.push((t("web-order-expires"), render::date(&zone, expires)));
     }
     if let Some(delivery) = &o.delivery {
         let shown = if o.holds_code() || o.fulfilment == shopcore::Fulfilment::Codes {
@@ -692,7 +699,7 @@ async fn order_detail(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> R
         player: o.player_id.clone().unwrap_or_default(),
         total: render::usd(o.total_usd),
         status: lang.t(&format!("status-{}", o.status.name())),
-        created: render::date(o.created_at),
+        created: render::date(&zone, o.created_at),
         actions,
         nonce: nonce(),
         error: None,

@@ -109,6 +109,7 @@ async fn users_page(
     error: Option<String>,
 ) -> Response {
     let lang = lang_of(session);
+    let zone = p.shop.settings().time_zone;
     let query = q.q.unwrap_or_default();
     let mut found = None;
     let mut error = error;
@@ -136,7 +137,7 @@ async fn users_page(
                     role: role_label(lang, user.role),
                     banned: user.ban.is_some(),
                     balance: render::usd(balance),
-                    joined: render::date(user.created_at),
+                    joined: render::date(&zone, user.created_at),
                     roles: Role::ALL
                         .iter()
                         .map(|r| (r.name(), role_label(lang, *r), *r == user.role))
@@ -146,7 +147,7 @@ async fn users_page(
                         .iter()
                         .map(|e| LedgerRow {
                             seq: e.seq,
-                            at: render::date(e.at),
+                            at: render::date(&zone, e.at),
                             kind: lang.t(&format!("ledger-{}", e.kind.name().to_ascii_lowercase())),
                             amount: render::usd(e.amount),
                             balance: render::usd(e.balance_after),

@@ -3,9 +3,9 @@
 //! last-active-day histogram) are updated in the same transactions as the users, orders and
 //! top-ups they count; the dashboard reads a bounded number of them.
 //!
-//! Days follow the shop's UTC offset (`Settings::utc_offset_minutes`): "today" is the shop's
-//! calendar day, "this week" starts on Monday, "this month" on the 1st. Changing the offset
-//! rebuilds the roll-ups. Revenue is the total (net of discounts) of completed orders, on the
+//! Days follow the shop's time zone (`Settings::time_zone`: an IANA zone with its daylight
+//! saving, or a fixed UTC offset): "today" is the shop's calendar day, "this week" starts on
+//! Monday, "this month" on the 1st. Changing the zone rebuilds the roll-ups. Revenue is the total (net of discounts) of completed orders, on the
 //! day they completed; completed orders are never refunded, so no refund is subtracted from it.
 //!
 //! Peers: audit, invoices, orders, settings, users, wallet.
@@ -258,8 +258,8 @@ fn add(a: Money, b: Money) -> Money {
     a.checked_add(b).unwrap_or(a)
 }
 
-fn offset(tx: &Tx<'_>) -> std::result::Result<i32, StoreError> {
-    Ok(settings::load(tx)?.utc_offset_minutes)
+fn offset(tx: &Tx<'_>) -> std::result::Result<crate::clock::Zone, StoreError> {
+    Ok(settings::load(tx)?.time_zone)
 }
 
 fn update<R: crate::store::Record>(
@@ -306,10 +306,10 @@ pub(crate) fn on_user_saved(
         })?;
     }
     if new_user {
-        update::<RollupDays>(tx, &user.created_at.day(off), |d| d.new_users += 1)?;
+        update::<RollupDays>(tx, &user.created_at.day_in(&off), |d| d.new_users += 1)?;
     }
-    let day = user.last_active_at.day(off);
-    let previous = before.map(|b| b.last_active_at.day(off));
+    let day = user.last_active_at.day_in(&off);
+    let previous = before.map(|b| b.last_active_at.day_in(&off));
     if previous != Some(day) && !tx.has::<Activity>(&(day, user.id))? {
         tx.save::<Activity>(&(day, user.id), &())?;
         update::<RollupDays>(tx, &day, |d| d.active_users += 1)?;
@@ -353,10 +353,10 @@ pub(crate) fn on_order_saved(
         }
     })?;
     if before.is_none() {
-        update::<RollupDays>(tx, &order.created_at.day(off), |d| d.orders += 1)?;
+        update::<RollupDays>(tx, &order.created_at.day_in(&off), |d| d.orders += 1)?;
     }
     if completed_now {
-        update::<RollupDays>(tx, &order.updated_at.day(off), |d| {
+        update::<RollupDays>(tx, &order.updated_at.day_in(&off), |d| {
             d.completed += 1;
             d.revenue_usd = add(d.revenue_usd, order.total_usd);
         })?;
@@ -385,7 +385,7 @@ pub(crate) fn on_invoice_credited(
 
 /// Counts an approved top-up.
 pub(crate) fn on_topup_approved(tx: &Tx<'_>, topup: &Topup) -> std::result::Result<(), StoreError> {
-    let day = topup.decided_at.unwrap_or(tx.now).day(offset(tx)?);
+    let day = topup.decided_at.unwrap_or(tx.now).day_in(&offset(tx)?);
     update::<RollupTotals>(tx, &(), |t| {
         t.topups += 1;
         t.topups_usd = add(t.topups_usd, topup.amount_usd);
@@ -514,8 +514,8 @@ pub struct Dashboard {
     pub today: i64,
     /// Today's date: (year, month, day).
     pub date: (i32, u32, u32),
-    /// The shop's UTC offset the days follow, in minutes.
-    pub utc_offset_minutes: i32,
+    /// The shop's time zone the days follow (`Africa/Cairo`, `UTC+03:00`).
+    pub time_zone: String,
     /// Users.
     pub users: UserFigures,
     /// Orders.
@@ -536,48 +536,18 @@ pub struct Dashboard {
     pub routes: Vec<(Route, RouteStats)>,
 }
 
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
-pub fn civil_from_days(days: i64) -> (i32, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (
-        i32::try_from(y).unwrap_or(i32::MAX),
-        u32::try_from(m).unwrap_or(1),
-        u32::try_from(d).unwrap_or(1),
-    )
-}
+pub use crate::clock::civil_from_days;
 
-/// `YYYY-MM-DD` → the first moment of that day, UTC; `None` for anything else, a day that
-/// doesn't exist (2026-02-31) included, or a year outside 1970-9999.
-pub fn parse_day(text: &str) -> Option<crate::clock::Timestamp> {
+/// `YYYY-MM-DD` → the first moment of that day in the shop's `zone`; `None` for anything
+/// else, a day that doesn't exist (2026-02-31) included, or a year outside 1970-9999.
+pub fn parse_day(text: &str, zone: &crate::clock::Zone) -> Option<crate::clock::Timestamp> {
     let mut parts = text.trim().split('-');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
+    if parts.next().is_some() || [y, m, d].iter().any(|p| p.is_empty() || p.len() > 4) {
         return None;
     }
     let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm), the inverse of `civil_from_days`.
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let back = civil_from_days(days);
-    ((i64::from(back.0), i64::from(back.1), i64::from(back.2)) == (y, m, d)).then_some(
-        crate::clock::Timestamp(days * crate::clock::Timestamp::MILLIS_PER_DAY),
-    )
+    crate::clock::days_from_civil(y, m, d).map(|day| zone.start_of_day(day))
 }
 
 /// The first day of `day`'s ISO week (Monday).
@@ -635,8 +605,8 @@ impl Shop {
             )?;
             Ok(())
         })?;
-        let off = self.settings().utc_offset_minutes;
-        let today = self.now().day(off);
+        let off = self.settings().time_zone;
+        let today = self.now().day_in(&off);
         let totals: Totals = self.store.fetch::<RollupTotals>(&())?.unwrap_or_default();
         let day = |d: i64| -> Result<DayStats> {
             Ok(self.store.fetch::<RollupDays>(&d)?.unwrap_or_default())
@@ -719,7 +689,7 @@ impl Shop {
         Ok(Dashboard {
             today,
             date: civil_from_days(today),
-            utc_offset_minutes: off,
+            time_zone: off.name().to_owned(),
             users: UserFigures {
                 total: totals.users,
                 new_today: today_stats.new_users,
@@ -780,7 +750,7 @@ impl Shop {
     }
 
     pub(crate) fn rebuild_rollups_unchecked(&self) -> Result<()> {
-        let computed = recompute(&self.store, self.settings().utc_offset_minutes)?;
+        let computed = recompute(&self.store, &settings::fetch(&self.store)?.time_zone)?;
         let existing = stored_rollups(&self.store)?;
         self.transact(|tx| {
             for k in existing.keys() {
@@ -797,7 +767,7 @@ impl Shop {
 /// Every roll-up record, recomputed from users, orders, top-ups and the activity log.
 fn recompute(
     store: &Store,
-    off: i32,
+    off: &crate::clock::Zone,
 ) -> std::result::Result<BTreeMap<Rollup, Vec<u8>>, StoreError> {
     let mut totals = Totals::default();
     let mut days: BTreeMap<i64, DayStats> = BTreeMap::new();
@@ -812,8 +782,12 @@ fn recompute(
         if user.is_banned() {
             totals.banned += 1;
         }
-        days.entry(user.created_at.day(off)).or_default().new_users += 1;
-        *histogram.entry(user.last_active_at.day(off)).or_default() += 1;
+        days.entry(user.created_at.day_in(off))
+            .or_default()
+            .new_users += 1;
+        *histogram
+            .entry(user.last_active_at.day_in(off))
+            .or_default() += 1;
     }
     for item in store.scan_keys(Span::<Activity>::all(), false) {
         let (day, _) = item?;
@@ -825,7 +799,9 @@ fn recompute(
         };
         totals.orders += 1;
         totals.by_status[status_index(order.status)] += 1;
-        days.entry(order.created_at.day(off)).or_default().orders += 1;
+        days.entry(order.created_at.day_in(off))
+            .or_default()
+            .orders += 1;
         if order.status == OrderStatus::Completed {
             if order.auto_fulfilled {
                 totals.completed_auto += 1;
@@ -833,7 +809,7 @@ fn recompute(
                 totals.completed_manual += 1;
             }
             totals.revenue_usd = add(totals.revenue_usd, order.total_usd);
-            let d = days.entry(order.updated_at.day(off)).or_default();
+            let d = days.entry(order.updated_at.day_in(off)).or_default();
             d.completed += 1;
             d.revenue_usd = add(d.revenue_usd, order.total_usd);
             let p = products.entry(order.product).or_default();
@@ -864,7 +840,7 @@ fn recompute(
             totals.topups += 1;
             totals.topups_usd = add(totals.topups_usd, topup.amount_usd);
             let d = days
-                .entry(topup.decided_at.unwrap_or(topup.requested_at).day(off))
+                .entry(topup.decided_at.unwrap_or(topup.requested_at).day_in(off))
                 .or_default();
             d.topups += 1;
             d.topups_usd = add(d.topups_usd, topup.amount_usd);
@@ -895,7 +871,10 @@ fn recompute(
 }
 
 /// Compares the stored roll-ups with a recomputation.
-pub(crate) fn verify(store: &Store, off: i32) -> std::result::Result<Vec<String>, StoreError> {
+pub(crate) fn verify(
+    store: &Store,
+    off: &crate::clock::Zone,
+) -> std::result::Result<Vec<String>, StoreError> {
     let computed = recompute(store, off)?;
     let mut stored = stored_rollups(store)?;
     // Zero-valued records (a histogram day that emptied) are equivalent to absent ones.
@@ -924,11 +903,8 @@ pub(crate) fn verify(store: &Store, off: i32) -> std::result::Result<Vec<String>
 /// Schema 12 → 13: the roll-ups of what came in by payment route, computed from the
 /// completed orders and approved top-ups already there (no invoice exists yet).
 pub(crate) fn migrate_route_rollups(store: &Store) -> std::result::Result<(), StoreError> {
-    let off = store
-        .fetch::<settings::SettingsRecord>(&())?
-        .unwrap_or_default()
-        .utc_offset_minutes;
-    for (k, v) in recompute(store, off)? {
+    let off = settings::fetch(store)?.time_zone;
+    for (k, v) in recompute(store, &off)? {
         if let Rollup::Route(route) = k {
             let stats: RouteStats = crate::store::decode(Table::Rollups, &[], &v)?;
             store.put_direct_record::<RollupRoutes>(&route, &stats)?;

@@ -25,6 +25,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_13,
     to_version_14,
     to_version_15,
+    to_version_16,
 ];
 
 /// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
@@ -161,6 +162,13 @@ fn to_version_14(_store: &Store) -> Result<(), StoreError> {
 /// products there.
 fn to_version_15(store: &Store) -> Result<(), StoreError> {
     crate::catalog::migrate_search_index(store)
+}
+
+/// 15 → 16: `time_zone`, the shop's IANA time zone, absent until staff set one (the shop
+/// keeps its fixed UTC offset, so its figures stay as they were). Nothing to rewrite: the
+/// version keeps older builds, which would count days at the offset, out.
+fn to_version_16(_store: &Store) -> Result<(), StoreError> {
+    Ok(())
 }
 
 #[cfg(test)]

@@ -112,9 +112,15 @@ pub struct Settings {
     pub state_reason: Option<String>,
     /// How shoppers reach a person (shown by frontends).
     pub support_contact: Option<String>,
-    /// The shop's time zone as an offset from UTC in minutes: where its days begin for
-    /// "today", "this week" and "this month" in the statistics.
+    /// The shop's fixed offset from UTC in minutes, used while no IANA zone is set (shops
+    /// made before zones existed keep counting their days at it).
     pub utc_offset_minutes: i32,
+    /// The shop's time zone: its IANA zone ([`Shop::set_time_zone`], kept in a record of its
+    /// own), else the fixed offset above. Days in statistics, dates shown to people and
+    /// day-based queries follow it. Filled when the settings are read; not part of the
+    /// settings record.
+    #[serde(skip)]
+    pub time_zone: crate::clock::Zone,
 }
 
 /// The lowest UTC offset accepted, in minutes: UTC-12:00 (offsets in use on Earth run from
@@ -128,8 +134,32 @@ crate::store::record!(
     pub(crate) SettingsRecord: Table::Settings, "settings", b"settings", () => Settings
 );
 
+crate::store::record!(
+    /// The shop's IANA time zone name, when staff set one (schema 16).
+    pub(crate) TimeZoneRecord: Table::TimeZone, "time_zone", () => String
+);
+
+/// The zone a shop with these settings and this stored zone name lives in. A name the zone
+/// database no longer knows (it renames zones rarely) falls back to the fixed offset.
+fn zone_of(settings: &Settings, name: Option<String>) -> crate::clock::Zone {
+    match name {
+        Some(name) => crate::clock::Zone::named(&name)
+            .unwrap_or_else(|_| crate::clock::Zone::fixed(settings.utc_offset_minutes)),
+        None => crate::clock::Zone::fixed(settings.utc_offset_minutes),
+    }
+}
+
 pub(crate) fn load(tx: &Tx<'_>) -> std::result::Result<Settings, StoreError> {
-    Ok(tx.load::<SettingsRecord>(&())?.unwrap_or_default())
+    let mut settings = tx.load::<SettingsRecord>(&())?.unwrap_or_default();
+    settings.time_zone = zone_of(&settings, tx.load::<TimeZoneRecord>(&())?);
+    Ok(settings)
+}
+
+/// The settings as stored, read outside a transaction (migrations, verification).
+pub(crate) fn fetch(store: &crate::store::Store) -> std::result::Result<Settings, StoreError> {
+    let mut settings = store.fetch::<SettingsRecord>(&())?.unwrap_or_default();
+    settings.time_zone = zone_of(&settings, store.fetch::<TimeZoneRecord>(&())?);
+    Ok(settings)
 }
 
 /// Refuses every state change while the shop is in emergency mode.
@@ -361,16 +391,22 @@ impl Shop {
                 crate::shop::require(tx, actor, Permission::ManageSettings)?;
                 refuse_in_emergency(tx)?;
                 let mut settings = load(tx)?;
-                let before = settings.utc_offset_minutes;
+                let before = settings.time_zone.name().to_owned();
                 settings.utc_offset_minutes = minutes;
+                settings.time_zone = crate::clock::Zone::fixed(minutes);
                 settings.version += 1;
                 tx.save::<SettingsRecord>(&(), &settings)?;
+                tx.delete::<TimeZoneRecord>(&())?;
                 audit::done(
                     tx,
                     actor.who(),
                     AuditAction::UpdateSettings,
                     Target::Settings,
-                    vec![Detail::changed("utc_offset_minutes", before, minutes)],
+                    vec![Detail::changed(
+                        "time_zone",
+                        before,
+                        settings.time_zone.name(),
+                    )],
                 )?;
                 Ok(settings)
             })?;
@@ -379,12 +415,58 @@ impl Shop {
         Ok(settings)
     }
 
+    /// Sets the shop's time zone to the IANA zone `name` (`Africa/Cairo`, `Asia/Riyadh`,
+    /// `UTC`; `manage_settings`), audited with the zone before and after, and rebuilds the
+    /// statistics roll-ups for the new day boundaries. Daylight saving is followed from then
+    /// on. An unknown name is refused ([`InvalidInput::UnknownName`]) with nothing changed;
+    /// the zone the shop already has changes nothing and is not audited.
+    ///
+    /// [`InvalidInput::UnknownName`]: crate::error::InvalidInput::UnknownName
+    pub fn set_time_zone(&self, actor: &Actor, name: &str) -> Result<Settings> {
+        let zone = self.validated(
+            actor,
+            AuditAction::UpdateSettings,
+            Target::Settings,
+            Permission::ManageSettings,
+            crate::clock::Zone::named(name).map_err(|e| {
+                crate::error::InvalidInput::UnknownName {
+                    what: "time zone (an IANA name such as Africa/Cairo)",
+                    text: e.name,
+                }
+                .into()
+            }),
+        )?;
+        let (settings, changed) =
+            self.audited(actor, AuditAction::UpdateSettings, Target::Settings, |tx| {
+                crate::shop::require(tx, actor, Permission::ManageSettings)?;
+                refuse_in_emergency(tx)?;
+                let mut settings = load(tx)?;
+                if settings.time_zone == zone {
+                    return Ok((settings, false));
+                }
+                let before = settings.time_zone.name().to_owned();
+                settings.time_zone = zone.clone();
+                settings.version += 1;
+                tx.save::<SettingsRecord>(&(), &settings)?;
+                tx.save::<TimeZoneRecord>(&(), &zone.name().to_owned())?;
+                audit::done(
+                    tx,
+                    actor.who(),
+                    AuditAction::UpdateSettings,
+                    Target::Settings,
+                    vec![Detail::changed("time_zone", before, zone.name())],
+                )?;
+                Ok((settings, true))
+            })?;
+        if changed {
+            self.remember_settings(&settings);
+            self.rebuild_rollups_unchecked()?;
+        }
+        Ok(settings)
+    }
+
     pub(crate) fn load_settings_cache(&self) -> Result<()> {
-        let settings: Settings = self
-            .store
-            .fetch::<SettingsRecord>(&())
-            .map_err(Error::from)?
-            .unwrap_or_default();
+        let settings = fetch(&self.store).map_err(Error::from)?;
         self.remember_settings(&settings);
         Ok(())
     }

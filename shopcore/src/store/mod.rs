@@ -54,7 +54,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 15;
+pub const SCHEMA_VERSION: u32 = 16;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -133,10 +133,11 @@ pub(crate) enum Table {
     InvoicePayments,
     BroadcastMutes,
     SearchTerms,
+    TimeZone,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 62] = [
+    pub(crate) const ALL: [Table; 63] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -199,6 +200,7 @@ impl Table {
         Table::InvoicePayments,
         Table::BroadcastMutes,
         Table::SearchTerms,
+        Table::TimeZone,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -265,6 +267,7 @@ impl Table {
             Table::InvoicePayments => "invoice_payments",
             Table::BroadcastMutes => "broadcast_mutes",
             Table::SearchTerms => "search_terms",
+            Table::TimeZone => "time_zone",
         }
     }
 
@@ -335,6 +338,7 @@ impl Table {
             Table::InvoicePayments => 60,
             Table::BroadcastMutes => 61,
             Table::SearchTerms => 62,
+            Table::TimeZone => 63,
         }
     }
 

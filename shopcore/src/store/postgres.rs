@@ -86,6 +86,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "the search index of product names",
         include_str!("postgres/0007_search.sql"),
     ),
+    (
+        "the shop's time zone",
+        include_str!("postgres/0008_time_zone.sql"),
+    ),
 ];
 
 /// A PostgreSQL location split into the client's configuration and the shop's schema.

@@ -243,7 +243,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 62] = [
+pub const TABLE_TAGS: [(&str, u8); 63] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -306,6 +306,7 @@ pub const TABLE_TAGS: [(&str, u8); 62] = [
     ("invoice_payments", 60),
     ("broadcast_mutes", 61),
     ("search_terms", 62),
+    ("time_zone", 63),
 ];
 
 /// A closed shop's database opened directly (sled, or the PostgreSQL schema of a

@@ -57,7 +57,9 @@ pub async fn show(env: &Env, id: PaymentMethodId) -> AnswerResult {
         return Ok(not_permitted(env));
     }
     if let Some(method) = load(env, id).await? {
-        env.out.show(view::method(env.lang(), &method)).await?;
+        env.out
+            .show(view::method(env.lang(), &env.zone(), &method))
+            .await?;
     }
     Ok(Answer::Done)
 }
@@ -147,7 +149,9 @@ pub async fn draft_input(env: &Env, mut draft: MethodDraft, text: &str) -> Handl
             env.reset().await?;
             return match created {
                 Ok(method) => {
-                    env.out.send(view::method(env.lang(), &method)).await?;
+                    env.out
+                        .send(view::method(env.lang(), &env.zone(), &method))
+                        .await?;
                     Ok(())
                 }
                 Err(failure) => super::fail(env, &failure).await,
@@ -234,7 +238,9 @@ pub async fn field_input(
             env.out
                 .send(Screen::text(env.lang().t("staff-saved")))
                 .await?;
-            env.out.send(view::method(env.lang(), &method)).await?;
+            env.out
+                .send(view::method(env.lang(), &env.zone(), &method))
+                .await?;
             Ok(())
         }
         Err(failure) => {
@@ -255,7 +261,9 @@ pub async fn active(env: &Env, id: PaymentMethodId, active: bool) -> AnswerResul
     else {
         return Ok(Answer::Done);
     };
-    env.out.show(view::method(env.lang(), &method)).await?;
+    env.out
+        .show(view::method(env.lang(), &env.zone(), &method))
+        .await?;
     Ok(Answer::Notice(env.lang().t("staff-saved")))
 }
 

@@ -234,6 +234,7 @@ pub async fn route(env: &Env, state: &State, admin: Admin, q: &CallbackQuery) ->
         Admin::CurrencyAdd => settings::currency_add(env).await,
         Admin::SupportContact => settings::support(env).await,
         Admin::SupportContactClear => settings::support_clear(env).await,
+        Admin::TimeZone => settings::time_zone(env).await,
     }
 }
 
@@ -276,6 +277,7 @@ pub async fn on_input(env: &Env, input: AdminInput, msg: &Message) -> HandlerRes
         AdminInput::CurrencyAdd => settings::currency_add_input(env, &text).await,
         AdminInput::CurrencyRate { code } => settings::rate_input(env, code, &text).await,
         AdminInput::SupportContact => settings::support_input(env, &text).await,
+        AdminInput::TimeZone => settings::time_zone_input(env, &text).await,
     }
 }
 

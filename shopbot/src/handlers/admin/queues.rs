@@ -30,7 +30,9 @@ pub async fn topups(env: &Env) -> AnswerResult {
     else {
         return Ok(Answer::Done);
     };
-    env.out.show(view::topups(env.lang(), &list)).await?;
+    env.out
+        .show(view::topups(env.lang(), &env.zone(), &list))
+        .await?;
     Ok(Answer::Done)
 }
 
@@ -78,6 +80,7 @@ pub async fn topup(env: &Env, id: TopupId) -> AnswerResult {
         env.out
             .send(view::topup(
                 env.lang(),
+                &env.zone(),
                 &topup,
                 user.as_ref(),
                 method.as_ref(),
@@ -88,6 +91,7 @@ pub async fn topup(env: &Env, id: TopupId) -> AnswerResult {
         env.out
             .show(view::topup(
                 env.lang(),
+                &env.zone(),
                 &topup,
                 user.as_ref(),
                 method.as_ref(),
@@ -267,7 +271,14 @@ async fn show_order(env: &Env, id: OrderId, new_message: bool) -> HandlerResult 
     else {
         return Ok(());
     };
-    let screen = view::order(env.lang(), &order, buyer.as_ref(), env.ctx.user_id, reused);
+    let screen = view::order(
+        env.lang(),
+        &env.zone(),
+        &order,
+        buyer.as_ref(),
+        env.ctx.user_id,
+        reused,
+    );
     if new_message {
         env.out.send(screen).await?;
     } else {

@@ -81,7 +81,14 @@ pub async fn audit(env: &Env, page: u32, filter: AuditFilter) -> AnswerResult {
         return Ok(Answer::Done);
     };
     env.out
-        .show(view::audit(env.lang(), &entries, page, has_next, &filter))
+        .show(view::audit(
+            env.lang(),
+            &env.zone(),
+            &entries,
+            page,
+            has_next,
+            &filter,
+        ))
         .await?;
     Ok(Answer::Done)
 }

@@ -215,6 +215,45 @@ pub async fn support_input(env: &Env, text: &str) -> HandlerResult {
     after(env, result).await.map(|_| ())
 }
 
+pub async fn time_zone(env: &Env) -> AnswerResult {
+    if !can(env, Permission::ManageSettings) {
+        return Ok(not_permitted(env));
+    }
+    let current = env.settings.time_zone.name().to_owned();
+    ask(
+        env,
+        AdminInput::TimeZone,
+        view::time_zone_prompt(env.lang(), &current),
+    )
+    .await?;
+    Ok(Answer::Done)
+}
+
+pub async fn time_zone_input(env: &Env, text: &str) -> HandlerResult {
+    // Not a zone: say what is asked and keep the question open (the core checks again).
+    if shopcore::Zone::named(text).is_err() {
+        env.out
+            .send(Screen::text(
+                env.lang().t("staff-settings-time_zone_unknown"),
+            ))
+            .await?;
+        return Ok(());
+    }
+    let actor = env.actor.clone();
+    let name = text.trim().to_owned();
+    let result = core::run(&env.shop, move |shop| shop.set_time_zone(&actor, &name)).await;
+    if let Ok(settings) = &result {
+        let settings = settings.clone();
+        if after(env, result).await? {
+            let mut env = env.clone();
+            env.out.edit = None;
+            show_settings(&env, &settings).await?;
+        }
+        return Ok(());
+    }
+    after(env, result).await.map(|_| ())
+}
+
 pub async fn support_clear(env: &Env) -> AnswerResult {
     let actor = env.actor.clone();
     let Some(settings) = call(env, move |shop| shop.set_support_contact(&actor, None)).await?

@@ -47,7 +47,7 @@ async fn card(env: &Env, query: String, new_message: bool) -> HandlerResult {
     else {
         return Ok(());
     };
-    let screen = view::user(env.lang(), role, &user, &wallet, &orders);
+    let screen = view::user(env.lang(), &env.zone(), role, &user, &wallet, &orders);
     if new_message {
         env.out.send(screen).await?;
     } else {
