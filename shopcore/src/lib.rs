@@ -48,7 +48,7 @@ pub use broadcast::{Broadcast, BroadcastDelivery, BroadcastStatus};
 pub use calls::Call;
 pub use catalog::{
     CatalogError, Category, CategoryChange, Delivery, NewProduct, PlayerField, PlayerIdRule,
-    Product, ProductChange, ProductFilter, ProductKind, Stock,
+    Product, ProductChange, ProductFilter, ProductKind, ProductPhoto, Stock,
 };
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp, Zone};
 pub use config::{Config, Durability, Location, MigrationProgress, MigrationProgressFn};

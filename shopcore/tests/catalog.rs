@@ -869,3 +869,95 @@ fn shoppers_search_products_by_name_whatever_the_spelling() {
     );
     assert!(t.shop.verify().unwrap().is_healthy());
 }
+
+#[test]
+fn a_product_photo_is_a_reference_set_changed_and_removed_with_the_product() {
+    let (t, cat) = shop_with_category();
+    let owner = t.owner();
+    let product = t
+        .shop
+        .create_product(&owner, &new_product(cat, "Gift card", "25"))
+        .unwrap();
+    assert_eq!(t.shop.product_photo(product.id).unwrap(), None);
+    let photo = t
+        .shop
+        .set_product_photo(&owner, product.id, Some("AgACAgQAAxkBAAIBQ2Z-photo-1"))
+        .unwrap()
+        .expect("set");
+    assert_eq!(photo.reference, "AgACAgQAAxkBAAIBQ2Z-photo-1");
+    assert_eq!(t.shop.product_photo(product.id).unwrap(), Some(photo));
+    let audit = last_audit(&t);
+    assert_eq!(audit.action, AuditAction::UpdateProduct);
+    assert_eq!(audit.target, Target::Product(product.id));
+    assert!(
+        audit.details.iter().any(|d| d.field == "photo"
+            && d.before.as_deref() == Some("none")
+            && d.after.as_deref() == Some("set")),
+        "{audit:?}"
+    );
+
+    // Bad references, the same photo again, a missing product: refused, nothing changed.
+    for bad in ["", "line\nbreak", "bell\u{7}", &"x".repeat(201)] {
+        refused(&t, || {
+            t.shop.set_product_photo(&owner, product.id, Some(bad))
+        });
+    }
+    let same = refused(&t, || {
+        t.shop
+            .set_product_photo(&owner, product.id, Some("AgACAgQAAxkBAAIBQ2Z-photo-1"))
+    });
+    assert_eq!(same.kind(), "invalid.unchanged");
+    let missing = refused(&t, || {
+        t.shop
+            .set_product_photo(&owner, ProductId::new(999).unwrap(), Some("p"))
+    });
+    assert_eq!(missing.kind(), "catalog.product_not_found");
+    // A shopper may not.
+    let shopper = t.staff(77, Role::User);
+    let denied = refused(&t, || {
+        t.shop
+            .set_product_photo(&shopper, product.id, Some("other"))
+    });
+    assert!(matches!(
+        denied,
+        Error::Denied(Denied::MissingPermission { .. })
+    ));
+
+    // Replaced, then removed.
+    t.shop
+        .set_product_photo(&owner, product.id, Some("second"))
+        .unwrap();
+    assert_eq!(
+        t.shop.product_photo(product.id).unwrap().unwrap().reference,
+        "second"
+    );
+    assert_eq!(
+        t.shop.set_product_photo(&owner, product.id, None).unwrap(),
+        None
+    );
+    assert_eq!(t.shop.product_photo(product.id).unwrap(), None);
+    let none_again = refused(&t, || t.shop.set_product_photo(&owner, product.id, None));
+    assert_eq!(none_again.kind(), "invalid.unchanged");
+
+    // Deleting the product (never ordered) removes its photo too; verify() stays clean.
+    t.shop
+        .set_product_photo(&owner, product.id, Some("third"))
+        .unwrap();
+    assert!(t.shop.verify().unwrap().is_healthy());
+    assert_eq!(t.shop.delete_product(&owner, product.id).unwrap(), None);
+    assert_eq!(t.shop.product_photo(product.id).unwrap(), None);
+    assert!(t.shop.verify().unwrap().is_healthy());
+    // The photo survives a restart.
+    let kept = t
+        .shop
+        .create_product(&owner, &new_product(cat, "Card", "5"))
+        .unwrap();
+    t.shop
+        .set_product_photo(&owner, kept.id, Some("kept"))
+        .unwrap();
+    let t = t.reopen();
+    assert_eq!(
+        t.shop.product_photo(kept.id).unwrap().unwrap().reference,
+        "kept"
+    );
+}

@@ -799,9 +799,7 @@ fn recompute(
         };
         totals.orders += 1;
         totals.by_status[status_index(order.status)] += 1;
-        days.entry(order.created_at.day_in(off))
-            .or_default()
-            .orders += 1;
+        days.entry(order.created_at.day_in(off)).or_default().orders += 1;
         if order.status == OrderStatus::Completed {
             if order.auto_fulfilled {
                 totals.completed_auto += 1;

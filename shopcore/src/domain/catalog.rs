@@ -692,6 +692,19 @@ crate::store::record!(
     /// Categories, by id (with their product counts).
     pub(crate) Categories: Table::Categories, "categories", CategoryId => Category
 );
+/// A product's photo: the frontend's reference to the picture (a Telegram `file_id`) and
+/// when it was set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductPhoto {
+    /// How the frontend shows the picture again ([`PRODUCT_PHOTO`]).
+    pub reference: String,
+    /// When it was set.
+    pub set_at: Timestamp,
+}
+
+/// A product photo's reference: a single line of at most 200 characters.
+pub const PRODUCT_PHOTO: TextRule = TextRule::single_line("product photo reference", 200);
+
 crate::store::record!(
     /// Index: categories in sort order.
     CategoriesByOrder: Table::CategoriesByOrder, "categories_by_order", (i32, CategoryId) => ()
@@ -699,6 +712,10 @@ crate::store::record!(
 crate::store::record!(
     /// Products, by id.
     pub(crate) Products: Table::Products, "products", ProductId => Product
+);
+crate::store::record!(
+    /// Each product's photo, when it has one (schema 17).
+    pub(crate) ProductPhotos: Table::ProductPhotos, "product_photos", ProductId => ProductPhoto
 );
 crate::store::record!(
     /// Index: products of each category in sort order.
@@ -1354,6 +1371,76 @@ impl Shop {
         })
     }
 
+    /// Sets or removes a product's photo (`manage_products`): `Some(reference)` is the
+    /// frontend's reference to a picture it keeps (a Telegram `file_id`; no image bytes live
+    /// in the store), `None` removes it. Audited `UPDATE_PRODUCT` (field `photo`). Fails
+    /// with [`CatalogError::ProductNotFound`], [`CatalogError::ProductArchived`], an
+    /// [`InvalidInput`] for an empty, too long or control-character reference, and
+    /// [`InvalidInput::Unchanged`] when the product already has that photo (or none).
+    pub fn set_product_photo(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        reference: Option<&str>,
+    ) -> Result<Option<ProductPhoto>> {
+        let reference = self.validated(
+            actor,
+            AuditAction::UpdateProduct,
+            Target::Product(id),
+            Permission::ManageProducts,
+            reference
+                .map(|r| PRODUCT_PHOTO.check(r).map_err(Error::from))
+                .transpose(),
+        )?;
+        self.audited(
+            actor,
+            AuditAction::UpdateProduct,
+            Target::Product(id),
+            |tx| {
+                require(tx, actor, Permission::ManageProducts)?;
+                refuse_in_emergency(tx)?;
+                let mut product = load_product(tx, id)?;
+                if product.archived {
+                    return Err(CatalogError::ProductArchived { id }.into());
+                }
+                let before = tx.load::<ProductPhotos>(&id)?;
+                if before.as_ref().map(|p| p.reference.as_str()) == reference.as_deref() {
+                    return Err(InvalidInput::Unchanged {
+                        what: "product photo".into(),
+                    }
+                    .into());
+                }
+                let photo = reference.clone().map(|reference| ProductPhoto {
+                    reference,
+                    set_at: tx.now,
+                });
+                match &photo {
+                    Some(photo) => tx.save::<ProductPhotos>(&id, photo)?,
+                    None => {
+                        tx.delete::<ProductPhotos>(&id)?;
+                    }
+                }
+                let before_product = product.clone();
+                product.updated_at = tx.now;
+                save_product(tx, Some(&before_product), &product)?;
+                let said = |p: &Option<_>| if p.is_some() { "set" } else { "none" };
+                audit::done(
+                    tx,
+                    actor.who(),
+                    AuditAction::UpdateProduct,
+                    Target::Product(id),
+                    vec![Detail::changed("photo", said(&before), said(&photo))],
+                )?;
+                Ok(photo)
+            },
+        )
+    }
+
+    /// A product's photo, if it has one (anyone may read it: the product card shows it).
+    pub fn product_photo(&self, id: ProductId) -> Result<Option<ProductPhoto>> {
+        Ok(self.store.fetch::<ProductPhotos>(&id)?)
+    }
+
     /// Deletes a product (`manage_products`): removed when it never had orders, archived
     /// (hidden, history intact) otherwise. Its code pool must be empty first
     /// ([`CatalogError::CodesInPool`]; see [`Shop::revoke_all_codes`]). Returns the
@@ -1379,6 +1466,7 @@ impl Shop {
                 }
                 if before.order_count == 0 {
                     tx.delete::<Products>(&id)?;
+                    tx.delete::<ProductPhotos>(&id)?;
                     crate::search::unindex(tx, id, &before.name)?;
                     tx.delete::<ProductsByCategory>(&product_index_key(&before))?;
                     adjust_product_count(tx, before.category, -1)?;
@@ -1932,6 +2020,21 @@ pub(crate) fn verify(
     }
     if store.count(Span::<crate::search::SearchTerms>::all())? != search_entries {
         problems.push("catalog: the search index holds entries no product name has".into());
+    }
+    for item in store.scan(Span::<ProductPhotos>::all(), false) {
+        match item {
+            Ok((id, photo)) => {
+                if !store.exists::<Products>(&id)? {
+                    problems.push(format!("catalog: a photo for product {id}, which is gone"));
+                }
+                if PRODUCT_PHOTO.check(&photo.reference).is_err() {
+                    problems.push(format!(
+                        "catalog: product {id}'s photo reference is malformed"
+                    ));
+                }
+            }
+            Err(e) => problems.push(format!("catalog: unreadable product photo: {e}")),
+        }
     }
     Ok(problems)
 }

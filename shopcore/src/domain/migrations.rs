@@ -26,6 +26,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_14,
     to_version_15,
     to_version_16,
+    to_version_17,
 ];
 
 /// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
@@ -168,6 +169,13 @@ fn to_version_15(store: &Store) -> Result<(), StoreError> {
 /// keeps its fixed UTC offset, so its figures stay as they were). Nothing to rewrite: the
 /// version keeps older builds, which would count days at the offset, out.
 fn to_version_16(_store: &Store) -> Result<(), StoreError> {
+    Ok(())
+}
+
+/// 16 → 17: `product_photos`, each product's photo reference, empty until staff attach
+/// one. Nothing to rewrite: the version keeps older builds, which would delete a product and
+/// leave its photo behind, out.
+fn to_version_17(_store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 

@@ -54,7 +54,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 16;
+pub const SCHEMA_VERSION: u32 = 17;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -134,10 +134,11 @@ pub(crate) enum Table {
     BroadcastMutes,
     SearchTerms,
     TimeZone,
+    ProductPhotos,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 63] = [
+    pub(crate) const ALL: [Table; 64] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -201,6 +202,7 @@ impl Table {
         Table::BroadcastMutes,
         Table::SearchTerms,
         Table::TimeZone,
+        Table::ProductPhotos,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -268,6 +270,7 @@ impl Table {
             Table::BroadcastMutes => "broadcast_mutes",
             Table::SearchTerms => "search_terms",
             Table::TimeZone => "time_zone",
+            Table::ProductPhotos => "product_photos",
         }
     }
 
@@ -339,6 +342,7 @@ impl Table {
             Table::BroadcastMutes => 61,
             Table::SearchTerms => 62,
             Table::TimeZone => 63,
+            Table::ProductPhotos => 64,
         }
     }
 

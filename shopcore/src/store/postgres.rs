@@ -90,6 +90,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "the shop's time zone",
         include_str!("postgres/0008_time_zone.sql"),
     ),
+    (
+        "product photos",
+        include_str!("postgres/0009_product_photos.sql"),
+    ),
 ];
 
 /// A PostgreSQL location split into the client's configuration and the shop's schema.
