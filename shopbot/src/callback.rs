@@ -636,6 +636,14 @@ pub enum Admin {
     SupportContact,
     SupportContactClear,
     TimeZone,
+    /// Asks for a product's photo.
+    ProductPhoto {
+        id: ProductId,
+    },
+    /// Removes a product's photo.
+    ProductPhotoRemove {
+        id: ProductId,
+    },
 }
 
 fn flag(value: bool) -> u8 {
@@ -739,6 +747,8 @@ impl Admin {
             Admin::SupportContact => write!(out, "gt"),
             Admin::SupportContactClear => write!(out, "gtx"),
             Admin::TimeZone => write!(out, "gz"),
+            Admin::ProductPhoto { id } => write!(out, "pf:{}", id.get()),
+            Admin::ProductPhotoRemove { id } => write!(out, "pfx:{}", id.get()),
         };
     }
 
@@ -800,11 +810,13 @@ impl Admin {
                     page: Some(token.to_owned()),
                 })?
             }
-            "p" | "pd" | "pdy" | "pu" | "pr" | "pry" => {
+            "p" | "pd" | "pdy" | "pu" | "pr" | "pry" | "pf" | "pfx" => {
                 arity(1)?;
                 let id = product(0)?;
                 match tag {
                     "p" => Admin::Product { id },
+                    "pf" => Admin::ProductPhoto { id },
+                    "pfx" => Admin::ProductPhotoRemove { id },
                     "pd" => Admin::ProductDelete { id },
                     "pdy" => Admin::ProductDeleteYes { id },
                     "pu" => Admin::ProductCodes { id },

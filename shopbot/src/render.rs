@@ -29,6 +29,8 @@ pub const TOPUPS_SHOWN: usize = 5;
 pub struct Screen {
     pub text: String,
     pub keyboard: Option<InlineKeyboardMarkup>,
+    /// A picture shown with the text (a Telegram file id): the text becomes its caption.
+    pub photo: Option<String>,
 }
 
 impl Screen {
@@ -36,6 +38,7 @@ impl Screen {
         Screen {
             text,
             keyboard: None,
+            photo: None,
         }
     }
 
@@ -43,6 +46,7 @@ impl Screen {
         Screen {
             text,
             keyboard: Some(InlineKeyboardMarkup::new(rows)),
+            photo: None,
         }
     }
 }

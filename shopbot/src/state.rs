@@ -221,4 +221,7 @@ pub enum AdminInput {
     },
     SupportContact,
     TimeZone,
+    ProductPhoto {
+        id: ProductId,
+    },
 }

@@ -1434,3 +1434,134 @@ async fn the_owner_sets_the_shops_time_zone_and_dates_follow_it() {
     step(&mut bot, text(SUPPORT, "en", "Europe/Istanbul")).await;
     assert_eq!(t.shop.settings().time_zone.name(), "Asia/Riyadh");
 }
+
+#[tokio::test]
+async fn staff_attach_a_photo_that_shoppers_see_on_the_product_card() {
+    let t = TestShop::new();
+    let games = t.category("Games");
+    let card = t.product(games, "Gift card", "10.00");
+    let mut bot = mock_bot(
+        &t,
+        tap(OWNER, "en", &admin(Admin::Product { id: card.id }), "p"),
+    );
+    bot.dispatch().await;
+    let screen = one(&bot.get_responses());
+    assert!(screen.text.contains("Photo: no"), "{}", screen.text);
+    let prompt = one(&step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::ProductPhoto { id: card.id }),
+            "f",
+        ),
+    )
+    .await);
+    assert!(prompt.text.contains("Send the photo"), "{}", prompt.text);
+    assert!(
+        !prompt
+            .callbacks()
+            .contains(&admin(Admin::ProductPhotoRemove { id: card.id }))
+    );
+    // Text is not a photo: asked again, nothing saved.
+    let again = one(&step(&mut bot, text(OWNER, "en", "here it is")).await);
+    assert!(again.text.contains("isn't a photo"), "{}", again.text);
+    assert_eq!(t.shop.product_photo(card.id).unwrap(), None);
+    let r = step(&mut bot, photo(OWNER, "en")).await;
+    let saved = t.shop.product_photo(card.id).unwrap().expect("saved");
+    assert!(
+        shown(&r).iter().any(|s| s.text.contains("Photo saved")),
+        "{:?}",
+        shown(&r)
+    );
+    // Staff see the picture with the product screen.
+    assert!(
+        r.sent_messages_photo.iter().any(|p| p.file_id.as_deref()
+            == Some(saved.reference.as_str())
+            && p.caption
+                .as_deref()
+                .is_some_and(|c| c.contains("Photo: yes"))),
+        "{:?}",
+        r.sent_messages_photo
+    );
+
+    // The shopper's card is the photo, the card's text as its caption, with its buttons.
+    let r = step(
+        &mut bot,
+        tap(
+            SHOPPER,
+            "en",
+            &shopbot::callback::Callback::Product { id: card.id },
+            "c",
+        ),
+    )
+    .await;
+    let [sent] = r.sent_messages_photo.as_slice() else {
+        panic!("one photo expected: {:?}", r.sent_messages_photo);
+    };
+    assert_eq!(sent.file_id.as_deref(), Some(saved.reference.as_str()));
+    assert!(
+        sent.caption
+            .as_deref()
+            .is_some_and(|c| c.contains("Gift card")),
+        "{:?}",
+        sent.caption
+    );
+    let buttons = sent.message.reply_markup().expect("buttons");
+    assert!(
+        buttons.inline_keyboard.iter().flatten().any(
+            |b| matches!(&b.kind, teloxide::types::InlineKeyboardButtonKind::CallbackData(d)
+                if *d == shopbot::callback::Callback::Buy { id: card.id }.encode())
+        ),
+        "{buttons:?}"
+    );
+
+    // Removed: the card is text again.
+    step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::ProductPhoto { id: card.id }),
+            "f2",
+        ),
+    )
+    .await;
+    let r = step(
+        &mut bot,
+        tap(
+            OWNER,
+            "en",
+            &admin(Admin::ProductPhotoRemove { id: card.id }),
+            "x",
+        ),
+    )
+    .await;
+    assert_eq!(notices(&r), vec![Some("🗑 Photo removed.".to_owned())]);
+    assert_eq!(t.shop.product_photo(card.id).unwrap(), None);
+    let r = step(
+        &mut bot,
+        tap(
+            SHOPPER,
+            "en",
+            &shopbot::callback::Callback::Product { id: card.id },
+            "c2",
+        ),
+    )
+    .await;
+    assert!(r.sent_messages_photo.is_empty());
+    assert!(one(&r).text.contains("Gift card"));
+    // A shopper can't attach one: the crafted tap is refused.
+    step(
+        &mut bot,
+        tap(
+            SHOPPER,
+            "en",
+            &admin(Admin::ProductPhoto { id: card.id }),
+            "evil",
+        ),
+    )
+    .await;
+    step(&mut bot, photo(SHOPPER, "en")).await;
+    assert_eq!(t.shop.product_photo(card.id).unwrap(), None);
+}

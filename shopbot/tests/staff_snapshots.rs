@@ -96,7 +96,8 @@ fn product_screens() {
                 lang,
                 Role::Operator,
                 &product,
-                category.as_ref()
+                category.as_ref(),
+                false
             ))
         );
         insta::assert_snapshot!(
@@ -105,7 +106,8 @@ fn product_screens() {
                 lang,
                 Role::Support,
                 &product,
-                category.as_ref()
+                category.as_ref(),
+                false
             ))
         );
         insta::assert_snapshot!(

@@ -29,6 +29,9 @@ use teloxide::types::{CallbackQuery, ChatId, MessageId};
 /// The dialogue handle, over the shop-backed storage (erased).
 pub type Dialogue = teloxide::dispatching::dialogue::Dialogue<State, ErasedStorage<State>>;
 
+/// The longest caption Telegram takes under a photo, in UTF-16 code units.
+const CAPTION_MAX: usize = 1024;
+
 /// Where a screen goes.
 #[derive(Clone, Debug)]
 pub struct Out {
@@ -44,6 +47,13 @@ impl Out {
         let Some(id) = self.edit else {
             return self.send(screen).await;
         };
+        if screen.photo.is_some() {
+            // A text message can't become a photo: the photo replaces it.
+            if let Err(error) = self.bot.delete_message(self.chat, id).await {
+                tracing::debug!(%error, "the screen a photo replaces stays");
+            }
+            return self.send(screen).await;
+        }
         let mut request = self
             .bot
             .edit_message_text(self.chat, id, screen.text.clone());
@@ -60,8 +70,30 @@ impl Out {
         }
     }
 
-    /// Sends a screen as a new message.
-    pub async fn send(&self, screen: Screen) -> Result<(), RequestError> {
+    /// Sends a screen as a new message: with its photo when it has one (the text as the
+    /// caption, or after the photo when longer than a caption may be).
+    pub async fn send(&self, mut screen: Screen) -> Result<(), RequestError> {
+        if let Some(photo) = screen.photo.take() {
+            let file = teloxide::types::InputFile::file_id(teloxide::types::FileId(photo));
+            let fits = screen.text.encode_utf16().count() <= CAPTION_MAX;
+            let mut request = self.bot.send_photo(self.chat, file);
+            if fits {
+                request = request.caption(screen.text.clone());
+                if let Some(keyboard) = screen.keyboard.clone() {
+                    request = request.reply_markup(keyboard);
+                }
+            }
+            match request.await {
+                Ok(_) if fits => return Ok(()),
+                Ok(_) => {}
+                // A file id Telegram no longer knows (another bot token, a deleted file):
+                // the screen is still shown, without its picture.
+                Err(RequestError::Api(error)) => {
+                    tracing::warn!(%error, "a photo could not be shown");
+                }
+                Err(other) => return Err(other),
+            }
+        }
         let mut request = self.bot.send_message(self.chat, screen.text);
         if let Some(keyboard) = screen.keyboard {
             request = request.reply_markup(keyboard);
@@ -113,6 +145,7 @@ impl Env {
         let text = render::failure(self.lang(), failure, &self.settings);
         self.out
             .send(Screen {
+                photo: None,
                 text,
                 keyboard: Some(teloxide::types::InlineKeyboardMarkup::new([[
                     teloxide::types::InlineKeyboardButton::callback(

@@ -85,21 +85,22 @@ pub async fn category(env: &Env, id: CategoryId, page: u32) -> AnswerResult {
 pub async fn product(env: &Env, id: ProductId) -> AnswerResult {
     let code = env.ctx.currency_code();
     let Some(found) = call(env, move |shop| {
+        let photo = shop.product_photo(id)?.map(|p| p.reference);
         Ok(shop
             .product(id)?
             .filter(|p| p.on_sale())
-            .map(|p| (p, display_currency(shop, &code))))
+            .map(|p| (p, display_currency(shop, &code), photo)))
     })
     .await?
     else {
         return Ok(Answer::Done);
     };
-    let Some((product, currency)) = found else {
+    let Some((product, currency, photo)) = found else {
         return Ok(unavailable(env));
     };
-    env.out
-        .show(render::product_card(env.lang(), &product, &currency))
-        .await?;
+    let mut card = render::product_card(env.lang(), &product, &currency);
+    card.photo = photo;
+    env.out.show(card).await?;
     Ok(Answer::Done)
 }
 

@@ -235,7 +235,13 @@ pub fn products(lang: Lang, role: Role, products: &[Product], next: Option<Strin
     Screen::with(text, rows)
 }
 
-pub fn product(lang: Lang, role: Role, product: &Product, category: Option<&Category>) -> Screen {
+pub fn product(
+    lang: Lang,
+    role: Role,
+    product: &Product,
+    category: Option<&Category>,
+    has_photo: bool,
+) -> Screen {
     let id = product.id;
     let mut lines = vec![
         lang.tf(
@@ -284,6 +290,10 @@ pub fn product(lang: Lang, role: Role, product: &Product, category: Option<&Cate
         &[("active", &yes_no(lang, product.active))],
     ));
     lines.push(lang.tf(
+        "staff-product-photo",
+        &[("photo", &yes_no(lang, has_photo))],
+    ));
+    lines.push(lang.tf(
         "staff-product-orders",
         &[("count", &product.order_count.to_string())],
     ));
@@ -319,6 +329,10 @@ pub fn product(lang: Lang, role: Role, product: &Product, category: Option<&Cate
             row.push(field_button(ProductField::Stock));
         }
         rows.push(row);
+        rows.push(vec![admin(
+            lang.t("staff-button-photo"),
+            Admin::ProductPhoto { id },
+        )]);
         if product.delivery == Delivery::Codes {
             rows.push(vec![
                 admin(
@@ -1649,6 +1663,19 @@ pub fn currencies(lang: Lang, currencies: &[Currency]) -> Screen {
     )]);
     rows.push(back(lang, Admin::Settings));
     Screen::with(lines.join("\n"), rows)
+}
+
+pub fn photo_prompt(lang: Lang, product: &Product, has_photo: bool) -> Screen {
+    let text = lang.tf("staff-photo-prompt", &[("name", &product.name)]);
+    let mut rows = Vec::new();
+    if has_photo {
+        rows.push(vec![admin(
+            lang.t("staff-button-remove_photo"),
+            Admin::ProductPhotoRemove { id: product.id },
+        )]);
+    }
+    rows.push(cancel_row(lang));
+    Screen::with(text, rows)
 }
 
 pub fn time_zone_prompt(lang: Lang, current: &str) -> Screen {

@@ -33,20 +33,92 @@ fn saved(env: &Env) -> Answer {
 }
 
 async fn show_product(env: &Env, product: Product) -> HandlerResult {
-    let category_id = product.category;
-    let category = core::run(&env.shop, move |shop| shop.category(category_id))
-        .await
-        .ok()
-        .flatten();
-    env.out
-        .show(view::product(
-            env.lang(),
-            super::role(env),
-            &product,
-            category.as_ref(),
-        ))
-        .await?;
+    let (category_id, id) = (product.category, product.id);
+    let (category, photo) = core::run(&env.shop, move |shop| {
+        Ok((shop.category(category_id)?, shop.product_photo(id)?))
+    })
+    .await
+    .unwrap_or_default();
+    let mut screen = view::product(
+        env.lang(),
+        super::role(env),
+        &product,
+        category.as_ref(),
+        photo.is_some(),
+    );
+    // Staff see the picture shoppers will see.
+    screen.photo = photo.map(|p| p.reference);
+    env.out.show(screen).await?;
     Ok(())
+}
+
+pub async fn photo(env: &Env, id: ProductId) -> AnswerResult {
+    if !can(env, Permission::ManageProducts) {
+        return Ok(not_permitted(env));
+    }
+    let Some(product) = load_product(env, id).await? else {
+        return Ok(Answer::Done);
+    };
+    let has_photo = call(env, move |shop| shop.product_photo(id))
+        .await?
+        .flatten()
+        .is_some();
+    ask(
+        env,
+        AdminInput::ProductPhoto { id },
+        view::photo_prompt(env.lang(), &product, has_photo),
+    )
+    .await?;
+    Ok(Answer::Done)
+}
+
+/// The photo staff sent for a product: its largest size's file id is kept.
+pub async fn photo_input(env: &Env, id: ProductId, msg: &Message) -> HandlerResult {
+    let Some(largest) = msg
+        .photo()
+        .and_then(|sizes| sizes.iter().max_by_key(|s| s.width * s.height))
+    else {
+        // Not a photo (a file or text): ask again, the question stays open.
+        env.out
+            .send(Screen::text(env.lang().t("staff-photo-expected")))
+            .await?;
+        return Ok(());
+    };
+    let reference = largest.file.id.to_string();
+    let actor = env.actor.clone();
+    let result = core::run(&env.shop, move |shop| {
+        shop.set_product_photo(&actor, id, Some(&reference))
+    })
+    .await;
+    env.reset().await?;
+    match result {
+        Ok(_) => {
+            env.out
+                .send(Screen::text(env.lang().t("staff-photo-saved")))
+                .await?;
+            if let Some(product) = load_product(env, id).await? {
+                let mut env = env.clone();
+                env.out.edit = None;
+                show_product(&env, product).await?;
+            }
+            Ok(())
+        }
+        Err(failure) => super::fail(env, &failure).await.map(|_| ()),
+    }
+}
+
+pub async fn photo_remove(env: &Env, id: ProductId) -> AnswerResult {
+    let actor = env.actor.clone();
+    let Some(_) = call(env, move |shop| shop.set_product_photo(&actor, id, None)).await? else {
+        return Ok(Answer::Done);
+    };
+    env.reset().await?;
+    if let Some(product) = load_product(env, id).await? {
+        let mut env = env.clone();
+        env.out.edit = None;
+        show_product(&env, product).await?;
+    }
+    Ok(Answer::Notice(env.lang().t("staff-photo-removed")))
 }
 
 async fn load_product(env: &Env, id: ProductId) -> Result<Option<Product>, crate::BotError> {

@@ -52,6 +52,7 @@ pub async fn fail(env: &Env, failure: &Failure) -> HandlerResult {
     let text = staff::failure(env.lang(), failure, &env.settings);
     env.out
         .send(Screen {
+            photo: None,
             text,
             keyboard: Some(InlineKeyboardMarkup::new([[
                 InlineKeyboardButton::callback(
@@ -235,6 +236,8 @@ pub async fn route(env: &Env, state: &State, admin: Admin, q: &CallbackQuery) ->
         Admin::SupportContact => settings::support(env).await,
         Admin::SupportContactClear => settings::support_clear(env).await,
         Admin::TimeZone => settings::time_zone(env).await,
+        Admin::ProductPhoto { id } => catalog::photo(env, id).await,
+        Admin::ProductPhotoRemove { id } => catalog::photo_remove(env, id).await,
     }
 }
 
@@ -248,6 +251,9 @@ pub async fn on_input(env: &Env, input: AdminInput, msg: &Message) -> HandlerRes
     // Documents (a .txt of codes) carry no text; everything else here is text.
     if let AdminInput::Codes { id } = input {
         return catalog::codes_input(env, id, msg).await;
+    }
+    if let AdminInput::ProductPhoto { id } = input {
+        return catalog::photo_input(env, id, msg).await;
     }
     let Some(text) = msg.text().map(str::to_owned) else {
         env.out
@@ -278,6 +284,7 @@ pub async fn on_input(env: &Env, input: AdminInput, msg: &Message) -> HandlerRes
         AdminInput::CurrencyRate { code } => settings::rate_input(env, code, &text).await,
         AdminInput::SupportContact => settings::support_input(env, &text).await,
         AdminInput::TimeZone => settings::time_zone_input(env, &text).await,
+        AdminInput::ProductPhoto { .. } => Ok(()),
     }
 }
 
