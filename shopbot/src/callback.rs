@@ -74,6 +74,8 @@ pub enum Callback {
     MuteBroadcasts { muted: bool },
     /// Search the products (asks what for).
     Search,
+    /// The shopper's referral link and what it brought.
+    Referrals,
     /// A button of the staff panel (encoded with the tag prefix `A`).
     Admin(Admin),
 }
@@ -127,6 +129,7 @@ impl Callback {
             Callback::Help => write!(out, "?"),
             Callback::MuteBroadcasts { muted } => write!(out, "mb:{}", u8::from(*muted)),
             Callback::Search => write!(out, "sr"),
+            Callback::Referrals => write!(out, "rf"),
             Callback::Admin(admin) => {
                 out.push('A');
                 admin.write(&mut out);
@@ -277,6 +280,7 @@ impl Callback {
             }
             "?" => arity(0).map(|()| Callback::Help)?,
             "sr" => arity(0).map(|()| Callback::Search)?,
+            "rf" => arity(0).map(|()| Callback::Referrals)?,
             "mb" => {
                 arity(1)?;
                 match number(0)? {

@@ -804,6 +804,46 @@ pub fn wallet(lang: Lang, wallet: &Wallet, currency: &Currency) -> Screen {
                 button(lang.t("button-topup"), Callback::Topup),
                 button(lang.t("button-history"), Callback::History { before: None }),
             ],
+            vec![button(lang.t("button-referrals"), Callback::Referrals)],
+            back_to_menu(lang),
+        ],
+    )
+}
+
+/// The shopper's referral link, what the program pays, and what the link brought.
+pub fn referrals(
+    lang: Lang,
+    link: &str,
+    stats: &shopcore::ReferrerStats,
+    program: Option<&shopcore::referrals::Program>,
+) -> Screen {
+    let reward = match program.map(|p| p.reward) {
+        Some(shopcore::referrals::Reward::Percent(p)) => {
+            lang.tf("referral-reward_percent", &[("percent", &p.to_string())])
+        }
+        Some(shopcore::referrals::Reward::Fixed(a)) => {
+            lang.tf("referral-reward_fixed", &[("amount", &usd(a))])
+        }
+        None => lang.t("referral-no_program"),
+    };
+    let text = [
+        lang.t("referral-title"),
+        lang.tf("referral-link", &[("link", link)]),
+        reward,
+        lang.tf(
+            "referral-stats",
+            &[
+                ("referred", &stats.referred.to_string()),
+                ("rewarded", &stats.rewarded.to_string()),
+                ("earned", &usd(stats.earned_usd)),
+            ],
+        ),
+    ]
+    .join("\n\n");
+    Screen::with(
+        text,
+        vec![
+            vec![button(lang.t("button-wallet"), Callback::Wallet)],
             back_to_menu(lang),
         ],
     )
@@ -1067,12 +1107,16 @@ pub fn notification(lang: Lang, kind: &NotificationKind, order: Option<&Order>) 
             "notify-topup_rejected",
             &[("id", &topup.get().to_string()), ("reason", reason)],
         ),
+        NotificationKind::ReferralRewarded { amount, .. } => {
+            lang.tf("notify-referral_rewarded", &[("amount", &usd(*amount))])
+        }
     };
     let rows = match kind {
         NotificationKind::TopupApproved { .. }
         | NotificationKind::TopupRejected { .. }
         | NotificationKind::InvoiceCredited { .. }
-        | NotificationKind::InvoiceRefunded { .. } => {
+        | NotificationKind::InvoiceRefunded { .. }
+        | NotificationKind::ReferralRewarded { .. } => {
             vec![vec![button(lang.t("button-wallet"), Callback::Wallet)]]
         }
         NotificationKind::OrderCompleted { order }

@@ -998,3 +998,93 @@ async fn russian_turkish_and_persian_speakers_are_served_in_their_language() {
     let user = t.shop.user(uid(SHOPPER)).expect("read").expect("user");
     assert_eq!(user.preferred_language.expect("preferred").as_str(), "ru");
 }
+
+#[tokio::test]
+async fn a_friend_invited_through_the_referral_link_earns_the_referrer_a_reward() {
+    use shopcore::referrals::{Program, Reward};
+    let t = TestShop::new();
+    t.shop
+        .set_referral_program(
+            &t.owner(),
+            Some(Program {
+                reward: Reward::Percent(money("10")),
+                max_rewards: 5,
+                max_rewards_per_period: 5,
+                period_days: 30,
+            }),
+        )
+        .unwrap();
+    let games = t.category("Games");
+    let card = t.product(games, "Gift card", "10.00");
+    // The referrer finds their link under Wallet.
+    let mut bot = mock_bot(&t, tap(SHOPPER, "en", &Callback::Wallet, "w"));
+    bot.dispatch().await;
+    let wallet = one(&bot.get_responses());
+    assert!(wallet.callbacks().contains(&Callback::Referrals));
+    let invite = one(&step(&mut bot, tap(SHOPPER, "en", &Callback::Referrals, "r")).await);
+    let link = format!(
+        "https://t.me/{}?start=r{SHOPPER}",
+        crate::common::telegram::BOT_USERNAME
+    );
+    assert!(invite.text.contains(&link), "{}", invite.text);
+    assert!(invite.text.contains("10%"), "{}", invite.text);
+    assert!(
+        invite.text.contains("Friends invited: 0"),
+        "{}",
+        invite.text
+    );
+
+    // A new shopper arrives through it: welcomed and attributed, once.
+    const FRIEND: u64 = 2_002;
+    let r = step(&mut bot, text(FRIEND, "en", &format!("/start r{SHOPPER}"))).await;
+    assert!(
+        one(&r)
+            .text
+            .contains("joined through a friend's invitation"),
+        "{}",
+        one(&r).text
+    );
+    let again = step(&mut bot, text(FRIEND, "en", &format!("/start r{SHOPPER}"))).await;
+    assert!(
+        !one(&again).text.contains("invitation"),
+        "{}",
+        one(&again).text
+    );
+    // A link to oneself or to nobody is just the menu.
+    let own = step(&mut bot, text(SHOPPER, "en", &format!("/start r{SHOPPER}"))).await;
+    assert!(one(&own).text.starts_with("Hello"), "{}", one(&own).text);
+    let junk = step(&mut bot, text(3_003, "en", "/start r12x")).await;
+    assert!(one(&junk).text.starts_with("Hello"), "{}", one(&junk).text);
+
+    // The friend's first order completes: the referrer is credited 10% of it.
+    t.fund(FRIEND, "20");
+    let friend = t.shop.actor(uid(FRIEND)).unwrap();
+    let order = t
+        .shop
+        .create_order(
+            &friend,
+            &shopcore::OrderRequest {
+                product: card.id,
+                payment: shopcore::PaymentChoice::Balance,
+                coupon: None,
+                player_id: None,
+                currency: None,
+                proof: None,
+            },
+            &key("o1"),
+        )
+        .unwrap();
+    t.shop
+        .complete_order(&t.owner(), order.id, Some("CODE"), &key("c1"))
+        .unwrap();
+    assert_eq!(t.shop.wallet(uid(SHOPPER)).unwrap().balance, money("1.00"));
+    let invite = one(&step(&mut bot, tap(SHOPPER, "en", &Callback::Referrals, "r2")).await);
+    assert!(
+        invite
+            .text
+            .contains("Friends invited: 1 · rewarded: 1 · earned: 1.00 USD"),
+        "{}",
+        invite.text
+    );
+    assert!(t.shop.verify().unwrap().is_healthy());
+}

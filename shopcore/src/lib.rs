@@ -36,8 +36,8 @@ pub mod verify;
 use domain::requests;
 pub use domain::{
     analytics, audit, backup, broadcast, catalog, coupons, currency, error, invoices, leases,
-    notifications, orders, panel, payment_methods, proofs, retention, search, sessions, settings,
-    settlement, supplier, users, wallet,
+    notifications, orders, panel, payment_methods, proofs, referrals, retention, search, sessions,
+    settings, settlement, supplier, users, wallet,
 };
 pub use values::{clock, config, ids, money, roles, text};
 
@@ -75,6 +75,7 @@ pub use payment_methods::{
     MethodFilter, NewPaymentMethod, PaymentMethod, PaymentMethodChange, PaymentMethodError,
 };
 pub use proofs::ProofUse;
+pub use referrals::{Referral, ReferralError, ReferrerStats};
 pub use roles::{Permission, Role};
 /// The decimal type of [`Money::from_decimal`], percentage coupons and the dashboard's
 /// rates, re-exported so an embedder needs no `rust_decimal` dependency of its own.

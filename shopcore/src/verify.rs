@@ -186,10 +186,15 @@ impl Shop {
                 .borrow_mut()
                 .insert(entry.seq, (invoice, entry.kind, entry.amount, entry.user));
         };
+        let referral_entries = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let note_referral_entry = |entry: &wallet::LedgerEntry| {
+            referral_entries.borrow_mut().insert(entry.seq);
+        };
         let orders = wallet::OrderChecks {
             check_reference: &check_reference,
             awaiting_per_method: crate::orders::awaiting_per_method(&self.store)?,
             note_invoice_entry: &note_invoice_entry,
+            note_referral_entry: &note_referral_entry,
         };
         let (wallet_problems, sums) = wallet::verify(&self.store, mark_ledger, &orders)?;
         problems.extend(wallet_problems);
@@ -205,6 +210,10 @@ impl Shop {
             &order_payment,
         )?);
         problems.extend(crate::orders::verify(&self.store)?);
+        problems.extend(crate::referrals::verify(
+            &self.store,
+            &referral_entries.take(),
+        )?);
         problems.extend(crate::analytics::verify(
             &self.store,
             &crate::settings::fetch(&self.store)?.time_zone,

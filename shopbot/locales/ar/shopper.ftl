@@ -52,6 +52,7 @@ button-skip_coupon = بدون قسيمة
 button-pay_balance = 👛 الرصيد ({ $balance })
 button-topup = ➕ شحن الرصيد
 button-history = 📜 السجل
+button-referrals = 🎁 ادعُ أصدقاءك
 button-currency = 💱 العملة
 button-cancel_order = ✖️ إلغاء هذا الطلب
 button-yes_cancel_order = نعم، ألغِه
@@ -138,6 +139,13 @@ status-cancelled = ✖️ ملغى
 ## المحفظة
 wallet-balance = 👛 رصيدك: { $balance }
 wallet-pending = ⏳ طلبات شحن بانتظار المراجعة: { $count }
+referral-title = 🎁 ادعُ أصدقاءك
+referral-link = شارك رابطك: { $link }
+referral-reward_percent = عندما يُكمل صديق انضم عبره أول طلب له، تحصل على { $percent }% من قيمة ذلك الطلب في رصيدك.
+referral-reward_fixed = عندما يُكمل صديق انضم عبره أول طلب له، تحصل على { $amount } في رصيدك.
+referral-no_program = لا يدفع المتجر مكافآت إحالة حالياً؛ لكن الأصدقاء الذين ينضمون عبر رابطك يُحتسبون.
+referral-stats = الأصدقاء المدعوون: { $referred } · المكافآت: { $rewarded } · المكسب: { $earned }
+referral-welcome = 🎁 أهلاً بك! انضممت عبر دعوة من صديق.
 topup-no_methods = لا توجد طرق شحن متاحة حالياً.
 topup-choose_method = اختر طريقة إرسال المبلغ:
 topup-amount_prompt =
@@ -170,6 +178,7 @@ notify-refunded_plain = عاد المبلغ إلى رصيدك.
 notify-payment_confirmed = 💰 تم تأكيد دفع الطلب رقم { $id }، وهو قيد التجهيز.
 notify-topup_approved = ✅ تمت الموافقة على طلب الشحن رقم { $id }: أُضيف { $amount } إلى رصيدك.
 notify-topup_rejected = ❌ رُفض طلب الشحن رقم { $id }: { $reason }
+notify-referral_rewarded = 🎁 أكمل صديق دعوته أول طلب له: أُضيف { $amount } إلى رصيدك.
 
 ## الأخطاء (رسالة لكل Error::kind قد يواجهه المتسوق)
 error-internal = حدث خطأ من جهتنا. حاول مرة أخرى بعد قليل من فضلك.

@@ -52,6 +52,7 @@ button-skip_coupon = No coupon
 button-pay_balance = 👛 Balance ({ $balance })
 button-topup = ➕ Top up
 button-history = 📜 History
+button-referrals = 🎁 Invite friends
 button-currency = 💱 Currency
 button-cancel_order = ✖️ Cancel this order
 button-yes_cancel_order = Yes, cancel it
@@ -138,6 +139,13 @@ status-cancelled = ✖️ cancelled
 ## wallet
 wallet-balance = 👛 Your balance: { $balance }
 wallet-pending = ⏳ Top-ups waiting for review: { $count }
+referral-title = 🎁 Invite friends
+referral-link = Share your link: { $link }
+referral-reward_percent = When a friend who joins through it completes their first order, you get { $percent }% of that order on your balance.
+referral-reward_fixed = When a friend who joins through it completes their first order, you get { $amount } on your balance.
+referral-no_program = The shop pays no referral rewards right now; friends who join through your link are still counted.
+referral-stats = Friends invited: { $referred } · rewarded: { $rewarded } · earned: { $earned }
+referral-welcome = 🎁 Welcome! You joined through a friend's invitation.
 topup-no_methods = No top-up methods are available right now.
 topup-choose_method = Choose how you will send the money:
 topup-amount_prompt =
@@ -170,6 +178,7 @@ notify-refunded_plain = The money went back to your balance.
 notify-payment_confirmed = 💰 Payment for order #{ $id } confirmed. It's being prepared.
 notify-topup_approved = ✅ Top-up #{ $id } approved: { $amount } added to your balance.
 notify-topup_rejected = ❌ Top-up #{ $id } was rejected: { $reason }
+notify-referral_rewarded = 🎁 A friend you invited completed their first order: { $amount } was added to your balance.
 
 ## errors (one per Error::kind a shopper can meet)
 error-internal = Something went wrong on our side. Please try again in a moment.

@@ -52,6 +52,7 @@ button-skip_coupon = کد تخفیف ندارم
 button-pay_balance = 👛 موجودی ({ $balance })
 button-topup = ➕ شارژ
 button-history = 📜 تاریخچه
+button-referrals = 🎁 دعوت از دوستان
 button-currency = 💱 واحد پول
 button-cancel_order = ✖️ لغو این سفارش
 button-yes_cancel_order = بله، لغو شود
@@ -138,6 +139,13 @@ status-cancelled = ✖️ لغوشده
 ## کیف پول
 wallet-balance = 👛 موجودی شما: { $balance }
 wallet-pending = ⏳ شارژهای در انتظار بررسی: { $count }
+referral-title = 🎁 دعوت از دوستان
+referral-link = پیوند خود را به اشتراک بگذارید: { $link }
+referral-reward_percent = وقتی دوستی که از این پیوند می‌آید نخستین سفارشش را کامل کند، { $percent }٪ آن سفارش به موجودی شما افزوده می‌شود.
+referral-reward_fixed = وقتی دوستی که از این پیوند می‌آید نخستین سفارشش را کامل کند، { $amount } به موجودی شما افزوده می‌شود.
+referral-no_program = فروشگاه فعلاً پاداش معرفی نمی‌دهد؛ ولی دوستانی که از پیوند شما می‌آیند شمرده می‌شوند.
+referral-stats = دوستان دعوت‌شده: { $referred } · پاداش‌ها: { $rewarded } · درآمد: { $earned }
+referral-welcome = 🎁 خوش آمدید! شما با دعوت یک دوست آمده‌اید.
 topup-no_methods = در حال حاضر هیچ روشی برای شارژ در دسترس نیست.
 topup-choose_method = روش واریز پول را انتخاب کنید:
 topup-amount_prompt =
@@ -170,6 +178,7 @@ notify-refunded_plain = مبلغ به موجودی شما برگشت.
 notify-payment_confirmed = 💰 پرداخت سفارش #{ $id } تأیید شد. سفارش در حال آماده‌سازی است.
 notify-topup_approved = ✅ شارژ #{ $id } تأیید شد: { $amount } به موجودی شما اضافه شد.
 notify-topup_rejected = ❌ شارژ #{ $id } رد شد: { $reason }
+notify-referral_rewarded = 🎁 دوستی که دعوت کرده بودید نخستین سفارشش را کامل کرد: { $amount } به موجودی شما افزوده شد.
 
 ## خطاها (برای هر Error::kind که خریدار ممکن است با آن روبه‌رو شود، یک پیام)
 error-internal = مشکلی در سمت ما پیش آمد. لطفاً چند لحظه دیگر دوباره تلاش کنید.

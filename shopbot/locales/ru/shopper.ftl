@@ -52,6 +52,7 @@ button-skip_coupon = Без купона
 button-pay_balance = 👛 С баланса ({ $balance })
 button-topup = ➕ Пополнить
 button-history = 📜 История
+button-referrals = 🎁 Пригласить друзей
 button-currency = 💱 Валюта
 button-cancel_order = ✖️ Отменить заказ
 button-yes_cancel_order = Да, отменить
@@ -138,6 +139,13 @@ status-cancelled = ✖️ отменён
 ## кошелёк
 wallet-balance = 👛 Ваш баланс: { $balance }
 wallet-pending = ⏳ Пополнения на проверке: { $count }
+referral-title = 🎁 Пригласить друзей
+referral-link = Поделитесь своей ссылкой: { $link }
+referral-reward_percent = Когда друг, пришедший по ней, завершит свой первый заказ, вы получите на баланс { $percent }% от этого заказа.
+referral-reward_fixed = Когда друг, пришедший по ней, завершит свой первый заказ, вы получите на баланс { $amount }.
+referral-no_program = Сейчас магазин не платит за приглашения; друзья, пришедшие по вашей ссылке, всё равно учитываются.
+referral-stats = Приглашено друзей: { $referred } · вознаграждений: { $rewarded } · заработано: { $earned }
+referral-welcome = 🎁 Добро пожаловать! Вы пришли по приглашению друга.
 topup-no_methods = Сейчас нет доступных способов пополнения.
 topup-choose_method = Выберите, как вы отправите деньги:
 topup-amount_prompt =
@@ -170,6 +178,7 @@ notify-refunded_plain = Деньги возвращены на ваш балан
 notify-payment_confirmed = 💰 Оплата заказа #{ $id } подтверждена. Заказ готовится.
 notify-topup_approved = ✅ Пополнение #{ $id } одобрено: { $amount } зачислено на ваш баланс.
 notify-topup_rejected = ❌ Пополнение #{ $id } отклонено: { $reason }
+notify-referral_rewarded = 🎁 Приглашённый вами друг завершил свой первый заказ: на ваш баланс зачислено { $amount }.
 
 ## ошибки (по одной на каждый Error::kind, с которым может столкнуться покупатель)
 error-internal = Что-то пошло не так на нашей стороне. Попробуйте ещё раз чуть позже.

@@ -52,6 +52,7 @@ button-skip_coupon = Kuponum yok
 button-pay_balance = 👛 Bakiye ({ $balance })
 button-topup = ➕ Bakiye yükle
 button-history = 📜 Geçmiş
+button-referrals = 🎁 Arkadaşlarını davet et
 button-currency = 💱 Para birimi
 button-cancel_order = ✖️ Siparişi iptal et
 button-yes_cancel_order = Evet, iptal et
@@ -138,6 +139,13 @@ status-cancelled = ✖️ iptal edildi
 ## cüzdan
 wallet-balance = 👛 Bakiyeniz: { $balance }
 wallet-pending = ⏳ İnceleme bekleyen bakiye yüklemeleri: { $count }
+referral-title = 🎁 Arkadaşlarını davet et
+referral-link = Bağlantını paylaş: { $link }
+referral-reward_percent = Bu bağlantıyla gelen bir arkadaşın ilk siparişini tamamladığında, o siparişin %{ $percent } kadarı bakiyene eklenir.
+referral-reward_fixed = Bu bağlantıyla gelen bir arkadaşın ilk siparişini tamamladığında bakiyene { $amount } eklenir.
+referral-no_program = Mağaza şu an davet ödülü vermiyor; bağlantınla gelen arkadaşların yine de sayılır.
+referral-stats = Davet edilen arkadaş: { $referred } · ödül: { $rewarded } · kazanç: { $earned }
+referral-welcome = 🎁 Hoş geldin! Bir arkadaşının davetiyle katıldın.
 topup-no_methods = Şu anda kullanılabilir bir bakiye yükleme yöntemi yok.
 topup-choose_method = Parayı nasıl göndereceğinizi seçin:
 topup-amount_prompt =
@@ -170,6 +178,7 @@ notify-refunded_plain = Tutar bakiyenize iade edildi.
 notify-payment_confirmed = 💰 #{ $id } numaralı siparişin ödemesi onaylandı. Siparişiniz hazırlanıyor.
 notify-topup_approved = ✅ #{ $id } numaralı bakiye yükleme onaylandı: { $amount } bakiyenize eklendi.
 notify-topup_rejected = ❌ #{ $id } numaralı bakiye yükleme reddedildi: { $reason }
+notify-referral_rewarded = 🎁 Davet ettiğin bir arkadaş ilk siparişini tamamladı: bakiyene { $amount } eklendi.
 
 ## hatalar (bir müşterinin karşılaşabileceği her Error::kind için bir tane)
 error-internal = Bizim tarafımızda bir sorun oluştu. Lütfen biraz sonra tekrar deneyin.

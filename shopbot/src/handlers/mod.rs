@@ -282,15 +282,18 @@ pub async fn on_message(
     }
     if let Some(command) = msg.text().and_then(command_of) {
         return match command {
-            "start" => match msg
-                .text()
-                .and_then(|t| t.split_whitespace().nth(1))
-                .and_then(inline::product_of_payload)
-            {
-                // A deep link from an inline result: that product's card.
-                Some(product) => shop::product(&env, product).await.map(|_| ()),
-                None => start::start(&env).await,
-            },
+            "start" => {
+                let payload = msg.text().and_then(|t| t.split_whitespace().nth(1));
+                if let Some(product) = payload.and_then(inline::product_of_payload) {
+                    // A deep link from an inline result: that product's card.
+                    return shop::product(&env, product).await.map(|_| ());
+                }
+                if let Some(referrer) = payload.and_then(wallet::referrer_of_payload) {
+                    // A friend's referral link: attributed if the shopper is new.
+                    return start::start_referred(&env, referrer).await;
+                }
+                start::start(&env).await
+            }
             "admin" => {
                 env.reset().await?;
                 admin::panel(&env).await.map(|_| ())
@@ -389,6 +392,7 @@ async fn route(env: &Env, state: &State, callback: Callback, q: &CallbackQuery) 
         Callback::Help => start::help(env).await.map(|()| Answer::Done),
         Callback::MuteBroadcasts { muted } => settings::mute(env, muted).await,
         Callback::Search => shop::search_prompt(env).await,
+        Callback::Referrals => wallet::referrals(env).await,
         Callback::Shop => shop::categories(env).await,
         Callback::Category { id, page } => shop::category(env, id, page).await,
         Callback::Product { id } => shop::product(env, id).await,

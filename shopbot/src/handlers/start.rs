@@ -11,6 +11,26 @@ pub async fn start(env: &Env) -> HandlerResult {
     menu(env).await
 }
 
+/// `/start r<id>`: a shopper arriving through user `id`'s referral link. A new shopper is
+/// attributed (and told); anyone else just gets the menu — the core decides who is new.
+pub async fn start_referred(env: &Env, referrer: shopcore::UserId) -> HandlerResult {
+    env.reset().await?;
+    let actor = env.actor.clone();
+    let attributed = crate::core::run(&env.shop, move |shop| {
+        shop.attribute_referral(&actor, referrer)
+    })
+    .await;
+    let mut screen = render::main_menu(env.lang(), &env.ctx.name(), &env.settings);
+    match attributed {
+        Ok(_) => {
+            screen.text = format!("{}\n\n{}", env.lang().t("referral-welcome"), screen.text);
+        }
+        Err(failure) => tracing::info!(kind = failure.kind(), "referral link not attributed"),
+    }
+    env.out.show(screen).await?;
+    Ok(())
+}
+
 pub async fn menu(env: &Env) -> HandlerResult {
     env.out
         .show(render::main_menu(

@@ -34,6 +34,42 @@ pub async fn wallet(env: &Env) -> AnswerResult {
     Ok(Answer::Done)
 }
 
+/// The referrer a `/start` payload names (`r<id>`), if any.
+pub fn referrer_of_payload(payload: &str) -> Option<shopcore::UserId> {
+    let digits = payload.strip_prefix('r')?;
+    if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    shopcore::UserId::new(digits.parse().ok()?).ok()
+}
+
+/// The shopper's referral link, what it brought, and the shop's program.
+pub async fn referrals(env: &Env) -> AnswerResult {
+    let actor = env.actor.clone();
+    let Some((stats, program)) = call(env, move |shop| {
+        Ok((shop.my_referrals(&actor)?.0, shop.referral_program()?))
+    })
+    .await?
+    else {
+        return Ok(Answer::Done);
+    };
+    let me = teloxide::requests::Requester::get_me(&env.out.bot).await?;
+    let link = format!(
+        "https://t.me/{}?start=r{}",
+        me.username(),
+        env.ctx.user_id.get()
+    );
+    env.out
+        .show(render::referrals(
+            env.lang(),
+            &link,
+            &stats,
+            program.as_ref(),
+        ))
+        .await?;
+    Ok(Answer::Done)
+}
+
 pub async fn topup(env: &Env) -> AnswerResult {
     let payments = Arc::clone(&env.payments);
     let Some((methods, providers)) = call(env, move |shop| {

@@ -171,6 +171,31 @@ pub const SETTINGS: &[Spec] = &[
     )
     .sample("\"@shop_support\""),
     spec(
+        "referral_reward",
+        "SHOPBOT_REFERRAL_REWARD",
+        None,
+        "Referral program, applied at start-up: what a referrer earns when a shopper they invited completes a first order, a percentage of that order (\"5%\") or USD (\"2.50\"); \"off\" ends it; empty: keep the shop's.",
+    )
+    .sample("\"5%\""),
+    spec(
+        "referral_max_rewards",
+        "SHOPBOT_REFERRAL_MAX_REWARDS",
+        Some("100"),
+        "The most referrals one shopper is rewarded for, in all (1..=1000000).",
+    ),
+    spec(
+        "referral_max_rewards_per_period",
+        "SHOPBOT_REFERRAL_MAX_REWARDS_PER_PERIOD",
+        Some("10"),
+        "The most referrals one shopper is rewarded for in one period (1..=1000000).",
+    ),
+    spec(
+        "referral_period_days",
+        "SHOPBOT_REFERRAL_PERIOD_DAYS",
+        Some("30"),
+        "The referral period's length in days (1..=366).",
+    ),
+    spec(
         "backup_dir",
         "SHOPBOT_BACKUP_DIR",
         Some("./backups"),
@@ -422,6 +447,9 @@ pub struct BotConfig {
     pub staff_lang: crate::i18n::Lang,
     /// The shop's IANA time zone, applied at start-up.
     pub time_zone: Option<shopcore::Zone>,
+    /// The referral program to apply at start-up: `Some(None)` ends it, `None` keeps the
+    /// shop's.
+    pub referral_program: Option<Option<shopcore::referrals::Program>>,
     pub utc_offset_minutes: Option<i32>,
     pub support_contact: Option<String>,
     pub backup_dir: PathBuf,
@@ -755,6 +783,35 @@ impl BotConfig {
                 "set time_zone or utc_offset_minutes, not both",
             ));
         }
+        let referral_program = match values.text("referral_reward").as_deref().map(str::trim) {
+            None => None,
+            Some("off") => Some(None),
+            Some(text) => {
+                let bad = |reason: String| invalid(spec_of("referral_reward"), reason);
+                let reward = match text.strip_suffix('%') {
+                    Some(p) => shopcore::referrals::Reward::Percent(
+                        shopcore::money::parse_amount(p.trim(), 2, shopcore::Money::units(100))
+                            .map_err(|e| bad(format!("{text:?}: {e}")))?,
+                    ),
+                    None => shopcore::referrals::Reward::Fixed(
+                        shopcore::money::parse_amount(text, 2, shopcore::Money::units(1_000))
+                            .map_err(|e| bad(format!("{text:?}: {e}")))?,
+                    ),
+                };
+                let program = shopcore::referrals::Program {
+                    reward,
+                    max_rewards: values
+                        .number("referral_max_rewards", 1, 1_000_000)?
+                        .unwrap_or(100),
+                    max_rewards_per_period: values
+                        .number("referral_max_rewards_per_period", 1, 1_000_000)?
+                        .unwrap_or(10),
+                    period_days: values.number("referral_period_days", 1, 366)?.unwrap_or(30),
+                };
+                shopcore::referrals::check_program(&program).map_err(|e| bad(e.to_string()))?;
+                Some(Some(program))
+            }
+        };
         let staff_lang = match values.text("staff_lang").as_deref() {
             None => crate::i18n::Lang::EN,
             Some(code) if let Some(lang) = crate::i18n::Lang::parse(code) => lang,
@@ -967,6 +1024,7 @@ impl BotConfig {
             staff_chat_id,
             staff_lang,
             time_zone,
+            referral_program,
             utc_offset_minutes,
             support_contact,
             backup_dir: values

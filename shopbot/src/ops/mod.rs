@@ -105,6 +105,7 @@ pub async fn open_shop(
     let shop = Arc::new(shop);
     let offset = config.utc_offset_minutes;
     let zone = config.time_zone.clone();
+    let referral_program = config.referral_program;
     let contact = config.support_contact.clone();
     core::run(&shop, move |shop| {
         let actor = shop.system_actor("startup")?;
@@ -118,6 +119,11 @@ pub async fn open_shop(
             && zone != settings.time_zone
         {
             shop.set_time_zone(&actor, zone.name())?;
+        }
+        if let Some(program) = referral_program
+            && program != shop.referral_program()?
+        {
+            shop.set_referral_program(&actor, program)?;
         }
         if contact.is_some() && contact != settings.support_contact {
             shop.set_support_contact(&actor, contact.as_deref())?;

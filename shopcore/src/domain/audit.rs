@@ -247,6 +247,11 @@ audit_actions! {
     /// The provider answered a refund: done, or refused (the amount went back to the
     /// balance).
     FinishProviderRefund = 90 => "FINISH_PROVIDER_REFUND",
+    /// A new shopper was attributed to the referrer whose link they came through
+    /// ([`crate::Shop::attribute_referral`]).
+    AttributeReferral = 91 => "ATTRIBUTE_REFERRAL",
+    /// A referrer was credited for a referred shopper's first completed order.
+    RewardReferral = 92 => "REWARD_REFERRAL",
 }
 
 impl fmt::Display for AuditAction {

@@ -373,6 +373,7 @@ impl Shop {
                         crate::wallet::LedgerRef::Topup(id) => format!("topup {id}"),
                         crate::wallet::LedgerRef::Order(id) => format!("order {id}"),
                         crate::wallet::LedgerRef::Invoice(id) => format!("invoice {id}"),
+                        crate::wallet::LedgerRef::Referral(id) => format!("referral of user {id}"),
                     };
                     row(
                         out,

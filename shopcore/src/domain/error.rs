@@ -2,7 +2,7 @@
 //! public operation returns. Each variant carries what a person needs to understand it;
 //! frontends map them to localized text in one place (see `Error::kind`).
 //!
-//! Peers: catalog, coupons, currency, invoices, orders, panel, payment_methods, wallet.
+//! Peers: catalog, coupons, currency, invoices, orders, panel, payment_methods, referrals, wallet.
 
 use crate::ids::UserId;
 use crate::roles::Role;
@@ -74,6 +74,9 @@ pub enum Error {
     /// About an invoice of a payment provider, or a payment reported for one.
     #[error(transparent)]
     Invoice(#[from] crate::invoices::InvoiceError),
+    /// A referral the shop refuses.
+    #[error(transparent)]
+    Referral(#[from] crate::referrals::ReferralError),
     /// The database could not be opened, read or written, or holds a corrupt record.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -98,6 +101,7 @@ impl Error {
             Error::Backup(e) => e.kind(),
             Error::Panel(e) => e.kind(),
             Error::Invoice(e) => e.kind(),
+            Error::Referral(e) => e.kind(),
             Error::Store(e) => e.kind(),
         }
     }

@@ -27,6 +27,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_15,
     to_version_16,
     to_version_17,
+    to_version_18,
 ];
 
 /// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
@@ -176,6 +177,14 @@ fn to_version_16(_store: &Store) -> Result<(), StoreError> {
 /// one. Nothing to rewrite: the version keeps older builds, which would delete a product and
 /// leave its photo behind, out.
 fn to_version_17(_store: &Store) -> Result<(), StoreError> {
+    Ok(())
+}
+
+/// 17 → 18: `referral_program`, `referrals` and `referrers`, empty until a shopper
+/// arrives through a referral link; ledger kind `REFERRAL`, audit actions 91-92 and a
+/// notification (new variants at the end). Nothing to rewrite: the version keeps older
+/// builds, which can't read those, out.
+fn to_version_18(_store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 

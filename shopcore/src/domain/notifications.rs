@@ -93,6 +93,13 @@ pub enum NotificationKind {
         /// What happened.
         problem: InvoiceProblem,
     },
+    /// A shopper the user referred completed a first order: the user was credited.
+    ReferralRewarded {
+        /// The referred shopper.
+        referred: UserId,
+        /// What was credited, in USD.
+        amount: Money,
+    },
 }
 
 /// Why staff hear about an invoice ([`NotificationKind::StaffInvoiceProblem`]).

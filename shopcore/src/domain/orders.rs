@@ -18,7 +18,7 @@
 //! it. A paid order has one PURCHASE ledger entry; a refunded one also one REFUND entry; an
 //! order paid through a payment method also one PAYMENT entry (the money received outside).
 //!
-//! Peers: audit, catalog, coupons, currency, invoices, notifications, payment_methods, proofs, requests, settings, supplier, users, wallet.
+//! Peers: audit, catalog, coupons, currency, invoices, notifications, payment_methods, proofs, referrals, requests, settings, supplier, users, wallet.
 
 use crate::Shop;
 use crate::audit::{self, ActorRef, AuditAction, Detail, Target};
@@ -1023,6 +1023,7 @@ fn complete(tx: &Tx<'_>, before: &Order, delivery: String, actor: &ActorRef) -> 
         Target::Order(order.id),
         vec![Detail::noted("fulfilment", order.fulfilment)],
     )?;
+    crate::referrals::on_order_completed(tx, order.user, order.id, order.total_usd)?;
     Ok(order)
 }
 
@@ -2558,7 +2559,8 @@ pub(crate) fn check_ledger_reference(
         LedgerKind::Topup
         | LedgerKind::Adjustment
         | LedgerKind::Invoice
-        | LedgerKind::ProviderRefund => None,
+        | LedgerKind::ProviderRefund
+        | LedgerKind::Referral => None,
     };
     if named != Some(entry.seq) {
         problems.push(format!(

@@ -83,6 +83,9 @@ pub enum LedgerKind {
     /// debit when a refund of a Stars payment starts, and a credit of the same amount if
     /// the provider refused it.
     ProviderRefund,
+    /// A referrer's reward for a referred shopper's first completed order (a credit;
+    /// references that order; `crate::referrals`).
+    Referral,
 }
 
 impl LedgerKind {
@@ -97,6 +100,7 @@ impl LedgerKind {
             LedgerKind::Payment => "PAYMENT",
             LedgerKind::Invoice => "INVOICE",
             LedgerKind::ProviderRefund => "PROVIDER_REFUND",
+            LedgerKind::Referral => "REFERRAL",
         }
     }
 }
@@ -118,6 +122,8 @@ pub enum LedgerRef {
     Order(OrderId),
     /// The invoice whose payment it credits or sends back.
     Invoice(InvoiceId),
+    /// The referred shopper whose first completed order it rewards (a `REFERRAL`).
+    Referral(UserId),
 }
 
 /// One balance change. Never edited or deleted.
@@ -1232,6 +1238,8 @@ pub(crate) struct OrderChecks<'a> {
     pub(crate) awaiting_per_method: std::collections::BTreeMap<PaymentMethodId, u64>,
     /// Collects a ledger entry about an invoice, for the invoices' check after the walk.
     pub(crate) note_invoice_entry: &'a dyn Fn(&LedgerEntry, InvoiceId),
+    /// Collects a ledger entry about a referral, for the referrals' check after the walk.
+    pub(crate) note_referral_entry: &'a dyn Fn(&LedgerEntry),
 }
 
 /// The full check of wallets, ledger and top-ups; also returns the ledger's sums over the
@@ -1324,6 +1332,7 @@ pub(crate) fn verify(
             LedgerRef::Topup(id) => check_topup_reference(store, &entry, id, &mut problems)?,
             LedgerRef::Order(id) => (orders.check_reference)(&entry, id, &mut problems)?,
             LedgerRef::Invoice(id) => (orders.note_invoice_entry)(&entry, id),
+            LedgerRef::Referral(_) => (orders.note_referral_entry)(&entry),
             LedgerRef::None => {}
         }
     }
@@ -1479,6 +1488,7 @@ pub(crate) fn verify(
         LedgerKind::Refund,
         LedgerKind::Invoice,
         LedgerKind::ProviderRefund,
+        LedgerKind::Referral,
     ]
     .into_iter()
     .try_fold(Money::ZERO, |acc, kind| acc.checked_add(kind_sum(kind)));

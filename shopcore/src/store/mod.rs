@@ -54,7 +54,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 17;
+pub const SCHEMA_VERSION: u32 = 18;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -135,10 +135,13 @@ pub(crate) enum Table {
     SearchTerms,
     TimeZone,
     ProductPhotos,
+    ReferralProgram,
+    Referrals,
+    Referrers,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 64] = [
+    pub(crate) const ALL: [Table; 67] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -203,6 +206,9 @@ impl Table {
         Table::SearchTerms,
         Table::TimeZone,
         Table::ProductPhotos,
+        Table::ReferralProgram,
+        Table::Referrals,
+        Table::Referrers,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -271,6 +277,9 @@ impl Table {
             Table::SearchTerms => "search_terms",
             Table::TimeZone => "time_zone",
             Table::ProductPhotos => "product_photos",
+            Table::ReferralProgram => "referral_program",
+            Table::Referrals => "referrals",
+            Table::Referrers => "referrers",
         }
     }
 
@@ -343,6 +352,9 @@ impl Table {
             Table::SearchTerms => 62,
             Table::TimeZone => 63,
             Table::ProductPhotos => 64,
+            Table::ReferralProgram => 65,
+            Table::Referrals => 66,
+            Table::Referrers => 67,
         }
     }
 

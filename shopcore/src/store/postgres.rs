@@ -94,6 +94,7 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "product photos",
         include_str!("postgres/0009_product_photos.sql"),
     ),
+    ("referrals", include_str!("postgres/0010_referrals.sql")),
 ];
 
 /// A PostgreSQL location split into the client's configuration and the shop's schema.

@@ -243,7 +243,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 64] = [
+pub const TABLE_TAGS: [(&str, u8); 67] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -308,6 +308,9 @@ pub const TABLE_TAGS: [(&str, u8); 64] = [
     ("search_terms", 62),
     ("time_zone", 63),
     ("product_photos", 64),
+    ("referral_program", 65),
+    ("referrals", 66),
+    ("referrers", 67),
 ];
 
 /// A closed shop's database opened directly (sled, or the PostgreSQL schema of a
