@@ -6,7 +6,9 @@
 //!
 //! The fixture: three shoppers (10, 11, 12) and a support user (3); product 0 is manual with
 //! 6 in stock at 3.00 USD, product 1 a pool of 8 codes at 2.50, product 2 a supplier product
-//! at 1.25; a coupon `HALF` (50%, 4 uses, 1 per user); a USD payment method.
+//! at 1.25; a coupon `HALF` (50%, 4 uses, 1 per user); a USD payment method; a referral
+//! program paying 10% of a referred shopper's first completed order, at most 2 rewards per
+//! referrer and 1 per 30-day period.
 
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -115,6 +117,14 @@ pub enum Op {
     Replay,
     /// Closes and reopens the database.
     Reopen,
+    /// A shopper arrives through another shopper's referral link (the same one: a
+    /// self-referral, refused).
+    Refer {
+        /// The arriving shopper.
+        user: u8,
+        /// The shopper whose link it is.
+        referrer: u8,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -142,6 +152,12 @@ pub struct Model {
     orders: Vec<ModelOrder>,
     auto: bool,
     maintenance: bool,
+    /// Referred shopper → (referrer, decided).
+    referrals: BTreeMap<u64, (u64, bool)>,
+    /// Referrer → (rewards in all, period of the last reward, rewards in it).
+    rewards: BTreeMap<u64, (u32, i64, u32)>,
+    /// Milliseconds the clock has moved since the fixture was made.
+    elapsed: i64,
 }
 
 impl Model {
@@ -172,6 +188,33 @@ impl Model {
         if o.paid {
             *self.balance.entry(o.user).or_default() += o.total;
         }
+    }
+
+    /// Order `i` just completed: its buyer's referral, if undecided, is decided by the
+    /// fixture's program (10%, 2 in all, 1 per 30-day period; nothing for a banned referrer).
+    fn completed(&mut self, i: usize) {
+        let o = self.orders[i].clone();
+        let Some((referrer, decided)) = self.referrals.get(&o.user).copied() else {
+            return;
+        };
+        if decided {
+            return;
+        }
+        self.referrals.insert(o.user, (referrer, true));
+        if self.banned.get(&referrer).copied().unwrap_or(false) {
+            return;
+        }
+        let period = (START + self.elapsed).div_euclid(86_400_000).div_euclid(30);
+        let (all, last_period, in_period) =
+            self.rewards.get(&referrer).copied().unwrap_or((0, 0, 0));
+        let in_period = if last_period == period { in_period } else { 0 };
+        let amount = o.total / 10;
+        if all >= 2 || in_period >= 1 || amount <= 0 {
+            return;
+        }
+        *self.balance.entry(referrer).or_default() += amount;
+        self.rewards
+            .insert(referrer, (all + 1, period, in_period + 1));
     }
 
     /// The total of all balances, in cents.
@@ -328,6 +371,16 @@ impl Harness {
             &owner,
             UserId::new(SUPPORT).map_err(|e| e.to_string())?,
             Role::Support,
+        )
+        .map_err(setup_err)?;
+        shop.set_referral_program(
+            &owner,
+            Some(crate::referrals::Program {
+                reward: crate::referrals::Reward::Percent(Money::units(10)),
+                max_rewards: 2,
+                max_rewards_per_period: 1,
+                period_days: 30,
+            }),
         )
         .map_err(setup_err)?;
         Ok(Harness {
@@ -545,6 +598,9 @@ impl Harness {
                             attempts: 0,
                             due: true,
                         });
+                        if status == OrderStatus::Completed {
+                            m.completed(m.orders.len() - 1);
+                        }
                         *last = Some(Last::Order {
                             user: id,
                             request,
@@ -615,6 +671,9 @@ impl Harness {
                         }
                         _ => m.orders[i].status = target,
                     }
+                    if m.orders[i].status == OrderStatus::Completed {
+                        m.completed(i);
+                    }
                     ensure!(
                         order.status == m.orders[i].status,
                         "status {} instead of {}",
@@ -640,6 +699,7 @@ impl Harness {
             }
             Op::Expire => {
                 clock.advance_millis(31 * 60 * 1_000);
+                m.elapsed += 31 * 60 * 1_000;
                 let expected = m
                     .orders
                     .iter()
@@ -671,8 +731,9 @@ impl Harness {
                     .run_supplier_queue(&supplier, 100)
                     .map_err(|e| e.to_string())?;
                 let mut expected = crate::SupplierRun::default();
+                let mut delivered = Vec::new();
                 if m.auto {
-                    for o in m.orders.iter_mut() {
+                    for (i, o) in m.orders.iter_mut().enumerate() {
                         let queued = o.status == OrderStatus::Paid;
                         let unsettled = o.status == OrderStatus::Processing;
                         if !(queued || unsettled) || !o.supplier || !o.due {
@@ -690,6 +751,7 @@ impl Harness {
                         if succeed {
                             o.status = OrderStatus::Completed;
                             expected.delivered += 1;
+                            delivered.push(i);
                         } else {
                             // No definite answer: the order stays with the supplier.
                             o.status = OrderStatus::Processing;
@@ -697,6 +759,9 @@ impl Harness {
                             expected.retry_scheduled += 1;
                         }
                     }
+                }
+                for i in delivered {
+                    m.completed(i);
                 }
                 ensure!(
                     run == expected,
@@ -794,6 +859,39 @@ impl Harness {
                     );
                 }
             },
+            Op::Refer { user, referrer } => {
+                let (id, by) = (shopper(user), shopper(referrer));
+                let actor = actor_of(id)?;
+                let expected = if m.banned.get(&id).copied().unwrap_or(false) {
+                    Err("denied.banned")
+                } else if id == by {
+                    Err("referral.self_referral")
+                } else if m.referrals.contains_key(&id) {
+                    Err("referral.already_attributed")
+                } else if m.orders.iter().any(|o| o.user == id)
+                    || m.elapsed > crate::referrals::ATTRIBUTION_WINDOW_MS
+                {
+                    Err("referral.not_new")
+                } else if m.banned.get(&by).copied().unwrap_or(false) {
+                    Err("referral.referrer_banned")
+                } else if m.referrals.get(&by).is_some_and(|(r, _)| *r == id) {
+                    Err("referral.cycle")
+                } else {
+                    Ok(())
+                };
+                let result =
+                    shop.attribute_referral(&actor, UserId::new(by).map_err(|e| e.to_string())?);
+                match (expected, result) {
+                    (Ok(()), Ok(referral)) => {
+                        ensure!(referral.referrer.get() == by, "attributed to {referral:?}");
+                        m.referrals.insert(id, (by, false));
+                    }
+                    (Err(kind), Err(e)) => {
+                        ensure!(e.kind() == kind, "expected {kind}, got {}: {e}", e.kind())
+                    }
+                    (e, r) => return Err(format!("expected {e:?}, got {r:?}")),
+                }
+            }
             Op::Reopen => {
                 drop(open_shop.take());
                 *open_shop =
@@ -889,6 +987,7 @@ pub mod strategies {
             1 => (0..3u8).prop_map(|user| Op::Unban { user }),
             1 => Just(Op::Replay),
             1 => Just(Op::Reopen),
+            2 => (0..3u8, 0..3u8).prop_map(|(user, referrer)| Op::Refer { user, referrer }),
         ]
     }
 }

@@ -2,9 +2,10 @@
 //! (`shopcore::testkit`): random sequences of top-ups (approved and rejected), adjustments,
 //! orders from balance and through a payment method with and without a coupon, completions,
 //! failures, cancellations, payment confirmations, expiry, supplier runs that succeed or
-//! fail, mode and maintenance switches, bans, replayed request keys and database reopenings.
+//! fail, mode and maintenance switches, bans, referrals (attribution and the reward when a
+//! referred shopper's first order completes), replayed request keys and database reopenings.
 //! After every step the shop agrees with the model (outcomes, balances, stock, code pools,
-//! coupon uses, order statuses) and `verify()` — which includes the analytics roll-ups
+//! coupon uses, order statuses, referral rewards) and `verify()` — which includes the analytics roll-ups
 //! against a recomputation — is empty.
 
 use proptest::prelude::*;
@@ -33,6 +34,23 @@ proptest! {
 fn a_hand_written_sequence_exercises_every_op() {
     use Op::*;
     run(vec![
+        // A self-referral, 11 brought by 10, a cycle back, a second attribution.
+        Refer {
+            user: 0,
+            referrer: 0,
+        },
+        Refer {
+            user: 1,
+            referrer: 0,
+        },
+        Refer {
+            user: 0,
+            referrer: 1,
+        },
+        Refer {
+            user: 1,
+            referrer: 2,
+        },
         Topup {
             user: 0,
             cents: 1_000,
