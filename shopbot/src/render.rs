@@ -615,6 +615,32 @@ pub fn order_placed(lang: Lang, zone: &Zone, order: &Order) -> Screen {
     )
 }
 
+/// How many recommendations a screen shows.
+pub const ALSO_BOUGHT: usize = 3;
+
+/// Adds "shoppers who bought this also bought" to a screen: a line, and a button to each
+/// product's card, above the screen's last row (its way back).
+pub fn also_bought(lang: Lang, mut screen: Screen, also: &[shopcore::Product]) -> Screen {
+    if also.is_empty() {
+        return screen;
+    }
+    screen.text.push_str("\n\n");
+    screen.text.push_str(&lang.t("product-also_bought"));
+    if let Some(keyboard) = screen.keyboard.as_mut() {
+        let at = keyboard.inline_keyboard.len().saturating_sub(1);
+        for (i, product) in also.iter().enumerate() {
+            keyboard.inline_keyboard.insert(
+                at + i,
+                vec![button(
+                    format!("🛍 {}", product.name),
+                    Callback::Product { id: product.id },
+                )],
+            );
+        }
+    }
+    screen
+}
+
 pub fn flow_cancelled(lang: Lang) -> Screen {
     Screen::with(lang.t("flow-cancelled"), vec![back_to_menu(lang)])
 }

@@ -1088,3 +1088,76 @@ async fn a_friend_invited_through_the_referral_link_earns_the_referrer_a_reward(
     );
     assert!(t.shop.verify().unwrap().is_healthy());
 }
+
+#[tokio::test]
+async fn the_card_and_a_placed_order_suggest_what_other_shoppers_also_bought() {
+    let t = TestShop::new();
+    let games = t.category("Games");
+    let pubg = t.product_with(games, "PUBG 660 UC", "10.00", |p| {
+        p.player_field = Some(player_field());
+    });
+    let ff = t.product(games, "Free Fire 100", "2.00");
+    let off = t.product(games, "Old card", "1.00");
+    // Two other shoppers bought PUBG with Free Fire; one with a card now off sale.
+    for (user, with) in [(20, ff.id), (21, ff.id), (22, off.id)] {
+        t.register(user, "en");
+        t.fund(user, "50");
+        for (i, product) in [pubg.id, with].into_iter().enumerate() {
+            let order = t
+                .shop
+                .create_order(
+                    &t.shop.actor(uid(user)).unwrap(),
+                    &shopcore::OrderRequest {
+                        product,
+                        payment: shopcore::PaymentChoice::Balance,
+                        coupon: None,
+                        player_id: (product == pubg.id).then(|| "5123456".to_owned()),
+                        currency: None,
+                        proof: None,
+                    },
+                    &key(&format!("o{user}-{i}")),
+                )
+                .unwrap();
+            t.shop
+                .complete_order(
+                    &t.owner(),
+                    order.id,
+                    Some("x"),
+                    &key(&format!("c{user}-{i}")),
+                )
+                .unwrap();
+        }
+    }
+    t.shop
+        .update_product(&t.owner(), off.id, shopcore::ProductChange::Active(false))
+        .unwrap();
+    t.fund(SHOPPER, "50.00");
+    let mut bot = mock_bot(
+        &t,
+        tap(SHOPPER, "en", &Callback::Product { id: pubg.id }, "p"),
+    );
+    bot.dispatch().await;
+    let card = one(&bot.get_responses());
+    assert!(
+        card.text.contains("Shoppers who bought this also bought:"),
+        "{}",
+        card.text
+    );
+    assert!(card.callbacks().contains(&Callback::Product { id: ff.id }));
+    assert!(!card.callbacks().contains(&Callback::Product { id: off.id }));
+    assert!(card.labels().contains(&"🛍 Free Fire 100".to_owned()));
+    // The buttons stay above the way back.
+    assert_eq!(
+        card.callbacks().last(),
+        Some(&Callback::Category { id: games, page: 0 })
+    );
+    // After buying PUBG the placed order suggests Free Fire too.
+    let summary = to_summary(&mut bot, pubg.id, None).await;
+    let placed = one(&step(&mut bot, tap(SHOPPER, "en", &confirm_of(&summary), "c")).await);
+    assert!(placed.text.contains("also bought"), "{}", placed.text);
+    assert!(
+        placed
+            .callbacks()
+            .contains(&Callback::Product { id: ff.id })
+    );
+}

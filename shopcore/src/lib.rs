@@ -36,8 +36,8 @@ pub mod verify;
 use domain::requests;
 pub use domain::{
     analytics, audit, backup, broadcast, catalog, coupons, currency, error, invoices, leases,
-    notifications, orders, panel, payment_methods, proofs, referrals, retention, search, sessions,
-    settings, settlement, supplier, users, wallet,
+    notifications, orders, panel, payment_methods, proofs, recommendations, referrals, retention,
+    search, sessions, settings, settlement, supplier, users, wallet,
 };
 pub use values::{clock, config, ids, money, roles, text};
 

@@ -210,6 +210,10 @@ impl Shop {
             &order_payment,
         )?);
         problems.extend(crate::orders::verify(&self.store)?);
+        problems.extend(crate::recommendations::verify(
+            &self.store,
+            crate::orders::completed_purchases(&self.store)?,
+        )?);
         problems.extend(crate::referrals::verify(
             &self.store,
             &referral_entries.take(),

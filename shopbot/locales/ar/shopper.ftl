@@ -68,6 +68,7 @@ product-title = 🏷 { $name }
 product-price = السعر: { $price }
 product-in_stock = ✅ متوفر
 product-stock_left = ✅ متوفر (المتبقي { $count })
+product-also_bought = 👥 من اشترى هذا اشترى أيضاً:
 product-out_of_stock = ❌ نفد المخزون
 product-needs_player_id = سيُطلب منك { $label } ({ $rule }).
 rule-digits = أرقام فقط، طوله من { $min } إلى { $max }

@@ -68,6 +68,7 @@ product-title = 🏷 { $name }
 product-price = Price: { $price }
 product-in_stock = ✅ In stock
 product-stock_left = ✅ In stock ({ $count } left)
+product-also_bought = 👥 Shoppers who bought this also bought:
 product-out_of_stock = ❌ Out of stock
 product-needs_player_id = You'll be asked for your { $label } ({ $rule }).
 rule-digits = digits only, { $min } to { $max } long

@@ -68,6 +68,7 @@ product-title = 🏷 { $name }
 product-price = قیمت: { $price }
 product-in_stock = ✅ موجود
 product-stock_left = ✅ موجود ({ $count } عدد باقی مانده)
+product-also_bought = 👥 کسانی که این را خریدند این‌ها را هم خریدند:
 product-out_of_stock = ❌ ناموجود
 product-needs_player_id = از شما { $label } خواسته می‌شود ({ $rule }).
 rule-digits = فقط رقم، با طول { $min } تا { $max }

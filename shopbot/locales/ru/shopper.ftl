@@ -68,6 +68,7 @@ product-title = 🏷 { $name }
 product-price = Цена: { $price }
 product-in_stock = ✅ В наличии
 product-stock_left = ✅ В наличии (осталось: { $count })
+product-also_bought = 👥 С этим товаром также покупают:
 product-out_of_stock = ❌ Нет в наличии
 product-needs_player_id = Нужно будет указать: { $label } ({ $rule }).
 rule-digits = только цифры, длина от { $min } до { $max }

@@ -68,6 +68,7 @@ product-title = 🏷 { $name }
 product-price = Fiyat: { $price }
 product-in_stock = ✅ Stokta var
 product-stock_left = ✅ Stokta var (kalan: { $count })
+product-also_bought = 👥 Bunu alanlar şunları da aldı:
 product-out_of_stock = ❌ Stokta yok
 product-needs_player_id = Sizden { $label } bilgisi istenecek ({ $rule }).
 rule-digits = yalnızca rakamlardan oluşan, { $min }–{ $max } karakter uzunluğunda

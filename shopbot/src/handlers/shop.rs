@@ -86,19 +86,24 @@ pub async fn product(env: &Env, id: ProductId) -> AnswerResult {
     let code = env.ctx.currency_code();
     let Some(found) = call(env, move |shop| {
         let photo = shop.product_photo(id)?.map(|p| p.reference);
+        let also = shop.recommendations(id, render::ALSO_BOUGHT)?;
         Ok(shop
             .product(id)?
             .filter(|p| p.on_sale())
-            .map(|p| (p, display_currency(shop, &code), photo)))
+            .map(|p| (p, display_currency(shop, &code), photo, also)))
     })
     .await?
     else {
         return Ok(Answer::Done);
     };
-    let Some((product, currency, photo)) = found else {
+    let Some((product, currency, photo, also)) = found else {
         return Ok(unavailable(env));
     };
-    let mut card = render::product_card(env.lang(), &product, &currency);
+    let mut card = render::also_bought(
+        env.lang(),
+        render::product_card(env.lang(), &product, &currency),
+        &also,
+    );
     card.photo = photo;
     env.out.show(card).await?;
     Ok(Answer::Done)
@@ -518,8 +523,18 @@ pub async fn confirm(env: &Env, state: &State, nonce: u32, query_id: &str) -> An
     match placed {
         Ok(order) => {
             remember_confirm(env, query_id, order.id).await;
+            let product = order.product;
+            let also = core::run(&env.shop, move |shop| {
+                shop.recommendations(product, render::ALSO_BOUGHT)
+            })
+            .await
+            .unwrap_or_default();
             env.out
-                .show(render::order_placed(env.lang(), &env.zone(), &order))
+                .show(render::also_bought(
+                    env.lang(),
+                    render::order_placed(env.lang(), &env.zone(), &order),
+                    &also,
+                ))
                 .await?;
             present_invoice(env, &order).await?;
         }

@@ -2,7 +2,7 @@
 //! records of the domain modules whose layout changed, so the list lives with them and
 //! `store/` runs it without knowing what a record means.
 //!
-//! Peers: analytics, audit, catalog, notifications, orders, wallet.
+//! Peers: analytics, audit, catalog, notifications, orders, recommendations, wallet.
 
 use crate::store::{Migration, Store, StoreError};
 
@@ -28,6 +28,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_16,
     to_version_17,
     to_version_18,
+    to_version_19,
 ];
 
 /// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
@@ -186,6 +187,12 @@ fn to_version_17(_store: &Store) -> Result<(), StoreError> {
 /// builds, which can't read those, out.
 fn to_version_18(_store: &Store) -> Result<(), StoreError> {
     Ok(())
+}
+
+/// 18 → 19: `co_purchases`, `co_purchase_rank` and `purchase_baskets`, the
+/// recommendations' counts, built from the completed orders there.
+fn to_version_19(store: &Store) -> Result<(), StoreError> {
+    crate::recommendations::rebuild(store, crate::orders::completed_purchases(store)?)
 }
 
 #[cfg(test)]

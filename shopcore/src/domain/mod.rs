@@ -21,6 +21,7 @@ pub mod orders;
 pub mod panel;
 pub mod payment_methods;
 pub mod proofs;
+pub mod recommendations;
 pub mod referrals;
 pub(crate) mod requests;
 pub mod retention;

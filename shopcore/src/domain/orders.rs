@@ -18,7 +18,7 @@
 //! it. A paid order has one PURCHASE ledger entry; a refunded one also one REFUND entry; an
 //! order paid through a payment method also one PAYMENT entry (the money received outside).
 //!
-//! Peers: audit, catalog, coupons, currency, invoices, notifications, payment_methods, proofs, referrals, requests, settings, supplier, users, wallet.
+//! Peers: audit, catalog, coupons, currency, invoices, notifications, payment_methods, proofs, recommendations, referrals, requests, settings, supplier, users, wallet.
 
 use crate::Shop;
 use crate::audit::{self, ActorRef, AuditAction, Detail, Target};
@@ -1024,6 +1024,7 @@ fn complete(tx: &Tx<'_>, before: &Order, delivery: String, actor: &ActorRef) -> 
         vec![Detail::noted("fulfilment", order.fulfilment)],
     )?;
     crate::referrals::on_order_completed(tx, order.user, order.id, order.total_usd)?;
+    crate::recommendations::on_completed(tx, order.user, order.product)?;
     Ok(order)
 }
 
@@ -2534,6 +2535,23 @@ pub(crate) fn holds_code(
         }
         catalog::CodeFate::InPool { .. } | catalog::CodeFate::Revoked => false,
     })
+}
+
+/// (buyer, product) of every completed order, by order id: each buyer's in the order they
+/// completed (a buyer has one open order at a time), for the recommendations' roll-ups.
+pub(crate) fn completed_purchases(
+    store: &crate::store::Store,
+) -> std::result::Result<Vec<(UserId, ProductId)>, StoreError> {
+    let mut out = Vec::new();
+    for item in store.scan(Span::<Orders>::all(), false) {
+        let Ok((_, order)) = item else {
+            continue; // unreadable orders are reported by the orders' check
+        };
+        if order.status == OrderStatus::Completed {
+            out.push((order.user, order.product));
+        }
+    }
+    Ok(out)
 }
 
 /// The ledger's side of an order's entries (called from the ledger walk of `verify()`): a

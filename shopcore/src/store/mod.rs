@@ -54,7 +54,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 18;
+pub const SCHEMA_VERSION: u32 = 19;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -138,10 +138,13 @@ pub(crate) enum Table {
     ReferralProgram,
     Referrals,
     Referrers,
+    CoPurchases,
+    CoPurchaseRank,
+    PurchaseBaskets,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 67] = [
+    pub(crate) const ALL: [Table; 70] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -209,6 +212,9 @@ impl Table {
         Table::ReferralProgram,
         Table::Referrals,
         Table::Referrers,
+        Table::CoPurchases,
+        Table::CoPurchaseRank,
+        Table::PurchaseBaskets,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -280,6 +286,9 @@ impl Table {
             Table::ReferralProgram => "referral_program",
             Table::Referrals => "referrals",
             Table::Referrers => "referrers",
+            Table::CoPurchases => "co_purchases",
+            Table::CoPurchaseRank => "co_purchase_rank",
+            Table::PurchaseBaskets => "purchase_baskets",
         }
     }
 
@@ -355,6 +364,9 @@ impl Table {
             Table::ReferralProgram => 65,
             Table::Referrals => 66,
             Table::Referrers => 67,
+            Table::CoPurchases => 68,
+            Table::CoPurchaseRank => 69,
+            Table::PurchaseBaskets => 70,
         }
     }
 

@@ -95,6 +95,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("postgres/0009_product_photos.sql"),
     ),
     ("referrals", include_str!("postgres/0010_referrals.sql")),
+    (
+        "recommendations",
+        include_str!("postgres/0011_recommendations.sql"),
+    ),
 ];
 
 /// A PostgreSQL location split into the client's configuration and the shop's schema.

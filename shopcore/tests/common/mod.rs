@@ -243,7 +243,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 67] = [
+pub const TABLE_TAGS: [(&str, u8); 70] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -311,6 +311,9 @@ pub const TABLE_TAGS: [(&str, u8); 67] = [
     ("referral_program", 65),
     ("referrals", 66),
     ("referrers", 67),
+    ("co_purchases", 68),
+    ("co_purchase_rank", 69),
+    ("purchase_baskets", 70),
 ];
 
 /// A closed shop's database opened directly (sled, or the PostgreSQL schema of a
@@ -886,6 +889,13 @@ pub fn as_schema_3_kept(
     records.retain(|(table, k), _| !(*table == "rollups" && k.first() == Some(&b'r')));
     // Schema 15's search index, derived from the product names.
     records.retain(|(table, _), _| *table != "search_terms");
+    // Schema 19's recommendation roll-ups, derived from the completed orders.
+    records.retain(|(table, _), _| {
+        !matches!(
+            *table,
+            "co_purchases" | "co_purchase_rank" | "purchase_baskets"
+        )
+    });
     // The ledger as a record per entry (schema 10 keeps it in chunks), for what follows.
     unchunk_log(&mut records, "ledger_chunks", "ledger");
     // Ledger entries without `prev_for_user` (the last field, so its encoding is a suffix),
