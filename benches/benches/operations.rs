@@ -13,6 +13,9 @@
 //! - `search/{2000,20000}_products`: a shopper's search (`Shop::search_products`, two words,
 //!   ten results) in a catalog of 2,000 and of 20,000 products, the same share of which match;
 //!   the ratio of the two is what the catalog's size costs a search;
+//! - `recommendations/{200,2000}_orders`: "also bought" for a product (`Shop::recommendations`,
+//!   three results) after 200 and after 2,000 completed orders over 20 products; the ratio
+//!   of the two is what the number of orders costs a read;
 //! - `baseline/fsync_4k` (one fdatasync per 4 KiB overwrite) and `baseline/sled_flush`
 //!   (a bare sled insert + flush): what one durable commit costs on this disk without group
 //!   commit.
@@ -270,5 +273,96 @@ fn search(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, baselines, create_order, staff_operations, search);
+/// A shop of 20 products where `orders / 2` shoppers each bought two of them (completed),
+/// in Background durability (building it is not timed).
+fn purchases(orders: usize) -> (tempfile::TempDir, Shop, shopcore::ProductId) {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = fixture::open(&dir.path().join("shop.db"), Durability::Background).unwrap();
+    let admin = shop.system_actor("bench").unwrap();
+    let category = shop.create_category(&admin, "Catalog", 0).unwrap().id;
+    let products: Vec<shopcore::ProductId> = (0..20)
+        .map(|i| {
+            shop.create_product(
+                &admin,
+                &shopcore::NewProduct {
+                    category,
+                    name: format!("Card {i}"),
+                    description: String::new(),
+                    price_usd: shopcore::Money::units(1),
+                    kind: shopcore::ProductKind::GiftCard,
+                    delivery: shopcore::Delivery::Manual,
+                    stock: shopcore::Stock::Unlimited,
+                    player_field: None,
+                    sort_order: 0,
+                    active: true,
+                },
+            )
+            .unwrap()
+            .id
+        })
+        .collect();
+    for u in 0..orders / 2 {
+        let id = shopcore::UserId::new(1_000 + u as u64).unwrap();
+        shop.register_user(&shopcore::Registration {
+            id,
+            username: None,
+            display_name: "buyer",
+            language: None,
+        })
+        .unwrap();
+        shop.adjust_balance(
+            &admin,
+            id,
+            shopcore::Money::units(10),
+            "bench",
+            &key(&format!("f{u}")),
+        )
+        .unwrap();
+        let buyer = shop.actor(id).unwrap();
+        for (j, product) in [products[0], products[1 + u % 19]].into_iter().enumerate() {
+            let order = shop
+                .create_order(
+                    &buyer,
+                    &shopcore::OrderRequest {
+                        product,
+                        payment: shopcore::PaymentChoice::Balance,
+                        coupon: None,
+                        player_id: None,
+                        currency: None,
+                        proof: None,
+                    },
+                    &key(&format!("o{u}-{j}")),
+                )
+                .unwrap();
+            shop.complete_order(&admin, order.id, Some("x"), &key(&format!("c{u}-{j}")))
+                .unwrap();
+        }
+    }
+    shop.flush().unwrap();
+    (dir, shop, products[0])
+}
+
+fn recommendations(c: &mut Criterion) {
+    let mut group = c.benchmark_group("recommendations");
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(1));
+    for n in [200, 2_000] {
+        let (_dir, shop, product) = purchases(n);
+        assert_eq!(shop.recommendations(product, 3).unwrap().len(), 3);
+        group.bench_function(format!("{n}_orders"), |bencher| {
+            bencher.iter(|| black_box(shop.recommendations(product, 3).unwrap()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    baselines,
+    create_order,
+    staff_operations,
+    search,
+    recommendations
+);
 criterion_main!(benches);

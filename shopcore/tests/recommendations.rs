@@ -2,47 +2,12 @@
 //! co-purchase roll-ups kept as orders complete; never what is off sale, out of stock or in
 //! a hidden category; checked by `verify()`. Runs on both backends.
 
-use crate::common::{TestShop, key, money, new_product, uid};
-use shopcore::{
-    CategoryChange, OrderRequest, PaymentChoice, ProductChange, ProductId, Role, Stock,
-};
+use crate::common::{TestShop, buy_completed, new_product};
+use shopcore::{CategoryChange, ProductChange, ProductId, Stock};
 
 fn assert_healthy(t: &TestShop) {
     let report = t.shop.verify().expect("verify");
     assert!(report.is_healthy(), "{report}");
-}
-
-fn buy(t: &TestShop, user: u64, product: ProductId, k: &str) {
-    let owner = t.owner();
-    t.staff(user, Role::User);
-    t.shop
-        .adjust_balance(
-            &owner,
-            uid(user),
-            money("50"),
-            "float",
-            &key(&format!("f{k}")),
-        )
-        .unwrap();
-    let buyer = t.shop.actor(uid(user)).unwrap();
-    let order = t
-        .shop
-        .create_order(
-            &buyer,
-            &OrderRequest {
-                product,
-                payment: PaymentChoice::Balance,
-                coupon: None,
-                player_id: None,
-                currency: None,
-                proof: None,
-            },
-            &key(k),
-        )
-        .unwrap();
-    t.shop
-        .complete_order(&owner, order.id, Some("sent"), &key(&format!("c{k}")))
-        .unwrap();
 }
 
 fn names(t: &TestShop, product: ProductId) -> Vec<String> {
@@ -80,14 +45,14 @@ fn shoppers_who_bought_this_also_bought_most_often_first() {
     assert!(names(&t, pubg).is_empty());
     // Three shoppers buy PUBG and Free Fire, one PUBG and Steam, one PUBG and Roblox twice.
     for (user, k) in [(10, "a"), (11, "b"), (12, "c")] {
-        buy(&t, user, pubg, &format!("{k}1"));
-        buy(&t, user, ff, &format!("{k}2"));
+        buy_completed(&t, user, pubg, &format!("{k}1"));
+        buy_completed(&t, user, ff, &format!("{k}2"));
     }
-    buy(&t, 13, steam, "d1");
-    buy(&t, 13, pubg, "d2");
-    buy(&t, 14, pubg, "e1");
-    buy(&t, 14, roblox, "e2");
-    buy(&t, 14, roblox, "e3");
+    buy_completed(&t, 13, steam, "d1");
+    buy_completed(&t, 13, pubg, "d2");
+    buy_completed(&t, 14, pubg, "e1");
+    buy_completed(&t, 14, roblox, "e2");
+    buy_completed(&t, 14, roblox, "e3");
     assert_eq!(names(&t, pubg)[0], "Free Fire");
     assert_eq!(names(&t, pubg).len(), 3);
     assert_eq!(names(&t, ff), ["PUBG"]);
@@ -135,7 +100,7 @@ fn a_basket_keeps_the_last_eight_products_and_verify_recomputes_it() {
         })
         .collect();
     for (i, p) in products.iter().enumerate() {
-        buy(&t, 10, *p, &format!("o{i}"));
+        buy_completed(&t, 10, *p, &format!("o{i}"));
     }
     // P9 was bought with the 8 before it, not with P0 (out of the basket by then).
     let with_last = names(&t, products[9]);

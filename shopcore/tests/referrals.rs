@@ -2,7 +2,7 @@
 //! shopper's first order completes): attributed once, never to oneself, rewarded once
 //! through the ledger within the caps, and `verify()` holds it. Runs on both backends.
 
-use crate::common::{TestShop, key, last_audit, money, new_product, refused, uid};
+use crate::common::{TestShop, buy_completed, key, last_audit, money, new_product, refused, uid};
 use shopcore::referrals::{NoReward, Outcome, Program, Reward};
 use shopcore::{
     Actor, AuditAction, Error, LedgerKind, NotificationKind, OrderRequest, OrderStatus,
@@ -32,39 +32,6 @@ fn referral_kind(e: Error) -> &'static str {
         Error::Referral(r) => r.kind(),
         other => panic!("expected a referral error, got {other:?}"),
     }
-}
-
-/// A product, and `user` funded and buying it from the balance, completed by the owner.
-fn buy_and_complete(t: &TestShop, user: u64, product: ProductId, k: &str) -> shopcore::Order {
-    let owner = t.owner();
-    t.shop
-        .adjust_balance(
-            &owner,
-            uid(user),
-            money("100"),
-            "float",
-            &key(&format!("f{k}")),
-        )
-        .unwrap();
-    let buyer = t.shop.actor(uid(user)).unwrap();
-    let order = t
-        .shop
-        .create_order(
-            &buyer,
-            &OrderRequest {
-                product,
-                payment: PaymentChoice::Balance,
-                coupon: None,
-                player_id: None,
-                currency: None,
-                proof: None,
-            },
-            &key(k),
-        )
-        .unwrap();
-    t.shop
-        .complete_order(&owner, order.id, Some("sent"), &key(&format!("c{k}")))
-        .unwrap()
 }
 
 fn balance(t: &TestShop, user: u64) -> shopcore::Money {
@@ -99,7 +66,7 @@ fn a_referred_shoppers_first_completed_order_rewards_the_referrer_once() {
     let again = refused(&t, || t.shop.attribute_referral(&newcomer, uid(10)));
     assert_eq!(referral_kind(again), "referral.already_attributed");
 
-    let first = buy_and_complete(&t, 11, product, "o1");
+    let first = buy_completed(&t, 11, product, "o1");
     // 5% of 20 USD.
     assert_eq!(balance(&t, 10), money("1.00"));
     let entries = t.shop.ledger(&owner, uid(10), None, 10).unwrap();
@@ -141,7 +108,7 @@ fn a_referred_shoppers_first_completed_order_rewards_the_referrer_once() {
     );
     assert_healthy(&t);
     // A second completed order rewards nothing more.
-    buy_and_complete(&t, 11, product, "o2");
+    buy_completed(&t, 11, product, "o2");
     assert_eq!(balance(&t, 10), money("1.00"));
     assert_healthy(&t);
     let t = t.reopen();
@@ -169,7 +136,7 @@ fn self_referral_old_shoppers_cycles_and_unknown_referrers_are_refused() {
     assert_eq!(referral_kind(cycle), "referral.cycle");
     // A shopper who has ordered, or registered over a day ago, is not new.
     let buyer = shopper(&t, 14);
-    buy_and_complete(&t, 14, product, "o1");
+    buy_completed(&t, 14, product, "o1");
     let ordered = refused(&t, || t.shop.attribute_referral(&buyer, uid(10)));
     assert_eq!(referral_kind(ordered), "referral.not_new");
     let late = shopper(&t, 15);
@@ -190,7 +157,7 @@ fn caps_a_missing_program_and_a_banned_referrer_earn_nothing_and_say_why() {
     // No program: recorded, not rewarded.
     let a = shopper(&t, 11);
     t.shop.attribute_referral(&a, uid(10)).unwrap();
-    let order = buy_and_complete(&t, 11, product, "a");
+    let order = buy_completed(&t, 11, product, "a");
     let outcome = |user: u64| {
         t.shop
             .my_referrals(&t.shop.actor(uid(user)).unwrap())
@@ -214,8 +181,8 @@ fn caps_a_missing_program_and_a_banned_referrer_earn_nothing_and_say_why() {
         let s = shopper(&t, user);
         t.shop.attribute_referral(&s, uid(10)).unwrap();
     }
-    buy_and_complete(&t, 12, product, "b");
-    buy_and_complete(&t, 13, product, "c");
+    buy_completed(&t, 12, product, "b");
+    buy_completed(&t, 13, product, "c");
     assert!(matches!(
         outcome(13),
         Some(Outcome::NotRewarded {
@@ -226,11 +193,11 @@ fn caps_a_missing_program_and_a_banned_referrer_earn_nothing_and_say_why() {
     assert_eq!(balance(&t, 10), money("2.50"));
     // The next period: rewarded, then the cap in all.
     t.clock.advance_millis(31 * Timestamp::MILLIS_PER_DAY);
-    buy_and_complete(&t, 14, product, "d");
+    buy_completed(&t, 14, product, "d");
     assert_eq!(balance(&t, 10), money("5.00"));
     let late = shopper(&t, 15);
     t.shop.attribute_referral(&late, uid(10)).unwrap();
-    buy_and_complete(&t, 15, product, "e");
+    buy_completed(&t, 15, product, "e");
     assert!(matches!(
         outcome(15),
         Some(Outcome::NotRewarded {
@@ -244,7 +211,7 @@ fn caps_a_missing_program_and_a_banned_referrer_earn_nothing_and_say_why() {
     let b = shopper(&t, 21);
     t.shop.attribute_referral(&b, uid(20)).unwrap();
     t.shop.ban_user(&owner, uid(20), "fraud").unwrap();
-    buy_and_complete(&t, 21, product, "f");
+    buy_completed(&t, 21, product, "f");
     assert!(matches!(
         outcome(21),
         Some(Outcome::NotRewarded {
@@ -291,7 +258,7 @@ fn a_failed_order_rewards_nothing_and_the_next_completed_one_counts() {
     assert_eq!(failed.status, OrderStatus::Failed);
     assert_eq!(balance(&t, 10), money("0"));
     // The referred shopper's first *completed* order is what counts.
-    buy_and_complete(&t, 11, product, "o2");
+    buy_completed(&t, 11, product, "o2");
     assert_eq!(balance(&t, 10), money("3"));
     assert_healthy(&t);
 }
@@ -344,7 +311,7 @@ fn a_forged_referral_credit_shows_in_verify() {
     shopper(&t, 10);
     let a = shopper(&t, 11);
     t.shop.attribute_referral(&a, uid(10)).unwrap();
-    buy_and_complete(&t, 11, product, "o");
+    buy_completed(&t, 11, product, "o");
     assert_healthy(&t);
     // The counts must agree with the referrals: a referrer's count edited on disk is found.
     let crate::common::TestShop { shop, clock, dir } = t;

@@ -156,6 +156,48 @@ pub fn refused<T: std::fmt::Debug>(
     err
 }
 
+/// `user` (registered if need be) is credited 100 USD and buys `product` from the balance;
+/// the owner completes the order. `k` makes the request keys.
+pub fn buy_completed(
+    t: &TestShop,
+    user: u64,
+    product: shopcore::ProductId,
+    k: &str,
+) -> shopcore::Order {
+    let owner = t.owner();
+    if t.shop.user(uid(user)).expect("read").is_none() {
+        t.staff(user, shopcore::Role::User);
+    }
+    t.shop
+        .adjust_balance(
+            &owner,
+            uid(user),
+            money("100"),
+            "float",
+            &key(&format!("f{k}")),
+        )
+        .expect("fund");
+    let buyer = t.shop.actor(uid(user)).expect("buyer");
+    let order = t
+        .shop
+        .create_order(
+            &buyer,
+            &shopcore::OrderRequest {
+                product,
+                payment: shopcore::PaymentChoice::Balance,
+                coupon: None,
+                player_id: None,
+                currency: None,
+                proof: None,
+            },
+            &key(k),
+        )
+        .expect("order");
+    t.shop
+        .complete_order(&owner, order.id, Some("sent"), &key(&format!("c{k}")))
+        .expect("complete")
+}
+
 /// The newest audit entry.
 pub fn last_audit(t: &TestShop) -> shopcore::AuditEntry {
     last_audit_of(&t.shop, &t.owner())

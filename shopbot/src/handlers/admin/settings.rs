@@ -196,6 +196,21 @@ pub async fn support(env: &Env) -> AnswerResult {
     Ok(Answer::Done)
 }
 
+/// Ends a typed change of the settings: "saved" and the settings screen anew, or the
+/// refusal (the question stays open for a validation error).
+async fn saved_then_settings(env: &Env, result: Result<Settings, Failure>) -> HandlerResult {
+    let Ok(settings) = &result else {
+        return after(env, result).await.map(|_| ());
+    };
+    let settings = settings.clone();
+    if after(env, result).await? {
+        let mut env = env.clone();
+        env.out.edit = None;
+        show_settings(&env, &settings).await?;
+    }
+    Ok(())
+}
+
 pub async fn support_input(env: &Env, text: &str) -> HandlerResult {
     let actor = env.actor.clone();
     let contact = text.trim().to_owned();
@@ -203,16 +218,7 @@ pub async fn support_input(env: &Env, text: &str) -> HandlerResult {
         shop.set_support_contact(&actor, Some(&contact))
     })
     .await;
-    if let Ok(settings) = &result {
-        let settings = settings.clone();
-        if after(env, result).await? {
-            let mut env = env.clone();
-            env.out.edit = None;
-            show_settings(&env, &settings).await?;
-        }
-        return Ok(());
-    }
-    after(env, result).await.map(|_| ())
+    saved_then_settings(env, result).await
 }
 
 pub async fn time_zone(env: &Env) -> AnswerResult {
@@ -242,16 +248,7 @@ pub async fn time_zone_input(env: &Env, text: &str) -> HandlerResult {
     let actor = env.actor.clone();
     let name = text.trim().to_owned();
     let result = core::run(&env.shop, move |shop| shop.set_time_zone(&actor, &name)).await;
-    if let Ok(settings) = &result {
-        let settings = settings.clone();
-        if after(env, result).await? {
-            let mut env = env.clone();
-            env.out.edit = None;
-            show_settings(&env, &settings).await?;
-        }
-        return Ok(());
-    }
-    after(env, result).await.map(|_| ())
+    saved_then_settings(env, result).await
 }
 
 pub async fn support_clear(env: &Env) -> AnswerResult {
