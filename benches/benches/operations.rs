@@ -14,8 +14,9 @@
 //!   ten results) in a catalog of 2,000 and of 20,000 products, the same share of which match;
 //!   the ratio of the two is what the catalog's size costs a search;
 //! - `recommendations/{200,2000}_orders`: "also bought" for a product (`Shop::recommendations`,
-//!   three results) after 200 and after 2,000 completed orders over 20 products; the ratio
-//!   of the two is what the number of orders costs a read;
+//!   three results) after 200 and after 2,000 completed orders over 20 products, each beside
+//!   one product read from the same store (`…_product_read`); the ratio of the two sizes,
+//!   against the baseline's, is what the number of orders costs a read;
 //! - `baseline/fsync_4k` (one fdatasync per 4 KiB overwrite) and `baseline/sled_flush`
 //!   (a bare sled insert + flush): what one durable commit costs on this disk without group
 //!   commit.
@@ -352,6 +353,11 @@ fn recommendations(c: &mut Criterion) {
         assert_eq!(shop.recommendations(product, 3).unwrap().len(), 3);
         group.bench_function(format!("{n}_orders"), |bencher| {
             bencher.iter(|| black_box(shop.recommendations(product, 3).unwrap()))
+        });
+        // The baseline: one product read from the same store (what the store's size costs
+        // any read).
+        group.bench_function(format!("{n}_orders_product_read"), |bencher| {
+            bencher.iter(|| black_box(shop.product(product).unwrap()))
         });
     }
     group.finish();
