@@ -217,6 +217,32 @@ fn baselines(c: &mut Criterion) {
     group.finish();
 }
 
+/// A 1 USD gift card with unlimited stock, delivered by hand.
+fn gift_card(
+    shop: &Shop,
+    admin: &shopcore::Actor,
+    category: shopcore::CategoryId,
+    name: String,
+) -> shopcore::ProductId {
+    shop.create_product(
+        admin,
+        &shopcore::NewProduct {
+            category,
+            name,
+            description: String::new(),
+            price_usd: shopcore::Money::units(1),
+            kind: shopcore::ProductKind::GiftCard,
+            delivery: shopcore::Delivery::Manual,
+            stock: shopcore::Stock::Unlimited,
+            player_field: None,
+            sort_order: 0,
+            active: true,
+        },
+    )
+    .unwrap()
+    .id
+}
+
 /// A shop with `n` products named from a small vocabulary (one in 50 a "PUBG Mobile 660
 /// UC"-like name the search finds), in Background durability (building it is not timed).
 fn catalog(n: usize) -> (tempfile::TempDir, Shop) {
@@ -238,22 +264,7 @@ fn catalog(n: usize) -> (tempfile::TempDir, Shop) {
         } else {
             format!("{} {} pack {i}", games[i % games.len()], 10 + i % 90)
         };
-        shop.create_product(
-            &admin,
-            &shopcore::NewProduct {
-                category,
-                name,
-                description: String::new(),
-                price_usd: shopcore::Money::units(1),
-                kind: shopcore::ProductKind::GiftCard,
-                delivery: shopcore::Delivery::Manual,
-                stock: shopcore::Stock::Unlimited,
-                player_field: None,
-                sort_order: 0,
-                active: true,
-            },
-        )
-        .unwrap();
+        gift_card(&shop, &admin, category, name);
     }
     shop.flush().unwrap();
     (dir, shop)
@@ -282,25 +293,7 @@ fn purchases(orders: usize) -> (tempfile::TempDir, Shop, shopcore::ProductId) {
     let admin = shop.system_actor("bench").unwrap();
     let category = shop.create_category(&admin, "Catalog", 0).unwrap().id;
     let products: Vec<shopcore::ProductId> = (0..20)
-        .map(|i| {
-            shop.create_product(
-                &admin,
-                &shopcore::NewProduct {
-                    category,
-                    name: format!("Card {i}"),
-                    description: String::new(),
-                    price_usd: shopcore::Money::units(1),
-                    kind: shopcore::ProductKind::GiftCard,
-                    delivery: shopcore::Delivery::Manual,
-                    stock: shopcore::Stock::Unlimited,
-                    player_field: None,
-                    sort_order: 0,
-                    active: true,
-                },
-            )
-            .unwrap()
-            .id
-        })
+        .map(|i| gift_card(&shop, &admin, category, format!("Card {i}")))
         .collect();
     for u in 0..orders / 2 {
         let id = shopcore::UserId::new(1_000 + u as u64).unwrap();

@@ -60,30 +60,36 @@ fn every_language_has_the_same_messages_and_variables() {
     }
 }
 
-/// Every string literal of `src/` and `templates/` that names a message.
-fn keys_named_in_code(known: &BTreeSet<String>) -> BTreeSet<String> {
-    let mut used = BTreeSet::new();
+/// The text of every `.rs` and `.html` file of `src/` and `templates/`, with its path.
+fn sources() -> Vec<(std::path::PathBuf, String)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut stack = vec![root.join("src"), root.join("templates")];
+    let mut out = Vec::new();
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).expect("read src") {
             let path = entry.expect("entry").path();
             if path.is_dir() {
                 stack.push(path);
-                continue;
-            }
-            if path.extension().is_none_or(|e| e != "rs" && e != "html") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).expect("read source");
-            for key in known {
-                if text.contains(&format!("\"{key}\"")) {
-                    used.insert(key.clone());
-                }
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "html") {
+                let text = std::fs::read_to_string(&path).expect("read source");
+                out.push((path, text));
             }
         }
     }
-    used
+    out
+}
+
+/// Every string literal of `src/` and `templates/` that names a message.
+fn keys_named_in_code(known: &BTreeSet<String>) -> BTreeSet<String> {
+    let sources = sources();
+    known
+        .iter()
+        .filter(|key| {
+            let quoted = format!("\"{key}\"");
+            sources.iter().any(|(_, text)| text.contains(&quoted))
+        })
+        .cloned()
+        .collect()
 }
 
 #[test]
@@ -102,28 +108,18 @@ fn every_message_is_used_and_every_key_the_code_uses_exists() {
 
 #[test]
 fn a_literal_key_the_code_names_exists() {
-    // Literals shaped like keys (`word-word`) passed to `.t(` or `.tf(` must be messages.
+    // Literals passed to `.t(`, `.tf(` and `.has(` must be messages.
     let english = keys(Lang::EN);
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut stack = vec![root.join("src"), root.join("templates")];
     let mut missing = Vec::new();
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read src") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            for marker in [".t(", ".tf(", ".has("] {
-                for (at, _) in text.match_indices(marker) {
-                    let rest = text[at + marker.len()..].trim_start();
-                    if let Some(literal) = rest.strip_prefix('"')
-                        && let Some(end) = literal.find('"')
-                        && !english.contains(&literal[..end])
-                    {
-                        missing.push(format!("{}: {}", path.display(), &literal[..end]));
-                    }
+    for (path, text) in sources() {
+        for marker in [".t(", ".tf(", ".has("] {
+            for (at, _) in text.match_indices(marker) {
+                let rest = text[at + marker.len()..].trim_start();
+                if let Some(literal) = rest.strip_prefix('"')
+                    && let Some(end) = literal.find('"')
+                    && !english.contains(&literal[..end])
+                {
+                    missing.push(format!("{}: {}", path.display(), &literal[..end]));
                 }
             }
         }

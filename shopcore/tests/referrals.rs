@@ -5,8 +5,8 @@
 use crate::common::{TestShop, buy_completed, key, last_audit, money, new_product, refused, uid};
 use shopcore::referrals::{NoReward, Outcome, Program, Reward};
 use shopcore::{
-    Actor, AuditAction, Error, LedgerKind, NotificationKind, OrderRequest, OrderStatus,
-    PaymentChoice, ProductId, Role, Timestamp,
+    Actor, AuditAction, Error, LedgerKind, NotificationKind, OrderStatus, ProductId, Role,
+    Timestamp,
 };
 
 fn assert_healthy(t: &TestShop) {
@@ -238,18 +238,7 @@ fn a_failed_order_rewards_nothing_and_the_next_completed_one_counts() {
         .unwrap();
     let order = t
         .shop
-        .create_order(
-            &a,
-            &OrderRequest {
-                product,
-                payment: PaymentChoice::Balance,
-                coupon: None,
-                player_id: None,
-                currency: None,
-                proof: None,
-            },
-            &key("o"),
-        )
+        .create_order(&a, &crate::orders::by_balance(product), &key("o"))
         .unwrap();
     let failed = t
         .shop

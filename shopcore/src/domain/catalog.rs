@@ -692,6 +692,41 @@ crate::store::record!(
     /// Categories, by id (with their product counts).
     pub(crate) Categories: Table::Categories, "categories", CategoryId => Category
 );
+/// What shoppers may be offered, for listings that read products one by one (search,
+/// recommendations): a product on sale in an active category. Remembers each category's
+/// state for the listing's length.
+#[derive(Default)]
+pub(crate) struct Shelf {
+    categories: std::collections::BTreeMap<CategoryId, bool>,
+}
+
+impl Shelf {
+    /// Product `id`, when it exists, is on sale and its category is active.
+    pub(crate) fn offered(
+        &mut self,
+        store: &crate::store::Store,
+        id: ProductId,
+    ) -> std::result::Result<Option<Product>, StoreError> {
+        let Some(product) = store.fetch::<Products>(&id)? else {
+            return Ok(None);
+        };
+        if !product.on_sale() {
+            return Ok(None);
+        }
+        let active = match self.categories.get(&product.category) {
+            Some(active) => *active,
+            None => {
+                let active = store
+                    .fetch::<Categories>(&product.category)?
+                    .is_some_and(|c| c.active);
+                self.categories.insert(product.category, active);
+                active
+            }
+        };
+        Ok(active.then_some(product))
+    }
+}
+
 /// A product's photo: the frontend's reference to the picture (a Telegram `file_id`) and
 /// when it was set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -1534,31 +1569,17 @@ impl Shop {
         };
         let key = crate::search::lookup_key(lead);
         let mut out = Vec::new();
-        let mut categories: std::collections::BTreeMap<CategoryId, bool> = Default::default();
+        let mut shelf = Shelf::default();
         for item in self
             .store
             .scan_keys(Span::<crate::search::SearchTerms>::within(&key), false)
             .take(SEARCH_SCAN_MAX)
         {
             let (_, id) = item?;
-            let Some(product) = self.store.fetch::<Products>(&id)? else {
+            let Some(product) = shelf.offered(&self.store, id)? else {
                 continue;
             };
-            if !product.on_sale() || !crate::search::matches(&product.name, &words) {
-                continue;
-            }
-            let active = match categories.get(&product.category) {
-                Some(active) => *active,
-                None => {
-                    let active = self
-                        .store
-                        .fetch::<Categories>(&product.category)?
-                        .is_some_and(|c| c.active);
-                    categories.insert(product.category, active);
-                    active
-                }
-            };
-            if active {
+            if crate::search::matches(&product.name, &words) {
                 out.push(product);
                 if out.len() == limit {
                     break;

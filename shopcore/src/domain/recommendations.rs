@@ -12,9 +12,9 @@
 //!
 //! Peers: catalog.
 
-use crate::catalog::{Categories, Product, Products};
+use crate::catalog::{Product, Shelf};
 use crate::error::Result;
-use crate::ids::{CategoryId, ProductId, UserId};
+use crate::ids::{ProductId, UserId};
 use crate::store::{Span, StoreError, Table, Tx};
 use std::collections::BTreeMap;
 
@@ -190,31 +190,17 @@ impl crate::Shop {
     pub fn recommendations(&self, product: ProductId, limit: usize) -> Result<Vec<Product>> {
         crate::error::check_page_size(limit, RECOMMENDATIONS_MAX)?;
         let mut out = Vec::new();
-        let mut categories: BTreeMap<CategoryId, bool> = BTreeMap::new();
+        let mut shelf = Shelf::default();
         for item in self
             .store
             .scan_keys(Span::<CoPurchaseRank>::within(&product), false)
             .take(RANK_SCAN_MAX)
         {
             let (_, _, other) = item?;
-            let Some(candidate) = self.store.fetch::<Products>(&other)? else {
-                continue;
-            };
-            if other == product || !candidate.on_sale() {
+            if other == product {
                 continue;
             }
-            let active = match categories.get(&candidate.category) {
-                Some(active) => *active,
-                None => {
-                    let active = self
-                        .store
-                        .fetch::<Categories>(&candidate.category)?
-                        .is_some_and(|c| c.active);
-                    categories.insert(candidate.category, active);
-                    active
-                }
-            };
-            if active {
+            if let Some(candidate) = shelf.offered(&self.store, other)? {
                 out.push(candidate);
                 if out.len() == limit {
                     break;

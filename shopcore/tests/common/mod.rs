@@ -180,18 +180,7 @@ pub fn buy_completed(
     let buyer = t.shop.actor(uid(user)).expect("buyer");
     let order = t
         .shop
-        .create_order(
-            &buyer,
-            &shopcore::OrderRequest {
-                product,
-                payment: shopcore::PaymentChoice::Balance,
-                coupon: None,
-                player_id: None,
-                currency: None,
-                proof: None,
-            },
-            &key(k),
-        )
+        .create_order(&buyer, &crate::orders::by_balance(product), &key(k))
         .expect("order");
     t.shop
         .complete_order(&owner, order.id, Some("sent"), &key(&format!("c{k}")))
