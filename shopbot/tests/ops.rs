@@ -1443,3 +1443,106 @@ fn a_broadcast_another_replica_drives_is_left_to_it() {
         assert_eq!(tg.delivered_to(user).len(), 1);
     }
 }
+
+/// teloxide's dispatcher hears a shutdown request only while it waits for the next update
+/// (its state change wakes current waiters and keeps no permit): asked while it hands an
+/// update to a busy worker, the request was lost and the bot polled on until the grace ran
+/// out (a CI run's SIGTERM took the whole 15 s). Stopping the listener as well ends it
+/// whatever it was doing, after the updates already taken.
+#[tokio::test]
+async fn a_shutdown_asked_while_the_dispatcher_hands_over_an_update_is_not_lost() {
+    use futures::StreamExt;
+    use shopbot::ops::shutdown::{self, Stopped};
+    use teloxide::update_listeners::StatefulListener;
+
+    let tg = FakeTelegram::start();
+    let bot = Bot::new(TOKEN).set_api_url(tg.url());
+    let (stop_listener, flag) = teloxide::stop::mk_stop_token();
+    let (updates, received) = futures::channel::mpsc::unbounded::<Update>();
+    let stream = received
+        .map(Ok::<Update, std::convert::Infallible>)
+        .take_until(flag)
+        .boxed();
+    let listener = StatefulListener::new(
+        (Some(stream), stop_listener.clone()),
+        |state: &mut (Option<_>, teloxide::stop::StopToken)| state.0.take().expect("streamed once"),
+        |state: &mut (Option<_>, teloxide::stop::StopToken)| state.1.clone(),
+    );
+    // The one worker holds every update until the gate opens; its queue takes one more.
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let handled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Arc::new(tokio::sync::Notify::new());
+    let handler = {
+        let (gate, handled, started) = (gate.clone(), handled.clone(), started.clone());
+        teloxide::dptree::endpoint(move |_: Update| {
+            let (gate, handled, started) = (gate.clone(), handled.clone(), started.clone());
+            async move {
+                started.notify_one();
+                gate.acquire().await.expect("gate").forget();
+                handled.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok::<(), std::convert::Infallible>(())
+            }
+        })
+    };
+    let mut dispatcher = Dispatcher::builder(bot, handler)
+        .worker_queue_size(1)
+        .distribution_function(|_| Some(0_u8))
+        .build();
+    let token = dispatcher.shutdown_token();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shop = Arc::new(
+        Shop::open(dir.path().join("shop.db"), shopcore::Config::default()).expect("shop"),
+    );
+    let health = Health::new(shop, "polling", None);
+    let (ask_stop, stop) = tokio::sync::oneshot::channel::<()>();
+    let serving = shutdown::serve_until(
+        dispatcher
+            .try_dispatch_with_listener(listener, Arc::new(|_: std::convert::Infallible| async {})),
+        async move {
+            let _ = stop.await;
+        },
+        token,
+        stop_listener,
+        Duration::from_secs(30),
+        &health,
+    );
+    let driving = async {
+        for chat in 0..3 {
+            updates
+                .unbounded_send(message_update(chat))
+                .expect("listener open");
+        }
+        started.notified().await;
+        // The first update is in the worker, the second in its queue, and the dispatcher
+        // waits to hand over the third when the shutdown is asked.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        ask_stop.send(()).expect("serving");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        gate.add_permits(3);
+    };
+    let (stopped, ()) = tokio::join!(serving, driving);
+    let stopped = stopped.expect("dispatch");
+    assert_eq!(
+        stopped,
+        Stopped::Drained,
+        "the grace ran out: the request was lost"
+    );
+    assert_eq!(
+        handled.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "every update taken before the shutdown was handled"
+    );
+}
+
+fn message_update(n: u64) -> Update {
+    let json = serde_json::json!({
+        "update_id": n,
+        "message": {
+            "message_id": n, "date": 1767259800,
+            "chat": {"id": 42, "type": "private", "first_name": "U"},
+            "from": {"id": 42, "is_bot": false, "first_name": "U"},
+            "text": "hello"
+        }
+    });
+    serde_json::from_str(&json.to_string()).expect("an update")
+}

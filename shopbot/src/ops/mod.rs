@@ -48,7 +48,7 @@ use shopcore::{Shop, StoreState};
 use std::sync::Arc;
 use std::time::Duration;
 use teloxide::prelude::*;
-use teloxide::update_listeners::{Polling, webhooks};
+use teloxide::update_listeners::{Polling, UpdateListener, webhooks};
 
 /// How often the outbox is polled for notifications.
 const NOTIFY_PERIOD: Duration = Duration::from_secs(2);
@@ -464,11 +464,12 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
 
     let served = match &config.mode {
         Mode::Polling => {
-            let listener = Polling::builder(bot.clone())
+            let mut listener = Polling::builder(bot.clone())
                 .timeout(POLL_TIMEOUT)
                 .delete_webhook()
                 .await
                 .build();
+            let stop_listener = listener.stop_token();
             shutdown::serve_until(
                 async move {
                     dispatcher
@@ -477,19 +478,21 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
                 },
                 signal,
                 token,
+                stop_listener,
                 config.shutdown_grace,
                 &health,
             )
             .await
         }
         Mode::Webhook { url, listen } => {
-            let listener = webhooks::axum(
+            let mut listener = webhooks::axum(
                 bot.clone(),
                 webhooks::Options::new(*listen, url.clone())
                     .secret_token(webhook_secret(config.token.expose())),
             )
             .await
             .map_err(|e| StartError::Telegram(redact(&e.to_string())))?;
+            let stop_listener = listener.stop_token();
             shutdown::serve_until(
                 async move {
                     dispatcher
@@ -501,6 +504,7 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
                 },
                 signal,
                 token,
+                stop_listener,
                 config.shutdown_grace,
                 &health,
             )
@@ -523,7 +527,9 @@ pub async fn run(config: BotConfig) -> Result<(), StartError> {
         Ok(()) => tracing::info!("database flushed; goodbye"),
         Err(failure) => tracing::error!(kind = failure.kind(), "final flush failed"),
     }
-    served.map_err(|e| StartError::Telegram(redact(&e.to_string())))
+    served
+        .map(|_stopped| ())
+        .map_err(|e| StartError::Telegram(redact(&e.to_string())))
 }
 
 #[cfg(test)]

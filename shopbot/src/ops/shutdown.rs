@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use teloxide::dispatching::ShutdownToken;
+use teloxide::stop::StopToken;
 
 /// Resolves on the first SIGTERM or SIGINT.
 pub async fn signal() {
@@ -34,22 +35,40 @@ pub async fn signal() {
     }
 }
 
-/// Runs `dispatch` until it ends or `stop` resolves; then asks the dispatcher to stop and
-/// waits for in-flight updates, at most `grace`.
+/// How serving ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// The dispatcher ended, every update it had taken handled.
+    Drained,
+    /// The grace ran out first.
+    DeadlinePassed,
+}
+
+/// Runs `dispatch` until it ends or `stop` resolves; then asks the dispatcher to stop, stops
+/// its listener (`listener`, the listener's own stop token) and waits for in-flight updates,
+/// at most `grace`.
+///
+/// Both are needed: the dispatcher hears its token only while it waits for the next update
+/// (teloxide wakes the waiters of the moment and keeps no permit), so a request made while
+/// it hands an update to a busy worker would be lost and the listener would poll on until
+/// the grace ran out. A stopped listener ends its stream whatever the dispatcher was doing,
+/// and the dispatcher then finishes the updates it took.
 pub async fn serve_until<E>(
     dispatch: impl Future<Output = Result<(), E>>,
     stop: impl Future<Output = ()>,
     token: ShutdownToken,
+    listener: StopToken,
     grace: Duration,
     health: &Arc<Health>,
-) -> Result<(), E> {
+) -> Result<Stopped, E> {
     let mut dispatch = std::pin::pin!(dispatch);
     health.set_ready(true);
     tokio::select! {
-        result = &mut dispatch => return result,
+        result = &mut dispatch => return result.map(|()| Stopped::Drained),
         () = stop => {}
     }
     health.set_ready(false);
+    listener.stop();
     let drained = tokio::time::timeout(grace, async {
         // The dispatcher may still be starting (getMe); retry until it takes the request.
         loop {
@@ -71,15 +90,15 @@ pub async fn serve_until<E>(
     match drained {
         Ok(Some(result)) => {
             tracing::info!("updates in flight finished");
-            result
+            result.map(|()| Stopped::Drained)
         }
-        Ok(None) => Ok(()),
+        Ok(None) => Ok(Stopped::Drained),
         Err(_) => {
             tracing::warn!(
                 grace_secs = grace.as_secs(),
                 "in-flight updates did not finish before the deadline; stopping anyway"
             );
-            Ok(())
+            Ok(Stopped::DeadlinePassed)
         }
     }
 }
