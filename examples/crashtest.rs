@@ -133,6 +133,7 @@ fn worker(db: &Path, log: &Path) -> Result<(), String> {
             let via_calls = id % 2 == 0;
             for n in 0u64.. {
                 let request = OrderRequest {
+                    quantity: 1,
                     product,
                     payment: PaymentChoice::Balance,
                     coupon: None,

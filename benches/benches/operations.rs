@@ -318,6 +318,7 @@ fn purchases(orders: usize) -> (tempfile::TempDir, Shop, shopcore::ProductId) {
                 .create_order(
                     &buyer,
                     &shopcore::OrderRequest {
+                        quantity: 1,
                         product,
                         payment: shopcore::PaymentChoice::Balance,
                         coupon: None,

@@ -81,6 +81,7 @@ pub fn build(path: &Path, orders: u64, progress: bool) -> shopcore::Result<()> {
         })?;
         let buyer = shop.actor(id)?;
         let request = OrderRequest {
+            quantity: 1,
             product,
             payment: PaymentChoice::Balance,
             coupon: Some("FREE".into()),

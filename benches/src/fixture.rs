@@ -196,6 +196,7 @@ impl Fixture {
     /// An order for `product` paid from the balance.
     pub fn by_balance(product: ProductId) -> OrderRequest {
         OrderRequest {
+            quantity: 1,
             product,
             payment: PaymentChoice::Balance,
             coupon: None,

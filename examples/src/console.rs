@@ -1340,6 +1340,7 @@ impl Console {
                     actor,
                     user,
                     &OrderRequest {
+                        quantity: 1,
                         product,
                         payment,
                         coupon: a.value("coupon").map(str::to_owned),

@@ -185,6 +185,7 @@ pub fn seed(console: &Console, actor: &Actor) -> Result<Output, CommandError> {
     let order = shop.create_order(
         &sara,
         &OrderRequest {
+            quantity: 1,
             product: uc60,
             payment: PaymentChoice::Balance,
             coupon: None,

@@ -30,6 +30,8 @@ pub enum Callback {
     Product { id: ProductId },
     /// Start buying a product.
     Buy { id: ProductId },
+    /// Buy this many units of the product being bought.
+    Quantity { units: u32 },
     /// Continue without a coupon.
     SkipCoupon,
     /// Pay from the wallet balance.
@@ -105,6 +107,7 @@ impl Callback {
             Callback::Category { id, page } => write!(out, "c:{}:{page}", id.get()),
             Callback::Product { id } => write!(out, "p:{}", id.get()),
             Callback::Buy { id } => write!(out, "b:{}", id.get()),
+            Callback::Quantity { units } => write!(out, "q:{units}"),
             Callback::SkipCoupon => write!(out, "k"),
             Callback::PayBalance => write!(out, "pb"),
             Callback::PayMethod { id } => write!(out, "pm:{}", id.get()),
@@ -202,6 +205,12 @@ impl Callback {
                 arity(1)?;
                 Callback::Buy {
                     id: ProductId::new(number(0)?).map_err(|_| malformed())?,
+                }
+            }
+            "q" => {
+                arity(1)?;
+                Callback::Quantity {
+                    units: u32::try_from(number(0)?).map_err(|_| malformed())?,
                 }
             }
             "k" => arity(0).map(|()| Callback::SkipCoupon)?,
@@ -312,10 +321,12 @@ pub enum ProductField {
     PlayerRule,
     /// The supplier's SKU (asked when the delivery becomes "supplier").
     Sku,
+    /// How many units one order may buy.
+    PerOrder,
 }
 
 impl ProductField {
-    pub const ALL: [ProductField; 9] = [
+    pub const ALL: [ProductField; 10] = [
         ProductField::Name,
         ProductField::Description,
         ProductField::Price,
@@ -325,6 +336,7 @@ impl ProductField {
         ProductField::Stock,
         ProductField::PlayerRule,
         ProductField::Sku,
+        ProductField::PerOrder,
     ];
 
     fn code(self) -> &'static str {
@@ -338,6 +350,7 @@ impl ProductField {
             ProductField::Stock => "s",
             ProductField::PlayerRule => "r",
             ProductField::Sku => "u",
+            ProductField::PerOrder => "q",
         }
     }
 
@@ -353,6 +366,7 @@ impl ProductField {
             ProductField::Stock => "stock",
             ProductField::PlayerRule => "player_rule",
             ProductField::Sku => "sku",
+            ProductField::PerOrder => "per_order",
         }
     }
 }

@@ -440,7 +440,65 @@ pub fn product_card(lang: Lang, product: &Product, currency: &Currency) -> Scree
     Screen::with(text, rows)
 }
 
+/// Adds how many units one order may buy to a product card, when staff allow more than
+/// one.
+pub fn with_per_order(lang: Lang, mut card: Screen, per_order: u32) -> Screen {
+    if per_order > 1 {
+        card.text.push('\n');
+        card.text
+            .push_str(&lang.tf("product-per_order", &[("count", &per_order.to_string())]));
+    }
+    card
+}
+
 // ----- buying --------------------------------------------------------------------------
+
+/// The quantity buttons offered for at most `max` units: the usual counts up to `max`, and
+/// `max` itself.
+pub fn quantity_choices(max: u32) -> Vec<u32> {
+    let mut choices: Vec<u32> = [1, 2, 3, 4, 5, 10, 20, 50, 100]
+        .into_iter()
+        .filter(|n| *n <= max)
+        .collect();
+    if !choices.contains(&max) {
+        choices.push(max);
+    }
+    choices
+}
+
+/// How many units of `name`: buttons for the usual counts, or a number typed.
+pub fn quantity_prompt(lang: Lang, name: &str, max: u32) -> Screen {
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = quantity_choices(max)
+        .chunks(5)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|n| button(n.to_string(), Callback::Quantity { units: *n }))
+                .collect()
+        })
+        .collect();
+    rows.push(vec![button(lang.t("button-cancel"), Callback::CancelFlow)]);
+    Screen::with(
+        lang.tf(
+            "quantity-prompt",
+            &[("name", name), ("max", &max.to_string())],
+        ),
+        rows,
+    )
+}
+
+/// A typed quantity that isn't a whole number from 1 to `max`.
+pub fn quantity_rejected(lang: Lang, max: u32) -> Screen {
+    Screen::text(lang.tf("quantity-rejected", &[("max", &max.to_string())]))
+}
+
+/// A quantity the shop can't sell now (fewer left): the reason, and the question again.
+pub fn quantity_refused(lang: Lang, reason: &str, max: u32) -> Screen {
+    Screen::text(format!(
+        "{reason}\n{}",
+        lang.tf("quantity-rejected", &[("max", &max.to_string())])
+    ))
+}
 
 pub fn player_id_prompt(lang: Lang, field: &PlayerField) -> Screen {
     Screen::with(
@@ -559,6 +617,15 @@ pub fn order_summary(lang: Lang, quote: &Quote, payment: &PaymentLine, nonce: u3
             &[("label", &label), ("player_id", player)],
         ));
     }
+    if quote.quantity > 1 {
+        lines.push(lang.tf(
+            "summary-quantity",
+            &[
+                ("count", &quote.quantity.to_string()),
+                ("price", &usd(quote.unit_price_usd())),
+            ],
+        ));
+    }
     lines.push(lang.tf("summary-price", &[("price", &usd(quote.price_usd))]));
     if let Some(code) = &quote.coupon {
         lines.push(lang.tf(
@@ -658,6 +725,15 @@ fn order_body(lang: Lang, zone: &Zone, order: &Order) -> String {
         lang.tf("order-product", &[("name", &order.product_name)]),
         lang.tf("order-status", &[("status", &status(lang, order.status))]),
     ];
+    if order.quantity > 1 {
+        lines.push(lang.tf(
+            "order-quantity",
+            &[
+                ("count", &order.quantity.to_string()),
+                ("price", &usd(order.unit_price_usd())),
+            ],
+        ));
+    }
     if let Some(player) = &order.player_id {
         lines.push(lang.tf("order-player_id", &[("player_id", player)]));
     }
@@ -724,7 +800,12 @@ pub fn orders(lang: Lang, orders: &[Order], next: Option<shopcore::OrderId>) -> 
         .iter()
         .map(|o| {
             vec![button(
-                format!("{} · {} · {}", o.id, o.product_name, status(lang, o.status)),
+                format!(
+                    "{} · {} · {}",
+                    o.id,
+                    order_item(lang, o),
+                    status(lang, o.status)
+                ),
                 Callback::Order { id: o.id },
             )]
         })
@@ -739,6 +820,21 @@ pub fn orders(lang: Lang, orders: &[Order], next: Option<shopcore::OrderId>) -> 
     }
     rows.push(back_to_menu(lang));
     Screen::with(text, rows)
+}
+
+/// What an order bought, for a list: the product, with its quantity when above one.
+pub fn order_item(lang: Lang, order: &Order) -> String {
+    if order.quantity > 1 {
+        lang.tf(
+            "order-item_units",
+            &[
+                ("count", &order.quantity.to_string()),
+                ("name", &order.product_name),
+            ],
+        )
+    } else {
+        order.product_name.clone()
+    }
 }
 
 pub fn order_details(lang: Lang, zone: &Zone, order: &Order) -> Screen {
@@ -1202,6 +1298,18 @@ pub fn failure(lang: Lang, failure: &Failure, settings: &Settings) -> String {
             ],
         ),
         Error::Order(OrderError::PlayerIdRequired { label }) => lang.tf(&key, &[("label", label)]),
+        Error::Order(OrderError::NotEnoughStock {
+            available, wanted, ..
+        }) => lang.tf(
+            &key,
+            &[
+                ("available", &available.to_string()),
+                ("wanted", &wanted.to_string()),
+            ],
+        ),
+        Error::Order(OrderError::BadQuantity { max, .. }) => {
+            lang.tf(&key, &[("max", &max.to_string())])
+        }
         // A role that lost a permission while a screen was open (a demoted staff member).
         Error::Denied(shopcore::Denied::MissingPermission { permission, .. }) => {
             lang.tf(&key, &[("permission", permission.name())])
@@ -1252,6 +1360,8 @@ pub const SHOPPER_ERROR_KINDS: &[&str] = &[
     "order.product_inactive",
     "order.product_archived",
     "order.out_of_stock",
+    "order.not_enough_stock",
+    "order.bad_quantity",
     "order.open_order_exists",
     "order.payment_out_of_range",
     "order.player_id_required",

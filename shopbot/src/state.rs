@@ -26,6 +26,13 @@ pub struct Draft {
     pub coupon: Option<String>,
     pub payment: Option<PayWith>,
     pub proof: Option<Proof>,
+    /// How many units (a draft saved before quantities were asked is for one).
+    #[serde(default = "one")]
+    pub quantity: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl Draft {
@@ -36,6 +43,7 @@ impl Draft {
             coupon: None,
             payment: None,
             proof: None,
+            quantity: 1,
         }
     }
 }
@@ -45,6 +53,8 @@ pub enum State {
     /// No conversation in progress.
     #[default]
     Idle,
+    /// Waiting for how many units (a button or a number), up to `max`.
+    Quantity { draft: Draft, max: u32 },
     /// Waiting for the player id the product asks for.
     PlayerId { draft: Draft },
     /// Waiting for a coupon code (or Skip).

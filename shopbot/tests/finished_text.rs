@@ -18,6 +18,7 @@ fn rendered_order(t: &TestShop) -> shopcore::Order {
         .create_order(
             &actor,
             &shopcore::OrderRequest {
+                quantity: 1,
                 product: product.id,
                 payment: shopcore::PaymentChoice::Balance,
                 coupon: None,

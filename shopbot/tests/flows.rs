@@ -617,6 +617,7 @@ async fn order_completion_failure_and_rejection_are_notified_in_the_shoppers_lan
     let actor = t.shop.actor(uid(SHOPPER)).expect("actor");
     t.shop.set_preferred_language(&actor, "ar").expect("ar");
     let request = |card| shopcore::OrderRequest {
+        quantity: 1,
         product: card,
         payment: shopcore::PaymentChoice::Balance,
         coupon: None,
@@ -1064,6 +1065,7 @@ async fn a_friend_invited_through_the_referral_link_earns_the_referrer_a_reward(
         .create_order(
             &friend,
             &shopcore::OrderRequest {
+                quantity: 1,
                 product: card.id,
                 payment: shopcore::PaymentChoice::Balance,
                 coupon: None,
@@ -1108,6 +1110,7 @@ async fn the_card_and_a_placed_order_suggest_what_other_shoppers_also_bought() {
                 .create_order(
                     &t.shop.actor(uid(user)).unwrap(),
                     &shopcore::OrderRequest {
+                        quantity: 1,
                         product,
                         payment: shopcore::PaymentChoice::Balance,
                         coupon: None,
@@ -1159,5 +1162,144 @@ async fn the_card_and_a_placed_order_suggest_what_other_shoppers_also_bought() {
         placed
             .callbacks()
             .contains(&Callback::Product { id: ff.id })
+    );
+}
+
+/// Three codes in one order: the card says how many one order may buy, the shopper picks
+/// the quantity on a button (or types it, Arabic digits too), the summary and the order say
+/// how many at what unit price, and every code is delivered together.
+#[tokio::test]
+async fn a_shopper_buys_several_codes_in_one_order_in_english_and_arabic() {
+    let t = TestShop::new();
+    let cards = t.category("Cards");
+    let steam = t.product_with(cards, "Steam 5", "5.00", |p| {
+        p.delivery = shopcore::Delivery::Codes;
+    });
+    let owner = t.owner();
+    t.shop
+        .add_codes(&owner, steam.id, &["S-1", "S-2", "S-3", "S-4", "S-5"])
+        .unwrap();
+    t.shop.set_order_limit(&owner, steam.id, 4).unwrap();
+    t.shop
+        .set_fulfilment_mode(&owner, shopcore::FulfilmentMode::Auto)
+        .unwrap();
+    t.fund(SHOPPER, "50.00");
+    let mut bot = mock_bot(&t, text(SHOPPER, "en", "/start"));
+    bot.dispatch().await;
+
+    let card = one(&step(
+        &mut bot,
+        tap(SHOPPER, "en", &Callback::Product { id: steam.id }, "p"),
+    )
+    .await);
+    assert!(card.text.contains("Up to 4 per order"), "{}", card.text);
+    let ask = one(&step(
+        &mut bot,
+        tap(SHOPPER, "en", &Callback::Buy { id: steam.id }, "b"),
+    )
+    .await);
+    assert!(
+        ask.text
+            .contains("How many Steam 5 would you like? Tap a number or send one from 1 to 4."),
+        "{}",
+        ask.text
+    );
+    assert_eq!(ask.labels(), ["1", "2", "3", "4", "✖\u{fe0f} Cancel"]);
+    // Five (more than the limit) typed, a forged button for five, and words: refused, the
+    // question stays.
+    let typed = one(&step(&mut bot, text(SHOPPER, "en", "5")).await);
+    assert!(typed.text.contains("from 1 to 4"), "{}", typed.text);
+    let r = step(
+        &mut bot,
+        tap(SHOPPER, "en", &Callback::Quantity { units: 5 }, "q5"),
+    )
+    .await;
+    assert_eq!(
+        notices(&r),
+        vec![Some(
+            "This button has expired. Please use the latest message.".to_owned()
+        )]
+    );
+    assert!(matches!(
+        t.session(SHOPPER),
+        Some(State::Quantity { max: 4, .. })
+    ));
+    let coupon = one(&step(
+        &mut bot,
+        tap(SHOPPER, "en", &Callback::Quantity { units: 3 }, "q3"),
+    )
+    .await);
+    assert!(coupon.text.contains("Have a coupon?"), "{}", coupon.text);
+    step(&mut bot, tap(SHOPPER, "en", &Callback::SkipCoupon, "k")).await;
+    let summary = one(&step(&mut bot, tap(SHOPPER, "en", &Callback::PayBalance, "pb")).await);
+    for line in [
+        "Quantity: 3 × 5.00 USD",
+        "Price: 15.00 USD",
+        "Total: 15.00 USD",
+    ] {
+        assert!(summary.text.contains(line), "{line:?} in {}", summary.text);
+    }
+    // Someone else buys three codes meanwhile: only two are left, and Confirm says so.
+    t.register(20, "en");
+    t.fund(20, "50");
+    t.shop
+        .create_order(
+            &t.shop.actor(uid(20)).unwrap(),
+            &shopcore::OrderRequest {
+                quantity: 3,
+                product: steam.id,
+                payment: shopcore::PaymentChoice::Balance,
+                coupon: None,
+                player_id: None,
+                currency: None,
+                proof: None,
+            },
+            &key("other"),
+        )
+        .unwrap();
+    let refused = step(&mut bot, tap(SHOPPER, "en", &confirm_of(&summary), "y1")).await;
+    let said = format!("{:?}{:?}", shown(&refused), notices(&refused));
+    assert!(said.contains("Only 2 left, and you asked for 3."), "{said}");
+    assert!(t.orders(SHOPPER).is_empty());
+    t.shop.add_codes(&owner, steam.id, &["S-6", "S-7"]).unwrap();
+    step(&mut bot, tap(SHOPPER, "en", &Callback::CancelFlow, "x")).await;
+
+    // In Arabic, typed in Arabic-Indic digits.
+    step(&mut bot, text(SHOPPER, "ar", "/start")).await;
+    let ask = one(&step(
+        &mut bot,
+        tap(SHOPPER, "ar", &Callback::Buy { id: steam.id }, "b2"),
+    )
+    .await);
+    assert!(ask.text.contains("كم تريد من"), "{}", ask.text);
+    step(&mut bot, text(SHOPPER, "ar", "٤")).await;
+    step(&mut bot, tap(SHOPPER, "ar", &Callback::SkipCoupon, "k2")).await;
+    let summary = one(&step(&mut bot, tap(SHOPPER, "ar", &Callback::PayBalance, "pb2")).await);
+    assert!(summary.text.contains("الكمية:"), "{}", summary.text);
+    let placed = one(&step(&mut bot, tap(SHOPPER, "ar", &confirm_of(&summary), "y2")).await);
+    let orders = t.orders(SHOPPER);
+    assert_eq!(orders.len(), 1);
+    let order = &orders[0];
+    assert_eq!((order.quantity, order.status), (4, OrderStatus::Completed));
+    assert_eq!(order.total_usd, money("20.00"));
+    assert_eq!(t.balance(SHOPPER), money("30.00"));
+    let delivered = order.delivery.as_deref().unwrap();
+    assert_eq!(delivered.lines().count(), 4, "{delivered}");
+    for code in delivered.lines() {
+        assert!(placed.text.contains(code), "{code} in {}", placed.text);
+    }
+    assert!(placed.text.contains("الكمية:"), "{}", placed.text);
+    // My orders: the quantity beside the name.
+    let list = one(&step(
+        &mut bot,
+        tap(SHOPPER, "ar", &Callback::Orders { before: None }, "o"),
+    )
+    .await);
+    assert!(
+        list.labels()
+            .iter()
+            .any(|l| l.contains("× ") && l.contains("Steam 5")),
+        "{:?}",
+        list.labels()
     );
 }

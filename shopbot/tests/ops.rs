@@ -890,6 +890,7 @@ async fn the_bot_expires_unpaid_orders_hands_supplier_orders_to_staff_and_notifi
             .create_order(
                 &late,
                 &shopcore::OrderRequest {
+                    quantity: 1,
                     product: card.id,
                     payment: shopcore::PaymentChoice::Method(method),
                     coupon: None,
@@ -916,6 +917,7 @@ async fn the_bot_expires_unpaid_orders_hands_supplier_orders_to_staff_and_notifi
             .create_order(
                 &auto,
                 &shopcore::OrderRequest {
+                    quantity: 1,
                     product: uc.id,
                     payment: shopcore::PaymentChoice::Balance,
                     coupon: None,

@@ -217,6 +217,7 @@ async fn a_stars_payment_for_a_cancelled_order_goes_to_the_balance() {
         .create_order(
             &actor,
             &shopcore::OrderRequest {
+                quantity: 1,
                 product: product.id,
                 payment: shopcore::PaymentChoice::Invoice(Provider::Stars),
                 coupon: None,

@@ -84,6 +84,7 @@ fn order_summary() {
         .quote(
             &actor,
             &OrderRequest {
+                quantity: 1,
                 product: product.id,
                 payment: PaymentChoice::Balance,
                 coupon: Some("save20".into()),

@@ -59,6 +59,7 @@ fn balance_order(
         .create_order(
             &actor,
             &OrderRequest {
+                quantity: 1,
                 product,
                 payment: PaymentChoice::Balance,
                 coupon: None,
@@ -1319,6 +1320,7 @@ async fn a_text_proof_repeated_with_other_case_and_spacing_is_flagged_on_orders_
         .create_order(
             &actor,
             &OrderRequest {
+                quantity: 1,
                 product: card.id,
                 payment: PaymentChoice::Method(bank),
                 coupon: None,
@@ -1564,4 +1566,68 @@ async fn staff_attach_a_photo_that_shoppers_see_on_the_product_card() {
     .await;
     step(&mut bot, photo(SHOPPER, "en")).await;
     assert_eq!(t.shop.product_photo(card.id).unwrap(), None);
+}
+
+/// Staff set how many units one order may buy from the product's screen: words and numbers
+/// out of range are explained with the question kept open; the card then tells shoppers.
+#[tokio::test]
+async fn staff_set_the_units_one_order_may_buy() {
+    let t = TestShop::new();
+    let games = t.category("Games");
+    let card = t.product(games, "Gift card", "10.00");
+    let mut bot = mock_bot(
+        &t,
+        tap(OWNER, "en", &admin(Admin::Product { id: card.id }), "p"),
+    );
+    bot.dispatch().await;
+    let screen = one(&bot.get_responses());
+    assert!(
+        screen.text.contains("Units per order: 1"),
+        "{}",
+        screen.text
+    );
+    let edit = admin(Admin::ProductEdit {
+        id: card.id,
+        field: ProductField::PerOrder,
+    });
+    assert!(screen.callbacks().contains(&edit));
+    let prompt = one(&step(&mut bot, tap(OWNER, "en", &edit, "e")).await);
+    assert!(
+        prompt
+            .text
+            .contains("Send how many units one order may buy (1 to 100).")
+            && prompt.text.contains("Now: 1"),
+        "{}",
+        prompt.text
+    );
+    let words = one(&step(&mut bot, text(OWNER, "en", "lots")).await);
+    assert!(words.text.contains("That isn't a number"), "{}", words.text);
+    let big = one(&step(&mut bot, text(OWNER, "en", "500")).await);
+    assert!(
+        big.text
+            .contains("The limit per order must be a whole number from 1 to 100."),
+        "{}",
+        big.text
+    );
+    assert!(matches!(t.session(OWNER), Some(State::Admin { .. })));
+    let r = step(&mut bot, text(OWNER, "en", "5")).await;
+    let product = shown(&r).pop().expect("the product again");
+    assert!(
+        product.text.contains("Units per order: 5"),
+        "{}",
+        product.text
+    );
+    assert_eq!(t.shop.order_limit(card.id).unwrap(), 5);
+    assert_eq!(t.session(OWNER), None);
+    // The shopper's card says it.
+    let shopper_card = one(&step(
+        &mut bot,
+        tap(SHOPPER, "en", &Callback::Product { id: card.id }, "c"),
+    )
+    .await);
+    assert!(
+        shopper_card.text.contains("Up to 5 per order"),
+        "{}",
+        shopper_card.text
+    );
 }

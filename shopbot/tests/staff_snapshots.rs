@@ -97,7 +97,8 @@ fn product_screens() {
                 Role::Operator,
                 &product,
                 category.as_ref(),
-                false
+                false,
+                1
             ))
         );
         insta::assert_snapshot!(
@@ -107,7 +108,8 @@ fn product_screens() {
                 Role::Support,
                 &product,
                 category.as_ref(),
-                false
+                false,
+                1
             ))
         );
         insta::assert_snapshot!(
@@ -162,6 +164,7 @@ fn queue_screens() {
         .create_order(
             &actor,
             &OrderRequest {
+                quantity: 1,
                 product: product.id,
                 payment: PaymentChoice::Balance,
                 coupon: None,

@@ -19,6 +19,7 @@ fn draft() -> Draft {
             reference: "AgADBAAD".into(),
             caption: Some("رقم العملية ٤٢".into()),
         }),
+        quantity: 3,
     }
 }
 
@@ -78,4 +79,15 @@ async fn an_unreadable_session_is_dropped() {
         .expect("set");
     let storage = SessionStorage::new(Arc::clone(&t.shop));
     assert_eq!(storage.get_dialogue(ChatId(5001)).await.expect("get"), None);
+}
+
+/// A purchase saved before quantities were asked (no `quantity` in its JSON) reads back
+/// as one unit, so a restart across the upgrade keeps it.
+#[test]
+fn a_draft_saved_before_quantities_is_for_one_unit() {
+    let mut json = serde_json::to_value(draft()).expect("json");
+    json.as_object_mut().expect("object").remove("quantity");
+    let read: Draft = serde_json::from_value(json).expect("read");
+    assert_eq!(read.quantity, 1);
+    assert_eq!(read.coupon.as_deref(), Some("SAVE20"));
 }

@@ -276,6 +276,11 @@ impl AutoShop {
 
     /// A paid order for a supplier product, sent to the supplier (AUTO mode).
     fn paid_order(&self, buyer: u64) -> Order {
+        self.paid_order_of(buyer, 1)
+    }
+
+    /// A paid order of `quantity` units of a supplier product (AUTO mode).
+    fn paid_order_of(&self, buyer: u64, quantity: u32) -> Order {
         let games = self.t.category(&format!("Games {buyer}"));
         let product = self
             .t
@@ -298,6 +303,12 @@ impl AutoShop {
                 },
             )
             .expect("product");
+        if quantity > 1 {
+            self.t
+                .shop
+                .set_order_limit(&self.t.owner(), product.id, quantity)
+                .expect("limit");
+        }
         self.t.fund(buyer, "50.00");
         let actor = self.t.shop.actor(uid(buyer)).expect("actor");
         let order = self
@@ -306,6 +317,7 @@ impl AutoShop {
             .create_order(
                 &actor,
                 &OrderRequest {
+                    quantity,
                     product: product.id,
                     payment: PaymentChoice::Balance,
                     coupon: None,
@@ -374,7 +386,7 @@ async fn a_supplier_order_is_delivered_once_with_its_idempotency_key_and_credent
     assert_eq!(headers["x-api-key"], "s3cret");
     assert_eq!(
         body,
-        json!({"order_id": order.id.get(), "sku": "pubg-660", "player_id": null, "total_usd": "10.00"})
+        json!({"order_id": order.id.get(), "sku": "pubg-660", "player_id": null, "quantity": 1, "total_usd": "10.00"})
     );
     // Nothing more to send: a second run calls nobody.
     let again = run_queue(&a, Arc::new(fake.client())).await;
@@ -725,6 +737,7 @@ fn answers_map_to_the_suppliers_outcomes() {
     let fake = FakeSupplier::start();
     let client = fake.client();
     let order = SupplierOrder {
+        quantity: 1,
         order_id: OrderId::new(77).expect("id"),
         sku: "sku".into(),
         player_id: Some("5123456".into()),
@@ -817,6 +830,7 @@ fn without_a_supplier_a_retry_stays_undecided() {
     // A retry means an earlier supplier may have delivered the order: with none configured
     // now, it must not be refused (which would hand it to staff, who could refund it).
     let mut order = SupplierOrder {
+        quantity: 1,
         order_id: OrderId::new(5).expect("id"),
         sku: "sku".into(),
         player_id: None,
@@ -832,4 +846,23 @@ fn without_a_supplier_a_retry_stays_undecided() {
         NoSupplier.place(&order),
         Err(SupplierError::Unavailable { .. })
     ));
+}
+
+/// Several units go to the supplier as one request with its quantity and the total for all
+/// of them; its one answer delivers them all.
+#[tokio::test]
+async fn several_units_are_one_supplier_request_with_their_quantity() {
+    let a = AutoShop::new();
+    let fake = FakeSupplier::start();
+    let order = a.paid_order_of(SHOPPER, 3);
+    assert_eq!(a.t.balance(SHOPPER), money("20.00"));
+    let run = run_queue(&a, Arc::new(fake.client())).await;
+    assert_eq!(run.delivered, 1);
+    a.assert_delivered(order.id);
+    assert_eq!(fake.deliveries(order.id), 1);
+    let (_, body) = fake.lock().posts[0].clone();
+    assert_eq!(body["quantity"], 3);
+    assert_eq!(body["total_usd"], "30.00");
+    let done = a.order(order.id);
+    assert_eq!((done.quantity, done.status), (3, OrderStatus::Completed));
 }

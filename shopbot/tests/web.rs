@@ -188,6 +188,7 @@ fn paid_order(t: &TestShop, user: u64, name: &str) -> shopcore::Order {
         .create_order(
             &actor,
             &OrderRequest {
+                quantity: 1,
                 product: product.id,
                 payment: PaymentChoice::Balance,
                 coupon: None,

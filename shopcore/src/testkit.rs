@@ -33,6 +33,8 @@ pub const SUPPORT: u64 = 3;
 pub const OWNER: u64 = 1;
 /// Prices in cents of products 0, 1 and 2.
 pub const PRICES: [i64; 3] = [300, 250, 125];
+/// The units per order each product allows (staff set them when the fixture is made).
+pub const LIMITS: [u32; 3] = [3, 2, 1];
 const START: i64 = 1_767_225_600_000;
 
 /// One state-changing operation. Indexes (`user`, `product`, `pick`) are taken modulo what
@@ -71,6 +73,8 @@ pub enum Op {
         coupon: bool,
         /// Through the payment method (with a proof) instead of the balance.
         via_method: bool,
+        /// How many units: modulo 5 (0 is refused; each product allows [`LIMITS`]).
+        quantity: u8,
     },
     /// Support staff complete an order.
     Complete {
@@ -132,6 +136,7 @@ struct ModelOrder {
     id: OrderId,
     user: u64,
     product: usize,
+    quantity: u64,
     total: i64,
     status: OrderStatus,
     paid: bool,
@@ -178,8 +183,8 @@ impl Model {
     fn release(&mut self, i: usize) {
         let o = self.orders[i].clone();
         match o.product {
-            0 => self.stock += 1,
-            1 => self.codes += 1,
+            0 => self.stock += o.quantity,
+            1 => self.codes += o.quantity,
             _ => {}
         }
         if o.coupon {
@@ -331,6 +336,12 @@ impl Harness {
         let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
         shop.add_codes(&owner, products[1], &codes)
             .map_err(setup_err)?;
+        for (product, limit) in products.iter().zip(LIMITS) {
+            if limit > 1 {
+                shop.set_order_limit(&owner, *product, limit)
+                    .map_err(setup_err)?;
+            }
+        }
         shop.create_coupon(
             &owner,
             &NewCoupon {
@@ -515,11 +526,14 @@ impl Harness {
                 product,
                 coupon,
                 via_method,
+                quantity,
             } => {
                 let id = shopper(user);
                 let product = usize::from(product) % 3;
+                let quantity = u32::from(quantity % 5);
                 let actor = actor_of(id)?;
                 let request = OrderRequest {
+                    quantity,
                     product: products[product],
                     payment: if via_method {
                         PaymentChoice::Method(method)
@@ -532,16 +546,26 @@ impl Harness {
                     proof: via_method.then(|| Proof::Text(format!("paid o{k}"))),
                 };
                 let price = PRICES[product];
-                let total = if coupon {
+                let unit_total = if coupon {
                     price - (price + 1) / 2
                 } else {
                     price
                 };
+                let total = unit_total * i64::from(quantity);
+                let available = match product {
+                    0 => Some(m.stock),
+                    1 => Some(m.codes),
+                    _ => None,
+                };
                 let banned = m.banned.get(&id).copied().unwrap_or(false);
                 let expected = if banned {
                     Err("denied.banned")
-                } else if (product == 0 && m.stock == 0) || (product == 1 && m.codes == 0) {
+                } else if available == Some(0) {
                     Err("order.out_of_stock")
+                } else if quantity == 0 || quantity > LIMITS[product] {
+                    Err("order.bad_quantity")
+                } else if available.is_some_and(|a| a < u64::from(quantity)) {
+                    Err("order.not_enough_stock")
                 } else if refused {
                     Err("mode.maintenance")
                 } else if m.open_order(id) {
@@ -563,9 +587,14 @@ impl Harness {
                             "total {} for {total}",
                             order.total_usd
                         );
+                        ensure!(
+                            order.quantity == quantity,
+                            "{} units for {quantity}",
+                            order.quantity
+                        );
                         match product {
-                            0 => m.stock -= 1,
-                            1 => m.codes -= 1,
+                            0 => m.stock -= u64::from(quantity),
+                            1 => m.codes -= u64::from(quantity),
                             _ => {}
                         }
                         if coupon {
@@ -590,6 +619,7 @@ impl Harness {
                             id: order.id,
                             user: id,
                             product,
+                            quantity: u64::from(quantity),
                             total,
                             status,
                             paid: !via_method,
@@ -973,8 +1003,8 @@ pub mod strategies {
             3 => (0..3u8, 100u16..2_000).prop_map(|(user, cents)| Op::Topup { user, cents }),
             1 => (0..3u8, any::<u16>()).prop_map(|(user, cents)| Op::RejectedTopup { user, cents }),
             2 => (0..3u8, -800i16..800).prop_map(|(user, cents)| Op::Adjust { user, cents }),
-            6 => (0..3u8, 0..3u8, any::<bool>(), prop::bool::weighted(0.25))
-                .prop_map(|(user, product, coupon, via_method)| Op::Order { user, product, coupon, via_method }),
+            6 => (0..3u8, 0..3u8, any::<bool>(), prop::bool::weighted(0.25), prop_oneof![3 => Just(1u8), 1 => 0..5u8])
+                .prop_map(|(user, product, coupon, via_method, quantity)| Op::Order { user, product, coupon, via_method, quantity }),
             2 => any::<u16>().prop_map(|pick| Op::Complete { pick }),
             1 => any::<u16>().prop_map(|pick| Op::Fail { pick }),
             1 => any::<u16>().prop_map(|pick| Op::Cancel { pick }),

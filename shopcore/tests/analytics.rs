@@ -24,6 +24,7 @@ fn at(t: &TestShop, day_of_january: i64, utc_hour: i64, minute: i64) {
 fn buy(t: &TestShop, user: u64, product: shopcore::ProductId, k: &str) -> shopcore::Order {
     let actor = t.shop.actor(uid(user)).unwrap();
     let request = OrderRequest {
+        quantity: 1,
         product,
         payment: PaymentChoice::Balance,
         coupon: None,

@@ -421,6 +421,7 @@ fn nobody_reaches_into_someone_elses_money_or_orders() {
         .create_order(
             &alice,
             &shopcore::OrderRequest {
+                quantity: 1,
                 product: p,
                 payment: shopcore::PaymentChoice::Balance,
                 coupon: None,

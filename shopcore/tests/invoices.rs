@@ -389,6 +389,7 @@ fn shop_with_product(t: &TestShop, price: &str) -> shopcore::ProductId {
 
 fn by_invoice(product: shopcore::ProductId, provider: Provider) -> OrderRequest {
     OrderRequest {
+        quantity: 1,
         product,
         payment: PaymentChoice::Invoice(provider),
         coupon: None,
@@ -780,6 +781,7 @@ fn the_dashboard_counts_what_came_in_by_payment_route() {
         .create_order(
             &buyer,
             &OrderRequest {
+                quantity: 1,
                 payment: PaymentChoice::Balance,
                 ..by_invoice(product, Provider::Stars)
             },

@@ -18,6 +18,7 @@ fn staff_order_through_method(s: &Shop, staff: &shopcore::Actor) -> shopcore::Or
         .unwrap();
     let p = product(s, "Gift card", "100", Delivery::Manual, Stock::Unlimited);
     let request = OrderRequest {
+        quantity: 1,
         payment: PaymentChoice::Method(m.id),
         proof: Some(Proof::Text("made up".into())),
         ..by_balance(p)
@@ -62,6 +63,7 @@ fn staff_cannot_decide_on_their_own_orders() {
         .create_order(
             &agent,
             &OrderRequest {
+                quantity: 1,
                 proof: Some(Proof::Text("real".into())),
                 ..request_of(&cancelled)
             },
@@ -85,6 +87,7 @@ fn request_of(order: &shopcore::Order) -> OrderRequest {
         panic!("a method order");
     };
     OrderRequest {
+        quantity: 1,
         payment: PaymentChoice::Method(*method),
         ..by_balance(order.product)
     }
@@ -109,6 +112,7 @@ fn a_self_confirmed_code_order_never_delivers_in_auto_mode() {
         .create_order(
             &operator,
             &OrderRequest {
+                quantity: 1,
                 payment: PaymentChoice::Method(m.id),
                 proof: Some(Proof::Text("fake".into())),
                 ..by_balance(p)
@@ -300,6 +304,7 @@ fn an_unpaid_order_never_shows_its_code() {
         .create_order(
             &s.shopper,
             &OrderRequest {
+                quantity: 1,
                 payment: PaymentChoice::Method(m.id),
                 proof: Some(Proof::Text("ref".into())),
                 ..by_balance(p)
@@ -528,6 +533,7 @@ fn paying_in_a_coarse_currency_and_cancelling_mints_nothing() {
             .create_order(
                 &buyer,
                 &OrderRequest {
+                    quantity: 1,
                     payment: PaymentChoice::Method(m.id),
                     proof: Some(Proof::Text(format!("cash {round}"))),
                     ..by_balance(p)
@@ -722,6 +728,7 @@ fn refused_attempts_acknowledged_notices_and_old_request_keys_are_pruned() {
             .create_order(
                 &abuser,
                 &OrderRequest {
+                    quantity: 1,
                     payment: PaymentChoice::Method(m.id),
                     proof: Some(Proof::Text("x".into())),
                     ..by_balance(p)

@@ -45,6 +45,7 @@ pub fn product(s: &Shop, name: &str, price: &str, delivery: Delivery, stock: Sto
 
 pub fn by_balance(product: ProductId) -> OrderRequest {
     OrderRequest {
+        quantity: 1,
         product,
         payment: PaymentChoice::Balance,
         coupon: None,
@@ -335,6 +336,7 @@ fn the_seven_checks_come_in_order_each_with_its_own_error() {
     });
     let p = t.shop.create_product(&owner, &new).unwrap().id;
     let ok = |pid: &str| OrderRequest {
+        quantity: 1,
         player_id: Some(pid.into()),
         ..by_balance(p)
     };
@@ -544,6 +546,7 @@ fn paying_through_a_method_then_confirm_or_expire() {
         .unwrap();
     let p = product(&s, "X", "20", Delivery::Manual, Stock::Limited(1));
     let request = OrderRequest {
+        quantity: 1,
         payment: PaymentChoice::Method(m.id),
         proof: Some(Proof::Text("ref 42".into())),
         ..by_balance(p)
@@ -1214,6 +1217,7 @@ fn unpaid_orders_expire_only_after_an_emergency_is_lifted() {
         .unwrap();
     let p = product(&s, "X", "5", Delivery::Manual, Stock::Limited(1));
     let request = OrderRequest {
+        quantity: 1,
         payment: PaymentChoice::Method(m.id),
         proof: Some(Proof::Text("ref".into())),
         ..by_balance(p)

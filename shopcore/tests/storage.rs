@@ -588,6 +588,8 @@ mod migration {
                 (16, "migrating"),
                 (17, "migrating"),
                 (18, "migrating"),
+                (19, "migrating"),
+                (19, "giving every order its quantity"),
             ]
         );
         // A store at the current schema migrates nothing and says nothing.
@@ -770,7 +772,7 @@ mod migration {
         let file = dir.path().join("v3.bak");
         let owner = restored.actor(uid(1)).unwrap();
         let summary = restored.backup(&owner, &file).unwrap();
-        assert_eq!(summary.tables, 70);
+        assert_eq!(summary.tables, 71);
         let bytes = std::fs::read(&file).unwrap();
         assert_eq!(&bytes[..8], b"SHOPBAK\n");
         assert_eq!(bytes[8..12], 1u32.to_be_bytes(), "format version");

@@ -21,6 +21,7 @@ mod orders;
 mod panel;
 mod payment_methods;
 mod postgres;
+mod quantities;
 mod recommendations;
 mod referrals;
 mod shop_model;

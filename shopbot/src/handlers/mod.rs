@@ -325,6 +325,7 @@ pub async fn on_message(
         };
     }
     match state {
+        State::Quantity { draft, max } => shop::quantity_input(&env, draft, max, &msg).await,
         State::PlayerId { draft } => shop::player_id_input(&env, draft, &msg).await,
         State::Coupon { draft } => shop::coupon_input(&env, draft, &msg).await,
         State::Proof { draft, method } => shop::proof_input(&env, draft, method, &msg).await,
@@ -397,6 +398,7 @@ async fn route(env: &Env, state: &State, callback: Callback, q: &CallbackQuery) 
         Callback::Category { id, page } => shop::category(env, id, page).await,
         Callback::Product { id } => shop::product(env, id).await,
         Callback::Buy { id } => shop::buy(env, id).await,
+        Callback::Quantity { units } => shop::quantity(env, state, units).await,
         Callback::SkipCoupon => shop::skip_coupon(env, state).await,
         Callback::PayBalance => shop::pay_balance(env, state).await,
         Callback::PayMethod { id } => shop::pay_method(env, state, id).await,

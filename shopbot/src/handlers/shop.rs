@@ -87,21 +87,26 @@ pub async fn product(env: &Env, id: ProductId) -> AnswerResult {
     let Some(found) = call(env, move |shop| {
         let photo = shop.product_photo(id)?.map(|p| p.reference);
         let also = shop.recommendations(id, render::ALSO_BOUGHT)?;
+        let per_order = shop.order_limit(id)?;
         Ok(shop
             .product(id)?
             .filter(|p| p.on_sale())
-            .map(|p| (p, display_currency(shop, &code), photo, also)))
+            .map(|p| (p, display_currency(shop, &code), photo, also, per_order)))
     })
     .await?
     else {
         return Ok(Answer::Done);
     };
-    let Some((product, currency, photo, also)) = found else {
+    let Some((product, currency, photo, also, per_order)) = found else {
         return Ok(unavailable(env));
     };
     let mut card = render::also_bought(
         env.lang(),
-        render::product_card(env.lang(), &product, &currency),
+        render::with_per_order(
+            env.lang(),
+            render::product_card(env.lang(), &product, &currency),
+            per_order,
+        ),
         &also,
     );
     card.photo = photo;
@@ -151,6 +156,7 @@ const SEARCH_RESULTS: usize = 10;
 
 fn order_request(draft: &Draft) -> OrderRequest {
     OrderRequest {
+        quantity: draft.quantity,
         product: draft.product,
         payment: match draft.payment {
             Some(PayWith::Method(id)) => PaymentChoice::Method(id),
@@ -185,12 +191,13 @@ pub async fn buy(env: &Env, id: ProductId) -> AnswerResult {
     let request = order_request(&draft);
     let checked = core::run(&env.shop, move |shop| {
         let product = shop.product(id)?;
+        let limit = shop.order_limit(id)?;
         // A dry run of the order: only the balance and the player id may still be missing.
         let quote = shop.quote(&actor, &request).map(|_| ());
-        Ok((product, quote))
+        Ok((product.map(|p| (p, limit)), quote))
     })
     .await;
-    let product = match checked {
+    let (product, limit) = match checked {
         Ok((Some(product), Ok(()))) => product,
         Ok((Some(product), Err(error)))
             if matches!(
@@ -210,6 +217,24 @@ pub async fn buy(env: &Env, id: ProductId) -> AnswerResult {
             return Ok(Answer::Done);
         }
     };
+    // How many, when staff allow more than one and more than one is left.
+    let max = product.available().map_or(limit, |left| {
+        limit.min(u32::try_from(left).unwrap_or(u32::MAX))
+    });
+    if max > 1 {
+        env.set_state(State::Quantity { draft, max }).await?;
+        env.out
+            .show(render::quantity_prompt(env.lang(), &product.name, max))
+            .await?;
+        return Ok(Answer::Done);
+    }
+    after_quantity(env, &product, draft).await?;
+    Ok(Answer::Done)
+}
+
+/// The quantity is known: the player id next when the product asks for one, else the
+/// coupon.
+async fn after_quantity(env: &Env, product: &shopcore::Product, draft: Draft) -> HandlerResult {
     match &product.player_field {
         Some(field) => {
             env.set_state(State::PlayerId { draft }).await?;
@@ -219,7 +244,90 @@ pub async fn buy(env: &Env, id: ProductId) -> AnswerResult {
         }
         None => ask_coupon(env, draft).await?,
     }
+    Ok(())
+}
+
+/// A quantity button. Only the question it belongs to takes it, and only a number it
+/// offered (an old or forged button is answered as out of date).
+pub async fn quantity(env: &Env, state: &State, units: u32) -> AnswerResult {
+    let State::Quantity { draft, max } = state else {
+        return Ok(stale(env));
+    };
+    if units == 0 || units > *max {
+        return Ok(stale(env));
+    }
+    choose_quantity(env, draft.clone(), *max, units).await?;
     Ok(Answer::Done)
+}
+
+/// A quantity typed: a whole number from 1 to `max`, or the question is asked again.
+pub async fn quantity_input(env: &Env, draft: Draft, max: u32, msg: &Message) -> HandlerResult {
+    // Arabic-Indic and Persian digits count as digits.
+    let units = msg
+        .text()
+        .and_then(|t| crate::staff_input::count(t, u64::from(max)))
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n >= 1);
+    match units {
+        Some(units) => choose_quantity(env, draft, max, units).await,
+        None => {
+            env.out
+                .send(render::quantity_rejected(env.lang(), max))
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+/// Checks `units` against the shop now (stock may have gone meanwhile): fewer left keeps
+/// the question open with the reason; anything else that can't succeed ends the purchase.
+async fn choose_quantity(env: &Env, mut draft: Draft, max: u32, units: u32) -> HandlerResult {
+    draft.quantity = units;
+    let actor = env.actor.clone();
+    let request = order_request(&draft);
+    let id = draft.product;
+    let checked = core::run(&env.shop, move |shop| {
+        Ok((shop.product(id)?, shop.quote(&actor, &request).map(|_| ())))
+    })
+    .await;
+    match checked {
+        Ok((Some(product), Ok(()))) => after_quantity(env, &product, draft).await,
+        Ok((Some(product), Err(error)))
+            if matches!(
+                error.kind(),
+                "wallet.insufficient_balance" | "order.player_id_required" | "order.bad_player_id"
+            ) =>
+        {
+            after_quantity(env, &product, draft).await
+        }
+        Ok((Some(_), Err(error)))
+            if matches!(
+                error.kind(),
+                "order.not_enough_stock" | "order.bad_quantity"
+            ) =>
+        {
+            let reason = render::failure(env.lang(), &Failure::Core(error), &env.settings);
+            env.out
+                .send(render::quantity_refused(env.lang(), &reason, max))
+                .await?;
+            Ok(())
+        }
+        Ok((Some(_), Err(error))) => {
+            env.reset().await?;
+            env.fail(&Failure::Core(error)).await?;
+            Ok(())
+        }
+        Ok((None, _)) => {
+            env.reset().await?;
+            env.out.send(render::flow_cancelled(env.lang())).await?;
+            Ok(())
+        }
+        Err(failure) => {
+            env.reset().await?;
+            env.fail(&failure).await?;
+            Ok(())
+        }
+    }
 }
 
 async fn ask_coupon(env: &Env, draft: Draft) -> HandlerResult {

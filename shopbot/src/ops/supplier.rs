@@ -5,7 +5,7 @@
 //! `Shop::reconcile_supplier_orders` on blocking threads ([`schedule`]).
 //!
 //! The wire protocol (the order id is the idempotency key, also sent as `Idempotency-Key`):
-//! - `POST {url}/orders` with `{"order_id", "sku", "player_id", "total_usd"}` →
+//! - `POST {url}/orders` with `{"order_id", "sku", "player_id", "quantity", "total_usd"}` →
 //!   2xx `{"status":"delivered","payload":…}` (delivered), 2xx `{"status":"rejected",
 //!   "reason":…}` or 400/404/409/410/422 (a definite refusal: staff take over), anything
 //!   else (5xx, 429, other 4xx, an unreadable answer, "still processing") is a failure that
@@ -132,6 +132,7 @@ impl Supplier for HttpSupplier {
             "order_id": order.order_id.get(),
             "sku": order.sku,
             "player_id": order.player_id,
+            "quantity": order.quantity,
             "total_usd": order.total_usd.display_with(2),
         });
         let mut request = self

@@ -241,6 +241,7 @@ pub fn product(
     product: &Product,
     category: Option<&Category>,
     has_photo: bool,
+    per_order: u32,
 ) -> Screen {
     let id = product.id;
     let mut lines = vec![
@@ -294,6 +295,10 @@ pub fn product(
         &[("photo", &yes_no(lang, has_photo))],
     ));
     lines.push(lang.tf(
+        "staff-product-per_order",
+        &[("count", &per_order.to_string())],
+    ));
+    lines.push(lang.tf(
         "staff-product-orders",
         &[("count", &product.order_count.to_string())],
     ));
@@ -329,6 +334,7 @@ pub fn product(
             row.push(field_button(ProductField::Stock));
         }
         rows.push(row);
+        rows.push(vec![field_button(ProductField::PerOrder)]);
         rows.push(vec![admin(
             lang.t("staff-button-photo"),
             Admin::ProductPhoto { id },
@@ -379,13 +385,27 @@ pub fn product_field_prompt(lang: Lang, field: ProductField, product: &Product) 
             Delivery::Supplier { sku } => sku.clone(),
             _ => "-".to_owned(),
         },
-        ProductField::Kind | ProductField::Category | ProductField::Delivery => String::new(),
+        ProductField::Kind
+        | ProductField::Category
+        | ProductField::Delivery
+        | ProductField::PerOrder => String::new(),
     };
     let mut text = lang.t(&format!("staff-ask-{}", field.name()));
     if !current.is_empty() {
         text.push('\n');
         text.push_str(&lang.tf("staff-current", &[("value", &current)]));
     }
+    prompt(lang, text)
+}
+
+/// The question for how many units one order of a product may buy, with the limit now.
+pub fn per_order_prompt(lang: Lang, current: u32) -> Screen {
+    let mut text = lang.tf(
+        "staff-ask-per_order",
+        &[("max", &shopcore::catalog::ORDER_QUANTITY_MAX.to_string())],
+    );
+    text.push('\n');
+    text.push_str(&lang.tf("staff-current", &[("value", &current.to_string())]));
     prompt(lang, text)
 }
 
@@ -1873,6 +1893,10 @@ pub fn failure(lang: Lang, failure: &crate::core::Failure, settings: &Settings) 
                 ("max", &shopcore::catalog::CODES_PER_UPLOAD_MAX.to_string()),
             ],
         ),
+        Error::Catalog(CatalogError::BadOrderLimit { .. }) => lang.tf(
+            &key,
+            &[("max", &shopcore::catalog::ORDER_QUANTITY_MAX.to_string())],
+        ),
         Error::Currency(CurrencyError::InUse { methods, .. }) => {
             lang.tf(&key, &[("count", &methods.to_string())])
         }
@@ -1902,6 +1926,7 @@ pub const STAFF_ERROR_KINDS: &[&str] = &[
     "catalog.bad_code",
     "catalog.no_codes",
     "catalog.too_many_codes",
+    "catalog.bad_order_limit",
     "catalog.pool_full",
     "catalog.duplicate_codes",
     "catalog.bad_player_rule",

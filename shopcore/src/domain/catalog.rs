@@ -456,7 +456,7 @@ pub struct ProductPage {
 pub struct ProductCursor(Vec<u8>);
 
 /// The key of a code's fate (see [`code_hash_key`]).
-type CodeKey = (ProductId, [u8; 32]);
+pub(crate) type CodeKey = (ProductId, [u8; 32]);
 
 impl ProductCursor {
     /// The cursor at `key` of the listing's records.
@@ -514,6 +514,12 @@ pub struct CodesAdded {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CatalogError {
+    /// A limit of units per order outside 1 to [`ORDER_QUANTITY_MAX`].
+    #[error("a limit per order must be between 1 and {ORDER_QUANTITY_MAX}; {max} was given")]
+    BadOrderLimit {
+        /// The limit given.
+        max: u32,
+    },
     /// No category has this id.
     #[error("category {id} does not exist")]
     CategoryNotFound {
@@ -631,6 +637,7 @@ impl CatalogError {
             CatalogError::CodesInPool { .. } => "catalog.codes_in_pool",
             CatalogError::BadCode { .. } => "catalog.bad_code",
             CatalogError::NoCodes => "catalog.no_codes",
+            CatalogError::BadOrderLimit { .. } => "catalog.bad_order_limit",
             CatalogError::TooManyCodes { .. } => "catalog.too_many_codes",
             CatalogError::PoolFull { .. } => "catalog.pool_full",
             CatalogError::DuplicateCodes { .. } => "catalog.duplicate_codes",
@@ -737,6 +744,10 @@ pub struct ProductPhoto {
     pub set_at: Timestamp,
 }
 
+/// The most units one order may buy, whatever a product's limit: an order holds its codes,
+/// so this bounds the record.
+pub const ORDER_QUANTITY_MAX: u32 = 100;
+
 /// A product photo's reference: a single line of at most 200 characters.
 pub const PRODUCT_PHOTO: TextRule = TextRule::single_line("product photo reference", 200);
 
@@ -751,6 +762,10 @@ crate::store::record!(
 crate::store::record!(
     /// Each product's photo, when it has one (schema 17).
     pub(crate) ProductPhotos: Table::ProductPhotos, "product_photos", ProductId => ProductPhoto
+);
+crate::store::record!(
+    /// Each product's limit of units per order, when staff raised it above 1 (schema 20).
+    pub(crate) OrderLimits: Table::OrderLimits, "order_limits", ProductId => u32
 );
 crate::store::record!(
     /// Index: products of each category in sort order.
@@ -908,6 +923,11 @@ pub(crate) fn set_code_fate(
     fate: CodeFate,
 ) -> std::result::Result<(), StoreError> {
     tx.save::<CodesSeen>(&code_hash_key(product, code), &fate)
+}
+
+/// How many units of `product` one order may buy, inside a transaction.
+pub(crate) fn order_limit(tx: &Tx<'_>, product: ProductId) -> Result<u32> {
+    Ok(tx.load::<OrderLimits>(&product)?.unwrap_or(1))
 }
 
 /// Appends a code to the pool's tail.
@@ -1476,6 +1496,66 @@ impl Shop {
         Ok(self.store.fetch::<ProductPhotos>(&id)?)
     }
 
+    /// Sets how many units of a product one order may buy (`manage_products`): 1 (the
+    /// default) to [`ORDER_QUANTITY_MAX`]. Audited `UPDATE_PRODUCT` (field `per_order`).
+    /// Fails with [`CatalogError::ProductNotFound`], [`CatalogError::ProductArchived`],
+    /// [`CatalogError::BadOrderLimit`] out of range, and [`InvalidInput::Unchanged`] for the limit
+    /// it has.
+    pub fn set_order_limit(&self, actor: &Actor, id: ProductId, max: u32) -> Result<u32> {
+        self.validated(
+            actor,
+            AuditAction::UpdateProduct,
+            Target::Product(id),
+            Permission::ManageProducts,
+            if (1..=ORDER_QUANTITY_MAX).contains(&max) {
+                Ok(())
+            } else {
+                Err(CatalogError::BadOrderLimit { max }.into())
+            },
+        )?;
+        self.audited(
+            actor,
+            AuditAction::UpdateProduct,
+            Target::Product(id),
+            |tx| {
+                require(tx, actor, Permission::ManageProducts)?;
+                refuse_in_emergency(tx)?;
+                let mut product = load_product(tx, id)?;
+                if product.archived {
+                    return Err(CatalogError::ProductArchived { id }.into());
+                }
+                let before = order_limit(tx, id)?;
+                if before == max {
+                    return Err(InvalidInput::Unchanged {
+                        what: "units per order".into(),
+                    }
+                    .into());
+                }
+                if max == 1 {
+                    tx.delete::<OrderLimits>(&id)?;
+                } else {
+                    tx.save::<OrderLimits>(&id, &max)?;
+                }
+                let before_product = product.clone();
+                product.updated_at = tx.now;
+                save_product(tx, Some(&before_product), &product)?;
+                audit::done(
+                    tx,
+                    actor.who(),
+                    AuditAction::UpdateProduct,
+                    Target::Product(id),
+                    vec![Detail::changed("per_order", before, max)],
+                )?;
+                Ok(max)
+            },
+        )
+    }
+
+    /// How many units of a product one order may buy (1 unless staff raised it).
+    pub fn order_limit(&self, id: ProductId) -> Result<u32> {
+        Ok(self.store.fetch::<OrderLimits>(&id)?.unwrap_or(1))
+    }
+
     /// Deletes a product (`manage_products`): removed when it never had orders, archived
     /// (hidden, history intact) otherwise. Its code pool must be empty first
     /// ([`CatalogError::CodesInPool`]; see [`Shop::revoke_all_codes`]). Returns the
@@ -1502,6 +1582,7 @@ impl Shop {
                 if before.order_count == 0 {
                     tx.delete::<Products>(&id)?;
                     tx.delete::<ProductPhotos>(&id)?;
+                    tx.delete::<OrderLimits>(&id)?;
                     crate::search::unindex(tx, id, &before.name)?;
                     tx.delete::<ProductsByCategory>(&product_index_key(&before))?;
                     adjust_product_count(tx, before.category, -1)?;
@@ -1856,13 +1937,26 @@ impl Shop {
                         product.codes_available = product.codes_available.saturating_sub(1);
                     }
                     Some(CodeFate::Reserved { order }) => {
-                        take_from_order(tx, &mut product, order)?;
+                        take_from_order(tx, &mut product, order, k)?;
                         from_orders += 1;
                     }
                     Some(CodeFate::Delivered { .. } | CodeFate::Revoked) | None => continue,
                 }
                 tx.save::<CodesSeen>(k, &CodeFate::Revoked)?;
                 revoked += 1;
+            }
+            // An order of several units that lost a code the pool could not replace gave
+            // its other codes back to the pool (it goes to staff whole): when the whole pool
+            // is revoked, those go too.
+            if whole_pool {
+                for slot in product.codes_head..product.codes_tail {
+                    if let Some(stored) = pool_code(tx, id, slot)? {
+                        pool_take(tx, id, slot)?;
+                        product.codes_available = product.codes_available.saturating_sub(1);
+                        tx.save::<CodesSeen>(&code_hash_key(id, &stored.code), &CodeFate::Revoked)?;
+                        revoked += 1;
+                    }
+                }
             }
             if product.codes_available == 0 {
                 product.codes_head = product.codes_tail;
@@ -1887,7 +1981,7 @@ impl Shop {
 
 /// What revoking a code does to the open order that holds it: replaces it from `product`'s
 /// pool or hands the order to staff (the orders module's rule, handed in from above).
-pub(crate) type TakeFromOrder = fn(&Tx<'_>, &mut Product, OrderId) -> Result<()>;
+pub(crate) type TakeFromOrder = fn(&Tx<'_>, &mut Product, OrderId, &CodeKey) -> Result<()>;
 
 /// Trims an upload, drops blank lines and checks each code (line numbers in errors count
 /// every line given).
@@ -2055,6 +2149,23 @@ pub(crate) fn verify(
                 }
             }
             Err(e) => problems.push(format!("catalog: unreadable product photo: {e}")),
+        }
+    }
+    for item in store.scan(Span::<OrderLimits>::all(), false) {
+        match item {
+            Ok((id, max)) => {
+                if !store.exists::<Products>(&id)? {
+                    problems.push(format!(
+                        "catalog: a limit per order for product {id}, which is gone"
+                    ));
+                }
+                if !(2..=ORDER_QUANTITY_MAX).contains(&max) {
+                    problems.push(format!(
+                        "catalog: product {id}'s limit per order, {max}, is outside 2 to {ORDER_QUANTITY_MAX}"
+                    ));
+                }
+            }
+            Err(e) => problems.push(format!("catalog: unreadable limit per order: {e}")),
         }
     }
     Ok(problems)

@@ -29,6 +29,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_17,
     to_version_18,
     to_version_19,
+    to_version_20,
 ];
 
 /// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
@@ -193,6 +194,13 @@ fn to_version_18(_store: &Store) -> Result<(), StoreError> {
 /// recommendations' counts, built from the completed orders there.
 fn to_version_19(store: &Store) -> Result<(), StoreError> {
     crate::recommendations::rebuild(store, crate::orders::completed_purchases(store)?)
+}
+
+/// 19 → 20: orders buy a quantity: every order gains `quantity` (1) and `more_codes`
+/// (none) at its end (`orders::migrate_order_quantities`); `order_limits`, each product's
+/// units per order, empty until staff raise one.
+fn to_version_20(store: &Store) -> Result<(), StoreError> {
+    crate::orders::migrate_order_quantities(store)
 }
 
 #[cfg(test)]

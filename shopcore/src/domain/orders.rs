@@ -276,6 +276,12 @@ pub struct Order {
     /// The buyer's previous order (`None` for their first): a user's orders are a chain that
     /// starts at [`wallet::Wallet::last_order`], so they need no index.
     pub prev_for_user: Option<OrderId>,
+    /// How many units were bought (at least 1, at most the product's limit per order when
+    /// ordered). `price_usd`, `discount_usd` and `total_usd` are for all of them.
+    pub quantity: u32,
+    /// The codes reserved for the units after the first (`reserved_code` holds the first):
+    /// sealed like it, delivered together with it, released together with it.
+    pub(crate) more_codes: Vec<SealedCode>,
 }
 
 impl Order {
@@ -288,6 +294,25 @@ impl Order {
     /// until delivery puts it into [`Order::delivery`]).
     pub fn holds_code(&self) -> bool {
         self.reserved_code.is_some()
+    }
+
+    /// The price of one unit, in USD (`price_usd` is for all `quantity` of them).
+    pub fn unit_price_usd(&self) -> Money {
+        Money::from_decimal(
+            self.price_usd.decimal() / rust_decimal::Decimal::from(self.quantity.max(1)),
+        )
+    }
+
+    /// Every code the order holds, the first unit's first.
+    pub(crate) fn codes(&self) -> impl Iterator<Item = &SealedCode> {
+        self.reserved_code.iter().chain(&self.more_codes)
+    }
+
+    /// Takes every code the order holds out of it.
+    fn take_codes(&mut self) -> Vec<SealedCode> {
+        let mut codes: Vec<SealedCode> = self.reserved_code.take().into_iter().collect();
+        codes.append(&mut self.more_codes);
+        codes
     }
 }
 
@@ -351,6 +376,8 @@ pub struct OrderRequest {
     pub currency: Option<String>,
     /// Proof of an outside payment, when paying through a method.
     pub proof: Option<Proof>,
+    /// How many units (1 up to the product's limit per order, [`Shop::order_limit`]).
+    pub quantity: u32,
 }
 
 /// The confirmation screen: every check passed, nothing written.
@@ -358,9 +385,11 @@ pub struct OrderRequest {
 pub struct Quote {
     /// The product as it is now.
     pub product: Product,
-    /// Its price, in USD.
+    /// How many units.
+    pub quantity: u32,
+    /// The price of the units, in USD (one unit's price × `quantity`).
     pub price_usd: Money,
-    /// The coupon's discount, in USD (zero without one).
+    /// The coupon's discount, in USD (zero without one; taken off each unit).
     pub discount_usd: Money,
     /// What the order would cost, in USD.
     pub total_usd: Money,
@@ -375,6 +404,13 @@ pub struct Quote {
     pub coupon: Option<CouponCode>,
     /// The player id, checked and trimmed.
     pub player_id: Option<String>,
+}
+
+impl Quote {
+    /// The price of one unit, in USD.
+    pub fn unit_price_usd(&self) -> Money {
+        self.product.price_usd
+    }
 }
 
 /// One page of orders.
@@ -428,6 +464,24 @@ pub enum OrderError {
     OutOfStock {
         /// The product.
         id: ProductId,
+    },
+    /// Fewer units left than asked for (some are).
+    #[error("only {available} of product {id} left; {wanted} were asked for")]
+    NotEnoughStock {
+        /// The product.
+        id: ProductId,
+        /// The units left.
+        available: u64,
+        /// The units asked for.
+        wanted: u32,
+    },
+    /// A quantity below 1 or above the product's limit per order.
+    #[error("the quantity must be between 1 and {max}; {quantity} was asked for")]
+    BadQuantity {
+        /// The quantity asked for.
+        quantity: u32,
+        /// The product's limit per order.
+        max: u32,
     },
     /// The buyer has an open order (awaiting payment, paid or processing): one at a time.
     /// An unpaid order past its deadline does not count.
@@ -495,6 +549,8 @@ impl OrderError {
             OrderError::ProductInactive { .. } => "order.product_inactive",
             OrderError::ProductArchived { .. } => "order.product_archived",
             OrderError::OutOfStock { .. } => "order.out_of_stock",
+            OrderError::NotEnoughStock { .. } => "order.not_enough_stock",
+            OrderError::BadQuantity { .. } => "order.bad_quantity",
             OrderError::OpenOrderExists { .. } => "order.open_order_exists",
             OrderError::PaymentOutOfRange { .. } => "order.payment_out_of_range",
             OrderError::PlayerIdRequired { .. } => "order.player_id_required",
@@ -723,19 +779,16 @@ fn refuse_with_supplier(order: &Order) -> Result<()> {
 fn release(tx: &Tx<'_>, order: &mut Order, actor: &ActorRef) -> Result<()> {
     let mut product = catalog::load_product(tx, order.product)?;
     let before = product.clone();
-    match (&order.fulfilment, &order.reserved_code) {
-        (Fulfilment::Codes, Some(code)) => {
-            catalog::return_code(tx, &mut product, &code.0, order.id)?
+    let codes = order.take_codes();
+    if order.fulfilment == Fulfilment::Codes && !codes.is_empty() {
+        for code in &codes {
+            catalog::return_code(tx, &mut product, &code.0, order.id)?;
         }
-        _ => {
-            if let Stock::Limited(n) = product.stock
-                && product.delivery != Delivery::Codes
-            {
-                product.stock = Stock::Limited(n.saturating_add(1));
-            }
-        }
+    } else if let Stock::Limited(n) = product.stock
+        && product.delivery != Delivery::Codes
+    {
+        product.stock = Stock::Limited(n.saturating_add(u64::from(order.quantity.max(1))));
     }
-    order.reserved_code = None;
     if product != before {
         catalog::save_product(tx, Some(&before), &product)?;
     }
@@ -783,19 +836,40 @@ impl Shop {
     }
 }
 
-/// A code reserved by `id` is being revoked: the order takes the next code from the pool,
-/// or, with the pool empty, goes to staff (who are told once it is paid). The caller marks
-/// the revoked code's fate.
-pub(crate) fn revoke_reserved_code(tx: &Tx<'_>, product: &mut Product, id: OrderId) -> Result<()> {
+/// A code reserved by `id` (its `codes_seen` key is `revoked`) is being revoked: the order
+/// takes the next code from the pool in its place, or, with the pool empty, gives its other
+/// codes back to the pool and goes to staff whole (who are told once it is paid). The
+/// caller marks the revoked code's fate.
+pub(crate) fn revoke_reserved_code(
+    tx: &Tx<'_>,
+    product: &mut Product,
+    id: OrderId,
+    revoked: &catalog::CodeKey,
+) -> Result<()> {
     let before = load(tx, id)?;
-    if before.reserved_code.is_none() || !before.status.is_open() {
+    if !before.holds_code() || !before.status.is_open() {
         return Ok(());
     }
     let mut order = before.clone();
+    let mut codes = order.take_codes();
+    let Some(at) = codes
+        .iter()
+        .position(|c| &catalog::code_hash_key(product.id, &c.0) == revoked)
+    else {
+        return Ok(());
+    };
     match catalog::take_code(tx, product, id)? {
-        Some(code) => order.reserved_code = Some(SealedCode(code)),
+        Some(code) => {
+            codes[at] = SealedCode(code);
+            let mut codes = codes.into_iter();
+            order.reserved_code = codes.next();
+            order.more_codes = codes.collect();
+        }
         None => {
-            order.reserved_code = None;
+            codes.remove(at);
+            for code in &codes {
+                catalog::return_code(tx, product, &code.0, id)?;
+            }
             order.fulfilment = Fulfilment::Manual;
             if order.status == OrderStatus::Paid {
                 notifications::push(
@@ -825,6 +899,7 @@ struct Priced {
     total_local: Money,
     pay_amount: Option<Money>,
     player_id: Option<String>,
+    quantity: u32,
 }
 
 /// The seven checks of SEED §3, in order, each with its own error; then the price.
@@ -854,6 +929,22 @@ fn price(
     if !product.in_stock() {
         return Err(OrderError::OutOfStock { id: product.id }.into());
     }
+    // The quantity: within the product's limit per order, and that many units left.
+    let quantity = request.quantity;
+    let max = catalog::order_limit(tx, product.id)?;
+    if quantity == 0 || quantity > max {
+        return Err(OrderError::BadQuantity { quantity, max }.into());
+    }
+    if let Some(available) = product.available()
+        && available < u64::from(quantity)
+    {
+        return Err(OrderError::NotEnoughStock {
+            id: product.id,
+            available,
+            wanted: quantity,
+        }
+        .into());
+    }
     // 3. The store takes orders.
     refuse_new_orders(tx)?;
     // 4. No other open order (an unpaid one past its deadline does not count).
@@ -878,20 +969,25 @@ fn price(
         }
         PaymentChoice::Balance | PaymentChoice::Method(_) => None,
     };
-    // The coupon, then the price.
-    let price = product.price_usd;
+    // The coupon, then the price. A coupon's rules are per unit: its minimum is compared
+    // with one unit's price and its discount taken off each unit; the order counts one use.
+    let unit_price = product.price_usd;
     let coupon = match coupon {
         None => None,
         Some(code) => {
             let coupon = coupons::load(tx, code)?;
             let used = coupons::user_uses(tx, code, user_id)?;
-            coupons::check_eligible(&coupon, &product, price, used, tx.now)?;
+            coupons::check_eligible(&coupon, &product, unit_price, used, tx.now)?;
             Some(coupon)
         }
     };
-    let discount = coupon
+    let unit_discount = coupon
         .as_ref()
-        .map_or(Money::ZERO, |c| coupons::discount(price, c.kind));
+        .map_or(Money::ZERO, |c| coupons::discount(unit_price, c.kind));
+    let units = rust_decimal::Decimal::from(quantity);
+    let too_much = || OrderError::BadQuantity { quantity, max };
+    let price = unit_price.checked_mul(units).ok_or_else(too_much)?;
+    let discount = unit_discount.checked_mul(units).ok_or_else(too_much)?;
     let total = price.checked_sub(discount).unwrap_or(Money::ZERO);
     let display_code = match &request.currency {
         Some(code) => CurrencyCode::parse(code)?,
@@ -959,6 +1055,7 @@ fn price(
         total_local,
         pay_amount,
         player_id,
+        quantity,
     })
 }
 
@@ -998,7 +1095,7 @@ fn expire(tx: &Tx<'_>, order: &Order) -> Result<Order> {
 fn complete(tx: &Tx<'_>, before: &Order, delivery: String, actor: &ActorRef) -> Result<Order> {
     let mut order = before.clone();
     transition(&mut order, OrderStatus::Completed, tx.now)?;
-    if let Some(code) = &before.reserved_code {
+    for code in order.take_codes() {
         catalog::set_code_fate(
             tx,
             order.product,
@@ -1007,7 +1104,6 @@ fn complete(tx: &Tx<'_>, before: &Order, delivery: String, actor: &ActorRef) -> 
         )?;
     }
     order.delivery = Some(delivery);
-    order.reserved_code = None;
     order.next_attempt_at = None;
     order.auto_fulfilled = is_auto(order.fulfilment, matches!(actor, ActorRef::System(_)));
     save(tx, Some(before), &order)?;
@@ -1033,12 +1129,12 @@ fn complete(tx: &Tx<'_>, before: &Order, delivery: String, actor: &ActorRef) -> 
 fn after_payment(tx: &Tx<'_>, order: Order) -> Result<Order> {
     let auto = settings::load(tx)?.fulfilment == FulfilmentMode::Auto;
     match (&order.fulfilment, &order.reserved_code) {
-        (Fulfilment::Codes, Some(code)) if auto => {
-            let code = code.0.clone();
+        (Fulfilment::Codes, Some(_)) if auto => {
+            let codes = delivered_codes(&order);
             complete(
                 tx,
                 &order,
-                code,
+                codes,
                 &ActorRef::System("auto-fulfilment".into()),
             )
         }
@@ -1052,6 +1148,16 @@ fn after_payment(tx: &Tx<'_>, order: Order) -> Result<Order> {
             Ok(order)
         }
     }
+}
+
+/// A code order's codes as the buyer receives them: one per line, the first unit's first
+/// (what [`holds_code`] finds in a completed order's delivery).
+fn delivered_codes(order: &Order) -> String {
+    order
+        .codes()
+        .map(|c| c.0.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn replayed_order(tx: &Tx<'_>, outcome: RequestOutcome) -> Result<Order> {
@@ -1094,6 +1200,7 @@ impl Shop {
                 currency: p.currency,
                 coupon: p.coupon.map(|c| c.code),
                 player_id: p.player_id,
+                quantity: p.quantity,
             })
         })
     }
@@ -1142,6 +1249,7 @@ impl Shop {
     /// # shop.adjust_balance(&admin, alice, Money::units(5), "welcome", &RequestKey::new("adj-1")?)?;
     /// let buyer = shop.actor(alice)?;
     /// let request = OrderRequest {
+    ///     quantity: 1,
     ///     product: gems, // 0.99 USD, asks for a 9-10 digit player id
     ///     payment: PaymentChoice::Balance,
     ///     coupon: None,
@@ -1216,6 +1324,7 @@ impl Shop {
                 &request.currency,
                 &proof,
                 buyer.user_id(),
+                request.quantity,
             ),
         )?;
         let unpaid_ttl = self.limits.unpaid_order_ttl_ms;
@@ -1240,14 +1349,29 @@ impl Shop {
             let mode = settings::load(tx)?.fulfilment;
             let id = OrderId::new(tx.next_id(Counter::OrderSeq)?)?;
 
-            // Reserve the goods.
+            // Reserve the goods: every unit's code, or every unit of stock, or nothing (an
+            // error here drops the whole transaction, codes taken before it included).
             let mut product = p.product.clone();
-            let mut reserved_code = None;
+            let mut codes = Vec::new();
+            let short = |available: u64| -> Error {
+                if available == 0 {
+                    OrderError::OutOfStock { id: p.product.id }.into()
+                } else {
+                    OrderError::NotEnoughStock {
+                        id: p.product.id,
+                        available,
+                        wanted: p.quantity,
+                    }
+                    .into()
+                }
+            };
             let fulfilment = match &product.delivery {
                 Delivery::Codes => {
-                    reserved_code = catalog::take_code(tx, &mut product, id)?.map(SealedCode);
-                    if reserved_code.is_none() {
-                        return Err(OrderError::OutOfStock { id: product.id }.into());
+                    for _ in 0..p.quantity {
+                        match catalog::take_code(tx, &mut product, id)? {
+                            Some(code) => codes.push(SealedCode(code)),
+                            None => return Err(short(codes.len() as u64)),
+                        }
                     }
                     Fulfilment::Codes
                 }
@@ -1258,10 +1382,13 @@ impl Shop {
                 && let Stock::Limited(n) = product.stock
             {
                 product.stock = Stock::Limited(
-                    n.checked_sub(1)
-                        .ok_or(OrderError::OutOfStock { id: product.id })?,
+                    n.checked_sub(u64::from(p.quantity))
+                        .ok_or_else(|| short(n))?,
                 );
             }
+            let mut codes = codes.into_iter();
+            let reserved_code = codes.next();
+            let more_codes: Vec<SealedCode> = codes.collect();
             product.order_count += 1;
             catalog::save_product(tx, Some(&p.product), &product)?;
             if let Some(coupon) = &p.coupon {
@@ -1298,6 +1425,8 @@ impl Shop {
                 created_at: tx.now,
                 updated_at: tx.now,
                 prev_for_user: wallet::load_wallet(tx, user_id)?.last_order,
+                quantity: p.quantity,
+                more_codes,
             };
             match (&p.method, &p.invoice) {
                 (None, Some((provider, _))) => {
@@ -1530,11 +1659,11 @@ impl Shop {
                     }
                     .into());
                 }
-                let text = match (&before.reserved_code, &delivery) {
-                    (Some(code), Some(note)) => format!("{}\n{note}", code.0),
-                    (Some(code), None) => code.0.clone(),
-                    (None, Some(note)) => note.clone(),
-                    (None, None) => return Err(OrderError::DeliveryRequired.into()),
+                let text = match (before.holds_code(), &delivery) {
+                    (true, Some(note)) => format!("{}\n{note}", delivered_codes(&before)),
+                    (true, None) => delivered_codes(&before),
+                    (false, Some(note)) => note.clone(),
+                    (false, None) => return Err(OrderError::DeliveryRequired.into()),
                 };
                 let order = complete(tx, &before, text, actor.who())?;
                 requests::remember(tx, actor.who(), key, fingerprint, RequestOutcome::Order(id))?;
@@ -1736,6 +1865,7 @@ impl Shop {
     ///     active: true,
     /// })?;
     /// let request = OrderRequest {
+    ///     quantity: 1,
     ///     product: pass.id,
     ///     payment: PaymentChoice::Balance,
     ///     coupon: None,
@@ -1861,6 +1991,7 @@ impl Shop {
                 order_id: id,
                 sku: sku.clone(),
                 player_id: order.player_id.clone(),
+                quantity: order.quantity,
                 total_usd: order.total_usd,
                 attempt: order.supplier_attempts,
             };
@@ -2347,7 +2478,7 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
                 received_usd(&order)
             ));
         }
-        if let Some(code) = &order.reserved_code {
+        for code in order.codes() {
             let fate: Option<catalog::CodeFate> = store
                 .fetch::<catalog::CodesSeen>(&catalog::code_hash_key(order.product, &code.0))?;
             if fate != Some(catalog::CodeFate::Reserved { order: order.id }) {
@@ -2356,6 +2487,24 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
                     order.id
                 ));
             }
+        }
+        if !(1..=catalog::ORDER_QUANTITY_MAX).contains(&order.quantity) {
+            problems.push(format!(
+                "orders: order {} is for {} units",
+                order.id, order.quantity
+            ));
+        }
+        let held = order.codes().count();
+        if order.reserved_code.is_none() && !order.more_codes.is_empty()
+            || held != 0
+                && (held != usize::try_from(order.quantity).unwrap_or(0)
+                    || order.fulfilment != Fulfilment::Codes
+                    || !order.status.is_open())
+        {
+            problems.push(format!(
+                "orders: order {} ({}, {} units) holds {held} codes",
+                order.id, order.status, order.quantity
+            ));
         }
         if !paid
             && !matches!(
@@ -2506,7 +2655,8 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
 }
 
 /// Whether order `id` holds a code as `fate` says: reserved by it while open, or delivered
-/// by it (the first line of its delivery) once completed; `is_the_code` tests a code against
+/// by it (one of the first `quantity` lines of its delivery, one code per unit) once
+/// completed; `is_the_code` tests a code against
 /// the fate's hash. The orders part of the catalog's check of code fates.
 pub(crate) fn holds_code(
     store: &crate::store::Store,
@@ -2519,19 +2669,15 @@ pub(crate) fn holds_code(
     };
     Ok(match fate {
         catalog::CodeFate::Reserved { .. } => {
-            order.status.is_open()
-                && order
-                    .reserved_code
-                    .as_ref()
-                    .is_some_and(|c| is_the_code(&c.0))
+            order.status.is_open() && order.codes().any(|c| is_the_code(&c.0))
         }
         catalog::CodeFate::Delivered { .. } => {
             order.status == OrderStatus::Completed
-                && order
-                    .delivery
-                    .as_deref()
-                    .and_then(|d| d.lines().next())
-                    .is_some_and(is_the_code)
+                && order.delivery.as_deref().is_some_and(|d| {
+                    d.lines()
+                        .take(usize::try_from(order.quantity.max(1)).unwrap_or(1))
+                        .any(is_the_code)
+                })
         }
         catalog::CodeFate::InPool { .. } | catalog::CodeFate::Revoked => false,
     })
@@ -2596,6 +2742,29 @@ pub(crate) fn check_ledger_reference(
 /// until then; both go. The new fields are the last of their records, so a record of the
 /// older shape is its new shape without their encoding at the end: the migration appends it
 /// (and a record that already has it, from a migration stopped part way, decodes as it is).
+/// Schema 20: rewrites every order with the fields it gained at its end (`quantity` 1, no
+/// `more_codes`; the store reads an older record with them appended, `Table::grown_tail`).
+pub(crate) fn migrate_order_quantities(
+    store: &crate::store::Store,
+) -> std::result::Result<(), StoreError> {
+    use crate::store::{decode_as, encode};
+    const DOING: &str = "giving every order its quantity";
+    store.report_progress(DOING, 0);
+    let mut done = 0u64;
+    let mut batch = Vec::new();
+    for item in store.scan_raw(Span::<Orders>::all()) {
+        let (k, v) = item?;
+        let order: Order = decode_as::<Orders, Order>(&k, &v)?;
+        batch.push((k, encode(&order)?));
+        done += 1;
+        if batch.len() == 10_000 {
+            store.put_encoded_for_migration::<Orders>(std::mem::take(&mut batch))?;
+            store.report_progress(DOING, done);
+        }
+    }
+    store.put_encoded_for_migration::<Orders>(batch)
+}
+
 pub(crate) fn migrate_order_chains(
     store: &crate::store::Store,
 ) -> std::result::Result<(), StoreError> {
@@ -2718,5 +2887,22 @@ impl Shop {
             _ => return Ok(None),
         };
         Ok(self.store.fetch::<Orders>(&id)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The store's defaults for the fields orders gained in schema 20 are those fields'
+    /// encodings: quantity 1, no further codes.
+    #[test]
+    fn the_grown_tail_is_one_unit_and_no_further_codes() {
+        let tail = [
+            crate::store::encode(&1u32).unwrap(),
+            crate::store::encode(&Vec::<SealedCode>::new()).unwrap(),
+        ]
+        .concat();
+        assert_eq!(Table::Orders.grown_tail(), Some(tail.as_slice()));
     }
 }

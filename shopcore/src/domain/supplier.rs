@@ -23,6 +23,8 @@ pub struct SupplierOrder {
     pub sku: String,
     /// The player id the buyer gave, if the product asks for one.
     pub player_id: Option<String>,
+    /// How many units to deliver (one answer delivers them all, or none).
+    pub quantity: u32,
     /// What the buyer paid, in USD (for the supplier's records; not a price to charge).
     pub total_usd: Money,
     /// 1 for the first placement; more for a retry after an answer that never came (the

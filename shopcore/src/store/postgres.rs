@@ -99,6 +99,7 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "recommendations",
         include_str!("postgres/0011_recommendations.sql"),
     ),
+    ("quantities", include_str!("postgres/0012_quantities.sql")),
 ];
 
 /// A PostgreSQL location split into the client's configuration and the shop's schema.

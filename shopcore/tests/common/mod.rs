@@ -274,7 +274,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 70] = [
+pub const TABLE_TAGS: [(&str, u8); 71] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -345,6 +345,7 @@ pub const TABLE_TAGS: [(&str, u8); 70] = [
     ("co_purchases", 68),
     ("co_purchase_rank", 69),
     ("purchase_baskets", 70),
+    ("order_limits", 71),
 ];
 
 /// A closed shop's database opened directly (sled, or the PostgreSQL schema of a
@@ -950,7 +951,8 @@ pub fn as_schema_3_kept(
         index_key.extend(entry.seq.to_be_bytes());
         records.insert(("ledger_by_user", index_key), Vec::new());
     }
-    // Orders without their chain link (their last field), and the user index and open
+    // Orders without their chain link and the two fields after it (schema 20's quantity, 1,
+    // and further codes, none: the bytes 1 and 0), and the user index and open
     // markers they replaced; accounts (wallet records) without their last two fields, and
     // without the records the migration created for buyers who never had a wallet.
     let orders: Vec<(Vec<u8>, Vec<u8>)> = records
@@ -963,9 +965,11 @@ pub fn as_schema_3_kept(
             bincode::serde::decode_from_slice(&v, bincode::config::standard())
                 .unwrap()
                 .0;
-        let suffix =
+        assert_eq!(order.quantity, 1);
+        let mut suffix =
             bincode::serde::encode_to_vec(order.prev_for_user, bincode::config::standard())
                 .unwrap();
+        suffix.extend([1, 0]);
         assert!(v.ends_with(&suffix));
         records.insert(("orders", k), v[..v.len() - suffix.len()].to_vec());
         let mut index_key = order.user.get().to_be_bytes().to_vec();

@@ -34,17 +34,22 @@ fn saved(env: &Env) -> Answer {
 
 async fn show_product(env: &Env, product: Product) -> HandlerResult {
     let (category_id, id) = (product.category, product.id);
-    let (category, photo) = core::run(&env.shop, move |shop| {
-        Ok((shop.category(category_id)?, shop.product_photo(id)?))
+    let (category, photo, per_order) = core::run(&env.shop, move |shop| {
+        Ok((
+            shop.category(category_id)?,
+            shop.product_photo(id)?,
+            shop.order_limit(id)?,
+        ))
     })
     .await
-    .unwrap_or_default();
+    .unwrap_or((None, None, 1));
     let mut screen = view::product(
         env.lang(),
         super::role(env),
         &product,
         category.as_ref(),
         photo.is_some(),
+        per_order,
     );
     // Staff see the picture shoppers will see.
     screen.photo = photo.map(|p| p.reference);
@@ -355,6 +360,17 @@ pub async fn edit(env: &Env, id: ProductId, field: ProductField) -> AnswerResult
                 .show(view::category_choice(lang, Some(id), &categories))
                 .await?;
         }
+        ProductField::PerOrder => {
+            let Some(current) = call(env, move |shop| shop.order_limit(id)).await? else {
+                return Ok(Answer::Done);
+            };
+            ask(
+                env,
+                AdminInput::ProductField { id, field },
+                view::per_order_prompt(lang, current),
+            )
+            .await?;
+        }
         _ => {
             ask(
                 env,
@@ -393,6 +409,9 @@ pub async fn field_input(
     text: &str,
 ) -> HandlerResult {
     let lang = env.lang();
+    if field == ProductField::PerOrder {
+        return per_order_input(env, id, text).await;
+    }
     let parsed = match field {
         ProductField::Name => Ok(ProductChange::Name(text.trim().to_owned())),
         ProductField::Description => Ok(ProductChange::Description(if text.trim() == "-" {
@@ -412,7 +431,10 @@ pub async fn field_input(
         ProductField::Sku => Ok(ProductChange::Delivery(Delivery::Supplier {
             sku: text.trim().to_owned(),
         })),
-        ProductField::Kind | ProductField::Category | ProductField::Delivery => {
+        ProductField::Kind
+        | ProductField::Category
+        | ProductField::Delivery
+        | ProductField::PerOrder => {
             env.reset().await?;
             return Ok(());
         }
@@ -439,6 +461,49 @@ pub async fn field_input(
         // Validation failures keep the question open; anything else ends it.
         Err(failure) => {
             if !matches!(&failure, Failure::Core(shopcore::Error::Invalid(_))) {
+                env.reset().await?;
+            }
+            super::fail(env, &failure).await
+        }
+    }
+}
+
+/// How many units one order may buy: a whole number; the core checks the range and the
+/// permission, and a refusal keeps the question open.
+async fn per_order_input(env: &Env, id: ProductId, text: &str) -> HandlerResult {
+    let lang = env.lang();
+    let Some(max) =
+        staff_input::count(text, u64::from(u32::MAX)).and_then(|n| u32::try_from(n).ok())
+    else {
+        env.out
+            .send(Screen::text(lang.tf(
+                "staff-bad-per_order",
+                &[("max", &shopcore::catalog::ORDER_QUANTITY_MAX.to_string())],
+            )))
+            .await?;
+        return Ok(());
+    };
+    let actor = env.actor.clone();
+    let set = core::run(&env.shop, move |shop| {
+        shop.set_order_limit(&actor, id, max)?;
+        shop.product(id)
+    })
+    .await;
+    match set {
+        Ok(Some(product)) => {
+            env.reset().await?;
+            env.out.send(Screen::text(lang.t("staff-saved"))).await?;
+            show_product(env, product).await
+        }
+        Ok(None) => env.reset().await,
+        Err(failure) => {
+            if !matches!(
+                &failure,
+                Failure::Core(
+                    shopcore::Error::Invalid(_)
+                        | shopcore::Error::Catalog(shopcore::CatalogError::BadOrderLimit { .. })
+                )
+            ) {
                 env.reset().await?;
             }
             super::fail(env, &failure).await
