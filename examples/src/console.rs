@@ -130,11 +130,12 @@ pub const COMMANDS: &[CommandSpec] = &[
     ),
     command(
         "product edit",
-        "product edit ID name|desc|price|type|stock|category VALUE…",
+        "product edit ID name|desc|price|type|stock|category|per-order VALUE…",
         "change one field",
         &[
             "product edit 6 price 1.15",
             "product edit 5 stock unlimited",
+            "product edit 3 per-order 5",
             "product edit 6 desc Delivered to your player id within minutes",
         ],
     ),
@@ -262,10 +263,10 @@ pub const COMMANDS: &[CommandSpec] = &[
     ),
     command(
         "order create",
-        "order create USER PRODUCT [--player-id X] [--coupon C] [--pay balance|method:ID] [--proof TEXT]",
+        "order create USER PRODUCT [--quantity N] [--player-id X] [--coupon C] [--pay balance|method:ID] [--proof TEXT]",
         "place an order on a user's behalf",
         &[
-            "order create @john 3",
+            "order create @john 3 --quantity 1",
             "order create @sara 1 --player-id 5123456789 --coupon WELCOME10",
             "order create @mona 5 --pay method:2 --proof 'TRC20 tx 77ab'",
             "order create @karim 4 --pay method:1 --proof 'Vodafone ref 70012'",
@@ -847,14 +848,16 @@ impl Console {
                 let p = shop
                     .product(id)?
                     .ok_or(Error::from(shopcore::CatalogError::ProductNotFound { id }))?;
+                let per_order = shop.order_limit(id)?;
                 let text = format!(
-                    "product {}  {}\nprice: {}   type: {}   delivery: {}\nstock: {}   active: {}{}\ncategory: {}   orders: {}\nplayer id: {}\n{}",
+                    "product {}  {}\nprice: {}   type: {}   delivery: {}\nstock: {}   per order: {}   active: {}{}\ncategory: {}   orders: {}\nplayer id: {}\n{}",
                     p.id,
                     p.name,
                     usd(p.price_usd),
                     p.kind,
                     p.delivery,
                     p.available().map_or("unlimited".into(), |n| n.to_string()),
+                    per_order,
                     yes(p.active),
                     if p.archived { " (archived)" } else { "" },
                     p.category,
@@ -873,6 +876,16 @@ impl Console {
                 let value = a.rest(2);
                 if value.is_empty() {
                     return Err(Failure::Usage("missing VALUE".into()));
+                }
+                if field == "per-order" {
+                    let max = u32::try_from(parse_u64(&value, "per-order")?).map_err(|_| {
+                        Failure::Usage(format!("per-order: {value:?} is too large"))
+                    })?;
+                    let max = shop.set_order_limit(actor, id, max)?;
+                    return Ok(out(
+                        format!("product {id}: up to {max} per order"),
+                        json!({"product": id.get(), "per_order": max}),
+                    ));
                 }
                 let change = match field {
                     "name" => ProductChange::Name(value),
@@ -1311,7 +1324,12 @@ impl Console {
                 ))
             }
             "order create" => {
-                let a = Args::parse(w, &["player-id", "coupon", "pay", "proof"], &[])?;
+                let a = Args::parse(w, &["quantity", "player-id", "coupon", "pay", "proof"], &[])?;
+                let quantity = match a.value("quantity") {
+                    None => 1,
+                    Some(n) => u32::try_from(parse_u64(n, "quantity")?)
+                        .map_err(|_| Failure::Usage(format!("quantity: {n:?} is too large")))?,
+                };
                 a.at_most(2)?;
                 let user = self.user_id(a.at(0, "USER")?)?;
                 let product = product_id(a.at(1, "PRODUCT")?)?;
@@ -1340,7 +1358,7 @@ impl Console {
                     actor,
                     user,
                     &OrderRequest {
-                        quantity: 1,
+                        quantity,
                         product,
                         payment,
                         coupon: a.value("coupon").map(str::to_owned),

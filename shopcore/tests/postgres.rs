@@ -628,6 +628,36 @@ fn orders_the_ledger_and_the_audit_log_read_with_plain_sql() {
         .unwrap()
         .get(0);
     assert_eq!(leaked, 0);
+    // An order of two units: its quantity is a column of the orders and of the report.
+    shop.set_order_limit(&owner, p, 2).unwrap();
+    shop.adjust_balance(&owner, uid(1_000), money("10"), "more", &key("more"))
+        .unwrap();
+    let pair = shop
+        .create_order(
+            &buyer,
+            &shopcore::OrderRequest {
+                quantity: 2,
+                ..by_balance(p)
+            },
+            &key("o2"),
+        )
+        .unwrap();
+    let quantities: Vec<(i64, i32)> = db
+        .query(
+            "SELECT order_id, quantity FROM report_orders ORDER BY order_id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        quantities,
+        [
+            (i64::try_from(order.id.get()).unwrap(), 1),
+            (i64::try_from(pair.id.get()).unwrap(), 2)
+        ]
+    );
 }
 
 #[test]

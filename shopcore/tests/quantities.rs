@@ -250,6 +250,14 @@ fn every_units_code_is_delivered_together_or_none_is_taken() {
     assert_eq!(auto.status, OrderStatus::Completed);
     assert_eq!(auto.delivery.as_deref(), Some("C-4\nC-5"));
     assert_eq!(t.shop.balance(uid(10)).unwrap(), money("75"));
+    // The best sellers count units: three and two.
+    let dashboard = t
+        .shop
+        .dashboard(&owner, shopcore::DashboardOptions::default())
+        .unwrap();
+    let best = &dashboard.best_by_units[0];
+    assert_eq!((best.product, best.units), (p, 5));
+    assert_eq!(best.revenue, money("25"));
     // A delivered code is never uploaded again.
     let err = refused(t, || t.shop.add_codes(&owner, p, &["C-2", "C-5"]));
     assert_eq!(err.kind(), "catalog.duplicate_codes");

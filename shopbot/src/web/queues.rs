@@ -407,7 +407,7 @@ async fn orders_page(
             OrderRow {
                 id: o.id.get().to_string(),
                 user: o.user.to_string(),
-                product: o.product_name.clone(),
+                product: render::order_item(lang, o),
                 player: o.player_id.clone().unwrap_or_default(),
                 total: render::usd(o.total_usd),
                 status: lang.t(&format!("status-{}", o.status.name())),
@@ -619,7 +619,7 @@ async fn order_detail(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> R
         (t("web-col-user"), o.user.to_string()),
         (
             t("web-col-product"),
-            format!("{} (#{})", o.product_name, o.product.get()),
+            format!("{} (#{})", render::order_item(lang, &o), o.product.get()),
         ),
         (
             t("web-col-status"),
@@ -695,7 +695,7 @@ async fn order_detail(State(p): P, headers: HeaderMap, Path(id): Path<u64>) -> R
     let row = OrderRow {
         id: o.id.get().to_string(),
         user: o.user.to_string(),
-        product: o.product_name.clone(),
+        product: render::order_item(lang, &o),
         player: o.player_id.clone().unwrap_or_default(),
         total: render::usd(o.total_usd),
         status: lang.t(&format!("status-{}", o.status.name())),

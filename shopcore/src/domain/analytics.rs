@@ -146,7 +146,7 @@ pub struct RouteStats {
 /// One product's sales.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductStats {
-    /// Completed orders.
+    /// Units sold by completed orders (each order's quantity).
     pub units: u64,
     /// Their total, in USD.
     pub revenue_usd: Money,
@@ -361,7 +361,7 @@ pub(crate) fn on_order_saved(
             d.revenue_usd = add(d.revenue_usd, order.total_usd);
         })?;
         update::<RollupProducts>(tx, &order.product, |p| {
-            p.units += 1;
+            p.units += u64::from(order.quantity);
             p.revenue_usd = add(p.revenue_usd, order.total_usd);
         })?;
         update::<RollupRoutes>(tx, &Route::of_order(order), |r| {
@@ -500,7 +500,7 @@ pub struct BestSeller {
     pub product: ProductId,
     /// Its current name (`"product #id"` if it was removed).
     pub name: String,
-    /// Completed orders.
+    /// Units sold by completed orders (an order of three counts three).
     pub units: u64,
     /// Their total, in USD.
     pub revenue: Money,
@@ -811,7 +811,7 @@ fn recompute(
             d.completed += 1;
             d.revenue_usd = add(d.revenue_usd, order.total_usd);
             let p = products.entry(order.product).or_default();
-            p.units += 1;
+            p.units += u64::from(order.quantity);
             p.revenue_usd = add(p.revenue_usd, order.total_usd);
             let r = routes.entry(Route::of_order(&order)).or_default();
             r.completed += 1;
