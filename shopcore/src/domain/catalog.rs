@@ -1447,6 +1447,39 @@ impl Shop {
                 .map(|r| PRODUCT_PHOTO.check(r).map_err(Error::from))
                 .transpose(),
         )?;
+        self.change_beside_product(actor, id, |tx| {
+            let before = tx.load::<ProductPhotos>(&id)?;
+            if before.as_ref().map(|p| p.reference.as_str()) == reference.as_deref() {
+                return Err(InvalidInput::Unchanged {
+                    what: "product photo".into(),
+                }
+                .into());
+            }
+            let photo = reference.clone().map(|reference| ProductPhoto {
+                reference,
+                set_at: tx.now,
+            });
+            match &photo {
+                Some(photo) => tx.save::<ProductPhotos>(&id, photo)?,
+                None => {
+                    tx.delete::<ProductPhotos>(&id)?;
+                }
+            }
+            let said = |p: &Option<_>| if p.is_some() { "set" } else { "none" };
+            Ok((Detail::changed("photo", said(&before), said(&photo)), photo))
+        })
+    }
+
+    /// The frame of a change kept beside a product (its photo, its limit per order):
+    /// `manage_products`, refused in an emergency and for a missing or archived product;
+    /// `change` writes its record and says what changed; the product's `updated_at` moves
+    /// and the change is audited `UPDATE_PRODUCT` with that detail, in one transaction.
+    fn change_beside_product<T>(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        change: impl Fn(&Tx<'_>) -> Result<(Detail, T)>,
+    ) -> Result<T> {
         self.audited(
             actor,
             AuditAction::UpdateProduct,
@@ -1454,39 +1487,22 @@ impl Shop {
             |tx| {
                 require(tx, actor, Permission::ManageProducts)?;
                 refuse_in_emergency(tx)?;
-                let mut product = load_product(tx, id)?;
-                if product.archived {
+                let before = load_product(tx, id)?;
+                if before.archived {
                     return Err(CatalogError::ProductArchived { id }.into());
                 }
-                let before = tx.load::<ProductPhotos>(&id)?;
-                if before.as_ref().map(|p| p.reference.as_str()) == reference.as_deref() {
-                    return Err(InvalidInput::Unchanged {
-                        what: "product photo".into(),
-                    }
-                    .into());
-                }
-                let photo = reference.clone().map(|reference| ProductPhoto {
-                    reference,
-                    set_at: tx.now,
-                });
-                match &photo {
-                    Some(photo) => tx.save::<ProductPhotos>(&id, photo)?,
-                    None => {
-                        tx.delete::<ProductPhotos>(&id)?;
-                    }
-                }
-                let before_product = product.clone();
+                let (detail, out) = change(tx)?;
+                let mut product = before.clone();
                 product.updated_at = tx.now;
-                save_product(tx, Some(&before_product), &product)?;
-                let said = |p: &Option<_>| if p.is_some() { "set" } else { "none" };
+                save_product(tx, Some(&before), &product)?;
                 audit::done(
                     tx,
                     actor.who(),
                     AuditAction::UpdateProduct,
                     Target::Product(id),
-                    vec![Detail::changed("photo", said(&before), said(&photo))],
+                    vec![detail],
                 )?;
-                Ok(photo)
+                Ok(out)
             },
         )
     }
@@ -1513,42 +1529,21 @@ impl Shop {
                 Err(CatalogError::BadOrderLimit { max }.into())
             },
         )?;
-        self.audited(
-            actor,
-            AuditAction::UpdateProduct,
-            Target::Product(id),
-            |tx| {
-                require(tx, actor, Permission::ManageProducts)?;
-                refuse_in_emergency(tx)?;
-                let mut product = load_product(tx, id)?;
-                if product.archived {
-                    return Err(CatalogError::ProductArchived { id }.into());
+        self.change_beside_product(actor, id, |tx| {
+            let before = order_limit(tx, id)?;
+            if before == max {
+                return Err(InvalidInput::Unchanged {
+                    what: "units per order".into(),
                 }
-                let before = order_limit(tx, id)?;
-                if before == max {
-                    return Err(InvalidInput::Unchanged {
-                        what: "units per order".into(),
-                    }
-                    .into());
-                }
-                if max == 1 {
-                    tx.delete::<OrderLimits>(&id)?;
-                } else {
-                    tx.save::<OrderLimits>(&id, &max)?;
-                }
-                let before_product = product.clone();
-                product.updated_at = tx.now;
-                save_product(tx, Some(&before_product), &product)?;
-                audit::done(
-                    tx,
-                    actor.who(),
-                    AuditAction::UpdateProduct,
-                    Target::Product(id),
-                    vec![Detail::changed("per_order", before, max)],
-                )?;
-                Ok(max)
-            },
-        )
+                .into());
+            }
+            if max == 1 {
+                tx.delete::<OrderLimits>(&id)?;
+            } else {
+                tx.save::<OrderLimits>(&id, &max)?;
+            }
+            Ok((Detail::changed("per_order", before, max), max))
+        })
     }
 
     /// How many units of a product one order may buy (1 unless staff raised it).
