@@ -357,12 +357,61 @@ fn recommendations(c: &mut Criterion) {
     group.finish();
 }
 
+/// An order of ten code units beside an order of one, each completing at once from the
+/// pool (AUTO mode): what each further unit adds to an order's transaction. In Background
+/// durability (the commit's flush would hide it) and in Immediate (what a shopper waits for).
+fn quantity(c: &mut Criterion) {
+    let mut group = c.benchmark_group("quantity");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(5));
+    for (label, durability) in [
+        ("background", Durability::Background),
+        ("immediate", Durability::Immediate),
+    ] {
+        let mut b = bench_shop(durability);
+        b.shop
+            .set_order_limit(&b.fixture.admin, b.fixture.code_product, 10)
+            .unwrap();
+        let mut buyer = b.fixture.shopper(&b.shop).unwrap();
+        for units in [1u32, 10] {
+            let request = shopcore::OrderRequest {
+                quantity: units,
+                ..Fixture::by_balance(b.fixture.code_product)
+            };
+            group.throughput(Throughput::Elements(1));
+            group.bench_function(format!("{label}_{units}_units"), |bencher| {
+                bencher.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        b.n += 1;
+                        // Untimed upkeep: the pool runs out.
+                        if b.fixture.codes_available(&b.shop).unwrap() < 20 {
+                            b.fixture.restock(&b.shop).unwrap();
+                        }
+                        if b.n.is_multiple_of(1_000) {
+                            buyer = b.fixture.shopper(&b.shop).unwrap();
+                        }
+                        let k = key(&format!("q{}", b.n));
+                        let start = Instant::now();
+                        let order = b.shop.create_order(&buyer, &request, &k).unwrap();
+                        total += start.elapsed();
+                        assert_eq!(order.quantity, units);
+                    }
+                    total
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     baselines,
     create_order,
     staff_operations,
     search,
-    recommendations
+    recommendations,
+    quantity
 );
 criterion_main!(benches);

@@ -1630,4 +1630,33 @@ async fn staff_set_the_units_one_order_may_buy() {
         "{}",
         shopper_card.text
     );
+    // An order of two units: staff see the quantity on the order.
+    t.fund(SHOPPER, "50");
+    let order = t
+        .shop
+        .create_order(
+            &t.shop.actor(uid(SHOPPER)).unwrap(),
+            &shopcore::OrderRequest {
+                quantity: 2,
+                product: card.id,
+                payment: shopcore::PaymentChoice::Balance,
+                coupon: None,
+                player_id: None,
+                currency: None,
+                proof: None,
+            },
+            &key("two"),
+        )
+        .unwrap();
+    let view = one(&step(
+        &mut bot,
+        tap(OWNER, "en", &admin(Admin::Order { id: order.id }), "o"),
+    )
+    .await);
+    assert!(
+        view.text.contains("Product: 2 × Gift card"),
+        "{}",
+        view.text
+    );
+    assert!(view.text.contains("Total: 20.00 USD"), "{}", view.text);
 }

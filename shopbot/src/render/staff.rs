@@ -998,7 +998,7 @@ pub fn orders(lang: Lang, title_key: &str, orders: &[Order]) -> Screen {
                 format!(
                     "{} · {} · {} · {}",
                     o.id,
-                    o.product_name,
+                    super::order_item(lang, o),
                     usd(o.total_usd),
                     lang.t(&format!("status-{}", o.status.name()))
                 ),
@@ -1036,7 +1036,10 @@ pub fn order(
     lines.extend(reused.map(|earlier| proof_reused(lang, earlier)));
     lines.extend([
         lang.tf("staff-topup-user", &[("user", &who(buyer, order.user))]),
-        lang.tf("order-product", &[("name", &order.product_name)]),
+        lang.tf(
+            "order-product",
+            &[("name", &super::order_item(lang, order))],
+        ),
         lang.tf(
             "order-status",
             &[(
@@ -1198,7 +1201,7 @@ pub fn user(
             lines.push(format!(
                 "{} · {} · {} · {}",
                 order.id,
-                order.product_name,
+                super::order_item(lang, order),
                 usd(order.total_usd),
                 lang.t(&format!("status-{}", order.status.name()))
             ));
@@ -1773,7 +1776,7 @@ pub fn staff_notification(
             ))
         }
         NotificationKind::StaffOrderWaiting { order: id } => {
-            let product = order.map_or_else(|| "?".to_owned(), |o| o.product_name.clone());
+            let product = order.map_or_else(|| "?".to_owned(), |o| super::order_item(lang, o));
             let total = order.map_or_else(|| "?".to_owned(), |o| usd(o.total_usd));
             Some(Screen::with(
                 warn(lang.tf(
