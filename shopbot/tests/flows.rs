@@ -1245,15 +1245,7 @@ async fn a_shopper_buys_several_codes_in_one_order_in_english_and_arabic() {
     t.shop
         .create_order(
             &t.shop.actor(uid(20)).unwrap(),
-            &shopcore::OrderRequest {
-                quantity: 3,
-                product: steam.id,
-                payment: shopcore::PaymentChoice::Balance,
-                coupon: None,
-                player_id: None,
-                currency: None,
-                proof: None,
-            },
+            &units_by_balance(steam.id, 3),
             &key("other"),
         )
         .unwrap();

@@ -1636,15 +1636,7 @@ async fn staff_set_the_units_one_order_may_buy() {
         .shop
         .create_order(
             &t.shop.actor(uid(SHOPPER)).unwrap(),
-            &shopcore::OrderRequest {
-                quantity: 2,
-                product: card.id,
-                payment: shopcore::PaymentChoice::Balance,
-                coupon: None,
-                player_id: None,
-                currency: None,
-                proof: None,
-            },
+            &units_by_balance(card.id, 2),
             &key("two"),
         )
         .unwrap();
