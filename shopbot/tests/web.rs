@@ -1244,6 +1244,46 @@ fn the_catalog_is_run_from_the_panel_and_codes_are_only_counted() {
         t.shop.product(product_id).unwrap().unwrap().price_usd,
         money("17.50")
     );
+    // Units per order: words and 500 are refused beside the field, 5 is saved and shown.
+    assert_eq!(t.shop.order_limit(product_id).unwrap(), 1);
+    for (typed, says) in [
+        ("many", "Units per order is a whole number from 1 to 100"),
+        (
+            "500",
+            "The limit per order must be a whole number from 1 to 100.",
+        ),
+    ] {
+        let mut form = product_form("17.50");
+        form.push(("per_order", typed.to_owned()));
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = post(
+            &server,
+            &format!("/panel/products/{id}"),
+            Some(&cookie),
+            &pairs,
+        );
+        assert_eq!(r.status, 422, "{typed}: {}", r.body);
+        assert!(r.body.contains("id=\"per_order-error\""), "{}", r.body);
+        assert!(r.body.contains(says), "{typed}: {}", r.body);
+        assert_eq!(t.shop.order_limit(product_id).unwrap(), 1);
+    }
+    let mut form = product_form("17.50");
+    form.push(("per_order", "5".to_owned()));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = post(
+        &server,
+        &format!("/panel/products/{id}"),
+        Some(&cookie),
+        &pairs,
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(t.shop.order_limit(product_id).unwrap(), 5);
+    let page = get(&server, &format!("/panel/products/{id}"), Some(&cookie));
+    assert!(
+        page.body.contains("name=\"per_order\" value=\"5\""),
+        "{}",
+        page.body
+    );
     let r = post(
         &server,
         &format!("/panel/products/{id}/toggle"),

@@ -323,6 +323,9 @@ struct ProductForm {
     sku: String,
     #[serde(default)]
     stock: String,
+    /// Units one order may buy; empty is 1.
+    #[serde(default)]
+    per_order: String,
     #[serde(default)]
     player_field: String,
     #[serde(default)]
@@ -340,6 +343,7 @@ struct Parsed {
     kind: ProductKind,
     delivery: Delivery,
     stock: Stock,
+    per_order: u32,
     player_field: Option<shopcore::PlayerField>,
     sort_order: i32,
     active: bool,
@@ -385,6 +389,19 @@ fn parse_form(
         text => crate::staff_input::stock(text, STOCK_MAX)
             .ok_or_else(|| bad("stock", "web-catalog-bad_stock"))?,
     };
+    // The range is the core's (`catalog.bad_order_limit`, shown beside the field too).
+    let per_order = match f.per_order.trim() {
+        "" => 1,
+        text => crate::staff_input::count(text, u64::from(u32::MAX))
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| FieldError {
+                field: "per_order",
+                text: lang.tf(
+                    "web-catalog-bad_per_order",
+                    &[("max", &shopcore::catalog::ORDER_QUANTITY_MAX.to_string())],
+                ),
+            })?,
+    };
     let player_field = match f.player_field.trim() {
         "" | "-" => None,
         text => crate::staff_input::player_field(text)
@@ -404,6 +421,7 @@ fn parse_form(
         kind,
         delivery,
         stock,
+        per_order,
         player_field,
         sort_order,
         active: f.active.is_some(),
@@ -439,7 +457,7 @@ impl ProductPage {
     }
 }
 
-fn form_of(product: &Product) -> ProductForm {
+fn form_of(product: &Product, per_order: u32) -> ProductForm {
     ProductForm {
         csrf: String::new(),
         category: product.category.get().to_string(),
@@ -461,6 +479,7 @@ fn form_of(product: &Product) -> ProductForm {
             Stock::Unlimited => String::new(),
             Stock::Limited(n) => n.to_string(),
         },
+        per_order: per_order.to_string(),
         player_field: product
             .player_field
             .as_ref()
@@ -568,8 +587,9 @@ async fn create_product(
         }
     };
     let actor = session.actor.clone();
+    let per_order = parsed.per_order;
     let created = core::run(&p.shop, move |shop| {
-        shop.create_product(
+        let product = shop.create_product(
             &actor,
             &NewProduct {
                 category: parsed.category,
@@ -583,7 +603,11 @@ async fn create_product(
                 sort_order: parsed.sort_order,
                 active: parsed.active,
             },
-        )
+        )?;
+        if per_order != 1 {
+            shop.set_order_limit(&actor, product.id, per_order)?;
+        }
+        Ok(product)
     })
     .await;
     match created {
@@ -619,6 +643,8 @@ fn field_of(failure: &Failure) -> &'static str {
         "category"
     } else if message.contains("player") {
         "player_field"
+    } else if kind == "catalog.bad_order_limit" {
+        "per_order"
     } else {
         ""
     }
@@ -629,12 +655,19 @@ struct DoneQuery {
     done: Option<String>,
 }
 
-async fn load_product(p: &Panel, session: &PanelSession, id: u64) -> Result<Product, Failure> {
+/// A product and how many units one order of it may buy.
+async fn load_product(
+    p: &Panel,
+    session: &PanelSession,
+    id: u64,
+) -> Result<(Product, u32), Failure> {
     let _ = session;
     core::run(&p.shop, move |shop| {
         let id = ProductId::new(id).map_err(shopcore::Error::from)?;
-        shop.product(id)?
-            .ok_or_else(|| shopcore::Error::from(shopcore::CatalogError::ProductNotFound { id }))
+        let product = shop
+            .product(id)?
+            .ok_or_else(|| shopcore::Error::from(shopcore::CatalogError::ProductNotFound { id }))?;
+        Ok((product, shop.order_limit(id)?))
     })
     .await
 }
@@ -654,7 +687,7 @@ async fn product(
         return catalog_page(&p, &session, None, None, None).await;
     }
     match load_product(&p, &session, id).await {
-        Ok(product) => {
+        Ok((product, per_order)) => {
             let done = q.done.as_deref().map(|d| match d {
                 "codes" => lang.t("web-done-codes"),
                 "revoked" => lang.t("web-done-revoked"),
@@ -663,7 +696,16 @@ async fn product(
             });
             let codes =
                 matches!(product.delivery, Delivery::Codes).then_some(product.codes_available);
-            product_page(&p, &session, Some(id), form_of(&product), codes, None, done).await
+            product_page(
+                &p,
+                &session,
+                Some(id),
+                form_of(&product, per_order),
+                codes,
+                None,
+                done,
+            )
+            .await
         }
         Err(failure) => {
             let text = refusal(lang, &failure, &p.shop);
@@ -737,14 +779,15 @@ async fn edit_product(
             .await;
         }
     };
-    let before = match load_product(&p, &session, id).await {
-        Ok(product) => product,
+    let (before, limit_before) = match load_product(&p, &session, id).await {
+        Ok(loaded) => loaded,
         Err(failure) => {
             let text = refusal(lang, &failure, &p.shop);
             return catalog_page(&p, &session, None, Some(text), None).await;
         }
     };
     let wanted = changes(&before, &parsed);
+    let per_order = (parsed.per_order != limit_before).then_some(parsed.per_order);
     let actor = session.actor.clone();
     // Each field is one audited change, in the form's order; a refused one stops the rest
     // and is shown beside its field (the ones before it are saved, as the page then shows).
@@ -752,6 +795,9 @@ async fn edit_product(
         let id = ProductId::new(id).map_err(shopcore::Error::from)?;
         for change in wanted {
             shop.update_product(&actor, id, change)?;
+        }
+        if let Some(max) = per_order {
+            shop.set_order_limit(&actor, id, max)?;
         }
         Ok(())
     })
@@ -833,7 +879,7 @@ async fn confirm(p: &Panel, headers: &HeaderMap, id: u64, what: Confirm) -> Resp
     };
     let lang = lang_of(&session);
     let product = match load_product(p, &session, id).await {
-        Ok(product) => product,
+        Ok((product, _)) => product,
         Err(failure) => {
             let text = refusal(lang, &failure, &p.shop);
             return catalog_page(p, &session, None, Some(text), None).await;
@@ -1023,13 +1069,13 @@ async fn upload_codes(
     match result {
         Ok(_) => Redirect::to(&format!("/panel/products/{id}?done=codes")).into_response(),
         Err(text) => match load_product(&p, &session, id).await {
-            Ok(product) => {
+            Ok((product, per_order)) => {
                 let codes = Some(product.codes_available);
                 product_page(
                     &p,
                     &session,
                     Some(id),
-                    form_of(&product),
+                    form_of(&product, per_order),
                     codes,
                     Some(("codes", text)),
                     None,
