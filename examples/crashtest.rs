@@ -21,8 +21,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 use shopcore::{
     Config, Delivery, Durability, Money, NewPaymentMethod, NewProduct, OrderId, OrderRequest,
-    OrderStatus, PaymentChoice, ProductKind, Proof, Registration, RequestKey, Shop, Stock, TopupId,
-    TopupRequest, TopupStatus, UserId,
+    OrderStatus, ProductKind, Proof, Registration, RequestKey, Shop, Stock, TopupId, TopupRequest,
+    TopupStatus, UserId,
 };
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -132,15 +132,7 @@ fn worker(db: &Path, log: &Path) -> Result<(), String> {
             // durability, answered by the flusher); an answer is acknowledged the same way.
             let via_calls = id % 2 == 0;
             for n in 0u64.. {
-                let request = OrderRequest {
-                    quantity: 1,
-                    product,
-                    payment: PaymentChoice::Balance,
-                    coupon: None,
-                    player_id: None,
-                    currency: None,
-                    proof: None,
-                };
+                let request = OrderRequest::from_balance(product, 1);
                 let (who, k) = (actor.clone(), key(format!("o-{run}-{id}-{n}")));
                 let ordered = on_shop(&shop, via_calls, move |shop| {
                     shop.create_order(&who, &request, &k)

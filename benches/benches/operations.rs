@@ -317,15 +317,7 @@ fn purchases(orders: usize) -> (tempfile::TempDir, Shop, shopcore::ProductId) {
             let order = shop
                 .create_order(
                     &buyer,
-                    &shopcore::OrderRequest {
-                        quantity: 1,
-                        product,
-                        payment: shopcore::PaymentChoice::Balance,
-                        coupon: None,
-                        player_id: None,
-                        currency: None,
-                        proof: None,
-                    },
+                    &shopcore::OrderRequest::from_balance(product, 1),
                     &key(&format!("o{u}-{j}")),
                 )
                 .unwrap();

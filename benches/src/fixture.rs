@@ -8,8 +8,8 @@
 
 use shopcore::{
     Actor, CategoryId, Config, Delivery, Durability, FulfilmentMode, Money, NewPaymentMethod,
-    NewProduct, OrderRequest, PaymentChoice, PaymentMethodId, ProductId, ProductKind, Proof,
-    Registration, RequestKey, Result, Role, Shop, Stock, TopupRequest, UserId,
+    NewProduct, OrderRequest, PaymentMethodId, ProductId, ProductKind, Proof, Registration,
+    RequestKey, Result, Role, Shop, Stock, TopupRequest, UserId,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -195,15 +195,7 @@ impl Fixture {
 
     /// An order for `product` paid from the balance.
     pub fn by_balance(product: ProductId) -> OrderRequest {
-        OrderRequest {
-            quantity: 1,
-            product,
-            payment: PaymentChoice::Balance,
-            coupon: None,
-            player_id: None,
-            currency: None,
-            proof: None,
-        }
+        OrderRequest::from_balance(product, 1)
     }
 
     /// A top-up request of `usd` through the fixture's method.

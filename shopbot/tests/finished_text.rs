@@ -17,15 +17,7 @@ fn rendered_order(t: &TestShop) -> shopcore::Order {
     t.shop
         .create_order(
             &actor,
-            &shopcore::OrderRequest {
-                quantity: 1,
-                product: product.id,
-                payment: shopcore::PaymentChoice::Balance,
-                coupon: None,
-                player_id: None,
-                currency: None,
-                proof: None,
-            },
+            &shopcore::OrderRequest::from_balance(product.id, 1),
             &key("o-1"),
         )
         .unwrap()

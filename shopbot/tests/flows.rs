@@ -616,15 +616,7 @@ async fn order_completion_failure_and_rejection_are_notified_in_the_shoppers_lan
     t.fund(SHOPPER, "50.00");
     let actor = t.shop.actor(uid(SHOPPER)).expect("actor");
     t.shop.set_preferred_language(&actor, "ar").expect("ar");
-    let request = |card| shopcore::OrderRequest {
-        quantity: 1,
-        product: card,
-        payment: shopcore::PaymentChoice::Balance,
-        coupon: None,
-        player_id: None,
-        currency: None,
-        proof: None,
-    };
+    let request = |card| shopcore::OrderRequest::from_balance(card, 1);
     let first = t
         .shop
         .create_order(&actor, &request(card.id), &key("o1"))
@@ -1064,15 +1056,7 @@ async fn a_friend_invited_through_the_referral_link_earns_the_referrer_a_reward(
         .shop
         .create_order(
             &friend,
-            &shopcore::OrderRequest {
-                quantity: 1,
-                product: card.id,
-                payment: shopcore::PaymentChoice::Balance,
-                coupon: None,
-                player_id: None,
-                currency: None,
-                proof: None,
-            },
+            &shopcore::OrderRequest::from_balance(card.id, 1),
             &key("o1"),
         )
         .unwrap();
@@ -1110,13 +1094,8 @@ async fn the_card_and_a_placed_order_suggest_what_other_shoppers_also_bought() {
                 .create_order(
                     &t.shop.actor(uid(user)).unwrap(),
                     &shopcore::OrderRequest {
-                        quantity: 1,
-                        product,
-                        payment: shopcore::PaymentChoice::Balance,
-                        coupon: None,
                         player_id: (product == pubg.id).then(|| "5123456".to_owned()),
-                        currency: None,
-                        proof: None,
+                        ..shopcore::OrderRequest::from_balance(product, 1)
                     },
                     &key(&format!("o{user}-{i}")),
                 )
@@ -1245,7 +1224,7 @@ async fn a_shopper_buys_several_codes_in_one_order_in_english_and_arabic() {
     t.shop
         .create_order(
             &t.shop.actor(uid(20)).unwrap(),
-            &units_by_balance(steam.id, 3),
+            &shopcore::OrderRequest::from_balance(steam.id, 3),
             &key("other"),
         )
         .unwrap();

@@ -916,15 +916,7 @@ async fn the_bot_expires_unpaid_orders_hands_supplier_orders_to_staff_and_notifi
             .shop
             .create_order(
                 &auto,
-                &shopcore::OrderRequest {
-                    quantity: 1,
-                    product: uc.id,
-                    payment: shopcore::PaymentChoice::Balance,
-                    coupon: None,
-                    player_id: None,
-                    currency: None,
-                    proof: None,
-                },
+                &shopcore::OrderRequest::from_balance(uc.id, 1),
                 &key("auto-order"),
             )
             .expect("supplier order");

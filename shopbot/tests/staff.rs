@@ -58,15 +58,7 @@ fn balance_order(
     t.shop
         .create_order(
             &actor,
-            &OrderRequest {
-                quantity: 1,
-                product,
-                payment: PaymentChoice::Balance,
-                coupon: None,
-                player_id: None,
-                currency: None,
-                proof: None,
-            },
+            &shopcore::OrderRequest::from_balance(product, 1),
             &key(key_),
         )
         .expect("order")
@@ -1636,7 +1628,7 @@ async fn staff_set_the_units_one_order_may_buy() {
         .shop
         .create_order(
             &t.shop.actor(uid(SHOPPER)).unwrap(),
-            &units_by_balance(card.id, 2),
+            &shopcore::OrderRequest::from_balance(card.id, 2),
             &key("two"),
         )
         .unwrap();

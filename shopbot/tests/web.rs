@@ -4,9 +4,7 @@
 //! panel driven in headless Chromium through WebDriver (`browser` below).
 
 use crate::common::{TestShop, mock_bot, money, text, uid};
-use shopcore::{
-    OrderRequest, OrderStatus, PaymentChoice, Proof, Role, Shop, TopupRequest, TopupStatus,
-};
+use shopcore::{OrderStatus, Proof, Role, Shop, TopupRequest, TopupStatus};
 use std::sync::Arc;
 
 /// The panel's public URL in tests: links name it; requests go to the test's own server.
@@ -187,15 +185,7 @@ fn paid_order(t: &TestShop, user: u64, name: &str) -> shopcore::Order {
     t.shop
         .create_order(
             &actor,
-            &OrderRequest {
-                quantity: 1,
-                product: product.id,
-                payment: PaymentChoice::Balance,
-                coupon: None,
-                player_id: None,
-                currency: None,
-                proof: None,
-            },
+            &shopcore::OrderRequest::from_balance(product.id, 1),
             &crate::common::key(&format!("order-{user}")),
         )
         .expect("order")
@@ -1150,10 +1140,13 @@ fn the_catalog_is_run_from_the_panel_and_codes_are_only_counted() {
             ("active", "on".to_owned()),
         ]
     };
+    let post_form = |path: &str, form: &[(&str, String)]| {
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        post(&server, path, Some(&cookie), &pairs)
+    };
     // A price with too many decimals is refused beside the price field; nothing is created.
     let form = product_form("19.999");
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let r = post(&server, "/panel/products", Some(&cookie), &pairs);
+    let r = post_form("/panel/products", &form);
     assert_eq!(r.status, 422);
     assert!(r.body.contains("id=\"price-error\""), "{}", r.body);
     assert!(
@@ -1166,9 +1159,25 @@ fn the_catalog_is_run_from_the_panel_and_codes_are_only_counted() {
             .unwrap()
             .is_none()
     );
+    // So is a limit per order the core refuses: no product is left behind.
+    let mut form = product_form("19.99");
+    form.push(("per_order", "0".to_owned()));
+    let r = post_form("/panel/products", &form);
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body
+            .contains("The limit per order must be a whole number from 1 to 100."),
+        "{}",
+        r.body
+    );
+    assert!(
+        t.shop
+            .product(shopcore::ProductId::new(1).unwrap())
+            .unwrap()
+            .is_none()
+    );
     let form = product_form("19.99");
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let r = post(&server, "/panel/products", Some(&cookie), &pairs);
+    let r = post_form("/panel/products", &form);
     assert_eq!(r.status, 303, "{}", r.body);
     let location = r.header("location").unwrap().to_owned();
     let id: u64 = location
@@ -1232,13 +1241,7 @@ fn the_catalog_is_run_from_the_panel_and_codes_are_only_counted() {
     );
     // Edit: a new price; off sale; on again.
     let form = product_form("17.50");
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let r = post(
-        &server,
-        &format!("/panel/products/{id}"),
-        Some(&cookie),
-        &pairs,
-    );
+    let r = post_form(&format!("/panel/products/{id}"), &form);
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(
         t.shop.product(product_id).unwrap().unwrap().price_usd,
@@ -1255,13 +1258,7 @@ fn the_catalog_is_run_from_the_panel_and_codes_are_only_counted() {
     ] {
         let mut form = product_form("17.50");
         form.push(("per_order", typed.to_owned()));
-        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = post(
-            &server,
-            &format!("/panel/products/{id}"),
-            Some(&cookie),
-            &pairs,
-        );
+        let r = post_form(&format!("/panel/products/{id}"), &form);
         assert_eq!(r.status, 422, "{typed}: {}", r.body);
         assert!(r.body.contains("id=\"per_order-error\""), "{}", r.body);
         assert!(r.body.contains(says), "{typed}: {}", r.body);
@@ -1269,13 +1266,7 @@ fn the_catalog_is_run_from_the_panel_and_codes_are_only_counted() {
     }
     let mut form = product_form("17.50");
     form.push(("per_order", "5".to_owned()));
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let r = post(
-        &server,
-        &format!("/panel/products/{id}"),
-        Some(&cookie),
-        &pairs,
-    );
+    let r = post_form(&format!("/panel/products/{id}"), &form);
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(t.shop.order_limit(product_id).unwrap(), 5);
     let page = get(&server, &format!("/panel/products/{id}"), Some(&cookie));

@@ -7,7 +7,7 @@ use crate::common::{
 use shopcore::analytics::{civil_from_days, month_start, week_start};
 use shopcore::{
     AuditAction, DashboardOptions, Delivery, FulfilmentMode, OrderRequest, OrderStatus,
-    PaymentChoice, Registration, Timestamp, Zone,
+    Registration, Timestamp, Zone,
 };
 
 const HOUR: i64 = Timestamp::MILLIS_PER_HOUR;
@@ -23,15 +23,7 @@ fn at(t: &TestShop, day_of_january: i64, utc_hour: i64, minute: i64) {
 
 fn buy(t: &TestShop, user: u64, product: shopcore::ProductId, k: &str) -> shopcore::Order {
     let actor = t.shop.actor(uid(user)).unwrap();
-    let request = OrderRequest {
-        quantity: 1,
-        product,
-        payment: PaymentChoice::Balance,
-        coupon: None,
-        player_id: None,
-        currency: None,
-        proof: None,
-    };
+    let request = OrderRequest::from_balance(product, 1);
     t.shop.create_order(&actor, &request, &key(k)).unwrap()
 }
 

@@ -420,15 +420,7 @@ fn nobody_reaches_into_someone_elses_money_or_orders() {
         .shop
         .create_order(
             &alice,
-            &shopcore::OrderRequest {
-                quantity: 1,
-                product: p,
-                payment: shopcore::PaymentChoice::Balance,
-                coupon: None,
-                player_id: None,
-                currency: None,
-                proof: None,
-            },
+            &shopcore::OrderRequest::from_balance(p, 1),
             &key("o"),
         )
         .unwrap();

@@ -44,15 +44,7 @@ pub fn product(s: &Shop, name: &str, price: &str, delivery: Delivery, stock: Sto
 }
 
 pub fn by_balance(product: ProductId) -> OrderRequest {
-    OrderRequest {
-        quantity: 1,
-        product,
-        payment: PaymentChoice::Balance,
-        coupon: None,
-        player_id: None,
-        currency: None,
-        proof: None,
-    }
+    OrderRequest::from_balance(product, 1)
 }
 
 #[test]

@@ -389,7 +389,6 @@ fn parse_form(
         text => crate::staff_input::stock(text, STOCK_MAX)
             .ok_or_else(|| bad("stock", "web-catalog-bad_stock"))?,
     };
-    // The range is the core's (`catalog.bad_order_limit`, shown beside the field too).
     let per_order = match f.per_order.trim() {
         "" => 1,
         text => crate::staff_input::count(text, u64::from(u32::MAX))
@@ -402,6 +401,19 @@ fn parse_form(
                 ),
             })?,
     };
+    // Checked before anything is written: a new product is created before its limit is
+    // set, so a limit the core would refuse must not leave a product behind. The core
+    // checks it again; the text is its refusal's.
+    if !(1..=shopcore::catalog::ORDER_QUANTITY_MAX).contains(&per_order) {
+        return Err(FieldError {
+            field: "per_order",
+            text: refusal(
+                lang,
+                &Failure::Core(shopcore::CatalogError::BadOrderLimit { max: per_order }.into()),
+                shop,
+            ),
+        });
+    }
     let player_field = match f.player_field.trim() {
         "" | "-" => None,
         text => crate::staff_input::player_field(text)

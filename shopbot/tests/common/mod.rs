@@ -227,19 +227,6 @@ pub fn snapshot_languages() -> [shopbot::i18n::Lang; 2] {
     [shopbot::i18n::Lang::EN, arabic()]
 }
 
-/// An order of `quantity` units of `product` paid from the balance.
-pub fn units_by_balance(product: shopcore::ProductId, quantity: u32) -> shopcore::OrderRequest {
-    shopcore::OrderRequest {
-        quantity,
-        product,
-        payment: shopcore::PaymentChoice::Balance,
-        coupon: None,
-        player_id: None,
-        currency: None,
-        proof: None,
-    }
-}
-
 pub fn uid(id: u64) -> UserId {
     UserId::new(id).expect("user id")
 }

@@ -925,6 +925,18 @@ pub(crate) fn set_code_fate(
     tx.save::<CodesSeen>(&code_hash_key(product, code), &fate)
 }
 
+/// The product `actor` is about to change: they hold `manage_products`, the shop is not
+/// stopped, and the product exists and is not archived.
+fn product_to_change(tx: &Tx<'_>, actor: &Actor, id: ProductId) -> Result<Product> {
+    require(tx, actor, Permission::ManageProducts)?;
+    refuse_in_emergency(tx)?;
+    let product = load_product(tx, id)?;
+    if product.archived {
+        return Err(CatalogError::ProductArchived { id }.into());
+    }
+    Ok(product)
+}
+
 /// How many units of `product` one order may buy, inside a transaction.
 pub(crate) fn order_limit(tx: &Tx<'_>, product: ProductId) -> Result<u32> {
     Ok(tx.load::<OrderLimits>(&product)?.unwrap_or(1))
@@ -1346,12 +1358,7 @@ impl Shop {
             })(),
         )?;
         self.audited(actor, action, Target::Product(id), |tx| {
-            require(tx, actor, Permission::ManageProducts)?;
-            refuse_in_emergency(tx)?;
-            let before = load_product(tx, id)?;
-            if before.archived {
-                return Err(CatalogError::ProductArchived { id }.into());
-            }
+            let before = product_to_change(tx, actor, id)?;
             let mut product = before.clone();
             let optional = |f: &Option<PlayerField>| match f {
                 Some(f) => f.to_string(),
@@ -1485,12 +1492,7 @@ impl Shop {
             AuditAction::UpdateProduct,
             Target::Product(id),
             |tx| {
-                require(tx, actor, Permission::ManageProducts)?;
-                refuse_in_emergency(tx)?;
-                let before = load_product(tx, id)?;
-                if before.archived {
-                    return Err(CatalogError::ProductArchived { id }.into());
-                }
+                let before = product_to_change(tx, actor, id)?;
                 let (detail, out) = change(tx)?;
                 let mut product = before.clone();
                 product.updated_at = tx.now;
@@ -1561,12 +1563,7 @@ impl Shop {
             AuditAction::DeleteProduct,
             Target::Product(id),
             |tx| {
-                require(tx, actor, Permission::ManageProducts)?;
-                refuse_in_emergency(tx)?;
-                let before = load_product(tx, id)?;
-                if before.archived {
-                    return Err(CatalogError::ProductArchived { id }.into());
-                }
+                let before = product_to_change(tx, actor, id)?;
                 if before.codes_available > 0 {
                     return Err(CatalogError::CodesInPool {
                         id,
@@ -1780,12 +1777,7 @@ impl Shop {
             clean_codes(codes),
         )?;
         self.audited(actor, AuditAction::AddCodes, Target::Product(id), |tx| {
-            require(tx, actor, Permission::ManageProducts)?;
-            refuse_in_emergency(tx)?;
-            let before = load_product(tx, id)?;
-            if before.archived {
-                return Err(CatalogError::ProductArchived { id }.into());
-            }
+            let before = product_to_change(tx, actor, id)?;
             if before.delivery != Delivery::Codes {
                 return Err(CatalogError::NotACodesProduct { id }.into());
             }
@@ -1939,19 +1931,6 @@ impl Shop {
                 }
                 tx.save::<CodesSeen>(k, &CodeFate::Revoked)?;
                 revoked += 1;
-            }
-            // An order of several units that lost a code the pool could not replace gave
-            // its other codes back to the pool (it goes to staff whole): when the whole pool
-            // is revoked, those go too.
-            if whole_pool {
-                for slot in product.codes_head..product.codes_tail {
-                    if let Some(stored) = pool_code(tx, id, slot)? {
-                        pool_take(tx, id, slot)?;
-                        product.codes_available = product.codes_available.saturating_sub(1);
-                        tx.save::<CodesSeen>(&code_hash_key(id, &stored.code), &CodeFate::Revoked)?;
-                        revoked += 1;
-                    }
-                }
             }
             if product.codes_available == 0 {
                 product.codes_head = product.codes_tail;

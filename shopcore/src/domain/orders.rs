@@ -380,6 +380,31 @@ pub struct OrderRequest {
     pub quantity: u32,
 }
 
+impl OrderRequest {
+    /// `quantity` units of `product` paid from the buyer's balance, with no coupon, player
+    /// id or display currency: fill those in with struct update syntax.
+    ///
+    /// ```
+    /// # use shopcore::{OrderRequest, PaymentChoice, ProductId};
+    /// let request = OrderRequest {
+    ///     coupon: Some("WELCOME10".into()),
+    ///     ..OrderRequest::from_balance(ProductId::new(7).unwrap(), 2)
+    /// };
+    /// assert_eq!((request.quantity, request.payment), (2, PaymentChoice::Balance));
+    /// ```
+    pub fn from_balance(product: ProductId, quantity: u32) -> OrderRequest {
+        OrderRequest {
+            product,
+            payment: PaymentChoice::Balance,
+            coupon: None,
+            player_id: None,
+            currency: None,
+            proof: None,
+            quantity,
+        }
+    }
+}
+
 /// The confirmation screen: every check passed, nothing written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Quote {
