@@ -518,6 +518,66 @@ fn each_shop_sees_the_others_commits_at_once() {
     assert!(a.verify().unwrap().is_healthy());
 }
 
+/// Waits until `shop`'s writer reads optimistically again (it reads under the shop's lock
+/// for a second after a conflict).
+fn optimistic_again() {
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+}
+
+#[test]
+fn a_record_another_process_changed_is_found_at_commit_and_the_body_runs_again() {
+    let Some((_schema, url, clock)) = database() else {
+        return;
+    };
+    let (a, p) = stocked_shop(&url, &clock, 10, 0);
+    let b = Shop::open(&url, config(&clock)).unwrap();
+    register(&a, 10);
+    let (owner_a, owner_b) = (a.actor(uid(1)).unwrap(), b.actor(uid(1)).unwrap());
+    let shopper_b = b.actor(uid(10)).unwrap();
+    let conflicts = |shop: &Shop| shop.store_counters().conflicts;
+    // B reads the wallet (and keeps it in its writer's cache); A changes it.
+    b.adjust_balance(&owner_b, uid(10), money("10"), "first", &key("b1"))
+        .unwrap();
+    a.adjust_balance(&owner_a, uid(10), money("5"), "second", &key("a1"))
+        .unwrap();
+    // B's next change was computed on 10, is found stale when it commits, runs again on 15.
+    let before = conflicts(&b);
+    let after = b
+        .adjust_balance(&owner_b, uid(10), money("1"), "third", &key("b2"))
+        .unwrap();
+    assert_eq!(after.balance_after, money("16"));
+    assert_eq!(conflicts(&b), before + 1, "one conflict, one run again");
+    // A purchase B would allow on what it last saw (16) but that A's change made
+    // impossible is refused, with nothing written.
+    optimistic_again();
+    a.adjust_balance(&owner_a, uid(10), money("-16"), "emptied", &key("a2"))
+        .unwrap();
+    let before = conflicts(&b);
+    let err = b
+        .create_order(&shopper_b, &by_balance(p), &key("o1"))
+        .unwrap_err();
+    assert_eq!(err.kind(), "wallet.insufficient_balance", "{err}");
+    assert_eq!(conflicts(&b), before + 1);
+    // And a refusal B would give on what it last saw (0) is not given once A changed it:
+    // a refusal is compared at commit too.
+    optimistic_again();
+    a.adjust_balance(&owner_a, uid(10), money("5"), "refilled", &key("a3"))
+        .unwrap();
+    let before = conflicts(&b);
+    let order = b
+        .create_order(&shopper_b, &by_balance(p), &key("o2"))
+        .unwrap();
+    assert_eq!(conflicts(&b), before + 1);
+    assert_eq!(a.wallet(uid(10)).unwrap().balance, money("0"));
+    assert_eq!(
+        a.order(&owner_a, order.id).unwrap().status,
+        shopcore::OrderStatus::Paid
+    );
+    assert_eq!(a.product(p).unwrap().unwrap().stock, Stock::Limited(9));
+    assert!(a.verify().unwrap().is_healthy());
+    assert!(b.verify().unwrap().is_healthy());
+}
+
 #[test]
 fn orders_the_ledger_and_the_audit_log_read_with_plain_sql() {
     let Some((schema, url, clock)) = database() else {

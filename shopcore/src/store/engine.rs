@@ -88,6 +88,26 @@ impl Engine {
         }
     }
 
+    /// Whether reads inside a writer's turn are compared at commit (PostgreSQL: another
+    /// process may change a record after it was read), so that a body that read must wait
+    /// for its batch's commit before answering, even when it wrote nothing.
+    pub(crate) fn validates_reads(&self) -> bool {
+        match self {
+            Engine::Sled(_) => false,
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(_) => true,
+        }
+    }
+
+    /// Batches that conflicted with another process's commit and ran again.
+    pub(crate) fn conflicts(&self) -> u64 {
+        match self {
+            Engine::Sled(_) => 0,
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(pg) => pg.conflicts(),
+        }
+    }
+
     /// The writer's turn ended without a batch to apply: lets other writers in.
     pub(crate) fn end_turn(&self) {
         match self {

@@ -436,6 +436,12 @@ type CounterRecord = std::collections::BTreeMap<String, u64>;
 /// The key of the one record of [`Table::Counters`].
 const COUNTERS_KEY: &[u8] = b"all";
 
+/// How many times a transaction body runs when each run's batch conflicts with another
+/// process's commit (PostgreSQL). After a conflict the writer reads under the shop's lock,
+/// where a batch cannot conflict, so a second run almost always commits; the bound is for
+/// a database edited by hand under a running shop.
+const CONFLICT_RUNS_MAX: u32 = 8;
+
 /// Storage failures. Opening, decoding and disk errors, each naming what it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -508,6 +514,12 @@ pub enum StoreError {
         /// sled's error.
         reason: String,
     },
+    /// A batch of transactions found, when it committed, a record it read changed by
+    /// another process (PostgreSQL): nothing of it was written, and its bodies run again.
+    /// The store handles it; it reaches no caller.
+    #[doc(hidden)]
+    #[error("a record this transaction read was changed by another process; it runs again")]
+    Conflict,
 }
 
 impl StoreError {
@@ -523,6 +535,7 @@ impl StoreError {
             StoreError::NotDurable { .. } => "store.not_durable",
             StoreError::Storage { .. } => "store.storage",
             StoreError::Unavailable { .. } => "store.unavailable",
+            StoreError::Conflict => "store.conflict",
         }
     }
 
@@ -1063,79 +1076,104 @@ impl Store {
         self.flush()
     }
 
-    /// Runs `body` once, as one atomic transaction, through the single writer (`writer`):
-    /// bodies run one at a time in arrival order, each on its own overlay over the store;
-    /// a successful body's writes are applied to sled in one atomic batch (possibly together
+    /// Runs `body` as one atomic transaction, through the single writer (`writer`): bodies
+    /// run one at a time in arrival order, each on its own overlay over the store; a
+    /// successful body's writes are applied to sled in one atomic batch (possibly together
     /// with the bodies that ran just before or after it), a failed body's are dropped. Then
     /// it waits until the result is durable according to the durability policy. `body` must
     /// have no side effects outside the `Tx` (it runs while every other writer waits).
+    ///
+    /// On sled a body runs exactly once. On PostgreSQL a batch's commit compares what its
+    /// bodies read with the database; when another process changed a record in between,
+    /// nothing of the batch is written and its bodies run again (so `body` is `Fn`), the
+    /// next time under the shop's lock, where they cannot conflict: no result is given on
+    /// what a body read unless the records it read were still so when it committed.
     pub(crate) fn transact<T, E>(
         &self,
         now: crate::clock::Timestamp,
-        body: impl FnOnce(&Tx<'_>) -> Result<T, E>,
+        body: impl Fn(&Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E>
     where
         E: From<StoreError>,
     {
         let gate = self.gate.read().unwrap_or_else(|p| p.into_inner());
-        // The ticket is taken before the body starts (see `durability`).
-        let ticket = self.group.begin();
-        let turn = self.writer.turn(&self.engine, &self.group);
-        let tx = Tx {
-            engine: &self.engine,
-            pending: turn.pending_writes(),
-            writes: RefCell::default(),
-            saw_pending: Cell::new(false),
-            effects: &self.effects,
-            audit_notes: Default::default(),
-            via: Cell::new(None),
-            reports_committed_state: Cell::new(false),
-            now,
-        };
-        let result = body(&tx);
-        if result.is_ok() {
-            // Every fact meant for the audit log reached it (a ledger entry no audit entry
-            // binds is a bug, and `verify()` would report it).
-            debug_assert!(
-                tx.audit_notes.borrow().is_empty(),
-                "audit notes left unwritten: {:?}",
-                tx.audit_notes.borrow()
-            );
-        }
-        let Tx {
-            writes,
-            saw_pending,
-            reports_committed_state,
-            ..
-        } = tx;
-        let writes = writes.into_inner();
-        let wrote = result.is_ok() && !writes.is_empty();
-        // A refusal may report state (an approval already made, a replayed key) that a
-        // commit not yet on disk holds: it is answered only once that commit is durable.
-        let reports = reports_committed_state.get() || result.is_err();
-        let join = if wrote {
-            Join::Writes(writes)
-        } else if saw_pending.get() {
-            Join::Reader
-        } else {
-            Join::No
-        };
-        let outcome = turn.end(join);
-        let number = match outcome {
-            Some(outcome) => Some(outcome.wait()?),
-            None => None,
-        };
-        drop(gate);
-        if wrote || reports {
-            match number {
-                Some(number) => self.wait_for_commit(ticket, number)?,
-                None => self.wait_for_read(ticket)?,
+        let validates = self.engine.validates_reads();
+        let mut runs = 0;
+        loop {
+            runs += 1;
+            // The ticket is taken before the body starts (see `durability`).
+            let ticket = self.group.begin();
+            let turn = self.writer.turn(&self.engine, &self.group);
+            let tx = Tx {
+                engine: &self.engine,
+                pending: turn.pending_writes(),
+                writes: RefCell::default(),
+                saw_pending: Cell::new(false),
+                read_engine: Cell::new(false),
+                effects: &self.effects,
+                audit_notes: Default::default(),
+                via: Cell::new(None),
+                reports_committed_state: Cell::new(false),
+                now,
+            };
+            let result = body(&tx);
+            if result.is_ok() {
+                // Every fact meant for the audit log reached it (a ledger entry no audit
+                // entry binds is a bug, and `verify()` would report it).
+                debug_assert!(
+                    tx.audit_notes.borrow().is_empty(),
+                    "audit notes left unwritten: {:?}",
+                    tx.audit_notes.borrow()
+                );
             }
+            let Tx {
+                writes,
+                saw_pending,
+                read_engine,
+                reports_committed_state,
+                ..
+            } = tx;
+            let writes = writes.into_inner();
+            let wrote = result.is_ok() && !writes.is_empty();
+            // A refusal may report state (an approval already made, a replayed key) that a
+            // commit not yet on disk holds: it is answered only once that commit is durable.
+            let reports = reports_committed_state.get() || result.is_err();
+            // A body whose reads the commit compares waits for that comparison, whatever it
+            // answers (a refusal made on a record another process had changed is no answer).
+            let join = if wrote {
+                Join::Writes(writes)
+            } else if saw_pending.get() || (validates && read_engine.get()) {
+                Join::Reader
+            } else {
+                Join::No
+            };
+            let outcome = turn.end(join);
+            let number = match outcome.map(|outcome| outcome.wait()) {
+                None => None,
+                Some(Ok(number)) => Some(number),
+                Some(Err(StoreError::Conflict)) if runs < CONFLICT_RUNS_MAX => continue,
+                Some(Err(StoreError::Conflict)) => {
+                    return Err(StoreError::Unavailable {
+                        reason: format!(
+                            "other processes changed what this transaction read each of the {runs} times it ran"
+                        ),
+                    }
+                    .into());
+                }
+                Some(Err(e)) => return Err(e.into()),
+            };
+            drop(gate);
+            if wrote || reports {
+                match number {
+                    Some(number) => self.wait_for_commit(ticket, number)?,
+                    None => self.wait_for_read(ticket)?,
+                }
+            }
+            // A plain read (a quote, a listing) answers at once: it reports nothing a caller
+            // acts on as done. Reads that do (balances, ledgers, top-ups, orders) call
+            // `read_barrier`.
+            return result;
         }
-        // A plain read (a quote, a listing) answers at once: it reports nothing a caller
-        // acts on as done. Reads that do (balances, ledgers, top-ups, orders) call
-        // `read_barrier`.
-        result
     }
 
     /// Returns once everything committed before this call is durable (at once when nothing
@@ -1274,7 +1312,10 @@ impl Store {
     }
 
     pub(crate) fn counters(&self) -> StoreCounters {
-        self.writer.counters()
+        StoreCounters {
+            conflicts: self.engine.conflicts(),
+            ..self.writer.counters()
+        }
     }
 
     pub(crate) fn size_on_disk_bytes(&self) -> Result<u64, StoreError> {
@@ -1593,6 +1634,8 @@ pub(crate) struct Tx<'a> {
     /// A read was answered from `pending`: the answer must not be given before that batch
     /// is applied.
     saw_pending: Cell<bool>,
+    /// A read was answered by the engine (which on PostgreSQL compares it at commit).
+    read_engine: Cell<bool>,
     /// The handlers of reported events (`effects`).
     effects: &'a Effects,
     /// Facts (field, value) that the next audit entry written in this transaction must
@@ -1625,6 +1668,7 @@ impl Tx<'_> {
             self.saw_pending.set(true);
             return Ok(value.clone());
         }
+        self.read_engine.set(true);
         self.engine.get_in_turn(full)
     }
 

@@ -35,11 +35,13 @@ use super::{StoreError, Table};
 use crate::config::{Config, Durability};
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Statement};
+use sha2::{Digest, Sha256};
 use sled::IVec;
 use std::collections::{HashMap, VecDeque};
 use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 thread_local! {
     /// The snapshot this thread reads through (`PgEngine::snapshot`): the engine it belongs
@@ -100,6 +102,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("postgres/0011_recommendations.sql"),
     ),
     ("quantities", include_str!("postgres/0012_quantities.sql")),
+    (
+        "commits that lock the records they touch",
+        include_str!("postgres/0013_commits.sql"),
+    ),
 ];
 
 /// A PostgreSQL location split into the client's configuration and the shop's schema.
@@ -283,25 +289,49 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
-/// The writer's connection and whether its batch transaction is open.
+/// The writer's connection and the batch it is running.
 #[derive(Debug, Default)]
 struct WriterConn {
     conn: Option<Conn>,
-    in_turn: bool,
-    /// The batch's transaction broke after it began: what its bodies read is no longer
-    /// protected by its lock, so nothing more of this batch may run or be applied; it
-    /// fails as a whole, and the next batch starts afresh.
+    /// How the running batch reads: `None` before its first read or write.
+    batch: Option<Batch>,
+    /// A batch read under the shop's lock broke after it began: what its bodies read is no
+    /// longer protected by the lock, so nothing more of it may run or be applied; it fails
+    /// as a whole, and the next batch starts afresh.
     lost: bool,
-    /// Records this writer read or wrote (`None`: absent), by full key, as of commit
-    /// `seen` of the shop's commit sequence (`shopcore_commits`). A batch that finds the
-    /// sequence where this writer left it knows no other process committed in between, so
-    /// the cache is current and its reads need no round trip; otherwise it starts empty.
+    /// Records this writer read or wrote (`None`: absent), by full key, as it last saw
+    /// them. Another process may have changed any of them since: a batch's commit compares
+    /// every record its bodies read with the database (`shopcore_commit`), so a stale one
+    /// is found there and the bodies run again on its current value.
     cache: HashMap<Vec<u8>, Option<IVec>>,
-    seen: Option<i64>,
+    /// What the running (optimistic) batch's bodies read, by full key: the value they saw.
+    reads: HashMap<Vec<u8>, Option<IVec>>,
+    /// After a conflict, batches read under the shop's lock until then: contention is
+    /// bursty, and a batch under the lock cannot conflict, so no body runs more than twice.
+    locked_until: Option<Instant>,
 }
+
+/// How a batch's bodies read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Batch {
+    /// From the cache or the database without a lock; compared at commit.
+    Optimistic,
+    /// Inside a transaction holding the shop's lock exclusively (begun at the batch's first
+    /// read): every read is current and stays so until COMMIT.
+    Locked,
+}
+
+/// Records a commit found changed, by full key, with their current values (`None`: absent).
+type Changed = Vec<(Vec<u8>, Option<IVec>)>;
 
 /// The writer's cache is emptied when it holds more records than this.
 const CACHE_RECORDS_MAX: usize = 100_000;
+/// A batch that would lock more records than this takes the shop's lock exclusively at
+/// commit instead: advisory locks live in the server's shared lock table, which is sized
+/// for about 64 per connection.
+const COMMIT_LOCKS_MAX: usize = 256;
+/// How long batches read under the shop's lock after a conflict.
+const LOCKED_AFTER_CONFLICT: Duration = Duration::from_secs(1);
 
 /// One table's part of a batch: keys, values and bodies put, keys removed.
 type TableWrites<'w> = (
@@ -325,6 +355,8 @@ pub(crate) struct PgEngine {
     names: [Option<&'static str>; 256],
     /// How values of the kinds people read are shown (`body`).
     describers: Vec<super::describe::Describer>,
+    /// Batches whose reads had changed when they committed.
+    conflicts: AtomicU64,
 }
 
 impl std::fmt::Debug for PgEngine {
@@ -426,6 +458,7 @@ impl PgEngine {
             synchronous: config.durability != Durability::Background,
             names,
             describers,
+            conflicts: AtomicU64::new(0),
         })
     }
 
@@ -506,22 +539,21 @@ impl PgEngine {
         })
     }
 
-    /// The writer's connection inside its batch transaction (begun here when needed).
+    /// The writer, its connection made when needed and its batch begun: a batch that reads
+    /// under the shop's lock (after a conflict) opens its transaction and takes the lock.
     fn turn(&self) -> Result<MutexGuard<'_, WriterConn>, StoreError> {
         let mut writer = lock(&self.writer);
         if writer.lost {
             return Err(lost_batch());
         }
         if writer.conn.as_ref().is_some_and(|c| c.client.is_closed()) {
-            if writer.in_turn {
+            writer.conn = None;
+            if writer.batch == Some(Batch::Locked) {
                 // The connection closed under an open batch.
-                writer.conn = None;
-                writer.in_turn = false;
+                writer.batch = None;
                 writer.lost = true;
                 return Err(lost_batch());
             }
-            writer.conn = None;
-            writer.in_turn = false;
         }
         if writer.conn.is_none() {
             let mut conn = Conn::connect(&self.config, &self.schema, &self.shown)?;
@@ -532,78 +564,86 @@ impl PgEngine {
             }
             writer.conn = Some(conn);
         }
-        if !writer.in_turn {
-            // One round trip: the transaction, the shop's writer lock, and the commit
-            // sequence that says whether the cache is still current.
-            let sql = format!(
-                "BEGIN ISOLATION LEVEL READ COMMITTED; \
-                 SELECT pg_advisory_xact_lock({LOCK_SPACE}, {}); \
-                 SELECT seq FROM shopcore_commits",
-                self.lock_key
-            );
-            let conn = writer.conn.as_mut().expect("connected above");
-            let begun = conn
-                .client
-                .simple_query(&sql)
-                .map_err(pg_error)
-                .and_then(|messages| {
-                    messages
-                        .iter()
-                        .filter_map(|m| match m {
-                            postgres::SimpleQueryMessage::Row(row) => {
-                                row.try_get("seq").ok().flatten()
-                            }
-                            _ => None,
-                        })
-                        .next()
-                        .and_then(|seq| seq.parse::<i64>().ok())
-                        .ok_or_else(|| StoreError::Storage {
-                            reason: "PostgreSQL: shopcore_commits holds no sequence".into(),
-                        })
-                });
-            let seq = match begun {
-                Ok(seq) => seq,
-                Err(e) => {
+        if writer.batch.is_none() {
+            if writer.cache.len() > CACHE_RECORDS_MAX {
+                writer.cache.clear();
+            }
+            let locked = writer
+                .locked_until
+                .is_some_and(|until| Instant::now() < until);
+            if locked {
+                let sql = format!(
+                    "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({LOCK_SPACE}, {})",
+                    self.lock_key
+                );
+                let conn = writer.conn.as_mut().expect("connected above");
+                if let Err(e) = conn.client.batch_execute(&sql).map_err(pg_error) {
                     writer.conn = None;
                     return Err(e);
                 }
-            };
-            if writer.seen != Some(seq) || writer.cache.len() > CACHE_RECORDS_MAX {
-                writer.cache.clear();
-                writer.seen = Some(seq);
+                writer.batch = Some(Batch::Locked);
+            } else {
+                writer.locked_until = None;
+                writer.batch = Some(Batch::Optimistic);
             }
-            writer.in_turn = true;
         }
         Ok(writer)
     }
 
+    /// Reads one record for a transaction body. The batch's bodies see one value per
+    /// record: the first read's. An optimistic batch reads the writer's cache when it holds
+    /// the record, the database otherwise, and remembers what it saw for the commit to
+    /// compare; a locked batch reads the database.
     pub(crate) fn get_in_turn(&self, full: &[u8]) -> Result<Option<IVec>, StoreError> {
         let (table, key) = self.split(full)?;
         let sql = format!("SELECT v FROM {} WHERE k = $1", ident(table));
-        let mut writer = self.turn()?;
-        if let Some(cached) = writer.cache.get(full) {
-            return Ok(cached.clone());
+        let mut guard = self.turn()?;
+        let writer = &mut *guard;
+        if let Some(seen) = writer.reads.get(full) {
+            return Ok(seen.clone());
+        }
+        let locked = writer.batch == Some(Batch::Locked);
+        if !locked && let Some(cached) = writer.cache.get(full) {
+            let cached = cached.clone();
+            writer.reads.insert(full.to_vec(), cached.clone());
+            return Ok(cached);
         }
         let conn = writer.conn.as_mut().expect("a turn has a connection");
         match conn.query(&sql, &[&key]) {
             Ok(rows) => {
                 let value = rows.first().map(|row| IVec::from(row.get::<_, &[u8]>(0)));
                 writer.cache.insert(full.to_vec(), value.clone());
+                writer.reads.insert(full.to_vec(), value.clone());
                 Ok(value)
             }
             Err(e) => {
-                // The transaction is aborted: the batch fails (its bodies learn it when it
-                // is applied) and the next one starts afresh.
-                abandon(&mut writer);
+                if locked {
+                    // The transaction is aborted: the batch fails (its bodies learn it when
+                    // it is applied) and the next one starts afresh.
+                    abandon(writer);
+                } else if matches!(e, StoreError::Unavailable { .. }) {
+                    writer.conn = None;
+                }
                 Err(e)
             }
         }
     }
 
-    /// Writes `writes` on `conn`, inside its open transaction, and moves the shop's commit
-    /// sequence on (every writer whose cache is of an earlier commit empties it): one
-    /// statement, one round trip, whatever the tables. Returns the new sequence number.
-    fn write(&self, conn: &mut Conn, writes: &Writes) -> Result<i64, StoreError> {
+    /// The lock of one record (an advisory lock key): a hash of the shop's schema and the
+    /// record's full key. Two records sharing one only wait for each other needlessly.
+    fn record_lock(&self, full: &[u8]) -> i64 {
+        // FNV-1a, 64 bits: stable across builds and processes.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in self.lock_key.to_le_bytes().iter().chain(full) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        i64::from_ne_bytes(h.to_ne_bytes())
+    }
+
+    /// Writes `writes` on `conn`, inside its open transaction: one statement, one round
+    /// trip, whatever the tables.
+    fn write(&self, conn: &mut Conn, writes: &Writes) -> Result<(), StoreError> {
         let mut by_table: std::collections::BTreeMap<&'static str, TableWrites<'_>> =
             std::collections::BTreeMap::new();
         for (full, value) in writes {
@@ -648,60 +688,171 @@ impl PgEngine {
                 ));
             }
         }
-        let with = if parts.is_empty() {
-            String::new()
-        } else {
-            format!("WITH {} ", parts.join(", "))
-        };
-        let sql = format!("{with}UPDATE shopcore_commits SET seq = seq + 1 RETURNING seq");
-        let rows = conn.query(&sql, &params)?;
-        rows.first()
-            .map(|row| row.get(0))
-            .ok_or_else(|| StoreError::Storage {
-                reason: "PostgreSQL: shopcore_commits holds no sequence".into(),
-            })
+        if parts.is_empty() {
+            return Ok(());
+        }
+        let sql = format!("WITH {} SELECT 1", parts.join(", "));
+        conn.query(&sql, &params).map(|_| ())
     }
 
+    /// Commits an optimistic batch in one call of `shopcore_commit` (one round trip, its
+    /// own transaction): under the shop's lock in shared mode and a lock per record read or
+    /// written (taken in ascending order), every record read is compared with what the
+    /// bodies saw and, when none changed, `writes` are written. Returns the records that
+    /// changed, with their current values (`None`: absent); empty when committed.
+    fn commit(
+        &self,
+        conn: &mut Conn,
+        reads: &HashMap<Vec<u8>, Option<IVec>>,
+        writes: &Writes,
+    ) -> Result<Changed, StoreError> {
+        let mut read_tables = Vec::with_capacity(reads.len());
+        let mut read_keys = Vec::with_capacity(reads.len());
+        let mut read_digests = Vec::with_capacity(reads.len());
+        for (full, seen) in reads {
+            let (table, key) = self.split(full)?;
+            read_tables.push(table);
+            read_keys.push(key);
+            read_digests.push(seen.as_ref().map(|v| Sha256::digest(v).to_vec()));
+        }
+        let mut write_tables = Vec::with_capacity(writes.len());
+        let mut write_keys = Vec::with_capacity(writes.len());
+        let mut write_values = Vec::with_capacity(writes.len());
+        let mut write_bodies = Vec::with_capacity(writes.len());
+        for (full, value) in writes {
+            let (table, key) = self.split(full)?;
+            write_tables.push(table);
+            write_keys.push(key);
+            write_values.push(value.as_deref());
+            write_bodies.push(match value {
+                Some(value) => self.body(full, value)?,
+                None => None,
+            });
+        }
+        // A batch that writes nothing needs no lock: its reads are compared in one
+        // statement, one moment of the shop.
+        let mut locks: Vec<i64> = if writes.is_empty() {
+            Vec::new()
+        } else {
+            reads
+                .keys()
+                .map(|k| k.as_slice())
+                .chain(writes.keys().map(|k| &k[..]))
+                .map(|full| self.record_lock(full))
+                .collect()
+        };
+        locks.sort_unstable();
+        locks.dedup();
+        let exclusive = locks.len() > COMMIT_LOCKS_MAX;
+        if exclusive {
+            locks.clear();
+        }
+        let rows = conn.query(
+            "SELECT table_name, k, v FROM shopcore_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            &[
+                &LOCK_SPACE,
+                &self.lock_key,
+                &exclusive,
+                &locks,
+                &read_tables,
+                &read_keys,
+                &read_digests,
+                &write_tables,
+                &write_keys,
+                &write_values,
+                &write_bodies,
+            ],
+        )?;
+        rows.iter()
+            .map(|row| {
+                let name: &str = row.get(0);
+                let key: &[u8] = row.get(1);
+                let value: Option<&[u8]> = row.get(2);
+                let table = Table::ALL
+                    .into_iter()
+                    .find(|t| t.name() == name)
+                    .ok_or_else(|| StoreError::Storage {
+                        reason: format!("PostgreSQL: shopcore_commit named table {name:?}"),
+                    })?;
+                Ok((super::full_key(table, key), value.map(IVec::from)))
+            })
+            .collect()
+    }
+
+    /// Applies the batch's writes: an optimistic batch commits if nothing it read has
+    /// changed (otherwise `StoreError::Conflict`, and batches read under the shop's lock for
+    /// a while); a locked batch writes and commits its transaction.
     pub(crate) fn apply(&self, writes: Writes) -> Result<(), StoreError> {
-        let mut writer = match self.turn() {
+        let mut guard = match self.turn() {
             Ok(writer) => writer,
             Err(e) => {
                 // The batch ends here, failed: the next starts afresh.
-                lock(&self.writer).lost = false;
+                let mut writer = lock(&self.writer);
+                writer.lost = false;
+                writer.reads.clear();
                 return Err(e);
             }
         };
+        let writer = &mut *guard;
+        let batch = writer.batch.take();
+        let reads = std::mem::take(&mut writer.reads);
         let conn = writer.conn.as_mut().expect("a turn has a connection");
-        let result = self.write(conn, &writes).and_then(|seq| {
-            conn.client
-                .batch_execute("COMMIT")
-                .map_err(pg_error)
-                .map(|()| seq)
-        });
+        let result = match batch {
+            Some(Batch::Locked) => self.write(conn, &writes).and_then(|()| {
+                conn.client
+                    .batch_execute("COMMIT")
+                    .map_err(pg_error)
+                    .map(|()| Vec::new())
+            }),
+            _ => self.commit(conn, &reads, &writes),
+        };
         match result {
-            Ok(seq) => {
-                writer.in_turn = false;
-                writer.seen = Some(seq);
+            Ok(changed) if changed.is_empty() => {
                 for (key, value) in writes {
                     writer.cache.insert(key.to_vec(), value);
                 }
                 Ok(())
             }
+            Ok(changed) => {
+                for (key, value) in changed {
+                    writer.cache.insert(key, value);
+                }
+                Err(self.conflicted(writer))
+            }
             Err(e) => {
-                abandon(&mut writer);
-                writer.lost = false;
-                // Whether the COMMIT took effect may be unknown: forget what was cached.
+                if batch == Some(Batch::Locked) {
+                    abandon(writer);
+                    writer.lost = false;
+                } else if matches!(e, StoreError::Unavailable { .. }) {
+                    writer.conn = None;
+                }
+                // Whether the commit took effect may be unknown: forget what was cached.
                 writer.cache.clear();
-                writer.seen = None;
+                if is_conflict(&e) {
+                    return Err(self.conflicted(writer));
+                }
                 Err(e)
             }
         }
     }
 
+    /// A batch conflicted: it is counted, and batches read under the shop's lock for a while.
+    fn conflicted(&self, writer: &mut WriterConn) -> StoreError {
+        self.conflicts.fetch_add(1, Ordering::Relaxed);
+        writer.locked_until = Some(Instant::now() + LOCKED_AFTER_CONFLICT);
+        StoreError::Conflict
+    }
+
+    /// Batches that conflicted since the engine opened.
+    pub(crate) fn conflicts(&self) -> u64 {
+        self.conflicts.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn end_turn(&self) {
         let mut writer = lock(&self.writer);
         writer.lost = false;
-        if writer.in_turn {
+        writer.reads.clear();
+        if writer.batch.take() == Some(Batch::Locked) {
             let rolled_back = writer
                 .conn
                 .as_mut()
@@ -709,7 +860,6 @@ impl PgEngine {
             if !rolled_back {
                 writer.conn = None;
             }
-            writer.in_turn = false;
         }
     }
 
@@ -821,20 +971,24 @@ impl PgEngine {
     }
 }
 
-/// Ends a batch transaction that failed: it is rolled back (or its connection dropped),
-/// and the rest of the batch fails with it (`WriterConn::lost`).
+/// Ends a locked batch whose transaction failed: it is rolled back (or its connection
+/// dropped), and the rest of the batch fails with it (`WriterConn::lost`).
 fn abandon(writer: &mut WriterConn) {
     if let Some(conn) = writer.conn.as_mut()
         && conn.client.batch_execute("ROLLBACK").is_err()
     {
         writer.conn = None;
     }
-    if writer.in_turn {
+    if writer.batch.take() == Some(Batch::Locked) {
         writer.lost = true;
     }
-    writer.in_turn = false;
     writer.cache.clear();
-    writer.seen = None;
+    writer.reads.clear();
+}
+
+/// A serialization failure or a deadlock the server broke: the batch runs again.
+fn is_conflict(e: &StoreError) -> bool {
+    matches!(e, StoreError::Storage { reason } if reason.starts_with("PostgreSQL: 40001") || reason.starts_with("PostgreSQL: 40P01"))
 }
 
 fn lost_batch() -> StoreError {
@@ -995,4 +1149,178 @@ fn migrate(
         &[&(LOCK_SPACE + 1), &key],
     );
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Store, Table};
+    use crate::clock::Timestamp;
+    use crate::config::{Config, Location};
+    use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    const T: Table = Table::Sessions;
+
+    /// A schema of its own on the test server (the one the integration tests use), dropped
+    /// at the end; `None` without a server, outside CI.
+    struct TestSchema {
+        base: String,
+        name: String,
+    }
+
+    impl TestSchema {
+        fn from_env() -> Option<TestSchema> {
+            static NEXT: AtomicU64 = AtomicU64::new(0);
+            let Some(base) = std::env::var("SHOPCORE_TEST_POSTGRES_URL")
+                .ok()
+                .filter(|url| !url.is_empty())
+            else {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "CI runs the PostgreSQL tests"
+                );
+                return None;
+            };
+            let name = format!(
+                "unit{}_{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            );
+            Some(TestSchema { base, name })
+        }
+
+        fn url(&self) -> String {
+            let sep = if self.base.contains('?') { '&' } else { '?' };
+            format!("{}{sep}schema={}", self.base, self.name)
+        }
+    }
+
+    impl Drop for TestSchema {
+        fn drop(&mut self) {
+            let (base, name) = (self.base.clone(), self.name.clone());
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut client) = postgres::Client::connect(&base, postgres::NoTls) {
+                    let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"));
+                }
+            })
+            .join();
+        }
+    }
+
+    /// A store on `schema`: each is another process as far as the database can tell.
+    fn open(schema: &TestSchema) -> Store {
+        Store::open_at(
+            &Location::Postgres(schema.url()),
+            &Config::default(),
+            &[],
+            Default::default(),
+            Default::default(),
+        )
+        .expect("a new store opens")
+    }
+
+    fn read(store: &Store, key: &[u8]) -> Option<u32> {
+        store.read::<u32>(T, key).unwrap()
+    }
+
+    #[test]
+    fn a_body_running_in_one_process_holds_up_no_commit_of_another() {
+        let Some(schema) = TestSchema::from_env() else {
+            return;
+        };
+        let (a, b) = (open(&schema), open(&schema));
+        a.transact(Timestamp(0), |tx| tx.put(T, b"x", &0u32))
+            .unwrap();
+        let (entered_tx, entered) = mpsc::channel();
+        let (go_tx, go) = mpsc::channel::<()>();
+        let go = std::sync::Mutex::new(go);
+        let first_run = AtomicBool::new(true);
+        let runs = AtomicU32::new(0);
+        std::thread::scope(|scope| {
+            let held = scope.spawn(|| {
+                b.transact(Timestamp(0), |tx| {
+                    runs.fetch_add(1, Ordering::Relaxed);
+                    let x: u32 = tx.get(T, b"x")?.unwrap_or(0);
+                    if first_run.swap(false, Ordering::Relaxed) {
+                        // Hold the body here, having read x, until the other process
+                        // committed.
+                        entered_tx.send(()).unwrap();
+                        go.lock().unwrap().recv().unwrap();
+                    }
+                    tx.put(T, b"x", &(x + 1))
+                })
+            });
+            entered.recv().unwrap();
+            // The other process commits to another record and to x itself, and neither
+            // waits for the body in flight (with one lock per shop, both would).
+            let (done_tx, done) = mpsc::channel();
+            let a = &a;
+            scope.spawn(move || {
+                a.transact(Timestamp(0), |tx| tx.put(T, b"y", &1u32))
+                    .unwrap();
+                a.transact(Timestamp(0), |tx| {
+                    let x: u32 = tx.get(T, b"x")?.unwrap_or(0);
+                    tx.put(T, b"x", &(x + 10))
+                })
+                .unwrap();
+                done_tx.send(()).unwrap();
+            });
+            let waited = done.recv_timeout(Duration::from_secs(20));
+            go_tx.send(()).unwrap();
+            assert!(waited.is_ok(), "a commit waited for a body in flight");
+            held.join().unwrap().unwrap();
+        });
+        // The held body's first run read x = 0, which the other process changed: it ran
+        // again, on 10.
+        assert_eq!(runs.load(Ordering::Relaxed), 2);
+        assert_eq!(b.counters().conflicts, 1);
+        assert_eq!(a.counters().conflicts, 0);
+        assert_eq!(read(&a, b"x"), Some(11));
+        assert_eq!(read(&b, b"y"), Some(1));
+    }
+
+    #[test]
+    fn two_processes_moving_overlapping_records_in_any_order_lose_no_change() {
+        let Some(schema) = TestSchema::from_env() else {
+            return;
+        };
+        let stores = [open(&schema), open(&schema)];
+        const KEYS: u32 = 5;
+        const THREADS: u32 = 3;
+        const ROUNDS: u32 = 40;
+        std::thread::scope(|scope| {
+            for (s, store) in stores.iter().enumerate() {
+                for t in 0..THREADS {
+                    scope.spawn(move || {
+                        for round in 0..ROUNDS {
+                            // Three of the five records, in an order of this round's own.
+                            let seed = u32::try_from(s).unwrap() * 7 + t * 3 + round;
+                            let keys: Vec<[u8; 1]> = (0..3)
+                                .map(
+                                    |i| [u8::try_from((seed + i * (1 + seed % 4)) % KEYS).unwrap()],
+                                )
+                                .collect();
+                            store
+                                .transact(Timestamp(0), |tx| {
+                                    for key in &keys {
+                                        let n: u32 = tx.get(T, key)?.unwrap_or(0);
+                                        tx.put(T, key, &(n + 1))?;
+                                    }
+                                    let total: u32 = tx.get(T, b"total")?.unwrap_or(0);
+                                    tx.put(T, b"total", &(total + 3))
+                                })
+                                .unwrap();
+                        }
+                    });
+                }
+            }
+        });
+        let sum: u32 = (0..KEYS)
+            .map(|k| read(&stores[0], &[u8::try_from(k).unwrap()]).unwrap_or(0))
+            .sum();
+        let expected = 2 * THREADS * ROUNDS * 3;
+        assert_eq!(sum, expected, "every increment kept");
+        assert_eq!(read(&stores[1], b"total"), Some(expected));
+    }
 }
