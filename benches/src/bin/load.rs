@@ -768,8 +768,9 @@ fn run_level(
     );
     let sled_writes = store.sled_writes - store_before.sled_writes;
     let body_writes = store.body_writes - store_before.body_writes;
+    let conflicts = store.conflicts - store_before.conflicts;
     println!(
-        "  store: {commits} commits in {batches} batches; sled writes {:.1} per order (every write of the run ÷ orders), {:.1} per commit ({:.1} before batching)",
+        "  store: {commits} commits in {batches} batches ({conflicts} batches ran again after a conflict with another process); sled writes {:.1} per order (every write of the run ÷ orders), {:.1} per commit ({:.1} before batching)",
         sled_writes as f64 / orders.max(1) as f64,
         sled_writes as f64 / commits.max(1) as f64,
         body_writes as f64 / commits.max(1) as f64,

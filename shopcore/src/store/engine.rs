@@ -6,10 +6,12 @@
 //! What every engine guarantees to the store:
 //! - `apply` is atomic (all of a batch or none, also across a crash) and, once it returns,
 //!   every later read sees it;
-//! - reads inside a writer's turn (`get_in_turn`) see everything applied before the turn,
-//!   by this process and by any other sharing the database, and nothing another process
-//!   applies until this turn's batch is applied or abandoned (`end_turn`): the writer's
-//!   batch is serialized against every other writer of the same shop;
+//! - reads inside a writer's turn (`get_in_turn`) see everything applied before the turn
+//!   by this process, and a batch's bodies see one value per record; on sled nothing else
+//!   writes, on PostgreSQL another process may have committed a record after it was read,
+//!   and `apply` then refuses the whole batch (`StoreError::Conflict`, when
+//!   `validates_reads`) rather than write on it: what a batch applies is always what its
+//!   bodies decided on current records;
 //! - ranges come in key order (bytewise), forward or reverse.
 
 use super::writer::Writes;
@@ -105,6 +107,15 @@ impl Engine {
             Engine::Sled(_) => 0,
             #[cfg(feature = "postgres")]
             Engine::Postgres(pg) => pg.conflicts(),
+        }
+    }
+
+    /// Batches that compared what they read because another process had committed.
+    pub(crate) fn compared(&self) -> u64 {
+        match self {
+            Engine::Sled(_) => 0,
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(pg) => pg.compared(),
         }
     }
 

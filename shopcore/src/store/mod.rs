@@ -1314,6 +1314,7 @@ impl Store {
     pub(crate) fn counters(&self) -> StoreCounters {
         StoreCounters {
             conflicts: self.engine.conflicts(),
+            compared: self.engine.compared(),
             ..self.writer.counters()
         }
     }

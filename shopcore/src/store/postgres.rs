@@ -12,20 +12,23 @@
 //! opening together apply each once; a database migrated by a newer build is refused.
 //!
 //! **Transactions.** The store's writer runs transaction bodies one at a time and applies
-//! their writes in batches (`writer.rs`); here a batch is one PostgreSQL transaction on the
-//! writer's own connection. It begins at the batch's first read or write with
-//! `pg_advisory_xact_lock` on the shop's writer lock, reads at READ COMMITTED (so it sees
-//! every batch any process committed before it took the lock) and ends with the batch:
-//! COMMIT with its writes, or ROLLBACK when no body joined it. Writers of every process are
-//! therefore serialized, exactly as the single writer serializes them in one process: every
-//! invariant the bodies keep on sled holds unchanged across processes, with no body ever run
-//! twice. The writer keeps what it read while the shop's commit sequence
-//! (`shopcore_commits`, read with the lock) shows no other process committed. Reads outside
-//! transactions (listings, scans) use pooled connections and see committed batches only;
-//! `snapshot` makes a thread's reads one REPEATABLE READ state (`verify()`, backups). See
+//! their writes in batches (`writer.rs`). Here the bodies of a batch read what the writer
+//! last saw (its cache, or the database on the writer's connection, outside any
+//! transaction), and the writer remembers each record the batch read, with its row's
+//! `xmin`. The batch commits in one transaction: `shopcore_lock` (migration 13) takes the
+//! shop's lock in shared mode and one advisory lock per record read or written (in
+//! ascending order: no deadlock between commits) and reads the sum of every writer's
+//! commit count (`shopcore_writers`); when another writer committed since the cache was
+//! current, one statement compares the records read with their rows and writes only if
+//! none changed, otherwise it just writes. A change found makes the store run the batch's
+//! bodies again (`StoreError::Conflict`, handled in `Store::transact`), and for a second
+//! the writer's batches are *locked*: one transaction holding the shop's lock exclusively
+//! from the first read to COMMIT, which cannot conflict. Reads outside transactions
+//! (listings, scans) use pooled connections and see committed batches only; `snapshot`
+//! makes a thread's reads one REPEATABLE READ state (`verify()`, backups). See
 //! ARCHITECTURE.md, "PostgreSQL".
 //!
-//! **Durability.** A COMMIT returns once PostgreSQL has flushed its WAL
+//! **Durability.** A commit returns once PostgreSQL has flushed its WAL
 //! (`synchronous_commit` on), so a batch is durable when `apply` returns; under
 //! `Durability::Background` the writer's connection sets `synchronous_commit = off`.
 
@@ -35,9 +38,8 @@ use super::{StoreError, Table};
 use crate::config::{Config, Durability};
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Statement};
-use sha2::{Digest, Sha256};
 use sled::IVec;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -300,15 +302,20 @@ struct WriterConn {
     /// as a whole, and the next batch starts afresh.
     lost: bool,
     /// Records this writer read or wrote (`None`: absent), by full key, as it last saw
-    /// them. Another process may have changed any of them since: a batch's commit compares
-    /// every record its bodies read with the database (`shopcore_commit`), so a stale one
-    /// is found there and the bodies run again on its current value.
-    cache: HashMap<Vec<u8>, Option<IVec>>,
-    /// What the running (optimistic) batch's bodies read, by full key: the value they saw.
-    reads: HashMap<Vec<u8>, Option<IVec>>,
+    /// them. Another process may have changed any of them since: then the writers' sum
+    /// has moved, a batch's commit compares every record its bodies read with the
+    /// database (`commit`), a stale one is found there and the bodies run again on its
+    /// current value.
+    cache: HashMap<Vec<u8>, Seen>,
+    /// What the running batch's bodies read, by full key: the version they saw.
+    reads: HashMap<Vec<u8>, Seen>,
     /// After a conflict, batches read under the shop's lock until then: contention is
     /// bursty, and a batch under the lock cannot conflict, so no body runs more than twice.
     locked_until: Option<Instant>,
+    /// The sum of every writer's commit count (`shopcore_writers`) as of which the whole
+    /// cache is current: while the sum is still this (grown only by this writer's own
+    /// commits, which it adds), nobody else committed and a batch needs no comparison.
+    seen: Option<i64>,
 }
 
 /// How a batch's bodies read.
@@ -321,8 +328,27 @@ enum Batch {
     Locked,
 }
 
-/// Records a commit found changed, by full key, with their current values (`None`: absent).
-type Changed = Vec<(Vec<u8>, Option<IVec>)>;
+/// A version of a record as a writer saw it: its encoded value and the row's `xmin` (the
+/// transaction that wrote it), or `None` when absent. Comparing `xmin` finds any change
+/// without reading (or detoasting) the value.
+type Seen = Option<(IVec, i64)>;
+
+/// Records a commit found changed, by full key, with their current versions.
+type Changed = Vec<(Vec<u8>, Seen)>;
+
+/// What an optimistic commit found: the records that had changed (none when it committed),
+/// the `xmin` of what it wrote, and the sum of every writer's commit count before it.
+struct Committed {
+    changed: Changed,
+    own: Option<i64>,
+    sum: i64,
+}
+
+/// Reads the sum of every writer's commit count.
+const WRITERS_SUM: &str = "SELECT COALESCE(sum(seq), 0)::text AS s FROM shopcore_writers";
+
+/// The `xmin` of a row written by the running transaction: its transaction id's low 32 bits.
+const OWN_XMIN: &str = "(pg_current_xact_id()::text::bigint % 4294967296)";
 
 /// The writer's cache is emptied when it holds more records than this.
 const CACHE_RECORDS_MAX: usize = 100_000;
@@ -332,6 +358,10 @@ const CACHE_RECORDS_MAX: usize = 100_000;
 const COMMIT_LOCKS_MAX: usize = 256;
 /// How long batches read under the shop's lock after a conflict.
 const LOCKED_AFTER_CONFLICT: Duration = Duration::from_secs(1);
+
+/// One table's records a batch read: keys, and the `xmin` of what the bodies saw (`None`:
+/// absent).
+type ReadSeen<'r> = (Vec<&'r [u8]>, Vec<Option<i64>>);
 
 /// One table's part of a batch: keys, values and bodies put, keys removed.
 type TableWrites<'w> = (
@@ -357,6 +387,11 @@ pub(crate) struct PgEngine {
     describers: Vec<super::describe::Describer>,
     /// Batches whose reads had changed when they committed.
     conflicts: AtomicU64,
+    /// Batches that compared what they read (another writer had committed since the
+    /// cache was current).
+    compared: AtomicU64,
+    /// This writer's row in `shopcore_writers`, where it counts its commits.
+    slot: i32,
 }
 
 impl std::fmt::Debug for PgEngine {
@@ -459,6 +494,8 @@ impl PgEngine {
             names,
             describers,
             conflicts: AtomicU64::new(0),
+            compared: AtomicU64::new(0),
+            slot: writer_slot(),
         })
     }
 
@@ -557,11 +594,14 @@ impl PgEngine {
         }
         if writer.conn.is_none() {
             let mut conn = Conn::connect(&self.config, &self.schema, &self.shown)?;
+            // A commit's statement has a part per table it touches, and planning it anew
+            // at each execution (the server's default for its first few and often after)
+            // cost as much as running it: every plan is primary-key lookups anyway.
+            let mut setup = String::from("SET plan_cache_mode = force_generic_plan");
             if !self.synchronous {
-                conn.client
-                    .batch_execute("SET synchronous_commit = off")
-                    .map_err(pg_error)?;
+                setup.push_str("; SET synchronous_commit = off");
             }
+            conn.client.batch_execute(&setup).map_err(pg_error)?;
             writer.conn = Some(conn);
         }
         if writer.batch.is_none() {
@@ -573,13 +613,22 @@ impl PgEngine {
                 .is_some_and(|until| Instant::now() < until);
             if locked {
                 let sql = format!(
-                    "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({LOCK_SPACE}, {})",
+                    "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({LOCK_SPACE}, {}); {WRITERS_SUM}",
                     self.lock_key
                 );
                 let conn = writer.conn.as_mut().expect("connected above");
-                if let Err(e) = conn.client.batch_execute(&sql).map_err(pg_error) {
-                    writer.conn = None;
-                    return Err(e);
+                let sum = match writers_sum(&mut conn.client, &sql) {
+                    Ok(sum) => sum,
+                    Err(e) => {
+                        writer.conn = None;
+                        return Err(e);
+                    }
+                };
+                // Under the shop's lock nobody else commits: the cache is current if nobody
+                // did since this writer last looked.
+                if writer.seen != Some(sum) {
+                    writer.cache.clear();
+                    writer.seen = Some(sum);
                 }
                 writer.batch = Some(Batch::Locked);
             } else {
@@ -591,29 +640,36 @@ impl PgEngine {
     }
 
     /// Reads one record for a transaction body. The batch's bodies see one value per
-    /// record: the first read's. An optimistic batch reads the writer's cache when it holds
-    /// the record, the database otherwise, and remembers what it saw for the commit to
-    /// compare; a locked batch reads the database.
+    /// record: the first read's, from the writer's cache when it holds the record, the
+    /// database otherwise; the writer remembers what they saw for the commit to compare.
+    /// (A locked batch emptied the cache when it began if anyone else had committed.)
     pub(crate) fn get_in_turn(&self, full: &[u8]) -> Result<Option<IVec>, StoreError> {
         let (table, key) = self.split(full)?;
-        let sql = format!("SELECT v FROM {} WHERE k = $1", ident(table));
+        let sql = format!(
+            "SELECT v, xmin::text::bigint FROM {} WHERE k = $1",
+            ident(table)
+        );
         let mut guard = self.turn()?;
         let writer = &mut *guard;
         if let Some(seen) = writer.reads.get(full) {
-            return Ok(seen.clone());
+            return Ok(value_of(seen));
         }
         let locked = writer.batch == Some(Batch::Locked);
-        if !locked && let Some(cached) = writer.cache.get(full) {
+        if let Some(cached) = writer.cache.get(full) {
             let cached = cached.clone();
-            writer.reads.insert(full.to_vec(), cached.clone());
-            return Ok(cached);
+            let value = value_of(&cached);
+            writer.reads.insert(full.to_vec(), cached);
+            return Ok(value);
         }
         let conn = writer.conn.as_mut().expect("a turn has a connection");
         match conn.query(&sql, &[&key]) {
             Ok(rows) => {
-                let value = rows.first().map(|row| IVec::from(row.get::<_, &[u8]>(0)));
-                writer.cache.insert(full.to_vec(), value.clone());
-                writer.reads.insert(full.to_vec(), value.clone());
+                let seen: Seen = rows
+                    .first()
+                    .map(|row| (IVec::from(row.get::<_, &[u8]>(0)), row.get(1)));
+                let value = value_of(&seen);
+                writer.cache.insert(full.to_vec(), seen.clone());
+                writer.reads.insert(full.to_vec(), seen);
                 Ok(value)
             }
             Err(e) => {
@@ -641,11 +697,38 @@ impl PgEngine {
         i64::from_ne_bytes(h.to_ne_bytes())
     }
 
-    /// Writes `writes` on `conn`, inside its open transaction: one statement, one round
-    /// trip, whatever the tables.
-    fn write(&self, conn: &mut Conn, writes: &Writes) -> Result<(), StoreError> {
-        let mut by_table: std::collections::BTreeMap<&'static str, TableWrites<'_>> =
-            std::collections::BTreeMap::new();
+    /// Writes `writes` on `conn`, inside its open transaction, and counts a commit in this
+    /// writer's row of `shopcore_writers`: one statement, one round trip, whatever the
+    /// tables. Returns the `xmin` of the rows written (`None`: none).
+    fn write(&self, conn: &mut Conn, writes: &Writes) -> Result<Option<i64>, StoreError> {
+        let by_table = self.writes_by_table(writes)?;
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        let mut parts = write_parts(&by_table, &mut params, "");
+        if parts.is_empty() {
+            return Ok(None);
+        }
+        parts.push(self.count_commit(""));
+        let sql = format!("WITH {} SELECT {OWN_XMIN}", parts.join(", "));
+        let rows = conn.query(&sql, &params)?;
+        Ok(rows.first().map(|row| row.get(0)))
+    }
+
+    /// The `WITH` part counting a commit in this writer's row of `shopcore_writers`, on the
+    /// condition `gate` (`""` or ` AND …`).
+    fn count_commit(&self, gate: &str) -> String {
+        format!(
+            "wc AS (INSERT INTO shopcore_writers (id, seq) SELECT {}, 1 WHERE true{gate} \
+             ON CONFLICT (id) DO UPDATE SET seq = shopcore_writers.seq + 1)",
+            self.slot
+        )
+    }
+
+    /// `writes` by table: keys, values and bodies put, keys removed.
+    fn writes_by_table<'w>(
+        &self,
+        writes: &'w Writes,
+    ) -> Result<BTreeMap<&'static str, TableWrites<'w>>, StoreError> {
+        let mut by_table: BTreeMap<&'static str, TableWrites<'_>> = BTreeMap::new();
         for (full, value) in writes {
             let (table, key) = self.split(full)?;
             let body = match value {
@@ -662,121 +745,155 @@ impl PgEngine {
                 None => removed.push(key),
             }
         }
-        let mut parts = Vec::new();
-        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
-        for (table, (keys, values, bodies, removed)) in &by_table {
-            if !removed.is_empty() {
-                params.push(removed);
-                parts.push(format!(
-                    "w{n} AS (DELETE FROM {t} WHERE k = ANY(${n}))",
-                    n = params.len(),
-                    t = ident(table)
-                ));
-            }
-            if !keys.is_empty() {
-                params.push(keys);
-                params.push(values);
-                params.push(bodies);
-                parts.push(format!(
-                    "w{n} AS (INSERT INTO {t} (k, v, body) \
-                     SELECT k, v, b::jsonb FROM unnest(${k}::bytea[], ${v}::bytea[], ${n}::text[]) AS u(k, v, b) \
-                     ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v, body = EXCLUDED.body)",
-                    k = params.len() - 2,
-                    v = params.len() - 1,
-                    n = params.len(),
-                    t = ident(table)
-                ));
-            }
-        }
-        if parts.is_empty() {
-            return Ok(());
-        }
-        let sql = format!("WITH {} SELECT 1", parts.join(", "));
-        conn.query(&sql, &params).map(|_| ())
+        Ok(by_table)
     }
 
-    /// Commits an optimistic batch in one call of `shopcore_commit` (one round trip, its
-    /// own transaction): under the shop's lock in shared mode and a lock per record read or
-    /// written (taken in ascending order), every record read is compared with what the
-    /// bodies saw and, when none changed, `writes` are written. Returns the records that
-    /// changed, with their current values (`None`: absent); empty when committed.
+    /// Commits an optimistic batch. A batch that writes opens a transaction and takes the
+    /// shop's lock in shared mode and a lock per record it read or wrote, in ascending
+    /// order (`shopcore_lock`), and reads the sum of every writer's commit count (one round
+    /// trip); a batch that only read reads the sum alone, needing no lock. When the sum is
+    /// still `seen`, nobody else committed since the writer's cache was current and the
+    /// batch writes without comparing. Otherwise one statement, whose snapshot is taken
+    /// with every lock held, compares every record the bodies read with its row (by `xmin`,
+    /// so a record rewritten with the same bytes counts as changed too) and writes only
+    /// when none changed (one round trip). Then COMMIT.
     fn commit(
         &self,
         conn: &mut Conn,
-        reads: &HashMap<Vec<u8>, Option<IVec>>,
+        reads: &HashMap<Vec<u8>, Seen>,
         writes: &Writes,
-    ) -> Result<Changed, StoreError> {
-        let mut read_tables = Vec::with_capacity(reads.len());
-        let mut read_keys = Vec::with_capacity(reads.len());
-        let mut read_digests = Vec::with_capacity(reads.len());
-        for (full, seen) in reads {
-            let (table, key) = self.split(full)?;
-            read_tables.push(table);
-            read_keys.push(key);
-            read_digests.push(seen.as_ref().map(|v| Sha256::digest(v).to_vec()));
-        }
-        let mut write_tables = Vec::with_capacity(writes.len());
-        let mut write_keys = Vec::with_capacity(writes.len());
-        let mut write_values = Vec::with_capacity(writes.len());
-        let mut write_bodies = Vec::with_capacity(writes.len());
-        for (full, value) in writes {
-            let (table, key) = self.split(full)?;
-            write_tables.push(table);
-            write_keys.push(key);
-            write_values.push(value.as_deref());
-            write_bodies.push(match value {
-                Some(value) => self.body(full, value)?,
-                None => None,
-            });
-        }
-        // A batch that writes nothing needs no lock: its reads are compared in one
-        // statement, one moment of the shop.
-        let mut locks: Vec<i64> = if writes.is_empty() {
-            Vec::new()
-        } else {
-            reads
+        seen: Option<i64>,
+    ) -> Result<Committed, StoreError> {
+        let writing = !writes.is_empty();
+        let first = if writing {
+            let mut locks: Vec<i64> = reads
                 .keys()
                 .map(|k| k.as_slice())
                 .chain(writes.keys().map(|k| &k[..]))
                 .map(|full| self.record_lock(full))
-                .collect()
+                .collect();
+            locks.sort_unstable();
+            locks.dedup();
+            let exclusive = locks.len() > COMMIT_LOCKS_MAX;
+            if exclusive {
+                locks.clear();
+            }
+            let list: Vec<String> = locks.iter().map(i64::to_string).collect();
+            format!(
+                "BEGIN ISOLATION LEVEL READ COMMITTED; \
+                 SELECT shopcore_lock({LOCK_SPACE}, {}, {exclusive}, ARRAY[{}]::bigint[]); {WRITERS_SUM}",
+                self.lock_key,
+                list.join(",")
+            )
+        } else {
+            WRITERS_SUM.to_owned()
         };
-        locks.sort_unstable();
-        locks.dedup();
-        let exclusive = locks.len() > COMMIT_LOCKS_MAX;
-        if exclusive {
-            locks.clear();
+        let sum = match writers_sum(&mut conn.client, &first) {
+            Ok(sum) => sum,
+            Err(e) => {
+                if writing {
+                    let _ = conn.client.batch_execute("ROLLBACK");
+                }
+                return Err(e);
+            }
+        };
+        let compare = seen != Some(sum) && !reads.is_empty();
+        let mut committed = Committed {
+            changed: Vec::new(),
+            own: None,
+            sum,
+        };
+        if !writing && !compare {
+            return Ok(committed);
         }
-        let rows = conn.query(
-            "SELECT table_name, k, v FROM shopcore_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            &[
-                &LOCK_SPACE,
-                &self.lock_key,
-                &exclusive,
-                &locks,
-                &read_tables,
-                &read_keys,
-                &read_digests,
-                &write_tables,
-                &write_keys,
-                &write_values,
-                &write_bodies,
-            ],
-        )?;
-        rows.iter()
-            .map(|row| {
-                let name: &str = row.get(0);
+        if compare {
+            self.compared.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut read_by_table: BTreeMap<&'static str, ReadSeen<'_>> = BTreeMap::new();
+        if compare {
+            for (full, seen) in reads {
+                let (table, key) = self.split(full)?;
+                let (keys, versions) = read_by_table.entry(table).or_default();
+                keys.push(key);
+                versions.push(seen.as_ref().map(|(_, version)| *version));
+            }
+        }
+        let by_table = self.writes_by_table(writes)?;
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        let mut compared = Vec::new();
+        for (table, (keys, versions)) in &read_by_table {
+            params.push(keys);
+            params.push(versions);
+            // Subqueries per record, not a join: each is one primary-key lookup, whatever
+            // plan the server would pick for a table that keeps growing; the value is read
+            // only for a record that changed.
+            compared.push(format!(
+                "SELECT '{table}'::text AS t, x.k, (SELECT c.v FROM {t} AS c WHERE c.k = x.k) AS v, x.now \
+                 FROM (SELECT r.k, r.seen, (SELECT c.xmin::text::bigint FROM {t} AS c WHERE c.k = r.k) AS now \
+                 FROM unnest(${}::bytea[], ${}::bigint[]) AS r(k, seen)) AS x \
+                 WHERE x.now IS DISTINCT FROM x.seen",
+                params.len() - 1,
+                params.len(),
+                t = ident(table),
+            ));
+        }
+        let mut parts = Vec::new();
+        if compare {
+            parts.push(format!("changed AS ({})", compared.join(" UNION ALL ")));
+        }
+        let gate = if compare {
+            " AND NOT EXISTS (SELECT 1 FROM changed)"
+        } else {
+            ""
+        };
+        if writing {
+            parts.extend(write_parts(&by_table, &mut params, gate));
+            parts.push(self.count_commit(gate));
+        }
+        // The changed records; or, when the batch wrote, one row without a table carrying
+        // the `xmin` of what it wrote.
+        let own = format!("SELECT NULL::text, NULL::bytea, NULL::bytea, {OWN_XMIN}");
+        let result_sql = match (compare, writing) {
+            (false, _) => own,
+            (true, false) => "SELECT t, k, v, now FROM changed".to_owned(),
+            (true, true) => format!(
+                "SELECT t, k, v, now FROM changed UNION ALL {own} WHERE NOT EXISTS (SELECT 1 FROM changed)"
+            ),
+        };
+        let sql = format!("WITH {} {result_sql}", parts.join(", "));
+        let result = conn.query(&sql, &params).and_then(|rows| {
+            for row in &rows {
+                let version: Option<i64> = row.get(3);
+                let Some(name) = row.get::<_, Option<&str>>(0) else {
+                    committed.own = version;
+                    continue;
+                };
                 let key: &[u8] = row.get(1);
                 let value: Option<&[u8]> = row.get(2);
                 let table = Table::ALL
                     .into_iter()
                     .find(|t| t.name() == name)
                     .ok_or_else(|| StoreError::Storage {
-                        reason: format!("PostgreSQL: shopcore_commit named table {name:?}"),
+                        reason: format!("PostgreSQL: a commit named table {name:?}"),
                     })?;
-                Ok((super::full_key(table, key), value.map(IVec::from)))
-            })
-            .collect()
+                let seen = value
+                    .zip(version)
+                    .map(|(v, version)| (IVec::from(v), version));
+                committed.changed.push((super::full_key(table, key), seen));
+            }
+            Ok(())
+        });
+        if writing {
+            let end = match &result {
+                Ok(()) if committed.changed.is_empty() => "COMMIT",
+                _ => "ROLLBACK",
+            };
+            let ended = conn.client.batch_execute(end).map_err(pg_error);
+            if let (Ok(()), Err(e)) = (&result, ended) {
+                return Err(e);
+            }
+        }
+        result.map(|()| committed)
     }
 
     /// Applies the batch's writes: an optimistic batch commits if nothing it read has
@@ -796,27 +913,48 @@ impl PgEngine {
         let writer = &mut *guard;
         let batch = writer.batch.take();
         let reads = std::mem::take(&mut writer.reads);
+        let seen = writer.seen;
         let conn = writer.conn.as_mut().expect("a turn has a connection");
         let result = match batch {
-            Some(Batch::Locked) => self.write(conn, &writes).and_then(|()| {
+            Some(Batch::Locked) => self.write(conn, &writes).and_then(|own| {
                 conn.client
                     .batch_execute("COMMIT")
                     .map_err(pg_error)
-                    .map(|()| Vec::new())
+                    .map(|()| Committed {
+                        changed: Vec::new(),
+                        own,
+                        // The batch began with the sum at `seen` and the shop's lock.
+                        sum: seen.unwrap_or(0),
+                    })
             }),
-            _ => self.commit(conn, &reads, &writes),
+            _ => self.commit(conn, &reads, &writes, seen),
         };
         match result {
-            Ok(changed) if changed.is_empty() => {
-                for (key, value) in writes {
-                    writer.cache.insert(key.to_vec(), value);
+            Ok(Committed { changed, own, sum }) if changed.is_empty() => {
+                if seen != Some(sum) {
+                    // Others committed: only what this batch read (compared) or wrote is
+                    // known current.
+                    writer
+                        .cache
+                        .retain(|key, _| reads.contains_key(key) || writes.contains_key(&key[..]));
+                }
+                writer.seen = Some(sum);
+                if let Some(own) = own {
+                    writer.seen = Some(sum + 1);
+                    for (key, value) in writes {
+                        writer
+                            .cache
+                            .insert(key.to_vec(), value.map(|value| (value, own)));
+                    }
                 }
                 Ok(())
             }
-            Ok(changed) => {
+            Ok(Committed { changed, sum, .. }) => {
+                writer.cache.retain(|key, _| reads.contains_key(key));
                 for (key, value) in changed {
                     writer.cache.insert(key, value);
                 }
+                writer.seen = Some(sum);
                 Err(self.conflicted(writer))
             }
             Err(e) => {
@@ -828,6 +966,7 @@ impl PgEngine {
                 }
                 // Whether the commit took effect may be unknown: forget what was cached.
                 writer.cache.clear();
+                writer.seen = None;
                 if is_conflict(&e) {
                     return Err(self.conflicted(writer));
                 }
@@ -846,6 +985,11 @@ impl PgEngine {
     /// Batches that conflicted since the engine opened.
     pub(crate) fn conflicts(&self) -> u64 {
         self.conflicts.load(Ordering::Relaxed)
+    }
+
+    /// Batches that compared what they read since the engine opened.
+    pub(crate) fn compared(&self) -> u64 {
+        self.compared.load(Ordering::Relaxed)
     }
 
     pub(crate) fn end_turn(&self) {
@@ -971,6 +1115,42 @@ impl PgEngine {
     }
 }
 
+/// The `WITH` parts writing `by_table` (their parameters added to `params`), each on the
+/// condition `gate` (`""` or ` AND …`).
+fn write_parts<'p>(
+    by_table: &'p BTreeMap<&'static str, TableWrites<'_>>,
+    params: &mut Vec<&'p (dyn ToSql + Sync)>,
+    gate: &str,
+) -> Vec<String> {
+    let mut parts = Vec::new();
+    for (table, (keys, values, bodies, removed)) in by_table {
+        if !removed.is_empty() {
+            params.push(removed);
+            parts.push(format!(
+                "w{n} AS (DELETE FROM {t} WHERE k = ANY(${n}){gate})",
+                n = params.len(),
+                t = ident(table)
+            ));
+        }
+        if !keys.is_empty() {
+            params.push(keys);
+            params.push(values);
+            params.push(bodies);
+            parts.push(format!(
+                "w{n} AS (INSERT INTO {t} (k, v, body) \
+                 SELECT k, v, b::jsonb FROM unnest(${k}::bytea[], ${v}::bytea[], ${n}::text[]) AS u(k, v, b) \
+                 WHERE true{gate} \
+                 ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v, body = EXCLUDED.body)",
+                k = params.len() - 2,
+                v = params.len() - 1,
+                n = params.len(),
+                t = ident(table)
+            ));
+        }
+    }
+    parts
+}
+
 /// Ends a locked batch whose transaction failed: it is rolled back (or its connection
 /// dropped), and the rest of the batch fails with it (`WriterConn::lost`).
 fn abandon(writer: &mut WriterConn) {
@@ -984,11 +1164,51 @@ fn abandon(writer: &mut WriterConn) {
     }
     writer.cache.clear();
     writer.reads.clear();
+    writer.seen = None;
 }
 
 /// A serialization failure or a deadlock the server broke: the batch runs again.
 fn is_conflict(e: &StoreError) -> bool {
     matches!(e, StoreError::Storage { reason } if reason.starts_with("PostgreSQL: 40001") || reason.starts_with("PostgreSQL: 40P01"))
+}
+
+/// Runs `sql` (simple queries ending with [`WRITERS_SUM`]) and returns the sum.
+fn writers_sum(client: &mut Client, sql: &str) -> Result<i64, StoreError> {
+    client
+        .simple_query(sql)
+        .map_err(pg_error)?
+        .iter()
+        .find_map(|message| match message {
+            postgres::SimpleQueryMessage::Row(row) => row.try_get("s").ok().flatten(),
+            _ => None,
+        })
+        .and_then(|sum| sum.parse::<i64>().ok())
+        .ok_or_else(|| StoreError::Storage {
+            reason: "PostgreSQL: shopcore_writers gave no sum".into(),
+        })
+}
+
+/// A row of `shopcore_writers` for a writer opening now: one of 1,024, at random (two
+/// writers sharing one only compare their reads more often).
+fn writer_slot() -> i32 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in nanos
+        .to_le_bytes()
+        .iter()
+        .chain(&std::process::id().to_le_bytes())
+    {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    i32::try_from(h % 1024).unwrap_or(0)
+}
+
+/// The value of a version as a body reads it.
+fn value_of(seen: &Seen) -> Option<IVec> {
+    seen.as_ref().map(|(value, _)| value.clone())
 }
 
 fn lost_batch() -> StoreError {
@@ -1278,6 +1498,41 @@ mod tests {
         assert_eq!(a.counters().conflicts, 0);
         assert_eq!(read(&a, b"x"), Some(11));
         assert_eq!(read(&b, b"y"), Some(1));
+    }
+
+    fn add(store: &Store, key: &[u8], n: u32) -> u32 {
+        store
+            .transact(Timestamp(0), |tx| {
+                let value = tx.get::<u32>(T, key)?.unwrap_or(0) + n;
+                tx.put(T, key, &value).map(|()| value)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_writer_alone_compares_nothing_and_forgets_what_another_may_have_changed() {
+        let Some(schema) = TestSchema::from_env() else {
+            return;
+        };
+        let (a, b) = (open(&schema), open(&schema));
+        let compared = |store: &Store| store.counters().compared;
+        add(&a, b"x", 1);
+        add(&a, b"y", 1);
+        let before = compared(&a);
+        // Alone, a writer trusts its cache: no commit compares what it read.
+        for _ in 0..3 {
+            add(&a, b"x", 1);
+        }
+        assert_eq!(compared(&a), before);
+        assert_eq!(add(&b, b"x", 10), 14);
+        // The next batch finds that someone else committed: it compares what it read (y
+        // only) and keeps only that in the cache...
+        assert_eq!(add(&a, b"y", 1), 2);
+        assert_eq!(compared(&a), before + 1);
+        // ...so x, which it had cached as 4, is read again: b's 14, not a stale 4.
+        assert_eq!(add(&a, b"x", 1), 15);
+        assert_eq!(compared(&a), before + 1, "alone again");
+        assert_eq!(read(&b, b"x"), Some(15));
     }
 
     #[test]

@@ -65,6 +65,9 @@ pub struct StoreCounters {
     /// Batches that found, when they committed, a record they read changed by another
     /// process (PostgreSQL), and whose bodies therefore ran again.
     pub conflicts: u64,
+    /// Batches that compared what they read with the database because another process had
+    /// committed since (PostgreSQL; a writer alone compares nothing).
+    pub compared: u64,
 }
 
 #[derive(Debug, Default)]
@@ -208,6 +211,7 @@ impl Writer {
             sled_writes: c.sled_writes.load(Ordering::Relaxed),
             body_writes: c.body_writes.load(Ordering::Relaxed),
             conflicts: 0,
+            compared: 0,
         }
     }
 
