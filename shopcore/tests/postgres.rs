@@ -579,6 +579,29 @@ fn a_record_another_process_changed_is_found_at_commit_and_the_body_runs_again()
 }
 
 #[test]
+fn processes_opening_a_new_database_together_all_open_one_shop() {
+    // Replicas started at once on a new database: each opens it as the shop the first
+    // one creates (none may take the first one's records for a stranger's).
+    for round in 0..8 {
+        let Some((_schema, url, clock)) = database() else {
+            return;
+        };
+        let opened: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..3)
+                .map(|_| scope.spawn(|| Shop::open(&url, config(&clock))))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for shop in &opened {
+            let shop = shop
+                .as_ref()
+                .unwrap_or_else(|e| panic!("round {round}: {e}"));
+            assert!(shop.verify().unwrap().is_healthy());
+        }
+    }
+}
+
+#[test]
 fn orders_the_ledger_and_the_audit_log_read_with_plain_sql() {
     let Some((schema, url, clock)) = database() else {
         return;

@@ -883,18 +883,24 @@ impl Store {
         let found: Option<u32> = self.read(Table::Meta, SCHEMA_KEY)?;
         let Some(sled) = self.engine.sled() else {
             // A database server: no legacy layout. A new database is stamped; one holding
-            // records but no version is not a shop's.
+            // records but no version is not a shop's. Processes opening a new database
+            // together may both stamp it (with the same version); one that finds records
+            // after finding no version reads the version again, since another process may
+            // have stamped it in between and begun writing.
             let version = match found {
                 Some(v) => v,
                 None if self.engine.is_empty()? => {
                     self.write_schema_version(SCHEMA_VERSION)?;
                     SCHEMA_VERSION
                 }
-                None => {
-                    return Err(StoreError::NotAShop {
-                        path: self.location(),
-                    });
-                }
+                None => match self.read(Table::Meta, SCHEMA_KEY)? {
+                    Some(v) => v,
+                    None => {
+                        return Err(StoreError::NotAShop {
+                            path: self.location(),
+                        });
+                    }
+                },
             };
             self.check_version(version)?;
             return self.migrate_from(version, migrations);
