@@ -688,12 +688,7 @@ impl PgEngine {
     /// The lock of one record (an advisory lock key): a hash of the shop's schema and the
     /// record's full key. Two records sharing one only wait for each other needlessly.
     fn record_lock(&self, full: &[u8]) -> i64 {
-        // FNV-1a, 64 bits: stable across builds and processes.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in self.lock_key.to_le_bytes().iter().chain(full) {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+        let h = fnv1a64(self.lock_key.to_le_bytes().iter().chain(full));
         i64::from_ne_bytes(h.to_ne_bytes())
     }
 
@@ -809,11 +804,12 @@ impl PgEngine {
         if compare {
             self.compared.fetch_add(1, Ordering::Relaxed);
         }
-        let mut read_by_table: BTreeMap<&'static str, ReadSeen<'_>> = BTreeMap::new();
+        // By table (its tag and name): the changed records come back under the tag.
+        let mut read_by_table: BTreeMap<(u8, &'static str), ReadSeen<'_>> = BTreeMap::new();
         if compare {
             for (full, seen) in reads {
                 let (table, key) = self.split(full)?;
-                let (keys, versions) = read_by_table.entry(table).or_default();
+                let (keys, versions) = read_by_table.entry((full[0], table)).or_default();
                 keys.push(key);
                 versions.push(seen.as_ref().map(|(_, version)| *version));
             }
@@ -821,14 +817,14 @@ impl PgEngine {
         let by_table = self.writes_by_table(writes)?;
         let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
         let mut compared = Vec::new();
-        for (table, (keys, versions)) in &read_by_table {
+        for ((tag, table), (keys, versions)) in &read_by_table {
             params.push(keys);
             params.push(versions);
             // Subqueries per record, not a join: each is one primary-key lookup, whatever
             // plan the server would pick for a table that keeps growing; the value is read
             // only for a record that changed.
             compared.push(format!(
-                "SELECT '{table}'::text AS t, x.k, (SELECT c.v FROM {t} AS c WHERE c.k = x.k) AS v, x.now \
+                "SELECT {tag}::integer AS t, x.k, (SELECT c.v FROM {t} AS c WHERE c.k = x.k) AS v, x.now \
                  FROM (SELECT r.k, r.seen, (SELECT c.xmin::text::bigint FROM {t} AS c WHERE c.k = r.k) AS now \
                  FROM unnest(${}::bytea[], ${}::bigint[]) AS r(k, seen)) AS x \
                  WHERE x.now IS DISTINCT FROM x.seen",
@@ -852,7 +848,7 @@ impl PgEngine {
         }
         // The changed records; or, when the batch wrote, one row without a table carrying
         // the `xmin` of what it wrote.
-        let own = format!("SELECT NULL::text, NULL::bytea, NULL::bytea, {OWN_XMIN}");
+        let own = format!("SELECT NULL::integer, NULL::bytea, NULL::bytea, {OWN_XMIN}");
         let result_sql = match (compare, writing) {
             (false, _) => own,
             (true, false) => "SELECT t, k, v, now FROM changed".to_owned(),
@@ -864,22 +860,20 @@ impl PgEngine {
         let result = conn.query(&sql, &params).and_then(|rows| {
             for row in &rows {
                 let version: Option<i64> = row.get(3);
-                let Some(name) = row.get::<_, Option<&str>>(0) else {
+                let Some(tag) = row.get::<_, Option<i32>>(0) else {
                     committed.own = version;
                     continue;
                 };
                 let key: &[u8] = row.get(1);
                 let value: Option<&[u8]> = row.get(2);
-                let table = Table::ALL
-                    .into_iter()
-                    .find(|t| t.name() == name)
-                    .ok_or_else(|| StoreError::Storage {
-                        reason: format!("PostgreSQL: a commit named table {name:?}"),
-                    })?;
                 let seen = value
                     .zip(version)
                     .map(|(v, version)| (IVec::from(v), version));
-                committed.changed.push((super::full_key(table, key), seen));
+                let mut full = vec![u8::try_from(tag).map_err(|_| StoreError::Storage {
+                    reason: format!("PostgreSQL: a commit gave table tag {tag}"),
+                })?];
+                full.extend_from_slice(key);
+                committed.changed.push((full, seen));
             }
             Ok(())
         });
@@ -938,9 +932,9 @@ impl PgEngine {
                         .cache
                         .retain(|key, _| reads.contains_key(key) || writes.contains_key(&key[..]));
                 }
-                writer.seen = Some(sum);
+                // This batch's own commit, when it wrote, is counted in the sum it leaves.
+                writer.seen = Some(sum + i64::from(own.is_some()));
                 if let Some(own) = own {
-                    writer.seen = Some(sum + 1);
                     for (key, value) in writes {
                         writer
                             .cache
@@ -1194,16 +1188,21 @@ fn writer_slot() -> i32 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in nanos
-        .to_le_bytes()
-        .iter()
-        .chain(&std::process::id().to_le_bytes())
-    {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+    let h = fnv1a64(
+        nanos
+            .to_le_bytes()
+            .iter()
+            .chain(&std::process::id().to_le_bytes()),
+    );
     i32::try_from(h % 1024).unwrap_or(0)
+}
+
+/// FNV-1a, 64 bits, of `bytes`: stable across builds, platforms and processes (std's
+/// hasher is not).
+fn fnv1a64<'b>(bytes: impl Iterator<Item = &'b u8>) -> u64 {
+    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The value of a version as a body reads it.

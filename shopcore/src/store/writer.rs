@@ -50,7 +50,8 @@ const BATCH_BYTES_MAX: usize = 4 * 1024 * 1024;
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct StoreCounters {
-    /// Transaction bodies run (each runs exactly once), read-only and refused ones included.
+    /// Transaction bodies run, read-only and refused ones included (on PostgreSQL a body
+    /// run again after a conflict counts again).
     pub transactions: u64,
     /// Bodies whose writes were applied.
     pub commits: u64,
