@@ -6,9 +6,10 @@
 //! what happened since the last check, not what the store holds.
 
 use crate::Shop;
-use crate::audit::{self, Link};
+use crate::audit::{self, AuditHead, Link};
 use crate::clock::Timestamp;
 use crate::error::Result;
+use crate::store::log::Lane;
 use crate::store::{Counter, Span, StoreError, Table};
 use crate::wallet::{self, LedgerSums};
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,26 @@ crate::store::record!(
     /// How far the last healthy check reached (not shop state: `state_digest` skips it).
     Verified: Table::Meta, "verified", b"verified", () => Watermark
 );
+crate::store::record!(
+    /// How far the last healthy check reached in each audit lane but lane 0 (whose link is
+    /// in [`Verified`]), written with it: lane number → the link and its hash.
+    VerifiedLanes: Table::Meta, "verified_lanes", b"verified_lanes", () => LaneMarks
+);
+
+/// What a check that found nothing can certify: the watermark and the other lanes' links.
+type Certified = (Watermark, LaneMarks);
+
+/// The verified link of each audit lane but lane 0, by lane number.
+pub(crate) type LaneMarks = BTreeMap<u64, AuditHead>;
+
+/// The heads of lanes other than 0, as the watermark keeps them.
+fn other_lanes(heads: &BTreeMap<Lane, AuditHead>) -> LaneMarks {
+    heads
+        .iter()
+        .filter(|(lane, _)| **lane != Lane(0))
+        .map(|(lane, head)| (u64::from(lane.0), *head))
+        .collect()
+}
 
 /// How many older audit links and ledger entries the start-up check samples.
 pub const STARTUP_SAMPLES: u32 = 32;
@@ -83,7 +104,7 @@ impl Shop {
         )?;
         let problems = self
             .store
-            .consistent(|| audit::verify(&self.store, 0, |_| {}))??;
+            .consistent(|| audit::verify(&self.store, |_| {}))??;
         Ok(VerifyReport { problems })
     }
 
@@ -137,40 +158,50 @@ impl Shop {
         // (a code leaving the pool after the product's count was read) is no problem.
         let (problems, mark) = self.store.consistent(|| self.verify_reads())??;
         if problems.is_empty()
-            && let Some(mark) = mark
+            && let Some((mark, lanes)) = mark
         {
-            self.advance_watermark(mark)?;
+            self.advance_watermark(mark, lanes)?;
         }
         Ok(VerifyReport { problems })
     }
 
     /// The checks of [`Shop::verify`], reading only; the watermark they would certify.
-    fn verify_reads(&self) -> Result<(Vec<String>, Option<Watermark>)> {
+    fn verify_reads(&self) -> Result<(Vec<String>, Option<Certified>)> {
         let mut problems = Vec::new();
-        // The head as it stands now is the watermark this run can certify: the chain up to
-        // it, and the ledger up to the last entry bound by an entry up to it.
-        let (mark_seq, mark_hash) = audit::read_head(&self.store)?.unwrap_or((0, [0; 32]));
+        // The heads as they stand now are the watermark this run can certify: each lane's
+        // chain up to its head, and the ledger up to the last entry bound by an entry up to
+        // a head.
+        let marks = audit::heads(&self.store)?;
         let bound_from: u64 = self
             .store
             .fetch::<wallet::LedgerBoundFrom>(&())?
             .unwrap_or(1);
         let mut mark_ledger = bound_from.saturating_sub(1);
-        let mut hash_at_mark = None;
+        let mut hash_at_mark = BTreeMap::new();
         problems.extend(crate::users::verify(&self.store)?);
-        problems.extend(audit::verify(&self.store, mark_seq, |link| {
-            if link.seq() == mark_seq {
-                hash_at_mark = Some(link.hash());
+        problems.extend(audit::verify(&self.store, |link| {
+            let lane = Lane::of(link.seq());
+            let Some(mark) = marks.get(&lane) else {
+                return;
+            };
+            if link.seq() == mark.seq {
+                hash_at_mark.insert(lane, link.hash());
             }
-            if let Link::Entry(entry) = link {
+            if link.seq() <= mark.seq
+                && let Link::Entry(entry) = link
+            {
                 for (seq, _) in audit::bindings_of(entry) {
                     mark_ledger = mark_ledger.max(seq);
                 }
             }
         })?);
-        if mark_seq > 0 && hash_at_mark != Some(mark_hash) {
-            problems.push(format!(
-                "audit: the head record named entry {mark_seq}, whose hash differs"
-            ));
+        for (lane, mark) in &marks {
+            if mark.seq > lane.base() && hash_at_mark.get(lane) != Some(&mark.hash) {
+                problems.push(format!(
+                    "audit: the head record named entry {}, whose hash differs",
+                    mark.seq
+                ));
+            }
         }
         let held_by_order =
             |order, fate: &crate::catalog::CodeFate, is_the_code: &dyn Fn(&str) -> bool| {
@@ -223,13 +254,19 @@ impl Shop {
             &crate::settings::fetch(&self.store)?.time_zone,
         )?);
         let now = self.now();
-        let mark = problems.is_empty().then_some(Watermark {
-            audit_seq: mark_seq,
-            audit_hash: mark_hash,
-            ledger_seq: mark_ledger,
-            sums,
-            at: now,
-            full_at: Some(now),
+        let lane_0 = marks.get(&Lane(0)).copied();
+        let mark = problems.is_empty().then(|| {
+            (
+                Watermark {
+                    audit_seq: lane_0.map_or(0, |h| h.seq),
+                    audit_hash: lane_0.map_or([0; 32], |h| h.hash),
+                    ledger_seq: mark_ledger,
+                    sums,
+                    at: now,
+                    full_at: Some(now),
+                },
+                other_lanes(&marks),
+            )
         });
         Ok((problems, mark))
     }
@@ -278,58 +315,84 @@ impl Shop {
         };
         let mut problems = Vec::new();
         let store = &self.store;
-        // The watermark's own link is still what it was.
-        if mark.audit_seq > 0 {
-            match audit::read_link(store, mark.audit_seq)? {
-                Some(link) if link.hash == mark.audit_hash => {}
+        // Each lane's verified link (lane 0's in the watermark, the others' beside it).
+        let mut marks: BTreeMap<Lane, (u64, [u8; 32])> =
+            BTreeMap::from([(Lane(0), (mark.audit_seq, mark.audit_hash))]);
+        for (lane, head) in store.fetch::<VerifiedLanes>(&())?.unwrap_or_default() {
+            marks.insert(
+                Lane(u32::try_from(lane).unwrap_or(u32::MAX)),
+                (head.seq, head.hash),
+            );
+        }
+        // The watermark's own links are still what they were.
+        for (lane, (seq, hash)) in &marks {
+            if *seq <= lane.base() {
+                continue;
+            }
+            match audit::read_link(store, *seq)? {
+                Some(link) if link.hash == *hash => {}
                 Some(_) => problems.push(format!(
-                    "audit: entry {} no longer has the hash the verified watermark recorded (altered)",
-                    mark.audit_seq
+                    "audit: entry {seq} no longer has the hash the verified watermark recorded (altered)"
                 )),
                 None => problems.push(format!(
-                    "audit: entry {} named by the verified watermark is missing (log cut)",
-                    mark.audit_seq
+                    "audit: entry {seq} named by the verified watermark is missing (log cut)"
                 )),
             }
         }
-        // The audit tail, collecting the ledger entries it binds.
+        // Each lane's tail, collecting the ledger entries it binds.
         let mut bindings: BTreeMap<u64, (String, u64)> = BTreeMap::new();
-        let end = audit::walk_chain(
-            store,
-            mark.audit_seq.saturating_add(1),
-            mark.audit_hash,
-            None,
-            &mut problems,
-            |link| {
-                if let Link::Entry(entry) = link {
-                    for (seq, text) in audit::bindings_of(entry) {
-                        bindings.insert(seq, (text.to_string(), entry.seq));
+        let heads = audit::heads(store)?;
+        let mut lanes: std::collections::BTreeSet<Lane> = marks.keys().copied().collect();
+        lanes.extend(audit::lanes(store)?);
+        let mut ends = BTreeMap::new();
+        let mut audit_entries = 0;
+        for lane in lanes {
+            let (from, from_hash) = marks.get(&lane).copied().unwrap_or((lane.base(), [0; 32]));
+            let end = audit::walk_chain(
+                store,
+                from.saturating_add(1),
+                from_hash,
+                Some(lane.last()),
+                &mut problems,
+                |link| {
+                    if let Link::Entry(entry) = link {
+                        for (seq, text) in audit::bindings_of(entry) {
+                            bindings.insert(seq, (text.to_string(), entry.seq));
+                        }
                     }
-                }
-            },
-        )?;
-        match audit::read_head(store)? {
-            Some((seq, hash)) if seq == end.seq && hash == end.hash => {}
-            None if end.seq == 0 => {}
-            Some((seq, _)) => problems.push(format!(
-                "audit: the head record names entry {seq} but the log ends at {} (tail lost or altered)",
-                end.seq
-            )),
-            None => problems.push("audit: head record missing".into()),
-        }
-        let indexed: u64 = store.fetch::<audit::Indexed>(&())?.unwrap_or(0);
-        if indexed > end.seq {
-            problems.push(format!(
-                "audit: the indexes claim entries up to {indexed} but the log ends at {}",
-                end.seq
-            ));
-        }
-        let counter = store.read_counter(Counter::AuditSeq)?;
-        if counter != end.seq {
-            problems.push(format!(
-                "audit: sequence counter {counter} but the log ends at {} (tail lost or altered)",
-                end.seq
-            ));
+                },
+            )?;
+            match heads.get(&lane) {
+                Some(head) if head.seq == end.seq && head.hash == end.hash => {}
+                None if end.seq == lane.base() => {}
+                Some(head) => problems.push(format!(
+                    "audit: the head record names entry {} but the log ends at {} (tail lost or altered)",
+                    head.seq, end.seq
+                )),
+                None => problems.push(format!("audit: head record missing (lane {})", lane.0)),
+            }
+            let indexed = audit::indexed_to(store, lane)?;
+            if indexed > end.seq {
+                problems.push(format!(
+                    "audit: the indexes claim entries up to {indexed} but the log ends at {}",
+                    end.seq
+                ));
+            }
+            let counter = audit::last_handed_out(store, lane)?;
+            if counter != end.seq {
+                problems.push(format!(
+                    "audit: sequence counter {counter} but the log ends at {} (tail lost or altered)",
+                    end.seq
+                ));
+            }
+            audit_entries += end.entries;
+            ends.insert(
+                lane,
+                AuditHead {
+                    seq: end.seq,
+                    hash: end.hash,
+                },
+            );
         }
         // The ledger tail against those bindings, the wallets it touched and the sums.
         let tail = wallet::check_tail(
@@ -371,9 +434,13 @@ impl Shop {
         // A random sample of older links and entries.
         let mut sampled = 0;
         let mut seed = sample_seed();
-        if mark.audit_seq > 0 {
+        for (lane, (seq, _)) in &marks {
+            let verified = seq.saturating_sub(lane.base());
+            if verified == 0 {
+                continue;
+            }
             for _ in 0..STARTUP_SAMPLES {
-                let seq = 1 + next_random(&mut seed) % mark.audit_seq;
+                let seq = lane.base() + 1 + next_random(&mut seed) % verified;
                 sample_link(store, seq, &mut problems)?;
                 sampled += 1;
             }
@@ -385,20 +452,27 @@ impl Shop {
                 sampled += 1;
             }
         }
-        if problems.is_empty() && (end.seq, tail.last) != (mark.audit_seq, mark.ledger_seq) {
-            self.advance_watermark(Watermark {
-                audit_seq: end.seq,
-                audit_hash: end.hash,
-                ledger_seq: tail.last,
-                sums: tail.sums,
-                at: self.now(),
-                full_at: mark.full_at,
-            })?;
+        let moved = ends
+            .iter()
+            .any(|(lane, end)| marks.get(lane).is_none_or(|(seq, _)| *seq != end.seq));
+        if problems.is_empty() && (moved || tail.last != mark.ledger_seq) {
+            let lane_0 = ends.get(&Lane(0)).copied();
+            self.advance_watermark(
+                Watermark {
+                    audit_seq: lane_0.map_or(0, |h| h.seq),
+                    audit_hash: lane_0.map_or([0; 32], |h| h.hash),
+                    ledger_seq: tail.last,
+                    sums: tail.sums,
+                    at: self.now(),
+                    full_at: mark.full_at,
+                },
+                other_lanes(&ends),
+            )?;
         }
         Ok(StartupCheck {
             problems,
             level: CheckLevel::Tail,
-            audit_entries: end.entries,
+            audit_entries,
             ledger_entries: tail.entries,
             sampled,
             since: mark.full_at,
@@ -417,6 +491,7 @@ impl Shop {
     pub(crate) fn forget_watermark(&self) -> Result<()> {
         self.store.transact(self.now(), |tx| {
             tx.delete::<Verified>(&())?;
+            tx.delete::<VerifiedLanes>(&())?;
             Ok(())
         })
     }
@@ -425,21 +500,43 @@ impl Shop {
         Ok(crate::analytics::read_totals(&self.store)?)
     }
 
-    /// Records `mark` unless a later one is already recorded.
-    fn advance_watermark(&self, mark: Watermark) -> std::result::Result<(), StoreError> {
-        let current: Option<Watermark> = self.store.fetch::<Verified>(&())?;
-        let mark = match current {
-            Some(current) if current.audit_seq > mark.audit_seq => Watermark {
-                full_at: mark.full_at.or(current.full_at),
-                ..current
-            },
-            Some(current) => Watermark {
-                full_at: mark.full_at.or(current.full_at),
-                ..mark
-            },
-            None => mark,
-        };
-        self.store.put_direct_record::<Verified>(&(), &mark)
+    /// Records `mark`, with the other lanes' verified links, unless a later one is already
+    /// recorded (one whose lane 0 link is further on), in one transaction: the ledger part
+    /// of the watermark holds with the links it was found with.
+    fn advance_watermark(
+        &self,
+        mark: Watermark,
+        lanes: LaneMarks,
+    ) -> std::result::Result<(), StoreError> {
+        self.store.transact(self.now(), |tx| {
+            let current: Option<Watermark> = tx.load::<Verified>(&())?;
+            match current {
+                Some(current) if current.audit_seq > mark.audit_seq => {
+                    tx.save::<Verified>(
+                        &(),
+                        &Watermark {
+                            full_at: mark.full_at.or(current.full_at),
+                            ..current
+                        },
+                    )?;
+                }
+                current => {
+                    tx.save::<Verified>(
+                        &(),
+                        &Watermark {
+                            full_at: mark.full_at.or(current.and_then(|c| c.full_at)),
+                            ..mark.clone()
+                        },
+                    )?;
+                    if lanes.is_empty() {
+                        tx.delete::<VerifiedLanes>(&())?;
+                    } else {
+                        tx.save::<VerifiedLanes>(&(), &lanes)?;
+                    }
+                }
+            }
+            Ok(())
+        })
     }
 
     /// A digest of every record except the audit log: equal digests before and after an
@@ -523,7 +620,7 @@ fn sample_link(
     {
         problems.push(format!("audit: entry {seq} was altered (hash mismatch)"));
     }
-    let expected = if seq == 1 {
+    let expected = if seq == Lane::of(seq).base() + 1 {
         Some([0; 32])
     } else {
         audit::read_link(store, seq - 1)?.map(|link| link.hash)

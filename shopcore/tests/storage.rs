@@ -590,6 +590,7 @@ mod migration {
                 (18, "migrating"),
                 (19, "migrating"),
                 (19, "giving every order its quantity"),
+                (20, "migrating"),
             ]
         );
         // A store at the current schema migrates nothing and says nothing.

@@ -11,7 +11,7 @@ use crate::ids::{
     BroadcastId, CategoryId, CouponCode, CurrencyCode, InvoiceId, OrderId, PaymentMethodId,
     ProductId, TopupId, UserId,
 };
-use crate::store::log;
+use crate::store::log::{self, Lane};
 use crate::store::postings::{self, block_of};
 use crate::store::{Column, Counter, KeyPart, Span, StoreError, Table, Tx, take_array};
 use serde::{Deserialize, Serialize};
@@ -364,7 +364,8 @@ pub enum Outcome {
 /// ([`AuditAction::is_prunable`], refused attempts) by stubs that keep the chain's hashes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
-    /// The entry's number: 1, 2, 3, … with no gaps.
+    /// The entry's number: 1, 2, 3, … with no gaps within its lane (lane 0, the only one
+    /// on sled; another PostgreSQL process numbers its entries `lane · 2⁴⁰ + 1, 2, …`).
     pub seq: u64,
     /// When it happened (the transaction's time).
     pub at: Timestamp,
@@ -514,8 +515,24 @@ crate::store::record!(
 );
 crate::store::record!(
     /// The newest entry's sequence number and hash, kept beside the log so that losing the
-    /// tail of the log is detected too.
+    /// tail of the log is detected too: lane 0's (the only lane on sled).
     pub(crate) Head: Table::Meta, "audit_head", b"audit_head", () => AuditHead
+);
+crate::store::record!(
+    /// The head of each other lane ([`log::Lane`]: the chain of one PostgreSQL writer's
+    /// entries), by lane number.
+    pub(crate) LaneHeads: Table::Meta, "audit_lane_heads", b"audit_head/", u64 => AuditHead
+);
+crate::store::record!(
+    /// The last sequence number handed out in each other lane, by lane number: lane 0's is
+    /// the `audit_seq` counter. A second witness of the lane's tail beside its head, as the
+    /// counter is for lane 0.
+    pub(crate) LaneSeqs: Table::Counters, "audit_lane_seq", b"audit_seq/", u64 => u64
+);
+crate::store::record!(
+    /// Where the indexes stand in each other lane: every entry of the lane up to this
+    /// sequence number has its index keys.
+    pub(crate) LaneIndexed: Table::Meta, "audit_lane_indexed", b"audit_indexed/", u64 => u64
 );
 crate::store::record!(
     /// Schema 1's stubs, for the migration to 2.
@@ -666,12 +683,39 @@ pub(crate) fn index_pending(
     store: &crate::store::Store,
     now: Timestamp,
 ) -> Result<(u64, bool), StoreError> {
-    let cursor: u64 = store.fetch::<Indexed>(&())?.unwrap_or(0);
-    // Entries are immutable once applied (pruning only removes them), and a batch is
-    // applied whole and in order: seeing entry n means every entry before it is visible.
+    let mut lanes: Vec<Lane> = heads(store)?.into_keys().collect();
+    if !lanes.contains(&Lane(0)) {
+        lanes.insert(0, Lane(0));
+    }
+    let (mut total, mut more) = (0, false);
+    for lane in lanes {
+        let (n, lane_more) = index_lane(store, now, lane)?;
+        total += n;
+        more |= lane_more;
+    }
+    Ok((total, more))
+}
+
+/// Indexes up to [`INDEX_BATCH`] entries of one lane after its cursor.
+fn index_lane(
+    store: &crate::store::Store,
+    now: Timestamp,
+    lane: Lane,
+) -> Result<(u64, bool), StoreError> {
+    let cursor = indexed_to(store, lane)?;
+    // Entries are immutable once applied (pruning only removes them), and a lane's entries
+    // are committed in order (each appends after its lane's head): seeing entry n means
+    // every entry of its lane before it is visible. Other lanes commit in their own order,
+    // so each has its own cursor.
     let mut entries = Vec::new();
     let mut more = false;
-    for item in log::scan::<Entries>(store, Bound::Excluded(cursor), Bound::Unbounded, false) {
+    let within = log::scan::<Entries>(
+        store,
+        Bound::Excluded(cursor),
+        Bound::Included(lane.last()),
+        false,
+    );
+    for item in within {
         if entries.len() == INDEX_BATCH {
             more = true;
             break;
@@ -682,7 +726,12 @@ pub(crate) fn index_pending(
         return Ok((0, false));
     };
     let indexed = store.transact(now, |tx| {
-        let current: u64 = tx.load::<Indexed>(&())?.unwrap_or(0);
+        let current = if lane == Lane(0) {
+            tx.load::<Indexed>(&())?.unwrap_or(0)
+        } else {
+            tx.load::<LaneIndexed>(&u64::from(lane.0))?
+                .unwrap_or(lane.base())
+        };
         if current != cursor {
             // Another caller indexed meanwhile: what was read is stale.
             return Ok::<_, StoreError>(None);
@@ -697,7 +746,11 @@ pub(crate) fn index_pending(
             }
         }
         present.add(tx)?;
-        tx.save::<Indexed>(&(), &last)?;
+        if lane == Lane(0) {
+            tx.save::<Indexed>(&(), &last)?;
+        } else {
+            tx.save::<LaneIndexed>(&u64::from(lane.0), &last)?;
+        }
         Ok(Some(indexed))
     })?;
     Ok(match indexed {
@@ -816,8 +869,23 @@ pub(crate) fn append(tx: &Tx<'_>, record: Record<'_>) -> Result<u64, StoreError>
         details.push(Detail::noted("via", via));
     }
     let record = Record { details, ..record };
-    let head: Option<AuditHead> = tx.load::<Head>(&())?;
-    let seq = tx.next_id(Counter::AuditSeq)?;
+    let lane = tx.lane()?;
+    let head = load_head(tx, lane)?;
+    let seq = if lane == Lane(0) {
+        tx.next_id(Counter::AuditSeq)?
+    } else {
+        let last = tx
+            .load::<LaneSeqs>(&u64::from(lane.0))?
+            .unwrap_or(lane.base());
+        if last >= lane.last() {
+            return Err(StoreError::Corrupt {
+                table: Table::Meta.name(),
+                key: format!("audit head of lane {}", lane.0),
+                reason: "the lane is full".into(),
+            });
+        }
+        last + 1
+    };
     let mut entry = AuditEntry {
         seq,
         at: tx.now,
@@ -833,14 +901,92 @@ pub(crate) fn append(tx: &Tx<'_>, record: Record<'_>) -> Result<u64, StoreError>
     // The index keys (by actor, action, time) come later, from `index_pending`: only
     // staff queries and retention read them, and they catch up first.
     log::append::<Entries>(tx, seq, &entry)?;
-    tx.save::<Head>(
-        &(),
-        &AuditHead {
-            seq,
-            hash: entry.hash,
-        },
-    )?;
+    let head = AuditHead {
+        seq,
+        hash: entry.hash,
+    };
+    if lane == Lane(0) {
+        tx.save::<Head>(&(), &head)?;
+    } else {
+        tx.save::<LaneHeads>(&u64::from(lane.0), &head)?;
+        tx.save::<LaneSeqs>(&u64::from(lane.0), &seq)?;
+    }
     Ok(seq)
+}
+
+/// The head of `lane`, inside a transaction.
+fn load_head(tx: &Tx<'_>, lane: Lane) -> Result<Option<AuditHead>, StoreError> {
+    if lane == Lane(0) {
+        tx.load::<Head>(&())
+    } else {
+        tx.load::<LaneHeads>(&u64::from(lane.0))
+    }
+}
+
+/// The head of every lane that has one, by lane.
+pub(crate) fn heads(
+    store: &crate::store::Store,
+) -> Result<std::collections::BTreeMap<Lane, AuditHead>, StoreError> {
+    let mut out = std::collections::BTreeMap::new();
+    if let Some(head) = store.fetch::<Head>(&())? {
+        out.insert(Lane(0), head);
+    }
+    for item in store.scan(Span::<LaneHeads>::all(), false) {
+        let (lane, head) = item?;
+        out.insert(lane_numbered(lane)?, head);
+    }
+    Ok(out)
+}
+
+/// A lane by the number a record keys it with.
+fn lane_numbered(n: u64) -> Result<Lane, StoreError> {
+    u32::try_from(n).map(Lane).map_err(|_| StoreError::Corrupt {
+        table: Table::Meta.name(),
+        key: format!("lane {n}"),
+        reason: "not a lane number".into(),
+    })
+}
+
+/// Where the indexes stand in `lane` (the lane's base when nothing of it is indexed).
+pub(crate) fn indexed_to(store: &crate::store::Store, lane: Lane) -> Result<u64, StoreError> {
+    Ok(if lane == Lane(0) {
+        store.fetch::<Indexed>(&())?.unwrap_or(0)
+    } else {
+        store
+            .fetch::<LaneIndexed>(&u64::from(lane.0))?
+            .unwrap_or(lane.base())
+    })
+}
+
+/// The last sequence number handed out in `lane` (its base when none was).
+pub(crate) fn last_handed_out(store: &crate::store::Store, lane: Lane) -> Result<u64, StoreError> {
+    Ok(if lane == Lane(0) {
+        store.read_counter(Counter::AuditSeq)?
+    } else {
+        store
+            .fetch::<LaneSeqs>(&u64::from(lane.0))?
+            .unwrap_or(lane.base())
+    })
+}
+
+/// Every lane the log has anything in — entries, stubs or a head — and lane 0, ascending.
+pub(crate) fn lanes(store: &crate::store::Store) -> Result<Vec<Lane>, StoreError> {
+    let mut lanes: std::collections::BTreeSet<Lane> = heads(store)?.into_keys().collect();
+    lanes.insert(Lane(0));
+    lanes.extend(log::lanes::<Entries>(store)?);
+    let mut from = 0u64;
+    while let Some(item) = store
+        .scan_keys(Span::<Stubs>::all().from(Bound::Included(&from)), false)
+        .next()
+    {
+        let lane = Lane::of(item?);
+        lanes.insert(lane);
+        match lane.next() {
+            Some(next) => from = next.base(),
+            None => break,
+        }
+    }
+    Ok(lanes.into_iter().collect())
 }
 
 /// Appends a successful action's entry (the common case) inside the caller's transaction.
@@ -1030,31 +1176,25 @@ fn check_stub(stub: &PrunedEntry, problems: &mut Vec<String>) {
     }
 }
 
-/// The ledger entries the audit log binds, in log order, as (ledger sequence number,
-/// binding text, audit sequence number): read entry by entry, so memory does not grow with
-/// the log. Unreadable entries are skipped (the chain walk reports them).
+/// The ledger entries the audit log binds, as (ledger sequence number, binding text, audit
+/// sequence number), in ledger order as far as the log gives it: each lane's bindings come
+/// in its commit order, which is ledger order (the ledger's numbers are handed out in commit
+/// order), and the lanes are merged by ledger number. Read entry by entry, so memory does
+/// not grow with the log. Unreadable entries are skipped (the chain walk reports them).
 pub(crate) struct Bindings<'a> {
-    entries: Box<dyn Iterator<Item = Result<(u64, AuditEntry), StoreError>> + 'a>,
+    lanes: Vec<LaneBindings<'a>>,
+}
+
+/// One lane's bindings, and the next ones read.
+struct LaneBindings<'a> {
+    entries: log::Entries<'a, AuditEntry>,
     ready: std::collections::VecDeque<(u64, String, u64)>,
 }
 
-impl<'a> Bindings<'a> {
-    pub(crate) fn new(store: &'a crate::store::Store) -> Bindings<'a> {
-        Bindings {
-            entries: log::scan::<Entries>(store, Bound::Unbounded, Bound::Unbounded, false),
-            ready: Default::default(),
-        }
-    }
-}
-
-impl Iterator for Bindings<'_> {
-    type Item = (u64, String, u64);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(next) = self.ready.pop_front() {
-                return Some(next);
-            }
+impl LaneBindings<'_> {
+    /// The lane's next binding, reading entries until one binds something.
+    fn peek(&mut self) -> Option<&(u64, String, u64)> {
+        while self.ready.is_empty() {
             let Ok((_, entry)) = self.entries.next()? else {
                 continue;
             };
@@ -1062,6 +1202,41 @@ impl Iterator for Bindings<'_> {
                 self.ready.push_back((seq, text.to_string(), entry.seq));
             }
         }
+        self.ready.front()
+    }
+}
+
+impl<'a> Bindings<'a> {
+    pub(crate) fn new(store: &'a crate::store::Store) -> Result<Bindings<'a>, StoreError> {
+        let lanes = lanes(store)?
+            .into_iter()
+            .map(|lane| LaneBindings {
+                entries: log::scan::<Entries>(
+                    store,
+                    Bound::Excluded(lane.base()),
+                    Bound::Included(lane.last()),
+                    false,
+                ),
+                ready: Default::default(),
+            })
+            .collect();
+        Ok(Bindings { lanes })
+    }
+}
+
+impl Iterator for Bindings<'_> {
+    type Item = (u64, String, u64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut first: Option<(usize, u64)> = None;
+        for (i, lane) in self.lanes.iter_mut().enumerate() {
+            if let Some((seq, _, _)) = lane.peek()
+                && first.is_none_or(|(_, least)| *seq < least)
+            {
+                first = Some((i, *seq));
+            }
+        }
+        self.lanes[first?.0].ready.pop_front()
     }
 }
 
@@ -1247,63 +1422,66 @@ pub(crate) fn bindings_of(entry: &AuditEntry) -> impl Iterator<Item = (u64, &str
         })
 }
 
-/// The newest audit head record (`None` for an empty log).
-pub(crate) fn read_head(
-    store: &crate::store::Store,
-) -> Result<Option<(u64, [u8; 32])>, StoreError> {
-    Ok(store.fetch::<Head>(&())?.map(|h| (h.seq, h.hash)))
-}
-
-/// The full check of the log: the chain from its first link, the head record, the counter
-/// and the indexes. When `mark` names a link (the head as it was when `verify()` started),
-/// returns that link's hash as the walk found it.
+/// The full check of the log: each lane's chain from its first link, its head record and
+/// where its indexes stand, the counter (lane 0's) and the indexes. `visit` sees every link.
 pub(crate) fn verify(
     store: &crate::store::Store,
-    mark: u64,
-    mut at_mark: impl FnMut(Link<'_>),
+    mut visit: impl FnMut(Link<'_>),
 ) -> Result<Vec<String>, StoreError> {
     let mut problems = Vec::new();
-    let indexed_to: u64 = store.fetch::<Indexed>(&())?.unwrap_or(0);
+    let heads = heads(store)?;
     let mut indexed = 0usize;
     // What the indexes must hold, as a sum of one hash per (chunk, entry): any posting
     // missing, extra, or in another actor's, action's or hour's chunk changes it.
     let mut sums = [0u64; 3];
-    let end = walk_chain(store, 1, [0; 32], None, &mut problems, |link| {
-        if let Link::Entry(entry) = &link
-            && entry.seq <= indexed_to
-        {
-            indexed += 1;
-            let (actor, action, hour) = posting_keys(entry);
-            sums[0] = sums[0].wrapping_add(postings::share::<ActorPostings>(&actor, entry.seq));
-            sums[1] = sums[1].wrapping_add(postings::share::<ActionPostings>(&action, entry.seq));
-            sums[2] = sums[2].wrapping_add(postings::share::<TimePostings>(&hour, entry.seq));
+    for lane in lanes(store)? {
+        let indexed_to = indexed_to(store, lane)?;
+        let end = walk_chain(
+            store,
+            lane.base() + 1,
+            [0; 32],
+            Some(lane.last()),
+            &mut problems,
+            |link| {
+                if let Link::Entry(entry) = &link
+                    && entry.seq <= indexed_to
+                {
+                    indexed += 1;
+                    let (actor, action, hour) = posting_keys(entry);
+                    sums[0] =
+                        sums[0].wrapping_add(postings::share::<ActorPostings>(&actor, entry.seq));
+                    sums[1] =
+                        sums[1].wrapping_add(postings::share::<ActionPostings>(&action, entry.seq));
+                    sums[2] =
+                        sums[2].wrapping_add(postings::share::<TimePostings>(&hour, entry.seq));
+                }
+                visit(link);
+            },
+        )?;
+        let (last_seq, prev_hash) = (end.seq, end.hash);
+        if indexed_to > last_seq {
+            problems.push(format!(
+                "audit: the indexes claim entries up to {indexed_to} but the log ends at {last_seq}"
+            ));
         }
-        if link.seq() <= mark {
-            at_mark(link);
+        match heads.get(&lane) {
+            Some(h) if h.seq != last_seq || h.hash != prev_hash => problems.push(format!(
+                "audit: the head record names entry {} but the log ends at {last_seq} (tail lost or altered)",
+                h.seq
+            )),
+            None if last_seq != lane.base() => {
+                problems.push(format!("audit: head record missing (lane {})", lane.0));
+            }
+            _ => {}
         }
-    })?;
-    let (last_seq, prev_hash) = (end.seq, end.hash);
-    if indexed_to > last_seq {
-        problems.push(format!(
-            "audit: the indexes claim entries up to {indexed_to} but the log ends at {last_seq}"
-        ));
+        let counter = last_handed_out(store, lane)?;
+        if counter != last_seq {
+            problems.push(format!(
+                "audit: sequence counter {counter} but the log ends at {last_seq} (tail lost or altered)"
+            ));
+        }
     }
     let count = indexed;
-    let head: Option<AuditHead> = store.fetch::<Head>(&())?;
-    match head {
-        Some(h) if h.seq != last_seq || h.hash != prev_hash => problems.push(format!(
-            "audit: the head record names entry {} but the log ends at {last_seq} (tail lost or altered)",
-            h.seq
-        )),
-        None if last_seq != 0 => problems.push("audit: head record missing".into()),
-        _ => {}
-    }
-    let counter = store.read_counter(Counter::AuditSeq)?;
-    if counter != last_seq {
-        problems.push(format!(
-            "audit: sequence counter {counter} but the log ends at {last_seq} (tail lost or altered)"
-        ));
-    }
     let count = u64::try_from(count).unwrap_or(u64::MAX);
     for (name, (n, sum), expected) in [
         (

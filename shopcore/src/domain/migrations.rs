@@ -30,6 +30,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_18,
     to_version_19,
     to_version_20,
+    to_version_21,
 ];
 
 /// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
@@ -201,6 +202,16 @@ fn to_version_19(store: &Store) -> Result<(), StoreError> {
 /// units per order, empty until staff raise one.
 fn to_version_20(store: &Store) -> Result<(), StoreError> {
     crate::orders::migrate_order_quantities(store)
+}
+
+/// 20 → 21: the audit log in lanes (`store::log::Lane`): a PostgreSQL writer other than the
+/// first appends to a chain of its own, numbered from `lane · 2⁴⁰ + 1`, with its head at
+/// `meta/audit_head/<lane>` and its index cursor at `meta/audit_indexed/<lane>`; the
+/// verified watermark gains `meta/verified_lanes`. Nothing to rewrite (every entry so far
+/// is lane 0's): the version keeps older builds out, which would read the lanes as one
+/// broken chain and index past entries not yet committed.
+fn to_version_21(_store: &Store) -> Result<(), StoreError> {
+    Ok(())
 }
 
 #[cfg(test)]

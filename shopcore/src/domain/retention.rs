@@ -82,13 +82,16 @@ impl Shop {
         })?;
         // Candidates are found through the time index: bring it up to date.
         audit::index_all(&self.store, self.now())?;
-        let head: Option<u64> = self.store.fetch::<audit::Head>(&())?.map(|h| h.seq);
+        let heads: Vec<u64> = audit::heads(&self.store)?
+            .into_values()
+            .map(|h| h.seq)
+            .collect();
         let mut entries = Vec::new();
         let mut more = false;
         for item in audit::seqs_in_hours_up_to(&self.store, policy.audit_before) {
             let seq = item?;
-            if Some(seq) == head {
-                continue; // the newest entry anchors the head record
+            if heads.contains(&seq) {
+                continue; // the newest entry of a lane anchors its head record
             }
             let Some(entry) = crate::store::log::fetch::<audit::Entries>(&self.store, seq)? else {
                 continue;

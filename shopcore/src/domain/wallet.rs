@@ -1260,10 +1260,11 @@ pub(crate) fn verify(
     let mut expected_seq = 1u64;
     // Every entry from `bound_from` on is named, with its kind, user and amount, by the
     // hash-chained audit entry of the operation that posted it: an edited amount, a deleted
-    // entry or a lost audit tail shows here. Both logs grow in the same order (one writer),
-    // so the bindings are read alongside; only those read ahead wait in `early`.
+    // entry or a lost audit tail shows here. Both logs grow in the same order (each lane of
+    // the audit log in the ledger's), so the bindings are read alongside; only those read
+    // ahead wait in `early`.
     let bound_from: u64 = store.fetch::<LedgerBoundFrom>(&())?.unwrap_or(1);
-    let mut bindings = crate::audit::Bindings::new(store).filter(|(seq, _, _)| *seq >= bound_from);
+    let mut bindings = crate::audit::Bindings::new(store)?.filter(|(seq, _, _)| *seq >= bound_from);
     let mut early: BTreeMap<u64, (String, u64)> = BTreeMap::new();
     let missing = |seq: u64, bound: &str, audit_seq: u64, problems: &mut Vec<String>| {
         problems.push(format!(

@@ -101,6 +101,17 @@ impl Engine {
         }
     }
 
+    /// The writer's lane: which of the shop's per-writer logs (the audit chain) this
+    /// process appends to. sled has one process and one lane, 0; on PostgreSQL each writer
+    /// holds a lane of its own while its connection lives (`PgEngine::lane`).
+    pub(crate) fn lane(&self) -> Result<u32, StoreError> {
+        match self {
+            Engine::Sled(_) => Ok(0),
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(pg) => pg.lane(),
+        }
+    }
+
     /// Batches that conflicted with another process's commit and ran again.
     pub(crate) fn conflicts(&self) -> u64 {
         match self {

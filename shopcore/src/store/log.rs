@@ -10,6 +10,53 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::ops::Bound;
 
+/// A lane of a log kept per writer: its entries are numbered `lane · 2⁴⁰ + n`, n = 1, 2, …
+/// in the order its writer committed them, so each writer appends to chunks of its own and
+/// the lanes of several processes never share a record. Lane 0 is the log as it always
+/// was (sled has only it); readers that follow a log in order follow each lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Lane(pub(crate) u32);
+
+/// The bits of a sequence number below its lane.
+const LANE_SHIFT: u32 = 40;
+
+impl Lane {
+    /// The lane of sequence number `seq`.
+    pub(crate) fn of(seq: u64) -> Lane {
+        Lane(u32::try_from(seq >> LANE_SHIFT).unwrap_or(u32::MAX))
+    }
+
+    /// The number before the lane's first entry (its entries start one above).
+    pub(crate) fn base(self) -> u64 {
+        u64::from(self.0) << LANE_SHIFT
+    }
+
+    /// The lane's last possible sequence number.
+    pub(crate) fn last(self) -> u64 {
+        self.base() | ((1u64 << LANE_SHIFT) - 1)
+    }
+
+    /// The next lane, if there is one.
+    pub(crate) fn next(self) -> Option<Lane> {
+        self.0.checked_add(1).map(Lane)
+    }
+}
+
+/// The lanes a log holds entries in, ascending: one seek per lane.
+pub(crate) fn lanes<L: Log>(store: &Store) -> Result<Vec<Lane>, StoreError> {
+    let mut out = Vec::new();
+    let mut from = 0u64;
+    while let Some(seq) = seqs::<L>(store, Bound::Included(from), Bound::Unbounded, false).next() {
+        let lane = Lane::of(seq?);
+        out.push(lane);
+        match lane.next() {
+            Some(next) => from = next.base(),
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
 /// Entries per chunk.
 pub(crate) const LOG_CHUNK: u64 = 8;
 

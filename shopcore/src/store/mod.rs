@@ -54,7 +54,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 20;
+pub const SCHEMA_VERSION: u32 = 21;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -411,6 +411,21 @@ pub(crate) enum Counter {
 }
 
 impl Counter {
+    /// Every counter.
+    const ALL: [Counter; 11] = [
+        Counter::AuditSeq,
+        Counter::SuperAdmins,
+        Counter::CategorySeq,
+        Counter::ProductSeq,
+        Counter::PaymentMethodSeq,
+        Counter::LedgerSeq,
+        Counter::TopupSeq,
+        Counter::OrderSeq,
+        Counter::OutboxSeq,
+        Counter::BroadcastSeq,
+        Counter::InvoiceSeq,
+    ];
+
     /// The counter's name in the counters record (until schema 3, its own key).
     fn name(self) -> &'static str {
         match self {
@@ -1387,9 +1402,14 @@ impl Store {
                     continue;
                 }
                 let audit_bookkeeping = (table == Table::Meta
-                    && matches!(k.as_slice(), b"audit_head" | b"verified" | b"audit_indexed"))
+                    && (matches!(
+                        k.as_slice(),
+                        b"audit_head" | b"verified" | b"audit_indexed" | b"verified_lanes"
+                    ) || k.starts_with(b"audit_head/")
+                        || k.starts_with(b"audit_indexed/")))
                     || (table == Table::Counters
-                        && k.as_slice() == Counter::AuditSeq.name().as_bytes());
+                        && (k.as_slice() == Counter::AuditSeq.name().as_bytes()
+                            || k.starts_with(b"audit_seq/")));
                 if audit_bookkeeping {
                     continue;
                 }
@@ -1716,6 +1736,11 @@ impl Tx<'_> {
         })
     }
 
+    /// The lane of the writer running this transaction (see [`log::Lane`]).
+    pub(crate) fn lane(&self) -> Result<log::Lane, StoreError> {
+        self.engine.lane().map(log::Lane)
+    }
+
     pub(crate) fn counter(&self, counter: Counter) -> Result<u64, StoreError> {
         Ok(self
             .get::<CounterRecord>(Table::Counters, COUNTERS_KEY)?
@@ -1768,7 +1793,12 @@ impl Store {
         let mut old_keys = Vec::new();
         for item in self.scan_table(Table::Counters) {
             let (k, v) = item?;
-            if k.as_slice() == COUNTERS_KEY {
+            // Only the counters that were records of their own (the table also holds
+            // records of later schemas, such as the audit lanes' counters).
+            if !Counter::ALL
+                .iter()
+                .any(|c| c.name().as_bytes() == k.as_slice())
+            {
                 continue;
             }
             let value: u64 = decode(Table::Counters, &k, &v)?;

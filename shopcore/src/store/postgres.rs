@@ -316,6 +316,9 @@ struct WriterConn {
     /// cache is current: while the sum is still this (grown only by this writer's own
     /// commits, which it adds), nobody else committed and a batch needs no comparison.
     seen: Option<i64>,
+    /// The lane this writer holds (a session advisory lock of its connection, taken when
+    /// it connects): whose audit chain its commits append to.
+    lane: u32,
 }
 
 /// How a batch's bodies read.
@@ -356,6 +359,8 @@ const CACHE_RECORDS_MAX: usize = 100_000;
 /// commit instead: advisory locks live in the server's shared lock table, which is sized
 /// for about 64 per connection.
 const COMMIT_LOCKS_MAX: usize = 256;
+/// How many lanes a new writer tries before sharing one.
+const LANES_TRIED: u32 = 64;
 /// How long batches read under the shop's lock after a conflict.
 const LOCKED_AFTER_CONFLICT: Duration = Duration::from_secs(1);
 
@@ -392,6 +397,8 @@ pub(crate) struct PgEngine {
     compared: AtomicU64,
     /// This writer's row in `shopcore_writers`, where it counts its commits.
     slot: i32,
+    /// The first lane the writer tries to hold (`Config::postgres_first_lane`).
+    first_lane: u32,
 }
 
 impl std::fmt::Debug for PgEngine {
@@ -496,6 +503,7 @@ impl PgEngine {
             conflicts: AtomicU64::new(0),
             compared: AtomicU64::new(0),
             slot: writer_slot(),
+            first_lane: config.postgres_first_lane,
         })
     }
 
@@ -602,6 +610,7 @@ impl PgEngine {
                 setup.push_str("; SET synchronous_commit = off");
             }
             conn.client.batch_execute(&setup).map_err(pg_error)?;
+            writer.lane = self.take_lane(&mut conn)?;
             writer.conn = Some(conn);
         }
         if writer.batch.is_none() {
@@ -683,6 +692,43 @@ impl PgEngine {
                 Err(e)
             }
         }
+    }
+
+    /// The lane of this process's writer, its connection made when needed.
+    pub(crate) fn lane(&self) -> Result<u32, StoreError> {
+        Ok(self.turn()?.lane)
+    }
+
+    /// Takes the lowest free lane from `first_lane` on a new writer connection: a session
+    /// advisory lock, held until the connection closes (so a killed process's lane is free
+    /// again once the server notices). When every lane tried is held, the writer shares
+    /// `first_lane`: lanes only keep writers off each other's records; a shared one costs
+    /// conflicts, never correctness, as every commit compares what it read.
+    fn take_lane(&self, conn: &mut Conn) -> Result<u32, StoreError> {
+        for lane in self.first_lane..self.first_lane.saturating_add(LANES_TRIED) {
+            let key = self.lane_lock(lane);
+            let row = conn
+                .client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+                .map_err(pg_error)?;
+            if row.get::<_, bool>(0) {
+                return Ok(lane);
+            }
+        }
+        Ok(self.first_lane)
+    }
+
+    /// The advisory lock key of a lane of this shop (no record's key starts with `l`, so
+    /// it is not a record's lock).
+    fn lane_lock(&self, lane: u32) -> i64 {
+        let h = fnv1a64(
+            self.lock_key
+                .to_le_bytes()
+                .iter()
+                .chain(b"lane")
+                .chain(&lane.to_le_bytes()),
+        );
+        i64::from_ne_bytes(h.to_ne_bytes())
     }
 
     /// The lock of one record (an advisory lock key): a hash of the shop's schema and the

@@ -89,6 +89,11 @@ pub struct Config {
     /// With a PostgreSQL location: at most this many pooled connections for reads outside
     /// transactions (8 by default, at least 1); the writer has one more of its own.
     pub postgres_connections: u32,
+    /// With a PostgreSQL location: the first lane this process's writer tries (0 by
+    /// default). Each writer appends its audit entries to a lane of its own — the lowest
+    /// free one from here — so writers of several processes do not share the audit log's
+    /// head. Tests start from another lane to run a whole suite as a second replica would.
+    pub postgres_first_lane: u32,
 }
 
 /// Where a shop keeps its records: a directory for the embedded sled database (the
@@ -270,6 +275,7 @@ impl Default for Config {
             call_threads: 4,
             backup_before_migration: true,
             postgres_connections: 8,
+            postgres_first_lane: 0,
         }
     }
 }
