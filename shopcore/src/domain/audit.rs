@@ -1029,23 +1029,71 @@ pub struct AuditQuery {
 
 /// Where a page ended; pass it back to get the next page.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuditCursor((Timestamp, u64));
+pub struct AuditCursor(Vec<(Lane, LaneAt)>);
+
+/// Where a page ended in one lane of the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LaneAt {
+    /// After this position: (the group's order, sequence number).
+    At(i64, u64),
+    /// Nothing left in the lane.
+    Done,
+}
 
 impl AuditCursor {
-    /// The cursor as text, for a link to the next page (`"1767225600000-42"`).
+    /// The cursor as text, for a link to the next page (`"1767225600000-42"`; with several
+    /// lanes, one `lane:order-seq` or `lane:done` each, comma-separated).
     pub fn to_token(&self) -> String {
-        format!("{}-{}", (self.0).0.0, (self.0).1)
+        if let [(Lane(0), LaneAt::At(order, seq))] = self.0.as_slice() {
+            return format!("{}-{seq}", order.saturating_mul(TIME_BUCKET_MS));
+        }
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|(lane, at)| match at {
+                LaneAt::At(order, seq) => format!("{}:{order}-{seq}", lane.0),
+                LaneAt::Done => format!("{}:done", lane.0),
+            })
+            .collect();
+        parts.join(",")
     }
 
     /// A cursor from [`AuditCursor::to_token`]'s text; `None` for anything else.
     pub fn from_token(text: &str) -> Option<AuditCursor> {
-        let (at, seq) = text.split_once('-')?;
-        Some(AuditCursor((
-            Timestamp(at.parse().ok()?),
-            seq.parse().ok()?,
-        )))
+        if !text.contains(':') {
+            let (at, seq) = text.split_once('-')?;
+            let at = Timestamp(at.parse().ok()?);
+            return Some(AuditCursor(vec![(
+                Lane(0),
+                LaneAt::At(hour_of(at), seq.parse().ok()?),
+            )]));
+        }
+        let mut lanes = Vec::new();
+        for part in text.split(',') {
+            let (lane, at) = part.split_once(':')?;
+            let lane = Lane(lane.parse().ok()?);
+            let at = if at == "done" {
+                LaneAt::Done
+            } else {
+                let (order, seq) = at.rsplit_once('-')?;
+                LaneAt::At(order.parse().ok()?, seq.parse().ok()?)
+            };
+            if lanes.iter().any(|(l, _)| *l == lane) || lanes.len() >= LANES_IN_CURSOR_MAX {
+                return None;
+            }
+            lanes.push((lane, at));
+        }
+        Some(AuditCursor(lanes))
+    }
+
+    /// Where the page ended in `lane` (`None`: nothing of it listed yet).
+    fn at(&self, lane: Lane) -> Option<LaneAt> {
+        self.0.iter().find(|(l, _)| *l == lane).map(|(_, at)| *at)
     }
 }
+
+/// The most lanes a cursor names (a token naming more is not one of ours).
+const LANES_IN_CURSOR_MAX: usize = 1_024;
 
 /// One page of the audit log.
 #[derive(Clone, Debug)]
@@ -1084,65 +1132,70 @@ pub(crate) fn query(
         // The indexes trail the log (see `index_pending`): bring them up to date first.
         index_all(store, now)?;
     }
-    // Where the previous page stopped: (the group's order, sequence number); positions
-    // only go down.
-    let after = query
-        .cursor
-        .as_ref()
-        .map(|AuditCursor((at, seq))| (hour_of(*at), *seq));
-    let mut positions: Box<dyn Iterator<Item = Result<(i64, u64), StoreError>> + '_> =
-        if let Some(actor) = &query.actor {
-            let mut span = Span::<ActorPostings>::within(actor);
-            if let Some((_, seq)) = after {
-                span = span.to(Bound::Included(&(actor.clone(), block_of(seq))));
-            }
-            postings_desc(store, span, |_: &ActorRef| 0)
-        } else if let Some(action) = query.action {
-            let mut span = Span::<ActionPostings>::within(&action);
-            if let Some((_, seq)) = after {
-                span = span.to(Bound::Included(&(action, block_of(seq))));
-            }
-            postings_desc(store, span, |_: &AuditAction| 0)
-        } else if uses_index {
-            let mut span = Span::<TimePostings>::all();
-            if let Some(since) = query.since {
-                span = span.from(Bound::Included(&hour_of(since)));
-            }
-            if let Some(until) = query.until {
-                span = span.to(Bound::Included(&hour_of(Timestamp(
-                    until.0.saturating_sub(1),
-                ))));
-            }
-            if let Some((hour, seq)) = after {
-                span = span.to(Bound::Included(&(hour, block_of(seq))));
-            }
-            postings_desc(store, span, |hour: &i64| *hour)
-        } else {
-            let upper = after.map_or(Bound::Unbounded, |(_, seq)| Bound::Excluded(seq));
-            Box::new(
-                log::seqs::<Entries>(store, Bound::Unbounded, upper, true)
-                    .map(|k| k.map(|seq| (0, seq))),
-            )
+    // Each lane's entries are listed from its own index positions, and the lanes merged
+    // newest first by time: lanes commit independently, so numbers say nothing about
+    // time across lanes. The cursor keeps where each lane stopped.
+    let mut runs = Vec::new();
+    for lane in heads(store)?.into_keys().chain([Lane(0)]) {
+        if runs.iter().any(|run: &LaneRun<'_>| run.lane == lane) {
+            continue;
+        }
+        let at = query.cursor.as_ref().and_then(|c| c.at(lane));
+        let (positions, done) = match at {
+            Some(LaneAt::Done) => (None, true),
+            Some(LaneAt::At(order, seq)) => (
+                Some(positions(store, query, Some((order, seq)), lane)),
+                false,
+            ),
+            None => (Some(positions(store, query, None, lane)), false),
         };
-    if let Some(after) = after {
-        positions = Box::new(positions.filter(move |p| p.as_ref().map_or(true, |p| *p < after)));
+        runs.push(LaneRun {
+            lane,
+            positions,
+            head: None,
+            at: if done { Some(LaneAt::Done) } else { at },
+        });
     }
     let mut entries = Vec::new();
-    let mut last = None;
-    let mut exhausted = true;
     let mut scanned = 0usize;
-    loop {
-        if scanned >= SCAN_BUDGET || entries.len() == query.limit {
-            exhausted = false;
-            break;
+    while scanned < SCAN_BUDGET && entries.len() < query.limit {
+        // Each lane's next entry (read once), then the newest of them.
+        for run in &mut runs {
+            if run.head.is_some() || run.at == Some(LaneAt::Done) {
+                continue;
+            }
+            let Some(positions) = run.positions.as_mut() else {
+                continue;
+            };
+            match positions.next() {
+                None => run.at = Some(LaneAt::Done),
+                Some(item) => {
+                    scanned += 1;
+                    let (order, seq) = item?;
+                    run.head = Some(((order, seq), log::fetch::<Entries>(store, seq)?));
+                }
+            }
         }
-        let Some(item) = positions.next() else { break };
-        scanned += 1;
-        let (order, seq) = item?;
+        let newest = runs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, run)| {
+                let ((_, seq), entry) = run.head.as_ref()?;
+                // A dangling index key (verify() reports it) goes first, to be skipped.
+                Some((i, entry.as_ref().map(|e| (e.at, *seq))))
+            })
+            .min_by_key(|(_, key)| {
+                key.map(|(at, seq)| (std::cmp::Reverse(at), std::cmp::Reverse(seq)))
+            });
+        let Some((i, _)) = newest else {
+            break; // every lane is done
+        };
+        let run = &mut runs[i];
+        let ((order, seq), entry) = run.head.take().expect("picked a lane with a head");
         // The cursor is the position in the index, whether or not the entry is there.
-        last = Some((Timestamp(order.saturating_mul(TIME_BUCKET_MS)), seq));
-        let Some(entry) = log::fetch::<Entries>(store, seq)? else {
-            continue; // A dangling index key; verify() reports it.
+        run.at = Some(LaneAt::At(order, seq));
+        let Some(entry) = entry else {
+            continue;
         };
         if query.action.is_some_and(|a| a != entry.action)
             || query.since.is_some_and(|t| entry.at < t)
@@ -1152,14 +1205,82 @@ pub(crate) fn query(
         }
         entries.push(entry);
     }
-    Ok(AuditPage {
-        entries,
-        next: if exhausted {
-            None
-        } else {
-            last.map(AuditCursor)
-        },
-    })
+    let exhausted = runs
+        .iter()
+        .all(|run| run.head.is_none() && run.at == Some(LaneAt::Done));
+    let next = (!exhausted).then(|| {
+        AuditCursor(
+            runs.iter()
+                .filter_map(|run| Some((run.lane, run.at?)))
+                .collect(),
+        )
+    });
+    Ok(AuditPage { entries, next })
+}
+
+/// One lane of a query: its positions, its next entry read (position, entry when stored),
+/// and where it stands (`None`: nothing of it listed yet).
+struct LaneRun<'a> {
+    lane: Lane,
+    positions: Option<Positions<'a>>,
+    head: Option<((i64, u64), Option<AuditEntry>)>,
+    at: Option<LaneAt>,
+}
+
+/// Index positions, newest first: (the group's order, sequence number).
+type Positions<'a> = Box<dyn Iterator<Item = Result<(i64, u64), StoreError>> + 'a>;
+
+/// The positions of `query`'s candidates in `lane` after `after`, newest first: from the
+/// narrowest index (actor, then action, then time), else the log itself.
+fn positions<'a>(
+    store: &'a crate::store::Store,
+    query: &AuditQuery,
+    after: Option<(i64, u64)>,
+    lane: Lane,
+) -> Positions<'a> {
+    let (first_block, last_block) = (block_of(lane.base()), block_of(lane.last()));
+    let upper_block = after.map_or(last_block, |(_, seq)| block_of(seq).min(last_block));
+    let mut positions: Positions<'a> = if let Some(actor) = &query.actor {
+        let span = Span::<ActorPostings>::within(actor)
+            .from(Bound::Included(&(actor.clone(), first_block)))
+            .to(Bound::Included(&(actor.clone(), upper_block)));
+        postings_desc(store, span, |_: &ActorRef| 0)
+    } else if let Some(action) = query.action {
+        let span = Span::<ActionPostings>::within(&action)
+            .from(Bound::Included(&(action, first_block)))
+            .to(Bound::Included(&(action, upper_block)));
+        postings_desc(store, span, |_: &AuditAction| 0)
+    } else if query.since.is_some() || query.until.is_some() {
+        let mut span = Span::<TimePostings>::all();
+        if let Some(since) = query.since {
+            span = span.from(Bound::Included(&hour_of(since)));
+        }
+        if let Some(until) = query.until {
+            span = span.to(Bound::Included(&hour_of(Timestamp(
+                until.0.saturating_sub(1),
+            ))));
+        }
+        if let Some((hour, seq)) = after {
+            span = span.to(Bound::Included(&(hour, block_of(seq))));
+        }
+        // Hour by hour, every lane's chunks of the hour: this lane's are picked out.
+        Box::new(
+            postings_desc(store, span, |hour: &i64| *hour)
+                .filter(move |p| p.as_ref().map_or(true, |(_, seq)| Lane::of(*seq) == lane)),
+        )
+    } else {
+        let upper = after.map_or(Bound::Included(lane.last()), |(_, seq)| {
+            Bound::Excluded(seq.min(lane.last().saturating_add(1)))
+        });
+        Box::new(
+            log::seqs::<Entries>(store, Bound::Excluded(lane.base()), upper, true)
+                .map(|k| k.map(|seq| (0, seq))),
+        )
+    };
+    if let Some(after) = after {
+        positions = Box::new(positions.filter(move |p| p.as_ref().map_or(true, |p| *p < after)));
+    }
+    positions
 }
 
 /// Checks the hash chain, the head record, the counter and the indexes; returns problems.
@@ -1511,4 +1632,40 @@ pub(crate) fn verify(
         }
     }
     Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_read_back_what_they_wrote_and_nothing_else() {
+        // One lane: the token of a shop with one writer, as it always was.
+        let one = AuditCursor(vec![(Lane(0), LaneAt::At(490_896, 42))]);
+        assert_eq!(one.to_token(), format!("{}-42", 490_896 * TIME_BUCKET_MS));
+        assert_eq!(AuditCursor::from_token(&one.to_token()), Some(one));
+        // Several: each lane's position, or that it is done.
+        let several = AuditCursor(vec![
+            (Lane(0), LaneAt::At(0, 17)),
+            (Lane(1), LaneAt::Done),
+            (Lane(7), LaneAt::At(-3, Lane(7).base() + 5)),
+        ]);
+        assert_eq!(AuditCursor::from_token(&several.to_token()), Some(several));
+        for forged in [
+            "",
+            "-",
+            "5",
+            "x-5",
+            "1:",
+            "1:5",
+            "x:done",
+            "1:done,1:done",
+            "1:5-x",
+            ":5-5",
+            "1:5-5,,",
+            "4294967296:done",
+        ] {
+            assert_eq!(AuditCursor::from_token(forged), None, "{forged:?}");
+        }
+    }
 }
