@@ -44,7 +44,7 @@ use clap::{Parser, ValueEnum};
 use shop_benches::fixture::{self, CODES_PER_UPLOAD, Fixture, key};
 use shop_benches::stats::{Summary, fmt_us, median, summarize};
 use shop_benches::sysinfo;
-use shopcore::{Actor, DashboardOptions, Durability, Error, OrderId, Shop, TopupId};
+use shopcore::{Actor, DashboardOptions, Durability, Error, OrderId, Registration, Shop, TopupId};
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
@@ -57,7 +57,8 @@ const LONG_ABOUT: &str = "\
 The whole shop under N concurrent shoppers, through shopcore's public API only.
 
 Each shopper is a thread running a closed loop with no think time: browse 30%, quote 20%, order
-paid from the balance 40%, request a top-up 10% (--mix orders: orders only). Staff threads (two,
+paid from the balance 40%, request a top-up 10% (--mix orders: orders only; --mix profiles: each
+shopper renames themself, an audited write of their own record). Staff threads (two,
 plus one per 16 shoppers) complete orders and approve top-ups as they come. Every call is durable
 under the policy measured.
 
@@ -183,8 +184,9 @@ struct Cli {
     )]
     cache_mib: Option<u64>,
 
-    /// What shoppers do: the realistic mix, or only orders (a code product that completes
-    /// at once)
+    /// What shoppers do: the realistic mix, only orders (a code product that completes at
+    /// once), or only profile changes (each shopper renames themself: an audited write of
+    /// their own record)
     #[arg(
         long,
         value_name = "MIX",
@@ -257,6 +259,9 @@ enum Mix {
     Realistic,
     /// Only orders
     Orders,
+    /// Only profile changes: each shopper renames themself, an audited write of their own
+    /// record (what several processes share then is the audit log alone)
+    Profiles,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -309,8 +314,8 @@ struct Options {
     db: Option<PathBuf>,
     preload: u64,
     keep: bool,
-    /// Shoppers only order (code product, AUTO): pure durable order throughput.
-    orders_only: bool,
+    /// What shoppers do (`Orders`: code product, AUTO, pure durable order throughput).
+    mix: Mix,
     /// Calls go through `Shop::call` (`--via calls`).
     via_calls: bool,
     /// sled's cache in bytes; `None` keeps shopcore's default.
@@ -336,7 +341,7 @@ impl Default for Options {
             db: None,
             preload: 0,
             keep: false,
-            orders_only: false,
+            mix: Mix::Realistic,
             via_calls: false,
             cache_bytes: None,
             sqlite: true,
@@ -377,7 +382,7 @@ impl From<Cli> for Options {
             db: cli.db,
             preload: cli.preload,
             keep: cli.keep,
-            orders_only: cli.mix == Mix::Orders,
+            mix: cli.mix,
             via_calls: cli.via == Via::Calls,
             cache_bytes: cli.cache_mib.map(|mib| mib * 1024 * 1024),
             sqlite: !cli.no_sqlite,
@@ -413,10 +418,11 @@ enum Op {
     Restock,
     Dashboard,
     IndexAudit,
+    Profile,
 }
 
 impl Op {
-    const ALL: [Op; 10] = [
+    const ALL: [Op; 11] = [
         Op::Browse,
         Op::Quote,
         Op::Order,
@@ -427,6 +433,7 @@ impl Op {
         Op::Restock,
         Op::Dashboard,
         Op::IndexAudit,
+        Op::Profile,
     ];
 
     fn name(self) -> &'static str {
@@ -441,6 +448,7 @@ impl Op {
             Op::Restock => "restock codes",
             Op::Dashboard => "dashboard",
             Op::IndexAudit => "index audit log",
+            Op::Profile => "profile",
         }
     }
 }
@@ -518,7 +526,7 @@ struct Shared {
     fixture: Arc<Fixture>,
     deadline: Instant,
     order_slots: AtomicU64,
-    orders_only: bool,
+    mix: Mix,
     via_calls: bool,
 }
 
@@ -563,7 +571,24 @@ fn shopper(s: &Shared, actor: Actor, tasks: Sender<Task>, seed: u64) -> Tally {
                 s.on_shop(move |shop| shop.order(&who, id))
             });
         }
-        let roll = if s.orders_only { 50 } else { rng.below(100) };
+        let roll = match s.mix {
+            Mix::Orders => 50,
+            Mix::Realistic => rng.below(100),
+            Mix::Profiles => {
+                let name = format!("Shopper {} ({n})", user.get());
+                t.time(Op::Profile, || {
+                    s.on_shop(move |shop| {
+                        shop.register_user(&Registration {
+                            id: user,
+                            username: None,
+                            display_name: &name,
+                            language: Some("en"),
+                        })
+                    })
+                });
+                continue;
+            }
+        };
         match roll {
             0..30 => {
                 let category = s.fixture.category;
@@ -587,7 +612,7 @@ fn shopper(s: &Shared, actor: Actor, tasks: Sender<Task>, seed: u64) -> Tally {
                 {
                     break;
                 }
-                let manual = !s.orders_only && rng.below(10) == 0;
+                let manual = s.mix == Mix::Realistic && rng.below(10) == 0;
                 let request = if manual { &manual_order } else { &code_order }.clone();
                 let (who, k) = (actor.clone(), key(&format!("o{n}")));
                 if let Some(order) = t.time(Op::Order, || {
@@ -730,7 +755,7 @@ fn run_level(
         fixture: fixture.clone(),
         deadline: start + Duration::from_secs_f64(o.seconds),
         order_slots: AtomicU64::new(o.orders),
-        orders_only: o.orders_only,
+        mix: o.mix,
         via_calls: o.via_calls,
     });
     let (tx, rx) = mpsc::channel();
@@ -1388,10 +1413,10 @@ fn run(o: &Options) -> shopcore::Result<bool> {
         sysinfo::cpus(),
         sysinfo::cpu_model(),
         shop_benches::ALLOCATOR,
-        if o.orders_only {
-            "orders-only"
-        } else {
-            "realistic"
+        match o.mix {
+            Mix::Orders => "orders-only",
+            Mix::Realistic => "realistic",
+            Mix::Profiles => "profiles-only",
         },
         if o.via_calls {
             "through Shop::call"
@@ -1464,10 +1489,10 @@ fn run(o: &Options) -> shopcore::Result<bool> {
     }
     for phase in &phases {
         report(phase);
-        sqlite_ratios(phase, o.orders_only);
+        sqlite_ratios(phase, o.mix == Mix::Orders);
     }
     targets(&phases);
-    sqlite_targets(&phases, o.orders_only);
+    sqlite_targets(&phases, o.mix == Mix::Orders);
     let mut healthy = true;
     for phase in &phases {
         if !phase.problems.is_empty() {
@@ -1569,8 +1594,8 @@ mod tests {
         assert_eq!((o.rounds, o.preload, o.keep), (2, 10, true));
         assert_eq!(o.db, Some(PathBuf::from("/x/shop.db")));
         assert_eq!(
-            (o.orders_only, o.cache_bytes, o.orders),
-            (true, Some(8 << 20), 7)
+            (o.mix, o.cache_bytes, o.orders),
+            (Mix::Orders, Some(8 << 20), 7)
         );
         assert_eq!((o.sqlite, o.compare_ref), (true, None));
     }
@@ -1625,13 +1650,8 @@ mod tests {
             .unwrap()
         };
         assert_eq!(
-            (
-                child.compare_ref,
-                child.rounds,
-                child.sqlite,
-                child.orders_only
-            ),
-            (None, 1, false, true)
+            (child.compare_ref, child.rounds, child.sqlite, child.mix),
+            (None, 1, false, Mix::Orders)
         );
     }
 
@@ -1703,7 +1723,7 @@ mod tests {
             db: Some("/env/shop.db".into()),
             preload: 50,
             keep: true,
-            orders_only: true,
+            mix: Mix::Orders,
             via_calls: false,
             cache_bytes: Some(16 << 20),
             sqlite: true,
@@ -1713,10 +1733,11 @@ mod tests {
         // The environment wins over --quick's presets ...
         assert_eq!(parse_with("--quick", &env).unwrap(), expected);
         // ... and the command line over the environment.
+        assert_eq!(parse_with("--mix profiles", &env).unwrap().mix, Mix::Profiles);
         let o = parse_with("--shoppers 9 --mix realistic --db /cli/shop.db", &env).unwrap();
         assert_eq!(
-            (o.shoppers, o.orders_only, o.db, o.rounds),
-            (vec![9], false, Some("/cli/shop.db".into()), 4)
+            (o.shoppers, o.mix, o.db, o.rounds),
+            (vec![9], Mix::Realistic, Some("/cli/shop.db".into()), 4)
         );
         // SHOP_LOAD_QUICK is --quick.
         let o = parse_with("--rounds 2", &[("SHOP_LOAD_QUICK", "1")]).unwrap();
