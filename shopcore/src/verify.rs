@@ -319,10 +319,13 @@ impl Shop {
         let mut marks: BTreeMap<Lane, (u64, [u8; 32])> =
             BTreeMap::from([(Lane(0), (mark.audit_seq, mark.audit_hash))]);
         for (lane, head) in store.fetch::<VerifiedLanes>(&())?.unwrap_or_default() {
-            marks.insert(
-                Lane(u32::try_from(lane).unwrap_or(u32::MAX)),
-                (head.seq, head.hash),
-            );
+            let Some(lane) = Lane::numbered(lane) else {
+                problems.push(format!(
+                    "audit: the verified watermark names lane {lane}, which cannot be"
+                ));
+                continue;
+            };
+            marks.insert(lane, (head.seq, head.hash));
         }
         // The watermark's own links are still what they were.
         for (lane, (seq, hash)) in &marks {

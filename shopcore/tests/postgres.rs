@@ -1107,3 +1107,27 @@ fn the_audit_log_lists_two_processes_entries_newest_first() {
         }
     }
 }
+
+#[test]
+fn a_first_lane_beyond_the_last_is_refused_at_open() {
+    let Some((_schema, url, clock)) = database() else {
+        return;
+    };
+    for lane in [u32::MAX, 1 << 24] {
+        let config = shopcore::Config {
+            postgres_first_lane: lane,
+            ..config(&clock)
+        };
+        let err = Shop::open(&url, config).unwrap_err();
+        assert!(err.to_string().contains("postgres_first_lane"), "{err}");
+    }
+    // The last lane that leaves room for the lanes a writer tries opens.
+    let config = shopcore::Config {
+        postgres_first_lane: (1 << 24) - 1 - 64,
+        ..config(&clock)
+    };
+    let shop = Shop::open(&url, config).unwrap();
+    let owner = shop.actor(uid(1)).unwrap();
+    shop.dashboard(&owner, Default::default()).unwrap();
+    assert!(shop.verify().unwrap().is_healthy());
+}

@@ -1733,7 +1733,10 @@ mod tests {
         // The environment wins over --quick's presets ...
         assert_eq!(parse_with("--quick", &env).unwrap(), expected);
         // ... and the command line over the environment.
-        assert_eq!(parse_with("--mix profiles", &env).unwrap().mix, Mix::Profiles);
+        assert_eq!(
+            parse_with("--mix profiles", &env).unwrap().mix,
+            Mix::Profiles
+        );
         let o = parse_with("--shoppers 9 --mix realistic --db /cli/shop.db", &env).unwrap();
         assert_eq!(
             (o.shoppers, o.mix, o.db, o.rounds),

@@ -940,7 +940,7 @@ pub(crate) fn heads(
 
 /// A lane by the number a record keys it with.
 fn lane_numbered(n: u64) -> Result<Lane, StoreError> {
-    u32::try_from(n).map(Lane).map_err(|_| StoreError::Corrupt {
+    Lane::numbered(n).ok_or_else(|| StoreError::Corrupt {
         table: Table::Meta.name(),
         key: format!("lane {n}"),
         reason: "not a lane number".into(),
@@ -1071,7 +1071,7 @@ impl AuditCursor {
         let mut lanes = Vec::new();
         for part in text.split(',') {
             let (lane, at) = part.split_once(':')?;
-            let lane = Lane(lane.parse().ok()?);
+            let lane = Lane::numbered(lane.parse().ok()?)?;
             let at = if at == "done" {
                 LaneAt::Done
             } else {

@@ -21,6 +21,9 @@ pub(crate) struct Lane(pub(crate) u32);
 const LANE_SHIFT: u32 = 40;
 
 impl Lane {
+    /// The highest lane: numbers of a lane above it would not fit in 64 bits.
+    pub(crate) const MAX: u32 = (1 << (64 - LANE_SHIFT)) - 1;
+
     /// The lane of sequence number `seq`.
     pub(crate) fn of(seq: u64) -> Lane {
         Lane(u32::try_from(seq >> LANE_SHIFT).unwrap_or(u32::MAX))
@@ -38,7 +41,12 @@ impl Lane {
 
     /// The next lane, if there is one.
     pub(crate) fn next(self) -> Option<Lane> {
-        self.0.checked_add(1).map(Lane)
+        (self.0 < Lane::MAX).then(|| Lane(self.0 + 1))
+    }
+
+    /// Lane `n`, if there is one.
+    pub(crate) fn numbered(n: u64) -> Option<Lane> {
+        u32::try_from(n).ok().filter(|n| *n <= Lane::MAX).map(Lane)
     }
 }
 

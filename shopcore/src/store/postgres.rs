@@ -474,6 +474,15 @@ impl PgEngine {
             schema,
             shown,
         } = Target::parse(url)?;
+        if config.postgres_first_lane > super::log::Lane::MAX - LANES_TRIED {
+            return Err(StoreError::Storage {
+                reason: format!(
+                    "postgres_first_lane is {}; it can be at most {}",
+                    config.postgres_first_lane,
+                    super::log::Lane::MAX - LANES_TRIED
+                ),
+            });
+        }
         let key = lock_key(&schema);
         migrate(&pg, &schema, &shown, key)?;
         let pool = r2d2::Pool::builder()
