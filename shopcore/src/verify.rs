@@ -365,29 +365,7 @@ impl Shop {
                     }
                 },
             )?;
-            match heads.get(&lane) {
-                Some(head) if head.seq == end.seq && head.hash == end.hash => {}
-                None if end.seq == lane.base() => {}
-                Some(head) => problems.push(format!(
-                    "audit: the head record names entry {} but the log ends at {} (tail lost or altered)",
-                    head.seq, end.seq
-                )),
-                None => problems.push(format!("audit: head record missing (lane {})", lane.0)),
-            }
-            let indexed = audit::indexed_to(store, lane)?;
-            if indexed > end.seq {
-                problems.push(format!(
-                    "audit: the indexes claim entries up to {indexed} but the log ends at {}",
-                    end.seq
-                ));
-            }
-            let counter = audit::last_handed_out(store, lane)?;
-            if counter != end.seq {
-                problems.push(format!(
-                    "audit: sequence counter {counter} but the log ends at {} (tail lost or altered)",
-                    end.seq
-                ));
-            }
+            audit::check_lane_end(store, lane, &end, heads.get(&lane), &mut problems)?;
             audit_entries += end.entries;
             ends.insert(
                 lane,

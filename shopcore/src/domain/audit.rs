@@ -958,6 +958,42 @@ pub(crate) fn indexed_to(store: &crate::store::Store, lane: Lane) -> Result<u64,
     })
 }
 
+/// Checks where a walk of `lane`'s chain ended against the lane's head record, its
+/// counter and where its indexes stand: a lost or rewritten tail shows in one of them.
+pub(crate) fn check_lane_end(
+    store: &crate::store::Store,
+    lane: Lane,
+    end: &ChainEnd,
+    head: Option<&AuditHead>,
+    problems: &mut Vec<String>,
+) -> Result<(), StoreError> {
+    match head {
+        Some(h) if h.seq != end.seq || h.hash != end.hash => problems.push(format!(
+            "audit: the head record names entry {} but the log ends at {} (tail lost or altered)",
+            h.seq, end.seq
+        )),
+        None if end.seq != lane.base() => {
+            problems.push(format!("audit: head record missing (lane {})", lane.0));
+        }
+        _ => {}
+    }
+    let indexed = indexed_to(store, lane)?;
+    if indexed > end.seq {
+        problems.push(format!(
+            "audit: the indexes claim entries up to {indexed} but the log ends at {}",
+            end.seq
+        ));
+    }
+    let counter = last_handed_out(store, lane)?;
+    if counter != end.seq {
+        problems.push(format!(
+            "audit: sequence counter {counter} but the log ends at {} (tail lost or altered)",
+            end.seq
+        ));
+    }
+    Ok(())
+}
+
 /// The last sequence number handed out in `lane` (its base when none was).
 pub(crate) fn last_handed_out(store: &crate::store::Store, lane: Lane) -> Result<u64, StoreError> {
     Ok(if lane == Lane(0) {
@@ -1579,31 +1615,9 @@ pub(crate) fn verify(
                 visit(link);
             },
         )?;
-        let (last_seq, prev_hash) = (end.seq, end.hash);
-        if indexed_to > last_seq {
-            problems.push(format!(
-                "audit: the indexes claim entries up to {indexed_to} but the log ends at {last_seq}"
-            ));
-        }
-        match heads.get(&lane) {
-            Some(h) if h.seq != last_seq || h.hash != prev_hash => problems.push(format!(
-                "audit: the head record names entry {} but the log ends at {last_seq} (tail lost or altered)",
-                h.seq
-            )),
-            None if last_seq != lane.base() => {
-                problems.push(format!("audit: head record missing (lane {})", lane.0));
-            }
-            _ => {}
-        }
-        let counter = last_handed_out(store, lane)?;
-        if counter != last_seq {
-            problems.push(format!(
-                "audit: sequence counter {counter} but the log ends at {last_seq} (tail lost or altered)"
-            ));
-        }
+        check_lane_end(store, lane, &end, heads.get(&lane), &mut problems)?;
     }
-    let count = indexed;
-    let count = u64::try_from(count).unwrap_or(u64::MAX);
+    let count = u64::try_from(indexed).unwrap_or(u64::MAX);
     for (name, (n, sum), expected) in [
         (
             "actor",
