@@ -1184,6 +1184,14 @@ fn notifications_are_queued_with_their_events_and_acknowledged() {
     assert!(left.iter().all(|n| n.seq > pending[0].seq));
     t.shop.ack_notifications("telegram", 0).unwrap();
     assert_eq!(t.shop.pending_notifications("telegram", 10).unwrap(), left);
+    // A number not yet written is refused and moves nothing (it would skip what comes).
+    let newest = left.iter().map(|n| n.seq).max().unwrap();
+    let err = t
+        .shop
+        .ack_notifications("telegram", newest + 1)
+        .unwrap_err();
+    assert_eq!(err.kind(), "invalid.unknown_name", "{err}");
+    assert_eq!(t.shop.pending_notifications("telegram", 10).unwrap(), left);
     // A failed attempt queues nothing.
     let before = t.shop.pending_notifications("email", 10).unwrap().len();
     assert!(

@@ -1131,3 +1131,89 @@ fn a_first_lane_beyond_the_last_is_refused_at_open() {
     shop.dashboard(&owner, Default::default()).unwrap();
     assert!(shop.verify().unwrap().is_healthy());
 }
+
+#[test]
+fn two_processes_notifications_are_delivered_once_each_through_lanes_of_their_own() {
+    let Some((_schema, url, clock)) = database() else {
+        return;
+    };
+    let a = Shop::open(&url, config(&clock)).unwrap();
+    let b = Shop::open(&url, config(&clock)).unwrap();
+    let owner = a.actor(uid(1)).unwrap();
+    let method = a
+        .create_payment_method(
+            &owner,
+            &crate::common::new_method("Bank", "USD", "1", "1000"),
+        )
+        .unwrap()
+        .id;
+    for id in 10..16 {
+        register(&a, id);
+    }
+    // Top-ups asked through both processes, alternating, a second apart: each tells staff,
+    // in the lane of the process that took it.
+    let mut asked = Vec::new();
+    for (i, id) in (10..16u64).enumerate() {
+        clock.advance_millis(1_000);
+        let shop = if i % 2 == 0 { &a } else { &b };
+        let shopper = shop.actor(uid(id)).unwrap();
+        let topup = shop
+            .request_topup(
+                &shopper,
+                &crate::common::topup_request(method, "5", &format!("t{id}")),
+            )
+            .unwrap();
+        asked.push(topup.id);
+    }
+    let waiting = |n: &shopcore::Notification| match n.kind {
+        shopcore::NotificationKind::StaffTopupWaiting { topup } => Some(topup),
+        _ => None,
+    };
+    let lane = |seq: u64| seq >> 40;
+    // Oldest first across both lanes, whichever process reads, in pages of any size.
+    let all = b.pending_notifications("bot", 100).unwrap();
+    assert_eq!(all.iter().filter_map(waiting).collect::<Vec<_>>(), asked);
+    let lanes: std::collections::BTreeSet<u64> = all.iter().map(|n| lane(n.seq)).collect();
+    assert_eq!(lanes.len(), 2, "{all:?}");
+    assert_eq!(a.notification_backlog("bot").unwrap(), 6);
+    // A consumer delivering three, one at a time, then stopping (as the bot does).
+    let first = a.pending_notifications("bot", 3).unwrap();
+    assert_eq!(first, all[..3]);
+    for n in &first {
+        a.ack_notifications("bot", n.seq).unwrap();
+    }
+    assert_eq!(b.notification_backlog("bot").unwrap(), 3);
+    assert_eq!(b.pending_notifications("bot", 100).unwrap(), all[3..]);
+    // Acknowledging the last of one lane leaves the other's.
+    let last = all.last().unwrap();
+    b.ack_notifications("bot", last.seq).unwrap();
+    let left = a.pending_notifications("bot", 100).unwrap();
+    assert!(!left.is_empty());
+    assert!(
+        left.iter().all(|n| lane(n.seq) != lane(last.seq)),
+        "{left:?}"
+    );
+    for n in &left {
+        a.ack_notifications("bot", n.seq).unwrap();
+    }
+    assert!(b.pending_notifications("bot", 100).unwrap().is_empty());
+    assert_eq!(a.notification_backlog("bot").unwrap(), 0);
+    // Another consumer still has all six; a number not yet written is refused and moves
+    // nothing.
+    assert_eq!(a.pending_notifications("web", 100).unwrap(), all);
+    for bogus in [all[5].seq + 1, (lane(all[5].seq) + 7) << 40 | 1, u64::MAX] {
+        let err = a.ack_notifications("web", bogus).unwrap_err();
+        assert!(err.to_string().contains("notification"), "{err}");
+    }
+    assert_eq!(a.notification_backlog("web").unwrap(), 6);
+    // Retention removes what every consumer acknowledged, lane by lane.
+    for n in &all[..4] {
+        a.ack_notifications("web", n.seq).unwrap();
+    }
+    clock.advance_millis(1_000);
+    let everything = shopcore::retention::RetentionPolicy::everything_before(a.now());
+    let report = a.prune(&owner, &everything).unwrap();
+    assert_eq!(report.outbox_entries, 4);
+    assert_eq!(b.pending_notifications("web", 100).unwrap(), all[4..]);
+    assert!(a.verify().unwrap().is_healthy());
+}

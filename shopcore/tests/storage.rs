@@ -773,7 +773,7 @@ mod migration {
         let file = dir.path().join("v3.bak");
         let owner = restored.actor(uid(1)).unwrap();
         let summary = restored.backup(&owner, &file).unwrap();
-        assert_eq!(summary.tables, 71);
+        assert_eq!(summary.tables, 72);
         let bytes = std::fs::read(&file).unwrap();
         assert_eq!(&bytes[..8], b"SHOPBAK\n");
         assert_eq!(bytes[8..12], 1u32.to_be_bytes(), "format version");

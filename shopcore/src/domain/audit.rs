@@ -524,12 +524,6 @@ crate::store::record!(
     pub(crate) LaneHeads: Table::Meta, "audit_lane_heads", b"audit_head/", u64 => AuditHead
 );
 crate::store::record!(
-    /// The last sequence number handed out in each other lane, by lane number: lane 0's is
-    /// the `audit_seq` counter. A second witness of the lane's tail beside its head, as the
-    /// counter is for lane 0.
-    pub(crate) LaneSeqs: Table::Counters, "audit_lane_seq", b"audit_seq/", u64 => u64
-);
-crate::store::record!(
     /// Where the indexes stand in each other lane: every entry of the lane up to this
     /// sequence number has its index keys.
     pub(crate) LaneIndexed: Table::Meta, "audit_lane_indexed", b"audit_indexed/", u64 => u64
@@ -871,21 +865,7 @@ pub(crate) fn append(tx: &Tx<'_>, record: Record<'_>) -> Result<u64, StoreError>
     let record = Record { details, ..record };
     let lane = tx.lane()?;
     let head = load_head(tx, lane)?;
-    let seq = if lane == Lane(0) {
-        tx.next_id(Counter::AuditSeq)?
-    } else {
-        let last = tx
-            .load::<LaneSeqs>(&u64::from(lane.0))?
-            .unwrap_or(lane.base());
-        if last >= lane.last() {
-            return Err(StoreError::Corrupt {
-                table: Table::Meta.name(),
-                key: format!("audit head of lane {}", lane.0),
-                reason: "the lane is full".into(),
-            });
-        }
-        last + 1
-    };
+    let seq = tx.next_in_lane(Counter::AuditSeq, lane)?;
     let mut entry = AuditEntry {
         seq,
         at: tx.now,
@@ -909,7 +889,6 @@ pub(crate) fn append(tx: &Tx<'_>, record: Record<'_>) -> Result<u64, StoreError>
         tx.save::<Head>(&(), &head)?;
     } else {
         tx.save::<LaneHeads>(&u64::from(lane.0), &head)?;
-        tx.save::<LaneSeqs>(&u64::from(lane.0), &seq)?;
     }
     Ok(seq)
 }
@@ -984,7 +963,7 @@ pub(crate) fn check_lane_end(
             end.seq
         ));
     }
-    let counter = last_handed_out(store, lane)?;
+    let counter = store.read_lane_counter(Counter::AuditSeq, lane)?;
     if counter != end.seq {
         problems.push(format!(
             "audit: sequence counter {counter} but the log ends at {} (tail lost or altered)",
@@ -992,17 +971,6 @@ pub(crate) fn check_lane_end(
         ));
     }
     Ok(())
-}
-
-/// The last sequence number handed out in `lane` (its base when none was).
-pub(crate) fn last_handed_out(store: &crate::store::Store, lane: Lane) -> Result<u64, StoreError> {
-    Ok(if lane == Lane(0) {
-        store.read_counter(Counter::AuditSeq)?
-    } else {
-        store
-            .fetch::<LaneSeqs>(&u64::from(lane.0))?
-            .unwrap_or(lane.base())
-    })
 }
 
 /// Every lane the log has anything in — entries, stubs or a head — and lane 0, ascending.

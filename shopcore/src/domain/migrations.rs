@@ -204,12 +204,14 @@ fn to_version_20(store: &Store) -> Result<(), StoreError> {
     crate::orders::migrate_order_quantities(store)
 }
 
-/// 20 → 21: the audit log in lanes (`store::log::Lane`): a PostgreSQL writer other than the
-/// first appends to a chain of its own, numbered from `lane · 2⁴⁰ + 1`, with its head at
-/// `meta/audit_head/<lane>` and its index cursor at `meta/audit_indexed/<lane>`; the
-/// verified watermark gains `meta/verified_lanes`. Nothing to rewrite (every entry so far
-/// is lane 0's): the version keeps older builds out, which would read the lanes as one
-/// broken chain and index past entries not yet committed.
+/// 20 → 21: the audit log and the outbox in lanes (`store::log::Lane`): a PostgreSQL
+/// writer other than the first appends to a chain and an outbox lane of its own, numbered
+/// from `lane · 2⁴⁰ + 1`, with its head at `meta/audit_head/<lane>`, its counters at
+/// `counters/audit_seq/<lane>` and `counters/outbox_seq/<lane>`, its index cursor at
+/// `meta/audit_indexed/<lane>` and each consumer's cursor in `outbox_lane_cursors`; the
+/// verified watermark gains `meta/verified_lanes`. Nothing to rewrite (everything so far is
+/// lane 0's): the version keeps older builds out, which would read the lanes as one broken
+/// chain and deliver or index past entries not yet committed.
 fn to_version_21(_store: &Store) -> Result<(), StoreError> {
     Ok(())
 }

@@ -10,7 +10,8 @@ use crate::clock::Timestamp;
 use crate::error::{InvalidInput, Result};
 use crate::ids::{InvoiceId, OrderId, TopupId, UserId};
 use crate::money::Money;
-use crate::store::{Counter, StoreError, Table, Tx, log};
+use crate::store::log::{self, Lane};
+use crate::store::{Counter, StoreError, Table, Tx};
 use serde::{Deserialize, Serialize};
 use std::ops::Bound;
 
@@ -136,8 +137,9 @@ impl NotificationKind {
 /// One entry of the outbox.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
-    /// Its place in the outbox: 1, 2, 3, …; acknowledge up to it with
-    /// [`Shop::ack_notifications`].
+    /// Its place in the outbox: 1, 2, 3, … in its lane (lane 0, the only one on sled;
+    /// another PostgreSQL process numbers its notifications `lane · 2⁴⁰ + 1, 2, …`);
+    /// acknowledge up to it with [`Shop::ack_notifications`].
     pub seq: u64,
     /// Who it is for; for a staff kind ([`NotificationKind::is_for_staff`]), who it is
     /// about.
@@ -173,8 +175,13 @@ pub(crate) fn migrate_outbox_chunks(
     log::migrate_from_records::<OutboxByKey, Outbox>(store, "moving the outbox into chunks")
 }
 crate::store::record!(
-    /// How far each consumer has delivered the outbox, by consumer name.
+    /// How far each consumer has delivered the outbox (lane 0 of it), by consumer name.
     pub(crate) OutboxCursors: Table::OutboxCursors, "outbox_cursors", String => u64
+);
+crate::store::record!(
+    /// How far each consumer has delivered each other lane of the outbox: lane · consumer
+    /// → the last sequence number acknowledged there.
+    pub(crate) OutboxLaneCursors: Table::OutboxLaneCursors, "outbox_lane_cursors", (u64, String) => u64
 );
 
 /// Queues a notification inside the caller's transaction.
@@ -183,7 +190,8 @@ pub(crate) fn push(
     user: UserId,
     kind: NotificationKind,
 ) -> std::result::Result<(), StoreError> {
-    let seq = tx.next_id(Counter::OutboxSeq)?;
+    // In the writer's lane: the notifications of two processes share no record.
+    let seq = tx.next_in_lane(Counter::OutboxSeq, tx.lane()?)?;
     log::append::<Outbox>(
         tx,
         seq,
@@ -194,6 +202,37 @@ pub(crate) fn push(
             kind,
         },
     )
+}
+
+/// Where `consumer` stands in `lane`: the last number it acknowledged there (the lane's
+/// base when none).
+pub(crate) fn cursor(
+    store: &crate::store::Store,
+    consumer: &String,
+    lane: Lane,
+) -> std::result::Result<u64, StoreError> {
+    Ok(if lane == Lane(0) {
+        store.fetch::<OutboxCursors>(consumer)?.unwrap_or(0)
+    } else {
+        store
+            .fetch::<OutboxLaneCursors>(&(u64::from(lane.0), consumer.clone()))?
+            .unwrap_or(lane.base())
+    })
+}
+
+/// Every lane of the outbox that holds anything or that a consumer acknowledged in, and
+/// lane 0, ascending.
+pub(crate) fn lanes(store: &crate::store::Store) -> std::result::Result<Vec<Lane>, StoreError> {
+    let mut lanes: std::collections::BTreeSet<Lane> =
+        log::lanes::<Outbox>(store)?.into_iter().collect();
+    lanes.insert(Lane(0));
+    for item in store.scan_keys(crate::store::Span::<OutboxLaneCursors>::all(), false) {
+        let (lane, _) = item?;
+        if let Some(lane) = Lane::numbered(lane) {
+            lanes.insert(lane);
+        }
+    }
+    Ok(lanes.into_iter().collect())
 }
 
 fn consumer_key(consumer: &str) -> Result<String> {
@@ -224,42 +263,79 @@ impl Shop {
             }
             .into());
         }
-        let cursor: u64 = self
-            .store
-            .fetch::<OutboxCursors>(&consumer_key(consumer)?)?
-            .unwrap_or(0);
+        let consumer = consumer_key(consumer)?;
+        // Each lane from where the consumer stands in it, in its order (a lane is written
+        // in its writer's commit order, and acknowledging one moves past every earlier one
+        // of its lane), the lanes merged by time: a prefix of each lane.
+        let mut runs = Vec::new();
+        for lane in lanes(&self.store)? {
+            let from = cursor(&self.store, &consumer, lane)?;
+            let pending = log::scan::<Outbox>(
+                &self.store,
+                Bound::Excluded(from),
+                Bound::Included(lane.last()),
+                false,
+            );
+            let run = pending
+                .take(limit)
+                .map(|item| item.map(|(_, n)| n))
+                .collect::<std::result::Result<std::collections::VecDeque<_>, _>>()?;
+            runs.push(run);
+        }
         let mut out = Vec::new();
-        let pending = log::scan::<Outbox>(
-            &self.store,
-            Bound::Excluded(cursor),
-            Bound::Unbounded,
-            false,
-        );
-        for item in pending.take(limit) {
-            out.push(item?.1);
+        while out.len() < limit {
+            let oldest = runs
+                .iter_mut()
+                .filter(|run| !run.is_empty())
+                .min_by_key(|run| run.front().map(|n| (n.at, n.seq)));
+            match oldest.and_then(|run| run.pop_front()) {
+                Some(n) => out.push(n),
+                None => break,
+            }
         }
         Ok(out)
     }
 
-    /// How many notifications `consumer` has not acknowledged: two reads, for monitoring (a
-    /// backlog that keeps growing means delivery is stuck).
+    /// How many notifications `consumer` has not acknowledged: two reads per lane, for
+    /// monitoring (a backlog that keeps growing means delivery is stuck).
     pub fn notification_backlog(&self, consumer: &str) -> Result<u64> {
-        let cursor: u64 = self
-            .store
-            .fetch::<OutboxCursors>(&consumer_key(consumer)?)?
-            .unwrap_or(0);
-        let last = self.store.read_counter(Counter::OutboxSeq)?;
-        Ok(last.saturating_sub(cursor))
+        let consumer = consumer_key(consumer)?;
+        let mut backlog = 0u64;
+        for lane in lanes(&self.store)? {
+            let last = self.store.read_lane_counter(Counter::OutboxSeq, lane)?;
+            let acknowledged = cursor(&self.store, &consumer, lane)?;
+            backlog = backlog.saturating_add(last.saturating_sub(acknowledged));
+        }
+        Ok(backlog)
     }
 
-    /// Marks every notification up to `seq` as delivered for `consumer`. The cursor only moves
-    /// forward.
+    /// Marks every notification up to `seq` of its lane as delivered for `consumer`: on
+    /// sled and with one process, every notification up to `seq`; with several processes
+    /// on PostgreSQL each writes its notifications in a lane of its own (numbered from
+    /// `lane · 2⁴⁰`), so acknowledge each notification delivered, or the last of each lane.
+    /// The cursor only moves forward. A `seq` not yet written is refused.
     pub fn ack_notifications(&self, consumer: &str, seq: u64) -> Result<()> {
         let k = consumer_key(consumer)?;
+        let lane = Lane::of(seq);
+        if seq > self.store.read_lane_counter(Counter::OutboxSeq, lane)? {
+            return Err(InvalidInput::UnknownName {
+                what: "notification",
+                text: seq.to_string(),
+            }
+            .into());
+        }
         self.transact(|tx| {
-            let cursor: u64 = tx.load::<OutboxCursors>(&k)?.unwrap_or(0);
-            if seq > cursor {
-                tx.save::<OutboxCursors>(&k, &seq)?;
+            if lane == Lane(0) {
+                let cursor: u64 = tx.load::<OutboxCursors>(&k)?.unwrap_or(0);
+                if seq > cursor {
+                    tx.save::<OutboxCursors>(&k, &seq)?;
+                }
+            } else {
+                let key = (u64::from(lane.0), k.clone());
+                let cursor = tx.load::<OutboxLaneCursors>(&key)?.unwrap_or(lane.base());
+                if seq > cursor {
+                    tx.save::<OutboxLaneCursors>(&key, &seq)?;
+                }
             }
             Ok(())
         })

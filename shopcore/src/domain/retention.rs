@@ -13,7 +13,7 @@ use crate::Shop;
 use crate::audit::{self, AuditAction, Detail, Outcome, Target};
 use crate::clock::Timestamp;
 use crate::error::Result;
-use crate::notifications::{Outbox, OutboxCursors};
+use crate::notifications::{self, Outbox, OutboxCursors};
 use crate::requests::RequestKeys;
 use crate::roles::Permission;
 use crate::sessions::Sessions;
@@ -119,27 +119,39 @@ impl Shop {
                 sessions.push(k);
             }
         }
-        // Outbox entries every consumer has acknowledged (none while no consumer has a
-        // cursor).
-        let acknowledged: Option<u64> = self
+        // Outbox entries every consumer has acknowledged, lane by lane (none while no
+        // consumer has a cursor; a consumer that never acknowledged in a lane holds all of
+        // it).
+        let mut consumers = std::collections::BTreeSet::new();
+        for item in self.store.scan_keys(Span::<OutboxCursors>::all(), false) {
+            consumers.insert(item?);
+        }
+        for item in self
             .store
-            .scan(Span::<OutboxCursors>::all(), false)
-            .map(|item| item.map(|(_, cursor)| cursor))
-            .collect::<std::result::Result<Vec<u64>, _>>()?
-            .into_iter()
-            .min();
+            .scan_keys(Span::<notifications::OutboxLaneCursors>::all(), false)
+        {
+            consumers.insert(item?.1);
+        }
         let mut outbox = Vec::new();
-        if let Some(acknowledged) = acknowledged {
+        for lane in notifications::lanes(&self.store)? {
+            let mut acknowledged: Option<u64> = None;
+            for consumer in &consumers {
+                let at = notifications::cursor(&self.store, consumer, lane)?;
+                acknowledged = Some(acknowledged.map_or(at, |least| least.min(at)));
+            }
+            let Some(acknowledged) = acknowledged else {
+                break;
+            };
             let acked = crate::store::log::scan::<Outbox>(
                 &self.store,
-                Bound::Unbounded,
-                Bound::Included(acknowledged),
+                Bound::Excluded(lane.base()),
+                Bound::Included(acknowledged.min(lane.last())),
                 false,
             );
             for item in acked {
                 let (k, n) = item?;
                 if n.at >= policy.outbox_before {
-                    break; // seq order is time order
+                    break; // a lane's order is its time order
                 }
                 if outbox.len() == PRUNE_BATCH {
                     more = true;

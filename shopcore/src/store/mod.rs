@@ -142,10 +142,11 @@ pub(crate) enum Table {
     CoPurchaseRank,
     PurchaseBaskets,
     OrderLimits,
+    OutboxLaneCursors,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 71] = [
+    pub(crate) const ALL: [Table; 72] = [
         Table::Meta,
         Table::Counters,
         Table::Users,
@@ -217,6 +218,7 @@ impl Table {
         Table::CoPurchaseRank,
         Table::PurchaseBaskets,
         Table::OrderLimits,
+        Table::OutboxLaneCursors,
     ];
 
     /// The encoded defaults of the fields a table's record kind gained at its end, for
@@ -303,6 +305,7 @@ impl Table {
             Table::CoPurchaseRank => "co_purchase_rank",
             Table::PurchaseBaskets => "purchase_baskets",
             Table::OrderLimits => "order_limits",
+            Table::OutboxLaneCursors => "outbox_lane_cursors",
         }
     }
 
@@ -382,6 +385,7 @@ impl Table {
             Table::CoPurchaseRank => 69,
             Table::PurchaseBaskets => 70,
             Table::OrderLimits => 71,
+            Table::OutboxLaneCursors => 72,
         }
     }
 
@@ -1772,8 +1776,58 @@ impl Tx<'_> {
     }
 }
 
+/// The key of a lane's own counter of a sequence (lane 0's is the counter in
+/// [`COUNTERS_KEY`]): the counter's name, `/`, the lane number.
+fn lane_counter_key(counter: Counter, lane: log::Lane) -> Vec<u8> {
+    let mut key = counter.name().as_bytes().to_vec();
+    key.push(b'/');
+    key.extend_from_slice(&u64::from(lane.0).to_be_bytes());
+    key
+}
+
+impl Tx<'_> {
+    /// The next number of `counter`'s sequence in `lane` ([`log::Lane`]): lane 0 hands out
+    /// the counter's own numbers ([`Tx::next_id`]); another lane counts in a record of its
+    /// own, from the lane's base, so the writers of two lanes never share the record.
+    pub(crate) fn next_in_lane(
+        &self,
+        counter: Counter,
+        lane: log::Lane,
+    ) -> Result<u64, StoreError> {
+        if lane == log::Lane(0) {
+            return self.next_id(counter);
+        }
+        let key = lane_counter_key(counter, lane);
+        let last: u64 = self.get(Table::Counters, &key)?.unwrap_or(lane.base());
+        if last >= lane.last() {
+            return Err(StoreError::Corrupt {
+                table: Table::Counters.name(),
+                key: key::hex(&key),
+                reason: "the lane is full".into(),
+            });
+        }
+        self.put(Table::Counters, &key, &(last + 1))?;
+        Ok(last + 1)
+    }
+}
+
 /// Reads a counter outside a transaction.
 impl Store {
+    /// The last number of `counter`'s sequence handed out in `lane` (the lane's base when
+    /// none was).
+    pub(crate) fn read_lane_counter(
+        &self,
+        counter: Counter,
+        lane: log::Lane,
+    ) -> Result<u64, StoreError> {
+        if lane == log::Lane(0) {
+            return self.read_counter(counter);
+        }
+        Ok(self
+            .read(Table::Counters, &lane_counter_key(counter, lane))?
+            .unwrap_or(lane.base()))
+    }
+
     pub(crate) fn read_counter(&self, counter: Counter) -> Result<u64, StoreError> {
         match self.read::<CounterRecord>(Table::Counters, COUNTERS_KEY)? {
             Some(all) => Ok(all.get(counter.name()).copied().unwrap_or(0)),

@@ -108,6 +108,7 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "commits that lock the records they touch",
         include_str!("postgres/0013_commits.sql"),
     ),
+    ("lanes", include_str!("postgres/0014_lanes.sql")),
 ];
 
 /// A PostgreSQL location split into the client's configuration and the shop's schema.

@@ -279,7 +279,7 @@ pub fn raw_sled(path: &std::path::Path) -> sled::Db {
 /// Every table's tag: the first byte of its records' keys in the `records` tree, as
 /// `docs/storage.md` lists them (`storage::the_raw_helper_knows_every_documented_tag` holds
 /// the two equal).
-pub const TABLE_TAGS: [(&str, u8); 71] = [
+pub const TABLE_TAGS: [(&str, u8); 72] = [
     ("meta", 1),
     ("counters", 2),
     ("users", 3),
@@ -351,6 +351,7 @@ pub const TABLE_TAGS: [(&str, u8); 71] = [
     ("co_purchase_rank", 69),
     ("purchase_baskets", 70),
     ("order_limits", 71),
+    ("outbox_lane_cursors", 72),
 ];
 
 /// A closed shop's database opened directly (sled, or the PostgreSQL schema of a
