@@ -493,10 +493,8 @@ fn each_shop_sees_the_others_commits_at_once() {
     let Some((_schema, url, clock)) = database() else {
         return;
     };
-    let a = Shop::open(&url, config(&clock)).unwrap();
-    let b = Shop::open(&url, config(&clock)).unwrap();
+    let ((a, owner_a), (b, owner_b)) = two_processes(&url, &clock);
     register(&a, 10);
-    let (owner_a, owner_b) = (a.actor(uid(1)).unwrap(), b.actor(uid(1)).unwrap());
     // Turn by turn: each shop's writer keeps what it read in a cache, which must never
     // hide the other's commit (the balance each reads is the one it adds to).
     for i in 0..20u64 {
@@ -945,6 +943,18 @@ fn a_mode_set_by_one_process_holds_in_the_other_at_once() {
     assert_eq!(b.settings().state, shopcore::StoreState::Emergency);
 }
 
+/// Two shops on one database, as two processes, each with the owner's actor: the first
+/// writer in the lower lane.
+fn two_processes(
+    url: &str,
+    clock: &Arc<ManualClock>,
+) -> ((Shop, shopcore::Actor), (Shop, shopcore::Actor)) {
+    let a = Shop::open(url, config(clock)).unwrap();
+    let b = Shop::open(url, config(clock)).unwrap();
+    let (owner_a, owner_b) = (a.actor(uid(1)).unwrap(), b.actor(uid(1)).unwrap());
+    ((a, owner_a), (b, owner_b))
+}
+
 /// The sequence numbers of the `ViewStats` entries, read through the action index.
 fn dashboard_views(shop: &Shop, reader: &shopcore::Actor) -> Vec<u64> {
     let page = shop
@@ -965,9 +975,7 @@ fn audit_entries_of_two_processes_chain_in_lanes_of_their_own_without_conflicts(
     let Some((_schema, url, clock)) = database() else {
         return;
     };
-    let a = Shop::open(&url, config(&clock)).unwrap();
-    let b = Shop::open(&url, config(&clock)).unwrap();
-    let (owner_a, owner_b) = (a.actor(uid(1)).unwrap(), b.actor(uid(1)).unwrap());
+    let ((a, owner_a), (b, owner_b)) = two_processes(&url, &clock);
     let conflicts = |shop: &Shop| shop.store_counters().conflicts;
     let before = (conflicts(&a), conflicts(&b));
     // Audited commits of both processes, alternating: each appends to its own chain, so
@@ -1045,9 +1053,7 @@ fn the_audit_log_lists_two_processes_entries_newest_first() {
     let Some((_schema, url, clock)) = database() else {
         return;
     };
-    let a = Shop::open(&url, config(&clock)).unwrap();
-    let b = Shop::open(&url, config(&clock)).unwrap();
-    let (owner_a, owner_b) = (a.actor(uid(1)).unwrap(), b.actor(uid(1)).unwrap());
+    let ((a, owner_a), (b, owner_b)) = two_processes(&url, &clock);
     // Views a second apart, alternating between the processes (two lanes), over two hours.
     let mut made = Vec::new();
     for i in 0..8u64 {
@@ -1137,9 +1143,7 @@ fn two_processes_notifications_are_delivered_once_each_through_lanes_of_their_ow
     let Some((_schema, url, clock)) = database() else {
         return;
     };
-    let a = Shop::open(&url, config(&clock)).unwrap();
-    let b = Shop::open(&url, config(&clock)).unwrap();
-    let owner = a.actor(uid(1)).unwrap();
+    let ((a, owner), (b, _)) = two_processes(&url, &clock);
     let method = a
         .create_payment_method(
             &owner,
