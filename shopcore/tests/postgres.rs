@@ -906,6 +906,24 @@ fn a_sled_shop_moves_to_postgres_and_back() {
     let back = Shop::open(&back_path, config(&clock)).unwrap();
     assert_eq!(back.state_digest().unwrap(), after);
     assert!(back.verify().unwrap().is_healthy());
+    // What PostgreSQL wrote in its writer's lane (the suites run in lane 1) came along, and
+    // sled goes on in lane 0 beside it: the chains verify, the notices of both lanes are
+    // delivered once.
+    let buyer = back.actor(uid(1_004)).unwrap();
+    back.create_order(&buyer, &by_balance(p), &key("back-in-sled"))
+        .unwrap();
+    let report = back.verify().unwrap();
+    assert!(report.is_healthy(), "{report}");
+    let check = back.check_startup().unwrap();
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
+    let notices = back.pending_notifications("bot", 100).unwrap();
+    let lanes: std::collections::BTreeSet<u64> = notices.iter().map(|n| n.seq >> 40).collect();
+    assert_eq!(lanes.len(), 2, "{notices:?}");
+    for n in &notices {
+        back.ack_notifications("bot", n.seq).unwrap();
+    }
+    assert!(back.pending_notifications("bot", 100).unwrap().is_empty());
+    assert_eq!(back.notification_backlog("bot").unwrap(), 0);
     // A directory that exists is never written into.
     let err = back
         .copy_to(
