@@ -1,7 +1,7 @@
 //! Integrity checking at two levels. `Shop::verify` recomputes what the shop's invariants
 //! say must hold and reports every violation it finds (empty means healthy); when it finds
-//! none it records a **verified watermark** — the audit chain's link and the ledger's entry
-//! it reached, with the ledger's sums there. `Shop::check_startup` then checks only what
+//! none it records a **verified watermark** — the link each lane of the audit chain reached
+//! and the ledger's entry, with the ledger's sums there. `Shop::check_startup` then checks only what
 //! was written after the watermark, plus a random sample of older links, so a restart costs
 //! what happened since the last check, not what the store holds.
 
@@ -125,7 +125,7 @@ impl Shop {
     }
 
     /// Checks every invariant the shop keeps and reports each violation: users and their
-    /// indexes; the audit hash chain, its head and counters; the catalog's indexes, stock and
+    /// indexes; the audit hash chain of each lane, its head and counter; the catalog's indexes, stock and
     /// code pools; wallets replayed from the ledger, top-ups and the shop-wide money total,
     /// with every ledger amount bound into the audit entry that posted it; orders against
     /// their ledger entries and the state machine; the statistics roll-ups.
@@ -276,11 +276,13 @@ impl Shop {
     /// takes traffic. With a verified watermark (left by the last `verify()` or start-up
     /// check that found nothing) it checks:
     ///
-    /// - the watermark still holds: the audit link it names has the hash it recorded, and
-    ///   the log did not end before it;
-    /// - every audit link after it follows its predecessor and every entry hashes to its
-    ///   stored hash, up to the head record, which must name the last one, with the audit
-    ///   counter equal to it;
+    /// - the watermark still holds: the audit link it names in each lane of the log (one
+    ///   per writer, see `store::log::Lane`) has the hash it recorded, and the lane did not
+    ///   end before it;
+    /// - in each lane, every audit link after it follows its predecessor and every entry
+    ///   hashes to its stored hash, up to the lane's head record, which must name the last
+    ///   one, with the lane's counter equal to it (a lane the watermark does not name is
+    ///   checked from its first link);
     /// - every ledger entry after it follows with no gap up to the ledger counter, adds up,
     ///   stays non-negative, continues its user's previous entry, and is named with its kind,
     ///   user and amount by an audit entry after the watermark; every user it touched ends
@@ -288,9 +290,9 @@ impl Shop {
     /// - what approved top-ups credited (the dashboard's total) equals the watermark's TOPUP
     ///   sum plus the tail's;
     /// - the order and top-up counters equal their last stored records;
-    /// - [`STARTUP_SAMPLES`] older audit links picked at random hash correctly and follow
-    ///   their predecessors, and as many older ledger entries add up and continue their
-    ///   user's previous entry.
+    /// - [`STARTUP_SAMPLES`] older audit links of each lane picked at random hash correctly
+    ///   and follow their predecessors, and as many older ledger entries add up and continue
+    ///   their user's previous entry.
     ///
     /// It does not recheck what only the full `verify()` covers (orders against the state
     /// machine, stock and code pools, roll-ups, indexes, older records not sampled): run

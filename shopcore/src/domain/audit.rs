@@ -16,6 +16,7 @@ use crate::store::postings::{self, block_of};
 use crate::store::{Column, Counter, KeyPart, Span, StoreError, Table, Tx, take_array};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::Bound;
 
@@ -677,12 +678,8 @@ pub(crate) fn index_pending(
     store: &crate::store::Store,
     now: Timestamp,
 ) -> Result<(u64, bool), StoreError> {
-    let mut lanes: Vec<Lane> = heads(store)?.into_keys().collect();
-    if !lanes.contains(&Lane(0)) {
-        lanes.insert(0, Lane(0));
-    }
     let (mut total, mut more) = (0, false);
-    for lane in lanes {
+    for lane in writing_lanes(store)? {
         let (n, lane_more) = index_lane(store, now, lane)?;
         total += n;
         more |= lane_more;
@@ -720,13 +717,7 @@ fn index_lane(
         return Ok((0, false));
     };
     let indexed = store.transact(now, |tx| {
-        let current = if lane == Lane(0) {
-            tx.load::<Indexed>(&())?.unwrap_or(0)
-        } else {
-            tx.load::<LaneIndexed>(&u64::from(lane.0))?
-                .unwrap_or(lane.base())
-        };
-        if current != cursor {
+        if load_indexed(tx, lane)? != cursor {
             // Another caller indexed meanwhile: what was read is stale.
             return Ok::<_, StoreError>(None);
         }
@@ -740,11 +731,7 @@ fn index_lane(
             }
         }
         present.add(tx)?;
-        if lane == Lane(0) {
-            tx.save::<Indexed>(&(), &last)?;
-        } else {
-            tx.save::<LaneIndexed>(&u64::from(lane.0), &last)?;
-        }
+        save_indexed(tx, lane, last)?;
         Ok(Some(indexed))
     })?;
     Ok(match indexed {
@@ -881,17 +868,19 @@ pub(crate) fn append(tx: &Tx<'_>, record: Record<'_>) -> Result<u64, StoreError>
     // The index keys (by actor, action, time) come later, from `index_pending`: only
     // staff queries and retention read them, and they catch up first.
     log::append::<Entries>(tx, seq, &entry)?;
-    let head = AuditHead {
-        seq,
-        hash: entry.hash,
-    };
-    if lane == Lane(0) {
-        tx.save::<Head>(&(), &head)?;
-    } else {
-        tx.save::<LaneHeads>(&u64::from(lane.0), &head)?;
-    }
+    save_head(
+        tx,
+        lane,
+        &AuditHead {
+            seq,
+            hash: entry.hash,
+        },
+    )?;
     Ok(seq)
 }
+
+// Each lane's head and index cursor: lane 0's in the records it always had (`Head`,
+// `Indexed`), another lane's in a record keyed by its number.
 
 /// The head of `lane`, inside a transaction.
 fn load_head(tx: &Tx<'_>, lane: Lane) -> Result<Option<AuditHead>, StoreError> {
@@ -900,6 +889,39 @@ fn load_head(tx: &Tx<'_>, lane: Lane) -> Result<Option<AuditHead>, StoreError> {
     } else {
         tx.load::<LaneHeads>(&u64::from(lane.0))
     }
+}
+
+fn save_head(tx: &Tx<'_>, lane: Lane, head: &AuditHead) -> Result<(), StoreError> {
+    if lane == Lane(0) {
+        tx.save::<Head>(&(), head)
+    } else {
+        tx.save::<LaneHeads>(&u64::from(lane.0), head)
+    }
+}
+
+/// Where the indexes stand in `lane`, inside a transaction (see [`indexed_to`]).
+fn load_indexed(tx: &Tx<'_>, lane: Lane) -> Result<u64, StoreError> {
+    Ok(if lane == Lane(0) {
+        tx.load::<Indexed>(&())?.unwrap_or(0)
+    } else {
+        tx.load::<LaneIndexed>(&u64::from(lane.0))?
+            .unwrap_or(lane.base())
+    })
+}
+
+fn save_indexed(tx: &Tx<'_>, lane: Lane, indexed: u64) -> Result<(), StoreError> {
+    if lane == Lane(0) {
+        tx.save::<Indexed>(&(), &indexed)
+    } else {
+        tx.save::<LaneIndexed>(&u64::from(lane.0), &indexed)
+    }
+}
+
+/// The lanes entries are appended to: every lane with a head, and lane 0.
+fn writing_lanes(store: &crate::store::Store) -> Result<BTreeSet<Lane>, StoreError> {
+    let mut lanes: BTreeSet<Lane> = heads(store)?.into_keys().collect();
+    lanes.insert(Lane(0));
+    Ok(lanes)
 }
 
 /// The head of every lane that has one, by lane.
@@ -975,21 +997,13 @@ pub(crate) fn check_lane_end(
 
 /// Every lane the log has anything in — entries, stubs or a head — and lane 0, ascending.
 pub(crate) fn lanes(store: &crate::store::Store) -> Result<Vec<Lane>, StoreError> {
-    let mut lanes: std::collections::BTreeSet<Lane> = heads(store)?.into_keys().collect();
-    lanes.insert(Lane(0));
+    let mut lanes = writing_lanes(store)?;
     lanes.extend(log::lanes::<Entries>(store)?);
-    let mut from = 0u64;
-    while let Some(item) = store
-        .scan_keys(Span::<Stubs>::all().from(Bound::Included(&from)), false)
-        .next()
-    {
-        let lane = Lane::of(item?);
-        lanes.insert(lane);
-        match lane.next() {
-            Some(next) => from = next.base(),
-            None => break,
-        }
-    }
+    lanes.extend(log::lanes_by(|from| {
+        store
+            .scan_keys(Span::<Stubs>::all().from(Bound::Included(&from)), false)
+            .next()
+    })?);
     Ok(lanes.into_iter().collect())
 }
 
@@ -1140,10 +1154,7 @@ pub(crate) fn query(
     // newest first by time: lanes commit independently, so numbers say nothing about
     // time across lanes. The cursor keeps where each lane stopped.
     let mut runs = Vec::new();
-    for lane in heads(store)?.into_keys().chain([Lane(0)]) {
-        if runs.iter().any(|run: &LaneRun<'_>| run.lane == lane) {
-            continue;
-        }
+    for lane in writing_lanes(store)? {
         let at = query.cursor.as_ref().and_then(|c| c.at(lane));
         let (positions, done) = match at {
             Some(LaneAt::Done) => (None, true),
@@ -1547,8 +1558,9 @@ pub(crate) fn bindings_of(entry: &AuditEntry) -> impl Iterator<Item = (u64, &str
         })
 }
 
-/// The full check of the log: each lane's chain from its first link, its head record and
-/// where its indexes stand, the counter (lane 0's) and the indexes. `visit` sees every link.
+/// The full check of the log: each lane's chain from its first link, with its head record,
+/// counter and index cursor ([`check_lane_end`]), and the indexes against the entries.
+/// `visit` sees every link.
 pub(crate) fn verify(
     store: &crate::store::Store,
     mut visit: impl FnMut(Link<'_>),
@@ -1646,6 +1658,7 @@ mod tests {
             ":5-5",
             "1:5-5,,",
             "4294967296:done",
+            "16777216:done",
         ] {
             assert_eq!(AuditCursor::from_token(forged), None, "{forged:?}");
         }

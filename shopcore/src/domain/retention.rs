@@ -133,15 +133,17 @@ impl Shop {
             consumers.insert(item?.1);
         }
         let mut outbox = Vec::new();
-        for lane in notifications::lanes(&self.store)? {
-            let mut acknowledged: Option<u64> = None;
+        let lanes = if consumers.is_empty() {
+            Vec::new()
+        } else {
+            notifications::lanes(&self.store)?
+        };
+        for lane in lanes {
+            let mut acknowledged = u64::MAX;
             for consumer in &consumers {
-                let at = notifications::cursor(&self.store, consumer, lane)?;
-                acknowledged = Some(acknowledged.map_or(at, |least| least.min(at)));
+                acknowledged =
+                    acknowledged.min(notifications::cursor(&self.store, consumer, lane)?);
             }
-            let Some(acknowledged) = acknowledged else {
-                break;
-            };
             let acked = crate::store::log::scan::<Outbox>(
                 &self.store,
                 Bound::Excluded(lane.base()),

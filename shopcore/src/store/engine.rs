@@ -101,8 +101,8 @@ impl Engine {
         }
     }
 
-    /// The writer's lane: which of the shop's per-writer logs (the audit chain) this
-    /// process appends to. sled has one process and one lane, 0; on PostgreSQL each writer
+    /// The writer's lane: which lane of the shop's logs kept per writer (the audit chain,
+    /// the outbox) this process appends to. sled has one process and one lane, 0; on PostgreSQL each writer
     /// holds a lane of its own while its connection lives (`PgEngine::lane`).
     pub(crate) fn lane(&self) -> Result<u32, StoreError> {
         match self {

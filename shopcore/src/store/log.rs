@@ -52,9 +52,17 @@ impl Lane {
 
 /// The lanes a log holds entries in, ascending: one seek per lane.
 pub(crate) fn lanes<L: Log>(store: &Store) -> Result<Vec<Lane>, StoreError> {
+    lanes_by(|from| seqs::<L>(store, Bound::Included(from), Bound::Unbounded, false).next())
+}
+
+/// The lanes of anything numbered in lanes, ascending, given the first number at or after
+/// a number (`first_from`): one call per lane.
+pub(crate) fn lanes_by(
+    mut first_from: impl FnMut(u64) -> Option<Result<u64, StoreError>>,
+) -> Result<Vec<Lane>, StoreError> {
     let mut out = Vec::new();
     let mut from = 0u64;
-    while let Some(seq) = seqs::<L>(store, Bound::Included(from), Bound::Unbounded, false).next() {
+    while let Some(seq) = first_from(from) {
         let lane = Lane::of(seq?);
         out.push(lane);
         match lane.next() {

@@ -1413,7 +1413,7 @@ impl Store {
                         || k.starts_with(b"audit_indexed/")))
                     || (table == Table::Counters
                         && (k.as_slice() == Counter::AuditSeq.name().as_bytes()
-                            || k.starts_with(b"audit_seq/")));
+                            || k.starts_with(&lane_counters_prefix(Counter::AuditSeq))));
                 if audit_bookkeeping {
                     continue;
                 }
@@ -1779,10 +1779,16 @@ impl Tx<'_> {
 /// The key of a lane's own counter of a sequence (lane 0's is the counter in
 /// [`COUNTERS_KEY`]): the counter's name, `/`, the lane number.
 fn lane_counter_key(counter: Counter, lane: log::Lane) -> Vec<u8> {
-    let mut key = counter.name().as_bytes().to_vec();
-    key.push(b'/');
+    let mut key = lane_counters_prefix(counter);
     key.extend_from_slice(&u64::from(lane.0).to_be_bytes());
     key
+}
+
+/// What the keys of every lane's own counter of `counter` start with.
+fn lane_counters_prefix(counter: Counter) -> Vec<u8> {
+    let mut prefix = counter.name().as_bytes().to_vec();
+    prefix.push(b'/');
+    prefix
 }
 
 impl Tx<'_> {

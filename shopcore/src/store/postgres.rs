@@ -318,7 +318,7 @@ struct WriterConn {
     /// commits, which it adds), nobody else committed and a batch needs no comparison.
     seen: Option<i64>,
     /// The lane this writer holds (a session advisory lock of its connection, taken when
-    /// it connects): whose audit chain its commits append to.
+    /// it connects): the lane of the audit log and the outbox its commits append to.
     lane: u32,
 }
 
