@@ -1,7 +1,7 @@
 //! Integrity checking at two levels. `Shop::verify` recomputes what the shop's invariants
 //! say must hold and reports every violation it finds (empty means healthy); when it finds
 //! none it records a **verified watermark** — the link each lane of the audit chain reached
-//! and the ledger's entry, with the ledger's sums there. `Shop::check_startup` then checks only what
+//! and the entry each lane of the ledger reached, with the ledger's sums there. `Shop::check_startup` then checks only what
 //! was written after the watermark, plus a random sample of older links, so a restart costs
 //! what happened since the last check, not what the store holds.
 
@@ -26,8 +26,15 @@ crate::store::record!(
     VerifiedLanes: Table::Meta, "verified_lanes", b"verified_lanes", () => LaneMarks
 );
 
-/// What a check that found nothing can certify: the watermark and the other lanes' links.
-type Certified = (Watermark, LaneMarks);
+crate::store::record!(
+    /// How far the last healthy check reached in each ledger lane but lane 0 (whose entry
+    /// is in [`Verified`]), written with it: lane number → the last entry verified.
+    VerifiedLedgerLanes: Table::Meta, "verified_ledger_lanes", b"verified_ledger_lanes", () => BTreeMap<u64, u64>
+);
+
+/// What a check that found nothing can certify: the watermark, the other audit lanes'
+/// links and the other ledger lanes' entries.
+type Certified = (Watermark, LaneMarks, BTreeMap<u64, u64>);
 
 /// The verified link of each audit lane but lane 0, by lane number.
 pub(crate) type LaneMarks = BTreeMap<u64, AuditHead>;
@@ -41,13 +48,22 @@ fn other_lanes(heads: &BTreeMap<Lane, AuditHead>) -> LaneMarks {
         .collect()
 }
 
-/// How many older audit links and ledger entries the start-up check samples.
+/// The last entries of ledger lanes other than 0, as the watermark keeps them.
+fn other_ledger_lanes(last: &BTreeMap<Lane, u64>) -> BTreeMap<u64, u64> {
+    last.iter()
+        .filter(|(lane, seq)| **lane != Lane(0) && **seq > lane.base())
+        .map(|(lane, seq)| (u64::from(lane.0), *seq))
+        .collect()
+}
+
+/// How many older audit links and ledger entries the start-up check samples (of each lane).
 pub const STARTUP_SAMPLES: u32 = 32;
 
 /// What the last successful check proved, and up to where: every audit link up to
 /// `audit_seq` chains to `audit_hash`, and every ledger entry up to `ledger_seq` adds up,
 /// continues its user's previous entry and is bound into its audit entry, with `sums` the
-/// ledger's sums there.
+/// ledger's sums there (lane 0's; the other lanes' are beside it, in [`VerifiedLanes`] and
+/// [`VerifiedLedgerLanes`], and `sums` covers every lane's entries up to its mark).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Watermark {
     pub(crate) audit_seq: u64,
@@ -158,9 +174,9 @@ impl Shop {
         // (a code leaving the pool after the product's count was read) is no problem.
         let (problems, mark) = self.store.consistent(|| self.verify_reads())??;
         if problems.is_empty()
-            && let Some((mark, lanes)) = mark
+            && let Some((mark, lanes, ledger_lanes)) = mark
         {
-            self.advance_watermark(mark, lanes)?;
+            self.advance_watermark(mark, lanes, ledger_lanes)?;
         }
         Ok(VerifyReport { problems })
     }
@@ -169,14 +185,14 @@ impl Shop {
     fn verify_reads(&self) -> Result<(Vec<String>, Option<Certified>)> {
         let mut problems = Vec::new();
         // The heads as they stand now are the watermark this run can certify: each lane's
-        // chain up to its head, and the ledger up to the last entry bound by an entry up to
-        // a head.
+        // chain up to its head, and each lane of the ledger up to its last entry bound by
+        // an entry up to a head.
         let marks = audit::heads(&self.store)?;
         let bound_from: u64 = self
             .store
             .fetch::<wallet::LedgerBoundFrom>(&())?
             .unwrap_or(1);
-        let mut mark_ledger = bound_from.saturating_sub(1);
+        let mut mark_ledger = BTreeMap::from([(Lane(0), bound_from.saturating_sub(1))]);
         let mut hash_at_mark = BTreeMap::new();
         problems.extend(crate::users::verify(&self.store)?);
         problems.extend(audit::verify(&self.store, |link| {
@@ -191,7 +207,9 @@ impl Shop {
                 && let Link::Entry(entry) = link
             {
                 for (seq, _) in audit::bindings_of(entry) {
-                    mark_ledger = mark_ledger.max(seq);
+                    let lane = Lane::of(seq);
+                    let mark = mark_ledger.entry(lane).or_insert(lane.base());
+                    *mark = (*mark).max(seq);
                 }
             }
         })?);
@@ -227,7 +245,7 @@ impl Shop {
             note_invoice_entry: &note_invoice_entry,
             note_referral_entry: &note_referral_entry,
         };
-        let (wallet_problems, sums) = wallet::verify(&self.store, mark_ledger, &orders)?;
+        let (wallet_problems, sums) = wallet::verify(&self.store, &mark_ledger, &orders)?;
         problems.extend(wallet_problems);
         let order_payment = |id| {
             Ok(self
@@ -260,12 +278,13 @@ impl Shop {
                 Watermark {
                     audit_seq: lane_0.map_or(0, |h| h.seq),
                     audit_hash: lane_0.map_or([0; 32], |h| h.hash),
-                    ledger_seq: mark_ledger,
+                    ledger_seq: mark_ledger.get(&Lane(0)).copied().unwrap_or(0),
                     sums,
                     at: now,
                     full_at: Some(now),
                 },
                 other_lanes(&marks),
+                other_ledger_lanes(&mark_ledger),
             )
         });
         Ok((problems, mark))
@@ -283,16 +302,17 @@ impl Shop {
     ///   hashes to its stored hash, up to the lane's head record, which must name the last
     ///   one, with the lane's counter equal to it (a lane the watermark does not name is
     ///   checked from its first link);
-    /// - every ledger entry after it follows with no gap up to the ledger counter, adds up,
-    ///   stays non-negative, continues its user's previous entry, and is named with its kind,
-    ///   user and amount by an audit entry after the watermark; every user it touched ends
-    ///   with the balance their wallet holds;
+    /// - in each lane of the ledger, every entry after it follows with no gap up to the
+    ///   lane's counter, adds up, stays non-negative, continues its user's previous entry
+    ///   (whatever lane that is in), and is named with its kind, user and amount by an audit
+    ///   entry after the watermark; every user it touched ends with the balance their wallet
+    ///   holds;
     /// - what approved top-ups credited (the dashboard's total) equals the watermark's TOPUP
     ///   sum plus the tail's;
     /// - the order and top-up counters equal their last stored records;
     /// - [`STARTUP_SAMPLES`] older audit links of each lane picked at random hash correctly
-    ///   and follow their predecessors, and as many older ledger entries add up and continue
-    ///   their user's previous entry.
+    ///   and follow their predecessors, and as many older ledger entries of each lane add up
+    ///   and continue their user's previous entry.
     ///
     /// It does not recheck what only the full `verify()` covers (orders against the state
     /// machine, stock and code pools, roll-ups, indexes, older records not sampled): run
@@ -377,10 +397,22 @@ impl Shop {
                 },
             );
         }
-        // The ledger tail against those bindings, the wallets it touched and the sums.
+        // The ledger tail of each lane against those bindings, the wallets it touched and
+        // the sums.
+        let mut ledger_marks = BTreeMap::from([(Lane(0), mark.ledger_seq)]);
+        for (lane, seq) in store.fetch::<VerifiedLedgerLanes>(&())?.unwrap_or_default() {
+            match Lane::numbered(lane) {
+                Some(lane) if Lane::of(seq) == lane => {
+                    ledger_marks.insert(lane, seq);
+                }
+                _ => problems.push(format!(
+                    "wallet: the verified watermark names entry {seq} of ledger lane {lane}, which cannot be"
+                )),
+            }
+        }
         let tail = wallet::check_tail(
             store,
-            mark.ledger_seq,
+            &ledger_marks,
             mark.sums,
             &mut bindings,
             &mut problems,
@@ -428,28 +460,37 @@ impl Shop {
                 sampled += 1;
             }
         }
-        if mark.ledger_seq > 0 {
+        for (lane, seq) in &ledger_marks {
+            let verified = seq.saturating_sub(lane.base());
+            if verified == 0 {
+                continue;
+            }
             for _ in 0..STARTUP_SAMPLES {
-                let seq = 1 + next_random(&mut seed) % mark.ledger_seq;
+                let seq = lane.base() + 1 + next_random(&mut seed) % verified;
                 wallet::check_sample(store, seq, &mut problems)?;
                 sampled += 1;
             }
         }
         let moved = ends
             .iter()
-            .any(|(lane, end)| marks.get(lane).is_none_or(|(seq, _)| *seq != end.seq));
-        if problems.is_empty() && (moved || tail.last != mark.ledger_seq) {
+            .any(|(lane, end)| marks.get(lane).is_none_or(|(seq, _)| *seq != end.seq))
+            || tail
+                .last
+                .iter()
+                .any(|(lane, seq)| ledger_marks.get(lane).unwrap_or(&lane.base()) != seq);
+        if problems.is_empty() && moved {
             let lane_0 = ends.get(&Lane(0)).copied();
             self.advance_watermark(
                 Watermark {
                     audit_seq: lane_0.map_or(0, |h| h.seq),
                     audit_hash: lane_0.map_or([0; 32], |h| h.hash),
-                    ledger_seq: tail.last,
+                    ledger_seq: tail.last.get(&Lane(0)).copied().unwrap_or(0),
                     sums: tail.sums,
                     at: self.now(),
                     full_at: mark.full_at,
                 },
                 other_lanes(&ends),
+                other_ledger_lanes(&tail.last),
             )?;
         }
         Ok(StartupCheck {
@@ -475,6 +516,7 @@ impl Shop {
         self.store.transact(self.now(), |tx| {
             tx.delete::<Verified>(&())?;
             tx.delete::<VerifiedLanes>(&())?;
+            tx.delete::<VerifiedLedgerLanes>(&())?;
             Ok(())
         })
     }
@@ -490,6 +532,7 @@ impl Shop {
         &self,
         mark: Watermark,
         lanes: LaneMarks,
+        ledger_lanes: BTreeMap<u64, u64>,
     ) -> std::result::Result<(), StoreError> {
         self.store.transact(self.now(), |tx| {
             let current: Option<Watermark> = tx.load::<Verified>(&())?;
@@ -515,6 +558,11 @@ impl Shop {
                         tx.delete::<VerifiedLanes>(&())?;
                     } else {
                         tx.save::<VerifiedLanes>(&(), &lanes)?;
+                    }
+                    if ledger_lanes.is_empty() {
+                        tx.delete::<VerifiedLedgerLanes>(&())?;
+                    } else {
+                        tx.save::<VerifiedLedgerLanes>(&(), &ledger_lanes)?;
                     }
                 }
             }

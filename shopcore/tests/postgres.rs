@@ -1067,6 +1067,129 @@ fn audit_entries_of_two_processes_chain_in_lanes_of_their_own_without_conflicts(
 }
 
 #[test]
+fn ledger_entries_of_two_processes_post_in_lanes_and_each_users_chain_crosses_them() {
+    let Some((_schema, url, clock)) = database() else {
+        return;
+    };
+    let ((a, owner_a), (b, owner_b)) = two_processes(&url, &clock);
+    for id in 10..13 {
+        register(&a, id);
+    }
+    let conflicts = |shop: &Shop| shop.store_counters().conflicts;
+    let before = (conflicts(&a), conflicts(&b));
+    // Credits of different shoppers through both processes, alternating: each posts in its
+    // own lane of the ledger (with one ledger, each commit after the other's found the
+    // ledger's counter and last chunk changed and ran again).
+    for i in 0..5 {
+        a.adjust_balance(
+            &owner_a,
+            uid(10),
+            money("5"),
+            "float",
+            &key(&format!("a{i}")),
+        )
+        .unwrap();
+        b.adjust_balance(
+            &owner_b,
+            uid(11),
+            money("3"),
+            "float",
+            &key(&format!("b{i}")),
+        )
+        .unwrap();
+    }
+    assert_eq!((conflicts(&a), conflicts(&b)), before, "no conflicts");
+    // One shopper's balance moved by both processes: their chain crosses the lanes.
+    let mut expected = Vec::new();
+    for (i, amount) in ["7", "-2", "4", "-6", "1"].into_iter().enumerate() {
+        let (shop, owner) = if i % 2 == 0 {
+            (&a, &owner_a)
+        } else {
+            (&b, &owner_b)
+        };
+        let entry = shop
+            .adjust_balance(
+                owner,
+                uid(12),
+                money(amount),
+                "mixed",
+                &key(&format!("m{i}")),
+            )
+            .unwrap();
+        expected.push(entry.seq);
+    }
+    let lane = |seq: u64| seq >> 40;
+    let lanes: std::collections::BTreeSet<u64> = expected.iter().map(|s| lane(*s)).collect();
+    assert_eq!(lanes.len(), 2, "{expected:?}");
+    // Each lane numbered from 1 in its own order, with no gap.
+    let numbers = |l: u64| -> Vec<u64> {
+        let raw = crate::common::RawStore::open(std::path::Path::new(&url));
+        crate::tampering::ledger_entries(&raw)
+            .into_iter()
+            .filter(|e| lane(e.seq) == l)
+            .map(|e| e.seq - (l << 40))
+            .collect()
+    };
+    for l in &lanes {
+        let n = numbers(*l);
+        assert_eq!(n, (1..=n.len() as u64).collect::<Vec<_>>(), "lane {l}");
+    }
+    // The shopper's ledger, newest first, from either process, in pages: the chain.
+    for (shop, owner) in [(&a, &owner_a), (&b, &owner_b)] {
+        let mut seen = Vec::new();
+        let mut before = None;
+        loop {
+            let page = shop.ledger(owner, uid(12), before, 2).unwrap();
+            seen.extend(page.entries.iter().map(|e| e.seq));
+            match page.next {
+                Some(next) => before = Some(next),
+                None => break,
+            }
+        }
+        let mut newest_first = expected.clone();
+        newest_first.reverse();
+        assert_eq!(seen, newest_first);
+        assert_eq!(shop.balance(uid(12)).unwrap(), money("4"));
+    }
+    for shop in [&a, &b] {
+        let report = shop.verify().unwrap();
+        assert!(report.is_healthy(), "{report}");
+    }
+    // More in both lanes after the watermark, the chain crossing again: the start-up check
+    // follows each lane's tail along it.
+    a.adjust_balance(&owner_a, uid(12), money("2"), "tail", &key("t1"))
+        .unwrap();
+    let newest = b
+        .adjust_balance(&owner_b, uid(12), money("-1"), "tail", &key("t2"))
+        .unwrap();
+    let check = a.check_startup().unwrap();
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
+    assert_eq!(check.ledger_entries, 2, "{check:?}");
+    assert!(b.check_startup().unwrap().problems.is_empty());
+    // An entry after the watermark, continuing the other lane's, altered to start from
+    // another balance (still adding up): found by both checks.
+    let next = a
+        .adjust_balance(&owner_a, uid(12), money("1"), "later", &key("t3"))
+        .unwrap();
+    assert_eq!(next.prev_for_user, Some(newest.seq));
+    assert_ne!(lane(next.seq), lane(newest.seq));
+    let raw = crate::common::RawStore::open(std::path::Path::new(&url));
+    let mut forged = next.clone();
+    forged.balance_before = money("9");
+    forged.balance_after = money("10");
+    crate::tampering::put_ledger(&raw, &forged);
+    let starts = format!("ledger entry {} of user 12 starts at 9", forged.seq);
+    let problems = b.check_startup().unwrap().problems;
+    assert!(problems.iter().any(|p| p.contains(&starts)), "{problems:?}");
+    let problems = a.verify().unwrap().problems;
+    assert!(problems.iter().any(|p| p.contains(&starts)), "{problems:?}");
+    // Put back, both are clean again.
+    crate::tampering::put_ledger(&raw, &next);
+    assert!(a.verify().unwrap().is_healthy());
+    assert!(b.check_startup().unwrap().problems.is_empty());
+}
+
+#[test]
 fn the_audit_log_lists_two_processes_entries_newest_first() {
     let Some((_schema, url, clock)) = database() else {
         return;

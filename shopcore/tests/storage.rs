@@ -591,6 +591,7 @@ mod migration {
                 (19, "migrating"),
                 (19, "giving every order its quantity"),
                 (20, "migrating"),
+                (21, "migrating"),
             ]
         );
         // A store at the current schema migrates nothing and says nothing.

@@ -1312,13 +1312,18 @@ fn check_stub(stub: &PrunedEntry, problems: &mut Vec<String>) {
     }
 }
 
-/// The ledger entries the audit log binds, as (ledger sequence number, binding text, audit
-/// sequence number), in ledger order as far as the log gives it: each lane's bindings come
-/// in its commit order, which is ledger order (the ledger's numbers are handed out in commit
-/// order), and the lanes are merged by ledger number. Read entry by entry, so memory does
+/// The entries of one lane of the ledger the audit log binds, as (ledger sequence number,
+/// binding text, audit sequence number), in ledger order as far as the log gives it: each
+/// lane of the log binds in its commit order, which is the order of its ledger numbers
+/// (handed out in commit order, in the same lane), and the lanes are merged by ledger
+/// number. Read entry by entry, so memory does
 /// not grow with the log. Unreadable entries are skipped (the chain walk reports them).
 pub(crate) struct Bindings<'a> {
     lanes: Vec<LaneBindings<'a>>,
+    /// The ledger lane's first and last numbers: bindings outside are skipped, and a lane
+    /// of the log whose next binding is beyond `below` is read no further.
+    from: u64,
+    below: u64,
 }
 
 /// One lane's bindings, and the next ones read.
@@ -1343,9 +1348,18 @@ impl LaneBindings<'_> {
 }
 
 impl<'a> Bindings<'a> {
-    pub(crate) fn new(store: &'a crate::store::Store) -> Result<Bindings<'a>, StoreError> {
+    /// The bindings of the ledger entries of ledger lane `ledger`. A transaction posts in
+    /// its writer's lane of the ledger and audits in the same lane of the log, so lane `n`
+    /// of the ledger is bound by lane `n` of the log alone, except lane 0, which every lane
+    /// of the log bound before schema 22 (the ledger had one lane): those lanes are read up
+    /// to their first binding beyond it.
+    pub(crate) fn of_ledger_lane(
+        store: &'a crate::store::Store,
+        ledger: Lane,
+    ) -> Result<Bindings<'a>, StoreError> {
         let lanes = lanes(store)?
             .into_iter()
+            .filter(|lane| ledger == Lane(0) || *lane == ledger)
             .map(|lane| LaneBindings {
                 entries: log::scan::<Entries>(
                     store,
@@ -1356,7 +1370,11 @@ impl<'a> Bindings<'a> {
                 ready: Default::default(),
             })
             .collect();
-        Ok(Bindings { lanes })
+        Ok(Bindings {
+            lanes,
+            below: ledger.last(),
+            from: ledger.base() + 1,
+        })
     }
 }
 
@@ -1364,15 +1382,21 @@ impl Iterator for Bindings<'_> {
     type Item = (u64, String, u64);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let mut first: Option<(usize, u64)> = None;
-        for (i, lane) in self.lanes.iter_mut().enumerate() {
-            if let Some((seq, _, _)) = lane.peek()
-                && first.is_none_or(|(_, least)| *seq < least)
-            {
-                first = Some((i, *seq));
+        loop {
+            let mut first: Option<(usize, u64)> = None;
+            for (i, lane) in self.lanes.iter_mut().enumerate() {
+                if let Some((seq, _, _)) = lane.peek()
+                    && *seq <= self.below
+                    && first.is_none_or(|(_, least)| *seq < least)
+                {
+                    first = Some((i, *seq));
+                }
+            }
+            let binding = self.lanes[first?.0].ready.pop_front()?;
+            if binding.0 >= self.from {
+                return Some(binding);
             }
         }
-        self.lanes[first?.0].ready.pop_front()
     }
 }
 

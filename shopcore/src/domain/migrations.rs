@@ -31,6 +31,7 @@ pub(crate) const ALL: &[Migration] = &[
     to_version_19,
     to_version_20,
     to_version_21,
+    to_version_22,
 ];
 
 /// Schema 1 → 2: records the fate of every code already known — in a pool, reserved by an
@@ -213,6 +214,15 @@ fn to_version_20(store: &Store) -> Result<(), StoreError> {
 /// lane 0's): the version keeps older builds out, which would read the lanes as one broken
 /// chain and deliver or index past entries not yet committed.
 fn to_version_21(_store: &Store) -> Result<(), StoreError> {
+    Ok(())
+}
+
+/// 21 → 22: the ledger in lanes too: a writer posts in its lane (`lane · 2⁴⁰ + 1, 2, …`,
+/// counted at `counters/ledger_seq/<lane>`), the lane its audit entries bind from; the
+/// verified watermark gains `meta/verified_ledger_lanes`. Nothing to rewrite (the ledger so
+/// far is lane 0's, bound by every lane of the log): the version keeps older builds out,
+/// which would read a second lane as a gap in the ledger.
+fn to_version_22(_store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 

@@ -21,6 +21,7 @@ use crate::requests::{self, RequestOutcome};
 use crate::roles::{Permission, can_manage_user, has_permission};
 use crate::settings::refuse_in_emergency;
 use crate::shop::{Actor, require, role_of};
+use crate::store::log::Lane;
 use crate::store::{Counter, Span, StoreError, Table, Tx, decode_as, log};
 use crate::text;
 use crate::users;
@@ -129,7 +130,9 @@ pub enum LedgerRef {
 /// One balance change. Never edited or deleted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {
-    /// The entry's number in the shop-wide ledger: 1, 2, 3, … with no gaps.
+    /// The entry's number in the shop-wide ledger: 1, 2, 3, … with no gaps, in the lane of
+    /// the process that wrote it (lane `n`'s numbers start at `n · 2⁴⁰ + 1`; one process,
+    /// and sled, write lane 0).
     pub seq: u64,
     /// Whose balance changed.
     pub user: UserId,
@@ -484,7 +487,9 @@ pub(crate) fn post(
         }
         .into());
     }
-    let seq = tx.next_id(Counter::LedgerSeq)?;
+    // Numbered in the writer's lane (`log::Lane`), as its audit entry is: the ledgers of two
+    // processes share no record but the wallets they both post to.
+    let seq = tx.next_in_lane(Counter::LedgerSeq, tx.lane()?)?;
     let entry = LedgerEntry {
         seq,
         user,
@@ -1102,9 +1107,11 @@ impl Shop {
         };
         let mut entries = Vec::new();
         let mut more = false;
+        let mut skipping = before;
         while let Some(seq) = next_seq {
-            if before.is_some_and(|b| seq >= b) {
-                // Newer than the bound: skip along the chain.
+            if skipping.is_some_and(|b| Lane::of(seq) == Lane::of(b) && seq >= b) {
+                // Newer than the bound (in its lane: across lanes numbers do not say which
+                // came first): skip along the chain, until the first entry kept.
                 next_seq = log::fetch::<Ledger>(&self.store, seq)?
                     .filter(|e| e.user == user)
                     .and_then(|e| e.prev_for_user);
@@ -1119,6 +1126,7 @@ impl Shop {
                 break; // A broken chain; verify() reports it.
             };
             next_seq = entry.prev_for_user;
+            skipping = None;
             entries.push(entry);
         }
         let next = if more {
@@ -1242,36 +1250,158 @@ pub(crate) struct OrderChecks<'a> {
     pub(crate) note_referral_entry: &'a dyn Fn(&LedgerEntry),
 }
 
+/// The ledger's lanes (`log::Lane`) read side by side in an order every user's chain
+/// follows. Each lane is in its writer's commit order, and an entry is committed after its
+/// user's previous one, so some lane's next entry always continues its user's chain (`follows`)
+/// while the ledger is whole: it is taken from the lane last taken from while that one can
+/// give one, else from the next lane that can. When none can (a chain is broken), the next
+/// lane's entry is taken anyway, for the caller to report. Keeps one entry per lane.
+struct ChainOrder<'a> {
+    lanes: Vec<std::iter::Peekable<log::Entries<'a, LedgerEntry>>>,
+    current: usize,
+}
+
+impl<'a> ChainOrder<'a> {
+    /// Lane `lanes[i]` read from the entry after `after(lanes[i])` to its end.
+    fn new(store: &'a crate::store::Store, lanes: &[Lane], after: impl Fn(Lane) -> u64) -> Self {
+        let lanes = lanes
+            .iter()
+            .map(|lane| {
+                log::scan::<Ledger>(
+                    store,
+                    Bound::Excluded(after(*lane)),
+                    Bound::Included(lane.last()),
+                    false,
+                )
+                .peekable()
+            })
+            .collect();
+        ChainOrder { lanes, current: 0 }
+    }
+
+    /// The next entry and the index of its lane, or the next lane's unreadable entry.
+    #[allow(clippy::type_complexity)]
+    fn next(
+        &mut self,
+        follows: impl Fn(&LedgerEntry) -> bool,
+    ) -> Option<(usize, std::result::Result<(u64, LedgerEntry), StoreError>)> {
+        let n = self.lanes.len();
+        let mut fallback = None;
+        let mut pick = None;
+        for step in 0..n {
+            let i = (self.current + step) % n;
+            match self.lanes[i].peek() {
+                None => {}
+                Some(Ok((_, entry))) if !follows(entry) => {
+                    fallback = fallback.or(Some(i));
+                }
+                Some(_) => {
+                    pick = Some(i);
+                    break;
+                }
+            }
+        }
+        let i = pick.or(fallback)?;
+        self.current = i;
+        Some((i, self.lanes[i].next()?))
+    }
+}
+
+/// The lanes of the ledger to check: those holding entries, those counting them, those of
+/// the audit log (which bind theirs) and lane 0.
+fn ledger_lanes(
+    store: &crate::store::Store,
+    also: impl IntoIterator<Item = Lane>,
+) -> std::result::Result<Vec<Lane>, StoreError> {
+    let mut lanes: std::collections::BTreeSet<Lane> =
+        log::lanes::<Ledger>(store)?.into_iter().collect();
+    lanes.extend(store.lanes_counting(Counter::LedgerSeq)?);
+    lanes.extend(crate::audit::lanes(store)?);
+    lanes.extend(also);
+    lanes.insert(Lane(0));
+    Ok(lanes.into_iter().collect())
+}
+
+/// Where each lane of the ledger was verified to (`marks`; a lane it does not name: none of
+/// it, its base).
+fn mark_of(marks: &BTreeMap<Lane, u64>, lane: Lane) -> u64 {
+    marks.get(&lane).copied().unwrap_or(lane.base())
+}
+
+/// The check that a lane's counter names its last entry.
+fn check_lane_counter(
+    store: &crate::store::Store,
+    lane: Lane,
+    last: u64,
+    problems: &mut Vec<String>,
+) -> std::result::Result<(), StoreError> {
+    let counter = store.read_lane_counter(Counter::LedgerSeq, lane)?;
+    if counter != last {
+        let of_lane = if lane == Lane(0) {
+            String::new()
+        } else {
+            format!(" of lane {}", lane.0)
+        };
+        problems.push(format!(
+            "wallet: ledger counter{of_lane} is {counter} but the ledger ends at {last} (entries lost or added)"
+        ));
+    }
+    Ok(())
+}
+
+/// One lane of the ledger in the full check: the number expected next, and the audit log's
+/// bindings of the lane, with those read ahead of the walk.
+struct LaneWalk<'a> {
+    expected: u64,
+    bindings: Box<dyn Iterator<Item = (u64, String, u64)> + 'a>,
+    early: BTreeMap<u64, (String, u64)>,
+}
+
 /// The full check of wallets, ledger and top-ups; also returns the ledger's sums over the
-/// entries up to `mark` (for the verified watermark). Streams: the ledger and the audit
-/// log are read side by side in sequence order; what it keeps grows with the number of
-/// users (a balance, a count and a sequence number each), not with the ledger.
+/// entries up to `marks` (each lane's, for the verified watermark). Streams: each lane of
+/// the ledger is read once, side by side with the others along the users' chains
+/// ([`ChainOrder`]), and with the audit log's bindings of the lane; what it keeps grows
+/// with the number of users (a balance, a count and a sequence number each) and of lanes,
+/// not with the ledger.
 pub(crate) fn verify(
     store: &crate::store::Store,
-    mark: u64,
+    marks: &BTreeMap<Lane, u64>,
     orders: &OrderChecks<'_>,
 ) -> std::result::Result<(Vec<String>, LedgerSums), StoreError> {
     let mut problems = Vec::new();
     let mut sums = LedgerSums::default();
-    // Walk the ledger in order, replaying each user's chain.
-    let mut replayed: std::collections::HashMap<UserId, (Money, u64, u64)> =
+    // Each user's balance, entry count and last entry, replayed along their chain.
+    let mut replayed: std::collections::HashMap<UserId, (Money, u64, Option<u64>)> =
         std::collections::HashMap::new();
     let mut by_kind: BTreeMap<&'static str, Money> = BTreeMap::new();
-    let mut expected_seq = 1u64;
     // Every entry from `bound_from` on is named, with its kind, user and amount, by the
     // hash-chained audit entry of the operation that posted it: an edited amount, a deleted
-    // entry or a lost audit tail shows here. Both logs grow in the same order (each lane of
-    // the audit log in the ledger's), so the bindings are read alongside; only those read
-    // ahead wait in `early`.
+    // entry or a lost audit tail shows here. A lane of the ledger and its bindings grow in
+    // the same order, so the bindings are read alongside; only those read ahead wait in
+    // `early`.
     let bound_from: u64 = store.fetch::<LedgerBoundFrom>(&())?.unwrap_or(1);
-    let mut bindings = crate::audit::Bindings::new(store)?.filter(|(seq, _, _)| *seq >= bound_from);
-    let mut early: BTreeMap<u64, (String, u64)> = BTreeMap::new();
+    let lanes = ledger_lanes(store, [])?;
+    let mut walks = Vec::with_capacity(lanes.len());
+    for lane in &lanes {
+        walks.push(LaneWalk {
+            expected: lane.base() + 1,
+            bindings: Box::new(
+                crate::audit::Bindings::of_ledger_lane(store, *lane)?
+                    .filter(move |(seq, _, _)| *seq >= bound_from),
+            ),
+            early: BTreeMap::new(),
+        });
+    }
     let missing = |seq: u64, bound: &str, audit_seq: u64, problems: &mut Vec<String>| {
         problems.push(format!(
             "wallet: audit entry {audit_seq} recorded ledger entry \"{bound}\", which is missing (seq {seq})"
         ));
     };
-    for item in log::scan::<Ledger>(store, Bound::Unbounded, Bound::Unbounded, false) {
+    let mut order = ChainOrder::new(store, &lanes, Lane::base);
+    while let Some((i, item)) = order
+        .next(|entry| replayed.get(&entry.user).and_then(|state| state.2) == entry.prev_for_user)
+    {
+        let walk = &mut walks[i];
         let (k, entry) = match item {
             Ok(pair) => pair,
             Err(e) => {
@@ -1279,39 +1409,39 @@ pub(crate) fn verify(
                 continue;
             }
         };
-        if k != entry.seq || entry.seq != expected_seq {
+        if k != entry.seq || entry.seq != walk.expected {
             problems.push(format!(
-                "wallet: ledger entry {} out of sequence (expected {expected_seq})",
-                entry.seq
+                "wallet: ledger entry {} out of sequence (expected {})",
+                entry.seq, walk.expected
             ));
         }
-        expected_seq = entry.seq.saturating_add(1);
+        walk.expected = entry.seq.saturating_add(1);
         if entry.seq >= bound_from {
-            while early
+            while walk
+                .early
                 .last_key_value()
                 .is_none_or(|(seq, _)| *seq < entry.seq)
             {
-                let Some((seq, bound, audit_seq)) = bindings.next() else {
+                let Some((seq, bound, audit_seq)) = walk.bindings.next() else {
                     break;
                 };
-                early.insert(seq, (bound, audit_seq));
+                walk.early.insert(seq, (bound, audit_seq));
             }
             // Bindings of entries before this one that were never met: those are missing.
-            while let Some(first) = early.first_entry() {
+            while let Some(first) = walk.early.first_entry() {
                 if *first.key() >= entry.seq {
                     break;
                 }
                 let (seq, (bound, audit_seq)) = first.remove_entry();
                 missing(seq, &bound, audit_seq, &mut problems);
             }
-            check_binding(&entry, early.remove(&entry.seq), "", &mut problems);
+            check_binding(&entry, walk.early.remove(&entry.seq), "", &mut problems);
         }
-        let state = replayed.entry(entry.user).or_insert((Money::ZERO, 0, 0));
-        let previous = (state.1 > 0).then_some(state.2);
-        if entry.prev_for_user != previous {
+        let state = replayed.entry(entry.user).or_insert((Money::ZERO, 0, None));
+        if entry.prev_for_user != state.2 {
             problems.push(format!(
-                "wallet: ledger entry {} of user {} names {:?} as the user's previous entry, which was {previous:?} (chain broken)",
-                entry.seq, entry.user, entry.prev_for_user
+                "wallet: ledger entry {} of user {} names {:?} as the user's previous entry, which was {:?} (chain broken)",
+                entry.seq, entry.user, entry.prev_for_user, state.2
             ));
         }
         if entry.balance_before != state.0 {
@@ -1323,8 +1453,8 @@ pub(crate) fn verify(
         check_entry_arithmetic(&entry, &mut problems);
         state.0 = entry.balance_after;
         state.1 += 1;
-        state.2 = entry.seq;
-        if entry.seq <= mark {
+        state.2 = Some(entry.seq);
+        if entry.seq <= mark_of(marks, Lane::of(entry.seq)) {
             sums.add(&entry);
         }
         let sum = by_kind.entry(entry.kind.name()).or_insert(Money::ZERO);
@@ -1337,18 +1467,14 @@ pub(crate) fn verify(
             LedgerRef::None => {}
         }
     }
-    let ledger_count = expected_seq - 1;
-    let counter = store.read_counter(Counter::LedgerSeq)?;
-    if counter != ledger_count {
-        problems.push(format!(
-            "wallet: ledger counter is {counter} but the ledger ends at {ledger_count} (entries lost or added)"
-        ));
-    }
-    for (seq, (bound, audit_seq)) in early {
-        missing(seq, &bound, audit_seq, &mut problems);
-    }
-    for (seq, bound, audit_seq) in bindings {
-        missing(seq, &bound, audit_seq, &mut problems);
+    for (lane, walk) in lanes.iter().zip(walks) {
+        check_lane_counter(store, *lane, walk.expected - 1, &mut problems)?;
+        for (seq, (bound, audit_seq)) in walk.early {
+            missing(seq, &bound, audit_seq, &mut problems);
+        }
+        for (seq, bound, audit_seq) in walk.bindings {
+            missing(seq, &bound, audit_seq, &mut problems);
+        }
     }
 
     // Top-ups: approved ones have exactly one matching TOPUP entry; others none.
@@ -1429,9 +1555,8 @@ pub(crate) fn verify(
                 wallet.balance
             ));
         }
-        let (ledger_balance, entries, last) = replayed
-            .remove(&user)
-            .map_or((Money::ZERO, 0, None), |(b, n, last)| (b, n, Some(last)));
+        let (ledger_balance, entries, last) =
+            replayed.remove(&user).unwrap_or((Money::ZERO, 0, None));
         if wallet.balance != ledger_balance
             || wallet.entries != entries
             || wallet.last_entry != last
@@ -1507,37 +1632,48 @@ pub(crate) fn verify(
     Ok((problems, sums))
 }
 
-/// Where the ledger's tail ended, for the start-up check: the last entry checked and the
-/// sums up to it.
+/// Where the ledger's tail ended, for the start-up check: the last entry checked in each
+/// lane and the sums up to them.
 pub(crate) struct LedgerTail {
-    pub(crate) last: u64,
+    pub(crate) last: BTreeMap<Lane, u64>,
     pub(crate) sums: LedgerSums,
     pub(crate) entries: u64,
 }
 
-/// The start-up check of the ledger after the verified watermark (`after`, with the sums
-/// up to it): the entries follow each other with no gap up to the counter, each adds up and
-/// stays non-negative, each continues its user's previous entry (found through the user
-/// index when it is older than the tail), each from `bound_from` on is named by the audit
-/// entry of its operation (`bindings`, taken from the audit tail; what is left in it names
-/// entries that are missing), and every user touched ends with the balance their wallet
-/// holds. Costs what the tail holds, not what the store holds.
+/// The start-up check of the ledger after the verified watermark (`marks`, each lane's
+/// last verified entry, with the sums up to them): in each lane the entries follow each
+/// other with no gap up to the lane's counter; each adds up and stays non-negative, each
+/// continues its user's previous entry (read along the users' chains across the lanes, and
+/// found through the entry it names when that is older than the tail), each from
+/// `bound_from` on is named by the audit entry of its operation (`bindings`, taken from the
+/// audit tail; what is left in it names entries that are missing), and every user touched
+/// ends with the balance their wallet holds. Costs what the tail holds, not what the store
+/// holds.
 pub(crate) fn check_tail(
     store: &crate::store::Store,
-    after: u64,
+    marks: &BTreeMap<Lane, u64>,
     sums: LedgerSums,
     bindings: &mut BTreeMap<u64, (String, u64)>,
     problems: &mut Vec<String>,
 ) -> std::result::Result<LedgerTail, StoreError> {
     let bound_from: u64 = store.fetch::<LedgerBoundFrom>(&())?.unwrap_or(1);
+    let lanes = ledger_lanes(store, marks.keys().copied())?;
     let mut tail = LedgerTail {
-        last: after,
+        last: lanes
+            .iter()
+            .map(|lane| (*lane, mark_of(marks, *lane)))
+            .collect(),
         sums,
         entries: 0,
     };
-    let mut touched: BTreeMap<UserId, (Money, u64)> = BTreeMap::new();
     // (Tail-sized: the users the tail touched.)
-    for item in log::scan::<Ledger>(store, Bound::Excluded(after), Bound::Unbounded, false) {
+    let mut touched: BTreeMap<UserId, (Money, u64)> = BTreeMap::new();
+    let verified = |seq: u64| seq <= mark_of(marks, Lane::of(seq));
+    let mut order = ChainOrder::new(store, &lanes, |lane| mark_of(marks, lane));
+    while let Some((i, item)) = order.next(|entry| match touched.get(&entry.user) {
+        Some((_, seq)) => entry.prev_for_user == Some(*seq),
+        None => entry.prev_for_user.is_none_or(verified),
+    }) {
         let (k, entry) = match item {
             Ok(pair) => pair,
             Err(e) => {
@@ -1545,14 +1681,15 @@ pub(crate) fn check_tail(
                 continue;
             }
         };
-        let expected = tail.last.saturating_add(1);
+        let last = tail.last.entry(lanes[i]).or_insert(lanes[i].base());
+        let expected = last.saturating_add(1);
         if k != entry.seq || entry.seq != expected {
             problems.push(format!(
                 "wallet: ledger entry {} out of sequence (expected {expected})",
                 entry.seq
             ));
         }
-        tail.last = entry.seq;
+        *last = entry.seq;
         tail.entries += 1;
         if entry.seq >= bound_from {
             check_binding(
@@ -1584,17 +1721,15 @@ pub(crate) fn check_tail(
         touched.insert(entry.user, (entry.balance_after, entry.seq));
         tail.sums.add(&entry);
     }
-    for (seq, (bound, audit_seq)) in bindings.range(bound_from.max(after.saturating_add(1))..) {
-        problems.push(format!(
-            "wallet: audit entry {audit_seq} recorded ledger entry \"{bound}\", which is missing (seq {seq})"
-        ));
+    for (seq, (bound, audit_seq)) in bindings.range(bound_from..) {
+        if !verified(*seq) {
+            problems.push(format!(
+                "wallet: audit entry {audit_seq} recorded ledger entry \"{bound}\", which is missing (seq {seq})"
+            ));
+        }
     }
-    let counter = store.read_counter(Counter::LedgerSeq)?;
-    if counter != tail.last {
-        problems.push(format!(
-            "wallet: ledger counter is {counter} but the ledger ends at {} (entries lost or added)",
-            tail.last
-        ));
+    for (lane, last) in &tail.last {
+        check_lane_counter(store, *lane, *last, problems)?;
     }
     for (user, (balance, seq)) in touched {
         let wallet: Wallet = store.fetch::<Wallets>(&user)?.unwrap_or_default();
@@ -1684,7 +1819,14 @@ fn previous_balance(
         return Ok(Money::ZERO);
     };
     match log::fetch::<Ledger>(store, seq)? {
-        Some(prev) if prev.user == entry.user && prev.seq < entry.seq => Ok(prev.balance_after),
+        // (Within a lane a user's previous entry is an earlier one; across lanes the
+        // numbers say nothing about which came first.)
+        Some(prev)
+            if prev.user == entry.user
+                && (prev.seq < entry.seq || Lane::of(prev.seq) != Lane::of(entry.seq)) =>
+        {
+            Ok(prev.balance_after)
+        }
         _ => {
             problems.push(format!(
                 "wallet: ledger entry {} names entry {seq} as user {}'s previous one, which it is not (chain broken)",

@@ -54,7 +54,7 @@ use writer::{Join, Writer, Writes};
 /// The schema version this build writes (the layout of the records on disk; see
 /// `docs/storage.md`). Opening an older database migrates it in place, once; a newer one is
 /// refused with [`StoreError::SchemaTooNew`]. Bump it with a migration in the domain's list.
-pub const SCHEMA_VERSION: u32 = 21;
+pub const SCHEMA_VERSION: u32 = 22;
 
 /// A migration: upgrades a database by one schema version. The list is the domain's
 /// (`domain::migrations::ALL`, entry `i` upgrades version `i + 1` to `i + 2`), since the
@@ -1408,7 +1408,11 @@ impl Store {
                 let audit_bookkeeping = (table == Table::Meta
                     && (matches!(
                         k.as_slice(),
-                        b"audit_head" | b"verified" | b"audit_indexed" | b"verified_lanes"
+                        b"audit_head"
+                            | b"verified"
+                            | b"audit_indexed"
+                            | b"verified_lanes"
+                            | b"verified_ledger_lanes"
                     ) || k.starts_with(b"audit_head/")
                         || k.starts_with(b"audit_indexed/")))
                     || (table == Table::Counters
@@ -1832,6 +1836,33 @@ impl Store {
         Ok(self
             .read(Table::Counters, &lane_counter_key(counter, lane))?
             .unwrap_or(lane.base()))
+    }
+
+    /// The lanes other than 0 that hold a counter of their own of `counter`'s sequence,
+    /// ascending (a lane whose entries were all lost still shows here).
+    pub(crate) fn lanes_counting(&self, counter: Counter) -> Result<Vec<log::Lane>, StoreError> {
+        let prefix = lane_counters_prefix(counter);
+        let upper = key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
+        let mut lanes = Vec::new();
+        for item in self.engine.range(
+            Table::Counters,
+            Bound::Included(prefix.clone()),
+            upper,
+            false,
+            true,
+        ) {
+            let (k, _) = item?;
+            let lane = <[u8; 8]>::try_from(&k[prefix.len()..])
+                .ok()
+                .and_then(|n| log::Lane::numbered(u64::from_be_bytes(n)))
+                .ok_or_else(|| StoreError::Corrupt {
+                    table: Table::Counters.name(),
+                    key: key::hex(&k),
+                    reason: "not a lane's counter".into(),
+                })?;
+            lanes.push(lane);
+        }
+        Ok(lanes)
     }
 
     pub(crate) fn read_counter(&self, counter: Counter) -> Result<u64, StoreError> {
