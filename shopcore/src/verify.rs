@@ -10,7 +10,7 @@ use crate::audit::{self, AuditHead, Link};
 use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::store::log::Lane;
-use crate::store::{Counter, Span, StoreError, Table};
+use crate::store::{Counter, StoreError, Table};
 use crate::wallet::{self, LedgerSums};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -424,27 +424,34 @@ impl Shop {
                 totals.topups_usd, tail.sums.topups
             ));
         }
-        let last_order = match store
-            .scan_keys(Span::<crate::orders::Orders>::all(), true)
-            .next()
-        {
-            Some(id) => id?.get(),
-            None => 0,
-        };
-        let last_topup = match store.scan_keys(Span::<wallet::Topups>::all(), true).next() {
-            Some(id) => id?.get(),
-            None => 0,
-        };
-        for (counter, last, what) in [
-            (Counter::OrderSeq, last_order, "order"),
-            (Counter::TopupSeq, last_topup, "top-up"),
-        ] {
-            let value = store.read_counter(counter)?;
-            if value != last {
-                problems.push(format!(
-                    "{what}s: the {what} counter is {value} but the last {what} stored is {last} (lost or added)"
-                ));
-            }
+        // The order, top-up and invoice counters against the last records stored and
+        // each lane's block of them.
+        for problem in store.check_id_blocks::<crate::orders::Orders>(
+            Counter::OrderSeq,
+            "order",
+            None,
+            |id| id.get(),
+            |n| crate::ids::OrderId::new(n).ok(),
+        )? {
+            problems.push(format!("orders: {problem}"));
+        }
+        for problem in store.check_id_blocks::<wallet::Topups>(
+            Counter::TopupSeq,
+            "top-up",
+            None,
+            |id| id.get(),
+            |n| crate::ids::TopupId::new(n).ok(),
+        )? {
+            problems.push(format!("top-ups: {problem}"));
+        }
+        for problem in store.check_id_blocks::<crate::invoices::Invoices>(
+            Counter::InvoiceSeq,
+            "invoice",
+            None,
+            |id| id.get(),
+            |n| crate::ids::InvoiceId::new(n).ok(),
+        )? {
+            problems.push(format!("invoices: {problem}"));
         }
         // A random sample of older links and entries.
         let mut sampled = 0;

@@ -1190,6 +1190,115 @@ fn ledger_entries_of_two_processes_post_in_lanes_and_each_users_chain_crosses_th
 }
 
 #[test]
+fn two_processes_selling_different_products_do_not_conflict() {
+    let Some((_schema, url, clock)) = database() else {
+        return;
+    };
+    let ((a, owner_a), (b, owner_b)) = two_processes(&url, &clock);
+    a.set_fulfilment_mode(&owner_a, shopcore::FulfilmentMode::Auto)
+        .unwrap();
+    let cat = a.create_category(&owner_a, "Games", 0).unwrap().id;
+    // A code product for each process, and shoppers of each with money.
+    let mut products = Vec::new();
+    for (shop, owner, name) in [(&a, &owner_a, "A"), (&b, &owner_b, "B")] {
+        let mut new = crate::common::new_product(cat, name, "1");
+        new.delivery = Delivery::Codes;
+        new.stock = Stock::Unlimited;
+        let p = shop.create_product(owner, &new).unwrap().id;
+        let codes: Vec<String> = (0..12).map(|i| format!("{name}-CODE-{i}")).collect();
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        shop.add_codes(owner, p, &codes).unwrap();
+        products.push(p);
+    }
+    for id in 2_000..2_012u64 {
+        register(&a, id);
+        a.adjust_balance(
+            &owner_a,
+            uid(id),
+            money("5"),
+            "float",
+            &key(&format!("f{id}")),
+        )
+        .unwrap();
+    }
+    // Orders through both processes, alternating, a minute apart; each completes at once
+    // (codes): the order, its payment, its code, its roll-ups, its notices. The first of
+    // each process takes a block of order ids from the shared counter (once per 1,024
+    // orders, and may conflict with the other's); the others share nothing.
+    let conflicts = |shop: &Shop| shop.store_counters().conflicts;
+    let mut before = (conflicts(&a), conflicts(&b));
+    let mut ids = Vec::new();
+    for i in 0..12u64 {
+        if i == 2 {
+            before = (conflicts(&a), conflicts(&b));
+        }
+        clock.advance_millis(60_000);
+        let (shop, p) = if i % 2 == 0 {
+            (&a, products[0])
+        } else {
+            (&b, products[1])
+        };
+        let shopper = shop.actor(uid(2_000 + i)).unwrap();
+        let order = shop
+            .create_order(&shopper, &by_balance(p), &key(&format!("o{i}")))
+            .unwrap();
+        assert_eq!(order.status, shopcore::OrderStatus::Completed);
+        ids.push(order.id);
+    }
+    assert_eq!((conflicts(&a), conflicts(&b)), before, "no conflicts");
+    let unique: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+    // Each process's ids follow each other within its block; the blocks do not overlap.
+    let mine: Vec<u64> = ids.iter().step_by(2).map(|id| id.get()).collect();
+    let theirs: Vec<u64> = ids.iter().skip(1).step_by(2).map(|id| id.get()).collect();
+    assert!(mine.windows(2).all(|w| w[1] == w[0] + 1), "{mine:?}");
+    assert!(theirs.windows(2).all(|w| w[1] == w[0] + 1), "{theirs:?}");
+    assert!(mine[0].abs_diff(theirs[0]) >= 1024, "{ids:?}");
+    // The figures count every order once, whichever process counted it.
+    for (shop, owner) in [(&a, &owner_a), (&b, &owner_b)] {
+        let totals = shop.totals().unwrap();
+        assert_eq!(totals.orders, 12);
+        assert_eq!(totals.revenue_usd, money("12"));
+        assert_eq!(totals.completed_auto, 12);
+        let dashboard = shop.dashboard(owner, Default::default()).unwrap();
+        assert_eq!(dashboard.orders.today, 12);
+        assert_eq!(dashboard.revenue.today, money("12"));
+        let units: Vec<u64> = dashboard.best_by_units.iter().map(|b| b.units).collect();
+        assert_eq!(units, [6, 6]);
+        let report = shop.verify().unwrap();
+        assert!(report.is_healthy(), "{report}");
+        assert!(shop.check_startup().unwrap().problems.is_empty());
+    }
+    // The last order a process handed out from its block, lost: named by both checks.
+    let raw = crate::common::RawStore::open(std::path::Path::new(&url));
+    let last = *theirs.last().unwrap();
+    let order = raw
+        .table("orders")
+        .remove(last.to_be_bytes())
+        .unwrap()
+        .unwrap();
+    let lost = format!("order {last}, the last lane");
+    let problems = a.verify().unwrap().problems;
+    assert!(problems.iter().any(|p| p.contains(&lost)), "{problems:?}");
+    let problems = b.check_startup().unwrap().problems;
+    assert!(problems.iter().any(|p| p.contains(&lost)), "{problems:?}");
+    // Back, and one more under the block's next id, which was never handed out: added.
+    raw.table("orders")
+        .insert(last.to_be_bytes(), order.clone())
+        .unwrap();
+    raw.table("orders")
+        .insert((last + 1).to_be_bytes(), order)
+        .unwrap();
+    let added = format!("order {} is stored in lane", last + 1);
+    let problems = b.check_startup().unwrap().problems;
+    assert!(problems.iter().any(|p| p.contains(&added)), "{problems:?}");
+    raw.table("orders")
+        .remove((last + 1).to_be_bytes())
+        .unwrap();
+    assert!(a.verify().unwrap().is_healthy());
+}
+
+#[test]
 fn the_audit_log_lists_two_processes_entries_newest_first() {
     let Some((_schema, url, clock)) = database() else {
         return;

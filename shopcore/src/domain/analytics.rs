@@ -173,6 +173,28 @@ crate::store::record!(
     RollupLastActive: Table::Rollups, "rollup_last_active", b"h", i64 => u64
 );
 crate::store::record!(
+    /// The totals' changes made by the writer of a lane other than 0 (`store::log::Lane`):
+    /// each writer counts in records of its own, so the commits of two processes share no
+    /// roll-up; the figures are lane 0's records plus every lane's ([`Tally`]).
+    pub(crate) LaneTotals: Table::Rollups, "rollup_lane_totals", b"T", u64 => Totals
+);
+crate::store::record!(
+    /// Each day's figures changed by the writer of a lane: day · lane.
+    pub(crate) LaneDays: Table::Rollups, "rollup_lane_days", b"D", (i64, u64) => DayStats
+);
+crate::store::record!(
+    /// Each product's figures changed by the writer of a lane: product · lane.
+    pub(crate) LaneProducts: Table::Rollups, "rollup_lane_products", b"P", (ProductId, u64) => ProductStats
+);
+crate::store::record!(
+    /// Each payment route's figures changed by the writer of a lane: route · lane.
+    LaneRoutes: Table::Rollups, "rollup_lane_routes", b"R", (Route, u64) => RouteStats
+);
+crate::store::record!(
+    /// The last-active histogram's changes made by the writer of a lane: day · lane.
+    LaneLastActive: Table::Rollups, "rollup_lane_last_active", b"H", (i64, u64) => u64
+);
+crate::store::record!(
     /// One entry per user per active day (the raw record behind daily active users).
     Activity: Table::Activity, "activity", (i64, UserId) => ()
 );
@@ -222,8 +244,57 @@ impl Rollup {
     }
 }
 
-/// Every stored roll-up record with its encoded value.
-fn stored_rollups(store: &Store) -> std::result::Result<BTreeMap<Rollup, Vec<u8>>, StoreError> {
+/// A lane's own roll-up record, by kind and key (a rebuild deletes them).
+#[derive(Clone, Copy, Debug)]
+enum LaneRollup {
+    Totals(u64),
+    Day(i64, u64),
+    Product(ProductId, u64),
+    LastActive(i64, u64),
+    Route(Route, u64),
+}
+
+impl LaneRollup {
+    fn delete(self, tx: &Tx<'_>) -> std::result::Result<bool, StoreError> {
+        match self {
+            LaneRollup::Totals(l) => tx.delete::<LaneTotals>(&l),
+            LaneRollup::Day(d, l) => tx.delete::<LaneDays>(&(d, l)),
+            LaneRollup::Product(id, l) => tx.delete::<LaneProducts>(&(id, l)),
+            LaneRollup::LastActive(d, l) => tx.delete::<LaneLastActive>(&(d, l)),
+            LaneRollup::Route(r, l) => tx.delete::<LaneRoutes>(&(r, l)),
+        }
+    }
+}
+
+/// Adds a lane's encoded figures to those of `rollup` in `out` (zero when absent); figures
+/// that do not decode are appended as they are, so the sum differs from any recomputation.
+fn sum_into<T: Tally>(
+    out: &mut BTreeMap<Rollup, Vec<u8>>,
+    rollup: Rollup,
+    lane: &[u8],
+) -> std::result::Result<(), StoreError> {
+    let decode = |bytes: &[u8]| crate::store::decode::<T>(Table::Rollups, &[], bytes);
+    let sum = match out.get(&rollup) {
+        Some(bytes) => bytes.clone(),
+        None => crate::store::encode(&T::default())?,
+    };
+    let sum = match (decode(&sum), decode(lane)) {
+        (Ok(mut sum), Ok(lane)) => {
+            sum.absorb(&lane);
+            crate::store::encode(&sum)?
+        }
+        _ => [sum, lane.to_vec()].concat(),
+    };
+    out.insert(rollup, sum);
+    Ok(())
+}
+
+/// Every stored roll-up with its encoded figures, every lane's added to lane 0's, and the
+/// lanes' own records.
+#[allow(clippy::type_complexity)]
+fn stored_rollups(
+    store: &Store,
+) -> std::result::Result<(BTreeMap<Rollup, Vec<u8>>, Vec<LaneRollup>), StoreError> {
     let mut out = BTreeMap::new();
     for item in store.scan_raw(Span::<RollupTotals>::all()) {
         out.insert(Rollup::Totals, item?.1.to_vec());
@@ -244,7 +315,33 @@ fn stored_rollups(store: &Store) -> std::result::Result<BTreeMap<Rollup, Vec<u8>
         let (r, v) = item?;
         out.insert(Rollup::Route(r), v.to_vec());
     }
-    Ok(out)
+    let mut lanes = Vec::new();
+    for item in store.scan_raw(Span::<LaneTotals>::all()) {
+        let (l, v) = item?;
+        sum_into::<Totals>(&mut out, Rollup::Totals, &v)?;
+        lanes.push(LaneRollup::Totals(l));
+    }
+    for item in store.scan_raw(Span::<LaneDays>::all()) {
+        let ((d, l), v) = item?;
+        sum_into::<DayStats>(&mut out, Rollup::Day(d), &v)?;
+        lanes.push(LaneRollup::Day(d, l));
+    }
+    for item in store.scan_raw(Span::<LaneProducts>::all()) {
+        let ((id, l), v) = item?;
+        sum_into::<ProductStats>(&mut out, Rollup::Product(id), &v)?;
+        lanes.push(LaneRollup::Product(id, l));
+    }
+    for item in store.scan_raw(Span::<LaneLastActive>::all()) {
+        let ((d, l), v) = item?;
+        sum_into::<u64>(&mut out, Rollup::LastActive(d), &v)?;
+        lanes.push(LaneRollup::LastActive(d, l));
+    }
+    for item in store.scan_raw(Span::<LaneRoutes>::all()) {
+        let ((r, l), v) = item?;
+        sum_into::<RouteStats>(&mut out, Rollup::Route(r), &v)?;
+        lanes.push(LaneRollup::Route(r, l));
+    }
+    Ok((out, lanes))
 }
 
 fn status_index(status: OrderStatus) -> usize {
@@ -258,31 +355,148 @@ fn add(a: Money, b: Money) -> Money {
     a.checked_add(b).unwrap_or(a)
 }
 
+/// A roll-up's figures, summed over the lanes that counted them. A lane's record holds the
+/// changes its writer made, which may take a count below zero on its own (an order placed
+/// in one lane and paid in another): counts change and sum wrapping, so the sum of the
+/// lanes is the true figure.
+pub(crate) trait Tally: Default + Serialize + serde::de::DeserializeOwned {
+    /// Adds `other`'s figures to these.
+    fn absorb(&mut self, other: &Self);
+}
+
+impl Tally for u64 {
+    fn absorb(&mut self, other: &u64) {
+        *self = self.wrapping_add(*other);
+    }
+}
+
+impl Tally for Totals {
+    fn absorb(&mut self, o: &Totals) {
+        self.users.absorb(&o.users);
+        self.banned.absorb(&o.banned);
+        self.orders.absorb(&o.orders);
+        for (a, b) in self.by_status.iter_mut().zip(o.by_status) {
+            a.absorb(&b);
+        }
+        self.completed_manual.absorb(&o.completed_manual);
+        self.completed_auto.absorb(&o.completed_auto);
+        self.revenue_usd = add(self.revenue_usd, o.revenue_usd);
+        self.topups.absorb(&o.topups);
+        self.topups_usd = add(self.topups_usd, o.topups_usd);
+    }
+}
+
+impl Tally for DayStats {
+    fn absorb(&mut self, o: &DayStats) {
+        self.new_users.absorb(&o.new_users);
+        self.orders.absorb(&o.orders);
+        self.completed.absorb(&o.completed);
+        self.revenue_usd = add(self.revenue_usd, o.revenue_usd);
+        self.topups.absorb(&o.topups);
+        self.topups_usd = add(self.topups_usd, o.topups_usd);
+        self.active_users.absorb(&o.active_users);
+    }
+}
+
+impl Tally for ProductStats {
+    fn absorb(&mut self, o: &ProductStats) {
+        self.units.absorb(&o.units);
+        self.revenue_usd = add(self.revenue_usd, o.revenue_usd);
+    }
+}
+
+impl Tally for RouteStats {
+    fn absorb(&mut self, o: &RouteStats) {
+        self.completed.absorb(&o.completed);
+        self.revenue_usd = add(self.revenue_usd, o.revenue_usd);
+        self.credits.absorb(&o.credits);
+        self.credits_usd = add(self.credits_usd, o.credits_usd);
+    }
+}
+
+/// One roll-up's figures: lane 0's record (`R0` at `key`) plus every lane's (`RL` within
+/// `key`).
+fn tally<R0, RL, P>(
+    store: &Store,
+    key: &R0::Key,
+    within: &P,
+) -> std::result::Result<R0::Value, StoreError>
+where
+    R0: crate::store::Record,
+    RL: crate::store::Record<Value = R0::Value>,
+    R0::Value: Tally,
+    P: crate::store::Key,
+{
+    let mut value = store.fetch::<R0>(key)?.unwrap_or_default();
+    for item in store.scan(Span::<RL>::within(within), false) {
+        value.absorb(&item?.1);
+    }
+    Ok(value)
+}
+
 fn offset(tx: &Tx<'_>) -> std::result::Result<crate::clock::Zone, StoreError> {
     Ok(settings::load(tx)?.time_zone)
 }
 
-fn update<R: crate::store::Record>(
+/// Changes a roll-up in the transaction's lane: lane 0's record (`R0` at `key`) or the
+/// lane's own (`RL` at `lane_key(lane)`), which start from zero.
+fn update<R0, RL>(
     tx: &Tx<'_>,
-    k: &R::Key,
-    change: impl FnOnce(&mut R::Value),
+    key: &R0::Key,
+    lane_key: impl FnOnce(u64) -> RL::Key,
+    change: impl FnOnce(&mut R0::Value),
 ) -> std::result::Result<(), StoreError>
 where
-    R::Value: Default,
+    R0: crate::store::Record,
+    RL: crate::store::Record<Value = R0::Value>,
+    R0::Value: Default,
 {
-    let mut value = tx.load::<R>(k)?.unwrap_or_default();
-    change(&mut value);
-    tx.save::<R>(k, &value)
+    let lane = tx.lane()?;
+    if lane == crate::store::log::Lane(0) {
+        let mut value = tx.load::<R0>(key)?.unwrap_or_default();
+        change(&mut value);
+        tx.save::<R0>(key, &value)
+    } else {
+        let key = lane_key(u64::from(lane.0));
+        let mut value = tx.load::<RL>(&key)?.unwrap_or_default();
+        change(&mut value);
+        tx.save::<RL>(&key, &value)
+    }
+}
+
+fn totals(tx: &Tx<'_>, change: impl FnOnce(&mut Totals)) -> std::result::Result<(), StoreError> {
+    update::<RollupTotals, LaneTotals>(tx, &(), |lane| lane, change)
+}
+
+fn day(
+    tx: &Tx<'_>,
+    day: i64,
+    change: impl FnOnce(&mut DayStats),
+) -> std::result::Result<(), StoreError> {
+    update::<RollupDays, LaneDays>(tx, &day, |lane| (day, lane), change)
+}
+
+fn route(
+    tx: &Tx<'_>,
+    route: Route,
+    change: impl FnOnce(&mut RouteStats),
+) -> std::result::Result<(), StoreError> {
+    update::<RollupRoutes, LaneRoutes>(tx, &route, |lane| (route, lane), change)
 }
 
 fn bump_histogram(tx: &Tx<'_>, day: i64, delta: i64) -> std::result::Result<(), StoreError> {
-    update::<RollupLastActive>(tx, &day, |n| {
-        *n = if delta >= 0 {
-            n.saturating_add(delta.unsigned_abs())
-        } else {
-            n.saturating_sub(delta.unsigned_abs())
-        }
-    })
+    update::<RollupLastActive, LaneLastActive>(
+        tx,
+        &day,
+        |lane| (day, lane),
+        |n| {
+            *n = if delta >= 0 {
+                n.wrapping_add(delta.unsigned_abs())
+            } else {
+                n.wrapping_sub(delta.unsigned_abs())
+            }
+        },
+    )
 }
 
 /// Counts a user's registration, ban changes and activity (called from every user save).
@@ -294,25 +508,25 @@ pub(crate) fn on_user_saved(
     let was_banned = before.is_some_and(User::is_banned);
     let new_user = before.is_none();
     if new_user || was_banned != user.is_banned() {
-        update::<RollupTotals>(tx, &(), |t| {
+        totals(tx, |t| {
             if new_user {
                 t.users += 1;
             }
             match (was_banned, user.is_banned()) {
-                (false, true) => t.banned += 1,
-                (true, false) => t.banned = t.banned.saturating_sub(1),
+                (false, true) => t.banned = t.banned.wrapping_add(1),
+                (true, false) => t.banned = t.banned.wrapping_sub(1),
                 _ => {}
             }
         })?;
     }
     if new_user {
-        update::<RollupDays>(tx, &user.created_at.day_in(&off), |d| d.new_users += 1)?;
+        day(tx, user.created_at.day_in(&off), |d| d.new_users += 1)?;
     }
     let day = user.last_active_at.day_in(&off);
     let previous = before.map(|b| b.last_active_at.day_in(&off));
     if previous != Some(day) && !tx.has::<Activity>(&(day, user.id))? {
         tx.save::<Activity>(&(day, user.id), &())?;
-        update::<RollupDays>(tx, &day, |d| d.active_users += 1)?;
+        self::day(tx, day, |d| d.active_users += 1)?;
     }
     if previous != Some(day) {
         if let Some(p) = previous {
@@ -334,15 +548,16 @@ pub(crate) fn on_order_saved(
     if before.map(|b| b.status) == Some(order.status) && !completed_now {
         return Ok(());
     }
-    update::<RollupTotals>(tx, &(), |t| {
+    totals(tx, |t| {
         if before.is_none() {
             t.orders += 1;
         }
         if let Some(b) = before {
             let i = status_index(b.status);
-            t.by_status[i] = t.by_status[i].saturating_sub(1);
+            t.by_status[i] = t.by_status[i].wrapping_sub(1);
         }
-        t.by_status[status_index(order.status)] += 1;
+        let i = status_index(order.status);
+        t.by_status[i] = t.by_status[i].wrapping_add(1);
         if completed_now {
             if order.auto_fulfilled {
                 t.completed_auto += 1;
@@ -353,18 +568,24 @@ pub(crate) fn on_order_saved(
         }
     })?;
     if before.is_none() {
-        update::<RollupDays>(tx, &order.created_at.day_in(&off), |d| d.orders += 1)?;
+        day(tx, order.created_at.day_in(&off), |d| d.orders += 1)?;
     }
     if completed_now {
-        update::<RollupDays>(tx, &order.updated_at.day_in(&off), |d| {
+        day(tx, order.updated_at.day_in(&off), |d| {
             d.completed += 1;
             d.revenue_usd = add(d.revenue_usd, order.total_usd);
         })?;
-        update::<RollupProducts>(tx, &order.product, |p| {
-            p.units += u64::from(order.quantity);
-            p.revenue_usd = add(p.revenue_usd, order.total_usd);
-        })?;
-        update::<RollupRoutes>(tx, &Route::of_order(order), |r| {
+        let product = order.product;
+        update::<RollupProducts, LaneProducts>(
+            tx,
+            &product,
+            |lane| (product, lane),
+            |p| {
+                p.units += u64::from(order.quantity);
+                p.revenue_usd = add(p.revenue_usd, order.total_usd);
+            },
+        )?;
+        route(tx, Route::of_order(order), |r| {
             r.completed += 1;
             r.revenue_usd = add(r.revenue_usd, order.total_usd);
         })?;
@@ -377,7 +598,7 @@ pub(crate) fn on_invoice_credited(
     tx: &Tx<'_>,
     invoice: &crate::invoices::Invoice,
 ) -> std::result::Result<(), StoreError> {
-    update::<RollupRoutes>(tx, &Route::of_provider(invoice.provider), |r| {
+    route(tx, Route::of_provider(invoice.provider), |r| {
         r.credits += 1;
         r.credits_usd = add(r.credits_usd, invoice.amount_usd);
     })
@@ -386,15 +607,15 @@ pub(crate) fn on_invoice_credited(
 /// Counts an approved top-up.
 pub(crate) fn on_topup_approved(tx: &Tx<'_>, topup: &Topup) -> std::result::Result<(), StoreError> {
     let day = topup.decided_at.unwrap_or(tx.now).day_in(&offset(tx)?);
-    update::<RollupTotals>(tx, &(), |t| {
+    totals(tx, |t| {
         t.topups += 1;
         t.topups_usd = add(t.topups_usd, topup.amount_usd);
     })?;
-    update::<RollupDays>(tx, &day, |d| {
+    self::day(tx, day, |d| {
         d.topups += 1;
         d.topups_usd = add(d.topups_usd, topup.amount_usd);
     })?;
-    update::<RollupRoutes>(tx, &Route::Method, |r| {
+    route(tx, Route::Method, |r| {
         r.credits += 1;
         r.credits_usd = add(r.credits_usd, topup.amount_usd);
     })
@@ -607,9 +828,9 @@ impl Shop {
         })?;
         let off = self.settings().time_zone;
         let today = self.now().day_in(&off);
-        let totals: Totals = self.store.fetch::<RollupTotals>(&())?.unwrap_or_default();
+        let totals: Totals = read_totals(&self.store)?;
         let day = |d: i64| -> Result<DayStats> {
-            Ok(self.store.fetch::<RollupDays>(&d)?.unwrap_or_default())
+            Ok(tally::<RollupDays, LaneDays, _>(&self.store, &d, &d)?)
         };
         let sum_days = |from: i64| -> Result<DayStats> {
             let mut acc = DayStats::default();
@@ -626,9 +847,13 @@ impl Shop {
         let week = sum_days(week_start(today))?;
         let month = sum_days(month_start(today))?;
         let active = |days: i64| -> Result<u64> {
-            let mut n = 0;
+            let mut n: u64 = 0;
             for d in (today - days + 1)..=today {
-                n += self.store.fetch::<RollupLastActive>(&d)?.unwrap_or(0);
+                n = n.wrapping_add(tally::<RollupLastActive, LaneLastActive, _>(
+                    &self.store,
+                    &d,
+                    &d,
+                )?);
             }
             Ok(n)
         };
@@ -649,9 +874,17 @@ impl Shop {
             .round_to(2)
         };
         // Best sellers: one record per product (bounded by the catalog, not by orders).
-        let mut sellers = Vec::new();
+        let mut sales: BTreeMap<ProductId, ProductStats> = BTreeMap::new();
         for item in self.store.scan(Span::<RollupProducts>::all(), false) {
             let (id, stats) = item?;
+            sales.entry(id).or_default().absorb(&stats);
+        }
+        for item in self.store.scan(Span::<LaneProducts>::all(), false) {
+            let ((id, _), stats) = item?;
+            sales.entry(id).or_default().absorb(&stats);
+        }
+        let mut sellers = Vec::new();
+        for (id, stats) in sales {
             let name = self
                 .product(id)?
                 .map_or_else(|| format!("product {id}"), |p| p.name);
@@ -730,7 +963,7 @@ impl Shop {
             activity_series,
             routes: Route::ALL
                 .iter()
-                .map(|r| Ok((*r, self.store.fetch::<RollupRoutes>(r)?.unwrap_or_default())))
+                .map(|r| Ok((*r, tally::<RollupRoutes, LaneRoutes, _>(&self.store, r, r)?)))
                 .collect::<Result<_>>()?,
         })
     }
@@ -738,7 +971,7 @@ impl Shop {
     /// The shop-wide running totals (users, orders per status, revenue, top-ups), for
     /// monitoring. Aggregates only, no personal data, so no actor and no audit entry; one read.
     pub fn totals(&self) -> Result<Totals> {
-        Ok(self.store.fetch::<RollupTotals>(&())?.unwrap_or_default())
+        Ok(read_totals(&self.store)?)
     }
 
     /// Recomputes every roll-up from the raw records and replaces the stored ones
@@ -751,9 +984,12 @@ impl Shop {
 
     pub(crate) fn rebuild_rollups_unchecked(&self) -> Result<()> {
         let computed = recompute(&self.store, &settings::fetch(&self.store)?.time_zone)?;
-        let existing = stored_rollups(&self.store)?;
+        let (existing, lanes) = stored_rollups(&self.store)?;
         self.transact(|tx| {
             for k in existing.keys() {
+                k.delete(tx)?;
+            }
+            for k in &lanes {
                 k.delete(tx)?;
             }
             for (k, v) in &computed {
@@ -874,7 +1110,7 @@ pub(crate) fn verify(
     off: &crate::clock::Zone,
 ) -> std::result::Result<Vec<String>, StoreError> {
     let computed = recompute(store, off)?;
-    let mut stored = stored_rollups(store)?;
+    let (mut stored, _) = stored_rollups(store)?;
     // Zero-valued records (a histogram day that emptied) are equivalent to absent ones.
     let zero_u64 = crate::store::encode(&0u64)?;
     stored.retain(|k, v| !(matches!(k, Rollup::LastActive(_)) && *v == zero_u64));
@@ -902,6 +1138,8 @@ pub(crate) fn verify(
 /// completed orders and approved top-ups already there (no invoice exists yet).
 pub(crate) fn migrate_route_rollups(store: &Store) -> std::result::Result<(), StoreError> {
     let off = settings::fetch(store)?.time_zone;
+    // (The recomputation is the whole figure: no lane keeps a part of it beside.)
+    store.delete_kind_for_migration::<LaneRoutes>()?;
     for (k, v) in recompute(store, &off)? {
         if let Rollup::Route(route) = k {
             let stats: RouteStats = crate::store::decode(Table::Rollups, &[], &v)?;
@@ -911,7 +1149,7 @@ pub(crate) fn migrate_route_rollups(store: &Store) -> std::result::Result<(), St
     Ok(())
 }
 
-/// The shop-wide totals roll-up as stored.
+/// The shop-wide totals roll-up as stored: lane 0's and every lane's.
 pub(crate) fn read_totals(store: &Store) -> std::result::Result<Totals, StoreError> {
-    Ok(store.fetch::<RollupTotals>(&())?.unwrap_or_default())
+    tally::<RollupTotals, LaneTotals, _>(store, &(), &())
 }

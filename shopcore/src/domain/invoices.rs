@@ -480,7 +480,7 @@ pub(crate) fn open(
         }
         .into());
     }
-    let id = InvoiceId::new(tx.next_id(Counter::InvoiceSeq)?)?;
+    let id = InvoiceId::new(tx.next_in_block(Counter::InvoiceSeq, tx.lane()?)?)?;
     let invoice = Invoice {
         id,
         user,
@@ -841,11 +841,14 @@ pub(crate) fn verify(
     {
         problems.push("invoices: invoice indexes and invoices differ in size".into());
     }
-    let counter = store.read_counter(Counter::InvoiceSeq)?;
-    if counter != count {
-        problems.push(format!(
-            "invoices: invoice counter is {counter} but {count} invoices are stored (lost or added)"
-        ));
+    for problem in store.check_id_blocks::<Invoices>(
+        Counter::InvoiceSeq,
+        "invoice",
+        Some(count),
+        |id| id.get(),
+        |n| InvoiceId::new(n).ok(),
+    )? {
+        problems.push(format!("invoices: {problem}"));
     }
     Ok(problems)
 }

@@ -217,11 +217,14 @@ fn to_version_21(_store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// 21 → 22: the ledger in lanes too: a writer posts in its lane (`lane · 2⁴⁰ + 1, 2, …`,
-/// counted at `counters/ledger_seq/<lane>`), the lane its audit entries bind from; the
-/// verified watermark gains `meta/verified_ledger_lanes`. Nothing to rewrite (the ledger so
-/// far is lane 0's, bound by every lane of the log): the version keeps older builds out,
-/// which would read a second lane as a gap in the ledger.
+/// 21 → 22: what every order shares, per lane too. A writer posts in its lane of the
+/// ledger (`lane · 2⁴⁰ + 1, 2, …`, counted at `counters/ledger_seq/<lane>`), the lane its
+/// audit entries bind from, and the verified watermark gains `meta/verified_ledger_lanes`; a
+/// writer other than lane 0's takes order, top-up and invoice ids in blocks of
+/// `store::ID_BLOCK` (its block at `counters/<sequence>/<lane>`); it counts the roll-ups in
+/// records of its own (`rollup_lane_*`), summed when read. Nothing to rewrite (everything
+/// so far is lane 0's): the version keeps older builds out, which would read a second lane
+/// of the ledger as a gap, the blocks as lost orders and the figures without the lanes'.
 fn to_version_22(_store: &Store) -> Result<(), StoreError> {
     Ok(())
 }

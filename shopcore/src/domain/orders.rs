@@ -1372,7 +1372,7 @@ impl Shop {
             }
             let p = price(tx, buyer, request, coupon.as_ref())?;
             let mode = settings::load(tx)?.fulfilment;
-            let id = OrderId::new(tx.next_id(Counter::OrderSeq)?)?;
+            let id = OrderId::new(tx.next_in_block(Counter::OrderSeq, tx.lane()?)?)?;
 
             // Reserve the goods: every unit's code, or every unit of stock, or nothing (an
             // error here drops the whole transaction, codes taken before it included).
@@ -2572,12 +2572,15 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
             order.id.get(),
         ));
     }
-    let order_counter = store.read_counter(Counter::OrderSeq)?;
     let last_order = u64::try_from(orders).unwrap_or(u64::MAX);
-    if order_counter != last_order {
-        problems.push(format!(
-            "orders: order counter is {order_counter} but {last_order} orders are stored (orders lost or added)"
-        ));
+    for problem in store.check_id_blocks::<Orders>(
+        Counter::OrderSeq,
+        "order",
+        Some(last_order),
+        |id| id.get(),
+        |n| OrderId::new(n).ok(),
+    )? {
+        problems.push(format!("orders: {problem}"));
     }
     let (indexed, sum) = postings::checksum::<StatusPostings, _>(store)?;
     if indexed != last_order {

@@ -683,7 +683,7 @@ impl Shop {
             wallet.pending_topups += 1;
             tx.save::<Wallets>(&user, &wallet)?;
             payment_methods::adjust_pending(tx, method.id, 1)?;
-            let id = TopupId::new(tx.next_id(Counter::TopupSeq)?)?;
+            let id = TopupId::new(tx.next_in_block(Counter::TopupSeq, tx.lane()?)?)?;
             let topup = Topup {
                 id,
                 user,
@@ -1623,11 +1623,14 @@ pub(crate) fn verify(
             "wallet: money is not conserved: balances total {total_balances}, the ledger says {expected_total:?}"
         ));
     }
-    let topup_counter = store.read_counter(Counter::TopupSeq)?;
-    if topup_counter != topups {
-        problems.push(format!(
-            "wallet: top-up counter is {topup_counter} but {topups} top-ups are stored (lost or added)"
-        ));
+    for problem in store.check_id_blocks::<Topups>(
+        Counter::TopupSeq,
+        "top-up",
+        Some(topups),
+        |id| id.get(),
+        |n| TopupId::new(n).ok(),
+    )? {
+        problems.push(format!("wallet: {problem}"));
     }
     Ok((problems, sums))
 }

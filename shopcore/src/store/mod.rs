@@ -40,7 +40,9 @@ thread_local! {
 }
 use engine::{Engine, SledEngine};
 pub(crate) use key::hex;
-pub(crate) use record::{Column, KeyPart, Record, Span, code_part, is_bad_key, record, take_array};
+pub(crate) use record::{
+    Column, Key, KeyPart, Record, Span, code_part, is_bad_key, record, take_array,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sled::IVec;
@@ -1457,6 +1459,17 @@ impl Store {
         self.flush()
     }
 
+    /// Removes every record of one kind, outside any transaction: for migrations only.
+    pub(crate) fn delete_kind_for_migration<R: Record>(&self) -> Result<(), StoreError> {
+        let (lower, upper) = Span::<R>::all().into_bounds();
+        let mut writes = Writes::new();
+        for k in self.keys(R::TABLE, lower, upper, false) {
+            writes.insert(IVec::from(full_key(R::TABLE, &k?)), None);
+        }
+        self.engine.apply_direct(writes)?;
+        self.flush()
+    }
+
     /// Removes every record of `table`, outside any transaction: for migrations only.
     pub(crate) fn clear_for_migration(&self, table: Table) -> Result<(), StoreError> {
         self.engine.clear_table(table)?;
@@ -1821,8 +1834,172 @@ impl Tx<'_> {
     }
 }
 
+/// Ids a writer in a lane other than 0 takes from a sequence at a time (orders, top-ups,
+/// invoices: numbers shown to people, so not numbered in lanes 2⁴⁰ apart).
+pub(crate) const ID_BLOCK: u64 = 1024;
+
+/// A lane's block of a sequence's ids: the last one it handed out and the block's last.
+/// Every earlier block of the lane was used up before it took this one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct IdBlock {
+    pub(crate) last: u64,
+    pub(crate) end: u64,
+}
+
+impl IdBlock {
+    /// The block's first id.
+    pub(crate) fn start(self) -> u64 {
+        self.end.saturating_sub(ID_BLOCK - 1)
+    }
+}
+
+impl Tx<'_> {
+    /// The next id of `counter`'s sequence for a writer in `lane`: lane 0 hands out the
+    /// counter's own numbers one by one ([`Tx::next_id`]), as a single process always has;
+    /// another lane takes the [`ID_BLOCK`] ids above the counter at once, moving the counter
+    /// past them, and hands them out from a record of its own (`<counter>/<lane>`, an
+    /// [`IdBlock`]), so it writes the shared counter once per block. Ids stay unique and
+    /// small; the ids of two writers interleave by block, and a block is used up before its
+    /// lane takes another (a lane taken again by a later process goes on in it).
+    pub(crate) fn next_in_block(
+        &self,
+        counter: Counter,
+        lane: log::Lane,
+    ) -> Result<u64, StoreError> {
+        if lane == log::Lane(0) {
+            return self.next_id(counter);
+        }
+        let key = lane_counter_key(counter, lane);
+        let next = match self.get::<IdBlock>(Table::Counters, &key)? {
+            Some(block) if block.last < block.end => IdBlock {
+                last: block.last + 1,
+                end: block.end,
+            },
+            _ => {
+                let claimed = self.counter(counter)?;
+                let end = claimed
+                    .checked_add(ID_BLOCK)
+                    .ok_or_else(|| StoreError::Corrupt {
+                        table: Table::Counters.name(),
+                        key: counter.name().into(),
+                        reason: "the sequence is exhausted".into(),
+                    })?;
+                self.set_counter(counter, end)?;
+                IdBlock {
+                    last: claimed + 1,
+                    end,
+                }
+            }
+        };
+        self.put(Table::Counters, &key, &next)?;
+        Ok(next.last)
+    }
+}
+
 /// Reads a counter outside a transaction.
 impl Store {
+    /// `counter`'s value (the last id handed out or taken in a block) and each lane's block
+    /// of it ([`Tx::next_in_block`]).
+    pub(crate) fn id_blocks(
+        &self,
+        counter: Counter,
+    ) -> Result<(u64, Vec<(log::Lane, IdBlock)>), StoreError> {
+        let mut blocks = Vec::new();
+        for lane in self.lanes_counting(counter)? {
+            if let Some(block) = self.read(Table::Counters, &lane_counter_key(counter, lane))? {
+                blocks.push((lane, block));
+            }
+        }
+        Ok((self.read_counter(counter)?, blocks))
+    }
+
+    /// Checks a sequence whose ids writers in lanes take in blocks ([`Tx::next_in_block`])
+    /// against the records `R` it numbers (`id` of a key, `key` of an id): no record is
+    /// numbered above the counter; each lane's block names the last id it handed out, which
+    /// is stored, and nothing of the block after it is; the counter is the last id stored or
+    /// the end of a lane's block. Given how many records are stored (`stored`: the full
+    /// check), they are as many as were handed out — the counter less what the lanes'
+    /// blocks hold unused, as every earlier block was used up. Problems name the sequence as
+    /// `what` ("order").
+    pub(crate) fn check_id_blocks<R: Record>(
+        &self,
+        counter: Counter,
+        what: &str,
+        stored: Option<u64>,
+        id: impl Fn(&R::Key) -> u64,
+        key: impl Fn(u64) -> Option<R::Key>,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        let (value, blocks) = self.id_blocks(counter)?;
+        let last_stored = match self.scan_keys(Span::<R>::all(), true).next() {
+            Some(k) => id(&k?),
+            None => 0,
+        };
+        let first_after = |after: u64| -> Result<Option<u64>, StoreError> {
+            let Some(after) = key(after) else {
+                return Ok(None);
+            };
+            match self
+                .scan_keys(Span::<R>::all().from(Bound::Excluded(&after)), false)
+                .next()
+            {
+                Some(k) => Ok(Some(id(&k?))),
+                None => Ok(None),
+            }
+        };
+        let mut unused = 0u64;
+        for (lane, block) in &blocks {
+            let lane = lane.0;
+            if block.end > value || block.last < block.start() || block.last > block.end {
+                problems.push(format!(
+                    "the {what} block of lane {lane} ({}-{}, last handed out {}) cannot be: the {what} counter is {value}",
+                    block.start(),
+                    block.end,
+                    block.last
+                ));
+                continue;
+            }
+            unused += block.end - block.last;
+            if !key(block.last).map_or(Ok(false), |k| self.exists::<R>(&k))? {
+                problems.push(format!(
+                    "{what} {}, the last lane {lane} handed out, is missing (lost)",
+                    block.last
+                ));
+            }
+            if let Some(next) = first_after(block.last)?
+                && next <= block.end
+            {
+                problems.push(format!(
+                    "{what} {next} is stored in lane {lane}'s block after the last it handed out, {} (added)",
+                    block.last
+                ));
+            }
+        }
+        if last_stored > value {
+            problems.push(format!(
+                "{what} {last_stored} is stored but the {what} counter is {value} (added)"
+            ));
+        } else if last_stored != value && !blocks.iter().any(|(_, b)| b.end == value) {
+            problems.push(format!(
+                "the {what} counter is {value} but the last {what} stored is {last_stored} (lost or added)"
+            ));
+        }
+        if let Some(stored) = stored {
+            let handed = value.saturating_sub(unused);
+            if stored != handed {
+                let handed = if blocks.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {handed} handed out")
+                };
+                problems.push(format!(
+                    "{what} counter is {value} but {stored} {what}s are stored{handed} (lost or added)"
+                ));
+            }
+        }
+        Ok(problems)
+    }
+
     /// The last number of `counter`'s sequence handed out in `lane` (the lane's base when
     /// none was).
     pub(crate) fn read_lane_counter(
