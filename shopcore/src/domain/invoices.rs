@@ -480,7 +480,7 @@ pub(crate) fn open(
         }
         .into());
     }
-    let id = InvoiceId::new(tx.next_in_block(Counter::InvoiceSeq, tx.lane()?)?)?;
+    let id = InvoiceId::new(tx.next_in_block(Counter::InvoiceSeq)?)?;
     let invoice = Invoice {
         id,
         user,

@@ -1372,7 +1372,7 @@ impl Shop {
             }
             let p = price(tx, buyer, request, coupon.as_ref())?;
             let mode = settings::load(tx)?.fulfilment;
-            let id = OrderId::new(tx.next_in_block(Counter::OrderSeq, tx.lane()?)?)?;
+            let id = OrderId::new(tx.next_in_block(Counter::OrderSeq)?)?;
 
             // Reserve the goods: every unit's code, or every unit of stock, or nothing (an
             // error here drops the whole transaction, codes taken before it included).

@@ -683,7 +683,7 @@ impl Shop {
             wallet.pending_topups += 1;
             tx.save::<Wallets>(&user, &wallet)?;
             payment_methods::adjust_pending(tx, method.id, 1)?;
-            let id = TopupId::new(tx.next_in_block(Counter::TopupSeq, tx.lane()?)?)?;
+            let id = TopupId::new(tx.next_in_block(Counter::TopupSeq)?)?;
             let topup = Topup {
                 id,
                 user,

@@ -71,6 +71,15 @@ impl Engine {
         }
     }
 
+    /// [`Engine::get_in_turn`] past the writer's cache, where there is one.
+    pub(crate) fn get_in_turn_fresh(&self, full: &[u8]) -> Result<Option<IVec>, StoreError> {
+        match self {
+            Engine::Sled(s) => s.records.get(full).map_err(StoreError::from_sled),
+            #[cfg(feature = "postgres")]
+            Engine::Postgres(pg) => pg.get_in_turn_fresh(full),
+        }
+    }
+
     /// Applies a batch of writes atomically (ending the writer's turn on engines that
     /// hold one open).
     pub(crate) fn apply(&self, writes: Writes) -> Result<(), StoreError> {

@@ -1834,11 +1834,12 @@ impl Tx<'_> {
     }
 }
 
-/// Ids a writer in a lane other than 0 takes from a sequence at a time (orders, top-ups,
-/// invoices: numbers shown to people, so not numbered in lanes 2⁴⁰ apart).
-pub(crate) const ID_BLOCK: u64 = 1024;
+/// Ids a PostgreSQL writer takes from a sequence at a time (orders, top-ups, invoices:
+/// numbers shown to people, so not numbered in lanes 2⁴⁰ apart). A block is a chunk of the
+/// order-status index ([`postings::BLOCK`]), so two writers' orders share no chunk.
+pub(crate) const ID_BLOCK: u64 = postings::BLOCK;
 
-/// A lane's block of a sequence's ids: the last one it handed out and the block's last.
+/// A writer's block of a sequence's ids: the last one it handed out and the block's last.
 /// Every earlier block of the lane was used up before it took this one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct IdBlock {
@@ -1847,44 +1848,69 @@ pub(crate) struct IdBlock {
 }
 
 impl IdBlock {
-    /// The block's first id.
+    /// The lowest id the block can start at (the first block taken above ids handed out one
+    /// by one may start higher: it ends where a chunk of the index ends).
     pub(crate) fn start(self) -> u64 {
         self.end.saturating_sub(ID_BLOCK - 1)
     }
 }
 
+/// The key of the last id of `counter`'s sequence taken in a block.
+fn claimed_key(counter: Counter) -> Vec<u8> {
+    let mut key = counter.name().as_bytes().to_vec();
+    key.extend_from_slice(b"#claimed");
+    key
+}
+
 impl Tx<'_> {
-    /// The next id of `counter`'s sequence for a writer in `lane`: lane 0 hands out the
-    /// counter's own numbers one by one ([`Tx::next_id`]), as a single process always has;
-    /// another lane takes the [`ID_BLOCK`] ids above the counter at once, moving the counter
-    /// past them, and hands them out from a record of its own (`<counter>/<lane>`, an
-    /// [`IdBlock`]), so it writes the shared counter once per block. Ids stay unique and
-    /// small; the ids of two writers interleave by block, and a block is used up before its
-    /// lane takes another (a lane taken again by a later process goes on in it).
-    pub(crate) fn next_in_block(
-        &self,
-        counter: Counter,
-        lane: log::Lane,
-    ) -> Result<u64, StoreError> {
-        if lane == log::Lane(0) {
+    /// The next id of `counter`'s sequence. On sled (one process) the counter's next
+    /// number ([`Tx::next_id`]), above any block a PostgreSQL writer took before the shop
+    /// moved. On PostgreSQL a writer takes a block of ids at a time — up to the end of the
+    /// index chunk after the last id taken, 1,024 once aligned — recording the last id
+    /// taken in a record of its own (`<counter>#claimed`, read past the writer's cache, so
+    /// two processes conflict over it only when both take a block at the same moment), and
+    /// hands them out from its lane's record (`<counter>/<lane>`, an [`IdBlock`]). A single
+    /// process still numbers 1, 2, 3, …; two interleave by block; a block is used up before
+    /// its lane takes another (a later process in the same lane goes on in it).
+    pub(crate) fn next_in_block(&self, counter: Counter) -> Result<u64, StoreError> {
+        let claimed_key = claimed_key(counter);
+        if self.engine.sled().is_some() {
+            let claimed: u64 = self.get(Table::Counters, &claimed_key)?.unwrap_or(0);
+            if claimed > self.counter(counter)? {
+                self.set_counter(counter, claimed)?;
+            }
             return self.next_id(counter);
         }
-        let key = lane_counter_key(counter, lane);
+        let key = lane_counter_key(counter, self.lane()?);
         let next = match self.get::<IdBlock>(Table::Counters, &key)? {
             Some(block) if block.last < block.end => IdBlock {
                 last: block.last + 1,
                 end: block.end,
             },
             _ => {
-                let claimed = self.counter(counter)?;
-                let end = claimed
-                    .checked_add(ID_BLOCK)
-                    .ok_or_else(|| StoreError::Corrupt {
-                        table: Table::Counters.name(),
-                        key: counter.name().into(),
-                        reason: "the sequence is exhausted".into(),
-                    })?;
-                self.set_counter(counter, end)?;
+                let fresh = with_full_key(Table::Counters, &claimed_key, |full| {
+                    if self.writes.borrow().contains_key(full) || self.pending.contains_key(full) {
+                        self.lookup(full)
+                    } else {
+                        self.read_engine.set(true);
+                        self.engine.get_in_turn_fresh(full)
+                    }
+                })?;
+                let claimed = match fresh {
+                    Some(bytes) => decode(Table::Counters, &claimed_key, &bytes)?,
+                    None => self.counter(counter)?,
+                };
+                let end = if claimed % ID_BLOCK == ID_BLOCK - 1 {
+                    claimed.checked_add(ID_BLOCK)
+                } else {
+                    Some(claimed | (ID_BLOCK - 1))
+                }
+                .ok_or_else(|| StoreError::Corrupt {
+                    table: Table::Counters.name(),
+                    key: key::hex(&claimed_key),
+                    reason: "the sequence is exhausted".into(),
+                })?;
+                self.put(Table::Counters, &claimed_key, &end)?;
                 IdBlock {
                     last: claimed + 1,
                     end,
@@ -1898,8 +1924,8 @@ impl Tx<'_> {
 
 /// Reads a counter outside a transaction.
 impl Store {
-    /// `counter`'s value (the last id handed out or taken in a block) and each lane's block
-    /// of it ([`Tx::next_in_block`]).
+    /// The last id of `counter`'s sequence handed out or taken in a block, and each lane's
+    /// block of it ([`Tx::next_in_block`]).
     pub(crate) fn id_blocks(
         &self,
         counter: Counter,
@@ -1910,7 +1936,10 @@ impl Store {
                 blocks.push((lane, block));
             }
         }
-        Ok((self.read_counter(counter)?, blocks))
+        let claimed: u64 = self
+            .read(Table::Counters, &claimed_key(counter))?
+            .unwrap_or(0);
+        Ok((self.read_counter(counter)?.max(claimed), blocks))
     }
 
     /// Checks a sequence whose ids writers in lanes take in blocks ([`Tx::next_in_block`])
@@ -2015,8 +2044,9 @@ impl Store {
             .unwrap_or(lane.base()))
     }
 
-    /// The lanes other than 0 that hold a counter of their own of `counter`'s sequence,
-    /// ascending (a lane whose entries were all lost still shows here).
+    /// The lanes that hold a record of their own of `counter`'s sequence (`<counter>/<lane>`:
+    /// for the logs, lanes other than 0; for ids taken in blocks, any), ascending (a lane
+    /// whose entries were all lost still shows here).
     pub(crate) fn lanes_counting(&self, counter: Counter) -> Result<Vec<log::Lane>, StoreError> {
         let prefix = lane_counters_prefix(counter);
         let upper = key::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);

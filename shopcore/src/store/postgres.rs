@@ -704,6 +704,20 @@ impl PgEngine {
         }
     }
 
+    /// [`PostgresEngine::get_in_turn`] reading the database even when the writer's cache
+    /// holds the record (unless this batch read it already): for a record every process
+    /// writes now and then, whose cached value is likely stale, so the commit's comparison
+    /// fails only when another process wrote it in the meantime.
+    pub(crate) fn get_in_turn_fresh(&self, full: &[u8]) -> Result<Option<IVec>, StoreError> {
+        {
+            let mut writer = self.turn()?;
+            if !writer.reads.contains_key(full) {
+                writer.cache.remove(full);
+            }
+        }
+        self.get_in_turn(full)
+    }
+
     /// The lane of this process's writer, its connection made when needed.
     pub(crate) fn lane(&self) -> Result<u32, StoreError> {
         Ok(self.turn()?.lane)
