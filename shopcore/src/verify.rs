@@ -426,33 +426,24 @@ impl Shop {
         }
         // The order, top-up and invoice counters against the last records stored and
         // each lane's block of them.
-        for problem in store.check_id_blocks::<crate::orders::Orders>(
+        problems.extend(store.check_id_blocks::<crate::orders::Orders>(
             Counter::OrderSeq,
+            "orders",
             "order",
             None,
-            |id| id.get(),
-            |n| crate::ids::OrderId::new(n).ok(),
-        )? {
-            problems.push(format!("orders: {problem}"));
-        }
-        for problem in store.check_id_blocks::<wallet::Topups>(
+        )?);
+        problems.extend(store.check_id_blocks::<wallet::Topups>(
             Counter::TopupSeq,
+            "top-ups",
             "top-up",
             None,
-            |id| id.get(),
-            |n| crate::ids::TopupId::new(n).ok(),
-        )? {
-            problems.push(format!("top-ups: {problem}"));
-        }
-        for problem in store.check_id_blocks::<crate::invoices::Invoices>(
+        )?);
+        problems.extend(store.check_id_blocks::<crate::invoices::Invoices>(
             Counter::InvoiceSeq,
+            "invoices",
             "invoice",
             None,
-            |id| id.get(),
-            |n| crate::ids::InvoiceId::new(n).ok(),
-        )? {
-            problems.push(format!("invoices: {problem}"));
-        }
+        )?);
         // A random sample of older links and entries.
         let mut sampled = 0;
         let mut seed = sample_seed();

@@ -384,6 +384,16 @@ crate::store::record!(
     /// Invoices, by id.
     pub(crate) Invoices: Table::Invoices, "invoices", InvoiceId => Invoice
 );
+
+impl crate::store::BlockId for InvoiceId {
+    fn number(&self) -> u64 {
+        self.get()
+    }
+
+    fn numbered(n: u64) -> Option<InvoiceId> {
+        InvoiceId::new(n).ok()
+    }
+}
 crate::store::record!(
     /// Index: invoices by status (the expiry sweep, polling, refunds waiting).
     pub(crate) InvoicesByStatus: Table::InvoicesByStatus, "invoices_by_status", (InvoiceStatus, InvoiceId) => ()
@@ -841,14 +851,11 @@ pub(crate) fn verify(
     {
         problems.push("invoices: invoice indexes and invoices differ in size".into());
     }
-    for problem in store.check_id_blocks::<Invoices>(
+    problems.extend(store.check_id_blocks::<Invoices>(
         Counter::InvoiceSeq,
+        "invoices",
         "invoice",
         Some(count),
-        |id| id.get(),
-        |n| InvoiceId::new(n).ok(),
-    )? {
-        problems.push(format!("invoices: {problem}"));
-    }
+    )?);
     Ok(problems)
 }

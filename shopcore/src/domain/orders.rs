@@ -600,6 +600,16 @@ crate::store::record!(
     /// Orders, by id.
     pub(crate) Orders: Table::Orders, "orders", OrderId => Order
 );
+
+impl crate::store::BlockId for OrderId {
+    fn number(&self) -> u64 {
+        self.get()
+    }
+
+    fn numbered(n: u64) -> Option<OrderId> {
+        OrderId::new(n).ok()
+    }
+}
 crate::store::record!(
     /// Retired in schema 7 (posting chunks replaced it): one key per order, by status.
     OrdersByStatus: Table::OrdersByStatus, "orders_by_status", (OrderStatus, OrderId) => ()
@@ -2573,15 +2583,12 @@ pub(crate) fn verify(store: &crate::store::Store) -> std::result::Result<Vec<Str
         ));
     }
     let last_order = u64::try_from(orders).unwrap_or(u64::MAX);
-    for problem in store.check_id_blocks::<Orders>(
+    problems.extend(store.check_id_blocks::<Orders>(
         Counter::OrderSeq,
+        "orders",
         "order",
         Some(last_order),
-        |id| id.get(),
-        |n| OrderId::new(n).ok(),
-    )? {
-        problems.push(format!("orders: {problem}"));
-    }
+    )?);
     let (indexed, sum) = postings::checksum::<StatusPostings, _>(store)?;
     if indexed != last_order {
         problems.push(format!(

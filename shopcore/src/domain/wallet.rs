@@ -427,6 +427,16 @@ crate::store::record!(
     /// Top-up requests, by id.
     pub(crate) Topups: Table::Topups, "topups", TopupId => Topup
 );
+
+impl crate::store::BlockId for TopupId {
+    fn number(&self) -> u64 {
+        self.get()
+    }
+
+    fn numbered(n: u64) -> Option<TopupId> {
+        TopupId::new(n).ok()
+    }
+}
 crate::store::record!(
     /// Index: top-ups by status.
     TopupsByStatus: Table::TopupsByStatus, "topups_by_status", (TopupStatus, TopupId) => ()
@@ -1623,15 +1633,12 @@ pub(crate) fn verify(
             "wallet: money is not conserved: balances total {total_balances}, the ledger says {expected_total:?}"
         ));
     }
-    for problem in store.check_id_blocks::<Topups>(
+    problems.extend(store.check_id_blocks::<Topups>(
         Counter::TopupSeq,
+        "wallet",
         "top-up",
         Some(topups),
-        |id| id.get(),
-        |n| TopupId::new(n).ok(),
-    )? {
-        problems.push(format!("wallet: {problem}"));
-    }
+    )?);
     Ok((problems, sums))
 }
 

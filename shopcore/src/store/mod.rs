@@ -1839,6 +1839,15 @@ impl Tx<'_> {
 /// order-status index ([`postings::BLOCK`]), so two writers' orders share no chunk.
 pub(crate) const ID_BLOCK: u64 = postings::BLOCK;
 
+/// The key of a record numbered by a sequence taken in blocks (an order, a top-up, an
+/// invoice id), for [`Store::check_id_blocks`].
+pub(crate) trait BlockId: Sized {
+    /// Its number.
+    fn number(&self) -> u64;
+    /// The key numbered `n`, if `n` can be one.
+    fn numbered(n: u64) -> Option<Self>;
+}
+
 /// A writer's block of a sequence's ids: the last one it handed out and the block's last.
 /// Every earlier block of the lane was used up before it took this one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -1948,16 +1957,20 @@ impl Store {
     /// is stored, and nothing of the block after it is; the counter is the last id stored or
     /// the end of a lane's block. Given how many records are stored (`stored`: the full
     /// check), they are as many as were handed out — the counter less what the lanes'
-    /// blocks hold unused, as every earlier block was used up. Problems name the sequence as
-    /// `what` ("order").
+    /// blocks hold unused, as every earlier block was used up. Problems start with `area`
+    /// ("orders") and name the sequence as `what` ("order").
     pub(crate) fn check_id_blocks<R: Record>(
         &self,
         counter: Counter,
+        area: &str,
         what: &str,
         stored: Option<u64>,
-        id: impl Fn(&R::Key) -> u64,
-        key: impl Fn(u64) -> Option<R::Key>,
-    ) -> Result<Vec<String>, StoreError> {
+    ) -> Result<Vec<String>, StoreError>
+    where
+        R::Key: BlockId,
+    {
+        let id = |k: &R::Key| k.number();
+        let key = R::Key::numbered;
         let mut problems = Vec::new();
         let (value, blocks) = self.id_blocks(counter)?;
         let last_stored = match self.scan_keys(Span::<R>::all(), true).next() {
@@ -2026,7 +2039,10 @@ impl Store {
                 ));
             }
         }
-        Ok(problems)
+        Ok(problems
+            .into_iter()
+            .map(|problem| format!("{area}: {problem}"))
+            .collect())
     }
 
     /// The last number of `counter`'s sequence handed out in `lane` (the lane's base when
