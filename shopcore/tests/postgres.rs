@@ -1307,6 +1307,32 @@ fn two_processes_selling_different_products_do_not_conflict() {
 }
 
 #[test]
+fn a_replica_asking_for_a_job_another_holds_does_not_conflict() {
+    let Some((_schema, url, clock)) = database() else {
+        return;
+    };
+    let ((a, _), (b, _)) = two_processes(&url, &clock);
+    let ttl = std::time::Duration::from_secs(30);
+    assert!(a.claim_job("outbox", "replica-a", ttl).unwrap());
+    assert!(!b.claim_job("outbox", "replica-b", ttl).unwrap());
+    // Each period the holder renews its lease and the other asks again (as the bot's
+    // replicas do for every periodic job): the asking replica reads the lease as it is now,
+    // so its answer needs no second run (before: it compared the lease it had read the
+    // period before, found it renewed, and ran again under the shop's lock).
+    let before = b.store_counters().conflicts;
+    for _ in 0..5 {
+        clock.advance_millis(2_000);
+        assert!(a.claim_job("outbox", "replica-a", ttl).unwrap());
+        assert!(!b.claim_job("outbox", "replica-b", ttl).unwrap());
+    }
+    assert_eq!(b.store_counters().conflicts, before, "no conflicts");
+    // Once the holder stops renewing, the lease lapses and the other takes it.
+    clock.advance_millis(31_000);
+    assert!(b.claim_job("outbox", "replica-b", ttl).unwrap());
+    assert!(!a.claim_job("outbox", "replica-a", ttl).unwrap());
+}
+
+#[test]
 fn the_audit_log_lists_two_processes_entries_newest_first() {
     let Some((_schema, url, clock)) = database() else {
         return;

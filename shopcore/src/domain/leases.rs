@@ -105,7 +105,9 @@ impl Shop {
         let ttl = millis(ttl);
         self.transact(|tx| {
             let now = tx.now;
-            let since = match tx.load::<Leases>(&job)? {
+            // Read as it is now: the holder renews it every period, so a copy this process
+            // read a period ago is stale, and comparing it would run the claim again.
+            let since = match tx.load_fresh::<Leases>(&job)? {
                 Some(lease) if lease.holder == holder => lease.since,
                 Some(lease) if lease.until > now => return Ok(false),
                 _ => now,

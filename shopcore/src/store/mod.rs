@@ -1645,6 +1645,18 @@ impl Tx<'_> {
         self.get(R::TABLE, &record::key_bytes::<R>(key))
     }
 
+    /// [`Tx::load`] past the writer's cache (on PostgreSQL): for a record other processes
+    /// change now and then, whose cached copy is likely stale — read from the cache, the
+    /// commit would find it changed and run again; read fresh, only when another process
+    /// changes it in the moment between. (What this transaction, its batch or its body
+    /// already read or wrote is what it sees, as always.)
+    pub(crate) fn load_fresh<R: Record>(
+        &self,
+        key: &R::Key,
+    ) -> Result<Option<R::Value>, StoreError> {
+        self.get_fresh(R::TABLE, &record::key_bytes::<R>(key))
+    }
+
     /// Writes one record.
     pub(crate) fn save<R: Record>(&self, key: &R::Key, value: &R::Value) -> Result<(), StoreError> {
         self.put(R::TABLE, &record::key_bytes::<R>(key), value)
@@ -1718,6 +1730,26 @@ impl Tx<'_> {
         }
         self.read_engine.set(true);
         self.engine.get_in_turn(full)
+    }
+
+    /// [`Tx::get`] past the writer's cache (see [`Tx::load_fresh`]).
+    fn get_fresh<V: DeserializeOwned>(
+        &self,
+        table: Table,
+        key: &[u8],
+    ) -> Result<Option<V>, StoreError> {
+        let bytes = with_full_key(table, key, |full| {
+            if self.writes.borrow().contains_key(full) || self.pending.contains_key(full) {
+                self.lookup(full)
+            } else {
+                self.read_engine.set(true);
+                self.engine.get_in_turn_fresh(full)
+            }
+        })?;
+        match bytes {
+            Some(bytes) => decode(table, key, &bytes).map(Some),
+            None => Ok(None),
+        }
     }
 
     fn get<V: DeserializeOwned>(&self, table: Table, key: &[u8]) -> Result<Option<V>, StoreError> {
@@ -1897,16 +1929,8 @@ impl Tx<'_> {
                 end: block.end,
             },
             _ => {
-                let fresh = with_full_key(Table::Counters, &claimed_key, |full| {
-                    if self.writes.borrow().contains_key(full) || self.pending.contains_key(full) {
-                        self.lookup(full)
-                    } else {
-                        self.read_engine.set(true);
-                        self.engine.get_in_turn_fresh(full)
-                    }
-                })?;
-                let claimed = match fresh {
-                    Some(bytes) => decode(Table::Counters, &claimed_key, &bytes)?,
+                let claimed = match self.get_fresh(Table::Counters, &claimed_key)? {
+                    Some(claimed) => claimed,
                     None => self.counter(counter)?,
                 };
                 let end = if claimed % ID_BLOCK == ID_BLOCK - 1 {
