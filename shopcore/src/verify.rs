@@ -1,9 +1,10 @@
 //! Integrity checking at two levels. `Shop::verify` recomputes what the shop's invariants
 //! say must hold and reports every violation it finds (empty means healthy); when it finds
 //! none it records a **verified watermark** — the link each lane of the audit chain reached
-//! and the entry each lane of the ledger reached, with the ledger's sums there. `Shop::check_startup` then checks only what
-//! was written after the watermark, plus a random sample of older links, so a restart costs
-//! what happened since the last check, not what the store holds.
+//! and the entry each lane of the ledger reached, with the ledger's sums there.
+//! `Shop::check_startup` then checks only what was written after the watermark, plus a
+//! random sample of older links and entries, so a restart costs what happened since the
+//! last check, not what the store holds.
 
 use crate::Shop;
 use crate::audit::{self, AuditHead, Link};
@@ -309,7 +310,9 @@ impl Shop {
     ///   holds;
     /// - what approved top-ups credited (the dashboard's total) equals the watermark's TOPUP
     ///   sum plus the tail's;
-    /// - the order and top-up counters equal their last stored records;
+    /// - the order, top-up and invoice counters against their last stored records, and each
+    ///   writer's block of ids: its last id handed out is stored, nothing after it in the
+    ///   block is;
     /// - [`STARTUP_SAMPLES`] older audit links of each lane picked at random hash correctly
     ///   and follow their predecessors, and as many older ledger entries of each lane add up
     ///   and continue their user's previous entry.

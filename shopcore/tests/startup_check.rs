@@ -284,3 +284,40 @@ fn after_a_migration_the_start_up_check_is_the_full_verify() {
                 .exists()
     );
 }
+
+#[test]
+fn a_watermark_naming_lanes_that_cannot_be_is_reported_and_not_moved() {
+    let (dir, clock) = history_and_tail();
+    let verified = {
+        let db = RawStore::open(&dir.location());
+        let meta = db.table("meta");
+        // An audit lane beyond the last (2²⁴ − 1), and lane 1 of the ledger said to have
+        // reached entry 5, a number of lane 0.
+        let lanes: std::collections::BTreeMap<u64, (u64, [u8; 32])> =
+            std::collections::BTreeMap::from([(1 << 24, ((1 << 24) << 40, [0; 32]))]);
+        meta.insert(b"verified_lanes", encode(&lanes)).unwrap();
+        let ledger: std::collections::BTreeMap<u64, u64> =
+            std::collections::BTreeMap::from([(1, 5)]);
+        meta.insert(b"verified_ledger_lanes", encode(&ledger))
+            .unwrap();
+        db.flush().unwrap();
+        meta.get(b"verified").unwrap().unwrap().to_vec()
+    };
+    let text = problems(&dir, &clock);
+    assert!(
+        text.contains("the verified watermark names lane 16777216, which cannot be"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the verified watermark names entry 5 of ledger lane 1, which cannot be"),
+        "{text}"
+    );
+    // Nothing was certified: the watermark is where it was, and says the same again.
+    let db = RawStore::open(&dir.location());
+    assert_eq!(
+        db.table("meta").get(b"verified").unwrap().unwrap().to_vec(),
+        verified
+    );
+    drop(db);
+    assert!(problems(&dir, &clock).contains("ledger lane 1, which cannot be"));
+}

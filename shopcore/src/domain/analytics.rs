@@ -233,6 +233,17 @@ impl Rollup {
         }
     }
 
+    /// Deletes the record of lane `lane` kept beside this one.
+    fn delete_lane(self, tx: &Tx<'_>, lane: u64) -> std::result::Result<bool, StoreError> {
+        match self {
+            Rollup::Totals => tx.delete::<LaneTotals>(&lane),
+            Rollup::Day(d) => tx.delete::<LaneDays>(&(d, lane)),
+            Rollup::Product(id) => tx.delete::<LaneProducts>(&(id, lane)),
+            Rollup::LastActive(d) => tx.delete::<LaneLastActive>(&(d, lane)),
+            Rollup::Route(r) => tx.delete::<LaneRoutes>(&(r, lane)),
+        }
+    }
+
     fn save_encoded(self, tx: &Tx<'_>, bytes: &[u8]) -> std::result::Result<(), StoreError> {
         match self {
             Rollup::Totals => tx.save_encoded::<RollupTotals>(&(), bytes),
@@ -240,28 +251,6 @@ impl Rollup {
             Rollup::Product(id) => tx.save_encoded::<RollupProducts>(&id, bytes),
             Rollup::LastActive(d) => tx.save_encoded::<RollupLastActive>(&d, bytes),
             Rollup::Route(r) => tx.save_encoded::<RollupRoutes>(&r, bytes),
-        }
-    }
-}
-
-/// A lane's own roll-up record, by kind and key (a rebuild deletes them).
-#[derive(Clone, Copy, Debug)]
-enum LaneRollup {
-    Totals(u64),
-    Day(i64, u64),
-    Product(ProductId, u64),
-    LastActive(i64, u64),
-    Route(Route, u64),
-}
-
-impl LaneRollup {
-    fn delete(self, tx: &Tx<'_>) -> std::result::Result<bool, StoreError> {
-        match self {
-            LaneRollup::Totals(l) => tx.delete::<LaneTotals>(&l),
-            LaneRollup::Day(d, l) => tx.delete::<LaneDays>(&(d, l)),
-            LaneRollup::Product(id, l) => tx.delete::<LaneProducts>(&(id, l)),
-            LaneRollup::LastActive(d, l) => tx.delete::<LaneLastActive>(&(d, l)),
-            LaneRollup::Route(r, l) => tx.delete::<LaneRoutes>(&(r, l)),
         }
     }
 }
@@ -289,12 +278,32 @@ fn sum_into<T: Tally>(
     Ok(())
 }
 
+/// Adds every record of the lanes' kind `RL` to the figures in `out` (`split` tells which
+/// roll-up and lane its key is), noting each in `lanes`.
+fn sum_lanes<RL: crate::store::Record>(
+    store: &Store,
+    out: &mut BTreeMap<Rollup, Vec<u8>>,
+    lanes: &mut Vec<(Rollup, u64)>,
+    split: impl Fn(RL::Key) -> (Rollup, u64),
+) -> std::result::Result<(), StoreError>
+where
+    RL::Value: Tally,
+{
+    for item in store.scan_raw(Span::<RL>::all()) {
+        let (k, v) = item?;
+        let (rollup, lane) = split(k);
+        sum_into::<RL::Value>(out, rollup, &v)?;
+        lanes.push((rollup, lane));
+    }
+    Ok(())
+}
+
 /// Every stored roll-up with its encoded figures, every lane's added to lane 0's, and the
-/// lanes' own records.
+/// lanes' own records (roll-up and lane).
 #[allow(clippy::type_complexity)]
 fn stored_rollups(
     store: &Store,
-) -> std::result::Result<(BTreeMap<Rollup, Vec<u8>>, Vec<LaneRollup>), StoreError> {
+) -> std::result::Result<(BTreeMap<Rollup, Vec<u8>>, Vec<(Rollup, u64)>), StoreError> {
     let mut out = BTreeMap::new();
     for item in store.scan_raw(Span::<RollupTotals>::all()) {
         out.insert(Rollup::Totals, item?.1.to_vec());
@@ -316,31 +325,15 @@ fn stored_rollups(
         out.insert(Rollup::Route(r), v.to_vec());
     }
     let mut lanes = Vec::new();
-    for item in store.scan_raw(Span::<LaneTotals>::all()) {
-        let (l, v) = item?;
-        sum_into::<Totals>(&mut out, Rollup::Totals, &v)?;
-        lanes.push(LaneRollup::Totals(l));
-    }
-    for item in store.scan_raw(Span::<LaneDays>::all()) {
-        let ((d, l), v) = item?;
-        sum_into::<DayStats>(&mut out, Rollup::Day(d), &v)?;
-        lanes.push(LaneRollup::Day(d, l));
-    }
-    for item in store.scan_raw(Span::<LaneProducts>::all()) {
-        let ((id, l), v) = item?;
-        sum_into::<ProductStats>(&mut out, Rollup::Product(id), &v)?;
-        lanes.push(LaneRollup::Product(id, l));
-    }
-    for item in store.scan_raw(Span::<LaneLastActive>::all()) {
-        let ((d, l), v) = item?;
-        sum_into::<u64>(&mut out, Rollup::LastActive(d), &v)?;
-        lanes.push(LaneRollup::LastActive(d, l));
-    }
-    for item in store.scan_raw(Span::<LaneRoutes>::all()) {
-        let ((r, l), v) = item?;
-        sum_into::<RouteStats>(&mut out, Rollup::Route(r), &v)?;
-        lanes.push(LaneRollup::Route(r, l));
-    }
+    sum_lanes::<LaneTotals>(store, &mut out, &mut lanes, |l| (Rollup::Totals, l))?;
+    sum_lanes::<LaneDays>(store, &mut out, &mut lanes, |(d, l)| (Rollup::Day(d), l))?;
+    sum_lanes::<LaneProducts>(store, &mut out, &mut lanes, |(id, l)| {
+        (Rollup::Product(id), l)
+    })?;
+    sum_lanes::<LaneLastActive>(store, &mut out, &mut lanes, |(d, l)| {
+        (Rollup::LastActive(d), l)
+    })?;
+    sum_lanes::<LaneRoutes>(store, &mut out, &mut lanes, |(r, l)| (Rollup::Route(r), l))?;
     Ok((out, lanes))
 }
 
@@ -414,21 +407,16 @@ impl Tally for RouteStats {
     }
 }
 
-/// One roll-up's figures: lane 0's record (`R0` at `key`) plus every lane's (`RL` within
-/// `key`).
-fn tally<R0, RL, P>(
-    store: &Store,
-    key: &R0::Key,
-    within: &P,
-) -> std::result::Result<R0::Value, StoreError>
+/// One roll-up's figures: lane 0's record (`R0` at `key`) plus every lane's (`RL`, whose
+/// keys are `key` and the lane).
+fn tally<R0, RL>(store: &Store, key: &R0::Key) -> std::result::Result<R0::Value, StoreError>
 where
     R0: crate::store::Record,
     RL: crate::store::Record<Value = R0::Value>,
     R0::Value: Tally,
-    P: crate::store::Key,
 {
     let mut value = store.fetch::<R0>(key)?.unwrap_or_default();
-    for item in store.scan(Span::<RL>::within(within), false) {
+    for item in store.scan(Span::<RL>::within(key), false) {
         value.absorb(&item?.1);
     }
     Ok(value)
@@ -829,9 +817,8 @@ impl Shop {
         let off = self.settings().time_zone;
         let today = self.now().day_in(&off);
         let totals: Totals = read_totals(&self.store)?;
-        let day = |d: i64| -> Result<DayStats> {
-            Ok(tally::<RollupDays, LaneDays, _>(&self.store, &d, &d)?)
-        };
+        let day =
+            |d: i64| -> Result<DayStats> { Ok(tally::<RollupDays, LaneDays>(&self.store, &d)?) };
         let sum_days = |from: i64| -> Result<DayStats> {
             let mut acc = DayStats::default();
             for d in from..=today {
@@ -849,11 +836,7 @@ impl Shop {
         let active = |days: i64| -> Result<u64> {
             let mut n: u64 = 0;
             for d in (today - days + 1)..=today {
-                n = n.wrapping_add(tally::<RollupLastActive, LaneLastActive, _>(
-                    &self.store,
-                    &d,
-                    &d,
-                )?);
+                n = n.wrapping_add(tally::<RollupLastActive, LaneLastActive>(&self.store, &d)?);
             }
             Ok(n)
         };
@@ -963,7 +946,7 @@ impl Shop {
             activity_series,
             routes: Route::ALL
                 .iter()
-                .map(|r| Ok((*r, tally::<RollupRoutes, LaneRoutes, _>(&self.store, r, r)?)))
+                .map(|r| Ok((*r, tally::<RollupRoutes, LaneRoutes>(&self.store, r)?)))
                 .collect::<Result<_>>()?,
         })
     }
@@ -989,8 +972,8 @@ impl Shop {
             for k in existing.keys() {
                 k.delete(tx)?;
             }
-            for k in &lanes {
-                k.delete(tx)?;
+            for (k, lane) in &lanes {
+                k.delete_lane(tx, *lane)?;
             }
             for (k, v) in &computed {
                 k.save_encoded(tx, v)?;
@@ -1151,5 +1134,5 @@ pub(crate) fn migrate_route_rollups(store: &Store) -> std::result::Result<(), St
 
 /// The shop-wide totals roll-up as stored: lane 0's and every lane's.
 pub(crate) fn read_totals(store: &Store) -> std::result::Result<Totals, StoreError> {
-    tally::<RollupTotals, LaneTotals, _>(store, &(), &())
+    tally::<RollupTotals, LaneTotals>(store, &())
 }

@@ -40,9 +40,7 @@ thread_local! {
 }
 use engine::{Engine, SledEngine};
 pub(crate) use key::hex;
-pub(crate) use record::{
-    Column, Key, KeyPart, Record, Span, code_part, is_bad_key, record, take_array,
-};
+pub(crate) use record::{Column, KeyPart, Record, Span, code_part, is_bad_key, record, take_array};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sled::IVec;
@@ -1976,7 +1974,7 @@ impl Store {
     }
 
     /// Checks a sequence whose ids writers in lanes take in blocks ([`Tx::next_in_block`])
-    /// against the records `R` it numbers (`id` of a key, `key` of an id): no record is
+    /// against the records `R` it numbers: no record is
     /// numbered above the counter; each lane's block names the last id it handed out, which
     /// is stored, and nothing of the block after it is; the counter is the last id stored or
     /// the end of a lane's block. Given how many records are stored (`stored`: the full
@@ -1993,23 +1991,21 @@ impl Store {
     where
         R::Key: BlockId,
     {
-        let id = |k: &R::Key| k.number();
-        let key = R::Key::numbered;
         let mut problems = Vec::new();
         let (value, blocks) = self.id_blocks(counter)?;
         let last_stored = match self.scan_keys(Span::<R>::all(), true).next() {
-            Some(k) => id(&k?),
+            Some(k) => k?.number(),
             None => 0,
         };
         let first_after = |after: u64| -> Result<Option<u64>, StoreError> {
-            let Some(after) = key(after) else {
+            let Some(after) = R::Key::numbered(after) else {
                 return Ok(None);
             };
             match self
                 .scan_keys(Span::<R>::all().from(Bound::Excluded(&after)), false)
                 .next()
             {
-                Some(k) => Ok(Some(id(&k?))),
+                Some(k) => Ok(Some(k?.number())),
                 None => Ok(None),
             }
         };
@@ -2026,7 +2022,7 @@ impl Store {
                 continue;
             }
             unused += block.end - block.last;
-            if !key(block.last).map_or(Ok(false), |k| self.exists::<R>(&k))? {
+            if !R::Key::numbered(block.last).map_or(Ok(false), |k| self.exists::<R>(&k))? {
                 problems.push(format!(
                     "{what} {}, the last lane {lane} handed out, is missing (lost)",
                     block.last

@@ -90,10 +90,11 @@ pub struct Config {
     /// transactions (8 by default, at least 1); the writer has one more of its own.
     pub postgres_connections: u32,
     /// With a PostgreSQL location: the first lane this process's writer tries (0 by
-    /// default, at most 2²⁴ − 65). Each writer appends its audit entries and notifications
-    /// to a lane of its own — the lowest free one from here — so writers of several
-    /// processes do not share the audit log's head or the outbox's tail. Tests start from
-    /// another lane to run a whole suite as a second replica would.
+    /// default, at most 2²⁴ − 65). Each writer appends its audit entries, notifications and
+    /// ledger entries to a lane of its own — the lowest free one from here — and counts the
+    /// dashboard's figures and its block of ids there, so writers of several processes do
+    /// not share the logs' tails, the counters or the roll-ups. Tests start from another
+    /// lane to run a whole suite as a second replica would.
     pub postgres_first_lane: u32,
 }
 
